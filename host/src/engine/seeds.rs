@@ -1,0 +1,184 @@
+//! Seed files: `[{"repetitions": N, "metadata": {...}}]`, one such object, or JSON Lines of
+//! them. Each repetition of each seed is one run.
+
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use super::pipeline::json_type;
+
+/// One seed: the initial state of its runs and how many runs to make.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seed {
+    /// How many runs start from this seed (at least 1).
+    pub repetitions: u32,
+    /// The initial state of each run.
+    pub metadata: Map<String, Value>,
+}
+
+/// Why a seed file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    /// The file could not be read.
+    #[error("cannot read seed file {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The content is not a valid seed list.
+    #[error("invalid seeds in {origin}: {message}")]
+    Invalid {
+        /// File name or `request body`.
+        origin: String,
+        /// What is wrong, naming the seed (1-based) and field.
+        message: String,
+    },
+}
+
+/// The most repetitions one seed may ask for; a typo like `1e9` should not start a billion runs.
+pub const MAX_REPETITIONS: u64 = 1_000_000;
+
+/// Reads seeds from a `.json` or `.jsonl` file.
+pub fn read_seed_file(path: &Path) -> Result<Vec<Seed>, SeedError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let jsonl = path.extension().is_some_and(|ext| ext == "jsonl");
+    let origin = path.display().to_string();
+    if jsonl {
+        parse_seeds_jsonl(&text, &origin)
+    } else {
+        parse_seeds_json(&text, &origin)
+    }
+}
+
+/// Parses a JSON seed list or a single seed object.
+pub fn parse_seeds_json(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    let invalid = |message: String| SeedError::Invalid {
+        origin: origin.to_owned(),
+        message,
+    };
+    let value: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
+    let items = match value {
+        Value::Array(items) => items,
+        object @ Value::Object(_) => vec![object],
+        other => {
+            return Err(invalid(format!(
+                "expected a list of seeds or one seed object, found {}",
+                json_type(&other)
+            )));
+        }
+    };
+    seeds_from_values(items, origin)
+}
+
+/// Parses JSON Lines, one seed object per non-empty line.
+pub fn parse_seeds_jsonl(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    let mut items = Vec::new();
+    for (index, line) in text.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value = serde_json::from_str(line).map_err(|e| SeedError::Invalid {
+            origin: origin.to_owned(),
+            message: format!("line {}: {e}", index + 1),
+        })?;
+        items.push(value);
+    }
+    seeds_from_values(items, origin)
+}
+
+fn seeds_from_values(items: Vec<Value>, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    if items.is_empty() {
+        return Err(SeedError::Invalid {
+            origin: origin.to_owned(),
+            message: "the file holds no seeds".to_owned(),
+        });
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(index, item)| {
+            seed_from_value(item).map_err(|message| SeedError::Invalid {
+                origin: origin.to_owned(),
+                message: format!("seed {}: {message}", index + 1),
+            })
+        })
+        .collect()
+}
+
+fn seed_from_value(value: Value) -> Result<Seed, String> {
+    let Value::Object(mut object) = value else {
+        return Err(format!("expected an object, found {}", json_type(&value)));
+    };
+    let repetitions = match object.remove("repetitions") {
+        None | Some(Value::Null) => 1,
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(0) => return Err("`repetitions` must be at least 1".to_owned()),
+            Some(r) if r > MAX_REPETITIONS => {
+                return Err(format!("`repetitions` is {r}, above the maximum of {MAX_REPETITIONS}"));
+            }
+            Some(r) => r as u32,
+            None => return Err(format!("`repetitions` must be a positive integer, got {n}")),
+        },
+        Some(other) => {
+            return Err(format!(
+                "`repetitions` must be a positive integer, got {}",
+                json_type(&other)
+            ));
+        }
+    };
+    let metadata = match object.remove("metadata") {
+        Some(Value::Object(metadata)) => metadata,
+        Some(other) => return Err(format!("`metadata` must be an object, got {}", json_type(&other))),
+        None => return Err("`metadata` is missing".to_owned()),
+    };
+    Ok(Seed {
+        repetitions,
+        metadata,
+    })
+}
+
+/// Total number of runs the seeds ask for (before any multiplier).
+pub fn total_runs(seeds: &[Seed]) -> u64 {
+    seeds.iter().map(|s| u64::from(s.repetitions)).sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_single_object_and_jsonl_are_accepted() {
+        let list = parse_seeds_json(
+            r#"[{"repetitions": 2, "metadata": {"topic": "a"}}, {"metadata": {"topic": "b"}}]"#,
+            "s.json",
+        )
+        .unwrap();
+        assert_eq!(list.len(), 2);
+        assert_eq!(list[0].repetitions, 2);
+        assert_eq!(list[1].repetitions, 1);
+        assert_eq!(total_runs(&list), 3);
+        let one = parse_seeds_json(r#"{"repetitions": 3, "metadata": {}}"#, "s.json").unwrap();
+        assert_eq!(one[0].repetitions, 3);
+        let lines = parse_seeds_jsonl("{\"metadata\": {\"a\": 1}}\n\n{\"metadata\": {\"a\": 2}}\n", "s.jsonl").unwrap();
+        assert_eq!(lines.len(), 2);
+    }
+
+    #[test]
+    fn errors_name_the_seed_and_the_field() {
+        let err = parse_seeds_json(r#"[{"metadata": {}}, {"repetitions": 0, "metadata": {}}]"#, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("seed 2") && err.contains("repetitions"), "{err}");
+        let err = parse_seeds_json(r#"[{"metadata": "x"}]"#, "s.json").unwrap_err().to_string();
+        assert!(err.contains("`metadata` must be an object"), "{err}");
+        let err = parse_seeds_json("[1,", "s.json").unwrap_err().to_string();
+        assert!(err.contains("s.json"), "{err}");
+        let err = parse_seeds_jsonl("{\"metadata\": {}}\nnope\n", "s.jsonl").unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+    }
+}

@@ -1,0 +1,92 @@
+//! On-disk cache of compiled components, keyed by the component's content hash and the
+//! engine's compatibility hash, so a second start does not recompile (Python and JS blocks take
+//! seconds to compile).
+
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use wasmtime::Engine;
+use wasmtime::component::Component;
+
+/// Where a component came from on this load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheOutcome {
+    /// Read from the cache.
+    Hit,
+    /// Compiled now (and stored, when a cache directory is set).
+    Compiled,
+}
+
+/// A directory of `<hash>.cwasm` files. `None` disables caching.
+#[derive(Debug, Clone)]
+pub struct CompileCache {
+    dir: Option<PathBuf>,
+    engine_key: String,
+}
+
+impl CompileCache {
+    /// A cache in `dir` for artifacts of `engine`.
+    pub fn new(dir: Option<PathBuf>, engine: &Engine) -> Self {
+        // `precompile_compatibility_hash` covers the wasmtime version and every setting that
+        // changes generated code.
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        engine.precompile_compatibility_hash().hash(&mut hasher);
+        let engine_key = format!("{:016x}", hasher.finish());
+        CompileCache { dir, engine_key }
+    }
+
+    /// The SHA-256 of `bytes`, hex-encoded: the identity of a component's content.
+    pub fn content_hash(bytes: &[u8]) -> String {
+        hex::encode(Sha256::digest(bytes))
+    }
+
+    fn path_for(&self, content_hash: &str) -> Option<PathBuf> {
+        self.dir
+            .as_ref()
+            .map(|dir| dir.join(format!("{content_hash}-{}.cwasm", self.engine_key)))
+    }
+
+    /// Loads the compiled form of `bytes`, compiling and storing it on a miss. A corrupt or
+    /// incompatible cache entry is replaced, never trusted.
+    pub fn load(
+        &self,
+        engine: &Engine,
+        bytes: &[u8],
+        content_hash: &str,
+    ) -> wasmtime::Result<(Component, CacheOutcome)> {
+        let Some(path) = self.path_for(content_hash) else {
+            return Ok((Component::new(engine, bytes)?, CacheOutcome::Compiled));
+        };
+        if path.exists() {
+            // SAFETY: the file was written by `Component::serialize` of an engine with the
+            // same compatibility hash (it is in the file name), into a directory owned by this
+            // server; wasmtime also checks the header before using it.
+            match unsafe { Component::deserialize_file(engine, &path) } {
+                Ok(component) => return Ok((component, CacheOutcome::Hit)),
+                Err(e) => {
+                    tracing::warn!(path = %path.display(), error = %e, "discarding unusable compiled component")
+                }
+            }
+        }
+        let component = Component::new(engine, bytes)?;
+        if let Err(e) = store_atomically(&path, &component.serialize()?) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot write compile cache");
+        }
+        Ok((component, CacheOutcome::Compiled))
+    }
+}
+
+/// Writes to a temporary file beside `path` and renames it, so concurrent readers never see a
+/// partial file.
+fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("component"),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

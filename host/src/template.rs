@@ -1,0 +1,133 @@
+//! Jinja rendering shared by the `template` host import and the engine, so every block renders
+//! prompts the same way. Semantics follow DataGenFlow's Jinja setup: an undefined variable is an
+//! error (use `| default(...)` for optional fields), no HTML escaping, `tojson` pretty-prints
+//! with an indent of 2, and `truncate(length=100)` appends `...`.
+
+use std::sync::OnceLock;
+
+use minijinja::{Environment, UndefinedBehavior, Value as JinjaValue};
+use serde_json::Value;
+
+/// Why a template could not be rendered.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct TemplateError(pub String);
+
+fn environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.add_filter("tojson", tojson);
+        env.add_filter("truncate", truncate);
+        // Prompts are plain text, not HTML.
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
+        env.set_keep_trailing_newline(true);
+        env.set_recursion_limit(100);
+        env
+    })
+}
+
+/// Renders `source` against `context` (normally the run's state object).
+pub fn render(source: &str, context: &Value) -> Result<String, TemplateError> {
+    // Plain text with no Jinja syntax is returned as is: most config values are plain.
+    if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
+        return Ok(source.to_owned());
+    }
+    environment()
+        .render_str(source, context)
+        .map_err(|e| TemplateError(describe_error(&e)))
+}
+
+/// `tojson(indent=2)`: JSON text of a value, pretty-printed like Python's `json.dumps(indent=2)`.
+fn tojson(value: JinjaValue, indent: Option<usize>) -> Result<JinjaValue, minijinja::Error> {
+    let json = serde_json::to_value(&value)
+        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))?;
+    let text = match indent.unwrap_or(2) {
+        0 => json.to_string(),
+        width => {
+            let indent = " ".repeat(width);
+            let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
+            let mut out = Vec::new();
+            let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
+            serde::Serialize::serialize(&json, &mut serializer)
+                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))?;
+            String::from_utf8_lossy(&out).into_owned()
+        }
+    };
+    Ok(JinjaValue::from_safe_string(text))
+}
+
+/// `truncate(length=100)`: the first `length` characters followed by `...` when longer.
+fn truncate(text: String, length: Option<usize>) -> String {
+    let length = length.unwrap_or(100);
+    match text.char_indices().nth(length) {
+        Some((cut, _)) => format!("{}...", &text[..cut]),
+        None => text,
+    }
+}
+
+fn describe_error(e: &minijinja::Error) -> String {
+    let mut message = match e.line() {
+        Some(line) => format!("line {line}: {}", e.kind()),
+        None => e.kind().to_string(),
+    };
+    if let Some(detail) = e.detail() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    message
+}
+
+/// The top-level variables `source` reads, e.g. `{{ topic }}` → `topic`. Used to check that
+/// seeds provide what the first block's prompts need.
+pub fn undeclared_variables(source: &str) -> Result<Vec<String>, TemplateError> {
+    let template = environment()
+        .template_from_str(source)
+        .map_err(|e| TemplateError(describe_error(&e)))?;
+    let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+    names.sort();
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn renders_against_state_and_rejects_undefined_variables() {
+        let state = json!({"topic": "rust", "tags": ["a", "b"]});
+        assert_eq!(render("About {{ topic }}.", &state).unwrap(), "About rust.");
+        let err = render("About {{ missing }}.", &state).unwrap_err();
+        assert!(err.0.contains("undefined"), "{err}");
+        assert_eq!(render("{{ missing | default('x') }}", &state).unwrap(), "x");
+        assert_eq!(render("plain {text}", &state).unwrap(), "plain {text}");
+    }
+
+    #[test]
+    fn tojson_pretty_prints_and_truncate_appends_dots() {
+        let state = json!({"tags": ["a", "b"], "s": "abcdef"});
+        assert_eq!(render("{{ tags | tojson }}", &state).unwrap(), "[\n  \"a\",\n  \"b\"\n]");
+        assert_eq!(render("{{ tags | tojson(0) }}", &state).unwrap(), r#"["a","b"]"#);
+        assert_eq!(render("{{ s | truncate(3) }}", &state).unwrap(), "abc...");
+        assert_eq!(render("{{ s | truncate }}", &state).unwrap(), "abcdef");
+    }
+
+    #[test]
+    fn does_not_html_escape() {
+        assert_eq!(render("{{ x }}", &json!({"x": "<a & b>"})).unwrap(), "<a & b>");
+    }
+
+    #[test]
+    fn syntax_errors_name_the_line() {
+        let err = render("ok\n{{ topic ", &json!({})).unwrap_err();
+        assert!(err.0.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn lists_top_level_variables() {
+        let vars = undeclared_variables("{{ a }} {% for x in items %}{{ x.b }}{% endfor %}").unwrap();
+        assert_eq!(vars, vec!["a".to_owned(), "items".to_owned()]);
+    }
+}
