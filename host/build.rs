@@ -1,1 +1,86 @@
-fn main() {}
+//! Builds the builtin blocks (`plugins/*`, a wasm32-wasip2 workspace) and generates
+//! `builtin_blocks.rs`, which embeds each component in the binary. A block crate that fails to
+//! build fails this build: builtins cannot be forgotten or stale.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const GUEST_TARGET: &str = "wasm32-wasip2";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
+    let root = manifest_dir.parent().expect("host/ has a parent").to_path_buf();
+    let plugins = root.join("plugins");
+    let out_dir = PathBuf::from(env("OUT_DIR"));
+    let guest_target_dir = guest_target_dir(&out_dir);
+
+    for watched in ["Cargo.toml", "Cargo.lock"] {
+        println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
+    }
+    println!("cargo:rerun-if-changed={}", root.join("sdk").display());
+    println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    let crates = block_crates(&plugins);
+    for name in &crates {
+        println!("cargo:rerun-if-changed={}", plugins.join(name).display());
+    }
+
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let status = Command::new(cargo)
+        .arg("build")
+        .arg("--release")
+        .arg("--target")
+        .arg(GUEST_TARGET)
+        .arg("--manifest-path")
+        .arg(plugins.join("Cargo.toml"))
+        .env("CARGO_TARGET_DIR", &guest_target_dir)
+        // Flags meant for the host build must not leak into the guest build.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("CARGO_BUILD_TARGET")
+        .status()
+        .expect("cannot run cargo to build the builtin blocks");
+    if !status.success() {
+        panic!(
+            "building the builtin blocks failed; is the `{GUEST_TARGET}` target installed? (`rustup target add {GUEST_TARGET}`, which `make` runs for you)"
+        );
+    }
+
+    let wasm_dir = guest_target_dir.join(GUEST_TARGET).join("release");
+    let mut generated = String::from(
+        "/// Builtin blocks: (crate name, component bytes), built from `plugins/` by build.rs.\n\
+         pub const BUILTIN_BLOCKS: &[(&str, &[u8])] = &[\n",
+    );
+    for name in &crates {
+        let wasm = wasm_dir.join(format!("{}.wasm", name.replace('-', "_")));
+        assert!(wasm.exists(), "builtin block {name} did not produce {}", wasm.display());
+        generated.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
+    }
+    generated.push_str("];\n");
+    std::fs::write(out_dir.join("builtin_blocks.rs"), generated).expect("cannot write builtin_blocks.rs");
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("cargo did not set {name}"))
+}
+
+/// `<target>/wasm-guests`, where `<target>` is the host build's target directory (OUT_DIR is
+/// `<target>/<profile>/build/<pkg>-<hash>/out`), so guests share the host's cache location.
+fn guest_target_dir(out_dir: &Path) -> PathBuf {
+    out_dir
+        .ancestors()
+        .nth(4)
+        .map(|target| target.join("wasm-guests"))
+        .unwrap_or_else(|| out_dir.join("wasm-guests"))
+}
+
+/// Member crates of the plugins workspace: sub-folders holding a Cargo.toml, sorted.
+fn block_crates(plugins: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(plugins)
+        .expect("cannot read plugins/")
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().join("Cargo.toml").exists())
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .collect();
+    names.sort();
+    names
+}

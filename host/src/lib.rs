@@ -1,1 +1,18 @@
+//! # blockforge
+//!
+//! Runs LLM data-generation pipelines whose every step is a sandboxed WebAssembly component.
+//!
+//! Data moves one way: seed → run → block calls → record. The modules follow it:
+//! [`runtime`] (wasmtime: load, limit and call components), [`registry`] (which blocks exist),
+//! [`engine`] (pipelines, runs, run sets), [`llm`] (the gateway blocks' model calls go through),
+//! [`kv`] and [`template`] (services behind host imports), and [`settings`] (configuration).
 
+#![deny(missing_docs)]
+
+pub mod engine;
+pub mod kv;
+pub mod llm;
+pub mod registry;
+pub mod runtime;
+pub mod settings;
+pub mod template;

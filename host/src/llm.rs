@@ -5,6 +5,7 @@
 //! ([`openai::OpenAiGateway`]).
 
 pub mod openai;
+pub mod structured;
 mod types;
 
 pub use types::{ChatMessage, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, Role};

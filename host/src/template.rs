@@ -22,7 +22,6 @@ fn environment() -> &'static Environment<'static> {
         env.add_filter("truncate", truncate);
         // Prompts are plain text, not HTML.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        env.set_keep_trailing_newline(true);
         env.set_recursion_limit(100);
         env
     })
@@ -35,7 +34,7 @@ pub fn render(source: &str, context: &Value) -> Result<String, TemplateError> {
         return Ok(source.to_owned());
     }
     environment()
-        .render_str(source, context)
+        .render_str(source, minijinja::value::Serde(context))
         .map_err(|e| TemplateError(describe_error(&e)))
 }
 

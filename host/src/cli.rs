@@ -1,0 +1,70 @@
+//! Command-line parsing and dispatch.
+
+mod block_test;
+mod blocks;
+mod run;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Run LLM data-generation pipelines whose every block is a sandboxed WebAssembly component.
+///
+/// The LLM endpoint comes from LLM_ENDPOINT, LLM_API_KEY and LLM_MODEL (see README).
+#[derive(Debug, Parser)]
+#[command(name = "blockforge", version)]
+pub struct Cli {
+    /// Log more (-v: debug, -vv: trace). RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// Folder of user `.wasm` blocks (default: $PLUGINS_DIR or ./plugins).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub plugins_dir: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a pipeline over a seed file and write one JSON line per run.
+    Run(run::RunArgs),
+    /// List every block with its description, inputs, outputs and config schema.
+    Blocks(blocks::BlocksArgs),
+    /// Work with one block.
+    Block {
+        #[command(subcommand)]
+        command: BlockCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BlockCommand {
+    /// Run one block once and print its output, log lines and usage.
+    Test(block_test::BlockTestArgs),
+}
+
+/// Logs go to stderr; `RUST_LOG` overrides the level chosen with `-v`.
+pub fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info,blockforge=debug",
+        _ => "debug,blockforge=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).init();
+}
+
+/// Runs the chosen command.
+pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = blockforge::settings::Settings::from_env()?;
+    if let Some(dir) = cli.plugins_dir {
+        settings.plugins_dir = dir;
+    }
+    match cli.command {
+        Command::Run(args) => run::run(args, &settings).await,
+        Command::Blocks(args) => blocks::blocks(args, &settings).await,
+        Command::Block { command: BlockCommand::Test(args) } => block_test::block_test(args, &settings).await,
+    }
+}

@@ -1,0 +1,143 @@
+//! `blockforge run`: a pipeline over a seed file, one JSON line per run.
+
+use std::fs::{File, OpenOptions};
+use std::io::{BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use blockforge::engine::record::{RunRecord, RunStatus};
+use blockforge::engine::run::RunContext;
+use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
+use blockforge::engine::{Pipeline, read_seed_file, validate::validate};
+use blockforge::settings::Settings;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Pipeline definition (.yaml, .yml or .json; DataGenFlow's format).
+    #[arg(long, value_name = "FILE")]
+    pipeline: PathBuf,
+    /// Seed file (.json: a list of {repetitions, metadata} or one such object; .jsonl).
+    #[arg(long, value_name = "FILE")]
+    seeds: PathBuf,
+    /// Where to write the records, one JSON line per run (default: standard output).
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Replace the output file if it exists.
+    #[arg(long, conflicts_with = "append")]
+    overwrite: bool,
+    /// Append to the output file if it exists.
+    #[arg(long)]
+    append: bool,
+    /// Runs in flight at once.
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
+    concurrency: u32,
+}
+
+struct Writer {
+    out: Box<dyn Write + Send>,
+    bar: ProgressBar,
+    error: Option<std::io::Error>,
+}
+
+impl RunSetObserver for Writer {
+    fn planned(&mut self, count: u64) {
+        self.bar.inc_length(count);
+    }
+
+    fn planned_done_by_expansion(&mut self) {
+        let length = self.bar.length().unwrap_or(0);
+        self.bar.set_length(length.saturating_sub(1));
+    }
+
+    fn record(&mut self, record: RunRecord) {
+        if record.status == RunStatus::Failed
+            && let Some(error) = &record.error
+        {
+            self.bar.println(format!("run {} failed: {error}", record.trace_id));
+        }
+        self.bar.inc(1);
+        if self.error.is_some() {
+            return;
+        }
+        let written = serde_json::to_writer(&mut self.out, &record)
+            .map_err(std::io::Error::other)
+            .and_then(|()| self.out.write_all(b"\n"));
+        if let Err(e) = written {
+            self.error = Some(e);
+        }
+    }
+}
+
+fn open_output(args: &RunArgs) -> anyhow::Result<Box<dyn Write + Send>> {
+    let Some(path) = &args.out else {
+        return Ok(Box::new(BufWriter::new(std::io::stdout())));
+    };
+    let exists_with_data = std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
+    if exists_with_data && !args.overwrite && !args.append {
+        bail!("{} already holds data; pass --overwrite to replace it or --append to add to it", path.display());
+    }
+    let file: File = OpenOptions::new()
+        .create(true)
+        .write(true)
+        .append(args.append)
+        .truncate(!args.append)
+        .open(path)
+        .with_context(|| format!("cannot open {} for writing", path.display()))?;
+    Ok(Box::new(BufWriter::new(file)))
+}
+
+pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::from_file(&args.pipeline)?;
+    let seeds = read_seed_file(&args.seeds)?;
+    let registry = settings.start_registry().await?;
+    let valid = validate(&pipeline, &registry).with_context(|| format!("in {}", args.pipeline.display()))?;
+    let out = open_output(&args)?;
+
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, eta {eta})")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let mut writer = Writer { out, bar: bar.clone(), error: None };
+    let job_id = uuid::Uuid::new_v4().to_string();
+    let ctx = Arc::new(RunContext {
+        runtime: registry.runtime().clone(),
+        pipeline_id: pipeline.name.clone(),
+        pipeline: valid,
+        job_id,
+    });
+    let options = RunSetOptions { concurrency: args.concurrency as usize };
+    let summary = run_all(ctx, seeds, &options, &mut writer).await;
+    bar.finish_and_clear();
+    if let Some(e) = writer.error {
+        bail!("writing records failed: {e}");
+    }
+    writer.out.flush().context("writing records failed")?;
+
+    let secs = summary.elapsed.as_secs_f64();
+    let finished = summary.completed + summary.failed;
+    eprintln!(
+        "{} runs: {} completed, {} failed in {:.2}s ({:.1} runs/s); tokens: {} in, {} out, {} cached",
+        finished,
+        summary.completed,
+        summary.failed,
+        secs,
+        finished as f64 / secs.max(1e-9),
+        summary.usage.input_tokens,
+        summary.usage.output_tokens,
+        summary.usage.cached_tokens
+    );
+    if let Some(hit) = &summary.stopped {
+        eprintln!("stopped: {hit}");
+    }
+    if summary.completed == 0 && summary.failed > 0 {
+        eprintln!("error: no run completed");
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}

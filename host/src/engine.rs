@@ -1,0 +1,18 @@
+//! Pipelines and their execution: the pipeline model and its validation, seed files, one run
+//! (blocks in order, state merged, trace recorded) and a run set (runs concurrently, bounded,
+//! under constraints).
+
+mod constraints;
+mod pipeline;
+pub mod record;
+pub mod run;
+pub mod run_set;
+mod seeds;
+mod usage;
+pub mod validate;
+
+pub use constraints::{ConstraintHit, Constraints};
+pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
+pub(crate) use pipeline::json_type;
+pub use seeds::{MAX_REPETITIONS, Seed, SeedError, parse_seeds_json, parse_seeds_jsonl, read_seed_file, total_runs};
+pub use usage::Usage;

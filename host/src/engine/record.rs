@@ -1,0 +1,108 @@
+//! What a run produces: its record, with the final state, `pipeline_output`, the trace of
+//! every block call and the usage.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::Usage;
+use crate::runtime::{BlockFailure, LogLine};
+
+/// One block call in a run's trace (DataGenFlow's keys, plus usage, logs and failure detail).
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceEntry {
+    /// Block type.
+    pub block_type: String,
+    /// Zero-based step.
+    pub step: u32,
+    /// The state the block received.
+    pub input: Map<String, Value>,
+    /// What it returned (null when it failed).
+    pub output: Option<Value>,
+    /// The state after merging its output.
+    pub accumulated_state: Map<String, Value>,
+    /// Seconds the call took.
+    pub execution_time: f64,
+    /// The failure message, when it failed.
+    pub error: Option<String>,
+    /// Classified failure with the block's stderr.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure: Option<BlockFailure>,
+    /// Token usage of the call.
+    pub usage: Usage,
+    /// Lines the block logged.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub logs: Vec<LogLine>,
+}
+
+/// Whether a run finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Every block succeeded.
+    Completed,
+    /// A block failed; the trace ends with it.
+    Failed,
+}
+
+/// One run's record.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunRecord {
+    /// The run's id, in every log line of the run.
+    pub trace_id: String,
+    /// Zero-based index of the seed in the seed file.
+    pub seed_index: usize,
+    /// Zero-based repetition of the seed.
+    pub repetition: u32,
+    /// For a run started by a multiplier: which of its seeds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub split_index: Option<usize>,
+    /// Completed or failed.
+    pub status: RunStatus,
+    /// The seed's metadata (the initial state).
+    pub metadata: Map<String, Value>,
+    /// The final state.
+    pub accumulated_state: Map<String, Value>,
+    /// The run's result: set by a block, else `assistant`, else the last block's first output.
+    pub pipeline_output: Value,
+    /// One entry per block call.
+    pub trace: Vec<TraceEntry>,
+    /// Usage summed over the run.
+    pub usage: Usage,
+    /// The failure message when the run failed.
+    pub error: Option<String>,
+    /// Seconds from start to end.
+    pub execution_time: f64,
+}
+
+/// `pipeline_output` of a run: an explicit `pipeline_output` field set by a block, else the
+/// `assistant` field, else the first value of the last block's output.
+pub fn pipeline_output(state: &Map<String, Value>, explicit: bool, last_output: Option<&Map<String, Value>>) -> Value {
+    if explicit && let Some(value) = state.get("pipeline_output") {
+        return value.clone();
+    }
+    if let Some(assistant) = state.get("assistant") {
+        return assistant.clone();
+    }
+    last_output.and_then(|output| output.values().next().cloned()).unwrap_or(Value::Null)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn object(value: Value) -> Map<String, Value> {
+        value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn explicit_output_wins_then_assistant_then_last_first_output() {
+        let state = object(json!({"assistant": "a", "pipeline_output": "p"}));
+        assert_eq!(pipeline_output(&state, true, None), json!("p"));
+        assert_eq!(pipeline_output(&state, false, None), json!("a"));
+        let last = object(json!({"score": 3, "other": 1}));
+        let state = object(json!({"score": 3, "other": 1}));
+        assert_eq!(pipeline_output(&state, false, Some(&last)), json!(3));
+        assert_eq!(pipeline_output(&Map::new(), false, None), Value::Null);
+    }
+}

@@ -1,0 +1,204 @@
+//! One run: the state starts from the seed's metadata, the blocks run in order, each output is
+//! merged into the state, and every call is traced. A failing block ends the run as failed.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde_json::{Map, Value};
+
+use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
+use super::validate::ValidPipeline;
+use super::Usage;
+use crate::kv::KvNamespace;
+use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
+
+/// What every run of one run set shares.
+pub struct RunContext {
+    /// The runtime.
+    pub runtime: Arc<Runtime>,
+    /// The validated pipeline.
+    pub pipeline: ValidPipeline,
+    /// The job's id (the CLI makes one per invocation); scopes `kv` job storage.
+    pub job_id: String,
+    /// The pipeline's id (its name in the CLI); scopes `kv` pipeline storage.
+    pub pipeline_id: String,
+}
+
+/// Where a run starts.
+#[derive(Debug, Clone)]
+pub struct RunStart {
+    /// Index of the seed.
+    pub seed_index: usize,
+    /// Repetition of the seed.
+    pub repetition: u32,
+    /// Index among a multiplier's seeds.
+    pub split_index: Option<usize>,
+    /// The seed's metadata.
+    pub metadata: Map<String, Value>,
+    /// The state the first step receives.
+    pub state: Map<String, Value>,
+    /// Trace so far (the multiplier's call).
+    pub trace: Vec<TraceEntry>,
+    /// Usage so far.
+    pub usage: Usage,
+    /// First step to run.
+    pub first_step: usize,
+}
+
+impl RunStart {
+    /// A run of seed `seed_index`, repetition `repetition`, from step 0.
+    pub fn from_seed(seed_index: usize, repetition: u32, metadata: Map<String, Value>) -> Self {
+        RunStart {
+            seed_index,
+            repetition,
+            split_index: None,
+            state: metadata.clone(),
+            metadata,
+            trace: Vec::new(),
+            usage: Usage::default(),
+            first_step: 0,
+        }
+    }
+}
+
+impl RunContext {
+    fn scope(&self, trace_id: &str, step: usize) -> CallScope {
+        CallScope {
+            trace_id: trace_id.to_owned(),
+            step: step as u32,
+            block_type: self.pipeline.steps[step].spec.block_type.clone(),
+            job_kv: KvNamespace::Job(self.job_id.clone()),
+            pipeline_kv: KvNamespace::Pipeline(self.pipeline_id.clone()),
+        }
+    }
+
+    /// Runs the pipeline's multiplier on a seed: one start per seed it returns, or a failed
+    /// record when it fails.
+    pub async fn expand(&self, start: RunStart) -> Result<Vec<RunStart>, Box<RunRecord>> {
+        let started = Instant::now();
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let step = &self.pipeline.steps[0];
+        let report = self
+            .runtime
+            .execute(&step.block, &start.state, &step.spec.config, self.scope(&trace_id, 0))
+            .await;
+        match report.outcome.clone() {
+            Ok(CallOutput::Seeds(seeds)) => Ok(seeds
+                .into_iter()
+                .enumerate()
+                .map(|(index, seed)| {
+                    let mut state = start.state.clone();
+                    state.extend(seed.clone());
+                    let entry = trace_entry(&step.spec.block_type, 0, &start.state, Some(Value::Object(seed)), &state, &report, None);
+                    RunStart {
+                        split_index: Some(index),
+                        state,
+                        trace: vec![entry],
+                        usage: report.usage,
+                        first_step: 1,
+                        ..start.clone()
+                    }
+                })
+                .collect()),
+            Ok(CallOutput::Object(_)) => unreachable!("the runtime rejects objects from multipliers"),
+            Err(failure) => {
+                let message = failure.message.clone();
+                let entry = trace_entry(&step.spec.block_type, 0, &start.state, None, &start.state, &report, Some(failure));
+                Err(Box::new(RunRecord {
+                    trace_id,
+                    seed_index: start.seed_index,
+                    repetition: start.repetition,
+                    split_index: None,
+                    status: RunStatus::Failed,
+                    pipeline_output: Value::Null,
+                    accumulated_state: start.state,
+                    metadata: start.metadata,
+                    trace: vec![entry],
+                    usage: report.usage,
+                    error: Some(message),
+                    execution_time: started.elapsed().as_secs_f64(),
+                }))
+            }
+        }
+    }
+
+    /// Runs the remaining steps of `start` and returns its record.
+    pub async fn run(&self, start: RunStart) -> RunRecord {
+        let started = Instant::now();
+        let trace_id = uuid::Uuid::new_v4().to_string();
+        let RunStart { seed_index, repetition, split_index, metadata, mut state, mut trace, mut usage, first_step } = start;
+        let mut error = None;
+        let mut explicit_output = false;
+        let mut last_output: Option<Map<String, Value>> = None;
+        for index in first_step..self.pipeline.steps.len() {
+            let step = &self.pipeline.steps[index];
+            let report = self
+                .runtime
+                .execute(&step.block, &state, &step.spec.config, self.scope(&trace_id, index))
+                .await;
+            usage.add(&report.usage);
+            match &report.outcome {
+                Ok(CallOutput::Object(output)) => {
+                    let input = state.clone();
+                    explicit_output |= output.contains_key("pipeline_output");
+                    state.extend(output.clone());
+                    trace.push(trace_entry(&step.spec.block_type, index, &input, Some(Value::Object(output.clone())), &state, &report, None));
+                    last_output = Some(output.clone());
+                }
+                Ok(CallOutput::Seeds(_)) => unreachable!("the runtime rejects seeds from transforms"),
+                Err(failure) => {
+                    error = Some(failure.message.clone());
+                    trace.push(trace_entry(&step.spec.block_type, index, &state, None, &state, &report, Some(failure.clone())));
+                    break;
+                }
+            }
+        }
+        if last_output.is_none()
+            && let Some(Value::Object(output)) = trace.last().and_then(|t| t.output.clone())
+        {
+            last_output = Some(output);
+        }
+        let status = if error.is_some() { RunStatus::Failed } else { RunStatus::Completed };
+        RunRecord {
+            trace_id,
+            seed_index,
+            repetition,
+            split_index,
+            status,
+            pipeline_output: if error.is_some() {
+                Value::Null
+            } else {
+                pipeline_output(&state, explicit_output, last_output.as_ref())
+            },
+            metadata,
+            accumulated_state: state,
+            trace,
+            usage,
+            error,
+            execution_time: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+fn trace_entry(
+    block_type: &str,
+    step: usize,
+    input: &Map<String, Value>,
+    output: Option<Value>,
+    state: &Map<String, Value>,
+    report: &CallReport,
+    failure: Option<crate::runtime::BlockFailure>,
+) -> TraceEntry {
+    TraceEntry {
+        block_type: block_type.to_owned(),
+        step: step as u32,
+        input: input.clone(),
+        output,
+        accumulated_state: state.clone(),
+        execution_time: report.wall_time.as_secs_f64(),
+        error: failure.as_ref().map(|f| f.message.clone()),
+        failure,
+        usage: report.usage,
+        logs: report.logs.clone(),
+    }
+}

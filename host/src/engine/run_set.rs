@@ -1,0 +1,164 @@
+//! A run set: every repetition of every seed, run concurrently up to a bound, records handed
+//! to an observer as they finish, stopped when a constraint is reached.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::task::JoinSet;
+
+use super::record::{RunRecord, RunStatus};
+use super::run::{RunContext, RunStart};
+use super::{ConstraintHit, Seed, Usage};
+
+/// Run set settings.
+#[derive(Debug, Clone)]
+pub struct RunSetOptions {
+    /// Runs in flight at once.
+    pub concurrency: usize,
+}
+
+impl Default for RunSetOptions {
+    fn default() -> Self {
+        RunSetOptions { concurrency: 16 }
+    }
+}
+
+/// Receives progress as the run set goes.
+pub trait RunSetObserver: Send {
+    /// `count` more runs are planned (the seeds' repetitions, then each multiplier's seeds).
+    fn planned(&mut self, count: u64);
+    /// A planned run was replaced by the runs its multiplier returned (already announced with
+    /// [`RunSetObserver::planned`]); the default does nothing.
+    fn planned_done_by_expansion(&mut self) {}
+    /// A run finished.
+    fn record(&mut self, record: RunRecord);
+}
+
+/// How a run set ended.
+#[derive(Debug, Clone)]
+pub struct RunSetSummary {
+    /// Runs that completed.
+    pub completed: u64,
+    /// Runs that failed.
+    pub failed: u64,
+    /// Usage over every run.
+    pub usage: Usage,
+    /// Time from start to end.
+    pub elapsed: Duration,
+    /// The constraint that stopped the set early, if one did.
+    pub stopped: Option<ConstraintHit>,
+}
+
+enum Work {
+    Expand(RunStart),
+    Run(RunStart),
+}
+
+enum Done {
+    Expanded(Vec<RunStart>),
+    Record(Box<RunRecord>),
+}
+
+/// Runs every repetition of every seed through the pipeline of `ctx`.
+pub async fn run_all(
+    ctx: Arc<RunContext>,
+    seeds: Vec<Seed>,
+    options: &RunSetOptions,
+    observer: &mut dyn RunSetObserver,
+) -> RunSetSummary {
+    let started = Instant::now();
+    let concurrency = options.concurrency.max(1);
+    let constraints = ctx.pipeline.pipeline.constraints;
+    let multiplier = ctx.pipeline.starts_with_multiplier();
+    observer.planned(super::total_runs(&seeds));
+
+    let mut new_runs = seeds.into_iter().enumerate().flat_map(|(seed_index, seed)| {
+        (0..seed.repetitions).map(move |repetition| RunStart::from_seed(seed_index, repetition, seed.metadata.clone()))
+    });
+    let mut expanded: VecDeque<RunStart> = VecDeque::new();
+    let mut in_flight: JoinSet<Done> = JoinSet::new();
+    let mut summary = RunSetSummary {
+        completed: 0,
+        failed: 0,
+        usage: Usage::default(),
+        elapsed: Duration::ZERO,
+        stopped: None,
+    };
+    let deadline = constraints
+        .max_total_execution_time
+        .map(|secs| tokio::time::Instant::from_std(started) + Duration::from_secs_f64(secs));
+
+    loop {
+        while in_flight.len() < concurrency {
+            // Children of an expanded seed go first, so a multiplier's output does not pile up.
+            let work = match expanded.pop_front() {
+                Some(start) => Work::Run(start),
+                None => match new_runs.next() {
+                    Some(start) if multiplier => Work::Expand(start),
+                    Some(start) => Work::Run(start),
+                    None => break,
+                },
+            };
+            let ctx = ctx.clone();
+            in_flight.spawn(async move {
+                match work {
+                    Work::Run(start) => Done::Record(Box::new(ctx.run(start).await)),
+                    Work::Expand(start) => match ctx.expand(start).await {
+                        Ok(starts) => Done::Expanded(starts),
+                        Err(failed) => Done::Record(failed),
+                    },
+                }
+            });
+        }
+        let finished = tokio::select! {
+            finished = in_flight.join_next() => finished,
+            _ = sleep_until(deadline) => {
+                let elapsed = started.elapsed().as_secs_f64();
+                summary.stopped = constraints.check(&summary.usage, elapsed);
+                break;
+            }
+        };
+        let Some(finished) = finished else { break };
+        let done = match finished {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(error = %e, "a run task ended abnormally");
+                summary.failed += 1;
+                continue;
+            }
+        };
+        match done {
+            Done::Expanded(starts) => {
+                // One planned run became `starts.len()` runs.
+                observer.planned(starts.len() as u64);
+                observer.planned_done_by_expansion();
+                expanded.extend(starts);
+            }
+            Done::Record(record) => {
+                summary.usage.add(&record.usage);
+                match record.status {
+                    RunStatus::Completed => summary.completed += 1,
+                    RunStatus::Failed => summary.failed += 1,
+                }
+                observer.record(*record);
+                if let Some(hit) = constraints.check(&summary.usage, started.elapsed().as_secs_f64()) {
+                    tracing::info!(%hit, "constraint reached: stopping the run set");
+                    summary.stopped = Some(hit);
+                    break;
+                }
+            }
+        }
+    }
+    // Dropping the set aborts runs still in flight (only when a constraint stopped it).
+    in_flight.abort_all();
+    summary.elapsed = started.elapsed();
+    summary
+}
+
+async fn sleep_until(deadline: Option<tokio::time::Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}

@@ -1,0 +1,97 @@
+//! Checks a pipeline against the registry before anything runs: every block type exists,
+//! every config matches its block's schema, and a multiplier comes first, alone.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::{BlockSpec, Pipeline};
+use crate::registry::Registry;
+use crate::runtime::{BlockKind, LoadedBlock};
+
+/// One problem found in a pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationIssue {
+    /// Zero-based step, when the problem belongs to one.
+    pub step: Option<usize>,
+    /// The block type at that step.
+    pub block_type: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for ValidationIssue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.step, &self.block_type) {
+            (Some(step), Some(block_type)) => write!(f, "step {step} ({block_type}): {}", self.message),
+            _ => f.write_str(&self.message),
+        }
+    }
+}
+
+/// Every problem of a pipeline at once.
+#[derive(Debug, Clone, thiserror::Error, Serialize)]
+#[error("the pipeline is not valid:\n  {}", issues.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
+pub struct PipelineInvalid {
+    /// The problems.
+    pub issues: Vec<ValidationIssue>,
+}
+
+/// A step ready to run.
+#[derive(Clone)]
+pub struct Step {
+    /// The definition.
+    pub spec: BlockSpec,
+    /// The block, as loaded when the pipeline was validated (a later reload does not change a
+    /// running pipeline).
+    pub block: Arc<LoadedBlock>,
+}
+
+/// A pipeline whose blocks all exist and whose configs are valid.
+#[derive(Clone)]
+pub struct ValidPipeline {
+    /// The definition.
+    pub pipeline: Pipeline,
+    /// Its steps.
+    pub steps: Vec<Step>,
+}
+
+impl ValidPipeline {
+    /// Whether the first block is a multiplier.
+    pub fn starts_with_multiplier(&self) -> bool {
+        self.steps.first().is_some_and(|s| s.block.info.kind == BlockKind::Multiplier)
+    }
+}
+
+/// Validates `pipeline` against the blocks in `registry`.
+pub fn validate(pipeline: &Pipeline, registry: &Registry) -> Result<ValidPipeline, PipelineInvalid> {
+    let mut issues = Vec::new();
+    let mut steps = Vec::new();
+    for (index, spec) in pipeline.blocks.iter().enumerate() {
+        let issue = |message: String| ValidationIssue {
+            step: Some(index),
+            block_type: Some(spec.block_type.clone()),
+            message,
+        };
+        let Some(block) = registry.get(&spec.block_type) else {
+            issues.push(issue(format!(
+                "unknown block type '{}'; available: {}",
+                spec.block_type,
+                registry.type_names().join(", ")
+            )));
+            continue;
+        };
+        for error in block.config_errors(&spec.config) {
+            issues.push(issue(format!("invalid config: {error}")));
+        }
+        if block.info.kind == BlockKind::Multiplier && index != 0 {
+            issues.push(issue("a multiplier block must be the first block of the pipeline".to_owned()));
+        }
+        steps.push(Step { spec: spec.clone(), block });
+    }
+    if issues.is_empty() {
+        Ok(ValidPipeline { pipeline: pipeline.clone(), steps })
+    } else {
+        Err(PipelineInvalid { issues })
+    }
+}

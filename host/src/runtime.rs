@@ -1,0 +1,488 @@
+//! The WebAssembly runtime: one async wasmtime [`Engine`] with epoch interruption and the
+//! pooling allocator; components compiled once (cached on disk) and pre-linked; a fresh
+//! instance per block call, under memory, CPU-time and wall-clock limits.
+//!
+//! Nothing else in the host touches wasmtime configuration.
+
+pub mod bindings;
+mod capture;
+pub mod compile_cache;
+mod epoch;
+mod failure;
+mod host_state;
+mod imports;
+mod info;
+pub mod limits;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Map, Value};
+use tokio::sync::Semaphore;
+use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
+
+pub use compile_cache::{CacheOutcome, CompileCache};
+pub use failure::{BlockFailure, FailureKind};
+pub use host_state::{CallScope, HostServices, LogLine};
+pub use info::{BlockInfo, BlockKind, Capability};
+pub use limits::Limits;
+
+use bindings::blockforge::block::types as wit;
+use bindings::{Block as BlockBindings, BlockPre};
+use failure::{CpuBudgetExceeded, FailureEvidence};
+use host_state::HostState;
+
+use crate::engine::Usage;
+
+/// Runtime settings.
+#[derive(Debug, Clone, Default)]
+pub struct RuntimeConfig {
+    /// Limits of every call.
+    pub limits: Limits,
+    /// Directory of the compile cache; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+}
+
+/// Why the runtime could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start the WebAssembly runtime: {0}")]
+pub struct RuntimeError(String);
+
+/// Why a component could not be loaded as a block.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Not WebAssembly at all.
+    #[error("{origin} is not a WebAssembly file")]
+    NotWasm {
+        /// File name or `upload`.
+        origin: String,
+    },
+    /// A core module, not a component.
+    #[error(
+        "{origin} is a core WebAssembly module, not a component; build it for wasm32-wasip2 (or run `wasm-tools component new`)"
+    )]
+    CoreModule {
+        /// File name.
+        origin: String,
+    },
+    /// wasmtime could not compile it.
+    #[error("{origin} could not be compiled: {message}")]
+    Compile {
+        /// File name.
+        origin: String,
+        /// wasmtime's message.
+        message: String,
+    },
+    /// It does not export the guest interface of any version.
+    #[error("{origin} does not target the blockforge block world: it must export `{expected}` (it exports: {found})")]
+    NotABlock {
+        /// File name.
+        origin: String,
+        /// The expected export.
+        expected: &'static str,
+        /// What it exports.
+        found: String,
+    },
+    /// It targets another version of the world.
+    #[error("{origin} targets `{found}`, but this host runs `{expected}`")]
+    WrongVersion {
+        /// File name.
+        origin: String,
+        /// The export found.
+        found: String,
+        /// The expected export.
+        expected: &'static str,
+    },
+    /// It imports something the host does not provide.
+    #[error("{origin} cannot be linked: {message}")]
+    Link {
+        /// File name.
+        origin: String,
+        /// wasmtime's message, naming the import.
+        message: String,
+    },
+    /// `describe()` failed or returned something invalid.
+    #[error("{origin}: describe() failed: {message}")]
+    Describe {
+        /// File name.
+        origin: String,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+/// A block ready to run: its description and its pre-linked component.
+pub struct LoadedBlock {
+    /// What `describe()` returned.
+    pub info: BlockInfo,
+    /// SHA-256 of the component's bytes.
+    pub content_hash: String,
+    /// Whether the compiled code came from the cache.
+    pub cache_outcome: CacheOutcome,
+    /// Size of the component in bytes.
+    pub size_bytes: usize,
+    config_validator: jsonschema::Validator,
+    pre: BlockPre<HostState>,
+}
+
+impl LoadedBlock {
+    /// Errors of `config` against the block's config schema, as `path: message` lines.
+    pub fn config_errors(&self, config: &Map<String, Value>) -> Vec<String> {
+        let value = Value::Object(config.clone());
+        self.config_validator
+            .iter_errors(&value)
+            .map(|e| {
+                let path = e.instance_path().to_string();
+                if path.is_empty() { e.to_string() } else { format!("{path}: {e}") }
+            })
+            .collect()
+    }
+}
+
+/// A successful call's output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CallOutput {
+    /// A transform's object.
+    Object(Map<String, Value>),
+    /// A multiplier's seeds.
+    Seeds(Vec<Map<String, Value>>),
+}
+
+/// Everything one call produced.
+#[derive(Debug)]
+pub struct CallReport {
+    /// The output or the failure.
+    pub outcome: Result<CallOutput, BlockFailure>,
+    /// Usage of the model calls the block made.
+    pub usage: Usage,
+    /// Model calls made.
+    pub llm_calls: u32,
+    /// Log lines written through `log`.
+    pub logs: Vec<LogLine>,
+    /// Captured stdout.
+    pub stdout: String,
+    /// Captured stderr.
+    pub stderr: String,
+    /// Time from acquiring an instance slot to the end of the call.
+    pub wall_time: Duration,
+    /// Time spent inside host imports.
+    pub import_time: Duration,
+    /// Time waiting for an instance slot.
+    pub queue_time: Duration,
+}
+
+/// The runtime. Cheap to share behind an `Arc`.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<HostState>,
+    cache: CompileCache,
+    limits: Limits,
+    permits: Arc<Semaphore>,
+    services: HostServices,
+    _ticker: epoch::EpochTicker,
+}
+
+impl Runtime {
+    /// Starts the engine with `config` and the host `services` the imports reach.
+    pub fn new(config: RuntimeConfig, services: HostServices) -> Result<Self, RuntimeError> {
+        let limits = config.limits;
+        let instances = limits.max_instances.max(1);
+        let mut pool = PoolingAllocationConfig::new();
+        pool.total_component_instances(instances)
+            .total_core_instances(instances.saturating_mul(16))
+            .total_memories(instances.saturating_mul(4))
+            .total_tables(instances.saturating_mul(8))
+            .total_stacks(instances)
+            .max_memory_size(limits.memory_bytes);
+        let mut wasm = Config::new();
+        wasm.epoch_interruption(true)
+            .wasm_component_model(true)
+            .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
+        BlockBindings::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
+            .map_err(|e| RuntimeError(format!("{e:#}")))?;
+        let cache = CompileCache::new(config.cache_dir, &engine);
+        let ticker = epoch::EpochTicker::start(engine.clone(), limits::EPOCH_TICK);
+        Ok(Runtime {
+            permits: Arc::new(Semaphore::new(instances as usize)),
+            engine,
+            linker,
+            cache,
+            limits,
+            services,
+            _ticker: ticker,
+        })
+    }
+
+    /// The limits of every call.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Compiles (or reads from the cache), links and describes a component. `origin` names it
+    /// in errors.
+    pub async fn load(&self, bytes: &[u8], origin: &str) -> Result<LoadedBlock, LoadError> {
+        let origin = origin.to_owned();
+        if !bytes.starts_with(b"\0asm") {
+            return Err(LoadError::NotWasm { origin });
+        }
+        if !wasmparser::Parser::is_component(bytes) {
+            return Err(LoadError::CoreModule { origin });
+        }
+        let content_hash = CompileCache::content_hash(bytes);
+        let (component, cache_outcome) = {
+            let engine = self.engine.clone();
+            let cache = self.cache.clone();
+            let bytes = bytes.to_vec();
+            let hash = content_hash.clone();
+            // Compilation takes up to seconds: keep it off the async workers.
+            tokio::task::spawn_blocking(move || cache.load(&engine, &bytes, &hash))
+                .await
+                .map_err(|e| LoadError::Compile { origin: origin.clone(), message: e.to_string() })?
+                .map_err(|e| LoadError::Compile { origin: origin.clone(), message: format!("{e:#}") })?
+        };
+        tracing::debug!(%origin, cache = ?cache_outcome, "component ready");
+        self.check_world(&component, &origin)?;
+        let instance_pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(|e| LoadError::Link { origin: origin.clone(), message: format!("{e:#}") })?;
+        let pre = BlockPre::new(instance_pre).map_err(|e| LoadError::NotABlock {
+            origin: origin.clone(),
+            expected: bindings::GUEST_EXPORT,
+            found: format!("incompatible signatures ({e:#})"),
+        })?;
+        let info = self.describe(&pre, &origin).await?;
+        let config_validator = jsonschema::validator_for(&info.config_schema)
+            .map_err(|e| LoadError::Describe { origin: origin.clone(), message: e.to_string() })?;
+        Ok(LoadedBlock {
+            info,
+            content_hash,
+            cache_outcome,
+            size_bytes: bytes.len(),
+            config_validator,
+            pre,
+        })
+    }
+
+    /// Reads the component's export names to tell a block of this version from a block of
+    /// another version or from something else entirely.
+    fn check_world(&self, component: &Component, origin: &str) -> Result<(), LoadError> {
+        let component_type = component.component_type();
+        let exports: Vec<String> = component_type.exports(&self.engine).map(|(name, _)| name.to_owned()).collect();
+        if exports.iter().any(|name| name == bindings::GUEST_EXPORT) {
+            return Ok(());
+        }
+        if let Some(other) = exports.iter().find(|name| name.starts_with(bindings::GUEST_EXPORT_PREFIX)) {
+            return Err(LoadError::WrongVersion {
+                origin: origin.to_owned(),
+                found: other.clone(),
+                expected: bindings::GUEST_EXPORT,
+            });
+        }
+        Err(LoadError::NotABlock {
+            origin: origin.to_owned(),
+            expected: bindings::GUEST_EXPORT,
+            found: if exports.is_empty() { "nothing".to_owned() } else { exports.join(", ") },
+        })
+    }
+
+    fn new_store(&self, state: HostState) -> Store<HostState> {
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limiter);
+        let limit_ms = self.limits.cpu_time.as_millis();
+        let budget_ticks = (limit_ms / limits::EPOCH_TICK.as_millis()).max(1) as u64;
+        store.set_epoch_deadline(1);
+        // Each tick that finds the guest running counts as guest CPU time; time spent awaiting
+        // an import passes as at most one tick. Yielding lets other calls and the wall-clock
+        // timeout make progress while a guest computes.
+        store.epoch_deadline_callback(move |mut ctx| {
+            let state = ctx.data_mut();
+            state.cpu_ticks += 1;
+            if state.cpu_ticks > budget_ticks {
+                return Err(wasmtime::Error::new(CpuBudgetExceeded { limit_ms }));
+            }
+            Ok(UpdateDeadline::Yield(1))
+        });
+        store
+    }
+
+    fn evidence(&self, store: &Store<HostState>) -> FailureEvidence {
+        let state = store.data();
+        FailureEvidence {
+            block_type: state.scope.block_type.clone(),
+            step: state.scope.step,
+            stderr: state.stderr.text(),
+            refused_growth: state.limiter.refused,
+            memory_limit: state.limiter.limit(),
+        }
+    }
+
+    fn host_state(&self, scope: CallScope, capabilities: Vec<Capability>) -> HostState {
+        HostState::new(
+            self.services.clone(),
+            scope,
+            capabilities,
+            self.limits.memory_bytes,
+            self.limits.stdio_bytes,
+            self.limits.log_lines,
+        )
+    }
+
+    async fn describe(&self, pre: &BlockPre<HostState>, origin: &str) -> Result<BlockInfo, LoadError> {
+        let _permit = self.permits.acquire().await.map_err(|_| LoadError::Describe {
+            origin: origin.to_owned(),
+            message: "the runtime is shutting down".to_owned(),
+        })?;
+        let scope = CallScope {
+            trace_id: "describe".to_owned(),
+            step: 0,
+            block_type: origin.to_owned(),
+            job_kv: crate::kv::KvNamespace::Job(String::new()),
+            pipeline_kv: crate::kv::KvNamespace::Pipeline(String::new()),
+        };
+        let mut store = self.new_store(self.host_state(scope, Vec::new()));
+        let result = tokio::time::timeout(self.limits.wall_clock, async {
+            let instance = pre.instantiate_async(&mut store).await?;
+            instance.blockforge_block_guest().call_describe(&mut store).await
+        })
+        .await;
+        let describe_error = |message: String| LoadError::Describe { origin: origin.to_owned(), message };
+        match result {
+            Err(_) => Err(describe_error(self.evidence(&store).wall_clock(self.limits.wall_clock).message)),
+            Ok(Err(e)) => Err(describe_error(self.evidence(&store).classify(&e).message)),
+            Ok(Ok(info)) => BlockInfo::from_wit(info).map_err(describe_error),
+        }
+    }
+
+    /// Runs `block` once on `state` with `config`, in a fresh instance.
+    pub async fn execute(
+        &self,
+        block: &LoadedBlock,
+        state: &Map<String, Value>,
+        config: &Map<String, Value>,
+        scope: CallScope,
+    ) -> CallReport {
+        let queued = Instant::now();
+        let permit = self.permits.acquire().await;
+        let queue_time = queued.elapsed();
+        let started = Instant::now();
+        let context = wit::Context {
+            state: Value::Object(state.clone()).to_string(),
+            config: Value::Object(config.clone()).to_string(),
+            trace_id: scope.trace_id.clone(),
+            step: scope.step,
+        };
+        let mut store = self.new_store(self.host_state(scope, block.info.capabilities.clone()));
+        let outcome = match permit {
+            Err(_) => Err(self.evidence(&store).invalid_output("could not run: the runtime is shutting down".to_owned())),
+            Ok(_permit) => {
+                let result = tokio::time::timeout(self.limits.wall_clock, async {
+                    let instance = match block.pre.instantiate_async(&mut store).await {
+                        Ok(instance) => instance,
+                        Err(e) => return Err((true, e)),
+                    };
+                    instance
+                        .blockforge_block_guest()
+                        .call_execute(&mut store, &context)
+                        .await
+                        .map_err(|e| (false, e))
+                })
+                .await;
+                let evidence = self.evidence(&store);
+                match result {
+                    Err(_) => Err(evidence.wall_clock(self.limits.wall_clock)),
+                    Ok(Err((true, e))) => Err(evidence.instantiation(&e)),
+                    Ok(Err((false, e))) => Err(evidence.classify(&e)),
+                    Ok(Ok(Err(e))) => {
+                        let detail = e.detail.as_deref().map(|d| {
+                            serde_json::from_str(d).unwrap_or_else(|_| Value::String(d.to_owned()))
+                        });
+                        Err(evidence.block_error(error_code_name(e.code), &e.message, detail))
+                    }
+                    Ok(Ok(Ok(output))) => self.check_output(&block.info, output, &evidence),
+                }
+            }
+        };
+        let state = store.into_data();
+        CallReport {
+            outcome,
+            usage: state.usage,
+            llm_calls: state.llm_calls,
+            logs: state.logs,
+            stdout: state.stdout.text(),
+            stderr: state.stderr.text(),
+            wall_time: started.elapsed(),
+            import_time: state.import_time,
+            queue_time,
+        }
+    }
+
+    fn check_output(
+        &self,
+        info: &BlockInfo,
+        output: wit::BlockOutput,
+        evidence: &FailureEvidence,
+    ) -> Result<CallOutput, BlockFailure> {
+        let limit = self.limits.output_bytes;
+        let size = match &output {
+            wit::BlockOutput::Object(text) => text.len(),
+            wit::BlockOutput::Seeds(seeds) => seeds.iter().map(String::len).sum(),
+        };
+        if size > limit {
+            return Err(evidence.invalid_output(format!(
+                "returned {} of output, above the limit of {}",
+                limits::format_bytes(size as u64),
+                limits::format_bytes(limit as u64)
+            )));
+        }
+        let parse = |text: &str| -> Result<Map<String, Value>, BlockFailure> {
+            let object = match serde_json::from_str(text) {
+                Ok(Value::Object(object)) => object,
+                Ok(other) => {
+                    return Err(evidence.invalid_output(format!(
+                        "returned {} where a JSON object is required",
+                        crate::engine::json_type(&other)
+                    )));
+                }
+                Err(e) => return Err(evidence.invalid_output(format!("returned output that is not JSON: {e}"))),
+            };
+            let undeclared: Vec<&str> =
+                object.keys().filter(|k| !info.allows_output(k)).map(String::as_str).collect();
+            if !undeclared.is_empty() {
+                return Err(evidence.invalid_output(format!(
+                    "returned undeclared output keys [{}]; declared outputs are [{}]",
+                    undeclared.join(", "),
+                    info.outputs.join(", ")
+                )));
+            }
+            Ok(object)
+        };
+        match (output, info.kind) {
+            (wit::BlockOutput::Object(text), BlockKind::Transform) => parse(&text).map(CallOutput::Object),
+            (wit::BlockOutput::Seeds(seeds), BlockKind::Multiplier) => {
+                seeds.iter().map(|s| parse(s)).collect::<Result<_, _>>().map(CallOutput::Seeds)
+            }
+            (wit::BlockOutput::Object(_), BlockKind::Multiplier) => {
+                Err(evidence.invalid_output("is a multiplier but returned one object instead of seeds".to_owned()))
+            }
+            (wit::BlockOutput::Seeds(_), BlockKind::Transform) => {
+                Err(evidence.invalid_output("is a transform but returned seeds; only multipliers may".to_owned()))
+            }
+        }
+    }
+}
+
+fn error_code_name(code: wit::ErrorCode) -> &'static str {
+    match code {
+        wit::ErrorCode::InvalidConfig => "invalid config",
+        wit::ErrorCode::InvalidInput => "invalid input",
+        wit::ErrorCode::HostCallFailed => "host call failed",
+        wit::ErrorCode::Rejected => "rejected",
+        wit::ErrorCode::Internal => "internal error",
+    }
+}

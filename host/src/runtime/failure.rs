@@ -1,0 +1,184 @@
+//! Why a block call failed, classified so the user sees the cause: the limit hit with its
+//! numbers, the trap kind, the block's own panic message from its stderr, or its error.
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::limits::format_bytes;
+
+/// Class of a block call failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// The block returned an error.
+    BlockError,
+    /// The guest panicked or threw (seen on its stderr), or executed `unreachable`.
+    Panic,
+    /// Guest CPU time exceeded its limit.
+    CpuTimeLimit,
+    /// The call exceeded its wall-clock limit.
+    WallClockLimit,
+    /// The guest tried to grow its memory past the limit.
+    MemoryLimit,
+    /// The guest's call stack overflowed (deep recursion).
+    StackOverflow,
+    /// Any other trap (out-of-bounds access, division by zero...).
+    Trap,
+    /// The output was too large, not JSON, or had undeclared keys.
+    InvalidOutput,
+    /// The component could not be instantiated.
+    Instantiation,
+}
+
+/// A failed block call: what happened, for a person, and the evidence.
+#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[error("{message}")]
+pub struct BlockFailure {
+    /// Class of failure.
+    pub kind: FailureKind,
+    /// The block type.
+    pub block_type: String,
+    /// The pipeline step (0-based).
+    pub step: u32,
+    /// What went wrong, naming the block, the step and the limit.
+    pub message: String,
+    /// The block's stderr (bounded), when it wrote any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stderr: Option<String>,
+    /// Structured detail from the block's error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Value>,
+}
+
+/// Marker error raised from the epoch callback when the CPU budget is spent.
+#[derive(Debug, thiserror::Error)]
+#[error("CPU time limit of {limit_ms} ms exceeded")]
+pub struct CpuBudgetExceeded {
+    /// The limit.
+    pub limit_ms: u128,
+}
+
+/// What the call's store knew when the call failed.
+pub struct FailureEvidence {
+    /// The block type.
+    pub block_type: String,
+    /// The step.
+    pub step: u32,
+    /// Captured stderr.
+    pub stderr: String,
+    /// Memory growth the limiter refused: `(current, desired)`.
+    pub refused_growth: Option<(usize, usize)>,
+    /// The memory limit.
+    pub memory_limit: usize,
+}
+
+impl FailureEvidence {
+    fn failure(&self, kind: FailureKind, what: String) -> BlockFailure {
+        let stderr = Some(self.stderr.trim().to_owned()).filter(|s| !s.is_empty());
+        let mut message = format!("{} (step {}) {what}", self.block_type, self.step);
+        if let Some(panic) = stderr.as_deref().and_then(panic_line) {
+            message.push_str(&format!(": {panic}"));
+        }
+        BlockFailure {
+            kind,
+            block_type: self.block_type.clone(),
+            step: self.step,
+            message,
+            stderr,
+            detail: None,
+        }
+    }
+
+    /// Classifies an error from instantiation or a call.
+    pub fn classify(&self, error: &wasmtime::Error) -> BlockFailure {
+        if let Some(cpu) = error.downcast_ref::<CpuBudgetExceeded>() {
+            return self.failure(
+                FailureKind::CpuTimeLimit,
+                format!("exceeded its CPU time limit of {} ms", cpu.limit_ms),
+            );
+        }
+        if let Some((current, desired)) = self.refused_growth {
+            return self.failure(
+                FailureKind::MemoryLimit,
+                format!(
+                    "exceeded its memory limit: growing linear memory from {} to {} was refused (limit {})",
+                    format_bytes(current as u64),
+                    format_bytes(desired as u64),
+                    format_bytes(self.memory_limit as u64)
+                ),
+            );
+        }
+        match error.downcast_ref::<wasmtime::Trap>() {
+            Some(wasmtime::Trap::StackOverflow) => {
+                self.failure(FailureKind::StackOverflow, "overflowed its call stack (too deep recursion)".to_owned())
+            }
+            Some(wasmtime::Trap::UnreachableCodeReached) => {
+                let has_panic = panic_line(&self.stderr).is_some();
+                let what = if has_panic { "panicked" } else { "trapped: wasm `unreachable` executed (abort or panic)" };
+                self.failure(FailureKind::Panic, what.to_owned())
+            }
+            Some(trap) => self.failure(FailureKind::Trap, format!("trapped: {trap}")),
+            None => {
+                let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+                self.failure(FailureKind::Trap, format!("failed: {}", chain.join(": ")))
+            }
+        }
+    }
+
+    /// A failure the block reported itself.
+    pub fn block_error(&self, code: &str, message: &str, detail: Option<Value>) -> BlockFailure {
+        let mut failure = self.failure(FailureKind::BlockError, format!("failed ({code}): {message}"));
+        failure.detail = detail;
+        failure
+    }
+
+    /// A failure of the block's output.
+    pub fn invalid_output(&self, what: String) -> BlockFailure {
+        self.failure(FailureKind::InvalidOutput, what)
+    }
+
+    /// A failure to instantiate.
+    pub fn instantiation(&self, error: &wasmtime::Error) -> BlockFailure {
+        self.failure(FailureKind::Instantiation, format!("could not be instantiated: {error:#}"))
+    }
+
+    /// The wall-clock limit was hit.
+    pub fn wall_clock(&self, limit: std::time::Duration) -> BlockFailure {
+        self.failure(FailureKind::WallClockLimit, format!("exceeded its wall-clock limit of {} ms", limit.as_millis()))
+    }
+}
+
+/// The panic or exception line of a guest's stderr: Rust's `panicked at`, Python's last
+/// traceback line, JavaScript's `Error:`.
+fn panic_line(stderr: &str) -> Option<String> {
+    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    if let Some(index) = lines.iter().position(|l| l.contains("panicked at")) {
+        // Rust prints "thread '<main>' panicked at src/lib.rs:3:5:" then the message.
+        let message = lines.get(index + 1).copied().unwrap_or_default();
+        return Some(format!("{} {message}", lines[index]).trim().to_owned());
+    }
+    if lines.iter().any(|l| l.starts_with("Traceback")) {
+        return lines.last().map(|l| (*l).to_owned());
+    }
+    lines
+        .iter()
+        .find(|l| l.contains("Error:") || l.contains("memory allocation of"))
+        .map(|l| (*l).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::panic_line;
+
+    #[test]
+    fn finds_panic_messages_of_rust_python_and_js() {
+        let rust = "\nthread '<unnamed>' panicked at src/lib.rs:10:9:\nboom on purpose\nnote: run with RUST_BACKTRACE";
+        assert_eq!(
+            panic_line(rust).as_deref(),
+            Some("thread '<unnamed>' panicked at src/lib.rs:10:9: boom on purpose")
+        );
+        let python = "Traceback (most recent call last):\n  File \"x\"\nValueError: bad";
+        assert_eq!(panic_line(python).as_deref(), Some("ValueError: bad"));
+        assert_eq!(panic_line("nothing special"), None);
+    }
+}

@@ -1,0 +1,170 @@
+//! What the store of one block call holds: the WASI context (which grants nothing), the host
+//! services the imports reach, and what the call accumulates (usage, logs, time in imports).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+use wasmtime::ResourceLimiter;
+use wasmtime::component::ResourceTable;
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use super::capture::BoundedCapture;
+use super::info::Capability;
+use crate::engine::Usage;
+use crate::kv::{KvNamespace, KvStore};
+use crate::llm::LlmGateway;
+
+/// The host's services, shared by every call.
+#[derive(Clone)]
+pub struct HostServices {
+    /// Where model calls go.
+    pub llm: Arc<dyn LlmGateway>,
+    /// Storage behind the `kv` import.
+    pub kv: Arc<dyn KvStore>,
+    /// Re-asks allowed when a structured answer fails its schema.
+    pub structured_output_repairs: u32,
+}
+
+/// Who is calling: the run, the step and the key spaces its `kv` calls reach.
+#[derive(Debug, Clone)]
+pub struct CallScope {
+    /// Trace id of the run.
+    pub trace_id: String,
+    /// Position of the block in the pipeline.
+    pub step: u32,
+    /// Block type name, for logs and errors.
+    pub block_type: String,
+    /// Key space of the job.
+    pub job_kv: KvNamespace,
+    /// Key space of the pipeline.
+    pub pipeline_kv: KvNamespace,
+}
+
+/// One log line a block wrote through the `log` import.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LogLine {
+    /// `trace`, `debug`, `info`, `warn` or `error`.
+    pub level: &'static str,
+    /// The text.
+    pub message: String,
+}
+
+/// Memory limit per store; remembers the growth it refused so the error can say so.
+pub struct MemoryLimiter {
+    limit: usize,
+    /// `(current, desired)` of the first refused growth.
+    pub refused: Option<(usize, usize)>,
+}
+
+impl MemoryLimiter {
+    /// A limiter allowing `limit` bytes of linear memory per memory.
+    pub fn new(limit: usize) -> Self {
+        MemoryLimiter { limit, refused: None }
+    }
+
+    /// The limit in bytes.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+}
+
+impl ResourceLimiter for MemoryLimiter {
+    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        if desired > self.limit {
+            self.refused.get_or_insert((current, desired));
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+        Ok(desired <= 1_000_000)
+    }
+}
+
+/// The data of one call's store.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    /// Memory limit of the call.
+    pub limiter: MemoryLimiter,
+    /// Shared services.
+    pub services: HostServices,
+    /// The caller.
+    pub scope: CallScope,
+    /// Capabilities the block declared; `None` while `describe` runs (no capability then).
+    pub capabilities: Vec<Capability>,
+    /// Usage of the model calls made so far.
+    pub usage: Usage,
+    /// Model calls made so far.
+    pub llm_calls: u32,
+    /// Time spent inside host imports (model calls, storage, rendering).
+    pub import_time: Duration,
+    /// Log lines written so far (at most `max_log_lines`).
+    pub logs: Vec<LogLine>,
+    /// Log lines dropped because of the limit.
+    pub logs_dropped: u32,
+    pub(crate) max_log_lines: usize,
+    /// Epoch ticks the guest ran for.
+    pub cpu_ticks: u64,
+    /// Captured stdout.
+    pub stdout: BoundedCapture,
+    /// Captured stderr.
+    pub stderr: BoundedCapture,
+}
+
+impl HostState {
+    /// A fresh state: a WASI context with no files, no environment, no arguments and no
+    /// network, and stdout/stderr captured up to `stdio_bytes` each.
+    pub fn new(
+        services: HostServices,
+        scope: CallScope,
+        capabilities: Vec<Capability>,
+        memory_bytes: usize,
+        stdio_bytes: usize,
+        max_log_lines: usize,
+    ) -> Self {
+        let stdout = BoundedCapture::new(stdio_bytes);
+        let stderr = BoundedCapture::new(stdio_bytes);
+        let wasi = WasiCtx::builder()
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_ip_name_lookup(false)
+            .allow_tcp(false)
+            .allow_udp(false)
+            .socket_addr_check(|_, _| Box::pin(async { false }))
+            .build();
+        HostState {
+            wasi,
+            table: ResourceTable::new(),
+            limiter: MemoryLimiter::new(memory_bytes),
+            services,
+            scope,
+            capabilities,
+            usage: Usage::default(),
+            llm_calls: 0,
+            import_time: Duration::ZERO,
+            logs: Vec::new(),
+            logs_dropped: 0,
+            max_log_lines,
+            cpu_ticks: 0,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// Whether the block declared `capability`.
+    pub fn has(&self, capability: Capability) -> bool {
+        self.capabilities.contains(&capability)
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! The `embeddings` import.
+
+use std::time::Instant;
+
+use super::llm::{denied, to_wit_error};
+use crate::llm::EmbedRequest;
+use crate::runtime::bindings::blockforge::block::embeddings as wit;
+use crate::runtime::bindings::blockforge::block::llm::LlmError;
+use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
+use crate::runtime::host_state::HostState;
+use crate::runtime::info::Capability;
+
+impl wit::Host for HostState {
+    async fn embed(&mut self, request: wit::EmbedRequest) -> Result<wit::EmbedResponse, LlmError> {
+        if !self.has(Capability::Embeddings) {
+            return Err(denied("embeddings", &self.scope.block_type));
+        }
+        let started = Instant::now();
+        let llm = self.services.llm.clone();
+        let answer = llm
+            .embed(EmbedRequest {
+                model: request.model,
+                inputs: request.inputs,
+            })
+            .await;
+        self.import_time += started.elapsed();
+        let answer = answer.map_err(to_wit_error)?;
+        self.usage.add(&answer.usage);
+        Ok(wit::EmbedResponse {
+            vectors: answer.vectors,
+            model: answer.model,
+            usage: WitUsage {
+                input_tokens: answer.usage.input_tokens,
+                output_tokens: answer.usage.output_tokens,
+                cached_tokens: answer.usage.cached_tokens,
+            },
+        })
+    }
+}

@@ -1,0 +1,87 @@
+//! The `llm` import: chat completions through the gateway, counted into the call's usage.
+
+use std::time::Instant;
+
+use crate::llm::{ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
+use crate::runtime::bindings::blockforge::block::llm as wit;
+use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
+use crate::runtime::host_state::HostState;
+use crate::runtime::info::Capability;
+
+pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
+    let code = match e.kind {
+        LlmErrorKind::BadRequest => wit::LlmErrorCode::BadRequest,
+        LlmErrorKind::RateLimited => wit::LlmErrorCode::RateLimited,
+        LlmErrorKind::Unavailable => wit::LlmErrorCode::Unavailable,
+        LlmErrorKind::Timeout => wit::LlmErrorCode::Timeout,
+        LlmErrorKind::InvalidResponse => wit::LlmErrorCode::InvalidResponse,
+        LlmErrorKind::Denied => wit::LlmErrorCode::Denied,
+    };
+    wit::LlmError { code, message: e.message }
+}
+
+pub(super) fn denied(what: &str, block_type: &str) -> wit::LlmError {
+    wit::LlmError {
+        code: wit::LlmErrorCode::Denied,
+        message: format!("{block_type} did not declare the `{what}` capability in describe()"),
+    }
+}
+
+fn from_wit_request(request: wit::ChatRequest) -> Result<ChatRequest, wit::LlmError> {
+    let json_schema = match request.json_schema {
+        Some(text) => Some(serde_json::from_str(&text).map_err(|e| wit::LlmError {
+            code: wit::LlmErrorCode::BadRequest,
+            message: format!("json-schema is not valid JSON: {e}"),
+        })?),
+        None => None,
+    };
+    Ok(ChatRequest {
+        model: request.model,
+        messages: request
+            .messages
+            .into_iter()
+            .map(|m| ChatMessage {
+                role: match m.role {
+                    wit::Role::System => Role::System,
+                    wit::Role::User => Role::User,
+                    wit::Role::Assistant => Role::Assistant,
+                },
+                content: m.content,
+            })
+            .collect(),
+        temperature: request.temperature,
+        max_tokens: request.max_tokens,
+        json_schema,
+    })
+}
+
+impl wit::Host for HostState {
+    async fn chat(&mut self, request: wit::ChatRequest) -> Result<wit::ChatResponse, wit::LlmError> {
+        if !self.has(Capability::Llm) {
+            return Err(denied("llm", &self.scope.block_type));
+        }
+        let request = from_wit_request(request)?;
+        let started = Instant::now();
+        let services = self.services.clone();
+        let answer = crate::llm::structured::chat(
+            services.llm.as_ref(),
+            request,
+            services.structured_output_repairs,
+        )
+        .await;
+        self.import_time += started.elapsed();
+        self.llm_calls += 1;
+        let (answer, usage) = answer;
+        self.usage.add(&usage);
+        let answer = answer.map_err(to_wit_error)?;
+        Ok(wit::ChatResponse {
+            content: answer.content,
+            model: answer.model,
+            usage: WitUsage {
+                input_tokens: answer.usage.input_tokens,
+                output_tokens: answer.usage.output_tokens,
+                cached_tokens: answer.usage.cached_tokens,
+            },
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! Limits applied to every block call, with their defaults.
+
+use std::time::Duration;
+
+/// Resource limits of one block call. Every limit names itself in the error it causes.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Linear memory per instance.
+    pub memory_bytes: usize,
+    /// Guest CPU time per call (host imports not counted), measured in epoch ticks.
+    pub cpu_time: Duration,
+    /// Wall-clock time per call, host imports (LLM calls) included.
+    pub wall_clock: Duration,
+    /// Largest output (JSON text) a call may return.
+    pub output_bytes: usize,
+    /// Bytes of stdout and of stderr kept per call.
+    pub stdio_bytes: usize,
+    /// Log lines kept per call.
+    pub log_lines: usize,
+    /// Instances alive at once: the pooling allocator's size and the concurrency bound.
+    pub max_instances: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            memory_bytes: 256 * 1024 * 1024,
+            cpu_time: Duration::from_secs(10),
+            wall_clock: Duration::from_secs(300),
+            output_bytes: 16 * 1024 * 1024,
+            stdio_bytes: 16 * 1024,
+            log_lines: 200,
+            max_instances: 256,
+        }
+    }
+}
+
+/// How often the engine's epoch advances; the unit of the CPU-time limit.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Formats a byte count for messages (`256 MiB`, `1.5 KiB`, `12 bytes`).
+pub fn format_bytes(bytes: u64) -> String {
+    const KIB: f64 = 1024.0;
+    let b = bytes as f64;
+    if b >= KIB * KIB * KIB {
+        format!("{:.1} GiB", b / (KIB * KIB * KIB))
+    } else if b >= KIB * KIB {
+        format!("{:.1} MiB", b / (KIB * KIB))
+    } else if b >= KIB {
+        format!("{:.1} KiB", b / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}

@@ -1,0 +1,133 @@
+//! Configuration from the environment, with DataGenFlow's variable names where they exist.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `LLM_ENDPOINT` | `http://localhost:11434/v1` | OpenAI-compatible base URL |
+//! | `LLM_API_KEY` | none | bearer token |
+//! | `LLM_MODEL` | none | model used when a block names none |
+//! | `EMBEDDING_ENDPOINT`, `EMBEDDING_API_KEY` | the LLM ones | embeddings endpoint |
+//! | `EMBEDDING_MODEL` | none | default embedding model |
+//! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per endpoint |
+//! | `LLM_TIMEOUT_SECS` | 120 | time allowed per request |
+//! | `LLM_MAX_RETRIES` | 2 | retries on 429, 5xx, connection errors |
+//! | `PLUGINS_DIR` | `plugins` | folder of user `.wasm` blocks |
+//! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
+//! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call |
+//! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
+//! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included |
+//! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::kv::MemoryKv;
+use crate::llm::openai::{EndpointConfig, OpenAiGateway};
+use crate::registry::Registry;
+use crate::runtime::{HostServices, Limits, Runtime, RuntimeConfig};
+
+/// A setting could not be read or the services could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A variable holds a value of the wrong form.
+    #[error("environment variable {name}={value:?} is not valid: {expected}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What it should be.
+        expected: &'static str,
+    },
+    /// A service failed to start.
+    #[error("{0}")]
+    Startup(String),
+}
+
+/// Every setting.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The chat endpoint.
+    pub chat: EndpointConfig,
+    /// The embeddings endpoint.
+    pub embeddings: EndpointConfig,
+    /// The plugins folder.
+    pub plugins_dir: PathBuf,
+    /// The compile cache folder.
+    pub cache_dir: Option<PathBuf>,
+    /// Block call limits.
+    pub limits: Limits,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T, expected: &'static str) -> Result<T, SettingsError> {
+    match var(name) {
+        None => Ok(default),
+        Some(value) => value.trim().parse().map_err(|_| SettingsError::Invalid { name, value, expected }),
+    }
+}
+
+impl Settings {
+    /// Reads the settings from the environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        let mut chat = EndpointConfig::new(var("LLM_ENDPOINT").unwrap_or_else(|| "http://localhost:11434/v1".to_owned()));
+        chat.api_key = var("LLM_API_KEY");
+        chat.default_model = var("LLM_MODEL");
+        chat.max_concurrency = number("LLM_MAX_CONCURRENCY", 32usize, "a positive integer")?.max(1);
+        chat.timeout = Duration::from_secs_f64(number("LLM_TIMEOUT_SECS", 120.0f64, "a number of seconds")?.max(0.001));
+        chat.max_retries = number("LLM_MAX_RETRIES", 2u32, "a non-negative integer")?;
+        let mut embeddings = chat.clone();
+        if let Some(endpoint) = var("EMBEDDING_ENDPOINT") {
+            embeddings.base_url = endpoint;
+        }
+        embeddings.api_key = var("EMBEDDING_API_KEY").or(chat.api_key.clone());
+        embeddings.default_model = var("EMBEDDING_MODEL");
+        let defaults = Limits::default();
+        let limits = Limits {
+            memory_bytes: number("BLOCK_MEMORY_MB", 256usize, "a number of MiB")?.clamp(1, 4096) * 1024 * 1024,
+            cpu_time: Duration::from_secs_f64(number("BLOCK_CPU_SECS", 10.0f64, "a number of seconds")?.max(0.01)),
+            wall_clock: Duration::from_secs_f64(number("BLOCK_TIMEOUT_SECS", 300.0f64, "a number of seconds")?.max(0.01)),
+            max_instances: number("BLOCK_MAX_INSTANCES", defaults.max_instances, "a positive integer")?.max(1),
+            ..defaults
+        };
+        let cache_dir = var("BLOCKFORGE_CACHE_DIR").map(PathBuf::from).or_else(|| {
+            var("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))
+                .map(|base| base.join("blockforge").join("components"))
+        });
+        Ok(Settings {
+            chat,
+            embeddings,
+            plugins_dir: var("PLUGINS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("plugins")),
+            cache_dir,
+            limits,
+        })
+    }
+
+    /// Starts the gateway and the runtime, and loads the builtin blocks and the plugins folder.
+    pub async fn start_registry(&self) -> Result<Arc<Registry>, SettingsError> {
+        // reqwest is built without a default TLS provider; install ring's once.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let gateway = OpenAiGateway::new(self.chat.clone(), self.embeddings.clone())
+            .map_err(|e| SettingsError::Startup(e.to_string()))?;
+        let services = HostServices {
+            llm: Arc::new(gateway),
+            kv: Arc::new(MemoryKv::default()),
+            structured_output_repairs: 2,
+        };
+        let runtime = Runtime::new(
+            RuntimeConfig { limits: self.limits.clone(), cache_dir: self.cache_dir.clone() },
+            services,
+        )
+        .map_err(|e| SettingsError::Startup(e.to_string()))?;
+        let registry = Registry::with_builtins(Arc::new(runtime))
+            .await
+            .map_err(|e| SettingsError::Startup(e.to_string()))?;
+        registry.load_plugins_dir(&self.plugins_dir).await;
+        Ok(Arc::new(registry))
+    }
+}
