@@ -1,1 +1,10 @@
+//! Support for blockforge's black-box tests and benchmark: the fake LLM provider, the fixture
+//! blocks and helpers to run the real `blockforge` binary.
 
+pub mod fake_llm;
+pub mod harness;
+
+/// Paths of the fixture components built from `tests/fixtures` by build.rs.
+pub mod fixtures {
+    include!(concat!(env!("OUT_DIR"), "/fixtures.rs"));
+}

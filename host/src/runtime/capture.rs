@@ -7,6 +7,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
+use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
 
 /// One captured stream. Clones share the buffer.
 #[derive(Clone, Debug)]
@@ -73,6 +74,36 @@ impl IsTerminal for BoundedCapture {
 impl StdoutStream for BoundedCapture {
     fn async_stream(&self) -> Box<dyn AsyncWrite + Send + Sync> {
         Box::new(self.clone())
+    }
+
+    // The default adapter goes through an async task per write, far too slow for a block that
+    // prints a lot; appending to a buffer needs no I/O.
+    fn p2_stream(&self) -> Box<dyn OutputStream> {
+        Box::new(self.clone())
+    }
+}
+
+/// Largest write the guest is offered at once.
+const WRITE_BUDGET: usize = 64 * 1024;
+
+#[wasmtime_wasi::async_trait]
+impl Pollable for BoundedCapture {
+    async fn ready(&mut self) {}
+}
+
+#[wasmtime_wasi::async_trait]
+impl OutputStream for BoundedCapture {
+    fn write(&mut self, bytes: bytes::Bytes) -> StreamResult<()> {
+        self.append(&bytes);
+        Ok(())
+    }
+
+    fn flush(&mut self) -> StreamResult<()> {
+        Ok(())
+    }
+
+    fn check_write(&mut self) -> StreamResult<usize> {
+        Ok(WRITE_BUDGET)
     }
 }
 

@@ -1,0 +1,11 @@
+//! blockforge's black-box tests: the real `blockforge` binary, real HTTP on loopback to a
+//! deterministic fake LLM, fixture blocks built from source. One test binary, a module per area.
+
+mod blocks_cli;
+mod cli_errors;
+mod concurrency;
+mod constraints;
+mod hostile;
+mod multiplier;
+mod runs;
+mod structured;

@@ -1,0 +1,171 @@
+//! Running the real `blockforge` binary in a scratch folder with a controlled environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde_json::Value;
+
+use crate::fake_llm::FakeLlm;
+
+/// The `blockforge` binary: `$BLOCKFORGE_BIN`, or the one beside the test executable
+/// (`<target>/debug/deps/<test>` → `<target>/debug/blockforge`; `make test` builds it first).
+pub fn blockforge_bin() -> PathBuf {
+    if let Ok(path) = std::env::var("BLOCKFORGE_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().expect("current_exe");
+    let profile_dir = exe
+        .ancestors()
+        .find(|dir| dir.join("blockforge").is_file())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| panic!("no blockforge binary near {}: run `cargo build -p blockforge` (make test does)", exe.display()));
+    profile_dir.join("blockforge")
+}
+
+/// A compile cache shared by every test of one build, so each component compiles once.
+fn shared_cache_dir() -> PathBuf {
+    blockforge_bin().parent().map(|p| p.join("test-component-cache")).unwrap_or_else(std::env::temp_dir)
+}
+
+/// What a command printed and how it exited.
+#[derive(Debug)]
+pub struct CmdOutput {
+    /// Exit code (`None` when killed by a signal).
+    pub code: Option<i32>,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl CmdOutput {
+    fn from(output: Output) -> Self {
+        CmdOutput {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    /// Panics with the output unless the command succeeded.
+    pub fn assert_success(&self) -> &Self {
+        assert_eq!(self.code, Some(0), "command failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        self
+    }
+
+    /// Panics with the output unless the command failed with a message on stderr.
+    pub fn assert_failure(&self) -> &Self {
+        assert!(self.code.is_some_and(|c| c != 0), "command should fail:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert!(!self.stderr.trim().is_empty(), "a failing command must say why on stderr");
+        self
+    }
+
+    /// Standard output parsed as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+    }
+}
+
+/// A scratch folder with its own plugins folder and environment.
+pub struct Workspace {
+    dir: tempfile::TempDir,
+    env: Vec<(String, String)>,
+}
+
+impl Default for Workspace {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Workspace {
+    /// A fresh workspace; no LLM is reachable until [`Workspace::with_llm`].
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir_all(dir.path().join("plugins")).expect("plugins dir");
+        let env = vec![
+            ("PLUGINS_DIR".to_owned(), dir.path().join("plugins").display().to_string()),
+            ("BLOCKFORGE_CACHE_DIR".to_owned(), shared_cache_dir().display().to_string()),
+            // Port 9 (discard) refuses connections: a test that forgot its fake LLM fails fast.
+            ("LLM_ENDPOINT".to_owned(), "http://127.0.0.1:9/v1".to_owned()),
+            ("LLM_MAX_RETRIES".to_owned(), "0".to_owned()),
+        ];
+        Workspace { dir, env }
+    }
+
+    /// Points the LLM settings at `fake`.
+    pub fn with_llm(&mut self, fake: &FakeLlm) -> &mut Self {
+        self.set_env("LLM_ENDPOINT", &fake.base_url());
+        self.set_env("LLM_MODEL", "fake-model");
+        self
+    }
+
+    /// Sets an environment variable for the commands.
+    pub fn set_env(&mut self, name: &str, value: &str) -> &mut Self {
+        self.env.retain(|(k, _)| k != name);
+        self.env.push((name.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The plugins folder.
+    pub fn plugins_dir(&self) -> PathBuf {
+        self.dir.path().join("plugins")
+    }
+
+    /// Writes `contents` to `name` in the folder.
+    pub fn write(&self, name: &str, contents: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, contents).expect("write file");
+        path
+    }
+
+    /// Runs `blockforge <args>` in the folder with a clean environment.
+    pub async fn run(&self, args: &[&str]) -> CmdOutput {
+        let mut command = tokio::process::Command::new(blockforge_bin());
+        command.args(args).current_dir(self.dir.path()).env_clear();
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        CmdOutput::from(command.output().await.expect("cannot start blockforge"))
+    }
+
+    /// Writes `pipeline` (YAML or JSON text) and `seeds`, runs them, and returns the command
+    /// output and the records.
+    pub async fn run_pipeline(&self, pipeline: &str, seeds: &Value, extra: &[&str]) -> (CmdOutput, Vec<Value>) {
+        let pipeline_path = self.write("pipeline.yaml", pipeline);
+        let seeds_path = self.write("seeds.json", &seeds.to_string());
+        let out = self.dir.path().join("records.jsonl");
+        let _ = std::fs::remove_file(&out);
+        let mut args = vec![
+            "run".to_owned(),
+            "--pipeline".to_owned(),
+            pipeline_path.display().to_string(),
+            "--seeds".to_owned(),
+            seeds_path.display().to_string(),
+            "--out".to_owned(),
+            out.display().to_string(),
+        ];
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = self.run(&refs).await;
+        let records = std::fs::read_to_string(&out)
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("record is not JSON ({e}): {line}")))
+            .collect();
+        (output, records)
+    }
+}
+
+/// `n` seeds with one repetition each; `metadata(i)` gives seed i's metadata.
+pub fn seeds(n: usize, metadata: impl Fn(usize) -> Value) -> Value {
+    Value::Array((0..n).map(|i| serde_json::json!({"repetitions": 1, "metadata": metadata(i)})).collect())
+}
