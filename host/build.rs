@@ -9,7 +9,10 @@ const GUEST_TARGET: &str = "wasm32-wasip2";
 
 fn main() {
     let manifest_dir = PathBuf::from(env("CARGO_MANIFEST_DIR"));
-    let root = manifest_dir.parent().expect("host/ has a parent").to_path_buf();
+    let root = manifest_dir
+        .parent()
+        .expect("host/ has a parent")
+        .to_path_buf();
     let plugins = root.join("plugins");
     let out_dir = PathBuf::from(env("OUT_DIR"));
     let guest_target_dir = guest_target_dir(&out_dir);
@@ -52,11 +55,19 @@ fn main() {
     );
     for name in &crates {
         let wasm = wasm_dir.join(format!("{}.wasm", name.replace('-', "_")));
-        assert!(wasm.exists(), "builtin block {name} did not produce {}", wasm.display());
-        generated.push_str(&format!("    ({name:?}, include_bytes!({:?})),\n", wasm.display().to_string()));
+        assert!(
+            wasm.exists(),
+            "builtin block {name} did not produce {}",
+            wasm.display()
+        );
+        generated.push_str(&format!(
+            "    ({name:?}, include_bytes!({:?})),\n",
+            wasm.display().to_string()
+        ));
     }
     generated.push_str("];\n");
-    std::fs::write(out_dir.join("builtin_blocks.rs"), generated).expect("cannot write builtin_blocks.rs");
+    std::fs::write(out_dir.join("builtin_blocks.rs"), generated)
+        .expect("cannot write builtin_blocks.rs");
 }
 
 fn env(name: &str) -> String {

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn main() {
-    let manifest_dir = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
+    let manifest_dir =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR"));
     let fixtures = manifest_dir.join("fixtures");
     let out_dir = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     let target_dir = out_dir
@@ -15,25 +16,44 @@ fn main() {
         .map(|t| t.join("wasm-fixtures"))
         .unwrap_or_else(|| out_dir.join("wasm-fixtures"));
     println!("cargo:rerun-if-changed={}", fixtures.display());
-    println!("cargo:rerun-if-changed={}", manifest_dir.join("../sdk").display());
-    println!("cargo:rerun-if-changed={}", manifest_dir.join("../wit").display());
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest_dir.join("../sdk").display()
+    );
+    println!(
+        "cargo:rerun-if-changed={}",
+        manifest_dir.join("../wit").display()
+    );
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
-        .args(["build", "--release", "--target", "wasm32-wasip2", "--manifest-path"])
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--manifest-path",
+        ])
         .arg(fixtures.join("Cargo.toml"))
         .env("CARGO_TARGET_DIR", &target_dir)
         .env_remove("CARGO_ENCODED_RUSTFLAGS")
         .env_remove("RUSTFLAGS")
         .status()
         .expect("cannot run cargo to build the test fixtures");
-    assert!(status.success(), "building the fixture blocks failed (is wasm32-wasip2 installed? `make test` installs it)");
+    assert!(
+        status.success(),
+        "building the fixture blocks failed (is wasm32-wasip2 installed? `make test` installs it)"
+    );
 
     let wasm_dir = target_dir.join("wasm32-wasip2").join("release");
     let mut generated = String::new();
     for name in crates(&fixtures) {
         let wasm = wasm_dir.join(format!("{name}.wasm"));
-        assert!(wasm.exists(), "fixture {name} did not produce {}", wasm.display());
+        assert!(
+            wasm.exists(),
+            "fixture {name} did not produce {}",
+            wasm.display()
+        );
         generated.push_str(&format!(
             "/// The `{name}` fixture component.\npub const {}: &str = {:?};\n",
             name.to_uppercase(),

@@ -54,7 +54,11 @@ pub fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_ansi(ansi).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi)
+        .init();
 }
 
 /// Runs the chosen command.
@@ -66,6 +70,8 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args, &settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
-        Command::Block { command: BlockCommand::Test(args) } => block_test::block_test(args, &settings).await,
+        Command::Block {
+            command: BlockCommand::Test(args),
+        } => block_test::block_test(args, &settings).await,
     }
 }

@@ -12,7 +12,10 @@ mod usage;
 pub mod validate;
 
 pub use constraints::{ConstraintHit, Constraints};
-pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
 pub(crate) use pipeline::json_type;
-pub use seeds::{MAX_REPETITIONS, Seed, SeedError, parse_seeds_json, parse_seeds_jsonl, read_seed_file, total_runs};
+pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
+pub use seeds::{
+    MAX_REPETITIONS, Seed, SeedError, parse_seeds_json, parse_seeds_jsonl, read_seed_file,
+    total_runs,
+};
 pub use usage::Usage;

@@ -59,12 +59,20 @@ pub const MAX_KEYS_PER_NAMESPACE: usize = 1_000_000;
 /// Checks key and value sizes against the limits.
 pub fn check_sizes(key: &str, value: Option<&str>) -> Result<(), KvError> {
     if key.len() > MAX_KEY_BYTES {
-        return Err(KvError::TooLarge { what: "key", size: key.len(), limit: MAX_KEY_BYTES });
+        return Err(KvError::TooLarge {
+            what: "key",
+            size: key.len(),
+            limit: MAX_KEY_BYTES,
+        });
     }
     if let Some(value) = value
         && value.len() > MAX_VALUE_BYTES
     {
-        return Err(KvError::TooLarge { what: "value", size: value.len(), limit: MAX_VALUE_BYTES });
+        return Err(KvError::TooLarge {
+            what: "value",
+            size: value.len(),
+            limit: MAX_VALUE_BYTES,
+        });
     }
     Ok(())
 }
@@ -77,18 +85,28 @@ pub struct MemoryKv {
 
 impl MemoryKv {
     fn with<R>(&self, ns: &KvNamespace, f: impl FnOnce(&mut BTreeMap<String, String>) -> R) -> R {
-        let mut spaces = self.spaces.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut spaces = self
+            .spaces
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         f(spaces.entry(ns.clone()).or_default())
     }
 }
 
-fn ensure_room(space: &BTreeMap<String, String>, ns: &KvNamespace, key: &str) -> Result<(), KvError> {
+fn ensure_room(
+    space: &BTreeMap<String, String>,
+    ns: &KvNamespace,
+    key: &str,
+) -> Result<(), KvError> {
     if space.len() >= MAX_KEYS_PER_NAMESPACE && !space.contains_key(key) {
         let scope = match ns {
             KvNamespace::Job(_) => "job",
             KvNamespace::Pipeline(_) => "pipeline",
         };
-        return Err(KvError::Full { scope, limit: MAX_KEYS_PER_NAMESPACE });
+        return Err(KvError::Full {
+            scope,
+            limit: MAX_KEYS_PER_NAMESPACE,
+        });
     }
     Ok(())
 }
@@ -159,7 +177,9 @@ mod tests {
     fn oversized_values_are_refused() {
         let kv = MemoryKv::default();
         let big = "x".repeat(MAX_VALUE_BYTES + 1);
-        let err = kv.set(&KvNamespace::Pipeline("p".into()), "k", &big).unwrap_err();
+        let err = kv
+            .set(&KvNamespace::Pipeline("p".into()), "k", &big)
+            .unwrap_err();
         assert!(matches!(err, KvError::TooLarge { what: "value", .. }));
     }
 }

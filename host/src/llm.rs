@@ -8,7 +8,10 @@ pub mod openai;
 pub mod structured;
 mod types;
 
-pub use types::{ChatMessage, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, Role};
+pub use types::{
+    ChatMessage, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind,
+    Role,
+};
 
 use futures::future::BoxFuture;
 

@@ -78,10 +78,15 @@ impl Registry {
             }
         });
         for (crate_name, loaded) in futures::future::join_all(loads).await {
-            let block = loaded.map_err(|source| BuiltinLoadError { crate_name: (*crate_name).to_owned(), source })?;
+            let block = loaded.map_err(|source| BuiltinLoadError {
+                crate_name: (*crate_name).to_owned(),
+                source,
+            })?;
             registry.insert(RegisteredBlock {
                 block: Arc::new(block),
-                source: BlockSource::Builtin { crate_name: (*crate_name).to_owned() },
+                source: BlockSource::Builtin {
+                    crate_name: (*crate_name).to_owned(),
+                },
             });
         }
         Ok(registry)
@@ -110,7 +115,10 @@ impl Registry {
                 .collect(),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
             Err(e) => {
-                failures.push(PluginFailure { path: dir.to_owned(), error: format!("cannot read the plugins folder: {e}") });
+                failures.push(PluginFailure {
+                    path: dir.to_owned(),
+                    error: format!("cannot read the plugins folder: {e}"),
+                });
                 Vec::new()
             }
         };
@@ -123,27 +131,42 @@ impl Registry {
                     if let Some(first) = seen.get(&type_name) {
                         failures.push(PluginFailure {
                             path: path.clone(),
-                            error: format!("block type {type_name} is already provided by {}", first.display()),
+                            error: format!(
+                                "block type {type_name} is already provided by {}",
+                                first.display()
+                            ),
                         });
                         continue;
                     }
                     seen.insert(type_name, path.clone());
-                    self.insert(RegisteredBlock { block, source: BlockSource::Plugin { path } });
+                    self.insert(RegisteredBlock {
+                        block,
+                        source: BlockSource::Plugin { path },
+                    });
                 }
-                Err(e) => failures.push(PluginFailure { path, error: e.to_string() }),
+                Err(e) => failures.push(PluginFailure {
+                    path,
+                    error: e.to_string(),
+                }),
             }
         }
         for failure in &failures {
             tracing::warn!(path = %failure.path.display(), error = %failure.error, "plugin not loaded");
         }
-        self.failures.write().unwrap_or_else(|p| p.into_inner()).clone_from(&failures);
+        self.failures
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone_from(&failures);
         failures
     }
 
     /// Loads one component file (without registering it).
     pub async fn load_file(&self, path: &Path) -> Result<Arc<LoadedBlock>, LoadError> {
         let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| LoadError::Compile { origin: origin.clone(), message: e.to_string() })?;
+        let bytes = std::fs::read(path).map_err(|e| LoadError::Read {
+            origin: origin.clone(),
+            message: e.to_string(),
+        })?;
         self.runtime.load(&bytes, &origin).await.map(Arc::new)
     }
 
@@ -161,7 +184,10 @@ impl Registry {
 
     /// Every block's description.
     pub fn infos(&self) -> Vec<BlockInfo> {
-        self.list().into_iter().map(|r| r.block.info.clone()).collect()
+        self.list()
+            .into_iter()
+            .map(|r| r.block.info.clone())
+            .collect()
     }
 
     /// Type names, sorted.
@@ -172,6 +198,9 @@ impl Registry {
 
     /// Plugins that failed at the last scan.
     pub fn failures(&self) -> Vec<PluginFailure> {
-        self.failures.read().unwrap_or_else(|p| p.into_inner()).clone()
+        self.failures
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 }

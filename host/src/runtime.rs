@@ -21,7 +21,9 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
 use wasmtime::component::{Component, HasSelf, Linker};
-use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+};
 
 pub use compile_cache::{CacheOutcome, CompileCache};
 pub use failure::{BlockFailure, FailureKind};
@@ -35,6 +37,9 @@ use failure::{CpuBudgetExceeded, FailureEvidence};
 use host_state::HostState;
 
 use crate::engine::Usage;
+
+/// Most written linear memory reset in place (not decommitted) when an instance slot is reused.
+const KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
 
 /// Runtime settings.
 #[derive(Debug, Clone, Default)]
@@ -53,6 +58,14 @@ pub struct RuntimeError(String);
 /// Why a component could not be loaded as a block.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The file could not be read.
+    #[error("cannot read {origin}: {message}")]
+    Read {
+        /// File name.
+        origin: String,
+        /// The I/O error.
+        message: String,
+    },
     /// Not WebAssembly at all.
     #[error("{origin} is not a WebAssembly file")]
     NotWasm {
@@ -76,7 +89,9 @@ pub enum LoadError {
         message: String,
     },
     /// It does not export the guest interface of any version.
-    #[error("{origin} does not target the blockforge block world: it must export `{expected}` (it exports: {found})")]
+    #[error(
+        "{origin} does not target the blockforge block world: it must export `{expected}` (it exports: {found})"
+    )]
     NotABlock {
         /// File name.
         origin: String,
@@ -135,7 +150,11 @@ impl LoadedBlock {
             .iter_errors(&value)
             .map(|e| {
                 let path = e.instance_path().to_string();
-                if path.is_empty() { e.to_string() } else { format!("{path}: {e}") }
+                if path.is_empty() {
+                    e.to_string()
+                } else {
+                    format!("{path}: {e}")
+                }
             })
             .collect()
     }
@@ -195,14 +214,21 @@ impl Runtime {
             .total_memories(instances.saturating_mul(4))
             .total_tables(instances.saturating_mul(8))
             .total_stacks(instances)
-            .max_memory_size(limits.memory_bytes);
+            .max_memory_size(limits.memory_bytes)
+            // A fresh instance per call would page-fault its stack and heap back in if a reused
+            // slot were decommitted; instead reset the pages the last instance wrote (found with
+            // Linux's PAGEMAP_SCAN where available, 6.7+) and keep them resident.
+            .linear_memory_keep_resident(KEEP_RESIDENT_BYTES)
+            .table_keep_resident(64 * 1024)
+            .pagemap_scan(wasmtime::Enabled::Auto);
         let mut wasm = Config::new();
         wasm.epoch_interruption(true)
             .wasm_component_model(true)
             .allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         let engine = Engine::new(&wasm).map_err(|e| RuntimeError(format!("{e:#}")))?;
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)
+            .map_err(|e| RuntimeError(format!("{e:#}")))?;
         BlockBindings::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
             .map_err(|e| RuntimeError(format!("{e:#}")))?;
         let cache = CompileCache::new(config.cache_dir, &engine);
@@ -242,23 +268,35 @@ impl Runtime {
             // Compilation takes up to seconds: keep it off the async workers.
             tokio::task::spawn_blocking(move || cache.load(&engine, &bytes, &hash))
                 .await
-                .map_err(|e| LoadError::Compile { origin: origin.clone(), message: e.to_string() })?
-                .map_err(|e| LoadError::Compile { origin: origin.clone(), message: format!("{e:#}") })?
+                .map_err(|e| LoadError::Compile {
+                    origin: origin.clone(),
+                    message: e.to_string(),
+                })?
+                .map_err(|e| LoadError::Compile {
+                    origin: origin.clone(),
+                    message: format!("{e:#}"),
+                })?
         };
         tracing::debug!(%origin, cache = ?cache_outcome, "component ready");
         self.check_world(&component, &origin)?;
-        let instance_pre = self
-            .linker
-            .instantiate_pre(&component)
-            .map_err(|e| LoadError::Link { origin: origin.clone(), message: format!("{e:#}") })?;
+        let instance_pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| LoadError::Link {
+                    origin: origin.clone(),
+                    message: format!("{e:#}"),
+                })?;
         let pre = BlockPre::new(instance_pre).map_err(|e| LoadError::NotABlock {
             origin: origin.clone(),
             expected: bindings::GUEST_EXPORT,
             found: format!("incompatible signatures ({e:#})"),
         })?;
         let info = self.describe(&pre, &origin).await?;
-        let config_validator = jsonschema::validator_for(&info.config_schema)
-            .map_err(|e| LoadError::Describe { origin: origin.clone(), message: e.to_string() })?;
+        let config_validator =
+            jsonschema::validator_for(&info.config_schema).map_err(|e| LoadError::Describe {
+                origin: origin.clone(),
+                message: e.to_string(),
+            })?;
         Ok(LoadedBlock {
             info,
             content_hash,
@@ -273,11 +311,17 @@ impl Runtime {
     /// another version or from something else entirely.
     fn check_world(&self, component: &Component, origin: &str) -> Result<(), LoadError> {
         let component_type = component.component_type();
-        let exports: Vec<String> = component_type.exports(&self.engine).map(|(name, _)| name.to_owned()).collect();
+        let exports: Vec<String> = component_type
+            .exports(&self.engine)
+            .map(|(name, _)| name.to_owned())
+            .collect();
         if exports.iter().any(|name| name == bindings::GUEST_EXPORT) {
             return Ok(());
         }
-        if let Some(other) = exports.iter().find(|name| name.starts_with(bindings::GUEST_EXPORT_PREFIX)) {
+        if let Some(other) = exports
+            .iter()
+            .find(|name| name.starts_with(bindings::GUEST_EXPORT_PREFIX))
+        {
             return Err(LoadError::WrongVersion {
                 origin: origin.to_owned(),
                 found: other.clone(),
@@ -287,7 +331,11 @@ impl Runtime {
         Err(LoadError::NotABlock {
             origin: origin.to_owned(),
             expected: bindings::GUEST_EXPORT,
-            found: if exports.is_empty() { "nothing".to_owned() } else { exports.join(", ") },
+            found: if exports.is_empty() {
+                "nothing".to_owned()
+            } else {
+                exports.join(", ")
+            },
         })
     }
 
@@ -297,11 +345,15 @@ impl Runtime {
         let limit_ms = self.limits.cpu_time.as_millis();
         let budget_ticks = (limit_ms / limits::EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(1);
-        // Each tick that finds the guest running counts as guest CPU time; time spent awaiting
-        // an import passes as at most one tick. Yielding lets other calls and the wall-clock
-        // timeout make progress while a guest computes.
+        // Each tick that finds the guest running counts as guest CPU time and yields, so other
+        // calls and the wall-clock timeout progress while a guest computes. A tick that passed
+        // while the guest awaited an import (an LLM call) neither counts nor yields: yielding
+        // right after an import would queue the run behind every other task.
         store.epoch_deadline_callback(move |mut ctx| {
             let state = ctx.data_mut();
+            if std::mem::take(&mut state.import_time_since_tick) >= limits::EPOCH_TICK {
+                return Ok(UpdateDeadline::Continue(1));
+            }
             state.cpu_ticks += 1;
             if state.cpu_ticks > budget_ticks {
                 return Err(wasmtime::Error::new(CpuBudgetExceeded { limit_ms }));
@@ -333,11 +385,19 @@ impl Runtime {
         )
     }
 
-    async fn describe(&self, pre: &BlockPre<HostState>, origin: &str) -> Result<BlockInfo, LoadError> {
-        let _permit = self.permits.acquire().await.map_err(|_| LoadError::Describe {
-            origin: origin.to_owned(),
-            message: "the runtime is shutting down".to_owned(),
-        })?;
+    async fn describe(
+        &self,
+        pre: &BlockPre<HostState>,
+        origin: &str,
+    ) -> Result<BlockInfo, LoadError> {
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| LoadError::Describe {
+                origin: origin.to_owned(),
+                message: "the runtime is shutting down".to_owned(),
+            })?;
         let scope = CallScope {
             trace_id: "describe".to_owned(),
             step: 0,
@@ -348,12 +408,22 @@ impl Runtime {
         let mut store = self.new_store(self.host_state(scope, Vec::new()));
         let result = tokio::time::timeout(self.limits.wall_clock, async {
             let instance = pre.instantiate_async(&mut store).await?;
-            instance.blockforge_block_guest().call_describe(&mut store).await
+            instance
+                .blockforge_block_guest()
+                .call_describe(&mut store)
+                .await
         })
         .await;
-        let describe_error = |message: String| LoadError::Describe { origin: origin.to_owned(), message };
+        let describe_error = |message: String| LoadError::Describe {
+            origin: origin.to_owned(),
+            message,
+        };
         match result {
-            Err(_) => Err(describe_error(self.evidence(&store).wall_clock(self.limits.wall_clock).message)),
+            Err(_) => Err(describe_error(
+                self.evidence(&store)
+                    .wall_clock(self.limits.wall_clock)
+                    .message,
+            )),
             Ok(Err(e)) => Err(describe_error(self.evidence(&store).classify(&e).message)),
             Ok(Ok(info)) => BlockInfo::from_wit(info).map_err(describe_error),
         }
@@ -372,14 +442,14 @@ impl Runtime {
         let queue_time = queued.elapsed();
         let started = Instant::now();
         let context = wit::Context {
-            state: Value::Object(state.clone()).to_string(),
-            config: Value::Object(config.clone()).to_string(),
+            state: serde_json::to_string(state).unwrap_or_else(|_| "{}".to_owned()),
+            config: serde_json::to_string(config).unwrap_or_else(|_| "{}".to_owned()),
             trace_id: scope.trace_id.clone(),
             step: scope.step,
         };
         let mut store = self.new_store(self.host_state(scope, block.info.capabilities.clone()));
         let outcome = match permit {
-            Err(_) => Err(self.evidence(&store).invalid_output("could not run: the runtime is shutting down".to_owned())),
+            Err(_) => Err(self.evidence(&store).shutting_down()),
             Ok(_permit) => {
                 let result = tokio::time::timeout(self.limits.wall_clock, async {
                     let instance = match block.pre.instantiate_async(&mut store).await {
@@ -449,10 +519,17 @@ impl Runtime {
                         crate::engine::json_type(&other)
                     )));
                 }
-                Err(e) => return Err(evidence.invalid_output(format!("returned output that is not JSON: {e}"))),
+                Err(e) => {
+                    return Err(
+                        evidence.invalid_output(format!("returned output that is not JSON: {e}"))
+                    );
+                }
             };
-            let undeclared: Vec<&str> =
-                object.keys().filter(|k| !info.allows_output(k)).map(String::as_str).collect();
+            let undeclared: Vec<&str> = object
+                .keys()
+                .filter(|k| !info.allows_output(k))
+                .map(String::as_str)
+                .collect();
             if !undeclared.is_empty() {
                 return Err(evidence.invalid_output(format!(
                     "returned undeclared output keys [{}]; declared outputs are [{}]",
@@ -463,16 +540,20 @@ impl Runtime {
             Ok(object)
         };
         match (output, info.kind) {
-            (wit::BlockOutput::Object(text), BlockKind::Transform) => parse(&text).map(CallOutput::Object),
-            (wit::BlockOutput::Seeds(seeds), BlockKind::Multiplier) => {
-                seeds.iter().map(|s| parse(s)).collect::<Result<_, _>>().map(CallOutput::Seeds)
+            (wit::BlockOutput::Object(text), BlockKind::Transform) => {
+                parse(&text).map(CallOutput::Object)
             }
-            (wit::BlockOutput::Object(_), BlockKind::Multiplier) => {
-                Err(evidence.invalid_output("is a multiplier but returned one object instead of seeds".to_owned()))
-            }
-            (wit::BlockOutput::Seeds(_), BlockKind::Transform) => {
-                Err(evidence.invalid_output("is a transform but returned seeds; only multipliers may".to_owned()))
-            }
+            (wit::BlockOutput::Seeds(seeds), BlockKind::Multiplier) => seeds
+                .iter()
+                .map(|s| parse(s))
+                .collect::<Result<_, _>>()
+                .map(CallOutput::Seeds),
+            (wit::BlockOutput::Object(_), BlockKind::Multiplier) => Err(evidence.invalid_output(
+                "is a multiplier but returned one object instead of seeds".to_owned(),
+            )),
+            (wit::BlockOutput::Seeds(_), BlockKind::Transform) => Err(evidence.invalid_output(
+                "is a transform but returned seeds; only multipliers may".to_owned(),
+            )),
         }
     }
 }

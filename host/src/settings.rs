@@ -63,21 +63,33 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-fn number<T: std::str::FromStr>(name: &'static str, default: T, expected: &'static str) -> Result<T, SettingsError> {
+fn number<T: std::str::FromStr>(
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, SettingsError> {
     match var(name) {
         None => Ok(default),
-        Some(value) => value.trim().parse().map_err(|_| SettingsError::Invalid { name, value, expected }),
+        Some(value) => value.trim().parse().map_err(|_| SettingsError::Invalid {
+            name,
+            value,
+            expected,
+        }),
     }
 }
 
 impl Settings {
     /// Reads the settings from the environment.
     pub fn from_env() -> Result<Self, SettingsError> {
-        let mut chat = EndpointConfig::new(var("LLM_ENDPOINT").unwrap_or_else(|| "http://localhost:11434/v1".to_owned()));
+        let mut chat = EndpointConfig::new(
+            var("LLM_ENDPOINT").unwrap_or_else(|| "http://localhost:11434/v1".to_owned()),
+        );
         chat.api_key = var("LLM_API_KEY");
         chat.default_model = var("LLM_MODEL");
         chat.max_concurrency = number("LLM_MAX_CONCURRENCY", 32usize, "a positive integer")?.max(1);
-        chat.timeout = Duration::from_secs_f64(number("LLM_TIMEOUT_SECS", 120.0f64, "a number of seconds")?.max(0.001));
+        chat.timeout = Duration::from_secs_f64(
+            number("LLM_TIMEOUT_SECS", 120.0f64, "a number of seconds")?.max(0.001),
+        );
         chat.max_retries = number("LLM_MAX_RETRIES", 2u32, "a non-negative integer")?;
         let mut embeddings = chat.clone();
         if let Some(endpoint) = var("EMBEDDING_ENDPOINT") {
@@ -87,10 +99,21 @@ impl Settings {
         embeddings.default_model = var("EMBEDDING_MODEL");
         let defaults = Limits::default();
         let limits = Limits {
-            memory_bytes: number("BLOCK_MEMORY_MB", 256usize, "a number of MiB")?.clamp(1, 4096) * 1024 * 1024,
-            cpu_time: Duration::from_secs_f64(number("BLOCK_CPU_SECS", 10.0f64, "a number of seconds")?.max(0.01)),
-            wall_clock: Duration::from_secs_f64(number("BLOCK_TIMEOUT_SECS", 300.0f64, "a number of seconds")?.max(0.01)),
-            max_instances: number("BLOCK_MAX_INSTANCES", defaults.max_instances, "a positive integer")?.max(1),
+            memory_bytes: number("BLOCK_MEMORY_MB", 256usize, "a number of MiB")?.clamp(1, 4096)
+                * 1024
+                * 1024,
+            cpu_time: Duration::from_secs_f64(
+                number("BLOCK_CPU_SECS", 10.0f64, "a number of seconds")?.max(0.01),
+            ),
+            wall_clock: Duration::from_secs_f64(
+                number("BLOCK_TIMEOUT_SECS", 300.0f64, "a number of seconds")?.max(0.01),
+            ),
+            max_instances: number(
+                "BLOCK_MAX_INSTANCES",
+                defaults.max_instances,
+                "a positive integer",
+            )?
+            .max(1),
             ..defaults
         };
         let cache_dir = var("BLOCKFORGE_CACHE_DIR").map(PathBuf::from).or_else(|| {
@@ -102,7 +125,9 @@ impl Settings {
         Ok(Settings {
             chat,
             embeddings,
-            plugins_dir: var("PLUGINS_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("plugins")),
+            plugins_dir: var("PLUGINS_DIR")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("plugins")),
             cache_dir,
             limits,
         })
@@ -120,7 +145,10 @@ impl Settings {
             structured_output_repairs: 2,
         };
         let runtime = Runtime::new(
-            RuntimeConfig { limits: self.limits.clone(), cache_dir: self.cache_dir.clone() },
+            RuntimeConfig {
+                limits: self.limits.clone(),
+                cache_dir: self.cache_dir.clone(),
+            },
             services,
         )
         .map_err(|e| SettingsError::Startup(e.to_string()))?;

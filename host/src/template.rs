@@ -40,8 +40,9 @@ pub fn render(source: &str, context: &Value) -> Result<String, TemplateError> {
 
 /// `tojson(indent=2)`: JSON text of a value, pretty-printed like Python's `json.dumps(indent=2)`.
 fn tojson(value: JinjaValue, indent: Option<usize>) -> Result<JinjaValue, minijinja::Error> {
-    let json = serde_json::to_value(&value)
-        .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))?;
+    let json = serde_json::to_value(&value).map_err(|e| {
+        minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+    })?;
     let text = match indent.unwrap_or(2) {
         0 => json.to_string(),
         width => {
@@ -49,8 +50,9 @@ fn tojson(value: JinjaValue, indent: Option<usize>) -> Result<JinjaValue, miniji
             let formatter = serde_json::ser::PrettyFormatter::with_indent(indent.as_bytes());
             let mut out = Vec::new();
             let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-            serde::Serialize::serialize(&json, &mut serializer)
-                .map_err(|e| minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string()))?;
+            serde::Serialize::serialize(&json, &mut serializer).map_err(|e| {
+                minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.to_string())
+            })?;
             String::from_utf8_lossy(&out).into_owned()
         }
     };
@@ -107,15 +109,24 @@ mod tests {
     #[test]
     fn tojson_pretty_prints_and_truncate_appends_dots() {
         let state = json!({"tags": ["a", "b"], "s": "abcdef"});
-        assert_eq!(render("{{ tags | tojson }}", &state).unwrap(), "[\n  \"a\",\n  \"b\"\n]");
-        assert_eq!(render("{{ tags | tojson(0) }}", &state).unwrap(), r#"["a","b"]"#);
+        assert_eq!(
+            render("{{ tags | tojson }}", &state).unwrap(),
+            "[\n  \"a\",\n  \"b\"\n]"
+        );
+        assert_eq!(
+            render("{{ tags | tojson(0) }}", &state).unwrap(),
+            r#"["a","b"]"#
+        );
         assert_eq!(render("{{ s | truncate(3) }}", &state).unwrap(), "abc...");
         assert_eq!(render("{{ s | truncate }}", &state).unwrap(), "abcdef");
     }
 
     #[test]
     fn does_not_html_escape() {
-        assert_eq!(render("{{ x }}", &json!({"x": "<a & b>"})).unwrap(), "<a & b>");
+        assert_eq!(
+            render("{{ x }}", &json!({"x": "<a & b>"})).unwrap(),
+            "<a & b>"
+        );
     }
 
     #[test]
@@ -126,7 +137,8 @@ mod tests {
 
     #[test]
     fn lists_top_level_variables() {
-        let vars = undeclared_variables("{{ a }} {% for x in items %}{{ x.b }}{% endfor %}").unwrap();
+        let vars =
+            undeclared_variables("{{ a }} {% for x in items %}{{ x.b }}{% endfor %}").unwrap();
         assert_eq!(vars, vec!["a".to_owned(), "items".to_owned()]);
     }
 }

@@ -80,9 +80,10 @@ impl<C> Context<C> {
 
     /// The state field `key` deserialised into `T`.
     pub fn field<T: DeserializeOwned>(&self, key: &str) -> Result<T, BlockError> {
-        let value = self.state.get(key).ok_or_else(|| {
-            BlockError::invalid_input(format!("state field '{key}' is missing"))
-        })?;
+        let value = self
+            .state
+            .get(key)
+            .ok_or_else(|| BlockError::invalid_input(format!("state field '{key}' is missing")))?;
         T::deserialize(value)
             .map_err(|e| BlockError::invalid_input(format!("state field '{key}': {e}")))
     }

@@ -7,6 +7,9 @@ use crate::bindings::blockforge::block::embeddings as wit;
 pub fn embed(model: Option<String>, inputs: Vec<String>) -> Result<Vec<Vec<f32>>, BlockError> {
     let request = wit::EmbedRequest { model, inputs };
     wit::embed(&request).map(|r| r.vectors).map_err(|e| {
-        BlockError::host(format!("embedding call failed ({:?}): {}", e.code, e.message))
+        BlockError::host(format!(
+            "embedding call failed ({:?}): {}",
+            e.code, e.message
+        ))
     })
 }

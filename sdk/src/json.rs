@@ -26,10 +26,7 @@ pub fn strip_code_fence(text: &str) -> &str {
         Some(newline) => &rest[newline + 1..],
         None => rest,
     };
-    body.trim_end()
-        .strip_suffix("```")
-        .unwrap_or(body)
-        .trim()
+    body.trim_end().strip_suffix("```").unwrap_or(body).trim()
 }
 
 /// Parses JSON from an LLM answer: strips a code fence, and when that fails, tries the span

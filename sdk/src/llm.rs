@@ -140,6 +140,9 @@ pub fn chat(request: ChatRequest) -> Result<ChatResponse, BlockError> {
                 cached_tokens,
             })
         }
-        Err(e) => Err(BlockError::host(format!("LLM call failed ({:?}): {}", e.code, e.message))),
+        Err(e) => Err(BlockError::host(format!(
+            "LLM call failed ({:?}): {}",
+            e.code, e.message
+        ))),
     }
 }

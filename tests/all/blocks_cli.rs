@@ -11,26 +11,75 @@ async fn blocks_lists_every_builtin_with_description_io_and_schema() {
     let json = listing.json();
     let blocks = json["blocks"].as_array().expect("blocks list");
     let expect = [
-        ("TextGenerator", &["assistant", "system", "user"][..], &["model", "temperature", "max_tokens", "system_prompt", "user_prompt"][..]),
-        ("StructuredGenerator", &["generated"][..], &["json_schema", "user_prompt", "model", "temperature", "max_tokens"][..]),
-        ("ValidatorBlock", &["text", "valid", "assistant"][..], &["min_length", "max_length", "forbidden_words"][..]),
-        ("JSONValidatorBlock", &["valid", "parsed_json"][..], &["field_name", "required_fields", "strict"][..]),
+        (
+            "TextGenerator",
+            &["assistant", "system", "user"][..],
+            &[
+                "model",
+                "temperature",
+                "max_tokens",
+                "system_prompt",
+                "user_prompt",
+            ][..],
+        ),
+        (
+            "StructuredGenerator",
+            &["generated"][..],
+            &[
+                "json_schema",
+                "user_prompt",
+                "model",
+                "temperature",
+                "max_tokens",
+            ][..],
+        ),
+        (
+            "ValidatorBlock",
+            &["text", "valid", "assistant"][..],
+            &["min_length", "max_length", "forbidden_words"][..],
+        ),
+        (
+            "JSONValidatorBlock",
+            &["valid", "parsed_json"][..],
+            &["field_name", "required_fields", "strict"][..],
+        ),
         ("FieldMapper", &["*"][..], &["mappings"][..]),
     ];
     for (type_name, outputs, config_keys) in expect {
-        let block = blocks.iter().find(|b| b["type"] == type_name).unwrap_or_else(|| panic!("{type_name} missing"));
-        assert!(!block["description"].as_str().unwrap_or("").is_empty(), "{type_name} has no description");
-        let declared: Vec<&str> = block["outputs"].as_array().unwrap().iter().filter_map(|o| o.as_str()).collect();
+        let block = blocks
+            .iter()
+            .find(|b| b["type"] == type_name)
+            .unwrap_or_else(|| panic!("{type_name} missing"));
+        assert!(
+            !block["description"].as_str().unwrap_or("").is_empty(),
+            "{type_name} has no description"
+        );
+        let declared: Vec<&str> = block["outputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|o| o.as_str())
+            .collect();
         assert_eq!(declared, outputs, "{type_name} outputs");
         for key in config_keys {
-            assert!(block["config_schema"]["properties"].get(*key).is_some(), "{type_name} config lacks {key}");
+            assert!(
+                block["config_schema"]["properties"].get(*key).is_some(),
+                "{type_name} config lacks {key}"
+            );
         }
         assert_eq!(block["source"]["kind"], "builtin");
     }
-    assert_eq!(blocks[0]["config_schema"]["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    assert_eq!(
+        blocks[0]["config_schema"]["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
     let text = ws.run(&["blocks"]).await;
     text.assert_success();
-    assert!(text.stdout.contains("TextGenerator (generators, builtin)"), "{}", text.stdout);
+    assert!(
+        text.stdout.contains("TextGenerator (generators, builtin)"),
+        "{}",
+        text.stdout
+    );
     assert!(text.stdout.contains("config schema:"), "{}", text.stdout);
 }
 
@@ -39,7 +88,12 @@ async fn a_plugin_in_the_plugins_folder_is_listed_with_its_source() {
     let ws = Workspace::new();
     std::fs::copy(fixtures::DEDUP, ws.plugins_dir().join("dedup.wasm")).unwrap();
     let json = ws.run(&["blocks", "--json"]).await.assert_success().json();
-    let dedup = json["blocks"].as_array().unwrap().iter().find(|b| b["type"] == "ExactDedup").expect("ExactDedup listed");
+    let dedup = json["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["type"] == "ExactDedup")
+        .expect("ExactDedup listed");
     assert_eq!(dedup["source"]["kind"], "plugin");
     assert_eq!(dedup["capabilities"], serde_json::json!(["kv"]));
 }
@@ -48,7 +102,13 @@ async fn a_plugin_in_the_plugins_folder_is_listed_with_its_source() {
 async fn block_test_prints_output_logs_and_usage() {
     let ws = Workspace::new();
     let out = ws
-        .run(&["block", "test", fixtures::DEDUP, "--state", r#"{"text": "Hello"}"#])
+        .run(&[
+            "block",
+            "test",
+            fixtures::DEDUP,
+            "--state",
+            r#"{"text": "Hello"}"#,
+        ])
         .await;
     out.assert_success();
     let json = out.json();
@@ -62,7 +122,17 @@ async fn field_mapper_renders_each_value_alone_so_quotes_newlines_and_lists_surv
     let ws = Workspace::new();
     let state = r#"{"quote": "She said \"no\" then left\nfor good", "tags": ["a", "b \"c\""]}"#;
     let config = r#"{"mappings": {"said": "{{ quote }}", "tags_copy": "{{ tags | tojson }}", "count": "{{ tags | length }}", "literal": 7}}"#;
-    let out = ws.run(&["block", "test", "FieldMapper", "--state", state, "--config", config]).await;
+    let out = ws
+        .run(&[
+            "block",
+            "test",
+            "FieldMapper",
+            "--state",
+            state,
+            "--config",
+            config,
+        ])
+        .await;
     out.assert_success();
     let output = &out.json()["output"];
     assert_eq!(output["said"], "She said \"no\" then left\nfor good");
@@ -84,5 +154,9 @@ async fn a_second_start_reads_compiled_components_from_the_cache() {
     assert_eq!(cached, 5, "one compiled file per builtin");
     let second = ws.run(&["blocks"]).await;
     second.assert_success();
-    assert!(second.stderr.contains("cache=Hit") && !second.stderr.contains("cache=Compiled"), "{}", second.stderr);
+    assert!(
+        second.stderr.contains("cache=Hit") && !second.stderr.contains("cache=Compiled"),
+        "{}",
+        second.stderr
+    );
 }

@@ -6,25 +6,50 @@ use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
 use blockforge_tests::harness::{Workspace, seeds};
 use serde_json::json;
 
-const PIPELINE: &str = "name: c\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'n {{ n }}'}\n";
+const PIPELINE: &str =
+    "name: c\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'n {{ n }}'}\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_concurrency_bound_is_what_the_provider_sees() {
-    let fake = FakeLlm::start(FakeLlmConfig { latency: Duration::from_millis(150), ..Default::default() }).await;
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    })
+    .await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake);
-    let (out, records) = ws.run_pipeline(PIPELINE, &seeds(24, |i| json!({"n": i})), &["--concurrency", "4"]).await;
+    let (out, records) = ws
+        .run_pipeline(
+            PIPELINE,
+            &seeds(24, |i| json!({"n": i})),
+            &["--concurrency", "4"],
+        )
+        .await;
     out.assert_success();
     assert_eq!(records.len(), 24);
-    assert_eq!(fake.max_concurrency(), 4, "runs go concurrently, never more than 4");
+    assert_eq!(
+        fake.max_concurrency(),
+        4,
+        "runs go concurrently, never more than 4"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_endpoint_bound_caps_requests_below_the_run_concurrency() {
-    let fake = FakeLlm::start(FakeLlmConfig { latency: Duration::from_millis(150), ..Default::default() }).await;
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(150),
+        ..Default::default()
+    })
+    .await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake).set_env("LLM_MAX_CONCURRENCY", "3");
-    let (out, records) = ws.run_pipeline(PIPELINE, &seeds(18, |i| json!({"n": i})), &["--concurrency", "16"]).await;
+    let (out, records) = ws
+        .run_pipeline(
+            PIPELINE,
+            &seeds(18, |i| json!({"n": i})),
+            &["--concurrency", "16"],
+        )
+        .await;
     out.assert_success();
     assert_eq!(records.len(), 18);
     assert_eq!(fake.max_concurrency(), 3);

@@ -12,19 +12,28 @@ use serde_json::{Value, json};
 /// record after checking the three others completed.
 async fn attack(ws: &Workspace, attack: &str) -> Value {
     std::fs::copy(fixtures::HOSTILE, ws.plugins_dir().join("hostile.wasm")).unwrap();
-    let pipeline = format!(r#"{{"name": "h", "blocks": [{{"type": "Hostile", "config": {{"attack": "{attack}"}}}}]}}"#);
+    let pipeline = format!(
+        r#"{{"name": "h", "blocks": [{{"type": "Hostile", "config": {{"attack": "{attack}"}}}}]}}"#
+    );
     let seed_file = json!([
         {"metadata": {"target": false, "n": 0}},
         {"metadata": {"target": true, "n": 1}},
         {"metadata": {"target": false, "n": 2}},
         {"repetitions": 1, "metadata": {"target": false, "n": 3}}
     ]);
-    let (out, records) = ws.run_pipeline(&pipeline, &seed_file, &["--concurrency", "4"]).await;
+    let (out, records) = ws
+        .run_pipeline(&pipeline, &seed_file, &["--concurrency", "4"])
+        .await;
     out.assert_success();
     assert_eq!(records.len(), 4, "every run is recorded: {}", out.stderr);
-    let (failed, completed): (Vec<_>, Vec<_>) = records.into_iter().partition(|r| r["status"] == "failed");
+    let (failed, completed): (Vec<_>, Vec<_>) =
+        records.into_iter().partition(|r| r["status"] == "failed");
     assert_eq!(completed.len(), 3, "the other runs complete");
-    assert!(completed.iter().all(|r| r["accumulated_state"]["ok"] == true));
+    assert!(
+        completed
+            .iter()
+            .all(|r| r["accumulated_state"]["ok"] == true)
+    );
     assert_eq!(failed.len(), 1, "only the targeted run fails");
     let failed = failed.into_iter().next().unwrap();
     assert_eq!(failed["metadata"]["n"], 1);
@@ -34,7 +43,9 @@ async fn attack(ws: &Workspace, attack: &str) -> Value {
 
 fn hostile_workspace() -> Workspace {
     let mut ws = Workspace::new();
-    ws.set_env("BLOCK_CPU_SECS", "1").set_env("BLOCK_MEMORY_MB", "64").set_env("BLOCK_TIMEOUT_SECS", "20");
+    ws.set_env("BLOCK_CPU_SECS", "1")
+        .set_env("BLOCK_MEMORY_MB", "64")
+        .set_env("BLOCK_TIMEOUT_SECS", "20");
     ws
 }
 
@@ -44,7 +55,10 @@ async fn an_infinite_loop_hits_the_cpu_time_limit() {
     let started = Instant::now();
     let failed = attack(&ws, "loop").await;
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("Hostile (step 0) exceeded its CPU time limit of 1000 ms"), "{error}");
+    assert!(
+        error.contains("Hostile (step 0) exceeded its CPU time limit of 1000 ms"),
+        "{error}"
+    );
     assert_eq!(failed["trace"][0]["failure"]["kind"], "cpu_time_limit");
     assert!(started.elapsed() < Duration::from_secs(15));
 }
@@ -53,7 +67,10 @@ async fn an_infinite_loop_hits_the_cpu_time_limit() {
 async fn a_memory_bomb_hits_the_memory_limit_with_numbers() {
     let failed = attack(&hostile_workspace(), "memory").await;
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("exceeded its memory limit") && error.contains("limit 64.0 MiB"), "{error}");
+    assert!(
+        error.contains("exceeded its memory limit") && error.contains("limit 64.0 MiB"),
+        "{error}"
+    );
     assert_eq!(failed["trace"][0]["failure"]["kind"], "memory_limit");
 }
 
@@ -69,10 +86,18 @@ async fn deep_recursion_overflows_the_stack_cleanly() {
 async fn a_panic_reaches_the_user_with_its_message_and_stderr() {
     let failed = attack(&hostile_workspace(), "panic").await;
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("Hostile (step 0) panicked") && error.contains("boom on purpose"), "{error}");
+    assert!(
+        error.contains("Hostile (step 0) panicked") && error.contains("boom on purpose"),
+        "{error}"
+    );
     let failure = &failed["trace"][0]["failure"];
     assert_eq!(failure["kind"], "panic");
-    assert!(failure["stderr"].as_str().unwrap().contains("boom on purpose"));
+    assert!(
+        failure["stderr"]
+            .as_str()
+            .unwrap()
+            .contains("boom on purpose")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -80,7 +105,10 @@ async fn a_trap_names_its_kind() {
     let failed = attack(&hostile_workspace(), "trap").await;
     let error = failed["error"].as_str().unwrap();
     // Rust checks division by zero itself and panics; either way the cause is named.
-    assert!(error.contains("divide by zero") || error.contains("division by zero"), "{error}");
+    assert!(
+        error.contains("divide by zero") || error.contains("division by zero"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -89,7 +117,10 @@ async fn a_100_mb_output_is_refused_by_size() {
     ws.set_env("BLOCK_MEMORY_MB", "512");
     let failed = attack(&ws, "big_output").await;
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("of output, above the limit of 16.0 MiB"), "{error}");
+    assert!(
+        error.contains("of output, above the limit of 16.0 MiB"),
+        "{error}"
+    );
     assert_eq!(failed["trace"][0]["failure"]["kind"], "invalid_output");
 }
 
@@ -97,7 +128,11 @@ async fn a_100_mb_output_is_refused_by_size() {
 async fn undeclared_output_keys_are_an_error() {
     let failed = attack(&hostile_workspace(), "undeclared").await;
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("undeclared output keys [secret_field]") && error.contains("declared outputs are [ok, found]"), "{error}");
+    assert!(
+        error.contains("undeclared output keys [secret_field]")
+            && error.contains("declared outputs are [ok, found]"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -122,7 +157,10 @@ async fn an_undeclared_capability_is_denied() {
     ws.with_llm(&fake);
     let failed = attack(&ws, "llm_undeclared").await;
     let error = failed["error"].as_str().unwrap();
-    assert!(error.contains("did not declare the `llm` capability"), "{error}");
+    assert!(
+        error.contains("did not declare the `llm` capability"),
+        "{error}"
+    );
     assert_eq!(fake.chat_requests(), 0);
 }
 
@@ -131,30 +169,67 @@ async fn the_environment_is_empty_and_a_chatty_block_is_not_killed_by_its_output
     let ws = hostile_workspace();
     std::fs::copy(fixtures::HOSTILE, ws.plugins_dir().join("hostile.wasm")).unwrap();
     let env = ws
-        .run(&["block", "test", "Hostile", "--state", r#"{"target": true}"#, "--config", r#"{"attack": "env"}"#])
+        .run(&[
+            "block",
+            "test",
+            "Hostile",
+            "--state",
+            r#"{"target": true}"#,
+            "--config",
+            r#"{"attack": "env"}"#,
+        ])
         .await;
     env.assert_success();
-    assert_eq!(env.json()["output"], json!({"found": 0, "ok": true}), "no variables reach the block");
+    assert_eq!(
+        env.json()["output"],
+        json!({"found": 0, "ok": true}),
+        "no variables reach the block"
+    );
     let flood = ws
-        .run(&["block", "test", "Hostile", "--state", r#"{"target": true}"#, "--config", r#"{"attack": "stdout_flood"}"#])
+        .run(&[
+            "block",
+            "test",
+            "Hostile",
+            "--state",
+            r#"{"target": true}"#,
+            "--config",
+            r#"{"attack": "stdout_flood"}"#,
+        ])
         .await;
     flood.assert_success();
     let json = flood.json();
     assert_eq!(json["output"]["ok"], true);
-    assert!(json["stdout"].as_str().unwrap().len() < 20 * 1024, "stdout kept bounded");
-    assert!(json["stdout"].as_str().unwrap().contains("more bytes not kept"));
+    assert!(
+        json["stdout"].as_str().unwrap().len() < 20 * 1024,
+        "stdout kept bounded"
+    );
+    assert!(
+        json["stdout"]
+            .as_str()
+            .unwrap()
+            .contains("more bytes not kept")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wall_clock_limit_covers_time_spent_in_llm_calls() {
-    let fake = FakeLlm::start(FakeLlmConfig { latency: Duration::from_secs(10), ..Default::default() }).await;
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_secs(10),
+        ..Default::default()
+    })
+    .await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake).set_env("BLOCK_TIMEOUT_SECS", "1");
     let pipeline = "name: t\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'slow'}\n";
     let started = Instant::now();
-    let (_, records) = ws.run_pipeline(pipeline, &json!([{"metadata": {}}]), &[]).await;
+    let (_, records) = ws
+        .run_pipeline(pipeline, &json!([{"metadata": {}}]), &[])
+        .await;
     assert!(started.elapsed() < Duration::from_secs(8));
     assert_eq!(records[0]["status"], "failed");
     let error = records[0]["error"].as_str().unwrap();
-    assert!(error.contains("TextGenerator (step 0) exceeded its wall-clock limit of 1000 ms"), "{error}");
+    assert!(
+        error.contains("TextGenerator (step 0) exceeded its wall-clock limit of 1000 ms"),
+        "{error}"
+    );
 }

@@ -23,11 +23,26 @@ async fn a_multiplier_turns_each_seed_into_one_run_per_item() {
     let (out, records) = ws.run_pipeline(pipeline, &seed_file, &[]).await;
     out.assert_success();
     assert_eq!(records.len(), 3 + 2);
-    let mut shouts: Vec<&str> = records.iter().map(|r| r["accumulated_state"]["shout"].as_str().unwrap()).collect();
+    let mut shouts: Vec<&str> = records
+        .iter()
+        .map(|r| r["accumulated_state"]["shout"].as_str().unwrap())
+        .collect();
     shouts.sort();
-    assert_eq!(shouts, ["A (first)", "B (first)", "C (first)", "D (second)", "D (second)"]);
+    assert_eq!(
+        shouts,
+        [
+            "A (first)",
+            "B (first)",
+            "C (first)",
+            "D (second)",
+            "D (second)"
+        ]
+    );
     let first_seed: Vec<_> = records.iter().filter(|r| r["seed_index"] == 0).collect();
-    let mut splits: Vec<u64> = first_seed.iter().map(|r| r["split_index"].as_u64().unwrap()).collect();
+    let mut splits: Vec<u64> = first_seed
+        .iter()
+        .map(|r| r["split_index"].as_u64().unwrap())
+        .collect();
     splits.sort();
     assert_eq!(splits, [0, 1, 2]);
     let trace = records[0]["trace"].as_array().unwrap();
@@ -39,21 +54,34 @@ async fn a_multiplier_turns_each_seed_into_one_run_per_item() {
 async fn a_multiplier_anywhere_but_first_is_refused_before_running() {
     let ws = workspace();
     let pipeline = r#"{"name": "m", "blocks": [{"type": "FieldMapper", "config": {}}, {"type": "LineSplitter"}]}"#;
-    let (out, records) = ws.run_pipeline(pipeline, &seeds(1, |_| json!({"text": "a"})), &[]).await;
+    let (out, records) = ws
+        .run_pipeline(pipeline, &seeds(1, |_| json!({"text": "a"})), &[])
+        .await;
     out.assert_failure();
-    assert!(out.stderr.contains("step 1 (LineSplitter): a multiplier block must be the first block"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("step 1 (LineSplitter): a multiplier block must be the first block"),
+        "{}",
+        out.stderr
+    );
     assert!(records.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_multiplier_fails_that_seed_only() {
     let ws = workspace();
-    let pipeline = r#"{"name": "m", "blocks": [{"type": "LineSplitter", "config": {"fail_on": "bad"}}]}"#;
+    let pipeline =
+        r#"{"name": "m", "blocks": [{"type": "LineSplitter", "config": {"fail_on": "bad"}}]}"#;
     let seed_file = json!([{"metadata": {"text": "bad line"}}, {"metadata": {"text": "x\ny"}}]);
     let (out, records) = ws.run_pipeline(pipeline, &seed_file, &[]).await;
     out.assert_success();
     assert_eq!(records.len(), 3);
     let failed: Vec<_> = records.iter().filter(|r| r["status"] == "failed").collect();
     assert_eq!(failed.len(), 1);
-    assert!(failed[0]["error"].as_str().unwrap().contains("text contains 'bad'"));
+    assert!(
+        failed[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("text contains 'bad'")
+    );
 }

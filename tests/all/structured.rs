@@ -25,31 +25,58 @@ async fn generates_json_that_follows_the_schema_and_asks_for_it_natively() {
     let fake = FakeLlm::start(FakeLlmConfig::default()).await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake);
-    let (out, records) = ws.run_pipeline(PIPELINE, &seeds(2, |_| json!({"hobby": "chess"})), &[]).await;
+    let (out, records) = ws
+        .run_pipeline(PIPELINE, &seeds(2, |_| json!({"hobby": "chess"})), &[])
+        .await;
     out.assert_success();
     for record in &records {
-        assert_eq!(record["accumulated_state"]["generated"], json!({"name": "example", "age": 18, "hobbies": ["example", "example"]}));
-        assert_eq!(record["pipeline_output"], record["accumulated_state"]["generated"]);
+        assert_eq!(
+            record["accumulated_state"]["generated"],
+            json!({"name": "example", "age": 18, "hobbies": ["example", "example"]})
+        );
+        assert_eq!(
+            record["pipeline_output"],
+            record["accumulated_state"]["generated"]
+        );
     }
     let body = &fake.request_bodies()[0];
     assert_eq!(body["response_format"]["type"], "json_schema");
-    assert_eq!(body["response_format"]["json_schema"]["schema"]["required"], json!(["name", "age", "hobbies"]));
-    assert_eq!(body["messages"][0]["content"], "Invent a person who likes chess");
+    assert_eq!(
+        body["response_format"]["json_schema"]["schema"]["required"],
+        json!(["name", "age", "hobbies"])
+    );
+    assert_eq!(
+        body["messages"][0]["content"],
+        "Invent a person who likes chess"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_violating_the_schema_is_repaired_by_asking_again() {
-    let fake = FakeLlm::start(FakeLlmConfig { invalid_structured_first: 1, ..Default::default() }).await;
+    let fake = FakeLlm::start(FakeLlmConfig {
+        invalid_structured_first: 1,
+        ..Default::default()
+    })
+    .await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake);
-    let (out, records) = ws.run_pipeline(PIPELINE, &seeds(1, |_| json!({"hobby": "go"})), &[]).await;
+    let (out, records) = ws
+        .run_pipeline(PIPELINE, &seeds(1, |_| json!({"hobby": "go"})), &[])
+        .await;
     out.assert_success();
     assert_eq!(records[0]["accumulated_state"]["generated"]["age"], 18);
     assert_eq!(fake.chat_requests(), 2);
     let retry = &fake.request_bodies()[1];
     let messages = retry["messages"].as_array().unwrap();
     assert_eq!(messages[1], json!({"role": "assistant", "content": "{}"}));
-    assert!(messages[2]["content"].as_str().unwrap().contains("does not match the schema"), "{}", messages[2]);
+    assert!(
+        messages[2]["content"]
+            .as_str()
+            .unwrap()
+            .contains("does not match the schema"),
+        "{}",
+        messages[2]
+    );
     // Usage counts both attempts.
     let usage = &records[0]["usage"];
     assert!(usage["input_tokens"].as_u64().unwrap() > 5 + 5, "{usage}");
@@ -57,13 +84,22 @@ async fn an_answer_violating_the_schema_is_repaired_by_asking_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_that_never_fits_fails_the_run_with_the_validation_errors() {
-    let fake = FakeLlm::start(FakeLlmConfig { invalid_structured_first: 100, ..Default::default() }).await;
+    let fake = FakeLlm::start(FakeLlmConfig {
+        invalid_structured_first: 100,
+        ..Default::default()
+    })
+    .await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake);
-    let (_, records) = ws.run_pipeline(PIPELINE, &seeds(1, |_| json!({"hobby": "go"})), &[]).await;
+    let (_, records) = ws
+        .run_pipeline(PIPELINE, &seeds(1, |_| json!({"hobby": "go"})), &[])
+        .await;
     assert_eq!(records[0]["status"], "failed");
     let error = records[0]["error"].as_str().unwrap();
-    assert!(error.contains("does not match the schema") && error.contains("3 attempts"), "{error}");
+    assert!(
+        error.contains("does not match the schema") && error.contains("3 attempts"),
+        "{error}"
+    );
     assert_eq!(fake.chat_requests(), 3, "first try plus two repairs");
 }
 
@@ -74,7 +110,12 @@ async fn a_schema_given_as_a_template_is_rendered_against_the_state() {
     ws.with_llm(&fake);
     let pipeline = r#"{"name": "t", "blocks": [{"type": "StructuredGenerator", "config": {
         "json_schema": "{\"type\": \"object\", \"required\": [\"{{ field }}\"], \"properties\": {\"{{ field }}\": {\"type\": \"boolean\"}}}"}}]}"#;
-    let (out, records) = ws.run_pipeline(pipeline, &seeds(1, |_| json!({"field": "is_safe"})), &[]).await;
+    let (out, records) = ws
+        .run_pipeline(pipeline, &seeds(1, |_| json!({"field": "is_safe"})), &[])
+        .await;
     out.assert_success();
-    assert_eq!(records[0]["accumulated_state"]["generated"], json!({"is_safe": true}));
+    assert_eq!(
+        records[0]["accumulated_state"]["generated"],
+        json!({"is_safe": true})
+    );
 }

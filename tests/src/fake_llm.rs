@@ -95,7 +95,9 @@ impl FakeLlm {
 
     /// Starts a fake on a free port.
     pub async fn start(config: FakeLlmConfig) -> Self {
-        Self::start_on(0, config).await.expect("cannot bind the fake LLM server")
+        Self::start_on(0, config)
+            .await
+            .expect("cannot bind the fake LLM server")
     }
 
     /// The base URL to give as `LLM_ENDPOINT`.
@@ -120,12 +122,20 @@ impl FakeLlm {
 
     /// Bodies of the requests received, in arrival order.
     pub fn request_bodies(&self) -> Vec<Value> {
-        self.shared.requests.lock().map(|r| r.iter().map(|(_, b)| b.clone()).collect()).unwrap_or_default()
+        self.shared
+            .requests
+            .lock()
+            .map(|r| r.iter().map(|(_, b)| b.clone()).collect())
+            .unwrap_or_default()
     }
 
     /// Headers of the requests received, in arrival order.
     pub fn request_headers(&self) -> Vec<HeaderMap> {
-        self.shared.requests.lock().map(|r| r.iter().map(|(h, _)| h.clone()).collect()).unwrap_or_default()
+        self.shared
+            .requests
+            .lock()
+            .map(|r| r.iter().map(|(h, _)| h.clone()).collect())
+            .unwrap_or_default()
     }
 }
 
@@ -146,7 +156,9 @@ impl Drop for InFlight<'_> {
 }
 
 fn take_one(counter: &AtomicU32) -> bool {
-    counter.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1)).is_ok()
+    counter
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
 }
 
 /// Word count, the fake's token count.
@@ -164,8 +176,13 @@ async fn common(shared: &Shared, headers: &HeaderMap, body: &Value) -> Option<Re
         tokio::time::sleep(shared.config.latency).await;
     }
     if take_one(&shared.counters.failures_left) {
-        let status = StatusCode::from_u16(shared.config.fail_status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (status, Json(json!({"error": {"message": "injected failure", "type": "fake"}}))).into_response();
+        let status = StatusCode::from_u16(shared.config.fail_status)
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let mut response = (
+            status,
+            Json(json!({"error": {"message": "injected failure", "type": "fake"}})),
+        )
+            .into_response();
         if let Some(secs) = shared.config.retry_after
             && let Ok(value) = secs.to_string().parse()
         {
@@ -176,14 +193,21 @@ async fn common(shared: &Shared, headers: &HeaderMap, body: &Value) -> Option<Re
     None
 }
 
-async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn chat(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     shared.counters.chat.fetch_add(1, Ordering::SeqCst);
     let _in_flight = InFlight::enter(&shared.counters);
     if let Some(failure) = common(&shared, &headers, &body).await {
         return failure;
     }
     let messages = body["messages"].as_array().cloned().unwrap_or_default();
-    let prompt_tokens: u64 = messages.iter().map(|m| words(m["content"].as_str().unwrap_or(""))).sum();
+    let prompt_tokens: u64 = messages
+        .iter()
+        .map(|m| words(m["content"].as_str().unwrap_or("")))
+        .sum();
     let last_user = messages
         .iter()
         .rev()
@@ -198,7 +222,11 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(body):
             format!("```json\n{}\n```", instance_of(schema))
         }
     } else {
-        shared.config.reply.clone().unwrap_or_else(|| format!("Echo: {last_user}"))
+        shared
+            .config
+            .reply
+            .clone()
+            .unwrap_or_else(|| format!("Echo: {last_user}"))
     };
     let model = body["model"].as_str().unwrap_or("fake-model").to_owned();
     Json(json!({
@@ -216,7 +244,11 @@ async fn chat(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(body):
     .into_response()
 }
 
-async fn embeddings(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+async fn embeddings(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
     shared.counters.embeddings.fetch_add(1, Ordering::SeqCst);
     let _in_flight = InFlight::enter(&shared.counters);
     if let Some(failure) = common(&shared, &headers, &body).await {
@@ -224,7 +256,10 @@ async fn embeddings(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(
     }
     let inputs: Vec<String> = match &body["input"] {
         Value::String(s) => vec![s.clone()],
-        Value::Array(items) => items.iter().map(|i| i.as_str().unwrap_or("").to_owned()).collect(),
+        Value::Array(items) => items
+            .iter()
+            .map(|i| i.as_str().unwrap_or("").to_owned())
+            .collect(),
         _ => Vec::new(),
     };
     let data: Vec<Value> = inputs
@@ -239,7 +274,11 @@ async fn embeddings(State(shared): State<Arc<Shared>>, headers: HeaderMap, Json(
 
 /// The fake's embedding of `text`: 8 numbers in [0, 1) from its SHA-256.
 pub fn vector_of(text: &str) -> Vec<f32> {
-    Sha256::digest(text.as_bytes()).chunks(4).take(8).map(|c| c[0] as f32 / 256.0).collect()
+    Sha256::digest(text.as_bytes())
+        .chunks(4)
+        .take(8)
+        .map(|c| c[0] as f32 / 256.0)
+        .collect()
 }
 
 /// The smallest deterministic instance of a JSON Schema: every property present, one item per
@@ -248,15 +287,29 @@ pub fn instance_of(schema: &Value) -> Value {
     if let Some(value) = schema.get("const") {
         return value.clone();
     }
-    if let Some(first) = schema.get("enum").and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(first) = schema
+        .get("enum")
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return first.clone();
     }
-    if let Some(first) = schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array).and_then(|e| e.first()) {
+    if let Some(first) = schema
+        .get("anyOf")
+        .or_else(|| schema.get("oneOf"))
+        .and_then(Value::as_array)
+        .and_then(|e| e.first())
+    {
         return instance_of(first);
     }
     let kind = match &schema["type"] {
         Value::String(kind) => kind.clone(),
-        Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).find(|k| *k != "null").unwrap_or("null").to_owned(),
+        Value::Array(kinds) => kinds
+            .iter()
+            .filter_map(Value::as_str)
+            .find(|k| *k != "null")
+            .unwrap_or("null")
+            .to_owned(),
         _ if schema.get("properties").is_some() => "object".to_owned(),
         _ => "string".to_owned(),
     };

@@ -18,13 +18,21 @@ pub fn blockforge_bin() -> PathBuf {
         .ancestors()
         .find(|dir| dir.join("blockforge").is_file())
         .map(Path::to_path_buf)
-        .unwrap_or_else(|| panic!("no blockforge binary near {}: run `cargo build -p blockforge` (make test does)", exe.display()));
+        .unwrap_or_else(|| {
+            panic!(
+                "no blockforge binary near {}: run `cargo build -p blockforge` (make test does)",
+                exe.display()
+            )
+        });
     profile_dir.join("blockforge")
 }
 
 /// A compile cache shared by every test of one build, so each component compiles once.
 fn shared_cache_dir() -> PathBuf {
-    blockforge_bin().parent().map(|p| p.join("test-component-cache")).unwrap_or_else(std::env::temp_dir)
+    blockforge_bin()
+        .parent()
+        .map(|p| p.join("test-component-cache"))
+        .unwrap_or_else(std::env::temp_dir)
 }
 
 /// What a command printed and how it exited.
@@ -49,20 +57,35 @@ impl CmdOutput {
 
     /// Panics with the output unless the command succeeded.
     pub fn assert_success(&self) -> &Self {
-        assert_eq!(self.code, Some(0), "command failed:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
+        assert_eq!(
+            self.code,
+            Some(0),
+            "command failed:\nstdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
     /// Panics with the output unless the command failed with a message on stderr.
     pub fn assert_failure(&self) -> &Self {
-        assert!(self.code.is_some_and(|c| c != 0), "command should fail:\nstdout: {}\nstderr: {}", self.stdout, self.stderr);
-        assert!(!self.stderr.trim().is_empty(), "a failing command must say why on stderr");
+        assert!(
+            self.code.is_some_and(|c| c != 0),
+            "command should fail:\nstdout: {}\nstderr: {}",
+            self.stdout,
+            self.stderr
+        );
+        assert!(
+            !self.stderr.trim().is_empty(),
+            "a failing command must say why on stderr"
+        );
         self
     }
 
     /// Standard output parsed as JSON.
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {}", self.stdout))
     }
 }
 
@@ -84,10 +107,19 @@ impl Workspace {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::create_dir_all(dir.path().join("plugins")).expect("plugins dir");
         let env = vec![
-            ("PLUGINS_DIR".to_owned(), dir.path().join("plugins").display().to_string()),
-            ("BLOCKFORGE_CACHE_DIR".to_owned(), shared_cache_dir().display().to_string()),
+            (
+                "PLUGINS_DIR".to_owned(),
+                dir.path().join("plugins").display().to_string(),
+            ),
+            (
+                "BLOCKFORGE_CACHE_DIR".to_owned(),
+                shared_cache_dir().display().to_string(),
+            ),
             // Port 9 (discard) refuses connections: a test that forgot its fake LLM fails fast.
-            ("LLM_ENDPOINT".to_owned(), "http://127.0.0.1:9/v1".to_owned()),
+            (
+                "LLM_ENDPOINT".to_owned(),
+                "http://127.0.0.1:9/v1".to_owned(),
+            ),
             ("LLM_MAX_RETRIES".to_owned(), "0".to_owned()),
         ];
         Workspace { dir, env }
@@ -139,7 +171,12 @@ impl Workspace {
 
     /// Writes `pipeline` (YAML or JSON text) and `seeds`, runs them, and returns the command
     /// output and the records.
-    pub async fn run_pipeline(&self, pipeline: &str, seeds: &Value, extra: &[&str]) -> (CmdOutput, Vec<Value>) {
+    pub async fn run_pipeline(
+        &self,
+        pipeline: &str,
+        seeds: &Value,
+        extra: &[&str],
+    ) -> (CmdOutput, Vec<Value>) {
         let pipeline_path = self.write("pipeline.yaml", pipeline);
         let seeds_path = self.write("seeds.json", &seeds.to_string());
         let out = self.dir.path().join("records.jsonl");
@@ -159,7 +196,10 @@ impl Workspace {
         let records = std::fs::read_to_string(&out)
             .unwrap_or_default()
             .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("record is not JSON ({e}): {line}")))
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("record is not JSON ({e}): {line}"))
+            })
             .collect();
         (output, records)
     }
@@ -167,5 +207,9 @@ impl Workspace {
 
 /// `n` seeds with one repetition each; `metadata(i)` gives seed i's metadata.
 pub fn seeds(n: usize, metadata: impl Fn(usize) -> Value) -> Value {
-    Value::Array((0..n).map(|i| serde_json::json!({"repetitions": 1, "metadata": metadata(i)})).collect())
+    Value::Array(
+        (0..n)
+            .map(|i| serde_json::json!({"repetitions": 1, "metadata": metadata(i)}))
+            .collect(),
+    )
 }

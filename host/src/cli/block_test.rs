@@ -42,12 +42,20 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         registry.load_file(path).await?
     } else {
         registry.get(&args.block).with_context(|| {
-            format!("unknown block type '{}'; available: {}", args.block, registry.type_names().join(", "))
+            format!(
+                "unknown block type '{}'; available: {}",
+                args.block,
+                registry.type_names().join(", ")
+            )
         })?
     };
     let errors = block.config_errors(&config);
     if !errors.is_empty() {
-        bail!("invalid config for {}:\n  {}", block.info.type_name, errors.join("\n  "));
+        bail!(
+            "invalid config for {}:\n  {}",
+            block.info.type_name,
+            errors.join("\n  ")
+        );
     }
     let trace_id = uuid::Uuid::new_v4().to_string();
     let scope = CallScope {
@@ -57,7 +65,10 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         job_kv: KvNamespace::Job(trace_id.clone()),
         pipeline_kv: KvNamespace::Pipeline("block-test".to_owned()),
     };
-    let report = registry.runtime().execute(&block, &state, &config, scope).await;
+    let report = registry
+        .runtime()
+        .execute(&block, &state, &config, scope)
+        .await;
     let mut result = json!({
         "block_type": block.info.type_name,
         "trace_id": trace_id,

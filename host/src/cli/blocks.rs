@@ -27,7 +27,10 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
                 value
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({"blocks": blocks, "failed_plugins": failures}))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({"blocks": blocks, "failed_plugins": failures}))?
+        );
         return Ok(ExitCode::SUCCESS);
     }
     for registered in registry.list() {
@@ -36,12 +39,26 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
             blockforge::registry::BlockSource::Builtin { .. } => "builtin".to_owned(),
             blockforge::registry::BlockSource::Plugin { path } => path.display().to_string(),
         };
-        println!("{} ({}, {}{})", info.type_name, info.category, source, if info.is_multiplier { ", multiplier" } else { "" });
+        println!(
+            "{} ({}, {}{})",
+            info.type_name,
+            info.category,
+            source,
+            if info.is_multiplier {
+                ", multiplier"
+            } else {
+                ""
+            }
+        );
         println!("  {}", info.description);
         println!("  inputs:  {}", list_or_none(&info.inputs));
         println!("  outputs: {}", list_or_none(&info.outputs));
         if !info.capabilities.is_empty() {
-            let caps: Vec<String> = info.capabilities.iter().map(|c| format!("{c:?}").to_lowercase()).collect();
+            let caps: Vec<String> = info
+                .capabilities
+                .iter()
+                .map(|c| format!("{c:?}").to_lowercase())
+                .collect();
             println!("  capabilities: {}", caps.join(", "));
         }
         let schema = serde_json::to_string_pretty(&info.config_schema)?;
@@ -58,5 +75,9 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
 }
 
 fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() { "(none)".to_owned() } else { items.join(", ") }
+    if items.is_empty() {
+        "(none)".to_owned()
+    } else {
+        items.join(", ")
+    }
 }

@@ -57,7 +57,8 @@ impl RunSetObserver for Writer {
         if record.status == RunStatus::Failed
             && let Some(error) = &record.error
         {
-            self.bar.println(format!("run {} failed: {error}", record.trace_id));
+            self.bar
+                .println(format!("run {} failed: {error}", record.trace_id));
         }
         self.bar.inc(1);
         if self.error.is_some() {
@@ -76,9 +77,14 @@ fn open_output(args: &RunArgs) -> anyhow::Result<Box<dyn Write + Send>> {
     let Some(path) = &args.out else {
         return Ok(Box::new(BufWriter::new(std::io::stdout())));
     };
-    let exists_with_data = std::fs::metadata(path).map(|m| m.len() > 0).unwrap_or(false);
+    let exists_with_data = std::fs::metadata(path)
+        .map(|m| m.len() > 0)
+        .unwrap_or(false);
     if exists_with_data && !args.overwrite && !args.append {
-        bail!("{} already holds data; pass --overwrite to replace it or --append to add to it", path.display());
+        bail!(
+            "{} already holds data; pass --overwrite to replace it or --append to add to it",
+            path.display()
+        );
     }
     let file: File = OpenOptions::new()
         .create(true)
@@ -94,16 +100,23 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     let pipeline = Pipeline::from_file(&args.pipeline)?;
     let seeds = read_seed_file(&args.seeds)?;
     let registry = settings.start_registry().await?;
-    let valid = validate(&pipeline, &registry).with_context(|| format!("in {}", args.pipeline.display()))?;
+    let valid = validate(&pipeline, &registry)
+        .with_context(|| format!("in {}", args.pipeline.display()))?;
     let out = open_output(&args)?;
 
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} runs ({per_sec}, eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
     );
-    let mut writer = Writer { out, bar: bar.clone(), error: None };
+    let mut writer = Writer {
+        out,
+        bar: bar.clone(),
+        error: None,
+    };
     let job_id = uuid::Uuid::new_v4().to_string();
     let ctx = Arc::new(RunContext {
         runtime: registry.runtime().clone(),
@@ -111,7 +124,9 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         pipeline: valid,
         job_id,
     });
-    let options = RunSetOptions { concurrency: args.concurrency as usize };
+    let options = RunSetOptions {
+        concurrency: args.concurrency as usize,
+    };
     let summary = run_all(ctx, seeds, &options, &mut writer).await;
     bar.finish_and_clear();
     if let Some(e) = writer.error {
@@ -132,6 +147,9 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         summary.usage.output_tokens,
         summary.usage.cached_tokens
     );
+    if let Some(peak) = peak_rss_kib() {
+        eprintln!("peak RSS: {:.1} MiB", peak as f64 / 1024.0);
+    }
     if let Some(hit) = &summary.stopped {
         eprintln!("stopped: {hit}");
     }
@@ -140,4 +158,11 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The process's peak resident set size in KiB (`VmHWM`), where /proc tells it.
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

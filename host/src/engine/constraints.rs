@@ -8,19 +8,39 @@ use super::usage::Usage;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
 pub struct Constraints {
     /// Input + output tokens over all runs.
-    #[serde(default, deserialize_with = "limit", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "limit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_total_tokens: Option<u64>,
     /// Input tokens over all runs.
-    #[serde(default, deserialize_with = "limit", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "limit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_total_input_tokens: Option<u64>,
     /// Output tokens over all runs.
-    #[serde(default, deserialize_with = "limit", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "limit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_total_output_tokens: Option<u64>,
     /// Cached tokens over all runs.
-    #[serde(default, deserialize_with = "limit", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "limit",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_total_cached_tokens: Option<u64>,
     /// Seconds since the run set started.
-    #[serde(default, deserialize_with = "limit_f64", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "limit_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_total_execution_time: Option<f64>,
 }
 
@@ -37,7 +57,11 @@ pub struct ConstraintHit {
 
 impl std::fmt::Display for ConstraintHit {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} reached ({} >= {})", self.constraint, self.value, self.limit)
+        write!(
+            f,
+            "{} reached ({} >= {})",
+            self.constraint, self.value, self.limit
+        )
     }
 }
 
@@ -45,10 +69,26 @@ impl Constraints {
     /// The first budget that `usage` and `elapsed_secs` have reached, if any.
     pub fn check(&self, usage: &Usage, elapsed_secs: f64) -> Option<ConstraintHit> {
         let token_checks = [
-            ("max_total_tokens", self.max_total_tokens, usage.input_tokens + usage.output_tokens),
-            ("max_total_input_tokens", self.max_total_input_tokens, usage.input_tokens),
-            ("max_total_output_tokens", self.max_total_output_tokens, usage.output_tokens),
-            ("max_total_cached_tokens", self.max_total_cached_tokens, usage.cached_tokens),
+            (
+                "max_total_tokens",
+                self.max_total_tokens,
+                usage.input_tokens + usage.output_tokens,
+            ),
+            (
+                "max_total_input_tokens",
+                self.max_total_input_tokens,
+                usage.input_tokens,
+            ),
+            (
+                "max_total_output_tokens",
+                self.max_total_output_tokens,
+                usage.output_tokens,
+            ),
+            (
+                "max_total_cached_tokens",
+                self.max_total_cached_tokens,
+                usage.cached_tokens,
+            ),
         ];
         for (constraint, limit, value) in token_checks {
             if let Some(limit) = limit
@@ -94,19 +134,31 @@ mod tests {
     #[test]
     fn minus_one_and_absent_mean_unlimited() {
         let c: Constraints =
-            serde_json::from_str(r#"{"max_total_tokens": -1, "max_total_execution_time": -1}"#).unwrap();
+            serde_json::from_str(r#"{"max_total_tokens": -1, "max_total_execution_time": -1}"#)
+                .unwrap();
         assert!(!c.is_limited());
-        let usage = Usage { input_tokens: u64::MAX / 4, output_tokens: 1, cached_tokens: 0 };
+        let usage = Usage {
+            input_tokens: u64::MAX / 4,
+            output_tokens: 1,
+            cached_tokens: 0,
+        };
         assert_eq!(c.check(&usage, 1e9), None);
     }
 
     #[test]
     fn reports_the_budget_reached() {
         let c: Constraints = serde_json::from_str(r#"{"max_total_output_tokens": 10}"#).unwrap();
-        let usage = Usage { input_tokens: 100, output_tokens: 10, cached_tokens: 0 };
+        let usage = Usage {
+            input_tokens: 100,
+            output_tokens: 10,
+            cached_tokens: 0,
+        };
         let hit = c.check(&usage, 0.0).unwrap();
         assert_eq!(hit.constraint, "max_total_output_tokens");
-        let below = Usage { output_tokens: 9, ..usage };
+        let below = Usage {
+            output_tokens: 9,
+            ..usage
+        };
         assert_eq!(c.check(&below, 0.0), None);
     }
 }

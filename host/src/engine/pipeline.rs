@@ -86,14 +86,18 @@ impl Pipeline {
         };
         let pipeline: Pipeline = match value {
             // DataGenFlow stores `{name, definition: {blocks}}` for saved pipelines.
-            Value::Object(ref map) if map.contains_key("definition") && !map.contains_key("blocks") => {
+            Value::Object(ref map)
+                if map.contains_key("definition") && !map.contains_key("blocks") =>
+            {
                 let mut definition = map.get("definition").cloned().unwrap_or(Value::Null);
                 if let (Value::Object(def), Some(name)) = (&mut definition, map.get("name")) {
                     def.entry("name").or_insert_with(|| name.clone());
                 }
                 serde_json::from_value(definition).map_err(|e| parse_error(e.to_string()))?
             }
-            Value::Object(_) => serde_json::from_value(value).map_err(|e| parse_error(e.to_string()))?,
+            Value::Object(_) => {
+                serde_json::from_value(value).map_err(|e| parse_error(e.to_string()))?
+            }
             other => {
                 return Err(parse_error(format!(
                     "expected an object with `blocks`, found {}",
@@ -126,7 +130,8 @@ mod tests {
 
     #[test]
     fn parses_yaml_and_json_with_the_same_result() {
-        let yaml = "name: t\nblocks:\n  - type: TextGenerator\n    config:\n      temperature: 0.5\n";
+        let yaml =
+            "name: t\nblocks:\n  - type: TextGenerator\n    config:\n      temperature: 0.5\n";
         let json = r#"{"name": "t", "blocks": [{"type": "TextGenerator", "config": {"temperature": 0.5}}]}"#;
         let a = Pipeline::parse(yaml, "a.yaml").unwrap();
         let b = Pipeline::parse(json, "b.json").unwrap();
@@ -144,11 +149,17 @@ mod tests {
 
     #[test]
     fn errors_name_the_origin_and_the_problem() {
-        let err = Pipeline::parse("name: [unclosed", "bad.yaml").unwrap_err().to_string();
+        let err = Pipeline::parse("name: [unclosed", "bad.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("bad.yaml"), "{err}");
-        let err = Pipeline::parse(r#"{"name": "x", "blocks": []}"#, "empty.json").unwrap_err().to_string();
+        let err = Pipeline::parse(r#"{"name": "x", "blocks": []}"#, "empty.json")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("no blocks"), "{err}");
-        let err = Pipeline::parse("[1, 2]", "list.yaml").unwrap_err().to_string();
+        let err = Pipeline::parse("[1, 2]", "list.yaml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("an array"), "{err}");
     }
 }

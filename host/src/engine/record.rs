@@ -20,8 +20,11 @@ pub struct TraceEntry {
     pub output: Option<Value>,
     /// The state after merging its output.
     pub accumulated_state: Map<String, Value>,
-    /// Seconds the call took.
+    /// Seconds the call took (instantiation included).
     pub execution_time: f64,
+    /// Seconds of that spent inside host imports (LLM calls, storage, rendering); the rest is
+    /// the block's own work and the runtime's overhead.
+    pub import_time: f64,
     /// The failure message, when it failed.
     pub error: Option<String>,
     /// Classified failure with the block's stderr.
@@ -76,14 +79,20 @@ pub struct RunRecord {
 
 /// `pipeline_output` of a run: an explicit `pipeline_output` field set by a block, else the
 /// `assistant` field, else the first value of the last block's output.
-pub fn pipeline_output(state: &Map<String, Value>, explicit: bool, last_output: Option<&Map<String, Value>>) -> Value {
+pub fn pipeline_output(
+    state: &Map<String, Value>,
+    explicit: bool,
+    last_output: Option<&Map<String, Value>>,
+) -> Value {
     if explicit && let Some(value) = state.get("pipeline_output") {
         return value.clone();
     }
     if let Some(assistant) = state.get("assistant") {
         return assistant.clone();
     }
-    last_output.and_then(|output| output.values().next().cloned()).unwrap_or(Value::Null)
+    last_output
+        .and_then(|output| output.values().next().cloned())
+        .unwrap_or(Value::Null)
 }
 
 #[cfg(test)]

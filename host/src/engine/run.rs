@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use super::Usage;
 use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
 use super::validate::ValidPipeline;
-use super::Usage;
 use crate::kv::KvNamespace;
 use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
 
@@ -80,7 +80,12 @@ impl RunContext {
         let step = &self.pipeline.steps[0];
         let report = self
             .runtime
-            .execute(&step.block, &start.state, &step.spec.config, self.scope(&trace_id, 0))
+            .execute(
+                &step.block,
+                &start.state,
+                &step.spec.config,
+                self.scope(&trace_id, 0),
+            )
             .await;
         match report.outcome.clone() {
             Ok(CallOutput::Seeds(seeds)) => Ok(seeds
@@ -89,21 +94,45 @@ impl RunContext {
                 .map(|(index, seed)| {
                     let mut state = start.state.clone();
                     state.extend(seed.clone());
-                    let entry = trace_entry(&step.spec.block_type, 0, &start.state, Some(Value::Object(seed)), &state, &report, None);
+                    let entry = trace_entry(
+                        &step.spec.block_type,
+                        0,
+                        &start.state,
+                        Some(Value::Object(seed)),
+                        &state,
+                        &report,
+                        None,
+                    );
                     RunStart {
                         split_index: Some(index),
                         state,
                         trace: vec![entry],
-                        usage: report.usage,
+                        // The multiplier's usage is counted once, in its first run, so totals
+                        // over the records stay exact; every run's trace still shows the call.
+                        usage: if index == 0 {
+                            report.usage
+                        } else {
+                            Usage::default()
+                        },
                         first_step: 1,
                         ..start.clone()
                     }
                 })
                 .collect()),
-            Ok(CallOutput::Object(_)) => unreachable!("the runtime rejects objects from multipliers"),
+            Ok(CallOutput::Object(_)) => {
+                unreachable!("the runtime rejects objects from multipliers")
+            }
             Err(failure) => {
                 let message = failure.message.clone();
-                let entry = trace_entry(&step.spec.block_type, 0, &start.state, None, &start.state, &report, Some(failure));
+                let entry = trace_entry(
+                    &step.spec.block_type,
+                    0,
+                    &start.state,
+                    None,
+                    &start.state,
+                    &report,
+                    Some(failure),
+                );
                 Err(Box::new(RunRecord {
                     trace_id,
                     seed_index: start.seed_index,
@@ -126,7 +155,16 @@ impl RunContext {
     pub async fn run(&self, start: RunStart) -> RunRecord {
         let started = Instant::now();
         let trace_id = uuid::Uuid::new_v4().to_string();
-        let RunStart { seed_index, repetition, split_index, metadata, mut state, mut trace, mut usage, first_step } = start;
+        let RunStart {
+            seed_index,
+            repetition,
+            split_index,
+            metadata,
+            mut state,
+            mut trace,
+            mut usage,
+            first_step,
+        } = start;
         let mut error = None;
         let mut explicit_output = false;
         let mut last_output: Option<Map<String, Value>> = None;
@@ -134,7 +172,12 @@ impl RunContext {
             let step = &self.pipeline.steps[index];
             let report = self
                 .runtime
-                .execute(&step.block, &state, &step.spec.config, self.scope(&trace_id, index))
+                .execute(
+                    &step.block,
+                    &state,
+                    &step.spec.config,
+                    self.scope(&trace_id, index),
+                )
                 .await;
             usage.add(&report.usage);
             match &report.outcome {
@@ -142,13 +185,31 @@ impl RunContext {
                     let input = state.clone();
                     explicit_output |= output.contains_key("pipeline_output");
                     state.extend(output.clone());
-                    trace.push(trace_entry(&step.spec.block_type, index, &input, Some(Value::Object(output.clone())), &state, &report, None));
+                    trace.push(trace_entry(
+                        &step.spec.block_type,
+                        index,
+                        &input,
+                        Some(Value::Object(output.clone())),
+                        &state,
+                        &report,
+                        None,
+                    ));
                     last_output = Some(output.clone());
                 }
-                Ok(CallOutput::Seeds(_)) => unreachable!("the runtime rejects seeds from transforms"),
+                Ok(CallOutput::Seeds(_)) => {
+                    unreachable!("the runtime rejects seeds from transforms")
+                }
                 Err(failure) => {
                     error = Some(failure.message.clone());
-                    trace.push(trace_entry(&step.spec.block_type, index, &state, None, &state, &report, Some(failure.clone())));
+                    trace.push(trace_entry(
+                        &step.spec.block_type,
+                        index,
+                        &state,
+                        None,
+                        &state,
+                        &report,
+                        Some(failure.clone()),
+                    ));
                     break;
                 }
             }
@@ -158,7 +219,11 @@ impl RunContext {
         {
             last_output = Some(output);
         }
-        let status = if error.is_some() { RunStatus::Failed } else { RunStatus::Completed };
+        let status = if error.is_some() {
+            RunStatus::Failed
+        } else {
+            RunStatus::Completed
+        };
         RunRecord {
             trace_id,
             seed_index,
@@ -196,6 +261,7 @@ fn trace_entry(
         output,
         accumulated_state: state.clone(),
         execution_time: report.wall_time.as_secs_f64(),
+        import_time: report.import_time.as_secs_f64(),
         error: failure.as_ref().map(|f| f.message.clone()),
         failure,
         usage: report.usage,

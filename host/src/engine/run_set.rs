@@ -73,9 +73,14 @@ pub async fn run_all(
     let multiplier = ctx.pipeline.starts_with_multiplier();
     observer.planned(super::total_runs(&seeds));
 
-    let mut new_runs = seeds.into_iter().enumerate().flat_map(|(seed_index, seed)| {
-        (0..seed.repetitions).map(move |repetition| RunStart::from_seed(seed_index, repetition, seed.metadata.clone()))
-    });
+    let mut new_runs = seeds
+        .into_iter()
+        .enumerate()
+        .flat_map(|(seed_index, seed)| {
+            (0..seed.repetitions).map(move |repetition| {
+                RunStart::from_seed(seed_index, repetition, seed.metadata.clone())
+            })
+        });
     let mut expanded: VecDeque<RunStart> = VecDeque::new();
     let mut in_flight: JoinSet<Done> = JoinSet::new();
     let mut summary = RunSetSummary {
@@ -142,7 +147,9 @@ pub async fn run_all(
                     RunStatus::Failed => summary.failed += 1,
                 }
                 observer.record(*record);
-                if let Some(hit) = constraints.check(&summary.usage, started.elapsed().as_secs_f64()) {
+                if let Some(hit) =
+                    constraints.check(&summary.usage, started.elapsed().as_secs_f64())
+                {
                     tracing::info!(%hit, "constraint reached: stopping the run set");
                     summary.stopped = Some(hit);
                     break;

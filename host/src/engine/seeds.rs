@@ -119,7 +119,9 @@ fn seed_from_value(value: Value) -> Result<Seed, String> {
         Some(Value::Number(n)) => match n.as_u64() {
             Some(0) => return Err("`repetitions` must be at least 1".to_owned()),
             Some(r) if r > MAX_REPETITIONS => {
-                return Err(format!("`repetitions` is {r}, above the maximum of {MAX_REPETITIONS}"));
+                return Err(format!(
+                    "`repetitions` is {r}, above the maximum of {MAX_REPETITIONS}"
+                ));
             }
             Some(r) => r as u32,
             None => return Err(format!("`repetitions` must be a positive integer, got {n}")),
@@ -133,7 +135,12 @@ fn seed_from_value(value: Value) -> Result<Seed, String> {
     };
     let metadata = match object.remove("metadata") {
         Some(Value::Object(metadata)) => metadata,
-        Some(other) => return Err(format!("`metadata` must be an object, got {}", json_type(&other))),
+        Some(other) => {
+            return Err(format!(
+                "`metadata` must be an object, got {}",
+                json_type(&other)
+            ));
+        }
         None => return Err("`metadata` is missing".to_owned()),
     };
     Ok(Seed {
@@ -164,21 +171,35 @@ mod tests {
         assert_eq!(total_runs(&list), 3);
         let one = parse_seeds_json(r#"{"repetitions": 3, "metadata": {}}"#, "s.json").unwrap();
         assert_eq!(one[0].repetitions, 3);
-        let lines = parse_seeds_jsonl("{\"metadata\": {\"a\": 1}}\n\n{\"metadata\": {\"a\": 2}}\n", "s.jsonl").unwrap();
+        let lines = parse_seeds_jsonl(
+            "{\"metadata\": {\"a\": 1}}\n\n{\"metadata\": {\"a\": 2}}\n",
+            "s.jsonl",
+        )
+        .unwrap();
         assert_eq!(lines.len(), 2);
     }
 
     #[test]
     fn errors_name_the_seed_and_the_field() {
-        let err = parse_seeds_json(r#"[{"metadata": {}}, {"repetitions": 0, "metadata": {}}]"#, "s.json")
+        let err = parse_seeds_json(
+            r#"[{"metadata": {}}, {"repetitions": 0, "metadata": {}}]"#,
+            "s.json",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("seed 2") && err.contains("repetitions"),
+            "{err}"
+        );
+        let err = parse_seeds_json(r#"[{"metadata": "x"}]"#, "s.json")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("seed 2") && err.contains("repetitions"), "{err}");
-        let err = parse_seeds_json(r#"[{"metadata": "x"}]"#, "s.json").unwrap_err().to_string();
         assert!(err.contains("`metadata` must be an object"), "{err}");
         let err = parse_seeds_json("[1,", "s.json").unwrap_err().to_string();
         assert!(err.contains("s.json"), "{err}");
-        let err = parse_seeds_jsonl("{\"metadata\": {}}\nnope\n", "s.jsonl").unwrap_err().to_string();
+        let err = parse_seeds_jsonl("{\"metadata\": {}}\nnope\n", "s.jsonl")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
     }
 }

@@ -23,7 +23,9 @@ pub struct ValidationIssue {
 impl std::fmt::Display for ValidationIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match (&self.step, &self.block_type) {
-            (Some(step), Some(block_type)) => write!(f, "step {step} ({block_type}): {}", self.message),
+            (Some(step), Some(block_type)) => {
+                write!(f, "step {step} ({block_type}): {}", self.message)
+            }
             _ => f.write_str(&self.message),
         }
     }
@@ -59,12 +61,17 @@ pub struct ValidPipeline {
 impl ValidPipeline {
     /// Whether the first block is a multiplier.
     pub fn starts_with_multiplier(&self) -> bool {
-        self.steps.first().is_some_and(|s| s.block.info.kind == BlockKind::Multiplier)
+        self.steps
+            .first()
+            .is_some_and(|s| s.block.info.kind == BlockKind::Multiplier)
     }
 }
 
 /// Validates `pipeline` against the blocks in `registry`.
-pub fn validate(pipeline: &Pipeline, registry: &Registry) -> Result<ValidPipeline, PipelineInvalid> {
+pub fn validate(
+    pipeline: &Pipeline,
+    registry: &Registry,
+) -> Result<ValidPipeline, PipelineInvalid> {
     let mut issues = Vec::new();
     let mut steps = Vec::new();
     for (index, spec) in pipeline.blocks.iter().enumerate() {
@@ -85,12 +92,20 @@ pub fn validate(pipeline: &Pipeline, registry: &Registry) -> Result<ValidPipelin
             issues.push(issue(format!("invalid config: {error}")));
         }
         if block.info.kind == BlockKind::Multiplier && index != 0 {
-            issues.push(issue("a multiplier block must be the first block of the pipeline".to_owned()));
+            issues.push(issue(
+                "a multiplier block must be the first block of the pipeline".to_owned(),
+            ));
         }
-        steps.push(Step { spec: spec.clone(), block });
+        steps.push(Step {
+            spec: spec.clone(),
+            block,
+        });
     }
     if issues.is_empty() {
-        Ok(ValidPipeline { pipeline: pipeline.clone(), steps })
+        Ok(ValidPipeline {
+            pipeline: pipeline.clone(),
+            steps,
+        })
     } else {
         Err(PipelineInvalid { issues })
     }

@@ -8,7 +8,9 @@ use futures::future::BoxFuture;
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
-use super::{ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, LlmGateway};
+use super::{
+    ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, LlmGateway,
+};
 use crate::engine::Usage;
 
 /// Where and how to reach one OpenAI-compatible endpoint.
@@ -81,7 +83,12 @@ impl OpenAiGateway {
             .pool_max_idle_per_host(chat.max_concurrency.max(embeddings.max_concurrency))
             .tcp_nodelay(true)
             .build()
-            .map_err(|e| LlmError::new(LlmErrorKind::Unavailable, format!("cannot build HTTP client: {e}")))?;
+            .map_err(|e| {
+                LlmError::new(
+                    LlmErrorKind::Unavailable,
+                    format!("cannot build HTTP client: {e}"),
+                )
+            })?;
         Ok(OpenAiGateway {
             http,
             chat: Endpoint::new(chat),
@@ -90,11 +97,10 @@ impl OpenAiGateway {
     }
 
     async fn post(&self, endpoint: &Endpoint, path: &str, body: &Value) -> Result<Value, LlmError> {
-        let _permit = endpoint
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| LlmError::new(LlmErrorKind::Unavailable, "gateway is shutting down"))?;
+        let _permit =
+            endpoint.permits.acquire().await.map_err(|_| {
+                LlmError::new(LlmErrorKind::Unavailable, "gateway is shutting down")
+            })?;
         let url = endpoint.config.url(path);
         let mut attempt = 0;
         loop {
@@ -113,12 +119,20 @@ impl OpenAiGateway {
         }
     }
 
-    async fn post_once(&self, config: &EndpointConfig, url: &str, body: &Value) -> Result<Value, Failure> {
+    async fn post_once(
+        &self,
+        config: &EndpointConfig,
+        url: &str,
+        body: &Value,
+    ) -> Result<Value, Failure> {
         let mut request = self.http.post(url).timeout(config.timeout).json(body);
         if let Some(key) = config.api_key.as_deref().filter(|k| !k.is_empty()) {
             request = request.bearer_auth(key);
         }
-        let response = request.send().await.map_err(|e| Failure::from_transport(url, e))?;
+        let response = request
+            .send()
+            .await
+            .map_err(|e| Failure::from_transport(url, e))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -127,7 +141,10 @@ impl OpenAiGateway {
             .and_then(|v| v.trim().parse::<f64>().ok())
             .filter(|secs| secs.is_finite() && *secs >= 0.0)
             .map(Duration::from_secs_f64);
-        let text = response.text().await.map_err(|e| Failure::from_transport(url, e))?;
+        let text = response
+            .text()
+            .await
+            .map_err(|e| Failure::from_transport(url, e))?;
         if !status.is_success() {
             let message = provider_message(&text);
             let (kind, retryable) = match status.as_u16() {
@@ -144,7 +161,10 @@ impl OpenAiGateway {
         serde_json::from_str(&text).map_err(|e| Failure {
             error: LlmError::new(
                 LlmErrorKind::InvalidResponse,
-                format!("{url} answered with invalid JSON ({e}): {}", truncate(&text, 200)),
+                format!(
+                    "{url} answered with invalid JSON ({e}): {}",
+                    truncate(&text, 200)
+                ),
             ),
             retryable: false,
             retry_after: None,
@@ -179,7 +199,10 @@ fn provider_message(body: &str) -> String {
         .ok()
         .and_then(|v| match v.get("error") {
             Some(Value::String(s)) => Some(s.clone()),
-            Some(error) => error.get("message").and_then(Value::as_str).map(str::to_owned),
+            Some(error) => error
+                .get("message")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             None => None,
         })
         .unwrap_or_else(|| truncate(body, 500).to_owned())
@@ -192,7 +215,11 @@ fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
-fn resolve_model(requested: Option<String>, config: &EndpointConfig, what: &str) -> Result<String, LlmError> {
+fn resolve_model(
+    requested: Option<String>,
+    config: &EndpointConfig,
+    what: &str,
+) -> Result<String, LlmError> {
     requested
         .filter(|m| !m.trim().is_empty())
         .or_else(|| config.default_model.clone())
@@ -247,12 +274,18 @@ impl LlmGateway for OpenAiGateway {
                 _ => {
                     return Err(LlmError::new(
                         LlmErrorKind::InvalidResponse,
-                        format!("answer has no choices[0].message.content: {}", truncate(&answer.to_string(), 200)),
+                        format!(
+                            "answer has no choices[0].message.content: {}",
+                            truncate(&answer.to_string(), 200)
+                        ),
                     ));
                 }
             };
             if answer["choices"][0].is_null() {
-                return Err(LlmError::new(LlmErrorKind::InvalidResponse, "answer has no choices"));
+                return Err(LlmError::new(
+                    LlmErrorKind::InvalidResponse,
+                    "answer has no choices",
+                ));
             }
             Ok(ChatResponse {
                 content,
@@ -267,8 +300,15 @@ impl LlmGateway for OpenAiGateway {
             let model = resolve_model(request.model.clone(), &self.embeddings.config, "embedding")?;
             let body = json!({"model": model, "input": request.inputs});
             let answer = self.post(&self.embeddings, "embeddings", &body).await?;
-            let invalid = |what: &str| LlmError::new(LlmErrorKind::InvalidResponse, format!("embedding answer: {what}"));
-            let data = answer["data"].as_array().ok_or_else(|| invalid("no `data` list"))?;
+            let invalid = |what: &str| {
+                LlmError::new(
+                    LlmErrorKind::InvalidResponse,
+                    format!("embedding answer: {what}"),
+                )
+            };
+            let data = answer["data"]
+                .as_array()
+                .ok_or_else(|| invalid("no `data` list"))?;
             let mut indexed = Vec::with_capacity(data.len());
             for (position, item) in data.iter().enumerate() {
                 let index = item["index"].as_u64().map_or(position, |i| i as usize);
@@ -276,13 +316,21 @@ impl LlmGateway for OpenAiGateway {
                     .as_array()
                     .ok_or_else(|| invalid("an item has no `embedding` list"))?
                     .iter()
-                    .map(|x| x.as_f64().map(|x| x as f32).ok_or_else(|| invalid("a vector holds a non-number")))
+                    .map(|x| {
+                        x.as_f64()
+                            .map(|x| x as f32)
+                            .ok_or_else(|| invalid("a vector holds a non-number"))
+                    })
                     .collect::<Result<Vec<f32>, _>>()?;
                 indexed.push((index, vector));
             }
             indexed.sort_by_key(|(index, _)| *index);
             if indexed.len() != request.inputs.len() {
-                return Err(invalid(&format!("{} vectors for {} inputs", indexed.len(), request.inputs.len())));
+                return Err(invalid(&format!(
+                    "{} vectors for {} inputs",
+                    indexed.len(),
+                    request.inputs.len()
+                )));
             }
             Ok(EmbedResponse {
                 vectors: indexed.into_iter().map(|(_, v)| v).collect(),
@@ -309,7 +357,10 @@ mod tests {
     #[test]
     fn chat_body_carries_schema_as_response_format() {
         let request = ChatRequest {
-            messages: vec![super::super::ChatMessage { role: super::super::Role::User, content: "hi".into() }],
+            messages: vec![super::super::ChatMessage {
+                role: super::super::Role::User,
+                content: "hi".into(),
+            }],
             temperature: Some(0.5),
             json_schema: Some(json!({"type": "object"})),
             ..ChatRequest::default()
@@ -317,13 +368,19 @@ mod tests {
         let body = chat_body("m", &request);
         assert_eq!(body["messages"][0]["role"], "user");
         assert_eq!(body["response_format"]["type"], "json_schema");
-        assert_eq!(body["response_format"]["json_schema"]["schema"]["type"], "object");
+        assert_eq!(
+            body["response_format"]["json_schema"]["schema"]["type"],
+            "object"
+        );
         assert!(body.get("max_tokens").is_none());
     }
 
     #[test]
     fn provider_messages_are_extracted() {
-        assert_eq!(provider_message(r#"{"error": {"message": "bad model"}}"#), "bad model");
+        assert_eq!(
+            provider_message(r#"{"error": {"message": "bad model"}}"#),
+            "bad model"
+        );
         assert_eq!(provider_message(r#"{"error": "nope"}"#), "nope");
         assert_eq!(provider_message("plain"), "plain");
     }

@@ -26,7 +26,10 @@ pub async fn chat(
         Ok(validator) => validator,
         Err(e) => {
             return (
-                Err(LlmError::new(LlmErrorKind::BadRequest, format!("json-schema is not a valid JSON Schema: {e}"))),
+                Err(LlmError::new(
+                    LlmErrorKind::BadRequest,
+                    format!("json-schema is not a valid JSON Schema: {e}"),
+                )),
                 usage,
             );
         }
@@ -49,7 +52,10 @@ pub async fn chat(
                     answer.content = value.to_string();
                     return (Ok(answer), usage);
                 }
-                format!("the answer does not match the schema: {}", errors.join("; "))
+                format!(
+                    "the answer does not match the schema: {}",
+                    errors.join("; ")
+                )
             }
             None => "the answer is not JSON".to_owned(),
         };
@@ -60,10 +66,16 @@ pub async fn chat(
                 if attempt == 0 { "" } else { "s" },
                 shorten(&answer.content, 2000)
             );
-            return (Err(LlmError::new(LlmErrorKind::InvalidResponse, message)), usage);
+            return (
+                Err(LlmError::new(LlmErrorKind::InvalidResponse, message)),
+                usage,
+            );
         }
         attempt += 1;
-        request.messages.push(ChatMessage { role: Role::Assistant, content: answer.content });
+        request.messages.push(ChatMessage {
+            role: Role::Assistant,
+            content: answer.content,
+        });
         request.messages.push(ChatMessage {
             role: Role::User,
             content: format!("{problem}. Answer again with only JSON that follows the schema."),
@@ -110,8 +122,14 @@ mod tests {
 
     #[test]
     fn extracts_json_from_fences_and_prose() {
-        assert_eq!(extract_json("```json\n{\"a\": 1}\n```"), Some(json!({"a": 1})));
-        assert_eq!(extract_json("Here: {\"a\": [1]} done"), Some(json!({"a": [1]})));
+        assert_eq!(
+            extract_json("```json\n{\"a\": 1}\n```"),
+            Some(json!({"a": 1}))
+        );
+        assert_eq!(
+            extract_json("Here: {\"a\": [1]} done"),
+            Some(json!({"a": [1]}))
+        );
         assert_eq!(extract_json("nothing"), None);
     }
 }

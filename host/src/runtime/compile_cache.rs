@@ -84,7 +84,9 @@ fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("component"),
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("component"),
         std::process::id()
     ));
     std::fs::write(&tmp, bytes)?;

@@ -16,12 +16,14 @@ impl EpochTicker {
     pub fn start(engine: Engine, tick: Duration) -> Self {
         let stop = Arc::new(AtomicBool::new(false));
         let flag = stop.clone();
-        let spawned = std::thread::Builder::new().name("blockforge-epoch".to_owned()).spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                std::thread::sleep(tick);
-                engine.increment_epoch();
-            }
-        });
+        let spawned = std::thread::Builder::new()
+            .name("blockforge-epoch".to_owned())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(tick);
+                    engine.increment_epoch();
+                }
+            });
         if let Err(e) = spawned {
             tracing::error!(error = %e, "cannot start the epoch thread: CPU-time limits will not apply");
         }

@@ -109,12 +109,17 @@ impl FailureEvidence {
             );
         }
         match error.downcast_ref::<wasmtime::Trap>() {
-            Some(wasmtime::Trap::StackOverflow) => {
-                self.failure(FailureKind::StackOverflow, "overflowed its call stack (too deep recursion)".to_owned())
-            }
+            Some(wasmtime::Trap::StackOverflow) => self.failure(
+                FailureKind::StackOverflow,
+                "overflowed its call stack (too deep recursion)".to_owned(),
+            ),
             Some(wasmtime::Trap::UnreachableCodeReached) => {
                 let has_panic = panic_line(&self.stderr).is_some();
-                let what = if has_panic { "panicked" } else { "trapped: wasm `unreachable` executed (abort or panic)" };
+                let what = if has_panic {
+                    "panicked"
+                } else {
+                    "trapped: wasm `unreachable` executed (abort or panic)"
+                };
                 self.failure(FailureKind::Panic, what.to_owned())
             }
             Some(trap) => self.failure(FailureKind::Trap, format!("trapped: {trap}")),
@@ -127,7 +132,10 @@ impl FailureEvidence {
 
     /// A failure the block reported itself.
     pub fn block_error(&self, code: &str, message: &str, detail: Option<Value>) -> BlockFailure {
-        let mut failure = self.failure(FailureKind::BlockError, format!("failed ({code}): {message}"));
+        let mut failure = self.failure(
+            FailureKind::BlockError,
+            format!("failed ({code}): {message}"),
+        );
         failure.detail = detail;
         failure
     }
@@ -139,19 +147,37 @@ impl FailureEvidence {
 
     /// A failure to instantiate.
     pub fn instantiation(&self, error: &wasmtime::Error) -> BlockFailure {
-        self.failure(FailureKind::Instantiation, format!("could not be instantiated: {error:#}"))
+        self.failure(
+            FailureKind::Instantiation,
+            format!("could not be instantiated: {error:#}"),
+        )
+    }
+
+    /// The runtime closed before the call could start.
+    pub fn shutting_down(&self) -> BlockFailure {
+        self.failure(
+            FailureKind::Instantiation,
+            "could not run: the runtime is shutting down".to_owned(),
+        )
     }
 
     /// The wall-clock limit was hit.
     pub fn wall_clock(&self, limit: std::time::Duration) -> BlockFailure {
-        self.failure(FailureKind::WallClockLimit, format!("exceeded its wall-clock limit of {} ms", limit.as_millis()))
+        self.failure(
+            FailureKind::WallClockLimit,
+            format!("exceeded its wall-clock limit of {} ms", limit.as_millis()),
+        )
     }
 }
 
 /// The panic or exception line of a guest's stderr: Rust's `panicked at`, Python's last
 /// traceback line, JavaScript's `Error:`.
 fn panic_line(stderr: &str) -> Option<String> {
-    let lines: Vec<&str> = stderr.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = stderr
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     if let Some(index) = lines.iter().position(|l| l.contains("panicked at")) {
         // Rust prints "thread '<main>' panicked at src/lib.rs:3:5:" then the message.
         let message = lines.get(index + 1).copied().unwrap_or_default();

@@ -60,7 +60,10 @@ pub struct MemoryLimiter {
 impl MemoryLimiter {
     /// A limiter allowing `limit` bytes of linear memory per memory.
     pub fn new(limit: usize) -> Self {
-        MemoryLimiter { limit, refused: None }
+        MemoryLimiter {
+            limit,
+            refused: None,
+        }
     }
 
     /// The limit in bytes.
@@ -70,7 +73,12 @@ impl MemoryLimiter {
 }
 
 impl ResourceLimiter for MemoryLimiter {
-    fn memory_growing(&mut self, current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         if desired > self.limit {
             self.refused.get_or_insert((current, desired));
             return Ok(false);
@@ -78,7 +86,12 @@ impl ResourceLimiter for MemoryLimiter {
         Ok(true)
     }
 
-    fn table_growing(&mut self, _current: usize, desired: usize, _maximum: Option<usize>) -> wasmtime::Result<bool> {
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
         Ok(desired <= 1_000_000)
     }
 }
@@ -108,6 +121,9 @@ pub struct HostState {
     pub(crate) max_log_lines: usize,
     /// Epoch ticks the guest ran for.
     pub cpu_ticks: u64,
+    /// Time spent in imports since the last epoch callback; a tick that passed while the guest
+    /// was waiting on an import is not guest CPU time.
+    pub import_time_since_tick: Duration,
     /// Captured stdout.
     pub stdout: BoundedCapture,
     /// Captured stderr.
@@ -149,9 +165,16 @@ impl HostState {
             logs_dropped: 0,
             max_log_lines,
             cpu_ticks: 0,
+            import_time_since_tick: Duration::ZERO,
             stdout,
             stderr,
         }
+    }
+
+    /// Accounts `elapsed` as time spent inside a host import.
+    pub fn record_import(&mut self, elapsed: Duration) {
+        self.import_time += elapsed;
+        self.import_time_since_tick += elapsed;
     }
 
     /// Whether the block declared `capability`.

@@ -64,7 +64,9 @@ impl BlockInfo {
         let type_name = info.type_name.trim().to_owned();
         let valid_name = !type_name.is_empty()
             && type_name.len() <= 128
-            && type_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
+            && type_name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.');
         if !valid_name {
             return Err(format!(
                 "describe() returned the type name {:?}; use letters, digits, '_', '-' or '.'",
@@ -74,7 +76,9 @@ impl BlockInfo {
         let config_schema: Value = serde_json::from_str(&info.config_schema)
             .map_err(|e| format!("describe() returned a config schema that is not JSON: {e}"))?;
         if !config_schema.is_object() && !config_schema.is_boolean() {
-            return Err("describe() returned a config schema that is not a JSON Schema object".to_owned());
+            return Err(
+                "describe() returned a config schema that is not a JSON Schema object".to_owned(),
+            );
         }
         jsonschema::validator_for(&config_schema)
             .map_err(|e| format!("describe() returned an invalid config JSON Schema: {e}"))?;
@@ -83,10 +87,18 @@ impl BlockInfo {
             wit::BlockKind::Multiplier => BlockKind::Multiplier,
         };
         Ok(BlockInfo {
-            name: if info.name.trim().is_empty() { type_name.clone() } else { info.name },
+            name: if info.name.trim().is_empty() {
+                type_name.clone()
+            } else {
+                info.name
+            },
             type_name,
             description: info.description,
-            category: if info.category.trim().is_empty() { "general".to_owned() } else { info.category },
+            category: if info.category.trim().is_empty() {
+                "general".to_owned()
+            } else {
+                info.category
+            },
             inputs: info.inputs,
             outputs: info.outputs,
             config_schema,

@@ -24,9 +24,13 @@ fn mappings(config: &Config) -> Result<Map<String, Value>, BlockError> {
         Value::String(text) => match serde_json::from_str(text) {
             Ok(Value::Object(map)) => Ok(map),
             Ok(_) => Err(BlockError::invalid_config("mappings must be a JSON object")),
-            Err(e) => Err(BlockError::invalid_config(format!("mappings is not a JSON object: {e}"))),
+            Err(e) => Err(BlockError::invalid_config(format!(
+                "mappings is not a JSON object: {e}"
+            ))),
         },
-        _ => Err(BlockError::invalid_config("mappings must be an object of field → template")),
+        _ => Err(BlockError::invalid_config(
+            "mappings must be an object of field → template",
+        )),
     }
 }
 
@@ -34,10 +38,13 @@ impl Block for FieldMapper {
     type Config = Config;
 
     fn info() -> Info {
-        Info::new("FieldMapper", "Create or overwrite state fields from Jinja expressions")
-            .category("utilities")
-            .inputs(["*"])
-            .outputs(["*"])
+        Info::new(
+            "FieldMapper",
+            "Create or overwrite state fields from Jinja expressions",
+        )
+        .category("utilities")
+        .inputs(["*"])
+        .outputs(["*"])
     }
 
     fn execute(ctx: Context<Config>) -> Result<Output, BlockError> {
@@ -45,9 +52,9 @@ impl Block for FieldMapper {
         for (target, expression) in mappings(&ctx.config)? {
             let value = match expression {
                 Value::String(source) => {
-                    let rendered = ctx
-                        .render(&source)
-                        .map_err(|e| BlockError::invalid_config(format!("mapping '{target}': {}", e.message)))?;
+                    let rendered = ctx.render(&source).map_err(|e| {
+                        BlockError::invalid_config(format!("mapping '{target}': {}", e.message))
+                    })?;
                     serde_json::from_str(rendered.trim()).unwrap_or(Value::String(rendered))
                 }
                 literal => literal,

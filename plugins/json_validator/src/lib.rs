@@ -36,42 +36,57 @@ fn required_fields(ctx: &Context<Config>) -> Result<Vec<String>, BlockError> {
         Value::String(text) => {
             let rendered = ctx.render(text)?;
             serde_json::from_str(&rendered).map_err(|e| {
-                BlockError::invalid_config(format!("required_fields must be a JSON list of strings: {e}"))
+                BlockError::invalid_config(format!(
+                    "required_fields must be a JSON list of strings: {e}"
+                ))
             })?
         }
         other => other.clone(),
     };
-    serde_json::from_value(list)
-        .map_err(|e| BlockError::invalid_config(format!("required_fields must be a list of strings: {e}")))
+    serde_json::from_value(list).map_err(|e| {
+        BlockError::invalid_config(format!("required_fields must be a list of strings: {e}"))
+    })
 }
 
 fn invalid(ctx: &Context<Config>, reason: String) -> Result<Output, BlockError> {
     if ctx.config.strict {
         return Err(BlockError::rejected(reason));
     }
-    Ok(Output::new().set("valid", false).set("parsed_json", Value::Null))
+    Ok(Output::new()
+        .set("valid", false)
+        .set("parsed_json", Value::Null))
 }
 
 impl Block for JsonValidator {
     type Config = Config;
 
     fn info() -> Info {
-        Info::new("JSONValidatorBlock", "Parse and check JSON in a state field; sets `valid` and `parsed_json`")
-            .name("JSON Validator")
-            .category("validators")
-            .inputs(["*"])
-            .outputs(["valid", "parsed_json"])
+        Info::new(
+            "JSONValidatorBlock",
+            "Parse and check JSON in a state field; sets `valid` and `parsed_json`",
+        )
+        .name("JSON Validator")
+        .category("validators")
+        .inputs(["*"])
+        .outputs(["valid", "parsed_json"])
     }
 
     fn execute(ctx: Context<Config>) -> Result<Output, BlockError> {
         let field = ctx.config.field_name.as_str();
         let required = required_fields(&ctx)?;
         let parsed = match ctx.get(field) {
-            None | Some(Value::Null) => return invalid(&ctx, format!("state field '{field}' is missing")),
+            None | Some(Value::Null) => {
+                return invalid(&ctx, format!("state field '{field}' is missing"));
+            }
             Some(value @ (Value::Object(_) | Value::Array(_))) => value.clone(),
             Some(Value::String(text)) => match serde_json::from_str(strip_code_fence(text)) {
                 Ok(value) => value,
-                Err(e) => return invalid(&ctx, format!("state field '{field}' is not valid JSON: {e}")),
+                Err(e) => {
+                    return invalid(
+                        &ctx,
+                        format!("state field '{field}' is not valid JSON: {e}"),
+                    );
+                }
             },
             Some(other) => other.clone(),
         };

@@ -45,14 +45,17 @@ fn schema(ctx: &Context<Config>) -> Result<Value, BlockError> {
     let schema = match &ctx.config.json_schema {
         Value::String(text) => {
             let rendered = ctx.render(text)?;
-            serde_json::from_str(&rendered)
-                .map_err(|e| BlockError::invalid_config(format!("json_schema is not valid JSON: {e}")))?
+            serde_json::from_str(&rendered).map_err(|e| {
+                BlockError::invalid_config(format!("json_schema is not valid JSON: {e}"))
+            })?
         }
         Value::Null => return Err(BlockError::invalid_config("json_schema is required")),
         other => other.clone(),
     };
     if !schema.is_object() {
-        return Err(BlockError::invalid_config("json_schema must be a JSON object"));
+        return Err(BlockError::invalid_config(
+            "json_schema must be a JSON object",
+        ));
     }
     Ok(schema)
 }
@@ -61,10 +64,13 @@ impl Block for StructuredGenerator {
     type Config = Config;
 
     fn info() -> Info {
-        Info::new("StructuredGenerator", "Generate JSON that follows a JSON Schema with an LLM")
-            .category("generators")
-            .outputs(["generated"])
-            .capabilities([Capability::Llm])
+        Info::new(
+            "StructuredGenerator",
+            "Generate JSON that follows a JSON Schema with an LLM",
+        )
+        .category("generators")
+        .outputs(["generated"])
+        .capabilities([Capability::Llm])
     }
 
     fn execute(ctx: Context<Config>) -> Result<Output, BlockError> {

@@ -40,7 +40,11 @@ impl Default for Config {
 struct TextGenerator;
 
 /// The configured prompt, or the state's field of the same role, rendered against the state.
-fn prompt(ctx: &Context<Config>, configured: &str, state_field: &str) -> Result<String, BlockError> {
+fn prompt(
+    ctx: &Context<Config>,
+    configured: &str,
+    state_field: &str,
+) -> Result<String, BlockError> {
     let source = if configured.is_empty() {
         ctx.opt_str(state_field).unwrap_or_default()
     } else {
@@ -53,10 +57,13 @@ impl Block for TextGenerator {
     type Config = Config;
 
     fn info() -> Info {
-        Info::new("TextGenerator", "Generate text with an LLM from Jinja prompts rendered against the state")
-            .category("generators")
-            .outputs(["assistant", "system", "user"])
-            .capabilities([Capability::Llm])
+        Info::new(
+            "TextGenerator",
+            "Generate text with an LLM from Jinja prompts rendered against the state",
+        )
+        .category("generators")
+        .outputs(["assistant", "system", "user"])
+        .capabilities([Capability::Llm])
     }
 
     fn execute(ctx: Context<Config>) -> Result<Output, BlockError> {

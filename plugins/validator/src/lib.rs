@@ -34,13 +34,16 @@ fn forbidden_words(ctx: &Context<Config>) -> Result<Vec<String>, BlockError> {
         Value::String(text) => {
             let rendered = ctx.render(text)?;
             serde_json::from_str(&rendered).map_err(|e| {
-                BlockError::invalid_config(format!("forbidden_words must be a JSON list of strings: {e}"))
+                BlockError::invalid_config(format!(
+                    "forbidden_words must be a JSON list of strings: {e}"
+                ))
             })?
         }
         other => other.clone(),
     };
-    serde_json::from_value(list)
-        .map_err(|e| BlockError::invalid_config(format!("forbidden_words must be a list of strings: {e}")))
+    serde_json::from_value(list).map_err(|e| {
+        BlockError::invalid_config(format!("forbidden_words must be a list of strings: {e}"))
+    })
 }
 
 fn text_field<'a>(ctx: &'a Context<Config>, key: &str) -> Result<Option<&'a str>, BlockError> {
@@ -58,11 +61,14 @@ impl Block for Validator {
     type Config = Config;
 
     fn info() -> Info {
-        Info::new("ValidatorBlock", "Check text length and forbidden words; sets `valid`")
-            .name("Validator")
-            .category("validators")
-            .inputs(["text", "assistant"])
-            .outputs(["text", "valid", "assistant"])
+        Info::new(
+            "ValidatorBlock",
+            "Check text length and forbidden words; sets `valid`",
+        )
+        .name("Validator")
+        .category("validators")
+        .inputs(["text", "assistant"])
+        .outputs(["text", "valid", "assistant"])
     }
 
     fn execute(ctx: Context<Config>) -> Result<Output, BlockError> {
@@ -74,7 +80,9 @@ impl Block for Validator {
         let words = forbidden_words(&ctx)?;
         let valid = length >= ctx.config.min_length
             && length <= ctx.config.max_length
-            && !words.iter().any(|w| !w.is_empty() && lowered.contains(&w.to_lowercase()));
+            && !words
+                .iter()
+                .any(|w| !w.is_empty() && lowered.contains(&w.to_lowercase()));
         let mut output = Output::new().set("valid", valid);
         if let Some(text) = text {
             output = output.set("text", text);

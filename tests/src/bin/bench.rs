@@ -1,1 +1,230 @@
-fn main() {}
+//! `make bench`: 10,000 seeds through TextGenerator → ValidatorBlock with `--concurrency 64`,
+//! against the fake LLM at 0 ms and at 50 ms latency. Prints records/s, the median and p99
+//! block-call overhead (time around a block call minus time inside host imports) and the peak
+//! RSS of the blockforge process. Numbers are printed, never asserted.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use clap::Parser;
+use serde_json::{Value, json};
+
+#[derive(Parser)]
+struct Args {
+    /// The blockforge binary (a release build).
+    #[arg(long)]
+    blockforge: PathBuf,
+    /// Unused; the fake LLM runs inside this process. Kept so the Makefile can name it.
+    #[arg(long)]
+    fake_llm: Option<PathBuf>,
+    /// Seeds per run set.
+    #[arg(long, default_value_t = 10_000)]
+    seeds: usize,
+    /// Runs in flight.
+    #[arg(long, default_value_t = 64)]
+    concurrency: usize,
+    /// Fake LLM latencies to measure, in milliseconds.
+    #[arg(long, value_delimiter = ',', default_value = "0,50")]
+    latencies_ms: Vec<u64>,
+}
+
+const PIPELINE: &str = r#"
+name: bench
+blocks:
+  - type: TextGenerator
+    config:
+      system_prompt: You write one short sentence.
+      user_prompt: "Write about {{ topic }} number {{ n }}."
+  - type: ValidatorBlock
+    config: {min_length: 5, max_length: 5000, forbidden_words: ["forbidden"]}
+"#;
+
+struct Measurement {
+    records: usize,
+    failed: usize,
+    run_secs: f64,
+    process_secs: f64,
+    overhead_us: Vec<f64>,
+    peak_rss_mib: f64,
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[index]
+}
+
+fn vm_hwm_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+async fn measure(
+    args: &Args,
+    latency: Duration,
+    dir: &std::path::Path,
+) -> anyhow::Result<Measurement> {
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency,
+        ..FakeLlmConfig::default()
+    })
+    .await;
+    let pipeline = dir.join("pipeline.yaml");
+    std::fs::write(&pipeline, PIPELINE)?;
+    let seeds: Vec<Value> = (0..args.seeds)
+        .map(|n| json!({"repetitions": 1, "metadata": {"topic": "benchmarks", "n": n}}))
+        .collect();
+    let seeds_path = dir.join("seeds.json");
+    std::fs::write(&seeds_path, serde_json::to_string(&seeds)?)?;
+    let out = dir.join("records.jsonl");
+    let _ = std::fs::remove_file(&out);
+
+    let started = Instant::now();
+    let mut child = tokio::process::Command::new(&args.blockforge)
+        .args(["run", "--pipeline"])
+        .arg(&pipeline)
+        .arg("--seeds")
+        .arg(&seeds_path)
+        .arg("--out")
+        .arg(&out)
+        .args(["--concurrency", &args.concurrency.to_string()])
+        .env("LLM_ENDPOINT", fake.base_url())
+        .env("LLM_MODEL", "fake-model")
+        .env("LLM_MAX_CONCURRENCY", args.concurrency.to_string())
+        .env("PLUGINS_DIR", dir.join("no-plugins"))
+        .env("BLOCKFORGE_CACHE_DIR", dir.join("cache"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .context("cannot start blockforge")?;
+    let pid = child.id().context("no pid")?;
+    let mut peak_kib = 0;
+    let stderr = child.stderr.take().context("no stderr")?;
+    let collect = tokio::spawn(async move {
+        use tokio::io::AsyncReadExt;
+        let mut text = String::new();
+        let mut stderr = stderr;
+        let _ = stderr.read_to_string(&mut text).await;
+        text
+    });
+    let status = loop {
+        if let Some(kib) = vm_hwm_kib(pid) {
+            peak_kib = peak_kib.max(kib);
+        }
+        match tokio::time::timeout(Duration::from_millis(20), child.wait()).await {
+            Ok(status) => break status?,
+            Err(_) => continue,
+        }
+    };
+    let process_secs = started.elapsed().as_secs_f64();
+    let stderr = collect.await.unwrap_or_default();
+    if !status.success() {
+        bail!("blockforge failed: {stderr}");
+    }
+    // The CLI prints "N runs: ... in X.XXs" and its own peak RSS.
+    let run_secs = stderr
+        .split(" in ")
+        .nth(1)
+        .and_then(|rest| rest.split('s').next())
+        .and_then(|secs| secs.parse::<f64>().ok())
+        .unwrap_or(process_secs);
+    if let Some(mib) = stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("peak RSS: "))
+        .and_then(|l| l.trim_end_matches(" MiB").parse::<f64>().ok())
+    {
+        peak_kib = peak_kib.max((mib * 1024.0) as u64);
+    }
+    let text = std::fs::read_to_string(&out)?;
+    let mut overhead_us = Vec::with_capacity(args.seeds * 2);
+    let mut records = 0;
+    let mut failed = 0;
+    for line in text.lines() {
+        let record: Value = serde_json::from_str(line)?;
+        records += 1;
+        if record["status"] != "completed" {
+            failed += 1;
+        }
+        for entry in record["trace"].as_array().into_iter().flatten() {
+            let total = entry["execution_time"].as_f64().unwrap_or(0.0);
+            let imports = entry["import_time"].as_f64().unwrap_or(0.0);
+            overhead_us.push((total - imports).max(0.0) * 1e6);
+        }
+    }
+    overhead_us.sort_by(|a, b| a.total_cmp(b));
+    Ok(Measurement {
+        records,
+        failed,
+        run_secs,
+        process_secs,
+        overhead_us,
+        peak_rss_mib: peak_kib as f64 / 1024.0,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let dir = tempfile::tempdir()?;
+    // Warm the compile cache so neither measurement pays for compilation.
+    let warm = Args {
+        seeds: 10,
+        latencies_ms: vec![0],
+        ..Args::parse()
+    };
+    measure(&warm, Duration::ZERO, dir.path()).await?;
+    println!(
+        "blockforge bench: {} seeds, TextGenerator -> ValidatorBlock, --concurrency {}, {} cores",
+        args.seeds,
+        args.concurrency,
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(0)
+    );
+    println!(
+        "{:>10} {:>9} {:>7} {:>12} {:>14} {:>16} {:>15} {:>13}",
+        "latency",
+        "records",
+        "failed",
+        "records/s",
+        "target",
+        "overhead p50",
+        "overhead p99",
+        "peak RSS"
+    );
+    for &latency_ms in &args.latencies_ms {
+        let m = measure(&args, Duration::from_millis(latency_ms), dir.path()).await?;
+        let rate = m.records as f64 / m.run_secs;
+        let target = if latency_ms == 0 {
+            ">= 2000".to_owned()
+        } else {
+            format!(
+                ">= {:.0}",
+                0.9 * args.concurrency as f64 / (latency_ms as f64 / 1000.0)
+            )
+        };
+        println!(
+            "{:>8}ms {:>9} {:>7} {:>12.0} {:>14} {:>13.1} µs {:>12.1} µs {:>9.1} MiB",
+            latency_ms,
+            m.records,
+            m.failed,
+            rate,
+            target,
+            percentile(&m.overhead_us, 0.5),
+            percentile(&m.overhead_us, 0.99),
+            m.peak_rss_mib
+        );
+        println!(
+            "{:>10} (process wall time {:.2}s including start-up; {} block calls measured)",
+            "",
+            m.process_secs,
+            m.overhead_us.len()
+        );
+    }
+    println!("targets: overhead p50 <= 50 µs, peak RSS <= 60 MiB");
+    Ok(())
+}

@@ -19,7 +19,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let config = FakeLlmConfig { latency: Duration::from_millis(args.latency_ms), ..FakeLlmConfig::default() };
+    let config = FakeLlmConfig {
+        latency: Duration::from_millis(args.latency_ms),
+        ..FakeLlmConfig::default()
+    };
     let fake = FakeLlm::start_on(args.port, config).await?;
     println!("{}", fake.base_url());
     tokio::signal::ctrl_c().await?;

@@ -23,7 +23,7 @@ impl wit::Host for HostState {
                 inputs: request.inputs,
             })
             .await;
-        self.import_time += started.elapsed();
+        self.record_import(started.elapsed());
         let answer = answer.map_err(to_wit_error)?;
         self.usage.add(&answer.usage);
         Ok(wit::EmbedResponse {

@@ -14,7 +14,10 @@ impl HostState {
         op: impl FnOnce(&dyn crate::kv::KvStore, &KvNamespace) -> Result<R, KvError>,
     ) -> Result<R, String> {
         if !self.has(Capability::Kv) {
-            return Err(format!("{} did not declare the `kv` capability in describe()", self.scope.block_type));
+            return Err(format!(
+                "{} did not declare the `kv` capability in describe()",
+                self.scope.block_type
+            ));
         }
         let started = Instant::now();
         let ns = match scope {
@@ -22,7 +25,7 @@ impl HostState {
             wit::Scope::Pipeline => &self.scope.pipeline_kv,
         };
         let result = op(self.services.kv.as_ref(), ns).map_err(|e| e.to_string());
-        self.import_time += started.elapsed();
+        self.record_import(started.elapsed());
         result
     }
 }
@@ -36,7 +39,12 @@ impl wit::Host for HostState {
         self.kv_call(scope, |kv, ns| kv.set(ns, &key, &value))
     }
 
-    async fn set_if_absent(&mut self, scope: wit::Scope, key: String, value: String) -> Result<bool, String> {
+    async fn set_if_absent(
+        &mut self,
+        scope: wit::Scope,
+        key: String,
+        value: String,
+    ) -> Result<bool, String> {
         self.kv_call(scope, |kv, ns| kv.set_if_absent(ns, &key, &value))
     }
 
@@ -44,7 +52,14 @@ impl wit::Host for HostState {
         self.kv_call(scope, |kv, ns| kv.delete(ns, &key))
     }
 
-    async fn keys(&mut self, scope: wit::Scope, prefix: String, limit: u32) -> Result<Vec<String>, String> {
-        self.kv_call(scope, |kv, ns| kv.keys(ns, &prefix, limit.min(10_000) as usize))
+    async fn keys(
+        &mut self,
+        scope: wit::Scope,
+        prefix: String,
+        limit: u32,
+    ) -> Result<Vec<String>, String> {
+        self.kv_call(scope, |kv, ns| {
+            kv.keys(ns, &prefix, limit.min(10_000) as usize)
+        })
     }
 }

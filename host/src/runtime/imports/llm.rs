@@ -17,7 +17,10 @@ pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
         LlmErrorKind::InvalidResponse => wit::LlmErrorCode::InvalidResponse,
         LlmErrorKind::Denied => wit::LlmErrorCode::Denied,
     };
-    wit::LlmError { code, message: e.message }
+    wit::LlmError {
+        code,
+        message: e.message,
+    }
 }
 
 pub(super) fn denied(what: &str, block_type: &str) -> wit::LlmError {
@@ -56,7 +59,10 @@ fn from_wit_request(request: wit::ChatRequest) -> Result<ChatRequest, wit::LlmEr
 }
 
 impl wit::Host for HostState {
-    async fn chat(&mut self, request: wit::ChatRequest) -> Result<wit::ChatResponse, wit::LlmError> {
+    async fn chat(
+        &mut self,
+        request: wit::ChatRequest,
+    ) -> Result<wit::ChatResponse, wit::LlmError> {
         if !self.has(Capability::Llm) {
             return Err(denied("llm", &self.scope.block_type));
         }
@@ -69,7 +75,7 @@ impl wit::Host for HostState {
             services.structured_output_repairs,
         )
         .await;
-        self.import_time += started.elapsed();
+        self.record_import(started.elapsed());
         self.llm_calls += 1;
         let (answer, usage) = answer;
         self.usage.add(&usage);

@@ -41,7 +41,10 @@ impl wit::Host for HostState {
             }
         }
         if self.logs.len() < self.max_log_lines {
-            self.logs.push(LogLine { level: level_name, message });
+            self.logs.push(LogLine {
+                level: level_name,
+                message,
+            });
         } else {
             self.logs_dropped += 1;
         }

@@ -11,7 +11,7 @@ impl wit::Host for HostState {
         let result = serde_json::from_str::<serde_json::Value>(&context)
             .map_err(|e| format!("template context is not valid JSON: {e}"))
             .and_then(|context| crate::template::render(&source, &context).map_err(|e| e.0));
-        self.import_time += started.elapsed();
+        self.record_import(started.elapsed());
         result
     }
 }
