@@ -474,7 +474,9 @@ impl Runtime {
                         });
                         Err(evidence.block_error(error_code_name(e.code), &e.message, detail))
                     }
-                    Ok(Ok(Ok(output))) => self.check_output(&block.info, output, &evidence),
+                    Ok(Ok(Ok(output))) => self
+                        .check_output(&block.info, output)
+                        .map_err(|what| evidence.invalid_output(what)),
                 }
             }
         };
@@ -492,38 +494,34 @@ impl Runtime {
         }
     }
 
+    /// Checks and parses a block's output; the error is what the block did wrong.
     fn check_output(
         &self,
         info: &BlockInfo,
         output: wit::BlockOutput,
-        evidence: &FailureEvidence,
-    ) -> Result<CallOutput, BlockFailure> {
+    ) -> Result<CallOutput, String> {
         let limit = self.limits.output_bytes;
         let size = match &output {
             wit::BlockOutput::Object(text) => text.len(),
             wit::BlockOutput::Seeds(seeds) => seeds.iter().map(String::len).sum(),
         };
         if size > limit {
-            return Err(evidence.invalid_output(format!(
+            return Err(format!(
                 "returned {} of output, above the limit of {}",
                 limits::format_bytes(size as u64),
                 limits::format_bytes(limit as u64)
-            )));
+            ));
         }
-        let parse = |text: &str| -> Result<Map<String, Value>, BlockFailure> {
+        let parse = |text: &str| -> Result<Map<String, Value>, String> {
             let object = match serde_json::from_str(text) {
                 Ok(Value::Object(object)) => object,
                 Ok(other) => {
-                    return Err(evidence.invalid_output(format!(
+                    return Err(format!(
                         "returned {} where a JSON object is required",
                         crate::engine::json_type(&other)
-                    )));
+                    ));
                 }
-                Err(e) => {
-                    return Err(
-                        evidence.invalid_output(format!("returned output that is not JSON: {e}"))
-                    );
-                }
+                Err(e) => return Err(format!("returned output that is not JSON: {e}")),
             };
             let undeclared: Vec<&str> = object
                 .keys()
@@ -531,11 +529,11 @@ impl Runtime {
                 .map(String::as_str)
                 .collect();
             if !undeclared.is_empty() {
-                return Err(evidence.invalid_output(format!(
+                return Err(format!(
                     "returned undeclared output keys [{}]; declared outputs are [{}]",
                     undeclared.join(", "),
                     info.outputs.join(", ")
-                )));
+                ));
             }
             Ok(object)
         };
@@ -548,12 +546,12 @@ impl Runtime {
                 .map(|s| parse(s))
                 .collect::<Result<_, _>>()
                 .map(CallOutput::Seeds),
-            (wit::BlockOutput::Object(_), BlockKind::Multiplier) => Err(evidence.invalid_output(
-                "is a multiplier but returned one object instead of seeds".to_owned(),
-            )),
-            (wit::BlockOutput::Seeds(_), BlockKind::Transform) => Err(evidence.invalid_output(
-                "is a transform but returned seeds; only multipliers may".to_owned(),
-            )),
+            (wit::BlockOutput::Object(_), BlockKind::Multiplier) => {
+                Err("is a multiplier but returned one object instead of seeds".to_owned())
+            }
+            (wit::BlockOutput::Seeds(_), BlockKind::Transform) => {
+                Err("is a transform but returned seeds; only multipliers may".to_owned())
+            }
         }
     }
 }

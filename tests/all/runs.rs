@@ -223,7 +223,13 @@ async fn embeddings_go_through_the_host_to_the_embedding_endpoint() {
     ws.with_llm(&fake).set_env("EMBEDDING_MODEL", "fake-embed");
     std::fs::copy(fixtures::EMBEDDER, ws.plugins_dir().join("embedder.wasm")).unwrap();
     let out = ws
-        .run(&["block", "test", "Embedder", "--state", r#"{"text": "hello world"}"#])
+        .run(&[
+            "block",
+            "test",
+            "Embedder",
+            "--state",
+            r#"{"text": "hello world"}"#,
+        ])
         .await;
     out.assert_success();
     let json = out.json();
