@@ -2,6 +2,7 @@
 //! deterministic fake LLM, fixture blocks built from source. One test binary, a module per area.
 
 mod blocks_cli;
+mod builtins;
 mod cli_errors;
 mod concurrency;
 mod constraints;

@@ -5,7 +5,7 @@
 
 use blockforge_sdk::prelude::*;
 
-/// Config keys as in DataGenFlow.
+/// Settings of FieldMapper: the fields to set and the Jinja expression of each. Keys and defaults follow DataGenFlow.
 #[derive(Deserialize, JsonSchema, Default)]
 #[serde(default, deny_unknown_fields)]
 struct Config {

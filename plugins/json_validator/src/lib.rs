@@ -4,7 +4,7 @@
 use blockforge_sdk::json::strip_code_fence;
 use blockforge_sdk::prelude::*;
 
-/// Config keys and defaults as in DataGenFlow.
+/// Settings of JSONValidatorBlock: which field holds the JSON and what it must contain. Keys and defaults follow DataGenFlow.
 #[derive(Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct Config {

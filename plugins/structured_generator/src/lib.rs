@@ -6,7 +6,7 @@ use blockforge_sdk::json::parse_lenient;
 use blockforge_sdk::llm::{self, ChatRequest, Message};
 use blockforge_sdk::prelude::*;
 
-/// Config keys and defaults as in DataGenFlow.
+/// Settings of StructuredGenerator: the schema of the answer, the prompt and the model. Keys and defaults follow DataGenFlow.
 #[derive(Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct Config {

@@ -4,7 +4,7 @@
 use blockforge_sdk::llm::{self, ChatRequest, Message};
 use blockforge_sdk::prelude::*;
 
-/// Config keys and defaults as in DataGenFlow.
+/// Settings of TextGenerator: the prompts, the model and its sampling. Keys and defaults follow DataGenFlow.
 #[derive(Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct Config {

@@ -3,7 +3,7 @@
 
 use blockforge_sdk::prelude::*;
 
-/// Config keys and defaults as in DataGenFlow.
+/// Settings of ValidatorBlock: the length bounds and the forbidden words. Keys and defaults follow DataGenFlow.
 #[derive(Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct Config {
