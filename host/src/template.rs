@@ -23,19 +23,66 @@ fn environment() -> &'static Environment<'static> {
         // Prompts are plain text, not HTML.
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         env.set_recursion_limit(100);
+        // Templates come from blocks and from data (a state field can be a prompt): bound the
+        // work one render may do.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env
     })
 }
 
-/// Renders `source` against `context` (normally the run's state object).
+/// Instructions one render may execute (loops included).
+pub const TEMPLATE_FUEL: u64 = 2_000_000;
+/// Largest template source.
+pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
+/// Largest rendered text.
+pub const MAX_RENDERED_BYTES: usize = 16 * 1024 * 1024;
+
+/// Renders `source` against `context` (normally the run's state object), within
+/// [`TEMPLATE_FUEL`], [`MAX_TEMPLATE_BYTES`] and [`MAX_RENDERED_BYTES`].
 pub fn render(source: &str, context: &Value) -> Result<String, TemplateError> {
+    if source.len() > MAX_TEMPLATE_BYTES {
+        return Err(TemplateError(format!(
+            "the template is {} bytes, above the limit of {MAX_TEMPLATE_BYTES}",
+            source.len()
+        )));
+    }
     // Plain text with no Jinja syntax is returned as is: most config values are plain.
     if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
         return Ok(source.to_owned());
     }
-    environment()
-        .render_str(source, minijinja::value::Serde(context))
-        .map_err(|e| TemplateError(describe_error(&e)))
+    let template = environment()
+        .template_from_str(source)
+        .map_err(|e| TemplateError(describe_error(&e)))?;
+    let mut out = CappedWriter::default();
+    match template.render_captured_to(minijinja::value::Serde(context), &mut out) {
+        Ok(_) => String::from_utf8(out.bytes).map_err(|e| TemplateError(e.to_string())),
+        Err(_) if out.overflowed => Err(TemplateError(format!(
+            "the rendered text exceeds the limit of {MAX_RENDERED_BYTES} bytes"
+        ))),
+        Err(e) => Err(TemplateError(describe_error(&e))),
+    }
+}
+
+/// Collects rendered output and fails the render once it passes [`MAX_RENDERED_BYTES`].
+#[derive(Default)]
+struct CappedWriter {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for CappedWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_RENDERED_BYTES {
+            self.overflowed = true;
+            return Err(std::io::Error::other("rendered text too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// `tojson(indent=2)`: JSON text of a value, pretty-printed like Python's `json.dumps(indent=2)`.
@@ -133,6 +180,19 @@ mod tests {
     fn syntax_errors_name_the_line() {
         let err = render("ok\n{{ topic ", &json!({})).unwrap_err();
         assert!(err.0.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn runaway_templates_are_stopped_by_fuel_and_output_size() {
+        let nested =
+            "{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}";
+        let message = render(nested, &json!({})).unwrap_err().0;
+        assert!(message.contains("fuel"), "{message}");
+        let huge = render(
+            "{% for i in range(100) %}{{ 'x' * 1000000 }}{% endfor %}",
+            &json!({}),
+        );
+        assert!(huge.unwrap_err().0.contains("exceeds the limit"));
     }
 
     #[test]
