@@ -25,11 +25,13 @@ pub enum KvError {
         /// The limit.
         limit: usize,
     },
-    /// The namespace holds too many keys.
-    #[error("the {scope} store holds {limit} keys, its limit")]
+    /// The namespace holds too many keys or bytes.
+    #[error("the {scope} store is full: {what} would pass its limit of {limit}")]
     Full {
         /// `job` or `pipeline`.
         scope: &'static str,
+        /// `keys` or `bytes`.
+        what: &'static str,
         /// The limit.
         limit: usize,
     },
@@ -49,12 +51,15 @@ pub trait KvStore: Send + Sync + 'static {
     fn keys(&self, ns: &KvNamespace, prefix: &str, limit: usize) -> Result<Vec<String>, KvError>;
 }
 
-/// Limits every store enforces, so a block cannot fill the host's memory or disk.
+/// Limits every store enforces, so a block cannot fill the host's memory or disk: a key, a
+/// value, and a namespace's keys and bytes are bounded.
 pub const MAX_KEY_BYTES: usize = 1024;
 /// Largest value.
 pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
 /// Most keys in one namespace.
 pub const MAX_KEYS_PER_NAMESPACE: usize = 1_000_000;
+/// Most bytes (keys and values) in one namespace.
+pub const MAX_BYTES_PER_NAMESPACE: usize = 256 * 1024 * 1024;
 
 /// Checks key and value sizes against the limits.
 pub fn check_sizes(key: &str, value: Option<&str>) -> Result<(), KvError> {
@@ -80,11 +85,17 @@ pub fn check_sizes(key: &str, value: Option<&str>) -> Result<(), KvError> {
 /// An in-process store, for the CLI and tests; gone when the process ends.
 #[derive(Default)]
 pub struct MemoryKv {
-    spaces: Mutex<HashMap<KvNamespace, BTreeMap<String, String>>>,
+    spaces: Mutex<HashMap<KvNamespace, Space>>,
+}
+
+#[derive(Default)]
+struct Space {
+    entries: BTreeMap<String, String>,
+    bytes: usize,
 }
 
 impl MemoryKv {
-    fn with<R>(&self, ns: &KvNamespace, f: impl FnOnce(&mut BTreeMap<String, String>) -> R) -> R {
+    fn with<R>(&self, ns: &KvNamespace, f: impl FnOnce(&mut Space) -> R) -> R {
         let mut spaces = self
             .spaces
             .lock()
@@ -93,57 +104,72 @@ impl MemoryKv {
     }
 }
 
-fn ensure_room(
-    space: &BTreeMap<String, String>,
-    ns: &KvNamespace,
-    key: &str,
-) -> Result<(), KvError> {
-    if space.len() >= MAX_KEYS_PER_NAMESPACE && !space.contains_key(key) {
-        let scope = match ns {
-            KvNamespace::Job(_) => "job",
-            KvNamespace::Pipeline(_) => "pipeline",
-        };
-        return Err(KvError::Full {
-            scope,
-            limit: MAX_KEYS_PER_NAMESPACE,
-        });
+fn scope_name(ns: &KvNamespace) -> &'static str {
+    match ns {
+        KvNamespace::Job(_) => "job",
+        KvNamespace::Pipeline(_) => "pipeline",
     }
-    Ok(())
+}
+
+impl Space {
+    /// Stores `value` under `key` if the namespace's limits allow it.
+    fn put(&mut self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
+        let old = self.entries.get(key).map(|v| key.len() + v.len());
+        if old.is_none() && self.entries.len() >= MAX_KEYS_PER_NAMESPACE {
+            return Err(KvError::Full {
+                scope: scope_name(ns),
+                what: "keys",
+                limit: MAX_KEYS_PER_NAMESPACE,
+            });
+        }
+        let bytes = self.bytes - old.unwrap_or(0) + key.len() + value.len();
+        if bytes > MAX_BYTES_PER_NAMESPACE {
+            return Err(KvError::Full {
+                scope: scope_name(ns),
+                what: "bytes",
+                limit: MAX_BYTES_PER_NAMESPACE,
+            });
+        }
+        self.bytes = bytes;
+        self.entries.insert(key.to_owned(), value.to_owned());
+        Ok(())
+    }
 }
 
 impl KvStore for MemoryKv {
     fn get(&self, ns: &KvNamespace, key: &str) -> Result<Option<String>, KvError> {
-        Ok(self.with(ns, |space| space.get(key).cloned()))
+        Ok(self.with(ns, |space| space.entries.get(key).cloned()))
     }
 
     fn set(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
         check_sizes(key, Some(value))?;
-        self.with(ns, |space| {
-            ensure_room(space, ns, key)?;
-            space.insert(key.to_owned(), value.to_owned());
-            Ok(())
-        })
+        self.with(ns, |space| space.put(ns, key, value))
     }
 
     fn set_if_absent(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<bool, KvError> {
         check_sizes(key, Some(value))?;
         self.with(ns, |space| {
-            if space.contains_key(key) {
+            if space.entries.contains_key(key) {
                 return Ok(false);
             }
-            ensure_room(space, ns, key)?;
-            space.insert(key.to_owned(), value.to_owned());
-            Ok(true)
+            space.put(ns, key, value).map(|()| true)
         })
     }
 
     fn delete(&self, ns: &KvNamespace, key: &str) -> Result<bool, KvError> {
-        Ok(self.with(ns, |space| space.remove(key).is_some()))
+        Ok(self.with(ns, |space| match space.entries.remove(key) {
+            Some(value) => {
+                space.bytes -= key.len() + value.len();
+                true
+            }
+            None => false,
+        }))
     }
 
     fn keys(&self, ns: &KvNamespace, prefix: &str, limit: usize) -> Result<Vec<String>, KvError> {
         Ok(self.with(ns, |space| {
             space
+                .entries
                 .range(prefix.to_owned()..)
                 .take_while(|(k, _)| k.starts_with(prefix))
                 .take(limit)

@@ -38,6 +38,9 @@ use host_state::HostState;
 
 use crate::engine::Usage;
 
+/// Time allowed for `describe()`, which runs at every load.
+const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Most written linear memory reset in place (not decommitted) when an instance slot is reused.
 const KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
 
@@ -180,6 +183,8 @@ pub struct CallReport {
     pub llm_calls: u32,
     /// Log lines written through `log`.
     pub logs: Vec<LogLine>,
+    /// Log lines dropped past the per-call limit.
+    pub logs_dropped: u32,
     /// Captured stdout.
     pub stdout: String,
     /// Captured stderr.
@@ -214,6 +219,10 @@ impl Runtime {
             .total_memories(instances.saturating_mul(4))
             .total_tables(instances.saturating_mul(8))
             .total_stacks(instances)
+            // One component may not take the pool's slots from the others.
+            .max_core_instances_per_component(64)
+            .max_memories_per_component(8)
+            .max_tables_per_component(64)
             .max_memory_size(limits.memory_bytes)
             // A fresh instance per call would page-fault its stack and heap back in if a reused
             // slot were decommitted; instead reset the pages the last instance wrote (found with
@@ -342,23 +351,40 @@ impl Runtime {
     fn new_store(&self, state: HostState) -> Store<HostState> {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
-        let limit_ms = self.limits.cpu_time.as_millis();
-        let budget_ticks = (limit_ms / limits::EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(1);
-        // Each tick that finds the guest running counts as guest CPU time and yields, so other
-        // calls and the wall-clock timeout progress while a guest computes. A tick that passed
-        // while the guest awaited an import (an LLM call) neither counts nor yields: yielding
-        // right after an import would queue the run behind every other task.
+        // At each tick: the time since the guest last resumed, minus the time it spent inside
+        // imports, is guest CPU time. A tick that passed while the guest awaited an import (an
+        // LLM call) does not yield: yielding right after an answer would queue the run behind
+        // every other task. Otherwise the guest yields, so other calls and the wall-clock
+        // timeout progress while it computes; its clock restarts when it resumes.
+        let limit = self.limits.cpu_time;
         store.epoch_deadline_callback(move |mut ctx| {
             let state = ctx.data_mut();
-            if std::mem::take(&mut state.import_time_since_tick) >= limits::EPOCH_TICK {
+            let now = Instant::now();
+            let resumed_at = state.resumed_at.clone();
+            let since = {
+                let mut resumed = resumed_at.lock().unwrap_or_else(|p| p.into_inner());
+                let since = now.saturating_duration_since(*resumed);
+                *resumed = now;
+                since
+            };
+            let in_imports = std::mem::take(&mut state.import_time_since_tick);
+            state.cpu_time += since.saturating_sub(in_imports);
+            if state.cpu_time > limit {
+                return Err(wasmtime::Error::new(CpuBudgetExceeded {
+                    limit_ms: limit.as_millis(),
+                }));
+            }
+            if in_imports >= limits::EPOCH_TICK {
                 return Ok(UpdateDeadline::Continue(1));
             }
-            state.cpu_ticks += 1;
-            if state.cpu_ticks > budget_ticks {
-                return Err(wasmtime::Error::new(CpuBudgetExceeded { limit_ms }));
-            }
-            Ok(UpdateDeadline::Yield(1))
+            Ok(UpdateDeadline::YieldCustom(
+                1,
+                Box::pin(async move {
+                    tokio::task::yield_now().await;
+                    *resumed_at.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+                }),
+            ))
         });
         store
     }
@@ -406,7 +432,8 @@ impl Runtime {
             pipeline_kv: crate::kv::KvNamespace::Pipeline(String::new()),
         };
         let mut store = self.new_store(self.host_state(scope, Vec::new()));
-        let result = tokio::time::timeout(self.limits.wall_clock, async {
+        let timeout = self.limits.wall_clock.min(DESCRIBE_TIMEOUT);
+        let result = tokio::time::timeout(timeout, async {
             let instance = pre.instantiate_async(&mut store).await?;
             instance
                 .blockforge_block_guest()
@@ -420,9 +447,7 @@ impl Runtime {
         };
         match result {
             Err(_) => Err(describe_error(
-                self.evidence(&store)
-                    .wall_clock(self.limits.wall_clock)
-                    .message,
+                self.evidence(&store).wall_clock(timeout).message,
             )),
             Ok(Err(e)) => Err(describe_error(self.evidence(&store).classify(&e).message)),
             Ok(Ok(info)) => BlockInfo::from_wit(info).map_err(describe_error),
@@ -486,6 +511,7 @@ impl Runtime {
             usage: state.usage,
             llm_calls: state.llm_calls,
             logs: state.logs,
+            logs_dropped: state.logs_dropped,
             stdout: state.stdout.text(),
             stderr: state.stderr.text(),
             wall_time: started.elapsed(),

@@ -12,7 +12,7 @@
 //! | `LLM_MAX_RETRIES` | 2 | retries on 429, 5xx, connection errors |
 //! | `PLUGINS_DIR` | `plugins` | folder of user `.wasm` blocks |
 //! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
-//! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call |
+//! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) |
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
 //! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
@@ -78,6 +78,19 @@ fn number<T: std::str::FromStr>(
     }
 }
 
+/// A duration in seconds from `name`: finite, positive, at most a year.
+fn seconds(name: &'static str, default: f64) -> Result<Duration, SettingsError> {
+    let secs = number(name, default, "a number of seconds")?;
+    if !secs.is_finite() || secs <= 0.0 || secs > 365.0 * 24.0 * 3600.0 {
+        return Err(SettingsError::Invalid {
+            name,
+            value: secs.to_string(),
+            expected: "a positive number of seconds, at most a year",
+        });
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
 impl Settings {
     /// Reads the settings from the environment.
     pub fn from_env() -> Result<Self, SettingsError> {
@@ -87,9 +100,7 @@ impl Settings {
         chat.api_key = var("LLM_API_KEY");
         chat.default_model = var("LLM_MODEL");
         chat.max_concurrency = number("LLM_MAX_CONCURRENCY", 32usize, "a positive integer")?.max(1);
-        chat.timeout = Duration::from_secs_f64(
-            number("LLM_TIMEOUT_SECS", 120.0f64, "a number of seconds")?.max(0.001),
-        );
+        chat.timeout = seconds("LLM_TIMEOUT_SECS", 120.0)?;
         chat.max_retries = number("LLM_MAX_RETRIES", 2u32, "a non-negative integer")?;
         let mut embeddings = chat.clone();
         if let Some(endpoint) = var("EMBEDDING_ENDPOINT") {
@@ -102,12 +113,8 @@ impl Settings {
             memory_bytes: number("BLOCK_MEMORY_MB", 256usize, "a number of MiB")?.clamp(1, 4096)
                 * 1024
                 * 1024,
-            cpu_time: Duration::from_secs_f64(
-                number("BLOCK_CPU_SECS", 10.0f64, "a number of seconds")?.max(0.01),
-            ),
-            wall_clock: Duration::from_secs_f64(
-                number("BLOCK_TIMEOUT_SECS", 300.0f64, "a number of seconds")?.max(0.01),
-            ),
+            cpu_time: seconds("BLOCK_CPU_SECS", 10.0)?,
+            wall_clock: seconds("BLOCK_TIMEOUT_SECS", 300.0)?,
             max_instances: number(
                 "BLOCK_MAX_INSTANCES",
                 defaults.max_instances,

@@ -11,6 +11,11 @@ use serde_json::{Value, json};
 /// Runs `Hostile` with `attack` over 4 seeds of which one is targeted; returns the failed
 /// record after checking the three others completed.
 async fn attack(ws: &Workspace, attack: &str) -> Value {
+    attack_with(ws, attack, json!({})).await
+}
+
+/// [`attack`] with `extra` fields in every seed's metadata.
+async fn attack_with(ws: &Workspace, attack: &str, extra: Value) -> Value {
     std::fs::copy(fixtures::HOSTILE, ws.plugins_dir().join("hostile.wasm")).unwrap();
     let pipeline = format!(
         r#"{{"name": "h", "blocks": [{{"type": "Hostile", "config": {{"attack": "{attack}"}}}}]}}"#
@@ -21,6 +26,13 @@ async fn attack(ws: &Workspace, attack: &str) -> Value {
         {"metadata": {"target": false, "n": 2}},
         {"repetitions": 1, "metadata": {"target": false, "n": 3}}
     ]);
+    let mut seed_file = seed_file;
+    for seed in seed_file.as_array_mut().into_iter().flatten() {
+        if let (Some(metadata), Some(extra)) = (seed["metadata"].as_object_mut(), extra.as_object())
+        {
+            metadata.extend(extra.clone());
+        }
+    }
     let (out, records) = ws
         .run_pipeline(&pipeline, &seed_file, &["--concurrency", "4"])
         .await;
@@ -104,11 +116,11 @@ async fn a_panic_reaches_the_user_with_its_message_and_stderr() {
 async fn a_trap_names_its_kind() {
     let failed = attack(&hostile_workspace(), "trap").await;
     let error = failed["error"].as_str().unwrap();
-    // Rust checks division by zero itself and panics; either way the cause is named.
     assert!(
-        error.contains("divide by zero") || error.contains("division by zero"),
+        error.contains("Hostile (step 0) trapped: out of bounds memory access"),
         "{error}"
     );
+    assert_eq!(failed["trace"][0]["failure"]["kind"], "trap");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -145,9 +157,14 @@ async fn the_filesystem_is_not_there() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sockets_are_refused() {
-    let failed = attack(&hostile_workspace(), "socket").await;
+    // A listener the block could reach if sockets were allowed.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let failed = attack_with(&hostile_workspace(), "socket", json!({"port": port})).await;
     let error = failed["error"].as_str().unwrap();
     assert!(error.contains("socket access failed"), "{error}");
+    listener.set_nonblocking(true).unwrap();
+    assert!(listener.accept().is_err(), "nothing connected");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -73,6 +73,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         "block_type": block.info.type_name,
         "trace_id": trace_id,
         "logs": report.logs,
+        "logs_dropped": report.logs_dropped,
         "usage": report.usage,
         "llm_calls": report.llm_calls,
         "execution_time": report.wall_time.as_secs_f64(),

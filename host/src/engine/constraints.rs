@@ -69,11 +69,7 @@ impl Constraints {
     /// The first budget that `usage` and `elapsed_secs` have reached, if any.
     pub fn check(&self, usage: &Usage, elapsed_secs: f64) -> Option<ConstraintHit> {
         let token_checks = [
-            (
-                "max_total_tokens",
-                self.max_total_tokens,
-                usage.input_tokens + usage.output_tokens,
-            ),
+            ("max_total_tokens", self.max_total_tokens, usage.total()),
             (
                 "max_total_input_tokens",
                 self.max_total_input_tokens,
@@ -124,7 +120,7 @@ fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
 
 fn limit_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     let value: Option<f64> = Option::deserialize(d)?;
-    Ok(value.filter(|v| *v >= 0.0))
+    Ok(value.filter(|v| v.is_finite() && *v >= 0.0))
 }
 
 #[cfg(test)]

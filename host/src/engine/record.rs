@@ -35,6 +35,13 @@ pub struct TraceEntry {
     /// Lines the block logged.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<LogLine>,
+    /// Lines dropped past the per-call limit.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub logs_dropped: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Whether a run finished.

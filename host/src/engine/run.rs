@@ -72,9 +72,10 @@ impl RunContext {
         }
     }
 
-    /// Runs the pipeline's multiplier on a seed: one start per seed it returns, or a failed
-    /// record when it fails.
-    pub async fn expand(&self, start: RunStart) -> Result<Vec<RunStart>, Box<RunRecord>> {
+    /// Runs the pipeline's multiplier on a seed: one start per seed it returns (and the
+    /// multiplier's usage, which the first start also carries), or a failed record when it
+    /// fails.
+    pub async fn expand(&self, start: RunStart) -> Result<(Vec<RunStart>, Usage), Box<RunRecord>> {
         let started = Instant::now();
         let trace_id = uuid::Uuid::new_v4().to_string();
         let step = &self.pipeline.steps[0];
@@ -88,37 +89,40 @@ impl RunContext {
             )
             .await;
         match report.outcome.clone() {
-            Ok(CallOutput::Seeds(seeds)) => Ok(seeds
-                .into_iter()
-                .enumerate()
-                .map(|(index, seed)| {
-                    let mut state = start.state.clone();
-                    state.extend(seed.clone());
-                    let entry = trace_entry(
-                        &step.spec.block_type,
-                        0,
-                        &start.state,
-                        Some(Value::Object(seed)),
-                        &state,
-                        &report,
-                        None,
-                    );
-                    RunStart {
-                        split_index: Some(index),
-                        state,
-                        trace: vec![entry],
-                        // The multiplier's usage is counted once, in its first run, so totals
-                        // over the records stay exact; every run's trace still shows the call.
-                        usage: if index == 0 {
-                            report.usage
-                        } else {
-                            Usage::default()
-                        },
-                        first_step: 1,
-                        ..start.clone()
-                    }
-                })
-                .collect()),
+            Ok(CallOutput::Seeds(seeds)) => Ok((
+                seeds
+                    .into_iter()
+                    .enumerate()
+                    .map(|(index, seed)| {
+                        let mut state = start.state.clone();
+                        state.extend(seed.clone());
+                        let entry = trace_entry(
+                            &step.spec.block_type,
+                            0,
+                            &start.state,
+                            Some(Value::Object(seed)),
+                            &state,
+                            &report,
+                            None,
+                        );
+                        RunStart {
+                            split_index: Some(index),
+                            state,
+                            trace: vec![entry],
+                            // The multiplier's usage is counted once, in its first run, so totals
+                            // over the records stay exact; every run's trace still shows the call.
+                            usage: if index == 0 {
+                                report.usage
+                            } else {
+                                Usage::default()
+                            },
+                            first_step: 1,
+                            ..start.clone()
+                        }
+                    })
+                    .collect(),
+                report.usage,
+            )),
             Ok(CallOutput::Object(_)) => {
                 unreachable!("the runtime rejects objects from multipliers")
             }
@@ -266,5 +270,6 @@ fn trace_entry(
         failure,
         usage: report.usage,
         logs: report.logs.clone(),
+        logs_dropped: report.logs_dropped,
     }
 }

@@ -56,7 +56,8 @@ enum Work {
 }
 
 enum Done {
-    Expanded(Vec<RunStart>),
+    /// The runs a multiplier started, and its usage when there are none to carry it.
+    Expanded(Vec<RunStart>, Usage),
     Record(Box<RunRecord>),
 }
 
@@ -90,9 +91,11 @@ pub async fn run_all(
         elapsed: Duration::ZERO,
         stopped: None,
     };
+    // A budget too large to represent is no budget.
     let deadline = constraints
         .max_total_execution_time
-        .map(|secs| tokio::time::Instant::from_std(started) + Duration::from_secs_f64(secs));
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .and_then(|budget| tokio::time::Instant::from_std(started).checked_add(budget));
 
     loop {
         while in_flight.len() < concurrency {
@@ -110,7 +113,15 @@ pub async fn run_all(
                 match work {
                     Work::Run(start) => Done::Record(Box::new(ctx.run(start).await)),
                     Work::Expand(start) => match ctx.expand(start).await {
-                        Ok(starts) => Done::Expanded(starts),
+                        Ok((starts, usage)) => {
+                            // With no run to carry it, the multiplier's usage is counted here.
+                            let orphan = if starts.is_empty() {
+                                usage
+                            } else {
+                                Usage::default()
+                            };
+                            Done::Expanded(starts, orphan)
+                        }
                         Err(failed) => Done::Record(failed),
                     },
                 }
@@ -134,7 +145,8 @@ pub async fn run_all(
             }
         };
         match done {
-            Done::Expanded(starts) => {
+            Done::Expanded(starts, orphan_usage) => {
+                summary.usage.add(&orphan_usage);
                 // One planned run became `starts.len()` runs.
                 observer.planned(starts.len() as u64);
                 observer.planned_done_by_expansion();

@@ -97,20 +97,22 @@ impl OpenAiGateway {
     }
 
     async fn post(&self, endpoint: &Endpoint, path: &str, body: &Value) -> Result<Value, LlmError> {
-        let _permit =
-            endpoint.permits.acquire().await.map_err(|_| {
-                LlmError::new(LlmErrorKind::Unavailable, "gateway is shutting down")
-            })?;
         let url = endpoint.config.url(path);
         let mut attempt = 0;
         loop {
-            match self.post_once(&endpoint.config, &url, body).await {
+            // The endpoint's permit covers one request, not the backoff after it.
+            let permit = endpoint.permits.acquire().await.map_err(|_| {
+                LlmError::new(LlmErrorKind::Unavailable, "gateway is shutting down")
+            })?;
+            let result = self.post_once(&endpoint.config, &url, body).await;
+            drop(permit);
+            match result {
                 Ok(value) => return Ok(value),
                 Err(failure) if failure.retryable && attempt < endpoint.config.max_retries => {
                     attempt += 1;
-                    let backoff = failure
-                        .retry_after
-                        .unwrap_or_else(|| Duration::from_millis(250 * 2u64.pow(attempt - 1)));
+                    let backoff = failure.retry_after.unwrap_or_else(|| {
+                        Duration::from_millis(250u64.saturating_mul(1 << attempt.min(8)) / 2)
+                    });
                     tracing::debug!(%url, attempt, ?backoff, error = %failure.error, "retrying LLM request");
                     tokio::time::sleep(backoff.min(MAX_RETRY_AFTER)).await;
                 }
@@ -325,6 +327,13 @@ impl LlmGateway for OpenAiGateway {
                 indexed.push((index, vector));
             }
             indexed.sort_by_key(|(index, _)| *index);
+            let in_order = indexed
+                .iter()
+                .enumerate()
+                .all(|(i, (index, _))| i == *index);
+            if !in_order {
+                return Err(invalid("the `index` fields are not 0..n, one per input"));
+            }
             if indexed.len() != request.inputs.len() {
                 return Err(invalid(&format!(
                     "{} vectors for {} inputs",

@@ -66,7 +66,7 @@ pub struct FailureEvidence {
     pub step: u32,
     /// Captured stderr.
     pub stderr: String,
-    /// Memory growth the limiter refused: `(current, desired)`.
+    /// Memory growth the limiter refused: `(total before, total requested)`.
     pub refused_growth: Option<(usize, usize)>,
     /// The memory limit.
     pub memory_limit: usize,
@@ -76,7 +76,12 @@ impl FailureEvidence {
     fn failure(&self, kind: FailureKind, what: String) -> BlockFailure {
         let stderr = Some(self.stderr.trim().to_owned()).filter(|s| !s.is_empty());
         let mut message = format!("{} (step {}) {what}", self.block_type, self.step);
-        if let Some(panic) = stderr.as_deref().and_then(panic_line) {
+        // Only a crash is explained by the guest's last words on stderr.
+        let crashed = matches!(
+            kind,
+            FailureKind::Panic | FailureKind::Trap | FailureKind::MemoryLimit
+        );
+        if crashed && let Some(panic) = stderr.as_deref().and_then(panic_line) {
             message.push_str(&format!(": {panic}"));
         }
         BlockFailure {
@@ -122,7 +127,13 @@ impl FailureEvidence {
                 };
                 self.failure(FailureKind::Panic, what.to_owned())
             }
-            Some(trap) => self.failure(FailureKind::Trap, format!("trapped: {trap}")),
+            Some(trap) => self.failure(
+                FailureKind::Trap,
+                format!(
+                    "trapped: {}",
+                    trap.to_string().trim_start_matches("wasm trap: ")
+                ),
+            ),
             None => {
                 let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
                 self.failure(FailureKind::Trap, format!("failed: {}", chain.join(": ")))

@@ -50,18 +50,21 @@ pub struct LogLine {
     pub message: String,
 }
 
-/// Memory limit per store; remembers the growth it refused so the error can say so.
+/// Memory limit per call, over every linear memory of the component (a component may hold
+/// several); remembers the growth it refused so the error can say so.
 pub struct MemoryLimiter {
     limit: usize,
-    /// `(current, desired)` of the first refused growth.
+    total: usize,
+    /// `(total before, total requested)` of the first refused growth.
     pub refused: Option<(usize, usize)>,
 }
 
 impl MemoryLimiter {
-    /// A limiter allowing `limit` bytes of linear memory per memory.
+    /// A limiter allowing `limit` bytes of linear memory in all.
     pub fn new(limit: usize) -> Self {
         MemoryLimiter {
             limit,
+            total: 0,
             refused: None,
         }
     }
@@ -79,10 +82,12 @@ impl ResourceLimiter for MemoryLimiter {
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
-            self.refused.get_or_insert((current, desired));
+        let requested = self.total.saturating_add(desired.saturating_sub(current));
+        if requested > self.limit {
+            self.refused.get_or_insert((self.total, requested));
             return Ok(false);
         }
+        self.total = requested;
         Ok(true)
     }
 
@@ -96,6 +101,9 @@ impl ResourceLimiter for MemoryLimiter {
     }
 }
 
+/// Most WASI resources (streams, pollables) one call may hold at once.
+const MAX_RESOURCES: usize = 10_000;
+
 /// The data of one call's store.
 pub struct HostState {
     wasi: WasiCtx,
@@ -106,7 +114,7 @@ pub struct HostState {
     pub services: HostServices,
     /// The caller.
     pub scope: CallScope,
-    /// Capabilities the block declared; `None` while `describe` runs (no capability then).
+    /// Capabilities the block declared (none while `describe` runs).
     pub capabilities: Vec<Capability>,
     /// Usage of the model calls made so far.
     pub usage: Usage,
@@ -119,8 +127,10 @@ pub struct HostState {
     /// Log lines dropped because of the limit.
     pub logs_dropped: u32,
     pub(crate) max_log_lines: usize,
-    /// Epoch ticks the guest ran for.
-    pub cpu_ticks: u64,
+    /// Guest CPU time so far: time between epoch callbacks minus time inside imports.
+    pub cpu_time: Duration,
+    /// When the guest last resumed (after a yield, or at the start).
+    pub(crate) resumed_at: Arc<std::sync::Mutex<std::time::Instant>>,
     /// Time spent in imports since the last epoch callback; a tick that passed while the guest
     /// was waiting on an import is not guest CPU time.
     pub import_time_since_tick: Duration,
@@ -151,9 +161,12 @@ impl HostState {
             .allow_udp(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
+        let mut table = ResourceTable::new();
+        // Streams and pollables a block may hold at once; the default is a million.
+        table.set_max_capacity(MAX_RESOURCES);
         HostState {
             wasi,
-            table: ResourceTable::new(),
+            table,
             limiter: MemoryLimiter::new(memory_bytes),
             services,
             scope,
@@ -164,7 +177,8 @@ impl HostState {
             logs: Vec::new(),
             logs_dropped: 0,
             max_log_lines,
-            cpu_ticks: 0,
+            cpu_time: Duration::ZERO,
+            resumed_at: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
             import_time_since_tick: Duration::ZERO,
             stdout,
             stderr,

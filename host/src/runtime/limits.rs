@@ -5,7 +5,7 @@ use std::time::Duration;
 /// Resource limits of one block call. Every limit names itself in the error it causes.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Linear memory per instance.
+    /// Linear memory per call, over all the component's memories.
     pub memory_bytes: usize,
     /// Guest CPU time per call (host imports not counted), measured in epoch ticks.
     pub cpu_time: Duration,

@@ -25,6 +25,11 @@ impl wit::Host for HostState {
             message.truncate(cut);
             message.push_str(" [truncated]");
         }
+        if self.logs.len() >= self.max_log_lines {
+            // Past the cap a line is neither kept nor printed: a block cannot flood the host.
+            self.logs_dropped += 1;
+            return;
+        }
         let scope = &self.scope;
         match level {
             wit::Level::Trace | wit::Level::Debug => {
@@ -40,13 +45,9 @@ impl wit::Host for HostState {
                 tracing::error!(target: "blockforge::block", trace_id = %scope.trace_id, block = %scope.block_type, step = scope.step, "{message}")
             }
         }
-        if self.logs.len() < self.max_log_lines {
-            self.logs.push(LogLine {
-                level: level_name,
-                message,
-            });
-        } else {
-            self.logs_dropped += 1;
-        }
+        self.logs.push(LogLine {
+            level: level_name,
+            message,
+        });
     }
 }
