@@ -9,7 +9,7 @@ RELEASE_BIN := $(CARGO_TARGET_DIR)/release/blockforge
 # Tests run in parallel, bounded to the machine's cores.
 TEST_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run build test bench setup lint fmt clean-cache
+.PHONY: run build test bench setup lint fmt
 
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
@@ -27,7 +27,7 @@ test: setup
 
 bench: setup
 	$(CARGO) build --release -p blockforge -p blockforge-tests --bins
-	$(CARGO_TARGET_DIR)/release/bench --blockforge $(RELEASE_BIN) --fake-llm $(CARGO_TARGET_DIR)/release/fake-llm
+	$(CARGO_TARGET_DIR)/release/bench --blockforge $(RELEASE_BIN)
 
 lint: setup
 	$(CARGO) fmt --all --check

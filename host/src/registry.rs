@@ -124,8 +124,10 @@ impl Registry {
         };
         files.sort();
         let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for path in files {
-            match self.load_file(&path).await {
+        // Load (compile, describe) concurrently; register in name order.
+        let loads = futures::future::join_all(files.iter().map(|path| self.load_file(path))).await;
+        for (path, loaded) in files.into_iter().zip(loads) {
+            match loaded {
                 Ok(block) => {
                     let type_name = block.info.type_name.clone();
                     if let Some(first) = seen.get(&type_name) {

@@ -127,8 +127,8 @@ fn describe_error(e: &minijinja::Error) -> String {
     message
 }
 
-/// The top-level variables `source` reads, e.g. `{{ topic }}` → `topic`. Used to check that
-/// seeds provide what the first block's prompts need.
+/// The top-level variables `source` reads, e.g. `{{ topic }}` → `topic`: what seeds must provide
+/// for a prompt.
 pub fn undeclared_variables(source: &str) -> Result<Vec<String>, TemplateError> {
     let template = environment()
         .template_from_str(source)

@@ -8,7 +8,7 @@ use serde_json::json;
 
 #[derive(Debug, Args)]
 pub struct BlocksArgs {
-    /// Print JSON (the same objects as `GET /api/blocks`) instead of text.
+    /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
 }

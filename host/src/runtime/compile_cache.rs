@@ -58,10 +58,11 @@ impl CompileCache {
         let Some(path) = self.path_for(content_hash) else {
             return Ok((Component::new(engine, bytes)?, CacheOutcome::Compiled));
         };
-        if path.exists() {
-            // SAFETY: the file was written by `Component::serialize` of an engine with the
-            // same compatibility hash (it is in the file name), into a directory owned by this
-            // server; wasmtime also checks the header before using it.
+        if path.exists() && trusted(&path) {
+            // SAFETY: `trusted` checked that the file and its folder belong to this user and
+            // nobody else can write them, so the file is what `Component::serialize` of an
+            // engine with the same compatibility hash (in the name) wrote; wasmtime also checks
+            // the header before using it.
             match unsafe { Component::deserialize_file(engine, &path) } {
                 Ok(component) => return Ok((component, CacheOutcome::Hit)),
                 Err(e) => {
@@ -77,11 +78,29 @@ impl CompileCache {
     }
 }
 
+/// Whether a compiled file may be loaded: compiled code runs outside the sandbox, so the file
+/// and its folder must belong to this user and be writable by nobody else.
+fn trusted(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let uid = rustix::process::geteuid().as_raw();
+    let safe =
+        |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.uid() == uid && m.mode() & 0o022 == 0);
+    let ok = safe(path) && path.parent().is_some_and(safe);
+    if !ok {
+        tracing::warn!(path = %path.display(), "ignoring a compiled component not owned by this user or writable by others");
+    }
+    ok
+}
+
 /// Writes to a temporary file beside `path` and renames it, so concurrent readers never see a
-/// partial file.
+/// partial file. The folder is created private (0700).
 fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         path.file_name()

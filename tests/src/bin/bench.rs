@@ -1,7 +1,8 @@
 //! `make bench`: 10,000 seeds through TextGenerator → ValidatorBlock with `--concurrency 64`,
 //! against the fake LLM at 0 ms and at 50 ms latency. Prints records/s, the median and p99
 //! block-call overhead (time around a block call minus time inside host imports) and the peak
-//! RSS of the blockforge process. Numbers are printed, never asserted.
+//! RSS of the blockforge process. Numbers are printed, never asserted. The fake LLM runs
+//! inside this process, on loopback.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -16,9 +17,6 @@ struct Args {
     /// The blockforge binary (a release build).
     #[arg(long)]
     blockforge: PathBuf,
-    /// Unused; the fake LLM runs inside this process. Kept so the Makefile can name it.
-    #[arg(long)]
-    fake_llm: Option<PathBuf>,
     /// Seeds per run set.
     #[arg(long, default_value_t = 10_000)]
     seeds: usize,
