@@ -131,7 +131,11 @@ pub async fn run_all(
             finished = in_flight.join_next() => finished,
             _ = sleep_until(deadline) => {
                 let elapsed = started.elapsed().as_secs_f64();
-                summary.stopped = constraints.check(&summary.usage, elapsed);
+                summary.stopped = Some(ConstraintHit {
+                    constraint: "max_total_execution_time",
+                    limit: constraints.max_total_execution_time.unwrap_or(elapsed),
+                    value: elapsed,
+                });
                 break;
             }
         };
