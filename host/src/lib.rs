@@ -5,7 +5,8 @@
 //! Data moves one way: seed → run → block calls → record. The modules follow it:
 //! [`runtime`] (wasmtime: load, limit and call components), [`registry`] (which blocks exist),
 //! [`engine`] (pipelines, runs, run sets), [`llm`] (the gateway blocks' model calls go through),
-//! [`kv`] and [`template`] (services behind host imports), and [`settings`] (configuration).
+//! [`kv`] and [`template`] (services behind host imports), [`store`] (SQLite and PostgreSQL),
+//! and [`settings`] (configuration).
 
 #![deny(missing_docs)]
 
@@ -15,4 +16,5 @@ pub mod llm;
 pub mod registry;
 pub mod runtime;
 pub mod settings;
+pub mod store;
 pub mod template;

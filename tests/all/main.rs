@@ -9,4 +9,5 @@ mod constraints;
 mod hostile;
 mod multiplier;
 mod runs;
+mod store;
 mod structured;

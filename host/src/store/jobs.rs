@@ -1,0 +1,238 @@
+//! Jobs: a pipeline over a seed file, and the runs it is made of.
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use super::{Store, StoreError, dynamic, now_ms, parse_json};
+use crate::engine::Usage;
+
+/// Where a job stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    /// Runs are being executed (or wait to be claimed).
+    Running,
+    /// Every run finished.
+    Completed,
+    /// The job could not go on (e.g. its pipeline became invalid).
+    Failed,
+    /// A user cancelled it.
+    Cancelled,
+    /// A constraint stopped it.
+    Stopped,
+}
+
+impl JobStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Running => "running",
+            JobStatus::Completed => "completed",
+            JobStatus::Failed => "failed",
+            JobStatus::Cancelled => "cancelled",
+            JobStatus::Stopped => "stopped",
+        }
+    }
+
+    fn parse(text: &str) -> Self {
+        match text {
+            "completed" => JobStatus::Completed,
+            "failed" => JobStatus::Failed,
+            "cancelled" => JobStatus::Cancelled,
+            "stopped" => JobStatus::Stopped,
+            _ => JobStatus::Running,
+        }
+    }
+
+    /// Whether the job has ended.
+    pub fn is_finished(self) -> bool {
+        self != JobStatus::Running
+    }
+}
+
+/// A job with its live counters.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct JobRow {
+    /// Its id.
+    pub id: i64,
+    /// The pipeline it runs.
+    pub pipeline_id: i64,
+    /// Where it stands.
+    pub status: JobStatus,
+    /// Runs planned.
+    pub total_runs: i64,
+    /// Runs that completed.
+    pub completed_runs: i64,
+    /// Runs that failed.
+    pub failed_runs: i64,
+    /// Usage over the finished runs.
+    pub usage: Usage,
+    /// Options given at start (concurrency...).
+    pub options: Value,
+    /// Why it failed or stopped.
+    pub error: Option<String>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// When it ended, Unix ms.
+    pub completed_at: Option<i64>,
+}
+
+/// A run to plan: one repetition of one seed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRun {
+    /// Index of the seed.
+    pub seed_index: i64,
+    /// Repetition of the seed.
+    pub repetition: i64,
+    /// Index among a multiplier's seeds (-1: none).
+    pub split_index: i64,
+    /// The run's initial state.
+    pub metadata: Map<String, Value>,
+}
+
+const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, options, error, created_at, completed_at";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
+    let count =
+        |name: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
+    Ok(JobRow {
+        id: row.try_get("id")?,
+        pipeline_id: row.try_get("pipeline_id")?,
+        status: JobStatus::parse(&row.try_get::<String, _>("status")?),
+        total_runs: row.try_get("total_runs")?,
+        completed_runs: row.try_get("completed_runs")?,
+        failed_runs: row.try_get("failed_runs")?,
+        usage: Usage {
+            input_tokens: count("input_tokens")?,
+            output_tokens: count("output_tokens")?,
+            cached_tokens: count("cached_tokens")?,
+        },
+        options: parse_json(&row.try_get::<String, _>("options")?, "job options")?,
+        error: row.try_get("error")?,
+        created_at: row.try_get("created_at")?,
+        completed_at: row.try_get("completed_at")?,
+    })
+}
+
+/// Rows per multi-row INSERT when planning runs.
+const RUNS_PER_INSERT: usize = 200;
+
+impl Store {
+    /// Creates a running job of `pipeline_id` with its runs, in one transaction.
+    pub async fn create_job(
+        &self,
+        pipeline_id: i64,
+        runs: &[NewRun],
+        options: &Value,
+    ) -> Result<JobRow, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let exists = sqlx::query("SELECT id FROM pipelines WHERE id = $1")
+            .bind(pipeline_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::NotFound {
+                what: "pipeline",
+                id: pipeline_id,
+            });
+        }
+        let job = dynamic(format!(
+            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at) VALUES ($1, 'running', $2, $3, $4, $4) RETURNING {COLUMNS}"
+        ))
+        .bind(pipeline_id)
+        .bind(runs.len() as i64)
+        .bind(options.to_string())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        let job = from_row(&job)?;
+        for chunk in runs.chunks(RUNS_PER_INSERT) {
+            let mut sql = String::from(
+                "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) VALUES ",
+            );
+            for (i, _) in chunk.iter().enumerate() {
+                let base = i * 5;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, 'pending')",
+                    base + 1,
+                    base + 2,
+                    base + 3,
+                    base + 4,
+                    base + 5
+                ));
+            }
+            let mut query = dynamic(sql);
+            for run in chunk {
+                query = query
+                    .bind(job.id)
+                    .bind(run.seed_index)
+                    .bind(run.repetition)
+                    .bind(run.split_index)
+                    .bind(Value::Object(run.metadata.clone()).to_string());
+            }
+            query.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// The job `id`.
+    pub async fn job(&self, id: i64) -> Result<JobRow, StoreError> {
+        let row = dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "job", id })?;
+        from_row(&row)
+    }
+
+    /// Jobs, newest first, of one pipeline or all.
+    pub async fn jobs(&self, pipeline_id: Option<i64>) -> Result<Vec<JobRow>, StoreError> {
+        let rows = dynamic(format!(
+            "SELECT {COLUMNS} FROM jobs WHERE ($1 < 0 OR pipeline_id = $1) ORDER BY id DESC"
+        ))
+        .bind(pipeline_id.unwrap_or(-1))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Ends a running job with `status` (and why). A job that has already ended keeps its
+    /// status: cancelling a finished job does not turn it into a cancelled one. Returns whether
+    /// the job changed.
+    pub async fn finish_job(
+        &self,
+        id: i64,
+        status: JobStatus,
+        error: Option<&str>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE jobs SET status = $1, error = $2, completed_at = $3 WHERE id = $4 AND status = 'running'",
+        )
+        .bind(status.as_str())
+        .bind(error.map(str::to_owned))
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            self.job(id).await?;
+        }
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Ids of the jobs still running (to resume at start).
+    pub async fn running_jobs(&self) -> Result<Vec<i64>, StoreError> {
+        let rows = sqlx::query("SELECT id FROM jobs WHERE status = 'running' ORDER BY id")
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
+            .collect()
+    }
+}

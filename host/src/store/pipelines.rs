@@ -1,0 +1,139 @@
+//! Saved pipelines.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+
+use super::{Store, StoreError, dynamic, now_ms, parse_json};
+
+/// A saved pipeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PipelineRow {
+    /// Its id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The definition (`{name, blocks, constraints}`).
+    pub definition: Value,
+    /// Review settings (DataGenFlow's `validation_config`), if set.
+    pub validation_config: Option<Value>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// Last change, Unix ms.
+    pub updated_at: i64,
+}
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<PipelineRow, StoreError> {
+    let validation: Option<String> = row.try_get("validation_config")?;
+    Ok(PipelineRow {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        definition: parse_json(
+            &row.try_get::<String, _>("definition")?,
+            "pipeline definition",
+        )?,
+        validation_config: validation
+            .as_deref()
+            .map(|v| parse_json(v, "validation_config"))
+            .transpose()?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+const COLUMNS: &str = "id, name, definition, validation_config, created_at, updated_at";
+
+impl Store {
+    /// Saves a new pipeline and returns it.
+    pub async fn create_pipeline(
+        &self,
+        name: &str,
+        definition: &Value,
+    ) -> Result<PipelineRow, StoreError> {
+        let now = now_ms();
+        let row = dynamic(format!(
+            "INSERT INTO pipelines (name, definition, created_at, updated_at) VALUES ($1, $2, $3, $3) RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(definition.to_string())
+        .bind(now)
+        .fetch_one(self.pool())
+        .await?;
+        from_row(&row)
+    }
+
+    /// The pipeline `id`.
+    pub async fn pipeline(&self, id: i64) -> Result<PipelineRow, StoreError> {
+        let row = dynamic(format!("SELECT {COLUMNS} FROM pipelines WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound {
+                what: "pipeline",
+                id,
+            })?;
+        from_row(&row)
+    }
+
+    /// Every pipeline, newest first.
+    pub async fn pipelines(&self) -> Result<Vec<PipelineRow>, StoreError> {
+        let rows = dynamic(format!("SELECT {COLUMNS} FROM pipelines ORDER BY id DESC"))
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// Replaces a pipeline's name and definition.
+    pub async fn update_pipeline(
+        &self,
+        id: i64,
+        name: &str,
+        definition: &Value,
+    ) -> Result<PipelineRow, StoreError> {
+        let row = dynamic(format!(
+            "UPDATE pipelines SET name = $1, definition = $2, updated_at = $3 WHERE id = $4 RETURNING {COLUMNS}"
+        ))
+        .bind(name)
+        .bind(definition.to_string())
+        .bind(now_ms())
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await?
+        .ok_or(StoreError::NotFound { what: "pipeline", id })?;
+        from_row(&row)
+    }
+
+    /// Sets the review settings of a pipeline.
+    pub async fn set_validation_config(&self, id: i64, config: &Value) -> Result<(), StoreError> {
+        let done = sqlx::query(
+            "UPDATE pipelines SET validation_config = $1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(config.to_string())
+        .bind(now_ms())
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "pipeline",
+                id,
+            });
+        }
+        Ok(())
+    }
+
+    /// Deletes a pipeline with its jobs, runs and records.
+    pub async fn delete_pipeline(&self, id: i64) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM pipelines WHERE id = $1")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound {
+                what: "pipeline",
+                id,
+            });
+        }
+        Ok(())
+    }
+}

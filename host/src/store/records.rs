@@ -1,0 +1,129 @@
+//! Records: listing with real pagination and totals.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::Row;
+
+use super::{Store, StoreError, dynamic, parse_json};
+use crate::engine::Usage;
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RecordRow {
+    /// Its id.
+    pub id: i64,
+    /// Its job.
+    pub job_id: i64,
+    /// The job's pipeline.
+    pub pipeline_id: i64,
+    /// The run that produced it.
+    pub run_id: i64,
+    /// The run's trace id.
+    pub trace_id: String,
+    /// `completed` or `failed`.
+    pub run_status: String,
+    /// Review status: `pending`, `accepted`, `rejected` or `edited`.
+    pub status: String,
+    /// The seed's metadata.
+    pub metadata: Value,
+    /// The final state.
+    pub output: Value,
+    /// The run's `pipeline_output`.
+    pub pipeline_output: Value,
+    /// The trace.
+    pub trace: Value,
+    /// Token usage of the run.
+    pub usage: Usage,
+    /// The failure, for a failed run.
+    pub error: Option<String>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// Last change, Unix ms.
+    pub updated_at: i64,
+}
+
+/// Which records to list.
+#[derive(Debug, Clone, Default)]
+pub struct RecordFilter {
+    /// Review status.
+    pub status: Option<String>,
+    /// Job.
+    pub job_id: Option<i64>,
+    /// Pipeline.
+    pub pipeline_id: Option<i64>,
+}
+
+const COLUMNS: &str = "id, job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, pipeline_output, trace, input_tokens, output_tokens, cached_tokens, error, created_at, updated_at";
+const WHERE: &str =
+    "($1 = '' OR status = $1) AND ($2 < 0 OR job_id = $2) AND ($3 < 0 OR pipeline_id = $3)";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<RecordRow, StoreError> {
+    let json = |name: &'static str| -> Result<Value, StoreError> {
+        parse_json(&row.try_get::<String, _>(name)?, name)
+    };
+    let count =
+        |name: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
+    Ok(RecordRow {
+        id: row.try_get("id")?,
+        job_id: row.try_get("job_id")?,
+        pipeline_id: row.try_get("pipeline_id")?,
+        run_id: row.try_get("run_id")?,
+        trace_id: row.try_get("trace_id")?,
+        run_status: row.try_get("run_status")?,
+        status: row.try_get("status")?,
+        metadata: json("metadata")?,
+        output: json("output")?,
+        pipeline_output: json("pipeline_output")?,
+        trace: json("trace")?,
+        usage: Usage {
+            input_tokens: count("input_tokens")?,
+            output_tokens: count("output_tokens")?,
+            cached_tokens: count("cached_tokens")?,
+        },
+        error: row.try_get("error")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+impl Store {
+    /// One page of the records matching `filter`, oldest first, and how many match in all.
+    pub async fn records(
+        &self,
+        filter: &RecordFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<RecordRow>, i64), StoreError> {
+        let status = filter.status.clone().unwrap_or_default();
+        let job = filter.job_id.unwrap_or(-1);
+        let pipeline = filter.pipeline_id.unwrap_or(-1);
+        let total: i64 = dynamic(format!("SELECT COUNT(*) AS n FROM records WHERE {WHERE}"))
+            .bind(status.clone())
+            .bind(job)
+            .bind(pipeline)
+            .fetch_one(self.pool())
+            .await?
+            .try_get("n")?;
+        let rows = dynamic(format!(
+            "SELECT {COLUMNS} FROM records WHERE {WHERE} ORDER BY id LIMIT $4 OFFSET $5"
+        ))
+        .bind(status)
+        .bind(job)
+        .bind(pipeline)
+        .bind(limit.max(0))
+        .bind(offset.max(0))
+        .fetch_all(self.pool())
+        .await?;
+        Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    }
+
+    /// The record `id`.
+    pub async fn record(&self, id: i64) -> Result<RecordRow, StoreError> {
+        let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?
+            .ok_or(StoreError::NotFound { what: "record", id })?;
+        from_row(&row)
+    }
+}

@@ -1,0 +1,214 @@
+//! Claiming runs with leases and finishing them with their records.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+use sqlx::Row;
+
+use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
+use crate::engine::Usage;
+use crate::engine::record::{RunRecord, RunStatus};
+
+/// A run a worker holds a lease on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClaimedRun {
+    /// The run's id.
+    pub id: i64,
+    /// Its job.
+    pub job_id: i64,
+    /// Index of its seed.
+    pub seed_index: i64,
+    /// Repetition of the seed.
+    pub repetition: i64,
+    /// Index among a multiplier's seeds (-1: none).
+    pub split_index: i64,
+    /// Its initial state.
+    pub metadata: Map<String, Value>,
+    /// How many times it has been claimed, this one included.
+    pub attempts: i64,
+}
+
+/// A finished run to store: its record, for its job and pipeline.
+#[derive(Debug, Clone)]
+pub struct FinishedRun {
+    /// The run's id.
+    pub run_id: i64,
+    /// Its job.
+    pub job_id: i64,
+    /// The job's pipeline.
+    pub pipeline_id: i64,
+    /// What the run produced.
+    pub record: RunRecord,
+}
+
+fn lease_ms(lease: Duration) -> i64 {
+    i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
+}
+
+impl Store {
+    /// Leases up to `limit` runs of running jobs (of `job_id` only, when given) to `owner` for
+    /// `lease`: pending runs, and runs whose lease expired (their worker died). On PostgreSQL
+    /// rows another worker is claiming are skipped, not waited for; SQLite has one writer at a
+    /// time, so the statement is atomic there as it is.
+    pub async fn claim_runs(
+        &self,
+        owner: &str,
+        limit: usize,
+        lease: Duration,
+        job_id: Option<i64>,
+    ) -> Result<Vec<ClaimedRun>, StoreError> {
+        let now = now_ms();
+        let lock = match self.backend() {
+            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE runs SET status = 'leased', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2 \
+             WHERE id IN ( \
+               SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id \
+               WHERE j.status = 'running' \
+                 AND (r.status = 'pending' OR (r.status = 'leased' AND r.lease_expires_at < $3)) \
+                 AND ($4 < 0 OR r.job_id = $4) \
+               ORDER BY r.id LIMIT $5 {lock}) \
+             RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts"
+        );
+        let rows = dynamic(sql)
+            .bind(owner)
+            .bind(now.saturating_add(lease_ms(lease)))
+            .bind(now)
+            .bind(job_id.unwrap_or(-1))
+            .bind(limit as i64)
+            .fetch_all(self.pool())
+            .await?;
+        let mut claimed = rows
+            .iter()
+            .map(|row| {
+                Ok(ClaimedRun {
+                    id: row.try_get("id")?,
+                    job_id: row.try_get("job_id")?,
+                    seed_index: row.try_get("seed_index")?,
+                    repetition: row.try_get("repetition")?,
+                    split_index: row.try_get("split_index")?,
+                    metadata: parse_json(&row.try_get::<String, _>("metadata")?, "run metadata")?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        claimed.sort_by_key(|r| r.id);
+        Ok(claimed)
+    }
+
+    /// Extends `owner`'s leases on `run_ids` by `lease`; returns how many it still held.
+    pub async fn renew_leases(
+        &self,
+        owner: &str,
+        run_ids: &[i64],
+        lease: Duration,
+    ) -> Result<u64, StoreError> {
+        let mut renewed = 0;
+        let expires = now_ms().saturating_add(lease_ms(lease));
+        for id in run_ids {
+            let done = sqlx::query(
+                "UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'leased'",
+            )
+            .bind(expires)
+            .bind(*id)
+            .bind(owner)
+            .execute(self.pool())
+            .await?;
+            renewed += done.rows_affected();
+        }
+        Ok(renewed)
+    }
+
+    /// Stores finished runs in one transaction: each record once (a run finished twice — say
+    /// by a worker whose lease had expired — writes one record), the run marked finished, and
+    /// the job's counters and usage updated in the same transaction, so they always agree with
+    /// the records. Returns how many records were new.
+    pub async fn finish_runs(&self, finished: &[FinishedRun]) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let mut per_job: BTreeMap<i64, (i64, i64, Usage)> = BTreeMap::new();
+        let mut written = 0;
+        for run in finished {
+            let record = &run.record;
+            let run_status = match record.status {
+                RunStatus::Completed => "completed",
+                RunStatus::Failed => "failed",
+            };
+            let inserted = sqlx::query(
+                "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
+                 pipeline_output, trace, input_tokens, output_tokens, cached_tokens, error, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+                 ON CONFLICT (run_id) DO NOTHING",
+            )
+            .bind(run.job_id)
+            .bind(run.pipeline_id)
+            .bind(run.run_id)
+            .bind(record.trace_id.clone())
+            .bind(run_status)
+            .bind(Value::Object(record.metadata.clone()).to_string())
+            .bind(Value::Object(record.accumulated_state.clone()).to_string())
+            .bind(record.pipeline_output.to_string())
+            .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
+            .bind(clamp(record.usage.input_tokens))
+            .bind(clamp(record.usage.output_tokens))
+            .bind(clamp(record.usage.cached_tokens))
+            .bind(record.error.clone())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                continue;
+            }
+            written += 1;
+            sqlx::query("UPDATE runs SET status = $1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $2")
+                .bind(run_status)
+                .bind(run.run_id)
+                .execute(&mut *tx)
+                .await?;
+            let entry = per_job
+                .entry(run.job_id)
+                .or_insert((0, 0, Usage::default()));
+            match record.status {
+                RunStatus::Completed => entry.0 += 1,
+                RunStatus::Failed => entry.1 += 1,
+            }
+            entry.2.add(&record.usage);
+        }
+        for (job_id, (completed, failed, usage)) in per_job {
+            sqlx::query(
+                "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \
+                 input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5 \
+                 WHERE id = $6",
+            )
+            .bind(completed)
+            .bind(failed)
+            .bind(clamp(usage.input_tokens))
+            .bind(clamp(usage.output_tokens))
+            .bind(clamp(usage.cached_tokens))
+            .bind(job_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(written)
+    }
+
+    /// Runs of a job not finished yet (pending or leased).
+    pub async fn unfinished_runs(&self, job_id: i64) -> Result<i64, StoreError> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS n FROM runs WHERE job_id = $1 AND status IN ('pending', 'leased')",
+        )
+        .bind(job_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("n")?)
+    }
+}
+
+/// Token counts are u64; the columns are BIGINT.
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}

@@ -1,0 +1,382 @@
+//! Storage, on a real SQLite file and on the real PostgreSQL (127.0.0.1:5432, database `test`,
+//! a schema per test): the same behaviour on both.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use blockforge::engine::Usage;
+use blockforge::engine::record::{RunRecord, RunStatus};
+use blockforge::store::jobs::{JobStatus, NewRun};
+use blockforge::store::records::RecordFilter;
+use blockforge::store::runs::{ClaimedRun, FinishedRun};
+use blockforge::store::{Backend, Store};
+use serde_json::json;
+
+/// The PostgreSQL every test machine runs.
+const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// A store on each backend (the PostgreSQL one in a fresh schema), and the schema's name.
+async fn stores() -> (tempfile::TempDir, Vec<Store>, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = Store::connect(&dir.path().join("db/blockforge.db").display().to_string())
+        .await
+        .unwrap();
+    assert_eq!(sqlite.backend(), Backend::Sqlite);
+    assert!(dir.path().join("db/blockforge.db").exists(), "a real file");
+    let schema = format!("bf_{}", uuid::Uuid::new_v4().simple());
+    admin(&format!("CREATE SCHEMA {schema}")).await;
+    let postgres = Store::connect(&format!("{POSTGRES}?options=-c%20search_path%3D{schema}"))
+        .await
+        .unwrap();
+    assert_eq!(postgres.backend(), Backend::Postgres);
+    (dir, vec![sqlite, postgres], schema)
+}
+
+/// Runs one statement on the PostgreSQL test database.
+async fn admin(statement: &str) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(POSTGRES)
+        .await
+        .expect("PostgreSQL on 127.0.0.1:5432");
+    sqlx::query(sqlx::AssertSqlSafe(statement.to_owned()))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+}
+
+/// Drops the test's schema once its stores are closed.
+async fn cleanup(stores: Vec<Store>, schema: &str) {
+    for store in stores {
+        store.close().await;
+    }
+    admin(&format!("DROP SCHEMA {schema} CASCADE")).await;
+}
+
+fn runs(n: usize) -> Vec<NewRun> {
+    (0..n)
+        .map(|i| NewRun {
+            seed_index: i as i64,
+            repetition: 0,
+            split_index: -1,
+            metadata: json!({"n": i}).as_object().cloned().unwrap(),
+        })
+        .collect()
+}
+
+fn finished(run: &ClaimedRun, pipeline_id: i64, status: RunStatus, tokens: u64) -> FinishedRun {
+    FinishedRun {
+        run_id: run.id,
+        job_id: run.job_id,
+        pipeline_id,
+        record: RunRecord {
+            trace_id: format!("trace-{}", run.id),
+            seed_index: run.seed_index as usize,
+            repetition: run.repetition as u32,
+            split_index: None,
+            status,
+            metadata: run.metadata.clone(),
+            accumulated_state: run.metadata.clone(),
+            pipeline_output: json!("out"),
+            trace: Vec::new(),
+            usage: Usage {
+                input_tokens: tokens,
+                output_tokens: 1,
+                cached_tokens: 0,
+            },
+            error: (status == RunStatus::Failed).then(|| "boom".to_owned()),
+            execution_time: 0.1,
+        },
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelines_are_saved_updated_and_deleted_with_everything_under_them() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let definition = json!({"name": "p", "blocks": [{"type": "FieldMapper", "config": {}}]});
+        let saved = store.create_pipeline("p", &definition).await.unwrap();
+        assert_eq!(
+            store.pipeline(saved.id).await.unwrap().definition,
+            definition
+        );
+        let updated = store
+            .update_pipeline(saved.id, "q", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        assert_eq!(updated.name, "q");
+        store
+            .set_validation_config(saved.id, &json!({"field_order": {"primary": ["a"]}}))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .pipeline(saved.id)
+                .await
+                .unwrap()
+                .validation_config
+                .is_some()
+        );
+        assert_eq!(store.pipelines().await.unwrap().len(), 1);
+
+        let job = store
+            .create_job(saved.id, &runs(3), &json!({"concurrency": 2}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("w", 10, Duration::from_secs(60), None)
+            .await
+            .unwrap();
+        store
+            .finish_runs(&[finished(&claimed[0], saved.id, RunStatus::Completed, 5)])
+            .await
+            .unwrap();
+        store.delete_pipeline(saved.id).await.unwrap();
+        assert!(store.pipeline(saved.id).await.is_err());
+        assert!(
+            store.job(job.id).await.is_err(),
+            "jobs go with their pipeline"
+        );
+        let (records, total) = store
+            .records(&RecordFilter::default(), 10, 0)
+            .await
+            .unwrap();
+        assert!(
+            records.is_empty() && total == 0,
+            "records go with their pipeline"
+        );
+        assert!(
+            store
+                .delete_pipeline(saved.id)
+                .await
+                .unwrap_err()
+                .to_string()
+                .contains("not found")
+        );
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_claims_never_hand_the_same_run_to_two_workers() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &runs(450), &json!({}))
+            .await
+            .unwrap();
+        assert_eq!(job.total_runs, 450);
+        let mut workers = Vec::new();
+        for worker in 0..4 {
+            let store = store.clone();
+            workers.push(tokio::spawn(async move {
+                let mut mine = Vec::new();
+                loop {
+                    let claimed = store
+                        .claim_runs(&format!("w{worker}"), 25, Duration::from_secs(60), None)
+                        .await
+                        .unwrap();
+                    if claimed.is_empty() {
+                        return mine;
+                    }
+                    mine.extend(claimed.into_iter().map(|r| r.id));
+                }
+            }));
+        }
+        let mut all = Vec::new();
+        for worker in workers {
+            all.extend(worker.await.unwrap());
+        }
+        let distinct: HashSet<i64> = all.iter().copied().collect();
+        assert_eq!(all.len(), 450, "every run claimed once");
+        assert_eq!(distinct.len(), 450);
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn finishing_a_run_twice_writes_one_record_and_counts_it_once() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &runs(3), &json!({}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("w", 10, Duration::from_secs(60), Some(job.id))
+            .await
+            .unwrap();
+        let batch = vec![
+            finished(&claimed[0], pipeline.id, RunStatus::Completed, 10),
+            finished(&claimed[1], pipeline.id, RunStatus::Failed, 3),
+        ];
+        assert_eq!(store.finish_runs(&batch).await.unwrap(), 2);
+        assert_eq!(
+            store.finish_runs(&batch).await.unwrap(),
+            0,
+            "the second write is a no-op"
+        );
+        let job = store.job(job.id).await.unwrap();
+        assert_eq!((job.completed_runs, job.failed_runs), (1, 1));
+        assert_eq!(
+            job.usage,
+            Usage {
+                input_tokens: 13,
+                output_tokens: 2,
+                cached_tokens: 0
+            }
+        );
+        let (records, total) = store
+            .records(
+                &RecordFilter {
+                    job_id: Some(job.id),
+                    ..Default::default()
+                },
+                10,
+                0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(total, 2);
+        assert_eq!(records[1].run_status, "failed");
+        assert_eq!(records[1].error.as_deref(), Some("boom"));
+        assert_eq!(records[0].status, "pending");
+        assert_eq!(records[0].output, json!({"n": 0}));
+        assert_eq!(store.unfinished_runs(job.id).await.unwrap(), 1);
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_lease_lets_another_worker_take_the_run() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let first = store
+            .claim_runs("dead", 1, Duration::from_millis(1), None)
+            .await
+            .unwrap();
+        assert_eq!(first.len(), 1);
+        let held = store
+            .claim_runs("other", 1, Duration::from_secs(60), None)
+            .await
+            .unwrap();
+        let held = if held.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            store
+                .claim_runs("other", 1, Duration::from_secs(60), None)
+                .await
+                .unwrap()
+        } else {
+            held
+        };
+        assert_eq!(held.len(), 1);
+        assert_eq!(held[0].id, first[0].id);
+        assert_eq!(held[0].attempts, 2);
+        assert!(
+            store
+                .claim_runs("third", 1, Duration::from_secs(60), None)
+                .await
+                .unwrap()
+                .is_empty(),
+            "a live lease is respected"
+        );
+        assert_eq!(
+            store
+                .renew_leases("dead", &[held[0].id], Duration::from_secs(60))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            store
+                .renew_leases("other", &[held[0].id], Duration::from_secs(60))
+                .await
+                .unwrap(),
+            1
+        );
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_status() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &runs(250), &json!({}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("w", 250, Duration::from_secs(60), None)
+            .await
+            .unwrap();
+        let batch: Vec<FinishedRun> = claimed
+            .iter()
+            .map(|r| finished(r, pipeline.id, RunStatus::Completed, 1))
+            .collect();
+        assert_eq!(store.finish_runs(&batch).await.unwrap(), 250);
+        let filter = RecordFilter {
+            job_id: Some(job.id),
+            ..Default::default()
+        };
+        let (page, total) = store.records(&filter, 100, 200).await.unwrap();
+        assert_eq!(
+            (page.len(), total),
+            (50, 250),
+            "no cap on the total; real offsets"
+        );
+        assert_eq!(page[0].metadata, json!({"n": 200}));
+        let accepted = RecordFilter {
+            status: Some("accepted".to_owned()),
+            ..filter
+        };
+        assert_eq!(store.records(&accepted, 100, 0).await.unwrap().1, 0);
+
+        assert!(
+            store
+                .finish_job(job.id, JobStatus::Completed, None)
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .finish_job(job.id, JobStatus::Cancelled, None)
+                .await
+                .unwrap(),
+            "a finished job is not cancelled"
+        );
+        assert_eq!(
+            store.job(job.id).await.unwrap().status,
+            JobStatus::Completed
+        );
+        assert!(store.running_jobs().await.unwrap().is_empty());
+        assert!(
+            store
+                .claim_runs("w", 10, Duration::from_secs(60), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    cleanup(stores, &schema).await;
+}
