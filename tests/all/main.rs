@@ -7,6 +7,7 @@ mod cli_errors;
 mod concurrency;
 mod constraints;
 mod hostile;
+mod jobs;
 mod multiplier;
 mod runs;
 mod store;

@@ -16,7 +16,7 @@ use serde_json::json;
 const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
 /// A store on each backend (the PostgreSQL one in a fresh schema), and the schema's name.
-async fn stores() -> (tempfile::TempDir, Vec<Store>, String) {
+pub async fn stores() -> (tempfile::TempDir, Vec<Store>, String) {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = Store::connect(&dir.path().join("db/blockforge.db").display().to_string())
         .await
@@ -46,7 +46,7 @@ async fn admin(statement: &str) {
 }
 
 /// Drops the test's schema once its stores are closed.
-async fn cleanup(stores: Vec<Store>, schema: &str) {
+pub async fn cleanup(stores: Vec<Store>, schema: &str) {
     for store in stores {
         store.close().await;
     }

@@ -196,6 +196,45 @@ impl Store {
         Ok(written)
     }
 
+    /// Replaces a claimed seed run with the runs its multiplier returned, in one transaction:
+    /// the children are planned (`split_index` 0..n, their initial state in `metadata`), the
+    /// parent is marked expanded (it makes no record) and the job's total adjusted. A repeated
+    /// expansion of the same run changes nothing.
+    pub async fn expand_run(
+        &self,
+        parent: &ClaimedRun,
+        children: &[Map<String, Value>],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let marked = sqlx::query("UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'leased'")
+            .bind(parent.id)
+            .execute(&mut *tx)
+            .await?;
+        if marked.rows_affected() == 0 {
+            return Ok(());
+        }
+        for (index, child) in children.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (job_id, seed_index, repetition, split_index) DO NOTHING",
+            )
+            .bind(parent.job_id)
+            .bind(parent.seed_index)
+            .bind(parent.repetition)
+            .bind(index as i64)
+            .bind(Value::Object(child.clone()).to_string())
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE jobs SET total_runs = total_runs + $1 WHERE id = $2")
+            .bind(children.len() as i64 - 1)
+            .bind(parent.job_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Runs of a job not finished yet (pending or leased).
     pub async fn unfinished_runs(&self, job_id: i64) -> Result<i64, StoreError> {
         let row = sqlx::query(
