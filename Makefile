@@ -17,9 +17,9 @@ setup:
 build: setup
 	$(CARGO) build -p blockforge
 
-# Runs the CLI against the builtin blocks; `make run ARGS="blocks"`.
+# Starts the server (builtin blocks, SQLite in data/); other commands: `make run ARGS="blocks"`.
 run: build
-	$(BIN) $(or $(ARGS),blocks)
+	$(BIN) $(or $(ARGS),serve)
 
 test: setup
 	$(CARGO) build -p blockforge --bins

@@ -3,6 +3,7 @@
 mod block_test;
 mod blocks;
 mod run;
+mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -29,6 +30,8 @@ pub struct Cli {
 enum Command {
     /// Run a pipeline over a seed file and write one JSON line per run.
     Run(run::RunArgs),
+    /// Start the HTTP server (REST API, background jobs) on HOST:PORT with DATABASE_URL.
+    Serve,
     /// List every block with its description, inputs, outputs and config schema.
     Blocks(blocks::BlocksArgs),
     /// Work with one block.
@@ -69,6 +72,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Run(args) => run::run(args, &settings).await,
+        Command::Serve => serve::serve(&settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
         Command::Block {
             command: BlockCommand::Test(args),

@@ -3,6 +3,7 @@
 //! under constraints).
 
 mod constraints;
+pub mod job_manager;
 pub mod job_runner;
 mod pipeline;
 pub mod record;

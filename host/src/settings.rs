@@ -16,6 +16,9 @@
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
 //! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
+//! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
+//! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
+//! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +60,14 @@ pub struct Settings {
     pub cache_dir: Option<PathBuf>,
     /// Block call limits.
     pub limits: Limits,
+    /// Where the server listens.
+    pub host: String,
+    /// Its port.
+    pub port: u16,
+    /// The database: `sqlite://file.db` (default `data/blockforge.db`) or `postgres://...`.
+    pub database_url: String,
+    /// How long a worker holds a run without renewing its lease.
+    pub job_lease: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -137,6 +148,11 @@ impl Settings {
                 .unwrap_or_else(|| PathBuf::from("plugins")),
             cache_dir,
             limits,
+            host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            port: number("PORT", 8000u16, "a port number")?,
+            database_url: var("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/blockforge.db".to_owned()),
+            job_lease: seconds("JOB_LEASE_SECS", 30.0)?,
         })
     }
 

@@ -1,6 +1,7 @@
 //! blockforge's black-box tests: the real `blockforge` binary, real HTTP on loopback to a
 //! deterministic fake LLM, fixture blocks built from source. One test binary, a module per area.
 
+mod api;
 mod blocks_cli;
 mod builtins;
 mod cli_errors;

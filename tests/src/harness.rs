@@ -213,3 +213,62 @@ pub fn seeds(n: usize, metadata: impl Fn(usize) -> Value) -> Value {
             .collect(),
     )
 }
+
+/// A `blockforge serve` process; killed when dropped.
+pub struct Server {
+    child: tokio::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base_url: String,
+}
+
+impl Workspace {
+    /// Starts `blockforge serve` on a free port with `database_url`, and waits until it listens.
+    pub async fn serve(&self, database_url: &str) -> Server {
+        use tokio::io::AsyncBufReadExt;
+        let mut command = tokio::process::Command::new(blockforge_bin());
+        command
+            .arg("serve")
+            .current_dir(self.dir.path())
+            .env_clear()
+            .kill_on_drop(true);
+        if let Ok(path) = std::env::var("PATH") {
+            command.env("PATH", path);
+        }
+        for (name, value) in &self.env {
+            command.env(name, value);
+        }
+        command.env("PORT", "0").env("DATABASE_URL", database_url);
+        command.stderr(std::process::Stdio::piped());
+        let mut child = command.spawn().expect("cannot start blockforge serve");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = tokio::io::BufReader::new(stderr).lines();
+        let mut seen = String::new();
+        let base_url = loop {
+            let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+                .await
+                .unwrap_or_else(|_| panic!("server did not start in time: {seen}"))
+                .expect("read stderr")
+                .unwrap_or_else(|| panic!("server exited: {seen}"));
+            if let Some(url) = line.strip_prefix("blockforge listening on ") {
+                break url.trim().to_owned();
+            }
+            seen.push_str(&line);
+            seen.push('\n');
+        };
+        // Keep draining stderr so the server never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Server { child, base_url }
+    }
+}
+
+impl Server {
+    /// `base_url` + `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// Kills the process with SIGKILL, as a crash would, and waits for it.
+    pub async fn kill9(mut self) {
+        let _ = self.child.kill().await;
+    }
+}

@@ -1,0 +1,74 @@
+//! API errors: `{"error": "...", "detail": {...}}` with the fitting status.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::store::StoreError;
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// What went wrong.
+    pub error: String,
+    /// Structured detail.
+    pub detail: Value,
+}
+
+impl ApiError {
+    /// An error with `status`, a message and detail.
+    pub fn new(status: StatusCode, error: impl Into<String>, detail: Value) -> Self {
+        ApiError {
+            status,
+            error: error.into(),
+            detail,
+        }
+    }
+
+    /// 400 with detail.
+    pub fn bad_request(error: impl Into<String>, detail: Value) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, error, detail)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"error": self.error, "detail": self.detail})),
+        )
+            .into_response()
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what, id } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("{what} {id} not found"),
+                json!({what: id}),
+            ),
+            other => {
+                tracing::error!(error = %other, "storage failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage failed",
+                    json!({"message": other.to_string()}),
+                )
+            }
+        }
+    }
+}
+
+/// Unknown paths.
+pub async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "no such endpoint",
+        json!({"path": uri.path()}),
+    )
+}

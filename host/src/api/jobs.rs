@@ -1,0 +1,213 @@
+//! `POST /api/generate` and `/api/jobs[...]`, with DataGenFlow's job shape.
+
+use axum::Json;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState};
+use crate::engine::validate::validate;
+use crate::engine::{Pipeline, parse_seeds_json, parse_seeds_jsonl};
+use crate::store::jobs::{JobRow, JobStatus, NewRun};
+
+/// Most runs one job may plan.
+pub const MAX_RUNS_PER_JOB: u64 = 1_000_000;
+
+/// A job as DataGenFlow's API shows it, plus blockforge's counters.
+pub fn job_json(job: &JobRow) -> Value {
+    let finished = job.completed_runs + job.failed_runs;
+    let progress = if job.total_runs > 0 {
+        finished as f64 / job.total_runs as f64
+    } else {
+        1.0
+    };
+    json!({
+        "id": job.id,
+        "pipeline_id": job.pipeline_id,
+        "status": job.status,
+        "total_seeds": job.total_runs,
+        "current_seed": finished,
+        "records_generated": job.completed_runs,
+        "records_failed": job.failed_runs,
+        "progress": progress,
+        "error": job.error,
+        "usage": job.usage,
+        "options": job.options,
+        "created_at": job.created_at,
+        "started_at": job.created_at,
+        "completed_at": job.completed_at,
+    })
+}
+
+/// Starts a job: multipart `file` (a `.json` seed list or `.jsonl`) and `pipeline_id`, optional
+/// `concurrency`. Answers `{job_id}`.
+pub async fn generate(
+    State(state): State<AppState>,
+    mut form: Multipart,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut pipeline_id: Option<i64> = None;
+    let mut concurrency: u64 = 16;
+    let bad_form = |e: axum::extract::multipart::MultipartError| {
+        let status = e.status();
+        ApiError::new(
+            status,
+            "cannot read the upload",
+            json!({"message": e.body_text()}),
+        )
+    };
+    while let Some(field) = form.next_field().await.map_err(bad_form)? {
+        match field.name().unwrap_or_default() {
+            "file" => {
+                let name = field.file_name().unwrap_or("seeds.json").to_owned();
+                file = Some((name, field.bytes().await.map_err(bad_form)?.to_vec()));
+            }
+            "pipeline_id" => {
+                let text = field.text().await.map_err(bad_form)?;
+                pipeline_id = Some(text.trim().parse().map_err(|_| {
+                    ApiError::bad_request(
+                        "pipeline_id must be an integer",
+                        json!({"pipeline_id": text}),
+                    )
+                })?);
+            }
+            "concurrency" => {
+                let text = field.text().await.map_err(bad_form)?;
+                concurrency = text
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|c| (1..=1024).contains(c))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "concurrency must be an integer from 1 to 1024",
+                            json!({"concurrency": text}),
+                        )
+                    })?;
+            }
+            _ => {}
+        }
+    }
+    let pipeline_id =
+        pipeline_id.ok_or_else(|| ApiError::bad_request("pipeline_id is required", json!({})))?;
+    let (file_name, bytes) =
+        file.ok_or_else(|| ApiError::bad_request("a seed file is required in `file`", json!({})))?;
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ApiError::bad_request(
+            "the seed file is not UTF-8 text",
+            json!({"file": file_name}),
+        )
+    })?;
+    let seeds = if file_name.ends_with(".jsonl") {
+        parse_seeds_jsonl(&text, &file_name)
+    } else if file_name.ends_with(".json") {
+        parse_seeds_json(&text, &file_name)
+    } else {
+        return Err(ApiError::bad_request(
+            "unsupported seed file type: use .json or .jsonl",
+            json!({"file": file_name}),
+        ));
+    }
+    .map_err(|e| {
+        ApiError::bad_request(
+            "invalid seed file",
+            json!({"file": file_name, "message": e.to_string()}),
+        )
+    })?;
+    let total: u64 = crate::engine::total_runs(&seeds);
+    if total > MAX_RUNS_PER_JOB {
+        return Err(ApiError::bad_request(
+            "too many runs for one job",
+            json!({"runs": total, "limit": MAX_RUNS_PER_JOB}),
+        ));
+    }
+    let pipeline_row = state.store.pipeline(pipeline_id).await?;
+    let pipeline = Pipeline::parse(
+        &pipeline_row.definition.to_string(),
+        &format!("pipeline {pipeline_id}"),
+    )
+    .map_err(|e| {
+        ApiError::bad_request(
+            "the saved pipeline is not valid",
+            json!({"message": e.to_string()}),
+        )
+    })?;
+    validate(&pipeline, &state.registry).map_err(|e| {
+        ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
+    })?;
+    let mut runs = Vec::with_capacity(total as usize);
+    for (seed_index, seed) in seeds.iter().enumerate() {
+        for repetition in 0..seed.repetitions {
+            runs.push(NewRun {
+                seed_index: seed_index as i64,
+                repetition: i64::from(repetition),
+                split_index: -1,
+                metadata: seed.metadata.clone(),
+            });
+        }
+    }
+    let job = state
+        .store
+        .create_job(
+            pipeline_id,
+            &runs,
+            &json!({"concurrency": concurrency, "file": file_name}),
+        )
+        .await?;
+    state.jobs.start(job.id);
+    Ok((StatusCode::CREATED, Json(json!({"job_id": job.id}))))
+}
+
+/// One job.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(job_json(&state.store.job(id).await?)))
+}
+
+/// `?pipeline_id=` filter.
+#[derive(Deserialize)]
+pub struct JobsQuery {
+    pipeline_id: Option<i64>,
+}
+
+/// Jobs, newest first.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<JobsQuery>,
+) -> Result<Json<Vec<Value>>, ApiError> {
+    let jobs = state.store.jobs(query.pipeline_id).await?;
+    Ok(Json(jobs.iter().map(job_json).collect()))
+}
+
+/// Jobs still running.
+pub async fn active(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+    let jobs = state.store.jobs(None).await?;
+    Ok(Json(
+        jobs.iter()
+            .filter(|j| j.status == JobStatus::Running)
+            .map(job_json)
+            .collect(),
+    ))
+}
+
+/// Cancels a running job (its runner aborts the calls in flight). A finished job keeps its
+/// status.
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    let changed = state
+        .store
+        .finish_job(id, JobStatus::Cancelled, None)
+        .await?;
+    let job = state.store.job(id).await?;
+    let message = if changed {
+        "job cancelled"
+    } else {
+        "job had already ended; status unchanged"
+    };
+    Ok(Json(json!({"message": message, "job": job_json(&job)})))
+}

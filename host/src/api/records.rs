@@ -1,0 +1,53 @@
+//! `GET /api/records` with real pagination (the total in `X-Total-Count`; the body stays
+//! DataGenFlow's plain list) and `GET /api/records/{id}`.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use serde::Deserialize;
+
+use super::{ApiError, AppState};
+use crate::store::records::{RecordFilter, RecordRow};
+
+/// Filters and page.
+#[derive(Deserialize)]
+pub struct RecordsQuery {
+    status: Option<String>,
+    job_id: Option<i64>,
+    pipeline_id: Option<i64>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// Largest page.
+pub const MAX_PAGE: i64 = 1000;
+
+/// One page of records.
+pub async fn list(
+    State(state): State<AppState>,
+    Query(query): Query<RecordsQuery>,
+) -> Result<(HeaderMap, Json<Vec<RecordRow>>), ApiError> {
+    let filter = RecordFilter {
+        status: query.status,
+        job_id: query.job_id,
+        pipeline_id: query.pipeline_id,
+    };
+    let limit = query.limit.unwrap_or(100).clamp(0, MAX_PAGE);
+    let (records, total) = state
+        .store
+        .records(&filter, limit, query.offset.unwrap_or(0).max(0))
+        .await?;
+    let mut headers = HeaderMap::new();
+    if let Ok(value) = total.to_string().parse() {
+        headers.insert("x-total-count", value);
+    }
+    Ok((headers, Json(records)))
+}
+
+/// One record.
+pub async fn get(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<Json<RecordRow>, ApiError> {
+    Ok(Json(state.store.record(id).await?))
+}

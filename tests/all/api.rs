@@ -1,0 +1,342 @@
+//! The HTTP API over real HTTP against the real `blockforge serve`, on SQLite and PostgreSQL.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::harness::{Server, Workspace};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::store::{cleanup, stores};
+
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// The database URLs of one test: a SQLite file and a fresh PostgreSQL schema.
+async fn databases(ws: &Workspace) -> (Vec<String>, Vec<blockforge::store::Store>, String) {
+    let (_dir, stores, schema) = stores().await;
+    let sqlite = format!(
+        "sqlite://{}",
+        ws.path().join("data/blockforge.db").display()
+    );
+    let postgres =
+        format!("postgres://postgres@127.0.0.1:5432/test?options=-c%20search_path%3D{schema}");
+    (vec![sqlite, postgres], stores, schema)
+}
+
+async fn create_pipeline(server: &Server, body: Value) -> i64 {
+    let response = client()
+        .post(server.url("/api/pipelines"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap()
+}
+
+async fn generate(
+    server: &Server,
+    pipeline_id: i64,
+    file_name: &str,
+    seeds: String,
+    concurrency: u32,
+) -> reqwest::Response {
+    let form = reqwest::multipart::Form::new()
+        .text("pipeline_id", pipeline_id.to_string())
+        .text("concurrency", concurrency.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::text(seeds).file_name(file_name.to_owned()),
+        );
+    client()
+        .post(server.url("/api/generate"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn wait_for(server: &Server, job_id: i64, done: impl Fn(&Value) -> bool) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let job: Value = client()
+            .get(server.url(&format!("/api/jobs/{job_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if done(&job) || Instant::now() > deadline {
+            return job;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn seeds(n: usize) -> String {
+    Value::Array(
+        (0..n)
+            .map(|i| json!({"repetitions": 1, "metadata": {"n": i}}))
+            .collect(),
+    )
+    .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pipelines_jobs_and_records_over_http() {
+    let ws = Workspace::new();
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let http = client();
+        assert_eq!(
+            http.get(server.url("/health"))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        let blocks: Vec<Value> = http
+            .get(server.url("/api/blocks"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(blocks.iter().any(|b| b["type"] == "TextGenerator"));
+
+        // DataGenFlow's saved-pipeline shape.
+        let id = create_pipeline(
+            &server,
+            json!({"name": "m", "definition": {"blocks": [
+            {"type": "FieldMapper", "config": {"mappings": {"out": "{{ n }}!"}}}]}}),
+        )
+        .await;
+        let listed: Vec<Value> = http
+            .get(server.url("/api/pipelines"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(listed.iter().any(|p| p["id"] == id && p["name"] == "m"));
+
+        let response = generate(&server, id, "seeds.json", seeds(120), 8).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let job_id = response.json::<Value>().await.unwrap()["job_id"]
+            .as_i64()
+            .unwrap();
+        let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+        assert_eq!(job["status"], "completed", "{job}");
+        assert_eq!(
+            (
+                job["records_generated"].as_i64(),
+                job["total_seeds"].as_i64()
+            ),
+            (Some(120), Some(120))
+        );
+        assert_eq!(job["progress"], 1.0);
+
+        let page = http
+            .get(server.url(&format!("/api/records?job_id={job_id}&limit=50&offset=100")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(page.headers()["x-total-count"], "120", "real total, no cap");
+        let page: Vec<Value> = page.json().await.unwrap();
+        assert_eq!(page.len(), 20);
+        let record: Value = http
+            .get(server.url(&format!("/api/records/{}", page[0]["id"])))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(record["status"], "pending");
+        assert!(record["output"]["out"].as_str().unwrap().ends_with('!'));
+
+        // Cancelling a finished job does not make it cancelled.
+        let cancel: Value = http
+            .delete(server.url(&format!("/api/jobs/{job_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(cancel["job"]["status"], "completed");
+        let by_pipeline: Vec<Value> = http
+            .get(server.url(&format!("/api/jobs?pipeline_id={id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(by_pipeline.len(), 1);
+
+        // Delete cascades.
+        assert_eq!(
+            http.delete(server.url(&format!("/api/pipelines/{id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::OK
+        );
+        assert_eq!(
+            http.get(server.url(&format!("/api/jobs/{job_id}")))
+                .send()
+                .await
+                .unwrap()
+                .status(),
+            StatusCode::NOT_FOUND
+        );
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
+    let ws = Workspace::new();
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let http = client();
+    let response = http
+        .post(server.url("/api/pipelines"))
+        .json(&json!({"name": "x", "blocks": [{"type": "Nope"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "the pipeline is not valid");
+    assert!(
+        body["detail"]["issues"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("unknown block type 'Nope'")
+    );
+
+    let missing = http
+        .get(server.url("/api/pipelines/999"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        missing.json::<Value>().await.unwrap()["error"],
+        "pipeline 999 not found"
+    );
+    let nowhere = http.get(server.url("/api/nowhere")).send().await.unwrap();
+    assert_eq!(nowhere.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        nowhere.json::<Value>().await.unwrap()["detail"]["path"],
+        "/api/nowhere"
+    );
+
+    let id = create_pipeline(
+        &server,
+        json!({"name": "m", "blocks": [{"type": "FieldMapper"}]}),
+    )
+    .await;
+    let wrong_type = generate(&server, id, "seeds.csv", "a,b".to_owned(), 1).await;
+    assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    let bad_seeds = generate(
+        &server,
+        id,
+        "seeds.json",
+        "[{\"metadata\": 1}]".to_owned(),
+        1,
+    )
+    .await;
+    assert_eq!(bad_seeds.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        bad_seeds.json::<Value>().await.unwrap()["detail"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("`metadata` must be an object")
+    );
+    let unknown_pipeline = generate(&server, 4242, "seeds.json", seeds(1), 1).await;
+    assert_eq!(unknown_pipeline.status(), StatusCode::NOT_FOUND);
+    let huge = generate(&server, id, "seeds.json", "x".repeat(40 * 1024 * 1024), 1).await;
+    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let health = http.get(server.url("/health")).send().await.unwrap();
+    assert_eq!(
+        health.status(),
+        StatusCode::OK,
+        "the server survives bad input"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() {
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(30),
+        ..Default::default()
+    })
+    .await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake).set_env("JOB_LEASE_SECS", "1");
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let id = create_pipeline(
+            &server,
+            json!({"name": "t", "blocks": [
+            {"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}},
+            {"type": "ValidatorBlock"}]}),
+        )
+        .await;
+        let response = generate(&server, id, "seeds.json", seeds(400), 4).await;
+        let job_id = response.json::<Value>().await.unwrap()["job_id"]
+            .as_i64()
+            .unwrap();
+        let job = wait_for(&server, job_id, |j| {
+            j["records_generated"].as_i64().unwrap_or(0) >= 40
+        })
+        .await;
+        server.kill9().await;
+        let done_before = job["records_generated"].as_i64().unwrap();
+        assert!(done_before < 400, "killed mid-job");
+
+        let server = ws.serve(&url).await;
+        let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+        assert_eq!(job["status"], "completed", "{job}");
+        assert_eq!(job["records_generated"], 400);
+        let records = client()
+            .get(server.url(&format!("/api/records?job_id={job_id}&limit=1000")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(records.headers()["x-total-count"], "400");
+        let records: Vec<Value> = records.json().await.unwrap();
+        let runs: HashSet<i64> = records
+            .iter()
+            .map(|r| r["run_id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(
+            runs.len(),
+            400,
+            "exactly one record per run, none duplicated"
+        );
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
