@@ -5,9 +5,11 @@
 
 mod blocks;
 mod error;
+mod export;
 mod jobs;
 mod pipelines;
 mod records;
+mod stream;
 
 use std::sync::Arc;
 
@@ -54,8 +56,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/jobs", get(jobs::list))
         .route("/api/jobs/active", get(jobs::active))
         .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
+        .route("/api/jobs/{id}/stream", get(stream::stream))
         .route("/api/records", get(records::list))
-        .route("/api/records/{id}", get(records::get))
+        .route("/api/records/{id}", get(records::get).put(records::update))
+        .route("/api/export", get(export::inline))
+        .route("/api/export/download", get(export::download))
         .fallback(error::not_found)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)

@@ -340,3 +340,197 @@ async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() 
     }
     cleanup(stores, &schema).await;
 }
+
+/// `(event, data)` pairs of a finished Server-Sent Events body.
+fn sse_events(body: &str) -> Vec<(String, Value)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut name = None;
+            let mut data = None;
+            for line in block.lines() {
+                if let Some(n) = line
+                    .strip_prefix("event: ")
+                    .or_else(|| line.strip_prefix("event:"))
+                {
+                    name = Some(n.trim().to_owned());
+                }
+                if let Some(d) = line
+                    .strip_prefix("data: ")
+                    .or_else(|| line.strip_prefix("data:"))
+                {
+                    data = serde_json::from_str(d.trim()).ok();
+                }
+            }
+            Some((name?, data?))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_job_stream_sends_records_and_progress_in_order_then_done() {
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(20),
+        ..Default::default()
+    })
+    .await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let id = create_pipeline(&server, json!({"name": "t", "blocks": [{"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}}]})).await;
+    let job_id = generate(
+        &server,
+        id,
+        "seeds.jsonl",
+        (0..30)
+            .map(|i| format!("{{\"metadata\": {{\"n\": {i}}}}}\n"))
+            .collect(),
+        3,
+    )
+    .await
+    .json::<Value>()
+    .await
+    .unwrap()["job_id"]
+        .as_i64()
+        .unwrap();
+    let body = client()
+        .get(server.url(&format!("/api/jobs/{job_id}/stream")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let events = sse_events(&body);
+    let records: Vec<i64> = events
+        .iter()
+        .filter(|(n, _)| n == "record")
+        .map(|(_, d)| d["record_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(records.len(), 30, "one event per record");
+    assert!(records.windows(2).all(|w| w[0] < w[1]), "in order");
+    let progress: Vec<i64> = events
+        .iter()
+        .filter(|(n, _)| n == "progress")
+        .map(|(_, d)| d["records_generated"].as_i64().unwrap())
+        .collect();
+    assert!(
+        progress.len() >= 2 && progress.windows(2).all(|w| w[0] <= w[1]),
+        "{progress:?}"
+    );
+    let (last, data) = events.last().unwrap();
+    assert_eq!(last, "done");
+    assert_eq!(data["status"], "completed");
+    assert_eq!(data["records_generated"], 30);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviewed_and_edited_records_are_exported_with_their_edits() {
+    let ws = Workspace::new();
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let http = client();
+    let id = create_pipeline(&server, json!({"name": "m", "blocks": [{"type": "FieldMapper", "config": {"mappings": {"out": "{{ n }}"}}}]})).await;
+    let job_id = generate(&server, id, "seeds.json", seeds(5), 2)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["job_id"]
+        .as_i64()
+        .unwrap();
+    wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    let records: Vec<Value> = http
+        .get(server.url(&format!("/api/records?job_id={job_id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let (first, second) = (
+        records[0]["id"].as_i64().unwrap(),
+        records[1]["id"].as_i64().unwrap(),
+    );
+
+    let edited: Value = http
+        .put(server.url(&format!("/api/records/{first}")))
+        .json(&json!({"output": {"n": 0, "out": "fixed by hand"}}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(edited["status"], "edited");
+    let accepted = http
+        .put(server.url(&format!("/api/records/{second}")))
+        .json(&json!({"status": "accepted"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), StatusCode::OK);
+    let invalid = http
+        .put(server.url(&format!("/api/records/{second}")))
+        .json(&json!({"status": "great"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        invalid.json::<Value>().await.unwrap()["detail"]["status"],
+        "great"
+    );
+
+    let jsonl = http
+        .get(server.url(&format!("/api/export?job_id={job_id}&format=jsonl")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let lines: Vec<Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert_eq!(
+        lines[0]["accumulated_state"]["out"], "fixed by hand",
+        "the edit is in the export"
+    );
+    let only_edited: Value = http
+        .get(server.url("/api/export?status=edited&format=json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(only_edited.as_array().unwrap().len(), 1);
+    let download = http
+        .get(server.url(&format!(
+            "/api/export/download?job_id={job_id}&status=accepted"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        download.headers()["content-disposition"],
+        format!("attachment; filename=\"blockforge-records-job{job_id}-accepted.jsonl\"").as_str()
+    );
+    assert_eq!(download.text().await.unwrap().lines().count(), 1);
+    let csv = http
+        .get(server.url("/api/export?format=xml"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(csv.status(), StatusCode::BAD_REQUEST);
+}

@@ -7,7 +7,7 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use super::{ApiError, AppState};
-use crate::store::records::{RecordFilter, RecordRow};
+use crate::store::records::{RecordFilter, RecordRow, ReviewStatus};
 
 /// Filters and page.
 #[derive(Deserialize)]
@@ -50,4 +50,43 @@ pub async fn get(
     Path(id): Path<i64>,
 ) -> Result<Json<RecordRow>, ApiError> {
     Ok(Json(state.store.record(id).await?))
+}
+
+/// A review: a new status, and/or the edited output (final state) or metadata.
+#[derive(Deserialize)]
+pub struct RecordUpdate {
+    status: Option<String>,
+    output: Option<serde_json::Value>,
+    metadata: Option<serde_json::Value>,
+}
+
+/// Reviews a record.
+pub async fn update(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<RecordUpdate>,
+) -> Result<Json<RecordRow>, ApiError> {
+    let status = match body.status.as_deref() {
+        None => None,
+        Some(text) => Some(serde_json::from_value::<ReviewStatus>(serde_json::Value::String(text.to_owned())).map_err(|_| {
+            ApiError::bad_request(
+                "invalid status",
+                serde_json::json!({"status": text, "allowed": ["pending", "accepted", "rejected", "edited"]}),
+            )
+        })?),
+    };
+    for (what, value) in [("output", &body.output), ("metadata", &body.metadata)] {
+        if value.as_ref().is_some_and(|v| !v.is_object()) {
+            return Err(ApiError::bad_request(
+                format!("{what} must be a JSON object"),
+                serde_json::json!({"field": what}),
+            ));
+        }
+    }
+    Ok(Json(
+        state
+            .store
+            .update_record(id, status, body.output.as_ref(), body.metadata.as_ref())
+            .await?,
+    ))
 }

@@ -42,6 +42,32 @@ pub struct RecordRow {
     pub updated_at: i64,
 }
 
+/// A record's review status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReviewStatus {
+    /// Not reviewed.
+    Pending,
+    /// Kept.
+    Accepted,
+    /// Discarded.
+    Rejected,
+    /// Kept with changes.
+    Edited,
+}
+
+impl ReviewStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Accepted => "accepted",
+            ReviewStatus::Rejected => "rejected",
+            ReviewStatus::Edited => "edited",
+        }
+    }
+}
+
 /// Which records to list.
 #[derive(Debug, Clone, Default)]
 pub struct RecordFilter {
@@ -115,6 +141,61 @@ impl Store {
         .fetch_all(self.pool())
         .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
+    }
+
+    /// Ids and run statuses of `job_id`'s records after `after_id`, in order, at most `limit`.
+    pub async fn record_ids_after(
+        &self,
+        job_id: i64,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT id, run_status FROM records WHERE job_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(job_id)
+        .bind(after_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<i64, _>("id")?,
+                    r.try_get::<String, _>("run_status")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Reviews a record: sets its status and/or replaces its output (the final state) or
+    /// metadata. Replacing the output without a status marks it `edited`.
+    pub async fn update_record(
+        &self,
+        id: i64,
+        status: Option<ReviewStatus>,
+        output: Option<&Value>,
+        metadata: Option<&Value>,
+    ) -> Result<RecordRow, StoreError> {
+        let current = self.record(id).await?;
+        let status = status
+            .map(ReviewStatus::as_str)
+            .unwrap_or(if output.is_some() {
+                "edited"
+            } else {
+                current.status.as_str()
+            });
+        let output = output.unwrap_or(&current.output).to_string();
+        let metadata = metadata.unwrap_or(&current.metadata).to_string();
+        sqlx::query("UPDATE records SET status = $1, output = $2, metadata = $3, updated_at = $4 WHERE id = $5")
+            .bind(status.to_owned())
+            .bind(output)
+            .bind(metadata)
+            .bind(super::now_ms())
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        self.record(id).await
     }
 
     /// The record `id`.
