@@ -29,6 +29,8 @@ pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// What every handler reaches.
 #[derive(Clone)]
 pub struct AppState {
+    /// When set, every `/api` request must carry `Authorization: Bearer <key>`.
+    pub api_key: Option<Arc<str>>,
     /// Storage.
     pub store: Store,
     /// The blocks.
@@ -62,8 +64,51 @@ pub fn router(state: AppState) -> Router {
         .route("/api/export", get(export::inline))
         .route("/api/export/download", get(export::download))
         .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            require_api_key,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
+}
+
+/// Refuses `/api` requests without the configured bearer key (401); `/health` stays open.
+async fn require_api_key(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(key) = state.api_key.as_deref() else {
+        return next.run(request).await;
+    };
+    if !request.uri().path().starts_with("/api") {
+        return next.run(request).await;
+    }
+    let given = request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    // Compare without an early exit on the first differing byte.
+    let matches = given.is_some_and(|given| {
+        given.len() == key.len()
+            && given
+                .bytes()
+                .zip(key.bytes())
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    });
+    if matches {
+        next.run(request).await
+    } else {
+        ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "missing or wrong API key",
+            serde_json::json!({"expected": "Authorization: Bearer <API_KEY>"}),
+        )
+        .into_response()
+    }
 }
 
 async fn health() -> axum::Json<serde_json::Value> {

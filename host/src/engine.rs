@@ -17,7 +17,7 @@ pub use constraints::{ConstraintHit, Constraints};
 pub(crate) use pipeline::json_type;
 pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
 pub use seeds::{
-    MAX_REPETITIONS, Seed, SeedError, parse_seeds_json, parse_seeds_jsonl, read_seed_file,
-    total_runs,
+    MAX_REPETITIONS, Seed, SeedError, parse_seeds_by_name, parse_seeds_csv, parse_seeds_json,
+    parse_seeds_jsonl, parse_seeds_markdown, read_seed_file, total_runs,
 };
 pub use usage::Usage;

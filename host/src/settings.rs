@@ -19,6 +19,7 @@
 //! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
+//! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -68,6 +69,8 @@ pub struct Settings {
     pub database_url: String,
     /// How long a worker holds a run without renewing its lease.
     pub job_lease: Duration,
+    /// When set, the API requires `Authorization: Bearer <key>`.
+    pub api_key: Option<String>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -153,6 +156,7 @@ impl Settings {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/blockforge.db".to_owned()),
             job_lease: seconds("JOB_LEASE_SECS", 30.0)?,
+            api_key: var("API_KEY"),
         })
     }
 

@@ -256,8 +256,14 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
         json!({"name": "m", "blocks": [{"type": "FieldMapper"}]}),
     )
     .await;
-    let wrong_type = generate(&server, id, "seeds.csv", "a,b".to_owned(), 1).await;
+    let wrong_type = generate(&server, id, "seeds.xml", "<a/>".to_owned(), 1).await;
     assert_eq!(wrong_type.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        wrong_type.json::<Value>().await.unwrap()["detail"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("use .json, .jsonl, .csv or .md")
+    );
     let bad_seeds = generate(
         &server,
         id,
@@ -533,4 +539,84 @@ async fn reviewed_and_edited_records_are_exported_with_their_edits() {
         .await
         .unwrap();
     assert_eq!(csv.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn csv_and_markdown_seed_files_start_jobs() {
+    let ws = Workspace::new();
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let id = create_pipeline(&server, json!({"name": "m", "blocks": [{"type": "FieldMapper", "config": {"mappings": {"out": "{{ topic | default(file_content) }}"}}}]})).await;
+    let csv = "topic,repetitions\n\"a, b\",2\nc,1\n".to_owned();
+    let job = generate(&server, id, "seeds.csv", csv, 2)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["job_id"]
+        .as_i64()
+        .unwrap();
+    let job = wait_for(&server, job, |j| j["status"] == "completed").await;
+    assert_eq!(job["records_generated"], 3);
+    let md = generate(&server, id, "doc.md", "# Notes\nbody".to_owned(), 1)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["job_id"]
+        .as_i64()
+        .unwrap();
+    wait_for(&server, md, |j| j["status"] == "completed").await;
+    let records: Vec<Value> = client()
+        .get(server.url(&format!("/api/records?job_id={md}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(records[0]["output"]["out"], "# Notes\nbody");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_api_key_guards_the_api_but_not_health() {
+    let mut ws = Workspace::new();
+    ws.set_env("API_KEY", "s3cret");
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let http = client();
+    let refused = http.get(server.url("/api/pipelines")).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refused.json::<Value>().await.unwrap()["error"],
+        "missing or wrong API key"
+    );
+    let wrong = http
+        .get(server.url("/api/pipelines"))
+        .bearer_auth("nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let ok = http
+        .get(server.url("/api/pipelines"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    assert_eq!(
+        http.get(server.url("/health"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
 }

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
 use crate::engine::validate::validate;
-use crate::engine::{Pipeline, parse_seeds_json, parse_seeds_jsonl};
+use crate::engine::{Pipeline, parse_seeds_by_name};
 use crate::store::jobs::{JobRow, JobStatus, NewRun};
 
 /// Most runs one job may plan.
@@ -40,7 +40,7 @@ pub fn job_json(job: &JobRow) -> Value {
     })
 }
 
-/// Starts a job: multipart `file` (a `.json` seed list or `.jsonl`) and `pipeline_id`, optional
+/// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds) and `pipeline_id`, optional
 /// `concurrency`. Answers `{job_id}`.
 pub async fn generate(
     State(state): State<AppState>,
@@ -99,17 +99,7 @@ pub async fn generate(
             json!({"file": file_name}),
         )
     })?;
-    let seeds = if file_name.ends_with(".jsonl") {
-        parse_seeds_jsonl(&text, &file_name)
-    } else if file_name.ends_with(".json") {
-        parse_seeds_json(&text, &file_name)
-    } else {
-        return Err(ApiError::bad_request(
-            "unsupported seed file type: use .json or .jsonl",
-            json!({"file": file_name}),
-        ));
-    }
-    .map_err(|e| {
+    let seeds = parse_seeds_by_name(&text, &file_name).map_err(|e| {
         ApiError::bad_request(
             "invalid seed file",
             json!({"file": file_name, "message": e.to_string()}),

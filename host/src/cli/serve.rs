@@ -30,6 +30,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {address}"))?;
     eprintln!("blockforge listening on http://{}", listener.local_addr()?);
     let app = router(AppState {
+        api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
         store: store.clone(),
         registry,
         jobs: jobs.clone(),

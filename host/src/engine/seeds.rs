@@ -40,16 +40,16 @@ pub enum SeedError {
 /// The most repetitions one seed may ask for; a typo like `1e9` should not start a billion runs.
 pub const MAX_REPETITIONS: u64 = 1_000_000;
 
-/// Reads seeds from a `.json` or `.jsonl` file.
+/// Reads seeds from a `.json`, `.jsonl`, `.csv` or `.md` file (any other name is read as JSON).
 pub fn read_seed_file(path: &Path) -> Result<Vec<Seed>, SeedError> {
     let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
         path: path.display().to_string(),
         source,
     })?;
-    let jsonl = path.extension().is_some_and(|ext| ext == "jsonl");
     let origin = path.display().to_string();
-    if jsonl {
-        parse_seeds_jsonl(&text, &origin)
+    let known = [".jsonl", ".json", ".csv", ".md", ".markdown"];
+    if known.iter().any(|ext| origin.to_lowercase().ends_with(ext)) {
+        parse_seeds_by_name(&text, &origin)
     } else {
         parse_seeds_json(&text, &origin)
     }
@@ -149,6 +149,86 @@ fn seed_from_value(value: Value) -> Result<Seed, String> {
     })
 }
 
+/// Parses CSV with a header row: each row is one seed whose metadata maps the headers to the
+/// row's values; a `repetitions` column, when present, sets the repetitions.
+pub fn parse_seeds_csv(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    let invalid = |message: String| SeedError::Invalid {
+        origin: origin.to_owned(),
+        message,
+    };
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(false)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| invalid(e.to_string()))?
+        .clone();
+    if headers.iter().all(|h| h.trim().is_empty()) {
+        return Err(invalid("the CSV has no header row".to_owned()));
+    }
+    let mut items = Vec::new();
+    for (index, row) in reader.records().enumerate() {
+        let row = row.map_err(|e| invalid(format!("row {}: {e}", index + 2)))?;
+        let mut metadata = Map::new();
+        let mut repetitions = None;
+        for (header, value) in headers.iter().zip(row.iter()) {
+            if header == "repetitions" {
+                repetitions = Some(value.trim().parse::<u64>().map_err(|_| {
+                    invalid(format!(
+                        "row {}: `repetitions` must be a positive integer, got {value:?}",
+                        index + 2
+                    ))
+                })?);
+            } else {
+                metadata.insert(header.to_owned(), Value::String(value.to_owned()));
+            }
+        }
+        let mut seed = Map::new();
+        seed.insert("metadata".to_owned(), Value::Object(metadata));
+        if let Some(r) = repetitions {
+            seed.insert("repetitions".to_owned(), Value::from(r));
+        }
+        items.push(Value::Object(seed));
+    }
+    seeds_from_values(items, origin)
+}
+
+/// A Markdown document is one seed whose `file_content` is the text (as in DataGenFlow; a
+/// multiplier such as a chunker splits it).
+pub fn parse_seeds_markdown(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    if text.trim().is_empty() {
+        return Err(SeedError::Invalid {
+            origin: origin.to_owned(),
+            message: "the document is empty".to_owned(),
+        });
+    }
+    let mut metadata = Map::new();
+    metadata.insert("file_content".to_owned(), Value::String(text.to_owned()));
+    Ok(vec![Seed {
+        repetitions: 1,
+        metadata,
+    }])
+}
+
+/// Parses seeds by file name: `.json`, `.jsonl`, `.csv` or `.md`.
+pub fn parse_seeds_by_name(text: &str, file_name: &str) -> Result<Vec<Seed>, SeedError> {
+    let lower = file_name.to_lowercase();
+    if lower.ends_with(".jsonl") {
+        parse_seeds_jsonl(text, file_name)
+    } else if lower.ends_with(".json") {
+        parse_seeds_json(text, file_name)
+    } else if lower.ends_with(".csv") {
+        parse_seeds_csv(text, file_name)
+    } else if lower.ends_with(".md") || lower.ends_with(".markdown") {
+        parse_seeds_markdown(text, file_name)
+    } else {
+        Err(SeedError::Invalid {
+            origin: file_name.to_owned(),
+            message: "unsupported seed file type: use .json, .jsonl, .csv or .md".to_owned(),
+        })
+    }
+}
+
 /// Total number of runs the seeds ask for (before any multiplier).
 pub fn total_runs(seeds: &[Seed]) -> u64 {
     seeds.iter().map(|s| u64::from(s.repetitions)).sum()
@@ -177,6 +257,26 @@ mod tests {
         )
         .unwrap();
         assert_eq!(lines.len(), 2);
+    }
+
+    #[test]
+    fn csv_rows_and_markdown_documents_become_seeds() {
+        let seeds = parse_seeds_csv(
+            "topic,repetitions,tone\n\"rust, async\",2,dry\nwasm,1,fun\n",
+            "s.csv",
+        )
+        .unwrap();
+        assert_eq!(seeds.len(), 2);
+        assert_eq!(seeds[0].repetitions, 2);
+        assert_eq!(seeds[0].metadata["topic"], "rust, async");
+        assert!(!seeds[0].metadata.contains_key("repetitions"));
+        let err = parse_seeds_csv("a,b\n1\n", "s.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 2"), "{err}");
+        let doc = parse_seeds_markdown("# Title\ntext", "d.md").unwrap();
+        assert_eq!(doc[0].metadata["file_content"], "# Title\ntext");
+        assert!(parse_seeds_by_name("x", "seeds.xml").is_err());
     }
 
     #[test]
