@@ -68,6 +68,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             require_api_key,
         ))
+        .layer(axum::middleware::from_fn(error::json_rejections))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

@@ -281,8 +281,47 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
     );
     let unknown_pipeline = generate(&server, 4242, "seeds.json", seeds(1), 1).await;
     assert_eq!(unknown_pipeline.status(), StatusCode::NOT_FOUND);
-    let huge = generate(&server, id, "seeds.json", "x".repeat(40 * 1024 * 1024), 1).await;
-    assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    // Over the 32 MiB limit: 413, or the connection closed while still sending.
+    let form = reqwest::multipart::Form::new()
+        .text("pipeline_id", id.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::text("x".repeat(40 * 1024 * 1024)).file_name("seeds.json"),
+        );
+    match http
+        .post(server.url("/api/generate"))
+        .multipart(form)
+        .send()
+        .await
+    {
+        Ok(huge) => assert_eq!(huge.status(), StatusCode::PAYLOAD_TOO_LARGE),
+        Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect(), "{e}"),
+    }
+    // axum's own rejections come in the same shape.
+    let bad_path = http.get(server.url("/api/jobs/abc")).send().await.unwrap();
+    assert_eq!(bad_path.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        bad_path.json::<Value>().await.unwrap()["detail"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("abc")
+    );
+    let bad_json = http
+        .post(server.url("/api/pipelines"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert!(bad_json.status().is_client_error());
+    assert!(bad_json.json::<Value>().await.unwrap()["error"].is_string());
+    let bad_query = http
+        .get(server.url("/api/records?limit=many"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad_query.status(), StatusCode::BAD_REQUEST);
+    assert!(bad_query.json::<Value>().await.unwrap()["detail"]["message"].is_string());
     let health = http.get(server.url("/health")).send().await.unwrap();
     assert_eq!(
         health.status(),
@@ -322,8 +361,17 @@ async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() 
         let done_before = job["records_generated"].as_i64().unwrap();
         assert!(done_before < 400, "killed mid-job");
 
+        let calls_at_kill = fake.chat_requests();
         let server = ws.serve(&url).await;
         let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+        // Runs finished before the kill are not run again (a few in flight or not yet written
+        // at the kill are).
+        let calls_after = fake.chat_requests() - calls_at_kill;
+        assert!(
+            i64::from(calls_after) <= 400 - done_before + 40,
+            "{calls_after} calls after restart for {} runs left",
+            400 - done_before
+        );
         assert_eq!(job["status"], "completed", "{job}");
         assert_eq!(job["records_generated"], 400);
         let records = client()

@@ -132,7 +132,13 @@ async fn pipelines_are_saved_updated_and_deleted_with_everything_under_them() {
             .await
             .unwrap();
         store.delete_pipeline(saved.id).await.unwrap();
-        assert!(store.pipeline(saved.id).await.is_err());
+        assert!(matches!(
+            store.pipeline(saved.id).await,
+            Err(blockforge::store::StoreError::NotFound {
+                what: "pipeline",
+                ..
+            })
+        ));
         assert!(
             store.job(job.id).await.is_err(),
             "jobs go with their pipeline"
@@ -377,6 +383,61 @@ async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_statu
                 .unwrap()
                 .is_empty()
         );
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_again() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &runs(2), &json!({}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("a", 2, Duration::from_secs(60), Some(job.id))
+            .await
+            .unwrap();
+        // The first run was expanded by a multiplier (one split); a late finish of it is refused.
+        let child = json!({"n": 0, "line": "x"}).as_object().cloned().unwrap();
+        let multiplier_usage = Usage {
+            input_tokens: 7,
+            output_tokens: 3,
+            cached_tokens: 0,
+        };
+        store
+            .expand_run(&claimed[0], &[child], &multiplier_usage)
+            .await
+            .unwrap();
+        let late = finished(&claimed[0], pipeline.id, RunStatus::Failed, 1);
+        assert_eq!(store.finish_runs(&[late]).await.unwrap(), 0);
+        let job_now = store.job(job.id).await.unwrap();
+        assert_eq!(
+            (
+                job_now.completed_runs,
+                job_now.failed_runs,
+                job_now.total_runs
+            ),
+            (0, 0, 2)
+        );
+        assert_eq!(
+            job_now.usage, multiplier_usage,
+            "the multiplier's usage counts once, at expansion"
+        );
+        // A worker stopping cleanly hands its runs back at once, without using an attempt.
+        assert_eq!(store.release_leases("a").await.unwrap(), 1);
+        let again = store
+            .claim_runs("b", 10, Duration::from_secs(60), Some(job.id))
+            .await
+            .unwrap();
+        assert_eq!(again.len(), 2, "the handed-back run and the split run");
+        let handed_back = again.iter().find(|r| r.id == claimed[1].id).unwrap();
+        assert_eq!(handed_back.attempts, 1);
     }
     cleanup(stores, &schema).await;
 }

@@ -72,3 +72,30 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
         json!({"path": uri.path()}),
     )
 }
+
+/// Turns axum's own plain-text rejections (a malformed path, query or JSON body, a wrong
+/// content type, a body over the size limit) into the API's `{"error", "detail"}` shape.
+pub async fn json_rejections(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let response = next.run(request).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/event-stream"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
+        .await
+        .unwrap_or_default();
+    let message = String::from_utf8_lossy(&body).trim().to_owned();
+    let error = status
+        .canonical_reason()
+        .unwrap_or("request failed")
+        .to_lowercase();
+    ApiError::new(status, error, json!({"message": message})).into_response()
+}

@@ -51,26 +51,27 @@ fn export_line(record: &RecordRow) -> Value {
 }
 
 fn body(store: Store, filter: RecordFilter, format: Format) -> Body {
-    // (offset, finished, first item written)
-    let pages = futures::stream::unfold((0i64, false, false), move |(offset, done, started)| {
+    // (last id written, finished, anything written yet); pages by id, so records added or
+    // changed during the export neither repeat nor shift the pages.
+    let pages = futures::stream::unfold((0i64, false, false), move |(after, done, started)| {
         let (store, filter) = (store.clone(), filter.clone());
         async move {
             if done {
                 return None;
             }
-            let (records, _) = match store.records(&filter, PAGE, offset).await {
+            let records = match store.records_after(&filter, after, PAGE).await {
                 Ok(page) => page,
                 Err(e) => {
                     return Some((
                         Err(std::io::Error::other(e.to_string())),
-                        (offset, true, started),
+                        (after, true, started),
                     ));
                 }
             };
             let last = (records.len() as i64) < PAGE;
             let mut chunk = String::new();
             let mut started = started;
-            if format == Format::Json && offset == 0 {
+            if format == Format::Json && after == 0 && !started {
                 chunk.push('[');
             }
             for record in &records {
@@ -90,12 +91,13 @@ fn body(store: Store, filter: RecordFilter, format: Format) -> Body {
                 started = true;
             }
             if format == Format::Json && last {
+                if !started {
+                    chunk.push('[');
+                }
                 chunk.push(']');
             }
-            Some((
-                Ok::<_, std::io::Error>(chunk),
-                (offset + PAGE, last, started),
-            ))
+            let next = records.last().map_or(after, |r| r.id);
+            Some((Ok::<_, std::io::Error>(chunk), (next, last, started)))
         }
     });
     Body::from_stream(pages)

@@ -137,14 +137,13 @@ pub async fn generate(
             });
         }
     }
-    let job = state
-        .store
-        .create_job(
-            pipeline_id,
-            &runs,
-            &json!({"concurrency": concurrency, "file": file_name}),
-        )
-        .await?;
+    // The job keeps the definition it started with: later edits of the pipeline do not change it.
+    let options = json!({
+        "concurrency": concurrency,
+        "file": file_name,
+        "pipeline": pipeline_row.definition,
+    });
+    let job = state.store.create_job(pipeline_id, &runs, &options).await?;
     state.jobs.start(job.id);
     Ok((StatusCode::CREATED, Json(json!({"job_id": job.id}))))
 }

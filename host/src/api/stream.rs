@@ -35,6 +35,17 @@ fn event(name: &str, data: &Value) -> Event {
 impl Follow {
     /// Reads what changed since the last poll into `pending`.
     async fn poll(&mut self) {
+        // The job is read before the records: when it has ended by then, every record it has
+        // is already written, so `done` never comes before the last records.
+        let job = match self.store.job(self.job_id).await {
+            Ok(job) => job,
+            Err(e) => {
+                self.pending
+                    .push_back(event("error", &json!({"error": e.to_string()})));
+                self.finished = true;
+                return;
+            }
+        };
         let records = match self
             .store
             .record_ids_after(self.job_id, self.last_record, 500)
@@ -56,15 +67,6 @@ impl Follow {
                 &json!({"record_id": id, "run_status": run_status}),
             ));
         }
-        let job = match self.store.job(self.job_id).await {
-            Ok(job) => job,
-            Err(e) => {
-                self.pending
-                    .push_back(event("error", &json!({"error": e.to_string()})));
-                self.finished = true;
-                return;
-            }
-        };
         let progress = job_json(&job);
         if self.last_progress.as_ref() != Some(&progress) {
             self.pending.push_back(event("progress", &progress));

@@ -20,14 +20,15 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         ..RunnerConfig::new(owner)
     };
     let jobs = JobManager::new(store.clone(), registry.clone(), config);
-    let resumed = jobs.resume_all().await?;
-    if !resumed.is_empty() {
-        eprintln!("resuming jobs {resumed:?}");
-    }
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
+    // Jobs resume only once the server can serve: a failed bind claims nothing.
+    let resumed = jobs.resume_all().await?;
+    if !resumed.is_empty() {
+        eprintln!("resuming jobs {resumed:?}");
+    }
     eprintln!("blockforge listening on http://{}", listener.local_addr()?);
     let app = router(AppState {
         api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
@@ -35,15 +36,34 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         registry,
         jobs: jobs.clone(),
     });
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
-    // Runs in flight stay leased; their jobs resume at the next start.
-    jobs.shutdown();
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let mut graceful = stop_rx.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let _ = graceful.changed().await;
+    });
+    // Open event streams would hold the graceful drain forever: give it a few seconds.
+    let mut drain = stop_rx;
+    tokio::select! {
+        served = server => served?,
+        _ = async move {
+            let _ = drain.changed().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => eprintln!("closing connections still open"),
+    }
+    let released = jobs.shutdown().await?;
     store.close().await;
-    eprintln!("blockforge stopped");
+    eprintln!(
+        "blockforge stopped ({released} runs handed back; their jobs resume at the next start)"
+    );
     Ok(ExitCode::SUCCESS)
 }
+
+/// How long open connections may take to finish at shutdown.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// SIGINT or SIGTERM.
 async fn shutdown_signal() {

@@ -1,8 +1,10 @@
-//! Starts a runner task per running job, resumes running jobs at start, and stops the tasks at
-//! shutdown (their jobs stay `running` and resume at the next start).
+//! Starts a runner task per running job, resumes running jobs at start, restarts a runner that
+//! failed (a lost connection, a locked database) while its job still runs, and at shutdown
+//! stops the tasks and hands their leases back, so the next start resumes at once.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
@@ -17,6 +19,9 @@ pub struct JobManager {
     config: RunnerConfig,
     tasks: Mutex<HashMap<i64, JoinHandle<()>>>,
 }
+
+/// Longest wait before a failed runner tries again.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 impl JobManager {
     /// A manager running jobs of `store` with the blocks of `registry`.
@@ -38,10 +43,18 @@ impl JobManager {
         }
         let manager = self.clone();
         let task = tokio::spawn(async move {
-            match run_job(&manager.store, &manager.registry, job_id, &manager.config).await {
-                Ok(status) => tracing::info!(job_id, ?status, "job ended"),
-                Err(e) => {
-                    tracing::error!(job_id, error = %e, "job runner failed; the job resumes at the next start")
+            let mut backoff = Duration::from_millis(500);
+            loop {
+                match run_job(&manager.store, &manager.registry, job_id, &manager.config).await {
+                    Ok(status) => {
+                        tracing::info!(job_id, ?status, "job ended");
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::error!(job_id, error = %e, ?backoff, "job runner failed; retrying");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(MAX_BACKOFF);
+                    }
                 }
             }
         });
@@ -57,11 +70,19 @@ impl JobManager {
         Ok(running)
     }
 
-    /// Stops every runner task; runs in flight stay leased and are claimed again later.
-    pub fn shutdown(&self) {
-        let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
-        for (_, task) in tasks.drain() {
+    /// Stops every runner task and hands their leased runs back as pending; finished runs not
+    /// yet written are run again by the next start (never recorded twice).
+    pub async fn shutdown(&self) -> Result<u64, StoreError> {
+        let tasks: Vec<JoinHandle<()>> = {
+            let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
+            tasks.drain().map(|(_, task)| task).collect()
+        };
+        for task in &tasks {
             task.abort();
         }
+        for task in tasks {
+            let _ = task.await;
+        }
+        self.store.release_leases(&self.config.owner).await
     }
 }

@@ -4,7 +4,7 @@
 //! runs have records and are never claimed again; runs whose worker died are claimed again
 //! once their lease expires.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -70,7 +70,13 @@ pub async fn run_job(
     }
     let pipeline_row = store.pipeline(job.pipeline_id).await?;
     let origin = format!("pipeline {}", pipeline_row.id);
-    let valid = match Pipeline::parse(&pipeline_row.definition.to_string(), &origin) {
+    // The definition as it was when the job started: editing the pipeline does not change a
+    // job under way (nor the runs a multiplier already planned).
+    let definition = match job.options.get("pipeline") {
+        Some(snapshot) if snapshot.is_object() => snapshot.clone(),
+        _ => pipeline_row.definition.clone(),
+    };
+    let valid = match Pipeline::parse(&definition.to_string(), &origin) {
         Ok(pipeline) => validate(&pipeline, registry).map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
     };
@@ -96,6 +102,8 @@ pub async fn run_job(
     });
 
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();
+    // Which run each task executes, to record a run whose task died.
+    let mut tasks: HashMap<tokio::task::Id, ClaimedRun> = HashMap::new();
     let mut held: HashSet<i64> = HashSet::new();
     let mut buffer: Vec<FinishedRun> = Vec::new();
     let mut last_flush = Instant::now();
@@ -107,15 +115,22 @@ pub async fn run_job(
                 .claim_runs(&config.owner, want, config.lease, Some(job_id))
                 .await?
             {
-                held.insert(run.id);
                 if run.attempts > config.max_attempts {
-                    buffer.push(abandoned(&run, pipeline_row.id, config.max_attempts));
+                    let reason = format!(
+                        "run abandoned: claimed {} times, its worker never finished it (limit {})",
+                        run.attempts, config.max_attempts
+                    );
+                    buffer.push(failed_run(&run, pipeline_row.id, reason));
                     continue;
                 }
+                held.insert(run.id);
                 let ctx = ctx.clone();
                 let store = store.clone();
                 let pipeline_id = pipeline_row.id;
-                in_flight.spawn(async move { execute(&ctx, &store, run, pipeline_id).await });
+                let task_run = run.clone();
+                let handle = in_flight
+                    .spawn(async move { execute(&ctx, &store, task_run, pipeline_id).await });
+                tasks.insert(handle.id(), run);
             }
         }
         if in_flight.is_empty() && buffer.is_empty() {
@@ -127,18 +142,26 @@ pub async fn run_job(
             tokio::time::sleep(config.flush_interval).await;
         } else {
             tokio::select! {
-                Some(done) = in_flight.join_next(), if !in_flight.is_empty() => {
+                Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
                     match done {
-                        Ok(Ok(Outcome::Finished(run))) => {
+                        Ok((task, Ok(Outcome::Finished(run)))) => {
+                            tasks.remove(&task);
                             held.remove(&run.run_id);
                             buffer.push(*run);
                         }
-                        Ok(Ok(Outcome::Expanded(run_id))) => {
+                        Ok((task, Ok(Outcome::Expanded(run_id)))) => {
+                            tasks.remove(&task);
                             held.remove(&run_id);
                         }
-                        Ok(Err(e)) => return Err(e),
-                        // A task panicked: its run stays leased and is retried after its lease.
-                        Err(e) => tracing::error!(job_id, error = %e, "a run task ended abnormally"),
+                        Ok((_, Err(e))) => return Err(e),
+                        // A task panicked: its run fails with the panic, not stays leased.
+                        Err(e) => {
+                            tracing::error!(job_id, error = %e, "a run task ended abnormally");
+                            if let Some(run) = tasks.remove(&e.id()) {
+                                held.remove(&run.id);
+                                buffer.push(failed_run(&run, pipeline_row.id, format!("the run's task ended abnormally: {e}")));
+                            }
+                        }
                     }
                 }
                 _ = tokio::time::sleep(config.flush_interval) => {}
@@ -193,10 +216,10 @@ async fn execute(
     if ctx.pipeline.starts_with_multiplier() {
         if run.split_index < 0 {
             return match ctx.expand(start).await {
-                Ok((starts, _usage)) => {
+                Ok((starts, usage)) => {
                     let children: Vec<Map<String, Value>> =
                         starts.into_iter().map(|s| s.state).collect();
-                    store.expand_run(&run, &children).await?;
+                    store.expand_run(&run, &children, &usage).await?;
                     Ok(Outcome::Expanded(run.id))
                 }
                 Err(failed) => Ok(Outcome::Finished(Box::new(FinishedRun {
@@ -220,8 +243,8 @@ async fn execute(
     })))
 }
 
-/// The record of a run given up after too many attempts.
-fn abandoned(run: &ClaimedRun, pipeline_id: i64, max_attempts: i64) -> FinishedRun {
+/// A failed record for a run that could not be executed, with the reason.
+fn failed_run(run: &ClaimedRun, pipeline_id: i64, reason: String) -> FinishedRun {
     FinishedRun {
         run_id: run.id,
         job_id: run.job_id,
@@ -237,10 +260,7 @@ fn abandoned(run: &ClaimedRun, pipeline_id: i64, max_attempts: i64) -> FinishedR
             pipeline_output: Value::Null,
             trace: Vec::new(),
             usage: Usage::default(),
-            error: Some(format!(
-                "run abandoned: claimed {} times, its worker never finished it (limit {max_attempts})",
-                run.attempts
-            )),
+            error: Some(reason),
             execution_time: 0.0,
         },
     }

@@ -128,25 +128,20 @@ impl Store {
     ) -> Result<JobRow, StoreError> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
-        let exists = sqlx::query("SELECT id FROM pipelines WHERE id = $1")
-            .bind(pipeline_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if exists.is_none() {
-            return Err(StoreError::NotFound {
-                what: "pipeline",
-                id: pipeline_id,
-            });
-        }
+        // The first statement writes: on SQLite a transaction that reads first can fail to
+        // upgrade to a writer when another connection committed meanwhile.
         let job = dynamic(format!(
-            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at) VALUES ($1, 'running', $2, $3, $4, $4) RETURNING {COLUMNS}"
+            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at) \
+             SELECT $1, 'running', $2, $3, $4, $4 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = $1) \
+             RETURNING {COLUMNS}"
         ))
         .bind(pipeline_id)
         .bind(runs.len() as i64)
         .bind(options.to_string())
         .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
         let job = from_row(&job)?;
         for chunk in runs.chunks(RUNS_PER_INSERT) {
             let mut sql = String::from(

@@ -143,6 +143,27 @@ impl Store {
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }
 
+    /// Records matching `filter` with ids above `after_id`, in id order, at most `limit` (no
+    /// total: for walking every record, as exports do).
+    pub async fn records_after(
+        &self,
+        filter: &RecordFilter,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        let rows = dynamic(format!(
+            "SELECT {COLUMNS} FROM records WHERE {WHERE} AND id > $4 ORDER BY id LIMIT $5"
+        ))
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(filter.job_id.unwrap_or(-1))
+        .bind(filter.pipeline_id.unwrap_or(-1))
+        .bind(after_id)
+        .bind(limit.max(0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
     /// Ids and run statuses of `job_id`'s records after `after_id`, in order, at most `limit`.
     pub async fn record_ids_after(
         &self,

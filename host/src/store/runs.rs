@@ -63,13 +63,18 @@ impl Store {
             Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
             Backend::Sqlite => "",
         };
+        // With a job, the claim walks that job's unfinished runs by (job_id, status, id).
+        let job_filter = if job_id.is_some() {
+            "r.job_id = $4 AND r.status IN ('pending', 'leased')"
+        } else {
+            "$4 < 0 AND r.status IN ('pending', 'leased')"
+        };
         let sql = format!(
             "UPDATE runs SET status = 'leased', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2 \
              WHERE id IN ( \
                SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id \
-               WHERE j.status = 'running' \
-                 AND (r.status = 'pending' OR (r.status = 'leased' AND r.lease_expires_at < $3)) \
-                 AND ($4 < 0 OR r.job_id = $4) \
+               WHERE {job_filter} AND j.status = 'running' \
+                 AND (r.status = 'pending' OR r.lease_expires_at < $3) \
                ORDER BY r.id LIMIT $5 {lock}) \
              RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts"
         );
@@ -122,13 +127,25 @@ impl Store {
         Ok(renewed)
     }
 
-    /// Stores finished runs in one transaction: each record once (a run finished twice — say
-    /// by a worker whose lease had expired — writes one record), the run marked finished, and
+    /// Stores finished runs in one transaction: a run still leased is marked finished and its
+    /// record written (a run finished twice — say by a worker whose lease had expired, or one
+    /// already expanded — writes nothing the second time), and
     /// the job's counters and usage updated in the same transaction, so they always agree with
     /// the records. Returns how many records were new.
     pub async fn finish_runs(&self, finished: &[FinishedRun]) -> Result<u64, StoreError> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
+        if self.backend() == Backend::Postgres {
+            // Finishers of one job take turns, so record ids follow commit order (the job
+            // stream reads records by id).
+            let jobs: std::collections::BTreeSet<i64> = finished.iter().map(|r| r.job_id).collect();
+            for job_id in jobs {
+                sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
+                    .bind(job_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
+        }
         let mut per_job: BTreeMap<i64, (i64, i64, Usage)> = BTreeMap::new();
         let mut written = 0;
         for run in finished {
@@ -137,6 +154,17 @@ impl Store {
                 RunStatus::Completed => "completed",
                 RunStatus::Failed => "failed",
             };
+            // The run row decides: only a run still leased can finish, once.
+            let won = sqlx::query(
+                "UPDATE runs SET status = $1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $2 AND status = 'leased'",
+            )
+            .bind(run_status)
+            .bind(run.run_id)
+            .execute(&mut *tx)
+            .await?;
+            if won.rows_affected() == 0 {
+                continue;
+            }
             let inserted = sqlx::query(
                 "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
                  pipeline_output, trace, input_tokens, output_tokens, cached_tokens, error, created_at, updated_at) \
@@ -163,11 +191,6 @@ impl Store {
                 continue;
             }
             written += 1;
-            sqlx::query("UPDATE runs SET status = $1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $2")
-                .bind(run_status)
-                .bind(run.run_id)
-                .execute(&mut *tx)
-                .await?;
             let entry = per_job
                 .entry(run.job_id)
                 .or_insert((0, 0, Usage::default()));
@@ -204,6 +227,7 @@ impl Store {
         &self,
         parent: &ClaimedRun,
         children: &[Map<String, Value>],
+        usage: &Usage,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let marked = sqlx::query("UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'leased'")
@@ -226,13 +250,34 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        sqlx::query("UPDATE jobs SET total_runs = total_runs + $1 WHERE id = $2")
-            .bind(children.len() as i64 - 1)
-            .bind(parent.job_id)
-            .execute(&mut *tx)
-            .await?;
+        // The multiplier's own model usage counts toward the job (and its budgets) here.
+        sqlx::query(
+            "UPDATE jobs SET total_runs = total_runs + $1, input_tokens = input_tokens + $2, \
+             output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4 WHERE id = $5",
+        )
+        .bind(children.len() as i64 - 1)
+        .bind(clamp(usage.input_tokens))
+        .bind(clamp(usage.output_tokens))
+        .bind(clamp(usage.cached_tokens))
+        .bind(parent.job_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Hands `owner`'s leased runs back (a worker stopping cleanly): they become pending again,
+    /// without counting the interrupted attempt.
+    pub async fn release_leases(&self, owner: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+             attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
+             WHERE lease_owner = $1 AND status = 'leased'",
+        )
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Runs of a job not finished yet (pending or leased).
@@ -247,7 +292,11 @@ impl Store {
     }
 }
 
+/// Most tokens one run may add to a counter: sums of a million runs stay far below BIGINT's
+/// limit however absurd a provider's reported usage.
+const MAX_TOKENS_PER_RUN: u64 = 1 << 40;
+
 /// Token counts are u64; the columns are BIGINT.
 fn clamp(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
+    n.min(MAX_TOKENS_PER_RUN) as i64
 }
