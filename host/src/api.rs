@@ -54,6 +54,10 @@ pub fn router(state: AppState) -> Router {
                 .put(pipelines::update)
                 .delete(pipelines::delete),
         )
+        .route(
+            "/api/pipelines/{id}/execute",
+            axum::routing::post(pipelines::execute),
+        )
         .route("/api/generate", axum::routing::post(jobs::generate))
         .route("/api/jobs", get(jobs::list))
         .route("/api/jobs/active", get(jobs::active))

@@ -668,3 +668,76 @@ async fn an_api_key_guards_the_api_but_not_health() {
         StatusCode::OK
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_runs_a_saved_pipeline_once_for_a_preview() {
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    std::fs::copy(
+        blockforge_tests::fixtures::SPLITTER,
+        ws.plugins_dir().join("splitter.wasm"),
+    )
+    .unwrap();
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let http = client();
+    let id = create_pipeline(
+        &server,
+        json!({"name": "t", "blocks": [
+        {"type": "TextGenerator", "config": {"user_prompt": "About {{ topic }}"}},
+        {"type": "ValidatorBlock", "config": {"min_length": 1}}]}),
+    )
+    .await;
+    let preview: Value = http
+        .post(server.url(&format!("/api/pipelines/{id}/execute")))
+        .json(&json!({"topic": "wasm"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(preview["result"]["assistant"], "Echo: About wasm");
+    assert_eq!(preview["pipeline_output"], "Echo: About wasm");
+    assert_eq!(preview["trace"].as_array().unwrap().len(), 2);
+    assert!(preview["usage"]["input_tokens"].as_u64().unwrap() > 0);
+    // A failing block answers 400 with the trace.
+    let failing = http
+        .post(server.url(&format!("/api/pipelines/{id}/execute")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(failing.status(), StatusCode::BAD_REQUEST);
+    let body: Value = failing.json().await.unwrap();
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("TextGenerator (step 0)"),
+        "{body}"
+    );
+    assert_eq!(body["detail"]["trace"][0]["block_type"], "TextGenerator");
+    // A multiplier pipeline answers one result per split.
+    let split = create_pipeline(
+        &server,
+        json!({"name": "s", "blocks": [{"type": "LineSplitter"}]}),
+    )
+    .await;
+    let results: Value = http
+        .post(server.url(&format!("/api/pipelines/{split}/execute")))
+        .json(&json!({"text": "a\nb"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(results["results"].as_array().unwrap().len(), 2);
+    assert_eq!(results["results"][1]["result"]["line"], "b");
+}

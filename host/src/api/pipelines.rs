@@ -71,3 +71,74 @@ pub async fn delete(
     state.store.delete_pipeline(id).await?;
     Ok(Json(json!({"message": "pipeline deleted", "id": id})))
 }
+
+/// Runs a saved pipeline once on the request body (the initial state) and answers
+/// `{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a pipeline
+/// that starts with a multiplier. A failing block answers 400 with the trace in `detail`.
+pub async fn execute(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    use crate::engine::record::{RunRecord, RunStatus};
+    use crate::engine::run::{RunContext, RunStart};
+
+    let Value::Object(initial) = body else {
+        return Err(ApiError::bad_request(
+            "the body must be a JSON object: the initial state",
+            json!({}),
+        ));
+    };
+    let row = state.store.pipeline(id).await?;
+    let pipeline = Pipeline::parse(&row.definition.to_string(), &format!("pipeline {id}"))
+        .map_err(|e| {
+            ApiError::bad_request(
+                "the saved pipeline is not valid",
+                json!({"message": e.to_string()}),
+            )
+        })?;
+    let valid = validate(&pipeline, &state.registry).map_err(|e| {
+        ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
+    })?;
+    let multiplier = valid.starts_with_multiplier();
+    let ctx = RunContext {
+        runtime: state.registry.runtime().clone(),
+        pipeline_id: id.to_string(),
+        job_id: format!("execute-{}", uuid::Uuid::new_v4()),
+        pipeline: valid,
+    };
+    let shape = |record: &RunRecord| {
+        json!({
+            "result": record.accumulated_state,
+            "pipeline_output": record.pipeline_output,
+            "trace": record.trace,
+            "trace_id": record.trace_id,
+            "usage": record.usage,
+        })
+    };
+    let failed = |record: &RunRecord| {
+        ApiError::bad_request(
+            record
+                .error
+                .clone()
+                .unwrap_or_else(|| "the run failed".to_owned()),
+            json!({"trace_id": record.trace_id, "trace": record.trace}),
+        )
+    };
+    let start = RunStart::from_seed(0, 0, initial);
+    if !multiplier {
+        let record = ctx.run(start).await;
+        return match record.status {
+            RunStatus::Completed => Ok(Json(shape(&record))),
+            RunStatus::Failed => Err(failed(&record)),
+        };
+    }
+    let starts = match ctx.expand(start).await {
+        Ok((starts, _)) => starts,
+        Err(record) => return Err(failed(&record)),
+    };
+    let records = futures::future::join_all(starts.into_iter().map(|start| ctx.run(start))).await;
+    Ok(Json(
+        json!({"results": records.iter().map(shape).collect::<Vec<_>>()}),
+    ))
+}
