@@ -38,6 +38,17 @@ pub struct RegisteredBlock {
     pub source: BlockSource,
 }
 
+impl RegisteredBlock {
+    /// The block as `GET /api/blocks` and `blockforge blocks --json` show it: its info, its
+    /// source and its content hash.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut value = serde_json::to_value(&self.block.info).unwrap_or_default();
+        value["source"] = serde_json::to_value(&self.source).unwrap_or_default();
+        value["content_hash"] = serde_json::Value::String(self.block.content_hash.clone());
+        value
+    }
+}
+
 /// A plugin file that could not be loaded.
 #[derive(Debug, Clone, Serialize)]
 pub struct PluginFailure {

@@ -17,16 +17,7 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
     let registry = settings.start_registry().await?;
     let failures = registry.failures();
     if args.json {
-        let blocks: Vec<_> = registry
-            .list()
-            .into_iter()
-            .map(|r| {
-                let mut value = serde_json::to_value(&r.block.info).unwrap_or_default();
-                value["source"] = serde_json::to_value(&r.source).unwrap_or_default();
-                value["content_hash"] = json!(r.block.content_hash);
-                value
-            })
-            .collect();
+        let blocks: Vec<_> = registry.list().iter().map(|r| r.to_json()).collect();
         println!(
             "{}",
             serde_json::to_string_pretty(&json!({"blocks": blocks, "failed_plugins": failures}))?
