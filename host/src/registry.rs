@@ -7,7 +7,7 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
-use crate::runtime::{BlockInfo, LoadError, LoadedBlock, Runtime};
+use crate::runtime::{LoadError, LoadedBlock, Runtime};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_blocks.rs"));
@@ -193,14 +193,6 @@ impl Registry {
     pub fn list(&self) -> Vec<RegisteredBlock> {
         let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
         blocks.values().cloned().collect()
-    }
-
-    /// Every block's description.
-    pub fn infos(&self) -> Vec<BlockInfo> {
-        self.list()
-            .into_iter()
-            .map(|r| r.block.info.clone())
-            .collect()
     }
 
     /// Type names, sorted.

@@ -137,10 +137,6 @@ pub struct LoadedBlock {
     pub info: BlockInfo,
     /// SHA-256 of the component's bytes.
     pub content_hash: String,
-    /// Whether the compiled code came from the cache.
-    pub cache_outcome: CacheOutcome,
-    /// Size of the component in bytes.
-    pub size_bytes: usize,
     config_validator: jsonschema::Validator,
     pre: BlockPre<HostState>,
 }
@@ -193,8 +189,6 @@ pub struct CallReport {
     pub wall_time: Duration,
     /// Time spent inside host imports.
     pub import_time: Duration,
-    /// Time waiting for an instance slot.
-    pub queue_time: Duration,
 }
 
 /// The runtime. Cheap to share behind an `Arc`.
@@ -253,11 +247,6 @@ impl Runtime {
         })
     }
 
-    /// The limits of every call.
-    pub fn limits(&self) -> &Limits {
-        &self.limits
-    }
-
     /// Compiles (or reads from the cache), links and describes a component. `origin` names it
     /// in errors.
     pub async fn load(&self, bytes: &[u8], origin: &str) -> Result<LoadedBlock, LoadError> {
@@ -300,17 +289,10 @@ impl Runtime {
             expected: bindings::GUEST_EXPORT,
             found: format!("incompatible signatures ({e:#})"),
         })?;
-        let info = self.describe(&pre, &origin).await?;
-        let config_validator =
-            jsonschema::validator_for(&info.config_schema).map_err(|e| LoadError::Describe {
-                origin: origin.clone(),
-                message: e.to_string(),
-            })?;
+        let (info, config_validator) = self.describe(&pre, &origin).await?;
         Ok(LoadedBlock {
             info,
             content_hash,
-            cache_outcome,
-            size_bytes: bytes.len(),
             config_validator,
             pre,
         })
@@ -415,7 +397,7 @@ impl Runtime {
         &self,
         pre: &BlockPre<HostState>,
         origin: &str,
-    ) -> Result<BlockInfo, LoadError> {
+    ) -> Result<(BlockInfo, jsonschema::Validator), LoadError> {
         let _permit = self
             .permits
             .acquire()
@@ -462,9 +444,7 @@ impl Runtime {
         config: &Map<String, Value>,
         scope: CallScope,
     ) -> CallReport {
-        let queued = Instant::now();
         let permit = self.permits.acquire().await;
-        let queue_time = queued.elapsed();
         let started = Instant::now();
         let context = wit::Context {
             state: serde_json::to_string(state).unwrap_or_else(|_| "{}".to_owned()),
@@ -516,7 +496,6 @@ impl Runtime {
             stderr: state.stderr.text(),
             wall_time: started.elapsed(),
             import_time: state.import_time,
-            queue_time,
         }
     }
 

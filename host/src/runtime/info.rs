@@ -59,8 +59,9 @@ impl BlockInfo {
         self.outputs.iter().any(|o| o == "*" || o == key)
     }
 
-    /// Converts and checks what `describe()` returned.
-    pub fn from_wit(info: wit::BlockInfo) -> Result<Self, String> {
+    /// Converts and checks what `describe()` returned; also returns the compiled validator of
+    /// the config schema (checking the schema is compiling it).
+    pub fn from_wit(info: wit::BlockInfo) -> Result<(Self, jsonschema::Validator), String> {
         let type_name = info.type_name.trim().to_owned();
         let valid_name = !type_name.is_empty()
             && type_name.len() <= 128
@@ -80,13 +81,13 @@ impl BlockInfo {
                 "describe() returned a config schema that is not a JSON Schema object".to_owned(),
             );
         }
-        jsonschema::validator_for(&config_schema)
+        let validator = jsonschema::validator_for(&config_schema)
             .map_err(|e| format!("describe() returned an invalid config JSON Schema: {e}"))?;
         let kind = match info.kind {
             wit::BlockKind::Transform => BlockKind::Transform,
             wit::BlockKind::Multiplier => BlockKind::Multiplier,
         };
-        Ok(BlockInfo {
+        let info = BlockInfo {
             name: if info.name.trim().is_empty() {
                 type_name.clone()
             } else {
@@ -113,6 +114,7 @@ impl BlockInfo {
                 .collect(),
             is_multiplier: kind == BlockKind::Multiplier,
             kind,
-        })
+        };
+        Ok((info, validator))
     }
 }
