@@ -15,6 +15,15 @@ pub use types::{
 
 use futures::future::BoxFuture;
 
+/// The first `max` characters of `text` (cut on a character boundary), for quoting provider
+/// answers in errors.
+pub(crate) fn truncate(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((index, _)) => &text[..index],
+        None => text,
+    }
+}
+
 /// Where blocks' model calls go. Implementations bound concurrency per endpoint and report
 /// usage with every answer.
 pub trait LlmGateway: Send + Sync + 'static {

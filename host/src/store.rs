@@ -88,6 +88,30 @@ pub(crate) fn dynamic(
     sqlx::query(sqlx::AssertSqlSafe(text))
 }
 
+/// The `input_tokens`, `output_tokens` and `cached_tokens` columns of a row.
+pub(crate) fn usage_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Usage, StoreError> {
+    use sqlx::Row;
+    let count =
+        |name: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
+    Ok(crate::engine::Usage {
+        input_tokens: count("input_tokens")?,
+        output_tokens: count("output_tokens")?,
+        cached_tokens: count("cached_tokens")?,
+    })
+}
+
+/// `Ok` when a statement touched a row, else `NotFound` for `what` `id`.
+pub(crate) fn found(
+    done: &sqlx::any::AnyQueryResult,
+    what: &'static str,
+    id: i64,
+) -> Result<(), StoreError> {
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound { what, id });
+    }
+    Ok(())
+}
+
 /// Parses stored JSON text, naming the column when it is not JSON.
 pub(crate) fn parse_json<T: serde::de::DeserializeOwned>(
     text: &str,

@@ -44,13 +44,9 @@ struct Writer {
 }
 
 impl RunSetObserver for Writer {
-    fn planned(&mut self, count: u64) {
-        self.bar.inc_length(count);
-    }
-
-    fn planned_done_by_expansion(&mut self) {
+    fn planned(&mut self, delta: i64) {
         let length = self.bar.length().unwrap_or(0);
-        self.bar.set_length(length.saturating_sub(1));
+        self.bar.set_length(length.saturating_add_signed(delta));
     }
 
     fn record(&mut self, record: RunRecord) {

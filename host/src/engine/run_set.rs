@@ -26,11 +26,9 @@ impl Default for RunSetOptions {
 
 /// Receives progress as the run set goes.
 pub trait RunSetObserver: Send {
-    /// `count` more runs are planned (the seeds' repetitions, then each multiplier's seeds).
-    fn planned(&mut self, count: u64);
-    /// A planned run was replaced by the runs its multiplier returned (already announced with
-    /// [`RunSetObserver::planned`]); the default does nothing.
-    fn planned_done_by_expansion(&mut self) {}
+    /// The number of planned runs changed by `delta`: the seeds' repetitions at the start,
+    /// then, each time a multiplier turns one planned run into its seeds, their number minus one.
+    fn planned(&mut self, delta: i64);
     /// A run finished.
     fn record(&mut self, record: RunRecord);
 }
@@ -72,7 +70,7 @@ pub async fn run_all(
     let concurrency = options.concurrency.max(1);
     let constraints = ctx.pipeline.pipeline.constraints;
     let multiplier = ctx.pipeline.starts_with_multiplier();
-    observer.planned(super::total_runs(&seeds));
+    observer.planned(i64::try_from(super::total_runs(&seeds)).unwrap_or(i64::MAX));
 
     let mut new_runs = seeds
         .into_iter()
@@ -152,8 +150,7 @@ pub async fn run_all(
             Done::Expanded(starts, orphan_usage) => {
                 summary.usage.add(&orphan_usage);
                 // One planned run became `starts.len()` runs.
-                observer.planned(starts.len() as u64);
-                observer.planned_done_by_expansion();
+                observer.planned(starts.len() as i64 - 1);
                 expanded.extend(starts);
             }
             Done::Record(record) => {

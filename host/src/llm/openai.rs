@@ -10,6 +10,7 @@ use tokio::sync::Semaphore;
 
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, LlmGateway,
+    truncate,
 };
 use crate::engine::Usage;
 
@@ -208,13 +209,6 @@ fn provider_message(body: &str) -> String {
             None => None,
         })
         .unwrap_or_else(|| truncate(body, 500).to_owned())
-}
-
-fn truncate(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((index, _)) => &text[..index],
-        None => text,
-    }
 }
 
 fn resolve_model(

@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use super::{ChatMessage, ChatRequest, ChatResponse, LlmError, LlmErrorKind, LlmGateway, Role};
+use super::{
+    ChatMessage, ChatRequest, ChatResponse, LlmError, LlmErrorKind, LlmGateway, Role, truncate,
+};
 use crate::engine::Usage;
 
 /// Runs `request`; with a schema, validates and repairs the answer. Returns the final result
@@ -64,7 +66,7 @@ pub async fn chat(
                 "{problem} (after {} attempt{}); last answer: {}",
                 attempt + 1,
                 if attempt == 0 { "" } else { "s" },
-                shorten(&answer.content, 2000)
+                truncate(&answer.content, 2000)
             );
             return (
                 Err(LlmError::new(LlmErrorKind::InvalidResponse, message)),
@@ -106,13 +108,6 @@ fn strip_fence(text: &str) -> &str {
     };
     let body = rest.find('\n').map_or(rest, |i| &rest[i + 1..]);
     body.trim_end().strip_suffix("```").unwrap_or(body).trim()
-}
-
-fn shorten(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
 }
 
 #[cfg(test)]

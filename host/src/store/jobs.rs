@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::{Store, StoreError, dynamic, now_ms, parse_json};
+use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
 use crate::engine::Usage;
 
 /// Where a job stands.
@@ -94,8 +94,6 @@ pub struct NewRun {
 const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, options, error, created_at, completed_at";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
-    let count =
-        |name: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
     Ok(JobRow {
         id: row.try_get("id")?,
         pipeline_id: row.try_get("pipeline_id")?,
@@ -103,11 +101,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         total_runs: row.try_get("total_runs")?,
         completed_runs: row.try_get("completed_runs")?,
         failed_runs: row.try_get("failed_runs")?,
-        usage: Usage {
-            input_tokens: count("input_tokens")?,
-            output_tokens: count("output_tokens")?,
-            cached_tokens: count("cached_tokens")?,
-        },
+        usage: usage_columns(row)?,
         options: parse_json(&row.try_get::<String, _>("options")?, "job options")?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{Store, StoreError, dynamic, now_ms, parse_json};
+use super::{Store, StoreError, dynamic, found, now_ms, parse_json};
 
 /// A saved pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -113,13 +113,7 @@ impl Store {
         .bind(id)
         .execute(self.pool())
         .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "pipeline",
-                id,
-            });
-        }
-        Ok(())
+        found(&done, "pipeline", id)
     }
 
     /// Deletes a pipeline with its jobs, runs and records.
@@ -128,12 +122,6 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
-        if done.rows_affected() == 0 {
-            return Err(StoreError::NotFound {
-                what: "pipeline",
-                id,
-            });
-        }
-        Ok(())
+        found(&done, "pipeline", id)
     }
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{Store, StoreError, dynamic, parse_json};
+use super::{Store, StoreError, dynamic, parse_json, usage_columns};
 use crate::engine::Usage;
 
 /// A stored record.
@@ -87,8 +87,6 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RecordRow, StoreError> {
     let json = |name: &'static str| -> Result<Value, StoreError> {
         parse_json(&row.try_get::<String, _>(name)?, name)
     };
-    let count =
-        |name: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
     Ok(RecordRow {
         id: row.try_get("id")?,
         job_id: row.try_get("job_id")?,
@@ -101,11 +99,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<RecordRow, StoreError> {
         output: json("output")?,
         pipeline_output: json("pipeline_output")?,
         trace: json("trace")?,
-        usage: Usage {
-            input_tokens: count("input_tokens")?,
-            output_tokens: count("output_tokens")?,
-            cached_tokens: count("cached_tokens")?,
-        },
+        usage: usage_columns(row)?,
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
