@@ -99,7 +99,7 @@ impl RunContext {
                         let entry = trace_entry(
                             &step.spec.block_type,
                             0,
-                            &start.state,
+                            start.state.clone(),
                             Some(Value::Object(seed)),
                             &state,
                             &report,
@@ -131,7 +131,7 @@ impl RunContext {
                 let entry = trace_entry(
                     &step.spec.block_type,
                     0,
-                    &start.state,
+                    start.state.clone(),
                     None,
                     &start.state,
                     &report,
@@ -171,7 +171,6 @@ impl RunContext {
         } = start;
         let mut error = None;
         let mut explicit_output = false;
-        let mut last_output: Option<Map<String, Value>> = None;
         for index in first_step..self.pipeline.steps.len() {
             let step = &self.pipeline.steps[index];
             let report = self
@@ -192,13 +191,12 @@ impl RunContext {
                     trace.push(trace_entry(
                         &step.spec.block_type,
                         index,
-                        &input,
+                        input,
                         Some(Value::Object(output.clone())),
                         &state,
                         &report,
                         None,
                     ));
-                    last_output = Some(output.clone());
                 }
                 Ok(CallOutput::Seeds(_)) => {
                     unreachable!("the runtime rejects seeds from transforms")
@@ -208,7 +206,7 @@ impl RunContext {
                     trace.push(trace_entry(
                         &step.spec.block_type,
                         index,
-                        &state,
+                        state.clone(),
                         None,
                         &state,
                         &report,
@@ -218,11 +216,11 @@ impl RunContext {
                 }
             }
         }
-        if last_output.is_none()
-            && let Some(Value::Object(output)) = trace.last().and_then(|t| t.output.clone())
-        {
-            last_output = Some(output);
-        }
+        // The last block's output is the last trace entry's.
+        let last_output = match trace.last().and_then(|t| t.output.as_ref()) {
+            Some(Value::Object(output)) => Some(output),
+            _ => None,
+        };
         let status = if error.is_some() {
             RunStatus::Failed
         } else {
@@ -237,7 +235,7 @@ impl RunContext {
             pipeline_output: if error.is_some() {
                 Value::Null
             } else {
-                pipeline_output(&state, explicit_output, last_output.as_ref())
+                pipeline_output(&state, explicit_output, last_output)
             },
             metadata,
             accumulated_state: state,
@@ -252,7 +250,7 @@ impl RunContext {
 fn trace_entry(
     block_type: &str,
     step: usize,
-    input: &Map<String, Value>,
+    input: Map<String, Value>,
     output: Option<Value>,
     state: &Map<String, Value>,
     report: &CallReport,
@@ -261,7 +259,7 @@ fn trace_entry(
     TraceEntry {
         block_type: block_type.to_owned(),
         step: step as u32,
-        input: input.clone(),
+        input,
         output,
         accumulated_state: state.clone(),
         execution_time: report.wall_time.as_secs_f64(),
