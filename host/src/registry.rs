@@ -7,7 +7,10 @@ use std::sync::{Arc, RwLock};
 
 use serde::Serialize;
 
+use crate::runtime::compile_cache::CompileCache;
 use crate::runtime::{LoadError, LoadedBlock, Runtime};
+
+pub mod watcher;
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_blocks.rs"));
@@ -58,11 +61,73 @@ pub struct PluginFailure {
     pub error: String,
 }
 
+/// One `.wasm` file of the plugins folder and what became of it at the last scan.
+#[derive(Clone)]
+pub struct PluginFile {
+    /// The file.
+    pub path: PathBuf,
+    /// SHA-256 of its bytes (empty when it could not be read).
+    pub content_hash: String,
+    /// The block it provides, or why it provides none.
+    pub outcome: Result<Arc<LoadedBlock>, String>,
+}
+
+impl PluginFile {
+    /// The file as `GET /api/plugins` shows it.
+    pub fn to_json(&self) -> serde_json::Value {
+        let file = self
+            .path
+            .file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        match &self.outcome {
+            Ok(block) => serde_json::json!({
+                "file": file,
+                "path": self.path,
+                "status": "loaded",
+                "type": block.info.type_name,
+                "name": block.info.name,
+                "content_hash": self.content_hash,
+                "error": null,
+            }),
+            Err(error) => serde_json::json!({
+                "file": file,
+                "path": self.path,
+                "status": "failed",
+                "type": null,
+                "name": null,
+                "content_hash": self.content_hash,
+                "error": error,
+            }),
+        }
+    }
+}
+
+/// What a scan of the plugins folder changed, by block type.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct ScanChanges {
+    /// Types that appeared.
+    pub added: Vec<String>,
+    /// Types whose component changed.
+    pub replaced: Vec<String>,
+    /// Types that disappeared (a builtin of that name is back, if any).
+    pub removed: Vec<String>,
+}
+
+/// The plugin files and the block table built from them and the builtins.
+#[derive(Default)]
+struct Loaded {
+    blocks: BTreeMap<String, RegisteredBlock>,
+    files: Vec<PluginFile>,
+}
+
 /// The blocks by type name.
 pub struct Registry {
     runtime: Arc<Runtime>,
-    blocks: RwLock<BTreeMap<String, RegisteredBlock>>,
-    failures: RwLock<Vec<PluginFailure>>,
+    builtins: BTreeMap<String, RegisteredBlock>,
+    loaded: RwLock<Loaded>,
+    /// One scan at a time, so two scans never race to publish.
+    scanning: tokio::sync::Mutex<()>,
 }
 
 /// A builtin block failed to load: the binary itself is broken.
@@ -76,31 +141,38 @@ pub struct BuiltinLoadError {
 impl Registry {
     /// A registry holding the builtin blocks.
     pub async fn with_builtins(runtime: Arc<Runtime>) -> Result<Self, BuiltinLoadError> {
-        let registry = Registry {
-            runtime,
-            blocks: RwLock::new(BTreeMap::new()),
-            failures: RwLock::new(Vec::new()),
-        };
         let loads = builtin::BUILTIN_BLOCKS.iter().map(|(crate_name, bytes)| {
-            let runtime = registry.runtime.clone();
+            let runtime = runtime.clone();
             async move {
                 let origin = format!("builtin:{crate_name}");
                 (crate_name, runtime.load(bytes, &origin).await)
             }
         });
+        let mut builtins = BTreeMap::new();
         for (crate_name, loaded) in futures::future::join_all(loads).await {
             let block = loaded.map_err(|source| BuiltinLoadError {
                 crate_name: (*crate_name).to_owned(),
                 source,
             })?;
-            registry.insert(RegisteredBlock {
-                block: Arc::new(block),
-                source: BlockSource::Builtin {
-                    crate_name: (*crate_name).to_owned(),
+            builtins.insert(
+                block.info.type_name.clone(),
+                RegisteredBlock {
+                    block: Arc::new(block),
+                    source: BlockSource::Builtin {
+                        crate_name: (*crate_name).to_owned(),
+                    },
                 },
-            });
+            );
         }
-        Ok(registry)
+        Ok(Registry {
+            runtime,
+            loaded: RwLock::new(Loaded {
+                blocks: builtins.clone(),
+                files: Vec::new(),
+            }),
+            builtins,
+            scanning: tokio::sync::Mutex::new(()),
+        })
     }
 
     /// The runtime the blocks run on.
@@ -108,69 +180,119 @@ impl Registry {
         &self.runtime
     }
 
-    fn insert(&self, registered: RegisteredBlock) {
-        let mut blocks = self.blocks.write().unwrap_or_else(|p| p.into_inner());
-        blocks.insert(registered.block.info.type_name.clone(), registered);
-    }
-
-    /// Loads every `*.wasm` in `dir` (not recursive), in name order. A plugin's type name
-    /// replaces a builtin of the same name; two plugins with one name: the first wins and the
-    /// second is a failure. Returns the failures of this scan.
-    pub async fn load_plugins_dir(&self, dir: &Path) -> Vec<PluginFailure> {
-        let mut failures = Vec::new();
-        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
-            Ok(entries) => entries
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext == "wasm"))
-                .collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-            Err(e) => {
-                failures.push(PluginFailure {
+    /// Brings the registry in line with the `*.wasm` files of `dir` (not recursive): new files
+    /// are loaded, changed ones reloaded, unchanged ones kept without recompiling, and blocks
+    /// whose file is gone removed (a builtin of the same name comes back). A plugin's type name
+    /// replaces a builtin of that name; two plugin files with one type name: the first in name
+    /// order wins and the second is listed as failed. Blocks already handed to a running job
+    /// keep working; new lookups see the new table.
+    pub async fn sync_plugins_dir(&self, dir: &Path) -> ScanChanges {
+        let _one_scan = self.scanning.lock().await;
+        let previous: BTreeMap<PathBuf, PluginFile> = self
+            .read()
+            .files
+            .iter()
+            .map(|file| (file.path.clone(), file.clone()))
+            .collect();
+        let mut files = Vec::new();
+        let paths = match plugin_paths(dir) {
+            Ok(paths) => paths,
+            Err(error) => {
+                files.push(PluginFile {
                     path: dir.to_owned(),
-                    error: format!("cannot read the plugins folder: {e}"),
+                    content_hash: String::new(),
+                    outcome: Err(format!("cannot read the plugins folder: {error}")),
                 });
                 Vec::new()
             }
         };
-        files.sort();
-        let mut seen: BTreeMap<String, PathBuf> = BTreeMap::new();
         // Load (compile, describe) concurrently; register in name order.
-        let loads = futures::future::join_all(files.iter().map(|path| self.load_file(path))).await;
-        for (path, loaded) in files.into_iter().zip(loads) {
-            match loaded {
-                Ok(block) => {
-                    let type_name = block.info.type_name.clone();
-                    if let Some(first) = seen.get(&type_name) {
-                        failures.push(PluginFailure {
-                            path: path.clone(),
-                            error: format!(
-                                "block type {type_name} is already provided by {}",
-                                first.display()
-                            ),
-                        });
-                        continue;
-                    }
-                    seen.insert(type_name, path.clone());
-                    self.insert(RegisteredBlock {
-                        block,
-                        source: BlockSource::Plugin { path },
-                    });
+        let scans = paths.into_iter().map(|path| {
+            let previous = previous.get(&path);
+            self.scan_file(path, previous)
+        });
+        files.extend(futures::future::join_all(scans).await);
+
+        let mut blocks = self.builtins.clone();
+        let mut provided_by: BTreeMap<String, PathBuf> = BTreeMap::new();
+        for file in &mut files {
+            let Ok(block) = &file.outcome else { continue };
+            let type_name = block.info.type_name.clone();
+            if let Some(first) = provided_by.get(&type_name) {
+                file.outcome = Err(format!(
+                    "block type {type_name} is already provided by {}",
+                    first.display()
+                ));
+                continue;
+            }
+            provided_by.insert(type_name.clone(), file.path.clone());
+            blocks.insert(
+                type_name,
+                RegisteredBlock {
+                    block: block.clone(),
+                    source: BlockSource::Plugin {
+                        path: file.path.clone(),
+                    },
+                },
+            );
+        }
+        for file in &files {
+            if let Err(error) = &file.outcome {
+                let unchanged = previous.get(&file.path).is_some_and(|before| {
+                    before.content_hash == file.content_hash
+                        && before.outcome.as_ref().err() == Some(error)
+                });
+                if !unchanged {
+                    tracing::warn!(path = %file.path.display(), %error, "plugin not loaded");
                 }
-                Err(e) => failures.push(PluginFailure {
-                    path,
-                    error: e.to_string(),
-                }),
             }
         }
-        for failure in &failures {
-            tracing::warn!(path = %failure.path.display(), error = %failure.error, "plugin not loaded");
+        let mut loaded = self.loaded.write().unwrap_or_else(|p| p.into_inner());
+        let changes = diff(&loaded.blocks, &blocks);
+        for type_name in &changes.added {
+            tracing::info!(block = %type_name, "block added");
         }
-        self.failures
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone_from(&failures);
-        failures
+        for type_name in &changes.replaced {
+            tracing::info!(block = %type_name, "block replaced");
+        }
+        for type_name in &changes.removed {
+            tracing::info!(block = %type_name, "block removed");
+        }
+        *loaded = Loaded { blocks, files };
+        changes
+    }
+
+    /// Reads and loads one plugin file, reusing the previous outcome when its bytes are unchanged.
+    async fn scan_file(&self, path: PathBuf, previous: Option<&PluginFile>) -> PluginFile {
+        let bytes = match tokio::fs::read(&path).await {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                return PluginFile {
+                    path,
+                    content_hash: String::new(),
+                    outcome: Err(format!("cannot read the file: {e}")),
+                };
+            }
+        };
+        let content_hash = CompileCache::content_hash(&bytes);
+        if let Some(previous) = previous.filter(|p| p.content_hash == content_hash) {
+            // A duplicate-type failure is decided again by the caller, from scratch.
+            if previous.outcome.is_ok() || !previous.outcome_is_duplicate() {
+                return previous.clone();
+            }
+        }
+        let origin = path.display().to_string();
+        let outcome = self
+            .runtime
+            .load(&bytes, &origin)
+            .await
+            .map(Arc::new)
+            .map_err(|e| e.to_string());
+        PluginFile {
+            path,
+            content_hash,
+            outcome,
+        }
     }
 
     /// Loads one component file (without registering it).
@@ -183,29 +305,89 @@ impl Registry {
         self.runtime.load(&bytes, &origin).await.map(Arc::new)
     }
 
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        self.loaded.read().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// The block named `type_name`.
     pub fn get(&self, type_name: &str) -> Option<Arc<LoadedBlock>> {
-        let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
-        blocks.get(type_name).map(|r| r.block.clone())
+        self.read().blocks.get(type_name).map(|r| r.block.clone())
     }
 
     /// Every block, by type name.
     pub fn list(&self) -> Vec<RegisteredBlock> {
-        let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
-        blocks.values().cloned().collect()
+        self.read().blocks.values().cloned().collect()
     }
 
     /// Type names, sorted.
     pub fn type_names(&self) -> Vec<String> {
-        let blocks = self.blocks.read().unwrap_or_else(|p| p.into_inner());
-        blocks.keys().cloned().collect()
+        self.read().blocks.keys().cloned().collect()
+    }
+
+    /// The plugin files of the last scan, loaded or not, in name order.
+    pub fn plugin_files(&self) -> Vec<PluginFile> {
+        self.read().files.clone()
     }
 
     /// Plugins that failed at the last scan.
     pub fn failures(&self) -> Vec<PluginFailure> {
-        self.failures
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.read()
+            .files
+            .iter()
+            .filter_map(|file| {
+                file.outcome.as_ref().err().map(|error| PluginFailure {
+                    path: file.path.clone(),
+                    error: error.clone(),
+                })
+            })
+            .collect()
     }
+}
+
+impl PluginFile {
+    fn outcome_is_duplicate(&self) -> bool {
+        self.outcome
+            .as_ref()
+            .err()
+            .is_some_and(|e| e.contains("is already provided by"))
+    }
+}
+
+/// The `*.wasm` files directly in `dir`, sorted; none when the folder does not exist.
+fn plugin_paths(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(e),
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && p.extension().is_some_and(|ext| ext == "wasm"))
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Which types `after` adds, replaces (another component) and removes compared with `before`.
+fn diff(
+    before: &BTreeMap<String, RegisteredBlock>,
+    after: &BTreeMap<String, RegisteredBlock>,
+) -> ScanChanges {
+    let mut changes = ScanChanges::default();
+    for (type_name, block) in after {
+        match before.get(type_name) {
+            None => changes.added.push(type_name.clone()),
+            Some(old) if !Arc::ptr_eq(&old.block, &block.block) => {
+                changes.replaced.push(type_name.clone())
+            }
+            Some(_) => {}
+        }
+    }
+    changes.removed = before
+        .keys()
+        .filter(|type_name| !after.contains_key(*type_name))
+        .cloned()
+        .collect();
+    changes
 }

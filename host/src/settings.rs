@@ -20,6 +20,7 @@
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
 //! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
+//! | `RUN_JOBS` | `true` | `false`: `blockforge serve` only serves the API; `blockforge worker` processes run the jobs |
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ pub struct Settings {
     pub job_lease: Duration,
     /// When set, the API requires `Authorization: Bearer <key>`.
     pub api_key: Option<String>,
+    /// Whether `blockforge serve` runs jobs itself (else only `blockforge worker`s do).
+    pub run_jobs: bool,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -88,6 +91,20 @@ fn number<T: std::str::FromStr>(
             name,
             value,
             expected,
+        }),
+    }
+}
+
+/// A yes/no variable: `true`/`false`, `1`/`0`, `yes`/`no`.
+fn flag(name: &'static str, default: bool) -> Result<bool, SettingsError> {
+    match var(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(other) => Err(SettingsError::Invalid {
+            name,
+            value: other.to_owned(),
+            expected: "true or false",
         }),
     }
 }
@@ -157,6 +174,7 @@ impl Settings {
                 .unwrap_or_else(|| "sqlite://data/blockforge.db".to_owned()),
             job_lease: seconds("JOB_LEASE_SECS", 30.0)?,
             api_key: var("API_KEY"),
+            run_jobs: flag("RUN_JOBS", true)?,
         })
     }
 
@@ -182,7 +200,7 @@ impl Settings {
         let registry = Registry::with_builtins(Arc::new(runtime))
             .await
             .map_err(|e| SettingsError::Startup(e.to_string()))?;
-        registry.load_plugins_dir(&self.plugins_dir).await;
+        registry.sync_plugins_dir(&self.plugins_dir).await;
         Ok(Arc::new(registry))
     }
 }
