@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod jobs;
 mod pipelines;
+mod plugins;
 mod records;
 mod stream;
 
@@ -37,6 +38,8 @@ pub struct AppState {
     pub registry: Arc<Registry>,
     /// The job runners.
     pub jobs: Arc<JobManager>,
+    /// The plugins folder (uploads are written there).
+    pub plugins_dir: Arc<std::path::Path>,
 }
 
 /// The API's routes.
@@ -57,6 +60,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/pipelines/{id}/execute",
             axum::routing::post(pipelines::execute),
+        )
+        .route(
+            "/api/plugins",
+            get(plugins::list)
+                .post(plugins::upload)
+                .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024)),
         )
         .route("/api/generate", axum::routing::post(jobs::generate))
         .route("/api/jobs", get(jobs::list))

@@ -4,6 +4,7 @@ mod block_test;
 mod blocks;
 mod run;
 mod serve;
+mod worker;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -32,6 +33,8 @@ enum Command {
     Run(run::RunArgs),
     /// Start the HTTP server (REST API, background jobs) on HOST:PORT with DATABASE_URL.
     Serve,
+    /// Run jobs from DATABASE_URL without serving HTTP; several workers can share one PostgreSQL.
+    Worker,
     /// List every block with its description, inputs, outputs and config schema.
     Blocks(blocks::BlocksArgs),
     /// Work with one block.
@@ -73,9 +76,43 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(args, &settings).await,
         Command::Serve => serve::serve(&settings).await,
+        Command::Worker => worker::worker(&settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
         Command::Block {
             command: BlockCommand::Test(args),
         } => block_test::block_test(args, &settings).await,
+    }
+}
+
+/// SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}
+
+/// A background task that is aborted when this guard is dropped.
+pub struct AbortOnDrop(pub tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }

@@ -224,10 +224,35 @@ pub struct Server {
 impl Workspace {
     /// Starts `blockforge serve` on a free port with `database_url`, and waits until it listens.
     pub async fn serve(&self, database_url: &str) -> Server {
+        let (child, line) = self
+            .spawn("serve", database_url, "blockforge listening on ")
+            .await;
+        Server {
+            child,
+            base_url: line.trim().to_owned(),
+        }
+    }
+
+    /// Starts `blockforge worker` on `database_url` and waits until it is ready.
+    pub async fn worker(&self, database_url: &str) -> Worker {
+        let (child, _) = self
+            .spawn("worker", database_url, "blockforge worker ")
+            .await;
+        Worker { child }
+    }
+
+    /// Starts `blockforge <subcommand>` and waits for a stderr line starting with `ready`;
+    /// returns the process and the rest of that line.
+    async fn spawn(
+        &self,
+        subcommand: &str,
+        database_url: &str,
+        ready: &str,
+    ) -> (tokio::process::Child, String) {
         use tokio::io::AsyncBufReadExt;
         let mut command = tokio::process::Command::new(blockforge_bin());
         command
-            .arg("serve")
+            .arg(subcommand)
             .current_dir(self.dir.path())
             .env_clear()
             .kill_on_drop(true);
@@ -239,25 +264,39 @@ impl Workspace {
         }
         command.env("PORT", "0").env("DATABASE_URL", database_url);
         command.stderr(std::process::Stdio::piped());
-        let mut child = command.spawn().expect("cannot start blockforge serve");
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start blockforge {subcommand}: {e}"));
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = tokio::io::BufReader::new(stderr).lines();
         let mut seen = String::new();
-        let base_url = loop {
+        let rest = loop {
             let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
                 .await
-                .unwrap_or_else(|_| panic!("server did not start in time: {seen}"))
+                .unwrap_or_else(|_| panic!("blockforge {subcommand} did not start in time: {seen}"))
                 .expect("read stderr")
-                .unwrap_or_else(|| panic!("server exited: {seen}"));
-            if let Some(url) = line.strip_prefix("blockforge listening on ") {
-                break url.trim().to_owned();
+                .unwrap_or_else(|| panic!("blockforge {subcommand} exited: {seen}"));
+            if let Some(rest) = line.strip_prefix(ready) {
+                break rest.to_owned();
             }
             seen.push_str(&line);
             seen.push('\n');
         };
-        // Keep draining stderr so the server never blocks on a full pipe.
+        // Keep draining stderr so the process never blocks on a full pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Server { child, base_url }
+        (child, rest)
+    }
+}
+
+/// A running `blockforge worker`; killed when dropped.
+pub struct Worker {
+    child: tokio::process::Child,
+}
+
+impl Worker {
+    /// Kills the process with SIGKILL, as a crash would, and waits for it.
+    pub async fn kill9(mut self) {
+        let _ = self.child.kill().await;
     }
 }
 

@@ -6,20 +6,29 @@ use anyhow::Context as _;
 use blockforge::api::{AppState, router};
 use blockforge::engine::job_manager::JobManager;
 use blockforge::engine::job_runner::RunnerConfig;
+use blockforge::registry::watcher::PluginWatcher;
 use blockforge::settings::Settings;
 use blockforge::store::Store;
+
+use super::{AbortOnDrop, shutdown_signal};
 
 pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
     let registry = settings.start_registry().await?;
+    // Blocks dropped into, replaced in or removed from the plugins folder apply without a restart.
+    let _watcher = PluginWatcher::start(registry.clone(), settings.plugins_dir.clone())?;
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
     let config = RunnerConfig {
         lease: settings.job_lease,
         ..RunnerConfig::new(owner)
     };
-    let jobs = JobManager::new(store.clone(), registry.clone(), config);
+    let jobs = if settings.run_jobs {
+        JobManager::new(store.clone(), registry.clone(), config)
+    } else {
+        JobManager::api_only(store.clone(), registry.clone(), config)
+    };
     let address = format!("{}:{}", settings.host, settings.port);
     let listener = tokio::net::TcpListener::bind(&address)
         .await
@@ -29,12 +38,17 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     if !resumed.is_empty() {
         eprintln!("resuming jobs {resumed:?}");
     }
+    // Jobs submitted to another server on the same database are picked up too.
+    let _follower = settings
+        .run_jobs
+        .then(|| AbortOnDrop(jobs.follow_running_jobs(FOLLOW_INTERVAL)));
     eprintln!("blockforge listening on http://{}", listener.local_addr()?);
     let app = router(AppState {
         api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
         store: store.clone(),
         registry,
         jobs: jobs.clone(),
+        plugins_dir: settings.plugins_dir.clone().into(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -54,6 +68,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             tokio::time::sleep(SHUTDOWN_GRACE).await;
         } => eprintln!("closing connections still open"),
     }
+    drop(_follower);
     let released = jobs.shutdown().await?;
     store.close().await;
     eprintln!(
@@ -62,29 +77,8 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// How often the database is checked for running jobs this process does not run yet.
+const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// How long open connections may take to finish at shutdown.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// SIGINT or SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut terminate =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(signal) => signal,
-                Err(_) => {
-                    let _ = interrupt.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = interrupt.await;
-    }
-}

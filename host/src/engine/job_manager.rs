@@ -18,6 +18,8 @@ pub struct JobManager {
     registry: Arc<Registry>,
     config: RunnerConfig,
     tasks: Mutex<HashMap<i64, JoinHandle<()>>>,
+    /// `false` for a server that leaves every job to `blockforge worker` processes.
+    runs_jobs: bool,
 }
 
 /// Longest wait before a failed runner tries again.
@@ -31,11 +33,27 @@ impl JobManager {
             registry,
             config,
             tasks: Mutex::new(HashMap::new()),
+            runs_jobs: true,
+        })
+    }
+
+    /// A manager that runs nothing: the API stores jobs and `blockforge worker` processes
+    /// sharing the database run them.
+    pub fn api_only(store: Store, registry: Arc<Registry>, config: RunnerConfig) -> Arc<Self> {
+        Arc::new(JobManager {
+            store,
+            registry,
+            config,
+            tasks: Mutex::new(HashMap::new()),
+            runs_jobs: false,
         })
     }
 
     /// Starts running `job_id` unless a task of this process already does.
     pub fn start(self: &Arc<Self>, job_id: i64) {
+        if !self.runs_jobs {
+            return;
+        }
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
         tasks.retain(|_, task| !task.is_finished());
         if tasks.contains_key(&job_id) {
@@ -61,8 +79,26 @@ impl JobManager {
         tasks.insert(job_id, task);
     }
 
+    /// Every `interval`, starts a runner for each running job this process does not run yet:
+    /// jobs submitted to another server sharing the database, and jobs whose runner here has
+    /// ended while runs remain (taken back from a worker that died). Runs until aborted.
+    pub fn follow_running_jobs(self: &Arc<Self>, interval: Duration) -> JoinHandle<()> {
+        let manager = self.clone();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = manager.resume_all().await {
+                    tracing::warn!(error = %e, "cannot list the running jobs; trying again");
+                }
+                tokio::time::sleep(interval).await;
+            }
+        })
+    }
+
     /// Starts every job still marked running (after a crash or restart). Returns their ids.
     pub async fn resume_all(self: &Arc<Self>) -> Result<Vec<i64>, StoreError> {
+        if !self.runs_jobs {
+            return Ok(Vec::new());
+        }
         let running = self.store.running_jobs().await?;
         for job_id in &running {
             self.start(*job_id);

@@ -1,0 +1,74 @@
+//! `blockforge worker` processes sharing one PostgreSQL with an API-only server: they run the
+//! jobs the server stores, claim disjoint runs, and take over the runs of a worker that died.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::harness::Workspace;
+use serde_json::{Value, json};
+
+use crate::api::{client, create_pipeline, databases, generate, seeds, wait_for};
+use crate::store::cleanup;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_share_a_database_and_survive_one_of_them_dying() {
+    const RUNS: usize = 600;
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(20),
+        ..Default::default()
+    })
+    .await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake)
+        .set_env("JOB_LEASE_SECS", "1")
+        .set_env("RUN_JOBS", "false");
+    let (urls, stores, schema) = databases(&ws).await;
+    let postgres = &urls[1];
+    let server = ws.serve(postgres).await;
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "shared", "blocks": [
+            {"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}},
+            {"type": "ValidatorBlock"}]}),
+    )
+    .await;
+    let job_id = generate(&server, pipeline, "seeds.json", seeds(RUNS), 8)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["job_id"]
+        .as_i64()
+        .unwrap();
+
+    // The API-only server runs nothing.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(fake.chat_requests(), 0, "RUN_JOBS=false ran the job");
+
+    let first = ws.worker(postgres).await;
+    let second = ws.worker(postgres).await;
+    wait_for(&server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= 100
+    })
+    .await;
+    first.kill9().await;
+    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["records_generated"], RUNS, "{job}");
+    let records: Vec<Value> = client()
+        .get(server.url(&format!("/api/records?job_id={job_id}&limit={RUNS}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let runs: HashSet<i64> = records
+        .iter()
+        .map(|r| r["run_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(runs.len(), RUNS, "one record per run, none duplicated");
+    second.kill9().await;
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
