@@ -10,13 +10,15 @@ use serde_json::{Value, json};
 
 use crate::store::{cleanup, stores};
 
-fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::new()
 }
 
 /// The database URLs of one test: a SQLite file and a fresh PostgreSQL schema.
-async fn databases(ws: &Workspace) -> (Vec<String>, Vec<blockforge::store::Store>, String) {
+pub(crate) async fn databases(
+    ws: &Workspace,
+) -> (Vec<String>, Vec<blockforge::store::Store>, String) {
     let (_dir, stores, schema) = stores().await;
     let sqlite = format!(
         "sqlite://{}",
@@ -27,7 +29,7 @@ async fn databases(ws: &Workspace) -> (Vec<String>, Vec<blockforge::store::Store
     (vec![sqlite, postgres], stores, schema)
 }
 
-async fn create_pipeline(server: &Server, body: Value) -> i64 {
+pub(crate) async fn create_pipeline(server: &Server, body: Value) -> i64 {
     let response = client()
         .post(server.url("/api/pipelines"))
         .json(&body)
@@ -40,7 +42,7 @@ async fn create_pipeline(server: &Server, body: Value) -> i64 {
         .unwrap()
 }
 
-async fn generate(
+pub(crate) async fn generate(
     server: &Server,
     pipeline_id: i64,
     file_name: &str,
@@ -62,7 +64,7 @@ async fn generate(
         .unwrap()
 }
 
-async fn wait_for(server: &Server, job_id: i64, done: impl Fn(&Value) -> bool) -> Value {
+pub(crate) async fn wait_for(server: &Server, job_id: i64, done: impl Fn(&Value) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
         let job: Value = client()
@@ -80,7 +82,7 @@ async fn wait_for(server: &Server, job_id: i64, done: impl Fn(&Value) -> bool) -
     }
 }
 
-fn seeds(n: usize) -> String {
+pub(crate) fn seeds(n: usize) -> String {
     Value::Array(
         (0..n)
             .map(|i| json!({"repetitions": 1, "metadata": {"n": i}}))
@@ -332,8 +334,9 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() {
+    const RUNS: i64 = 2_000;
     let fake = FakeLlm::start(FakeLlmConfig {
-        latency: Duration::from_millis(30),
+        latency: Duration::from_millis(10),
         ..Default::default()
     })
     .await;
@@ -349,47 +352,133 @@ async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() 
             {"type": "ValidatorBlock"}]}),
         )
         .await;
-        let response = generate(&server, id, "seeds.json", seeds(400), 4).await;
+        let response = generate(&server, id, "seeds.json", seeds(RUNS as usize), 16).await;
         let job_id = response.json::<Value>().await.unwrap()["job_id"]
             .as_i64()
             .unwrap();
         let job = wait_for(&server, job_id, |j| {
-            j["records_generated"].as_i64().unwrap_or(0) >= 40
+            j["records_generated"].as_i64().unwrap_or(0) >= 300
         })
         .await;
         server.kill9().await;
         let done_before = job["records_generated"].as_i64().unwrap();
-        assert!(done_before < 400, "killed mid-job");
+        assert!(done_before < RUNS, "killed mid-job");
 
         let calls_at_kill = fake.chat_requests();
         let server = ws.serve(&url).await;
         let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
-        // Runs finished before the kill are not run again (a few in flight or not yet written
-        // at the kill are).
-        let calls_after = fake.chat_requests() - calls_at_kill;
+        // Runs finished before the kill are not run again (the ones in flight or not yet
+        // written at the kill are: at most the concurrency plus a write batch, and the few
+        // finished between the last poll and the kill).
+        let calls_after = i64::from(fake.chat_requests() - calls_at_kill);
         assert!(
-            i64::from(calls_after) <= 400 - done_before + 40,
+            calls_after <= RUNS - done_before + 16 + 64 + 100,
             "{calls_after} calls after restart for {} runs left",
-            400 - done_before
+            RUNS - done_before
         );
         assert_eq!(job["status"], "completed", "{job}");
-        assert_eq!(job["records_generated"], 400);
-        let records = client()
-            .get(server.url(&format!("/api/records?job_id={job_id}&limit=1000")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(records.headers()["x-total-count"], "400");
-        let records: Vec<Value> = records.json().await.unwrap();
-        let runs: HashSet<i64> = records
-            .iter()
-            .map(|r| r["run_id"].as_i64().unwrap())
-            .collect();
+        assert_eq!(job["records_generated"], RUNS);
+        let mut runs: HashSet<i64> = HashSet::new();
+        let mut listed = 0;
+        for page in 0..(RUNS / 500) {
+            let records = client()
+                .get(server.url(&format!(
+                    "/api/records?job_id={job_id}&limit=500&offset={}",
+                    page * 500
+                )))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                records.headers()["x-total-count"],
+                RUNS.to_string().as_str()
+            );
+            let records: Vec<Value> = records.json().await.unwrap();
+            listed += records.len();
+            runs.extend(records.iter().map(|r| r["run_id"].as_i64().unwrap()));
+        }
+        assert_eq!(listed, RUNS as usize);
         assert_eq!(
             runs.len(),
-            400,
+            RUNS as usize,
             "exactly one record per run, none duplicated"
         );
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_jobs_run_at_once_and_both_complete() {
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(20),
+        ..Default::default()
+    })
+    .await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let first = create_pipeline(
+            &server,
+            json!({"name": "a", "blocks": [
+            {"type": "TextGenerator", "config": {"user_prompt": "a {{ n }}"}}]}),
+        )
+        .await;
+        let second = create_pipeline(
+            &server,
+            json!({"name": "b", "blocks": [
+            {"type": "TextGenerator", "config": {"user_prompt": "b {{ n }}"}},
+            {"type": "ValidatorBlock"}]}),
+        )
+        .await;
+        let mut job_ids = Vec::new();
+        for pipeline in [first, second] {
+            let response = generate(&server, pipeline, "seeds.json", seeds(150), 4).await;
+            job_ids.push(
+                response.json::<Value>().await.unwrap()["job_id"]
+                    .as_i64()
+                    .unwrap(),
+            );
+        }
+        // Both make progress while both are running: neither waits for the other.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let active: Vec<Value> = client()
+                .get(server.url("/api/jobs/active"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let progressing = active
+                .iter()
+                .filter(|j| j["status"] == "running" && j["records_generated"].as_i64() > Some(0))
+                .count();
+            if progressing == 2 {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "two jobs never ran at once: {active:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        for (job_id, pipeline) in job_ids.iter().zip([first, second]) {
+            let job = wait_for(&server, *job_id, |j| j["status"] == "completed").await;
+            assert_eq!(job["status"], "completed", "{job}");
+            assert_eq!(job["records_generated"], 150, "{job}");
+            let records = client()
+                .get(server.url(&format!("/api/records?job_id={job_id}&limit=1")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(records.headers()["x-total-count"], "150");
+            let records: Vec<Value> = records.json().await.unwrap();
+            assert_eq!(records[0]["pipeline_id"], pipeline, "{records:?}");
+        }
         server.kill9().await;
     }
     cleanup(stores, &schema).await;
@@ -435,7 +524,13 @@ async fn the_job_stream_sends_records_and_progress_in_order_then_done() {
             ws.path().join("db.sqlite").display()
         ))
         .await;
-    let id = create_pipeline(&server, json!({"name": "t", "blocks": [{"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}}]})).await;
+    let id = create_pipeline(
+        &server,
+        json!({"name": "t", "blocks": [
+        {"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}},
+        {"type": "ValidatorBlock"}]}),
+    )
+    .await;
     let job_id = generate(
         &server,
         id,
@@ -476,6 +571,23 @@ async fn the_job_stream_sends_records_and_progress_in_order_then_done() {
         progress.len() >= 2 && progress.windows(2).all(|w| w[0] <= w[1]),
         "{progress:?}"
     );
+    // The block runs are in is live: each progress event names a block of the pipeline at its
+    // step, once the first run has entered one.
+    let current: Vec<(String, i64)> = events
+        .iter()
+        .filter(|(n, _)| n == "progress")
+        .filter_map(|(_, d)| {
+            Some((
+                d["current_block"].as_str()?.to_owned(),
+                d["current_step"].as_i64()?,
+            ))
+        })
+        .collect();
+    assert!(!current.is_empty(), "no current block reported: {events:?}");
+    for (block, step) in &current {
+        let expected = ["TextGenerator", "ValidatorBlock"][*step as usize];
+        assert_eq!(block, expected, "{current:?}");
+    }
     let (last, data) = events.last().unwrap();
     assert_eq!(last, "done");
     assert_eq!(data["status"], "completed");

@@ -10,6 +10,8 @@ mod constraints;
 mod hostile;
 mod jobs;
 mod multiplier;
+mod plugins;
 mod runs;
 mod store;
 mod structured;
+mod workers;

@@ -31,6 +31,8 @@ pub fn job_json(job: &JobRow) -> Value {
         "records_generated": job.completed_runs,
         "records_failed": job.failed_runs,
         "progress": progress,
+        "current_block": job.current_block.as_deref().unwrap_or_default(),
+        "current_step": job.current_step,
         "error": job.error,
         "usage": job.usage,
         "options": job.options,

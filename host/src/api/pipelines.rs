@@ -106,6 +106,7 @@ pub async fn execute(
         pipeline_id: id.to_string(),
         job_id: format!("execute-{}", uuid::Uuid::new_v4()),
         pipeline: valid,
+        current_step: Default::default(),
     };
     let shape = |record: &RunRecord| {
         json!({

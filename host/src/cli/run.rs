@@ -121,6 +121,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         pipeline_id: pipeline.name.clone(),
         pipeline: valid,
         job_id,
+        current_step: Default::default(),
     });
     let options = RunSetOptions {
         concurrency: args.concurrency as usize,

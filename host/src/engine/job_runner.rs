@@ -99,6 +99,7 @@ pub async fn run_job(
         pipeline_id: pipeline_row.id.to_string(),
         job_id: job_id.to_string(),
         pipeline: valid,
+        current_step: Default::default(),
     });
 
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();
@@ -108,6 +109,7 @@ pub async fn run_job(
     let mut buffer: Vec<FinishedRun> = Vec::new();
     let mut last_flush = Instant::now();
     let mut last_renewal = Instant::now();
+    let mut reported_step: Option<usize> = None;
     loop {
         if in_flight.len() < concurrency {
             let want = concurrency - in_flight.len();
@@ -176,6 +178,16 @@ pub async fn run_job(
                 buffer.clear();
             }
             last_flush = Instant::now();
+            let entered = ctx.current_step.get();
+            if entered != reported_step
+                && let Some(step) = entered
+            {
+                let block_type = &ctx.pipeline.steps[step].spec.block_type;
+                store
+                    .set_current_block(job_id, step as i64, block_type)
+                    .await?;
+                reported_step = entered;
+            }
             let job = store.job(job_id).await?;
             if job.status.is_finished() {
                 // Cancelled (or ended elsewhere): abort the calls in flight.

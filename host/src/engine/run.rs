@@ -22,6 +22,25 @@ pub struct RunContext {
     pub job_id: String,
     /// The pipeline's id (its name in the CLI); scopes `kv` pipeline storage.
     pub pipeline_id: String,
+    /// The step a run of this context most recently entered, for live progress.
+    pub current_step: CurrentStep,
+}
+
+/// The step a run most recently entered, shared by the runs of one context (`None` before any).
+#[derive(Debug, Clone, Default)]
+pub struct CurrentStep(Arc<std::sync::atomic::AtomicUsize>);
+
+impl CurrentStep {
+    fn enter(&self, step: usize) {
+        self.0.store(step + 1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The step most recently entered.
+    pub fn get(&self) -> Option<usize> {
+        self.0
+            .load(std::sync::atomic::Ordering::Relaxed)
+            .checked_sub(1)
+    }
 }
 
 /// Where a run starts.
@@ -79,6 +98,7 @@ impl RunContext {
         let started = Instant::now();
         let trace_id = uuid::Uuid::new_v4().to_string();
         let step = &self.pipeline.steps[0];
+        self.current_step.enter(0);
         let report = self
             .runtime
             .execute(
@@ -173,6 +193,7 @@ impl RunContext {
         let mut explicit_output = false;
         for index in first_step..self.pipeline.steps.len() {
             let step = &self.pipeline.steps[index];
+            self.current_step.enter(index);
             let report = self
                 .runtime
                 .execute(

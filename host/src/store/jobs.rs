@@ -76,6 +76,10 @@ pub struct JobRow {
     pub created_at: i64,
     /// When it ended, Unix ms.
     pub completed_at: Option<i64>,
+    /// The block runs most recently entered (type name), while it runs.
+    pub current_block: Option<String>,
+    /// That block's step index in the pipeline.
+    pub current_step: Option<i64>,
 }
 
 /// A run to plan: one repetition of one seed.
@@ -91,7 +95,7 @@ pub struct NewRun {
     pub metadata: Map<String, Value>,
 }
 
-const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, options, error, created_at, completed_at";
+const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, options, error, created_at, completed_at, current_block, current_step";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
@@ -106,6 +110,8 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
         completed_at: row.try_get("completed_at")?,
+        current_block: row.try_get("current_block")?,
+        current_step: row.try_get("current_step")?,
     })
 }
 
@@ -213,6 +219,24 @@ impl Store {
             self.job(id).await?;
         }
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Records which block the running job `id` has most recently entered.
+    pub async fn set_current_block(
+        &self,
+        id: i64,
+        step: i64,
+        block_type: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE jobs SET current_block = $1, current_step = $2 WHERE id = $3 AND status = 'running'",
+        )
+        .bind(block_type.to_owned())
+        .bind(step)
+        .bind(id)
+        .execute(self.pool())
+        .await?;
+        Ok(())
     }
 
     /// Ids of the jobs still running (to resume at start).
