@@ -25,6 +25,9 @@ pub enum KvError {
         /// The limit.
         limit: usize,
     },
+    /// The database failed.
+    #[error("kv storage failed: {0}")]
+    Storage(String),
     /// The namespace holds too many keys or bytes.
     #[error("the {scope} store is full: {what} would pass its limit of {limit}")]
     Full {
@@ -37,19 +40,34 @@ pub enum KvError {
     },
 }
 
-/// Storage for the `kv` import. Implementations must make `set_if_absent` atomic.
+/// Storage for the `kv` import: in memory for the CLI ([`MemoryKv`]), in the database for the
+/// server and workers (`store::kv`), so dedup state survives restarts and is shared by every
+/// worker. Implementations must make `set_if_absent` atomic.
 pub trait KvStore: Send + Sync + 'static {
     /// The value of `key`.
-    fn get(&self, ns: &KvNamespace, key: &str) -> Result<Option<String>, KvError>;
+    fn get<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, Option<String>>;
     /// Stores `value` under `key`.
-    fn set(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError>;
+    fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()>;
     /// Stores `value` only if `key` is absent; `true` when stored.
-    fn set_if_absent(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<bool, KvError>;
+    fn set_if_absent<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        key: &'a str,
+        value: &'a str,
+    ) -> KvFuture<'a, bool>;
     /// Removes `key`; `true` when it existed.
-    fn delete(&self, ns: &KvNamespace, key: &str) -> Result<bool, KvError>;
+    fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool>;
     /// Keys starting with `prefix`, sorted, at most `limit`.
-    fn keys(&self, ns: &KvNamespace, prefix: &str, limit: usize) -> Result<Vec<String>, KvError>;
+    fn keys<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        prefix: &'a str,
+        limit: usize,
+    ) -> KvFuture<'a, Vec<String>>;
 }
+
+/// What a [`KvStore`] operation returns.
+pub type KvFuture<'a, T> = futures::future::BoxFuture<'a, Result<T, KvError>>;
 
 /// Limits every store enforces, so a block cannot fill the host's memory or disk: a key, a
 /// value, and a namespace's keys and bytes are bounded.
@@ -136,17 +154,17 @@ impl Space {
     }
 }
 
-impl KvStore for MemoryKv {
-    fn get(&self, ns: &KvNamespace, key: &str) -> Result<Option<String>, KvError> {
-        Ok(self.with(ns, |space| space.entries.get(key).cloned()))
+impl MemoryKv {
+    fn get_now(&self, ns: &KvNamespace, key: &str) -> Option<String> {
+        self.with(ns, |space| space.entries.get(key).cloned())
     }
 
-    fn set(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
+    fn set_now(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
         check_sizes(key, Some(value))?;
         self.with(ns, |space| space.put(ns, key, value))
     }
 
-    fn set_if_absent(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<bool, KvError> {
+    fn set_if_absent_now(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<bool, KvError> {
         check_sizes(key, Some(value))?;
         self.with(ns, |space| {
             if space.entries.contains_key(key) {
@@ -156,18 +174,18 @@ impl KvStore for MemoryKv {
         })
     }
 
-    fn delete(&self, ns: &KvNamespace, key: &str) -> Result<bool, KvError> {
-        Ok(self.with(ns, |space| match space.entries.remove(key) {
+    fn delete_now(&self, ns: &KvNamespace, key: &str) -> bool {
+        self.with(ns, |space| match space.entries.remove(key) {
             Some(value) => {
                 space.bytes -= key.len() + value.len();
                 true
             }
             None => false,
-        }))
+        })
     }
 
-    fn keys(&self, ns: &KvNamespace, prefix: &str, limit: usize) -> Result<Vec<String>, KvError> {
-        Ok(self.with(ns, |space| {
+    fn keys_now(&self, ns: &KvNamespace, prefix: &str, limit: usize) -> Vec<String> {
+        self.with(ns, |space| {
             space
                 .entries
                 .range(prefix.to_owned()..)
@@ -175,7 +193,39 @@ impl KvStore for MemoryKv {
                 .take(limit)
                 .map(|(k, _)| k.clone())
                 .collect()
-        }))
+        })
+    }
+}
+
+impl KvStore for MemoryKv {
+    fn get<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, Option<String>> {
+        Box::pin(std::future::ready(Ok(self.get_now(ns, key))))
+    }
+
+    fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()> {
+        Box::pin(std::future::ready(self.set_now(ns, key, value)))
+    }
+
+    fn set_if_absent<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        key: &'a str,
+        value: &'a str,
+    ) -> KvFuture<'a, bool> {
+        Box::pin(std::future::ready(self.set_if_absent_now(ns, key, value)))
+    }
+
+    fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool> {
+        Box::pin(std::future::ready(Ok(self.delete_now(ns, key))))
+    }
+
+    fn keys<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        prefix: &'a str,
+        limit: usize,
+    ) -> KvFuture<'a, Vec<String>> {
+        Box::pin(std::future::ready(Ok(self.keys_now(ns, prefix, limit))))
     }
 }
 
@@ -183,28 +233,29 @@ impl KvStore for MemoryKv {
 mod tests {
     use super::*;
 
-    #[test]
-    fn namespaces_are_separate_and_set_if_absent_claims_once() {
+    #[tokio::test]
+    async fn namespaces_are_separate_and_set_if_absent_claims_once() {
         let kv = MemoryKv::default();
         let a = KvNamespace::Job("a".into());
         let b = KvNamespace::Job("b".into());
-        assert!(kv.set_if_absent(&a, "h1", "x").unwrap());
-        assert!(!kv.set_if_absent(&a, "h1", "y").unwrap());
-        assert_eq!(kv.get(&a, "h1").unwrap().as_deref(), Some("x"));
-        assert_eq!(kv.get(&b, "h1").unwrap(), None);
-        kv.set(&a, "h2", "z").unwrap();
-        kv.set(&a, "other", "z").unwrap();
-        assert_eq!(kv.keys(&a, "h", 10).unwrap(), vec!["h1", "h2"]);
-        assert!(kv.delete(&a, "h1").unwrap());
-        assert!(!kv.delete(&a, "h1").unwrap());
+        assert!(kv.set_if_absent(&a, "h1", "x").await.unwrap());
+        assert!(!kv.set_if_absent(&a, "h1", "y").await.unwrap());
+        assert_eq!(kv.get(&a, "h1").await.unwrap().as_deref(), Some("x"));
+        assert_eq!(kv.get(&b, "h1").await.unwrap(), None);
+        kv.set(&a, "h2", "z").await.unwrap();
+        kv.set(&a, "other", "z").await.unwrap();
+        assert_eq!(kv.keys(&a, "h", 10).await.unwrap(), vec!["h1", "h2"]);
+        assert!(kv.delete(&a, "h1").await.unwrap());
+        assert!(!kv.delete(&a, "h1").await.unwrap());
     }
 
-    #[test]
-    fn oversized_values_are_refused() {
+    #[tokio::test]
+    async fn oversized_values_are_refused() {
         let kv = MemoryKv::default();
         let big = "x".repeat(MAX_VALUE_BYTES + 1);
         let err = kv
             .set(&KvNamespace::Pipeline("p".into()), "k", &big)
+            .await
             .unwrap_err();
         assert!(matches!(err, KvError::TooLarge { what: "value", .. }));
     }

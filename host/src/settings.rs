@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::kv::MemoryKv;
+use crate::kv::{KvStore, MemoryKv};
 use crate::llm::openai::{EndpointConfig, OpenAiGateway};
 use crate::registry::Registry;
 use crate::runtime::{HostServices, Limits, Runtime, RuntimeConfig};
@@ -178,15 +178,26 @@ impl Settings {
         })
     }
 
-    /// Starts the gateway and the runtime, and loads the builtin blocks and the plugins folder.
+    /// Starts the gateway and the runtime, and loads the builtin blocks and the plugins folder;
+    /// the `kv` import keeps its data in memory (the CLI).
     pub async fn start_registry(&self) -> Result<Arc<Registry>, SettingsError> {
+        self.start_registry_with(Arc::new(MemoryKv::default()))
+            .await
+    }
+
+    /// As [`Settings::start_registry`], with the `kv` import's data in `kv` (the database, for
+    /// the server and workers).
+    pub async fn start_registry_with(
+        &self,
+        kv: Arc<dyn KvStore>,
+    ) -> Result<Arc<Registry>, SettingsError> {
         // reqwest is built without a default TLS provider; install ring's once.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let gateway = OpenAiGateway::new(self.chat.clone(), self.embeddings.clone())
             .map_err(|e| SettingsError::Startup(e.to_string()))?;
         let services = HostServices {
             llm: Arc::new(gateway),
-            kv: Arc::new(MemoryKv::default()),
+            kv,
             structured_output_repairs: 2,
         };
         let runtime = Runtime::new(

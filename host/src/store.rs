@@ -8,6 +8,7 @@
 //! finished twice writes one record.
 
 pub mod jobs;
+pub mod kv;
 pub mod pipelines;
 pub mod records;
 pub mod runs;

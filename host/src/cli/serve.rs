@@ -16,7 +16,10 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    let registry = settings.start_registry().await?;
+    // Blocks' kv data lives in the database: kept across restarts, shared by workers.
+    let registry = settings
+        .start_registry_with(std::sync::Arc::new(store.kv()))
+        .await?;
     // Blocks dropped into, replaced in or removed from the plugins folder apply without a restart.
     let _watcher = PluginWatcher::start(registry.clone(), settings.plugins_dir.clone())?;
     let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());

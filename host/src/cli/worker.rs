@@ -22,7 +22,10 @@ pub async fn worker(settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    let registry = settings.start_registry().await?;
+    // Blocks' kv data lives in the database: kept across restarts, shared by workers.
+    let registry = settings
+        .start_registry_with(std::sync::Arc::new(store.kv()))
+        .await?;
     let _watcher = PluginWatcher::start(registry.clone(), settings.plugins_dir.clone())?;
     let owner = format!(
         "worker-{}-{}",

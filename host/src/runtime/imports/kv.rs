@@ -2,41 +2,50 @@
 
 use std::time::Instant;
 
-use crate::kv::{KvError, KvNamespace};
+use std::sync::Arc;
+
+use crate::kv::{KvError, KvNamespace, KvStore};
 use crate::runtime::bindings::blockforge::block::kv as wit;
 use crate::runtime::host_state::HostState;
 use crate::runtime::info::Capability;
 
 impl HostState {
-    fn kv_call<R>(
-        &mut self,
-        scope: wit::Scope,
-        op: impl FnOnce(&dyn crate::kv::KvStore, &KvNamespace) -> Result<R, KvError>,
-    ) -> Result<R, String> {
+    /// The store and namespace of `scope` for the calling block, once its `kv` capability is
+    /// checked.
+    fn kv_for(&self, scope: wit::Scope) -> Result<(Arc<dyn KvStore>, KvNamespace), String> {
         if !self.has(Capability::Kv) {
             return Err(format!(
                 "{} did not declare the `kv` capability in describe()",
                 self.scope.block_type
             ));
         }
-        let started = Instant::now();
         let ns = match scope {
-            wit::Scope::Job => &self.scope.job_kv,
-            wit::Scope::Pipeline => &self.scope.pipeline_kv,
+            wit::Scope::Job => self.scope.job_kv.clone(),
+            wit::Scope::Pipeline => self.scope.pipeline_kv.clone(),
         };
-        let result = op(self.services.kv.as_ref(), ns).map_err(|e| e.to_string());
+        Ok((self.services.kv.clone(), ns))
+    }
+
+    /// Counts the operation's time as import time and turns its error into the guest's.
+    fn kv_done<R>(&mut self, started: Instant, result: Result<R, KvError>) -> Result<R, String> {
         self.record_import(started.elapsed());
-        result
+        result.map_err(|e| e.to_string())
     }
 }
 
 impl wit::Host for HostState {
     async fn get(&mut self, scope: wit::Scope, key: String) -> Result<Option<String>, String> {
-        self.kv_call(scope, |kv, ns| kv.get(ns, &key))
+        let (kv, ns) = self.kv_for(scope)?;
+        let started = Instant::now();
+        let result = kv.get(&ns, &key).await;
+        self.kv_done(started, result)
     }
 
     async fn set(&mut self, scope: wit::Scope, key: String, value: String) -> Result<(), String> {
-        self.kv_call(scope, |kv, ns| kv.set(ns, &key, &value))
+        let (kv, ns) = self.kv_for(scope)?;
+        let started = Instant::now();
+        let result = kv.set(&ns, &key, &value).await;
+        self.kv_done(started, result)
     }
 
     async fn set_if_absent(
@@ -45,11 +54,17 @@ impl wit::Host for HostState {
         key: String,
         value: String,
     ) -> Result<bool, String> {
-        self.kv_call(scope, |kv, ns| kv.set_if_absent(ns, &key, &value))
+        let (kv, ns) = self.kv_for(scope)?;
+        let started = Instant::now();
+        let result = kv.set_if_absent(&ns, &key, &value).await;
+        self.kv_done(started, result)
     }
 
     async fn delete(&mut self, scope: wit::Scope, key: String) -> Result<bool, String> {
-        self.kv_call(scope, |kv, ns| kv.delete(ns, &key))
+        let (kv, ns) = self.kv_for(scope)?;
+        let started = Instant::now();
+        let result = kv.delete(&ns, &key).await;
+        self.kv_done(started, result)
     }
 
     async fn keys(
@@ -58,8 +73,9 @@ impl wit::Host for HostState {
         prefix: String,
         limit: u32,
     ) -> Result<Vec<String>, String> {
-        self.kv_call(scope, |kv, ns| {
-            kv.keys(ns, &prefix, limit.min(10_000) as usize)
-        })
+        let (kv, ns) = self.kv_for(scope)?;
+        let started = Instant::now();
+        let result = kv.keys(&ns, &prefix, limit.min(10_000) as usize).await;
+        self.kv_done(started, result)
     }
 }
