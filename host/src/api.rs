@@ -7,10 +7,12 @@ mod blocks;
 mod error;
 mod export;
 mod jobs;
+mod pipeline_fields;
 mod pipelines;
 mod plugins;
 mod records;
 mod stream;
+mod templates;
 
 use std::sync::Arc;
 
@@ -67,12 +69,29 @@ pub fn router(state: AppState) -> Router {
                 .post(plugins::upload)
                 .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024)),
         )
+        .route(
+            "/api/pipelines/{id}/accumulated_state_schema",
+            get(pipeline_fields::accumulated_state_schema),
+        )
+        .route(
+            "/api/pipelines/{id}/validation_config",
+            axum::routing::put(pipeline_fields::put_validation_config),
+        )
+        .route(
+            "/api/pipelines/from_template/{template_id}",
+            axum::routing::post(templates::create_pipeline),
+        )
+        .route("/api/templates", get(templates::list))
+        .route(
+            "/api/seeds/validate",
+            axum::routing::post(pipeline_fields::validate_seeds),
+        )
         .route("/api/generate", axum::routing::post(jobs::generate))
         .route("/api/jobs", get(jobs::list))
         .route("/api/jobs/active", get(jobs::active))
         .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
         .route("/api/jobs/{id}/stream", get(stream::stream))
-        .route("/api/records", get(records::list))
+        .route("/api/records", get(records::list).delete(records::delete))
         .route("/api/records/{id}", get(records::get).put(records::update))
         .route("/api/export", get(export::inline))
         .route("/api/export/download", get(export::download))

@@ -3,13 +3,16 @@
 //! under constraints).
 
 mod constraints;
+pub mod fields;
 pub mod job_manager;
 pub mod job_runner;
 mod pipeline;
 pub mod record;
 pub mod run;
 pub mod run_set;
+pub mod seed_check;
 mod seeds;
+pub mod templates;
 mod usage;
 pub mod validate;
 

@@ -128,12 +128,18 @@ fn describe_error(e: &minijinja::Error) -> String {
 }
 
 /// The top-level variables `source` reads, e.g. `{{ topic }}` → `topic`: what seeds must provide
-/// for a prompt.
+/// for a prompt. The environment's globals (`range`, `namespace`...) are not variables.
 pub fn undeclared_variables(source: &str) -> Result<Vec<String>, TemplateError> {
-    let template = environment()
+    let env = environment();
+    let template = env
         .template_from_str(source)
         .map_err(|e| TemplateError(describe_error(&e)))?;
-    let mut names: Vec<String> = template.undeclared_variables(false).into_iter().collect();
+    let globals: std::collections::HashSet<&str> = env.globals().map(|(name, _)| name).collect();
+    let mut names: Vec<String> = template
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|name| !globals.contains(name.as_str()))
+        .collect();
     names.sort();
     Ok(names)
 }
@@ -200,5 +206,14 @@ mod tests {
         let vars =
             undeclared_variables("{{ a }} {% for x in items %}{{ x.b }}{% endfor %}").unwrap();
         assert_eq!(vars, vec!["a".to_owned(), "items".to_owned()]);
+        let vars = undeclared_variables(
+            "{% for i in range(n) %}{{ loop.index }}{% endfor %}{% set ns = namespace() %}",
+        )
+        .unwrap();
+        assert_eq!(
+            vars,
+            vec!["n".to_owned()],
+            "globals and loop locals are not variables"
+        );
     }
 }

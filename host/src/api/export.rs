@@ -1,5 +1,7 @@
-//! `GET /api/export` and `/api/export/download`: records as JSON Lines or one JSON list,
+//! `GET /api/export` and `/api/export/download`: records as JSON Lines, one JSON list or CSV,
 //! streamed page by page (no temporary file), edits included.
+
+mod csv;
 
 use axum::body::Body;
 use axum::extract::{Query, State};
@@ -24,10 +26,14 @@ pub struct ExportQuery {
 /// Records per page read from the store.
 const PAGE: i64 = 500;
 
-#[derive(Clone, Copy, PartialEq)]
+/// The formats `format=` accepts.
+const FORMATS: &[&str] = &["jsonl", "json", "csv"];
+
+#[derive(Clone, Copy)]
 enum Format {
     JsonLines,
     Json,
+    Csv,
 }
 
 /// One exported record: DataGenFlow's export keys, with the (possibly edited) final state as
@@ -50,7 +56,8 @@ fn export_line(record: &RecordRow) -> Value {
     })
 }
 
-fn body(store: Store, filter: RecordFilter, format: Format) -> Body {
+/// JSON Lines, or one JSON list when `list`.
+fn json_body(store: Store, filter: RecordFilter, list: bool) -> Body {
     // (last id written, finished, anything written yet); pages by id, so records added or
     // changed during the export neither repeat nor shift the pages.
     let pages = futures::stream::unfold((0i64, false, false), move |(after, done, started)| {
@@ -71,29 +78,23 @@ fn body(store: Store, filter: RecordFilter, format: Format) -> Body {
             let last = (records.len() as i64) < PAGE;
             let mut chunk = String::new();
             let mut started = started;
-            if format == Format::Json && after == 0 && !started {
+            if list && after == 0 && !started {
                 chunk.push('[');
             }
             for record in &records {
                 let line = export_line(record).to_string();
-                match format {
-                    Format::JsonLines => {
-                        chunk.push_str(&line);
-                        chunk.push('\n');
+                if list {
+                    if started {
+                        chunk.push(',');
                     }
-                    Format::Json => {
-                        if started {
-                            chunk.push(',');
-                        }
-                        chunk.push_str(&line);
-                    }
+                    chunk.push_str(&line);
+                } else {
+                    chunk.push_str(&line);
+                    chunk.push('\n');
                 }
                 started = true;
             }
-            if format == Format::Json && last {
-                if !started {
-                    chunk.push('[');
-                }
+            if list && last {
                 chunk.push(']');
             }
             let next = records.last().map_or(after, |r| r.id);
@@ -103,14 +104,15 @@ fn body(store: Store, filter: RecordFilter, format: Format) -> Body {
     Body::from_stream(pages)
 }
 
-fn export(state: AppState, query: ExportQuery, download: bool) -> Result<Response, ApiError> {
+async fn export(state: AppState, query: ExportQuery, download: bool) -> Result<Response, ApiError> {
     let format = match query.format.as_deref().unwrap_or("jsonl") {
         "jsonl" => Format::JsonLines,
         "json" => Format::Json,
+        "csv" => Format::Csv,
         other => {
             return Err(ApiError::bad_request(
                 "unsupported export format",
-                json!({"format": other, "supported": ["jsonl", "json"]}),
+                json!({"format": other, "supported": FORMATS}),
             ));
         }
     };
@@ -122,8 +124,17 @@ fn export(state: AppState, query: ExportQuery, download: bool) -> Result<Respons
     let (content_type, extension) = match format {
         Format::JsonLines => ("application/x-ndjson", "jsonl"),
         Format::Json => ("application/json", "json"),
+        Format::Csv => ("text/csv; charset=utf-8", "csv"),
     };
-    let mut response = body(state.store, filter, format).into_response();
+    let body = match format {
+        Format::Csv => {
+            let columns = csv::columns(&state.store, &filter).await?;
+            csv::body(state.store, filter, columns)
+        }
+        Format::JsonLines => json_body(state.store, filter, false),
+        Format::Json => json_body(state.store, filter, true),
+    };
+    let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_TYPE,
@@ -154,7 +165,7 @@ pub async fn inline(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    export(state, query, false)
+    export(state, query, false).await
 }
 
 /// Records as a file download.
@@ -162,5 +173,5 @@ pub async fn download(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    export(state, query, true)
+    export(state, query, true).await
 }

@@ -1,5 +1,5 @@
 //! `GET /api/records` with real pagination (the total in `X-Total-Count`; the body stays
-//! DataGenFlow's plain list) and `GET /api/records/{id}`.
+//! DataGenFlow's plain list), `GET`/`PUT /api/records/{id}` and `DELETE /api/records`.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -7,7 +7,9 @@ use axum::http::HeaderMap;
 use serde::Deserialize;
 
 use super::{ApiError, AppState};
-use crate::store::records::{RecordFilter, RecordRow, ReviewStatus};
+use crate::store::records::{
+    DeletionOutcome, RecordDeletion, RecordFilter, RecordRow, ReviewStatus,
+};
 
 /// Filters and page.
 #[derive(Deserialize)]
@@ -89,4 +91,55 @@ pub async fn update(
             .update_record(id, status, body.output.as_ref(), body.metadata.as_ref())
             .await?,
     ))
+}
+
+/// What `DELETE /api/records` deletes: one job's records (`job_id`), or, only when asked for
+/// explicitly, every finished job's (`all=true`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeleteQuery {
+    job_id: Option<i64>,
+    all: Option<bool>,
+}
+
+/// Deletes the records of a job and the job (DataGenFlow's `{"deleted": n}`, plus the jobs
+/// deleted). Without a filter DataGenFlow deletes every record; here that needs `all=true`,
+/// and records of running jobs are kept.
+pub async fn delete(
+    State(state): State<AppState>,
+    Query(query): Query<DeleteQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    use serde_json::json;
+    let which = match (query.job_id, query.all.unwrap_or(false)) {
+        (Some(job), false) => RecordDeletion::Job(job),
+        (None, true) => RecordDeletion::AllFinished,
+        (Some(_), true) => {
+            return Err(ApiError::bad_request(
+                "give either job_id or all=true, not both",
+                json!({"job_id": query.job_id, "all": true}),
+            ));
+        }
+        (None, false) => {
+            return Err(ApiError::bad_request(
+                "say which records to delete: job_id=<id>, or all=true for every finished job's records",
+                json!({"accepted": ["job_id", "all"]}),
+            ));
+        }
+    };
+    match state.store.delete_records(which).await? {
+        DeletionOutcome::JobRunning => Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "the job is running: cancel it before deleting its records",
+            json!({"job_id": query.job_id}),
+        )),
+        DeletionOutcome::Deleted {
+            records,
+            jobs,
+            running_jobs_kept,
+        } => Ok(Json(json!({
+            "deleted": records,
+            "jobs_deleted": jobs,
+            "running_jobs_kept": running_jobs_kept,
+        }))),
+    }
 }

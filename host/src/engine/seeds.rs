@@ -110,7 +110,8 @@ fn seeds_from_values(items: Vec<Value>, origin: &str) -> Result<Vec<Seed>, SeedE
         .collect()
 }
 
-fn seed_from_value(value: Value) -> Result<Seed, String> {
+/// Reads one seed object, or says what is wrong with it (without naming the seed).
+pub(crate) fn seed_from_value(value: Value) -> Result<Seed, String> {
     let Value::Object(mut object) = value else {
         return Err(format!("expected an object, found {}", json_type(&value)));
     };

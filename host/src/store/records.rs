@@ -223,3 +223,141 @@ impl Store {
         from_row(&row)
     }
 }
+
+/// Which records [`Store::delete_records`] removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordDeletion {
+    /// The records of one job, and the job.
+    Job(i64),
+    /// The records of every job that is not running, and those jobs.
+    AllFinished,
+}
+
+/// What [`Store::delete_records`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeletionOutcome {
+    /// Records and jobs deleted.
+    Deleted {
+        /// Records deleted.
+        records: u64,
+        /// Jobs deleted.
+        jobs: u64,
+        /// Running jobs whose records were kept.
+        running_jobs_kept: Vec<i64>,
+    },
+    /// The job is running: nothing was deleted.
+    JobRunning,
+}
+
+/// Jobs whose records may go: not running. A job is deleted only once it has no records, so a
+/// job that finished while the statements ran keeps its records and stays.
+const FINISHED: &str = "status <> 'running'";
+
+impl Store {
+    /// Final states of the records matching `filter` with ids in `(after_id, up_to]`, in id
+    /// order, at most `limit` (for a first pass over an export, without the traces).
+    pub async fn record_outputs_after(
+        &self,
+        filter: &RecordFilter,
+        after_id: i64,
+        up_to: i64,
+        limit: i64,
+    ) -> Result<Vec<(i64, Value)>, StoreError> {
+        let rows = dynamic(format!(
+            "SELECT id, output FROM records WHERE {WHERE} AND id > $4 AND id <= $5 ORDER BY id LIMIT $6"
+        ))
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(filter.job_id.unwrap_or(-1))
+        .bind(filter.pipeline_id.unwrap_or(-1))
+        .bind(after_id)
+        .bind(up_to)
+        .bind(limit.max(0))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok((
+                    row.try_get::<i64, _>("id")?,
+                    parse_json(&row.try_get::<String, _>("output")?, "output")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The highest record id matching `filter` (0 when none).
+    pub async fn last_record_id(&self, filter: &RecordFilter) -> Result<i64, StoreError> {
+        let row = dynamic(format!(
+            "SELECT COALESCE(MAX(id), 0) AS last FROM records WHERE {WHERE}"
+        ))
+        .bind(filter.status.clone().unwrap_or_default())
+        .bind(filter.job_id.unwrap_or(-1))
+        .bind(filter.pipeline_id.unwrap_or(-1))
+        .fetch_one(self.pool())
+        .await?;
+        Ok(row.try_get("last")?)
+    }
+
+    /// Deletes records with their jobs (and the jobs' runs), in one transaction, as DataGenFlow
+    /// does: a job without its records would report records that no longer exist. Running
+    /// jobs are never touched. Unknown job: `NotFound`.
+    pub async fn delete_records(
+        &self,
+        which: RecordDeletion,
+    ) -> Result<DeletionOutcome, StoreError> {
+        let (job_scope, job_id) = match which {
+            RecordDeletion::Job(id) => ("id = $1 AND ", id),
+            RecordDeletion::AllFinished => ("$1 = $1 AND ", 0),
+        };
+        let mut tx = self.pool().begin().await?;
+        // Writes first: on SQLite a transaction that reads first can fail to become a writer.
+        let records = dynamic(format!(
+            "DELETE FROM records WHERE job_id IN (SELECT id FROM jobs WHERE {job_scope}{FINISHED})"
+        ))
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let jobs = dynamic(format!(
+            "DELETE FROM jobs WHERE {job_scope}{FINISHED} \
+             AND NOT EXISTS (SELECT 1 FROM records r WHERE r.job_id = jobs.id)"
+        ))
+        .bind(job_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let running: Vec<i64> = dynamic(format!(
+            "SELECT id FROM jobs WHERE {job_scope}status = 'running' ORDER BY id"
+        ))
+        .bind(job_id)
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        let missing = match which {
+            RecordDeletion::Job(id) if jobs == 0 && running.is_empty() => {
+                sqlx::query("SELECT id FROM jobs WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .is_none()
+            }
+            _ => false,
+        };
+        tx.commit().await?;
+        if missing {
+            return Err(StoreError::NotFound {
+                what: "job",
+                id: job_id,
+            });
+        }
+        if matches!(which, RecordDeletion::Job(_)) && !running.is_empty() {
+            return Ok(DeletionOutcome::JobRunning);
+        }
+        Ok(DeletionOutcome::Deleted {
+            records,
+            jobs,
+            running_jobs_kept: running,
+        })
+    }
+}

@@ -1,0 +1,66 @@
+//! `GET /api/templates` and `POST /api/pipelines/from_template/{id}`: the template gallery.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState};
+use crate::engine::templates;
+use crate::engine::validate::validate;
+
+/// Every template: DataGenFlow's `{id, name, description, example_seed}`, plus the definition
+/// (`blocks`, `constraints`) so a client can preview it.
+pub async fn list() -> Json<Vec<Value>> {
+    Json(
+        templates::all()
+            .iter()
+            .map(|t| {
+                json!({
+                    "id": t.id,
+                    "name": t.name,
+                    "description": t.description,
+                    "example_seed": t.example_seed,
+                    "blocks": t.blocks,
+                    "constraints": t.constraints,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Saves a new pipeline from the template `id` (201 with the pipeline and `template_id`).
+pub async fn create_pipeline(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let template = templates::get(&id).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("template {id} not found"),
+            json!({"template": id, "available": templates::all().iter().map(|t| &t.id).collect::<Vec<_>>()}),
+        )
+    })?;
+    let pipeline = template.pipeline();
+    // A template names builtin blocks; a plugin replacing one could make it invalid.
+    validate(&pipeline, &state.registry).map_err(|e| {
+        ApiError::bad_request(
+            "the template is not valid with the blocks loaded",
+            json!({"template": id, "issues": e.issues}),
+        )
+    })?;
+    let definition = serde_json::to_value(&pipeline).map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "cannot encode the pipeline",
+            json!({"message": e.to_string()}),
+        )
+    })?;
+    let row = state
+        .store
+        .create_pipeline(&pipeline.name, &definition)
+        .await?;
+    let mut body = serde_json::to_value(&row).unwrap_or_default();
+    body["template_id"] = Value::String(id);
+    Ok((StatusCode::CREATED, Json(body)))
+}
