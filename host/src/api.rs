@@ -44,57 +44,75 @@ pub struct AppState {
     pub plugins_dir: Arc<std::path::Path>,
 }
 
+/// The OpenAPI description's header; the paths come from the handlers' annotations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "blockforge",
+        description = "Run LLM data-generation pipelines whose every block is a sandboxed \
+                       WebAssembly component. DataGenFlow's REST paths and shapes. Errors are \
+                       `{\"error\", \"detail\"}`; with API_KEY set, `/api` needs \
+                       `Authorization: Bearer <key>`."
+    ),
+    components(schemas(error::ErrorBody))
+)]
+struct ApiDoc;
+
+/// Every documented route and the OpenAPI description built from the same calls: a route
+/// cannot be served without being described.
+fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    use utoipa::OpenApi as _;
+    use utoipa_axum::router::OpenApiRouter;
+    use utoipa_axum::routes;
+    let plugins = OpenApiRouter::new()
+        .routes(routes!(plugins::list, plugins::upload))
+        .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(blocks::list))
+        .merge(plugins)
+        .routes(routes!(pipelines::list, pipelines::create))
+        .routes(routes!(
+            pipelines::get,
+            pipelines::update,
+            pipelines::delete
+        ))
+        .routes(routes!(pipelines::execute))
+        .routes(routes!(pipeline_fields::accumulated_state_schema))
+        .routes(routes!(pipeline_fields::put_validation_config))
+        .routes(routes!(templates::create_pipeline))
+        .routes(routes!(templates::list))
+        .routes(routes!(pipeline_fields::validate_seeds))
+        .routes(routes!(jobs::generate))
+        .routes(routes!(jobs::list))
+        .routes(routes!(jobs::active))
+        .routes(routes!(jobs::get, jobs::cancel))
+        .routes(routes!(stream::stream))
+        .routes(routes!(records::list, records::delete))
+        .routes(routes!(records::get, records::update))
+        .routes(routes!(export::inline))
+        .routes(routes!(export::download))
+        .split_for_parts()
+}
+
+/// The OpenAPI description of the API (what `GET /openapi.json` answers).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented_routes().1
+}
+
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/health", get(health))
-        .route("/api/blocks", get(blocks::list))
+    let (routes, mut description) = documented_routes();
+    description.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let description = Arc::new(description);
+    routes
         .route(
-            "/api/pipelines",
-            get(pipelines::list).post(pipelines::create),
+            "/openapi.json",
+            get(move || {
+                let description = description.clone();
+                async move { axum::Json(description.as_ref().clone()) }
+            }),
         )
-        .route(
-            "/api/pipelines/{id}",
-            get(pipelines::get)
-                .put(pipelines::update)
-                .delete(pipelines::delete),
-        )
-        .route(
-            "/api/pipelines/{id}/execute",
-            axum::routing::post(pipelines::execute),
-        )
-        .route(
-            "/api/plugins",
-            get(plugins::list)
-                .post(plugins::upload)
-                .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024)),
-        )
-        .route(
-            "/api/pipelines/{id}/accumulated_state_schema",
-            get(pipeline_fields::accumulated_state_schema),
-        )
-        .route(
-            "/api/pipelines/{id}/validation_config",
-            axum::routing::put(pipeline_fields::put_validation_config),
-        )
-        .route(
-            "/api/pipelines/from_template/{template_id}",
-            axum::routing::post(templates::create_pipeline),
-        )
-        .route("/api/templates", get(templates::list))
-        .route(
-            "/api/seeds/validate",
-            axum::routing::post(pipeline_fields::validate_seeds),
-        )
-        .route("/api/generate", axum::routing::post(jobs::generate))
-        .route("/api/jobs", get(jobs::list))
-        .route("/api/jobs/active", get(jobs::active))
-        .route("/api/jobs/{id}", get(jobs::get).delete(jobs::cancel))
-        .route("/api/jobs/{id}/stream", get(stream::stream))
-        .route("/api/records", get(records::list).delete(records::delete))
-        .route("/api/records/{id}", get(records::get).put(records::update))
-        .route("/api/export", get(export::inline))
-        .route("/api/export/download", get(export::download))
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -144,6 +162,8 @@ async fn require_api_key(
     }
 }
 
+/// Whether the server answers.
+#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"ok\"}`", body = serde_json::Value)))]
 async fn health() -> axum::Json<serde_json::Value> {
     axum::Json(serde_json::json!({"status": "ok"}))
 }

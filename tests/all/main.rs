@@ -10,6 +10,7 @@ mod constraints;
 mod hostile;
 mod jobs;
 mod multiplier;
+mod openapi;
 mod pipeline_extras;
 mod plugins;
 mod runs;

@@ -7,6 +7,16 @@ use serde_json::{Value, json};
 
 use crate::store::StoreError;
 
+/// The body of every error answer, as documented in the OpenAPI description.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct ErrorBody {
+    /// What went wrong, in one sentence.
+    error: String,
+    /// Structured detail: the offending field, the allowed values, the limit...
+    detail: serde_json::Value,
+}
+
 /// An error answer.
 #[derive(Debug)]
 pub struct ApiError {

@@ -3,6 +3,7 @@
 
 mod csv;
 
+use super::error::ErrorBody;
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
@@ -15,7 +16,8 @@ use crate::store::Store;
 use crate::store::records::{RecordFilter, RecordRow};
 
 /// Filters and format.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     status: Option<String>,
     job_id: Option<i64>,
@@ -161,6 +163,7 @@ async fn export(state: AppState, query: ExportQuery, download: bool) -> Result<R
 }
 
 /// Records as a stream.
+#[utoipa::path(get, path = "/api/export", tag = "export", params(ExportQuery), responses((status = 200, description = "Records as JSONL, JSON or CSV, streamed", body = String), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn inline(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
@@ -169,6 +172,7 @@ pub async fn inline(
 }
 
 /// Records as a file download.
+#[utoipa::path(get, path = "/api/export/download", tag = "export", params(ExportQuery), responses((status = 200, description = "The same as a file download (Content-Disposition with a file name)", body = String), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,

@@ -1,5 +1,6 @@
 //! `POST /api/generate` and `/api/jobs[...]`, with DataGenFlow's job shape.
 
+use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -42,8 +43,22 @@ pub fn job_json(job: &JobRow) -> Value {
     })
 }
 
+/// The form of `POST /api/generate`, as documented in the OpenAPI description.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct GenerateForm {
+    /// The seed file: `.json`, `.jsonl`, `.csv` or `.md`.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+    /// The pipeline to run.
+    pipeline_id: i64,
+    /// Runs in flight for this job (1 to 1024, default 16).
+    concurrency: Option<u32>,
+}
+
 /// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds) and `pipeline_id`, optional
 /// `concurrency`. Answers `{job_id}`.
+#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
@@ -151,6 +166,7 @@ pub async fn generate(
 }
 
 /// One job.
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -159,12 +175,14 @@ pub async fn get(
 }
 
 /// `?pipeline_id=` filter.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct JobsQuery {
     pipeline_id: Option<i64>,
 }
 
 /// Jobs, newest first.
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<JobsQuery>,
@@ -174,6 +192,7 @@ pub async fn list(
 }
 
 /// Jobs still running.
+#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "Jobs still running", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn active(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
     let jobs = state.store.jobs(None).await?;
     Ok(Json(
@@ -186,6 +205,7 @@ pub async fn active(State(state): State<AppState>) -> Result<Json<Vec<Value>>, A
 
 /// Cancels a running job (its runner aborts the calls in flight). A finished job keeps its
 /// status.
+#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "Cancelled (a finished job keeps its status)", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,

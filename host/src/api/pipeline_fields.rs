@@ -2,6 +2,7 @@
 //! (what each step makes available), `PUT /api/pipelines/{id}/validation_config` (the order
 //! the review page shows them in) and `POST /api/seeds/validate` (what seeds must provide).
 
+use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use serde_json::{Value, json};
@@ -28,6 +29,7 @@ async fn fields_of(state: &AppState, id: i64) -> Result<StateFields, ApiError> {
 
 /// DataGenFlow's `{"fields": [...]}` (every field of the final state, sorted), with the seed
 /// fields and the fields after each step.
+#[utoipa::path(get, path = "/api/pipelines/{id}/accumulated_state_schema", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "`{fields, seed_fields, steps}`: the state fields after each block", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn accumulated_state_schema(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -79,6 +81,7 @@ fn check_validation_config(config: &Value) -> Result<(), ApiError> {
 
 /// Stores the review settings of a pipeline (returned with the pipeline afterwards); answers
 /// DataGenFlow's `{"success": true}` with the stored config.
+#[utoipa::path(put, path = "/api/pipelines/{id}/validation_config", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "`{field_order: {primary, secondary, hidden}}`"), responses((status = 200, description = "Stored", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn put_validation_config(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -91,6 +94,7 @@ pub async fn put_validation_config(
 
 /// Checks seeds against a saved pipeline: DataGenFlow's `{pipeline_id, seeds}` in,
 /// `{valid, errors, warnings}` out, with the required fields and each seed's problems.
+#[utoipa::path(post, path = "/api/seeds/validate", tag = "seeds", request_body(content = serde_json::Value, description = "`{pipeline_id, seeds}`"), responses((status = 200, description = "`{valid, errors, warnings, required_fields, total_runs, seeds}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn validate_seeds(
     State(state): State<AppState>,
     Json(body): Json<Value>,

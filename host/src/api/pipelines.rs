@@ -1,6 +1,7 @@
 //! `/api/pipelines[/{id}]`: DataGenFlow's `{name, definition: {blocks, constraints}}` (a bare
 //! `{name, blocks}` is accepted too), validated against the blocks before it is saved.
 
+use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -27,6 +28,7 @@ fn checked(state: &AppState, body: &Value) -> Result<(String, Value), ApiError> 
 }
 
 /// Saves a pipeline.
+#[utoipa::path(post, path = "/api/pipelines", tag = "pipelines", request_body(content = serde_json::Value, description = "`{name, definition: {blocks, constraints}}` or `{name, blocks, constraints}`, JSON"), responses((status = 201, description = "Saved", body = PipelineRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Json(body): Json<Value>,
@@ -39,11 +41,13 @@ pub async fn create(
 }
 
 /// Every pipeline.
+#[utoipa::path(get, path = "/api/pipelines", tag = "pipelines", responses((status = 200, description = "Every pipeline", body = Vec<PipelineRow>), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<PipelineRow>>, ApiError> {
     Ok(Json(state.store.pipelines().await?))
 }
 
 /// One pipeline.
+#[utoipa::path(get, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "The pipeline", body = PipelineRow), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -52,6 +56,7 @@ pub async fn get(
 }
 
 /// Replaces a pipeline.
+#[utoipa::path(put, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "As for create"), responses((status = 200, description = "Replaced", body = PipelineRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -64,6 +69,7 @@ pub async fn update(
 }
 
 /// Deletes a pipeline with its jobs and records.
+#[utoipa::path(delete, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "Deleted with its jobs and records", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -75,6 +81,7 @@ pub async fn delete(
 /// Runs a saved pipeline once on the request body (the initial state) and answers
 /// `{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a pipeline
 /// that starts with a multiplier. A failing block answers 400 with the trace in `detail`.
+#[utoipa::path(post, path = "/api/pipelines/{id}/execute", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "The initial state"), responses((status = 200, description = "`{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a multiplier pipeline", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn execute(
     State(state): State<AppState>,
     Path(id): Path<i64>,

@@ -1,6 +1,7 @@
 //! `GET /api/plugins` (every file of the plugins folder, loaded or failed with its error) and
 //! `POST /api/plugins` (upload a `.wasm` block, validated before it is written).
 
+use super::error::ErrorBody;
 use std::path::{Path, PathBuf};
 
 use axum::Json;
@@ -14,7 +15,17 @@ use super::{ApiError, AppState};
 /// and weigh tens of MiB.
 pub const MAX_PLUGIN_BYTES: usize = 96 * 1024 * 1024;
 
+/// The form of `POST /api/plugins`, as documented in the OpenAPI description.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct PluginUpload {
+    /// The component, a `.wasm` file with a plain name.
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
 /// The files of the plugins folder with their outcome at the last scan.
+#[utoipa::path(get, path = "/api/plugins", tag = "plugins", responses((status = 200, description = "Each .wasm file of the plugins folder, loaded (with its block type) or failed (with its error)", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Json<Vec<Value>> {
     Json(
         state
@@ -30,6 +41,7 @@ pub async fn list(State(state): State<AppState>) -> Json<Vec<Value>> {
 /// against the world, described) before anything is written; then it is written atomically
 /// into the plugins folder (replacing the file that provided the same block type, if any) and
 /// the folder is rescanned. Answers 201 with the plugin file and its block.
+#[utoipa::path(post, path = "/api/plugins", tag = "plugins", request_body(content = inline(PluginUpload), content_type = "multipart/form-data"), responses((status = 201, description = "Written and loaded: `{plugin, block}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Unusable content", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     mut form: Multipart,

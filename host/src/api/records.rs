@@ -1,6 +1,7 @@
 //! `GET /api/records` with real pagination (the total in `X-Total-Count`; the body stays
 //! DataGenFlow's plain list), `GET`/`PUT /api/records/{id}` and `DELETE /api/records`.
 
+use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::HeaderMap;
@@ -12,7 +13,8 @@ use crate::store::records::{
 };
 
 /// Filters and page.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RecordsQuery {
     status: Option<String>,
     job_id: Option<i64>,
@@ -25,6 +27,7 @@ pub struct RecordsQuery {
 pub const MAX_PAGE: i64 = 1000;
 
 /// One page of records.
+#[utoipa::path(get, path = "/api/records", tag = "records", params(RecordsQuery), responses((status = 200, description = "One page of records; the total is in `X-Total-Count`", body = Vec<RecordRow>, headers(("X-Total-Count" = i64, description = "Records matching the filter"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<RecordsQuery>,
@@ -47,6 +50,7 @@ pub async fn list(
 }
 
 /// One record.
+#[utoipa::path(get, path = "/api/records/{id}", tag = "records", params(("id" = i64, Path, description = "Record id")), responses((status = 200, description = "The record with its trace", body = RecordRow), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -55,7 +59,7 @@ pub async fn get(
 }
 
 /// A review: a new status, and/or the edited output (final state) or metadata.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct RecordUpdate {
     status: Option<String>,
     output: Option<serde_json::Value>,
@@ -63,6 +67,7 @@ pub struct RecordUpdate {
 }
 
 /// Reviews a record.
+#[utoipa::path(put, path = "/api/records/{id}", tag = "records", params(("id" = i64, Path, description = "Record id")), request_body(content = RecordUpdate), responses((status = 200, description = "Reviewed", body = RecordRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -95,7 +100,8 @@ pub async fn update(
 
 /// What `DELETE /api/records` deletes: one job's records (`job_id`), or, only when asked for
 /// explicitly, every finished job's (`all=true`).
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
     job_id: Option<i64>,
@@ -105,6 +111,7 @@ pub struct DeleteQuery {
 /// Deletes the records of a job and the job (DataGenFlow's `{"deleted": n}`, plus the jobs
 /// deleted). Without a filter DataGenFlow deletes every record; here that needs `all=true`,
 /// and records of running jobs are kept.
+#[utoipa::path(delete, path = "/api/records", tag = "records", params(DeleteQuery), responses((status = 200, description = "`{deleted, jobs_deleted}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflict", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Query(query): Query<DeleteQuery>,

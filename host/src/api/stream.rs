@@ -3,6 +3,7 @@
 //! per finished run, ascending), `progress` (the job, whenever its counters change) and a
 //! final `done` (the job once it has ended).
 
+use super::error::ErrorBody;
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
@@ -80,6 +81,7 @@ impl Follow {
 }
 
 /// The event stream of job `id`.
+#[utoipa::path(get, path = "/api/jobs/{id}/stream", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "Server-Sent Events: `record` (`{record_id, run_status}`, one per finished run, in order), `progress` (the job, when it changes), then `done`", content_type = "text/event-stream", body = String), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn stream(
     State(state): State<AppState>,
     Path(id): Path<i64>,

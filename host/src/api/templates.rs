@@ -1,5 +1,6 @@
 //! `GET /api/templates` and `POST /api/pipelines/from_template/{id}`: the template gallery.
 
+use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -11,6 +12,7 @@ use crate::engine::validate::validate;
 
 /// Every template: DataGenFlow's `{id, name, description, example_seed}`, plus the definition
 /// (`blocks`, `constraints`) so a client can preview it.
+#[utoipa::path(get, path = "/api/templates", tag = "templates", responses((status = 200, description = "Every template: `{id, name, description, example_seed, blocks, constraints}`", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list() -> Json<Vec<Value>> {
     Json(
         templates::all()
@@ -30,6 +32,7 @@ pub async fn list() -> Json<Vec<Value>> {
 }
 
 /// Saves a new pipeline from the template `id` (201 with the pipeline and `template_id`).
+#[utoipa::path(post, path = "/api/pipelines/from_template/{template_id}", tag = "templates", params(("template_id" = String, Path, description = "Template id")), responses((status = 201, description = "The new pipeline with `template_id`", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create_pipeline(
     State(state): State<AppState>,
     Path(id): Path<String>,

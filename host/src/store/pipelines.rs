@@ -7,7 +7,7 @@ use sqlx::Row;
 use super::{Store, StoreError, dynamic, found, now_ms, parse_json};
 
 /// A saved pipeline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct PipelineRow {
     /// Its id.
     pub id: i64,

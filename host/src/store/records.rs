@@ -8,7 +8,7 @@ use super::{Store, StoreError, dynamic, parse_json, usage_columns};
 use crate::engine::Usage;
 
 /// A stored record.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct RecordRow {
     /// Its id.
     pub id: i64,
