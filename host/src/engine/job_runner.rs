@@ -4,7 +4,7 @@
 //! runs have records and are never claimed again; runs whose worker died are claimed again
 //! once their lease expires.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -110,9 +110,12 @@ pub async fn run_job(
     let mut last_flush = Instant::now();
     let mut last_renewal = Instant::now();
     let mut reported_step: Option<usize> = None;
+    // Runs claimed and not started yet: claims are made in batches (one statement for about
+    // `concurrency` runs) instead of one per finished run.
+    let mut queue: VecDeque<ClaimedRun> = VecDeque::new();
     loop {
-        if in_flight.len() < concurrency {
-            let want = concurrency - in_flight.len();
+        if queue.len() <= concurrency / 2 {
+            let want = 2 * concurrency - in_flight.len() - queue.len();
             for run in store
                 .claim_runs(&config.owner, want, config.lease, Some(job_id))
                 .await?
@@ -126,14 +129,18 @@ pub async fn run_job(
                     continue;
                 }
                 held.insert(run.id);
-                let ctx = ctx.clone();
-                let store = store.clone();
-                let pipeline_id = pipeline_row.id;
-                let task_run = run.clone();
-                let handle = in_flight
-                    .spawn(async move { execute(&ctx, &store, task_run, pipeline_id).await });
-                tasks.insert(handle.id(), run);
+                queue.push_back(run);
             }
+        }
+        while in_flight.len() < concurrency {
+            let Some(run) = queue.pop_front() else { break };
+            let ctx = ctx.clone();
+            let store = store.clone();
+            let pipeline_id = pipeline_row.id;
+            let task_run = run.clone();
+            let handle =
+                in_flight.spawn(async move { execute(&ctx, &store, task_run, pipeline_id).await });
+            tasks.insert(handle.id(), run);
         }
         if in_flight.is_empty() && buffer.is_empty() {
             if store.unfinished_runs(job_id).await? == 0 {
