@@ -7,6 +7,7 @@ mod blocks;
 mod error;
 mod export;
 mod jobs;
+mod models;
 mod pipeline_fields;
 mod pipelines;
 mod plugins;
@@ -112,6 +113,50 @@ pub fn router(state: AppState) -> Router {
                 let description = description.clone();
                 async move { axum::Json(description.as_ref().clone()) }
             }),
+        )
+        // The model registry; not in the OpenAPI description yet (its handlers are generated
+        // per kind by a macro, without annotations).
+        .route(
+            "/api/llm-models",
+            get(models::llm::list).post(models::llm::create),
+        )
+        .route(
+            "/api/llm-models/test",
+            axum::routing::post(models::llm::test)
+                .get(models::llm::get_test)
+                .put(models::llm::update_test)
+                .delete(models::llm::delete_test),
+        )
+        .route(
+            "/api/llm-models/{name}",
+            get(models::llm::get)
+                .put(models::llm::update)
+                .delete(models::llm::delete),
+        )
+        .route(
+            "/api/llm-models/{name}/default",
+            axum::routing::put(models::llm::set_default),
+        )
+        .route(
+            "/api/embedding-models",
+            get(models::embedding::list).post(models::embedding::create),
+        )
+        .route(
+            "/api/embedding-models/test",
+            axum::routing::post(models::embedding::test)
+                .get(models::embedding::get_test)
+                .put(models::embedding::update_test)
+                .delete(models::embedding::delete_test),
+        )
+        .route(
+            "/api/embedding-models/{name}",
+            get(models::embedding::get)
+                .put(models::embedding::update)
+                .delete(models::embedding::delete),
+        )
+        .route(
+            "/api/embedding-models/{name}/default",
+            axum::routing::put(models::embedding::set_default),
         )
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(

@@ -9,6 +9,7 @@
 
 pub mod jobs;
 pub mod kv;
+pub mod models;
 pub mod pipelines;
 pub mod records;
 pub mod runs;
@@ -63,6 +64,22 @@ pub enum StoreError {
         what: &'static str,
         /// Its id.
         id: i64,
+    },
+    /// A row looked up by name does not exist.
+    #[error("{what} {name:?} not found")]
+    Missing {
+        /// `llm model`, `embedding model`.
+        what: &'static str,
+        /// The name asked for.
+        name: String,
+    },
+    /// A name that must be unique is taken.
+    #[error("{what} {name:?} already exists")]
+    Duplicate {
+        /// `llm model`, `embedding model`.
+        what: &'static str,
+        /// The name.
+        name: String,
     },
 }
 

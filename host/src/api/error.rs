@@ -62,6 +62,16 @@ impl From<StoreError> for ApiError {
                 format!("{what} {id} not found"),
                 json!({what: id}),
             ),
+            StoreError::Missing { what, ref name } => ApiError::new(
+                StatusCode::NOT_FOUND,
+                e.to_string(),
+                json!({"kind": what, "name": name}),
+            ),
+            StoreError::Duplicate { what, ref name } => ApiError::new(
+                StatusCode::CONFLICT,
+                e.to_string(),
+                json!({"kind": what, "name": name}),
+            ),
             other => {
                 tracing::error!(error = %other, "storage failed");
                 ApiError::new(

@@ -1,0 +1,488 @@
+//! `/api/llm-models[...]` and `/api/embedding-models[...]`: DataGenFlow's model registry
+//! (`{name, provider, endpoint, api_key, model_name}`, plus `dimensions` for embedding models).
+//!
+//! API keys are stored but never answered in clear: responses carry `api_key` masked
+//! (`****` and the last four characters of a key longer than eight, `""` when none) and
+//! `api_key_set`. An update that omits `api_key` or sends back the masked value keeps the
+//! stored key; `""` clears it.
+
+use std::time::{Duration, Instant};
+
+use axum::Json;
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState};
+use crate::store::models::{ModelFields, ModelKind, ModelRow};
+
+/// Providers DataGenFlow offers. All are reached through their OpenAI-compatible API.
+const PROVIDERS: [&str; 4] = ["openai", "anthropic", "gemini", "ollama"];
+
+/// Longest name, as in DataGenFlow.
+const MAX_NAME_CHARS: usize = 100;
+
+/// Time allowed for a connection test.
+const TEST_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A create, update or test body.
+#[derive(Debug, Deserialize)]
+pub struct ModelInput {
+    /// Unique name (required on create; on update, when given, it renames).
+    #[serde(default)]
+    name: Option<String>,
+    /// `openai`, `anthropic`, `gemini` or `ollama`.
+    #[serde(default)]
+    provider: Option<String>,
+    /// Base URL (empty: the provider's usual one).
+    #[serde(default)]
+    endpoint: Option<String>,
+    /// Bearer key; omitted or masked keeps the stored one on update.
+    #[serde(default)]
+    api_key: Option<String>,
+    /// The provider's model identifier.
+    #[serde(default)]
+    model_name: Option<String>,
+    /// Vector size (embedding models; 0 unknown).
+    #[serde(default)]
+    dimensions: Option<i64>,
+    /// Make it the default of its kind.
+    #[serde(default)]
+    is_default: Option<bool>,
+}
+
+/// `****` and the last four characters of a long key; `****` alone for a short one (its last
+/// four characters would be most of it); `""` when there is no key.
+pub fn mask_key(key: &str) -> String {
+    let chars = key.chars().count();
+    if chars == 0 {
+        return String::new();
+    }
+    if chars <= 8 {
+        return "****".to_owned();
+    }
+    let tail: String = key.chars().skip(chars - 4).collect();
+    format!("****{tail}")
+}
+
+/// A model as the API shows it: key masked.
+fn shown(row: &ModelRow) -> Value {
+    let mut value = json!({
+        "name": row.name,
+        "provider": row.provider,
+        "endpoint": row.endpoint,
+        "api_key": mask_key(&row.api_key),
+        "api_key_set": !row.api_key.is_empty(),
+        "model_name": row.model_name,
+        "is_default": row.is_default,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+    });
+    if row.kind == ModelKind::Embedding {
+        value["dimensions"] = json!(row.dimensions);
+    }
+    value
+}
+
+fn unprocessable(message: impl Into<String>, detail: Value) -> ApiError {
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message, detail)
+}
+
+/// The key to store: the stored one when `given` is omitted or is its masked form.
+fn resolve_key(given: Option<&str>, stored: Option<&str>) -> String {
+    match (given, stored) {
+        (None, Some(stored)) => stored.to_owned(),
+        (Some(given), Some(stored)) if !given.is_empty() && given == mask_key(stored) => {
+            stored.to_owned()
+        }
+        (Some(given), _) => given.to_owned(),
+        (None, None) => String::new(),
+    }
+}
+
+/// Checks a body. `current` is the stored model on update: missing fields keep its values.
+fn fields(
+    kind: ModelKind,
+    input: &ModelInput,
+    current: Option<&ModelRow>,
+) -> Result<ModelFields, ApiError> {
+    let name = input
+        .name
+        .clone()
+        .or_else(|| current.map(|c| c.name.clone()))
+        .unwrap_or_default();
+    let name = name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(unprocessable(
+            format!("name must have 1 to {MAX_NAME_CHARS} characters"),
+            json!({"field": "name"}),
+        ));
+    }
+    let provider = input
+        .provider
+        .clone()
+        .or_else(|| current.map(|c| c.provider.clone()))
+        .unwrap_or_else(|| "openai".to_owned());
+    if !PROVIDERS.contains(&provider.as_str()) {
+        return Err(unprocessable(
+            format!("unknown provider {provider:?}"),
+            json!({"field": "provider", "allowed": PROVIDERS}),
+        ));
+    }
+    let model_name = input
+        .model_name
+        .clone()
+        .or_else(|| current.map(|c| c.model_name.clone()))
+        .unwrap_or_default();
+    if model_name.trim().is_empty() {
+        return Err(unprocessable(
+            "model_name is required",
+            json!({"field": "model_name"}),
+        ));
+    }
+    let dimensions = match kind {
+        ModelKind::Llm => 0,
+        ModelKind::Embedding => input
+            .dimensions
+            .or_else(|| current.map(|c| c.dimensions))
+            .unwrap_or(0),
+    };
+    if dimensions < 0 {
+        return Err(unprocessable(
+            "dimensions must be 0 (unknown) or positive",
+            json!({"field": "dimensions", "value": dimensions}),
+        ));
+    }
+    let endpoint = input
+        .endpoint
+        .clone()
+        .or_else(|| current.map(|c| c.endpoint.clone()))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    if !endpoint.is_empty() && reqwest::Url::parse(&endpoint).is_err() {
+        return Err(unprocessable(
+            format!("endpoint {endpoint:?} is not a URL"),
+            json!({"field": "endpoint"}),
+        ));
+    }
+    Ok(ModelFields {
+        name,
+        provider,
+        endpoint,
+        api_key: resolve_key(
+            input.api_key.as_deref(),
+            current.map(|c| c.api_key.as_str()),
+        ),
+        model_name,
+        dimensions,
+    })
+}
+
+/// Every model of `kind`, keys masked.
+pub async fn list(state: AppState, kind: ModelKind) -> Result<Json<Vec<Value>>, ApiError> {
+    let rows = state.store.models(kind).await?;
+    Ok(Json(rows.iter().map(shown).collect()))
+}
+
+/// One model.
+pub async fn get(state: AppState, kind: ModelKind, name: String) -> Result<Json<Value>, ApiError> {
+    Ok(Json(shown(&state.store.model(kind, &name).await?)))
+}
+
+/// Saves a new model (201); 409 when the name is taken.
+pub async fn create(
+    state: AppState,
+    kind: ModelKind,
+    input: ModelInput,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let fields = fields(kind, &input, None)?;
+    let row = state
+        .store
+        .create_model(kind, &fields, input.is_default.unwrap_or(false))
+        .await?;
+    Ok((StatusCode::CREATED, Json(shown(&row))))
+}
+
+/// Changes a model; omitted fields keep their values, and so does an omitted or masked key.
+pub async fn update(
+    state: AppState,
+    kind: ModelKind,
+    name: String,
+    input: ModelInput,
+) -> Result<Json<Value>, ApiError> {
+    let current = state.store.model(kind, &name).await?;
+    let fields = fields(kind, &input, Some(&current))?;
+    let mut row = state.store.update_model(kind, &name, &fields).await?;
+    if input.is_default == Some(true) && !row.is_default {
+        row = state.store.set_default_model(kind, &row.name).await?;
+    }
+    Ok(Json(shown(&row)))
+}
+
+/// Deletes a model.
+pub async fn delete(
+    state: AppState,
+    kind: ModelKind,
+    name: String,
+) -> Result<Json<Value>, ApiError> {
+    state.store.delete_model(kind, &name).await?;
+    Ok(Json(
+        json!({"message": format!("{} deleted", kind.label()), "name": name}),
+    ))
+}
+
+/// Makes a model its kind's only default.
+pub async fn set_default(
+    state: AppState,
+    kind: ModelKind,
+    name: String,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(shown(
+        &state.store.set_default_model(kind, &name).await?,
+    )))
+}
+
+/// The base URL used for a provider when a model gives none.
+fn default_endpoint(provider: &str) -> &'static str {
+    match provider {
+        "anthropic" => "https://api.anthropic.com/v1",
+        "gemini" => "https://generativelanguage.googleapis.com/v1beta/openai",
+        "ollama" => "http://localhost:11434/v1",
+        _ => "https://api.openai.com/v1",
+    }
+}
+
+/// Tests a connection: the body is a model config, or `{"name"}` of a saved one. A config
+/// whose name is saved and whose key is omitted or masked uses the saved key. Sends one
+/// minimal request and answers `{success, message, latency_ms}`; a failure is `success: false`
+/// with the reason (`latency_ms` is -1 when no answer came).
+pub async fn test(
+    state: AppState,
+    kind: ModelKind,
+    input: ModelInput,
+) -> Result<Json<Value>, ApiError> {
+    let stored = match input.name.as_deref() {
+        Some(name) => state.store.find_model(kind, name).await?,
+        None => None,
+    };
+    let fields = if input.model_name.is_none() && input.provider.is_none() {
+        // Only a name: test the saved model as it is.
+        let Some(row) = stored.as_ref() else {
+            let name = input.name.unwrap_or_default();
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("{} {name:?} not found", kind.label()),
+                json!({"kind": kind.label(), "name": name}),
+            ));
+        };
+        fields(kind, &ModelInput::keep_all(), Some(row))?
+    } else {
+        let mut fields = fields(kind, &input, None)?;
+        fields.api_key = resolve_key(
+            input.api_key.as_deref(),
+            stored.as_ref().map(|row| row.api_key.as_str()),
+        );
+        fields
+    };
+    Ok(Json(probe(kind, &fields).await))
+}
+
+impl ModelInput {
+    /// A body that changes nothing.
+    fn keep_all() -> Self {
+        ModelInput {
+            name: None,
+            provider: None,
+            endpoint: None,
+            api_key: None,
+            model_name: None,
+            dimensions: None,
+            is_default: None,
+        }
+    }
+}
+
+/// Sends the one request of a connection test.
+async fn probe(kind: ModelKind, fields: &ModelFields) -> Value {
+    let failed = |message: String, latency_ms: i64| json!({"success": false, "message": message, "latency_ms": latency_ms});
+    // reqwest is built without a default TLS provider; install ring's once.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = match reqwest::Client::builder().timeout(TEST_TIMEOUT).build() {
+        Ok(http) => http,
+        Err(e) => return failed(format!("cannot build an HTTP client: {e}"), -1),
+    };
+    let base = if fields.endpoint.is_empty() {
+        default_endpoint(&fields.provider)
+    } else {
+        fields.endpoint.trim_end_matches('/')
+    };
+    let (url, body) = match kind {
+        ModelKind::Llm => (
+            format!("{base}/chat/completions"),
+            json!({
+                "model": fields.model_name,
+                "messages": [{"role": "user", "content": "ping"}],
+                "max_tokens": 1,
+            }),
+        ),
+        ModelKind::Embedding => (
+            format!("{base}/embeddings"),
+            json!({"model": fields.model_name, "input": "ping"}),
+        ),
+    };
+    let mut request = http.post(&url).json(&body);
+    if !fields.api_key.is_empty() {
+        request = request.bearer_auth(&fields.api_key);
+    }
+    let started = Instant::now();
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(e) => {
+            let reason = if e.is_timeout() {
+                format!("no answer from {url} within {} s", TEST_TIMEOUT.as_secs())
+            } else {
+                format!("cannot reach {url}: {e}")
+            };
+            return failed(reason, -1);
+        }
+    };
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    if !status.is_success() {
+        return failed(
+            format!(
+                "{url} answered HTTP {}: {}",
+                status.as_u16(),
+                crate::llm::truncate(&text, 300)
+            ),
+            latency_ms,
+        );
+    }
+    let Ok(answer) = serde_json::from_str::<Value>(&text) else {
+        return failed(format!("{url} did not answer JSON"), latency_ms);
+    };
+    match kind {
+        ModelKind::Llm if answer["choices"].as_array().is_none() => {
+            return failed(format!("{url} answered without choices"), latency_ms);
+        }
+        ModelKind::Embedding => {
+            let Some(vector) = answer["data"][0]["embedding"].as_array() else {
+                return failed(format!("{url} answered without an embedding"), latency_ms);
+            };
+            let size = vector.len() as i64;
+            if fields.dimensions > 0 && size != fields.dimensions {
+                return failed(
+                    format!(
+                        "{url} answered a vector of {size} dimensions, the model says {}",
+                        fields.dimensions
+                    ),
+                    latency_ms,
+                );
+            }
+        }
+        ModelKind::Llm => {}
+    }
+    json!({
+        "success": true,
+        "message": format!("{} answered in {latency_ms} ms", fields.model_name),
+        "latency_ms": latency_ms,
+    })
+}
+
+/// Handlers bound to one kind, for the router.
+macro_rules! kind_handlers {
+    ($module:ident, $kind:expr) => {
+        /// The handlers of one registry.
+        pub mod $module {
+            use axum::Json;
+            use axum::extract::{Path, State};
+            use axum::http::StatusCode;
+            use serde_json::Value;
+
+            use super::{ApiError, AppState, ModelInput};
+            use crate::store::models::ModelKind;
+
+            /// Every model, keys masked.
+            pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+                super::list(state, $kind).await
+            }
+
+            /// One model.
+            pub async fn get(
+                State(state): State<AppState>,
+                Path(name): Path<String>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::get(state, $kind, name).await
+            }
+
+            /// Saves a new model.
+            pub async fn create(
+                State(state): State<AppState>,
+                Json(input): Json<ModelInput>,
+            ) -> Result<(StatusCode, Json<Value>), ApiError> {
+                super::create(state, $kind, input).await
+            }
+
+            /// Changes a model.
+            pub async fn update(
+                State(state): State<AppState>,
+                Path(name): Path<String>,
+                Json(input): Json<ModelInput>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::update(state, $kind, name, input).await
+            }
+
+            /// Deletes a model.
+            pub async fn delete(
+                State(state): State<AppState>,
+                Path(name): Path<String>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::delete(state, $kind, name).await
+            }
+
+            /// Makes a model the default.
+            pub async fn set_default(
+                State(state): State<AppState>,
+                Path(name): Path<String>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::set_default(state, $kind, name).await
+            }
+
+            // `POST .../test` is a static path, so the other methods on it would not reach the
+            // `{name}` routes: these serve a model that is named `test`.
+
+            /// The model named `test`.
+            pub async fn get_test(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+                super::get(state, $kind, "test".to_owned()).await
+            }
+
+            /// Changes the model named `test`.
+            pub async fn update_test(
+                State(state): State<AppState>,
+                Json(input): Json<ModelInput>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::update(state, $kind, "test".to_owned(), input).await
+            }
+
+            /// Deletes the model named `test`.
+            pub async fn delete_test(
+                State(state): State<AppState>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::delete(state, $kind, "test".to_owned()).await
+            }
+
+            /// Tests a connection.
+            pub async fn test(
+                State(state): State<AppState>,
+                Json(input): Json<ModelInput>,
+            ) -> Result<Json<Value>, ApiError> {
+                super::test(state, $kind, input).await
+            }
+        }
+    };
+}
+
+kind_handlers!(llm, ModelKind::Llm);
+kind_handlers!(embedding, ModelKind::Embedding);

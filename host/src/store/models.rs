@@ -1,0 +1,299 @@
+//! The model registry: named LLM and embedding endpoints (DataGenFlow's `llm_models` and
+//! `embedding_models`), one table with a `kind` column. At most one model per kind is the
+//! default; the first model saved of a kind becomes it.
+//!
+//! Rows carry the API key in clear: only the API layer masks it, so the test endpoint and,
+//! later, the gateway can use it.
+
+use sqlx::Row;
+
+use super::{Store, StoreError, dynamic, now_ms};
+
+/// Which registry a model belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    /// A chat model (`/api/llm-models`).
+    Llm,
+    /// An embedding model (`/api/embedding-models`).
+    Embedding,
+}
+
+impl ModelKind {
+    /// The value of the `kind` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ModelKind::Llm => "llm",
+            ModelKind::Embedding => "embedding",
+        }
+    }
+
+    /// How errors name a model of this kind.
+    pub fn label(self) -> &'static str {
+        match self {
+            ModelKind::Llm => "llm model",
+            ModelKind::Embedding => "embedding model",
+        }
+    }
+}
+
+/// A registered model, key in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelRow {
+    /// Chat or embedding.
+    pub kind: ModelKind,
+    /// Unique name within its kind; blocks refer to it.
+    pub name: String,
+    /// `openai`, `anthropic`, `gemini` or `ollama`.
+    pub provider: String,
+    /// Base URL; empty for the provider's usual one.
+    pub endpoint: String,
+    /// Bearer key; empty when none.
+    pub api_key: String,
+    /// The provider's model identifier.
+    pub model_name: String,
+    /// Vector size of an embedding model (0: unknown); always 0 for chat models.
+    pub dimensions: i64,
+    /// Whether this is its kind's default.
+    pub is_default: bool,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// Last change, Unix ms.
+    pub updated_at: i64,
+}
+
+/// The fields a create or update writes.
+#[derive(Debug, Clone)]
+pub struct ModelFields {
+    /// Unique name within its kind.
+    pub name: String,
+    /// Provider.
+    pub provider: String,
+    /// Base URL.
+    pub endpoint: String,
+    /// Bearer key (empty: none).
+    pub api_key: String,
+    /// The provider's model identifier.
+    pub model_name: String,
+    /// Vector size (embedding models).
+    pub dimensions: i64,
+}
+
+const COLUMNS: &str = "kind, name, provider, endpoint, api_key, model_name, dimensions, is_default, created_at, updated_at";
+
+fn from_row(row: &sqlx::any::AnyRow) -> Result<ModelRow, StoreError> {
+    let kind = match row.try_get::<String, _>("kind")?.as_str() {
+        "embedding" => ModelKind::Embedding,
+        _ => ModelKind::Llm,
+    };
+    Ok(ModelRow {
+        kind,
+        name: row.try_get("name")?,
+        provider: row.try_get("provider")?,
+        endpoint: row.try_get("endpoint")?,
+        api_key: row.try_get("api_key")?,
+        model_name: row.try_get("model_name")?,
+        dimensions: row.try_get("dimensions")?,
+        is_default: row.try_get::<i64, _>("is_default")? != 0,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+/// A unique-constraint failure becomes `Duplicate`; anything else stays a database error.
+fn duplicate_or(e: sqlx::Error, kind: ModelKind, name: &str) -> StoreError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Duplicate {
+            what: kind.label(),
+            name: name.to_owned(),
+        },
+        _ => StoreError::Database(e),
+    }
+}
+
+impl Store {
+    /// Every model of `kind`, by name.
+    pub async fn models(&self, kind: ModelKind) -> Result<Vec<ModelRow>, StoreError> {
+        let rows = dynamic(format!(
+            "SELECT {COLUMNS} FROM models WHERE kind = $1 ORDER BY name"
+        ))
+        .bind(kind.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(from_row).collect()
+    }
+
+    /// The names of every model of `kind`, sorted.
+    pub async fn model_names(&self, kind: ModelKind) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT name FROM models WHERE kind = $1 ORDER BY name")
+            .bind(kind.as_str())
+            .fetch_all(self.pool())
+            .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get::<String, _>("name")?))
+            .collect()
+    }
+
+    /// The model `name` of `kind`, or `None`.
+    pub async fn find_model(
+        &self,
+        kind: ModelKind,
+        name: &str,
+    ) -> Result<Option<ModelRow>, StoreError> {
+        let row = dynamic(format!(
+            "SELECT {COLUMNS} FROM models WHERE kind = $1 AND name = $2"
+        ))
+        .bind(kind.as_str())
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
+    /// The model `name` of `kind`; `Missing` when there is none.
+    pub async fn model(&self, kind: ModelKind, name: &str) -> Result<ModelRow, StoreError> {
+        self.find_model(kind, name)
+            .await?
+            .ok_or_else(|| StoreError::Missing {
+                what: kind.label(),
+                name: name.to_owned(),
+            })
+    }
+
+    /// Saves a new model; `Duplicate` when the name is taken. It becomes the default when
+    /// `make_default` is set or when it is the first of its kind.
+    pub async fn create_model(
+        &self,
+        kind: ModelKind,
+        fields: &ModelFields,
+        make_default: bool,
+    ) -> Result<ModelRow, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        let taken = sqlx::query("SELECT 1 FROM models WHERE kind = $1 AND name = $2")
+            .bind(kind.as_str())
+            .bind(&fields.name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if taken.is_some() {
+            return Err(StoreError::Duplicate {
+                what: kind.label(),
+                name: fields.name.clone(),
+            });
+        }
+        let has_default = sqlx::query("SELECT 1 FROM models WHERE kind = $1 AND is_default = 1")
+            .bind(kind.as_str())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        let is_default = make_default || !has_default;
+        if is_default && has_default {
+            sqlx::query("UPDATE models SET is_default = 0 WHERE kind = $1 AND is_default = 1")
+                .bind(kind.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let row = dynamic(format!(
+            "INSERT INTO models (kind, name, provider, endpoint, api_key, model_name, dimensions, is_default, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
+        ))
+        .bind(kind.as_str())
+        .bind(&fields.name)
+        .bind(&fields.provider)
+        .bind(&fields.endpoint)
+        .bind(&fields.api_key)
+        .bind(&fields.model_name)
+        .bind(fields.dimensions)
+        .bind(i64::from(is_default))
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| duplicate_or(e, kind, &fields.name))?;
+        let saved = from_row(&row)?;
+        tx.commit()
+            .await
+            .map_err(|e| duplicate_or(e, kind, &fields.name))?;
+        Ok(saved)
+    }
+
+    /// Replaces the model `name` of `kind` with `fields` (which may rename it).
+    pub async fn update_model(
+        &self,
+        kind: ModelKind,
+        name: &str,
+        fields: &ModelFields,
+    ) -> Result<ModelRow, StoreError> {
+        let row = dynamic(format!(
+            "UPDATE models SET name = $1, provider = $2, endpoint = $3, api_key = $4, model_name = $5, dimensions = $6, updated_at = $7 \
+             WHERE kind = $8 AND name = $9 RETURNING {COLUMNS}"
+        ))
+        .bind(&fields.name)
+        .bind(&fields.provider)
+        .bind(&fields.endpoint)
+        .bind(&fields.api_key)
+        .bind(&fields.model_name)
+        .bind(fields.dimensions)
+        .bind(now_ms())
+        .bind(kind.as_str())
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(|e| duplicate_or(e, kind, &fields.name))?
+        .ok_or_else(|| StoreError::Missing {
+            what: kind.label(),
+            name: name.to_owned(),
+        })?;
+        from_row(&row)
+    }
+
+    /// Makes the model `name` its kind's only default, in one transaction.
+    pub async fn set_default_model(
+        &self,
+        kind: ModelKind,
+        name: &str,
+    ) -> Result<ModelRow, StoreError> {
+        let mut tx = self.pool().begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM models WHERE kind = $1 AND name = $2")
+            .bind(kind.as_str())
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if exists.is_none() {
+            return Err(StoreError::Missing {
+                what: kind.label(),
+                name: name.to_owned(),
+            });
+        }
+        // Clear first: the partial unique index refuses two defaults even for a moment.
+        sqlx::query("UPDATE models SET is_default = 0 WHERE kind = $1 AND is_default = 1")
+            .bind(kind.as_str())
+            .execute(&mut *tx)
+            .await?;
+        let row = dynamic(format!(
+            "UPDATE models SET is_default = 1, updated_at = $1 WHERE kind = $2 AND name = $3 RETURNING {COLUMNS}"
+        ))
+        .bind(now_ms())
+        .bind(kind.as_str())
+        .bind(name)
+        .fetch_one(&mut *tx)
+        .await?;
+        let saved = from_row(&row)?;
+        tx.commit().await?;
+        Ok(saved)
+    }
+
+    /// Deletes the model `name` of `kind`. Deleting the default leaves the kind without one.
+    pub async fn delete_model(&self, kind: ModelKind, name: &str) -> Result<(), StoreError> {
+        let done = sqlx::query("DELETE FROM models WHERE kind = $1 AND name = $2")
+            .bind(kind.as_str())
+            .bind(name)
+            .execute(self.pool())
+            .await?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::Missing {
+                what: kind.label(),
+                name: name.to_owned(),
+            });
+        }
+        Ok(())
+    }
+}
