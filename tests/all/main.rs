@@ -9,6 +9,7 @@ mod concurrency;
 mod constraints;
 mod hostile;
 mod jobs;
+mod models;
 mod multiplier;
 mod pipeline_extras;
 mod plugins;
