@@ -9,6 +9,7 @@ mod concurrency;
 mod constraints;
 mod hostile;
 mod jobs;
+mod models;
 mod multiplier;
 mod openapi;
 mod pipeline_extras;
