@@ -235,6 +235,26 @@ async fn models_crud_defaults_masked_keys_and_block_enums() {
         .await;
         assert_error(status, &body, StatusCode::CONFLICT);
 
+        // A kept key is never redirected: moving a model with a key to another endpoint needs
+        // the key again; a model without one moves freely.
+        let (status, body) = call(
+            &server,
+            Method::PUT,
+            "/api/llm-models/gpt",
+            Some(json!({"endpoint": "https://elsewhere.example/v1", "api_key": "****abcd"})),
+        )
+        .await;
+        assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, body) = call(
+            &server,
+            Method::PUT,
+            "/api/llm-models/local",
+            Some(json!({"endpoint": "http://127.0.0.1:11434/v1"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["endpoint"], "http://127.0.0.1:11434/v1");
+
         // A model may be named `test` although `POST .../test` is the connection test.
         let (status, _) = call(
             &server,
@@ -466,6 +486,19 @@ async fn models_connection_test_reports_latency_and_failures() {
                 format!("Bearer {LLM_KEY}")
             );
         }
+        // The stored key is not sent to another endpoint.
+        let (status, body) = call(
+            &server,
+            Method::POST,
+            "/api/llm-models/test",
+            Some(json!({
+                "name": "saved", "provider": "openai", "endpoint": "http://127.0.0.1:9/v1",
+                "model_name": "echo",
+            })),
+        )
+        .await;
+        assert_error(status, &body, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(fake.request_headers().len(), before + 2);
         let (status, body) = call(
             &server,
             Method::POST,

@@ -88,16 +88,34 @@ fn unprocessable(message: impl Into<String>, detail: Value) -> ApiError {
     ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, message, detail)
 }
 
-/// The key to store: the stored one when `given` is omitted or is its masked form.
-fn resolve_key(given: Option<&str>, stored: Option<&str>) -> String {
-    match (given, stored) {
-        (None, Some(stored)) => stored.to_owned(),
-        (Some(given), Some(stored)) if !given.is_empty() && given == mask_key(stored) => {
-            stored.to_owned()
-        }
-        (Some(given), _) => given.to_owned(),
-        (None, None) => String::new(),
+/// The key to use: `given`, or the stored one when `given` is omitted or is its masked form.
+/// A stored key is only ever sent to the base URL it was given for: keeping it while the
+/// effective endpoint changes is refused, so a masked key cannot be redirected elsewhere.
+fn resolve_key(
+    given: Option<&str>,
+    stored: Option<&ModelRow>,
+    provider: &str,
+    endpoint: &str,
+) -> Result<String, ApiError> {
+    let Some(stored) = stored.filter(|row| !row.api_key.is_empty()) else {
+        return Ok(given.unwrap_or_default().to_owned());
+    };
+    let keeps = match given {
+        None => true,
+        Some(given) => given == mask_key(&stored.api_key),
+    };
+    if !keeps {
+        return Ok(given.unwrap_or_default().to_owned());
     }
+    let before = base_url(&stored.provider, &stored.endpoint);
+    let after = base_url(provider, endpoint);
+    if before != after {
+        return Err(unprocessable(
+            "the stored api_key is only sent to the endpoint it was given for: send api_key again to change the endpoint",
+            json!({"field": "api_key", "stored_endpoint": before, "endpoint": after}),
+        ));
+    }
+    Ok(stored.api_key.clone())
 }
 
 /// Checks a body. `current` is the stored model on update: missing fields keep its values.
@@ -166,14 +184,12 @@ fn fields(
             json!({"field": "endpoint"}),
         ));
     }
+    let api_key = resolve_key(input.api_key.as_deref(), current, &provider, &endpoint)?;
     Ok(ModelFields {
         name,
         provider,
         endpoint,
-        api_key: resolve_key(
-            input.api_key.as_deref(),
-            current.map(|c| c.api_key.as_str()),
-        ),
+        api_key,
         model_name,
         dimensions,
     })
@@ -243,14 +259,19 @@ pub async fn set_default(
     )))
 }
 
-/// The base URL used for a provider when a model gives none.
-fn default_endpoint(provider: &str) -> &'static str {
+/// The base URL requests go to: the model's endpoint, or its provider's usual one.
+fn base_url(provider: &str, endpoint: &str) -> String {
+    let endpoint = endpoint.trim().trim_end_matches('/');
+    if !endpoint.is_empty() {
+        return endpoint.to_owned();
+    }
     match provider {
         "anthropic" => "https://api.anthropic.com/v1",
         "gemini" => "https://generativelanguage.googleapis.com/v1beta/openai",
         "ollama" => "http://localhost:11434/v1",
         _ => "https://api.openai.com/v1",
     }
+    .to_owned()
 }
 
 /// Tests a connection: the body is a model config, or `{"name"}` of a saved one. A config
@@ -281,8 +302,10 @@ pub async fn test(
         let mut fields = fields(kind, &input, None)?;
         fields.api_key = resolve_key(
             input.api_key.as_deref(),
-            stored.as_ref().map(|row| row.api_key.as_str()),
-        );
+            stored.as_ref(),
+            &fields.provider,
+            &fields.endpoint,
+        )?;
         fields
     };
     Ok(Json(probe(kind, &fields).await))
@@ -312,11 +335,7 @@ async fn probe(kind: ModelKind, fields: &ModelFields) -> Value {
         Ok(http) => http,
         Err(e) => return failed(format!("cannot build an HTTP client: {e}"), -1),
     };
-    let base = if fields.endpoint.is_empty() {
-        default_endpoint(&fields.provider)
-    } else {
-        fields.endpoint.trim_end_matches('/')
-    };
+    let base = base_url(&fields.provider, &fields.endpoint);
     let (url, body) = match kind {
         ModelKind::Llm => (
             format!("{base}/chat/completions"),
