@@ -24,6 +24,7 @@ use axum::routing::get;
 pub use error::ApiError;
 
 use crate::engine::job_manager::JobManager;
+use crate::llm::routing::ModelRouter;
 use crate::registry::Registry;
 use crate::store::Store;
 
@@ -43,6 +44,9 @@ pub struct AppState {
     pub jobs: Arc<JobManager>,
     /// The plugins folder (uploads are written there).
     pub plugins_dir: Arc<std::path::Path>,
+    /// The blocks' LLM gateway, routing by registered model name; reread after every change
+    /// to the registry.
+    pub models: Arc<ModelRouter>,
 }
 
 /// The OpenAPI description's header; the paths come from the handlers' annotations.
@@ -161,6 +165,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            reload_models,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             require_api_key,
         ))
         .layer(axum::middleware::from_fn(error::json_rejections))
@@ -205,6 +213,28 @@ async fn require_api_key(
         )
         .into_response()
     }
+}
+
+/// After a successful write to the model registry (any method but GET under
+/// `/api/llm-models` or `/api/embedding-models`), rereads it into the model router, so blocks
+/// use the change at once. The change is saved either way: a failed reread is logged, and the
+/// periodic one catches up.
+async fn reload_models(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let path = request.uri().path();
+    let writes_registry = request.method() != axum::http::Method::GET
+        && (path.starts_with("/api/llm-models") || path.starts_with("/api/embedding-models"));
+    let response = next.run(request).await;
+    if writes_registry
+        && response.status().is_success()
+        && let Err(e) = state.models.reload(&state.store).await
+    {
+        tracing::error!(error = %e, "cannot reread the model registry");
+    }
+    response
 }
 
 /// Whether the server answers.

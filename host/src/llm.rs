@@ -2,9 +2,11 @@
 //!
 //! The gateway owns endpoints, keys and per-endpoint limits; blocks only name a model. This
 //! module holds the seam ([`LlmGateway`]) and the first provider, an OpenAI-compatible client
-//! ([`openai::OpenAiGateway`]).
+//! ([`openai::OpenAiGateway`]); [`routing::ModelRouter`] sends each call to the registered model
+//! config the block names.
 
 pub mod openai;
+pub mod routing;
 pub mod structured;
 mod types;
 

@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `LLM_ENDPOINT` | `http://localhost:11434/v1` | OpenAI-compatible base URL |
 //! | `LLM_API_KEY` | none | bearer token |
-//! | `LLM_MODEL` | none | model used when a block names none |
+//! | `LLM_MODEL` | none | model used when a block names none; with `LLM_ENDPOINT`/`LLM_API_KEY` it seeds the model registry's `default` |
 //! | `EMBEDDING_ENDPOINT`, `EMBEDDING_API_KEY` | the LLM ones | embeddings endpoint |
 //! | `EMBEDDING_MODEL` | none | default embedding model |
 //! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per endpoint |
@@ -21,15 +21,21 @@
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
 //! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
 //! | `RUN_JOBS` | `true` | `false`: `blockforge serve` only serves the API; `blockforge worker` processes run the jobs |
+//! | `MODELS_RELOAD_SECS` | 30 | how often a server or worker rereads the model registry (changes made elsewhere) |
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::kv::{KvStore, MemoryKv};
-use crate::llm::openai::{EndpointConfig, OpenAiGateway};
+use crate::llm::LlmGateway;
+use crate::llm::openai::EndpointConfig;
+use crate::llm::routing::ModelRouter;
 use crate::registry::Registry;
 use crate::runtime::{HostServices, Limits, Runtime, RuntimeConfig};
+use crate::store::Store;
+use crate::store::model_seeds::SeedModel;
+use crate::store::models::ModelKind;
 
 /// A setting could not be read or the services could not start.
 #[derive(Debug, thiserror::Error)]
@@ -74,6 +80,9 @@ pub struct Settings {
     pub api_key: Option<String>,
     /// Whether `blockforge serve` runs jobs itself (else only `blockforge worker`s do).
     pub run_jobs: bool,
+    /// How often a server or worker rereads the model registry; a server's own changes apply
+    /// at once.
+    pub models_reload: Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -175,6 +184,7 @@ impl Settings {
             job_lease: seconds("JOB_LEASE_SECS", 30.0)?,
             api_key: var("API_KEY"),
             run_jobs: flag("RUN_JOBS", true)?,
+            models_reload: seconds("MODELS_RELOAD_SECS", 30.0)?,
         })
     }
 
@@ -191,12 +201,65 @@ impl Settings {
         &self,
         kv: Arc<dyn KvStore>,
     ) -> Result<Arc<Registry>, SettingsError> {
+        self.start_registry_on(kv, self.model_router()?).await
+    }
+
+    /// The model router with the environment's endpoints and limits and no registered model:
+    /// until [`ModelRouter::reload`], every call goes to `LLM_*` / `EMBEDDING_*`.
+    pub fn model_router(&self) -> Result<Arc<ModelRouter>, SettingsError> {
         // reqwest is built without a default TLS provider; install ring's once.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let gateway = OpenAiGateway::new(self.chat.clone(), self.embeddings.clone())
+        let router = ModelRouter::new(self.chat.clone(), self.embeddings.clone())
             .map_err(|e| SettingsError::Startup(e.to_string()))?;
+        Ok(Arc::new(router))
+    }
+
+    /// The models the environment seeds into an empty registry, named `default`: an LLM when
+    /// `LLM_MODEL` is set, an embedding model when `EMBEDDING_MODEL` is.
+    pub fn seed_models(&self) -> Vec<(ModelKind, SeedModel)> {
+        let seed = |config: &EndpointConfig| {
+            config.default_model.as_ref().map(|model| SeedModel {
+                name: "default".to_owned(),
+                provider: "openai".to_owned(),
+                endpoint: config.base_url.clone(),
+                api_key: config.api_key.clone().unwrap_or_default(),
+                model_name: model.clone(),
+            })
+        };
+        [
+            (ModelKind::Llm, seed(&self.chat)),
+            (ModelKind::Embedding, seed(&self.embeddings)),
+        ]
+        .into_iter()
+        .filter_map(|(kind, model)| Some((kind, model?)))
+        .collect()
+    }
+
+    /// The model router of a process with a database (server, worker): the environment's
+    /// models seeded, the registry read.
+    pub async fn start_models(&self, store: &Store) -> Result<Arc<ModelRouter>, SettingsError> {
+        let router = self.model_router()?;
+        for (kind, model) in self.seed_models() {
+            store.seed_model(kind, &model).await.map_err(|e| {
+                SettingsError::Startup(format!("cannot seed the default {}: {e}", kind.label()))
+            })?;
+        }
+        router
+            .reload(store)
+            .await
+            .map_err(|e| SettingsError::Startup(format!("cannot read the model registry: {e}")))?;
+        Ok(router)
+    }
+
+    /// As [`Settings::start_registry_with`], with `llm` as the blocks' gateway (the model
+    /// router of [`Settings::start_models`]).
+    pub async fn start_registry_on(
+        &self,
+        kv: Arc<dyn KvStore>,
+        llm: Arc<dyn LlmGateway>,
+    ) -> Result<Arc<Registry>, SettingsError> {
         let services = HostServices {
-            llm: Arc::new(gateway),
+            llm,
             kv,
             structured_output_repairs: 2,
         };

@@ -9,6 +9,7 @@
 
 pub mod jobs;
 pub mod kv;
+pub mod model_seeds;
 pub mod models;
 pub mod pipelines;
 pub mod records;

@@ -259,19 +259,10 @@ pub async fn set_default(
     )))
 }
 
-/// The base URL requests go to: the model's endpoint, or its provider's usual one.
+/// The base URL requests go to: the one the model router calls (the model's endpoint, or its
+/// provider's usual one), so a passing test means blocks' calls reach the model too.
 fn base_url(provider: &str, endpoint: &str) -> String {
-    let endpoint = endpoint.trim().trim_end_matches('/');
-    if !endpoint.is_empty() {
-        return endpoint.to_owned();
-    }
-    match provider {
-        "anthropic" => "https://api.anthropic.com/v1",
-        "gemini" => "https://generativelanguage.googleapis.com/v1beta/openai",
-        "ollama" => "http://localhost:11434/v1",
-        _ => "https://api.openai.com/v1",
-    }
-    .to_owned()
+    crate::llm::routing::base_url(provider, endpoint)
 }
 
 /// Tests a connection: the body is a model config, or `{"name"}` of a saved one. A config

@@ -16,9 +16,13 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    // Blocks' model calls follow the model registry (seeded from LLM_* when empty).
+    let models = settings.start_models(&store).await?;
+    let _models_reloader =
+        AbortOnDrop(models.spawn_reloader(store.clone(), settings.models_reload));
     // Blocks' kv data lives in the database: kept across restarts, shared by workers.
     let registry = settings
-        .start_registry_with(std::sync::Arc::new(store.kv()))
+        .start_registry_on(std::sync::Arc::new(store.kv()), models.clone())
         .await?;
     // Blocks dropped into, replaced in or removed from the plugins folder apply without a restart.
     let _watcher = PluginWatcher::start(registry.clone(), settings.plugins_dir.clone())?;
@@ -52,6 +56,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         registry,
         jobs: jobs.clone(),
         plugins_dir: settings.plugins_dir.clone().into(),
+        models,
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {

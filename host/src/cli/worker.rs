@@ -22,9 +22,13 @@ pub async fn worker(settings: &Settings) -> anyhow::Result<ExitCode> {
     let store = Store::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    // Blocks' model calls follow the model registry (seeded from LLM_* when empty).
+    let models = settings.start_models(&store).await?;
+    let _models_reloader =
+        AbortOnDrop(models.spawn_reloader(store.clone(), settings.models_reload));
     // Blocks' kv data lives in the database: kept across restarts, shared by workers.
     let registry = settings
-        .start_registry_with(std::sync::Arc::new(store.kv()))
+        .start_registry_on(std::sync::Arc::new(store.kv()), models.clone())
         .await?;
     let _watcher = PluginWatcher::start(registry.clone(), settings.plugins_dir.clone())?;
     let owner = format!(

@@ -74,27 +74,41 @@ impl Endpoint {
     }
 }
 
+/// An HTTP client (connection pool) keeping up to `idle_per_host` idle connections per host.
+pub fn http_client(idle_per_host: usize) -> Result<reqwest::Client, LlmError> {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(idle_per_host)
+        .tcp_nodelay(true)
+        .build()
+        .map_err(|e| {
+            LlmError::new(
+                LlmErrorKind::Unavailable,
+                format!("cannot build HTTP client: {e}"),
+            )
+        })
+}
+
 /// Longest wait honoured from a `Retry-After` header.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 impl OpenAiGateway {
     /// A gateway for `chat` and `embeddings` endpoints sharing one connection pool.
     pub fn new(chat: EndpointConfig, embeddings: EndpointConfig) -> Result<Self, LlmError> {
-        let http = reqwest::Client::builder()
-            .pool_max_idle_per_host(chat.max_concurrency.max(embeddings.max_concurrency))
-            .tcp_nodelay(true)
-            .build()
-            .map_err(|e| {
-                LlmError::new(
-                    LlmErrorKind::Unavailable,
-                    format!("cannot build HTTP client: {e}"),
-                )
-            })?;
-        Ok(OpenAiGateway {
+        let http = http_client(chat.max_concurrency.max(embeddings.max_concurrency))?;
+        Ok(Self::with_client(http, chat, embeddings))
+    }
+
+    /// A gateway on an existing connection pool (several gateways can share one).
+    pub fn with_client(
+        http: reqwest::Client,
+        chat: EndpointConfig,
+        embeddings: EndpointConfig,
+    ) -> Self {
+        OpenAiGateway {
             http,
             chat: Endpoint::new(chat),
             embeddings: Endpoint::new(embeddings),
-        })
+        }
     }
 
     async fn post(&self, endpoint: &Endpoint, path: &str, body: &Value) -> Result<Value, LlmError> {
