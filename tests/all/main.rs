@@ -10,6 +10,7 @@ mod constraints;
 mod hostile;
 mod jobs;
 mod models;
+mod models_routing;
 mod multiplier;
 mod openapi;
 mod pipeline_extras;
