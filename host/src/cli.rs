@@ -116,3 +116,62 @@ impl Drop for AbortOnDrop {
         self.0.abort();
     }
 }
+
+/// What `blockforge serve` and `blockforge worker` both run on: the database, the model
+/// registry (reread in the background), the blocks (their kv in the database, the plugins
+/// folder watched) and this process's runner settings. Dropping it stops the background tasks.
+pub struct Services {
+    /// The database.
+    pub store: blockforge::store::Store,
+    /// Where blocks' model calls go.
+    pub models: std::sync::Arc<blockforge::llm::routing::ModelRouter>,
+    /// The blocks.
+    pub registry: std::sync::Arc<blockforge::registry::Registry>,
+    /// Runner settings with this process's lease owner.
+    pub runner: blockforge::engine::job_runner::RunnerConfig,
+    _models_reloader: AbortOnDrop,
+    _watcher: blockforge::registry::watcher::PluginWatcher,
+}
+
+impl Services {
+    /// Opens the database and starts the services; leases are owned by `<owner_prefix><pid>-<uuid>`.
+    pub async fn start(
+        settings: &blockforge::settings::Settings,
+        owner_prefix: &str,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let store = blockforge::store::Store::connect(&settings.database_url)
+            .await
+            .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+        // Blocks' model calls follow the model registry (seeded from LLM_* when empty).
+        let models = settings.start_models(&store).await?;
+        let models_reloader =
+            AbortOnDrop(models.spawn_reloader(store.clone(), settings.models_reload));
+        // Blocks' kv data lives in the database: kept across restarts, shared by workers.
+        let registry = settings
+            .start_registry_on(std::sync::Arc::new(store.kv()), models.clone())
+            .await?;
+        // Blocks dropped into, replaced in or removed from the plugins folder apply at once.
+        let watcher = blockforge::registry::watcher::PluginWatcher::start(
+            registry.clone(),
+            settings.plugins_dir.clone(),
+        )?;
+        let owner = format!(
+            "{owner_prefix}{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        );
+        let runner = blockforge::engine::job_runner::RunnerConfig {
+            lease: settings.job_lease,
+            ..blockforge::engine::job_runner::RunnerConfig::new(owner)
+        };
+        Ok(Services {
+            store,
+            models,
+            registry,
+            runner,
+            _models_reloader: models_reloader,
+            _watcher: watcher,
+        })
+    }
+}

@@ -11,6 +11,7 @@
 #![deny(missing_docs)]
 
 pub mod api;
+pub mod atomic_file;
 pub mod engine;
 pub mod kv;
 pub mod llm;

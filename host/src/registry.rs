@@ -69,7 +69,23 @@ pub struct PluginFile {
     /// SHA-256 of its bytes (empty when it could not be read).
     pub content_hash: String,
     /// The block it provides, or why it provides none.
-    pub outcome: Result<Arc<LoadedBlock>, String>,
+    pub outcome: Result<Arc<LoadedBlock>, PluginError>,
+}
+
+/// Why a plugin file provides no block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginError {
+    /// It could not be read, compiled, checked against the world or described.
+    #[error("{0}")]
+    Load(String),
+    /// It loaded, but a file earlier in name order provides the same block type.
+    #[error("block type {type_name} is already provided by {}", first.display())]
+    Duplicate {
+        /// The type.
+        type_name: String,
+        /// The file that provides it.
+        first: PathBuf,
+    },
 }
 
 impl PluginFile {
@@ -97,7 +113,7 @@ impl PluginFile {
                 "type": null,
                 "name": null,
                 "content_hash": self.content_hash,
-                "error": error,
+                "error": error.to_string(),
             }),
         }
     }
@@ -201,7 +217,9 @@ impl Registry {
                 files.push(PluginFile {
                     path: dir.to_owned(),
                     content_hash: String::new(),
-                    outcome: Err(format!("cannot read the plugins folder: {error}")),
+                    outcome: Err(PluginError::Load(format!(
+                        "cannot read the plugins folder: {error}"
+                    ))),
                 });
                 Vec::new()
             }
@@ -219,10 +237,10 @@ impl Registry {
             let Ok(block) = &file.outcome else { continue };
             let type_name = block.info.type_name.clone();
             if let Some(first) = provided_by.get(&type_name) {
-                file.outcome = Err(format!(
-                    "block type {type_name} is already provided by {}",
-                    first.display()
-                ));
+                file.outcome = Err(PluginError::Duplicate {
+                    type_name,
+                    first: first.clone(),
+                });
                 continue;
             }
             provided_by.insert(type_name.clone(), file.path.clone());
@@ -270,16 +288,18 @@ impl Registry {
                 return PluginFile {
                     path,
                     content_hash: String::new(),
-                    outcome: Err(format!("cannot read the file: {e}")),
+                    outcome: Err(PluginError::Load(format!("cannot read the file: {e}"))),
                 };
             }
         };
         let content_hash = CompileCache::content_hash(&bytes);
-        if let Some(previous) = previous.filter(|p| p.content_hash == content_hash) {
-            // A duplicate-type failure is decided again by the caller, from scratch.
-            if previous.outcome.is_ok() || !previous.outcome_is_duplicate() {
-                return previous.clone();
-            }
+        // Unchanged bytes keep their outcome, except a duplicate type: the caller decides that
+        // again from the whole folder, so the block is loaded (from the compile cache).
+        if let Some(previous) = previous.filter(|p| {
+            p.content_hash == content_hash
+                && !matches!(p.outcome, Err(PluginError::Duplicate { .. }))
+        }) {
+            return previous.clone();
         }
         let origin = path.display().to_string();
         let outcome = self
@@ -287,7 +307,7 @@ impl Registry {
             .load(&bytes, &origin)
             .await
             .map(Arc::new)
-            .map_err(|e| e.to_string());
+            .map_err(|e| PluginError::Load(e.to_string()));
         PluginFile {
             path,
             content_hash,
@@ -337,19 +357,10 @@ impl Registry {
             .filter_map(|file| {
                 file.outcome.as_ref().err().map(|error| PluginFailure {
                     path: file.path.clone(),
-                    error: error.clone(),
+                    error: error.to_string(),
                 })
             })
             .collect()
-    }
-}
-
-impl PluginFile {
-    fn outcome_is_duplicate(&self) -> bool {
-        self.outcome
-            .as_ref()
-            .err()
-            .is_some_and(|e| e.contains("is already provided by"))
     }
 }
 

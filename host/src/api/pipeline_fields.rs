@@ -8,7 +8,6 @@ use axum::extract::{Path, State};
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::engine::Pipeline;
 use crate::engine::fields::{StateFields, state_fields};
 use crate::engine::seed_check::{capped, check_seeds};
 
@@ -16,14 +15,7 @@ use crate::engine::seed_check::{capped, check_seeds};
 const FIELD_GROUPS: [&str; 3] = ["primary", "secondary", "hidden"];
 
 async fn fields_of(state: &AppState, id: i64) -> Result<StateFields, ApiError> {
-    let row = state.store.pipeline(id).await?;
-    let pipeline = Pipeline::parse(&row.definition.to_string(), &format!("pipeline {id}"))
-        .map_err(|e| {
-            ApiError::bad_request(
-                "the saved pipeline is not valid",
-                json!({"message": e.to_string()}),
-            )
-        })?;
+    let pipeline = super::pipelines::saved_pipeline(state, id).await?;
     Ok(state_fields(&pipeline, &state.registry))
 }
 

@@ -12,6 +12,17 @@ use crate::engine::Pipeline;
 use crate::engine::validate::validate;
 use crate::store::pipelines::PipelineRow;
 
+/// The saved pipeline `id`, parsed.
+pub(super) async fn saved_pipeline(state: &AppState, id: i64) -> Result<Pipeline, ApiError> {
+    let row = state.store.pipeline(id).await?;
+    Pipeline::parse(&row.definition.to_string(), &format!("pipeline {id}")).map_err(|e| {
+        ApiError::bad_request(
+            "the saved pipeline is not valid",
+            json!({"message": e.to_string()}),
+        )
+    })
+}
+
 /// Checks a request body and returns the name and the definition to store.
 fn checked(state: &AppState, body: &Value) -> Result<(String, Value), ApiError> {
     let pipeline = Pipeline::parse(&body.to_string(), "request body").map_err(|e| {
@@ -96,14 +107,7 @@ pub async fn execute(
             json!({}),
         ));
     };
-    let row = state.store.pipeline(id).await?;
-    let pipeline = Pipeline::parse(&row.definition.to_string(), &format!("pipeline {id}"))
-        .map_err(|e| {
-            ApiError::bad_request(
-                "the saved pipeline is not valid",
-                json!({"message": e.to_string()}),
-            )
-        })?;
+    let pipeline = saved_pipeline(&state, id).await?;
     let valid = validate(&pipeline, &state.registry).map_err(|e| {
         ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
     })?;

@@ -96,7 +96,7 @@ pub async fn upload(
     let type_name = block.info.type_name.clone();
     let dir: &Path = &state.plugins_dir;
     let target = target_path(&state, dir, &type_name, &stem);
-    write_atomically(dir, &target, &bytes).await.map_err(|e| {
+    write_atomically(dir, &target, bytes).await.map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "cannot write the plugin",
@@ -173,20 +173,17 @@ fn safe_type_file_name(type_name: &str) -> String {
         .collect()
 }
 
-/// Writes `bytes` to a hidden temporary file in `dir` and renames it over `target`, so the
-/// watcher never loads a half-written component.
-async fn write_atomically(dir: &Path, target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+/// Writes the component in one step, so the watcher never loads a half-written file.
+async fn write_atomically(
+    dir: &Path,
+    target: &Path,
+    bytes: axum::body::Bytes,
+) -> std::io::Result<()> {
     tokio::fs::create_dir_all(dir).await?;
-    let temporary = dir.join(format!(".upload-{}.tmp", uuid::Uuid::new_v4().simple()));
-    if let Err(e) = tokio::fs::write(&temporary, bytes).await {
-        let _ = tokio::fs::remove_file(&temporary).await;
-        return Err(e);
-    }
-    if let Err(e) = tokio::fs::rename(&temporary, target).await {
-        let _ = tokio::fs::remove_file(&temporary).await;
-        return Err(e);
-    }
-    Ok(())
+    let target = target.to_owned();
+    tokio::task::spawn_blocking(move || crate::atomic_file::write(&target, &bytes))
+        .await
+        .map_err(std::io::Error::other)?
 }
 
 #[cfg(test)]

@@ -5,32 +5,16 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use blockforge::api::{AppState, router};
 use blockforge::engine::job_manager::JobManager;
-use blockforge::engine::job_runner::RunnerConfig;
-use blockforge::registry::watcher::PluginWatcher;
 use blockforge::settings::Settings;
-use blockforge::store::Store;
 
-use super::{AbortOnDrop, shutdown_signal};
+use super::{AbortOnDrop, Services, shutdown_signal};
 
 pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
-    let store = Store::connect(&settings.database_url)
-        .await
-        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    // Blocks' model calls follow the model registry (seeded from LLM_* when empty).
-    let models = settings.start_models(&store).await?;
-    let _models_reloader =
-        AbortOnDrop(models.spawn_reloader(store.clone(), settings.models_reload));
-    // Blocks' kv data lives in the database: kept across restarts, shared by workers.
-    let registry = settings
-        .start_registry_on(std::sync::Arc::new(store.kv()), models.clone())
-        .await?;
-    // Blocks dropped into, replaced in or removed from the plugins folder apply without a restart.
-    let _watcher = PluginWatcher::start(registry.clone(), settings.plugins_dir.clone())?;
-    let owner = format!("{}-{}", std::process::id(), uuid::Uuid::new_v4().simple());
-    let config = RunnerConfig {
-        lease: settings.job_lease,
-        ..RunnerConfig::new(owner)
-    };
+    let services = Services::start(settings, "").await?;
+    let store = services.store.clone();
+    let models = services.models.clone();
+    let registry = services.registry.clone();
+    let config = services.runner.clone();
     let jobs = if settings.run_jobs {
         JobManager::new(store.clone(), registry.clone(), config)
     } else {

@@ -92,8 +92,7 @@ fn trusted(path: &Path) -> bool {
     ok
 }
 
-/// Writes to a temporary file beside `path` and renames it, so concurrent readers never see a
-/// partial file. The folder is created private (0700).
+/// Writes `path` in one step (see [`crate::atomic_file`]) in a folder created private (0700).
 fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     let dir = path.parent().unwrap_or(Path::new("."));
@@ -101,13 +100,5 @@ fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("component"),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    crate::atomic_file::write(path, bytes)
 }

@@ -29,6 +29,31 @@ fn namespace(ns: &KvNamespace) -> String {
     }
 }
 
+impl DbKv {
+    /// Inserts `key`; `on_conflict` (a constant) says what an existing key does. Returns the
+    /// rows written.
+    async fn insert(
+        &self,
+        ns: &KvNamespace,
+        key: &str,
+        value: &str,
+        on_conflict: &'static str,
+    ) -> Result<u64, KvError> {
+        check_sizes(key, Some(value))?;
+        let done = dynamic(format!(
+            "INSERT INTO kv (namespace, key, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (namespace, key) {on_conflict}"
+        ))
+        .bind(namespace(ns))
+        .bind(key.to_owned())
+        .bind(value.to_owned())
+        .execute(self.store.pool())
+        .await
+        .map_err(storage)?;
+        Ok(done.rows_affected())
+    }
+}
+
 fn storage(e: sqlx::Error) -> KvError {
     KvError::Storage(e.to_string())
 }
@@ -50,18 +75,9 @@ impl KvStore for DbKv {
 
     fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()> {
         Box::pin(async move {
-            check_sizes(key, Some(value))?;
-            sqlx::query(
-                "INSERT INTO kv (namespace, key, value) VALUES ($1, $2, $3) \
-                 ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(namespace(ns))
-            .bind(key.to_owned())
-            .bind(value.to_owned())
-            .execute(self.store.pool())
-            .await
-            .map_err(storage)?;
-            Ok(())
+            self.insert(ns, key, value, "DO UPDATE SET value = excluded.value")
+                .await
+                .map(|_| ())
         })
     }
 
@@ -71,20 +87,7 @@ impl KvStore for DbKv {
         key: &'a str,
         value: &'a str,
     ) -> KvFuture<'a, bool> {
-        Box::pin(async move {
-            check_sizes(key, Some(value))?;
-            let done = sqlx::query(
-                "INSERT INTO kv (namespace, key, value) VALUES ($1, $2, $3) \
-                 ON CONFLICT (namespace, key) DO NOTHING",
-            )
-            .bind(namespace(ns))
-            .bind(key.to_owned())
-            .bind(value.to_owned())
-            .execute(self.store.pool())
-            .await
-            .map_err(storage)?;
-            Ok(done.rows_affected() == 1)
-        })
+        Box::pin(async move { Ok(self.insert(ns, key, value, "DO NOTHING").await? == 1) })
     }
 
     fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool> {
