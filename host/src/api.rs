@@ -14,6 +14,7 @@ mod plugins;
 mod records;
 mod stream;
 mod templates;
+mod web_ui;
 
 use std::sync::Arc;
 
@@ -162,7 +163,7 @@ pub fn router(state: AppState) -> Router {
             "/api/embedding-models/{name}/default",
             axum::routing::put(models::embedding::set_default),
         )
-        .fallback(error::not_found)
+        .fallback(web_ui::serve)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             reload_models,
