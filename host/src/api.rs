@@ -98,6 +98,32 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::get, records::update))
         .routes(routes!(export::inline))
         .routes(routes!(export::download))
+        .routes(routes!(models::llm::list, models::llm::create))
+        .routes(routes!(
+            models::llm::test,
+            models::llm::get_test,
+            models::llm::update_test,
+            models::llm::delete_test
+        ))
+        .routes(routes!(
+            models::llm::get,
+            models::llm::update,
+            models::llm::delete
+        ))
+        .routes(routes!(models::llm::set_default))
+        .routes(routes!(models::embedding::list, models::embedding::create))
+        .routes(routes!(
+            models::embedding::test,
+            models::embedding::get_test,
+            models::embedding::update_test,
+            models::embedding::delete_test
+        ))
+        .routes(routes!(
+            models::embedding::get,
+            models::embedding::update,
+            models::embedding::delete
+        ))
+        .routes(routes!(models::embedding::set_default))
         .split_for_parts()
 }
 
@@ -118,50 +144,6 @@ pub fn router(state: AppState) -> Router {
                 let description = description.clone();
                 async move { axum::Json(description.as_ref().clone()) }
             }),
-        )
-        // The model registry; not in the OpenAPI description yet (its handlers are generated
-        // per kind by a macro, without annotations).
-        .route(
-            "/api/llm-models",
-            get(models::llm::list).post(models::llm::create),
-        )
-        .route(
-            "/api/llm-models/test",
-            axum::routing::post(models::llm::test)
-                .get(models::llm::get_test)
-                .put(models::llm::update_test)
-                .delete(models::llm::delete_test),
-        )
-        .route(
-            "/api/llm-models/{name}",
-            get(models::llm::get)
-                .put(models::llm::update)
-                .delete(models::llm::delete),
-        )
-        .route(
-            "/api/llm-models/{name}/default",
-            axum::routing::put(models::llm::set_default),
-        )
-        .route(
-            "/api/embedding-models",
-            get(models::embedding::list).post(models::embedding::create),
-        )
-        .route(
-            "/api/embedding-models/test",
-            axum::routing::post(models::embedding::test)
-                .get(models::embedding::get_test)
-                .put(models::embedding::update_test)
-                .delete(models::embedding::delete_test),
-        )
-        .route(
-            "/api/embedding-models/{name}",
-            get(models::embedding::get)
-                .put(models::embedding::update)
-                .delete(models::embedding::delete),
-        )
-        .route(
-            "/api/embedding-models/{name}/default",
-            axum::routing::put(models::embedding::set_default),
         )
         .fallback(web_ui::serve)
         .layer(axum::middleware::from_fn_with_state(

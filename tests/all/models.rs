@@ -145,6 +145,10 @@ async fn models_crud_defaults_masked_keys_and_block_enums() {
             json!({"name": "", "provider": "openai", "model_name": "m"}),
             json!({"name": "x".repeat(101), "provider": "openai", "model_name": "m"}),
             json!({"name": "m", "provider": "acme", "model_name": "m"}),
+            // Names are path segments of /api/llm-models/{name}: no '/', no control characters.
+            json!({"name": "a/b", "provider": "openai", "model_name": "m"}),
+            json!({"name": "a\nb", "provider": "openai", "model_name": "m"}),
+            json!({"name": "a\u{7}b", "provider": "openai", "model_name": "m"}),
             json!({"name": "m", "provider": "openai"}),
             json!({"name": "m", "provider": "openai", "model_name": "m", "endpoint": "not a url"}),
             json!({"name": 5, "model_name": "m"}),

@@ -107,6 +107,24 @@ async fn models_routing_blocks_call_the_model_they_name() {
         )
         .await;
 
+        // The editor offers each block the names of its kind: the Embedder (it only embeds)
+        // gets embedding models, the TextGenerator LLMs.
+        let (_, blocks) = call(&server, Method::GET, "/api/blocks", None).await;
+        let offered = |block_type: &str| -> Vec<Value> {
+            blocks
+                .as_array()
+                .and_then(|all| all.iter().find(|b| b["type"] == block_type))
+                .and_then(|b| b["config_schema"]["properties"]["model"]["enum"].as_array())
+                .cloned()
+                .unwrap_or_else(|| panic!("{block_type} has no model enum: {blocks}"))
+        };
+        let embedder = offered("Embedder");
+        assert!(embedder.contains(&json!("remote-embed")), "{embedder:?}");
+        assert!(!embedder.contains(&json!("remote")), "{embedder:?}");
+        let generator = offered("TextGenerator");
+        assert!(generator.contains(&json!("remote")), "{generator:?}");
+        assert!(!generator.contains(&json!("remote-embed")), "{generator:?}");
+
         // A registered name: that model's endpoint, provider model name and key, at once.
         let before = env_llm.chat_requests();
         let result = execute(&server, text_pipeline(Some("remote")), json!({})).await;

@@ -36,6 +36,26 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("put", "/api/records/{id}"),
     ("get", "/api/export"),
     ("get", "/api/export/download"),
+    ("get", "/api/llm-models"),
+    ("post", "/api/llm-models"),
+    ("get", "/api/llm-models/{name}"),
+    ("put", "/api/llm-models/{name}"),
+    ("delete", "/api/llm-models/{name}"),
+    ("put", "/api/llm-models/{name}/default"),
+    ("post", "/api/llm-models/test"),
+    ("get", "/api/llm-models/test"),
+    ("put", "/api/llm-models/test"),
+    ("delete", "/api/llm-models/test"),
+    ("get", "/api/embedding-models"),
+    ("post", "/api/embedding-models"),
+    ("get", "/api/embedding-models/{name}"),
+    ("put", "/api/embedding-models/{name}"),
+    ("delete", "/api/embedding-models/{name}"),
+    ("put", "/api/embedding-models/{name}/default"),
+    ("post", "/api/embedding-models/test"),
+    ("get", "/api/embedding-models/test"),
+    ("put", "/api/embedding-models/test"),
+    ("delete", "/api/embedding-models/test"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,14 +87,16 @@ async fn the_openapi_description_covers_every_endpoint() {
                 .is_some_and(|r| !r.is_empty()),
             "{method} {path} has no responses"
         );
-        if path.contains("{id}") {
-            let params = operation["parameters"].as_array().unwrap();
-            assert!(
-                params
-                    .iter()
-                    .any(|p| p["name"] == "id" && p["in"] == "path"),
-                "{method} {path}"
-            );
+        for param in ["id", "name"] {
+            if path.contains(&format!("{{{param}}}")) {
+                let params = operation["parameters"].as_array().unwrap();
+                assert!(
+                    params
+                        .iter()
+                        .any(|p| p["name"] == param && p["in"] == "path"),
+                    "{method} {path}"
+                );
+            }
         }
     }
     // Query filters, multipart forms and the error shape are described too.
@@ -91,6 +113,11 @@ async fn the_openapi_description_covers_every_endpoint() {
     }
     let generate = &doc["paths"]["/api/generate"]["post"]["requestBody"]["content"];
     assert!(generate["multipart/form-data"].is_object(), "{generate}");
+    let model_body = &doc["paths"]["/api/llm-models"]["post"]["requestBody"]["content"];
+    assert!(
+        model_body["application/json"]["schema"].is_object(),
+        "{model_body}"
+    );
     assert!(doc["components"]["schemas"]["ErrorBody"]["properties"]["detail"].is_object());
     // The description holds exactly these operations: a new endpoint must be added here.
     let described: usize = doc["paths"]

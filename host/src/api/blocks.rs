@@ -1,6 +1,7 @@
 //! `GET /api/blocks`, with the registered model names offered as enums: a config property
-//! named `model` lists the LLM models, one named `embedding_model` the embedding models (as
-//! DataGenFlow does for its generators), when any are registered.
+//! named `model` lists the LLM models (the embedding models for a block that only embeds), one
+//! named `embedding_model` the embedding models (as DataGenFlow does for its generators), when
+//! any are registered.
 
 use super::error::ErrorBody;
 use axum::Json;
@@ -8,6 +9,7 @@ use axum::extract::State;
 use serde_json::Value;
 
 use super::{ApiError, AppState};
+use crate::runtime::Capability;
 use crate::store::models::ModelKind;
 
 /// Every block with its schema and source.
@@ -26,7 +28,17 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, Api
                 .and_then(|schema| schema.get_mut("properties"))
                 .and_then(Value::as_object_mut)
             {
-                for (property, names) in [("model", &llm), ("embedding_model", &embedding)] {
+                // A block that only embeds (the `embeddings` capability without `llm`) names
+                // an embedding model in its `model` property.
+                let capabilities = &block.block.info.capabilities;
+                let model_names = if capabilities.contains(&Capability::Embeddings)
+                    && !capabilities.contains(&Capability::Llm)
+                {
+                    &embedding
+                } else {
+                    &llm
+                };
+                for (property, names) in [("model", model_names), ("embedding_model", &embedding)] {
                     if let Some(schema) = properties.get_mut(property) {
                         offer(schema, names);
                     }

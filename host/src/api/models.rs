@@ -26,7 +26,7 @@ const MAX_NAME_CHARS: usize = 100;
 const TEST_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A create, update or test body.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ModelInput {
     /// Unique name (required on create; on update, when given, it renames).
     #[serde(default)]
@@ -134,6 +134,13 @@ fn fields(
         return Err(unprocessable(
             format!("name must have 1 to {MAX_NAME_CHARS} characters"),
             json!({"field": "name"}),
+        ));
+    }
+    // The name is a path segment of `/api/.../{name}`: a '/' would make it unreachable there.
+    if let Some(bad) = name.chars().find(|c| *c == '/' || c.is_control()) {
+        return Err(unprocessable(
+            format!("name must not contain '/' or control characters (found {bad:?})"),
+            json!({"field": "name", "name": name}),
         ));
     }
     let provider = input
@@ -401,9 +408,11 @@ async fn probe(kind: ModelKind, fields: &ModelFields) -> Value {
     })
 }
 
-/// Handlers bound to one kind, for the router.
+/// Handlers bound to one kind, for the router, each with its OpenAPI description. The paths
+/// are given as literals (`utoipa::path` takes no expressions): the collection, one model, its
+/// `default` action and the connection test.
 macro_rules! kind_handlers {
-    ($module:ident, $kind:expr) => {
+    ($module:ident, $kind:expr, $tag:tt, $collection:tt, $item:tt, $default:tt, $test:tt) => {
         /// The handlers of one registry.
         pub mod $module {
             use axum::Json;
@@ -412,14 +421,17 @@ macro_rules! kind_handlers {
             use serde_json::Value;
 
             use super::{ApiError, AppState, ModelInput};
+            use crate::api::error::ErrorBody;
             use crate::store::models::ModelKind;
 
             /// Every model, keys masked.
+            #[utoipa::path(get, path = $collection, tag = $tag, responses((status = 200, description = "Every model: `{name, provider, endpoint, api_key (masked), api_key_set, model_name, is_default, created_at, updated_at}`", body = Vec<Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
             pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
                 super::list(state, $kind).await
             }
 
             /// One model.
+            #[utoipa::path(get, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "The model, key masked", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn get(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
@@ -428,6 +440,7 @@ macro_rules! kind_handlers {
             }
 
             /// Saves a new model.
+            #[utoipa::path(post, path = $collection, tag = $tag, request_body = ModelInput, responses((status = 201, description = "Saved, key masked", body = Value), (status = 409, description = "The name is taken", body = ErrorBody), (status = 422, description = "A field is invalid (named in `detail.field`)", body = ErrorBody)))]
             pub async fn create(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
@@ -436,6 +449,7 @@ macro_rules! kind_handlers {
             }
 
             /// Changes a model.
+            #[utoipa::path(put, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), request_body = ModelInput, responses((status = 200, description = "Changed; omitted fields and an omitted or masked key are kept", body = Value), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
             pub async fn update(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
@@ -445,6 +459,7 @@ macro_rules! kind_handlers {
             }
 
             /// Deletes a model.
+            #[utoipa::path(delete, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "`{message, name}`", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn delete(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
@@ -453,6 +468,7 @@ macro_rules! kind_handlers {
             }
 
             /// Makes a model the default.
+            #[utoipa::path(put, path = $default, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "The model, now the only default of its kind", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn set_default(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
@@ -464,11 +480,13 @@ macro_rules! kind_handlers {
             // `{name}` routes: these serve a model that is named `test`.
 
             /// The model named `test`.
+            #[utoipa::path(get, path = $test, tag = $tag, responses((status = 200, description = "The model named `test`", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn get_test(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
                 super::get(state, $kind, "test".to_owned()).await
             }
 
             /// Changes the model named `test`.
+            #[utoipa::path(put, path = $test, tag = $tag, request_body = ModelInput, responses((status = 200, description = "The model named `test`, changed", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn update_test(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
@@ -477,6 +495,7 @@ macro_rules! kind_handlers {
             }
 
             /// Deletes the model named `test`.
+            #[utoipa::path(delete, path = $test, tag = $tag, responses((status = 200, description = "`{message, name}`", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn delete_test(
                 State(state): State<AppState>,
             ) -> Result<Json<Value>, ApiError> {
@@ -484,6 +503,7 @@ macro_rules! kind_handlers {
             }
 
             /// Tests a connection.
+            #[utoipa::path(post, path = $test, tag = $tag, request_body(content = ModelInput, description = "A model config, or `{name}` of a saved one (its stored key is used)"), responses((status = 200, description = "`{success, message, latency_ms}` (`latency_ms` -1 when no answer came)", body = Value), (status = 404, description = "No saved model of that name", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
             pub async fn test(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
@@ -494,5 +514,21 @@ macro_rules! kind_handlers {
     };
 }
 
-kind_handlers!(llm, ModelKind::Llm);
-kind_handlers!(embedding, ModelKind::Embedding);
+kind_handlers!(
+    llm,
+    ModelKind::Llm,
+    "llm-models",
+    "/api/llm-models",
+    "/api/llm-models/{name}",
+    "/api/llm-models/{name}/default",
+    "/api/llm-models/test"
+);
+kind_handlers!(
+    embedding,
+    ModelKind::Embedding,
+    "embedding-models",
+    "/api/embedding-models",
+    "/api/embedding-models/{name}",
+    "/api/embedding-models/{name}/default",
+    "/api/embedding-models/test"
+);
