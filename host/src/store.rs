@@ -82,6 +82,9 @@ pub enum StoreError {
         /// The name.
         name: String,
     },
+    /// A task writing to the store ended abnormally (it panicked or was aborted).
+    #[error("storage task ended abnormally: {0}")]
+    TaskFailed(String),
 }
 
 /// A connection pool and the backend it talks to.

@@ -11,6 +11,10 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value};
 use tokio::task::JoinSet;
 
+mod record_writer;
+
+use record_writer::{Batching, RecordWriter};
+
 use super::record::{RunRecord, RunStatus};
 use super::run::{RunContext, RunStart};
 use super::validate::validate;
@@ -89,7 +93,6 @@ pub async fn run_job(
             return Ok(JobStatus::Failed);
         }
     };
-    let constraints = valid.pipeline.constraints;
     let concurrency = job.options["concurrency"]
         .as_u64()
         .unwrap_or(16)
@@ -102,114 +105,178 @@ pub async fn run_job(
         current_step: Default::default(),
     });
 
+    let mut writer = RecordWriter::start(
+        store.clone(),
+        job,
+        ctx.clone(),
+        Batching {
+            size: config.batch_size,
+            interval: config.flush_interval,
+        },
+    );
+    let ending = drive(
+        store,
+        &ctx,
+        &mut writer,
+        job_id,
+        pipeline_row.id,
+        concurrency,
+        config,
+    )
+    .await;
+    // Whatever happened, the runs that finished are stored before the job ends.
+    let closed = writer.close().await;
+    let ending = ending?;
+    closed?;
+    match ending {
+        Ending::Drained => {
+            store.finish_job(job_id, JobStatus::Completed, None).await?;
+        }
+        Ending::EndedElsewhere => {}
+        Ending::Constraint(reason) => {
+            store
+                .finish_job(job_id, JobStatus::Stopped, Some(&reason))
+                .await?;
+        }
+    }
+    Ok(store.job(job_id).await?.status)
+}
+
+/// Why [`drive`] returned.
+enum Ending {
+    /// Every run of the job is finished.
+    Drained,
+    /// The job was cancelled or ended by another process.
+    EndedElsewhere,
+    /// A constraint was reached (DataGenFlow's reason text).
+    Constraint(String),
+}
+
+/// Claims, executes and hands finished runs to `writer` until the job has no unfinished run,
+/// ends elsewhere or reaches a constraint; runs in flight are aborted in the last two cases.
+async fn drive(
+    store: &Store,
+    ctx: &Arc<RunContext>,
+    writer: &mut RecordWriter,
+    job_id: i64,
+    pipeline_id: i64,
+    concurrency: usize,
+    config: &RunnerConfig,
+) -> Result<Ending, StoreError> {
+    let constraints = &ctx.pipeline.pipeline.constraints;
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();
     // Which run each task executes, to record a run whose task died.
     let mut tasks: HashMap<tokio::task::Id, ClaimedRun> = HashMap::new();
     let mut held: HashSet<i64> = HashSet::new();
-    let mut buffer: Vec<FinishedRun> = Vec::new();
-    let mut last_flush = Instant::now();
     let mut last_renewal = Instant::now();
-    let mut reported_step: Option<usize> = None;
     // Runs claimed and not started yet: claims are made in batches (one statement for about
-    // `concurrency` runs) instead of one per finished run.
+    // `concurrency` runs) instead of one per finished run, in a task of their own so runs keep
+    // starting while a claim is under way.
     let mut queue: VecDeque<ClaimedRun> = VecDeque::new();
+    let mut claiming: Option<tokio::task::JoinHandle<Result<Vec<ClaimedRun>, StoreError>>> = None;
+    // After a claim that found nothing, the next waits a flush interval (other workers may
+    // hold the rest, or a multiplier may plan more).
+    let mut next_claim = Instant::now();
     loop {
-        if queue.len() <= concurrency / 2 {
+        if writer
+            .job_update()
+            .is_some_and(|job| job.status.is_finished())
+        {
+            // Cancelled (or ended elsewhere): abort the calls in flight.
+            abort(&mut in_flight, claiming.take());
+            return Ok(Ending::EndedElsewhere);
+        }
+        let (usage, created_at) = writer.usage();
+        let elapsed = (now_ms() - created_at).max(0) as f64 / 1000.0;
+        if let Some(hit) = constraints.check(&usage, elapsed) {
+            abort(&mut in_flight, claiming.take());
+            return Ok(Ending::Constraint(format!(
+                "Constraint exceeded: {}",
+                hit.constraint
+            )));
+        }
+        if writer.stopped() {
+            abort(&mut in_flight, claiming.take());
+            // `close` reports the writer's error.
+            return Ok(Ending::EndedElsewhere);
+        }
+        if claiming.is_none() && queue.len() <= concurrency / 2 && Instant::now() >= next_claim {
             let want = 2 * concurrency - in_flight.len() - queue.len();
-            for run in store
-                .claim_runs(&config.owner, want, config.lease, Some(job_id))
-                .await?
-            {
-                if run.attempts > config.max_attempts {
-                    let reason = format!(
-                        "run abandoned: claimed {} times, its worker never finished it (limit {})",
-                        run.attempts, config.max_attempts
-                    );
-                    buffer.push(failed_run(&run, pipeline_row.id, reason));
-                    continue;
-                }
-                held.insert(run.id);
-                queue.push_back(run);
-            }
+            let store = store.clone();
+            let owner = config.owner.clone();
+            let lease = config.lease;
+            claiming = Some(tokio::spawn(async move {
+                store.claim_runs(&owner, want, lease, Some(job_id)).await
+            }));
         }
         while in_flight.len() < concurrency {
             let Some(run) = queue.pop_front() else { break };
             let ctx = ctx.clone();
             let store = store.clone();
-            let pipeline_id = pipeline_row.id;
             let task_run = run.clone();
             let handle =
                 in_flight.spawn(async move { execute(&ctx, &store, task_run, pipeline_id).await });
             tasks.insert(handle.id(), run);
         }
-        if in_flight.is_empty() && buffer.is_empty() {
-            if store.unfinished_runs(job_id).await? == 0 {
-                store.finish_job(job_id, JobStatus::Completed, None).await?;
-                return Ok(store.job(job_id).await?.status);
-            }
-            // Other workers hold the remaining runs, or a multiplier just planned more.
-            tokio::time::sleep(config.flush_interval).await;
-        } else {
-            tokio::select! {
-                Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
-                    match done {
-                        Ok((task, Ok(Outcome::Finished(run)))) => {
-                            tasks.remove(&task);
-                            held.remove(&run.run_id);
-                            buffer.push(*run);
-                        }
-                        Ok((task, Ok(Outcome::Expanded(run_id)))) => {
-                            tasks.remove(&task);
-                            held.remove(&run_id);
-                        }
-                        Ok((_, Err(e))) => return Err(e),
-                        // A task panicked: its run fails with the panic, not stays leased.
-                        Err(e) => {
-                            tracing::error!(job_id, error = %e, "a run task ended abnormally");
-                            if let Some(run) = tasks.remove(&e.id()) {
-                                held.remove(&run.id);
-                                buffer.push(failed_run(&run, pipeline_row.id, format!("the run's task ended abnormally: {e}")));
-                            }
-                        }
-                    }
-                }
-                _ = tokio::time::sleep(config.flush_interval) => {}
+        if in_flight.is_empty() && queue.is_empty() && claiming.is_none() {
+            // Nothing to run here: once what finished is stored, the job may be complete.
+            if writer.flush().await && store.unfinished_runs(job_id).await? == 0 {
+                return Ok(Ending::Drained);
             }
         }
-        let due = buffer.len() >= config.batch_size
-            || last_flush.elapsed() >= config.flush_interval
-            || in_flight.is_empty();
-        if due {
-            if !buffer.is_empty() {
-                store.finish_runs(&buffer).await?;
-                buffer.clear();
+        tokio::select! {
+            Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
+                let finished = match done {
+                    Ok((task, Ok(Outcome::Finished(run)))) => {
+                        tasks.remove(&task);
+                        held.remove(&run.run_id);
+                        Some(*run)
+                    }
+                    Ok((task, Ok(Outcome::Expanded(run_id)))) => {
+                        tasks.remove(&task);
+                        held.remove(&run_id);
+                        // Its split runs can be claimed at once.
+                        next_claim = Instant::now();
+                        None
+                    }
+                    Ok((_, Err(e))) => {
+                        abort(&mut in_flight, claiming.take());
+                        return Err(e);
+                    }
+                    // A task panicked: its run fails with the panic, not stays leased.
+                    Err(e) => {
+                        tracing::error!(job_id, error = %e, "a run task ended abnormally");
+                        tasks.remove(&e.id()).map(|run| {
+                            held.remove(&run.id);
+                            failed_run(&run, pipeline_id, format!("the run's task ended abnormally: {e}"))
+                        })
+                    }
+                };
+                if let Some(run) = finished {
+                    writer.push(run).await;
+                }
             }
-            last_flush = Instant::now();
-            let entered = ctx.current_step.get();
-            if entered != reported_step
-                && let Some(step) = entered
-            {
-                let block_type = &ctx.pipeline.steps[step].spec.block_type;
-                store
-                    .set_current_block(job_id, step as i64, block_type)
-                    .await?;
-                reported_step = entered;
+            Some(claimed) = wait_for(&mut claiming), if claiming.is_some() => {
+                claiming = None;
+                let claimed = claimed.map_err(|e| StoreError::TaskFailed(format!("claiming runs: {e}")))??;
+                if claimed.is_empty() {
+                    next_claim = Instant::now() + config.flush_interval;
+                }
+                for run in claimed {
+                    if run.attempts > config.max_attempts {
+                        let reason = format!(
+                            "run abandoned: claimed {} times, its worker never finished it (limit {})",
+                            run.attempts, config.max_attempts
+                        );
+                        writer.push(failed_run(&run, pipeline_id, reason)).await;
+                        continue;
+                    }
+                    held.insert(run.id);
+                    queue.push_back(run);
+                }
             }
-            let job = store.job(job_id).await?;
-            if job.status.is_finished() {
-                // Cancelled (or ended elsewhere): abort the calls in flight.
-                in_flight.abort_all();
-                return Ok(job.status);
-            }
-            let elapsed = (now_ms() - job.created_at).max(0) as f64 / 1000.0;
-            if let Some(hit) = constraints.check(&job.usage, elapsed) {
-                in_flight.abort_all();
-                let reason = format!("Constraint exceeded: {}", hit.constraint);
-                store
-                    .finish_job(job_id, JobStatus::Stopped, Some(&reason))
-                    .await?;
-                return Ok(store.job(job_id).await?.status);
-            }
+            _ = writer.changed() => {}
+            _ = tokio::time::sleep_until(next_claim.into()), if claiming.is_none() && queue.len() <= concurrency / 2 => {}
         }
         if last_renewal.elapsed() >= config.lease / 3 && !held.is_empty() {
             let ids: Vec<i64> = held.iter().copied().collect();
@@ -218,6 +285,28 @@ pub async fn run_job(
                 .await?;
             last_renewal = Instant::now();
         }
+    }
+}
+
+/// The result of the claim under way, if there is one.
+async fn wait_for<T>(
+    task: &mut Option<tokio::task::JoinHandle<T>>,
+) -> Option<Result<T, tokio::task::JoinError>> {
+    match task {
+        Some(handle) => Some(handle.await),
+        None => None,
+    }
+}
+
+/// Aborts the runs in flight and a claim under way (its runs stay leased until the lease
+/// expires, then are claimed again).
+fn abort(
+    in_flight: &mut JoinSet<Result<Outcome, StoreError>>,
+    claiming: Option<tokio::task::JoinHandle<Result<Vec<ClaimedRun>, StoreError>>>,
+) {
+    in_flight.abort_all();
+    if let Some(claim) = claiming {
+        claim.abort();
     }
 }
 
