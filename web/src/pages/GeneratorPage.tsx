@@ -1,0 +1,8 @@
+/** The Generator page. */
+export function GeneratorPage() {
+  return (
+    <section>
+      <h1>Generator</h1>
+    </section>
+  );
+}
