@@ -31,7 +31,7 @@ describe("the YAML/JSON view", () => {
     expect(text).toContain("type: FieldMapper");
     const edited = text.replace("max_total_tokens: 5000", "max_total_tokens: 42");
     const read = textToDefinition(edited);
-    expect("definition" in read && read.definition.constraints.max_total_tokens).toBe(42);
+    expect("definition" in read && read.definition.constraints?.max_total_tokens).toBe(42);
   });
 
   it("reads the saved shape, -1 as unlimited and a missing config as empty", () => {
