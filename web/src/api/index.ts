@@ -3,3 +3,4 @@ export * from "./client";
 export * from "./endpoints";
 export * from "./sse";
 export * from "./types";
+export * from "./usage";
