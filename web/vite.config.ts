@@ -7,7 +7,8 @@ const server = "http://127.0.0.1:8000";
 
 export default defineConfig({
   plugins: [react()],
-  build: { outDir: "dist", emptyOutDir: true },
+  // Pages load on first visit; the editor chunk (CodeMirror, xyflow) is the largest, ~800 kB.
+  build: { outDir: "dist", emptyOutDir: true, chunkSizeWarningLimit: 1000 },
   server: {
     proxy: {
       "/api": { target: server, changeOrigin: false },
