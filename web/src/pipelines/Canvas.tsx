@@ -1,6 +1,6 @@
 /** The canvas (@xyflow/react): shows the nodes, accepts blocks dropped from the palette,
  * connects, moves and deletes nodes. */
-import { useCallback, type DragEvent } from "react";
+import { useCallback, useEffect, type DragEvent } from "react";
 import {
   Background,
   Controls,
@@ -32,6 +32,12 @@ export interface CanvasProps {
 /** The canvas; must be inside a ReactFlowProvider. */
 export function Canvas({ nodes, edges, onNodesChange, onEdgesChange, onConnect, onDropBlock, onSelect }: CanvasProps) {
   const flow = useReactFlow();
+  // Keep every block in view when one is added or removed (after xyflow has measured it).
+  const count = nodes.length;
+  useEffect(() => {
+    const frame = requestAnimationFrame(() => void flow.fitView({ maxZoom: 1, duration: 150 }));
+    return () => cancelAnimationFrame(frame);
+  }, [count, flow]);
   const onDragOver = useCallback((event: DragEvent) => {
     if (!isBlockDrag(event)) return;
     event.preventDefault();

@@ -43,10 +43,10 @@ describe("ConfigForm", () => {
     const { last } = setup(textGenerator.config_schema);
     const model = screen.getByLabelText("Model") as HTMLSelectElement;
     expect(model.tagName).toBe("SELECT");
-    expect([...model.options].map((o) => o.textContent)).toEqual(["(default: default)", "fast", "smart", "default model"]);
+    expect([...model.options].map((o) => o.textContent)).toEqual(["(default model)", "fast", "smart", "none (null)"]);
     await user.selectOptions(model, "smart");
     expect(last()).toEqual({ model: "smart" });
-    await user.selectOptions(model, "default model");
+    await user.selectOptions(model, "none (null)");
     expect(last()).toEqual({ model: null });
 
     const temperature = screen.getByLabelText("Temperature");

@@ -20,9 +20,15 @@ export interface ConfigFormProps {
 
 /** How a default or a choice reads in the form. */
 function shown(value: unknown): string {
-  if (value === null) return "default";
+  if (value === null) return "null";
   if (typeof value === "string") return value === "" ? '""' : value;
   return JSON.stringify(value);
+}
+
+/** The label of a select's "not set" choice. */
+function unsetLabel(field: FieldSpec): string {
+  if (field.schema.format === "model") return "(default model)";
+  return field.defaultValue === undefined || field.defaultValue === null ? "(not set)" : `(default: ${shown(field.defaultValue)})`;
 }
 
 interface FieldProps {
@@ -37,10 +43,10 @@ function EnumField({ field, value, set, id }: FieldProps) {
   const encoded = value === undefined ? "" : JSON.stringify(value);
   return (
     <select id={id} value={encoded} onChange={(e) => set(e.target.value === "" ? undefined : JSON.parse(e.target.value))}>
-      <option value="">{field.defaultValue === undefined ? "(not set)" : `(default: ${shown(field.defaultValue)})`}</option>
+      <option value="">{unsetLabel(field)}</option>
       {field.options.map((option) => (
         <option key={JSON.stringify(option)} value={JSON.stringify(option)}>
-          {option === null ? "default model" : shown(option)}
+          {option === null ? "none (null)" : shown(option)}
         </option>
       ))}
       {value !== undefined && !field.options.some((o) => JSON.stringify(o) === encoded) && (
@@ -55,7 +61,7 @@ function FieldReferenceField({ field, value, set, id, availableFields }: FieldPr
   const choices = [...new Set([...availableFields, ...(current ? [current] : [])])];
   return (
     <select id={id} value={current} onChange={(e) => set(e.target.value === "" ? undefined : e.target.value)}>
-      <option value="">{field.defaultValue === undefined ? "(not set)" : `(default: ${shown(field.defaultValue)})`}</option>
+      <option value="">{unsetLabel(field)}</option>
       {choices.map((name) => (
         <option key={name} value={name}>
           {availableFields.includes(name) ? name : `${name} (not in the state here)`}

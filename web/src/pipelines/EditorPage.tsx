@@ -31,6 +31,7 @@ import { normalized } from "./pipelineText";
 import { PreviewPanel } from "./PreviewPanel";
 import { configProblems } from "./schemaField";
 import { pipelineState } from "./stateFields";
+import { withoutDetail } from "./errorDetail";
 import { issuesByStep, issuesOf } from "./saveIssues";
 import type { Config, ValidationIssue } from "./types";
 import { YamlView } from "./YamlView";
@@ -288,7 +289,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
           {notice}
         </p>
       )}
-      <ErrorMessage error={saveError} />
+      <ErrorMessage error={withoutDetail(saveError, ["issues"])} />
       {issues.length > 0 && (
         <ul className="save-issues" aria-label="Validation errors">
           {issues.map((issue, index) => (

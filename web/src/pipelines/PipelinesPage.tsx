@@ -7,6 +7,7 @@ import type { Pipeline } from "../api/types";
 import { ErrorMessage, RequestState } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { TemplateGallery } from "./TemplateGallery";
+import "./pipelines.css";
 
 function PipelineRowView({ pipeline, onChanged }: { pipeline: Pipeline; onChanged: () => void }) {
   const [confirming, setConfirming] = useState(false);

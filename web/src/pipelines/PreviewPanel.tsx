@@ -5,6 +5,7 @@ import { ApiError } from "../api/client";
 import { executePipeline } from "../api/endpoints";
 import type { ExecuteResult, ExecuteResults, TraceEntry } from "../api/types";
 import { ErrorMessage } from "../components/RequestState";
+import { withoutDetail } from "./errorDetail";
 import { seedState, seedTemplate } from "./seedInput";
 import { TraceView } from "./TraceView";
 
@@ -79,11 +80,7 @@ export function PreviewPanel({ ensureSaved, seedFields }: PreviewPanelProps) {
     } catch (e) {
       const trace = e instanceof ApiError && Array.isArray(e.detail.trace) ? (e.detail.trace as TraceEntry[]) : [];
       // The trace is shown step by step below, not as a detail line.
-      const error =
-        e instanceof ApiError
-          ? new ApiError(e.message, e.status, Object.fromEntries(Object.entries(e.detail).filter(([key]) => key !== "trace")))
-          : e;
-      setOutcome({ kind: "failed", error, trace });
+      setOutcome({ kind: "failed", error: withoutDetail(e, ["trace"]), trace });
     } finally {
       setRunning(false);
     }
@@ -91,11 +88,11 @@ export function PreviewPanel({ ensureSaved, seedFields }: PreviewPanelProps) {
   return (
     <section className="preview" aria-labelledby="preview-heading">
       <h2 id="preview-heading">Preview</h2>
+      <label className="preview-seed">
+        Seed (JSON: the initial state, or a seed file's entry)
+        <textarea data-testid="preview-seed" rows={6} value={text} onChange={(e) => edit(e.target.value)} spellCheck={false} />
+      </label>
       <div className="row preview-input">
-        <label className="grow">
-          Seed (JSON: the initial state, or a seed file's entry)
-          <textarea data-testid="preview-seed" rows={6} value={text} onChange={(e) => edit(e.target.value)} spellCheck={false} />
-        </label>
         <label>
           Seed file
           <input type="file" accept=".json,.jsonl,application/json" onChange={(e) => void pickFile(e.target.files?.[0])} />

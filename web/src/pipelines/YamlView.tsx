@@ -34,7 +34,7 @@ export function YamlView({ definition, onApply }: YamlViewProps) {
   };
   const edit = (next: string) => {
     setText(next);
-    const read = textToDefinition(next);
+    const read = textToDefinition(next, format);
     if ("error" in read) {
       setError(read.error);
       return;

@@ -31,7 +31,7 @@ export function templateProblems(text: string): TemplateProblem[] {
 
 /** YAML problems, with the parser's position. */
 export function yamlProblems(text: string): TemplateProblem[] {
-  const document = YAML.parseDocument(text);
+  const document = YAML.parseDocument(text, { logLevel: "error" });
   return document.errors.map((error) => ({
     message: error.message,
     from: Math.min(error.pos[0], text.length),

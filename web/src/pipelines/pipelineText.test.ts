@@ -23,7 +23,7 @@ const definition: PipelineDefinition = {
 describe("the YAML/JSON view", () => {
   it.each(["yaml", "json"] as const)("round-trips a pipeline through %s", (format) => {
     const text = definitionToText(definition, format);
-    expect(textToDefinition(text)).toEqual({ definition });
+    expect(textToDefinition(text, format)).toEqual({ definition });
   });
 
   it("writes YAML a person can edit, and reads edits back", () => {
@@ -47,6 +47,7 @@ describe("the YAML/JSON view", () => {
       return "error" in read ? read.error : "";
     };
     expect(error("name: [unclosed")).toMatch(/line 1/);
+    expect("error" in textToDefinition("name: x\nblocks: []", "json")).toBe(true);
     expect(error("- 1")).toMatch(/expected an object/);
     expect(error("name: x\nblocks: 3")).toMatch(/blocks must be a list/);
     expect(error("blocks:\n  - config: {}")).toMatch(/blocks\[0\] needs a type/);

@@ -59,11 +59,13 @@ function readConstraints(value: unknown): Constraints | string {
   return constraints;
 }
 
-/** Reads YAML or JSON text: `{name, blocks, constraints}` or the saved `{name, definition}`. */
-export function textToDefinition(text: string): TextReading {
+/** Reads YAML (or, with `json`, strict JSON) text: `{name, blocks, constraints}` or the saved
+ * `{name, definition}`. */
+export function textToDefinition(text: string, format: TextFormat = "yaml"): TextReading {
   let value: unknown;
   try {
-    value = YAML.parse(text);
+    // Half-typed text is normal here: the parser's warnings would only fill the console.
+    value = format === "json" ? JSON.parse(text) : YAML.parse(text, { logLevel: "error" });
   } catch (e) {
     return { error: e instanceof Error ? e.message : String(e) };
   }
