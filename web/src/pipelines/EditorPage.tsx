@@ -1,6 +1,6 @@
 /** The visual pipeline editor: palette, canvas, the selected block's config, constraints, the
  * YAML/JSON view, save with the server's validation errors on the nodes, and preview. */
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ReactFlowProvider, applyEdgeChanges, applyNodeChanges, type Connection, type Edge, type EdgeChange, type NodeChange } from "@xyflow/react";
 import { ApiError } from "../api/client";
@@ -36,6 +36,18 @@ import { issuesByStep, issuesOf } from "./saveIssues";
 import type { Config, ValidationIssue } from "./types";
 import { YamlView } from "./YamlView";
 import "./pipelines.css";
+
+/** How often the palette rereads `/api/blocks`, so plugins added to the folder appear. */
+const BLOCKS_POLL_MS = 3000;
+
+/** `value`, kept identical while its JSON does not change (a poll that found nothing new
+ * re-renders nothing). */
+function useStable<T>(value: T): T {
+  const kept = useRef<{ json: string; value: T } | null>(null);
+  const json = JSON.stringify(value);
+  if (kept.current === null || kept.current.json !== json) kept.current = { json, value };
+  return kept.current.value;
+}
 
 /** What was last saved (or loaded), to tell unsaved changes. */
 function snapshotOf(definition: PipelineDefinition): string {
@@ -259,6 +271,14 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     }
   }, [chain, definition, id, snapshot, fetchServerState, navigate]);
 
+  useEffect(() => {
+    if (!dirty || nodes.length === 0) return;
+    // Leaving with unsaved changes asks first.
+    const warn = (event: BeforeUnloadEvent) => event.preventDefault();
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [dirty, nodes.length]);
+
   const ensureSaved = useCallback(async () => (dirty || id === null ? save() : id), [dirty, id, save]);
 
   if (loading) return <Loading label="Loading the pipeline…" />;
@@ -344,18 +364,20 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
 export function EditorPage() {
   const params = useParams();
   const pipelineId = params.id !== undefined && /^\d+$/.test(params.id) ? Number(params.id) : null;
-  const blocks = useRequest((signal) => listBlocks(signal), []);
+  const blocks = useRequest((signal) => listBlocks(signal), [], BLOCKS_POLL_MS);
+  const catalog = useStable(blocks.data);
   return (
     <section className="editor-page">
       <h1>{pipelineId === null ? "New pipeline" : "Edit pipeline"}</h1>
-      {blocks.error ? (
-        <ErrorMessage error={blocks.error} onRetry={blocks.reload} />
-      ) : blocks.data === undefined ? (
-        <Loading label="Loading the blocks…" />
+      {catalog === undefined ? (
+        blocks.error ? <ErrorMessage error={blocks.error} onRetry={blocks.reload} /> : <Loading label="Loading the blocks…" />
       ) : (
-        <ReactFlowProvider>
-          <Editor blocks={blocks.data} pipelineId={pipelineId} />
-        </ReactFlowProvider>
+        <>
+          {blocks.error !== null && <ErrorMessage error={blocks.error} onRetry={blocks.reload} />}
+          <ReactFlowProvider>
+            <Editor blocks={catalog} pipelineId={pipelineId} />
+          </ReactFlowProvider>
+        </>
       )}
     </section>
   );
