@@ -84,14 +84,15 @@ function kindOf(schema: JsonSchema): FieldKind {
 export function fieldsOf(configSchema: JsonSchema): FieldSpec[] {
   const required = new Set(configSchema.required ?? []);
   return Object.entries(configSchema.properties ?? {}).map(([key, raw]) => {
-    const schema = mainSchema(typeof raw === "object" && raw ? raw : {});
+    const own = typeof raw === "object" && raw ? raw : {};
+    const schema = mainSchema(own);
     return {
       key,
       kind: kindOf(schema),
       label: labelOf(key, schema),
       description: schema.description ?? "",
       required: required.has(key),
-      nullable: typesOf(schema).includes("null") || (schema.enum ?? []).includes(null),
+      nullable: typesOf(own).includes("null") || (schema.enum ?? []).includes(null),
       schema,
       defaultValue: schema.default,
       options: schema.enum ?? [],
