@@ -2,8 +2,11 @@
 import { defineConfig } from "vite";
 import react from "@vitejs/plugin-react";
 
-/** The blockforge server during `npm run dev`; the built UI is served by the server itself. */
-const server = "http://127.0.0.1:8000";
+/**
+ * The blockforge server `npm run dev` and `npm run preview` proxy to (`BLOCKFORGE_URL`, else
+ * http://127.0.0.1:8000); the built UI is served by the server itself.
+ */
+const server = process.env.BLOCKFORGE_URL ?? "http://127.0.0.1:8000";
 
 export default defineConfig({
   plugins: [react()],

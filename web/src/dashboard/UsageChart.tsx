@@ -27,8 +27,8 @@ export function UsageChart({ jobs }: { jobs: Job[] }) {
             contentStyle={{ background: "var(--surface)", border: "1px solid var(--border)", color: "var(--text)" }}
           />
           <Legend />
-          <Bar yAxisId="tokens" dataKey="input" name="input tokens" stackId="t" fill="#5b8def" />
-          <Bar yAxisId="tokens" dataKey="output" name="output tokens" stackId="t" fill="#43b581" />
+          <Bar yAxisId="tokens" dataKey="input" name="input tokens" stackId="t" fill="#5b8def" maxBarSize={48} />
+          <Bar yAxisId="tokens" dataKey="output" name="output tokens" stackId="t" fill="#43b581" maxBarSize={48} />
           {hasCost && <Line yAxisId="cost" dataKey="cost" name="cost ($)" stroke="#e7a33e" dot={false} connectNulls />}
         </ComposedChart>
       </ResponsiveContainer>

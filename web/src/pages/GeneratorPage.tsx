@@ -17,6 +17,8 @@ import type { Seed } from "../api/types";
 const DEFAULT_CONCURRENCY = 16;
 /** Finished jobs listed below the running ones. */
 const RECENT_JOBS = 5;
+/** How often the jobs list is reread. */
+const JOBS_POLL_MS = 5000;
 
 interface PickedFile {
   file: File;
@@ -67,7 +69,8 @@ function SeedReportView({ report }: { report: SeedReport }) {
 export function GeneratorPage() {
   const [params] = useSearchParams();
   const pipelines = useRequest((signal) => listPipelines(signal), []);
-  const jobs = useRequest((signal) => listJobs(undefined, signal), []);
+  // Reread so jobs started elsewhere (another tab, the CLI) show up too.
+  const jobs = useRequest((signal) => listJobs(undefined, signal), [], JOBS_POLL_MS);
   const [pipelineId, setPipelineId] = useState<number | null>(() => {
     const fromUrl = Number(params.get("pipeline_id"));
     return Number.isInteger(fromUrl) && fromUrl > 0 ? fromUrl : null;

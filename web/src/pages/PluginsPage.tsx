@@ -14,8 +14,9 @@ import { useRequest } from "../components/useRequest";
 /** How often the lists are reread. */
 const POLL_MS = 2000;
 
-function sourceLabel(block: BlockInfo): string {
-  return block.source.kind === "builtin" ? `builtin (${block.source.crate_name})` : `plugin: ${block.source.path}`;
+/** The crate a builtin was built from, or the plugin's file. */
+function sourceDetail(block: BlockInfo): string {
+  return block.source.kind === "builtin" ? block.source.crate_name : block.source.path;
 }
 
 function Names({ names }: { names: string[] }) {
@@ -51,7 +52,7 @@ function BlockTable({ blocks }: { blocks: BlockInfo[] }) {
               <td>
                 <span className={`badge${block.source.kind === "plugin" ? " ok" : ""}`}>{block.source.kind}</span>
                 <div className="muted" style={{ wordBreak: "break-all" }}>
-                  {sourceLabel(block)}
+                  {sourceDetail(block)}
                 </div>
               </td>
               <td>
