@@ -32,7 +32,7 @@ import { PreviewPanel } from "./PreviewPanel";
 import { configProblems } from "./schemaField";
 import { pipelineState } from "./stateFields";
 import { withoutDetail } from "./errorDetail";
-import { issuesByStep, issuesOf } from "./saveIssues";
+import { issuesByNode } from "./saveIssues";
 import type { Config, ValidationIssue } from "./types";
 import { YamlView } from "./YamlView";
 import "./pipelines.css";
@@ -76,6 +76,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
   const [saving, setSaving] = useState(false);
   const [saveError, setSaveError] = useState<unknown>(null);
   const [issues, setIssues] = useState<ValidationIssue[]>([]);
+  const [nodeIssues, setNodeIssues] = useState<Map<string, string[]>>(new Map());
   const [notice, setNotice] = useState<string | null>(null);
   const [serverState, setServerState] = useState<ServerState | null>(null);
 
@@ -133,7 +134,6 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
   const dirty = snapshot !== saved;
   const state = useMemo(() => pipelineState(definition.blocks, catalog), [definition.blocks, catalog]);
   const inSync = serverState !== null && serverState.snapshot === snapshot ? serverState.schema : null;
-  const stepIssues = useMemo(() => issuesByStep(issues), [issues]);
 
   const views = useMemo(() => {
     const result = new Map<string, NodeView>();
@@ -157,11 +157,11 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
         outputs: step?.outputs ?? info?.outputs ?? [],
         configProblems: [...problems, ...templateErrors.map((t) => `${t.field}: ${t.message}`)],
         notConnected: !inChain,
-        issues: inChain ? issuesOf(stepIssues, index) : [],
+        issues: nodeIssues.get(nodeId) ?? [],
       });
     });
     return result;
-  }, [nodes, chain, catalog, state, inSync, stepIssues]);
+  }, [nodes, chain, catalog, state, inSync, nodeIssues]);
 
   const flowNodes: BlockFlowNode[] = nodes.flatMap((node) => {
     const view = views.get(node.id);
@@ -198,7 +198,11 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
 
   const onNodesChange = useCallback(
     (changes: NodeChange<BlockFlowNode>[]) => {
-      changes.forEach((change) => change.type === "remove" && deleteNode(change.id));
+      for (const change of changes) {
+        if (change.type === "remove") deleteNode(change.id);
+        // Keyboard selection (Tab to a node, Enter) arrives as a select change.
+        if (change.type === "select" && change.selected) setSelected(change.id);
+      }
       const kept = changes.filter((change) => change.type === "position" || change.type === "dimensions");
       if (kept.length > 0) setNodes((current) => applyNodeChanges(kept, current as unknown as BlockFlowNode[]) as unknown as CanvasNode[]);
     },
@@ -257,13 +261,16 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
       const input = { name: definition.name, definition };
       const row = id === null ? await createPipeline(input) : await updatePipeline(id, input);
       setIssues([]);
+      setNodeIssues(new Map());
       setSaved(snapshot);
       setId(row.id);
       fetchServerState(row.id, snapshot);
       if (id === null) navigate(`/pipelines/${row.id}`, { replace: true });
       return row.id;
     } catch (e) {
-      setIssues(e instanceof ApiError && Array.isArray(e.detail.issues) ? (e.detail.issues as ValidationIssue[]) : []);
+      const refused = e instanceof ApiError && Array.isArray(e.detail.issues) ? (e.detail.issues as ValidationIssue[]) : [];
+      setIssues(refused);
+      setNodeIssues(issuesByNode(refused, chain.order));
       setSaveError(e);
       return null;
     } finally {

@@ -1,17 +1,15 @@
-/** The server's validation issues (`detail.issues` of a refused save), by step, for the nodes. */
+/** The server's validation issues (`detail.issues` of a refused save), attached to the nodes
+ * that were at their steps when it was refused (so they follow a node that is moved later). */
 import type { ValidationIssue } from "./types";
 
-/** The messages of each step (issues without a step are left to the page's list). */
-export function issuesByStep(issues: ValidationIssue[]): Map<number, string[]> {
-  const byStep = new Map<number, string[]>();
+/** The messages of each node, from the issues and the chain order at the save. */
+export function issuesByNode(issues: ValidationIssue[], order: string[]): Map<string, string[]> {
+  const byNode = new Map<string, string[]>();
   for (const issue of issues) {
     if (issue.step === null || issue.step === undefined) continue;
-    byStep.set(issue.step, [...(byStep.get(issue.step) ?? []), issue.message]);
+    const nodeId = order[issue.step];
+    if (nodeId === undefined) continue;
+    byNode.set(nodeId, [...(byNode.get(nodeId) ?? []), issue.message]);
   }
-  return byStep;
-}
-
-/** The messages of one step. */
-export function issuesOf(byStep: Map<number, string[]>, step: number): string[] {
-  return byStep.get(step) ?? [];
+  return byNode;
 }
