@@ -7,6 +7,7 @@ import { useSearchParams } from "react-router-dom";
 import { listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
 import type { Job, Pipeline, SeedReport } from "../api/types";
 import { DropZone } from "../components/DropZone";
+import { PipelineSelect } from "../components/PipelineSelect";
 import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { JobCard } from "../generator/JobCard";
@@ -171,22 +172,14 @@ export function GeneratorPage() {
               <p>No pipelines yet: create one on the Pipelines page first.</p>
             ) : (
               <div className="row">
-                <label>
-                  Pipeline
-                  <select
-                    value={pipelineId ?? ""}
-                    onChange={(e) => {
-                      setReport(null);
-                      setPipelineId(Number(e.target.value));
-                    }}
-                  >
-                    {list.map((p) => (
-                      <option key={p.id} value={p.id}>
-                        {p.name} (#{p.id})
-                      </option>
-                    ))}
-                  </select>
-                </label>
+                <PipelineSelect
+                  pipelines={list}
+                  value={pipelineId}
+                  onChange={(id) => {
+                    setReport(null);
+                    setPipelineId(id ?? null);
+                  }}
+                />
                 <label>
                   Concurrency
                   <input

@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { listJobs, listPipelines, listRecords, updateRecord, type RecordFilter } from "../api/endpoints";
 import { REVIEW_STATUSES, type FieldOrder, type RecordRow, type ReviewStatus } from "../api/types";
+import { PipelineSelect } from "../components/PipelineSelect";
 import { ErrorMessage, Loading } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { ExportLinks } from "../review/ExportLinks";
@@ -157,17 +158,12 @@ export function ReviewPage() {
       <h1>Review</h1>
       <div className="card">
         <div className="row">
-          <label>
-            Pipeline
-            <select value={pipelineId ?? ""} onChange={(e) => setFilter("pipeline_id", e.target.value)}>
-              <option value="">All pipelines</option>
-              {(pipelines.data ?? []).map((p) => (
-                <option key={p.id} value={p.id}>
-                  {p.name} (#{p.id})
-                </option>
-              ))}
-            </select>
-          </label>
+          <PipelineSelect
+            pipelines={pipelines.data ?? []}
+            value={pipelineId}
+            onChange={(id) => setFilter("pipeline_id", id)}
+            allLabel="All pipelines"
+          />
           <label>
             Job
             <select value={jobId ?? ""} onChange={(e) => setFilter("job_id", e.target.value)}>
