@@ -200,8 +200,12 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     (changes: NodeChange<BlockFlowNode>[]) => {
       for (const change of changes) {
         if (change.type === "remove") deleteNode(change.id);
-        // Keyboard selection (Tab to a node, Enter) arrives as a select change.
-        if (change.type === "select" && change.selected) setSelected(change.id);
+        // Follow the canvas's selection (clicks, keyboard, selecting an edge instead), so the
+        // Delete key removes only what the canvas shows selected.
+        if (change.type === "select") {
+          const { id: changed, selected: isSelected } = change;
+          setSelected((current) => (isSelected ? changed : current === changed ? null : current));
+        }
       }
       const kept = changes.filter((change) => change.type === "position" || change.type === "dimensions");
       if (kept.length > 0) setNodes((current) => applyNodeChanges(kept, current as unknown as BlockFlowNode[]) as unknown as CanvasNode[]);

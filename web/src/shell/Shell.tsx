@@ -20,6 +20,8 @@ export function Shell() {
   const [menuOpen, setMenuOpen] = useState(false);
   return (
     <div className="app">
+      {/* First, so it is registered before any request of the header or the page is answered. */}
+      <ApiKeyDialog />
       <header className="app-header">
         <a className="brand" href="/">
           blockforge
@@ -50,7 +52,6 @@ export function Shell() {
       <main className="app-main">
         <Outlet />
       </main>
-      <ApiKeyDialog />
     </div>
   );
 }
