@@ -13,6 +13,7 @@ export function ModelSection({ kind, title }: { kind: ModelKind; title: string }
   const [editing, setEditing] = useState<Model | "new" | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [tests, setTests] = useState<Record<string, ConnectionTest | "testing">>({});
+  const [confirming, setConfirming] = useState<string | null>(null);
 
   const act = (work: Promise<unknown>) => {
     setError(null);
@@ -37,7 +38,8 @@ export function ModelSection({ kind, title }: { kind: ModelKind; title: string }
       });
   };
   const remove = (name: string) => {
-    if (window.confirm(`Delete the model ${name}?`)) act(deleteModel(kind, name));
+    setConfirming(null);
+    act(deleteModel(kind, name));
   };
 
   return (
@@ -91,9 +93,20 @@ export function ModelSection({ kind, title }: { kind: ModelKind; title: string }
                                 Set default
                               </button>
                             )}
-                            <button type="button" className="danger" onClick={() => remove(model.name)}>
-                              Delete
-                            </button>
+                            {confirming === model.name ? (
+                              <>
+                                <button type="button" className="danger" onClick={() => remove(model.name)}>
+                                  Yes, delete {model.name}
+                                </button>
+                                <button type="button" onClick={() => setConfirming(null)}>
+                                  Keep
+                                </button>
+                              </>
+                            ) : (
+                              <button type="button" className="danger" onClick={() => setConfirming(model.name)}>
+                                Delete
+                              </button>
+                            )}
                           </div>
                           {result && result !== "testing" && <TestResult result={result} />}
                         </td>
