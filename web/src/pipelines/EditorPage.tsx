@@ -213,8 +213,8 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     [deleteNode],
   );
   const onEdgesChange = useCallback((changes: EdgeChange[]) => {
-    const removals = changes.filter((change) => change.type === "remove");
-    if (removals.length > 0) setEdges((current) => applyEdgeChanges(removals, current as Edge[]) as CanvasEdge[]);
+    const kept = changes.filter((change) => change.type === "remove" || change.type === "select");
+    if (kept.length > 0) setEdges((current) => applyEdgeChanges(kept, current as Edge[]) as CanvasEdge[]);
   }, []);
   const onConnect = useCallback(
     (connection: Connection) => {
