@@ -24,7 +24,7 @@ import {
   type CanvasNode,
 } from "./chain";
 import { ConstraintsForm } from "./ConstraintsForm";
-import { autoLayout } from "./layout";
+import { autoLayout, freeSpot } from "./layout";
 import { NodeInspector } from "./NodeInspector";
 import { Palette } from "./Palette";
 import { normalized } from "./pipelineText";
@@ -178,7 +178,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
       const nodeId = newNodeId();
       const tailId = chain.order.at(-1);
       const tail = nodes.find((n) => n.id === tailId);
-      const at = position ?? (tail ? { x: tail.position.x, y: tail.position.y + 170 } : { x: 0, y: 0 });
+      const at = freeSpot(position ?? (tail ? { x: tail.position.x, y: tail.position.y + 170 } : { x: 0, y: 0 }), nodes);
       setNodes([...nodes, { id: nodeId, type: "block", position: at, data: { blockType, config: {} } }]);
       if (tailId) setEdges([...edges, { id: edgeId(tailId, nodeId), source: tailId, target: nodeId }]);
       setSelected(nodeId);

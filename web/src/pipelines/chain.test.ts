@@ -1,6 +1,6 @@
 import { chainOrder, connect, fromBlocks, linkChain, moveInChain, removeNode, toDefinition } from "./chain";
 import type { CanvasEdge } from "./chain";
-import { autoLayout } from "./layout";
+import { autoLayout, freeSpot } from "./layout";
 
 const edge = (source: string, target: string): CanvasEdge => ({ id: `${source}${target}`, source, target });
 
@@ -70,5 +70,16 @@ describe("canvas model ↔ pipeline definition", () => {
       { type: "B", config: {} },
     ]);
     expect(toDefinition({ name: "p", constraints: {} }, nodes, []).blocks).toEqual([{ type: "A", config: {} }]);
+  });
+});
+
+describe("freeSpot", () => {
+  it("moves a dropped block below the blocks it would cover", () => {
+    const { nodes } = fromBlocks([{ type: "A", config: {} }]);
+    const at = { ...nodes[0].position };
+    const spot = freeSpot({ x: at.x + 10, y: at.y + 10 }, nodes);
+    expect(spot.x).toBe(at.x + 10);
+    expect(spot.y - at.y).toBeGreaterThanOrEqual(120);
+    expect(freeSpot({ x: at.x + 400, y: at.y }, nodes)).toEqual({ x: at.x + 400, y: at.y });
   });
 });

@@ -19,3 +19,14 @@ export function autoLayout<N extends CanvasNode>(nodes: N[], edges: CanvasEdge[]
     return { ...node, position: { x: placed.x - NODE_SIZE.width / 2, y: placed.y - NODE_SIZE.height / 2 } };
   });
 }
+
+/** `position`, moved down until a node placed there would not cover another node. */
+export function freeSpot(position: { x: number; y: number }, nodes: CanvasNode[]): { x: number; y: number } {
+  const covers = (at: { x: number; y: number }) =>
+    nodes.some(
+      (node) => Math.abs(node.position.x - at.x) < NODE_SIZE.width && Math.abs(node.position.y - at.y) < NODE_SIZE.height,
+    );
+  let at = position;
+  for (let tries = 0; tries < 50 && covers(at); tries += 1) at = { x: at.x, y: at.y + NODE_SIZE.height / 2 };
+  return at;
+}
