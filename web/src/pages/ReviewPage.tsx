@@ -32,6 +32,15 @@ function preview(value: unknown): string {
   return text.length > 120 ? `${text.slice(0, 120)}…` : text;
 }
 
+/**
+ * The fields a table row previews: the first two primary ones (without a field layout, the
+ * first two the pipeline produced, else the first two of the seed's).
+ */
+function tableFields(record: RecordRow, order: FieldOrder | undefined): string[] {
+  const groups = groupFields(Object.keys(record.output ?? {}), order, Object.keys(record.metadata ?? {}));
+  return (groups.primary.length > 0 || order ? groups.primary : groups.secondary).slice(0, 2);
+}
+
 /** The review page. */
 export function ReviewPage() {
   const [params, setParams] = useSearchParams();
@@ -247,6 +256,7 @@ export function ReviewPage() {
               key={selected.pipeline_id}
               pipelineId={selected.pipeline_id}
               fields={fieldNames}
+              seedFields={Object.keys(selected.metadata ?? {})}
               order={fieldOrder}
               onSaved={(order) => {
                 if (!pipelines.data) return;
@@ -275,8 +285,7 @@ export function ReviewPage() {
             </thead>
             <tbody>
               {records.map((record, i) => {
-                const order = pipelineOf(record.pipeline_id)?.validation_config?.field_order;
-                const shown = groupFields(Object.keys(record.output ?? {}), order).primary.slice(0, 2);
+                const shown = tableFields(record, pipelineOf(record.pipeline_id)?.validation_config?.field_order);
                 return (
                   <tr
                     key={record.id}

@@ -44,7 +44,7 @@ export function ExportLinks({ filter }: { filter: RecordFilter }) {
     <div className="export-links">
       <span className="muted">Export{filter.status ? ` (${filter.status})` : ""}:</span>{" "}
       {FORMATS.map(({ format, label }) => (
-        <a key={format} href={exportUrl(filter, format)} download onClick={(e) => download(e, format)} className="badge">
+        <a key={format} href={exportUrl(filter, format)} download onClick={(e) => download(e, format)} className="export-link">
           {label}
         </a>
       ))}

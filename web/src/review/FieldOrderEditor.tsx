@@ -3,26 +3,30 @@ import { useState } from "react";
 import { setFieldOrder } from "../api/endpoints";
 import type { FieldOrder } from "../api/types";
 import { ErrorMessage } from "../components/RequestState";
-import { assignField, FIELD_GROUP_NAMES, groupOf, type FieldGroupName } from "./fieldGroups";
+import { assignField, FIELD_GROUP_NAMES, groupFields, groupOf, type FieldGroupName } from "./fieldGroups";
 
 /** One select per field; Save stores the order on the pipeline. */
 export function FieldOrderEditor({
   pipelineId,
   fields,
+  seedFields,
   order,
   onSaved,
 }: {
   pipelineId: number;
   fields: string[];
+  /** Fields copied from the seed: secondary until a layout is saved. */
+  seedFields: string[];
   order: FieldOrder | null | undefined;
   onSaved: (order: FieldOrder) => void;
 }) {
-  const [draft, setDraft] = useState<FieldOrder | null | undefined>(order);
+  // Starts from what the record view shows, so the selects match the page.
+  const [draft, setDraft] = useState<FieldOrder>(() => order ?? groupFields(fields, null, seedFields));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
   const save = () => {
-    const next = draft ?? { primary: [...fields], secondary: [], hidden: [] };
+    const next = draft;
     setSaving(true);
     setError(null);
     setFieldOrder(pipelineId, next)

@@ -52,7 +52,7 @@ export function RecordView({
   onPrevious: () => void;
 }) {
   const output = record.output ?? {};
-  const groups = groupFields(Object.keys(output), fieldOrder);
+  const groups = groupFields(Object.keys(output), fieldOrder, Object.keys(record.metadata ?? {}));
   const cost = costOf(record);
   return (
     <article className="card record-view" data-testid="record-view" data-record-id={record.id} aria-label={`Record ${record.id}`}>

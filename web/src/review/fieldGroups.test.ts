@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { assignField, groupFields, groupOf } from "./fieldGroups";
 
 describe("groupFields", () => {
-  it("shows everything as primary without an order", () => {
+  it("shows produced fields as primary and seed fields as secondary without an order", () => {
     expect(groupFields(["a", "b"], null)).toEqual({ primary: ["a", "b"], secondary: [], hidden: [] });
+    expect(groupFields(["topic", "assistant"], null, ["topic"])).toEqual({ primary: ["assistant"], secondary: ["topic"], hidden: [] });
   });
   it("keeps the configured order, drops absent fields and puts unlisted ones in secondary", () => {
     const order = { primary: ["b", "gone"], secondary: ["c"], hidden: ["a"] };

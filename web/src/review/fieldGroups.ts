@@ -9,11 +9,15 @@ export type FieldGroupName = (typeof FIELD_GROUP_NAMES)[number];
 
 /**
  * Splits `fields` by the pipeline's field order. Listed fields keep the configured order;
- * fields it does not list are secondary, after the listed ones. Without a field order every
- * field is primary.
+ * fields it does not list are secondary, after the listed ones. Without a field order the
+ * fields the pipeline produced are primary and those copied from the seed (`seedFields`)
+ * secondary.
  */
-export function groupFields(fields: string[], order: FieldOrder | null | undefined): FieldOrder {
-  if (!order) return { primary: [...fields], secondary: [], hidden: [] };
+export function groupFields(fields: string[], order: FieldOrder | null | undefined, seedFields: string[] = []): FieldOrder {
+  if (!order) {
+    const fromSeed = new Set(seedFields);
+    return { primary: fields.filter((f) => !fromSeed.has(f)), secondary: fields.filter((f) => fromSeed.has(f)), hidden: [] };
+  }
   const present = new Set(fields);
   const listed = new Set([...order.primary, ...order.secondary, ...order.hidden]);
   return {
