@@ -148,14 +148,18 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
       const serverStep = inChain ? inSync?.steps[index] : undefined;
       const available = serverStep ? (index === 0 ? inSync?.seed_fields ?? [] : inSync?.steps[index - 1]?.fields ?? []) : step?.available ?? [];
       const problems = info ? configProblems(info.config_schema, node.data.config).map((p) => `${p.key} ${p.message}`) : [];
-      const templateErrors = (serverStep as ServerState["schema"]["steps"][number] | undefined)?.template_errors ?? [];
+      // The server's reading of the templates once it has one for this definition, else ours.
+      const templateErrors = serverStep
+        ? ((serverStep as ServerState["schema"]["steps"][number]).template_errors ?? [])
+        : step?.templateErrors ?? [];
+      const misplaced = info?.kind === "multiplier" && index > 0 ? ["a multiplier block must be the first block"] : [];
       result.set(nodeId, {
         index,
         title: info?.name ?? node.data.blockType,
         known: Boolean(info),
         available,
         outputs: step?.outputs ?? info?.outputs ?? [],
-        configProblems: [...problems, ...templateErrors.map((t) => `${t.field}: ${t.message}`)],
+        configProblems: [...problems, ...templateErrors.map((t) => `${t.field}: ${t.message}`), ...misplaced],
         notConnected: !inChain,
         issues: nodeIssues.get(nodeId) ?? [],
       });

@@ -40,6 +40,14 @@ describe("pipelineState", () => {
     expect(unknown.seedFields).toEqual([]);
   });
 
+  it("reports the template fields that do not read", () => {
+    const state = pipelineState([{ type: "TextGenerator", config: { user_prompt: "{{ a }", system_prompt: "{% if b %}" } }], catalog);
+    expect(state.steps[0].templateErrors).toEqual([
+      { field: "user_prompt", message: "'{{' at line 1 is never closed with '}}'" },
+      { field: "system_prompt", message: "'if' at line 1 is never closed with 'endif'" },
+    ]);
+  });
+
   it("reads mappings given as JSON text", () => {
     const state = pipelineState([{ type: "FieldMapper", config: { mappings: '{"k": "{{ v }}"}' } }], catalog);
     expect(state.steps[0].outputs).toEqual(["k"]);

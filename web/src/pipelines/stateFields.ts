@@ -18,6 +18,8 @@ export interface StepState {
   reads: string[];
   /** Fields it writes (`*`: not known in advance). */
   outputs: string[];
+  /** Template fields that do not read. */
+  templateErrors: TemplateError[];
   /** Fields in the state when it runs (what it can read). */
   available: string[];
   /** Fields in the state after it. */
@@ -41,18 +43,29 @@ function stringsIn(value: unknown, out: string[]): void {
   }
 }
 
-/** The variables read by the template config fields of one step. */
-export function templateReads(spec: BlockSpec, info: BlockInfo): string[] {
+/** A template config field that does not read. */
+export interface TemplateError {
+  field: string;
+  message: string;
+}
+
+/** The variables read by the template config fields of one step, and their syntax errors. */
+export function templateReads(spec: BlockSpec, info: BlockInfo): { reads: string[]; errors: TemplateError[] } {
   const properties = info.config_schema.properties ?? {};
   const reads = new Set<string>();
+  const errors: TemplateError[] = [];
   for (const [key, value] of Object.entries(spec.config ?? {})) {
     const schema: JsonSchema | undefined = properties[key];
     if (!schema || !TEMPLATE_FORMATS.includes(schema.format ?? "")) continue;
     const sources: string[] = [];
     stringsIn(value, sources);
-    sources.forEach((source) => readTemplate(source).variables.forEach((name) => reads.add(name)));
+    for (const source of sources) {
+      const reading = readTemplate(source);
+      reading.variables.forEach((name) => reads.add(name));
+      reading.problems.forEach((problem) => errors.push({ field: key, message: problem.message }));
+    }
   }
-  return [...reads].sort();
+  return { reads: [...reads].sort(), errors };
 }
 
 /** The declared outputs, with `*` replaced by the keys of a `mappings` config object. */
@@ -79,12 +92,12 @@ export function pipelineState(blocks: BlockSpec[], catalog: Map<string, BlockInf
   let writesUnknown = false;
   const partial = blocks.map((spec, step) => {
     const info = catalog.get(spec.type);
-    const reads = info ? templateReads(spec, info) : [];
+    const { reads, errors } = info ? templateReads(spec, info) : { reads: [], errors: [] };
     if (!writesUnknown) reads.filter((r) => !written.has(r)).forEach((r) => seed.add(r));
     const outputs = info ? outputsOf(spec, info) : [];
     writesUnknown ||= !info || outputs.includes("*");
     outputs.filter((o) => o !== "*").forEach((o) => written.add(o));
-    return { step, blockType: spec.type, known: Boolean(info), reads, outputs };
+    return { step, blockType: spec.type, known: Boolean(info), reads, outputs, templateErrors: errors };
   });
   const soFar = new Set(seed);
   const steps = partial.map((step) => {
