@@ -381,6 +381,12 @@ export function EditorPage() {
   const pipelineId = params.id !== undefined && /^\d+$/.test(params.id) ? Number(params.id) : null;
   const blocks = useRequest((signal) => listBlocks(signal), [], BLOCKS_POLL_MS);
   const catalog = useStable(blocks.data);
+  // Saving a new pipeline moves /pipelines/new to /pipelines/{id} with the same editor; going
+  // from a pipeline to /pipelines/new starts a fresh one.
+  const previous = useRef(pipelineId);
+  const session = useRef(0);
+  if (previous.current !== null && pipelineId === null) session.current += 1;
+  previous.current = pipelineId;
   return (
     <section className="editor-page">
       <h1>{pipelineId === null ? "New pipeline" : "Edit pipeline"}</h1>
@@ -390,7 +396,7 @@ export function EditorPage() {
         <>
           {blocks.error !== null && <ErrorMessage error={blocks.error} onRetry={blocks.reload} />}
           <ReactFlowProvider>
-            <Editor blocks={catalog} pipelineId={pipelineId} />
+            <Editor key={session.current} blocks={catalog} pipelineId={pipelineId} />
           </ReactFlowProvider>
         </>
       )}
