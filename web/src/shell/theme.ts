@@ -21,6 +21,16 @@ export function useTheme(): [Theme, () => void] {
   useEffect(() => {
     document.documentElement.dataset.theme = theme;
   }, [theme]);
+  // Until the user picks one, follow the system's theme as it changes.
+  useEffect(() => {
+    if (typeof window.matchMedia !== "function") return;
+    const query = window.matchMedia("(prefers-color-scheme: dark)");
+    const follow = (event: MediaQueryListEvent) => {
+      if (localStorage.getItem(THEME_STORAGE) === null) setTheme(event.matches ? "dark" : "light");
+    };
+    query.addEventListener("change", follow);
+    return () => query.removeEventListener("change", follow);
+  }, []);
   const toggle = useCallback(() => {
     setTheme((current) => {
       const next = current === "dark" ? "light" : "dark";
