@@ -1,0 +1,152 @@
+/** One typed function per server endpoint the UI uses. */
+import { getJson, getPage, query, sendForm, sendJson, type Page } from "./client";
+import type {
+  AccumulatedStateSchema,
+  BlockInfo,
+  ConnectionTest,
+  ExecuteResult,
+  ExecuteResults,
+  FieldOrder,
+  Job,
+  Model,
+  ModelInput,
+  ModelKind,
+  Pipeline,
+  PipelineInput,
+  PluginFile,
+  RecordRow,
+  RecordUpdate,
+  ReviewStatus,
+  Seed,
+  SeedReport,
+  Template,
+} from "./types";
+
+/** Every block with its schema and source. */
+export const listBlocks = (signal?: AbortSignal) => getJson<BlockInfo[]>("/api/blocks", signal);
+
+/** Every `.wasm` of the plugins folder, loaded or failed. */
+export const listPlugins = (signal?: AbortSignal) => getJson<PluginFile[]>("/api/plugins", signal);
+
+/** Uploads a `.wasm` component into the plugins folder. */
+export function uploadPlugin(file: File): Promise<{ plugin: PluginFile; block: BlockInfo }> {
+  const form = new FormData();
+  form.append("file", file, file.name);
+  return sendForm("/api/plugins", form);
+}
+
+/** Every saved pipeline. */
+export const listPipelines = (signal?: AbortSignal) => getJson<Pipeline[]>("/api/pipelines", signal);
+
+/** One pipeline. */
+export const getPipeline = (id: number, signal?: AbortSignal) =>
+  getJson<Pipeline>(`/api/pipelines/${id}`, signal);
+
+/** Saves a new pipeline (validated by the server). */
+export const createPipeline = (input: PipelineInput) => sendJson<Pipeline>("POST", "/api/pipelines", input);
+
+/** Replaces a pipeline (validated by the server). */
+export const updatePipeline = (id: number, input: PipelineInput) =>
+  sendJson<Pipeline>("PUT", `/api/pipelines/${id}`, input);
+
+/** Deletes a pipeline with its jobs and records. */
+export const deletePipeline = (id: number) =>
+  sendJson<{ message: string; id: number }>("DELETE", `/api/pipelines/${id}`);
+
+/** The state fields after each block and those the seeds must give. */
+export const accumulatedStateSchema = (id: number, signal?: AbortSignal) =>
+  getJson<AccumulatedStateSchema>(`/api/pipelines/${id}/accumulated_state_schema`, signal);
+
+/** Stores which fields the review page shows first, second or not at all. */
+export const setFieldOrder = (id: number, fieldOrder: FieldOrder) =>
+  sendJson<{ success: boolean }>("PUT", `/api/pipelines/${id}/validation_config`, {
+    field_order: fieldOrder,
+  });
+
+/** Runs a saved pipeline once on `state`. */
+export const executePipeline = (id: number, state: Record<string, unknown>) =>
+  sendJson<ExecuteResult | ExecuteResults>("POST", `/api/pipelines/${id}/execute`, state);
+
+/** The template gallery. */
+export const listTemplates = (signal?: AbortSignal) => getJson<Template[]>("/api/templates", signal);
+
+/** Saves a pipeline from a template. */
+export const pipelineFromTemplate = (templateId: string) =>
+  sendJson<Pipeline>("POST", `/api/pipelines/from_template/${encodeURIComponent(templateId)}`);
+
+/** Checks seeds against a saved pipeline. */
+export const validateSeeds = (pipelineId: number, seeds: Seed[]) =>
+  sendJson<SeedReport>("POST", "/api/seeds/validate", { pipeline_id: pipelineId, seeds });
+
+/** Starts a job over a seed file. */
+export function startJob(pipelineId: number, file: File, concurrency?: number): Promise<{ job_id: number }> {
+  const form = new FormData();
+  form.append("pipeline_id", String(pipelineId));
+  if (concurrency !== undefined) form.append("concurrency", String(concurrency));
+  form.append("file", file, file.name);
+  return sendForm("/api/generate", form);
+}
+
+/** One job. */
+export const getJob = (id: number, signal?: AbortSignal) => getJson<Job>(`/api/jobs/${id}`, signal);
+
+/** Jobs, newest first. */
+export const listJobs = (pipelineId?: number, signal?: AbortSignal) =>
+  getJson<Job[]>(`/api/jobs${query({ pipeline_id: pipelineId })}`, signal);
+
+/** Jobs still running. */
+export const activeJobs = (signal?: AbortSignal) => getJson<Job[]>("/api/jobs/active", signal);
+
+/** Cancels a running job. */
+export const cancelJob = (id: number) => sendJson<{ message: string; job: Job }>("DELETE", `/api/jobs/${id}`);
+
+/** Filters of the records list and the export. */
+export interface RecordFilter {
+  status?: ReviewStatus | "";
+  job_id?: number;
+  pipeline_id?: number;
+}
+
+/** A page of records with the total. */
+export const listRecords = (
+  filter: RecordFilter & { limit: number; offset: number },
+  signal?: AbortSignal,
+): Promise<Page<RecordRow>> => getPage<RecordRow>(`/api/records${query({ ...filter })}`, signal);
+
+/** One record with its trace. */
+export const getRecord = (id: number, signal?: AbortSignal) => getJson<RecordRow>(`/api/records/${id}`, signal);
+
+/** Reviews or edits a record. */
+export const updateRecord = (id: number, update: RecordUpdate) =>
+  sendJson<RecordRow>("PUT", `/api/records/${id}`, update);
+
+/** Export formats. */
+export type ExportFormat = "jsonl" | "json" | "csv";
+
+/** The download URL of an export. */
+export const exportUrl = (filter: RecordFilter, format: ExportFormat) =>
+  `/api/export/download${query({ ...filter, format })}`;
+
+const modelsPath = (kind: ModelKind) => (kind === "llm" ? "/api/llm-models" : "/api/embedding-models");
+
+/** Registered models of a kind. */
+export const listModels = (kind: ModelKind, signal?: AbortSignal) => getJson<Model[]>(modelsPath(kind), signal);
+
+/** Registers a model. */
+export const createModel = (kind: ModelKind, input: ModelInput) => sendJson<Model>("POST", modelsPath(kind), input);
+
+/** Updates a model (omitted fields and a masked key keep their stored values). */
+export const updateModel = (kind: ModelKind, name: string, input: ModelInput) =>
+  sendJson<Model>("PUT", `${modelsPath(kind)}/${encodeURIComponent(name)}`, input);
+
+/** Deletes a model. */
+export const deleteModel = (kind: ModelKind, name: string) =>
+  sendJson<unknown>("DELETE", `${modelsPath(kind)}/${encodeURIComponent(name)}`);
+
+/** Makes a model its kind's default. */
+export const setDefaultModel = (kind: ModelKind, name: string) =>
+  sendJson<unknown>("PUT", `${modelsPath(kind)}/${encodeURIComponent(name)}/default`);
+
+/** Sends one real request to a model (saved, or as given) and reports the latency. */
+export const testModel = (kind: ModelKind, input: ModelInput) =>
+  sendJson<ConnectionTest>("POST", `${modelsPath(kind)}/test`, input);

@@ -1,0 +1,239 @@
+/**
+ * Generator: pick a pipeline, drop a seed file, verify the seeds, set the concurrency and
+ * start; every job of this session and every running job is listed with live progress.
+ */
+import { useEffect, useMemo, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+import { listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
+import type { Job, Pipeline, SeedReport } from "../api/types";
+import { DropZone } from "../components/DropZone";
+import { PipelineSelect } from "../components/PipelineSelect";
+import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
+import { useRequest } from "../components/useRequest";
+import { JobCard } from "../generator/JobCard";
+import { parseSeedFile, SEED_FILE_ACCEPT } from "../generator/seedFile";
+import type { Seed } from "../api/types";
+
+/** The server's default concurrency. */
+const DEFAULT_CONCURRENCY = 16;
+/** Finished jobs listed below the running ones. */
+const RECENT_JOBS = 5;
+/** How often the jobs list is reread. */
+const JOBS_POLL_MS = 5000;
+
+interface PickedFile {
+  file: File;
+  seeds: unknown[] | null;
+  parseError: string | null;
+}
+
+function SeedReportView({ report }: { report: SeedReport }) {
+  const problems = report.seeds.filter((s) => s.errors.length + s.missing_fields.length + s.empty_fields.length > 0);
+  return (
+    <div className="seed-report" data-testid="seed-report" aria-live="polite">
+      <p className={report.valid ? "ok" : "bad"}>
+        {report.valid ? "Seeds are valid" : "Seeds have errors"}: {report.total_runs} run
+        {report.total_runs === 1 ? "" : "s"}
+        {report.required_fields.length > 0 && <> · required fields: {report.required_fields.join(", ")}</>}
+      </p>
+      {report.errors.length > 0 && (
+        <ul className="bad" aria-label="Seed errors">
+          {report.errors.map((e, i) => (
+            <li key={i}>{e}</li>
+          ))}
+        </ul>
+      )}
+      {report.warnings.length > 0 && (
+        <ul className="warn" aria-label="Seed warnings">
+          {report.warnings.map((w, i) => (
+            <li key={i}>{w}</li>
+          ))}
+        </ul>
+      )}
+      {problems.length > 0 && (
+        <details>
+          <summary>{problems.length} seed(s) with problems</summary>
+          <ul>
+            {problems.map((s) => (
+              <li key={s.seed}>
+                seed {s.seed}: {[...s.errors, ...s.missing_fields.map((f) => `missing ${f}`), ...s.empty_fields.map((f) => `empty ${f}`)].join("; ")}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+    </div>
+  );
+}
+
+/** The generator page. */
+export function GeneratorPage() {
+  const [params] = useSearchParams();
+  const pipelines = useRequest((signal) => listPipelines(signal), []);
+  // Reread so jobs started elsewhere (another tab, the CLI) show up too.
+  const jobs = useRequest((signal) => listJobs(undefined, signal), [], JOBS_POLL_MS);
+  const [pipelineId, setPipelineId] = useState<number | null>(() => {
+    const fromUrl = Number(params.get("pipeline_id"));
+    return Number.isInteger(fromUrl) && fromUrl > 0 ? fromUrl : null;
+  });
+  const [picked, setPicked] = useState<PickedFile | null>(null);
+  const [concurrency, setConcurrency] = useState(DEFAULT_CONCURRENCY);
+  const [report, setReport] = useState<SeedReport | null>(null);
+  const [verifying, setVerifying] = useState(false);
+  const [verifyError, setVerifyError] = useState<unknown>(null);
+  const [starting, setStarting] = useState(false);
+  const [startError, setStartError] = useState<unknown>(null);
+  const [started, setStarted] = useState<Job[]>([]);
+
+  // Without a choice, the first pipeline.
+  useEffect(() => {
+    if (pipelineId === null && pipelines.data && pipelines.data.length > 0) setPipelineId(pipelines.data[0].id);
+  }, [pipelineId, pipelines.data]);
+
+  const onFile = async (file: File) => {
+    setReport(null);
+    setVerifyError(null);
+    const text = await file.text();
+    try {
+      setPicked({ file, seeds: parseSeedFile(file.name, text), parseError: null });
+    } catch (e) {
+      setPicked({ file, seeds: null, parseError: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  const verify = (id: number, seeds: unknown[]) => {
+    setVerifying(true);
+    setVerifyError(null);
+    validateSeeds(id, seeds as Seed[])
+      .then(setReport)
+      .catch((e: unknown) => {
+        setReport(null);
+        setVerifyError(e);
+      })
+      .finally(() => setVerifying(false));
+  };
+
+  // Verify as soon as both a pipeline and readable seeds are there.
+  const seeds = picked?.seeds ?? null;
+  useEffect(() => {
+    if (pipelineId !== null && seeds) verify(pipelineId, seeds);
+  }, [pipelineId, seeds]);
+
+  const start = () => {
+    if (pipelineId === null || !picked) return;
+    setStarting(true);
+    setStartError(null);
+    startJob(pipelineId, picked.file, concurrency)
+      .then(({ job_id }) => {
+        const now = Date.now();
+        const placeholderJob: Job = {
+          id: job_id,
+          pipeline_id: pipelineId,
+          status: "running",
+          total_seeds: report?.total_runs ?? 0,
+          current_seed: 0,
+          records_generated: 0,
+          records_failed: 0,
+          progress: 0,
+          current_block: "",
+          current_step: null,
+          error: null,
+          usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0 },
+          options: { concurrency, file: picked.file.name },
+          created_at: now,
+          started_at: now,
+          completed_at: null,
+        };
+        setStarted((list) => [placeholderJob, ...list]);
+      })
+      .catch(setStartError)
+      .finally(() => setStarting(false));
+  };
+
+  const names = useMemo(() => new Map((pipelines.data ?? []).map((p: Pipeline) => [p.id, p.name])), [pipelines.data]);
+  const listed = useMemo(() => {
+    const startedIds = new Set(started.map((j) => j.id));
+    const others = (jobs.data ?? []).filter((j) => !startedIds.has(j.id));
+    const running = others.filter((j) => j.status === "running");
+    const recent = others.filter((j) => j.status !== "running").slice(0, RECENT_JOBS);
+    return [...started, ...running, ...recent];
+  }, [started, jobs.data]);
+
+  const blocked = picked?.parseError !== null || (report !== null && !report.valid);
+  const canStart = pipelineId !== null && picked !== null && !blocked && !starting;
+
+  return (
+    <section>
+      <h1>Generator</h1>
+      <div className="card">
+        <RequestState loading={pipelines.loading} error={pipelines.error} data={pipelines.data} onRetry={pipelines.reload}>
+          {(list) =>
+            list.length === 0 ? (
+              <p>No pipelines yet: create one on the Pipelines page first.</p>
+            ) : (
+              <div className="row">
+                <PipelineSelect
+                  pipelines={list}
+                  value={pipelineId}
+                  onChange={(id) => {
+                    setReport(null);
+                    setPipelineId(id ?? null);
+                  }}
+                />
+                <label>
+                  Concurrency
+                  <input
+                    type="number"
+                    min={1}
+                    max={1024}
+                    value={concurrency}
+                    onChange={(e) => setConcurrency(Math.max(1, Number(e.target.value) || 1))}
+                  />
+                </label>
+              </div>
+            )
+          }
+        </RequestState>
+        <h2>Seeds</h2>
+        <DropZone label="Seed file" accept={SEED_FILE_ACCEPT} inputTestId="seed-file-input" onFile={onFile}>
+          {picked && (
+            <p>
+              <b>{picked.file.name}</b>
+              {picked.seeds && ` · ${picked.seeds.length} seed${picked.seeds.length === 1 ? "" : "s"}`}
+            </p>
+          )}
+        </DropZone>
+        {picked?.parseError && (
+          <p className="bad" role="alert">
+            Cannot read {picked.file.name}: {picked.parseError}
+          </p>
+        )}
+        {verifying && <Loading label="Verifying seeds…" />}
+        <ErrorMessage error={verifyError} />
+        {report && <SeedReportView report={report} />}
+        <ErrorMessage error={startError} />
+        <div className="actions">
+          <button
+            type="button"
+            onClick={() => pipelineId !== null && seeds && verify(pipelineId, seeds)}
+            disabled={pipelineId === null || !seeds || verifying}
+          >
+            Verify seeds
+          </button>
+          <button type="button" className="primary" onClick={start} disabled={!canStart}>
+            {starting ? "Starting…" : "Start"}
+          </button>
+        </div>
+      </div>
+      <h2>Jobs</h2>
+      {jobs.loading && !jobs.data && <Loading />}
+      <ErrorMessage error={jobs.error} onRetry={jobs.reload} />
+      {jobs.data && listed.length === 0 && <p className="muted">No jobs yet.</p>}
+      <div className="grid" data-testid="job-list">
+        {listed.map((job) => (
+          <JobCard key={job.id} initial={job} pipelineName={names.get(job.pipeline_id)} />
+        ))}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,140 @@
+/**
+ * Plugins: every block (builtin or from the plugins folder) with version hash, category,
+ * inputs/outputs and capabilities; the plugin files that failed with their error; upload a
+ * `.wasm` by drag and drop. Both lists refresh every 2 s, so a file dropped into the folder
+ * shows up without reloading.
+ */
+import { useState } from "react";
+import { listBlocks, listPlugins, uploadPlugin } from "../api/endpoints";
+import type { BlockInfo, PluginFile } from "../api/types";
+import { DropZone } from "../components/DropZone";
+import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
+import { useRequest } from "../components/useRequest";
+
+/** How often the lists are reread. */
+const POLL_MS = 2000;
+
+/** The crate a builtin was built from, or the plugin's file. */
+function sourceDetail(block: BlockInfo): string {
+  return block.source.kind === "builtin" ? block.source.crate_name : block.source.path;
+}
+
+function Names({ names }: { names: string[] }) {
+  return names.length === 0 ? <span className="muted">—</span> : <code>{names.join(", ")}</code>;
+}
+
+function BlockTable({ blocks }: { blocks: BlockInfo[] }) {
+  const sorted = [...blocks].sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type));
+  return (
+    <div className="table-wrap">
+      <table data-testid="plugin-list">
+        <thead>
+          <tr>
+            <th>Block</th>
+            <th>Category</th>
+            <th>Source</th>
+            <th>Version (hash)</th>
+            <th>Inputs</th>
+            <th>Outputs</th>
+            <th>Capabilities</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sorted.map((block) => (
+            <tr key={block.type} data-block-type={block.type}>
+              <td>
+                <b>{block.type}</b>
+                {block.name !== block.type && <div>{block.name}</div>}
+                <div className="muted">{block.description}</div>
+                {block.is_multiplier && <span className="badge">multiplier</span>}
+              </td>
+              <td>{block.category}</td>
+              <td>
+                <span className={`badge${block.source.kind === "plugin" ? " ok" : ""}`}>{block.source.kind}</span>
+                <div className="muted" style={{ wordBreak: "break-all" }}>
+                  {sourceDetail(block)}
+                </div>
+              </td>
+              <td>
+                <code title={block.content_hash}>{block.content_hash.slice(0, 12)}</code>
+              </td>
+              <td>
+                <Names names={block.inputs} />
+              </td>
+              <td>
+                <Names names={block.outputs} />
+              </td>
+              <td>
+                <Names names={block.capabilities} />
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function FailedPlugins({ files }: { files: PluginFile[] }) {
+  const failed = files.filter((f) => f.status === "failed");
+  if (failed.length === 0) return <p className="muted">Every plugin file loaded.</p>;
+  return (
+    <ul data-testid="plugin-failures">
+      {failed.map((f) => (
+        <li key={f.path}>
+          <b>{f.file}</b> <span className="bad">{f.error}</span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** The plugins page. */
+export function PluginsPage() {
+  const blocks = useRequest((signal) => listBlocks(signal), [], POLL_MS);
+  const plugins = useRequest((signal) => listPlugins(signal), [], POLL_MS);
+  const [uploading, setUploading] = useState<string | null>(null);
+  const [uploadError, setUploadError] = useState<unknown>(null);
+  const [uploaded, setUploaded] = useState<string | null>(null);
+
+  const upload = (file: File) => {
+    setUploading(file.name);
+    setUploadError(null);
+    setUploaded(null);
+    uploadPlugin(file)
+      .then(({ block }) => {
+        setUploaded(`${file.name} loaded: block ${block.type}`);
+        blocks.reload();
+        plugins.reload();
+      })
+      .catch(setUploadError)
+      .finally(() => setUploading(null));
+  };
+
+  return (
+    <section>
+      <h1>Plugins</h1>
+      <div className="card">
+        <h2 style={{ marginTop: 0 }}>Upload a block</h2>
+        <DropZone label="Plugin (.wasm component)" accept=".wasm" inputTestId="plugin-file-input" onFile={upload} disabled={uploading !== null}>
+          {uploading && <Loading label={`Uploading ${uploading}…`} />}
+        </DropZone>
+        <ErrorMessage error={uploadError} />
+        {uploaded && (
+          <p className="ok" role="status">
+            {uploaded}
+          </p>
+        )}
+      </div>
+      <h2>Blocks</h2>
+      <RequestState loading={blocks.loading} error={blocks.data ? null : blocks.error} data={blocks.data} onRetry={blocks.reload}>
+        {(list) => <BlockTable blocks={list} />}
+      </RequestState>
+      {blocks.data && blocks.error ? <ErrorMessage error={blocks.error} /> : null}
+      <h2>Plugin files that failed to load</h2>
+      <RequestState loading={plugins.loading} error={plugins.error} data={plugins.data} onRetry={plugins.reload}>
+        {(files) => <FailedPlugins files={files} />}
+      </RequestState>
+    </section>
+  );
+}

@@ -1,0 +1,39 @@
+/** Settings: the LLM and embedding model registries, and the API key kept in this browser. */
+import { useState } from "react";
+import { storedApiKey, storeApiKey } from "../api/client";
+import { ModelSection } from "../settings/ModelSection";
+
+function ApiKeyStatus() {
+  const [stored, setStored] = useState(() => storedApiKey() !== null);
+  return (
+    <section aria-labelledby="browser-key">
+      <h2 id="browser-key">API key</h2>
+      <p>
+        {stored ? "An API key is kept in this browser." : "No API key is kept in this browser (the server asks for one when it needs it)."}{" "}
+        {stored && (
+          <button
+            type="button"
+            onClick={() => {
+              storeApiKey(null);
+              setStored(false);
+            }}
+          >
+            Forget the API key
+          </button>
+        )}
+      </p>
+    </section>
+  );
+}
+
+/** The settings page. */
+export function SettingsPage() {
+  return (
+    <section>
+      <h1>Settings</h1>
+      <ModelSection kind="llm" title="LLM models" />
+      <ModelSection kind="embedding" title="Embedding models" />
+      <ApiKeyStatus />
+    </section>
+  );
+}

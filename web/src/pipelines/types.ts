@@ -1,0 +1,22 @@
+/** The editor's own shapes, on top of the server types of `src/api/types.ts`. */
+import type { Constraints } from "../api/types";
+
+/** A block's config: the object a step carries. */
+export type Config = Record<string, unknown>;
+
+/** The keys of the pipeline constraints, in the order the editor shows them. */
+export const CONSTRAINT_KEYS: (keyof Constraints)[] = [
+  "max_total_tokens",
+  "max_total_input_tokens",
+  "max_total_output_tokens",
+  "max_total_cached_tokens",
+  "max_total_execution_time",
+];
+
+/** One problem the server found in a pipeline (`detail.issues` of a 400 on save; see
+ * host/src/engine/validate.rs). */
+export interface ValidationIssue {
+  step: number | null;
+  block_type: string | null;
+  message: string;
+}

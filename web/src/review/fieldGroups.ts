@@ -1,0 +1,46 @@
+/** Which of a record's fields the review shows first, second or not at all. */
+import type { FieldOrder } from "../api/types";
+
+/** The three groups, in display order. */
+export const FIELD_GROUP_NAMES = ["primary", "secondary", "hidden"] as const;
+
+/** A group name. */
+export type FieldGroupName = (typeof FIELD_GROUP_NAMES)[number];
+
+/**
+ * Splits `fields` by the pipeline's field order. Listed fields keep the configured order;
+ * fields it does not list are secondary, after the listed ones. Without a field order the
+ * fields the pipeline produced are primary and those copied from the seed (`seedFields`)
+ * secondary.
+ */
+export function groupFields(fields: string[], order: FieldOrder | null | undefined, seedFields: string[] = []): FieldOrder {
+  if (!order) {
+    const fromSeed = new Set(seedFields);
+    return { primary: fields.filter((f) => !fromSeed.has(f)), secondary: fields.filter((f) => fromSeed.has(f)), hidden: [] };
+  }
+  const present = new Set(fields);
+  const listed = new Set([...order.primary, ...order.secondary, ...order.hidden]);
+  return {
+    primary: order.primary.filter((f) => present.has(f)),
+    secondary: [...order.secondary.filter((f) => present.has(f)), ...fields.filter((f) => !listed.has(f))],
+    hidden: order.hidden.filter((f) => present.has(f)),
+  };
+}
+
+/** The group a field is in under `order` (unlisted: secondary, or primary without an order). */
+export function groupOf(field: string, order: FieldOrder | null | undefined): FieldGroupName {
+  if (!order) return "primary";
+  if (order.primary.includes(field)) return "primary";
+  if (order.hidden.includes(field)) return "hidden";
+  return "secondary";
+}
+
+/** `order` with `field` moved to `group` (at the end of it). */
+export function assignField(order: FieldOrder | null | undefined, fields: string[], field: string, group: FieldGroupName): FieldOrder {
+  const base: FieldOrder = order
+    ? { primary: [...order.primary], secondary: [...order.secondary], hidden: [...order.hidden] }
+    : { primary: [...fields], secondary: [], hidden: [] };
+  for (const name of FIELD_GROUP_NAMES) base[name] = base[name].filter((f) => f !== field);
+  base[group].push(field);
+  return base;
+}
