@@ -18,4 +18,5 @@ mod plugins;
 mod runs;
 mod store;
 mod structured;
+mod web_ui;
 mod workers;

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Response};
 
 /// The files of `web/dist`; empty when the UI was not built (`make run` builds it).
 #[derive(rust_embed::Embed)]
-#[folder = "$CARGO_MANIFEST_DIR/../web/dist"]
+#[folder = "$BLOCKFORGE_WEB_DIST"]
 #[allow_missing = true]
 struct Assets;
 

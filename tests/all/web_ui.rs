@@ -1,0 +1,154 @@
+//! The web UI: served by the `blockforge` binary at `/` (the build of `web/`, which `make test`
+//! makes first), and driven end to end in a real headless Chromium by `tests/e2e/ui.mjs`
+//! (playwright-core) against the real server and the fake LLM.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fixtures;
+use blockforge_tests::harness::Workspace;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use crate::api::client;
+
+fn sqlite_url(ws: &Workspace) -> String {
+    format!("sqlite://{}", ws.path().join("db.sqlite").display())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_ui_is_served_at_the_root_beside_the_api() {
+    let mut ws = Workspace::new();
+    // The UI itself needs no key (it asks for one); the API does.
+    ws.set_env("API_KEY", "secret");
+    let server = ws.serve(&sqlite_url(&ws)).await;
+    let get = |path: &str| client().get(server.url(path)).send();
+
+    let index = get("/").await.unwrap();
+    assert_eq!(index.status(), StatusCode::OK);
+    let content_type = index.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let html = index.text().await.unwrap();
+    assert!(html.contains("<div id=\"root\">"), "{html}");
+
+    // The UI routes in the browser: its paths get index.html too.
+    for path in ["/pipelines", "/pipelines/7", "/review", "/settings"] {
+        let page = get(path).await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK, "{path}");
+        assert_eq!(page.text().await.unwrap(), html, "{path}");
+    }
+
+    // Every script and stylesheet index.html names is served with its type.
+    let assets: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|part| part.starts_with("/assets/"))
+        .collect();
+    assert!(!assets.is_empty(), "index.html names no assets: {html}");
+    for asset in assets {
+        let response = get(asset).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{asset}");
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        let expected = if asset.ends_with(".js") {
+            "text/javascript"
+        } else if asset.ends_with(".css") {
+            "text/css"
+        } else {
+            ""
+        };
+        assert!(
+            content_type.starts_with(expected),
+            "{asset}: {content_type}"
+        );
+        assert!(
+            response.headers()["cache-control"]
+                .to_str()
+                .unwrap()
+                .contains("immutable"),
+            "{asset}"
+        );
+    }
+
+    // A missing asset is a 404, not index.html; an unknown API path stays a JSON 404 (after
+    // the key check).
+    assert_eq!(
+        get("/assets/missing-0000.js").await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
+    let unauthorized = get("/api/nope").await.unwrap();
+    assert_eq!(unauthorized.status(), StatusCode::UNAUTHORIZED);
+    let missing = client()
+        .get(server.url("/api/nope"))
+        .bearer_auth("secret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let body: Value = missing.json().await.unwrap();
+    assert!(
+        body["error"].is_string() && body.get("detail").is_some(),
+        "{body}"
+    );
+}
+
+/// Debian's Chromium (`make test` installs it when missing), or `$CHROMIUM`.
+fn chromium() -> PathBuf {
+    std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_ui_end_to_end_in_chromium() {
+    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    assert!(
+        e2e.join("node_modules/playwright-core").is_dir(),
+        "tests/e2e has no node_modules: run `make test` (it runs npm ci there)"
+    );
+    assert!(
+        chromium().is_file(),
+        "no Chromium at {}: `make test` installs Debian's chromium",
+        chromium().display()
+    );
+    let fake = FakeLlm::start(FakeLlmConfig {
+        latency: Duration::from_millis(5),
+        ..FakeLlmConfig::default()
+    })
+    .await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    let server = ws.serve(&sqlite_url(&ws)).await;
+    let artifacts = e2e.join("artifacts");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let run = tokio::process::Command::new("node")
+        .arg("ui.mjs")
+        .current_dir(&e2e)
+        .env("BASE_URL", &server.base_url)
+        .env("PLUGINS_DIR", ws.plugins_dir())
+        .env("PLUGIN_WASM", fixtures::STAMP_V1)
+        .env("ARTIFACTS_DIR", &artifacts)
+        .env("CHROMIUM", chromium())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(Duration::from_secs(300), run)
+        .await
+        .expect("the browser test did not finish in 5 minutes")
+        .expect("cannot run node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "the browser test failed (screenshots in {}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        artifacts.display()
+    );
+    // What the browser did is in the store: a job finished, and one record carries the edit.
+    let records: Value = client()
+        .get(server.url("/api/records?status=edited"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
+}

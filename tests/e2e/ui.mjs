@@ -1,0 +1,249 @@
+// blockforge's end-to-end browser test: playwright-core drives Debian's Chromium (headless)
+// against a real `blockforge serve` and the fake LLM, both started by tests/all/web_ui.rs,
+// which passes BASE_URL, PLUGINS_DIR, PLUGIN_WASM (a block to drop in), ARTIFACTS_DIR and
+// CHROMIUM. It builds a 3-block pipeline by drag and drop, previews it, runs a job over an
+// uploaded seed file, reviews records with the keyboard and edits one, exports JSONL and finds
+// the edit, and sees a block dropped into the plugins folder appear in the palette. Every page
+// is saved as a screenshot in ARTIFACTS_DIR. Exits non-zero on the first failure.
+
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { chromium } from "playwright-core";
+
+const env = (name) => {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set (tests/all/web_ui.rs sets it)`);
+  return value;
+};
+const BASE = env("BASE_URL");
+const PLUGINS_DIR = env("PLUGINS_DIR");
+const PLUGIN_WASM = env("PLUGIN_WASM");
+const ARTIFACTS = env("ARTIFACTS_DIR");
+const CHROMIUM = env("CHROMIUM");
+const EDIT = "Edited in the browser test";
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  // Root in a container needs --no-sandbox; the closed network refuses Chromium's background
+  // connections, so they are switched off.
+  args: [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+context.setDefaultTimeout(20_000);
+const page = await context.newPage();
+const consoleErrors = [];
+page.on("console", (message) => {
+  if (message.type() === "error") consoleErrors.push(message.text());
+});
+page.on("pageerror", (error) => consoleErrors.push(String(error)));
+
+let shot = 0;
+const screenshot = async (name) => {
+  shot += 1;
+  // Let transitions (the progress bar's width) settle first.
+  await page.waitForTimeout(400);
+  await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`) });
+};
+
+/** Runs one named step; on failure saves a screenshot and the page's text, then rethrows. */
+const step = async (name, body) => {
+  const started = Date.now();
+  try {
+    await body();
+    console.log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    console.log(`FAIL ${name}: ${error.message}`);
+    await page.screenshot({ path: path.join(ARTIFACTS, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
+    throw error;
+  }
+};
+
+const byTestId = (id) => page.getByTestId(id);
+
+/** Types into the CodeMirror editor inside `testId` (it closes brackets itself, and typing a
+ * closing bracket steps over the one it inserted, so the text comes out as typed). */
+const typeInCode = async (testId, text) => {
+  await byTestId(testId).locator(".cm-content").click();
+  await page.keyboard.press("ControlOrMeta+a");
+  await page.keyboard.type(text);
+};
+
+let pipelineId;
+let jobId;
+
+try {
+  await step("dashboard loads", async () => {
+    await page.goto(`${BASE}/`);
+    await page.getByRole("heading", { level: 1 }).first().waitFor();
+    await screenshot("dashboard");
+  });
+
+  await step("build a 3-block pipeline by drag and drop", async () => {
+    await page.goto(`${BASE}/pipelines/new`);
+    await byTestId("palette").waitFor();
+    // Each block is dropped on an empty spot of the canvas, one under the other.
+    for (const [index, type] of ["TextGenerator", "ValidatorBlock", "JSONValidatorBlock"].entries()) {
+      await page.dragAndDrop(`[data-testid=palette-item-${type}]`, "[data-testid=canvas]", {
+        targetPosition: { x: 30, y: 20 + index * 130 },
+      });
+    }
+    // Dropped blocks chain in order.
+    for (const [index, type] of ["TextGenerator", "ValidatorBlock", "JSONValidatorBlock"].entries()) {
+      assert.equal(await byTestId(`node-${index}`).getAttribute("data-block-type"), type);
+    }
+    await byTestId("node-3").waitFor({ state: "detached", timeout: 1_000 }).catch(() => {});
+    assert.equal(await byTestId("node-3").count(), 0, "exactly three nodes");
+  });
+
+  await step("configure the blocks", async () => {
+    await byTestId("node-0").click();
+    await byTestId("config-form").waitFor();
+    await typeInCode("config-user_prompt", "Explain {{ topic }}");
+    await byTestId("node-1").click();
+    await byTestId("inspector").getByLabel("Min length").fill("5");
+    await byTestId("pipeline-name").fill("browser pipeline");
+    await screenshot("editor");
+  });
+
+  await step("save the pipeline", async () => {
+    await byTestId("save-pipeline").click();
+    await page.waitForURL(/\/pipelines\/\d+$/);
+    pipelineId = Number(new URL(page.url()).pathname.split("/").pop());
+    const saved = await (await page.request.get(`${BASE}/api/pipelines/${pipelineId}`)).json();
+    const blocks = saved.definition.blocks;
+    assert.deepEqual(
+      blocks.map((b) => b.type),
+      ["TextGenerator", "ValidatorBlock", "JSONValidatorBlock"],
+    );
+    assert.equal(blocks[0].config.user_prompt, "Explain {{ topic }}");
+    assert.equal(blocks[1].config.min_length, 5);
+    assert.match(await byTestId("yaml-view").innerText(), /TextGenerator/);
+  });
+
+  await step("preview on one seed with the trace step by step", async () => {
+    await byTestId("preview-seed").fill('{"topic": "wasm"}');
+    await byTestId("run-preview").click();
+    await page.waitForFunction(
+      () => document.querySelector("[data-testid=preview-result]")?.textContent?.includes("Echo: Explain wasm"),
+    );
+    for (const n of [0, 1, 2]) await byTestId(`trace-step-${n}`).waitFor();
+    await screenshot("preview");
+  });
+
+  await step("a block dropped into the plugins folder appears in the palette without a reload", async () => {
+    assert.equal(await byTestId("palette-item-Stamp").count(), 0);
+    fs.copyFileSync(PLUGIN_WASM, path.join(PLUGINS_DIR, "stamp.wasm"));
+    await byTestId("palette-item-Stamp").waitFor({ timeout: 15_000 });
+    await screenshot("palette-with-plugin");
+  });
+
+  await step("upload seeds and run a job to 100%", async () => {
+    await page.goto(`${BASE}/generator?pipeline_id=${pipelineId}`);
+    const seeds = ["rust", "wasm", "sqlite", "axum", "tokio"].map((topic) => ({ repetitions: 2, metadata: { topic } }));
+    await byTestId("seed-file-input").setInputFiles({
+      name: "seeds.json",
+      mimeType: "application/json",
+      buffer: Buffer.from(JSON.stringify(seeds)),
+    });
+    await page.waitForFunction(() => /10/.test(document.querySelector("[data-testid=seed-report]")?.textContent ?? ""));
+    const start = page.getByRole("button", { name: "Start" });
+    await start.waitFor();
+    await page.waitForFunction(() => {
+      const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Start");
+      return button && !button.disabled;
+    });
+    await start.click();
+    const card = byTestId("job-card").first();
+    await card.waitFor();
+    jobId = Number(await card.getAttribute("data-job-id"));
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-testid=job-progress][data-job-id="${id}"]`)?.getAttribute("aria-valuenow") === "100",
+      jobId,
+      { timeout: 60_000 },
+    );
+    await page.waitForFunction(() => document.querySelector("[data-testid=job-status]")?.textContent?.includes("completed"));
+    await byTestId("jobs-indicator").waitFor();
+    await screenshot("generator");
+  });
+
+  await step("review records with the keyboard and edit one", async () => {
+    await page.goto(`${BASE}/review?job_id=${jobId}`);
+    const status = byTestId("record-status");
+    await byTestId("record-view").waitFor();
+    const first = await byTestId("record-view").getAttribute("data-record-id");
+    await page.keyboard.press("a");
+    await page.waitForFunction(() => document.querySelector("[data-testid=record-status]")?.textContent === "accepted");
+    await page.keyboard.press("n");
+    await page.waitForFunction(
+      (id) => document.querySelector("[data-testid=record-view]")?.getAttribute("data-record-id") !== id,
+      first,
+    );
+    await page.keyboard.press("r");
+    await page.waitForFunction(() => document.querySelector("[data-testid=record-status]")?.textContent === "rejected");
+    await page.keyboard.press("p");
+    await page.waitForFunction(
+      (id) => document.querySelector("[data-testid=record-view]")?.getAttribute("data-record-id") === id,
+      first,
+    );
+    assert.equal(await status.textContent(), "accepted");
+    await page.keyboard.press("n");
+    await page.keyboard.press("n");
+    await page.keyboard.press("e");
+    const editor = page.getByRole("form", { name: "Edit record" });
+    await editor.waitFor();
+    await editor.locator("textarea[name=assistant]").fill(EDIT);
+    await editor.getByRole("button", { name: "Save" }).click();
+    await page.waitForFunction(() => document.querySelector("[data-testid=record-status]")?.textContent === "edited");
+    await page.keyboard.press("?");
+    await byTestId("review-keys").waitFor();
+    await screenshot("review");
+    await page.keyboard.press("Escape");
+    await byTestId("review-keys").waitFor({ state: "hidden" });
+  });
+
+  await step("export JSONL carries the edit", async () => {
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByRole("link", { name: "JSONL", exact: true }).click(),
+    ]);
+    const file = await download.path();
+    const lines = fs.readFileSync(file, "utf8").trim().split("\n").map((line) => JSON.parse(line));
+    assert.equal(lines.length, 10, "one line per run of the job");
+    const edited = lines.filter((line) => JSON.stringify(line).includes(EDIT));
+    assert.equal(edited.length, 1, "the edited record carries the edit");
+  });
+
+  await step("plugins, settings and dashboard pages", async () => {
+    await page.goto(`${BASE}/plugins`);
+    await byTestId("plugin-list").locator("[data-block-type=Stamp]").waitFor();
+    await screenshot("plugins");
+    await page.goto(`${BASE}/settings`);
+    await byTestId("llm-model-list").waitFor();
+    await screenshot("settings");
+    await page.goto(`${BASE}/`);
+    await byTestId("status-counts").waitFor();
+    await screenshot("dashboard-after");
+    await page.setViewportSize({ width: 420, height: 800 });
+    await page.goto(`${BASE}/review?job_id=${jobId}`);
+    await byTestId("record-view").waitFor();
+    await screenshot("review-narrow");
+  });
+
+  await step("no console errors", async () => {
+    assert.deepEqual(consoleErrors, []);
+  });
+} finally {
+  await browser.close();
+}
