@@ -15,6 +15,7 @@ mod multiplier;
 mod openapi;
 mod pipeline_extras;
 mod plugins;
+mod providers;
 mod runs;
 mod store;
 mod structured;

@@ -18,8 +18,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::llm::{ChatMessage, ChatRequest, EmbedRequest, LlmErrorKind, LlmGateway, Role};
 use crate::llm::provider::PROVIDER_NAMES as PROVIDERS;
+use crate::llm::{ChatMessage, ChatRequest, EmbedRequest, LlmErrorKind, LlmGateway, Role};
 use crate::store::models::{ModelFields, ModelKind, ModelLimitColumns, ModelRow};
 
 /// Largest limit accepted for `max_concurrency`.

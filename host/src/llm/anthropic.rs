@@ -167,12 +167,18 @@ mod tests {
         );
         assert_eq!(built.body["system"], "be brief");
         assert_eq!(built.body["max_tokens"], DEFAULT_MAX_TOKENS);
-        assert_eq!(built.body["messages"], json!([{"role": "user", "content": "hi"}]));
+        assert_eq!(
+            built.body["messages"],
+            json!([{"role": "user", "content": "hi"}])
+        );
         assert_eq!(
             built.body["tools"][0]["input_schema"]["properties"]["value"],
             json!({"type": "array"})
         );
-        assert_eq!(built.body["tool_choice"], json!({"type": "tool", "name": "output"}));
+        assert_eq!(
+            built.body["tool_choice"],
+            json!({"type": "tool", "name": "output"})
+        );
     }
 
     #[test]
@@ -192,6 +198,9 @@ mod tests {
                 cached_tokens: 10
             }
         );
-        assert_eq!(parse_chat(&answer, "claude", false).unwrap().content, "here");
+        assert_eq!(
+            parse_chat(&answer, "claude", false).unwrap().content,
+            "here"
+        );
     }
 }

@@ -109,10 +109,7 @@ impl ModelState {
 
     /// The rate buckets in force.
     pub fn rates(&self) -> Arc<RateBuckets> {
-        self.rates
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        self.rates.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
     /// One more request (a call of a block).

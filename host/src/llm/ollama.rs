@@ -118,6 +118,9 @@ mod tests {
                             "prompt_eval_count": 4, "eval_count": 2});
         let parsed = parse_chat(&answer, "llama3").unwrap();
         assert_eq!(parsed.content, "yo");
-        assert_eq!((parsed.usage.input_tokens, parsed.usage.output_tokens), (4, 2));
+        assert_eq!(
+            (parsed.usage.input_tokens, parsed.usage.output_tokens),
+            (4, 2)
+        );
     }
 }

@@ -171,7 +171,10 @@ mod tests {
             "usage": {"prompt_tokens": 3, "completion_tokens": 1,
                       "prompt_tokens_details": {"cached_tokens": 2}}});
         let parsed = parse_chat(&answer, "m").unwrap();
-        assert_eq!((parsed.content.as_str(), parsed.model.as_str()), ("x", "m2"));
+        assert_eq!(
+            (parsed.content.as_str(), parsed.model.as_str()),
+            ("x", "m2")
+        );
         assert_eq!(
             parsed.usage,
             Usage {
@@ -181,7 +184,8 @@ mod tests {
             }
         );
         assert!(parse_chat(&json!({"choices": []}), "m").is_err());
-        let vectors = json!({"data": [{"index": 1, "embedding": [2.0]}, {"index": 0, "embedding": [1.0]}]});
+        let vectors =
+            json!({"data": [{"index": 1, "embedding": [2.0]}, {"index": 0, "embedding": [1.0]}]});
         assert_eq!(
             parse_embed(&vectors, "m", 2).unwrap().vectors,
             vec![vec![1.0], vec![2.0]]

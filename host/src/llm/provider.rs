@@ -160,10 +160,7 @@ pub struct HttpRequest {
 pub(crate) fn invalid(what: impl std::fmt::Display, answer: &Value) -> LlmError {
     LlmError::new(
         super::LlmErrorKind::InvalidResponse,
-        format!(
-            "{what}: {}",
-            super::truncate(&answer.to_string(), 200)
-        ),
+        format!("{what}: {}", super::truncate(&answer.to_string(), 200)),
     )
 }
 
@@ -186,11 +183,23 @@ mod tests {
         );
         let ollama = Provider::Ollama;
         assert_eq!(ollama.base_url("ollama", ""), "http://localhost:11434");
-        assert_eq!(ollama.base_url("ollama", "http://gpu:11434/"), "http://gpu:11434");
-        assert_eq!(ollama.base_url("ollama", "http://gpu:11434/v1"), "http://gpu:11434");
-        assert_eq!(ollama.base_url("ollama", "http://gpu:11434/api"), "http://gpu:11434");
+        assert_eq!(
+            ollama.base_url("ollama", "http://gpu:11434/"),
+            "http://gpu:11434"
+        );
+        assert_eq!(
+            ollama.base_url("ollama", "http://gpu:11434/v1"),
+            "http://gpu:11434"
+        );
+        assert_eq!(
+            ollama.base_url("ollama", "http://gpu:11434/api"),
+            "http://gpu:11434"
+        );
         let anthropic = Provider::Anthropic;
-        assert_eq!(anthropic.base_url("anthropic", ""), "https://api.anthropic.com");
+        assert_eq!(
+            anthropic.base_url("anthropic", ""),
+            "https://api.anthropic.com"
+        );
         assert_eq!(
             anthropic.base_url("anthropic", "https://api.anthropic.com/v1"),
             "https://api.anthropic.com"

@@ -46,7 +46,10 @@ mod tests {
     fn retry_after_takes_seconds_or_an_http_date() {
         let now = httpdate::parse_http_date("Tue, 01 Dec 2026 18:00:00 GMT").unwrap();
         assert_eq!(parse_retry_after("3", now), Some(Duration::from_secs(3)));
-        assert_eq!(parse_retry_after(" 0.5 ", now), Some(Duration::from_millis(500)));
+        assert_eq!(
+            parse_retry_after(" 0.5 ", now),
+            Some(Duration::from_millis(500))
+        );
         assert_eq!(
             parse_retry_after("Tue, 01 Dec 2026 18:00:07 GMT", now),
             Some(Duration::from_secs(7))
@@ -56,7 +59,11 @@ mod tests {
             Some(Duration::ZERO),
             "a date in the past"
         );
-        assert_eq!(parse_retry_after("3600", now), Some(MAX_RETRY_AFTER), "capped");
+        assert_eq!(
+            parse_retry_after("3600", now),
+            Some(MAX_RETRY_AFTER),
+            "capped"
+        );
         assert_eq!(parse_retry_after("-1", now), None);
         assert_eq!(parse_retry_after("soon", now), None);
     }

@@ -122,9 +122,7 @@ pub async fn send(
             return (Err(failure.error), sent);
         }
         retried_invalid |= failure.retry == Retry::Once;
-        let delay = failure
-            .retry_after
-            .unwrap_or_else(|| backoff(retries + 1));
+        let delay = failure.retry_after.unwrap_or_else(|| backoff(retries + 1));
         tracing::debug!(url = %request.url, attempt = sent.attempts, ?delay, error = %failure.error, "retrying LLM request");
         tokio::time::sleep(delay).await;
         sent.waited += delay;
@@ -216,7 +214,10 @@ mod tests {
             ),
             "max_tokens: required"
         );
-        assert_eq!(provider_message(r#"{"error": "model not found"}"#), "model not found");
+        assert_eq!(
+            provider_message(r#"{"error": "model not found"}"#),
+            "model not found"
+        );
         assert_eq!(provider_message("plain"), "plain");
     }
 }
