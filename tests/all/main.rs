@@ -7,6 +7,7 @@ mod builtins;
 mod cli_errors;
 mod concurrency;
 mod constraints;
+mod gateway;
 mod hostile;
 mod jobs;
 mod models;
