@@ -45,15 +45,7 @@ async fn workspace_on(config: FakeLlmConfig, retries: &str) -> (FakeLlm, Workspa
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_5xx_is_retried_with_backoff_and_the_trace_counts_the_attempts() {
-    let (fake, ws) = workspace_on(
-        FakeLlmConfig {
-            fail_first: 2,
-            fail_status: 500,
-            ..Default::default()
-        },
-        "2",
-    )
-    .await;
+    let (fake, ws) = workspace_on(FakeLlmConfig::failing(2, 500), "2").await;
     let record = &run(&ws, 1).await[0];
     assert_eq!(record["status"], "completed", "{record}");
     assert_eq!(fake.chat_requests(), 3);
@@ -67,15 +59,7 @@ async fn gateway_5xx_is_retried_with_backoff_and_the_trace_counts_the_attempts()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_gives_up_after_max_retries_with_the_last_error() {
-    let (fake, ws) = workspace_on(
-        FakeLlmConfig {
-            fail_first: 100,
-            fail_status: 503,
-            ..Default::default()
-        },
-        "1",
-    )
-    .await;
+    let (fake, ws) = workspace_on(FakeLlmConfig::failing(100, 503), "1").await;
     let record = &run(&ws, 1).await[0];
     assert_eq!(record["status"], "failed");
     assert_eq!(fake.chat_requests(), 2, "the first attempt and one retry");
@@ -95,15 +79,7 @@ async fn gateway_gives_up_after_max_retries_with_the_last_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_other_4xx_fail_at_once_with_the_providers_message() {
-    let (fake, ws) = workspace_on(
-        FakeLlmConfig {
-            fail_first: 100,
-            fail_status: 422,
-            ..Default::default()
-        },
-        "3",
-    )
-    .await;
+    let (fake, ws) = workspace_on(FakeLlmConfig::failing(100, 422), "3").await;
     let record = &run(&ws, 1).await[0];
     assert_eq!(record["status"], "failed");
     assert_eq!(fake.chat_requests(), 1, "no retry");
@@ -257,12 +233,7 @@ async fn gateway_a_models_limit_is_shared_by_jobs_and_the_metrics_count_everythi
         ..Default::default()
     })
     .await;
-    let refusing = FakeLlm::start(FakeLlmConfig {
-        fail_first: 100,
-        fail_status: 400,
-        ..Default::default()
-    })
-    .await;
+    let refusing = FakeLlm::start(FakeLlmConfig::failing(100, 400)).await;
     let mut ws = Workspace::new();
     ws.with_llm(&fake);
     let server = sqlite_server(&ws).await;

@@ -10,7 +10,8 @@ use blockforge_tests::harness::{Server, Workspace, seeds};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, databases};
+use crate::api::databases;
+pub(crate) use crate::models_routing::{call, execute, register};
 use crate::store::cleanup;
 
 const OPENAI_KEY: &str = "sk-openai-0123456789-abcd";
@@ -22,42 +23,6 @@ pub(crate) async fn sqlite_server(ws: &Workspace) -> Server {
         ws.path().join("db.sqlite").display()
     ))
     .await
-}
-
-pub(crate) async fn call(
-    server: &Server,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut request = client().request(method, server.url(path));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
-
-pub(crate) async fn register(server: &Server, base: &str, body: Value) -> Value {
-    let (status, answer) = call(server, Method::POST, base, Some(body)).await;
-    assert_eq!(status, StatusCode::CREATED, "{answer}");
-    answer
-}
-
-/// Saves `pipeline`, runs it once on `input`, and returns the answer (status 200 asserted).
-pub(crate) async fn execute(server: &Server, pipeline: Value, input: Value) -> Value {
-    let id = create_pipeline(server, pipeline).await;
-    let (status, result) = call(
-        server,
-        Method::POST,
-        &format!("/api/pipelines/{id}/execute"),
-        Some(input),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK, "{result}");
-    result
 }
 
 fn text_generator(model: &str) -> Value {
@@ -85,28 +50,16 @@ async fn providers_send_each_apis_documented_request_and_read_its_usage() {
     ws.with_llm(&fake);
     std::fs::copy(fixtures::EMBEDDER, ws.plugins_dir().join("embedder.wasm")).unwrap();
     let server = sqlite_server(&ws).await;
-    let llm = "/api/llm-models";
-    register(
-        &server,
-        llm,
-        json!({"name": "oai", "provider": "openai",
-        "endpoint": fake.base_url(), "api_key": OPENAI_KEY, "model_name": "gpt-x"}),
-    )
-    .await;
-    register(
-        &server,
-        llm,
-        json!({"name": "local", "provider": "ollama",
-        "endpoint": fake.root_url(), "model_name": "llama3"}),
-    )
-    .await;
-    register(
-        &server,
-        llm,
-        json!({"name": "claude", "provider": "anthropic",
-        "endpoint": fake.root_url(), "api_key": ANTHROPIC_KEY, "model_name": "claude-x"}),
-    )
-    .await;
+    for model in [
+        json!({"name": "oai", "provider": "openai", "endpoint": fake.base_url(),
+               "api_key": OPENAI_KEY, "model_name": "gpt-x"}),
+        json!({"name": "local", "provider": "ollama", "endpoint": fake.root_url(),
+               "model_name": "llama3"}),
+        json!({"name": "claude", "provider": "anthropic", "endpoint": fake.root_url(),
+               "api_key": ANTHROPIC_KEY, "model_name": "claude-x"}),
+    ] {
+        register(&server, "/api/llm-models", model).await;
+    }
     let messages = json!([{"role": "system", "content": "sys"}, {"role": "user", "content": "hi"}]);
 
     // OpenAI-compatible: bearer key, sampling at the top level.
@@ -193,20 +146,14 @@ async fn providers_send_each_apis_documented_request_and_read_its_usage() {
 
     // Embeddings: OpenAI's /v1/embeddings and Ollama's /api/embed; none on Anthropic.
     let embed = "/api/embedding-models";
-    register(
-        &server,
-        embed,
-        json!({"name": "oai-embed", "provider": "openai",
-        "endpoint": fake.base_url(), "api_key": OPENAI_KEY, "model_name": "text-embed"}),
-    )
-    .await;
-    register(
-        &server,
-        embed,
-        json!({"name": "local-embed", "provider": "ollama",
-        "endpoint": fake.root_url(), "model_name": "nomic"}),
-    )
-    .await;
+    for model in [
+        json!({"name": "oai-embed", "provider": "openai", "endpoint": fake.base_url(),
+               "api_key": OPENAI_KEY, "model_name": "text-embed"}),
+        json!({"name": "local-embed", "provider": "ollama", "endpoint": fake.root_url(),
+               "model_name": "nomic"}),
+    ] {
+        register(&server, embed, model).await;
+    }
     let expected: Vec<f64> = vector_of("a b").into_iter().map(f64::from).collect();
     for (model, path, provider_model) in [
         ("oai-embed", "/v1/embeddings", "text-embed"),
@@ -245,12 +192,7 @@ async fn providers_send_each_apis_documented_request_and_read_its_usage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn providers_connection_test_calls_through_the_provider_client() {
     let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let refusing = FakeLlm::start(FakeLlmConfig {
-        fail_first: 100,
-        fail_status: 400,
-        ..Default::default()
-    })
-    .await;
+    let refusing = FakeLlm::start(FakeLlmConfig::failing(100, 400)).await;
     let ws = Workspace::new();
     let server = sqlite_server(&ws).await;
     let test = |body: Value| {
@@ -299,31 +241,25 @@ async fn providers_connection_test_calls_through_the_provider_client() {
     );
     assert_eq!(refusing.chat_requests(), 1);
 
-    let (_, result) = call(
-        &server,
-        Method::POST,
-        "/api/embedding-models/test",
-        Some(json!({
-        "name": "e", "provider": "ollama", "endpoint": fake.root_url(),
-        "model_name": "nomic", "dimensions": 8})),
-    )
-    .await;
-    assert_eq!(result["success"], true, "{result}");
-    assert_eq!(last(&fake).path, "/api/embed");
-    let (_, result) = call(
-        &server,
-        Method::POST,
-        "/api/embedding-models/test",
-        Some(json!({
-        "name": "e", "provider": "ollama", "endpoint": fake.root_url(),
-        "model_name": "nomic", "dimensions": 3})),
-    )
-    .await;
-    assert_eq!(result["success"], false, "{result}");
-    assert!(
-        result["message"].as_str().unwrap().contains("8 dimensions"),
-        "{result}"
-    );
+    // Embeddings through Ollama's /api/embed, the vector size checked.
+    for (dimensions, success) in [(8, true), (3, false)] {
+        let (_, result) = call(
+            &server,
+            Method::POST,
+            "/api/embedding-models/test",
+            Some(
+                json!({"name": "e", "provider": "ollama", "endpoint": fake.root_url(),
+                        "model_name": "nomic", "dimensions": dimensions}),
+            ),
+        )
+        .await;
+        assert_eq!(result["success"], success, "{result}");
+        assert_eq!(last(&fake).path, "/api/embed");
+        if !success {
+            let message = result["message"].as_str().unwrap();
+            assert!(message.contains("8 dimensions"), "{result}");
+        }
+    }
 }
 
 /// `blockforge run` with `model` in TextGenerator: where it went and what it sent.

@@ -60,6 +60,17 @@ pub struct FakeLlmConfig {
     pub cached_tokens: u64,
 }
 
+impl FakeLlmConfig {
+    /// A fake whose first `count` requests answer `status`.
+    pub fn failing(count: u32, status: u16) -> Self {
+        FakeLlmConfig {
+            fail_first: count,
+            fail_status: status,
+            ..FakeLlmConfig::default()
+        }
+    }
+}
+
 #[derive(Default)]
 struct Counters {
     in_flight: AtomicUsize,
@@ -115,13 +126,11 @@ impl FakeLlm {
             config,
             requests: Mutex::new(Vec::new()),
         });
-        let app = Router::new()
-            .route("/v1/chat/completions", post(openai_chat))
-            .route("/v1/embeddings", post(openai_embeddings))
-            .route("/api/chat", post(ollama_chat))
-            .route("/api/embed", post(ollama_embed))
-            .route("/v1/messages", post(anthropic_messages))
-            .with_state(shared.clone());
+        let mut app = Router::new();
+        for (path, _, _) in ROUTES {
+            app = app.route(path, post(serve));
+        }
+        let app = app.with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
@@ -207,6 +216,48 @@ fn take_one(counter: &AtomicU32) -> bool {
 /// Word count, the fake's token count.
 pub fn words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
+}
+
+/// What a route answers: whether it is a chat or an embedding request, and the answer.
+type Answer = fn(&Shared, &HeaderMap, Value) -> Response;
+
+/// Every route of the fake.
+const ROUTES: [(&str, Api, Answer); 5] = [
+    ("/v1/chat/completions", Api::Chat, openai_chat),
+    ("/v1/embeddings", Api::Embeddings, openai_embeddings),
+    ("/api/chat", Api::Chat, ollama_chat),
+    ("/api/embed", Api::Embeddings, ollama_embed),
+    ("/v1/messages", Api::Chat, anthropic_messages),
+];
+
+/// Which counter a route counts in.
+#[derive(Clone, Copy)]
+enum Api {
+    Chat,
+    Embeddings,
+}
+
+/// Every route: counts the request and its concurrency, records it, answers an injected fault
+/// or the route's answer.
+async fn serve(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let Some((_, api, answer)) = ROUTES.iter().find(|(path, _, _)| *path == uri.path()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match api {
+        Api::Chat => &shared.counters.chat,
+        Api::Embeddings => &shared.counters.embeddings,
+    }
+    .fetch_add(1, Ordering::SeqCst);
+    let _in_flight = InFlight::enter(&shared.counters);
+    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
+        return failure;
+    }
+    answer(&shared, &headers, body)
 }
 
 /// Records the request, waits the latency, and answers an injected fault if one is due.
@@ -302,20 +353,10 @@ fn messages_of(body: &Value) -> Vec<Value> {
     body["messages"].as_array().cloned().unwrap_or_default()
 }
 
-async fn openai_chat(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.chat.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
-        return failure;
-    }
+fn openai_chat(shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
     let schema = &body["response_format"]["json_schema"]["schema"];
     let (prompt_tokens, answer) = answer_of(
-        &shared,
+        shared,
         &messages_of(&body),
         schema.is_object().then_some(schema),
     );
@@ -353,17 +394,7 @@ fn inputs_of(body: &Value) -> Vec<String> {
     }
 }
 
-async fn openai_embeddings(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.embeddings.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
-        return failure;
-    }
+fn openai_embeddings(_shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
     let inputs = inputs_of(&body);
     let data: Vec<Value> = inputs
         .iter()
@@ -383,17 +414,7 @@ fn bad_request(message: &str) -> Response {
         .into_response()
 }
 
-async fn ollama_chat(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.chat.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
-        return failure;
-    }
+fn ollama_chat(shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
     if body["stream"] != false {
         return (
             StatusCode::BAD_REQUEST,
@@ -402,7 +423,7 @@ async fn ollama_chat(
             .into_response();
     }
     let schema = body.get("format").filter(|f| f.is_object());
-    let (prompt_tokens, answer) = answer_of(&shared, &messages_of(&body), schema);
+    let (prompt_tokens, answer) = answer_of(shared, &messages_of(&body), schema);
     let content = text_of(&answer);
     Json(json!({
         "model": body["model"],
@@ -417,17 +438,7 @@ async fn ollama_chat(
     .into_response()
 }
 
-async fn ollama_embed(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.embeddings.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
-        return failure;
-    }
+fn ollama_embed(_shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
     let inputs = inputs_of(&body);
     let embeddings: Vec<Vec<f32>> = inputs.iter().map(|t| vector_of(t)).collect();
     let tokens: u64 = inputs.iter().map(|t| words(t)).sum();
@@ -435,17 +446,7 @@ async fn ollama_embed(
         .into_response()
 }
 
-async fn anthropic_messages(
-    State(shared): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.chat.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
-        return failure;
-    }
+fn anthropic_messages(shared: &Shared, headers: &HeaderMap, body: Value) -> Response {
     if headers.get("anthropic-version").is_none() {
         return bad_request("anthropic-version: header is required");
     }
@@ -465,7 +466,7 @@ async fn anthropic_messages(
         .get(0)
         .filter(|_| body["tool_choice"]["type"] == "tool");
     let schema = tool.map(|t| &t["input_schema"]);
-    let (prompt_tokens, answer) = answer_of(&shared, &messages, schema);
+    let (prompt_tokens, answer) = answer_of(shared, &messages, schema);
     let system_tokens = body["system"].as_str().map_or(0, words);
     let (content, output_tokens) = match tool {
         Some(tool) => (

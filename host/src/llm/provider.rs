@@ -170,40 +170,64 @@ mod tests {
 
     #[test]
     fn base_urls_per_api() {
-        let openai = Provider::OpenAi;
-        assert_eq!(openai.base_url("openai", ""), "https://api.openai.com/v1");
-        assert_eq!(openai.base_url("openai", "http://h:1/v1/"), "http://h:1/v1");
-        assert_eq!(
-            openai.base_url("openai", "http://h:1/v1/chat/completions"),
-            "http://h:1/v1"
-        );
-        assert_eq!(
-            openai.base_url("gemini", ""),
-            "https://generativelanguage.googleapis.com/v1beta/openai"
-        );
-        let ollama = Provider::Ollama;
-        assert_eq!(ollama.base_url("ollama", ""), "http://localhost:11434");
-        assert_eq!(
-            ollama.base_url("ollama", "http://gpu:11434/"),
-            "http://gpu:11434"
-        );
-        assert_eq!(
-            ollama.base_url("ollama", "http://gpu:11434/v1"),
-            "http://gpu:11434"
-        );
-        assert_eq!(
-            ollama.base_url("ollama", "http://gpu:11434/api"),
-            "http://gpu:11434"
-        );
-        let anthropic = Provider::Anthropic;
-        assert_eq!(
-            anthropic.base_url("anthropic", ""),
-            "https://api.anthropic.com"
-        );
-        assert_eq!(
-            anthropic.base_url("anthropic", "https://api.anthropic.com/v1"),
-            "https://api.anthropic.com"
-        );
+        for (provider, name, endpoint, expected) in [
+            (Provider::OpenAi, "openai", "", "https://api.openai.com/v1"),
+            (
+                Provider::OpenAi,
+                "openai",
+                "http://h:1/v1/",
+                "http://h:1/v1",
+            ),
+            (
+                Provider::OpenAi,
+                "openai",
+                "http://h:1/v1/chat/completions",
+                "http://h:1/v1",
+            ),
+            (
+                Provider::OpenAi,
+                "gemini",
+                "",
+                "https://generativelanguage.googleapis.com/v1beta/openai",
+            ),
+            (Provider::Ollama, "ollama", "", "http://localhost:11434"),
+            (
+                Provider::Ollama,
+                "ollama",
+                "http://gpu:11434/",
+                "http://gpu:11434",
+            ),
+            (
+                Provider::Ollama,
+                "ollama",
+                "http://gpu:11434/v1",
+                "http://gpu:11434",
+            ),
+            (
+                Provider::Ollama,
+                "ollama",
+                "http://gpu:11434/api",
+                "http://gpu:11434",
+            ),
+            (
+                Provider::Anthropic,
+                "anthropic",
+                "",
+                "https://api.anthropic.com",
+            ),
+            (
+                Provider::Anthropic,
+                "anthropic",
+                "https://api.anthropic.com/v1",
+                "https://api.anthropic.com",
+            ),
+        ] {
+            assert_eq!(
+                provider.base_url(name, endpoint),
+                expected,
+                "{name} {endpoint:?}"
+            );
+        }
     }
 
     #[test]
