@@ -193,6 +193,31 @@ async fn gateway_requests_per_minute_are_spread_out() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_tokens_per_minute_are_charged_with_the_real_usage() {
+    let (fake, mut ws) = workspace_on(FakeLlmConfig::default(), "0").await;
+    // 600 tokens a minute: 10 a second. A call is estimated at 1 token before it is sent
+    // (`n 3` is 3 bytes) and charged its real usage after: 2 in + 3 out (`Echo: n 3`).
+    ws.set_env("LLM_TPM", "600");
+    let (out, records) = ws
+        .run_pipeline(
+            PIPELINE,
+            &seeds(8, |i| json!({"n": i})),
+            &["--concurrency", "1"],
+        )
+        .await;
+    out.assert_success();
+    assert_eq!(fake.chat_requests(), 8);
+    let waits: Vec<u64> = records
+        .iter()
+        .map(|r| the_call(r)["wait_ms"].as_u64().unwrap())
+        .collect();
+    // Charged 1 token each, 8 calls would fit in the bucket; charged 5, the later ones wait
+    // about half a second each.
+    let waited = waits.iter().filter(|w| **w >= 300).count();
+    assert!(waited >= 4, "{waits:?}");
+}
+
 /// The metrics of model `name` of `kind`.
 async fn metrics_of(server: &Server, kind: &str, name: &str) -> Value {
     let (_, metrics) = call(server, Method::GET, "/api/metrics", None).await;

@@ -170,6 +170,9 @@ async fn providers_send_each_apis_documented_request_and_read_its_usage() {
             sent.body,
             json!({"model": provider_model, "input": ["a b"]})
         );
+        let calls = &result["trace"][0]["llm_calls"];
+        assert_eq!(calls[0]["model"], provider_model, "{calls}");
+        assert_eq!(calls[0]["attempts"], 1, "{calls}");
     }
     let (status, body) = call(
         &server,
@@ -307,6 +310,24 @@ async fn providers_prefixed_names_reach_the_providers_of_the_environment() {
     assert_eq!(sent.path, "/v1/messages");
     assert_eq!(sent.body["model"], "claude-3-5-haiku-latest");
     assert_eq!(header(&sent, "x-api-key"), Some(ANTHROPIC_KEY));
+
+    // Anthropic has no embeddings API: a clear error, nothing sent.
+    std::fs::copy(fixtures::EMBEDDER, ws.plugins_dir().join("embedder.wasm")).unwrap();
+    let out = ws
+        .run(&[
+            "block",
+            "test",
+            "Embedder",
+            "--state",
+            r#"{"text": "a"}"#,
+            "--config",
+            r#"{"model": "anthropic/claude-x"}"#,
+        ])
+        .await;
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(said.contains("no embeddings API"), "{said}");
+    assert_eq!(anthropic.embedding_requests(), 0);
+    assert_eq!(anthropic.requests().len(), 1, "only the chat above");
 }
 
 const STRUCTURED: &str = r#"
