@@ -156,7 +156,7 @@ pub struct HttpRequest {
     pub body: Value,
 }
 
-/// A string field of an answer, or an `InvalidResponse` error naming what is missing.
+/// An `InvalidResponse` error: `what` is wrong with `answer` (quoted, shortened).
 pub(crate) fn invalid(what: impl std::fmt::Display, answer: &Value) -> LlmError {
     LlmError::new(
         super::LlmErrorKind::InvalidResponse,
