@@ -120,6 +120,18 @@ impl ModelClient {
         &self.state
     }
 
+    /// Where a call with `requested` as its model would go, without sending anything.
+    pub fn resolved(&self, requested: Option<String>) -> ResolvedModel {
+        ResolvedModel {
+            config: self.state.name().to_owned(),
+            provider: self.provider_name.clone(),
+            base_url: self.base_url.clone(),
+            model: requested
+                .filter(|m| !m.trim().is_empty())
+                .or_else(|| self.default_model.clone()),
+        }
+    }
+
     fn model(&self, requested: Option<String>, what: &str) -> Result<String, LlmError> {
         requested
             .filter(|m| !m.trim().is_empty())
@@ -189,6 +201,20 @@ impl ModelClient {
         });
         result
     }
+}
+
+/// Where a call goes: the config, its provider and base URL, and the provider model name
+/// (`None` when the block names none and the config has no default).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedModel {
+    /// The config's name (a registered name, `env`, or `env:<provider>`).
+    pub config: String,
+    /// The config's provider.
+    pub provider: String,
+    /// The base URL requests go to.
+    pub base_url: String,
+    /// The provider model name sent.
+    pub model: Option<String>,
 }
 
 /// A rough count of a text's tokens before the answer tells (about four bytes a token).

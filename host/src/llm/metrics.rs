@@ -141,6 +141,11 @@ impl ModelState {
         self.failures[kind_index(kind)].fetch_add(1, Ordering::Relaxed);
     }
 
+    /// The config's name (a registered name, `env`, or `env:<provider>`).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// The counters and limits now, as `GET /api/metrics` shows them.
     pub fn snapshot(&self) -> ModelMetrics {
         let load = |n: &AtomicU64| n.load(Ordering::Relaxed);

@@ -25,7 +25,7 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::client::{EndpointConfig, ModelClient, http_client};
+use super::client::{EndpointConfig, ModelClient, ResolvedModel, http_client};
 use super::metrics::{Metrics, ModelState};
 use super::provider::{PROVIDER_NAMES, Provider};
 use super::{ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway};
@@ -283,6 +283,15 @@ impl ModelRouter {
     }
 }
 
+impl ModelRouter {
+    /// Where a call of `kind` naming `requested` goes (config, provider, base URL, provider
+    /// model name), without sending anything: what a response cache keys on.
+    pub fn resolved(&self, kind: ModelKind, requested: Option<String>) -> ResolvedModel {
+        let (client, model) = self.resolve(kind, requested);
+        client.resolved(model)
+    }
+}
+
 /// The client of config `name` of `kind`, on the shared state of that config.
 fn client(
     http: &reqwest::Client,
@@ -307,5 +316,111 @@ impl LlmGateway for ModelRouter {
         let (client, model) = self.resolve(ModelKind::Embedding, request.model.take());
         request.model = model;
         Box::pin(async move { client.embed(request).await })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(kind: ModelKind, name: &str, provider: &str, default: bool) -> ModelRow {
+        ModelRow {
+            kind,
+            name: name.to_owned(),
+            provider: provider.to_owned(),
+            endpoint: format!("http://{name}:1"),
+            api_key: String::new(),
+            model_name: format!("{name}-model"),
+            dimensions: 0,
+            limits: Default::default(),
+            is_default: default,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn router(providers: &[(&str, ProviderEnv)]) -> ModelRouter {
+        // reqwest is built without a default TLS provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut chat = EndpointConfig::new("http://env:1/v1");
+        chat.default_model = Some("env-model".to_owned());
+        let providers = providers
+            .iter()
+            .map(|(name, env)| ((*name).to_owned(), env.clone()))
+            .collect();
+        ModelRouter::new(chat.clone(), chat, &providers).unwrap()
+    }
+
+    fn resolved(router: &ModelRouter, requested: &str) -> (String, String, Option<String>) {
+        let requested = Some(requested.to_owned()).filter(|r| !r.is_empty());
+        let r = router.resolved(ModelKind::Llm, requested);
+        (r.config, r.base_url, r.model)
+    }
+
+    fn expect(config: &str, base: &str, model: &str) -> (String, String, Option<String>) {
+        (config.to_owned(), base.to_owned(), Some(model.to_owned()))
+    }
+
+    #[test]
+    fn names_resolve_to_registered_configs_prefixes_and_the_default() {
+        let anthropic_env = ProviderEnv {
+            base_url: Some("http://claude-env:1".to_owned()),
+            api_key: Some("k".to_owned()),
+        };
+        let router = router(&[("anthropic", anthropic_env)]);
+        // Nothing registered: the environment, and the environment's providers for prefixes.
+        assert_eq!(
+            resolved(&router, ""),
+            expect("env", "http://env:1/v1", "env-model")
+        );
+        assert_eq!(
+            resolved(&router, "ollama/llama3"),
+            expect("env:ollama", "http://localhost:11434", "llama3")
+        );
+        assert_eq!(
+            resolved(&router, "anthropic/claude"),
+            expect("env:anthropic", "http://claude-env:1", "claude")
+        );
+        // No Gemini variables: a router-style name for the default endpoint.
+        assert_eq!(
+            resolved(&router, "gemini/pro"),
+            expect("env", "http://env:1/v1", "gemini/pro")
+        );
+        router.install(&[
+            row(ModelKind::Llm, "a-local", "ollama", false),
+            row(ModelKind::Llm, "main", "openai", true),
+            row(ModelKind::Llm, "z-local", "ollama", false),
+        ]);
+        assert_eq!(
+            resolved(&router, ""),
+            expect("main", "http://main:1", "main-model")
+        );
+        assert_eq!(
+            resolved(&router, "z-local"),
+            expect("z-local", "http://z-local:1", "z-local-model")
+        );
+        // The first registered Ollama config by name serves `ollama/...`.
+        assert_eq!(
+            resolved(&router, "ollama/qwen"),
+            expect("a-local", "http://a-local:1", "qwen")
+        );
+        assert_eq!(
+            resolved(&router, "gpt-4o"),
+            expect("main", "http://main:1", "gpt-4o")
+        );
+        // Embeddings have routes of their own.
+        let embed = router.resolved(ModelKind::Embedding, None);
+        assert_eq!(embed.config, "env");
+    }
+
+    #[test]
+    fn a_config_keeps_its_limits_state_across_reloads() {
+        let router = router(&[]);
+        let models = [row(ModelKind::Llm, "m", "openai", true)];
+        router.install(&models);
+        let (first, _) = router.resolve(ModelKind::Llm, None);
+        router.install(&models);
+        let (second, _) = router.resolve(ModelKind::Llm, None);
+        assert!(Arc::ptr_eq(first.state(), second.state()));
     }
 }
