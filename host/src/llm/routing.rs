@@ -351,14 +351,21 @@ mod tests {
         ModelRouter::new(chat.clone(), chat, &providers).unwrap()
     }
 
-    fn resolved(router: &ModelRouter, requested: &str) -> (String, String, Option<String>) {
-        let requested = Some(requested.to_owned()).filter(|r| !r.is_empty());
-        let r = router.resolved(ModelKind::Llm, requested);
-        (r.config, r.base_url, r.model)
-    }
-
-    fn expect(config: &str, base: &str, model: &str) -> (String, String, Option<String>) {
-        (config.to_owned(), base.to_owned(), Some(model.to_owned()))
+    /// Each `(requested, config, base URL, model)`: where a chat naming `requested` goes.
+    fn check(router: &ModelRouter, cases: &[(&str, &str, &str, &str)]) {
+        for (requested, config, base_url, model) in cases {
+            let requested = Some((*requested).to_owned()).filter(|r| !r.is_empty());
+            let got = router.resolved(ModelKind::Llm, requested.clone());
+            assert_eq!(
+                (
+                    got.config.as_str(),
+                    got.base_url.as_str(),
+                    got.model.as_deref()
+                ),
+                (*config, *base_url, Some(*model)),
+                "{requested:?}"
+            );
+        }
     }
 
     #[test]
@@ -368,49 +375,44 @@ mod tests {
             api_key: Some("k".to_owned()),
         };
         let router = router(&[("anthropic", anthropic_env)]);
-        // Nothing registered: the environment, and the environment's providers for prefixes.
-        assert_eq!(
-            resolved(&router, ""),
-            expect("env", "http://env:1/v1", "env-model")
-        );
-        assert_eq!(
-            resolved(&router, "ollama/llama3"),
-            expect("env:ollama", "http://localhost:11434", "llama3")
-        );
-        assert_eq!(
-            resolved(&router, "anthropic/claude"),
-            expect("env:anthropic", "http://claude-env:1", "claude")
-        );
-        // No Gemini variables: a router-style name for the default endpoint.
-        assert_eq!(
-            resolved(&router, "gemini/pro"),
-            expect("env", "http://env:1/v1", "gemini/pro")
+        // Nothing registered: the environment, and the environment's providers for prefixes;
+        // no Gemini variables, so `gemini/pro` is a router-style name for the default.
+        check(
+            &router,
+            &[
+                ("", "env", "http://env:1/v1", "env-model"),
+                (
+                    "ollama/llama3",
+                    "env:ollama",
+                    "http://localhost:11434",
+                    "llama3",
+                ),
+                (
+                    "anthropic/claude",
+                    "env:anthropic",
+                    "http://claude-env:1",
+                    "claude",
+                ),
+                ("gemini/pro", "env", "http://env:1/v1", "gemini/pro"),
+            ],
         );
         router.install(&[
             row(ModelKind::Llm, "a-local", "ollama", false),
             row(ModelKind::Llm, "main", "openai", true),
             row(ModelKind::Llm, "z-local", "ollama", false),
         ]);
-        assert_eq!(
-            resolved(&router, ""),
-            expect("main", "http://main:1", "main-model")
-        );
-        assert_eq!(
-            resolved(&router, "z-local"),
-            expect("z-local", "http://z-local:1", "z-local-model")
-        );
         // The first registered Ollama config by name serves `ollama/...`.
-        assert_eq!(
-            resolved(&router, "ollama/qwen"),
-            expect("a-local", "http://a-local:1", "qwen")
-        );
-        assert_eq!(
-            resolved(&router, "gpt-4o"),
-            expect("main", "http://main:1", "gpt-4o")
+        check(
+            &router,
+            &[
+                ("", "main", "http://main:1", "main-model"),
+                ("z-local", "z-local", "http://z-local:1", "z-local-model"),
+                ("ollama/qwen", "a-local", "http://a-local:1", "qwen"),
+                ("gpt-4o", "main", "http://main:1", "gpt-4o"),
+            ],
         );
         // Embeddings have routes of their own.
-        let embed = router.resolved(ModelKind::Embedding, None);
-        assert_eq!(embed.config, "env");
+        assert_eq!(router.resolved(ModelKind::Embedding, None).config, "env");
     }
 
     #[test]
