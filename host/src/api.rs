@@ -7,6 +7,7 @@ mod blocks;
 mod error;
 mod export;
 mod jobs;
+mod metrics;
 mod models;
 mod pipeline_fields;
 mod pipelines;
@@ -75,6 +76,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
+        .routes(routes!(metrics::metrics))
         .routes(routes!(blocks::list))
         .merge(plugins)
         .routes(routes!(pipelines::list, pipelines::create))

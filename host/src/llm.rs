@@ -1,13 +1,26 @@
 //! The LLM gateway: every model call a block makes goes through one [`LlmGateway`].
 //!
-//! The gateway owns endpoints, keys and per-endpoint limits; blocks only name a model. This
-//! module holds the seam ([`LlmGateway`]) and the first provider, an OpenAI-compatible client
-//! ([`openai::OpenAiGateway`]); [`routing::ModelRouter`] sends each call to the registered model
-//! config the block names.
+//! The gateway owns endpoints, keys and per-model limits; blocks only name a model.
+//! [`routing::ModelRouter`] picks the config a call names; a [`client::ModelClient`] per config
+//! builds the request with its provider's module ([`openai`], [`ollama`], [`anthropic`],
+//! behind [`provider::Provider`]) and sends it through the shared [`transport`] loop, under
+//! the config's adaptive concurrency limit ([`limiter`], [`aimd`]) and rate limits ([`rate`]),
+//! counting every attempt ([`metrics`], [`journal`]).
 
+pub mod aimd;
+pub mod anthropic;
+pub mod client;
+pub mod journal;
+pub mod limiter;
+pub mod metrics;
+pub mod ollama;
 pub mod openai;
+pub mod provider;
+pub mod rate;
+pub mod retry;
 pub mod routing;
 pub mod structured;
+pub mod transport;
 mod types;
 
 pub use types::{
@@ -26,7 +39,7 @@ pub(crate) fn truncate(text: &str, max: usize) -> &str {
     }
 }
 
-/// Where blocks' model calls go. Implementations bound concurrency per endpoint and report
+/// Where blocks' model calls go. Implementations bound concurrency per model and report
 /// usage with every answer.
 pub trait LlmGateway: Send + Sync + 'static {
     /// One chat completion.

@@ -177,6 +177,8 @@ pub struct CallReport {
     pub usage: Usage,
     /// Model calls made.
     pub llm_calls: u32,
+    /// The requests those calls sent to models (attempts, waits, failures).
+    pub llm_call_log: Vec<crate::llm::journal::LlmCall>,
     /// Log lines written through `log`.
     pub logs: Vec<LogLine>,
     /// Log lines dropped past the per-call limit.
@@ -490,6 +492,7 @@ impl Runtime {
             outcome,
             usage: state.usage,
             llm_calls: state.llm_calls,
+            llm_call_log: state.llm_call_log,
             logs: state.logs,
             logs_dropped: state.logs_dropped,
             stdout: state.stdout.text(),

@@ -7,7 +7,9 @@
 //! | `LLM_MODEL` | none | model used when a block names none; with `LLM_ENDPOINT`/`LLM_API_KEY` it seeds the model registry's `default` |
 //! | `EMBEDDING_ENDPOINT`, `EMBEDDING_API_KEY` | the LLM ones | embeddings endpoint |
 //! | `EMBEDDING_MODEL` | none | default embedding model |
-//! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per endpoint |
+//! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per model (a registered model's own `max_concurrency` wins) |
+//! | `LLM_RPM`, `LLM_TPM` | none | requests and tokens per minute per model, unless the model sets its own |
+//! | `OLLAMA_API_BASE`, `ANTHROPIC_API_KEY`, `<PROVIDER>_API_BASE`/`_API_KEY` | none | where `<provider>/<model>` names go when no model of that provider is registered |
 //! | `LLM_TIMEOUT_SECS` | 120 | time allowed per request |
 //! | `LLM_MAX_RETRIES` | 2 | retries on 429, 5xx, connection errors |
 //! | `PLUGINS_DIR` | `plugins` | folder of user `.wasm` blocks |
@@ -29,8 +31,9 @@ use std::time::Duration;
 
 use crate::kv::{KvStore, MemoryKv};
 use crate::llm::LlmGateway;
-use crate::llm::openai::EndpointConfig;
-use crate::llm::routing::ModelRouter;
+use crate::llm::client::EndpointConfig;
+use crate::llm::provider::PROVIDER_NAMES;
+use crate::llm::routing::{ModelRouter, ProviderEnv};
 use crate::registry::Registry;
 use crate::runtime::{HostServices, Limits, Runtime, RuntimeConfig};
 use crate::store::Store;
@@ -62,6 +65,8 @@ pub struct Settings {
     pub chat: EndpointConfig,
     /// The embeddings endpoint.
     pub embeddings: EndpointConfig,
+    /// Per provider name, its endpoint and key from `<PROVIDER>_API_BASE`/`<PROVIDER>_API_KEY`.
+    pub providers: std::collections::BTreeMap<String, ProviderEnv>,
     /// The plugins folder.
     pub plugins_dir: PathBuf,
     /// The compile cache folder.
@@ -131,6 +136,21 @@ fn seconds(name: &'static str, default: f64) -> Result<Duration, SettingsError> 
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// A per-minute limit: absent for none, else a positive integer.
+fn per_minute(name: &'static str) -> Result<Option<u64>, SettingsError> {
+    match var(name) {
+        None => Ok(None),
+        Some(value) => match value.trim().parse::<u64>() {
+            Ok(n) if n > 0 => Ok(Some(n)),
+            _ => Err(SettingsError::Invalid {
+                name,
+                value,
+                expected: "a positive integer (per minute)",
+            }),
+        },
+    }
+}
+
 impl Settings {
     /// Reads the settings from the environment.
     pub fn from_env() -> Result<Self, SettingsError> {
@@ -142,6 +162,8 @@ impl Settings {
         chat.max_concurrency = number("LLM_MAX_CONCURRENCY", 32usize, "a positive integer")?.max(1);
         chat.timeout = seconds("LLM_TIMEOUT_SECS", 120.0)?;
         chat.max_retries = number("LLM_MAX_RETRIES", 2u32, "a non-negative integer")?;
+        chat.rpm = per_minute("LLM_RPM")?;
+        chat.tpm = per_minute("LLM_TPM")?;
         let mut embeddings = chat.clone();
         if let Some(endpoint) = var("EMBEDDING_ENDPOINT") {
             embeddings.base_url = endpoint;
@@ -169,9 +191,21 @@ impl Settings {
                 .or_else(|| var("HOME").map(|home| PathBuf::from(home).join(".cache")))
                 .map(|base| base.join("blockforge").join("components"))
         });
+        let providers = PROVIDER_NAMES
+            .iter()
+            .map(|name| {
+                let upper = name.to_ascii_uppercase();
+                let env = ProviderEnv {
+                    base_url: var(&format!("{upper}_API_BASE")),
+                    api_key: var(&format!("{upper}_API_KEY")),
+                };
+                ((*name).to_owned(), env)
+            })
+            .collect();
         Ok(Settings {
             chat,
             embeddings,
+            providers,
             plugins_dir: var("PLUGINS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("plugins")),
@@ -209,7 +243,7 @@ impl Settings {
     pub fn model_router(&self) -> Result<Arc<ModelRouter>, SettingsError> {
         // reqwest is built without a default TLS provider; install ring's once.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let router = ModelRouter::new(self.chat.clone(), self.embeddings.clone())
+        let router = ModelRouter::new(self.chat.clone(), self.embeddings.clone(), &self.providers)
             .map_err(|e| SettingsError::Startup(e.to_string()))?;
         Ok(Arc::new(router))
     }

@@ -19,7 +19,7 @@ const KEY: &str = "sk-live-0123456789abcdef-4321";
 const OTHER_KEY: &str = "sk-other-abcdefghijklmnop-9876";
 
 /// Sends a request and parses the answer, asserting no key appears in it.
-async fn call(
+pub(crate) async fn call(
     server: &Server,
     method: Method,
     path: &str,
@@ -42,14 +42,15 @@ async fn call(
     (status, value)
 }
 
-/// Registers a model of the kind under `base`.
-async fn register(server: &Server, base: &str, body: Value) {
+/// Registers a model of the kind under `base` and returns it as the API shows it.
+pub(crate) async fn register(server: &Server, base: &str, body: Value) -> Value {
     let (status, answer) = call(server, Method::POST, base, Some(body)).await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
+    answer
 }
 
 /// Saves `pipeline` and runs it once on `input`.
-async fn execute(server: &Server, pipeline: Value, input: Value) -> Value {
+pub(crate) async fn execute(server: &Server, pipeline: Value, input: Value) -> Value {
     let id = create_pipeline(server, pipeline).await;
     let (status, result) = call(
         server,

@@ -10,6 +10,7 @@ use crate::api::client;
 /// Every endpoint of the server issue, as (method, path).
 const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/health"),
+    ("get", "/api/metrics"),
     ("get", "/api/blocks"),
     ("get", "/api/plugins"),
     ("post", "/api/plugins"),

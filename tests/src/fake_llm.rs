@@ -1,10 +1,15 @@
-//! A deterministic fake of an OpenAI-compatible provider (`/v1/chat/completions`,
-//! `/v1/embeddings`) on loopback: configurable latency, failures with status codes and
-//! `Retry-After`, schema-violating answers; it counts requests and the concurrency it saw.
+//! A deterministic fake of the LLM providers on loopback, serving the OpenAI-compatible API
+//! (`/v1/chat/completions`, `/v1/embeddings`), Ollama's native one (`/api/chat`,
+//! `/api/embed`) and Anthropic's Messages API (`/v1/messages`). Fault injection: failures
+//! with status codes and `Retry-After`, stalls past the client's timeout, truncated and
+//! non-JSON bodies, schema-violating answers. It records every request (path, headers, body)
+//! and counts requests and the concurrency it saw.
 //!
 //! Answers are a pure function of the request: plain chat echoes the last user message
 //! (`Echo: <text>`), structured chat returns the smallest instance of the requested schema,
-//! usage counts whitespace-separated words.
+//! usage counts whitespace-separated words. Like the real Anthropic API, `/v1/messages`
+//! refuses a request without `anthropic-version`, `max_tokens`, or with a `system` role in
+//! `messages`; like Ollama, `/api/chat` wants `"stream": false` here (the fake does not stream).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
@@ -12,20 +17,36 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+/// What the first `fail_first` requests get.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Fault {
+    /// An error answer with `fail_status` (and `retry_after`).
+    #[default]
+    Status,
+    /// A 200 whose JSON body is cut off mid-way.
+    Truncated,
+    /// A 200 whose body is an HTML page.
+    NotJson,
+    /// The normal answer, after this delay (past the client's timeout).
+    Stall(Duration),
+}
+
 /// How the fake behaves.
 #[derive(Debug, Clone, Default)]
 pub struct FakeLlmConfig {
     /// Delay before every answer.
     pub latency: Duration,
-    /// The first `fail_first` requests fail with `fail_status`.
+    /// The first `fail_first` requests get `fault`.
     pub fail_first: u32,
+    /// What they get (default: an error status).
+    pub fault: Fault,
     /// Status of injected failures (default 500).
     pub fail_status: u16,
     /// `Retry-After` header of injected failures, in seconds.
@@ -35,6 +56,19 @@ pub struct FakeLlmConfig {
     pub invalid_structured_first: u32,
     /// Fixed content for plain chat answers instead of the echo.
     pub reply: Option<String>,
+    /// Prompt tokens reported as served from the provider's cache.
+    pub cached_tokens: u64,
+}
+
+impl FakeLlmConfig {
+    /// A fake whose first `count` requests answer `status`.
+    pub fn failing(count: u32, status: u16) -> Self {
+        FakeLlmConfig {
+            fail_first: count,
+            fail_status: status,
+            ..FakeLlmConfig::default()
+        }
+    }
 }
 
 #[derive(Default)]
@@ -47,10 +81,21 @@ struct Counters {
     invalid_left: AtomicU32,
 }
 
+/// One request the fake received.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// Its path, e.g. `/v1/messages`.
+    pub path: String,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its JSON body.
+    pub body: Value,
+}
+
 struct Shared {
     config: FakeLlmConfig,
     counters: Counters,
-    requests: Mutex<Vec<(HeaderMap, Value)>>,
+    requests: Mutex<Vec<Recorded>>,
 }
 
 /// A running fake provider; stops when dropped.
@@ -81,10 +126,11 @@ impl FakeLlm {
             config,
             requests: Mutex::new(Vec::new()),
         });
-        let app = Router::new()
-            .route("/v1/chat/completions", post(chat))
-            .route("/v1/embeddings", post(embeddings))
-            .with_state(shared.clone());
+        let mut app = Router::new();
+        for (path, _, _) in ROUTES {
+            app = app.route(path, post(serve));
+        }
+        let app = app.with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let task = tokio::spawn(async move {
@@ -100,9 +146,14 @@ impl FakeLlm {
             .expect("cannot bind the fake LLM server")
     }
 
-    /// The base URL to give as `LLM_ENDPOINT`.
+    /// The OpenAI-compatible base URL to give as `LLM_ENDPOINT`.
     pub fn base_url(&self) -> String {
-        format!("http://{}/v1", self.addr)
+        format!("{}/v1", self.root_url())
+    }
+
+    /// The server's root, the endpoint of a native Ollama or Anthropic config.
+    pub fn root_url(&self) -> String {
+        format!("http://{}", self.addr)
     }
 
     /// The most requests that were in flight at once.
@@ -110,32 +161,33 @@ impl FakeLlm {
         self.shared.counters.max_in_flight.load(Ordering::SeqCst)
     }
 
-    /// Chat requests received (failed ones included).
+    /// Chat requests received, every API (failed ones included).
     pub fn chat_requests(&self) -> u32 {
         self.shared.counters.chat.load(Ordering::SeqCst)
     }
 
-    /// Embedding requests received.
+    /// Embedding requests received, every API.
     pub fn embedding_requests(&self) -> u32 {
         self.shared.counters.embeddings.load(Ordering::SeqCst)
     }
 
-    /// Bodies of the requests received, in arrival order.
-    pub fn request_bodies(&self) -> Vec<Value> {
+    /// The requests received, in arrival order.
+    pub fn requests(&self) -> Vec<Recorded> {
         self.shared
             .requests
             .lock()
-            .map(|r| r.iter().map(|(_, b)| b.clone()).collect())
+            .map(|r| r.clone())
             .unwrap_or_default()
+    }
+
+    /// Bodies of the requests received, in arrival order.
+    pub fn request_bodies(&self) -> Vec<Value> {
+        self.requests().into_iter().map(|r| r.body).collect()
     }
 
     /// Headers of the requests received, in arrival order.
     pub fn request_headers(&self) -> Vec<HeaderMap> {
-        self.shared
-            .requests
-            .lock()
-            .map(|r| r.iter().map(|(h, _)| h.clone()).collect())
-            .unwrap_or_default()
+        self.requests().into_iter().map(|r| r.headers).collect()
     }
 }
 
@@ -166,67 +218,153 @@ pub fn words(text: &str) -> u64 {
     text.split_whitespace().count() as u64
 }
 
-async fn common(shared: &Shared, headers: &HeaderMap, body: &Value) -> Option<Response> {
+/// What a route answers: whether it is a chat or an embedding request, and the answer.
+type Answer = fn(&Shared, &HeaderMap, Value) -> Response;
+
+/// Every route of the fake.
+const ROUTES: [(&str, Api, Answer); 5] = [
+    ("/v1/chat/completions", Api::Chat, openai_chat),
+    ("/v1/embeddings", Api::Embeddings, openai_embeddings),
+    ("/api/chat", Api::Chat, ollama_chat),
+    ("/api/embed", Api::Embeddings, ollama_embed),
+    ("/v1/messages", Api::Chat, anthropic_messages),
+];
+
+/// Which counter a route counts in.
+#[derive(Clone, Copy)]
+enum Api {
+    Chat,
+    Embeddings,
+}
+
+/// Every route: counts the request and its concurrency, records it, answers an injected fault
+/// or the route's answer.
+async fn serve(
+    State(shared): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let Some((_, api, answer)) = ROUTES.iter().find(|(path, _, _)| *path == uri.path()) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    match api {
+        Api::Chat => &shared.counters.chat,
+        Api::Embeddings => &shared.counters.embeddings,
+    }
+    .fetch_add(1, Ordering::SeqCst);
+    let _in_flight = InFlight::enter(&shared.counters);
+    if let Some(failure) = common(&shared, &uri, &headers, &body).await {
+        return failure;
+    }
+    answer(&shared, &headers, body)
+}
+
+/// Records the request, waits the latency, and answers an injected fault if one is due.
+async fn common(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &Value) -> Option<Response> {
     if let Ok(mut requests) = shared.requests.lock()
         && requests.len() < KEPT_REQUESTS
     {
-        requests.push((headers.clone(), body.clone()));
+        requests.push(Recorded {
+            path: uri.path().to_owned(),
+            headers: headers.clone(),
+            body: body.clone(),
+        });
     }
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
-    if take_one(&shared.counters.failures_left) {
-        let status = StatusCode::from_u16(shared.config.fail_status)
-            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (
-            status,
-            Json(json!({"error": {"message": "injected failure", "type": "fake"}})),
-        )
-            .into_response();
-        if let Some(secs) = shared.config.retry_after
-            && let Ok(value) = secs.to_string().parse()
-        {
-            response.headers_mut().insert("retry-after", value);
-        }
-        return Some(response);
+    if !take_one(&shared.counters.failures_left) {
+        return None;
     }
-    None
+    match shared.config.fault {
+        Fault::Status => {
+            let status = StatusCode::from_u16(shared.config.fail_status)
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut response = (
+                status,
+                Json(json!({"error": {"message": "injected failure", "type": "fake"}})),
+            )
+                .into_response();
+            if let Some(secs) = shared.config.retry_after
+                && let Ok(value) = secs.to_string().parse()
+            {
+                response.headers_mut().insert("retry-after", value);
+            }
+            Some(response)
+        }
+        Fault::Truncated => Some(
+            (
+                [("content-type", "application/json")],
+                r#"{"id": "cut", "choices": [{"message": {"content": "hal"#,
+            )
+                .into_response(),
+        ),
+        Fault::NotJson => Some(
+            (
+                [("content-type", "text/html")],
+                "<html><body>502 Bad Gateway</body></html>",
+            )
+                .into_response(),
+        ),
+        Fault::Stall(delay) => {
+            tokio::time::sleep(delay).await;
+            None
+        }
+    }
 }
 
-async fn chat(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.chat.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &headers, &body).await {
-        return failure;
-    }
-    let messages = body["messages"].as_array().cloned().unwrap_or_default();
-    let prompt_tokens: u64 = messages
-        .iter()
-        .map(|m| words(m["content"].as_str().unwrap_or("")))
-        .sum();
+/// The prompt's word count and the answer to give: the instance of `schema` when there is one
+/// (`{}` while invalid answers are due), else the echo of the last user message.
+fn answer_of(shared: &Shared, messages: &[Value], schema: Option<&Value>) -> (u64, Value) {
+    let text = |m: &Value| match &m["content"] {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let prompt_tokens: u64 = messages.iter().map(|m| words(&text(m))).sum();
     let last_user = messages
         .iter()
         .rev()
         .find(|m| m["role"] == "user")
-        .and_then(|m| m["content"].as_str())
-        .unwrap_or("");
+        .map(text)
+        .unwrap_or_default();
+    let answer = match schema {
+        Some(_) if take_one(&shared.counters.invalid_left) => json!({}),
+        Some(schema) => instance_of(schema),
+        None => json!(
+            shared
+                .config
+                .reply
+                .clone()
+                .unwrap_or_else(|| format!("Echo: {last_user}"))
+        ),
+    };
+    (prompt_tokens, answer)
+}
+
+fn text_of(answer: &Value) -> String {
+    match answer {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn messages_of(body: &Value) -> Vec<Value> {
+    body["messages"].as_array().cloned().unwrap_or_default()
+}
+
+fn openai_chat(shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
     let schema = &body["response_format"]["json_schema"]["schema"];
-    let content = if schema.is_object() {
-        if take_one(&shared.counters.invalid_left) {
-            "{}".to_owned()
-        } else {
-            format!("```json\n{}\n```", instance_of(schema))
-        }
+    let (prompt_tokens, answer) = answer_of(
+        shared,
+        &messages_of(&body),
+        schema.is_object().then_some(schema),
+    );
+    // A valid structured answer comes fenced (the host strips fences); an invalid one bare.
+    let content = if schema.is_object() && answer != json!({}) {
+        format!("```json\n{answer}\n```")
     } else {
-        shared
-            .config
-            .reply
-            .clone()
-            .unwrap_or_else(|| format!("Echo: {last_user}"))
+        text_of(&answer)
     };
     let model = body["model"].as_str().unwrap_or("fake-model").to_owned();
     Json(json!({
@@ -238,30 +376,26 @@ async fn chat(
             "prompt_tokens": prompt_tokens,
             "completion_tokens": words(&content),
             "total_tokens": prompt_tokens + words(&content),
-            "prompt_tokens_details": {"cached_tokens": 0}
+            "prompt_tokens_details": {"cached_tokens": shared.config.cached_tokens}
         }
     }))
     .into_response()
 }
 
-async fn embeddings(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Json(body): Json<Value>,
-) -> Response {
-    shared.counters.embeddings.fetch_add(1, Ordering::SeqCst);
-    let _in_flight = InFlight::enter(&shared.counters);
-    if let Some(failure) = common(&shared, &headers, &body).await {
-        return failure;
-    }
-    let inputs: Vec<String> = match &body["input"] {
+/// The texts of an embedding request's `input` (a string or a list).
+fn inputs_of(body: &Value) -> Vec<String> {
+    match &body["input"] {
         Value::String(s) => vec![s.clone()],
         Value::Array(items) => items
             .iter()
             .map(|i| i.as_str().unwrap_or("").to_owned())
             .collect(),
         _ => Vec::new(),
-    };
+    }
+}
+
+fn openai_embeddings(_shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
+    let inputs = inputs_of(&body);
     let data: Vec<Value> = inputs
         .iter()
         .enumerate()
@@ -270,6 +404,96 @@ async fn embeddings(
     let tokens: u64 = inputs.iter().map(|t| words(t)).sum();
     Json(json!({"object": "list", "data": data, "model": body["model"], "usage": {"prompt_tokens": tokens, "total_tokens": tokens}}))
         .into_response()
+}
+
+fn bad_request(message: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({"type": "error", "error": {"type": "invalid_request_error", "message": message}})),
+    )
+        .into_response()
+}
+
+fn ollama_chat(shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
+    if body["stream"] != false {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": "the fake does not stream: send \"stream\": false"})),
+        )
+            .into_response();
+    }
+    let schema = body.get("format").filter(|f| f.is_object());
+    let (prompt_tokens, answer) = answer_of(shared, &messages_of(&body), schema);
+    let content = text_of(&answer);
+    Json(json!({
+        "model": body["model"],
+        "created_at": "2026-01-01T00:00:00Z",
+        "message": {"role": "assistant", "content": content},
+        "done": true,
+        "done_reason": "stop",
+        "total_duration": 1000,
+        "prompt_eval_count": prompt_tokens,
+        "eval_count": words(&content),
+    }))
+    .into_response()
+}
+
+fn ollama_embed(_shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
+    let inputs = inputs_of(&body);
+    let embeddings: Vec<Vec<f32>> = inputs.iter().map(|t| vector_of(t)).collect();
+    let tokens: u64 = inputs.iter().map(|t| words(t)).sum();
+    Json(json!({"model": body["model"], "embeddings": embeddings, "prompt_eval_count": tokens}))
+        .into_response()
+}
+
+fn anthropic_messages(shared: &Shared, headers: &HeaderMap, body: Value) -> Response {
+    if headers.get("anthropic-version").is_none() {
+        return bad_request("anthropic-version: header is required");
+    }
+    if !body["max_tokens"].is_u64() {
+        return bad_request("max_tokens: Field required");
+    }
+    let messages = messages_of(&body);
+    if messages
+        .iter()
+        .any(|m| m["role"] != "user" && m["role"] != "assistant")
+    {
+        return bad_request(
+            "messages: roles must be user or assistant; use the top-level system field",
+        );
+    }
+    let tool = body["tools"]
+        .get(0)
+        .filter(|_| body["tool_choice"]["type"] == "tool");
+    let schema = tool.map(|t| &t["input_schema"]);
+    let (prompt_tokens, answer) = answer_of(shared, &messages, schema);
+    let system_tokens = body["system"].as_str().map_or(0, words);
+    let (content, output_tokens) = match tool {
+        Some(tool) => (
+            json!([{"type": "tool_use", "id": "toolu_fake", "name": tool["name"], "input": answer}]),
+            words(&answer.to_string()),
+        ),
+        None => {
+            let text = text_of(&answer);
+            let count = words(&text);
+            (json!([{"type": "text", "text": text}]), count)
+        }
+    };
+    Json(json!({
+        "id": "msg_fake",
+        "type": "message",
+        "role": "assistant",
+        "model": body["model"],
+        "content": content,
+        "stop_reason": if tool.is_some() { "tool_use" } else { "end_turn" },
+        "usage": {
+            "input_tokens": prompt_tokens + system_tokens,
+            "output_tokens": output_tokens,
+            "cache_read_input_tokens": shared.config.cached_tokens,
+            "cache_creation_input_tokens": 0,
+        }
+    }))
+    .into_response()
 }
 
 /// The fake's embedding of `text`: 8 numbers in [0, 1) from its SHA-256.

@@ -5,6 +5,10 @@
 //! (`****` and the last four characters of a key longer than eight, `""` when none) and
 //! `api_key_set`. An update that omits `api_key` or sends back the masked value keeps the
 //! stored key; `""` clears it.
+//!
+//! Each model may carry limits of its own (`max_concurrency`, `rpm`, `tpm`; `null` is the
+//! default from `LLM_MAX_CONCURRENCY`, `LLM_RPM`, `LLM_TPM`), shared by every job and block
+//! that calls it.
 
 use std::time::{Duration, Instant};
 
@@ -14,10 +18,12 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::store::models::{ModelFields, ModelKind, ModelRow};
+use crate::llm::provider::PROVIDER_NAMES as PROVIDERS;
+use crate::llm::{ChatMessage, ChatRequest, EmbedRequest, LlmErrorKind, LlmGateway, Role};
+use crate::store::models::{ModelFields, ModelKind, ModelLimitColumns, ModelRow};
 
-/// Providers DataGenFlow offers. All are reached through their OpenAI-compatible API.
-const PROVIDERS: [&str; 4] = ["openai", "anthropic", "gemini", "ollama"];
+/// Largest limit accepted for `max_concurrency`.
+const MAX_CONCURRENCY: i64 = 10_000;
 
 /// Longest name, as in DataGenFlow.
 const MAX_NAME_CHARS: usize = 100;
@@ -49,6 +55,24 @@ pub struct ModelInput {
     /// Make it the default of its kind.
     #[serde(default)]
     is_default: Option<bool>,
+    /// Requests in flight at once; `null` for the default, omitted keeps the current value.
+    #[serde(default, deserialize_with = "present")]
+    max_concurrency: Option<Option<i64>>,
+    /// Requests per minute; `null` for the default (unlimited unless `LLM_RPM`).
+    #[serde(default, deserialize_with = "present")]
+    rpm: Option<Option<i64>>,
+    /// Tokens per minute; `null` for the default (unlimited unless `LLM_TPM`).
+    #[serde(default, deserialize_with = "present")]
+    tpm: Option<Option<i64>>,
+}
+
+/// A field that is present, even as `null` (`Some(None)`); absent stays `None` by `default`.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `****` and the last four characters of a long key; `****` alone for a short one (its last
@@ -74,6 +98,9 @@ fn shown(row: &ModelRow) -> Value {
         "api_key": mask_key(&row.api_key),
         "api_key_set": !row.api_key.is_empty(),
         "model_name": row.model_name,
+        "max_concurrency": row.limits.max_concurrency,
+        "rpm": row.limits.rpm,
+        "tpm": row.limits.tpm,
         "is_default": row.is_default,
         "created_at": row.created_at,
         "updated_at": row.updated_at,
@@ -191,6 +218,13 @@ fn fields(
             json!({"field": "endpoint"}),
         ));
     }
+    if kind == ModelKind::Embedding && provider == "anthropic" {
+        return Err(unprocessable(
+            "Anthropic has no embeddings API: choose another provider for an embedding model",
+            json!({"field": "provider", "allowed": ["openai", "gemini", "ollama"]}),
+        ));
+    }
+    let limits = limits(input, current.map(|c| c.limits).unwrap_or_default())?;
     let api_key = resolve_key(input.api_key.as_deref(), current, &provider, &endpoint)?;
     Ok(ModelFields {
         name,
@@ -199,6 +233,31 @@ fn fields(
         api_key,
         model_name,
         dimensions,
+        limits,
+    })
+}
+
+/// The limits of a body: each given value (or `null`) replaces the `current` one.
+fn limits(input: &ModelInput, current: ModelLimitColumns) -> Result<ModelLimitColumns, ApiError> {
+    let check = |field: &'static str, given: Option<Option<i64>>, kept: Option<i64>, max: i64| {
+        let value = given.unwrap_or(kept);
+        match value {
+            Some(v) if v < 1 || v > max => Err(unprocessable(
+                format!("{field} must be between 1 and {max}, or null for the default"),
+                json!({"field": field, "value": v}),
+            )),
+            _ => Ok(value),
+        }
+    };
+    Ok(ModelLimitColumns {
+        max_concurrency: check(
+            "max_concurrency",
+            input.max_concurrency,
+            current.max_concurrency,
+            MAX_CONCURRENCY,
+        )?,
+        rpm: check("rpm", input.rpm, current.rpm, i64::from(u32::MAX))?,
+        tpm: check("tpm", input.tpm, current.tpm, i64::MAX)?,
     })
 }
 
@@ -266,8 +325,8 @@ pub async fn set_default(
     )))
 }
 
-/// The base URL requests go to: the one the model router calls (the model's endpoint, or its
-/// provider's usual one), so a passing test means blocks' calls reach the model too.
+/// The base URL a config's requests go to, as the model router and the connection test send
+/// them (the endpoint normalised for the provider's API, or the provider's usual one).
 fn base_url(provider: &str, endpoint: &str) -> String {
     crate::llm::routing::base_url(provider, endpoint)
 }
@@ -306,7 +365,7 @@ pub async fn test(
         )?;
         fields
     };
-    Ok(Json(probe(kind, &fields).await))
+    Ok(Json(probe(&state, kind, &fields).await))
 }
 
 impl ModelInput {
@@ -320,86 +379,73 @@ impl ModelInput {
             model_name: None,
             dimensions: None,
             is_default: None,
+            max_concurrency: None,
+            rpm: None,
+            tpm: None,
         }
     }
 }
 
-/// Sends the one request of a connection test.
-async fn probe(kind: ModelKind, fields: &ModelFields) -> Value {
+/// Sends the one request of a connection test, through the provider client blocks use
+/// (its request shapes, headers and answer parsing), without retries.
+async fn probe(state: &AppState, kind: ModelKind, fields: &ModelFields) -> Value {
     let failed = |message: String, latency_ms: i64| json!({"success": false, "message": message, "latency_ms": latency_ms});
-    // reqwest is built without a default TLS provider; install ring's once.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = match reqwest::Client::builder().timeout(TEST_TIMEOUT).build() {
-        Ok(http) => http,
-        Err(e) => return failed(format!("cannot build an HTTP client: {e}"), -1),
+    let config = ModelRow {
+        kind,
+        name: fields.name.clone(),
+        provider: fields.provider.clone(),
+        endpoint: fields.endpoint.clone(),
+        api_key: fields.api_key.clone(),
+        model_name: fields.model_name.clone(),
+        dimensions: fields.dimensions,
+        limits: fields.limits,
+        is_default: false,
+        created_at: 0,
+        updated_at: 0,
     };
-    let base = base_url(&fields.provider, &fields.endpoint);
-    let (url, body) = match kind {
-        ModelKind::Llm => (
-            format!("{base}/chat/completions"),
-            json!({
-                "model": fields.model_name,
-                "messages": [{"role": "user", "content": "ping"}],
-                "max_tokens": 1,
-            }),
-        ),
-        ModelKind::Embedding => (
-            format!("{base}/embeddings"),
-            json!({"model": fields.model_name, "input": "ping"}),
-        ),
-    };
-    let mut request = http.post(&url).json(&body);
-    if !fields.api_key.is_empty() {
-        request = request.bearer_auth(&fields.api_key);
-    }
+    let client = state.models.unregistered_client(&config, TEST_TIMEOUT);
     let started = Instant::now();
-    let response = match request.send().await {
-        Ok(response) => response,
+    let answer = match kind {
+        ModelKind::Llm => client
+            .chat(ChatRequest {
+                messages: vec![ChatMessage {
+                    role: Role::User,
+                    content: "ping".to_owned(),
+                }],
+                max_tokens: Some(1),
+                ..ChatRequest::default()
+            })
+            .await
+            .map(|_| None),
+        ModelKind::Embedding => client
+            .embed(EmbedRequest {
+                model: None,
+                inputs: vec!["ping".to_owned()],
+            })
+            .await
+            .map(|answer| answer.vectors.first().map(Vec::len)),
+    };
+    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let size = match answer {
+        Ok(size) => size,
         Err(e) => {
-            let reason = if e.is_timeout() {
-                format!("no answer from {url} within {} s", TEST_TIMEOUT.as_secs())
-            } else {
-                format!("cannot reach {url}: {e}")
-            };
-            return failed(reason, -1);
+            // A request that got no answer (connection refused, timeout) has no latency.
+            let answered = !matches!(e.kind, LlmErrorKind::Timeout)
+                && !e.message.starts_with(crate::llm::transport::NO_ANSWER);
+            return failed(e.message, if answered { latency_ms } else { -1 });
         }
     };
-    let status = response.status();
-    let text = response.text().await.unwrap_or_default();
-    let latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-    if !status.is_success() {
+    if let Some(size) = size
+        && fields.dimensions > 0
+        && size as i64 != fields.dimensions
+    {
         return failed(
             format!(
-                "{url} answered HTTP {}: {}",
-                status.as_u16(),
-                crate::llm::truncate(&text, 300)
+                "{} answered a vector of {size} dimensions, the model says {}",
+                fields.model_name, fields.dimensions
             ),
             latency_ms,
         );
-    }
-    let Ok(answer) = serde_json::from_str::<Value>(&text) else {
-        return failed(format!("{url} did not answer JSON"), latency_ms);
-    };
-    match kind {
-        ModelKind::Llm if answer["choices"].as_array().is_none() => {
-            return failed(format!("{url} answered without choices"), latency_ms);
-        }
-        ModelKind::Embedding => {
-            let Some(vector) = answer["data"][0]["embedding"].as_array() else {
-                return failed(format!("{url} answered without an embedding"), latency_ms);
-            };
-            let size = vector.len() as i64;
-            if fields.dimensions > 0 && size != fields.dimensions {
-                return failed(
-                    format!(
-                        "{url} answered a vector of {size} dimensions, the model says {}",
-                        fields.dimensions
-                    ),
-                    latency_ms,
-                );
-            }
-        }
-        ModelKind::Llm => {}
     }
     json!({
         "success": true,

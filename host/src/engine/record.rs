@@ -5,6 +5,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::Usage;
+use crate::llm::journal::LlmCall;
 use crate::runtime::{BlockFailure, LogLine};
 
 /// One block call in a run's trace (DataGenFlow's keys, plus usage, logs and failure detail).
@@ -32,6 +33,8 @@ pub struct TraceEntry {
     pub failure: Option<BlockFailure>,
     /// Token usage of the call.
     pub usage: Usage,
+    /// The block's requests to models: model, provider, attempts, wait, status, error.
+    pub llm_calls: Vec<LlmCall>,
     /// Lines the block logged.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<LogLine>,

@@ -288,6 +288,7 @@ fn trace_entry(
         error: failure.as_ref().map(|f| f.message.clone()),
         failure,
         usage: report.usage,
+        llm_calls: report.llm_call_log.clone(),
         logs: report.logs.clone(),
         logs_dropped: report.logs_dropped,
     }

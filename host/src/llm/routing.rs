@@ -1,64 +1,92 @@
-//! Routing blocks' model calls through the model registry: a block's `model` names a
-//! registered config, whose endpoint, key and provider model name the call then uses.
+//! Routing blocks' model calls: a block's `model` names a registered config, whose provider,
+//! endpoint, key, provider model name and limits the call then uses.
 //!
 //! The routes live in memory and are replaced as a whole ([`ModelRouter::install`]) whenever
-//! the registry changes, so a call never queries the database. Resolution, per kind:
+//! the registry changes, so a call never queries the database; the limits and counters of a
+//! config ([`Metrics`]) outlive the routes. Resolution, per kind:
 //! - a registered name → that config;
 //! - no name → the registry's default;
-//! - an unregistered name → the default config's endpoint and key with that name as the
+//! - `<provider>/<model>` (DataGenFlow's way, e.g. `ollama/llama3`,
+//!   `anthropic/claude-3-5-haiku-latest`) → a registered config of that provider (the
+//!   default if it is one, else the first by name) with `<model>` as the provider model name;
+//!   without one, the provider's endpoint from the environment (`<PROVIDER>_API_BASE`,
+//!   `<PROVIDER>_API_KEY`, as litellm reads them; Ollama's usual URL when unset). Only
+//!   `ollama/` always resolves so: for `openai/`, `anthropic/` and `gemini/` the environment
+//!   must name a key or a base, else the name goes on to the next rule, so router-style names
+//!   (OpenRouter's `anthropic/claude-3.5-sonnet`) keep reaching the default endpoint;
+//! - another unregistered name → the default config's endpoint and key with that name as the
 //!   provider model name (what a block naming a raw model did before the registry existed);
 //! - no default (an empty registry, or its default was deleted) → the endpoints of the
 //!   environment (`LLM_*`, `EMBEDDING_*`), as before the registry existed.
-//!
-//! Every provider is reached through its OpenAI-compatible API for now; the provider is stored
-//! so native clients (Ollama, Anthropic) can take over later.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
 
-use super::openai::{EndpointConfig, OpenAiGateway};
+use super::client::{EndpointConfig, ModelClient, ResolvedModel, http_client};
+use super::metrics::{Metrics, ModelState};
+use super::provider::{PROVIDER_NAMES, Provider};
 use super::{ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway};
 use crate::store::models::{ModelKind, ModelRow};
 use crate::store::{Store, StoreError};
 
-/// The OpenAI-compatible base URL of a config: its endpoint, or the provider's default when
-/// empty. An Ollama endpoint given without a path (`http://localhost:11434`) gets `/v1`.
+/// The base URL a config's requests go to: its endpoint normalised for its provider's API,
+/// or the provider's usual one when empty.
 pub fn base_url(provider: &str, endpoint: &str) -> String {
-    let endpoint = endpoint.trim().trim_end_matches('/');
-    if endpoint.is_empty() {
-        return match provider {
-            "ollama" => "http://localhost:11434/v1",
-            "anthropic" => "https://api.anthropic.com/v1",
-            "gemini" => "https://generativelanguage.googleapis.com/v1beta/openai",
-            _ => "https://api.openai.com/v1",
-        }
-        .to_owned();
-    }
-    let has_path = endpoint
-        .split_once("://")
-        .is_some_and(|(_, rest)| rest.contains('/'));
-    if provider == "ollama" && !has_path {
-        return format!("{endpoint}/v1");
-    }
-    endpoint.to_owned()
+    Provider::from_name(provider).base_url(provider, endpoint)
+}
+
+/// A provider's endpoint and key from the environment, for `<provider>/<model>` names.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProviderEnv {
+    /// `<PROVIDER>_API_BASE`.
+    pub base_url: Option<String>,
+    /// `<PROVIDER>_API_KEY`.
+    pub api_key: Option<String>,
+}
+
+/// The routes of one kind.
+#[derive(Default)]
+struct KindRoutes {
+    named: HashMap<String, Arc<ModelClient>>,
+    default: Option<Arc<ModelClient>>,
+    /// Per provider name: the config `<provider>/<model>` names use.
+    by_provider: HashMap<String, Arc<ModelClient>>,
 }
 
 #[derive(Default)]
 struct Routes {
-    llm: HashMap<String, Arc<OpenAiGateway>>,
-    default_llm: Option<Arc<OpenAiGateway>>,
-    embedding: HashMap<String, Arc<OpenAiGateway>>,
-    default_embedding: Option<Arc<OpenAiGateway>>,
+    llm: KindRoutes,
+    embedding: KindRoutes,
 }
 
-/// An [`LlmGateway`] that sends each call to the registered config the block names.
+impl Routes {
+    fn of(&self, kind: ModelKind) -> &KindRoutes {
+        match kind {
+            ModelKind::Llm => &self.llm,
+            ModelKind::Embedding => &self.embedding,
+        }
+    }
+}
+
+/// The environment's configs of one kind.
+struct EnvRoutes {
+    /// `LLM_*` or `EMBEDDING_*`.
+    fallback: Arc<ModelClient>,
+    /// Per provider name, for `<provider>/<model>` names without a registered config.
+    providers: HashMap<String, Arc<ModelClient>>,
+}
+
+/// An [`LlmGateway`] that sends each call to the config the block names.
 pub struct ModelRouter {
     http: reqwest::Client,
-    limits: EndpointConfig,
-    fallback: OpenAiGateway,
+    /// Limits and timeouts of configs that set none (`LLM_MAX_CONCURRENCY`, `LLM_RPM`, ...).
+    defaults: EndpointConfig,
+    metrics: Arc<Metrics>,
+    llm_env: EnvRoutes,
+    embedding_env: EnvRoutes,
     routes: RwLock<Arc<Routes>>,
     /// One reload at a time, so an older snapshot never replaces a newer one.
     reloading: tokio::sync::Mutex<()>,
@@ -66,51 +94,118 @@ pub struct ModelRouter {
 
 impl ModelRouter {
     /// A router with no registered models: every call goes to the `chat` and `embeddings`
-    /// endpoints of the environment. Registered models get the limits of `chat`.
-    pub fn new(chat: EndpointConfig, embeddings: EndpointConfig) -> Result<Self, LlmError> {
-        let http =
-            super::openai::http_client(chat.max_concurrency.max(embeddings.max_concurrency))?;
+    /// endpoints of the environment (OpenAI-compatible), or for `<provider>/<model>` names to
+    /// `providers`. Registered models without limits of their own get those of `chat`.
+    pub fn new(
+        chat: EndpointConfig,
+        embeddings: EndpointConfig,
+        providers: &BTreeMap<String, ProviderEnv>,
+    ) -> Result<Self, LlmError> {
+        let http = http_client(chat.max_concurrency.max(embeddings.max_concurrency))?;
+        let metrics = Arc::new(Metrics::default());
+        let env_routes = |kind: ModelKind, config: &EndpointConfig| {
+            let fallback = client(&http, &metrics, kind, "env", "openai", config);
+            let providers = PROVIDER_NAMES
+                .iter()
+                .filter_map(|&name| {
+                    let env = providers.get(name).cloned().unwrap_or_default();
+                    if name != "ollama" && env == ProviderEnv::default() {
+                        return None;
+                    }
+                    let config = EndpointConfig {
+                        base_url: env.base_url.unwrap_or_default(),
+                        api_key: env.api_key,
+                        default_model: None,
+                        ..chat.clone()
+                    };
+                    let label = format!("env:{name}");
+                    Some((
+                        name.to_owned(),
+                        client(&http, &metrics, kind, &label, name, &config),
+                    ))
+                })
+                .collect();
+            EnvRoutes {
+                fallback,
+                providers,
+            }
+        };
         Ok(ModelRouter {
-            fallback: OpenAiGateway::with_client(http.clone(), chat.clone(), embeddings),
-            limits: chat,
+            llm_env: env_routes(ModelKind::Llm, &chat),
+            embedding_env: env_routes(ModelKind::Embedding, &embeddings),
+            defaults: chat,
+            metrics,
             http,
             routes: RwLock::new(Arc::new(Routes::default())),
             reloading: tokio::sync::Mutex::new(()),
         })
     }
 
-    /// The endpoint settings of `config`, with the router's limits.
+    /// The counters and limits of every config.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
+    }
+
+    /// The endpoint settings of `config`: its own limits, else the router's defaults.
     fn endpoint(&self, config: &ModelRow) -> EndpointConfig {
+        let positive = |v: Option<i64>| v.and_then(|v| u64::try_from(v).ok()).filter(|v| *v > 0);
         EndpointConfig {
-            base_url: base_url(&config.provider, &config.endpoint),
+            base_url: config.endpoint.clone(),
             api_key: Some(config.api_key.clone()).filter(|k| !k.is_empty()),
             default_model: Some(config.model_name.clone()),
-            ..self.limits.clone()
+            max_concurrency: positive(config.limits.max_concurrency)
+                .map_or(self.defaults.max_concurrency, |v| v as usize),
+            rpm: positive(config.limits.rpm).or(self.defaults.rpm),
+            tpm: positive(config.limits.tpm).or(self.defaults.tpm),
+            ..self.defaults.clone()
         }
     }
 
-    fn gateway(&self, endpoint: EndpointConfig) -> Arc<OpenAiGateway> {
-        Arc::new(OpenAiGateway::with_client(
-            self.http.clone(),
-            endpoint.clone(),
-            endpoint,
-        ))
+    /// A client for a config that is not (yet) registered, with limits and counters of its
+    /// own and no retries: what the connection test sends through.
+    pub fn unregistered_client(&self, config: &ModelRow, timeout: Duration) -> ModelClient {
+        let endpoint = EndpointConfig {
+            timeout,
+            max_retries: 0,
+            ..self.endpoint(config)
+        };
+        let state = Arc::new(ModelState::new(
+            config.kind.as_str(),
+            &config.name,
+            &config.provider,
+            endpoint.limits(),
+        ));
+        ModelClient::new(self.http.clone(), &config.provider, &endpoint, state)
     }
 
     /// Replaces the routes with `models` (both kinds). Calls in flight finish on the routes
-    /// they started with.
+    /// they started with; every config keeps its limits' state and counters.
     pub fn install(&self, models: &[ModelRow]) {
         let mut routes = Routes::default();
         for config in models {
-            let gateway = self.gateway(self.endpoint(config));
-            let (named, default) = match config.kind {
-                ModelKind::Llm => (&mut routes.llm, &mut routes.default_llm),
-                ModelKind::Embedding => (&mut routes.embedding, &mut routes.default_embedding),
+            let client = client(
+                &self.http,
+                &self.metrics,
+                config.kind,
+                &config.name,
+                &config.provider,
+                &self.endpoint(config),
+            );
+            let kind = match config.kind {
+                ModelKind::Llm => &mut routes.llm,
+                ModelKind::Embedding => &mut routes.embedding,
             };
             if config.is_default {
-                *default = Some(gateway.clone());
+                kind.default = Some(client.clone());
+                // The default serves its provider's prefixed names before any other config.
+                kind.by_provider
+                    .insert(config.provider.clone(), client.clone());
             }
-            named.insert(config.name.clone(), gateway);
+            // `models` is sorted by name: the first of a provider wins.
+            kind.by_provider
+                .entry(config.provider.clone())
+                .or_insert_with(|| client.clone());
+            kind.named.insert(config.name.clone(), client);
         }
         let mut current = self.routes.write().unwrap_or_else(|p| p.into_inner());
         *current = Arc::new(routes);
@@ -149,50 +244,78 @@ impl ModelRouter {
             .unwrap_or_else(|p| p.into_inner())
             .clone()
     }
+
+    /// The client and the provider model name (`None`: the config's own) for a call of
+    /// `kind` naming `requested`.
+    fn resolve(
+        &self,
+        kind: ModelKind,
+        requested: Option<String>,
+    ) -> (Arc<ModelClient>, Option<String>) {
+        let routes = self.routes();
+        let registered = routes.of(kind);
+        let env = match kind {
+            ModelKind::Llm => &self.llm_env,
+            ModelKind::Embedding => &self.embedding_env,
+        };
+        let default = || {
+            registered
+                .default
+                .clone()
+                .unwrap_or_else(|| env.fallback.clone())
+        };
+        let Some(name) = requested.filter(|m| !m.trim().is_empty()) else {
+            return (default(), None);
+        };
+        if let Some(client) = registered.named.get(&name) {
+            return (client.clone(), None);
+        }
+        if let Some((provider, model)) = name.split_once('/')
+            && !model.trim().is_empty()
+            && let Some(client) = registered
+                .by_provider
+                .get(provider)
+                .or_else(|| env.providers.get(provider))
+        {
+            return (client.clone(), Some(model.to_owned()));
+        }
+        (default(), Some(name))
+    }
 }
 
-/// The gateway and the model name to send for a call naming `requested`.
-fn resolve(
-    named: &HashMap<String, Arc<OpenAiGateway>>,
-    default: &Option<Arc<OpenAiGateway>>,
-    requested: Option<String>,
-) -> (Option<Arc<OpenAiGateway>>, Option<String>) {
-    match requested.filter(|m| !m.trim().is_empty()) {
-        Some(name) => match named.get(&name) {
-            Some(gateway) => (Some(gateway.clone()), None),
-            None => (default.clone(), Some(name)),
-        },
-        None => (default.clone(), None),
+impl ModelRouter {
+    /// Where a call of `kind` naming `requested` goes (config, provider, base URL, provider
+    /// model name), without sending anything: what a response cache keys on.
+    pub fn resolved(&self, kind: ModelKind, requested: Option<String>) -> ResolvedModel {
+        let (client, model) = self.resolve(kind, requested);
+        client.resolved(model)
     }
+}
+
+/// The client of config `name` of `kind`, on the shared state of that config.
+fn client(
+    http: &reqwest::Client,
+    metrics: &Metrics,
+    kind: ModelKind,
+    name: &str,
+    provider: &str,
+    config: &EndpointConfig,
+) -> Arc<ModelClient> {
+    let state = metrics.model(kind.as_str(), name, provider, config.limits());
+    Arc::new(ModelClient::new(http.clone(), provider, config, state))
 }
 
 impl LlmGateway for ModelRouter {
     fn chat(&self, mut request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, LlmError>> {
-        let routes = self.routes();
-        let (gateway, model) = resolve(&routes.llm, &routes.default_llm, request.model.take());
+        let (client, model) = self.resolve(ModelKind::Llm, request.model.take());
         request.model = model;
-        Box::pin(async move {
-            match gateway {
-                Some(gateway) => gateway.chat(request).await,
-                None => self.fallback.chat(request).await,
-            }
-        })
+        Box::pin(async move { client.chat(request).await })
     }
 
     fn embed(&self, mut request: EmbedRequest) -> BoxFuture<'_, Result<EmbedResponse, LlmError>> {
-        let routes = self.routes();
-        let (gateway, model) = resolve(
-            &routes.embedding,
-            &routes.default_embedding,
-            request.model.take(),
-        );
+        let (client, model) = self.resolve(ModelKind::Embedding, request.model.take());
         request.model = model;
-        Box::pin(async move {
-            match gateway {
-                Some(gateway) => gateway.embed(request).await,
-                None => self.fallback.embed(request).await,
-            }
-        })
+        Box::pin(async move { client.embed(request).await })
     }
 }
 
@@ -200,19 +323,106 @@ impl LlmGateway for ModelRouter {
 mod tests {
     use super::*;
 
+    fn row(kind: ModelKind, name: &str, provider: &str, default: bool) -> ModelRow {
+        ModelRow {
+            kind,
+            name: name.to_owned(),
+            provider: provider.to_owned(),
+            endpoint: format!("http://{name}:1"),
+            api_key: String::new(),
+            model_name: format!("{name}-model"),
+            dimensions: 0,
+            limits: Default::default(),
+            is_default: default,
+            created_at: 0,
+            updated_at: 0,
+        }
+    }
+
+    fn router(providers: &[(&str, ProviderEnv)]) -> ModelRouter {
+        // reqwest is built without a default TLS provider.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let mut chat = EndpointConfig::new("http://env:1/v1");
+        chat.default_model = Some("env-model".to_owned());
+        let providers = providers
+            .iter()
+            .map(|(name, env)| ((*name).to_owned(), env.clone()))
+            .collect();
+        ModelRouter::new(chat.clone(), chat, &providers).unwrap()
+    }
+
+    /// Each `(requested, config, base URL, model)`: where a chat naming `requested` goes.
+    fn check(router: &ModelRouter, cases: &[(&str, &str, &str, &str)]) {
+        for (requested, config, base_url, model) in cases {
+            let requested = Some((*requested).to_owned()).filter(|r| !r.is_empty());
+            let got = router.resolved(ModelKind::Llm, requested.clone());
+            assert_eq!(
+                (
+                    got.config.as_str(),
+                    got.base_url.as_str(),
+                    got.model.as_deref()
+                ),
+                (*config, *base_url, Some(*model)),
+                "{requested:?}"
+            );
+        }
+    }
+
     #[test]
-    fn base_urls_default_per_provider_and_ollama_gets_v1() {
-        assert_eq!(base_url("openai", ""), "https://api.openai.com/v1");
-        assert_eq!(base_url("ollama", ""), "http://localhost:11434/v1");
-        assert_eq!(
-            base_url("ollama", "http://gpu:11434/"),
-            "http://gpu:11434/v1"
+    fn names_resolve_to_registered_configs_prefixes_and_the_default() {
+        let anthropic_env = ProviderEnv {
+            base_url: Some("http://claude-env:1".to_owned()),
+            api_key: Some("k".to_owned()),
+        };
+        let router = router(&[("anthropic", anthropic_env)]);
+        // Nothing registered: the environment, and the environment's providers for prefixes;
+        // no Gemini variables, so `gemini/pro` is a router-style name for the default.
+        check(
+            &router,
+            &[
+                ("", "env", "http://env:1/v1", "env-model"),
+                (
+                    "ollama/llama3",
+                    "env:ollama",
+                    "http://localhost:11434",
+                    "llama3",
+                ),
+                (
+                    "anthropic/claude",
+                    "env:anthropic",
+                    "http://claude-env:1",
+                    "claude",
+                ),
+                ("gemini/pro", "env", "http://env:1/v1", "gemini/pro"),
+            ],
         );
-        assert_eq!(
-            base_url("ollama", "http://gpu:11434/v1"),
-            "http://gpu:11434/v1"
+        router.install(&[
+            row(ModelKind::Llm, "a-local", "ollama", false),
+            row(ModelKind::Llm, "main", "openai", true),
+            row(ModelKind::Llm, "z-local", "ollama", false),
+        ]);
+        // The first registered Ollama config by name serves `ollama/...`.
+        check(
+            &router,
+            &[
+                ("", "main", "http://main:1", "main-model"),
+                ("z-local", "z-local", "http://z-local:1", "z-local-model"),
+                ("ollama/qwen", "a-local", "http://a-local:1", "qwen"),
+                ("gpt-4o", "main", "http://main:1", "gpt-4o"),
+            ],
         );
-        assert_eq!(base_url("openai", "http://h:1/v1/"), "http://h:1/v1");
-        assert_eq!(base_url("openai", "http://h:1"), "http://h:1");
+        // Embeddings have routes of their own.
+        assert_eq!(router.resolved(ModelKind::Embedding, None).config, "env");
+    }
+
+    #[test]
+    fn a_config_keeps_its_limits_state_across_reloads() {
+        let router = router(&[]);
+        let models = [row(ModelKind::Llm, "m", "openai", true)];
+        router.install(&models);
+        let (first, _) = router.resolve(ModelKind::Llm, None);
+        router.install(&models);
+        let (second, _) = router.resolve(ModelKind::Llm, None);
+        assert!(Arc::ptr_eq(first.state(), second.state()));
     }
 }

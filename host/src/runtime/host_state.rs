@@ -120,6 +120,8 @@ pub struct HostState {
     pub usage: Usage,
     /// Model calls made so far.
     pub llm_calls: u32,
+    /// The requests those calls sent to models, with their attempts and waits.
+    pub llm_call_log: Vec<crate::llm::journal::LlmCall>,
     /// Time spent inside host imports (model calls, storage, rendering).
     pub import_time: Duration,
     /// Log lines written so far (at most `max_log_lines`).
@@ -173,6 +175,7 @@ impl HostState {
             capabilities,
             usage: Usage::default(),
             llm_calls: 0,
+            llm_call_log: Vec::new(),
             import_time: Duration::ZERO,
             logs: Vec::new(),
             logs_dropped: 0,

@@ -53,6 +53,8 @@ pub struct ModelRow {
     pub model_name: String,
     /// Vector size of an embedding model (0: unknown); always 0 for chat models.
     pub dimensions: i64,
+    /// Limits of its own (`None`: the defaults from `LLM_MAX_CONCURRENCY`, `LLM_RPM`, `LLM_TPM`).
+    pub limits: ModelLimitColumns,
     /// Whether this is its kind's default.
     pub is_default: bool,
     /// Creation time, Unix ms.
@@ -76,9 +78,22 @@ pub struct ModelFields {
     pub model_name: String,
     /// Vector size (embedding models).
     pub dimensions: i64,
+    /// Limits of its own.
+    pub limits: ModelLimitColumns,
 }
 
-const COLUMNS: &str = "kind, name, provider, endpoint, api_key, model_name, dimensions, is_default, created_at, updated_at";
+/// A model's own limits; `None` is the default (columns `max_concurrency`, `rpm`, `tpm`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ModelLimitColumns {
+    /// Requests in flight at once.
+    pub max_concurrency: Option<i64>,
+    /// Requests per minute.
+    pub rpm: Option<i64>,
+    /// Tokens (input + output) per minute.
+    pub tpm: Option<i64>,
+}
+
+const COLUMNS: &str = "kind, name, provider, endpoint, api_key, model_name, dimensions, max_concurrency, rpm, tpm, is_default, created_at, updated_at";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<ModelRow, StoreError> {
     let kind = match row.try_get::<String, _>("kind")?.as_str() {
@@ -93,6 +108,11 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<ModelRow, StoreError> {
         api_key: row.try_get("api_key")?,
         model_name: row.try_get("model_name")?,
         dimensions: row.try_get("dimensions")?,
+        limits: ModelLimitColumns {
+            max_concurrency: row.try_get("max_concurrency")?,
+            rpm: row.try_get("rpm")?,
+            tpm: row.try_get("tpm")?,
+        },
         is_default: row.try_get::<i64, _>("is_default")? != 0,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
@@ -193,8 +213,8 @@ impl Store {
                 .await?;
         }
         let row = dynamic(format!(
-            "INSERT INTO models (kind, name, provider, endpoint, api_key, model_name, dimensions, is_default, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {COLUMNS}"
+            "INSERT INTO models (kind, name, provider, endpoint, api_key, model_name, dimensions, is_default, created_at, updated_at, max_concurrency, rpm, tpm) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11, $12) RETURNING {COLUMNS}"
         ))
         .bind(kind.as_str())
         .bind(&fields.name)
@@ -205,6 +225,9 @@ impl Store {
         .bind(fields.dimensions)
         .bind(i64::from(is_default))
         .bind(now)
+        .bind(fields.limits.max_concurrency)
+        .bind(fields.limits.rpm)
+        .bind(fields.limits.tpm)
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| duplicate_or(e, kind, &fields.name))?;
@@ -223,8 +246,8 @@ impl Store {
         fields: &ModelFields,
     ) -> Result<ModelRow, StoreError> {
         let row = dynamic(format!(
-            "UPDATE models SET name = $1, provider = $2, endpoint = $3, api_key = $4, model_name = $5, dimensions = $6, updated_at = $7 \
-             WHERE kind = $8 AND name = $9 RETURNING {COLUMNS}"
+            "UPDATE models SET name = $1, provider = $2, endpoint = $3, api_key = $4, model_name = $5, dimensions = $6, updated_at = $7, \
+             max_concurrency = $10, rpm = $11, tpm = $12 WHERE kind = $8 AND name = $9 RETURNING {COLUMNS}"
         ))
         .bind(&fields.name)
         .bind(&fields.provider)
@@ -235,6 +258,9 @@ impl Store {
         .bind(now_ms())
         .bind(kind.as_str())
         .bind(name)
+        .bind(fields.limits.max_concurrency)
+        .bind(fields.limits.rpm)
+        .bind(fields.limits.tpm)
         .fetch_optional(self.pool())
         .await
         .map_err(|e| duplicate_or(e, kind, &fields.name))?

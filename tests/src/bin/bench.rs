@@ -6,6 +6,11 @@
 //!   and time submit → job completed; the server's peak RSS; and start → `/health` answering
 //!   with a warm compile cache.
 //!
+//! - the LLM gateway: time per model call at 0 ms latency (the gateway's overhead: limits,
+//!   request building, the loopback round trip, parsing; median and p99, from the calls in
+//!   the records' traces), and calls/s at a per-model concurrency limit below the runs in
+//!   flight, against what the limit allows (`limit / latency`).
+//!
 //! Numbers are printed, never asserted. The fake LLM runs inside this process, on loopback.
 
 use std::path::PathBuf;
@@ -30,6 +35,12 @@ struct Args {
     /// Fake LLM latencies to measure, in milliseconds.
     #[arg(long, value_delimiter = ',', default_value = "0,50")]
     latencies_ms: Vec<u64>,
+    /// The per-model concurrency limit of the gateway throughput measurement.
+    #[arg(long, default_value_t = 8)]
+    gateway_limit: usize,
+    /// Fake LLM latency of the gateway throughput measurement, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    gateway_latency_ms: u64,
 }
 
 const PIPELINE: &str = r#"
@@ -49,6 +60,8 @@ struct Measurement {
     run_secs: f64,
     process_secs: f64,
     overhead_us: Vec<f64>,
+    /// Duration of every model call, sorted (ms).
+    llm_call_ms: Vec<f64>,
     peak_rss_mib: f64,
 }
 
@@ -66,9 +79,12 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// Runs the pipeline over `args.seeds` seeds with the fake LLM at `latency`, `llm_limit`
+/// requests at once to the model.
 async fn measure(
     args: &Args,
     latency: Duration,
+    llm_limit: usize,
     dir: &std::path::Path,
 ) -> anyhow::Result<Measurement> {
     let fake = FakeLlm::start(FakeLlmConfig {
@@ -97,7 +113,7 @@ async fn measure(
         .args(["--concurrency", &args.concurrency.to_string()])
         .env("LLM_ENDPOINT", fake.base_url())
         .env("LLM_MODEL", "fake-model")
-        .env("LLM_MAX_CONCURRENCY", args.concurrency.to_string())
+        .env("LLM_MAX_CONCURRENCY", llm_limit.to_string())
         .env("PLUGINS_DIR", dir.join("no-plugins"))
         .env("BLOCKFORGE_CACHE_DIR", dir.join("cache"))
         .stderr(std::process::Stdio::piped())
@@ -143,6 +159,7 @@ async fn measure(
     }
     let text = std::fs::read_to_string(&out)?;
     let mut overhead_us = Vec::with_capacity(args.seeds * 2);
+    let mut llm_call_ms = Vec::with_capacity(args.seeds);
     let mut records = 0;
     let mut failed = 0;
     for line in text.lines() {
@@ -155,15 +172,20 @@ async fn measure(
             let total = entry["execution_time"].as_f64().unwrap_or(0.0);
             let imports = entry["import_time"].as_f64().unwrap_or(0.0);
             overhead_us.push((total - imports).max(0.0) * 1e6);
+            for call in entry["llm_calls"].as_array().into_iter().flatten() {
+                llm_call_ms.push(call["duration_ms"].as_f64().unwrap_or(0.0));
+            }
         }
     }
     overhead_us.sort_by(|a, b| a.total_cmp(b));
+    llm_call_ms.sort_by(|a, b| a.total_cmp(b));
     Ok(Measurement {
         records,
         failed,
         run_secs,
         process_secs,
         overhead_us,
+        llm_call_ms,
         peak_rss_mib: peak_kib as f64 / 1024.0,
     })
 }
@@ -178,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
         latencies_ms: vec![0],
         ..Args::parse()
     };
-    measure(&warm, Duration::ZERO, dir.path()).await?;
+    measure(&warm, Duration::ZERO, warm.concurrency, dir.path()).await?;
     println!(
         "blockforge bench: {} seeds, TextGenerator -> ValidatorBlock, --concurrency {}, {} cores",
         args.seeds,
@@ -199,7 +221,13 @@ async fn main() -> anyhow::Result<()> {
         "peak RSS"
     );
     for &latency_ms in &args.latencies_ms {
-        let m = measure(&args, Duration::from_millis(latency_ms), dir.path()).await?;
+        let m = measure(
+            &args,
+            Duration::from_millis(latency_ms),
+            args.concurrency,
+            dir.path(),
+        )
+        .await?;
         let rate = m.records as f64 / m.run_secs;
         let target = target(latency_ms, args.concurrency);
         println!(
@@ -221,6 +249,8 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("targets: overhead p50 <= 50 µs, peak RSS <= 60 MiB");
+    println!();
+    print_gateway(&args, dir.path()).await?;
     println!();
     println!(
         "REST path: blockforge serve (SQLite), POST /api/generate {} seeds, job concurrency {}",
@@ -244,6 +274,39 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("targets: peak RSS <= 60 MiB, start < 1000 ms");
+    Ok(())
+}
+
+/// The gateway's numbers: time per call at 0 ms, one run at a time (so the time is the
+/// gateway's and not a queue's), and calls/s at the per-model limit.
+async fn print_gateway(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
+    println!("LLM gateway (blockforge run, TextGenerator's model calls)");
+    let one_at_a_time = Args {
+        concurrency: 1,
+        seeds: args.seeds.min(1000),
+        ..Args::parse()
+    };
+    let m = measure(&one_at_a_time, Duration::ZERO, 1, dir).await?;
+    println!(
+        "  per call at 0 ms latency, one at a time: median {:.0} µs, p99 {:.0} µs ({} calls; limits, request, loopback round trip to the fake, parsing)",
+        percentile(&m.llm_call_ms, 0.5) * 1000.0,
+        percentile(&m.llm_call_ms, 0.99) * 1000.0,
+        m.llm_call_ms.len()
+    );
+    let latency = Duration::from_millis(args.gateway_latency_ms);
+    let m = measure(args, latency, args.gateway_limit, dir).await?;
+    let calls = m.llm_call_ms.len() as f64;
+    let allowed = args.gateway_limit as f64 / latency.as_secs_f64().max(1e-9);
+    println!(
+        "  at a limit of {} requests ({} runs in flight, {} ms latency): {:.0} calls/s of {:.0} allowed ({:.0}%), {} failed runs",
+        args.gateway_limit,
+        args.concurrency,
+        args.gateway_latency_ms,
+        calls / m.run_secs,
+        allowed,
+        100.0 * calls / m.run_secs / allowed,
+        m.failed
+    );
     Ok(())
 }
 

@@ -4,6 +4,7 @@ use std::time::Instant;
 
 use super::llm::{denied, to_wit_error};
 use crate::llm::EmbedRequest;
+use crate::llm::journal::CallJournal;
 use crate::runtime::bindings::blockforge::block::embeddings as wit;
 use crate::runtime::bindings::blockforge::block::llm::LlmError;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
@@ -17,13 +18,15 @@ impl wit::Host for HostState {
         }
         let started = Instant::now();
         let llm = self.services.llm.clone();
-        let answer = llm
-            .embed(EmbedRequest {
+        let journal = CallJournal::default();
+        let answer = journal
+            .record(llm.embed(EmbedRequest {
                 model: request.model,
                 inputs: request.inputs,
-            })
+            }))
             .await;
         self.record_import(started.elapsed());
+        self.llm_call_log.extend(journal.take());
         let answer = answer.map_err(to_wit_error)?;
         self.usage.add(&answer.usage);
         Ok(wit::EmbedResponse {

@@ -2,6 +2,7 @@
 
 use std::time::Instant;
 
+use crate::llm::journal::CallJournal;
 use crate::llm::{ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
@@ -69,14 +70,17 @@ impl wit::Host for HostState {
         let request = from_wit_request(request)?;
         let started = Instant::now();
         let services = self.services.clone();
-        let answer = crate::llm::structured::chat(
-            services.llm.as_ref(),
-            request,
-            services.structured_output_repairs,
-        )
-        .await;
+        let journal = CallJournal::default();
+        let answer = journal
+            .record(crate::llm::structured::chat(
+                services.llm.as_ref(),
+                request,
+                services.structured_output_repairs,
+            ))
+            .await;
         self.record_import(started.elapsed());
         self.llm_calls += 1;
+        self.llm_call_log.extend(journal.take());
         let (answer, usage) = answer;
         self.usage.add(&usage);
         let answer = answer.map_err(to_wit_error)?;
