@@ -13,6 +13,7 @@ mod pipeline_fields;
 mod pipelines;
 mod plugins;
 mod records;
+mod settings;
 mod stream;
 mod templates;
 mod web_ui;
@@ -78,6 +79,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health))
         .routes(routes!(metrics::metrics))
         .routes(routes!(blocks::list))
+        .routes(routes!(settings::get, settings::put))
         .merge(plugins)
         .routes(routes!(pipelines::list, pipelines::create))
         .routes(routes!(

@@ -14,6 +14,7 @@ pub mod models;
 pub mod pipelines;
 pub mod records;
 pub mod runs;
+pub mod settings;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};

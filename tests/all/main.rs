@@ -18,6 +18,7 @@ mod pipeline_extras;
 mod plugins;
 mod providers;
 mod runs;
+mod settings;
 mod store;
 mod structured;
 mod web_ui;

@@ -12,6 +12,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/health"),
     ("get", "/api/metrics"),
     ("get", "/api/blocks"),
+    ("get", "/api/settings"),
+    ("put", "/api/settings"),
     ("get", "/api/plugins"),
     ("post", "/api/plugins"),
     ("get", "/api/templates"),

@@ -52,7 +52,7 @@ pub struct GenerateForm {
     file: Vec<u8>,
     /// The pipeline to run.
     pipeline_id: i64,
-    /// Runs in flight for this job (1 to 1024, default 16).
+    /// Runs in flight for this job (1 to 1024; default: the `default_concurrency` setting, 16).
     concurrency: Option<u32>,
 }
 
@@ -65,7 +65,7 @@ pub async fn generate(
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut pipeline_id: Option<i64> = None;
-    let mut concurrency: u64 = 16;
+    let mut concurrency: Option<u64> = None;
     let bad_form = |e: axum::extract::multipart::MultipartError| {
         let status = e.status();
         ApiError::new(
@@ -91,17 +91,18 @@ pub async fn generate(
             }
             "concurrency" => {
                 let text = field.text().await.map_err(bad_form)?;
-                concurrency = text
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|c| (1..=1024).contains(c))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "concurrency must be an integer from 1 to 1024",
-                            json!({"concurrency": text}),
-                        )
-                    })?;
+                concurrency = Some(
+                    text.trim()
+                        .parse()
+                        .ok()
+                        .filter(|c| (1..=1024).contains(c))
+                        .ok_or_else(|| {
+                            ApiError::bad_request(
+                                "concurrency must be an integer from 1 to 1024",
+                                json!({"concurrency": text}),
+                            )
+                        })?,
+                );
             }
             _ => {}
         }
@@ -154,6 +155,12 @@ pub async fn generate(
             });
         }
     }
+    let concurrency = match concurrency {
+        Some(given) => given,
+        None => super::settings::current(&state).await?["default_concurrency"]
+            .as_u64()
+            .unwrap_or(super::settings::DEFAULT_CONCURRENCY),
+    };
     // The job keeps the definition it started with: later edits of the pipeline do not change it.
     let options = json!({
         "concurrency": concurrency,
