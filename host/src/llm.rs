@@ -3,9 +3,14 @@
 //! The gateway owns endpoints, keys and per-endpoint limits; blocks only name a model. This
 //! module holds the seam ([`LlmGateway`]) and the first provider, an OpenAI-compatible client
 //! ([`openai::OpenAiGateway`]); [`routing::ModelRouter`] sends each call to the registered model
-//! config the block names.
+//! config the block names. Layers around the router, each an [`LlmGateway`] itself:
+//! [`priced::PricedGateway`] puts the price table's cost on every answer, and
+//! [`cache::CachingGateway`] answers repeated requests from the response cache.
 
+pub mod cache;
 pub mod openai;
+pub mod priced;
+pub mod prices;
 pub mod routing;
 pub mod structured;
 mod types;
@@ -14,6 +19,8 @@ pub use types::{
     ChatMessage, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind,
     Role,
 };
+
+pub use cache::CacheMode;
 
 use futures::future::BoxFuture;
 
@@ -34,4 +41,45 @@ pub trait LlmGateway: Send + Sync + 'static {
 
     /// Embeddings of a batch of texts.
     fn embed(&self, request: EmbedRequest) -> BoxFuture<'_, Result<EmbedResponse, LlmError>>;
+}
+
+impl<T: LlmGateway + ?Sized> LlmGateway for std::sync::Arc<T> {
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, LlmError>> {
+        (**self).chat(request)
+    }
+
+    fn embed(&self, request: EmbedRequest) -> BoxFuture<'_, Result<EmbedResponse, LlmError>> {
+        (**self).embed(request)
+    }
+}
+
+impl<T: ResolveModel + ?Sized> ResolveModel for std::sync::Arc<T> {
+    fn resolve_chat(&self, requested: Option<&str>) -> ResolvedModel {
+        (**self).resolve_chat(requested)
+    }
+
+    fn resolve_embedding(&self, requested: Option<&str>) -> ResolvedModel {
+        (**self).resolve_embedding(requested)
+    }
+}
+
+/// Which provider model a chat call reaches, as the router resolves the block's model name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedModel {
+    /// The provider of the config (`openai`, `ollama`, `anthropic`...).
+    pub provider: String,
+    /// The endpoint's base URL.
+    pub endpoint: String,
+    /// The provider model name sent; `None` when there is none to send (the call will fail).
+    pub model: Option<String>,
+}
+
+/// A gateway that can tell, before a call, which provider model it will reach (for cache keys
+/// and prices).
+pub trait ResolveModel: Send + Sync + 'static {
+    /// What a chat call naming `requested` (or none, for the default) reaches.
+    fn resolve_chat(&self, requested: Option<&str>) -> ResolvedModel;
+
+    /// What an embedding call naming `requested` (or none) reaches.
+    fn resolve_embedding(&self, requested: Option<&str>) -> ResolvedModel;
 }

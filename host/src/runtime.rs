@@ -412,6 +412,8 @@ impl Runtime {
             block_type: origin.to_owned(),
             job_kv: crate::kv::KvNamespace::Job(String::new()),
             pipeline_kv: crate::kv::KvNamespace::Pipeline(String::new()),
+            // describe() answers from the block alone: its model calls are never kept.
+            cache: crate::llm::CacheMode::Off,
         };
         let mut store = self.new_store(self.host_state(scope, Vec::new()));
         let timeout = self.limits.wall_clock.min(DESCRIBE_TIMEOUT);

@@ -79,11 +79,7 @@ fn finished(run: &ClaimedRun, pipeline_id: i64, status: RunStatus, tokens: u64) 
             accumulated_state: run.metadata.clone(),
             pipeline_output: json!("out"),
             trace: Vec::new(),
-            usage: Usage {
-                input_tokens: tokens,
-                output_tokens: 1,
-                cached_tokens: 0,
-            },
+            usage: Usage::tokens(tokens, 1, 0),
             error: (status == RunStatus::Failed).then(|| "boom".to_owned()),
             execution_time: 0.1,
         },
@@ -232,14 +228,7 @@ async fn finishing_a_run_twice_writes_one_record_and_counts_it_once() {
         );
         let job = store.job(job.id).await.unwrap();
         assert_eq!((job.completed_runs, job.failed_runs), (1, 1));
-        assert_eq!(
-            job.usage,
-            Usage {
-                input_tokens: 13,
-                output_tokens: 2,
-                cached_tokens: 0
-            }
-        );
+        assert_eq!(job.usage, Usage::tokens(13, 2, 0));
         let (records, total) = store
             .records(
                 &RecordFilter {
@@ -405,11 +394,7 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
             .unwrap();
         // The first run was expanded by a multiplier (one split); a late finish of it is refused.
         let child = json!({"n": 0, "line": "x"}).as_object().cloned().unwrap();
-        let multiplier_usage = Usage {
-            input_tokens: 7,
-            output_tokens: 3,
-            cached_tokens: 0,
-        };
+        let multiplier_usage = Usage::tokens(7, 3, 0);
         store
             .expand_run(&claimed[0], &[child], &multiplier_usage)
             .await

@@ -118,6 +118,7 @@ pub async fn execute(
         job_id: format!("execute-{}", uuid::Uuid::new_v4()),
         pipeline: valid,
         current_step: Default::default(),
+        cache: crate::llm::CacheMode::Auto,
     };
     let shape = |record: &RunRecord| {
         json!({

@@ -100,6 +100,7 @@ pub async fn run_job(
         job_id: job_id.to_string(),
         pipeline: valid,
         current_step: Default::default(),
+        cache: job.cache,
     });
 
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();

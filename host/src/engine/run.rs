@@ -10,6 +10,7 @@ use super::Usage;
 use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
 use super::validate::ValidPipeline;
 use crate::kv::KvNamespace;
+use crate::llm::CacheMode;
 use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
 
 /// What every run of one run set shares.
@@ -24,6 +25,8 @@ pub struct RunContext {
     pub pipeline_id: String,
     /// The step a run of this context most recently entered, for live progress.
     pub current_step: CurrentStep,
+    /// What the response cache may do for the runs' LLM calls.
+    pub cache: CacheMode,
 }
 
 /// The step a run most recently entered, shared by the runs of one context (`None` before any).
@@ -88,6 +91,7 @@ impl RunContext {
             block_type: self.pipeline.steps[step].spec.block_type.clone(),
             job_kv: KvNamespace::Job(self.job_id.clone()),
             pipeline_kv: KvNamespace::Pipeline(self.pipeline_id.clone()),
+            cache: self.cache,
         }
     }
 

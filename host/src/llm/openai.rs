@@ -244,11 +244,11 @@ fn resolve_model(
 fn usage_of(body: &Value) -> Usage {
     let usage = &body["usage"];
     let count = |v: &Value| v.as_u64().unwrap_or(0);
-    Usage {
-        input_tokens: count(&usage["prompt_tokens"]),
-        output_tokens: count(&usage["completion_tokens"]),
-        cached_tokens: count(&usage["prompt_tokens_details"]["cached_tokens"]),
-    }
+    Usage::tokens(
+        count(&usage["prompt_tokens"]),
+        count(&usage["completion_tokens"]),
+        count(&usage["prompt_tokens_details"]["cached_tokens"]),
+    )
 }
 
 /// The request body of a chat completion.

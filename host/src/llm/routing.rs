@@ -20,7 +20,10 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 
 use super::openai::{EndpointConfig, OpenAiGateway};
-use super::{ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway};
+use super::{
+    ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
+    ResolvedModel,
+};
 use crate::store::models::{ModelKind, ModelRow};
 use crate::store::{Store, StoreError};
 
@@ -46,12 +49,19 @@ pub fn base_url(provider: &str, endpoint: &str) -> String {
     endpoint.to_owned()
 }
 
+/// A registered config's gateway and what it reaches.
+#[derive(Clone)]
+struct Route {
+    gateway: Arc<OpenAiGateway>,
+    target: ResolvedModel,
+}
+
 #[derive(Default)]
 struct Routes {
-    llm: HashMap<String, Arc<OpenAiGateway>>,
-    default_llm: Option<Arc<OpenAiGateway>>,
-    embedding: HashMap<String, Arc<OpenAiGateway>>,
-    default_embedding: Option<Arc<OpenAiGateway>>,
+    llm: HashMap<String, Route>,
+    default_llm: Option<Route>,
+    embedding: HashMap<String, Route>,
+    default_embedding: Option<Route>,
 }
 
 /// An [`LlmGateway`] that sends each call to the registered config the block names.
@@ -59,6 +69,8 @@ pub struct ModelRouter {
     http: reqwest::Client,
     limits: EndpointConfig,
     fallback: OpenAiGateway,
+    /// What the fallback reaches: the environment's chat and embedding endpoints.
+    fallback_targets: [ResolvedModel; 2],
     routes: RwLock<Arc<Routes>>,
     /// One reload at a time, so an older snapshot never replaces a newer one.
     reloading: tokio::sync::Mutex<()>,
@@ -70,7 +82,14 @@ impl ModelRouter {
     pub fn new(chat: EndpointConfig, embeddings: EndpointConfig) -> Result<Self, LlmError> {
         let http =
             super::openai::http_client(chat.max_concurrency.max(embeddings.max_concurrency))?;
+        // The environment's endpoints (`LLM_*`, `EMBEDDING_*`) are OpenAI-compatible.
+        let target = |config: &EndpointConfig| ResolvedModel {
+            provider: "openai".to_owned(),
+            endpoint: config.base_url.clone(),
+            model: config.default_model.clone(),
+        };
         Ok(ModelRouter {
+            fallback_targets: [target(&chat), target(&embeddings)],
             fallback: OpenAiGateway::with_client(http.clone(), chat.clone(), embeddings),
             limits: chat,
             http,
@@ -102,15 +121,23 @@ impl ModelRouter {
     pub fn install(&self, models: &[ModelRow]) {
         let mut routes = Routes::default();
         for config in models {
-            let gateway = self.gateway(self.endpoint(config));
+            let endpoint = self.endpoint(config);
+            let route = Route {
+                target: ResolvedModel {
+                    provider: config.provider.clone(),
+                    endpoint: endpoint.base_url.clone(),
+                    model: endpoint.default_model.clone(),
+                },
+                gateway: self.gateway(endpoint),
+            };
             let (named, default) = match config.kind {
                 ModelKind::Llm => (&mut routes.llm, &mut routes.default_llm),
                 ModelKind::Embedding => (&mut routes.embedding, &mut routes.default_embedding),
             };
             if config.is_default {
-                *default = Some(gateway.clone());
+                *default = Some(route.clone());
             }
-            named.insert(config.name.clone(), gateway);
+            named.insert(config.name.clone(), route);
         }
         let mut current = self.routes.write().unwrap_or_else(|p| p.into_inner());
         *current = Arc::new(routes);
@@ -151,29 +178,67 @@ impl ModelRouter {
     }
 }
 
-/// The gateway and the model name to send for a call naming `requested`.
+/// The route and the model name to send for a call naming `requested`.
 fn resolve(
-    named: &HashMap<String, Arc<OpenAiGateway>>,
-    default: &Option<Arc<OpenAiGateway>>,
+    named: &HashMap<String, Route>,
+    default: &Option<Route>,
     requested: Option<String>,
-) -> (Option<Arc<OpenAiGateway>>, Option<String>) {
+) -> (Option<Route>, Option<String>) {
     match requested.filter(|m| !m.trim().is_empty()) {
         Some(name) => match named.get(&name) {
-            Some(gateway) => (Some(gateway.clone()), None),
+            Some(route) => (Some(route.clone()), None),
             None => (default.clone(), Some(name)),
         },
         None => (default.clone(), None),
     }
 }
 
+/// What a call naming `requested` reaches: its route's target (with the unregistered name
+/// sent as the model) or, without a route, the environment's `fallback`.
+fn resolve_target(
+    named: &HashMap<String, Route>,
+    default: &Option<Route>,
+    requested: Option<&str>,
+    fallback: &ResolvedModel,
+) -> ResolvedModel {
+    let (route, model) = resolve(named, default, requested.map(str::to_owned));
+    let target = route.map_or_else(|| fallback.clone(), |route| route.target);
+    ResolvedModel {
+        model: model.or(target.model),
+        ..target
+    }
+}
+
+impl ResolveModel for ModelRouter {
+    fn resolve_chat(&self, requested: Option<&str>) -> ResolvedModel {
+        let routes = self.routes();
+        resolve_target(
+            &routes.llm,
+            &routes.default_llm,
+            requested,
+            &self.fallback_targets[0],
+        )
+    }
+
+    fn resolve_embedding(&self, requested: Option<&str>) -> ResolvedModel {
+        let routes = self.routes();
+        resolve_target(
+            &routes.embedding,
+            &routes.default_embedding,
+            requested,
+            &self.fallback_targets[1],
+        )
+    }
+}
+
 impl LlmGateway for ModelRouter {
     fn chat(&self, mut request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, LlmError>> {
         let routes = self.routes();
-        let (gateway, model) = resolve(&routes.llm, &routes.default_llm, request.model.take());
+        let (route, model) = resolve(&routes.llm, &routes.default_llm, request.model.take());
         request.model = model;
         Box::pin(async move {
-            match gateway {
-                Some(gateway) => gateway.chat(request).await,
+            match route {
+                Some(route) => route.gateway.chat(request).await,
                 None => self.fallback.chat(request).await,
             }
         })
@@ -181,15 +246,15 @@ impl LlmGateway for ModelRouter {
 
     fn embed(&self, mut request: EmbedRequest) -> BoxFuture<'_, Result<EmbedResponse, LlmError>> {
         let routes = self.routes();
-        let (gateway, model) = resolve(
+        let (route, model) = resolve(
             &routes.embedding,
             &routes.default_embedding,
             request.model.take(),
         );
         request.model = model;
         Box::pin(async move {
-            match gateway {
-                Some(gateway) => gateway.embed(request).await,
+            match route {
+                Some(route) => route.gateway.embed(request).await,
                 None => self.fallback.embed(request).await,
             }
         })

@@ -13,7 +13,7 @@ use super::capture::BoundedCapture;
 use super::info::Capability;
 use crate::engine::Usage;
 use crate::kv::{KvNamespace, KvStore};
-use crate::llm::LlmGateway;
+use crate::llm::{CacheMode, LlmGateway};
 
 /// The host's services, shared by every call.
 #[derive(Clone)]
@@ -39,6 +39,8 @@ pub struct CallScope {
     pub job_kv: KvNamespace,
     /// Key space of the pipeline.
     pub pipeline_kv: KvNamespace,
+    /// What the response cache may do for this call's LLM requests (the job's setting).
+    pub cache: CacheMode,
 }
 
 /// One log line a block wrote through the `log` import.

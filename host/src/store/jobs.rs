@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
 use crate::engine::Usage;
+use crate::llm::CacheMode;
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -70,6 +71,8 @@ pub struct JobRow {
     pub usage: Usage,
     /// Options given at start (concurrency...).
     pub options: Value,
+    /// What the response cache may do for its calls.
+    pub cache: CacheMode,
     /// Why it failed or stopped.
     pub error: Option<String>,
     /// Creation time, Unix ms.
@@ -95,7 +98,7 @@ pub struct NewRun {
     pub metadata: Map<String, Value>,
 }
 
-const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, options, error, created_at, completed_at, current_block, current_step";
+const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, options, cache, error, created_at, completed_at, current_block, current_step";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
@@ -107,6 +110,11 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         failed_runs: row.try_get("failed_runs")?,
         usage: usage_columns(row)?,
         options: parse_json(&row.try_get::<String, _>("options")?, "job options")?,
+        // A mode this build does not know (written by a newer one) falls back to the default.
+        cache: row
+            .try_get::<String, _>("cache")?
+            .parse()
+            .unwrap_or_default(),
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
         completed_at: row.try_get("completed_at")?,
@@ -119,26 +127,40 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
 const RUNS_PER_INSERT: usize = 200;
 
 impl Store {
-    /// Creates a running job of `pipeline_id` with its runs, in one transaction.
+    /// Creates a running job of `pipeline_id` with its runs, in one transaction, with the
+    /// default cache mode.
     pub async fn create_job(
         &self,
         pipeline_id: i64,
         runs: &[NewRun],
         options: &Value,
     ) -> Result<JobRow, StoreError> {
+        self.create_job_with_cache(pipeline_id, runs, options, CacheMode::Auto)
+            .await
+    }
+
+    /// As [`Store::create_job`], with the job's response cache mode.
+    pub async fn create_job_with_cache(
+        &self,
+        pipeline_id: i64,
+        runs: &[NewRun],
+        options: &Value,
+        cache: CacheMode,
+    ) -> Result<JobRow, StoreError> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         // The first statement writes: on SQLite a transaction that reads first can fail to
         // upgrade to a writer when another connection committed meanwhile.
         let job = dynamic(format!(
-            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at) \
-             SELECT $1, 'running', $2, $3, $4, $4 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = $1) \
+            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at, cache) \
+             SELECT $1, 'running', $2, $3, $4, $4, $5 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = $1) \
              RETURNING {COLUMNS}"
         ))
         .bind(pipeline_id)
         .bind(runs.len() as i64)
         .bind(options.to_string())
         .bind(now)
+        .bind(cache.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;

@@ -167,8 +167,9 @@ impl Store {
             }
             let inserted = sqlx::query(
                 "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
-                 pipeline_output, trace, input_tokens, output_tokens, cached_tokens, error, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+                 pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, \
+                 cache_hits, error, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
                  ON CONFLICT (run_id) DO NOTHING",
             )
             .bind(run.job_id)
@@ -183,6 +184,9 @@ impl Store {
             .bind(clamp(record.usage.input_tokens))
             .bind(clamp(record.usage.output_tokens))
             .bind(clamp(record.usage.cached_tokens))
+            .bind(picodollars(record.usage.cost.picodollars))
+            .bind(clamp(record.usage.cost.unpriced_calls))
+            .bind(clamp(record.usage.cache_hits))
             .bind(record.error.clone())
             .bind(now)
             .execute(&mut *tx)
@@ -203,14 +207,18 @@ impl Store {
         for (job_id, (completed, failed, usage)) in per_job {
             sqlx::query(
                 "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \
-                 input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5 \
-                 WHERE id = $6",
+                 input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5, \
+                 cost_picodollars = cost_picodollars + $6, unpriced_calls = unpriced_calls + $7, cache_hits = cache_hits + $8 \
+                 WHERE id = $9",
             )
             .bind(completed)
             .bind(failed)
             .bind(clamp(usage.input_tokens))
             .bind(clamp(usage.output_tokens))
             .bind(clamp(usage.cached_tokens))
+            .bind(picodollars(usage.cost.picodollars))
+            .bind(clamp(usage.cost.unpriced_calls))
+            .bind(clamp(usage.cache_hits))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -253,12 +261,17 @@ impl Store {
         // The multiplier's own model usage counts toward the job (and its budgets) here.
         sqlx::query(
             "UPDATE jobs SET total_runs = total_runs + $1, input_tokens = input_tokens + $2, \
-             output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4 WHERE id = $5",
+             output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4, \
+             cost_picodollars = cost_picodollars + $5, unpriced_calls = unpriced_calls + $6, \
+             cache_hits = cache_hits + $7 WHERE id = $8",
         )
         .bind(children.len() as i64 - 1)
         .bind(clamp(usage.input_tokens))
         .bind(clamp(usage.output_tokens))
         .bind(clamp(usage.cached_tokens))
+        .bind(picodollars(usage.cost.picodollars))
+        .bind(clamp(usage.cost.unpriced_calls))
+        .bind(clamp(usage.cache_hits))
         .bind(parent.job_id)
         .execute(&mut *tx)
         .await?;
@@ -299,4 +312,13 @@ const MAX_TOKENS_PER_RUN: u64 = 1 << 40;
 /// Token counts are u64; the columns are BIGINT.
 fn clamp(n: u64) -> i64 {
     n.min(MAX_TOKENS_PER_RUN) as i64
+}
+
+/// Most picodollars one run may add to a job's cost ($1,000, beyond any real run): a BIGINT of
+/// picodollars holds $9.2 million, far above what one job can spend.
+const MAX_PICODOLLARS_PER_RUN: u64 = 1_000 * 1_000_000_000_000;
+
+/// A run's cost for the BIGINT column.
+fn picodollars(n: u64) -> i64 {
+    n.min(MAX_PICODOLLARS_PER_RUN) as i64
 }

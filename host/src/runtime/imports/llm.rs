@@ -2,7 +2,7 @@
 
 use std::time::Instant;
 
-use crate::llm::{ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
+use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
 use crate::runtime::host_state::HostState;
@@ -30,7 +30,10 @@ pub(super) fn denied(what: &str, block_type: &str) -> wit::LlmError {
     }
 }
 
-fn from_wit_request(request: wit::ChatRequest) -> Result<ChatRequest, wit::LlmError> {
+fn from_wit_request(
+    request: wit::ChatRequest,
+    cache: CacheMode,
+) -> Result<ChatRequest, wit::LlmError> {
     let json_schema = match request.json_schema {
         Some(text) => Some(serde_json::from_str(&text).map_err(|e| wit::LlmError {
             code: wit::LlmErrorCode::BadRequest,
@@ -55,6 +58,7 @@ fn from_wit_request(request: wit::ChatRequest) -> Result<ChatRequest, wit::LlmEr
         temperature: request.temperature,
         max_tokens: request.max_tokens,
         json_schema,
+        cache,
     })
 }
 
@@ -66,7 +70,7 @@ impl wit::Host for HostState {
         if !self.has(Capability::Llm) {
             return Err(denied("llm", &self.scope.block_type));
         }
-        let request = from_wit_request(request)?;
+        let request = from_wit_request(request, self.scope.cache)?;
         let started = Instant::now();
         let services = self.services.clone();
         let answer = crate::llm::structured::chat(
