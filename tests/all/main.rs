@@ -9,6 +9,8 @@ mod concurrency;
 mod constraints;
 mod hostile;
 mod jobs;
+mod llm_cache;
+mod llm_cost;
 mod models;
 mod models_routing;
 mod multiplier;

@@ -1,0 +1,238 @@
+//! Dollar cost over the real `blockforge serve` (SQLite and PostgreSQL) and the CLI: the cost of
+//! each record and of the job equals the price table times the tokens, a model without a price
+//! costs null, `max_total_cost` stops a job, `PRICES_FILE` is read, and a bad one fails
+//! start-up with a clear message.
+
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::harness::{Workspace, seeds as cli_seeds};
+use serde_json::{Value, json};
+
+use crate::api::{client, create_pipeline, databases, generate, seeds, wait_for};
+use crate::store::cleanup;
+
+/// `fake-model` (what the fake LLM answers as) at $1.5 per million input tokens and $4 per
+/// million output tokens: 1,500,000 and 4,000,000 picodollars per token.
+const PRICES: &str = "prices:\n  fake-model: {input: 1.5, output: 4}\n";
+const INPUT_PICO: u64 = 1_500_000;
+const OUTPUT_PICO: u64 = 4_000_000;
+
+/// A cost in dollars as picodollars (costs are exact multiples of a picodollar).
+fn picodollars(cost: &Value) -> u64 {
+    (cost
+        .as_f64()
+        .unwrap_or_else(|| panic!("not a cost: {cost}"))
+        * 1e12)
+        .round() as u64
+}
+
+fn text_pipeline(constraints: Value) -> Value {
+    json!({"name": "priced", "blocks": [
+        {"type": "TextGenerator", "config": {"user_prompt": "Tell me about item {{ n }}"}},
+        {"type": "ValidatorBlock"}],
+        "constraints": constraints})
+}
+
+async fn start_job(server: &blockforge_tests::harness::Server, id: i64, n: usize) -> i64 {
+    generate(server, id, "seeds.json", seeds(n), 1)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["job_id"]
+        .as_i64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_of_records_and_jobs_is_the_price_table_times_the_tokens() {
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    let prices = ws.write("prices.yaml", PRICES);
+    ws.set_env("PRICES_FILE", &prices.display().to_string());
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let id = create_pipeline(&server, text_pipeline(json!({}))).await;
+        let job_id = start_job(&server, id, 5).await;
+        let job = wait_for(&server, job_id, |j| j["status"] != "running").await;
+        assert_eq!(job["status"], "completed", "{job}");
+        let records: Vec<Value> = client()
+            .get(server.url(&format!("/api/records?job_id={job_id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(records.len(), 5);
+        let mut sum = 0;
+        for record in &records {
+            let usage = &record["usage"];
+            let expected = usage["input_tokens"].as_u64().unwrap() * INPUT_PICO
+                + usage["output_tokens"].as_u64().unwrap() * OUTPUT_PICO;
+            // "Tell me about item 3": 5 words in, "Echo: Tell me about item 3" 6 out.
+            assert_eq!(expected, 5 * INPUT_PICO + 6 * OUTPUT_PICO);
+            assert_eq!(picodollars(&usage["cost"]), expected, "{usage}");
+            assert_eq!(usage["unpriced_calls"], 0);
+            // The trace entry of the LLM block carries the call's cost; the validator costs 0.
+            assert_eq!(picodollars(&record["trace"][0]["usage"]["cost"]), expected);
+            assert_eq!(record["trace"][1]["usage"]["cost"], 0.0);
+            sum += expected;
+        }
+        assert_eq!(picodollars(&job["usage"]["cost"]), sum, "{job}");
+        assert_eq!(sum, 5 * (5 * INPUT_PICO + 6 * OUTPUT_PICO));
+
+        // The SSE progress events carry the totals.
+        let body = client()
+            .get(server.url(&format!("/api/jobs/{job_id}/stream")))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let progress = body
+            .split("\n\n")
+            .find(|event| event.contains("event: progress"))
+            .and_then(|event| event.lines().find_map(|l| l.strip_prefix("data:")))
+            .map(|data| serde_json::from_str::<Value>(data.trim()).unwrap())
+            .unwrap_or_else(|| panic!("no progress event: {body}"));
+        assert_eq!(picodollars(&progress["usage"]["cost"]), sum, "{progress}");
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_of_a_model_without_a_price_is_null_not_zero() {
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let mut ws = Workspace::new();
+    // The built-in table has no price for `fake-model`.
+    ws.with_llm(&fake);
+    let (out, records) = ws
+        .run_pipeline(
+            "name: u\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'a b c'}\n",
+            &cli_seeds(2, |_| json!({})),
+            &[],
+        )
+        .await;
+    out.assert_success();
+    for record in &records {
+        assert_eq!(record["usage"]["cost"], Value::Null, "{record}");
+        assert_eq!(record["usage"]["unpriced_calls"], 1);
+        assert_eq!(record["trace"][0]["usage"]["cost"], Value::Null);
+        assert_eq!(
+            record["usage"]["input_tokens"], 3,
+            "tokens are still counted"
+        );
+    }
+    assert!(out.stderr.contains("cost: unknown"), "{}", out.stderr);
+    // A model the table knows is priced from the built-in table.
+    ws.set_env("LLM_MODEL", "gpt-4o-mini");
+    let (out, records) = ws
+        .run_pipeline(
+            "name: k\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'a b c'}\n",
+            &cli_seeds(1, |_| json!({})),
+            &[],
+        )
+        .await;
+    out.assert_success();
+    // gpt-4o-mini: $0.15 / $0.60 per million; 3 words in, "Echo: a b c" 4 out.
+    assert_eq!(
+        picodollars(&records[0]["usage"]["cost"]),
+        3 * 150_000 + 4 * 600_000
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_max_total_cost_stops_the_job_with_the_reason() {
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    // $0.1 per token: each run (5 in + 6 out) costs $1.10.
+    let prices = ws.write(
+        "prices.yaml",
+        "prices:\n  fake-model: {input: 100000, output: 100000}\n",
+    );
+    ws.set_env("PRICES_FILE", &prices.display().to_string());
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let id = create_pipeline(&server, text_pipeline(json!({"max_total_cost": 3.0}))).await;
+        let job_id = start_job(&server, id, 200).await;
+        let job = wait_for(&server, job_id, |j| j["status"] != "running").await;
+        assert_eq!(job["status"], "stopped", "{job}");
+        assert_eq!(job["error"], "Constraint exceeded: max_total_cost");
+        let spent = job["usage"]["cost"].as_f64().unwrap();
+        assert!(spent >= 3.0, "stopped once the budget was reached: {job}");
+        assert!(
+            job["records_generated"].as_i64().unwrap() < 200,
+            "it stopped early: {job}"
+        );
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+    // The CLI stops its run set the same way.
+    let (out, records) = ws
+        .run_pipeline(
+            "name: c\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'one two three four'}\nconstraints: {max_total_cost: 2}\n",
+            &cli_seeds(20, |_| json!({})),
+            &["--concurrency", "1"],
+        )
+        .await;
+    out.assert_success();
+    // Each run: 4 in + 5 out = $0.90; 0.9, 1.8 are below 2, the third reaches 2.7.
+    assert_eq!(records.len(), 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("stopped: max_total_cost reached"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_a_bad_prices_file_fails_start_up_with_a_clear_message() {
+    let mut ws = Workspace::new();
+    let bad = ws.write(
+        "prices.yaml",
+        "prices:\n  gpt-4o: {input: -2, output: 10}\n",
+    );
+    ws.set_env("PRICES_FILE", &bad.display().to_string());
+    let out = ws.run(&["blocks"]).await;
+    out.assert_failure();
+    assert!(out.stderr.contains("PRICES_FILE"), "{}", out.stderr);
+    assert!(out.stderr.contains("prices.yaml"), "{}", out.stderr);
+    assert!(out.stderr.contains("gpt-4o.input"), "{}", out.stderr);
+
+    let typo = ws.write("typo.yaml", "prices:\n  gpt-4o: {inptu: 2, output: 10}\n");
+    ws.set_env("PRICES_FILE", &typo.display().to_string());
+    let out = ws.run(&["blocks"]).await;
+    out.assert_failure();
+    assert!(out.stderr.contains("inptu"), "{}", out.stderr);
+
+    ws.set_env(
+        "PRICES_FILE",
+        &ws.path().join("missing.yaml").display().to_string(),
+    );
+    let out = ws.run(&["blocks"]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("cannot read the price table") && out.stderr.contains("missing.yaml"),
+        "{}",
+        out.stderr
+    );
+    // The server refuses to start too.
+    let (urls, stores, schema) = databases(&ws).await;
+    let output = tokio::process::Command::new(blockforge_tests::harness::blockforge_bin())
+        .arg("serve")
+        .current_dir(ws.path())
+        .env("PRICES_FILE", &bad)
+        .env("PORT", "0")
+        .env("DATABASE_URL", &urls[0])
+        .output()
+        .await
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("gpt-4o.input"));
+    cleanup(stores, &schema).await;
+}
