@@ -25,11 +25,17 @@ fn generators(steps: &[(&str, f64)]) -> Value {
 }
 
 /// Starts a job of `pipeline_id` on `n` seeds (`{"n": i}`) with the form's `cache` field (none
-/// for the default) and waits for it to finish.
-async fn run_job(server: &Server, pipeline_id: i64, n: usize, cache: Option<&str>) -> Value {
+/// for the default), `concurrency` runs at once, and waits for it to end.
+pub(crate) async fn finished_job(
+    server: &Server,
+    pipeline_id: i64,
+    n: usize,
+    cache: Option<&str>,
+    concurrency: u32,
+) -> Value {
     let mut form = reqwest::multipart::Form::new()
         .text("pipeline_id", pipeline_id.to_string())
-        .text("concurrency", "2")
+        .text("concurrency", concurrency.to_string())
         .part(
             "file",
             reqwest::multipart::Part::text(seeds(n)).file_name("seeds.json"),
@@ -47,13 +53,18 @@ async fn run_job(server: &Server, pipeline_id: i64, n: usize, cache: Option<&str
     let job_id = response.json::<Value>().await.unwrap()["job_id"]
         .as_i64()
         .unwrap();
-    let job = wait_for(server, job_id, |j| j["status"] != "running").await;
+    wait_for(server, job_id, |j| j["status"] != "running").await
+}
+
+/// As [`finished_job`], two runs at once, asserting the job completed.
+async fn run_job(server: &Server, pipeline_id: i64, n: usize, cache: Option<&str>) -> Value {
+    let job = finished_job(server, pipeline_id, n, cache, 2).await;
     assert_eq!(job["status"], "completed", "{job}");
     job
 }
 
 /// The records of job `job_id`.
-async fn records(server: &Server, job_id: &Value) -> Vec<Value> {
+pub(crate) async fn records(server: &Server, job_id: &Value) -> Vec<Value> {
     client()
         .get(server.url(&format!("/api/records?job_id={job_id}&limit=1000")))
         .send()

@@ -7,7 +7,8 @@ use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
 use blockforge_tests::harness::{Workspace, seeds as cli_seeds};
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, databases, generate, seeds, wait_for};
+use crate::api::{client, create_pipeline, databases, sse_events};
+use crate::llm_cache::{finished_job, records};
 use crate::store::cleanup;
 
 /// `fake-model` (what the fake LLM answers as) at $1.5 per million input tokens and $4 per
@@ -32,16 +33,6 @@ fn text_pipeline(constraints: Value) -> Value {
         "constraints": constraints})
 }
 
-async fn start_job(server: &blockforge_tests::harness::Server, id: i64, n: usize) -> i64 {
-    generate(server, id, "seeds.json", seeds(n), 1)
-        .await
-        .json::<Value>()
-        .await
-        .unwrap()["job_id"]
-        .as_i64()
-        .unwrap()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cost_of_records_and_jobs_is_the_price_table_times_the_tokens() {
     let fake = FakeLlm::start(FakeLlmConfig::default()).await;
@@ -53,17 +44,10 @@ async fn llm_cost_of_records_and_jobs_is_the_price_table_times_the_tokens() {
     for url in urls {
         let server = ws.serve(&url).await;
         let id = create_pipeline(&server, text_pipeline(json!({}))).await;
-        let job_id = start_job(&server, id, 5).await;
-        let job = wait_for(&server, job_id, |j| j["status"] != "running").await;
+        let job = finished_job(&server, id, 5, None, 1).await;
         assert_eq!(job["status"], "completed", "{job}");
-        let records: Vec<Value> = client()
-            .get(server.url(&format!("/api/records?job_id={job_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job_id = &job["id"];
+        let records = records(&server, job_id).await;
         assert_eq!(records.len(), 5);
         let mut sum = 0;
         for record in &records {
@@ -91,11 +75,9 @@ async fn llm_cost_of_records_and_jobs_is_the_price_table_times_the_tokens() {
             .text()
             .await
             .unwrap();
-        let progress = body
-            .split("\n\n")
-            .find(|event| event.contains("event: progress"))
-            .and_then(|event| event.lines().find_map(|l| l.strip_prefix("data:")))
-            .map(|data| serde_json::from_str::<Value>(data.trim()).unwrap())
+        let (_, progress) = sse_events(&body)
+            .into_iter()
+            .find(|(name, _)| name == "progress")
             .unwrap_or_else(|| panic!("no progress event: {body}"));
         assert_eq!(picodollars(&progress["usage"]["cost"]), sum, "{progress}");
         server.kill9().await;
@@ -159,8 +141,7 @@ async fn llm_cost_max_total_cost_stops_the_job_with_the_reason() {
     for url in urls {
         let server = ws.serve(&url).await;
         let id = create_pipeline(&server, text_pipeline(json!({"max_total_cost": 3.0}))).await;
-        let job_id = start_job(&server, id, 200).await;
-        let job = wait_for(&server, job_id, |j| j["status"] != "running").await;
+        let job = finished_job(&server, id, 200, None, 1).await;
         assert_eq!(job["status"], "stopped", "{job}");
         assert_eq!(job["error"], "Constraint exceeded: max_total_cost");
         let spent = job["usage"]["cost"].as_f64().unwrap();
