@@ -217,3 +217,60 @@ async fn llm_cost_a_bad_prices_file_fails_start_up_with_a_clear_message() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("gpt-4o.input"));
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_of_embeddings_follows_the_price_table_too() {
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    std::fs::copy(
+        blockforge_tests::fixtures::EMBEDDER,
+        ws.plugins_dir().join("embedder.wasm"),
+    )
+    .unwrap();
+    let prices = ws.write(
+        "prices.yaml",
+        "prices:\n  priced-embed: {input: 2, output: 0}\n",
+    );
+    ws.set_env("PRICES_FILE", &prices.display().to_string());
+    let pipeline = |model: &str| {
+        format!("name: e\nblocks:\n  - type: Embedder\n    config: {{model: {model}}}\n")
+    };
+    let text = cli_seeds(1, |_| json!({"text": "a b c"}));
+    let (out, records) = ws.run_pipeline(&pipeline("priced-embed"), &text, &[]).await;
+    out.assert_success();
+    let usage = &records[0]["usage"];
+    assert_eq!(usage["input_tokens"], 3, "{usage}");
+    assert_eq!(picodollars(&usage["cost"]), 3 * 2_000_000);
+    let (out, records) = ws.run_pipeline(&pipeline("other-embed"), &text, &[]).await;
+    out.assert_success();
+    assert_eq!(records[0]["usage"]["cost"], Value::Null);
+    assert_eq!(fake.embedding_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_falls_back_to_the_model_named_in_the_answer() {
+    // The name sent has no price; the dated snapshot the provider answers with does.
+    let fake = FakeLlm::start(FakeLlmConfig {
+        answered_model: Some("snap-2025-01-01".to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake).set_env("LLM_MODEL", "snap");
+    let prices = ws.write(
+        "prices.yaml",
+        "prices:\n  snap-2025*: {input: 1, output: 1}\n",
+    );
+    ws.set_env("PRICES_FILE", &prices.display().to_string());
+    let (out, records) = ws
+        .run_pipeline(
+            "name: s\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'a b'}\n",
+            &cli_seeds(1, |_| json!({})),
+            &[],
+        )
+        .await;
+    out.assert_success();
+    // 2 words in, "Echo: a b" 3 out, at $1 per million each.
+    assert_eq!(picodollars(&records[0]["usage"]["cost"]), 5 * 1_000_000);
+}

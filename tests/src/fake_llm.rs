@@ -35,6 +35,9 @@ pub struct FakeLlmConfig {
     pub invalid_structured_first: u32,
     /// Fixed content for plain chat answers instead of the echo.
     pub reply: Option<String>,
+    /// The model name chat answers report instead of the requested one (as OpenAI answers
+    /// `gpt-4o` with a dated snapshot such as `gpt-4o-2024-08-06`).
+    pub answered_model: Option<String>,
 }
 
 #[derive(Default)]
@@ -228,7 +231,10 @@ async fn chat(
             .clone()
             .unwrap_or_else(|| format!("Echo: {last_user}"))
     };
-    let model = body["model"].as_str().unwrap_or("fake-model").to_owned();
+    let model = match &shared.config.answered_model {
+        Some(model) => model.clone(),
+        None => body["model"].as_str().unwrap_or("fake-model").to_owned(),
+    };
     Json(json!({
         "id": "chatcmpl-fake",
         "object": "chat.completion",
