@@ -175,6 +175,8 @@ pub struct CallReport {
     pub outcome: Result<CallOutput, BlockFailure>,
     /// Usage of the model calls the block made.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: crate::engine::ModelUsage,
     /// Model calls made.
     pub llm_calls: u32,
     /// Log lines written through `log`.
@@ -491,6 +493,7 @@ impl Runtime {
         CallReport {
             outcome,
             usage: state.usage,
+            usage_by_model: state.usage_by_model,
             llm_calls: state.llm_calls,
             logs: state.logs,
             logs_dropped: state.logs_dropped,

@@ -274,3 +274,50 @@ async fn llm_cost_falls_back_to_the_model_named_in_the_answer() {
     // 2 words in, "Echo: a b" 3 out, at $1 per million each.
     assert_eq!(picodollars(&records[0]["usage"]["cost"]), 5 * 1_000_000);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_cost_and_tokens_per_model_in_the_job() {
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let mut ws = Workspace::new();
+    ws.with_llm(&fake);
+    let prices = ws.write(
+        "prices.yaml",
+        "prices:\n  m-priced: {input: 1, output: 2}\n",
+    );
+    ws.set_env("PRICES_FILE", &prices.display().to_string());
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        // Unregistered names go to the default endpoint as provider model names.
+        let id = create_pipeline(
+            &server,
+            json!({"name": "two", "blocks": [
+                {"type": "TextGenerator", "config": {"user_prompt": "one two", "model": "m-priced"}},
+                {"type": "TextGenerator", "config": {"user_prompt": "three", "model": "m-free"}}]}),
+        )
+        .await;
+        let job = finished_job(&server, id, 3, None, 2).await;
+        assert_eq!(job["status"], "completed", "{job}");
+        let by_model = &job["usage_by_model"];
+        // m-priced: 2 words in, "Echo: one two" 3 out, three times.
+        assert_eq!(by_model["m-priced"]["input_tokens"], 6, "{by_model}");
+        assert_eq!(by_model["m-priced"]["output_tokens"], 9);
+        assert_eq!(
+            picodollars(&by_model["m-priced"]["cost"]),
+            6 * 1_000_000 + 9 * 2_000_000
+        );
+        assert_eq!(by_model["m-free"]["input_tokens"], 3);
+        assert_eq!(by_model["m-free"]["cost"], Value::Null);
+        assert_eq!(by_model["m-free"]["unpriced_calls"], 3);
+        // The job's totals are the sums over its models.
+        assert_eq!(job["usage"]["input_tokens"], 9);
+        assert_eq!(
+            job["usage"]["cost"],
+            Value::Null,
+            "an unpriced model makes it unknown"
+        );
+        assert_eq!(job["usage"]["unpriced_calls"], 3);
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}

@@ -23,3 +23,16 @@ ALTER TABLE jobs ADD COLUMN cache_hits BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE records ADD COLUMN cost_picodollars BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE records ADD COLUMN unpriced_calls BIGINT NOT NULL DEFAULT 0;
 ALTER TABLE records ADD COLUMN cache_hits BIGINT NOT NULL DEFAULT 0;
+
+-- Usage per model of a job (the model that answered), summed in the same transactions.
+CREATE TABLE job_model_usage (
+    job_id BIGINT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    model TEXT NOT NULL,
+    input_tokens BIGINT NOT NULL DEFAULT 0,
+    output_tokens BIGINT NOT NULL DEFAULT 0,
+    cached_tokens BIGINT NOT NULL DEFAULT 0,
+    cost_picodollars BIGINT NOT NULL DEFAULT 0,
+    unpriced_calls BIGINT NOT NULL DEFAULT 0,
+    cache_hits BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (job_id, model)
+);

@@ -38,6 +38,7 @@ pub fn job_json(job: &JobRow) -> Value {
         "current_step": job.current_step,
         "error": job.error,
         "usage": job.usage,
+        "usage_by_model": job.usage_by_model,
         "cache": job.cache.as_str(),
         "options": job.options,
         "created_at": job.created_at,

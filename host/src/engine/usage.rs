@@ -105,6 +105,31 @@ impl std::ops::AddAssign for Usage {
     }
 }
 
+/// Usage per model: the name the provider answered with (for a failed call, the name the block
+/// asked for, or `default`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct ModelUsage(pub std::collections::BTreeMap<String, Usage>);
+
+impl ModelUsage {
+    /// Adds one call's `usage` under `model`.
+    pub fn add_call(&mut self, model: &str, usage: &Usage) {
+        self.0.entry(model.to_owned()).or_default().add(usage);
+    }
+
+    /// Adds every model of `other` into `self`.
+    pub fn add(&mut self, other: &ModelUsage) {
+        for (model, usage) in &other.0 {
+            self.add_call(model, usage);
+        }
+    }
+
+    /// Whether no model was called.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// How usage reads in JSON: the cost in dollars (`null` when a call had no price).
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[schema(as = Usage)]
@@ -205,5 +230,19 @@ mod tests {
         assert_eq!(json["cost"], 0.0025);
         let back: Usage = serde_json::from_value(json).unwrap();
         assert_eq!(back, usage);
+    }
+
+    #[test]
+    fn usage_by_model_sums_per_name() {
+        let mut by_model = ModelUsage::default();
+        by_model.add_call("a", &Usage::tokens(1, 2, 0));
+        let mut other = ModelUsage::default();
+        other.add_call("a", &Usage::tokens(10, 0, 0));
+        other.add_call("b", &Usage::tokens(0, 5, 0));
+        by_model.add(&other);
+        assert_eq!(by_model.0["a"], Usage::tokens(11, 2, 0));
+        assert_eq!(by_model.0["b"], Usage::tokens(0, 5, 0));
+        let json = serde_json::to_value(&by_model).unwrap();
+        assert_eq!(json["a"]["input_tokens"], 11);
     }
 }

@@ -11,7 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::capture::BoundedCapture;
 use super::info::Capability;
-use crate::engine::Usage;
+use crate::engine::{ModelUsage, Usage};
 use crate::kv::{KvNamespace, KvStore};
 use crate::llm::{CacheMode, LlmGateway};
 
@@ -120,6 +120,8 @@ pub struct HostState {
     pub capabilities: Vec<Capability>,
     /// Usage of the model calls made so far.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: ModelUsage,
     /// Model calls made so far.
     pub llm_calls: u32,
     /// Time spent inside host imports (model calls, storage, rendering).
@@ -174,6 +176,7 @@ impl HostState {
             scope,
             capabilities,
             usage: Usage::default(),
+            usage_by_model: ModelUsage::default(),
             llm_calls: 0,
             import_time: Duration::ZERO,
             logs: Vec::new(),

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
-use crate::engine::Usage;
+use crate::engine::{ModelUsage, Usage};
 use crate::llm::CacheMode;
 
 /// Where a job stands.
@@ -69,6 +69,8 @@ pub struct JobRow {
     pub failed_runs: i64,
     /// Usage over the finished runs.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: ModelUsage,
     /// Options given at start (concurrency...).
     pub options: Value,
     /// What the response cache may do for its calls.
@@ -109,6 +111,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         completed_runs: row.try_get("completed_runs")?,
         failed_runs: row.try_get("failed_runs")?,
         usage: usage_columns(row)?,
+        usage_by_model: ModelUsage::default(),
         options: parse_json(&row.try_get::<String, _>("options")?, "job options")?,
         // A mode this build does not know (written by a newer one) falls back to the default.
         cache: row
@@ -205,7 +208,27 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound { what: "job", id })?;
-        from_row(&row)
+        let mut job = from_row(&row)?;
+        job.usage_by_model = self.job_usage_by_model(id).await?;
+        Ok(job)
+    }
+
+    /// Job `id`'s usage per model.
+    pub async fn job_usage_by_model(&self, id: i64) -> Result<ModelUsage, StoreError> {
+        let rows = sqlx::query(
+            "SELECT model, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits \
+             FROM job_model_usage WHERE job_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut by_model = ModelUsage::default();
+        for row in &rows {
+            by_model
+                .0
+                .insert(row.try_get("model")?, usage_columns(row)?);
+        }
+        Ok(by_model)
     }
 
     /// Jobs, newest first, of one pipeline or all.
@@ -216,7 +239,13 @@ impl Store {
         .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(from_row).collect()
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut job = from_row(row)?;
+            job.usage_by_model = self.job_usage_by_model(job.id).await?;
+            jobs.push(job);
+        }
+        Ok(jobs)
     }
 
     /// Ends a running job with `status` (and why). A job that has already ended keeps its

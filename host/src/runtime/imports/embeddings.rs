@@ -25,7 +25,7 @@ impl wit::Host for HostState {
             .await;
         self.record_import(started.elapsed());
         let answer = answer.map_err(to_wit_error)?;
-        self.usage.add(&answer.usage);
+        self.count_usage(&answer.model, &answer.usage);
         Ok(wit::EmbedResponse {
             vectors: answer.vectors,
             model: answer.model,

@@ -62,6 +62,26 @@ fn from_wit_request(
     })
 }
 
+/// The model a chat call's usage is counted under: the one that answered, else (a failed
+/// structured answer still used tokens) the one asked for, or `default`.
+fn answered_model<'a>(
+    answer: &'a Result<crate::llm::ChatResponse, LlmError>,
+    asked: Option<&'a str>,
+) -> &'a str {
+    match answer {
+        Ok(answer) => &answer.model,
+        Err(_) => asked.filter(|m| !m.trim().is_empty()).unwrap_or("default"),
+    }
+}
+
+impl HostState {
+    /// Counts a call's `usage` into the call's totals, under `model` too.
+    pub(super) fn count_usage(&mut self, model: &str, usage: &crate::engine::Usage) {
+        self.usage.add(usage);
+        self.usage_by_model.add_call(model, usage);
+    }
+}
+
 impl wit::Host for HostState {
     async fn chat(
         &mut self,
@@ -71,6 +91,7 @@ impl wit::Host for HostState {
             return Err(denied("llm", &self.scope.block_type));
         }
         let request = from_wit_request(request, self.scope.cache)?;
+        let asked = request.model.clone();
         let started = Instant::now();
         let services = self.services.clone();
         let answer = crate::llm::structured::chat(
@@ -82,7 +103,7 @@ impl wit::Host for HostState {
         self.record_import(started.elapsed());
         self.llm_calls += 1;
         let (answer, usage) = answer;
-        self.usage.add(&usage);
+        self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
         let answer = answer.map_err(to_wit_error)?;
         Ok(wit::ChatResponse {
             content: answer.content,
