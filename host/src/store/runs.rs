@@ -181,12 +181,7 @@ impl Store {
             .bind(Value::Object(record.accumulated_state.clone()).to_string())
             .bind(record.pipeline_output.to_string())
             .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
-            .bind(clamp(record.usage.input_tokens))
-            .bind(clamp(record.usage.output_tokens))
-            .bind(clamp(record.usage.cached_tokens))
-            .bind(picodollars(record.usage.cost.picodollars))
-            .bind(clamp(record.usage.cost.unpriced_calls))
-            .bind(clamp(record.usage.cache_hits))
+            .bind_usage(&record.usage)
             .bind(record.error.clone())
             .bind(now)
             .execute(&mut *tx)
@@ -215,12 +210,7 @@ impl Store {
             )
             .bind(completed)
             .bind(failed)
-            .bind(clamp(usage.input_tokens))
-            .bind(clamp(usage.output_tokens))
-            .bind(clamp(usage.cached_tokens))
-            .bind(picodollars(usage.cost.picodollars))
-            .bind(clamp(usage.cost.unpriced_calls))
-            .bind(clamp(usage.cache_hits))
+            .bind_usage(&usage)
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -269,12 +259,7 @@ impl Store {
              cache_hits = cache_hits + $7 WHERE id = $8",
         )
         .bind(children.len() as i64 - 1)
-        .bind(clamp(usage.input_tokens))
-        .bind(clamp(usage.output_tokens))
-        .bind(clamp(usage.cached_tokens))
-        .bind(picodollars(usage.cost.picodollars))
-        .bind(clamp(usage.cost.unpriced_calls))
-        .bind(clamp(usage.cache_hits))
+        .bind_usage(usage)
         .bind(parent.job_id)
         .execute(&mut *tx)
         .await?;
@@ -347,14 +332,26 @@ async fn add_model_usage(
         )
         .bind(job_id)
         .bind(model.clone())
-        .bind(clamp(usage.input_tokens))
-        .bind(clamp(usage.output_tokens))
-        .bind(clamp(usage.cached_tokens))
-        .bind(picodollars(usage.cost.picodollars))
-        .bind(clamp(usage.cost.unpriced_calls))
-        .bind(clamp(usage.cache_hits))
+        .bind_usage(usage)
         .execute(&mut **tx)
         .await?;
     }
     Ok(())
+}
+
+/// Binds a usage's six columns in their order: `input_tokens`, `output_tokens`,
+/// `cached_tokens`, `cost_picodollars`, `unpriced_calls`, `cache_hits`.
+trait BindUsage {
+    fn bind_usage(self, usage: &Usage) -> Self;
+}
+
+impl<'q> BindUsage for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    fn bind_usage(self, usage: &Usage) -> Self {
+        self.bind(clamp(usage.input_tokens))
+            .bind(clamp(usage.output_tokens))
+            .bind(clamp(usage.cached_tokens))
+            .bind(picodollars(usage.cost.picodollars))
+            .bind(clamp(usage.cost.unpriced_calls))
+            .bind(clamp(usage.cache_hits))
+    }
 }
