@@ -148,8 +148,11 @@ impl Services {
         let models_reloader =
             AbortOnDrop(models.spawn_reloader(store.clone(), settings.models_reload));
         // Blocks' kv data lives in the database: kept across restarts, shared by workers.
+        // Answers are priced, and kept in the database: a rerun of a pipeline pays only for
+        // the calls it has not made before; the cache survives restarts and is shared.
+        let gateway = settings.gateway(models.clone(), std::sync::Arc::new(store.clone()));
         let registry = settings
-            .start_registry_on(std::sync::Arc::new(store.kv()), models.clone())
+            .start_registry_on(std::sync::Arc::new(store.kv()), gateway)
             .await?;
         // Blocks dropped into, replaced in or removed from the plugins folder apply at once.
         let watcher = blockforge::registry::watcher::PluginWatcher::start(

@@ -23,4 +23,4 @@ pub use seeds::{
     MAX_REPETITIONS, Seed, SeedError, parse_seeds_by_name, parse_seeds_csv, parse_seeds_json,
     parse_seeds_jsonl, parse_seeds_markdown, read_seed_file, total_runs,
 };
-pub use usage::Usage;
+pub use usage::{Cost, ModelUsage, PICODOLLARS_PER_USD, Usage};

@@ -5,16 +5,21 @@
 //! builds the request with its provider's module ([`openai`], [`ollama`], [`anthropic`],
 //! behind [`provider::Provider`]) and sends it through the shared [`transport`] loop, under
 //! the config's adaptive concurrency limit ([`limiter`], [`aimd`]) and rate limits ([`rate`]),
-//! counting every attempt ([`metrics`], [`journal`]).
+//! counting every attempt ([`metrics`], [`journal`]). Layers around the router, each an
+//! [`LlmGateway`] itself: [`priced::PricedGateway`] puts the price table's cost on every
+//! answer, and [`cache::CachingGateway`] answers repeated requests from the response cache.
 
 pub mod aimd;
 pub mod anthropic;
+pub mod cache;
 pub mod client;
 pub mod journal;
 pub mod limiter;
 pub mod metrics;
 pub mod ollama;
 pub mod openai;
+pub mod priced;
+pub mod prices;
 pub mod provider;
 pub mod rate;
 pub mod retry;
@@ -27,6 +32,9 @@ pub use types::{
     ChatMessage, ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind,
     Role,
 };
+
+pub use cache::CacheMode;
+pub use client::ResolvedModel;
 
 use futures::future::BoxFuture;
 
@@ -47,4 +55,34 @@ pub trait LlmGateway: Send + Sync + 'static {
 
     /// Embeddings of a batch of texts.
     fn embed(&self, request: EmbedRequest) -> BoxFuture<'_, Result<EmbedResponse, LlmError>>;
+}
+
+impl<T: LlmGateway + ?Sized> LlmGateway for std::sync::Arc<T> {
+    fn chat(&self, request: ChatRequest) -> BoxFuture<'_, Result<ChatResponse, LlmError>> {
+        (**self).chat(request)
+    }
+
+    fn embed(&self, request: EmbedRequest) -> BoxFuture<'_, Result<EmbedResponse, LlmError>> {
+        (**self).embed(request)
+    }
+}
+
+impl<T: ResolveModel + ?Sized> ResolveModel for std::sync::Arc<T> {
+    fn resolve_chat(&self, requested: Option<&str>) -> ResolvedModel {
+        (**self).resolve_chat(requested)
+    }
+
+    fn resolve_embedding(&self, requested: Option<&str>) -> ResolvedModel {
+        (**self).resolve_embedding(requested)
+    }
+}
+
+/// A gateway that can tell, before a call, which provider model it will reach (for cache keys
+/// and prices).
+pub trait ResolveModel: Send + Sync + 'static {
+    /// What a chat call naming `requested` (or none, for the default) reaches.
+    fn resolve_chat(&self, requested: Option<&str>) -> ResolvedModel;
+
+    /// What an embedding call naming `requested` (or none) reaches.
+    fn resolve_embedding(&self, requested: Option<&str>) -> ResolvedModel;
 }

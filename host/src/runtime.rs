@@ -175,6 +175,8 @@ pub struct CallReport {
     pub outcome: Result<CallOutput, BlockFailure>,
     /// Usage of the model calls the block made.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: crate::engine::ModelUsage,
     /// Model calls made.
     pub llm_calls: u32,
     /// The requests those calls sent to models (attempts, waits, failures).
@@ -414,6 +416,8 @@ impl Runtime {
             block_type: origin.to_owned(),
             job_kv: crate::kv::KvNamespace::Job(String::new()),
             pipeline_kv: crate::kv::KvNamespace::Pipeline(String::new()),
+            // describe() answers from the block alone: its model calls are never kept.
+            cache: crate::llm::CacheMode::Off,
         };
         let mut store = self.new_store(self.host_state(scope, Vec::new()));
         let timeout = self.limits.wall_clock.min(DESCRIBE_TIMEOUT);
@@ -491,6 +495,7 @@ impl Runtime {
         CallReport {
             outcome,
             usage: state.usage,
+            usage_by_model: state.usage_by_model,
             llm_calls: state.llm_calls,
             llm_call_log: state.llm_call_log,
             logs: state.logs,

@@ -24,6 +24,7 @@
 //! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
 //! | `RUN_JOBS` | `true` | `false`: `blockforge serve` only serves the API; `blockforge worker` processes run the jobs |
 //! | `MODELS_RELOAD_SECS` | 30 | how often a server or worker rereads the model registry (changes made elsewhere) |
+//! | `PRICES_FILE` | the built-in `host/prices.yaml` | price table (YAML or JSON, USD per million tokens) replacing the built-in one |
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,7 +32,10 @@ use std::time::Duration;
 
 use crate::kv::{KvStore, MemoryKv};
 use crate::llm::LlmGateway;
+use crate::llm::cache::{CachingGateway, MemoryResponses, ResponseStore};
 use crate::llm::client::EndpointConfig;
+use crate::llm::priced::PricedGateway;
+use crate::llm::prices::{PriceError, PriceTable};
 use crate::llm::provider::PROVIDER_NAMES;
 use crate::llm::routing::{ModelRouter, ProviderEnv};
 use crate::registry::Registry;
@@ -56,6 +60,9 @@ pub enum SettingsError {
     /// A service failed to start.
     #[error("{0}")]
     Startup(String),
+    /// `PRICES_FILE` could not be read or is not a price table.
+    #[error("PRICES_FILE: {0}")]
+    Prices(#[from] PriceError),
 }
 
 /// Every setting.
@@ -88,6 +95,8 @@ pub struct Settings {
     /// How often a server or worker rereads the model registry; a server's own changes apply
     /// at once.
     pub models_reload: Duration,
+    /// Prices of model calls (`PRICES_FILE`, else the built-in table).
+    pub prices: Arc<PriceTable>,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -219,6 +228,9 @@ impl Settings {
             api_key: var("API_KEY"),
             run_jobs: flag("RUN_JOBS", true)?,
             models_reload: seconds("MODELS_RELOAD_SECS", 30.0)?,
+            prices: Arc::new(PriceTable::load(
+                var("PRICES_FILE").map(PathBuf::from).as_deref(),
+            )?),
         })
     }
 
@@ -235,7 +247,20 @@ impl Settings {
         &self,
         kv: Arc<dyn KvStore>,
     ) -> Result<Arc<Registry>, SettingsError> {
-        self.start_registry_on(kv, self.model_router()?).await
+        let responses = Arc::new(MemoryResponses::default());
+        self.start_registry_on(kv, self.gateway(self.model_router()?, responses))
+            .await
+    }
+
+    /// The blocks' gateway: `router`'s answers priced with the price table, chat answers kept
+    /// in and served from `responses` as each job's cache mode allows.
+    pub fn gateway(
+        &self,
+        router: Arc<ModelRouter>,
+        responses: Arc<dyn ResponseStore>,
+    ) -> Arc<dyn LlmGateway> {
+        let priced = PricedGateway::new(router, self.prices.clone());
+        Arc::new(CachingGateway::new(priced, responses))
     }
 
     /// The model router with the environment's endpoints and limits and no registered model:
@@ -286,7 +311,7 @@ impl Settings {
     }
 
     /// As [`Settings::start_registry_with`], with `llm` as the blocks' gateway (the model
-    /// router of [`Settings::start_models`]).
+    /// router of [`Settings::start_models`] in [`Settings::gateway`]).
     pub async fn start_registry_on(
         &self,
         kv: Arc<dyn KvStore>,

@@ -9,6 +9,7 @@
 
 pub mod jobs;
 pub mod kv;
+pub mod llm_cache;
 pub mod model_seeds;
 pub mod models;
 pub mod pipelines;
@@ -111,15 +112,30 @@ pub(crate) fn dynamic(
     sqlx::query(sqlx::AssertSqlSafe(text))
 }
 
-/// The `input_tokens`, `output_tokens` and `cached_tokens` columns of a row.
-pub(crate) fn usage_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Usage, StoreError> {
+fn count_column(row: &sqlx::any::AnyRow, name: &str) -> Result<u64, StoreError> {
     use sqlx::Row;
-    let count =
-        |name: &str| -> Result<u64, StoreError> { Ok(row.try_get::<i64, _>(name)?.max(0) as u64) };
+    Ok(row.try_get::<i64, _>(name)?.max(0) as u64)
+}
+
+/// The `input_tokens`, `output_tokens` and `cached_tokens` columns of a row.
+pub(crate) fn token_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Usage, StoreError> {
+    Ok(crate::engine::Usage::tokens(
+        count_column(row, "input_tokens")?,
+        count_column(row, "output_tokens")?,
+        count_column(row, "cached_tokens")?,
+    ))
+}
+
+/// The usage columns of a job or record: the token counts, `cost_picodollars`,
+/// `unpriced_calls` and `cache_hits`.
+pub(crate) fn usage_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Usage, StoreError> {
     Ok(crate::engine::Usage {
-        input_tokens: count("input_tokens")?,
-        output_tokens: count("output_tokens")?,
-        cached_tokens: count("cached_tokens")?,
+        cost: crate::engine::Cost {
+            picodollars: count_column(row, "cost_picodollars")?,
+            unpriced_calls: count_column(row, "unpriced_calls")?,
+        },
+        cache_hits: count_column(row, "cache_hits")?,
+        ..token_columns(row)?
     })
 }
 

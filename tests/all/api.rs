@@ -485,7 +485,7 @@ async fn two_jobs_run_at_once_and_both_complete() {
 }
 
 /// `(event, data)` pairs of a finished Server-Sent Events body.
-fn sse_events(body: &str) -> Vec<(String, Value)> {
+pub(crate) fn sse_events(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
         .filter_map(|block| {
             let mut name = None;

@@ -10,6 +10,8 @@ mod constraints;
 mod gateway;
 mod hostile;
 mod jobs;
+mod llm_cache;
+mod llm_cost;
 mod models;
 mod models_routing;
 mod multiplier;

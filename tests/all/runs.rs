@@ -77,12 +77,15 @@ async fn the_readme_example_writes_one_record_per_run_with_state_output_trace_an
         assert_eq!(&trace[1]["accumulated_state"], state);
         assert!(trace[0]["error"].is_null());
         assert!(trace[0]["execution_time"].as_f64().unwrap() > 0.0);
-        // Usage: the fake counts words; the run's usage is the sum over its calls.
+        // Usage: the fake counts words; the run's usage is the sum over its calls. The built-in
+        // price table does not know `fake-model`: its cost is unknown, not zero. The call is at
+        // the block's default temperature (0.7), so the cache neither answered nor kept it.
         let input = words("You are a concise technical writer.") + words(&user);
         let output = words(&format!("Echo: {user}"));
         assert_eq!(
             trace[0]["usage"],
-            json!({"input_tokens": input, "output_tokens": output, "cached_tokens": 0})
+            json!({"input_tokens": input, "output_tokens": output, "cached_tokens": 0,
+                   "cost": null, "unpriced_calls": 1, "cache_hits": 0})
         );
         assert_eq!(record["usage"], trace[0]["usage"]);
     }

@@ -4,8 +4,8 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use blockforge::engine::Usage;
 use blockforge::engine::record::{RunRecord, RunStatus};
+use blockforge::engine::{ModelUsage, Usage};
 use blockforge::store::jobs::{JobStatus, NewRun};
 use blockforge::store::records::RecordFilter;
 use blockforge::store::runs::{ClaimedRun, FinishedRun};
@@ -64,6 +64,12 @@ fn runs(n: usize) -> Vec<NewRun> {
         .collect()
 }
 
+fn by_model(model: &str, usage: Usage) -> ModelUsage {
+    let mut by_model = ModelUsage::default();
+    by_model.add_call(model, &usage);
+    by_model
+}
+
 fn finished(run: &ClaimedRun, pipeline_id: i64, status: RunStatus, tokens: u64) -> FinishedRun {
     FinishedRun {
         run_id: run.id,
@@ -79,11 +85,8 @@ fn finished(run: &ClaimedRun, pipeline_id: i64, status: RunStatus, tokens: u64) 
             accumulated_state: run.metadata.clone(),
             pipeline_output: json!("out"),
             trace: Vec::new(),
-            usage: Usage {
-                input_tokens: tokens,
-                output_tokens: 1,
-                cached_tokens: 0,
-            },
+            usage: Usage::tokens(tokens, 1, 0),
+            usage_by_model: by_model("m", Usage::tokens(tokens, 1, 0)),
             error: (status == RunStatus::Failed).then(|| "boom".to_owned()),
             execution_time: 0.1,
         },
@@ -232,13 +235,11 @@ async fn finishing_a_run_twice_writes_one_record_and_counts_it_once() {
         );
         let job = store.job(job.id).await.unwrap();
         assert_eq!((job.completed_runs, job.failed_runs), (1, 1));
+        assert_eq!(job.usage, Usage::tokens(13, 2, 0));
         assert_eq!(
-            job.usage,
-            Usage {
-                input_tokens: 13,
-                output_tokens: 2,
-                cached_tokens: 0
-            }
+            job.usage_by_model,
+            by_model("m", Usage::tokens(13, 2, 0)),
+            "per model, summed in the same transaction, once"
         );
         let (records, total) = store
             .records(
@@ -405,13 +406,14 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
             .unwrap();
         // The first run was expanded by a multiplier (one split); a late finish of it is refused.
         let child = json!({"n": 0, "line": "x"}).as_object().cloned().unwrap();
-        let multiplier_usage = Usage {
-            input_tokens: 7,
-            output_tokens: 3,
-            cached_tokens: 0,
-        };
+        let multiplier_usage = Usage::tokens(7, 3, 0);
         store
-            .expand_run(&claimed[0], &[child], &multiplier_usage)
+            .expand_run(
+                &claimed[0],
+                &[child],
+                &multiplier_usage,
+                &by_model("splitter-model", multiplier_usage),
+            )
             .await
             .unwrap();
         let late = finished(&claimed[0], pipeline.id, RunStatus::Failed, 1);
@@ -428,6 +430,10 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
         assert_eq!(
             job_now.usage, multiplier_usage,
             "the multiplier's usage counts once, at expansion"
+        );
+        assert_eq!(
+            job_now.usage_by_model,
+            by_model("splitter-model", multiplier_usage)
         );
         // A worker stopping cleanly hands its runs back at once, without using an attempt.
         assert_eq!(store.release_leases("a").await.unwrap(), 1);

@@ -56,6 +56,9 @@ pub struct FakeLlmConfig {
     pub invalid_structured_first: u32,
     /// Fixed content for plain chat answers instead of the echo.
     pub reply: Option<String>,
+    /// The model name chat answers report instead of the requested one (as OpenAI answers
+    /// `gpt-4o` with a dated snapshot such as `gpt-4o-2024-08-06`).
+    pub answered_model: Option<String>,
     /// Prompt tokens reported as served from the provider's cache.
     pub cached_tokens: u64,
 }
@@ -366,7 +369,10 @@ fn openai_chat(shared: &Shared, _headers: &HeaderMap, body: Value) -> Response {
     } else {
         text_of(&answer)
     };
-    let model = body["model"].as_str().unwrap_or("fake-model").to_owned();
+    let model = match &shared.config.answered_model {
+        Some(model) => model.clone(),
+        None => body["model"].as_str().unwrap_or("fake-model").to_owned(),
+    };
     Json(json!({
         "id": "chatcmpl-fake",
         "object": "chat.completion",

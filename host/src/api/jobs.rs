@@ -10,6 +10,8 @@ use serde_json::{Value, json};
 use super::{ApiError, AppState};
 use crate::engine::validate::validate;
 use crate::engine::{Pipeline, parse_seeds_by_name};
+use crate::llm::CacheMode;
+use crate::llm::cache::UnknownCacheMode;
 use crate::store::jobs::{JobRow, JobStatus, NewRun};
 
 /// Most runs one job may plan.
@@ -36,6 +38,8 @@ pub fn job_json(job: &JobRow) -> Value {
         "current_step": job.current_step,
         "error": job.error,
         "usage": job.usage,
+        "usage_by_model": job.usage_by_model,
+        "cache": job.cache.as_str(),
         "options": job.options,
         "created_at": job.created_at,
         "started_at": job.created_at,
@@ -54,10 +58,13 @@ pub struct GenerateForm {
     pipeline_id: i64,
     /// Runs in flight for this job (1 to 1024; default: the `default_concurrency` setting, 16).
     concurrency: Option<u32>,
+    /// The response cache for this job's LLM calls: `on` (read and write at every
+    /// temperature), `read-only`, `off`, or `auto` (the default: temperature 0 only).
+    cache: Option<String>,
 }
 
 /// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds) and `pipeline_id`, optional
-/// `concurrency`. Answers `{job_id}`.
+/// `concurrency` and `cache`. Answers `{job_id}`.
 #[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
@@ -66,6 +73,7 @@ pub async fn generate(
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut pipeline_id: Option<i64> = None;
     let mut concurrency: Option<u64> = None;
+    let mut cache = CacheMode::Auto;
     let bad_form = |e: axum::extract::multipart::MultipartError| {
         let status = e.status();
         ApiError::new(
@@ -103,6 +111,12 @@ pub async fn generate(
                             )
                         })?,
                 );
+            }
+            "cache" => {
+                let text = field.text().await.map_err(bad_form)?;
+                cache = text.parse().map_err(|e: UnknownCacheMode| {
+                    ApiError::bad_request(e.to_string(), json!({"cache": text}))
+                })?;
             }
             _ => {}
         }
@@ -167,7 +181,10 @@ pub async fn generate(
         "file": file_name,
         "pipeline": pipeline_row.definition,
     });
-    let job = state.store.create_job(pipeline_id, &runs, &options).await?;
+    let job = state
+        .store
+        .create_job_with_cache(pipeline_id, &runs, &options, cache)
+        .await?;
     state.jobs.start(job.id);
     Ok((StatusCode::CREATED, Json(json!({"job_id": job.id}))))
 }

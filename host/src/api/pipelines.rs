@@ -118,6 +118,7 @@ pub async fn execute(
         job_id: format!("execute-{}", uuid::Uuid::new_v4()),
         pipeline: valid,
         current_step: Default::default(),
+        cache: crate::llm::CacheMode::Auto,
     };
     let shape = |record: &RunRecord| {
         json!({
@@ -146,7 +147,7 @@ pub async fn execute(
         };
     }
     let starts = match ctx.expand(start).await {
-        Ok((starts, _)) => starts,
+        Ok(expansion) => expansion.starts,
         Err(record) => return Err(failed(&record)),
     };
     let records = futures::future::join_all(starts.into_iter().map(|start| ctx.run(start))).await;

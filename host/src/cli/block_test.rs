@@ -64,6 +64,8 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         block_type: block.info.type_name.clone(),
         job_kv: KvNamespace::Job(trace_id.clone()),
         pipeline_kv: KvNamespace::Pipeline("block-test".to_owned()),
+        // A block author testing a prompt wants the model's answer, not a kept one.
+        cache: blockforge::llm::CacheMode::Off,
     };
     let report = registry
         .runtime()

@@ -10,8 +10,11 @@ use anyhow::{Context as _, bail};
 use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::run::RunContext;
 use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
-use blockforge::engine::{Pipeline, read_seed_file, validate::validate};
+use blockforge::engine::{Cost, Pipeline, read_seed_file, validate::validate};
+use blockforge::kv::MemoryKv;
+use blockforge::llm::CacheMode;
 use blockforge::settings::Settings;
+use blockforge::store::Store;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -35,6 +38,15 @@ pub struct RunArgs {
     /// Runs in flight at once.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=4096))]
     concurrency: u32,
+    /// What the LLM response cache may do: auto (read and write requests at temperature 0,
+    /// the default), on (every temperature), read-only, off.
+    #[arg(long, default_value = "auto", value_name = "MODE")]
+    cache: CacheMode,
+    /// Keep cached answers in this database (a SQLite file, created if missing, or
+    /// postgres://...; a server's DATABASE_URL shares its cache) so later invocations reuse
+    /// them. Without it the cache lives in memory for this invocation.
+    #[arg(long, value_name = "FILE_OR_URL")]
+    cache_db: Option<String>,
 }
 
 struct Writer {
@@ -97,7 +109,18 @@ fn open_output(args: &RunArgs) -> anyhow::Result<Box<dyn Write + Send>> {
 pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::from_file(&args.pipeline)?;
     let seeds = read_seed_file(&args.seeds)?;
-    let registry = settings.start_registry().await?;
+    let registry = match &args.cache_db {
+        None => settings.start_registry().await?,
+        Some(url) => {
+            let store = Store::connect(url)
+                .await
+                .with_context(|| format!("cannot open the cache database {url}"))?;
+            let gateway = settings.gateway(settings.model_router()?, Arc::new(store));
+            settings
+                .start_registry_on(Arc::new(MemoryKv::default()), gateway)
+                .await?
+        }
+    };
     let valid = validate(&pipeline, &registry)
         .with_context(|| format!("in {}", args.pipeline.display()))?;
     let out = open_output(&args)?;
@@ -122,6 +145,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         pipeline: valid,
         job_id,
         current_step: Default::default(),
+        cache: args.cache,
     });
     let options = RunSetOptions {
         concurrency: args.concurrency as usize,
@@ -136,7 +160,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     let secs = summary.elapsed.as_secs_f64();
     let finished = summary.completed + summary.failed;
     eprintln!(
-        "{} runs: {} completed, {} failed in {:.2}s ({:.1} runs/s); tokens: {} in, {} out, {} cached",
+        "{} runs: {} completed, {} failed in {:.2}s ({:.1} runs/s); tokens: {} in, {} out, {} cached; {} cache hits; cost: {}",
         finished,
         summary.completed,
         summary.failed,
@@ -144,7 +168,9 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         finished as f64 / secs.max(1e-9),
         summary.usage.input_tokens,
         summary.usage.output_tokens,
-        summary.usage.cached_tokens
+        summary.usage.cached_tokens,
+        summary.usage.cache_hits,
+        dollars(&summary.usage.cost)
     );
     if let Some(peak) = peak_rss_kib() {
         eprintln!("peak RSS: {:.1} MiB", peak as f64 / 1024.0);
@@ -157,6 +183,18 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A cost for people: `$0.001234`, or what is known when a call had no price.
+fn dollars(cost: &Cost) -> String {
+    match cost.usd() {
+        Some(usd) => format!("${usd:.6}"),
+        None => format!(
+            "unknown (${:.6} priced, {} calls to models without a price)",
+            cost.priced_usd(),
+            cost.unpriced_calls
+        ),
+    }
 }
 
 /// The process's peak resident set size in KiB (`VmHWM`), where /proc tells it.

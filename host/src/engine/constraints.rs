@@ -1,4 +1,4 @@
-//! Budgets that stop a run set: token totals and execution time.
+//! Budgets that stop a run set: token totals, dollar cost and execution time.
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -35,6 +35,14 @@ pub struct Constraints {
         skip_serializing_if = "Option::is_none"
     )]
     pub max_total_cached_tokens: Option<u64>,
+    /// US dollars over all runs: the priced calls' cost (a call to a model without a price
+    /// adds nothing, so with such calls the budget is checked against a lower bound).
+    #[serde(
+        default,
+        deserialize_with = "limit_f64",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_total_cost: Option<f64>,
     /// Seconds since the run set started.
     #[serde(
         default,
@@ -97,6 +105,15 @@ impl Constraints {
                 });
             }
         }
+        if let Some(limit) = self.max_total_cost
+            && usage.cost.priced_usd() >= limit
+        {
+            return Some(ConstraintHit {
+                constraint: "max_total_cost",
+                limit,
+                value: usage.cost.priced_usd(),
+            });
+        }
         match self.max_total_execution_time {
             Some(limit) if elapsed_secs >= limit => Some(ConstraintHit {
                 constraint: "max_total_execution_time",
@@ -133,22 +150,14 @@ mod tests {
             serde_json::from_str(r#"{"max_total_tokens": -1, "max_total_execution_time": -1}"#)
                 .unwrap();
         assert!(!c.is_limited());
-        let usage = Usage {
-            input_tokens: u64::MAX / 4,
-            output_tokens: 1,
-            cached_tokens: 0,
-        };
+        let usage = Usage::tokens(u64::MAX / 4, 1, 0);
         assert_eq!(c.check(&usage, 1e9), None);
     }
 
     #[test]
     fn reports_the_budget_reached() {
         let c: Constraints = serde_json::from_str(r#"{"max_total_output_tokens": 10}"#).unwrap();
-        let usage = Usage {
-            input_tokens: 100,
-            output_tokens: 10,
-            cached_tokens: 0,
-        };
+        let usage = Usage::tokens(100, 10, 0);
         let hit = c.check(&usage, 0.0).unwrap();
         assert_eq!(hit.constraint, "max_total_output_tokens");
         let below = Usage {
@@ -156,5 +165,27 @@ mod tests {
             ..usage
         };
         assert_eq!(c.check(&below, 0.0), None);
+    }
+
+    #[test]
+    fn a_cost_budget_counts_the_priced_calls() {
+        let c: Constraints = serde_json::from_str(r#"{"max_total_cost": 0.5}"#).unwrap();
+        assert!(c.is_limited());
+        let spent = |picodollars: u64, unpriced_calls: u64| Usage {
+            cost: crate::engine::Cost {
+                picodollars,
+                unpriced_calls,
+            },
+            ..Usage::default()
+        };
+        assert_eq!(c.check(&spent(499_999_999_999, 0), 0.0), None);
+        let hit = c.check(&spent(500_000_000_000, 0), 0.0).unwrap();
+        assert_eq!(
+            (hit.constraint, hit.limit, hit.value),
+            ("max_total_cost", 0.5, 0.5)
+        );
+        assert!(c.check(&spent(600_000_000_000, 3), 0.0).is_some());
+        let unlimited: Constraints = serde_json::from_str(r#"{"max_total_cost": -1}"#).unwrap();
+        assert_eq!(unlimited.check(&spent(u64::MAX, 0), 0.0), None);
     }
 }

@@ -103,6 +103,7 @@ pub async fn run_job(
         job_id: job_id.to_string(),
         pipeline: valid,
         current_step: Default::default(),
+        cache: job.cache,
     });
 
     let mut writer = RecordWriter::start(
@@ -324,10 +325,12 @@ async fn execute(
     if ctx.pipeline.starts_with_multiplier() {
         if run.split_index < 0 {
             return match ctx.expand(start).await {
-                Ok((starts, usage)) => {
+                Ok(expansion) => {
                     let children: Vec<Map<String, Value>> =
-                        starts.into_iter().map(|s| s.state).collect();
-                    store.expand_run(&run, &children, &usage).await?;
+                        expansion.starts.into_iter().map(|s| s.state).collect();
+                    store
+                        .expand_run(&run, &children, &expansion.usage, &expansion.usage_by_model)
+                        .await?;
                     Ok(Outcome::Expanded(run.id))
                 }
                 Err(failed) => Ok(Outcome::Finished(Box::new(FinishedRun {
@@ -368,6 +371,7 @@ fn failed_run(run: &ClaimedRun, pipeline_id: i64, reason: String) -> FinishedRun
             pipeline_output: Value::Null,
             trace: Vec::new(),
             usage: Usage::default(),
+            usage_by_model: Default::default(),
             error: Some(reason),
             execution_time: 0.0,
         },

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::Usage;
+use super::{ModelUsage, Usage};
 use crate::llm::journal::LlmCall;
 use crate::runtime::{BlockFailure, LogLine};
 
@@ -81,6 +81,9 @@ pub struct RunRecord {
     pub trace: Vec<TraceEntry>,
     /// Usage summed over the run.
     pub usage: Usage,
+    /// The same, per model.
+    #[serde(skip_serializing_if = "ModelUsage::is_empty")]
+    pub usage_by_model: ModelUsage,
     /// The failure message when the run failed.
     pub error: Option<String>,
     /// Seconds from start to end.

@@ -6,10 +6,11 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use super::Usage;
 use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
 use super::validate::ValidPipeline;
+use super::{ModelUsage, Usage};
 use crate::kv::KvNamespace;
+use crate::llm::CacheMode;
 use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
 
 /// What every run of one run set shares.
@@ -24,6 +25,8 @@ pub struct RunContext {
     pub pipeline_id: String,
     /// The step a run of this context most recently entered, for live progress.
     pub current_step: CurrentStep,
+    /// What the response cache may do for the runs' LLM calls.
+    pub cache: CacheMode,
 }
 
 /// The step a run most recently entered, shared by the runs of one context (`None` before any).
@@ -43,6 +46,17 @@ impl CurrentStep {
     }
 }
 
+/// What a multiplier produced: the runs it started and the usage of its call.
+#[derive(Debug)]
+pub struct Expansion {
+    /// One start per seed it returned; the first also carries the usage.
+    pub starts: Vec<RunStart>,
+    /// The multiplier's usage.
+    pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: ModelUsage,
+}
+
 /// Where a run starts.
 #[derive(Debug, Clone)]
 pub struct RunStart {
@@ -60,6 +74,8 @@ pub struct RunStart {
     pub trace: Vec<TraceEntry>,
     /// Usage so far.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: ModelUsage,
     /// First step to run.
     pub first_step: usize,
 }
@@ -75,6 +91,7 @@ impl RunStart {
             metadata,
             trace: Vec::new(),
             usage: Usage::default(),
+            usage_by_model: ModelUsage::default(),
             first_step: 0,
         }
     }
@@ -88,13 +105,14 @@ impl RunContext {
             block_type: self.pipeline.steps[step].spec.block_type.clone(),
             job_kv: KvNamespace::Job(self.job_id.clone()),
             pipeline_kv: KvNamespace::Pipeline(self.pipeline_id.clone()),
+            cache: self.cache,
         }
     }
 
     /// Runs the pipeline's multiplier on a seed: one start per seed it returns (and the
     /// multiplier's usage, which the first start also carries), or a failed record when it
     /// fails.
-    pub async fn expand(&self, start: RunStart) -> Result<(Vec<RunStart>, Usage), Box<RunRecord>> {
+    pub async fn expand(&self, start: RunStart) -> Result<Expansion, Box<RunRecord>> {
         let started = Instant::now();
         let trace_id = uuid::Uuid::new_v4().to_string();
         let step = &self.pipeline.steps[0];
@@ -109,8 +127,8 @@ impl RunContext {
             )
             .await;
         match report.outcome.clone() {
-            Ok(CallOutput::Seeds(seeds)) => Ok((
-                seeds
+            Ok(CallOutput::Seeds(seeds)) => Ok(Expansion {
+                starts: seeds
                     .into_iter()
                     .enumerate()
                     .map(|(index, seed)| {
@@ -136,13 +154,19 @@ impl RunContext {
                             } else {
                                 Usage::default()
                             },
+                            usage_by_model: if index == 0 {
+                                report.usage_by_model.clone()
+                            } else {
+                                ModelUsage::default()
+                            },
                             first_step: 1,
                             ..start.clone()
                         }
                     })
                     .collect(),
-                report.usage,
-            )),
+                usage: report.usage,
+                usage_by_model: report.usage_by_model.clone(),
+            }),
             Ok(CallOutput::Object(_)) => {
                 unreachable!("the runtime rejects objects from multipliers")
             }
@@ -168,6 +192,7 @@ impl RunContext {
                     metadata: start.metadata,
                     trace: vec![entry],
                     usage: report.usage,
+                    usage_by_model: report.usage_by_model.clone(),
                     error: Some(message),
                     execution_time: started.elapsed().as_secs_f64(),
                 }))
@@ -187,6 +212,7 @@ impl RunContext {
             mut state,
             mut trace,
             mut usage,
+            mut usage_by_model,
             first_step,
         } = start;
         let mut error = None;
@@ -204,6 +230,7 @@ impl RunContext {
                 )
                 .await;
             usage.add(&report.usage);
+            usage_by_model.add(&report.usage_by_model);
             match &report.outcome {
                 Ok(CallOutput::Object(output)) => {
                     let input = state.clone();
@@ -262,6 +289,7 @@ impl RunContext {
             accumulated_state: state,
             trace,
             usage,
+            usage_by_model,
             error,
             execution_time: started.elapsed().as_secs_f64(),
         }

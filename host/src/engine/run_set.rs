@@ -111,14 +111,14 @@ pub async fn run_all(
                 match work {
                     Work::Run(start) => Done::Record(Box::new(ctx.run(start).await)),
                     Work::Expand(start) => match ctx.expand(start).await {
-                        Ok((starts, usage)) => {
+                        Ok(expansion) => {
                             // With no run to carry it, the multiplier's usage is counted here.
-                            let orphan = if starts.is_empty() {
-                                usage
+                            let orphan = if expansion.starts.is_empty() {
+                                expansion.usage
                             } else {
                                 Usage::default()
                             };
-                            Done::Expanded(starts, orphan)
+                            Done::Expanded(expansion.starts, orphan)
                         }
                         Err(failed) => Done::Record(failed),
                     },

@@ -111,13 +111,13 @@ pub fn parse_chat(answer: &Value, model: &str, structured: bool) -> Result<ChatR
     Ok(ChatResponse {
         content,
         model: answer["model"].as_str().unwrap_or(model).to_owned(),
-        usage: Usage {
-            input_tokens: count(&usage["input_tokens"])
+        usage: Usage::tokens(
+            count(&usage["input_tokens"])
                 .saturating_add(count(&usage["cache_creation_input_tokens"]))
                 .saturating_add(cache_read),
-            output_tokens: count(&usage["output_tokens"]),
-            cached_tokens: cache_read,
-        },
+            count(&usage["output_tokens"]),
+            cache_read,
+        ),
     })
 }
 
@@ -190,14 +190,7 @@ mod tests {
                       "cache_creation_input_tokens": 0}});
         let parsed = parse_chat(&answer, "claude", true).unwrap();
         assert_eq!(parsed.content, "[1,2]");
-        assert_eq!(
-            parsed.usage,
-            Usage {
-                input_tokens: 15,
-                output_tokens: 3,
-                cached_tokens: 10
-            }
-        );
+        assert_eq!(parsed.usage, Usage::tokens(15, 3, 10));
         assert_eq!(
             parse_chat(&answer, "claude", false).unwrap().content,
             "here"

@@ -76,11 +76,11 @@ pub fn parse_embed(answer: &Value, model: &str, inputs: usize) -> Result<EmbedRe
 
 fn usage_of(answer: &Value) -> Usage {
     let count = |v: &Value| v.as_u64().unwrap_or(0);
-    Usage {
-        input_tokens: count(&answer["prompt_eval_count"]),
-        output_tokens: count(&answer["eval_count"]),
-        cached_tokens: 0,
-    }
+    Usage::tokens(
+        count(&answer["prompt_eval_count"]),
+        count(&answer["eval_count"]),
+        0,
+    )
 }
 
 #[cfg(test)]

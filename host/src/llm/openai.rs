@@ -131,11 +131,11 @@ pub(crate) fn check_count(
 fn usage_of(body: &Value) -> Usage {
     let usage = &body["usage"];
     let count = |v: &Value| v.as_u64().unwrap_or(0);
-    Usage {
-        input_tokens: count(&usage["prompt_tokens"]),
-        output_tokens: count(&usage["completion_tokens"]),
-        cached_tokens: count(&usage["prompt_tokens_details"]["cached_tokens"]),
-    }
+    Usage::tokens(
+        count(&usage["prompt_tokens"]),
+        count(&usage["completion_tokens"]),
+        count(&usage["prompt_tokens_details"]["cached_tokens"]),
+    )
 }
 
 #[cfg(test)]
@@ -175,14 +175,7 @@ mod tests {
             (parsed.content.as_str(), parsed.model.as_str()),
             ("x", "m2")
         );
-        assert_eq!(
-            parsed.usage,
-            Usage {
-                input_tokens: 3,
-                output_tokens: 1,
-                cached_tokens: 2
-            }
-        );
+        assert_eq!(parsed.usage, Usage::tokens(3, 1, 2));
         assert!(parse_chat(&json!({"choices": []}), "m").is_err());
         let vectors =
             json!({"data": [{"index": 1, "embedding": [2.0]}, {"index": 0, "embedding": [1.0]}]});

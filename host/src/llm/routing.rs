@@ -28,7 +28,9 @@ use futures::future::BoxFuture;
 use super::client::{EndpointConfig, ModelClient, ResolvedModel, http_client};
 use super::metrics::{Metrics, ModelState};
 use super::provider::{PROVIDER_NAMES, Provider};
-use super::{ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway};
+use super::{
+    ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
+};
 use crate::store::models::{ModelKind, ModelRow};
 use crate::store::{Store, StoreError};
 
@@ -303,6 +305,16 @@ fn client(
 ) -> Arc<ModelClient> {
     let state = metrics.model(kind.as_str(), name, provider, config.limits());
     Arc::new(ModelClient::new(http.clone(), provider, config, state))
+}
+
+impl ResolveModel for ModelRouter {
+    fn resolve_chat(&self, requested: Option<&str>) -> ResolvedModel {
+        self.resolved(ModelKind::Llm, requested.map(str::to_owned))
+    }
+
+    fn resolve_embedding(&self, requested: Option<&str>) -> ResolvedModel {
+        self.resolved(ModelKind::Embedding, requested.map(str::to_owned))
+    }
 }
 
 impl LlmGateway for ModelRouter {

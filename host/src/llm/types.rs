@@ -39,6 +39,8 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     /// JSON Schema the answer must follow.
     pub json_schema: Option<Value>,
+    /// Whether the response cache may answer it and keep its answer (the job's setting).
+    pub cache: super::CacheMode,
 }
 
 /// A chat completion answer with its usage.

@@ -11,9 +11,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::capture::BoundedCapture;
 use super::info::Capability;
-use crate::engine::Usage;
+use crate::engine::{ModelUsage, Usage};
 use crate::kv::{KvNamespace, KvStore};
-use crate::llm::LlmGateway;
+use crate::llm::{CacheMode, LlmGateway};
 
 /// The host's services, shared by every call.
 #[derive(Clone)]
@@ -39,6 +39,8 @@ pub struct CallScope {
     pub job_kv: KvNamespace,
     /// Key space of the pipeline.
     pub pipeline_kv: KvNamespace,
+    /// What the response cache may do for this call's LLM requests (the job's setting).
+    pub cache: CacheMode,
 }
 
 /// One log line a block wrote through the `log` import.
@@ -118,6 +120,8 @@ pub struct HostState {
     pub capabilities: Vec<Capability>,
     /// Usage of the model calls made so far.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: ModelUsage,
     /// Model calls made so far.
     pub llm_calls: u32,
     /// The requests those calls sent to models, with their attempts and waits.
@@ -174,6 +178,7 @@ impl HostState {
             scope,
             capabilities,
             usage: Usage::default(),
+            usage_by_model: ModelUsage::default(),
             llm_calls: 0,
             llm_call_log: Vec::new(),
             import_time: Duration::ZERO,

@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
-use crate::engine::Usage;
+use crate::engine::{ModelUsage, Usage};
+use crate::llm::CacheMode;
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -68,8 +69,12 @@ pub struct JobRow {
     pub failed_runs: i64,
     /// Usage over the finished runs.
     pub usage: Usage,
+    /// The same, per model.
+    pub usage_by_model: ModelUsage,
     /// Options given at start (concurrency...).
     pub options: Value,
+    /// What the response cache may do for its calls.
+    pub cache: CacheMode,
     /// Why it failed or stopped.
     pub error: Option<String>,
     /// Creation time, Unix ms.
@@ -95,7 +100,7 @@ pub struct NewRun {
     pub metadata: Map<String, Value>,
 }
 
-const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, options, error, created_at, completed_at, current_block, current_step";
+const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, options, cache, error, created_at, completed_at, current_block, current_step";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
@@ -106,7 +111,13 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         completed_runs: row.try_get("completed_runs")?,
         failed_runs: row.try_get("failed_runs")?,
         usage: usage_columns(row)?,
+        usage_by_model: ModelUsage::default(),
         options: parse_json(&row.try_get::<String, _>("options")?, "job options")?,
+        // A mode this build does not know (written by a newer one) falls back to the default.
+        cache: row
+            .try_get::<String, _>("cache")?
+            .parse()
+            .unwrap_or_default(),
         error: row.try_get("error")?,
         created_at: row.try_get("created_at")?,
         completed_at: row.try_get("completed_at")?,
@@ -119,26 +130,40 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
 const RUNS_PER_INSERT: usize = 200;
 
 impl Store {
-    /// Creates a running job of `pipeline_id` with its runs, in one transaction.
+    /// Creates a running job of `pipeline_id` with its runs, in one transaction, with the
+    /// default cache mode.
     pub async fn create_job(
         &self,
         pipeline_id: i64,
         runs: &[NewRun],
         options: &Value,
     ) -> Result<JobRow, StoreError> {
+        self.create_job_with_cache(pipeline_id, runs, options, CacheMode::Auto)
+            .await
+    }
+
+    /// As [`Store::create_job`], with the job's response cache mode.
+    pub async fn create_job_with_cache(
+        &self,
+        pipeline_id: i64,
+        runs: &[NewRun],
+        options: &Value,
+        cache: CacheMode,
+    ) -> Result<JobRow, StoreError> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         // The first statement writes: on SQLite a transaction that reads first can fail to
         // upgrade to a writer when another connection committed meanwhile.
         let job = dynamic(format!(
-            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at) \
-             SELECT $1, 'running', $2, $3, $4, $4 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = $1) \
+            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at, cache) \
+             SELECT $1, 'running', $2, $3, $4, $4, $5 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = $1) \
              RETURNING {COLUMNS}"
         ))
         .bind(pipeline_id)
         .bind(runs.len() as i64)
         .bind(options.to_string())
         .bind(now)
+        .bind(cache.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
@@ -183,7 +208,27 @@ impl Store {
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound { what: "job", id })?;
-        from_row(&row)
+        let mut job = from_row(&row)?;
+        job.usage_by_model = self.job_usage_by_model(id).await?;
+        Ok(job)
+    }
+
+    /// Job `id`'s usage per model.
+    pub async fn job_usage_by_model(&self, id: i64) -> Result<ModelUsage, StoreError> {
+        let rows = sqlx::query(
+            "SELECT model, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits \
+             FROM job_model_usage WHERE job_id = $1",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await?;
+        let mut by_model = ModelUsage::default();
+        for row in &rows {
+            by_model
+                .0
+                .insert(row.try_get("model")?, usage_columns(row)?);
+        }
+        Ok(by_model)
     }
 
     /// Jobs, newest first, of one pipeline or all.
@@ -194,7 +239,13 @@ impl Store {
         .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.pool())
         .await?;
-        rows.iter().map(from_row).collect()
+        let mut jobs = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let mut job = from_row(row)?;
+            job.usage_by_model = self.job_usage_by_model(job.id).await?;
+            jobs.push(job);
+        }
+        Ok(jobs)
     }
 
     /// Ends a running job with `status` (and why). A job that has already ended keeps its

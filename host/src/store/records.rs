@@ -79,7 +79,7 @@ pub struct RecordFilter {
     pub pipeline_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, pipeline_output, trace, input_tokens, output_tokens, cached_tokens, error, created_at, updated_at";
+const COLUMNS: &str = "id, job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, error, created_at, updated_at";
 const WHERE: &str =
     "($1 = '' OR status = $1) AND ($2 < 0 OR job_id = $2) AND ($3 < 0 OR pipeline_id = $3)";
 

@@ -7,8 +7,8 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
-use crate::engine::Usage;
 use crate::engine::record::{RunRecord, RunStatus};
+use crate::engine::{ModelUsage, Usage};
 
 /// A run a worker holds a lease on.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,7 +146,7 @@ impl Store {
                     .await?;
             }
         }
-        let mut per_job: BTreeMap<i64, (i64, i64, Usage)> = BTreeMap::new();
+        let mut per_job: BTreeMap<i64, (i64, i64, Usage, ModelUsage)> = BTreeMap::new();
         let mut written = 0;
         for run in finished {
             let record = &run.record;
@@ -167,8 +167,9 @@ impl Store {
             }
             let inserted = sqlx::query(
                 "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
-                 pipeline_output, trace, input_tokens, output_tokens, cached_tokens, error, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) \
+                 pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, \
+                 cache_hits, error, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
                  ON CONFLICT (run_id) DO NOTHING",
             )
             .bind(run.job_id)
@@ -180,9 +181,7 @@ impl Store {
             .bind(Value::Object(record.accumulated_state.clone()).to_string())
             .bind(record.pipeline_output.to_string())
             .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
-            .bind(clamp(record.usage.input_tokens))
-            .bind(clamp(record.usage.output_tokens))
-            .bind(clamp(record.usage.cached_tokens))
+            .bind_usage(&record.usage)
             .bind(record.error.clone())
             .bind(now)
             .execute(&mut *tx)
@@ -193,24 +192,25 @@ impl Store {
             written += 1;
             let entry = per_job
                 .entry(run.job_id)
-                .or_insert((0, 0, Usage::default()));
+                .or_insert_with(|| (0, 0, Usage::default(), ModelUsage::default()));
             match record.status {
                 RunStatus::Completed => entry.0 += 1,
                 RunStatus::Failed => entry.1 += 1,
             }
             entry.2.add(&record.usage);
+            entry.3.add(&record.usage_by_model);
         }
-        for (job_id, (completed, failed, usage)) in per_job {
+        for (job_id, (completed, failed, usage, by_model)) in per_job {
+            add_model_usage(&mut tx, job_id, &by_model).await?;
             sqlx::query(
                 "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \
-                 input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5 \
-                 WHERE id = $6",
+                 input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5, \
+                 cost_picodollars = cost_picodollars + $6, unpriced_calls = unpriced_calls + $7, cache_hits = cache_hits + $8 \
+                 WHERE id = $9",
             )
             .bind(completed)
             .bind(failed)
-            .bind(clamp(usage.input_tokens))
-            .bind(clamp(usage.output_tokens))
-            .bind(clamp(usage.cached_tokens))
+            .bind_usage(&usage)
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -228,6 +228,7 @@ impl Store {
         parent: &ClaimedRun,
         children: &[Map<String, Value>],
         usage: &Usage,
+        usage_by_model: &ModelUsage,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let marked = sqlx::query("UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'leased'")
@@ -253,15 +254,16 @@ impl Store {
         // The multiplier's own model usage counts toward the job (and its budgets) here.
         sqlx::query(
             "UPDATE jobs SET total_runs = total_runs + $1, input_tokens = input_tokens + $2, \
-             output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4 WHERE id = $5",
+             output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4, \
+             cost_picodollars = cost_picodollars + $5, unpriced_calls = unpriced_calls + $6, \
+             cache_hits = cache_hits + $7 WHERE id = $8",
         )
         .bind(children.len() as i64 - 1)
-        .bind(clamp(usage.input_tokens))
-        .bind(clamp(usage.output_tokens))
-        .bind(clamp(usage.cached_tokens))
+        .bind_usage(usage)
         .bind(parent.job_id)
         .execute(&mut *tx)
         .await?;
+        add_model_usage(&mut tx, parent.job_id, usage_by_model).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -299,4 +301,57 @@ const MAX_TOKENS_PER_RUN: u64 = 1 << 40;
 /// Token counts are u64; the columns are BIGINT.
 fn clamp(n: u64) -> i64 {
     n.min(MAX_TOKENS_PER_RUN) as i64
+}
+
+/// Most picodollars one run may add to a job's cost ($1,000, beyond any real run): a BIGINT of
+/// picodollars holds $9.2 million, far above what one job can spend.
+const MAX_PICODOLLARS_PER_RUN: u64 = 1_000 * 1_000_000_000_000;
+
+/// A run's cost for the BIGINT column.
+fn picodollars(n: u64) -> i64 {
+    n.min(MAX_PICODOLLARS_PER_RUN) as i64
+}
+
+/// Adds `by_model` into job `job_id`'s usage per model, in the caller's transaction.
+async fn add_model_usage(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: i64,
+    by_model: &ModelUsage,
+) -> Result<(), StoreError> {
+    for (model, usage) in &by_model.0 {
+        sqlx::query(
+            "INSERT INTO job_model_usage (job_id, model, input_tokens, output_tokens, cached_tokens, \
+             cost_picodollars, unpriced_calls, cache_hits) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+             ON CONFLICT (job_id, model) DO UPDATE SET \
+             input_tokens = job_model_usage.input_tokens + excluded.input_tokens, \
+             output_tokens = job_model_usage.output_tokens + excluded.output_tokens, \
+             cached_tokens = job_model_usage.cached_tokens + excluded.cached_tokens, \
+             cost_picodollars = job_model_usage.cost_picodollars + excluded.cost_picodollars, \
+             unpriced_calls = job_model_usage.unpriced_calls + excluded.unpriced_calls, \
+             cache_hits = job_model_usage.cache_hits + excluded.cache_hits",
+        )
+        .bind(job_id)
+        .bind(model.clone())
+        .bind_usage(usage)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Binds a usage's six columns in their order: `input_tokens`, `output_tokens`,
+/// `cached_tokens`, `cost_picodollars`, `unpriced_calls`, `cache_hits`.
+trait BindUsage {
+    fn bind_usage(self, usage: &Usage) -> Self;
+}
+
+impl<'q> BindUsage for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    fn bind_usage(self, usage: &Usage) -> Self {
+        self.bind(clamp(usage.input_tokens))
+            .bind(clamp(usage.output_tokens))
+            .bind(clamp(usage.cached_tokens))
+            .bind(picodollars(usage.cost.picodollars))
+            .bind(clamp(usage.cost.unpriced_calls))
+            .bind(clamp(usage.cache_hits))
+    }
 }

@@ -28,7 +28,7 @@ impl wit::Host for HostState {
         self.record_import(started.elapsed());
         self.llm_call_log.extend(journal.take());
         let answer = answer.map_err(to_wit_error)?;
-        self.usage.add(&answer.usage);
+        self.count_usage(&answer.model, &answer.usage);
         Ok(wit::EmbedResponse {
             vectors: answer.vectors,
             model: answer.model,

@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use crate::llm::journal::CallJournal;
-use crate::llm::{ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
+use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
 use crate::runtime::host_state::HostState;
@@ -31,7 +31,10 @@ pub(super) fn denied(what: &str, block_type: &str) -> wit::LlmError {
     }
 }
 
-fn from_wit_request(request: wit::ChatRequest) -> Result<ChatRequest, wit::LlmError> {
+fn from_wit_request(
+    request: wit::ChatRequest,
+    cache: CacheMode,
+) -> Result<ChatRequest, wit::LlmError> {
     let json_schema = match request.json_schema {
         Some(text) => Some(serde_json::from_str(&text).map_err(|e| wit::LlmError {
             code: wit::LlmErrorCode::BadRequest,
@@ -56,7 +59,28 @@ fn from_wit_request(request: wit::ChatRequest) -> Result<ChatRequest, wit::LlmEr
         temperature: request.temperature,
         max_tokens: request.max_tokens,
         json_schema,
+        cache,
     })
+}
+
+/// The model a chat call's usage is counted under: the one that answered, else (a failed
+/// structured answer still used tokens) the one asked for, or `default`.
+fn answered_model<'a>(
+    answer: &'a Result<crate::llm::ChatResponse, LlmError>,
+    asked: Option<&'a str>,
+) -> &'a str {
+    match answer {
+        Ok(answer) => &answer.model,
+        Err(_) => asked.filter(|m| !m.trim().is_empty()).unwrap_or("default"),
+    }
+}
+
+impl HostState {
+    /// Counts a call's `usage` into the call's totals, under `model` too.
+    pub(super) fn count_usage(&mut self, model: &str, usage: &crate::engine::Usage) {
+        self.usage.add(usage);
+        self.usage_by_model.add_call(model, usage);
+    }
 }
 
 impl wit::Host for HostState {
@@ -67,7 +91,8 @@ impl wit::Host for HostState {
         if !self.has(Capability::Llm) {
             return Err(denied("llm", &self.scope.block_type));
         }
-        let request = from_wit_request(request)?;
+        let request = from_wit_request(request, self.scope.cache)?;
+        let asked = request.model.clone();
         let started = Instant::now();
         let services = self.services.clone();
         let journal = CallJournal::default();
@@ -82,7 +107,7 @@ impl wit::Host for HostState {
         self.llm_calls += 1;
         self.llm_call_log.extend(journal.take());
         let (answer, usage) = answer;
-        self.usage.add(&usage);
+        self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
         let answer = answer.map_err(to_wit_error)?;
         Ok(wit::ChatResponse {
             content: answer.content,
