@@ -2,6 +2,7 @@
 //! (blocks in order, state merged, trace recorded) and a run set (runs concurrently, bounded,
 //! under constraints).
 
+pub mod call_stats;
 mod constraints;
 pub mod fields;
 pub mod job_manager;

@@ -367,3 +367,37 @@ async fn gateway_429s_lower_the_concurrency_limit_and_successes_restore_it() {
         "{metrics}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_a_jobs_requests_retries_and_failures_are_counted_on_the_job() {
+    let mut ws = Workspace::new();
+    ws.set_env("LLM_MAX_RETRIES", "2");
+    let (urls, stores, schema) = crate::api::databases(&ws).await;
+    for url in urls {
+        // The first three requests fail: the first run's three attempts, then all goes well.
+        let fake = FakeLlm::start(FakeLlmConfig::failing(3, 500)).await;
+        ws.with_llm(&fake);
+        let server = ws.serve(&url).await;
+        let pipeline = create_pipeline(&server, model_pipeline("")).await;
+        // One run at a time, so which run meets the failures is fixed.
+        let job = run_job(&server, pipeline, 4, 1).await;
+        let job = wait_for(&server, job, |j| j["status"] == "completed").await;
+        assert_eq!(
+            (&job["records_generated"], &job["records_failed"]),
+            (&json!(3), &json!(1)),
+            "{job}"
+        );
+        let stats = &job["llm_calls"];
+        for (field, expected) in [
+            ("requests", 4),
+            ("attempts", 6),
+            ("retries", 2),
+            ("failed", 1),
+        ] {
+            assert_eq!(stats[field], expected, "{field}: {job}");
+        }
+        assert!(stats["wait_ms"].as_u64().unwrap() > 0, "backoff: {job}");
+        drop(server);
+    }
+    crate::store::cleanup(stores, &schema).await;
+}

@@ -39,6 +39,7 @@ pub fn job_json(job: &JobRow) -> Value {
         "error": job.error,
         "usage": job.usage,
         "usage_by_model": job.usage_by_model,
+        "llm_calls": job.llm_calls,
         "cache": job.cache.as_str(),
         "options": job.options,
         "created_at": job.created_at,

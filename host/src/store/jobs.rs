@@ -5,6 +5,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
+use crate::engine::call_stats::CallStats;
 use crate::engine::{ModelUsage, Usage};
 use crate::llm::CacheMode;
 
@@ -71,6 +72,8 @@ pub struct JobRow {
     pub usage: Usage,
     /// The same, per model.
     pub usage_by_model: ModelUsage,
+    /// The model requests behind its records: attempts, retries, failures, waits.
+    pub llm_calls: CallStats,
     /// Options given at start (concurrency...).
     pub options: Value,
     /// What the response cache may do for its calls.
@@ -100,7 +103,7 @@ pub struct NewRun {
     pub metadata: Map<String, Value>,
 }
 
-const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, options, cache, error, created_at, completed_at, current_block, current_step";
+const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, llm_requests, llm_attempts, llm_retries, llm_failed, llm_wait_ms, options, cache, error, created_at, completed_at, current_block, current_step";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
@@ -112,6 +115,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         failed_runs: row.try_get("failed_runs")?,
         usage: usage_columns(row)?,
         usage_by_model: ModelUsage::default(),
+        llm_calls: call_stats_columns(row)?,
         options: parse_json(&row.try_get::<String, _>("options")?, "job options")?,
         // A mode this build does not know (written by a newer one) falls back to the default.
         cache: row
@@ -123,6 +127,20 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
         completed_at: row.try_get("completed_at")?,
         current_block: row.try_get("current_block")?,
         current_step: row.try_get("current_step")?,
+    })
+}
+
+/// The `llm_*` columns (counters, never negative).
+fn call_stats_columns(row: &sqlx::any::AnyRow) -> Result<CallStats, StoreError> {
+    let count = |column: &str| -> Result<u64, StoreError> {
+        Ok(u64::try_from(row.try_get::<i64, _>(column)?).unwrap_or(0))
+    };
+    Ok(CallStats {
+        requests: count("llm_requests")?,
+        attempts: count("llm_attempts")?,
+        retries: count("llm_retries")?,
+        failed: count("llm_failed")?,
+        wait_ms: count("llm_wait_ms")?,
     })
 }
 

@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 use sqlx::Row;
 
 use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
+use crate::engine::call_stats::CallStats;
 use crate::engine::record::{RunRecord, RunStatus};
 use crate::engine::{ModelUsage, Usage};
 
@@ -146,7 +147,7 @@ impl Store {
                     .await?;
             }
         }
-        let mut per_job: BTreeMap<i64, (i64, i64, Usage, ModelUsage)> = BTreeMap::new();
+        let mut per_job: BTreeMap<i64, (i64, i64, Usage, ModelUsage, CallStats)> = BTreeMap::new();
         let mut written = 0;
         for run in finished {
             let record = &run.record;
@@ -190,27 +191,33 @@ impl Store {
                 continue;
             }
             written += 1;
-            let entry = per_job
-                .entry(run.job_id)
-                .or_insert_with(|| (0, 0, Usage::default(), ModelUsage::default()));
+            let entry = per_job.entry(run.job_id).or_insert_with(Default::default);
             match record.status {
                 RunStatus::Completed => entry.0 += 1,
                 RunStatus::Failed => entry.1 += 1,
             }
             entry.2.add(&record.usage);
             entry.3.add(&record.usage_by_model);
+            entry.4.add(&CallStats::of_trace(&record.trace));
         }
-        for (job_id, (completed, failed, usage, by_model)) in per_job {
+        for (job_id, (completed, failed, usage, by_model, calls)) in per_job {
             add_model_usage(&mut tx, job_id, &by_model).await?;
             sqlx::query(
                 "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \
                  input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5, \
-                 cost_picodollars = cost_picodollars + $6, unpriced_calls = unpriced_calls + $7, cache_hits = cache_hits + $8 \
-                 WHERE id = $9",
+                 cost_picodollars = cost_picodollars + $6, unpriced_calls = unpriced_calls + $7, cache_hits = cache_hits + $8, \
+                 llm_requests = llm_requests + $9, llm_attempts = llm_attempts + $10, llm_retries = llm_retries + $11, \
+                 llm_failed = llm_failed + $12, llm_wait_ms = llm_wait_ms + $13 \
+                 WHERE id = $14",
             )
             .bind(completed)
             .bind(failed)
             .bind_usage(&usage)
+            .bind(clamp(calls.requests))
+            .bind(clamp(calls.attempts))
+            .bind(clamp(calls.retries))
+            .bind(clamp(calls.failed))
+            .bind(clamp(calls.wait_ms))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
