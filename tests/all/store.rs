@@ -59,7 +59,7 @@ fn runs(n: usize) -> Vec<NewRun> {
             seed_index: i as i64,
             repetition: 0,
             split_index: -1,
-            metadata: json!({"n": i}).as_object().cloned().unwrap(),
+            metadata: json!({"n": i}).to_string(),
         })
         .collect()
 }

@@ -159,14 +159,18 @@ pub async fn generate(
     validate(&pipeline, &state.registry).map_err(|e| {
         ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
     })?;
+    // The parsed seeds become JSON text at once: a big file's value trees are dropped before
+    // the runs are written (they set the server's peak memory).
+    drop(text);
     let mut runs = Vec::with_capacity(total as usize);
-    for (seed_index, seed) in seeds.iter().enumerate() {
+    for (seed_index, seed) in seeds.into_iter().enumerate() {
+        let metadata = Value::Object(seed.metadata).to_string();
         for repetition in 0..seed.repetitions {
             runs.push(NewRun {
                 seed_index: seed_index as i64,
                 repetition: i64::from(repetition),
                 split_index: -1,
-                metadata: seed.metadata.clone(),
+                metadata: metadata.clone(),
             });
         }
     }

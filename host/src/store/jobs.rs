@@ -1,7 +1,7 @@
 //! Jobs: a pipeline over a seed file, and the runs it is made of.
 
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
@@ -99,8 +99,9 @@ pub struct NewRun {
     pub repetition: i64,
     /// Index among a multiplier's seeds (-1: none).
     pub split_index: i64,
-    /// The run's initial state.
-    pub metadata: Map<String, Value>,
+    /// The run's initial state, as JSON object text (serialized once per seed, not kept as a
+    /// tree for every run of a big job).
+    pub metadata: String,
 }
 
 const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, llm_requests, llm_attempts, llm_retries, llm_failed, llm_wait_ms, options, cache, error, created_at, completed_at, current_block, current_step";
@@ -211,7 +212,7 @@ impl Store {
                     .bind(run.seed_index)
                     .bind(run.repetition)
                     .bind(run.split_index)
-                    .bind(Value::Object(run.metadata.clone()).to_string());
+                    .bind(run.metadata.as_str());
             }
             query.execute(&mut *tx).await?;
         }
