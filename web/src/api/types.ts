@@ -219,6 +219,21 @@ export interface TraceEntry {
   failure?: unknown;
   usage?: Usage;
   logs?: unknown[];
+  /** The LLM calls the block made (servers that report them). */
+  llm_calls?: LlmCall[];
+}
+
+/** One LLM call of a trace step. */
+export interface LlmCall {
+  model: string;
+  provider: string;
+  /** Tries made (1 when the first answered). */
+  attempts: number;
+  /** Time spent waiting for the provider's rate limits and retries, in ms. */
+  wait_ms: number;
+  /** The call's outcome as the server spells it (e.g. "ok", "error", "cached"). */
+  status: string;
+  error: string | null;
 }
 
 /** A stored record. */

@@ -246,7 +246,7 @@ export function ReviewPage() {
             busy={busy}
             onStatus={(s) => review(selected, { status: s }).catch(() => undefined)}
             onEdit={() => setEditing(true)}
-            onSave={(output) => review(selected, { output, status: "edited" }).then(() => setEditing(false))}
+            onSave={(edit) => review(selected, { ...edit, status: "edited" }).then(() => setEditing(false))}
             onCancelEdit={() => setEditing(false)}
             onNext={() => go(step(cursor, "next"))}
             onPrevious={() => go(step(cursor, "previous"))}

@@ -1,0 +1,62 @@
+import { describe, expect, it } from "vitest";
+import { render, screen, within } from "@testing-library/react";
+import { traceEntry } from "../test/records";
+import { TraceSteps } from "./TraceSteps";
+
+describe("TraceSteps", () => {
+  it("shows each step's time, usage, cost, error, logs and its data, under the given test ids", () => {
+    render(
+      <TraceSteps
+        testId="trace-viewer"
+        stepTestIdPrefix="trace-run-1-step-"
+        trace={[
+          traceEntry({ import_time: 0.004, usage: { input_tokens: 12, output_tokens: 7, cached_tokens: 0, cost: 0.0021 } }),
+          traceEntry({ step: 1, block_type: "ValidatorBlock", error: "too short", logs: [{ level: "warn", message: "short text" }], usage: undefined }),
+        ]}
+      />,
+    );
+    expect(screen.getByTestId("trace-viewer").tagName).toBe("OL");
+    const first = screen.getByTestId("trace-run-1-step-0");
+    expect(first).toHaveTextContent("1. TextGenerator");
+    expect(first).toHaveTextContent("0.012 s · host calls 0.004 s · 12 in / 7 out tokens · cost $0.0021");
+    expect(within(first).getByText("Input")).toBeInTheDocument();
+    expect(within(first).getByText("State after")).toBeInTheDocument();
+    const second = screen.getByTestId("trace-run-1-step-1");
+    expect(second).toHaveClass("failed");
+    expect(within(second).getByRole("alert")).toHaveTextContent("Error: too short");
+    expect(within(second).getByText("Logs (1)")).toBeInTheDocument();
+    expect(second).not.toHaveTextContent("cost");
+  });
+
+  it("shows an unknown price as — and lists the LLM calls when the server reports them", () => {
+    render(
+      <TraceSteps
+        trace={[
+          traceEntry({
+            usage: { input_tokens: 1, output_tokens: 1, cached_tokens: 0, cost: null },
+            llm_calls: [
+              { model: "gpt-x", provider: "openai", attempts: 3, wait_ms: 1500, status: "ok", error: null },
+              { model: "gpt-x", provider: "openai", attempts: 1, wait_ms: 0, status: "error", error: "HTTP 500" },
+            ],
+          }),
+        ]}
+      />,
+    );
+    const step = screen.getByTestId("trace-step-0");
+    expect(step).toHaveTextContent("cost —");
+    expect(within(step).getByText("LLM calls (2)")).toBeInTheDocument();
+    const rows = within(step).getAllByRole("row");
+    expect(rows.map((row) => row.textContent)).toEqual([
+      "ModelProviderAttemptsWaitedStatusError",
+      "gpt-xopenai31500 msok",
+      "gpt-xopenai10 mserrorHTTP 500",
+    ]);
+    // A failed call opens the list.
+    expect(within(step).getByText("LLM calls (2)").closest("details")).toHaveAttribute("open");
+  });
+
+  it("says when no step ran", () => {
+    render(<TraceSteps trace={[]} testId="trace-viewer" />);
+    expect(screen.getByTestId("trace-viewer")).toHaveTextContent("No steps ran.");
+  });
+});
