@@ -2,7 +2,7 @@
 import { Link } from "react-router-dom";
 import { listJobs, listPipelines } from "../api/endpoints";
 import { REVIEW_STATUSES, type Job } from "../api/types";
-import { costOf, formatCost } from "../api/usage";
+import { costLabel } from "../api/usage";
 import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { UsageChart } from "../dashboard/UsageChart";
@@ -31,7 +31,7 @@ function JobRows({ jobs, names }: { jobs: Job[]; names: Map<number, string> }) {
         </thead>
         <tbody>
           {jobs.map((job) => {
-            const cost = costOf(job);
+            const cost = costLabel(job);
             return (
               <tr key={job.id}>
                 <td>
@@ -45,7 +45,7 @@ function JobRows({ jobs, names }: { jobs: Job[]; names: Map<number, string> }) {
                 </td>
                 <td>
                   {job.usage.input_tokens + job.usage.output_tokens}
-                  {cost !== null && ` · ${formatCost(cost)}`}
+                  {cost !== null && ` · ${cost}`}
                 </td>
                 <td>{new Date(job.created_at).toLocaleString()}</td>
               </tr>
