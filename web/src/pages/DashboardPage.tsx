@@ -57,6 +57,12 @@ function JobRows({ jobs, names }: { jobs: Job[]; names: Map<number, string> }) {
   );
 }
 
+/** What stands in for a part made from the jobs list until it is read. */
+function JobsUnavailable({ loading, failed }: { loading: boolean; failed: boolean }) {
+  if (failed) return <p className="muted">Unavailable: the jobs could not be read (see the error above).</p>;
+  return loading ? <Loading /> : null;
+}
+
 /** The dashboard. */
 export function DashboardPage() {
   const jobs = useRequest((signal) => listJobs(undefined, signal), [], POLL_MS);
@@ -104,9 +110,19 @@ export function DashboardPage() {
       <ErrorMessage error={jobs.error} onRetry={jobs.reload} />
       {jobs.data && (running.length === 0 ? <p className="muted">No job is running.</p> : <JobRows jobs={running} names={names} />)}
       <h2>Recent jobs</h2>
-      {jobs.data && (recent.length === 0 ? <p className="muted">No finished jobs yet.</p> : <JobRows jobs={recent} names={names} />)}
+      {jobs.data ? (
+        recent.length === 0 ? (
+          <p className="muted">No finished jobs yet.</p>
+        ) : (
+          <JobRows jobs={recent} names={names} />
+        )
+      ) : (
+        <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />
+      )}
       <h2>Tokens over time</h2>
-      <div className="card">{jobs.data && <UsageChart jobs={jobs.data} />}</div>
+      <div className="card">
+        {jobs.data ? <UsageChart jobs={jobs.data} /> : <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />}
+      </div>
     </section>
   );
 }

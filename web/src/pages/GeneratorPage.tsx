@@ -85,9 +85,15 @@ export function GeneratorPage() {
   const [startError, setStartError] = useState<unknown>(null);
   const [started, setStarted] = useState<Job[]>([]);
 
-  // Without a choice, the first pipeline.
+  // A pipeline named in the URL that does not exist, told once the list is read.
+  const [missingPipeline, setMissingPipeline] = useState<number | null>(null);
+  // Without a choice (or with one that names no pipeline), the first pipeline.
   useEffect(() => {
-    if (pipelineId === null && pipelines.data && pipelines.data.length > 0) setPipelineId(pipelines.data[0].id);
+    if (!pipelines.data) return;
+    if (pipelineId !== null && !pipelines.data.some((p) => p.id === pipelineId)) {
+      setMissingPipeline(pipelineId);
+      setPipelineId(pipelines.data[0]?.id ?? null);
+    } else if (pipelineId === null && pipelines.data.length > 0) setPipelineId(pipelines.data[0].id);
   }, [pipelineId, pipelines.data]);
 
   const onFile = async (file: File) => {
@@ -166,6 +172,12 @@ export function GeneratorPage() {
     <section>
       <h1>Generator</h1>
       <div className="card">
+        {missingPipeline !== null && (
+          <p className="warn" role="alert">
+            There is no pipeline #{missingPipeline}
+            {pipelineId !== null ? ": the first one is chosen instead." : "."}
+          </p>
+        )}
         <RequestState loading={pipelines.loading} error={pipelines.error} data={pipelines.data} onRetry={pipelines.reload}>
           {(list) =>
             list.length === 0 ? (
