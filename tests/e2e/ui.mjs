@@ -178,6 +178,16 @@ try {
 
   await step("upload seeds and run a job to 100%", async () => {
     await page.goto(`${BASE}/generator?pipeline_id=${pipelineId}`);
+    // Seeds without the field the pipeline reads: the check's errors are listed per seed and
+    // Start stays disabled.
+    await byTestId("seed-file-input").setInputFiles({
+      name: "bad.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("subject\nrust\n"),
+    });
+    await page.waitForFunction(() => /Seeds have errors/.test(document.querySelector("[data-testid=seed-report]")?.textContent ?? ""));
+    await byTestId("seed-report").getByText("seed 1: missing topic").waitFor({ state: "attached" });
+    assert.equal(await page.getByRole("button", { name: "Start" }).isDisabled(), true);
     const seeds = ["rust", "wasm", "sqlite", "axum", "tokio"].map((topic) => ({ repetitions: 2, metadata: { topic } }));
     await byTestId("seed-file-input").setInputFiles({
       name: "seeds.json",

@@ -11,7 +11,15 @@ describe("TraceSteps", () => {
         stepTestIdPrefix="trace-run-1-step-"
         trace={[
           traceEntry({ import_time: 0.004, usage: { input_tokens: 12, output_tokens: 7, cached_tokens: 0, cost: 0.0021 } }),
-          traceEntry({ step: 1, block_type: "ValidatorBlock", error: "too short", logs: [{ level: "warn", message: "short text" }], usage: undefined }),
+          traceEntry({
+            step: 1,
+            block_type: "ValidatorBlock",
+            error: "too short",
+            failure: { kind: "block_error", stderr: "panicked at src/lib.rs:3", detail: { length: 2 } },
+            logs: [{ level: "warn", message: "short text" }],
+            logs_dropped: 4,
+            usage: undefined,
+          }),
         ]}
       />,
     );
@@ -24,7 +32,10 @@ describe("TraceSteps", () => {
     const second = screen.getByTestId("trace-run-1-step-1");
     expect(second).toHaveClass("failed");
     expect(within(second).getByRole("alert")).toHaveTextContent("Error: too short");
-    expect(within(second).getByText("Logs (1)")).toBeInTheDocument();
+    expect(within(second).getByText("Logs (1, 4 more dropped)")).toBeInTheDocument();
+    expect(within(second).getByText("Block stderr").closest("details")).toHaveTextContent("panicked at src/lib.rs:3");
+    expect(within(second).getByText("Error detail").closest("details")).toHaveTextContent('"length": 2');
+    expect(within(first).queryByText("Block stderr")).toBeNull();
     expect(second).not.toHaveTextContent("cost");
   });
 

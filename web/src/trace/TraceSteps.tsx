@@ -91,6 +91,18 @@ export function TraceSteps({ trace, testId, stepTestIdPrefix = "trace-step-" }: 
                 Error: {entry.error}
               </p>
             )}
+            {entry.failure?.stderr && (
+              <details open>
+                <summary>Block stderr</summary>
+                <Value value={entry.failure.stderr} />
+              </details>
+            )}
+            {entry.failure?.detail !== undefined && entry.failure?.detail !== null && (
+              <details>
+                <summary>Error detail</summary>
+                <Value value={entry.failure.detail} />
+              </details>
+            )}
             <details>
               <summary>Input</summary>
               <Value value={entry.input} />
@@ -105,7 +117,10 @@ export function TraceSteps({ trace, testId, stepTestIdPrefix = "trace-step-" }: 
             </details>
             {Array.isArray(entry.logs) && entry.logs.length > 0 && (
               <details>
-                <summary>Logs ({entry.logs.length})</summary>
+                <summary>
+                  Logs ({entry.logs.length}
+                  {entry.logs_dropped ? `, ${entry.logs_dropped} more dropped` : ""})
+                </summary>
                 <Value value={entry.logs} />
               </details>
             )}
