@@ -18,7 +18,8 @@ describe("TraceSteps", () => {
             failure: { kind: "block_error", stderr: "panicked at src/lib.rs:3", detail: { length: 2 } },
             logs: [{ level: "warn", message: "short text" }],
             logs_dropped: 4,
-            usage: undefined,
+            import_time: 0,
+            usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0 },
           }),
         ]}
       />,
@@ -37,6 +38,8 @@ describe("TraceSteps", () => {
     expect(within(second).getByText("Error detail").closest("details")).toHaveTextContent('"length": 2');
     expect(within(first).queryByText("Block stderr")).toBeNull();
     expect(second).not.toHaveTextContent("cost");
+    // A step without host calls or tokens says only its time.
+    expect(second.querySelector("h4")).toHaveTextContent(/^2\. ValidatorBlock 0\.012 s failed$/);
   });
 
   it("shows an unknown price as — and lists the LLM calls when the server reports them", () => {

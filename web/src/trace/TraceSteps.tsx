@@ -2,7 +2,7 @@
  * its input, output, state after, time, error, usage and cost, logs, and the LLM calls it made
  * when the server reports them. */
 import type { LlmCall, TraceEntry } from "../api/types";
-import { costLabel } from "../api/usage";
+import { costLabel, totalTokens } from "../api/usage";
 import { Value } from "../components/Value";
 import "./trace.css";
 
@@ -19,14 +19,15 @@ function seconds(value: unknown): string | null {
   return typeof value === "number" && Number.isFinite(value) ? `${value.toFixed(3)} s` : null;
 }
 
-/** Time, host-call time, tokens and cost of a step, as one line. */
+/** Time, host-call time, tokens and cost of a step, as one line (host calls and tokens only
+ * when the block made any). */
 function stepStats(entry: TraceEntry): string {
   const parts: string[] = [];
   const time = seconds(entry.execution_time);
   if (time) parts.push(time);
-  const hostCalls = seconds(entry.import_time);
+  const hostCalls = entry.import_time ? seconds(entry.import_time) : null;
   if (hostCalls) parts.push(`host calls ${hostCalls}`);
-  if (entry.usage) parts.push(`${entry.usage.input_tokens} in / ${entry.usage.output_tokens} out tokens`);
+  if (entry.usage && totalTokens(entry.usage) > 0) parts.push(`${entry.usage.input_tokens} in / ${entry.usage.output_tokens} out tokens`);
   const cost = costLabel(entry);
   if (cost !== null) parts.push(`cost ${cost}`);
   return parts.join(" · ");
