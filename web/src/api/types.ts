@@ -233,9 +233,11 @@ export interface LlmCall {
   provider: string;
   /** Tries made (1 when the first answered). */
   attempts: number;
-  /** Time spent waiting for the provider's rate limits and retries, in ms. */
+  /** Time spent waiting: for a slot, for the rate limits and in backoff between attempts, in ms. */
   wait_ms: number;
-  /** The call's outcome as the server spells it (e.g. "ok", "error", "cached"). */
+  /** From the call to its answer, waits included, in ms. */
+  duration_ms?: number;
+  /** `ok` or `failed`. */
   status: string;
   error: string | null;
 }

@@ -49,8 +49,8 @@ describe("TraceSteps", () => {
           traceEntry({
             usage: { input_tokens: 1, output_tokens: 1, cached_tokens: 0, cost: null },
             llm_calls: [
-              { model: "gpt-x", provider: "openai", attempts: 3, wait_ms: 1500, status: "ok", error: null },
-              { model: "gpt-x", provider: "openai", attempts: 1, wait_ms: 0, status: "error", error: "HTTP 500" },
+              { model: "gpt-x", provider: "openai", attempts: 3, wait_ms: 1500, duration_ms: 2210.4, status: "ok", error: null },
+              { model: "gpt-x", provider: "openai", attempts: 1, wait_ms: 0, status: "failed", error: "HTTP 500" },
             ],
           }),
         ]}
@@ -61,9 +61,9 @@ describe("TraceSteps", () => {
     expect(within(step).getByText("LLM calls (2)")).toBeInTheDocument();
     const rows = within(step).getAllByRole("row");
     expect(rows.map((row) => row.textContent)).toEqual([
-      "ModelProviderAttemptsWaitedStatusError",
-      "gpt-xopenai31500 msok",
-      "gpt-xopenai10 mserrorHTTP 500",
+      "ModelProviderAttemptsWaitedTookStatusError",
+      "gpt-xopenai31500 ms2210 msok",
+      "gpt-xopenai10 ms—failedHTTP 500",
     ]);
     // A failed call opens the list.
     expect(within(step).getByText("LLM calls (2)").closest("details")).toHaveAttribute("open");

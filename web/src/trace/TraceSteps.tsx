@@ -19,6 +19,10 @@ function seconds(value: unknown): string | null {
   return typeof value === "number" && Number.isFinite(value) ? `${value.toFixed(3)} s` : null;
 }
 
+function milliseconds(value: unknown): string {
+  return typeof value === "number" && Number.isFinite(value) ? `${Math.round(value)} ms` : "—";
+}
+
 /** Time, host-call time, tokens and cost of a step, as one line (host calls and tokens only
  * when the block made any). */
 function stepStats(entry: TraceEntry): string {
@@ -33,7 +37,7 @@ function stepStats(entry: TraceEntry): string {
   return parts.join(" · ");
 }
 
-/** The LLM calls of a step: model, provider, attempts, waiting, outcome. */
+/** The LLM calls of a step: model, provider, attempts, waiting, duration, outcome. */
 function LlmCalls({ calls }: { calls: LlmCall[] }) {
   const failed = calls.some((call) => call.error);
   return (
@@ -47,6 +51,7 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
               <th>Provider</th>
               <th>Attempts</th>
               <th>Waited</th>
+              <th>Took</th>
               <th>Status</th>
               <th>Error</th>
             </tr>
@@ -57,7 +62,8 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
                 <td>{call.model}</td>
                 <td>{call.provider}</td>
                 <td>{call.attempts}</td>
-                <td>{typeof call.wait_ms === "number" ? `${call.wait_ms} ms` : "—"}</td>
+                <td>{milliseconds(call.wait_ms)}</td>
+                <td>{milliseconds(call.duration_ms)}</td>
                 <td>{call.status}</td>
                 <td>{call.error ?? ""}</td>
               </tr>
