@@ -85,6 +85,19 @@ const typeInCode = async (testId, text) => {
   await page.keyboard.type(text);
 };
 
+/** Drags a palette block onto the centre of the element `targetTestId` with the mouse, as a
+ * person does. (page.dragAndDrop onto a canvas node can scroll the page between pressing and
+ * moving, when its hit check retries, so the drag would start on whatever is then under the
+ * pointer.) */
+const dragBlockOnto = async (blockType, targetTestId) => {
+  const source = await byTestId(`palette-item-${blockType}`).boundingBox();
+  const target = await byTestId(targetTestId).boundingBox();
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
+  await page.mouse.up();
+};
+
 let pipelineId;
 let jobId;
 
@@ -113,7 +126,7 @@ try {
   });
 
   await step("a block dropped on top of a node is added beside it, not lost", async () => {
-    await page.dragAndDrop("[data-testid=palette-item-FieldMapper]", "[data-testid=node-1]");
+    await dragBlockOnto("FieldMapper", "node-1");
     const added = byTestId("node-3");
     await added.waitFor();
     assert.equal(await added.getAttribute("data-block-type"), "FieldMapper");
