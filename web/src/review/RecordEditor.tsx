@@ -51,28 +51,26 @@ function FieldGroup({
       <legend>{legend}</legend>
       {drafts.length === 0 && <p className="muted">No fields.</p>}
       {drafts.map((draft, i) => (
-        <div className="field" key={draft.name}>
-          <div className="row" style={{ alignItems: "flex-start" }}>
-            <label className="grow" style={{ display: "flex" }}>
-              {draft.name}
-              {draft.json ? " (JSON)" : ""}
-              <textarea
-                className={draft.json ? "code" : undefined}
-                name={inputName(prefix, draft.name)}
-                rows={Math.min(16, Math.max(2, draft.text.split("\n").length + 1))}
-                value={draft.text}
-                autoFocus={autoFocus && i === 0}
-                aria-invalid={invalid?.field === draft.name}
-                onChange={(e) => {
-                  const text = e.target.value;
-                  onChange(drafts.map((d, j) => (j === i ? { ...d, text } : d)));
-                }}
-              />
-            </label>
-            <button type="button" aria-label={`Remove ${inputName(prefix, draft.name)}`} onClick={() => onChange(drafts.filter((_, j) => j !== i))}>
-              Remove
-            </button>
-          </div>
+        <div className="field record-field" key={draft.name}>
+          <label>
+            {draft.name}
+            {draft.json ? " (JSON)" : ""}
+            <textarea
+              className={draft.json ? "code" : undefined}
+              name={inputName(prefix, draft.name)}
+              rows={Math.min(16, Math.max(2, draft.text.split("\n").length + 1))}
+              value={draft.text}
+              autoFocus={autoFocus && i === 0}
+              aria-invalid={invalid?.field === draft.name}
+              onChange={(e) => {
+                const text = e.target.value;
+                onChange(drafts.map((d, j) => (j === i ? { ...d, text } : d)));
+              }}
+            />
+          </label>
+          <button type="button" aria-label={`Remove ${inputName(prefix, draft.name)}`} onClick={() => onChange(drafts.filter((_, j) => j !== i))}>
+            Remove
+          </button>
           {invalid?.field === draft.name && <p className="bad">Not valid JSON: {invalid.error}</p>}
         </div>
       ))}
