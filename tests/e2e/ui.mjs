@@ -233,6 +233,10 @@ try {
     const status = byTestId("record-status");
     await byTestId("record-view").waitFor();
     const first = await byTestId("record-view").getAttribute("data-record-id");
+    // The record's trace, the same view as the editor's preview: one step per block.
+    const trace = byTestId("trace-viewer");
+    for (const n of [0, 1, 2]) await trace.getByTestId(`trace-step-${n}`).waitFor();
+    assert.match(await trace.getByTestId("trace-step-0").innerText(), /TextGenerator[\s\S]*in \/ \d+ out tokens/);
     await page.keyboard.press("a");
     await page.waitForFunction(() => document.querySelector("[data-testid=record-status]")?.textContent === "accepted");
     await page.keyboard.press("n");
