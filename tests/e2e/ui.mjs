@@ -44,8 +44,13 @@ const context = await browser.newContext({ viewport: { width: 1280, height: 800 
 context.setDefaultTimeout(20_000);
 const page = await context.newPage();
 const consoleErrors = [];
+// While a step makes requests fail on purpose, the browser's own "Failed to load resource"
+// lines are expected; anything else the page logs as an error still counts.
+let requestsFailOnPurpose = false;
 page.on("console", (message) => {
-  if (message.type() === "error") consoleErrors.push(message.text());
+  if (message.type() !== "error") return;
+  if (requestsFailOnPurpose && /^Failed to load resource/.test(message.text())) return;
+  consoleErrors.push(message.text());
 });
 page.on("pageerror", (error) => consoleErrors.push(String(error)));
 
@@ -80,6 +85,19 @@ const typeInCode = async (testId, text) => {
   await page.keyboard.type(text);
 };
 
+/** Drags a palette block onto the centre of the element `targetTestId` with the mouse, as a
+ * person does. (page.dragAndDrop onto a canvas node can scroll the page between pressing and
+ * moving, when its hit check retries, so the drag would start on whatever is then under the
+ * pointer.) */
+const dragBlockOnto = async (blockType, targetTestId) => {
+  const source = await byTestId(`palette-item-${blockType}`).boundingBox();
+  const target = await byTestId(targetTestId).boundingBox();
+  await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
+  await page.mouse.up();
+};
+
 let pipelineId;
 let jobId;
 
@@ -105,6 +123,28 @@ try {
     }
     await byTestId("node-3").waitFor({ state: "detached", timeout: 1_000 }).catch(() => {});
     assert.equal(await byTestId("node-3").count(), 0, "exactly three nodes");
+  });
+
+  await step("a block dropped on top of a node is added beside it, not lost", async () => {
+    await dragBlockOnto("FieldMapper", "node-1");
+    const added = byTestId("node-3");
+    await added.waitFor();
+    assert.equal(await added.getAttribute("data-block-type"), "FieldMapper");
+    // Let the canvas fit the view, then check the new node covers none of the others.
+    await page.waitForTimeout(400);
+    const box = await added.boundingBox();
+    for (const n of [0, 1, 2]) {
+      const other = await byTestId(`node-${n}`).boundingBox();
+      const apart =
+        box.x >= other.x + other.width || other.x >= box.x + box.width || box.y >= other.y + other.height || other.y >= box.y + box.height;
+      assert.ok(apart, `the dropped node covers node-${n}: ${JSON.stringify({ box, other })}`);
+    }
+    // It is selected: delete it again, leaving the three-block chain.
+    await byTestId("inspector").getByRole("button", { name: "Delete block" }).click();
+    await added.waitFor({ state: "detached" });
+    for (const [index, type] of ["TextGenerator", "ValidatorBlock", "JSONValidatorBlock"].entries()) {
+      assert.equal(await byTestId(`node-${index}`).getAttribute("data-block-type"), type);
+    }
   });
 
   await step("configure the blocks", async () => {
@@ -151,6 +191,16 @@ try {
 
   await step("upload seeds and run a job to 100%", async () => {
     await page.goto(`${BASE}/generator?pipeline_id=${pipelineId}`);
+    // Seeds without the field the pipeline reads: the check's errors are listed per seed and
+    // Start stays disabled.
+    await byTestId("seed-file-input").setInputFiles({
+      name: "bad.csv",
+      mimeType: "text/csv",
+      buffer: Buffer.from("subject\nrust\n"),
+    });
+    await page.waitForFunction(() => /Seeds have errors/.test(document.querySelector("[data-testid=seed-report]")?.textContent ?? ""));
+    await byTestId("seed-report").getByText("seed 1: missing topic").waitFor({ state: "attached" });
+    assert.equal(await page.getByRole("button", { name: "Start" }).isDisabled(), true);
     const seeds = ["rust", "wasm", "sqlite", "axum", "tokio"].map((topic) => ({ repetitions: 2, metadata: { topic } }));
     await byTestId("seed-file-input").setInputFiles({
       name: "seeds.json",
@@ -183,6 +233,10 @@ try {
     const status = byTestId("record-status");
     await byTestId("record-view").waitFor();
     const first = await byTestId("record-view").getAttribute("data-record-id");
+    // The record's trace, the same view as the editor's preview: one step per block.
+    const trace = byTestId("trace-viewer");
+    for (const n of [0, 1, 2]) await trace.getByTestId(`trace-step-${n}`).waitFor();
+    assert.match(await trace.getByTestId("trace-step-0").innerText(), /TextGenerator[\s\S]*in \/ \d+ out tokens/);
     await page.keyboard.press("a");
     await page.waitForFunction(() => document.querySelector("[data-testid=record-status]")?.textContent === "accepted");
     await page.keyboard.press("n");
@@ -204,6 +258,12 @@ try {
     const editor = page.getByRole("form", { name: "Edit record" });
     await editor.waitFor();
     await editor.locator("textarea[name=assistant]").fill(EDIT);
+    // Seed metadata is editable too, and fields can be added.
+    await editor.locator("textarea[name='metadata.topic']").fill("edited topic");
+    const fields = editor.getByRole("group", { name: "Fields (final state)" });
+    await fields.getByLabel("New field").fill("reviewer_note");
+    await fields.getByRole("button", { name: "Add field" }).click();
+    await editor.locator("textarea[name=reviewer_note]").fill("checked in the browser");
     await editor.getByRole("button", { name: "Save" }).click();
     await page.waitForFunction(() => document.querySelector("[data-testid=record-status]")?.textContent === "edited");
     await page.keyboard.press("?");
@@ -223,6 +283,8 @@ try {
     assert.equal(lines.length, 10, "one line per run of the job");
     const edited = lines.filter((line) => JSON.stringify(line).includes(EDIT));
     assert.equal(edited.length, 1, "the edited record carries the edit");
+    assert.equal(edited[0].metadata.topic, "edited topic", "the metadata edit is exported");
+    assert.equal(edited[0].accumulated_state.reviewer_note, "checked in the browser", "the added field is exported");
   });
 
   await step("plugins, settings and dashboard pages", async () => {
@@ -239,6 +301,51 @@ try {
     await page.goto(`${BASE}/review?job_id=${jobId}`);
     await byTestId("record-view").waitFor();
     await screenshot("review-narrow");
+  });
+
+  await step("every page shows the API's errors and recovers", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    requestsFailOnPurpose = true;
+    // Ids that name nothing: the server's 404 is shown, not an empty page.
+    const missing = 999999;
+    const notFound = [
+      [`/review?job_id=${missing}`, `job ${missing} not found`],
+      [`/review?pipeline_id=${missing}`, `pipeline ${missing} not found`],
+      [`/pipelines/${missing}`, `pipeline ${missing} not found`],
+      [`/generator?pipeline_id=${missing}`, `There is no pipeline #${missing}`],
+    ];
+    for (const [where, message] of notFound) {
+      await page.goto(`${BASE}${where}`);
+      await page.getByRole("alert").filter({ hasText: message }).first().waitFor();
+    }
+    await screenshot("review-missing-job");
+    // The server out of reach: every page says so (each page's code is loaded first, online).
+    const pages = ["Dashboard", "Pipelines", "Generator", "Review", "Plugins", "Settings"];
+    await page.goto(`${BASE}/`);
+    const nav = page.getByRole("navigation", { name: "Main" });
+    for (const name of pages) {
+      await nav.getByRole("link", { name, exact: true }).click();
+      await page.getByRole("heading", { level: 1, name }).waitFor();
+      await page.locator(".loading").first().waitFor({ state: "detached" }).catch(() => {});
+    }
+    await context.setOffline(true);
+    try {
+      for (const name of pages) {
+        await nav.getByRole("link", { name, exact: true }).click();
+        await page.getByRole("heading", { level: 1, name }).waitFor();
+        await page.getByRole("alert").filter({ hasText: "cannot reach the server" }).first().waitFor();
+        if (name === "Review") {
+          assert.equal(await byTestId("review-page-info").textContent(), "Records unavailable");
+          await screenshot("review-offline");
+        }
+      }
+    } finally {
+      await context.setOffline(false);
+    }
+    // Retry reads again once the server answers.
+    await page.getByRole("alert").getByRole("button", { name: "Retry" }).first().click();
+    await byTestId("llm-model-list").waitFor();
+    requestsFailOnPurpose = false;
   });
 
   await step("no console errors", async () => {

@@ -1,6 +1,5 @@
-import { lazy, Suspense, type ComponentType } from "react";
+import { lazy, type ComponentType } from "react";
 import { Route, Routes } from "react-router-dom";
-import { Loading } from "./components/RequestState";
 import { Shell } from "./shell/Shell";
 import { NotFoundPage } from "./pages/NotFoundPage";
 
@@ -20,20 +19,18 @@ const EditorPage = page(() => import("./pipelines/EditorPage"), "EditorPage");
 /** The routes, inside the shell (header, navigation, job indicator, theme). */
 export function App() {
   return (
-    <Suspense fallback={<Loading />}>
-      <Routes>
-        <Route element={<Shell />}>
-          <Route index element={<DashboardPage />} />
-          <Route path="pipelines" element={<PipelinesPage />} />
-          <Route path="pipelines/new" element={<EditorPage />} />
-          <Route path="pipelines/:id" element={<EditorPage />} />
-          <Route path="generator" element={<GeneratorPage />} />
-          <Route path="review" element={<ReviewPage />} />
-          <Route path="plugins" element={<PluginsPage />} />
-          <Route path="settings" element={<SettingsPage />} />
-          <Route path="*" element={<NotFoundPage />} />
-        </Route>
-      </Routes>
-    </Suspense>
+    <Routes>
+      <Route element={<Shell />}>
+        <Route index element={<DashboardPage />} />
+        <Route path="pipelines" element={<PipelinesPage />} />
+        <Route path="pipelines/new" element={<EditorPage />} />
+        <Route path="pipelines/:id" element={<EditorPage />} />
+        <Route path="generator" element={<GeneratorPage />} />
+        <Route path="review" element={<ReviewPage />} />
+        <Route path="plugins" element={<PluginsPage />} />
+        <Route path="settings" element={<SettingsPage />} />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
   );
 }

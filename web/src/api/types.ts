@@ -160,9 +160,10 @@ export interface Seed {
 /** One seed's problems in a validation report (`seed` counts from 1). */
 export interface SeedIssues {
   seed: number;
-  errors: string[];
-  missing_fields: string[];
-  empty_fields: string[];
+  /** The server leaves each list out when it is empty. */
+  errors?: string[];
+  missing_fields?: string[];
+  empty_fields?: string[];
 }
 
 /** `POST /api/seeds/validate`. */
@@ -216,9 +217,29 @@ export interface TraceEntry {
   execution_time: number;
   import_time?: number;
   error: string | null;
-  failure?: unknown;
+  /** Why the block failed, with the evidence: its stderr and its error's detail. */
+  failure?: { kind?: string; message?: string; stderr?: string; detail?: unknown };
   usage?: Usage;
   logs?: unknown[];
+  /** Log lines past the kept ones. */
+  logs_dropped?: number;
+  /** The LLM calls the block made (servers that report them). */
+  llm_calls?: LlmCall[];
+}
+
+/** One LLM call of a trace step. */
+export interface LlmCall {
+  model: string;
+  provider: string;
+  /** Tries made (1 when the first answered). */
+  attempts: number;
+  /** Time spent waiting: for a slot, for the rate limits and in backoff between attempts, in ms. */
+  wait_ms: number;
+  /** From the call to its answer, waits included, in ms. */
+  duration_ms?: number;
+  /** `ok` or `failed`. */
+  status: string;
+  error: string | null;
 }
 
 /** A stored record. */

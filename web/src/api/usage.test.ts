@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { costOf, formatCost, totalTokens } from "./usage";
+import { costLabel, costOf, formatCost, reportedCost, totalTokens } from "./usage";
 
 const usage = { input_tokens: 10, output_tokens: 5, cached_tokens: 2 };
 
@@ -21,5 +21,17 @@ describe("totalTokens and formatCost", () => {
     expect(totalTokens(undefined)).toBe(0);
     expect(formatCost(0.01234)).toBe("$0.0123");
     expect(formatCost(12.5)).toBe("$12.50");
+  });
+});
+
+describe("reportedCost and costLabel", () => {
+  it("tells no cost from an unknown price", () => {
+    expect(reportedCost({ usage })).toBeUndefined();
+    expect(reportedCost({ usage: { ...usage, cost: null } })).toBeNull();
+    expect(reportedCost({ usage: { ...usage, cost: null }, cost_usd: 0.5 } as never)).toBe(0.5);
+    expect(costLabel({ usage })).toBeNull();
+    expect(costLabel({ usage: { ...usage, cost: null } })).toBe("—");
+    expect(costLabel({ usage, cost_usd: 0.002 } as never)).toBe("$0.0020");
+    expect(costLabel({ usage: { ...usage, cost: 0 } })).toBe("$0.0000");
   });
 });

@@ -3,10 +3,30 @@ import type { Usage } from "./types";
 
 const COST_KEYS = ["cost", "total_cost", "cost_usd"];
 
-function numberAt(value: unknown, key: string): number | null {
-  if (!value || typeof value !== "object") return null;
+/** A cost as the server reports it: dollars, `null` (the server prices calls but not this
+ * model's: unknown price), or `undefined` (the server sends no cost at all). */
+export type ReportedCost = number | null | undefined;
+
+function reportedAt(value: unknown, key: string): ReportedCost {
+  if (!value || typeof value !== "object" || !(key in value)) return undefined;
   const found = (value as Record<string, unknown>)[key];
-  return typeof found === "number" && Number.isFinite(found) ? found : null;
+  if (typeof found === "number" && Number.isFinite(found)) return found;
+  return found === null ? null : undefined;
+}
+
+/** The cost of a job, record or trace entry as reported, on the object or in its `usage`: a
+ * number wins over a `null` spelled another way. */
+export function reportedCost(item: { usage?: Usage | null } | null | undefined): ReportedCost {
+  if (!item) return undefined;
+  let reported: ReportedCost = undefined;
+  for (const holder of [item, item.usage]) {
+    for (const key of COST_KEYS) {
+      const cost = reportedAt(holder, key);
+      if (typeof cost === "number") return cost;
+      if (cost === null) reported = null;
+    }
+  }
+  return reported;
 }
 
 /**
@@ -14,14 +34,7 @@ function numberAt(value: unknown, key: string): number | null {
  * in its `usage`), else null (older servers, or a model without a price).
  */
 export function costOf(item: { usage?: Usage | null } | null | undefined): number | null {
-  if (!item) return null;
-  for (const holder of [item, item.usage]) {
-    for (const key of COST_KEYS) {
-      const cost = numberAt(holder, key);
-      if (cost !== null) return cost;
-    }
-  }
-  return null;
+  return reportedCost(item) ?? null;
 }
 
 /** Input plus output tokens. */
@@ -32,4 +45,16 @@ export function totalTokens(usage: Usage | null | undefined): number {
 /** `$0.0123`; small amounts keep four decimals. */
 export function formatCost(cost: number): string {
   return `$${cost < 1 ? cost.toFixed(4) : cost.toFixed(2)}`;
+}
+
+/** A reported cost for display: dollars, "—" for an unknown price, null when the server sends
+ * no cost (show nothing). */
+export function costText(cost: ReportedCost): string | null {
+  if (cost === undefined) return null;
+  return cost === null ? "—" : formatCost(cost);
+}
+
+/** The item's cost for display (see {@link costText}). */
+export function costLabel(item: { usage?: Usage | null } | null | undefined): string | null {
+  return costText(reportedCost(item));
 }

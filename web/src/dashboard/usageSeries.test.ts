@@ -4,7 +4,7 @@ import { bucketSize, usageOverTime } from "./usageSeries";
 
 const HOUR = 3_600_000;
 
-function job(id: number, createdAt: number, input: number, output: number, cost?: number): Job {
+function job(id: number, createdAt: number, input: number, output: number, cost?: number | null): Job {
   return {
     id,
     pipeline_id: 1,
@@ -37,6 +37,14 @@ describe("usageOverTime", () => {
   it("adds cost only where the server sent one", () => {
     const [point] = usageOverTime([job(1, 0, 1, 1, 0.5), job(2, 10, 1, 1), job(3, 20, 1, 1, 0.25)]);
     expect(point.cost).toBe(0.75);
+    expect(point.costReported).toBe(true);
+  });
+  it("keeps an unknown price apart from no cost", () => {
+    const [unknown] = usageOverTime([job(1, 0, 1, 1, null)]);
+    expect(unknown.cost).toBeNull();
+    expect(unknown.costReported).toBe(true);
+    const [none] = usageOverTime([job(1, 0, 1, 1)]);
+    expect(none.costReported).toBe(false);
   });
   it("uses days when the jobs span more than two days", () => {
     expect(bucketSize([job(1, 0, 0, 0), job(2, 72 * HOUR, 0, 0)])).toBe(24 * HOUR);

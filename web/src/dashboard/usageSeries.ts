@@ -1,6 +1,6 @@
 /** Tokens (and cost when the server sends it) over time, bucketed from the jobs list. */
 import type { Job } from "../api/types";
-import { costOf } from "../api/usage";
+import { reportedCost } from "../api/usage";
 
 /** One bucket of the chart. */
 export interface UsagePoint {
@@ -9,8 +9,10 @@ export interface UsagePoint {
   input: number;
   output: number;
   cached: number;
-  /** Null when no job in the bucket had a cost. */
+  /** The known costs summed; null when no job in the bucket had a known cost. */
   cost: number | null;
+  /** Whether the server reported a cost (known or unknown price) for any job in the bucket. */
+  costReported: boolean;
   jobs: number;
 }
 
@@ -29,12 +31,13 @@ export function usageOverTime(jobs: Job[], size = bucketSize(jobs)): UsagePoint[
   const buckets = new Map<number, UsagePoint>();
   for (const job of jobs) {
     const time = Math.floor(job.created_at / size) * size;
-    const point = buckets.get(time) ?? { time, input: 0, output: 0, cached: 0, cost: null, jobs: 0 };
+    const point = buckets.get(time) ?? { time, input: 0, output: 0, cached: 0, cost: null, costReported: false, jobs: 0 };
     point.input += job.usage.input_tokens;
     point.output += job.usage.output_tokens;
     point.cached += job.usage.cached_tokens;
-    const cost = costOf(job);
-    if (cost !== null) point.cost = (point.cost ?? 0) + cost;
+    const cost = reportedCost(job);
+    if (cost !== undefined) point.costReported = true;
+    if (typeof cost === "number") point.cost = (point.cost ?? 0) + cost;
     point.jobs += 1;
     buckets.set(time, point);
   }

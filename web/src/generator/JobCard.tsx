@@ -3,7 +3,7 @@ import { useState } from "react";
 import { Link } from "react-router-dom";
 import { cancelJob } from "../api/endpoints";
 import type { Job } from "../api/types";
-import { costOf, formatCost } from "../api/usage";
+import { costLabel } from "../api/usage";
 import { ErrorMessage } from "../components/RequestState";
 import { elapsedMs, etaMs, formatDuration } from "./eta";
 import { useJobProgress, useNow } from "./useJobProgress";
@@ -45,7 +45,7 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
   const finished = job.records_generated + job.records_failed;
   const elapsed = elapsedMs(job.created_at, job.completed_at, now);
   const eta = running ? etaMs(finished, job.total_seeds, elapsed) : null;
-  const cost = costOf(job);
+  const cost = costLabel(job);
   const cancel = () => {
     setCancelling(true);
     cancelJob(job.id)
@@ -86,7 +86,7 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
         </span>
         {cost !== null && (
           <span>
-            cost <b>{formatCost(cost)}</b>
+            cost <b data-testid="job-cost" title={cost === "—" ? "no price known for this model" : undefined}>{cost}</b>
           </span>
         )}
         <span>

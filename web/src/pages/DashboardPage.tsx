@@ -2,7 +2,7 @@
 import { Link } from "react-router-dom";
 import { listJobs, listPipelines } from "../api/endpoints";
 import { REVIEW_STATUSES, type Job } from "../api/types";
-import { costOf, formatCost } from "../api/usage";
+import { costLabel } from "../api/usage";
 import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { UsageChart } from "../dashboard/UsageChart";
@@ -31,7 +31,7 @@ function JobRows({ jobs, names }: { jobs: Job[]; names: Map<number, string> }) {
         </thead>
         <tbody>
           {jobs.map((job) => {
-            const cost = costOf(job);
+            const cost = costLabel(job);
             return (
               <tr key={job.id}>
                 <td>
@@ -45,7 +45,7 @@ function JobRows({ jobs, names }: { jobs: Job[]; names: Map<number, string> }) {
                 </td>
                 <td>
                   {job.usage.input_tokens + job.usage.output_tokens}
-                  {cost !== null && ` · ${formatCost(cost)}`}
+                  {cost !== null && ` · ${cost}`}
                 </td>
                 <td>{new Date(job.created_at).toLocaleString()}</td>
               </tr>
@@ -55,6 +55,12 @@ function JobRows({ jobs, names }: { jobs: Job[]; names: Map<number, string> }) {
       </table>
     </div>
   );
+}
+
+/** What stands in for a part made from the jobs list until it is read. */
+function JobsUnavailable({ loading, failed }: { loading: boolean; failed: boolean }) {
+  if (failed) return <p className="muted">Unavailable: the jobs could not be read (see the error above).</p>;
+  return loading ? <Loading /> : null;
 }
 
 /** The dashboard. */
@@ -104,9 +110,19 @@ export function DashboardPage() {
       <ErrorMessage error={jobs.error} onRetry={jobs.reload} />
       {jobs.data && (running.length === 0 ? <p className="muted">No job is running.</p> : <JobRows jobs={running} names={names} />)}
       <h2>Recent jobs</h2>
-      {jobs.data && (recent.length === 0 ? <p className="muted">No finished jobs yet.</p> : <JobRows jobs={recent} names={names} />)}
+      {jobs.data ? (
+        recent.length === 0 ? (
+          <p className="muted">No finished jobs yet.</p>
+        ) : (
+          <JobRows jobs={recent} names={names} />
+        )
+      ) : (
+        <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />
+      )}
       <h2>Tokens over time</h2>
-      <div className="card">{jobs.data && <UsageChart jobs={jobs.data} />}</div>
+      <div className="card">
+        {jobs.data ? <UsageChart jobs={jobs.data} /> : <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />}
+      </div>
     </section>
   );
 }

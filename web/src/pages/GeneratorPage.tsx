@@ -12,6 +12,7 @@ import { ErrorMessage, Loading, RequestState } from "../components/RequestState"
 import { useRequest } from "../components/useRequest";
 import { JobCard } from "../generator/JobCard";
 import { parseSeedFile, SEED_FILE_ACCEPT } from "../generator/seedFile";
+import { SeedReportView } from "../generator/SeedReportView";
 import type { Seed } from "../api/types";
 
 /** The server's default concurrency. */
@@ -25,45 +26,6 @@ interface PickedFile {
   file: File;
   seeds: unknown[] | null;
   parseError: string | null;
-}
-
-function SeedReportView({ report }: { report: SeedReport }) {
-  const problems = report.seeds.filter((s) => s.errors.length + s.missing_fields.length + s.empty_fields.length > 0);
-  return (
-    <div className="seed-report" data-testid="seed-report" aria-live="polite">
-      <p className={report.valid ? "ok" : "bad"}>
-        {report.valid ? "Seeds are valid" : "Seeds have errors"}: {report.total_runs} run
-        {report.total_runs === 1 ? "" : "s"}
-        {report.required_fields.length > 0 && <> · required fields: {report.required_fields.join(", ")}</>}
-      </p>
-      {report.errors.length > 0 && (
-        <ul className="bad" aria-label="Seed errors">
-          {report.errors.map((e, i) => (
-            <li key={i}>{e}</li>
-          ))}
-        </ul>
-      )}
-      {report.warnings.length > 0 && (
-        <ul className="warn" aria-label="Seed warnings">
-          {report.warnings.map((w, i) => (
-            <li key={i}>{w}</li>
-          ))}
-        </ul>
-      )}
-      {problems.length > 0 && (
-        <details>
-          <summary>{problems.length} seed(s) with problems</summary>
-          <ul>
-            {problems.map((s) => (
-              <li key={s.seed}>
-                seed {s.seed}: {[...s.errors, ...s.missing_fields.map((f) => `missing ${f}`), ...s.empty_fields.map((f) => `empty ${f}`)].join("; ")}
-              </li>
-            ))}
-          </ul>
-        </details>
-      )}
-    </div>
-  );
 }
 
 /** The generator page. */
@@ -85,9 +47,15 @@ export function GeneratorPage() {
   const [startError, setStartError] = useState<unknown>(null);
   const [started, setStarted] = useState<Job[]>([]);
 
-  // Without a choice, the first pipeline.
+  // A pipeline named in the URL that does not exist, told once the list is read.
+  const [missingPipeline, setMissingPipeline] = useState<number | null>(null);
+  // Without a choice (or with one that names no pipeline), the first pipeline.
   useEffect(() => {
-    if (pipelineId === null && pipelines.data && pipelines.data.length > 0) setPipelineId(pipelines.data[0].id);
+    if (!pipelines.data) return;
+    if (pipelineId !== null && !pipelines.data.some((p) => p.id === pipelineId)) {
+      setMissingPipeline(pipelineId);
+      setPipelineId(pipelines.data[0]?.id ?? null);
+    } else if (pipelineId === null && pipelines.data.length > 0) setPipelineId(pipelines.data[0].id);
   }, [pipelineId, pipelines.data]);
 
   const onFile = async (file: File) => {
@@ -166,6 +134,12 @@ export function GeneratorPage() {
     <section>
       <h1>Generator</h1>
       <div className="card">
+        {missingPipeline !== null && (
+          <p className="warn" role="alert">
+            There is no pipeline #{missingPipeline}
+            {pipelineId !== null ? ": the first one is chosen instead." : "."}
+          </p>
+        )}
         <RequestState loading={pipelines.loading} error={pipelines.error} data={pipelines.data} onRetry={pipelines.reload}>
           {(list) =>
             list.length === 0 ? (

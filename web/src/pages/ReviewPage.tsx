@@ -5,7 +5,7 @@
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { listJobs, listPipelines, listRecords, updateRecord, type RecordFilter } from "../api/endpoints";
+import { getJob, getPipeline, listJobs, listPipelines, listRecords, updateRecord, type RecordFilter } from "../api/endpoints";
 import { REVIEW_STATUSES, type FieldOrder, type RecordRow, type ReviewStatus } from "../api/types";
 import { PipelineSelect } from "../components/PipelineSelect";
 import { ErrorMessage, Loading } from "../components/RequestState";
@@ -64,6 +64,12 @@ export function ReviewPage() {
 
   const pipelines = useRequest((signal) => listPipelines(signal), []);
   const jobs = useRequest((signal) => listJobs(pipelineId, signal), [pipelineId]);
+  // A job or pipeline named in the URL that does not exist says so (its filter matches nothing).
+  const jobCheck = useRequest((signal) => (jobId === undefined ? Promise.resolve(null) : getJob(jobId, signal)), [jobId]);
+  const pipelineCheck = useRequest(
+    (signal) => (pipelineId === undefined ? Promise.resolve(null) : getPipeline(pipelineId, signal)),
+    [pipelineId],
+  );
   const counts = useRequest((signal) => statusCounts({ pipeline_id: pipelineId, job_id: jobId }, signal), [pipelineId, jobId, countsTick]);
   const page = useRequest(
     (signal) => listRecords({ ...filter, limit: pageSize, offset }, signal).then((p) => ({ ...p, offset, pageSize })),
@@ -214,7 +220,16 @@ export function ReviewPage() {
             </button>
           ))}
         </div>
-        <ErrorMessage error={pipelines.error ?? jobs.error ?? counts.error} />
+        <ErrorMessage error={pipelineCheck.error} onRetry={pipelineCheck.reload} />
+        <ErrorMessage error={jobCheck.error} onRetry={jobCheck.reload} />
+        <ErrorMessage
+          error={pipelines.error ?? jobs.error ?? counts.error}
+          onRetry={() => {
+            pipelines.reload();
+            jobs.reload();
+            counts.reload();
+          }}
+        />
         <ExportLinks filter={filter} />
       </div>
 
@@ -223,7 +238,14 @@ export function ReviewPage() {
           Previous page
         </button>
         <span data-testid="review-page-info">
-          {total === 0 ? "No records" : `${offset + 1}–${Math.min(offset + pageSize, total)} of ${total}`} · page {pageNumber} of {pageCount}
+          {!current
+            ? page.error
+              ? "Records unavailable"
+              : "Loading…"
+            : total === 0
+              ? "No records"
+              : `${offset + 1}–${Math.min(offset + pageSize, total)} of ${total}`}
+          {current && ` · page ${pageNumber} of ${pageCount}`}
         </span>
         <button type="button" onClick={() => go(moveTo(cursor, offset + pageSize))} disabled={offset + pageSize >= total}>
           Next page
@@ -246,7 +268,7 @@ export function ReviewPage() {
             busy={busy}
             onStatus={(s) => review(selected, { status: s }).catch(() => undefined)}
             onEdit={() => setEditing(true)}
-            onSave={(output) => review(selected, { output, status: "edited" }).then(() => setEditing(false))}
+            onSave={(edit) => review(selected, { ...edit, status: "edited" }).then(() => setEditing(false))}
             onCancelEdit={() => setEditing(false)}
             onNext={() => go(step(cursor, "next"))}
             onPrevious={() => go(step(cursor, "previous"))}

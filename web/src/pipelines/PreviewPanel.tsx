@@ -7,7 +7,7 @@ import type { ExecuteResult, ExecuteResults, TraceEntry } from "../api/types";
 import { ErrorMessage } from "../components/RequestState";
 import { withoutDetail } from "./errorDetail";
 import { seedState, seedTemplate } from "./seedInput";
-import { TraceView } from "./TraceView";
+import { TraceSteps } from "../trace/TraceSteps";
 
 /** Props of {@link PreviewPanel}. */
 export interface PreviewPanelProps {
@@ -35,7 +35,7 @@ function RunResult({ result, index, count }: { result: ExecuteResult; index: num
         Tokens: {result.usage?.input_tokens ?? 0} in, {result.usage?.output_tokens ?? 0} out
       </p>
       <h4>Trace</h4>
-      <TraceView trace={result.trace} testIdPrefix={index === 0 ? "trace-step-" : `trace-run-${index}-step-`} />
+      <TraceSteps trace={result.trace} stepTestIdPrefix={index === 0 ? "trace-step-" : `trace-run-${index}-step-`} />
     </section>
   );
 }
@@ -118,7 +118,7 @@ export function PreviewPanel({ ensureSaved, seedFields }: PreviewPanelProps) {
               {outcome.trace.length > 0 && (
                 <>
                   <h4>Trace</h4>
-                  <TraceView trace={outcome.trace} />
+                  <TraceSteps trace={outcome.trace} />
                 </>
               )}
             </>

@@ -82,4 +82,17 @@ describe("freeSpot", () => {
     expect(spot.y - at.y).toBeGreaterThanOrEqual(120);
     expect(freeSpot({ x: at.x + 400, y: at.y }, nodes)).toEqual({ x: at.x + 400, y: at.y });
   });
+  it("goes by the measured height of tall nodes and past a column of them", () => {
+    const { nodes } = fromBlocks([
+      { type: "A", config: {} },
+      { type: "B", config: {} },
+    ]);
+    const placed = [
+      { ...nodes[0], position: { x: 0, y: 0 }, measured: { width: 240, height: 300 } },
+      { ...nodes[1], position: { x: 0, y: 320 }, measured: { width: 240, height: 100 } },
+    ];
+    // Dropped on the first: below the second, which sits right under it.
+    const spot = freeSpot({ x: 20, y: 150 }, placed);
+    expect(spot).toEqual({ x: 20, y: 320 + 100 + 16 });
+  });
 });

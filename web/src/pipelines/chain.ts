@@ -16,6 +16,8 @@ export interface CanvasNode {
   type?: string;
   position: { x: number; y: number };
   data: BlockNodeData;
+  /** The size the canvas measured (after it rendered the node). */
+  measured?: { width?: number; height?: number };
 }
 
 /** An edge of the canvas. */

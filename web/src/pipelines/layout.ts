@@ -20,13 +20,33 @@ export function autoLayout<N extends CanvasNode>(nodes: N[], edges: CanvasEdge[]
   });
 }
 
-/** `position`, moved down until a node placed there would not cover another node. */
+/** Room kept between a placed node and its neighbours. */
+const GAP = 16;
+
+/** A node's size: as measured by the canvas once rendered, else the usual size. */
+function sizeOf(node: CanvasNode): { width: number; height: number } {
+  return { width: node.measured?.width ?? NODE_SIZE.width, height: node.measured?.height ?? NODE_SIZE.height };
+}
+
+/** `position`, moved down until a node of the usual size placed there would cover no other node
+ * (taller nodes by their measured height), keeping a small gap. */
 export function freeSpot(position: { x: number; y: number }, nodes: CanvasNode[]): { x: number; y: number } {
-  const covers = (at: { x: number; y: number }) =>
-    nodes.some(
-      (node) => Math.abs(node.position.x - at.x) < NODE_SIZE.width && Math.abs(node.position.y - at.y) < NODE_SIZE.height,
-    );
+  const covering = (at: { x: number; y: number }) =>
+    nodes.find((node) => {
+      const size = sizeOf(node);
+      return (
+        at.x < node.position.x + size.width + GAP &&
+        node.position.x < at.x + NODE_SIZE.width + GAP &&
+        at.y < node.position.y + size.height + GAP &&
+        node.position.y < at.y + NODE_SIZE.height + GAP
+      );
+    });
   let at = position;
-  for (let tries = 0; tries < 50 && covers(at); tries += 1) at = { x: at.x, y: at.y + NODE_SIZE.height / 2 };
+  for (let tries = 0; tries < 100; tries += 1) {
+    const node = covering(at);
+    if (!node) break;
+    // Just below the node in the way.
+    at = { x: at.x, y: node.position.y + sizeOf(node).height + GAP };
+  }
   return at;
 }

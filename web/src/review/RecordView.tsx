@@ -1,10 +1,10 @@
 /** One record: its status, its fields by group, review buttons, the editor and the trace. */
 import type { FieldOrder, RecordRow, ReviewStatus } from "../api/types";
-import { costOf, formatCost } from "../api/usage";
+import { costLabel } from "../api/usage";
 import { groupFields } from "./fieldGroups";
-import { RecordEditor } from "./RecordEditor";
-import { TraceViewer } from "./TraceViewer";
-import { Value } from "./Value";
+import { RecordEditor, type RecordEdit } from "./RecordEditor";
+import { TraceSteps } from "../trace/TraceSteps";
+import { Value } from "../components/Value";
 
 const STATUS_CLASS: Record<ReviewStatus, string> = {
   pending: "",
@@ -46,14 +46,14 @@ export function RecordView({
   busy: boolean;
   onStatus: (status: ReviewStatus) => void;
   onEdit: () => void;
-  onSave: (output: Record<string, unknown>) => Promise<void>;
+  onSave: (edit: RecordEdit) => Promise<void>;
   onCancelEdit: () => void;
   onNext: () => void;
   onPrevious: () => void;
 }) {
   const output = record.output ?? {};
   const groups = groupFields(Object.keys(output), fieldOrder, Object.keys(record.metadata ?? {}));
-  const cost = costOf(record);
+  const cost = costLabel(record);
   return (
     <article className="card record-view" data-testid="record-view" data-record-id={record.id} aria-label={`Record ${record.id}`}>
       <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
@@ -65,7 +65,12 @@ export function RecordView({
           {record.run_status === "failed" && <span className="badge bad">run failed</span>}
           <span className="muted">
             job {record.job_id} · {record.usage.input_tokens} in / {record.usage.output_tokens} out tokens
-            {cost !== null && ` · ${formatCost(cost)}`}
+            {cost !== null && (
+              <>
+                {" "}
+                · cost <span data-testid="record-cost">{cost}</span>
+              </>
+            )}
           </span>
         </div>
       </div>
@@ -118,7 +123,7 @@ export function RecordView({
         <Value value={record.metadata} />
       </details>
       <h3>Trace</h3>
-      <TraceViewer trace={record.trace} />
+      <TraceSteps trace={record.trace} testId="trace-viewer" />
     </article>
   );
 }

@@ -31,3 +31,11 @@ export function valuesOf(drafts: FieldDraft[]): { values: Record<string, unknown
   }
   return { values };
 }
+
+/** The drafts with a new, empty field `name` at the end, or why it cannot be added. */
+export function withNewField(drafts: FieldDraft[], name: string, json: boolean): FieldDraft[] | { error: string } {
+  const trimmed = name.trim();
+  if (!trimmed) return { error: "give the new field a name" };
+  if (drafts.some((draft) => draft.name === trimmed)) return { error: `there is already a field ${trimmed}` };
+  return [...drafts, { name: trimmed, json, text: json ? "null" : "" }];
+}

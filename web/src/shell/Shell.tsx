@@ -3,6 +3,7 @@ import { useState } from "react";
 import { NavLink, Outlet } from "react-router-dom";
 import { ApiKeyDialog } from "./ApiKeyDialog";
 import { JobsIndicator } from "./JobsIndicator";
+import { PageBoundary } from "./PageBoundary";
 import { useTheme } from "./theme";
 
 const NAV = [
@@ -50,7 +51,9 @@ export function Shell() {
         </div>
       </header>
       <main className="app-main">
-        <Outlet />
+        <PageBoundary>
+          <Outlet />
+        </PageBoundary>
       </main>
     </div>
   );
