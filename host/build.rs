@@ -1,7 +1,6 @@
 //! Builds the builtin blocks (`plugins/*`, a wasm32-wasip2 workspace) and generates
 //! `builtin_blocks.rs`, which embeds each component in the binary. A block crate that fails to
-//! build fails this build: builtins cannot be forgotten or stale. It also tells the crate where
-//! the web UI's build is.
+//! build fails this build: builtins cannot be forgotten or stale.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -15,16 +14,6 @@ fn main() {
         .expect("host/ has a parent")
         .to_path_buf();
     let plugins = root.join("plugins");
-    // The web UI's build folder for rust-embed (`src/api/web_ui.rs`), canonical (no `..`, no
-    // symlinks): debug builds read it at run time and compare paths with this one.
-    println!(
-        "cargo:rustc-env=BLOCKFORGE_WEB_DIST={}",
-        root.canonicalize()
-            .unwrap_or_else(|_| root.clone())
-            .join("web")
-            .join("dist")
-            .display()
-    );
     let out_dir = PathBuf::from(env("OUT_DIR"));
     let guest_target_dir = guest_target_dir(&out_dir);
 

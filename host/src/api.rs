@@ -47,6 +47,8 @@ pub struct AppState {
     pub jobs: Arc<JobManager>,
     /// The plugins folder (uploads are written there).
     pub plugins_dir: Arc<std::path::Path>,
+    /// The folder the web UI is read from; `None`: the build embedded in the binary.
+    pub web_dir: Option<Arc<std::path::Path>>,
     /// The blocks' LLM gateway, routing by registered model name; reread after every change
     /// to the registry.
     pub models: Arc<ModelRouter>,

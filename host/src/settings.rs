@@ -76,6 +76,9 @@ pub struct Settings {
     pub providers: std::collections::BTreeMap<String, ProviderEnv>,
     /// The plugins folder.
     pub plugins_dir: PathBuf,
+    /// Where the web UI's files are read from at each request (`WEB_DIR`; debug builds default
+    /// to `web/dist` of the working directory); `None`: the build embedded in the binary.
+    pub web_dir: Option<PathBuf>,
     /// The compile cache folder.
     pub cache_dir: Option<PathBuf>,
     /// Block call limits.
@@ -218,6 +221,9 @@ impl Settings {
             plugins_dir: var("PLUGINS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("plugins")),
+            web_dir: var("WEB_DIR")
+                .map(PathBuf::from)
+                .or_else(|| cfg!(debug_assertions).then(|| PathBuf::from("web/dist"))),
             cache_dir,
             limits,
             host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),

@@ -2,7 +2,7 @@
 //! makes first), and driven end to end in a real headless Chromium by `tests/e2e/ui.mjs`
 //! (playwright-core) against the real server and the fake LLM.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
@@ -100,7 +100,9 @@ fn chromium() -> PathBuf {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn web_ui_end_to_end_in_chromium() {
-    let e2e = Path::new(env!("CARGO_MANIFEST_DIR")).join("e2e");
+    let e2e = blockforge_tests::harness::checkout()
+        .join("tests")
+        .join("e2e");
     assert!(
         e2e.join("node_modules/playwright-core").is_dir(),
         "tests/e2e has no node_modules: run `make test` (it runs npm ci there)"

@@ -27,6 +27,19 @@ pub fn blockforge_bin() -> PathBuf {
     profile_dir.join("blockforge")
 }
 
+/// The checkout under test: cargo runs test binaries in their package's folder (`tests/`),
+/// so this is read at run time — a path baked in at compile time could name another checkout
+/// that shares the target directory.
+pub fn checkout() -> PathBuf {
+    let here = std::env::current_dir().expect("current_dir");
+    here.parent().map(Path::to_path_buf).unwrap_or(here)
+}
+
+/// The web UI's build of the checkout under test (`make test` builds it first).
+pub fn web_dist() -> PathBuf {
+    checkout().join("web").join("dist")
+}
+
 /// A compile cache shared by every test of one build, so each component compiles once.
 fn shared_cache_dir() -> PathBuf {
     blockforge_bin()
@@ -121,6 +134,7 @@ impl Workspace {
                 "http://127.0.0.1:9/v1".to_owned(),
             ),
             ("LLM_MAX_RETRIES".to_owned(), "0".to_owned()),
+            ("WEB_DIR".to_owned(), web_dist().display().to_string()),
         ];
         Workspace { dir, env }
     }

@@ -1,16 +1,25 @@
 //! The web UI: the build of `web/` (`web/dist`), served at `/` by the same server as the API.
 //!
-//! Release builds embed the files in the binary; debug builds read them from `web/dist` at each
-//! request (rust-embed's two modes), so a rebuilt UI shows without recompiling the host. A path
-//! that names no file gets `index.html` (the UI routes in the browser); `/api/...` paths never
-//! do — an unknown API path stays a JSON 404.
+//! Release builds embed the files in the binary. With `WEB_DIR` set, and in debug builds
+//! (`web/dist` of the working directory unless `WEB_DIR` says otherwise), they are read from
+//! that folder at each request, so a rebuilt UI shows without recompiling the host; the folder
+//! is chosen at run time, never baked in at compile time, so one build serves whichever
+//! checkout it runs in. A path that names no file gets `index.html` (the UI routes in the
+//! browser); `/api/...` paths never do — an unknown API path stays a JSON 404.
 
+use std::borrow::Cow;
+use std::path::{Component, Path};
+
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 
-/// The files of `web/dist`; empty when the UI was not built (`make run` builds it).
+use super::AppState;
+
+/// The files of `web/dist` when the binary was built (release builds embed them); empty when
+/// the UI was not built then.
 #[derive(rust_embed::Embed)]
-#[folder = "$BLOCKFORGE_WEB_DIST"]
+#[folder = "$CARGO_MANIFEST_DIR/../web/dist"]
 #[allow_missing = true]
 struct Assets;
 
@@ -20,21 +29,24 @@ const NOT_BUILT: &str = "<!doctype html><title>blockforge</title>\
 <code>npm run build</code> in <code>web/</code>), or use the API under <code>/api</code>.</p>";
 
 /// Serves the UI file `uri` names, `index.html` for other paths, a JSON 404 under `/api`.
-pub async fn serve(uri: Uri) -> Response {
+pub async fn serve(State(state): State<AppState>, uri: Uri) -> Response {
     let path = uri.path();
     if path == "/api" || path.starts_with("/api/") {
         return super::error::not_found(uri).await.into_response();
     }
     let wanted = path.trim_start_matches('/');
-    if let Some(file) = Assets::get(wanted).filter(|_| !wanted.is_empty()) {
-        return file_response(wanted, file);
+    let dir = state.web_dir.as_deref();
+    if !wanted.is_empty()
+        && let Some(bytes) = read(dir, wanted).await
+    {
+        return file_response(wanted, bytes);
     }
     // A missing hashed asset is a real 404: answering it with index.html would hand the
     // browser HTML where it asked for a script.
     if wanted.starts_with("assets/") {
         return (StatusCode::NOT_FOUND, "no such asset").into_response();
     }
-    match Assets::get("index.html") {
+    match read(dir, "index.html").await {
         Some(index) => file_response("index.html", index),
         None => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -45,17 +57,41 @@ pub async fn serve(uri: Uri) -> Response {
     }
 }
 
-fn file_response(path: &str, file: rust_embed::EmbeddedFile) -> Response {
-    let mime = file.metadata.mimetype().to_owned();
+/// The file `name` (a relative path of the UI build) from `dir`, or from the embedded build.
+/// Names with `..`, roots or prefixes are refused, so nothing outside the folder is read.
+async fn read(dir: Option<&Path>, name: &str) -> Option<Cow<'static, [u8]>> {
+    let relative = Path::new(name);
+    if !relative
+        .components()
+        .all(|part| matches!(part, Component::Normal(_)))
+    {
+        return None;
+    }
+    match dir {
+        Some(dir) => {
+            let path = dir.join(relative);
+            // Only regular files: a folder's name is no asset.
+            let metadata = tokio::fs::metadata(&path).await.ok()?;
+            if !metadata.is_file() {
+                return None;
+            }
+            tokio::fs::read(&path).await.ok().map(Cow::Owned)
+        }
+        None => Assets::get(name).map(|file| file.data),
+    }
+}
+
+fn file_response(path: &str, bytes: Cow<'static, [u8]>) -> Response {
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
     // Vite names the files under assets/ by their content hash: they never change.
     let cache = if path.starts_with("assets/") {
         "public, max-age=31536000, immutable"
     } else {
         "no-cache"
     };
-    let mut response = file.data.into_owned().into_response();
+    let mut response = bytes.into_owned().into_response();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&mime) {
+    if let Ok(value) = HeaderValue::from_str(mime.essence_str()) {
         headers.insert(header::CONTENT_TYPE, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));

@@ -40,6 +40,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         registry,
         jobs: jobs.clone(),
         plugins_dir: settings.plugins_dir.clone().into(),
+        web_dir: settings.web_dir.clone().map(Into::into),
         models,
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
