@@ -189,6 +189,22 @@ try {
     await screenshot("palette-with-plugin");
   });
 
+  await step("the default job concurrency is set in Settings and used by the generator", async () => {
+    await page.goto(`${BASE}/settings`);
+    const defaults = byTestId("server-defaults");
+    const input = defaults.getByLabel(/Job concurrency/);
+    await page.waitForFunction(() =>
+      document.querySelector("[data-testid=server-defaults] input")?.value === "16",
+    );
+    await input.fill("3");
+    await defaults.getByRole("button", { name: "Save defaults" }).click();
+    await defaults.getByRole("status").waitFor();
+    const stored = await (await page.request.get(`${BASE}/api/settings`)).json();
+    assert.equal(stored.default_concurrency, 3);
+    await page.goto(`${BASE}/generator?pipeline_id=${pipelineId}`);
+    await page.waitForFunction(() => document.querySelector("input[type=number]")?.value === "3");
+  });
+
   await step("upload seeds and run a job to 100%", async () => {
     await page.goto(`${BASE}/generator?pipeline_id=${pipelineId}`);
     // Seeds without the field the pipeline reads: the check's errors are listed per seed and
@@ -218,6 +234,8 @@ try {
     const card = byTestId("job-card").first();
     await card.waitFor();
     jobId = Number(await card.getAttribute("data-job-id"));
+    const job = await (await page.request.get(`${BASE}/api/jobs/${jobId}`)).json();
+    assert.equal(job.options.concurrency, 3, "the generator sent the server's default");
     await page.waitForFunction(
       (id) => document.querySelector(`[data-testid=job-progress][data-job-id="${id}"]`)?.getAttribute("aria-valuenow") === "100",
       jobId,

@@ -35,6 +35,19 @@ export function uploadPlugin(file: File): Promise<{ plugin: PluginFile; block: B
   return sendForm("/api/plugins", form);
 }
 
+/** Server-wide settings (`GET/PUT /api/settings`). */
+export interface ServerSettings {
+  /** Runs a job executes at once when the generator names none (1 to 1024). */
+  default_concurrency: number;
+}
+
+/** Every server-wide setting. */
+export const getSettings = (signal?: AbortSignal) => getJson<ServerSettings>("/api/settings", signal);
+
+/** Changes the settings given; answers all of them. */
+export const putSettings = (changes: Partial<ServerSettings>) =>
+  sendJson<ServerSettings>("PUT", "/api/settings", changes);
+
 /** Every saved pipeline. */
 export const listPipelines = (signal?: AbortSignal) => getJson<Pipeline[]>("/api/pipelines", signal);
 

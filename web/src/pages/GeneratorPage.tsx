@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
+import { getSettings, listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
 import type { Job, Pipeline, SeedReport } from "../api/types";
 import { DropZone } from "../components/DropZone";
 import { PipelineSelect } from "../components/PipelineSelect";
@@ -15,7 +15,7 @@ import { parseSeedFile, SEED_FILE_ACCEPT } from "../generator/seedFile";
 import { SeedReportView } from "../generator/SeedReportView";
 import type { Seed } from "../api/types";
 
-/** The server's default concurrency. */
+/** The concurrency shown until the server's `default_concurrency` setting is read. */
 const DEFAULT_CONCURRENCY = 16;
 /** Finished jobs listed below the running ones. */
 const RECENT_JOBS = 5;
@@ -40,6 +40,12 @@ export function GeneratorPage() {
   });
   const [picked, setPicked] = useState<PickedFile | null>(null);
   const [concurrency, setConcurrency] = useState(DEFAULT_CONCURRENCY);
+  // The server's `default_concurrency` setting, until the user types a value of their own.
+  const [concurrencyEdited, setConcurrencyEdited] = useState(false);
+  const settings = useRequest((signal) => getSettings(signal), []);
+  useEffect(() => {
+    if (!concurrencyEdited && settings.data) setConcurrency(settings.data.default_concurrency);
+  }, [concurrencyEdited, settings.data]);
   const [report, setReport] = useState<SeedReport | null>(null);
   const [verifying, setVerifying] = useState(false);
   const [verifyError, setVerifyError] = useState<unknown>(null);
@@ -161,7 +167,10 @@ export function GeneratorPage() {
                     min={1}
                     max={1024}
                     value={concurrency}
-                    onChange={(e) => setConcurrency(Math.max(1, Number(e.target.value) || 1))}
+                    onChange={(e) => {
+                      setConcurrencyEdited(true);
+                      setConcurrency(Math.max(1, Number(e.target.value) || 1));
+                    }}
                   />
                 </label>
               </div>

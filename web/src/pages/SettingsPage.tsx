@@ -1,7 +1,9 @@
-/** Settings: the LLM and embedding model registries, and the API key kept in this browser. */
+/** Settings: the LLM and embedding model registries, the server-wide defaults, and the API key
+ * kept in this browser. */
 import { useState } from "react";
 import { storedApiKey, storeApiKey } from "../api/client";
 import { ModelSection } from "../settings/ModelSection";
+import { ServerDefaults } from "../settings/ServerDefaults";
 
 function ApiKeyStatus() {
   const [stored, setStored] = useState(() => storedApiKey() !== null);
@@ -33,6 +35,7 @@ export function SettingsPage() {
       <h1>Settings</h1>
       <ModelSection kind="llm" title="LLM models" />
       <ModelSection kind="embedding" title="Embedding models" />
+      <ServerDefaults />
       <ApiKeyStatus />
     </section>
   );
