@@ -233,36 +233,74 @@ pub struct Server {
     child: tokio::process::Child,
     /// `http://127.0.0.1:<port>`.
     pub base_url: String,
+    stderr: StderrTail,
+}
+
+/// The last lines a process wrote on stderr, shown when a test fails while it runs (a server
+/// that died mid-test says why).
+#[derive(Clone, Default)]
+struct StderrTail(std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<String>>>);
+
+impl StderrTail {
+    /// Lines kept.
+    const LINES: usize = 200;
+
+    fn push(&self, line: String) {
+        let mut lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if lines.len() == Self::LINES {
+            lines.pop_front();
+        }
+        lines.push_back(line);
+    }
+
+    /// Prints the tail when the current thread is panicking (a failing test).
+    fn show_if_failing(&self, what: &str) {
+        if std::thread::panicking() {
+            let lines = self.0.lock().unwrap_or_else(|p| p.into_inner());
+            eprintln!("--- the last stderr lines of {what} ---");
+            for line in lines.iter() {
+                eprintln!("{line}");
+            }
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stderr
+            .show_if_failing(&format!("blockforge serve at {}", self.base_url));
+    }
 }
 
 impl Workspace {
     /// Starts `blockforge serve` on a free port with `database_url`, and waits until it listens.
     pub async fn serve(&self, database_url: &str) -> Server {
-        let (child, line) = self
+        let (child, line, stderr) = self
             .spawn("serve", database_url, "blockforge listening on ")
             .await;
         Server {
             child,
             base_url: line.trim().to_owned(),
+            stderr,
         }
     }
 
     /// Starts `blockforge worker` on `database_url` and waits until it is ready.
     pub async fn worker(&self, database_url: &str) -> Worker {
-        let (child, _) = self
+        let (child, _, _) = self
             .spawn("worker", database_url, "blockforge worker ")
             .await;
         Worker { child }
     }
 
     /// Starts `blockforge <subcommand>` and waits for a stderr line starting with `ready`;
-    /// returns the process and the rest of that line.
+    /// returns the process, the rest of that line and the tail of its stderr from then on.
     async fn spawn(
         &self,
         subcommand: &str,
         database_url: &str,
         ready: &str,
-    ) -> (tokio::process::Child, String) {
+    ) -> (tokio::process::Child, String, StderrTail) {
         use tokio::io::AsyncBufReadExt;
         let mut command = tokio::process::Command::new(blockforge_bin());
         command
@@ -297,8 +335,14 @@ impl Workspace {
             seen.push('\n');
         };
         // Keep draining stderr so the process never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        (child, rest)
+        let tail = StderrTail::default();
+        let kept = tail.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                kept.push(line);
+            }
+        });
+        (child, rest, tail)
     }
 }
 
