@@ -56,6 +56,14 @@ pub(crate) async fn generate(
             "file",
             reqwest::multipart::Part::text(seeds).file_name(file_name.to_owned()),
         );
+    post_generate(server, form).await
+}
+
+/// `POST /api/generate` with `form` as it is.
+pub(crate) async fn post_generate(
+    server: &Server,
+    form: reqwest::multipart::Form,
+) -> reqwest::Response {
     client()
         .post(server.url("/api/generate"))
         .multipart(form)

@@ -43,12 +43,7 @@ pub(crate) async fn finished_job(
     if let Some(cache) = cache {
         form = form.text("cache", cache.to_owned());
     }
-    let response = client()
-        .post(server.url("/api/generate"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    let response = crate::api::post_generate(server, form).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let job_id = response.json::<Value>().await.unwrap()["job_id"]
         .as_i64()

@@ -5,28 +5,27 @@ use blockforge_tests::harness::Workspace;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, databases};
+use crate::api::{create_pipeline, databases, post_generate};
 use crate::models_routing::call;
 use crate::store::cleanup;
 
-/// Starts a job without naming a concurrency and answers the job's stored concurrency.
+/// Starts a one-run job, naming `concurrency` or not, and answers the concurrency it got.
 async fn concurrency_of_a_new_job(
     server: &blockforge_tests::harness::Server,
     pipeline: i64,
+    concurrency: Option<&str>,
 ) -> Value {
-    let form = reqwest::multipart::Form::new()
+    let mut form = reqwest::multipart::Form::new()
         .text("pipeline_id", pipeline.to_string())
         .part(
             "file",
             reqwest::multipart::Part::text(r#"[{"repetitions": 1, "metadata": {}}]"#)
                 .file_name("seeds.json"),
         );
-    let response = client()
-        .post(server.url("/api/generate"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
+    if let Some(concurrency) = concurrency {
+        form = form.text("concurrency", concurrency.to_owned());
+    }
+    let response = post_generate(server, form).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let job_id = response.json::<Value>().await.unwrap()["job_id"].clone();
     let (_, job) = call(server, Method::GET, &format!("/api/jobs/{job_id}"), None).await;
@@ -47,7 +46,7 @@ async fn settings_have_defaults_are_validated_and_survive_a_restart() {
             json!({"name": "p", "blocks": [{"type": "ValidatorBlock", "config": {}}]}),
         )
         .await;
-        assert_eq!(concurrency_of_a_new_job(&server, pipeline).await, 16);
+        assert_eq!(concurrency_of_a_new_job(&server, pipeline, None).await, 16);
 
         let (status, settings) = call(
             &server,
@@ -58,7 +57,7 @@ async fn settings_have_defaults_are_validated_and_survive_a_restart() {
         .await;
         assert_eq!(status, StatusCode::OK, "{settings}");
         assert_eq!(settings["default_concurrency"], 48);
-        assert_eq!(concurrency_of_a_new_job(&server, pipeline).await, 48);
+        assert_eq!(concurrency_of_a_new_job(&server, pipeline, None).await, 48);
 
         // Bad input changes nothing: an unknown key, a value out of range or of the wrong
         // type, a body that is not an object — even next to a valid change.
@@ -93,23 +92,10 @@ async fn settings_have_defaults_are_validated_and_survive_a_restart() {
         let (_, settings) = call(&server, Method::GET, "/api/settings", None).await;
         assert_eq!(settings["default_concurrency"], 48);
         // A job naming its concurrency keeps it.
-        let form = reqwest::multipart::Form::new()
-            .text("pipeline_id", pipeline.to_string())
-            .text("concurrency", "3")
-            .part(
-                "file",
-                reqwest::multipart::Part::text(r#"[{"repetitions": 1, "metadata": {}}]"#)
-                    .file_name("seeds.json"),
-            );
-        let response = client()
-            .post(server.url("/api/generate"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let job_id = response.json::<Value>().await.unwrap()["job_id"].clone();
-        let (_, job) = call(&server, Method::GET, &format!("/api/jobs/{job_id}"), None).await;
-        assert_eq!(job["options"]["concurrency"], 3);
+        assert_eq!(
+            concurrency_of_a_new_job(&server, pipeline, Some("3")).await,
+            3
+        );
         drop(server);
     }
     cleanup(stores, &schema).await;

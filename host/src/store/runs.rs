@@ -191,7 +191,7 @@ impl Store {
                 continue;
             }
             written += 1;
-            let entry = per_job.entry(run.job_id).or_insert_with(Default::default);
+            let entry = per_job.entry(run.job_id).or_default();
             match record.status {
                 RunStatus::Completed => entry.0 += 1,
                 RunStatus::Failed => entry.1 += 1,
