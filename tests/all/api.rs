@@ -243,6 +243,26 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
             .unwrap()
             .contains("unknown block type 'Nope'")
     );
+    // A template that does not parse is refused at save, naming the step and the field.
+    let response = http
+        .post(server.url("/api/pipelines"))
+        .json(&json!({"name": "x", "blocks": [
+            {"type": "ValidatorBlock", "config": {}},
+            {"type": "TextGenerator", "config": {"user_prompt": "Explain {{ topic"}}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    let issue = &body["detail"]["issues"][0];
+    assert_eq!(issue["step"], 1, "{body}");
+    assert!(
+        issue["message"]
+            .as_str()
+            .unwrap()
+            .contains("the template in `user_prompt` does not parse"),
+        "{body}"
+    );
 
     let missing = http
         .get(server.url("/api/pipelines/999"))

@@ -102,8 +102,12 @@ pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> StateFields {
     }
 }
 
-/// The variables read by the template config fields of one step.
-fn template_reads(spec: &BlockSpec, info: &BlockInfo) -> (BTreeSet<String>, Vec<TemplateIssue>) {
+/// The variables read by the template config fields of one step, and the templates that do
+/// not parse.
+pub(super) fn template_reads(
+    spec: &BlockSpec,
+    info: &BlockInfo,
+) -> (BTreeSet<String>, Vec<TemplateIssue>) {
     let mut reads = BTreeSet::new();
     let mut issues = Vec::new();
     let properties = info

@@ -1,5 +1,6 @@
 //! Checks a pipeline against the registry before anything runs: every block type exists,
-//! every config matches its block's schema, and a multiplier comes first, alone.
+//! every config matches its block's schema and its templates parse, and a multiplier comes
+//! first, alone.
 
 use std::sync::Arc;
 
@@ -90,6 +91,13 @@ pub fn validate(
         };
         for error in block.config_errors(&spec.config) {
             issues.push(issue(format!("invalid config: {error}")));
+        }
+        // A template that does not parse would fail every run: say so before any runs.
+        for bad in super::fields::template_reads(spec, &block.info).1 {
+            issues.push(issue(format!(
+                "invalid config: the template in `{}` does not parse: {}",
+                bad.field, bad.message
+            )));
         }
         if block.info.kind == BlockKind::Multiplier && index != 0 {
             issues.push(issue(
