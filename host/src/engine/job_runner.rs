@@ -224,6 +224,10 @@ async fn drive(
             if writer.flush().await && store.unfinished_runs(job_id).await? == 0 {
                 return Ok(Ending::Drained);
             }
+            // Other workers hold the remaining runs (or a multiplier is planning more): wait
+            // for the next claim rather than spin on the flush's fresh job read.
+            tokio::time::sleep(config.flush_interval).await;
+            continue;
         }
         tokio::select! {
             Some(done) = in_flight.join_next_with_id(), if !in_flight.is_empty() => {
@@ -253,8 +257,13 @@ async fn drive(
                         })
                     }
                 };
-                if let Some(run) = finished {
-                    writer.push(run).await;
+                if let Some(run) = finished
+                    && !writer.push(run).await
+                {
+                    // The writer stopped on a storage error (`close` reports it): stop too,
+                    // rather than finish runs nobody stores.
+                    abort(&mut in_flight, claiming.take());
+                    return Ok(Ending::EndedElsewhere);
                 }
             }
             Some(claimed) = wait_for(&mut claiming), if claiming.is_some() => {
@@ -269,7 +278,10 @@ async fn drive(
                             "run abandoned: claimed {} times, its worker never finished it (limit {})",
                             run.attempts, config.max_attempts
                         );
-                        writer.push(failed_run(&run, pipeline_id, reason)).await;
+                        if !writer.push(failed_run(&run, pipeline_id, reason)).await {
+                            abort(&mut in_flight, claiming.take());
+                            return Ok(Ending::EndedElsewhere);
+                        }
                         continue;
                     }
                     held.insert(run.id);
