@@ -182,7 +182,7 @@ impl Store {
             .bind(Value::Object(record.accumulated_state.clone()).to_string())
             .bind(record.pipeline_output.to_string())
             .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
-            .bind_usage(&record.usage)
+            .bind_usage(&capped(&record.usage))
             .bind(record.error.clone())
             .bind(now)
             .execute(&mut *tx)
@@ -196,7 +196,7 @@ impl Store {
                 RunStatus::Completed => entry.0 += 1,
                 RunStatus::Failed => entry.1 += 1,
             }
-            entry.2.add(&record.usage);
+            entry.2.add(&capped(&record.usage));
             entry.3.add(&record.usage_by_model);
             entry.4.add(&CallStats::of_trace(&record.trace));
         }
@@ -213,11 +213,11 @@ impl Store {
             .bind(completed)
             .bind(failed)
             .bind_usage(&usage)
-            .bind(clamp(calls.requests))
-            .bind(clamp(calls.attempts))
-            .bind(clamp(calls.retries))
-            .bind(clamp(calls.failed))
-            .bind(clamp(calls.wait_ms))
+            .bind(column(calls.requests))
+            .bind(column(calls.attempts))
+            .bind(column(calls.retries))
+            .bind(column(calls.failed))
+            .bind(column(calls.wait_ms))
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -266,7 +266,7 @@ impl Store {
              cache_hits = cache_hits + $7 WHERE id = $8",
         )
         .bind(children.len() as i64 - 1)
-        .bind_usage(usage)
+        .bind_usage(&capped(usage))
         .bind(parent.job_id)
         .execute(&mut *tx)
         .await?;
@@ -305,18 +305,28 @@ impl Store {
 /// limit however absurd a provider's reported usage.
 const MAX_TOKENS_PER_RUN: u64 = 1 << 40;
 
-/// Token counts are u64; the columns are BIGINT.
-fn clamp(n: u64) -> i64 {
-    n.min(MAX_TOKENS_PER_RUN) as i64
-}
-
 /// Most picodollars one run may add to a job's cost ($1,000, beyond any real run): a BIGINT of
 /// picodollars holds $9.2 million, far above what one job can spend.
 const MAX_PICODOLLARS_PER_RUN: u64 = 1_000 * 1_000_000_000_000;
 
-/// A run's cost for the BIGINT column.
-fn picodollars(n: u64) -> i64 {
-    n.min(MAX_PICODOLLARS_PER_RUN) as i64
+/// One run's usage with every count capped (tokens at [`MAX_TOKENS_PER_RUN`], cost at
+/// [`MAX_PICODOLLARS_PER_RUN`]). A run's record and the job's sums both take the capped
+/// value, so the counters always equal the sum of the records; the caps apply per run, never
+/// to a batch's sum.
+fn capped(usage: &Usage) -> Usage {
+    let mut capped = *usage;
+    capped.input_tokens = capped.input_tokens.min(MAX_TOKENS_PER_RUN);
+    capped.output_tokens = capped.output_tokens.min(MAX_TOKENS_PER_RUN);
+    capped.cached_tokens = capped.cached_tokens.min(MAX_TOKENS_PER_RUN);
+    capped.cache_hits = capped.cache_hits.min(MAX_TOKENS_PER_RUN);
+    capped.cost.unpriced_calls = capped.cost.unpriced_calls.min(MAX_TOKENS_PER_RUN);
+    capped.cost.picodollars = capped.cost.picodollars.min(MAX_PICODOLLARS_PER_RUN);
+    capped
+}
+
+/// A count for a BIGINT column (saturating).
+fn column(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Adds `by_model` into job `job_id`'s usage per model, in the caller's transaction.
@@ -354,11 +364,11 @@ trait BindUsage {
 
 impl<'q> BindUsage for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
     fn bind_usage(self, usage: &Usage) -> Self {
-        self.bind(clamp(usage.input_tokens))
-            .bind(clamp(usage.output_tokens))
-            .bind(clamp(usage.cached_tokens))
-            .bind(picodollars(usage.cost.picodollars))
-            .bind(clamp(usage.cost.unpriced_calls))
-            .bind(clamp(usage.cache_hits))
+        self.bind(column(usage.input_tokens))
+            .bind(column(usage.output_tokens))
+            .bind(column(usage.cached_tokens))
+            .bind(column(usage.cost.picodollars))
+            .bind(column(usage.cost.unpriced_calls))
+            .bind(column(usage.cache_hits))
     }
 }
