@@ -21,6 +21,10 @@ describe("totalTokens and formatCost", () => {
     expect(totalTokens(undefined)).toBe(0);
     expect(formatCost(0.01234)).toBe("$0.0123");
     expect(formatCost(12.5)).toBe("$12.50");
+    expect(formatCost(0)).toBe("$0.0000");
+    // A record on a mini model costs a few millionths: it must not read as free.
+    expect(formatCost(0.0000042)).toBe("$0.0000042");
+    expect(formatCost(0.00001234)).toBe("$0.000012");
   });
 });
 

@@ -42,9 +42,12 @@ export function totalTokens(usage: Usage | null | undefined): number {
   return (usage?.input_tokens ?? 0) + (usage?.output_tokens ?? 0);
 }
 
-/** `$0.0123`; small amounts keep four decimals. */
+/** `$12.34`, `$0.0123`; amounts under a hundredth of a cent keep two significant digits
+ * (`$0.0000042`), so a cheap record never reads as free. */
 export function formatCost(cost: number): string {
-  return `$${cost < 1 ? cost.toFixed(4) : cost.toFixed(2)}`;
+  if (cost >= 1) return `$${cost.toFixed(2)}`;
+  if (cost === 0 || cost >= 0.0001) return `$${cost.toFixed(4)}`;
+  return `$${Number(cost.toPrecision(2)).toFixed(Math.min(20, 1 - Math.floor(Math.log10(cost))))}`;
 }
 
 /** A reported cost for display: dollars, "—" for an unknown price, null when the server sends
