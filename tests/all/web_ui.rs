@@ -69,6 +69,21 @@ async fn web_ui_is_served_at_the_root_beside_the_api() {
         );
     }
 
+    // Nothing outside the UI's folder is served: raw `..` paths (sent as they are, on a bare
+    // connection, since HTTP clients resolve them) never reach the checkout's Cargo.toml,
+    // two folders up from web/dist.
+    for path in [
+        "/../../Cargo.toml",
+        "/assets/../../../Cargo.toml",
+        "/%2e%2e/%2e%2e/Cargo.toml",
+    ] {
+        let answer = raw_get(&server.base_url, path).await;
+        assert!(
+            !answer.contains("[workspace]"),
+            "{path} leaked a file: {answer}"
+        );
+    }
+
     // A missing asset is a 404, not index.html; an unknown API path stays a JSON 404 (after
     // the key check).
     assert_eq!(
@@ -89,6 +104,18 @@ async fn web_ui_is_served_at_the_root_beside_the_api() {
         body["error"].is_string() && body.get("detail").is_some(),
         "{body}"
     );
+}
+
+/// The answer to `GET <path>` sent byte for byte on a new connection to `base_url`.
+async fn raw_get(base_url: &str, path: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.unwrap();
+    String::from_utf8_lossy(&answer).into_owned()
 }
 
 /// Debian's Chromium (`make test` installs it when missing), or `$CHROMIUM`.
