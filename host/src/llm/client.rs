@@ -16,8 +16,8 @@ use super::{
 };
 use crate::engine::Usage;
 
-/// Where and how to reach one endpoint, and its limits.
-#[derive(Debug, Clone, PartialEq)]
+/// Where and how to reach one endpoint, and its limits (its `Debug` hides the key).
+#[derive(Clone, PartialEq)]
 pub struct EndpointConfig {
     /// Base URL, e.g. `https://api.openai.com/v1` or `http://localhost:11434/v1`. A URL that
     /// already ends in `/chat/completions` is accepted too.
@@ -36,6 +36,24 @@ pub struct EndpointConfig {
     pub timeout: Duration,
     /// Retries after a 429, a 5xx or a connection failure.
     pub max_retries: u32,
+}
+
+impl std::fmt::Debug for EndpointConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EndpointConfig")
+            .field("base_url", &self.base_url)
+            .field(
+                "api_key",
+                &crate::store::models::redacted(self.api_key.as_deref().unwrap_or_default()),
+            )
+            .field("default_model", &self.default_model)
+            .field("max_concurrency", &self.max_concurrency)
+            .field("rpm", &self.rpm)
+            .field("tpm", &self.tpm)
+            .field("timeout", &self.timeout)
+            .field("max_retries", &self.max_retries)
+            .finish()
+    }
 }
 
 impl EndpointConfig {

@@ -36,8 +36,8 @@ impl ModelKind {
     }
 }
 
-/// A registered model, key in clear.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A registered model, key in clear (its `Debug` hides the key).
+#[derive(Clone, PartialEq, Eq)]
 pub struct ModelRow {
     /// Chat or embedding.
     pub kind: ModelKind,
@@ -63,8 +63,8 @@ pub struct ModelRow {
     pub updated_at: i64,
 }
 
-/// The fields a create or update writes.
-#[derive(Debug, Clone)]
+/// The fields a create or update writes (its `Debug` hides the key).
+#[derive(Clone)]
 pub struct ModelFields {
     /// Unique name within its kind.
     pub name: String,
@@ -80,6 +80,39 @@ pub struct ModelFields {
     pub dimensions: i64,
     /// Limits of its own.
     pub limits: ModelLimitColumns,
+}
+
+/// What `Debug` shows of an API key: whether there is one, never the key.
+pub(crate) fn redacted(key: &str) -> &'static str {
+    if key.is_empty() { "" } else { "<redacted>" }
+}
+
+impl std::fmt::Debug for ModelRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelRow")
+            .field("kind", &self.kind)
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("endpoint", &self.endpoint)
+            .field("api_key", &redacted(&self.api_key))
+            .field("model_name", &self.model_name)
+            .field("dimensions", &self.dimensions)
+            .field("limits", &self.limits)
+            .field("is_default", &self.is_default)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ModelFields {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModelFields")
+            .field("name", &self.name)
+            .field("provider", &self.provider)
+            .field("endpoint", &self.endpoint)
+            .field("api_key", &redacted(&self.api_key))
+            .field("model_name", &self.model_name)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A model's own limits; `None` is the default (columns `max_concurrency`, `rpm`, `tpm`).
@@ -321,5 +354,48 @@ impl Store {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::llm::client::EndpointConfig;
+
+    #[test]
+    fn debug_output_never_shows_an_api_key() {
+        let key = "sk-secret-key-1234";
+        let row = ModelRow {
+            kind: ModelKind::Llm,
+            name: "gpt".to_owned(),
+            provider: "openai".to_owned(),
+            endpoint: String::new(),
+            api_key: key.to_owned(),
+            model_name: "gpt-4o".to_owned(),
+            dimensions: 0,
+            limits: ModelLimitColumns::default(),
+            is_default: true,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let fields = ModelFields {
+            name: row.name.clone(),
+            provider: row.provider.clone(),
+            endpoint: row.endpoint.clone(),
+            api_key: key.to_owned(),
+            model_name: row.model_name.clone(),
+            dimensions: 0,
+            limits: ModelLimitColumns::default(),
+        };
+        let mut endpoint = EndpointConfig::new("http://h/v1");
+        endpoint.api_key = Some(key.to_owned());
+        for shown in [
+            format!("{row:?}"),
+            format!("{fields:?}"),
+            format!("{endpoint:?}"),
+        ] {
+            assert!(!shown.contains("secret"), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
     }
 }
