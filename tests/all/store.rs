@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use blockforge::engine::call_stats::CallStats;
 use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::{ModelUsage, Usage};
 use blockforge::store::jobs::{JobStatus, NewRun};
@@ -407,12 +408,20 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
         // The first run was expanded by a multiplier (one split); a late finish of it is refused.
         let child = json!({"n": 0, "line": "x"}).as_object().cloned().unwrap();
         let multiplier_usage = Usage::tokens(7, 3, 0);
+        let multiplier_calls = CallStats {
+            requests: 2,
+            attempts: 3,
+            retries: 1,
+            failed: 0,
+            wait_ms: 40,
+        };
         store
             .expand_run(
                 &claimed[0],
                 &[child],
                 &multiplier_usage,
                 &by_model("splitter-model", multiplier_usage),
+                &multiplier_calls,
             )
             .await
             .unwrap();
@@ -434,6 +443,10 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
         assert_eq!(
             job_now.usage_by_model,
             by_model("splitter-model", multiplier_usage)
+        );
+        assert_eq!(
+            job_now.llm_calls, multiplier_calls,
+            "the multiplier's model requests count at expansion too"
         );
         // A worker stopping cleanly hands its runs back at once, without using an attempt.
         assert_eq!(store.release_leases("a").await.unwrap(), 1);

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::record::TraceEntry;
-use crate::llm::journal::CallStatus;
+use crate::llm::journal::{CallStatus, LlmCall};
 
 /// Model requests and what they took.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -24,8 +24,13 @@ pub struct CallStats {
 impl CallStats {
     /// The requests of every block call in `trace`.
     pub fn of_trace(trace: &[TraceEntry]) -> Self {
+        Self::of_calls(trace.iter().flat_map(|entry| &entry.llm_calls))
+    }
+
+    /// The requests `calls` list.
+    pub fn of_calls<'a>(calls: impl IntoIterator<Item = &'a LlmCall>) -> Self {
         let mut stats = CallStats::default();
-        for call in trace.iter().flat_map(|entry| &entry.llm_calls) {
+        for call in calls {
             let attempts = u64::from(call.attempts);
             stats.add(&CallStats {
                 requests: 1,

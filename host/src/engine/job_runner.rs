@@ -341,7 +341,13 @@ async fn execute(
                     let children: Vec<Map<String, Value>> =
                         expansion.starts.into_iter().map(|s| s.state).collect();
                     store
-                        .expand_run(&run, &children, &expansion.usage, &expansion.usage_by_model)
+                        .expand_run(
+                            &run,
+                            &children,
+                            &expansion.usage,
+                            &expansion.usage_by_model,
+                            &expansion.calls,
+                        )
                         .await?;
                     Ok(Outcome::Expanded(run.id))
                 }

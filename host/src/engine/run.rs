@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
+use super::call_stats::CallStats;
 use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
 use super::validate::ValidPipeline;
 use super::{ModelUsage, Usage};
@@ -55,6 +56,9 @@ pub struct Expansion {
     pub usage: Usage,
     /// The same, per model.
     pub usage_by_model: ModelUsage,
+    /// The multiplier's model requests (its split runs' records do not carry them: their traces
+    /// start after it).
+    pub calls: CallStats,
 }
 
 /// Where a run starts.
@@ -166,6 +170,7 @@ impl RunContext {
                     .collect(),
                 usage: report.usage,
                 usage_by_model: report.usage_by_model.clone(),
+                calls: CallStats::of_calls(&report.llm_call_log),
             }),
             Ok(CallOutput::Object(_)) => {
                 unreachable!("the runtime rejects objects from multipliers")

@@ -213,11 +213,7 @@ impl Store {
             .bind(completed)
             .bind(failed)
             .bind_usage(&usage)
-            .bind(column(calls.requests))
-            .bind(column(calls.attempts))
-            .bind(column(calls.retries))
-            .bind(column(calls.failed))
-            .bind(column(calls.wait_ms))
+            .bind_calls(&calls)
             .bind(job_id)
             .execute(&mut *tx)
             .await?;
@@ -236,6 +232,7 @@ impl Store {
         children: &[Map<String, Value>],
         usage: &Usage,
         usage_by_model: &ModelUsage,
+        calls: &CallStats,
     ) -> Result<(), StoreError> {
         let mut tx = self.pool().begin().await?;
         let marked = sqlx::query("UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'leased'")
@@ -263,10 +260,13 @@ impl Store {
             "UPDATE jobs SET total_runs = total_runs + $1, input_tokens = input_tokens + $2, \
              output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4, \
              cost_picodollars = cost_picodollars + $5, unpriced_calls = unpriced_calls + $6, \
-             cache_hits = cache_hits + $7 WHERE id = $8",
+             cache_hits = cache_hits + $7, llm_requests = llm_requests + $8, \
+             llm_attempts = llm_attempts + $9, llm_retries = llm_retries + $10, \
+             llm_failed = llm_failed + $11, llm_wait_ms = llm_wait_ms + $12 WHERE id = $13",
         )
         .bind(children.len() as i64 - 1)
         .bind_usage(&capped(usage))
+        .bind_calls(calls)
         .bind(parent.job_id)
         .execute(&mut *tx)
         .await?;
@@ -357,9 +357,11 @@ async fn add_model_usage(
 }
 
 /// Binds a usage's six columns in their order: `input_tokens`, `output_tokens`,
-/// `cached_tokens`, `cost_picodollars`, `unpriced_calls`, `cache_hits`.
+/// `cached_tokens`, `cost_picodollars`, `unpriced_calls`, `cache_hits`; and model request
+/// counts' five: `llm_requests`, `llm_attempts`, `llm_retries`, `llm_failed`, `llm_wait_ms`.
 trait BindUsage {
     fn bind_usage(self, usage: &Usage) -> Self;
+    fn bind_calls(self, calls: &CallStats) -> Self;
 }
 
 impl<'q> BindUsage for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
@@ -370,5 +372,13 @@ impl<'q> BindUsage for sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments
             .bind(column(usage.cost.picodollars))
             .bind(column(usage.cost.unpriced_calls))
             .bind(column(usage.cache_hits))
+    }
+
+    fn bind_calls(self, calls: &CallStats) -> Self {
+        self.bind(column(calls.requests))
+            .bind(column(calls.attempts))
+            .bind(column(calls.retries))
+            .bind(column(calls.failed))
+            .bind(column(calls.wait_ms))
     }
 }
