@@ -309,6 +309,16 @@ async fn llm_cost_and_tokens_per_model_in_the_job() {
         assert_eq!(by_model["m-free"]["input_tokens"], 3);
         assert_eq!(by_model["m-free"]["cost"], Value::Null);
         assert_eq!(by_model["m-free"]["unpriced_calls"], 3);
+        // The jobs list carries the same, for every job it lists.
+        let listed: Value = client()
+            .get(server.url(&format!("/api/jobs?pipeline_id={id}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(&listed[0]["usage_by_model"], by_model, "{listed}");
         // The job's totals are the sums over its models.
         assert_eq!(job["usage"]["input_tokens"], 9);
         assert_eq!(

@@ -258,10 +258,29 @@ impl Store {
         .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.pool())
         .await?;
+        // Every listed job's usage per model in one statement, not one query per job (the UI
+        // rereads this list every few seconds).
+        let usage_rows = sqlx::query(
+            "SELECT u.job_id, u.model, u.input_tokens, u.output_tokens, u.cached_tokens, \
+             u.cost_picodollars, u.unpriced_calls, u.cache_hits \
+             FROM job_model_usage u JOIN jobs j ON j.id = u.job_id \
+             WHERE ($1 < 0 OR j.pipeline_id = $1)",
+        )
+        .bind(pipeline_id.unwrap_or(-1))
+        .fetch_all(self.pool())
+        .await?;
+        let mut by_job: std::collections::HashMap<i64, ModelUsage> = Default::default();
+        for row in &usage_rows {
+            by_job
+                .entry(row.try_get("job_id")?)
+                .or_default()
+                .0
+                .insert(row.try_get("model")?, usage_columns(row)?);
+        }
         let mut jobs = Vec::with_capacity(rows.len());
         for row in &rows {
             let mut job = from_row(row)?;
-            job.usage_by_model = self.job_usage_by_model(job.id).await?;
+            job.usage_by_model = by_job.remove(&job.id).unwrap_or_default();
             jobs.push(job);
         }
         Ok(jobs)
