@@ -39,17 +39,24 @@ interface FieldProps {
   availableFields: string[];
 }
 
+/** Whether `option` of a model picker means "the default model", which the unset choice
+ * already offers (the server adds null or "" to the model names it lists). */
+function meansDefaultModel(field: FieldSpec, option: unknown): boolean {
+  return field.schema.format === "model" && (option === null || option === "");
+}
+
 function EnumField({ field, value, set, id }: FieldProps) {
-  const encoded = value === undefined ? "" : JSON.stringify(value);
+  const encoded = value === undefined || meansDefaultModel(field, value) ? "" : JSON.stringify(value);
+  const options = field.options.filter((option) => !meansDefaultModel(field, option));
   return (
     <select id={id} value={encoded} onChange={(e) => set(e.target.value === "" ? undefined : JSON.parse(e.target.value))}>
       <option value="">{unsetLabel(field)}</option>
-      {field.options.map((option) => (
+      {options.map((option) => (
         <option key={JSON.stringify(option)} value={JSON.stringify(option)}>
           {option === null ? "none (null)" : shown(option)}
         </option>
       ))}
-      {value !== undefined && !field.options.some((o) => JSON.stringify(o) === encoded) && (
+      {encoded !== "" && !options.some((o) => JSON.stringify(o) === encoded) && (
         <option value={encoded}>{shown(value)} (not offered)</option>
       )}
     </select>
