@@ -310,14 +310,13 @@ async fn llm_cost_and_tokens_per_model_in_the_job() {
         assert_eq!(by_model["m-free"]["cost"], Value::Null);
         assert_eq!(by_model["m-free"]["unpriced_calls"], 3);
         // The jobs list carries the same, for every job it lists.
-        let listed: Value = client()
-            .get(server.url(&format!("/api/jobs?pipeline_id={id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let (_, listed) = crate::models_routing::call(
+            &server,
+            reqwest::Method::GET,
+            &format!("/api/jobs?pipeline_id={id}"),
+            None,
+        )
+        .await;
         assert_eq!(&listed[0]["usage_by_model"], by_model, "{listed}");
         // The job's totals are the sums over its models.
         assert_eq!(job["usage"]["input_tokens"], 9);
