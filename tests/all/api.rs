@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -363,13 +363,12 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() {
     const RUNS: i64 = 2_000;
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(10),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("JOB_LEASE_SECS", "1");
+    ws.set_env("JOB_LEASE_SECS", "1");
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
@@ -438,13 +437,11 @@ async fn a_job_survives_kill_9_and_completes_after_restart_without_duplicates() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_jobs_run_at_once_and_both_complete() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(20),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
@@ -539,13 +536,11 @@ pub(crate) fn sse_events(body: &str) -> Vec<(String, Value)> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_job_stream_sends_records_and_progress_in_order_then_done() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(20),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let server = ws
         .serve(&format!(
             "sqlite://{}",
@@ -811,9 +806,7 @@ async fn an_api_key_guards_the_api_but_not_health() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_runs_a_saved_pipeline_once_for_a_preview() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     std::fs::copy(
         blockforge_tests::fixtures::SPLITTER,
         ws.plugins_dir().join("splitter.wasm"),

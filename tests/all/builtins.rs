@@ -1,6 +1,6 @@
 //! The builtin blocks' own rules, one block call at a time through `blockforge block test`.
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{CmdOutput, Workspace};
 use serde_json::{Value, json};
 
@@ -25,9 +25,7 @@ async fn output(ws: &Workspace, block: &str, state: Value, config: Value) -> Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_generator_falls_back_to_the_states_system_and_user_fields() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let state = json!({"system": "Be {{ tone }}.", "user": "Say {{ word }}", "tone": "brief", "word": "hi"});
     let out = output(&ws, "TextGenerator", state, json!({})).await;
     assert_eq!(
@@ -49,9 +47,7 @@ async fn text_generator_falls_back_to_the_states_system_and_user_fields() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn text_generator_without_any_prompt_or_with_an_undefined_variable_says_so() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let out = call(&ws, "TextGenerator", json!({}), json!({})).await;
     out.assert_failure();
     assert!(

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Workspace, seeds};
 use serde_json::json;
 
@@ -11,13 +11,11 @@ const PIPELINE: &str =
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_run_concurrency_bound_is_what_the_provider_sees() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(150),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let (out, records) = ws
         .run_pipeline(
             PIPELINE,
@@ -36,13 +34,12 @@ async fn the_run_concurrency_bound_is_what_the_provider_sees() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_per_endpoint_bound_caps_requests_below_the_run_concurrency() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(150),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("LLM_MAX_CONCURRENCY", "3");
+    ws.set_env("LLM_MAX_CONCURRENCY", "3");
     let (out, records) = ws
         .run_pipeline(
             PIPELINE,

@@ -1,6 +1,6 @@
 //! Constraints stop a run set when a budget is reached.
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Workspace, seeds};
 use serde_json::json;
 
@@ -12,9 +12,7 @@ fn pipeline(constraints: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_budget_stops_the_run_set_once_reached() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     // Each run: 4 input + 6 output words ("Echo: one two three four" is 5; tokens 4 + 5 = 9).
     let (out, records) = ws
         .run_pipeline(
@@ -38,9 +36,7 @@ async fn a_token_budget_stops_the_run_set_once_reached() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_output_token_budget_and_minus_one_as_unlimited() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (_, records) = ws
         .run_pipeline(
             &pipeline("{max_total_output_tokens: 10, max_total_tokens: -1}"),
@@ -62,13 +58,11 @@ async fn an_output_token_budget_and_minus_one_as_unlimited() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_execution_time_budget_stops_runs_in_flight() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: std::time::Duration::from_secs(30),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let started = std::time::Instant::now();
     let (out, records) = ws
         .run_pipeline(

@@ -37,9 +37,8 @@ fn the_call(record: &Value) -> Value {
 }
 
 async fn workspace_on(config: FakeLlmConfig, retries: &str) -> (FakeLlm, Workspace) {
-    let fake = FakeLlm::start(config).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("LLM_MAX_RETRIES", retries);
+    let (fake, mut ws) = Workspace::with_fake_llm(config).await;
+    ws.set_env("LLM_MAX_RETRIES", retries);
     (fake, ws)
 }
 
@@ -325,7 +324,7 @@ async fn gateway_a_models_limit_is_shared_by_jobs_and_the_metrics_count_everythi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gateway_429s_lower_the_concurrency_limit_and_successes_restore_it() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(20),
         fail_first: 12,
         fail_status: 429,
@@ -333,8 +332,7 @@ async fn gateway_429s_lower_the_concurrency_limit_and_successes_restore_it() {
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("LLM_MAX_RETRIES", "20");
+    ws.set_env("LLM_MAX_RETRIES", "20");
     let server = sqlite_server(&ws).await;
     register(
         &server,

@@ -230,13 +230,12 @@ async fn the_environment_is_empty_and_a_chatty_block_is_not_killed_by_its_output
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_wall_clock_limit_covers_time_spent_in_llm_calls() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_secs(10),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("BLOCK_TIMEOUT_SECS", "1");
+    ws.set_env("BLOCK_TIMEOUT_SECS", "1");
     let pipeline = "name: t\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'slow'}\n";
     let started = Instant::now();
     let (_, records) = ws

@@ -4,7 +4,7 @@
 //! temperature above 0 is not cached by default, and rerunning a pipeline after changing only
 //! its last block pays only for the last block.
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig, words};
+use blockforge_tests::fake_llm::{FakeLlmConfig, words};
 use blockforge_tests::harness::{Server, Workspace, seeds as cli_seeds};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -72,9 +72,7 @@ pub(crate) async fn records(server: &Server, job_id: &Value) -> Vec<Value> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cache_hits_make_no_call_count_as_cached_usage_and_survive_a_restart() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
@@ -140,9 +138,7 @@ async fn llm_cache_hits_make_no_call_count_as_cached_usage_and_survive_a_restart
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cache_modes_per_job_and_no_caching_above_temperature_zero_by_default() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
@@ -213,9 +209,7 @@ async fn llm_cache_modes_per_job_and_no_caching_above_temperature_zero_by_defaul
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cache_rerun_after_changing_the_last_block_pays_only_for_the_last_block() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
@@ -282,9 +276,7 @@ async fn llm_cache_rerun_after_changing_the_last_block_pays_only_for_the_last_bl
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cache_in_the_cli_lives_in_memory_or_in_the_cache_db() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     // Two seeds with the same prompt: within one invocation the second is a hit.
     let pipeline = "name: c\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'same words', temperature: 0}\n";
     let two = cli_seeds(2, |_| json!({}));

@@ -35,9 +35,7 @@ fn text_pipeline(constraints: Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cost_of_records_and_jobs_is_the_price_table_times_the_tokens() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let prices = ws.write("prices.yaml", PRICES);
     ws.set_env("PRICES_FILE", &prices.display().to_string());
     let (urls, stores, schema) = databases(&ws).await;
@@ -128,9 +126,7 @@ async fn llm_cost_of_a_model_without_a_price_is_null_not_zero() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cost_max_total_cost_stops_the_job_with_the_reason() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     // $0.1 per token: each run (5 in + 6 out) costs $1.10.
     let prices = ws.write(
         "prices.yaml",
@@ -220,9 +216,7 @@ async fn llm_cost_a_bad_prices_file_fails_start_up_with_a_clear_message() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cost_of_embeddings_follows_the_price_table_too() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     std::fs::copy(
         blockforge_tests::fixtures::EMBEDDER,
         ws.plugins_dir().join("embedder.wasm"),
@@ -251,13 +245,12 @@ async fn llm_cost_of_embeddings_follows_the_price_table_too() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cost_falls_back_to_the_model_named_in_the_answer() {
     // The name sent has no price; the dated snapshot the provider answers with does.
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         answered_model: Some("snap-2025-01-01".to_owned()),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("LLM_MODEL", "snap");
+    ws.set_env("LLM_MODEL", "snap");
     let prices = ws.write(
         "prices.yaml",
         "prices:\n  snap-2025*: {input: 1, output: 1}\n",
@@ -277,9 +270,7 @@ async fn llm_cost_falls_back_to_the_model_named_in_the_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn llm_cost_and_tokens_per_model_in_the_job() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let prices = ws.write(
         "prices.yaml",
         "prices:\n  m-priced: {input: 1, output: 2}\n",

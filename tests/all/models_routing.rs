@@ -187,10 +187,8 @@ async fn models_routing_blocks_call_the_model_they_name() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn models_routing_env_seeds_the_default_and_follows_env_until_edited() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake)
-        .set_env("LLM_API_KEY", KEY)
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("LLM_API_KEY", KEY)
         .set_env("EMBEDDING_MODEL", "env-embed");
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {

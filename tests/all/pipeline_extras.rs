@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant};
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -89,9 +89,7 @@ fn reading_pipeline() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_template_is_listed_valid_and_creates_a_pipeline_that_runs_its_example_seed() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
@@ -569,13 +567,11 @@ async fn csv_export_has_stable_columns_and_edits_and_records_are_deleted_by_job(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_of_a_running_job_are_not_deleted() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(200),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;

@@ -51,13 +51,11 @@ fn tokens(usage: &Value) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn providers_send_each_apis_documented_request_and_read_its_usage() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         cached_tokens: 1,
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     std::fs::copy(fixtures::EMBEDDER, ws.plugins_dir().join("embedder.wasm")).unwrap();
     let server = sqlite_server(&ws).await;
     for model in [

@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig, words};
+use blockforge_tests::fake_llm::{FakeLlmConfig, words};
 use blockforge_tests::fixtures;
 use blockforge_tests::harness::{Workspace, seeds};
 use serde_json::{Value, json};
@@ -14,9 +14,7 @@ fn example(path: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_readme_example_writes_one_record_per_run_with_state_output_trace_and_usage() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let seed_file: Value = serde_json::from_str(&example("seeds/topics.json")).unwrap();
     let (out, records) = ws
         .run_pipeline(
@@ -150,14 +148,12 @@ async fn kv_job_scope_is_shared_by_the_runs_of_one_job_only() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_llm_fails_its_runs_with_the_providers_message_and_exit_code() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         fail_first: 100,
         fail_status: 400,
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let pipeline =
         "name: t\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'hi {{ n }}'}\n";
     let (out, records) = ws
@@ -179,15 +175,14 @@ async fn a_failing_llm_fails_its_runs_with_the_providers_message_and_exit_code()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_honour_retry_after_and_then_succeed() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         fail_first: 2,
         fail_status: 429,
         retry_after: Some(0),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("LLM_MAX_RETRIES", "2");
+    ws.set_env("LLM_MAX_RETRIES", "2");
     let pipeline =
         "name: t\nblocks:\n  - type: TextGenerator\n    config: {user_prompt: 'hello'}\n";
     let (out, records) = ws
@@ -200,9 +195,8 @@ async fn retries_honour_retry_after_and_then_succeed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_request_carries_model_sampling_and_bearer_key() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("LLM_API_KEY", "sk-test");
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("LLM_API_KEY", "sk-test");
     let pipeline = "name: t\nblocks:\n  - type: TextGenerator\n    config: {model: special, temperature: 0.2, max_tokens: 33, system_prompt: 'sys', user_prompt: 'u {{ x }}'}\n";
     let (out, _) = ws
         .run_pipeline(pipeline, &seeds(1, |_| json!({"x": "y"})), &[])
@@ -221,9 +215,8 @@ async fn the_request_carries_model_sampling_and_bearer_key() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn embeddings_go_through_the_host_to_the_embedding_endpoint() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("EMBEDDING_MODEL", "fake-embed");
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("EMBEDDING_MODEL", "fake-embed");
     std::fs::copy(fixtures::EMBEDDER, ws.plugins_dir().join("embedder.wasm")).unwrap();
     let out = ws
         .run(&[

@@ -1,7 +1,7 @@
 //! StructuredGenerator: structured output requested natively, validated against the schema,
 //! repaired by re-asking.
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Workspace, seeds};
 use serde_json::json;
 
@@ -22,9 +22,7 @@ blocks:
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn generates_json_that_follows_the_schema_and_asks_for_it_natively() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (out, records) = ws
         .run_pipeline(PIPELINE, &seeds(2, |_| json!({"hobby": "chess"})), &[])
         .await;
@@ -53,13 +51,11 @@ async fn generates_json_that_follows_the_schema_and_asks_for_it_natively() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_violating_the_schema_is_repaired_by_asking_again() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         invalid_structured_first: 1,
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let (out, records) = ws
         .run_pipeline(PIPELINE, &seeds(1, |_| json!({"hobby": "go"})), &[])
         .await;
@@ -84,13 +80,11 @@ async fn an_answer_violating_the_schema_is_repaired_by_asking_again() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_that_never_fits_fails_the_run_with_the_validation_errors() {
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         invalid_structured_first: 100,
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let (_, records) = ws
         .run_pipeline(PIPELINE, &seeds(1, |_| json!({"hobby": "go"})), &[])
         .await;
@@ -105,9 +99,7 @@ async fn an_answer_that_never_fits_fails_the_run_with_the_validation_errors() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_schema_given_as_a_template_is_rendered_against_the_state() {
-    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let pipeline = r#"{"name": "t", "blocks": [{"type": "StructuredGenerator", "config": {
         "json_schema": "{\"type\": \"object\", \"required\": [\"{{ field }}\"], \"properties\": {\"{{ field }}\": {\"type\": \"boolean\"}}}"}}]}"#;
     let (out, records) = ws

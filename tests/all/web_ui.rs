@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::fixtures;
 use blockforge_tests::harness::Workspace;
 use reqwest::StatusCode;
@@ -139,13 +139,11 @@ async fn web_ui_end_to_end_in_chromium() {
         "no Chromium at {}: `make test` installs Debian's chromium",
         chromium().display()
     );
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(5),
         ..FakeLlmConfig::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake);
     let server = ws.serve(&sqlite_url(&ws)).await;
     let artifacts = e2e.join("artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();

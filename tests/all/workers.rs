@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::Workspace;
 use serde_json::{Value, json};
 
@@ -14,14 +14,12 @@ use crate::store::cleanup;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_share_a_database_and_survive_one_of_them_dying() {
     const RUNS: usize = 600;
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(20),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake)
-        .set_env("JOB_LEASE_SECS", "1")
+    ws.set_env("JOB_LEASE_SECS", "1")
         .set_env("RUN_JOBS", "false");
     let (urls, stores, schema) = databases(&ws).await;
     let postgres = &urls[1];
@@ -77,13 +75,12 @@ async fn workers_share_a_database_and_survive_one_of_them_dying() {
 async fn kv_claims_survive_a_crash_so_dedup_stays_exact() {
     const RUNS: usize = 400;
     const DISTINCT: usize = 50;
-    let fake = FakeLlm::start(FakeLlmConfig {
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         latency: Duration::from_millis(10),
         ..Default::default()
     })
     .await;
-    let mut ws = Workspace::new();
-    ws.with_llm(&fake).set_env("JOB_LEASE_SECS", "1");
+    ws.set_env("JOB_LEASE_SECS", "1");
     std::fs::copy(
         blockforge_tests::fixtures::DEDUP,
         ws.plugins_dir().join("dedup.wasm"),

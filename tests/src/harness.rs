@@ -139,6 +139,15 @@ impl Workspace {
         Workspace { dir, env }
     }
 
+    /// A fresh workspace whose LLM settings point at a new fake provider started with
+    /// `config` (keep the fake alive as long as the workspace is used).
+    pub async fn with_fake_llm(config: crate::fake_llm::FakeLlmConfig) -> (FakeLlm, Workspace) {
+        let fake = FakeLlm::start(config).await;
+        let mut ws = Workspace::new();
+        ws.with_llm(&fake);
+        (fake, ws)
+    }
+
     /// Points the LLM settings at `fake`.
     pub fn with_llm(&mut self, fake: &FakeLlm) -> &mut Self {
         self.set_env("LLM_ENDPOINT", &fake.base_url());
