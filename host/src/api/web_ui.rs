@@ -68,15 +68,11 @@ async fn read(dir: Option<&Path>, name: &str) -> Option<Cow<'static, [u8]>> {
         return None;
     }
     match dir {
-        Some(dir) => {
-            let path = dir.join(relative);
-            // Only regular files: a folder's name is no asset.
-            let metadata = tokio::fs::metadata(&path).await.ok()?;
-            if !metadata.is_file() {
-                return None;
-            }
-            tokio::fs::read(&path).await.ok().map(Cow::Owned)
-        }
+        // Reading a folder fails (EISDIR), so a folder's name is no asset either.
+        Some(dir) => tokio::fs::read(dir.join(relative))
+            .await
+            .ok()
+            .map(Cow::Owned),
         None => Assets::get(name).map(|file| file.data),
     }
 }
