@@ -176,9 +176,7 @@ pub async fn generate(
     }
     let concurrency = match concurrency {
         Some(given) => given,
-        None => super::settings::current(&state).await?["default_concurrency"]
-            .as_u64()
-            .unwrap_or(super::settings::DEFAULT_CONCURRENCY),
+        None => super::settings::default_concurrency(&state).await?,
     };
     // The job keeps the definition it started with: later edits of the pipeline do not change it.
     let options = json!({

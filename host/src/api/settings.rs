@@ -30,7 +30,7 @@ const SETTINGS: &[Setting] = &[Setting {
 }];
 
 /// `default_concurrency` when it was never set.
-pub const DEFAULT_CONCURRENCY: u64 = 16;
+const DEFAULT_CONCURRENCY: u64 = 16;
 
 /// Every setting: the stored value, or the default.
 pub async fn current(state: &AppState) -> Result<Map<String, Value>, ApiError> {
@@ -47,6 +47,13 @@ pub async fn current(state: &AppState) -> Result<Map<String, Value>, ApiError> {
             (setting.key.to_owned(), value)
         })
         .collect())
+}
+
+/// The `default_concurrency` setting: runs a job executes at once when it names none.
+pub async fn default_concurrency(state: &AppState) -> Result<u64, ApiError> {
+    Ok(current(state).await?["default_concurrency"]
+        .as_u64()
+        .unwrap_or(DEFAULT_CONCURRENCY))
 }
 
 /// Every setting with its value (the default when never set).
