@@ -23,8 +23,8 @@ enum Message {
     Flush(oneshot::Sender<()>),
 }
 
-/// A read of the job, with how many handed-over runs were stored when it was made.
-#[derive(Clone)]
+/// A read of the job, with how many handed-over runs were stored when it was made. Shared
+/// behind an `Arc`: the row carries the job's pipeline snapshot, read back every batch.
 struct JobRead {
     job: JobRow,
     written: u64,
@@ -34,7 +34,7 @@ struct JobRead {
 pub(super) struct RecordWriter {
     messages: mpsc::Sender<Message>,
     /// The job as read after the latest write.
-    reads: watch::Receiver<JobRead>,
+    reads: watch::Receiver<Arc<JobRead>>,
     /// [`RecordWriter::changed`] saw a new read that [`RecordWriter::job_update`] has not
     /// handed out yet (`changed` marks it seen in the channel).
     fresh: bool,
@@ -43,7 +43,7 @@ pub(super) struct RecordWriter {
     /// The usage of each run handed over and not in the last read, by its number.
     unwritten: VecDeque<(u64, Usage)>,
     /// The last read handed out.
-    last: JobRead,
+    last: Arc<JobRead>,
     task: tokio::task::JoinHandle<Result<(), StoreError>>,
 }
 
@@ -62,7 +62,7 @@ impl RecordWriter {
         // Half a batch may wait while a batch is written: the runner stops starting runs when
         // the writer falls behind, so a crash loses at most about 1.5 batches of finished runs.
         let (messages, inbox) = mpsc::channel(batching.size.div_ceil(2).max(1));
-        let first = JobRead { job, written: 0 };
+        let first = Arc::new(JobRead { job, written: 0 });
         let (read_tx, reads) = watch::channel(first.clone());
         let task = tokio::spawn(write(store, first.job.id, ctx, batching, inbox, read_tx));
         RecordWriter {
@@ -152,7 +152,7 @@ async fn write(
     ctx: Arc<RunContext>,
     batching: Batching,
     mut inbox: mpsc::Receiver<Message>,
-    reads: watch::Sender<JobRead>,
+    reads: watch::Sender<Arc<JobRead>>,
 ) -> Result<(), StoreError> {
     let mut buffer: Vec<FinishedRun> = Vec::new();
     let mut waiting: Vec<oneshot::Sender<()>> = Vec::new();
@@ -199,7 +199,7 @@ async fn write(
         }
         if open {
             let job = store.job(job_id).await?;
-            reads.send_replace(JobRead { job, written });
+            reads.send_replace(Arc::new(JobRead { job, written }));
         }
         for done in waiting.drain(..) {
             let _ = done.send(());
