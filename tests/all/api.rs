@@ -510,6 +510,18 @@ async fn two_jobs_run_at_once_and_both_complete() {
 }
 
 /// `(event, data)` pairs of a finished Server-Sent Events body.
+/// The whole event stream of a finished job (the server closes it after `done`).
+pub(crate) async fn job_stream(server: &Server, job_id: i64) -> String {
+    client()
+        .get(server.url(&format!("/api/jobs/{job_id}/stream")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}
+
 pub(crate) fn sse_events(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
         .filter_map(|block| {
@@ -569,14 +581,7 @@ async fn the_job_stream_sends_records_and_progress_in_order_then_done() {
     .unwrap()["job_id"]
         .as_i64()
         .unwrap();
-    let body = client()
-        .get(server.url(&format!("/api/jobs/{job_id}/stream")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = job_stream(&server, job_id).await;
     let events = sse_events(&body);
     let records: Vec<i64> = events
         .iter()

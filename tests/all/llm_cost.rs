@@ -7,7 +7,7 @@ use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
 use blockforge_tests::harness::{Workspace, seeds as cli_seeds};
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, databases, sse_events};
+use crate::api::{create_pipeline, databases, job_stream, sse_events};
 use crate::llm_cache::{finished_job, records};
 use crate::store::cleanup;
 
@@ -65,14 +65,7 @@ async fn llm_cost_of_records_and_jobs_is_the_price_table_times_the_tokens() {
         assert_eq!(sum, 5 * (5 * INPUT_PICO + 6 * OUTPUT_PICO));
 
         // The SSE progress events carry the totals.
-        let body = client()
-            .get(server.url(&format!("/api/jobs/{job_id}/stream")))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let body = job_stream(&server, job_id.as_i64().unwrap()).await;
         let (_, progress) = sse_events(&body)
             .into_iter()
             .find(|(name, _)| name == "progress")
