@@ -68,7 +68,7 @@ pub async fn run_job(
     job_id: i64,
     config: &RunnerConfig,
 ) -> Result<JobStatus, StoreError> {
-    let job = store.job(job_id).await?;
+    let job = store.job_progress(job_id).await?;
     if job.status.is_finished() {
         return Ok(job.status);
     }
@@ -140,7 +140,7 @@ pub async fn run_job(
                 .await?;
         }
     }
-    Ok(store.job(job_id).await?.status)
+    Ok(store.job_progress(job_id).await?.status)
 }
 
 /// Why [`drive`] returned.

@@ -222,14 +222,20 @@ impl Store {
 
     /// The job `id`.
     pub async fn job(&self, id: i64) -> Result<JobRow, StoreError> {
+        let mut job = self.job_progress(id).await?;
+        job.usage_by_model = self.job_usage_by_model(id).await?;
+        Ok(job)
+    }
+
+    /// The job `id` with its status and totals but no per-model usage (`usage_by_model` is
+    /// empty): one statement, for the job runner, which reads the job back after every batch.
+    pub async fn job_progress(&self, id: i64) -> Result<JobRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.pool())
             .await?
             .ok_or(StoreError::NotFound { what: "job", id })?;
-        let mut job = from_row(&row)?;
-        job.usage_by_model = self.job_usage_by_model(id).await?;
-        Ok(job)
+        from_row(&row)
     }
 
     /// Job `id`'s usage per model.

@@ -198,7 +198,7 @@ async fn write(
             reported_step = entered;
         }
         if open {
-            let job = store.job(job_id).await?;
+            let job = store.job_progress(job_id).await?;
             reads.send_replace(Arc::new(JobRead { job, written }));
         }
         for done in waiting.drain(..) {
