@@ -151,8 +151,12 @@ impl Services {
         // Answers are priced, and kept in the database: a rerun of a pipeline pays only for
         // the calls it has not made before; the cache survives restarts and is shared.
         let gateway = settings.gateway(models.clone(), std::sync::Arc::new(store.clone()));
+        // Block calls get threads of their own, so no block can hold the API's.
+        let guest_threads = blockforge::runtime::GuestThreads::Dedicated(
+            std::thread::available_parallelism().map_or(2, |n| n.get()),
+        );
         let registry = settings
-            .start_registry_on(std::sync::Arc::new(store.kv()), gateway)
+            .start_registry_on(std::sync::Arc::new(store.kv()), gateway, guest_threads)
             .await?;
         // Blocks dropped into, replaced in or removed from the plugins folder apply at once.
         let watcher = blockforge::registry::watcher::PluginWatcher::start(

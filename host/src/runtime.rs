@@ -5,10 +5,12 @@
 //! Nothing else in the host touches wasmtime configuration.
 
 pub mod bindings;
+mod call_clock;
 mod capture;
 pub mod compile_cache;
 mod epoch;
 mod failure;
+mod guest_threads;
 mod host_state;
 mod imports;
 mod info;
@@ -20,20 +22,24 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Map, Value};
 use tokio::sync::Semaphore;
-use wasmtime::component::{Component, HasSelf, Linker};
+use wasmtime::component::{Component, Linker};
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, UpdateDeadline,
+    CallHook, Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
+    UpdateDeadline,
 };
 
 pub use compile_cache::{CacheOutcome, CompileCache};
 pub use failure::{BlockFailure, FailureKind};
+pub use guest_threads::GuestThreads;
 pub use host_state::{CallScope, HostServices, LogLine};
 pub use info::{BlockInfo, BlockKind, Capability};
 pub use limits::Limits;
 
+use bindings::BlockPre;
 use bindings::blockforge::block::types as wit;
-use bindings::{Block as BlockBindings, BlockPre};
-use failure::{CpuBudgetExceeded, FailureEvidence};
+use call_clock::{TickDecision, thread_cpu_time};
+use failure::{FailureEvidence, LimitExceeded};
+use guest_threads::GuestExecutor;
 use host_state::HostState;
 
 use crate::engine::Usage;
@@ -51,6 +57,8 @@ pub struct RuntimeConfig {
     pub limits: Limits,
     /// Directory of the compile cache; `None` compiles every time.
     pub cache_dir: Option<PathBuf>,
+    /// Where block calls run.
+    pub guest_threads: GuestThreads,
 }
 
 /// Why the runtime could not start.
@@ -193,6 +201,28 @@ pub struct CallReport {
     pub wall_time: Duration,
     /// Time spent inside host imports.
     pub import_time: Duration,
+    /// Guest CPU time charged against the limit (host work for the block included).
+    pub cpu_time: Duration,
+}
+
+impl CallReport {
+    /// The report of a call that failed with `failure` before it could report anything else.
+    fn failed(failure: BlockFailure, started: Instant) -> Self {
+        CallReport {
+            outcome: Err(failure),
+            usage: Usage::default(),
+            usage_by_model: crate::engine::ModelUsage::default(),
+            llm_calls: 0,
+            llm_call_log: Vec::new(),
+            logs: Vec::new(),
+            logs_dropped: 0,
+            stdout: String::new(),
+            stderr: String::new(),
+            wall_time: started.elapsed(),
+            import_time: Duration::ZERO,
+            cpu_time: Duration::ZERO,
+        }
+    }
 }
 
 /// The runtime. Cheap to share behind an `Arc`.
@@ -203,6 +233,7 @@ pub struct Runtime {
     limits: Limits,
     permits: Arc<Semaphore>,
     services: HostServices,
+    guests: GuestExecutor,
     _ticker: epoch::EpochTicker,
 }
 
@@ -236,11 +267,13 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| RuntimeError(format!("{e:#}")))?;
-        BlockBindings::add_to_linker::<_, HasSelf<_>>(&mut linker, |state| state)
-            .map_err(|e| RuntimeError(format!("{e:#}")))?;
+        imports::add_to_linker(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
         let cache = CompileCache::new(config.cache_dir, &engine);
         let ticker = epoch::EpochTicker::start(engine.clone(), limits::EPOCH_TICK);
+        let guests = GuestExecutor::start(config.guest_threads)
+            .map_err(|e| RuntimeError(format!("cannot start the block threads: {e}")))?;
         Ok(Runtime {
+            guests,
             permits: Arc::new(Semaphore::new(instances as usize)),
             engine,
             linker,
@@ -338,39 +371,38 @@ impl Runtime {
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limiter);
         store.set_epoch_deadline(1);
-        // At each tick: the time since the guest last resumed, minus the time it spent inside
-        // imports, is guest CPU time. A tick that passed while the guest awaited an import (an
-        // LLM call) does not yield: yielding right after an answer would queue the run behind
-        // every other task. Otherwise the guest yields, so other calls and the wall-clock
-        // timeout progress while it computes; its clock restarts when it resumes.
-        let limit = self.limits.cpu_time;
+        // Every host call (ours and WASI's) is timed, so that waiting in one is not charged
+        // as guest CPU time while the host's work for the guest is.
+        store.call_hook(|mut ctx, hook| {
+            match hook {
+                CallHook::CallingHost => ctx.data_mut().clock.entering_host(Instant::now()),
+                CallHook::ReturningFromHost => ctx.data_mut().clock.leaving_host(Instant::now()),
+                CallHook::CallingWasm => ctx
+                    .data_mut()
+                    .clock
+                    .entering_guest(Instant::now(), thread_cpu_time()),
+                CallHook::ReturningFromWasm => {}
+            }
+            Ok(())
+        });
+        // At each tick: charge the guest's CPU time, check both limits, and yield so other
+        // calls, the API and the wall-clock timeout progress while it computes.
         store.epoch_deadline_callback(move |mut ctx| {
-            let state = ctx.data_mut();
-            let now = Instant::now();
-            let resumed_at = state.resumed_at.clone();
-            let since = {
-                let mut resumed = resumed_at.lock().unwrap_or_else(|p| p.into_inner());
-                let since = now.saturating_duration_since(*resumed);
-                *resumed = now;
-                since
-            };
-            let in_imports = std::mem::take(&mut state.import_time_since_tick);
-            state.cpu_time += since.saturating_sub(in_imports);
-            if state.cpu_time > limit {
-                return Err(wasmtime::Error::new(CpuBudgetExceeded {
-                    limit_ms: limit.as_millis(),
-                }));
+            let clock = &mut ctx.data_mut().clock;
+            match clock.tick(Instant::now(), thread_cpu_time()) {
+                TickDecision::Stop(exceeded) => Err(wasmtime::Error::new(LimitExceeded(exceeded))),
+                TickDecision::Continue => Ok(UpdateDeadline::Continue(1)),
+                TickDecision::Yield => {
+                    let resume = clock.resume_handle();
+                    Ok(UpdateDeadline::YieldCustom(
+                        1,
+                        Box::pin(async move {
+                            tokio::task::yield_now().await;
+                            resume.resumed();
+                        }),
+                    ))
+                }
             }
-            if in_imports >= limits::EPOCH_TICK {
-                return Ok(UpdateDeadline::Continue(1));
-            }
-            Ok(UpdateDeadline::YieldCustom(
-                1,
-                Box::pin(async move {
-                    tokio::task::yield_now().await;
-                    *resumed_at.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
-                }),
-            ))
         });
         store
     }
@@ -386,14 +418,18 @@ impl Runtime {
         }
     }
 
-    fn host_state(&self, scope: CallScope, capabilities: Vec<Capability>) -> HostState {
+    fn host_state(
+        &self,
+        scope: CallScope,
+        capabilities: Vec<Capability>,
+        wall_clock: Duration,
+    ) -> HostState {
         HostState::new(
             self.services.clone(),
             scope,
             capabilities,
-            self.limits.memory_bytes,
-            self.limits.stdio_bytes,
-            self.limits.log_lines,
+            &self.limits,
+            wall_clock,
         )
     }
 
@@ -419,20 +455,31 @@ impl Runtime {
             // describe() answers from the block alone: its model calls are never kept.
             cache: crate::llm::CacheMode::Off,
         };
-        let mut store = self.new_store(self.host_state(scope, Vec::new()));
         let timeout = self.limits.wall_clock.min(DESCRIBE_TIMEOUT);
-        let result = tokio::time::timeout(timeout, async {
-            let instance = pre.instantiate_async(&mut store).await?;
-            instance
-                .blockforge_block_guest()
-                .call_describe(&mut store)
-                .await
-        })
-        .await;
+        let mut state = self.host_state(scope, Vec::new(), timeout);
+        state.describe_only = true;
+        let mut store = self.new_store(state);
+        let pre = pre.clone();
+        let call = async move {
+            let result = tokio::time::timeout(timeout, async {
+                let instance = pre.instantiate_async(&mut store).await?;
+                instance
+                    .blockforge_block_guest()
+                    .call_describe(&mut store)
+                    .await
+            })
+            .await;
+            (result, store)
+        };
         let describe_error = |message: String| LoadError::Describe {
             origin: origin.to_owned(),
             message,
         };
+        let (result, store) = self
+            .guests
+            .run(call)
+            .await
+            .map_err(|e| describe_error(e.to_string()))?;
         match result {
             Err(_) => Err(describe_error(
                 self.evidence(&store).wall_clock(timeout).message,
@@ -458,22 +505,46 @@ impl Runtime {
             trace_id: scope.trace_id.clone(),
             step: scope.step,
         };
-        let mut store = self.new_store(self.host_state(scope, block.info.capabilities.clone()));
+        let caller = FailureEvidence {
+            block_type: scope.block_type.clone(),
+            step: scope.step,
+            stderr: String::new(),
+            refused_growth: None,
+            memory_limit: self.limits.memory_bytes,
+        };
+        let mut store = self.new_store(self.host_state(
+            scope,
+            block.info.capabilities.clone(),
+            self.limits.wall_clock,
+        ));
         let outcome = match permit {
             Err(_) => Err(self.evidence(&store).shutting_down()),
             Ok(_permit) => {
-                let result = tokio::time::timeout(self.limits.wall_clock, async {
-                    let instance = match block.pre.instantiate_async(&mut store).await {
-                        Ok(instance) => instance,
-                        Err(e) => return Err((true, e)),
-                    };
-                    instance
-                        .blockforge_block_guest()
-                        .call_execute(&mut store, &context)
-                        .await
-                        .map_err(|e| (false, e))
-                })
-                .await;
+                let pre = block.pre.clone();
+                let wall_clock = self.limits.wall_clock;
+                let call = async move {
+                    let result = tokio::time::timeout(wall_clock, async {
+                        let instance = match pre.instantiate_async(&mut store).await {
+                            Ok(instance) => instance,
+                            Err(e) => return Err((true, e)),
+                        };
+                        instance
+                            .blockforge_block_guest()
+                            .call_execute(&mut store, &context)
+                            .await
+                            .map_err(|e| (false, e))
+                    })
+                    .await;
+                    (result, store)
+                };
+                let (result, returned) = match self.guests.run(call).await {
+                    Ok(done) => done,
+                    Err(e) => {
+                        // The store went with the task: only the failure is left to report.
+                        return CallReport::failed(caller.host_failure(&e), started);
+                    }
+                };
+                store = returned;
                 let evidence = self.evidence(&store);
                 match result {
                     Err(_) => Err(evidence.wall_clock(self.limits.wall_clock)),
@@ -504,6 +575,7 @@ impl Runtime {
             stderr: state.stderr.text(),
             wall_time: started.elapsed(),
             import_time: state.import_time,
+            cpu_time: state.clock.cpu_time(),
         }
     }
 

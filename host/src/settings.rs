@@ -39,7 +39,7 @@ use crate::llm::prices::{PriceError, PriceTable};
 use crate::llm::provider::PROVIDER_NAMES;
 use crate::llm::routing::{ModelRouter, ProviderEnv};
 use crate::registry::Registry;
-use crate::runtime::{HostServices, Limits, Runtime, RuntimeConfig};
+use crate::runtime::{GuestThreads, HostServices, Limits, Runtime, RuntimeConfig};
 use crate::store::Store;
 use crate::store::model_seeds::SeedModel;
 use crate::store::models::ModelKind;
@@ -254,8 +254,12 @@ impl Settings {
         kv: Arc<dyn KvStore>,
     ) -> Result<Arc<Registry>, SettingsError> {
         let responses = Arc::new(MemoryResponses::default());
-        self.start_registry_on(kv, self.gateway(self.model_router()?, responses))
-            .await
+        self.start_registry_on(
+            kv,
+            self.gateway(self.model_router()?, responses),
+            GuestThreads::Caller,
+        )
+        .await
     }
 
     /// The blocks' gateway: `router`'s answers priced with the price table, chat answers kept
@@ -317,11 +321,13 @@ impl Settings {
     }
 
     /// As [`Settings::start_registry_with`], with `llm` as the blocks' gateway (the model
-    /// router of [`Settings::start_models`] in [`Settings::gateway`]).
+    /// router of [`Settings::start_models`] in [`Settings::gateway`]) and block calls run
+    /// where `guest_threads` says.
     pub async fn start_registry_on(
         &self,
         kv: Arc<dyn KvStore>,
         llm: Arc<dyn LlmGateway>,
+        guest_threads: GuestThreads,
     ) -> Result<Arc<Registry>, SettingsError> {
         let services = HostServices {
             llm,
@@ -332,6 +338,7 @@ impl Settings {
             RuntimeConfig {
                 limits: self.limits.clone(),
                 cache_dir: self.cache_dir.clone(),
+                guest_threads,
             },
             services,
         )

@@ -15,7 +15,18 @@ pub struct TemplateError(pub String);
 
 fn environment() -> &'static Environment<'static> {
     static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
+    ENV.get_or_init(|| new_environment(TEMPLATE_FUEL))
+}
+
+/// The same environment with [`QUICK_FUEL`]: what a render may do inline, on the caller's
+/// thread, before it must move to a blocking thread.
+fn quick_environment() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| new_environment(QUICK_FUEL))
+}
+
+fn new_environment(fuel: u64) -> Environment<'static> {
+    {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.add_filter("tojson", tojson);
@@ -25,13 +36,16 @@ fn environment() -> &'static Environment<'static> {
         env.set_recursion_limit(100);
         // Templates come from blocks and from data (a state field can be a prompt): bound the
         // work one render may do.
-        env.set_fuel(Some(TEMPLATE_FUEL));
+        env.set_fuel(Some(fuel));
         env
-    })
+    }
 }
 
 /// Instructions one render may execute (loops included).
 pub const TEMPLATE_FUEL: u64 = 2_000_000;
+/// Instructions a render may execute inline (see [`render_quick`]): well under a millisecond,
+/// and far more than a prompt needs.
+pub const QUICK_FUEL: u64 = 20_000;
 /// Largest template source.
 pub const MAX_TEMPLATE_BYTES: usize = 1024 * 1024;
 /// Largest rendered text.
@@ -40,27 +54,94 @@ pub const MAX_RENDERED_BYTES: usize = 16 * 1024 * 1024;
 /// Renders `source` against `context` (normally the run's state object), within
 /// [`TEMPLATE_FUEL`], [`MAX_TEMPLATE_BYTES`] and [`MAX_RENDERED_BYTES`].
 pub fn render(source: &str, context: &Value) -> Result<String, TemplateError> {
+    render_in(environment(), false, source, context).map_err(|e| match e {
+        RenderError::Failed(e) => e,
+        RenderError::NeedsFuel => TemplateError("engine ran out of fuel".to_owned()),
+    })
+}
+
+/// Why [`render_quick`] did not render.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RenderError {
+    /// The template is wrong (the same error [`render`] gives).
+    Failed(TemplateError),
+    /// The template needs more than [`QUICK_FUEL`]: render it with [`render`], off the
+    /// async runtime's threads.
+    NeedsFuel,
+}
+
+/// [`render`] within [`QUICK_FUEL`], cheap enough to run on an async runtime's thread.
+pub fn render_quick(source: &str, context: &Value) -> Result<String, RenderError> {
+    render_in(quick_environment(), true, source, context)
+}
+
+fn render_in(
+    env: &Environment<'static>,
+    quick: bool,
+    source: &str,
+    context: &Value,
+) -> Result<String, RenderError> {
     if source.len() > MAX_TEMPLATE_BYTES {
-        return Err(TemplateError(format!(
+        return Err(RenderError::Failed(TemplateError(format!(
             "the template is {} bytes, above the limit of {MAX_TEMPLATE_BYTES}",
             source.len()
-        )));
+        ))));
     }
     // Plain text with no Jinja syntax is returned as is: most config values are plain.
     if !source.contains("{{") && !source.contains("{%") && !source.contains("{#") {
         return Ok(source.to_owned());
     }
-    let template = environment()
+    let failed = |message: String| RenderError::Failed(TemplateError(message));
+    let template = env
         .template_from_str(source)
-        .map_err(|e| TemplateError(describe_error(&e)))?;
+        .map_err(|e| failed(describe_error(&e)))?;
     let mut out = CappedWriter::default();
     match template.render_captured_to(minijinja::value::Serde(context), &mut out) {
-        Ok(_) => String::from_utf8(out.bytes).map_err(|e| TemplateError(e.to_string())),
-        Err(_) if out.overflowed => Err(TemplateError(format!(
+        Ok(_) => String::from_utf8(out.bytes).map_err(|e| failed(e.to_string())),
+        Err(_) if out.overflowed => Err(failed(format!(
             "the rendered text exceeds the limit of {MAX_RENDERED_BYTES} bytes"
         ))),
-        Err(e) => Err(TemplateError(describe_error(&e))),
+        Err(e) if quick && e.kind() == minijinja::ErrorKind::OutOfFuel => {
+            Err(RenderError::NeedsFuel)
+        }
+        Err(e) if e.kind() == minijinja::ErrorKind::UndefinedError => {
+            let mut message = describe_error(&e);
+            let missing = unresolved_paths(&template, context);
+            if !missing.is_empty() {
+                message.push_str(&format!(
+                    ": {} not in the context (use `| default(...)` for an optional field)",
+                    missing
+                        .iter()
+                        .map(|p| format!("`{p}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+            Err(failed(message))
+        }
+        Err(e) => Err(failed(describe_error(&e))),
     }
+}
+
+/// The variable paths (`topic`, `seed.title`) `template` reads that `context` lacks: what
+/// an "undefined value" error is about.
+fn unresolved_paths(template: &minijinja::Template<'_, '_>, context: &Value) -> Vec<String> {
+    let mut missing: Vec<String> = template
+        .undeclared_variables(true)
+        .into_iter()
+        .filter(|path| {
+            let mut value = context;
+            for part in path.split('.') {
+                match value.get(part) {
+                    Some(inner) => value = inner,
+                    None => return true,
+                }
+            }
+            false
+        })
+        .collect();
+    missing.sort();
+    missing
 }
 
 /// Collects rendered output and fails the render once it passes [`MAX_RENDERED_BYTES`].
@@ -199,6 +280,30 @@ mod tests {
             &json!({}),
         );
         assert!(huge.unwrap_err().0.contains("exceeds the limit"));
+    }
+
+    #[test]
+    fn undefined_values_name_the_variable() {
+        let state = json!({"topic": "rust", "seed": {"title": "t"}});
+        let err = render("About {{ topic }} and {{ missing }}.", &state).unwrap_err();
+        assert!(err.0.contains("`missing` not in the context"), "{err}");
+        let err = render("{{ seed.title }} {{ seed.author }}", &state).unwrap_err();
+        assert!(err.0.contains("`seed.author` not in the context"), "{err}");
+    }
+
+    #[test]
+    fn quick_renders_ask_for_more_fuel_instead_of_failing() {
+        let heavy = "{% for i in range(100000) %}.{% endfor %}";
+        assert_eq!(render_quick(heavy, &json!({})), Err(RenderError::NeedsFuel));
+        assert_eq!(render(heavy, &json!({})).unwrap().len(), 100_000);
+        assert_eq!(
+            render_quick("Hi {{ name }}", &json!({"name": "x"})),
+            Ok("Hi x".to_owned())
+        );
+        assert!(matches!(
+            render_quick("{{ nope }}", &json!({})),
+            Err(RenderError::Failed(_))
+        ));
     }
 
     #[test]

@@ -29,6 +29,13 @@ pub(crate) async fn databases(
     (vec![sqlite, postgres], stores, schema)
 }
 
+/// `GET path` answered 200, as JSON.
+pub(crate) async fn get_json(server: &Server, path: &str) -> Value {
+    let response = client().get(server.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    response.json().await.unwrap()
+}
+
 pub(crate) async fn create_pipeline(server: &Server, body: Value) -> i64 {
     let response = client()
         .post(server.url("/api/pipelines"))

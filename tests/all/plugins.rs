@@ -10,18 +10,12 @@ use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, databases};
+use crate::api::{client, create_pipeline, databases, get_json};
 use crate::store::cleanup;
 
 /// How long a change to the folder may take to show (the target is 2 s; the margin keeps a
 /// loaded CI machine from failing the test, and the time taken is printed).
 const PICKUP_DEADLINE: Duration = Duration::from_secs(10);
-
-async fn get_json(server: &Server, path: &str) -> Value {
-    let response = client().get(server.url(path)).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
-    response.json().await.unwrap()
-}
 
 /// The `Stamp` block as `/api/blocks` lists it, if listed.
 async fn stamp_block(server: &Server) -> Option<Value> {

@@ -378,3 +378,136 @@ impl Server {
         let _ = self.child.kill().await;
     }
 }
+
+impl Server {
+    /// The process id of the server.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// The server's resident set size in bytes (`VmRSS` of `/proc/<pid>/status`).
+    pub fn rss_bytes(&self) -> u64 {
+        let pid = self.pid().expect("the server is running");
+        rss_of(pid).unwrap_or_else(|| panic!("cannot read the RSS of process {pid}"))
+    }
+
+    /// Waits (up to a minute: freed memory goes back to the system shortly after a job, not
+    /// at once) until the server's RSS is at most `limit` bytes; returns the last reading.
+    pub async fn wait_rss_at_most(&self, limit: u64) -> u64 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let rss = self.rss_bytes();
+            if rss <= limit || std::time::Instant::now() > deadline {
+                return rss;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// `VmRSS` of process `pid`, in bytes.
+pub fn rss_of(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Polls a server's `/health` in the background (one request at a time, a new one every
+/// 50 ms) and keeps each answer's latency: proof that a job did not stall the server.
+pub struct HealthProbe {
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<HealthReport>,
+}
+
+/// What a [`HealthProbe`] saw.
+#[derive(Debug, Default, Clone)]
+pub struct HealthReport {
+    /// Latency of each probe that got an answer, in order.
+    pub latencies: Vec<std::time::Duration>,
+    /// Probes that got no `200` answer (error, other status, or no answer within 30 s).
+    pub failures: Vec<String>,
+}
+
+/// The answer time `/health` must keep while a job runs (the bound).
+pub const HEALTH_BOUND: std::time::Duration = std::time::Duration::from_millis(100);
+
+impl HealthProbe {
+    /// Starts probing `server`.
+    pub fn start(server: &Server) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let url = server.url("/health");
+        let (stop, mut stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(async move {
+            let client = reqwest::Client::builder()
+                .timeout(std::time::Duration::from_secs(30))
+                .build()
+                .expect("http client");
+            let mut report = HealthReport::default();
+            loop {
+                let started = std::time::Instant::now();
+                match client.get(&url).send().await {
+                    Ok(response) if response.status().is_success() => {
+                        report.latencies.push(started.elapsed())
+                    }
+                    Ok(response) => report
+                        .failures
+                        .push(format!("status {}", response.status())),
+                    Err(e) => report
+                        .failures
+                        .push(format!("{e} after {} ms", started.elapsed().as_millis())),
+                }
+                if *stopped.borrow() {
+                    return report;
+                }
+                let _ =
+                    tokio::time::timeout(std::time::Duration::from_millis(50), stopped.changed())
+                        .await;
+                if *stopped.borrow() {
+                    return report;
+                }
+            }
+        });
+        HealthProbe { stop, task }
+    }
+
+    /// Stops probing (after one last probe) and returns what was seen.
+    pub async fn finish(self) -> HealthReport {
+        let _ = self.stop.send(true);
+        self.task.await.expect("the health probe panicked")
+    }
+}
+
+impl HealthReport {
+    /// The slowest answer.
+    pub fn max(&self) -> std::time::Duration {
+        self.latencies.iter().copied().max().unwrap_or_default()
+    }
+
+    /// Panics unless every probe was answered and the server answered within
+    /// [`HEALTH_BOUND`] throughout. A loaded test machine can deschedule the server for a
+    /// moment, so up to 5% of the probes (at least one) may be slower, but none past 2 s: a
+    /// server stalled by a block misses the bound for seconds on end and fails this.
+    pub fn assert_responsive(&self) {
+        assert!(
+            self.failures.is_empty(),
+            "/health went unanswered: {:?}",
+            self.failures
+        );
+        assert!(!self.latencies.is_empty(), "/health was never probed");
+        let slow: Vec<u128> = self
+            .latencies
+            .iter()
+            .filter(|l| **l > HEALTH_BOUND)
+            .map(|l| l.as_millis())
+            .collect();
+        let allowed = (self.latencies.len() / 20).max(1);
+        assert!(
+            slow.len() <= allowed && self.max() < std::time::Duration::from_secs(2),
+            "/health answered slower than {} ms {} times of {} (allowed {allowed}): {slow:?} ms",
+            HEALTH_BOUND.as_millis(),
+            slow.len(),
+            self.latencies.len()
+        );
+    }
+}

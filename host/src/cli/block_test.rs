@@ -80,6 +80,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         "llm_calls": report.llm_calls,
         "execution_time": report.wall_time.as_secs_f64(),
         "host_import_time": report.import_time.as_secs_f64(),
+        "cpu_time": report.cpu_time.as_secs_f64(),
     });
     if !report.stdout.is_empty() {
         result["stdout"] = json!(report.stdout);

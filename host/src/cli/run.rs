@@ -117,7 +117,11 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
                 .with_context(|| format!("cannot open the cache database {url}"))?;
             let gateway = settings.gateway(settings.model_router()?, Arc::new(store));
             settings
-                .start_registry_on(Arc::new(MemoryKv::default()), gateway)
+                .start_registry_on(
+                    Arc::new(MemoryKv::default()),
+                    gateway,
+                    blockforge::runtime::GuestThreads::Caller,
+                )
                 .await?
         }
     };

@@ -26,6 +26,9 @@ pub struct TraceEntry {
     /// Seconds of that spent inside host imports (LLM calls, storage, rendering); the rest is
     /// the block's own work and the runtime's overhead.
     pub import_time: f64,
+    /// Seconds of CPU time charged to the block against its CPU-time limit: its own work and
+    /// the host's work for it (rendering), not its waits; counted at 10 ms ticks.
+    pub cpu_time: f64,
     /// The failure message, when it failed.
     pub error: Option<String>,
     /// Classified failure with the block's stderr.

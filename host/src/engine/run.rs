@@ -318,6 +318,7 @@ fn trace_entry(
         accumulated_state: state.clone(),
         execution_time: report.wall_time.as_secs_f64(),
         import_time: report.import_time.as_secs_f64(),
+        cpu_time: report.cpu_time.as_secs_f64(),
         error: failure.as_ref().map(|f| f.message.clone()),
         failure,
         usage: report.usage,

@@ -4,6 +4,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
+use super::call_clock::Exceeded;
+use super::imports::InvalidHostCall;
 use super::limits::format_bytes;
 
 /// Class of a block call failure.
@@ -24,6 +26,9 @@ pub enum FailureKind {
     StackOverflow,
     /// Any other trap (out-of-bounds access, division by zero...).
     Trap,
+    /// The block called an import with arguments that break the component ABI (a string
+    /// that is not UTF-8).
+    InvalidHostCall,
     /// The output was too large, not JSON, or had undeclared keys.
     InvalidOutput,
     /// The component could not be instantiated.
@@ -50,13 +55,10 @@ pub struct BlockFailure {
     pub detail: Option<Value>,
 }
 
-/// Marker error raised from the epoch callback when the CPU budget is spent.
+/// Marker error raised from the epoch callback when a time limit is passed.
 #[derive(Debug, thiserror::Error)]
-#[error("CPU time limit of {limit_ms} ms exceeded")]
-pub struct CpuBudgetExceeded {
-    /// The limit.
-    pub limit_ms: u128,
-}
+#[error("{0:?}")]
+pub struct LimitExceeded(pub Exceeded);
 
 /// What the call's store knew when the call failed.
 pub struct FailureEvidence {
@@ -96,11 +98,14 @@ impl FailureEvidence {
 
     /// Classifies an error from instantiation or a call.
     pub fn classify(&self, error: &wasmtime::Error) -> BlockFailure {
-        if let Some(cpu) = error.downcast_ref::<CpuBudgetExceeded>() {
-            return self.failure(
-                FailureKind::CpuTimeLimit,
-                format!("exceeded its CPU time limit of {} ms", cpu.limit_ms),
-            );
+        if let Some(LimitExceeded(exceeded)) = error.downcast_ref::<LimitExceeded>() {
+            return match *exceeded {
+                Exceeded::CpuTime { limit } => self.failure(
+                    FailureKind::CpuTimeLimit,
+                    format!("exceeded its CPU time limit of {} ms", limit.as_millis()),
+                ),
+                Exceeded::WallClock { limit } => self.wall_clock(limit),
+            };
         }
         if let Some((current, desired)) = self.refused_growth {
             return self.failure(
@@ -112,6 +117,9 @@ impl FailureEvidence {
                     format_bytes(self.memory_limit as u64)
                 ),
             );
+        }
+        if let Some(invalid) = error.downcast_ref::<InvalidHostCall>() {
+            return self.failure(FailureKind::InvalidHostCall, invalid.0.clone());
         }
         match error.downcast_ref::<wasmtime::Trap>() {
             Some(wasmtime::Trap::StackOverflow) => self.failure(
@@ -135,7 +143,24 @@ impl FailureEvidence {
                 ),
             ),
             None => {
-                let chain: Vec<String> = error.chain().map(|e| e.to_string()).collect();
+                // The wasm backtrace is for the block's author, in the log; not in the message.
+                let chain: Vec<String> = error
+                    .chain()
+                    .map(|e| e.to_string())
+                    .filter(|e| !e.starts_with("error while executing at wasm backtrace"))
+                    .collect();
+                let not_utf8 = error
+                    .chain()
+                    .any(|e| e.downcast_ref::<std::str::Utf8Error>().is_some());
+                if not_utf8 {
+                    return self.failure(
+                        FailureKind::InvalidHostCall,
+                        format!(
+                            "passed a string that is not valid UTF-8 to a host import ({})",
+                            chain.join(": ")
+                        ),
+                    );
+                }
                 self.failure(FailureKind::Trap, format!("failed: {}", chain.join(": ")))
             }
         }
@@ -162,6 +187,11 @@ impl FailureEvidence {
             FailureKind::Instantiation,
             format!("could not be instantiated: {error:#}"),
         )
+    }
+
+    /// The host lost the call (its task panicked).
+    pub fn host_failure(&self, error: &dyn std::fmt::Display) -> BlockFailure {
+        self.failure(FailureKind::Trap, format!("failed in the host: {error}"))
     }
 
     /// The runtime closed before the call could start.

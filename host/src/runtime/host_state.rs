@@ -9,8 +9,10 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::ResourceTable;
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::call_clock::CallClock;
 use super::capture::BoundedCapture;
 use super::info::Capability;
+use super::limits::Limits;
 use crate::engine::{ModelUsage, Usage};
 use crate::kv::{KvNamespace, KvStore};
 use crate::llm::{CacheMode, LlmGateway};
@@ -118,6 +120,8 @@ pub struct HostState {
     pub scope: CallScope,
     /// Capabilities the block declared (none while `describe` runs).
     pub capabilities: Vec<Capability>,
+    /// The call is `describe()`, which may only call `log`.
+    pub describe_only: bool,
     /// Usage of the model calls made so far.
     pub usage: Usage,
     /// The same, per model.
@@ -132,14 +136,10 @@ pub struct HostState {
     pub logs: Vec<LogLine>,
     /// Log lines dropped because of the limit.
     pub logs_dropped: u32,
-    pub(crate) max_log_lines: usize,
-    /// Guest CPU time so far: time between epoch callbacks minus time inside imports.
-    pub cpu_time: Duration,
-    /// When the guest last resumed (after a yield, or at the start).
-    pub(crate) resumed_at: Arc<std::sync::Mutex<std::time::Instant>>,
-    /// Time spent in imports since the last epoch callback; a tick that passed while the guest
-    /// was waiting on an import is not guest CPU time.
-    pub import_time_since_tick: Duration,
+    /// Log lines kept at most.
+    pub max_log_lines: usize,
+    /// The call's CPU time and wall clock.
+    pub clock: CallClock,
     /// Captured stdout.
     pub stdout: BoundedCapture,
     /// Captured stderr.
@@ -153,10 +153,11 @@ impl HostState {
         services: HostServices,
         scope: CallScope,
         capabilities: Vec<Capability>,
-        memory_bytes: usize,
-        stdio_bytes: usize,
-        max_log_lines: usize,
+        limits: &Limits,
+        wall_clock: Duration,
     ) -> Self {
+        let (memory_bytes, stdio_bytes, max_log_lines) =
+            (limits.memory_bytes, limits.stdio_bytes, limits.log_lines);
         let stdout = BoundedCapture::new(stdio_bytes);
         let stderr = BoundedCapture::new(stdio_bytes);
         let wasi = WasiCtx::builder()
@@ -177,6 +178,7 @@ impl HostState {
             services,
             scope,
             capabilities,
+            describe_only: false,
             usage: Usage::default(),
             usage_by_model: ModelUsage::default(),
             llm_calls: 0,
@@ -185,18 +187,26 @@ impl HostState {
             logs: Vec::new(),
             logs_dropped: 0,
             max_log_lines,
-            cpu_time: Duration::ZERO,
-            resumed_at: Arc::new(std::sync::Mutex::new(std::time::Instant::now())),
-            import_time_since_tick: Duration::ZERO,
+            clock: CallClock::new(std::time::Instant::now(), limits.cpu_time, wall_clock),
             stdout,
             stderr,
         }
     }
 
-    /// Accounts `elapsed` as time spent inside a host import.
+    /// Accounts `elapsed` as time spent inside a host import waiting (for a model, the
+    /// database): reported with the call, and not guest CPU time.
     pub fn record_import(&mut self, elapsed: Duration) {
         self.import_time += elapsed;
-        self.import_time_since_tick += elapsed;
+        self.clock.flag_wait(elapsed);
+    }
+
+    /// Accounts `elapsed` as time spent inside a host import of which `work` was the host
+    /// working for the block (rendering, parsing), on another thread when `elsewhere`:
+    /// reported with the call, and the work is guest CPU time.
+    pub fn record_import_work(&mut self, elapsed: Duration, work: Duration, elsewhere: bool) {
+        self.import_time += elapsed;
+        self.clock.flag_work(elsewhere);
+        self.clock.flag_wait(elapsed.saturating_sub(work));
     }
 
     /// Whether the block declared `capability`.

@@ -53,6 +53,68 @@ pub struct BlockInfo {
     pub is_multiplier: bool,
 }
 
+/// Bounds on what `describe()` may return: the host keeps it for as long as the block is
+/// loaded and sends it with every block list.
+pub mod describe_limits {
+    /// Longest display name, in bytes.
+    pub const NAME_BYTES: usize = 256;
+    /// Longest description, in bytes.
+    pub const DESCRIPTION_BYTES: usize = 16 * 1024;
+    /// Longest category, in bytes.
+    pub const CATEGORY_BYTES: usize = 128;
+    /// Most inputs, and most outputs.
+    pub const FIELDS: usize = 256;
+    /// Longest input or output name, in bytes.
+    pub const FIELD_BYTES: usize = 256;
+    /// Largest config schema (JSON text), in bytes.
+    pub const SCHEMA_BYTES: usize = 256 * 1024;
+}
+
+/// Checks the sizes of what `describe()` returned against [`describe_limits`].
+fn check_sizes(info: &wit::BlockInfo) -> Result<(), String> {
+    use describe_limits as limit;
+    let too_long = |what: &str, size: usize, max: usize| {
+        Err(format!(
+            "describe() returned a {what} of {size} bytes, above the limit of {max} bytes"
+        ))
+    };
+    for (what, size, max) in [
+        ("name", info.name.len(), limit::NAME_BYTES),
+        (
+            "description",
+            info.description.len(),
+            limit::DESCRIPTION_BYTES,
+        ),
+        ("category", info.category.len(), limit::CATEGORY_BYTES),
+        (
+            "config schema",
+            info.config_schema.len(),
+            limit::SCHEMA_BYTES,
+        ),
+    ] {
+        if size > max {
+            return too_long(what, size, max);
+        }
+    }
+    for (what, fields) in [("inputs", &info.inputs), ("outputs", &info.outputs)] {
+        if fields.len() > limit::FIELDS {
+            return Err(format!(
+                "describe() returned {} {what}, above the limit of {}",
+                fields.len(),
+                limit::FIELDS
+            ));
+        }
+        if let Some(field) = fields.iter().find(|f| f.len() > limit::FIELD_BYTES) {
+            return too_long(
+                &format!("field name in {what}"),
+                field.len(),
+                limit::FIELD_BYTES,
+            );
+        }
+    }
+    Ok(())
+}
+
 impl BlockInfo {
     /// Whether `key` is a declared output (or `*` is declared).
     pub fn allows_output(&self, key: &str) -> bool {
@@ -62,6 +124,7 @@ impl BlockInfo {
     /// Converts and checks what `describe()` returned; also returns the compiled validator of
     /// the config schema (checking the schema is compiling it).
     pub fn from_wit(info: wit::BlockInfo) -> Result<(Self, jsonschema::Validator), String> {
+        check_sizes(&info)?;
         let type_name = info.type_name.trim().to_owned();
         let valid_name = !type_name.is_empty()
             && type_name.len() <= 128
@@ -116,5 +179,85 @@ impl BlockInfo {
             kind,
         };
         Ok((info, validator))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info() -> wit::BlockInfo {
+        wit::BlockInfo {
+            type_name: "T".to_owned(),
+            name: "T".to_owned(),
+            description: "d".to_owned(),
+            category: "c".to_owned(),
+            inputs: vec!["a".to_owned()],
+            outputs: vec!["b".to_owned()],
+            config_schema: "{}".to_owned(),
+            capabilities: Vec::new(),
+            kind: wit::BlockKind::Transform,
+        }
+    }
+
+    #[test]
+    fn oversized_descriptions_are_refused_with_the_bound() {
+        let huge = |n: usize| "x".repeat(n);
+        let schema = format!(r#"{{"description": "{}"}}"#, huge(300 * 1024));
+        let cases: Vec<(&str, wit::BlockInfo, &str)> = vec![
+            (
+                "description",
+                wit::BlockInfo {
+                    description: huge(30 << 20),
+                    ..info()
+                },
+                "description of 31457280 bytes, above the limit of 16384 bytes",
+            ),
+            (
+                "name",
+                wit::BlockInfo {
+                    name: huge(1000),
+                    ..info()
+                },
+                "name of 1000 bytes",
+            ),
+            (
+                "category",
+                wit::BlockInfo {
+                    category: huge(1000),
+                    ..info()
+                },
+                "category of 1000 bytes",
+            ),
+            (
+                "schema",
+                wit::BlockInfo {
+                    config_schema: schema,
+                    ..info()
+                },
+                "config schema of",
+            ),
+            (
+                "inputs",
+                wit::BlockInfo {
+                    inputs: vec!["i".to_owned(); 300],
+                    ..info()
+                },
+                "300 inputs, above the limit of 256",
+            ),
+            (
+                "output name",
+                wit::BlockInfo {
+                    outputs: vec![huge(300)],
+                    ..info()
+                },
+                "field name in outputs of 300 bytes",
+            ),
+        ];
+        for (what, info, expected) in cases {
+            let error = BlockInfo::from_wit(info).err().unwrap_or_default();
+            assert!(error.contains(expected), "{what}: {error}");
+        }
+        assert!(BlockInfo::from_wit(info()).is_ok());
     }
 }

@@ -1,14 +1,46 @@
 //! The `log` import: lines kept with the call (bounded) and emitted through `tracing` with the
-//! run's trace id.
+//! run's trace id. A line is cut to [`MAX_LINE_BYTES`] before it is copied out of the guest.
 
+use wasmtime::component::{Linker, WasmStr};
+
+use super::guest_str::copy_prefix;
 use crate::runtime::bindings::blockforge::block::log as wit;
 use crate::runtime::host_state::{HostState, LogLine};
 
-/// Longest log line kept, in bytes.
-const MAX_LINE_BYTES: usize = 8 * 1024;
+/// The interface's name in the world.
+const INTERFACE: &str = "blockforge:block/log@0.1.0";
 
-impl wit::Host for HostState {
-    async fn log(&mut self, level: wit::Level, message: String) {
+/// Longest log line kept, in bytes.
+pub const MAX_LINE_BYTES: usize = 8 * 1024;
+
+/// Defines `log` in `linker`.
+pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+    linker.instance(INTERFACE)?.func_wrap(
+        "log",
+        |mut store, (level, message): (wit::Level, WasmStr)| {
+            if store.data().logs.len() >= store.data().max_log_lines {
+                // Past the cap a line is neither read, kept nor printed: a block cannot flood
+                // the host.
+                store.data_mut().logs_dropped += 1;
+                return Ok(());
+            }
+            let (mut line, size) =
+                match copy_prefix(&store, &message, "log", "log line", MAX_LINE_BYTES) {
+                    Ok(read) => read,
+                    Err(e) => return e.into_trap().map(|_| ()),
+                };
+            if size > line.len() {
+                line.push_str(&format!(" [truncated: {size} bytes]"));
+            }
+            store.data_mut().write_log(level, line);
+            Ok(())
+        },
+    )
+}
+
+impl HostState {
+    fn write_log(&mut self, level: wit::Level, message: String) {
+        let scope = &self.scope;
         let level_name = match level {
             wit::Level::Trace => "trace",
             wit::Level::Debug => "debug",
@@ -16,21 +48,6 @@ impl wit::Host for HostState {
             wit::Level::Warn => "warn",
             wit::Level::Error => "error",
         };
-        let mut message = message;
-        if message.len() > MAX_LINE_BYTES {
-            let mut cut = MAX_LINE_BYTES;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-            message.push_str(" [truncated]");
-        }
-        if self.logs.len() >= self.max_log_lines {
-            // Past the cap a line is neither kept nor printed: a block cannot flood the host.
-            self.logs_dropped += 1;
-            return;
-        }
-        let scope = &self.scope;
         match level {
             wit::Level::Trace | wit::Level::Debug => {
                 tracing::debug!(target: "blockforge::block", trace_id = %scope.trace_id, block = %scope.block_type, step = scope.step, "{message}")
