@@ -284,9 +284,26 @@ async fn uploads_are_validated_before_they_are_written() {
     assert_eq!(no_file.status(), StatusCode::BAD_REQUEST);
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
 
-    // A new version of the same block under another name replaces the file that provides it.
+    // A new version of the same block under another name is refused, naming the file that
+    // provides the type; with replace=true it replaces that file.
     let (status, body) = upload(&server, "stamp-2.wasm", std::fs::read(STAMP_V2).unwrap()).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["detail"]["provided_by"], "stamp.wasm", "{body}");
+    assert_eq!(files_in(&dir), ["stamp.wasm"]);
+    let replacing = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(std::fs::read(STAMP_V2).unwrap())
+                .file_name("stamp-2.wasm"),
+        )
+        .text("replace", "true");
+    let response = client()
+        .post(server.url("/api/plugins"))
+        .multipart(replacing)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
     assert!(description(stamp_block(&server).await.as_ref()).contains("stamp 2"));
     server.kill9().await;

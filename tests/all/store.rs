@@ -415,16 +415,18 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
             failed: 0,
             wait_ms: 40,
         };
-        store
+        let expanded = store
             .expand_run(
                 &claimed[0],
-                &[child],
+                [child].into_iter(),
+                1_000_000,
                 &multiplier_usage,
                 &by_model("splitter-model", multiplier_usage),
                 &multiplier_calls,
             )
             .await
             .unwrap();
+        assert_eq!(expanded, blockforge::store::runs::Expanded::Planned);
         let late = finished(&claimed[0], pipeline.id, RunStatus::Failed, 1);
         assert_eq!(store.finish_runs(&[late]).await.unwrap(), 0);
         let job_now = store.job(job.id).await.unwrap();
