@@ -280,21 +280,35 @@ fn fan_out(children: u64, target_children: u64) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fan_out_over_the_per_seed_limit_fails_only_that_seed() {
+    // The default limit (10,000) against 300,000 children, as an attacker's multiplier would
+    // return them; memory and CPU enough for the guest to build them.
     let mut ws = hostile_server_workspace();
-    ws.set_env("MAX_CHILDREN_PER_SEED", "1000");
+    ws.set_env("BLOCK_MEMORY_MB", "512")
+        .set_env("BLOCK_CPU_SECS", "20")
+        .set_env("BLOCK_TIMEOUT_SECS", "60");
     std::fs::copy(FANOUT, ws.plugins_dir().join("fanout.wasm")).unwrap();
     let (urls, stores, schema) = databases(&ws).await;
     for url in &urls {
         let server = ws.serve(url).await;
-        let outcome = run_attack(&server, fan_out(1, 20_000), json!({})).await;
+        let outcome = run_attack(&server, fan_out(1, 300_000), json!({})).await;
         outcome.assert_failed_as(
             "fan_out_limit",
-            "FanOut (step 0) returned 20000 children for one seed, above the limit of 1000 \
+            "FanOut (step 0) returned 300000 children for one seed, above the limit of 10000 \
              children per seed (MAX_CHILDREN_PER_SEED)",
         );
         server.kill9().await;
     }
     cleanup(stores, &schema).await;
+    // A lower limit set by the operator holds the same way.
+    ws.set_env("MAX_CHILDREN_PER_SEED", "1000");
+    let server = ws.serve(&urls[0]).await;
+    run_attack(&server, fan_out(1, 1001), json!({}))
+        .await
+        .assert_failed_as(
+            "fan_out_limit",
+            "returned 1001 children for one seed, above the limit of 1000 children per seed",
+        );
+    server.kill9().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
