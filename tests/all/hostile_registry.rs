@@ -237,7 +237,7 @@ async fn a_type_another_plugin_provides_needs_replace() {
         "{body}"
     );
     assert!(body["error"].as_str().unwrap().contains(&kept), "{body}");
-    assert_eq!(files_in(&dir), [kept.clone()]);
+    assert_eq!(files_in(&dir), std::slice::from_ref(&kept));
 
     // A bad value of replace is a client error with the usual shape.
     let (status, body) = upload(&server, "stamp-new.wasm", STAMP_V2, Some("maybe")).await;
