@@ -4,7 +4,6 @@
 //! multiplier's fan-out is bounded per seed (`MAX_CHILDREN_PER_SEED`) and per job
 //! (`MAX_RUNS_PER_JOB`), failing only the seed that went over, with the numbers.
 
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 use blockforge_tests::fake_llm::FakeLlmConfig;
@@ -15,40 +14,17 @@ use serde_json::{Value, json};
 
 use crate::api::{client, create_pipeline, databases, generate, get_json, wait_for};
 use crate::hostile_server::{hostile_server_workspace, run_attack};
+use crate::plugins::{files_in, upload_form};
 use crate::store::cleanup;
 
-/// `POST /api/plugins` with `file` and, when given, `replace`.
+/// `POST /api/plugins` with the component at `wasm` as `file_name` and, when given, `replace`.
 async fn upload(
     server: &Server,
     file_name: &str,
     wasm: &str,
     replace: Option<&str>,
 ) -> (StatusCode, Value) {
-    let mut form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(std::fs::read(wasm).unwrap())
-            .file_name(file_name.to_owned()),
-    );
-    if let Some(replace) = replace {
-        form = form.text("replace", replace.to_owned());
-    }
-    let response = client()
-        .post(server.url("/api/plugins"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
-fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
+    upload_form(server, file_name, std::fs::read(wasm).unwrap(), replace).await
 }
 
 /// The `/api/blocks` entry of `type_name`.

@@ -319,20 +319,15 @@ async fn a_describe_that_never_returns_stalls_nothing() {
     probe.finish().await.assert_responsive();
 
     // An upload of the same component answers with the same error, and shutdown is prompt.
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(std::fs::read(fixtures::SLOW_DESCRIBE).unwrap())
-            .file_name("slow2.wasm"),
-    );
     let probe = HealthProbe::start(&server);
-    let response = client()
-        .post(server.url("/api/plugins"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let body: Value = response.json().await.unwrap();
+    let (status, body) = crate::plugins::upload_form(
+        &server,
+        "slow2.wasm",
+        std::fs::read(fixtures::SLOW_DESCRIBE).unwrap(),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body.to_string().contains("exceeded its CPU time limit"),
         "{body}"

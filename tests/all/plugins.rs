@@ -177,10 +177,23 @@ async fn broken_plugins_are_listed_with_their_error_and_the_rest_works() {
 }
 
 async fn upload(server: &Server, file_name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part(
+    upload_form(server, file_name, bytes, None).await
+}
+
+/// `POST /api/plugins` with `bytes` as `file` named `file_name` and, when given, `replace`.
+pub(crate) async fn upload_form(
+    server: &Server,
+    file_name: &str,
+    bytes: Vec<u8>,
+    replace: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
     );
+    if let Some(replace) = replace {
+        form = form.text("replace", replace.to_owned());
+    }
     let response = client()
         .post(server.url("/api/plugins"))
         .multipart(form)
@@ -191,7 +204,8 @@ async fn upload(server: &Server, file_name: &str, bytes: Vec<u8>) -> (StatusCode
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
+/// The file names in `dir`, sorted.
+pub(crate) fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -290,20 +304,14 @@ async fn uploads_are_validated_before_they_are_written() {
     assert_eq!(status, StatusCode::CONFLICT, "{body}");
     assert_eq!(body["detail"]["provided_by"], "stamp.wasm", "{body}");
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
-    let replacing = reqwest::multipart::Form::new()
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(std::fs::read(STAMP_V2).unwrap())
-                .file_name("stamp-2.wasm"),
-        )
-        .text("replace", "true");
-    let response = client()
-        .post(server.url("/api/plugins"))
-        .multipart(replacing)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    let (status, body) = upload_form(
+        &server,
+        "stamp-2.wasm",
+        std::fs::read(STAMP_V2).unwrap(),
+        Some("true"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
     assert!(description(stamp_block(&server).await.as_ref()).contains("stamp 2"));
     server.kill9().await;
