@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 
+use futures::StreamExt;
 use serde::Serialize;
 
 use crate::runtime::compile_cache::CompileCache;
@@ -66,15 +67,44 @@ pub struct PluginFailure {
     pub error: String,
 }
 
-/// One `.wasm` file of the plugins folder and what became of it at the last scan.
+/// One `.wasm` file of the plugins folder and what became of it.
 #[derive(Clone)]
 pub struct PluginFile {
     /// The file.
     pub path: PathBuf,
     /// SHA-256 of its bytes (empty when it could not be read).
     pub content_hash: String,
-    /// The block it provides, or why it provides none.
-    pub outcome: Result<Arc<LoadedBlock>, PluginError>,
+    /// Whether it provides a block yet, and which.
+    pub status: PluginStatus,
+}
+
+/// Where a plugin file stands.
+#[derive(Clone)]
+pub enum PluginStatus {
+    /// Being compiled and described; the other files do not wait for it.
+    Loading,
+    /// It provides this block.
+    Loaded(Arc<LoadedBlock>),
+    /// It provides no block, for this reason.
+    Failed(PluginError),
+}
+
+impl PluginFile {
+    /// The block it provides, once loaded.
+    pub fn block(&self) -> Option<&Arc<LoadedBlock>> {
+        match &self.status {
+            PluginStatus::Loaded(block) => Some(block),
+            PluginStatus::Loading | PluginStatus::Failed(_) => None,
+        }
+    }
+
+    /// Why it provides no block, when it failed.
+    pub fn error(&self) -> Option<&PluginError> {
+        match &self.status {
+            PluginStatus::Failed(error) => Some(error),
+            PluginStatus::Loading | PluginStatus::Loaded(_) => None,
+        }
+    }
 }
 
 /// Why a plugin file provides no block.
@@ -128,26 +158,23 @@ impl PluginFile {
             .file_name()
             .map(|name| name.to_string_lossy().into_owned())
             .unwrap_or_default();
-        match &self.outcome {
-            Ok(block) => serde_json::json!({
-                "file": file,
-                "path": self.path,
-                "status": "loaded",
-                "type": block.info.type_name,
-                "name": block.info.name,
-                "content_hash": self.content_hash,
-                "error": null,
-            }),
-            Err(error) => serde_json::json!({
-                "file": file,
-                "path": self.path,
-                "status": "failed",
-                "type": error.type_name(),
-                "name": null,
-                "content_hash": self.content_hash,
-                "error": error.to_string(),
-            }),
-        }
+        let (status, block, error) = match &self.status {
+            PluginStatus::Loading => ("loading", None, None),
+            PluginStatus::Loaded(block) => ("loaded", Some(block), None),
+            PluginStatus::Failed(error) => ("failed", None, Some(error.to_string())),
+        };
+        serde_json::json!({
+            "file": file,
+            "path": self.path,
+            "status": status,
+            // A file refused for its type (a builtin's, a duplicate) still says which type.
+            "type": block
+                .map(|b| b.info.type_name.as_str())
+                .or_else(|| self.error().and_then(PluginError::type_name)),
+            "name": block.map(|b| &b.info.name),
+            "content_hash": self.content_hash,
+            "error": error,
+        })
     }
 }
 
@@ -162,9 +189,42 @@ pub struct ScanChanges {
     pub removed: Vec<String>,
 }
 
-/// The plugin files and the block table built from them and the builtins.
+impl ScanChanges {
+    /// Adds what a later publication of the same scan changed.
+    fn extend(&mut self, later: ScanChanges) {
+        self.added.extend(later.added);
+        self.replaced.extend(later.replaced);
+        self.removed.extend(later.removed);
+    }
+}
+
+/// What loading one plugin file came to, before the folder's files are weighed against each
+/// other (duplicates).
+#[derive(Clone)]
+enum LoadState {
+    /// Being compiled and described by a scan.
+    Loading,
+    /// Loaded.
+    Loaded(Arc<LoadedBlock>),
+    /// Not loadable, for this reason.
+    Failed(String),
+}
+
+/// One plugin file as the last scan found it.
+#[derive(Clone)]
+struct FileEntry {
+    content_hash: String,
+    state: LoadState,
+}
+
+/// The plugin files and, published from them and the builtins, the block table and the
+/// files' listing.
 #[derive(Default)]
 struct Loaded {
+    /// The folder's `.wasm` files, in name order.
+    entries: BTreeMap<PathBuf, FileEntry>,
+    /// Why the folder itself could not be read at the last scan.
+    folder_error: Option<(PathBuf, String)>,
     blocks: BTreeMap<String, RegisteredBlock>,
     files: Vec<PluginFile>,
 }
@@ -221,7 +281,7 @@ impl Registry {
             runtime,
             loaded: RwLock::new(Loaded {
                 blocks: builtins.clone(),
-                files: Vec::new(),
+                ..Loaded::default()
             }),
             builtins,
             overrides: PluginOverrides::none(),
@@ -286,74 +346,180 @@ impl Registry {
     /// the type; two plugin files with one type name: the first in name order wins and the
     /// second is listed as failed. Blocks already handed to a running job
     /// keep working; new lookups see the new table.
+    ///
+    /// Files are loaded concurrently and each is published as soon as it is loaded: a file
+    /// whose `describe()` takes its whole time limit is listed as loading meanwhile, and
+    /// neither the other files nor another scan wait for it. Returns once every file this
+    /// scan started to load is loaded or failed.
     pub async fn sync_plugins_dir(&self, dir: &Path) -> ScanChanges {
-        let _one_scan = self.scanning.lock().await;
-        let previous: BTreeMap<PathBuf, PluginFile> = self
-            .read()
-            .files
-            .iter()
-            .map(|file| (file.path.clone(), file.clone()))
-            .collect();
-        let mut files = Vec::new();
-        let paths = match plugin_paths(dir) {
-            Ok(paths) => paths,
-            Err(error) => {
-                files.push(PluginFile {
-                    path: dir.to_owned(),
-                    content_hash: String::new(),
-                    outcome: Err(PluginError::Load(format!(
-                        "cannot read the plugins folder: {error}"
-                    ))),
-                });
-                Vec::new()
-            }
+        let (loads, mut changes) = self.scan_folder(dir).await;
+        let mut unfinished = UnfinishedLoads {
+            registry: self,
+            loads: loads
+                .iter()
+                .map(|load| (load.path.clone(), load.content_hash.clone()))
+                .collect(),
         };
-        // Load (compile, describe) concurrently; register in name order.
-        let scans = paths.into_iter().map(|path| {
-            let previous = previous.get(&path);
-            self.scan_file(path, previous)
-        });
-        files.extend(futures::future::join_all(scans).await);
+        let mut running: futures::stream::FuturesUnordered<_> = loads
+            .into_iter()
+            .map(|load| async move {
+                let origin = load.path.display().to_string();
+                let outcome = self.runtime.load(&load.bytes, &origin).await;
+                (load.path, load.content_hash, outcome)
+            })
+            .collect();
+        while let Some((path, content_hash, outcome)) = running.next().await {
+            unfinished
+                .loads
+                .retain(|(p, hash)| (p, hash) != (&path, &content_hash));
+            let state = match outcome {
+                Ok(block) => LoadState::Loaded(Arc::new(block)),
+                Err(error) => LoadState::Failed(error.to_string()),
+            };
+            if let Some(published) = self.finish_load(&path, &content_hash, state) {
+                changes.extend(published);
+            }
+        }
+        changes
+    }
 
+    /// Lists and reads the folder's files, keeps the entries of unchanged ones, marks new and
+    /// changed ones as loading and publishes that; returns the files to load. One scan at a
+    /// time does this (it is quick); loading happens after, concurrently with other scans.
+    async fn scan_folder(&self, dir: &Path) -> (Vec<PendingLoad>, ScanChanges) {
+        let _one_scan = self.scanning.lock().await;
+        let (paths, folder_error) = match plugin_paths(dir) {
+            Ok(paths) => (paths, None),
+            Err(error) => (
+                Vec::new(),
+                Some((
+                    dir.to_owned(),
+                    format!("cannot read the plugins folder: {error}"),
+                )),
+            ),
+        };
+        let mut read = Vec::with_capacity(paths.len());
+        for path in paths {
+            let bytes = tokio::fs::read(&path).await;
+            read.push((path, bytes));
+        }
+        let mut loaded = self.write();
+        let mut entries = BTreeMap::new();
+        let mut loads = Vec::new();
+        for (path, bytes) in read {
+            let bytes = match bytes {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let state = LoadState::Failed(format!("cannot read the file: {e}"));
+                    let content_hash = String::new();
+                    entries.insert(
+                        path,
+                        FileEntry {
+                            content_hash,
+                            state,
+                        },
+                    );
+                    continue;
+                }
+            };
+            let content_hash = CompileCache::content_hash(&bytes);
+            // Unchanged bytes keep their entry, a load under way included.
+            let kept = loaded
+                .entries
+                .get(&path)
+                .filter(|previous| previous.content_hash == content_hash)
+                .cloned();
+            let entry = kept.unwrap_or_else(|| {
+                loads.push(PendingLoad {
+                    path: path.clone(),
+                    content_hash: content_hash.clone(),
+                    bytes,
+                });
+                FileEntry {
+                    content_hash,
+                    state: LoadState::Loading,
+                }
+            });
+            entries.insert(path, entry);
+        }
+        loaded.entries = entries;
+        loaded.folder_error = folder_error;
+        let changes = self.publish(&mut loaded);
+        (loads, changes)
+    }
+
+    /// Records how loading `path` (with bytes `content_hash`) ended, unless the file changed
+    /// or went away meanwhile, and publishes it.
+    fn finish_load(
+        &self,
+        path: &Path,
+        content_hash: &str,
+        state: LoadState,
+    ) -> Option<ScanChanges> {
+        let mut loaded = self.write();
+        let entry = loaded.entries.get_mut(path).filter(|entry| {
+            entry.content_hash == content_hash && matches!(entry.state, LoadState::Loading)
+        })?;
+        entry.state = state;
+        Some(self.publish(&mut loaded))
+    }
+
+    /// Builds the block table and the files' listing from the builtins and the plugin files,
+    /// logs what changed and swaps them in.
+    fn publish(&self, loaded: &mut Loaded) -> ScanChanges {
         let mut blocks = self.builtins.clone();
         let mut provided_by: BTreeMap<String, PathBuf> = BTreeMap::new();
-        for file in &mut files {
-            let Ok(block) = &file.outcome else { continue };
-            let type_name = block.info.type_name.clone();
-            if let Some(refused) = self.shadowing(&type_name, &file.path) {
-                file.outcome = Err(refused);
-                continue;
-            }
-            if let Some(first) = provided_by.get(&type_name) {
-                file.outcome = Err(PluginError::Duplicate {
-                    type_name,
-                    first: first.clone(),
-                });
-                continue;
-            }
-            provided_by.insert(type_name.clone(), file.path.clone());
-            blocks.insert(
-                type_name,
-                RegisteredBlock {
-                    block: block.clone(),
-                    source: BlockSource::Plugin {
-                        path: file.path.clone(),
-                    },
-                },
-            );
+        let mut files = Vec::with_capacity(loaded.entries.len() + 1);
+        if let Some((path, error)) = &loaded.folder_error {
+            files.push(PluginFile {
+                path: path.clone(),
+                content_hash: String::new(),
+                status: PluginStatus::Failed(PluginError::Load(error.clone())),
+            });
+        }
+        for (path, entry) in &loaded.entries {
+            let status = match &entry.state {
+                LoadState::Loading => PluginStatus::Loading,
+                LoadState::Failed(error) => PluginStatus::Failed(PluginError::Load(error.clone())),
+                LoadState::Loaded(block) => {
+                    let type_name = block.info.type_name.clone();
+                    if let Some(refused) = self.shadowing(&type_name, path) {
+                        PluginStatus::Failed(refused)
+                    } else if let Some(first) = provided_by.get(&type_name) {
+                        PluginStatus::Failed(PluginError::Duplicate {
+                            type_name,
+                            first: first.clone(),
+                        })
+                    } else {
+                        provided_by.insert(type_name.clone(), path.clone());
+                        blocks.insert(
+                            type_name,
+                            RegisteredBlock {
+                                block: block.clone(),
+                                source: BlockSource::Plugin { path: path.clone() },
+                            },
+                        );
+                        PluginStatus::Loaded(block.clone())
+                    }
+                }
+            };
+            files.push(PluginFile {
+                path: path.clone(),
+                content_hash: entry.content_hash.clone(),
+                status,
+            });
         }
         for file in &files {
-            if let Err(error) = &file.outcome {
-                let unchanged = previous.get(&file.path).is_some_and(|before| {
-                    before.content_hash == file.content_hash
-                        && before.outcome.as_ref().err() == Some(error)
-                });
-                if !unchanged {
-                    tracing::warn!(path = %file.path.display(), %error, "plugin not loaded");
-                }
+            let Some(error) = file.error() else { continue };
+            let unchanged = loaded.files.iter().any(|before| {
+                before.path == file.path
+                    && before.content_hash == file.content_hash
+                    && before.error() == Some(error)
+            });
+            if !unchanged {
+                tracing::warn!(path = %file.path.display(), %error, "plugin not loaded");
             }
         }
-        let mut loaded = self.loaded.write().unwrap_or_else(|p| p.into_inner());
         let changes = diff(&loaded.blocks, &blocks);
         for type_name in &changes.added {
             tracing::info!(block = %type_name, "block added");
@@ -364,48 +530,9 @@ impl Registry {
         for type_name in &changes.removed {
             tracing::info!(block = %type_name, "block removed");
         }
-        *loaded = Loaded { blocks, files };
+        loaded.blocks = blocks;
+        loaded.files = files;
         changes
-    }
-
-    /// Reads and loads one plugin file, reusing the previous outcome when its bytes are unchanged.
-    async fn scan_file(&self, path: PathBuf, previous: Option<&PluginFile>) -> PluginFile {
-        let bytes = match tokio::fs::read(&path).await {
-            Ok(bytes) => bytes,
-            Err(e) => {
-                return PluginFile {
-                    path,
-                    content_hash: String::new(),
-                    outcome: Err(PluginError::Load(format!("cannot read the file: {e}"))),
-                };
-            }
-        };
-        let content_hash = CompileCache::content_hash(&bytes);
-        // Unchanged bytes keep their outcome, except a type refused by the whole folder's
-        // decision (a duplicate, a builtin's): the caller decides that again, so the block is
-        // loaded (from the compile cache).
-        if let Some(previous) = previous.filter(|p| {
-            p.content_hash == content_hash
-                && p.outcome
-                    .as_ref()
-                    .err()
-                    .and_then(PluginError::type_name)
-                    .is_none()
-        }) {
-            return previous.clone();
-        }
-        let origin = path.display().to_string();
-        let outcome = self
-            .runtime
-            .load(&bytes, &origin)
-            .await
-            .map(Arc::new)
-            .map_err(|e| PluginError::Load(e.to_string()));
-        PluginFile {
-            path,
-            content_hash,
-            outcome,
-        }
     }
 
     /// Loads one component file (without registering it).
@@ -420,6 +547,10 @@ impl Registry {
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
         self.loaded.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Loaded> {
+        self.loaded.write().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The block named `type_name`.
@@ -448,12 +579,49 @@ impl Registry {
             .files
             .iter()
             .filter_map(|file| {
-                file.outcome.as_ref().err().map(|error| PluginFailure {
+                file.error().map(|error| PluginFailure {
                     path: file.path.clone(),
                     error: error.to_string(),
                 })
             })
             .collect()
+    }
+}
+
+/// A plugin file a scan found new or changed, to be loaded.
+struct PendingLoad {
+    path: PathBuf,
+    content_hash: String,
+    bytes: Vec<u8>,
+}
+
+/// The loads a scan started and has not finished. Should the scan be dropped midway (its
+/// caller cancelled), their files are forgotten rather than left loading forever; the next
+/// scan loads them again.
+struct UnfinishedLoads<'a> {
+    registry: &'a Registry,
+    loads: Vec<(PathBuf, String)>,
+}
+
+impl Drop for UnfinishedLoads<'_> {
+    fn drop(&mut self) {
+        if self.loads.is_empty() {
+            return;
+        }
+        let mut loaded = self.registry.write();
+        let mut forgotten = false;
+        for (path, content_hash) in &self.loads {
+            let loading = loaded.entries.get(path).is_some_and(|entry| {
+                &entry.content_hash == content_hash && matches!(entry.state, LoadState::Loading)
+            });
+            if loading {
+                loaded.entries.remove(path);
+                forgotten = true;
+            }
+        }
+        if forgotten {
+            self.registry.publish(&mut loaded);
+        }
     }
 }
 

@@ -44,9 +44,6 @@ use host_state::HostState;
 
 use crate::engine::Usage;
 
-/// Time allowed for `describe()`, which runs at every load.
-const DESCRIBE_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Most written linear memory reset in place (not decommitted) when an instance slot is reused.
 const KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
 
@@ -455,7 +452,7 @@ impl Runtime {
             // describe() answers from the block alone: its model calls are never kept.
             cache: crate::llm::CacheMode::Off,
         };
-        let timeout = self.limits.wall_clock.min(DESCRIBE_TIMEOUT);
+        let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, Vec::new(), timeout);
         state.describe_only = true;
         let mut store = self.new_store(state);

@@ -20,6 +20,7 @@
 //! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) |
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
 //! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included |
+//! | `BLOCK_DESCRIBE_SECS` | 10 | wall-clock time a block's `describe()` may take at load |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
 //! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
@@ -213,6 +214,7 @@ impl Settings {
                 * 1024,
             cpu_time: seconds("BLOCK_CPU_SECS", 10.0)?,
             wall_clock: seconds("BLOCK_TIMEOUT_SECS", 300.0)?,
+            describe_time: seconds("BLOCK_DESCRIBE_SECS", 10.0)?,
             max_instances: number(
                 "BLOCK_MAX_INSTANCES",
                 defaults.max_instances,

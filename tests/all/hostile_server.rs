@@ -11,6 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{client, create_pipeline, generate, get_json, wait_for};
+use crate::plugins::upload;
 
 /// Limits small enough for a test: 1 s of CPU, 64 MiB, a 20 s wall clock.
 pub(crate) fn hostile_server_workspace() -> Workspace {
@@ -266,31 +267,85 @@ async fn a_template_error_names_the_undefined_variable() {
         .assert_failed_as("block_error", "`audience` not in the context");
 }
 
-/// Waits until `GET /api/plugins` shows `file` with a status other than `loading`.
-async fn plugin_status(server: &Server, file: &str) -> Value {
+/// Waits (up to two minutes) until `GET /api/plugins` lists `file` with a status `wanted`
+/// accepts; returns its entry.
+async fn plugin_when(server: &Server, file: &str, wanted: impl Fn(&str) -> bool) -> Value {
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {
         let plugins = get_json(server, "/api/plugins").await;
         if let Some(plugin) = plugins
             .as_array()
             .and_then(|list| list.iter().find(|p| p["file"] == file).cloned())
-            && settled(&plugin)
+            && wanted(plugin["status"].as_str().unwrap_or_default())
         {
             return plugin;
         }
-        assert!(Instant::now() < deadline, "{file} never settled");
+        assert!(
+            Instant::now() < deadline,
+            "{file} never got there: {plugins}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
-fn settled(plugin: &Value) -> bool {
-    plugin["status"] == "loaded" || plugin["status"] == "failed"
+/// Waits until `GET /api/plugins` shows `file` loaded or failed.
+async fn plugin_status(server: &Server, file: &str) -> Value {
+    plugin_when(server, file, |status| {
+        status == "loaded" || status == "failed"
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_describe_that_never_returns_stalls_nothing() {
     let mut ws = hostile_server_workspace();
-    // A describe limit the slow plugin will hit: the server's default is 10 s.
+    // Limits far beyond the test's length: the slow plugin stays loading throughout.
+    ws.set_env("BLOCK_CPU_SECS", "600")
+        .set_env("BLOCK_TIMEOUT_SECS", "600")
+        .set_env("BLOCK_DESCRIBE_SECS", "600");
+    let server = serve_with_plugin(&ws, fixtures::HOSTILE, "hostile.wasm").await;
+    let probe = HealthProbe::start(&server);
+    std::fs::copy(
+        fixtures::SLOW_DESCRIBE,
+        ws.plugins_dir().join("slow_describe.wasm"),
+    )
+    .unwrap();
+    let slow = plugin_when(&server, "slow_describe.wasm", |status| status == "loading").await;
+    assert!(slow["type"].is_null() && slow["error"].is_null(), "{slow}");
+
+    // Another plugin dropped in meanwhile is picked up, and an upload is answered.
+    std::fs::copy(fixtures::STAMP_V1, ws.plugins_dir().join("stamp.wasm")).unwrap();
+    let stamp = plugin_status(&server, "stamp.wasm").await;
+    assert_eq!(stamp["status"], "loaded", "{stamp}");
+    let (status, body) = crate::plugins::upload_form(
+        &server,
+        "stamp.wasm",
+        std::fs::read(fixtures::STAMP_V2).unwrap(),
+        Some("true"),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert_eq!(body["plugin"]["status"], "loaded", "{body}");
+    let blocks = get_json(&server, "/api/blocks").await;
+    assert!(blocks.to_string().contains("Stamp"), "{blocks}");
+    let slow = plugin_when(&server, "slow_describe.wasm", |_| true).await;
+    assert_eq!(slow["status"], "loading", "still describing: {slow}");
+    probe.finish().await.assert_responsive();
+
+    // SIGTERM stops the server without waiting for the describe (600 s) to end.
+    let stopping = Instant::now();
+    let exit = server.terminate().await;
+    assert!(exit.success(), "{exit}");
+    assert!(
+        stopping.elapsed() < Duration::from_secs(120),
+        "shutdown waited for the describe: {:?}",
+        stopping.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_describe_that_never_returns_fails_at_its_limit() {
+    let mut ws = hostile_server_workspace();
     ws.set_env("BLOCK_CPU_SECS", "2");
     let server = serve_with_plugin(&ws, fixtures::HOSTILE, "hostile.wasm").await;
     let probe = HealthProbe::start(&server);
@@ -300,10 +355,6 @@ async fn a_describe_that_never_returns_stalls_nothing() {
         ws.plugins_dir().join("slow_describe.wasm"),
     )
     .unwrap();
-    // While it is being described, another plugin dropped in and an upload are served.
-    std::fs::copy(fixtures::STAMP_V1, ws.plugins_dir().join("stamp.wasm")).unwrap();
-    let stamp = plugin_status(&server, "stamp.wasm").await;
-    assert_eq!(stamp["status"], "loaded", "{stamp}");
     let slow = plugin_status(&server, "slow_describe.wasm").await;
     assert_eq!(slow["status"], "failed", "{slow}");
     let error = slow["error"].as_str().unwrap();
@@ -316,18 +367,14 @@ async fn a_describe_that_never_returns_stalls_nothing() {
         started.elapsed() < Duration::from_secs(60),
         "the load stopped at its limit, not minutes later"
     );
-    probe.finish().await.assert_responsive();
-
-    // An upload of the same component answers with the same error, and shutdown is prompt.
-    let probe = HealthProbe::start(&server);
-    let (status, body) = crate::plugins::upload_form(
+    // An upload of the same component answers with the same error.
+    let (status, body) = upload(
         &server,
         "slow2.wasm",
         std::fs::read(fixtures::SLOW_DESCRIBE).unwrap(),
-        None,
     )
     .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         body.to_string().contains("exceeded its CPU time limit"),
         "{body}"

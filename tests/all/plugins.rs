@@ -134,7 +134,9 @@ async fn broken_plugins_are_listed_with_their_error_and_the_rest_works() {
     let started = Instant::now();
     let plugins = loop {
         let plugins = get_json(&server, "/api/plugins").await;
-        if plugins.as_array().unwrap().len() == 5 || started.elapsed() > PICKUP_DEADLINE {
+        let files = plugins.as_array().unwrap();
+        let settled = files.len() == 5 && files.iter().all(|file| file["status"] != "loading");
+        if settled || started.elapsed() > PICKUP_DEADLINE {
             break plugins;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -176,7 +178,12 @@ async fn broken_plugins_are_listed_with_their_error_and_the_rest_works() {
     cleanup(stores, &schema).await;
 }
 
-async fn upload(server: &Server, file_name: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+/// Uploads `bytes` as `file_name` through `POST /api/plugins`; returns the status and body.
+pub(crate) async fn upload(
+    server: &Server,
+    file_name: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Value) {
     upload_form(server, file_name, bytes, None).await
 }
 

@@ -377,6 +377,18 @@ impl Server {
     pub async fn kill9(mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Sends SIGTERM, as an operator stopping the service would, and waits for the process to
+    /// exit; returns its exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.pid().expect("the server is running");
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -TERM {pid} failed");
+        self.child.wait().await.expect("wait for the server")
+    }
 }
 
 impl Server {

@@ -30,7 +30,7 @@ pub struct PluginUpload {
 }
 
 /// The files of the plugins folder with their outcome at the last scan.
-#[utoipa::path(get, path = "/api/plugins", tag = "plugins", responses((status = 200, description = "Each .wasm file of the plugins folder, loaded (with its block type) or failed (with its error)", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/plugins", tag = "plugins", responses((status = 200, description = "Each .wasm file of the plugins folder: loaded (with its block type), loading, or failed (with its error)", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(State(state): State<AppState>) -> Json<Vec<Value>> {
     Json(
         state
@@ -201,9 +201,8 @@ fn providing_file(state: &AppState, type_name: &str) -> Option<PathBuf> {
         .plugin_files()
         .into_iter()
         .find(|file| {
-            file.outcome
-                .as_ref()
-                .is_ok_and(|block| block.info.type_name == type_name)
+            file.block()
+                .is_some_and(|block| block.info.type_name == type_name)
         })
         .map(|file| file.path)
 }
@@ -224,9 +223,11 @@ fn target_path(state: &AppState, dir: &Path, type_name: &str, stem: &str) -> Pat
     }
     let files = state.registry.plugin_files();
     let named = dir.join(format!("{stem}.wasm"));
+    // A file that failed to load may be overwritten; one that provides a block, or is still
+    // loading, is kept.
     let taken = files
         .iter()
-        .any(|file| file.path == named && file.outcome.is_ok());
+        .any(|file| file.path == named && file.error().is_none());
     if taken {
         dir.join(format!("{}.wasm", safe_type_file_name(type_name)))
     } else {

@@ -45,6 +45,7 @@ pub struct PluginWatcher {
 }
 
 impl Drop for PluginWatcher {
+    /// Stops the watch and the scans under way (their unfinished loads are forgotten).
     fn drop(&mut self) {
         self.task.abort();
     }
@@ -81,10 +82,15 @@ impl PluginWatcher {
                 source,
             })?;
         let task = tokio::spawn(async move {
+            let mut scans = tokio::task::JoinSet::new();
             while changed_rx.recv().await.is_some() {
                 // Wait until the folder has been quiet for SETTLE.
                 while let Ok(Some(())) = tokio::time::timeout(SETTLE, changed_rx.recv()).await {}
-                registry.sync_plugins_dir(&dir).await;
+                // Each scan in a task of its own: one still loading a slow plugin does not
+                // hold back the next burst of changes.
+                let (registry, dir) = (registry.clone(), dir.clone());
+                scans.spawn(async move { registry.sync_plugins_dir(&dir).await });
+                while scans.try_join_next().is_some() {}
             }
         });
         Ok(PluginWatcher {

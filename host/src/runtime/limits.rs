@@ -11,6 +11,9 @@ pub struct Limits {
     pub cpu_time: Duration,
     /// Wall-clock time per call, host imports (LLM calls) included.
     pub wall_clock: Duration,
+    /// Wall-clock time allowed for `describe()`, which runs at every load (never more than
+    /// `wall_clock`).
+    pub describe_time: Duration,
     /// Largest output (JSON text) a call may return.
     pub output_bytes: usize,
     /// Bytes of stdout and of stderr kept per call.
@@ -33,6 +36,7 @@ impl Default for Limits {
             memory_bytes: 256 * 1024 * 1024,
             cpu_time: Duration::from_secs(10),
             wall_clock: Duration::from_secs(300),
+            describe_time: Duration::from_secs(10),
             output_bytes: 16 * 1024 * 1024,
             stdio_bytes: 16 * 1024,
             log_lines: 200,

@@ -66,7 +66,8 @@ export interface BlockInfo {
 export interface PluginFile {
   file: string;
   path: string;
-  status: "loaded" | "failed";
+  /** `loading` while it is compiled and described; the other files do not wait for it. */
+  status: "loaded" | "loading" | "failed";
   type: string | null;
   name: string | null;
   content_hash: string;

@@ -79,15 +79,26 @@ function BlockTable({ blocks }: { blocks: BlockInfo[] }) {
 
 function FailedPlugins({ files }: { files: PluginFile[] }) {
   const failed = files.filter((f) => f.status === "failed");
-  if (failed.length === 0) return <p className="muted">Every plugin file loaded.</p>;
+  const loading = files.filter((f) => f.status === "loading");
   return (
-    <ul data-testid="plugin-failures">
-      {failed.map((f) => (
-        <li key={f.path}>
-          <b>{f.file}</b> <span className="bad">{f.error}</span>
-        </li>
-      ))}
-    </ul>
+    <>
+      {loading.length > 0 && (
+        <p className="muted" data-testid="plugins-loading">
+          Still loading: {loading.map((f) => f.file).join(", ")}
+        </p>
+      )}
+      {failed.length === 0 ? (
+        loading.length === 0 && <p className="muted">Every plugin file loaded.</p>
+      ) : (
+        <ul data-testid="plugin-failures">
+          {failed.map((f) => (
+            <li key={f.path}>
+              <b>{f.file}</b> <span className="bad">{f.error}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
 
