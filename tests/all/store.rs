@@ -462,3 +462,77 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
     }
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expansion_is_planned_in_batches_and_refused_whole_past_the_job_limit() {
+    use blockforge::store::runs::Expanded;
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &runs(2), &json!({}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("a", 2, Duration::from_secs(60), Some(job.id))
+            .await
+            .unwrap();
+        let children = |n: usize| (0..n).map(|i| json!({"child": i}).as_object().cloned().unwrap());
+        let nothing = (
+            Usage::default(),
+            ModelUsage::default(),
+            CallStats::default(),
+        );
+        // 450 children: three INSERTs; the job grows from 2 to 451 runs, within 451.
+        let expanded = store
+            .expand_run(
+                &claimed[0],
+                children(450),
+                451,
+                &nothing.0,
+                &nothing.1,
+                &nothing.2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(expanded, Expanded::Planned);
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 451);
+        // The 450 children are pending, and the second seed is still leased.
+        assert_eq!(store.unfinished_runs(job.id).await.unwrap(), 451);
+        // Two more would make 452: nothing changes and the run stays leased.
+        let refused = store
+            .expand_run(
+                &claimed[1],
+                children(2),
+                451,
+                &nothing.0,
+                &nothing.1,
+                &nothing.2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(refused, Expanded::OverLimit { total: 452 });
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 451);
+        assert_eq!(store.unfinished_runs(job.id).await.unwrap(), 451);
+        let late = finished(&claimed[1], pipeline.id, RunStatus::Failed, 1);
+        assert_eq!(store.finish_runs(&[late]).await.unwrap(), 1, "still leased");
+        // Expanding the first run again changes nothing.
+        let again = store
+            .expand_run(
+                &claimed[0],
+                children(3),
+                10_000,
+                &nothing.0,
+                &nothing.1,
+                &nothing.2,
+            )
+            .await
+            .unwrap();
+        assert_eq!(again, Expanded::Again);
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 451);
+    }
+    cleanup(stores, &schema).await;
+}

@@ -148,9 +148,14 @@ fn call_stats_columns(row: &sqlx::any::AnyRow) -> Result<CallStats, StoreError> 
 /// Rows per multi-row INSERT when planning runs.
 const RUNS_PER_INSERT: usize = 200;
 
+/// Metadata bytes past which a batch of planned runs is written before it has
+/// [`RUNS_PER_INSERT`] rows: a multiplier's children each carry the seed's state, which may be
+/// a whole document.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
 /// Plans `runs` of job `job_id` (status `pending`) in the caller's transaction,
-/// [`RUNS_PER_INSERT`] rows per statement, reading `runs` as it goes: only one batch of rows is
-/// held at a time. A run already planned (same seed, repetition and split) is left as it is.
+/// [`RUNS_PER_INSERT`] rows (or [`BATCH_BYTES`] of metadata) per statement, reading `runs` as
+/// it goes: only one batch of rows is held at a time. A run already planned (same seed, repetition and split) is left as it is.
 pub(super) async fn insert_runs<R: std::borrow::Borrow<NewRun>>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     job_id: i64,
@@ -160,7 +165,12 @@ pub(super) async fn insert_runs<R: std::borrow::Borrow<NewRun>>(
     let mut batch: Vec<R> = Vec::with_capacity(RUNS_PER_INSERT);
     while runs.peek().is_some() {
         batch.clear();
-        batch.extend(runs.by_ref().take(RUNS_PER_INSERT));
+        let mut bytes = 0;
+        while batch.len() < RUNS_PER_INSERT && bytes < BATCH_BYTES {
+            let Some(run) = runs.next() else { break };
+            bytes += run.borrow().metadata.len();
+            batch.push(run);
+        }
         let mut sql = String::from(
             "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) VALUES ",
         );
