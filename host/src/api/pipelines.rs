@@ -119,6 +119,7 @@ pub async fn execute(
         pipeline: valid,
         current_step: Default::default(),
         cache: crate::llm::CacheMode::Auto,
+        budget: None,
     };
     let shape = |record: &RunRecord| {
         json!({
