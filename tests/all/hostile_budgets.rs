@@ -176,7 +176,10 @@ async fn concurrent_writers_never_pass_the_kv_quota_on_either_backend() {
         );
         // Nothing half-written: the refused writes left the values and the usage as they were.
         assert_eq!(kv.get(&ns, "w0:000").await.unwrap(), None);
-        assert_eq!(kv.get(&ns, "big1").await.unwrap().map(|v| v.len()), Some(1000));
+        assert_eq!(
+            kv.get(&ns, "big1").await.unwrap().map(|v| v.len()),
+            Some(1000)
+        );
         let usage = kv.usage(&ns).await.unwrap();
         assert_eq!((usage.keys, usage.bytes), (250, 2996));
         kv.set(&ns, "big1", "small").await.unwrap();
