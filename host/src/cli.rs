@@ -156,7 +156,11 @@ impl Services {
             std::thread::available_parallelism().map_or(2, |n| n.get()),
         );
         let registry = settings
-            .start_registry_on(std::sync::Arc::new(store.kv()), gateway, guest_threads)
+            .start_registry_on(
+                std::sync::Arc::new(store.kv(settings.kv_quota)),
+                gateway,
+                guest_threads,
+            )
             .await?;
         // Blocks dropped into, replaced in or removed from the plugins folder apply at once.
         let watcher = blockforge::registry::watcher::PluginWatcher::start(

@@ -2,6 +2,7 @@
 //! (blocks in order, state merged, trace recorded) and a run set (runs concurrently, bounded,
 //! under constraints).
 
+pub mod budget;
 pub mod call_stats;
 mod constraints;
 pub mod fields;
@@ -17,6 +18,7 @@ pub mod templates;
 mod usage;
 pub mod validate;
 
+pub use budget::{BudgetSpent, JobBudget};
 pub use constraints::{ConstraintHit, Constraints};
 pub(crate) use pipeline::json_type;
 pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};

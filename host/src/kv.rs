@@ -1,7 +1,11 @@
 //! Key-value storage behind the `kv` host import.
 
+pub mod quota;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Mutex;
+
+pub use quota::{KvQuota, KvUsage, QuotaExceeded};
 
 /// Which runs share a key space: one job, or every job of one pipeline.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -28,16 +32,9 @@ pub enum KvError {
     /// The database failed.
     #[error("kv storage failed: {0}")]
     Storage(String),
-    /// The namespace holds too many keys or bytes.
-    #[error("the {scope} store is full: {what} would pass its limit of {limit}")]
-    Full {
-        /// `job` or `pipeline`.
-        scope: &'static str,
-        /// `keys` or `bytes`.
-        what: &'static str,
-        /// The limit.
-        limit: usize,
-    },
+    /// The write would pass the namespace's quota of keys or bytes; nothing was written.
+    #[error(transparent)]
+    Quota(#[from] QuotaExceeded),
 }
 
 /// Storage for the `kv` import: in memory for the CLI ([`MemoryKv`]), in the database for the
@@ -69,15 +66,11 @@ pub trait KvStore: Send + Sync + 'static {
 /// What a [`KvStore`] operation returns.
 pub type KvFuture<'a, T> = futures::future::BoxFuture<'a, Result<T, KvError>>;
 
-/// Limits every store enforces, so a block cannot fill the host's memory or disk: a key, a
-/// value, and a namespace's keys and bytes are bounded.
+/// Limits every store enforces, so a block cannot fill the host's memory or disk: a key and a
+/// value are bounded here, a namespace's keys and bytes by its [`KvQuota`].
 pub const MAX_KEY_BYTES: usize = 1024;
 /// Largest value.
 pub const MAX_VALUE_BYTES: usize = 1024 * 1024;
-/// Most keys in one namespace.
-pub const MAX_KEYS_PER_NAMESPACE: usize = 1_000_000;
-/// Most bytes (keys and values) in one namespace.
-pub const MAX_BYTES_PER_NAMESPACE: usize = 256 * 1024 * 1024;
 
 /// Checks key and value sizes against the limits.
 pub fn check_sizes(key: &str, value: Option<&str>) -> Result<(), KvError> {
@@ -104,15 +97,34 @@ pub fn check_sizes(key: &str, value: Option<&str>) -> Result<(), KvError> {
 #[derive(Default)]
 pub struct MemoryKv {
     spaces: Mutex<HashMap<KvNamespace, Space>>,
+    quota: KvQuota,
 }
 
 #[derive(Default)]
 struct Space {
     entries: BTreeMap<String, String>,
-    bytes: usize,
+    usage: KvUsage,
+}
+
+impl KvNamespace {
+    /// The namespace as stored and named in errors: `job:<id>` or `pipeline:<id>`.
+    pub fn stored_name(&self) -> String {
+        match self {
+            KvNamespace::Job(id) => format!("job:{id}"),
+            KvNamespace::Pipeline(id) => format!("pipeline:{id}"),
+        }
+    }
 }
 
 impl MemoryKv {
+    /// An empty store whose namespaces are bounded by `quota`.
+    pub fn new(quota: KvQuota) -> Self {
+        MemoryKv {
+            spaces: Mutex::default(),
+            quota,
+        }
+    }
+
     fn with<R>(&self, ns: &KvNamespace, f: impl FnOnce(&mut Space) -> R) -> R {
         let mut spaces = self
             .spaces
@@ -122,33 +134,17 @@ impl MemoryKv {
     }
 }
 
-fn scope_name(ns: &KvNamespace) -> &'static str {
-    match ns {
-        KvNamespace::Job(_) => "job",
-        KvNamespace::Pipeline(_) => "pipeline",
-    }
-}
-
 impl Space {
-    /// Stores `value` under `key` if the namespace's limits allow it.
-    fn put(&mut self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
-        let old = self.entries.get(key).map(|v| key.len() + v.len());
-        if old.is_none() && self.entries.len() >= MAX_KEYS_PER_NAMESPACE {
-            return Err(KvError::Full {
-                scope: scope_name(ns),
-                what: "keys",
-                limit: MAX_KEYS_PER_NAMESPACE,
-            });
-        }
-        let bytes = self.bytes - old.unwrap_or(0) + key.len() + value.len();
-        if bytes > MAX_BYTES_PER_NAMESPACE {
-            return Err(KvError::Full {
-                scope: scope_name(ns),
-                what: "bytes",
-                limit: MAX_BYTES_PER_NAMESPACE,
-            });
-        }
-        self.bytes = bytes;
+    /// Stores `value` under `key` if the namespace's quota allows it.
+    fn put(
+        &mut self,
+        quota: &KvQuota,
+        ns: &KvNamespace,
+        key: &str,
+        value: &str,
+    ) -> Result<(), KvError> {
+        let old = self.entries.get(key).map(|v| KvUsage::entry_bytes(key, v));
+        self.usage = quota.admit(&ns.stored_name(), self.usage, old, key, value)?;
         self.entries.insert(key.to_owned(), value.to_owned());
         Ok(())
     }
@@ -161,7 +157,7 @@ impl MemoryKv {
 
     fn set_now(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
         check_sizes(key, Some(value))?;
-        self.with(ns, |space| space.put(ns, key, value))
+        self.with(ns, |space| space.put(&self.quota, ns, key, value))
     }
 
     fn set_if_absent_now(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<bool, KvError> {
@@ -170,14 +166,14 @@ impl MemoryKv {
             if space.entries.contains_key(key) {
                 return Ok(false);
             }
-            space.put(ns, key, value).map(|()| true)
+            space.put(&self.quota, ns, key, value).map(|()| true)
         })
     }
 
     fn delete_now(&self, ns: &KvNamespace, key: &str) -> bool {
         self.with(ns, |space| match space.entries.remove(key) {
             Some(value) => {
-                space.bytes -= key.len() + value.len();
+                space.usage = KvQuota::removed(space.usage, KvUsage::entry_bytes(key, &value));
                 true
             }
             None => false,
@@ -258,5 +254,24 @@ mod tests {
             .await
             .unwrap_err();
         assert!(matches!(err, KvError::TooLarge { what: "value", .. }));
+    }
+
+    #[tokio::test]
+    async fn the_quota_refuses_a_write_and_keeps_what_was_there() {
+        let kv = MemoryKv::new(KvQuota {
+            max_keys: 2,
+            max_bytes: 1000,
+        });
+        let ns = KvNamespace::Job("9".into());
+        kv.set(&ns, "a", "1").await.unwrap();
+        assert!(kv.set_if_absent(&ns, "b", "2").await.unwrap());
+        let err = kv.set(&ns, "c", "3").await.unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "kv quota: namespace job:9 holds 2 keys, the limit is 2"
+        );
+        assert_eq!(kv.get(&ns, "c").await.unwrap(), None);
+        assert!(kv.delete(&ns, "a").await.unwrap());
+        kv.set(&ns, "c", "3").await.unwrap();
     }
 }

@@ -29,7 +29,7 @@ use wasmtime::{
 };
 
 pub use compile_cache::{CacheOutcome, CompileCache};
-pub use failure::{BlockFailure, FailureKind};
+pub use failure::{BlockFailure, FailureKind, Refused};
 pub use guest_threads::GuestThreads;
 pub use host_state::{CallScope, HostServices, LogLine};
 pub use info::{BlockInfo, BlockKind, Capability};
@@ -451,6 +451,7 @@ impl Runtime {
             pipeline_kv: crate::kv::KvNamespace::Pipeline(String::new()),
             // describe() answers from the block alone: its model calls are never kept.
             cache: crate::llm::CacheMode::Off,
+            budget: None,
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, Vec::new(), timeout);

@@ -28,13 +28,15 @@
 //! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
 //! | `RUN_JOBS` | `true` | `false`: `blockforge serve` only serves the API; `blockforge worker` processes run the jobs |
 //! | `MODELS_RELOAD_SECS` | 30 | how often a server or worker rereads the model registry (changes made elsewhere) |
+//! | `KV_MAX_KEYS_PER_NAMESPACE` | 1000000 | keys one `kv` namespace (a job's, a pipeline's) may hold |
+//! | `KV_MAX_BYTES_PER_NAMESPACE` | 268435456 (256 MiB) | bytes of keys and values one `kv` namespace may hold |
 //! | `PRICES_FILE` | the built-in `host/prices.yaml` | price table (YAML or JSON, USD per million tokens) replacing the built-in one |
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::kv::{KvStore, MemoryKv};
+use crate::kv::{KvQuota, KvStore, MemoryKv};
 use crate::llm::LlmGateway;
 use crate::llm::cache::{CachingGateway, MemoryResponses, ResponseStore};
 use crate::llm::client::EndpointConfig;
@@ -109,6 +111,8 @@ pub struct Settings {
     pub models_reload: Duration,
     /// Prices of model calls (`PRICES_FILE`, else the built-in table).
     pub prices: Arc<PriceTable>,
+    /// How much one `kv` namespace may hold.
+    pub kv_quota: KvQuota,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -186,6 +190,23 @@ fn per_minute(name: &'static str) -> Result<Option<u64>, SettingsError> {
             }),
         },
     }
+}
+
+/// The `kv` namespace quota from `KV_MAX_KEYS_PER_NAMESPACE` and `KV_MAX_BYTES_PER_NAMESPACE`.
+fn kv_quota() -> Result<KvQuota, SettingsError> {
+    let defaults = KvQuota::default();
+    Ok(KvQuota {
+        max_keys: number(
+            "KV_MAX_KEYS_PER_NAMESPACE",
+            defaults.max_keys,
+            "a non-negative integer",
+        )?,
+        max_bytes: number(
+            "KV_MAX_BYTES_PER_NAMESPACE",
+            defaults.max_bytes,
+            "a non-negative number of bytes",
+        )?,
+    })
 }
 
 impl Settings {
@@ -266,13 +287,14 @@ impl Settings {
             prices: Arc::new(PriceTable::load(
                 var("PRICES_FILE").map(PathBuf::from).as_deref(),
             )?),
+            kv_quota: kv_quota()?,
         })
     }
 
     /// Starts the gateway and the runtime, and loads the builtin blocks and the plugins folder;
     /// the `kv` import keeps its data in memory (the CLI).
     pub async fn start_registry(&self) -> Result<Arc<Registry>, SettingsError> {
-        self.start_registry_with(Arc::new(MemoryKv::default()))
+        self.start_registry_with(Arc::new(MemoryKv::new(self.kv_quota)))
             .await
     }
 

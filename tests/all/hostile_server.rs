@@ -112,7 +112,7 @@ pub(crate) async fn run_attack(server: &Server, pipeline: Value, extra: Value) -
     }
 }
 
-async fn start_job(server: &Server, pipeline_id: i64, seeds: String) -> i64 {
+pub(crate) async fn start_job(server: &Server, pipeline_id: i64, seeds: String) -> i64 {
     let response = generate(server, pipeline_id, "seeds.json", seeds, 4).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     response.json::<Value>().await.unwrap()["job_id"]

@@ -9,6 +9,7 @@ mod concurrency;
 mod constraints;
 mod gateway;
 mod hostile;
+mod hostile_budgets;
 mod hostile_registry;
 mod hostile_server;
 mod jobs;

@@ -112,6 +112,10 @@ pub async fn execute(
         ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
     })?;
     let multiplier = valid.starts_with_multiplier();
+    // The pipeline's token and cost budgets hold inside this one execution too.
+    let budget =
+        crate::engine::JobBudget::new(&valid.pipeline.constraints, crate::engine::Usage::default())
+            .map(std::sync::Arc::new);
     let ctx = RunContext {
         runtime: state.registry.runtime().clone(),
         pipeline_id: id.to_string(),
@@ -119,6 +123,7 @@ pub async fn execute(
         pipeline: valid,
         current_step: Default::default(),
         cache: crate::llm::CacheMode::Auto,
+        budget,
     };
     let shape = |record: &RunRecord| {
         json!({

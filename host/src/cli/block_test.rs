@@ -66,6 +66,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         pipeline_kv: KvNamespace::Pipeline("block-test".to_owned()),
         // A block author testing a prompt wants the model's answer, not a kept one.
         cache: blockforge::llm::CacheMode::Off,
+        budget: None,
     };
     let report = registry
         .runtime()

@@ -126,7 +126,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
             let gateway = settings.gateway(settings.model_router()?, Arc::new(store));
             settings
                 .start_registry_on(
-                    Arc::new(MemoryKv::default()),
+                    Arc::new(MemoryKv::new(settings.kv_quota)),
                     gateway,
                     blockforge::runtime::GuestThreads::Caller,
                 )
@@ -151,6 +151,11 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         error: None,
     };
     let job_id = uuid::Uuid::new_v4().to_string();
+    let budget = blockforge::engine::JobBudget::new(
+        &valid.pipeline.constraints,
+        blockforge::engine::Usage::default(),
+    )
+    .map(Arc::new);
     let ctx = Arc::new(RunContext {
         runtime: registry.runtime().clone(),
         pipeline_id: pipeline.name.clone(),
@@ -158,6 +163,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         job_id,
         current_step: Default::default(),
         cache: args.cache,
+        budget,
     });
     let options = RunSetOptions {
         concurrency: args.concurrency as usize,

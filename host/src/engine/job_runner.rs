@@ -18,7 +18,7 @@ use record_writer::{Batching, RecordWriter};
 use super::record::{RunRecord, RunStatus};
 use super::run::{RunContext, RunStart};
 use super::validate::validate;
-use super::{Pipeline, Usage};
+use super::{JobBudget, Pipeline, Usage};
 use crate::registry::Registry;
 use crate::runtime::BlockFailure;
 use crate::store::jobs::JobStatus;
@@ -98,6 +98,7 @@ pub async fn run_job(
         .as_u64()
         .unwrap_or(16)
         .clamp(1, 1024) as usize;
+    let valid_constraints = valid.pipeline.constraints;
     let ctx = Arc::new(RunContext {
         runtime: registry.runtime().clone(),
         pipeline_id: pipeline_row.id.to_string(),
@@ -105,6 +106,8 @@ pub async fn run_job(
         pipeline: valid,
         current_step: Default::default(),
         cache: job.cache,
+        // From what the job has spent so far, so a resumed job does not start over.
+        budget: JobBudget::new(&valid_constraints, job.usage).map(Arc::new),
     });
 
     let mut writer = RecordWriter::start(

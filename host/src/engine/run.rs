@@ -9,7 +9,7 @@ use serde_json::{Map, Value};
 use super::call_stats::CallStats;
 use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
 use super::validate::ValidPipeline;
-use super::{ModelUsage, Usage};
+use super::{JobBudget, ModelUsage, Usage};
 use crate::kv::KvNamespace;
 use crate::llm::CacheMode;
 use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
@@ -28,6 +28,9 @@ pub struct RunContext {
     pub current_step: CurrentStep,
     /// What the response cache may do for the runs' LLM calls.
     pub cache: CacheMode,
+    /// The job's token and cost budget, which every model call of its runs checks and is
+    /// charged to; `None`: unlimited.
+    pub budget: Option<Arc<JobBudget>>,
 }
 
 /// The step a run most recently entered, shared by the runs of one context (`None` before any).
@@ -201,6 +204,7 @@ impl RunContext {
             job_kv: KvNamespace::Job(self.job_id.clone()),
             pipeline_kv: KvNamespace::Pipeline(self.pipeline_id.clone()),
             cache: self.cache,
+            budget: self.budget.clone(),
         }
     }
 

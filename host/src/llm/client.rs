@@ -196,19 +196,26 @@ impl ModelClient {
             }
             Err(refused) => (Err(refused), transport::Sent::default()),
         };
-        match &result {
-            Ok(answer) => {
-                if let Some(tokens) = &self.state.rates().tokens {
-                    tokens.adjust(usage(answer).total() as f64 - token_estimate as f64);
-                }
+        // What the attempts took from the tokens-per-minute bucket: settled to the real usage
+        // when answered, given back when not (a failed attempt used no tokens).
+        let settle = |real: u64| {
+            if let Some(tokens) = &self.state.rates().tokens {
+                tokens.adjust(real as f64 - sent.tokens_taken as f64);
             }
-            Err(e) => self.state.count_failure(e.kind),
+        };
+        match &result {
+            Ok(answer) => settle(usage(answer).total()),
+            Err(e) => {
+                settle(0);
+                self.state.count_failure(e.kind);
+            }
         }
         journal::push(LlmCall {
             model: model.to_owned(),
             provider: self.provider_name.clone(),
             attempts: sent.attempts,
             wait_ms: u64::try_from(sent.waited.as_millis()).unwrap_or(u64::MAX),
+            rate_wait_ms: u64::try_from(sent.rate_waited.as_millis()).unwrap_or(u64::MAX),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
             status: if result.is_ok() {
                 CallStatus::Ok

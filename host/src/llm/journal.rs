@@ -25,6 +25,9 @@ pub struct LlmCall {
     pub attempts: u32,
     /// Time spent waiting: for a slot, for the rate limits and in backoff between attempts.
     pub wait_ms: u64,
+    /// The part of `wait_ms` spent waiting for the requests- and tokens-per-minute limits, so
+    /// a slow run says it was throttled.
+    pub rate_wait_ms: u64,
     /// Time from the call to its answer (waits included).
     pub duration_ms: f64,
     /// `ok` or `failed`.

@@ -35,6 +35,11 @@ pub struct Sent {
     pub attempts: u32,
     /// Time waiting for limits and in backoff.
     pub waited: Duration,
+    /// The part of `waited` spent waiting for the requests- and tokens-per-minute limits.
+    pub rate_waited: Duration,
+    /// Tokens taken from the tokens-per-minute bucket (the estimate, once per attempt): what
+    /// the caller refunds on failure or settles to the real usage.
+    pub tokens_taken: u64,
 }
 
 /// Whether a failed attempt is worth another.
@@ -72,8 +77,10 @@ impl Failure {
 }
 
 /// Sends `request` for the model of `state` under its limits and `policy`; `token_estimate`
-/// is what the tokens-per-minute limit is charged before the answer (the caller adjusts it
-/// to the real usage). Returns the answer's JSON and what sending took.
+/// is what the tokens-per-minute limit is charged before each attempt (the caller refunds
+/// [`Sent::tokens_taken`] on failure or settles it to the real usage); a request estimated
+/// above one minute of that limit is refused unsent. Returns the answer's JSON and what
+/// sending took.
 pub async fn send(
     http: &reqwest::Client,
     state: &ModelState,
@@ -83,14 +90,26 @@ pub async fn send(
 ) -> (Result<Value, LlmError>, Sent) {
     let mut sent = Sent::default();
     let mut retried_invalid = false;
+    if let Some(bucket) = &state.rates().tokens
+        && let Err(too_large) = bucket.admit(token_estimate)
+    {
+        return (
+            Err(LlmError::new(
+                LlmErrorKind::BadRequest,
+                too_large.to_string(),
+            )),
+            sent,
+        );
+    }
     loop {
         let waiting = Instant::now();
         let rates = state.rates();
         if let Some(bucket) = &rates.requests {
-            bucket.take(1.0).await;
+            sent.rate_waited += bucket.take(1.0).await;
         }
         if let Some(bucket) = &rates.tokens {
-            bucket.take(token_estimate as f64).await;
+            sent.rate_waited += bucket.take(token_estimate as f64).await;
+            sent.tokens_taken += token_estimate;
         }
         // The slot covers one attempt, not the backoff after it.
         let slot = state.limiter.acquire().await;

@@ -7,7 +7,15 @@
 wasmtime::component::bindgen!({
     path: "../wit/v0.1.0",
     world: "blockforge:block/block@0.1.0",
-    imports: { default: async },
+    // These may end the block call (a spent budget, a full kv namespace): their host
+    // functions return `wasmtime::Result` around the WIT result.
+    imports: {
+        "blockforge:block/llm.chat": async | trappable,
+        "blockforge:block/embeddings.embed": async | trappable,
+        "blockforge:block/kv.set": async | trappable,
+        "blockforge:block/kv.set-if-absent": async | trappable,
+        default: async,
+    },
     exports: { default: async },
 });
 

@@ -36,6 +36,23 @@ pub enum FailureKind {
     /// A multiplier returned more children than one seed may have, or its children would
     /// take the job past its number of runs.
     FanOutLimit,
+    /// The host refused a model call because the job's budget (`max_total_tokens`,
+    /// `max_total_cost`…) is spent.
+    Denied,
+    /// A `kv` write would pass its namespace's quota of keys or bytes.
+    KvQuota,
+}
+
+/// An import refused the block's call for a reason that must end the block call rather than
+/// be handed back to the block (which could ignore it and try again): the call fails as
+/// `kind` with `message`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct Refused {
+    /// How the call is classified.
+    pub kind: FailureKind,
+    /// Why, with the limit and the numbers.
+    pub message: String,
 }
 
 /// A failed block call: what happened, for a person, and the evidence.
@@ -120,6 +137,9 @@ impl FailureEvidence {
                     format_bytes(self.memory_limit as u64)
                 ),
             );
+        }
+        if let Some(refused) = error.downcast_ref::<Refused>() {
+            return self.failure(refused.kind, format!("was refused: {}", refused.message));
         }
         if let Some(invalid) = error.downcast_ref::<InvalidHostCall>() {
             return self.failure(FailureKind::InvalidHostCall, invalid.0.clone());

@@ -13,7 +13,7 @@ use super::call_clock::CallClock;
 use super::capture::BoundedCapture;
 use super::info::Capability;
 use super::limits::Limits;
-use crate::engine::{ModelUsage, Usage};
+use crate::engine::{JobBudget, ModelUsage, Usage};
 use crate::kv::{KvNamespace, KvStore};
 use crate::llm::{CacheMode, LlmGateway};
 
@@ -43,6 +43,8 @@ pub struct CallScope {
     pub pipeline_kv: KvNamespace,
     /// What the response cache may do for this call's LLM requests (the job's setting).
     pub cache: CacheMode,
+    /// The job's token and cost budget, shared by its runs; `None`: unlimited.
+    pub budget: Option<Arc<JobBudget>>,
 }
 
 /// One log line a block wrote through the `log` import.

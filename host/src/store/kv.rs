@@ -1,56 +1,171 @@
 //! The `kv` import's storage in the database: what a dedup block claims survives a restart and
-//! is seen by every worker sharing the database. `set_if_absent` is one
-//! `INSERT … ON CONFLICT DO NOTHING`, atomic on both backends.
+//! is seen by every worker sharing the database.
+//!
+//! Every write runs in one transaction with its namespace's row in `kv_usage` (keys and bytes
+//! held): the row is locked first (an `INSERT … ON CONFLICT DO UPDATE … RETURNING`, which takes
+//! PostgreSQL's row lock and SQLite's write lock), the [`KvQuota`] admits or refuses the write
+//! with those numbers, and the entry and the usage are written together. Concurrent runs of a
+//! job therefore never pass the quota, and a refused write leaves nothing behind.
 
 use sqlx::Row;
 
 use super::{Backend, Store, dynamic};
-use crate::kv::{KvError, KvFuture, KvNamespace, KvStore, check_sizes};
+use crate::kv::{KvError, KvFuture, KvNamespace, KvQuota, KvStore, KvUsage, check_sizes};
 
-/// [`KvStore`] over the `kv` table.
+/// [`KvStore`] over the `kv` and `kv_usage` tables.
 #[derive(Clone)]
 pub struct DbKv {
     store: Store,
+    quota: KvQuota,
 }
 
 impl Store {
-    /// The `kv` import's storage in this database.
-    pub fn kv(&self) -> DbKv {
+    /// The `kv` import's storage in this database, its namespaces bounded by `quota`.
+    pub fn kv(&self, quota: KvQuota) -> DbKv {
         DbKv {
             store: self.clone(),
+            quota,
         }
     }
 }
 
-fn namespace(ns: &KvNamespace) -> String {
-    match ns {
-        KvNamespace::Job(id) => format!("job:{id}"),
-        KvNamespace::Pipeline(id) => format!("pipeline:{id}"),
-    }
+/// What a write does to a key that already exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Existing {
+    Replace,
+    Keep,
 }
 
+type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
 impl DbKv {
-    /// Inserts `key`; `on_conflict` (a constant) says what an existing key does. Returns the
-    /// rows written.
-    async fn insert(
+    /// The byte length of a text column on this backend.
+    fn octets(&self, column: &str) -> String {
+        match self.store.backend() {
+            Backend::Postgres => format!("octet_length({column})"),
+            Backend::Sqlite => format!("length(CAST({column} AS BLOB))"),
+        }
+    }
+
+    /// Locks `namespace`'s usage row (creating it) and reads what it holds.
+    async fn lock_usage(tx: &mut Tx, namespace: &str) -> Result<KvUsage, KvError> {
+        let row = sqlx::query(
+            "INSERT INTO kv_usage (namespace, keys, bytes) VALUES ($1, 0, 0) \
+             ON CONFLICT (namespace) DO UPDATE SET keys = kv_usage.keys \
+             RETURNING keys, bytes",
+        )
+        .bind(namespace.to_owned())
+        .fetch_one(&mut **tx)
+        .await
+        .map_err(storage)?;
+        let count = |name: &str| -> Result<u64, KvError> {
+            Ok(row.try_get::<i64, _>(name).map_err(storage)?.max(0) as u64)
+        };
+        Ok(KvUsage {
+            keys: count("keys")?,
+            bytes: count("bytes")?,
+        })
+    }
+
+    async fn save_usage(tx: &mut Tx, namespace: &str, usage: KvUsage) -> Result<(), KvError> {
+        sqlx::query("UPDATE kv_usage SET keys = $2, bytes = $3 WHERE namespace = $1")
+            .bind(namespace.to_owned())
+            .bind(i64::try_from(usage.keys).unwrap_or(i64::MAX))
+            .bind(i64::try_from(usage.bytes).unwrap_or(i64::MAX))
+            .execute(&mut **tx)
+            .await
+            .map_err(storage)?;
+        Ok(())
+    }
+
+    /// Writes `key = value` under the quota; returns whether it was written (`false`: the key
+    /// exists and `existing` is [`Existing::Keep`]).
+    async fn write(
         &self,
         ns: &KvNamespace,
         key: &str,
         value: &str,
-        on_conflict: &'static str,
-    ) -> Result<u64, KvError> {
+        existing: Existing,
+    ) -> Result<bool, KvError> {
         check_sizes(key, Some(value))?;
-        let done = dynamic(format!(
-            "INSERT INTO kv (namespace, key, value) VALUES ($1, $2, $3) \
-             ON CONFLICT (namespace, key) {on_conflict}"
+        let namespace = ns.stored_name();
+        let mut tx = self.store.pool().begin().await.map_err(storage)?;
+        let now = Self::lock_usage(&mut tx, &namespace).await?;
+        let old = dynamic(format!(
+            "SELECT {} + {} AS size FROM kv WHERE namespace = $1 AND key = $2",
+            self.octets("key"),
+            self.octets("value")
         ))
-        .bind(namespace(ns))
+        .bind(namespace.clone())
+        .bind(key.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(storage)?
+        .map(|row| row.try_get::<i64, _>("size").map(|n| n.max(0) as u64))
+        .transpose()
+        .map_err(storage)?;
+        if old.is_some() && existing == Existing::Keep {
+            // Nothing to write; the transaction is rolled back when dropped.
+            return Ok(false);
+        }
+        // On a refusal the transaction is dropped: neither the entry nor the usage changes.
+        let after = self.quota.admit(&namespace, now, old, key, value)?;
+        sqlx::query(
+            "INSERT INTO kv (namespace, key, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(namespace.clone())
         .bind(key.to_owned())
         .bind(value.to_owned())
-        .execute(self.store.pool())
+        .execute(&mut *tx)
         .await
         .map_err(storage)?;
-        Ok(done.rows_affected())
+        Self::save_usage(&mut tx, &namespace, after).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(true)
+    }
+
+    /// Removes `key` and gives its keys and bytes back; `true` when it existed.
+    async fn remove(&self, ns: &KvNamespace, key: &str) -> Result<bool, KvError> {
+        let namespace = ns.stored_name();
+        let mut tx = self.store.pool().begin().await.map_err(storage)?;
+        let now = Self::lock_usage(&mut tx, &namespace).await?;
+        let removed = dynamic(format!(
+            "DELETE FROM kv WHERE namespace = $1 AND key = $2 RETURNING {} + {} AS size",
+            self.octets("key"),
+            self.octets("value")
+        ))
+        .bind(namespace.clone())
+        .bind(key.to_owned())
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(storage)?;
+        let Some(row) = removed else {
+            return Ok(false);
+        };
+        let size = row.try_get::<i64, _>("size").map_err(storage)?.max(0) as u64;
+        Self::save_usage(&mut tx, &namespace, KvQuota::removed(now, size)).await?;
+        tx.commit().await.map_err(storage)?;
+        Ok(true)
+    }
+
+    /// What `ns` holds, as the quota counts it.
+    pub async fn usage(&self, ns: &KvNamespace) -> Result<KvUsage, KvError> {
+        let row = sqlx::query("SELECT keys, bytes FROM kv_usage WHERE namespace = $1")
+            .bind(ns.stored_name())
+            .fetch_optional(self.store.pool())
+            .await
+            .map_err(storage)?;
+        let Some(row) = row else {
+            return Ok(KvUsage::default());
+        };
+        let count = |name: &str| -> Result<u64, KvError> {
+            Ok(row.try_get::<i64, _>(name).map_err(storage)?.max(0) as u64)
+        };
+        Ok(KvUsage {
+            keys: count("keys")?,
+            bytes: count("bytes")?,
+        })
     }
 }
 
@@ -62,7 +177,7 @@ impl KvStore for DbKv {
     fn get<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, Option<String>> {
         Box::pin(async move {
             let row = sqlx::query("SELECT value FROM kv WHERE namespace = $1 AND key = $2")
-                .bind(namespace(ns))
+                .bind(ns.stored_name())
                 .bind(key.to_owned())
                 .fetch_optional(self.store.pool())
                 .await
@@ -75,7 +190,7 @@ impl KvStore for DbKv {
 
     fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()> {
         Box::pin(async move {
-            self.insert(ns, key, value, "DO UPDATE SET value = excluded.value")
+            self.write(ns, key, value, Existing::Replace)
                 .await
                 .map(|_| ())
         })
@@ -87,19 +202,11 @@ impl KvStore for DbKv {
         key: &'a str,
         value: &'a str,
     ) -> KvFuture<'a, bool> {
-        Box::pin(async move { Ok(self.insert(ns, key, value, "DO NOTHING").await? == 1) })
+        Box::pin(async move { self.write(ns, key, value, Existing::Keep).await })
     }
 
     fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool> {
-        Box::pin(async move {
-            let done = sqlx::query("DELETE FROM kv WHERE namespace = $1 AND key = $2")
-                .bind(namespace(ns))
-                .bind(key.to_owned())
-                .execute(self.store.pool())
-                .await
-                .map_err(storage)?;
-            Ok(done.rows_affected() > 0)
-        })
+        Box::pin(self.remove(ns, key))
     }
 
     fn keys<'a>(
@@ -118,7 +225,7 @@ impl KvStore for DbKv {
                 "SELECT key FROM kv WHERE namespace = $1 AND substr(key, 1, length($2)) = $2 \
                  ORDER BY {order} LIMIT $3"
             ))
-            .bind(namespace(ns))
+            .bind(ns.stored_name())
             .bind(prefix.to_owned())
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(self.store.pool())

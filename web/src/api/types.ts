@@ -236,6 +236,8 @@ export interface LlmCall {
   attempts: number;
   /** Time spent waiting: for a slot, for the rate limits and in backoff between attempts, in ms. */
   wait_ms: number;
+  /** The part of `wait_ms` spent waiting for the requests- and tokens-per-minute limits, in ms. */
+  rate_wait_ms?: number;
   /** From the call to its answer, waits included, in ms. */
   duration_ms?: number;
   /** `ok` or `failed`. */

@@ -12,10 +12,14 @@ use crate::runtime::host_state::HostState;
 use crate::runtime::info::Capability;
 
 impl wit::Host for HostState {
-    async fn embed(&mut self, request: wit::EmbedRequest) -> Result<wit::EmbedResponse, LlmError> {
+    async fn embed(
+        &mut self,
+        request: wit::EmbedRequest,
+    ) -> wasmtime::Result<Result<wit::EmbedResponse, LlmError>> {
         if !self.has(Capability::Embeddings) {
-            return Err(denied("embeddings", &self.scope.block_type));
+            return Ok(Err(denied("embeddings", &self.scope.block_type)));
         }
+        self.check_budget()?;
         let started = Instant::now();
         let llm = self.services.llm.clone();
         let journal = CallJournal::default();
@@ -27,9 +31,12 @@ impl wit::Host for HostState {
             .await;
         self.record_import(started.elapsed());
         self.llm_call_log.extend(journal.take());
-        let answer = answer.map_err(to_wit_error)?;
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => return Ok(Err(to_wit_error(e))),
+        };
         self.count_usage(&answer.model, &answer.usage);
-        Ok(wit::EmbedResponse {
+        Ok(Ok(wit::EmbedResponse {
             vectors: answer.vectors,
             model: answer.model,
             usage: WitUsage {
@@ -37,6 +44,6 @@ impl wit::Host for HostState {
                 output_tokens: answer.usage.output_tokens,
                 cached_tokens: answer.usage.cached_tokens,
             },
-        })
+        }))
     }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::kv::{KvError, KvNamespace, KvStore};
 use crate::runtime::bindings::blockforge::block::kv as wit;
+use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::host_state::HostState;
 use crate::runtime::info::Capability;
 
@@ -31,6 +32,23 @@ impl HostState {
         self.record_import(started.elapsed());
         result.map_err(|e| e.to_string())
     }
+
+    /// As [`Self::kv_done`] for a write, except that a full namespace ends the block call: a
+    /// block told "full" could ignore it and keep writing.
+    fn kv_written<R>(
+        &mut self,
+        started: Instant,
+        result: Result<R, KvError>,
+    ) -> wasmtime::Result<Result<R, String>> {
+        if let Err(KvError::Quota(exceeded)) = &result {
+            self.record_import(started.elapsed());
+            return Err(wasmtime::Error::new(Refused {
+                kind: FailureKind::KvQuota,
+                message: exceeded.to_string(),
+            }));
+        }
+        Ok(self.kv_done(started, result))
+    }
 }
 
 impl wit::Host for HostState {
@@ -41,11 +59,19 @@ impl wit::Host for HostState {
         self.kv_done(started, result)
     }
 
-    async fn set(&mut self, scope: wit::Scope, key: String, value: String) -> Result<(), String> {
-        let (kv, ns) = self.kv_for(scope)?;
+    async fn set(
+        &mut self,
+        scope: wit::Scope,
+        key: String,
+        value: String,
+    ) -> wasmtime::Result<Result<(), String>> {
+        let (kv, ns) = match self.kv_for(scope) {
+            Ok(found) => found,
+            Err(denied) => return Ok(Err(denied)),
+        };
         let started = Instant::now();
         let result = kv.set(&ns, &key, &value).await;
-        self.kv_done(started, result)
+        self.kv_written(started, result)
     }
 
     async fn set_if_absent(
@@ -53,11 +79,14 @@ impl wit::Host for HostState {
         scope: wit::Scope,
         key: String,
         value: String,
-    ) -> Result<bool, String> {
-        let (kv, ns) = self.kv_for(scope)?;
+    ) -> wasmtime::Result<Result<bool, String>> {
+        let (kv, ns) = match self.kv_for(scope) {
+            Ok(found) => found,
+            Err(denied) => return Ok(Err(denied)),
+        };
         let started = Instant::now();
         let result = kv.set_if_absent(&ns, &key, &value).await;
-        self.kv_done(started, result)
+        self.kv_written(started, result)
     }
 
     async fn delete(&mut self, scope: wit::Scope, key: String) -> Result<bool, String> {

@@ -6,6 +6,7 @@ use crate::llm::journal::CallJournal;
 use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
+use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::host_state::HostState;
 use crate::runtime::info::Capability;
 
@@ -76,10 +77,26 @@ fn answered_model<'a>(
 }
 
 impl HostState {
-    /// Counts a call's `usage` into the call's totals, under `model` too.
+    /// Counts a call's `usage` into the call's totals, under `model` too, and charges it to
+    /// the job's budget.
     pub(super) fn count_usage(&mut self, model: &str, usage: &crate::engine::Usage) {
         self.usage.add(usage);
         self.usage_by_model.add_call(model, usage);
+        if let Some(budget) = &self.scope.budget {
+            budget.charge(usage);
+        }
+    }
+
+    /// Refuses a model call once the job's budget is spent: the block call ends as
+    /// [`FailureKind::Denied`] (a block told "denied" could keep asking).
+    pub(super) fn check_budget(&self) -> wasmtime::Result<()> {
+        match self.scope.budget.as_ref().map(|budget| budget.check()) {
+            Some(Err(spent)) => Err(wasmtime::Error::new(Refused {
+                kind: FailureKind::Denied,
+                message: spent.to_string(),
+            })),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -87,11 +104,15 @@ impl wit::Host for HostState {
     async fn chat(
         &mut self,
         request: wit::ChatRequest,
-    ) -> Result<wit::ChatResponse, wit::LlmError> {
+    ) -> wasmtime::Result<Result<wit::ChatResponse, wit::LlmError>> {
         if !self.has(Capability::Llm) {
-            return Err(denied("llm", &self.scope.block_type));
+            return Ok(Err(denied("llm", &self.scope.block_type)));
         }
-        let request = from_wit_request(request, self.scope.cache)?;
+        self.check_budget()?;
+        let request = match from_wit_request(request, self.scope.cache) {
+            Ok(request) => request,
+            Err(e) => return Ok(Err(e)),
+        };
         let asked = request.model.clone();
         let started = Instant::now();
         let services = self.services.clone();
@@ -108,8 +129,11 @@ impl wit::Host for HostState {
         self.llm_call_log.extend(journal.take());
         let (answer, usage) = answer;
         self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
-        let answer = answer.map_err(to_wit_error)?;
-        Ok(wit::ChatResponse {
+        let answer = match answer {
+            Ok(answer) => answer,
+            Err(e) => return Ok(Err(to_wit_error(e))),
+        };
+        Ok(Ok(wit::ChatResponse {
             content: answer.content,
             model: answer.model,
             usage: WitUsage {
@@ -117,6 +141,6 @@ impl wit::Host for HostState {
                 output_tokens: answer.usage.output_tokens,
                 cached_tokens: answer.usage.cached_tokens,
             },
-        })
+        }))
     }
 }
