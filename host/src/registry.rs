@@ -1,5 +1,7 @@
 //! Which blocks exist: the builtins embedded in the binary and the components found in the
 //! plugins folder. A plugin that fails to load is kept with its error; the others still work.
+//! A plugin never replaces a builtin block type unless the operator's `PLUGIN_OVERRIDES` names
+//! that type (see [`overrides`]).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,7 +13,10 @@ use serde::Serialize;
 use crate::runtime::compile_cache::CompileCache;
 use crate::runtime::{LoadError, LoadedBlock, Runtime};
 
+pub mod overrides;
 pub mod watcher;
+
+pub use overrides::{OverridesError, PLUGIN_OVERRIDES, PluginOverrides};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_blocks.rs"));
@@ -116,6 +121,33 @@ pub enum PluginError {
         /// The file that provides it.
         first: PathBuf,
     },
+    /// It loaded, but its type is a builtin block's and `PLUGIN_OVERRIDES` does not name it:
+    /// the builtin keeps running.
+    #[error(
+        "{} declares block type {type_name}, which is a builtin block (from {builtin}); a \
+         plugin may not replace a builtin unless {PLUGIN_OVERRIDES} names its type \
+         ({PLUGIN_OVERRIDES}={type_name})",
+        file.display()
+    )]
+    ShadowsBuiltin {
+        /// The type.
+        type_name: String,
+        /// The plugin file.
+        file: PathBuf,
+        /// The crate the builtin was built from.
+        builtin: String,
+    },
+}
+
+impl PluginError {
+    /// The block type the file declares, when it loaded but was refused.
+    pub fn type_name(&self) -> Option<&str> {
+        match self {
+            PluginError::Load(_) => None,
+            PluginError::Duplicate { type_name, .. }
+            | PluginError::ShadowsBuiltin { type_name, .. } => Some(type_name),
+        }
+    }
 }
 
 impl PluginFile {
@@ -135,7 +167,10 @@ impl PluginFile {
             "file": file,
             "path": self.path,
             "status": status,
-            "type": block.map(|b| &b.info.type_name),
+            // A file refused for its type (a builtin's, a duplicate) still says which type.
+            "type": block
+                .map(|b| b.info.type_name.as_str())
+                .or_else(|| self.error().and_then(PluginError::type_name)),
             "name": block.map(|b| &b.info.name),
             "content_hash": self.content_hash,
             "error": error,
@@ -198,9 +233,14 @@ struct Loaded {
 pub struct Registry {
     runtime: Arc<Runtime>,
     builtins: BTreeMap<String, RegisteredBlock>,
+    /// Builtin types a plugin may replace.
+    overrides: PluginOverrides,
     loaded: RwLock<Loaded>,
     /// One scan at a time, so two scans never race to publish.
     scanning: tokio::sync::Mutex<()>,
+    /// One upload at a time from its checks to its rescan, so two uploads of one type never
+    /// both pass the check that the type is free.
+    uploading: tokio::sync::Mutex<()>,
 }
 
 /// A builtin block failed to load: the binary itself is broken.
@@ -244,8 +284,54 @@ impl Registry {
                 ..Loaded::default()
             }),
             builtins,
+            overrides: PluginOverrides::none(),
             scanning: tokio::sync::Mutex::new(()),
+            uploading: tokio::sync::Mutex::new(()),
         })
+    }
+
+    /// The registry with `overrides`: the builtin types a plugin may replace. Set it before
+    /// the first scan of the plugins folder.
+    pub fn with_overrides(mut self, overrides: PluginOverrides) -> Self {
+        for name in overrides.names() {
+            if self.builtins.contains_key(name) {
+                tracing::warn!(block = %name, "{PLUGIN_OVERRIDES}: a plugin may replace this builtin block");
+            } else {
+                tracing::warn!(block = %name, "{PLUGIN_OVERRIDES} names a block type that is not a builtin; it has no effect");
+            }
+        }
+        self.overrides = overrides;
+        self
+    }
+
+    /// The builtin types a plugin may replace.
+    pub fn overrides(&self) -> &PluginOverrides {
+        &self.overrides
+    }
+
+    /// The crate the builtin block of `type_name` was built from, if there is such a builtin.
+    pub fn builtin_crate(&self, type_name: &str) -> Option<&str> {
+        match &self.builtins.get(type_name)?.source {
+            BlockSource::Builtin { crate_name } => Some(crate_name),
+            BlockSource::Plugin { .. } => None,
+        }
+    }
+
+    /// Why a plugin `file` providing `type_name` may not be registered as a builtin's
+    /// replacement, or `None` when it may (no builtin of that type, or an override names it).
+    pub fn shadowing(&self, type_name: &str, file: &Path) -> Option<PluginError> {
+        let builtin = self.builtin_crate(type_name)?;
+        (!self.overrides.allows(type_name)).then(|| PluginError::ShadowsBuiltin {
+            type_name: type_name.to_owned(),
+            file: file.to_owned(),
+            builtin: builtin.to_owned(),
+        })
+    }
+
+    /// Holds uploads to one at a time (from checking the type to rescanning the folder) while
+    /// the guard lives.
+    pub async fn lock_uploads(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.uploading.lock().await
     }
 
     /// The runtime the blocks run on.
@@ -255,9 +341,10 @@ impl Registry {
 
     /// Brings the registry in line with the `*.wasm` files of `dir` (not recursive): new files
     /// are loaded, changed ones reloaded, unchanged ones kept without recompiling, and blocks
-    /// whose file is gone removed (a builtin of the same name comes back). A plugin's type name
-    /// replaces a builtin of that name; two plugin files with one type name: the first in name
-    /// order wins and the second is listed as failed. Blocks already handed to a running job
+    /// whose file is gone removed (a builtin of the same name comes back). A plugin whose type
+    /// is a builtin's is listed as failed and the builtin kept, unless `PLUGIN_OVERRIDES` names
+    /// the type; two plugin files with one type name: the first in name order wins and the
+    /// second is listed as failed. Blocks already handed to a running job
     /// keep working; new lookups see the new table.
     ///
     /// Files are loaded concurrently and each is published as soon as it is loaded: a file
@@ -396,7 +483,9 @@ impl Registry {
                 LoadState::Failed(error) => PluginStatus::Failed(PluginError::Load(error.clone())),
                 LoadState::Loaded(block) => {
                     let type_name = block.info.type_name.clone();
-                    if let Some(first) = provided_by.get(&type_name) {
+                    if let Some(refused) = self.shadowing(&type_name, path) {
+                        PluginStatus::Failed(refused)
+                    } else if let Some(first) = provided_by.get(&type_name) {
                         PluginStatus::Failed(PluginError::Duplicate {
                             type_name,
                             first: first.clone(),

@@ -554,9 +554,15 @@ impl Runtime {
                         });
                         Err(evidence.block_error(error_code_name(e.code), &e.message, detail))
                     }
-                    Ok(Ok(Ok(output))) => self
-                        .check_output(&block.info, output)
-                        .map_err(|what| evidence.invalid_output(what)),
+                    Ok(Ok(Ok(output))) => {
+                        self.check_output(&block.info, output)
+                            .map_err(|refused| match refused {
+                                OutputRefused::Invalid(what) => evidence.invalid_output(what),
+                                OutputRefused::FanOut { children, limit } => {
+                                    evidence.fan_out(children, limit)
+                                }
+                            })
+                    }
                 }
             }
         };
@@ -577,23 +583,37 @@ impl Runtime {
         }
     }
 
-    /// Checks and parses a block's output; the error is what the block did wrong.
+    /// The limits every call runs under.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Checks and parses a block's output; the error is what the block did wrong. A
+    /// multiplier's number of children is checked first, before any child is parsed.
     fn check_output(
         &self,
         info: &BlockInfo,
         output: wit::BlockOutput,
-    ) -> Result<CallOutput, String> {
+    ) -> Result<CallOutput, OutputRefused> {
+        if let wit::BlockOutput::Seeds(seeds) = &output
+            && seeds.len() > self.limits.max_children
+        {
+            return Err(OutputRefused::FanOut {
+                children: seeds.len(),
+                limit: self.limits.max_children,
+            });
+        }
         let limit = self.limits.output_bytes;
         let size = match &output {
             wit::BlockOutput::Object(text) => text.len(),
             wit::BlockOutput::Seeds(seeds) => seeds.iter().map(String::len).sum(),
         };
         if size > limit {
-            return Err(format!(
+            return Err(OutputRefused::Invalid(format!(
                 "returned {} of output, above the limit of {}",
                 limits::format_bytes(size as u64),
                 limits::format_bytes(limit as u64)
-            ));
+            )));
         }
         let parse = |text: &str| -> Result<Map<String, Value>, String> {
             let object = match serde_json::from_str(text) {
@@ -620,7 +640,7 @@ impl Runtime {
             }
             Ok(object)
         };
-        match (output, info.kind) {
+        let checked = match (output, info.kind) {
             (wit::BlockOutput::Object(text), BlockKind::Transform) => {
                 parse(&text).map(CallOutput::Object)
             }
@@ -635,8 +655,22 @@ impl Runtime {
             (wit::BlockOutput::Seeds(_), BlockKind::Transform) => {
                 Err("is a transform but returned seeds; only multipliers may".to_owned())
             }
-        }
+        };
+        checked.map_err(OutputRefused::Invalid)
     }
+}
+
+/// Why a call's output was refused.
+enum OutputRefused {
+    /// Too large, not JSON objects, undeclared keys, or the wrong shape for the block's kind.
+    Invalid(String),
+    /// A multiplier returned more children than one seed may have.
+    FanOut {
+        /// Children returned.
+        children: usize,
+        /// The limit.
+        limit: usize,
+    },
 }
 
 fn error_code_name(code: wit::ErrorCode) -> &'static str {

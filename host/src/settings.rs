@@ -13,6 +13,9 @@
 //! | `LLM_TIMEOUT_SECS` | 120 | time allowed per request |
 //! | `LLM_MAX_RETRIES` | 2 | retries on 429, 5xx, connection errors |
 //! | `PLUGINS_DIR` | `plugins` | folder of user `.wasm` blocks |
+//! | `PLUGIN_OVERRIDES` | none | comma-separated builtin block types a plugin may replace (`*` is refused) |
+//! | `MAX_CHILDREN_PER_SEED` | 10000 | runs one multiplier call may return for one seed |
+//! | `MAX_RUNS_PER_JOB` | 1000000 | runs one job (or `blockforge run`) may plan, multiplier children included |
 //! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
 //! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) |
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
@@ -41,7 +44,7 @@ use crate::llm::priced::PricedGateway;
 use crate::llm::prices::{PriceError, PriceTable};
 use crate::llm::provider::PROVIDER_NAMES;
 use crate::llm::routing::{ModelRouter, ProviderEnv};
-use crate::registry::Registry;
+use crate::registry::{OverridesError, PLUGIN_OVERRIDES, PluginOverrides, Registry};
 use crate::runtime::{GuestThreads, HostServices, Limits, Runtime, RuntimeConfig};
 use crate::store::Store;
 use crate::store::model_seeds::SeedModel;
@@ -66,6 +69,9 @@ pub enum SettingsError {
     /// `PRICES_FILE` could not be read or is not a price table.
     #[error("PRICES_FILE: {0}")]
     Prices(#[from] PriceError),
+    /// `PLUGIN_OVERRIDES` is not a list of block type names.
+    #[error("{0}")]
+    Overrides(#[from] OverridesError),
 }
 
 /// Every setting.
@@ -79,6 +85,8 @@ pub struct Settings {
     pub providers: std::collections::BTreeMap<String, ProviderEnv>,
     /// The plugins folder.
     pub plugins_dir: PathBuf,
+    /// Builtin block types a plugin may replace (`PLUGIN_OVERRIDES`).
+    pub plugin_overrides: PluginOverrides,
     /// Where the web UI's files are read from at each request (`WEB_DIR`; debug builds default
     /// to `web/dist` of the working directory); `None`: the build embedded in the binary.
     pub web_dir: Option<PathBuf>,
@@ -153,6 +161,22 @@ fn seconds(name: &'static str, default: f64) -> Result<Duration, SettingsError> 
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// A positive count from `name`.
+fn positive<T: std::str::FromStr + PartialOrd + Default>(
+    name: &'static str,
+    default: T,
+) -> Result<T, SettingsError> {
+    let n = number(name, default, "a positive integer")?;
+    if n <= T::default() {
+        return Err(SettingsError::Invalid {
+            name,
+            value: var(name).unwrap_or_default(),
+            expected: "a positive integer",
+        });
+    }
+    Ok(n)
+}
+
 /// A per-minute limit: absent for none, else a positive integer.
 fn per_minute(name: &'static str) -> Result<Option<u64>, SettingsError> {
     match var(name) {
@@ -218,6 +242,8 @@ impl Settings {
                 "a positive integer",
             )?
             .max(1),
+            max_children: positive("MAX_CHILDREN_PER_SEED", defaults.max_children)?,
+            max_runs_per_job: positive("MAX_RUNS_PER_JOB", defaults.max_runs_per_job)?,
             ..defaults
         };
         let cache_dir = var("BLOCKFORGE_CACHE_DIR").map(PathBuf::from).or_else(|| {
@@ -244,6 +270,7 @@ impl Settings {
             plugins_dir: var("PLUGINS_DIR")
                 .map(PathBuf::from)
                 .unwrap_or_else(|| PathBuf::from("plugins")),
+            plugin_overrides: PluginOverrides::parse(&var(PLUGIN_OVERRIDES).unwrap_or_default())?,
             web_dir: var("WEB_DIR")
                 .map(PathBuf::from)
                 .or_else(|| cfg!(debug_assertions).then(|| PathBuf::from("web/dist"))),
@@ -369,7 +396,8 @@ impl Settings {
         .map_err(|e| SettingsError::Startup(e.to_string()))?;
         let registry = Registry::with_builtins(Arc::new(runtime))
             .await
-            .map_err(|e| SettingsError::Startup(e.to_string()))?;
+            .map_err(|e| SettingsError::Startup(e.to_string()))?
+            .with_overrides(self.plugin_overrides.clone());
         registry.sync_plugins_dir(&self.plugins_dir).await;
         Ok(Arc::new(registry))
     }

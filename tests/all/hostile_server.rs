@@ -317,10 +317,11 @@ async fn a_describe_that_never_returns_stalls_nothing() {
     std::fs::copy(fixtures::STAMP_V1, ws.plugins_dir().join("stamp.wasm")).unwrap();
     let stamp = plugin_status(&server, "stamp.wasm").await;
     assert_eq!(stamp["status"], "loaded", "{stamp}");
-    let (status, body) = upload(
+    let (status, body) = crate::plugins::upload_form(
         &server,
         "stamp.wasm",
         std::fs::read(fixtures::STAMP_V2).unwrap(),
+        Some("true"),
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");

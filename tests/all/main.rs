@@ -10,6 +10,7 @@ mod constraints;
 mod gateway;
 mod hostile;
 mod hostile_budgets;
+mod hostile_registry;
 mod hostile_server;
 mod jobs;
 mod llm_cache;

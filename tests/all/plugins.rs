@@ -184,10 +184,23 @@ pub(crate) async fn upload(
     file_name: &str,
     bytes: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new().part(
+    upload_form(server, file_name, bytes, None).await
+}
+
+/// `POST /api/plugins` with `bytes` as `file` named `file_name` and, when given, `replace`.
+pub(crate) async fn upload_form(
+    server: &Server,
+    file_name: &str,
+    bytes: Vec<u8>,
+    replace: Option<&str>,
+) -> (StatusCode, Value) {
+    let mut form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(file_name.to_owned()),
     );
+    if let Some(replace) = replace {
+        form = form.text("replace", replace.to_owned());
+    }
     let response = client()
         .post(server.url("/api/plugins"))
         .multipart(form)
@@ -198,7 +211,8 @@ pub(crate) async fn upload(
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn files_in(dir: &Path) -> Vec<String> {
+/// The file names in `dir`, sorted.
+pub(crate) fn files_in(dir: &Path) -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -291,8 +305,19 @@ async fn uploads_are_validated_before_they_are_written() {
     assert_eq!(no_file.status(), StatusCode::BAD_REQUEST);
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
 
-    // A new version of the same block under another name replaces the file that provides it.
+    // A new version of the same block under another name is refused, naming the file that
+    // provides the type; with replace=true it replaces that file.
     let (status, body) = upload(&server, "stamp-2.wasm", std::fs::read(STAMP_V2).unwrap()).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+    assert_eq!(body["detail"]["provided_by"], "stamp.wasm", "{body}");
+    assert_eq!(files_in(&dir), ["stamp.wasm"]);
+    let (status, body) = upload_form(
+        &server,
+        "stamp-2.wasm",
+        std::fs::read(STAMP_V2).unwrap(),
+        Some("true"),
+    )
+    .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
     assert!(description(stamp_block(&server).await.as_ref()).contains("stamp 2"));

@@ -212,18 +212,7 @@ async fn concurrent_claims_never_hand_the_same_run_to_two_workers() {
 async fn finishing_a_run_twice_writes_one_record_and_counts_it_once() {
     let (_dir, stores, schema) = stores().await;
     for store in stores.clone() {
-        let pipeline = store
-            .create_pipeline("p", &json!({"blocks": []}))
-            .await
-            .unwrap();
-        let job = store
-            .create_job(pipeline.id, &runs(3), &json!({}))
-            .await
-            .unwrap();
-        let claimed = store
-            .claim_runs("w", 10, Duration::from_secs(60), Some(job.id))
-            .await
-            .unwrap();
+        let (pipeline, job, claimed) = claimed_runs(&store, 3, "w").await;
         let batch = vec![
             finished(&claimed[0], pipeline.id, RunStatus::Completed, 10),
             finished(&claimed[1], pipeline.id, RunStatus::Failed, 3),
@@ -389,22 +378,36 @@ async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_statu
     cleanup(stores, &schema).await;
 }
 
+/// A pipeline and a job of `n` runs, all claimed by worker `owner`.
+async fn claimed_runs(
+    store: &Store,
+    n: usize,
+    owner: &str,
+) -> (
+    blockforge::store::pipelines::PipelineRow,
+    blockforge::store::jobs::JobRow,
+    Vec<ClaimedRun>,
+) {
+    let pipeline = store
+        .create_pipeline("p", &json!({"blocks": []}))
+        .await
+        .unwrap();
+    let job = store
+        .create_job(pipeline.id, &runs(n), &json!({}))
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_runs(owner, n, Duration::from_secs(60), Some(job.id))
+        .await
+        .unwrap();
+    (pipeline, job, claimed)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_again() {
     let (_dir, stores, schema) = stores().await;
     for store in stores.clone() {
-        let pipeline = store
-            .create_pipeline("p", &json!({"blocks": []}))
-            .await
-            .unwrap();
-        let job = store
-            .create_job(pipeline.id, &runs(2), &json!({}))
-            .await
-            .unwrap();
-        let claimed = store
-            .claim_runs("a", 2, Duration::from_secs(60), Some(job.id))
-            .await
-            .unwrap();
+        let (pipeline, job, claimed) = claimed_runs(&store, 2, "a").await;
         // The first run was expanded by a multiplier (one split); a late finish of it is refused.
         let child = json!({"n": 0, "line": "x"}).as_object().cloned().unwrap();
         let multiplier_usage = Usage::tokens(7, 3, 0);
@@ -415,16 +418,18 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
             failed: 0,
             wait_ms: 40,
         };
-        store
+        let expanded = store
             .expand_run(
                 &claimed[0],
-                &[child],
+                [child].into_iter(),
+                1_000_000,
                 &multiplier_usage,
                 &by_model("splitter-model", multiplier_usage),
                 &multiplier_calls,
             )
             .await
             .unwrap();
+        assert_eq!(expanded, blockforge::store::runs::Expanded::Planned);
         let late = finished(&claimed[0], pipeline.id, RunStatus::Failed, 1);
         assert_eq!(store.finish_runs(&[late]).await.unwrap(), 0);
         let job_now = store.job(job.id).await.unwrap();
@@ -457,6 +462,55 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
         assert_eq!(again.len(), 2, "the handed-back run and the split run");
         let handed_back = again.iter().find(|r| r.id == claimed[1].id).unwrap();
         assert_eq!(handed_back.attempts, 1);
+    }
+    cleanup(stores, &schema).await;
+}
+
+/// Expands `run` into `n` children `{"child": i}` with no usage, under a job limit of `limit`.
+async fn expand(
+    store: &Store,
+    run: &ClaimedRun,
+    n: usize,
+    limit: u64,
+) -> blockforge::store::runs::Expanded {
+    let children = (0..n).map(|i| json!({"child": i}).as_object().cloned().unwrap());
+    let usage = Usage::default();
+    store
+        .expand_run(
+            run,
+            children,
+            limit,
+            &usage,
+            &ModelUsage::default(),
+            &CallStats::default(),
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expansion_is_planned_in_batches_and_refused_whole_past_the_job_limit() {
+    use blockforge::store::runs::Expanded;
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let (pipeline, job, claimed) = claimed_runs(&store, 2, "a").await;
+        // 450 children: three INSERTs; the job grows from 2 to 451 runs, within 451.
+        let expanded = expand(&store, &claimed[0], 450, 451).await;
+        assert_eq!(expanded, Expanded::Planned);
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 451);
+        // The 450 children are pending, and the second seed is still leased.
+        assert_eq!(store.unfinished_runs(job.id).await.unwrap(), 451);
+        // Two more would make 452: nothing changes and the run stays leased.
+        let refused = expand(&store, &claimed[1], 2, 451).await;
+        assert_eq!(refused, Expanded::OverLimit { total: 452 });
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 451);
+        assert_eq!(store.unfinished_runs(job.id).await.unwrap(), 451);
+        let late = finished(&claimed[1], pipeline.id, RunStatus::Failed, 1);
+        assert_eq!(store.finish_runs(&[late]).await.unwrap(), 1, "still leased");
+        // Expanding the first run again changes nothing.
+        let again = expand(&store, &claimed[0], 3, 10_000).await;
+        assert_eq!(again, Expanded::Again);
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 451);
     }
     cleanup(stores, &schema).await;
 }

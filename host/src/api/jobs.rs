@@ -14,9 +14,6 @@ use crate::llm::CacheMode;
 use crate::llm::cache::UnknownCacheMode;
 use crate::store::jobs::{JobRow, JobStatus, NewRun};
 
-/// Most runs one job may plan.
-pub const MAX_RUNS_PER_JOB: u64 = 1_000_000;
-
 /// A job as DataGenFlow's API shows it, plus blockforge's counters.
 pub fn job_json(job: &JobRow) -> Value {
     let finished = job.completed_runs + job.failed_runs;
@@ -139,10 +136,14 @@ pub async fn generate(
         )
     })?;
     let total: u64 = crate::engine::total_runs(&seeds);
-    if total > MAX_RUNS_PER_JOB {
+    let limit = state.registry.runtime().limits().max_runs_per_job;
+    if total > limit {
         return Err(ApiError::bad_request(
-            "too many runs for one job",
-            json!({"runs": total, "limit": MAX_RUNS_PER_JOB}),
+            format!(
+                "the seed file plans {total} runs, above the limit of {limit} runs per job \
+                 (MAX_RUNS_PER_JOB)"
+            ),
+            json!({"file": file_name, "runs": total, "limit": limit}),
         ));
     }
     let pipeline_row = state.store.pipeline(pipeline_id).await?;

@@ -152,10 +152,10 @@ pub async fn execute(
         };
     }
     let starts = match ctx.expand(start).await {
-        Ok(expansion) => expansion.starts,
+        Ok(expansion) => expansion.into_starts(),
         Err(record) => return Err(failed(&record)),
     };
-    let records = futures::future::join_all(starts.into_iter().map(|start| ctx.run(start))).await;
+    let records = futures::future::join_all(starts.map(|start| ctx.run(start))).await;
     Ok(Json(
         json!({"results": records.iter().map(shape).collect::<Vec<_>>()}),
     ))

@@ -1,5 +1,7 @@
 //! `GET /api/plugins` (every file of the plugins folder, loaded or failed with its error) and
-//! `POST /api/plugins` (upload a `.wasm` block, validated before it is written).
+//! `POST /api/plugins` (upload a `.wasm` block, validated before it is written). An upload never
+//! replaces a builtin block (unless `PLUGIN_OVERRIDES` names its type) and replaces another
+//! plugin's block only when asked to (`replace=true`).
 
 use super::error::ErrorBody;
 use std::path::{Path, PathBuf};
@@ -22,6 +24,9 @@ pub struct PluginUpload {
     /// The component, a `.wasm` file with a plain name.
     #[schema(format = Binary, value_type = String)]
     file: Vec<u8>,
+    /// `true` to replace the plugin file that provides the same block type (default `false`:
+    /// such an upload answers 409 naming that file).
+    replace: Option<bool>,
 }
 
 /// The files of the plugins folder with their outcome at the last scan.
@@ -37,11 +42,14 @@ pub async fn list(State(state): State<AppState>) -> Json<Vec<Value>> {
     )
 }
 
-/// Uploads a block: multipart `file`, a `.wasm` component. It is loaded (compiled, checked
-/// against the world, described) before anything is written; then it is written atomically
-/// into the plugins folder (replacing the file that provided the same block type, if any) and
-/// the folder is rescanned. Answers 201 with the plugin file and its block.
-#[utoipa::path(post, path = "/api/plugins", tag = "plugins", request_body(content = inline(PluginUpload), content_type = "multipart/form-data"), responses((status = 201, description = "Written and loaded: `{plugin, block}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Unusable content", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
+/// Uploads a block: multipart `file`, a `.wasm` component, and optionally `replace`. It is
+/// loaded (compiled, checked against the world, described) before anything is written. A block
+/// type that is a builtin's is refused (409, unless `PLUGIN_OVERRIDES` names it); a type another
+/// plugin file provides is refused (409 naming that file) unless `replace=true`, which writes
+/// over that file. Otherwise the file is written atomically into the plugins folder and the
+/// folder is rescanned. Uploads take turns from the checks to the rescan. Answers 201 with the
+/// plugin file and its block.
+#[utoipa::path(post, path = "/api/plugins", tag = "plugins", request_body(content = inline(PluginUpload), content_type = "multipart/form-data"), responses((status = 201, description = "Written and loaded: `{plugin, block}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 409, description = "The block type is a builtin's (`detail`: `file`, `type`, `builtin`, `setting`) or another plugin file's (`detail`: `file`, `type`, `provided_by`, `setting`); nothing was written", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Unusable content", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     mut form: Multipart,
@@ -59,10 +67,20 @@ pub async fn upload(
         )
     };
     let mut upload: Option<(String, axum::body::Bytes)> = None;
+    let mut replace = false;
     while let Some(field) = form.next_field().await.map_err(bad_form)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or_default().to_owned();
-            upload = Some((name, field.bytes().await.map_err(bad_form)?));
+        match field.name() {
+            Some("file") => {
+                let name = field.file_name().unwrap_or_default().to_owned();
+                upload = Some((name, field.bytes().await.map_err(bad_form)?));
+            }
+            Some("replace") => {
+                let text = field.text().await.map_err(bad_form)?;
+                replace = parse_replace(&text).ok_or_else(|| {
+                    ApiError::bad_request("replace must be true or false", json!({"replace": text}))
+                })?;
+            }
+            _ => {}
         }
     }
     let (file_name, bytes) = upload.ok_or_else(|| {
@@ -94,7 +112,38 @@ pub async fn upload(
             )
         })?;
     let type_name = block.info.type_name.clone();
+    // Dropped before the wait: a queued upload holds no compiled component.
+    drop(block);
     let dir: &Path = &state.plugins_dir;
+    let _one_upload = state.registry.lock_uploads().await;
+    if let Some(refused) = state.registry.shadowing(&type_name, Path::new(&file_name)) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            refused.to_string(),
+            json!({
+                "file": file_name,
+                "type": type_name,
+                "builtin": state.registry.builtin_crate(&type_name),
+                "setting": crate::registry::PLUGIN_OVERRIDES,
+            }),
+        ));
+    }
+    if let Some(provider) = providing_file(&state, &type_name).filter(|_| !replace) {
+        let provided_by = file_name_of(&provider);
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "block type {type_name} is already provided by the plugin file {provided_by}; \
+                 upload with replace=true to replace it"
+            ),
+            json!({
+                "file": file_name,
+                "type": type_name,
+                "provided_by": provided_by,
+                "setting": "replace",
+            }),
+        ));
+    }
     let target = target_path(&state, dir, &type_name, &stem);
     write_atomically(dir, &target, bytes).await.map_err(|e| {
         ApiError::new(
@@ -136,17 +185,43 @@ fn safe_stem(file_name: &str) -> Option<String> {
     plain.then(|| stem.to_owned())
 }
 
-/// Where an uploaded block of `type_name` goes: over the file that provides that type now, or
-/// `<stem>.wasm` unless that name holds another block type, then `<type_name>.wasm`.
-fn target_path(state: &AppState, dir: &Path, type_name: &str, stem: &str) -> PathBuf {
-    let files = state.registry.plugin_files();
-    let provides = |file: &crate::registry::PluginFile, wanted: &str| {
-        file.block()
-            .is_some_and(|block| block.info.type_name == wanted)
-    };
-    if let Some(current) = files.iter().find(|file| provides(file, type_name)) {
-        return current.path.clone();
+/// `replace`'s value: `true`/`false` (also `1`/`0`, `yes`/`no`, `on`/`off`).
+fn parse_replace(text: &str) -> Option<bool> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Some(true),
+        "false" | "0" | "no" | "off" => Some(false),
+        _ => None,
     }
+}
+
+/// The plugin file that provides `type_name` now, if one does.
+fn providing_file(state: &AppState, type_name: &str) -> Option<PathBuf> {
+    state
+        .registry
+        .plugin_files()
+        .into_iter()
+        .find(|file| {
+            file.block()
+                .is_some_and(|block| block.info.type_name == type_name)
+        })
+        .map(|file| file.path)
+}
+
+/// A path's file name, for messages.
+fn file_name_of(path: &Path) -> String {
+    path.file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Where an uploaded block of `type_name` goes: over the file that provides that type now
+/// (the caller checked that it may), or `<stem>.wasm` unless that name holds another block
+/// type, then `<type_name>.wasm`.
+fn target_path(state: &AppState, dir: &Path, type_name: &str, stem: &str) -> PathBuf {
+    if let Some(current) = providing_file(state, type_name) {
+        return current;
+    }
+    let files = state.registry.plugin_files();
     let named = dir.join(format!("{stem}.wasm"));
     // A file that failed to load may be overwritten; one that provides a block, or is still
     // loading, is kept.
@@ -203,5 +278,18 @@ mod tests {
         assert_eq!(safe_stem(".hidden.wasm"), None);
         assert_eq!(safe_stem("block.txt"), None);
         assert_eq!(safe_stem(".wasm"), None);
+    }
+
+    #[test]
+    fn replace_takes_yes_or_no_and_nothing_else() {
+        for yes in ["true", "TRUE", " 1", "yes", "on"] {
+            assert_eq!(parse_replace(yes), Some(true), "{yes}");
+        }
+        for no in ["false", "0", "no", "off", "False"] {
+            assert_eq!(parse_replace(no), Some(false), "{no}");
+        }
+        for bad in ["", "maybe", "2", "truee"] {
+            assert_eq!(parse_replace(bad), None, "{bad}");
+        }
     }
 }

@@ -109,6 +109,14 @@ fn open_output(args: &RunArgs) -> anyhow::Result<Box<dyn Write + Send>> {
 pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::from_file(&args.pipeline)?;
     let seeds = read_seed_file(&args.seeds)?;
+    let runs = blockforge::engine::total_runs(&seeds);
+    let limit = settings.limits.max_runs_per_job;
+    if runs > limit {
+        bail!(
+            "{} plans {runs} runs, above the limit of {limit} runs per job; set MAX_RUNS_PER_JOB to allow more",
+            args.seeds.display()
+        );
+    }
     let registry = match &args.cache_db {
         None => settings.start_registry().await?,
         Some(url) => {

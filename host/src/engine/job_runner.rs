@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use tokio::task::JoinSet;
 
 mod record_writer;
@@ -20,8 +20,9 @@ use super::run::{RunContext, RunStart};
 use super::validate::validate;
 use super::{JobBudget, Pipeline, Usage};
 use crate::registry::Registry;
+use crate::runtime::BlockFailure;
 use crate::store::jobs::JobStatus;
-use crate::store::runs::{ClaimedRun, FinishedRun};
+use crate::store::runs::{ClaimedRun, Expanded, FinishedRun};
 use crate::store::{Store, StoreError, now_ms};
 
 /// How a runner works.
@@ -341,18 +342,32 @@ async fn execute(
         if run.split_index < 0 {
             return match ctx.expand(start).await {
                 Ok(expansion) => {
-                    let children: Vec<Map<String, Value>> =
-                        expansion.starts.into_iter().map(|s| s.state).collect();
-                    store
+                    let max_runs = ctx.runtime.limits().max_runs_per_job;
+                    let expanded = store
                         .expand_run(
                             &run,
-                            &children,
+                            expansion.child_states(),
+                            max_runs,
                             &expansion.usage,
                             &expansion.usage_by_model,
                             &expansion.calls,
                         )
                         .await?;
-                    Ok(Outcome::Expanded(run.id))
+                    match expanded {
+                        Expanded::Planned | Expanded::Again => Ok(Outcome::Expanded(run.id)),
+                        Expanded::OverLimit { total } => {
+                            let step = &ctx.pipeline.steps[0].spec.block_type;
+                            let children = expansion.len() as u64;
+                            let failure =
+                                BlockFailure::runs_per_job(step, 0, children, total, max_runs);
+                            Ok(Outcome::Finished(Box::new(FinishedRun {
+                                run_id: run.id,
+                                job_id: run.job_id,
+                                pipeline_id,
+                                record: expansion.into_failed(failure),
+                            })))
+                        }
+                    }
                 }
                 Err(failed) => Ok(Outcome::Finished(Box::new(FinishedRun {
                     run_id: run.id,

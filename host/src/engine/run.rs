@@ -50,11 +50,23 @@ impl CurrentStep {
     }
 }
 
-/// What a multiplier produced: the runs it started and the usage of its call.
+/// What a multiplier produced: its children (kept as it returned them, once) and the usage of
+/// its call. The runs start from them one at a time ([`Expansion::into_starts`],
+/// [`Expansion::child_states`]), so a large fan-out is never held twice.
 #[derive(Debug)]
 pub struct Expansion {
-    /// One start per seed it returned; the first also carries the usage.
-    pub starts: Vec<RunStart>,
+    /// The seed run that was expanded.
+    parent: RunStart,
+    /// The multiplier's type.
+    block_type: String,
+    /// The children, in order.
+    children: Vec<Map<String, Value>>,
+    /// The multiplier's call, for each child's trace.
+    report: CallReport,
+    /// The multiplier's trace id.
+    trace_id: String,
+    /// When the expansion started.
+    started: Instant,
     /// The multiplier's usage.
     pub usage: Usage,
     /// The same, per model.
@@ -62,6 +74,85 @@ pub struct Expansion {
     /// The multiplier's model requests (its split runs' records do not carry them: their traces
     /// start after it).
     pub calls: CallStats,
+}
+
+impl Expansion {
+    /// Number of children.
+    pub fn len(&self) -> usize {
+        self.children.len()
+    }
+
+    /// Whether the multiplier returned no child.
+    pub fn is_empty(&self) -> bool {
+        self.children.is_empty()
+    }
+
+    /// Each child's initial state (the seed's state with the child merged in), made as it is
+    /// read.
+    pub fn child_states(&self) -> impl ExactSizeIterator<Item = Map<String, Value>> + '_ {
+        self.children.iter().map(|child| {
+            let mut state = self.parent.state.clone();
+            state.extend(child.clone());
+            state
+        })
+    }
+
+    /// One start per child, made as it is read; the first also carries the multiplier's usage.
+    pub fn into_starts(self) -> impl Iterator<Item = RunStart> + Send {
+        let Expansion {
+            parent,
+            block_type,
+            children,
+            report,
+            ..
+        } = self;
+        children.into_iter().enumerate().map(move |(index, seed)| {
+            let mut state = parent.state.clone();
+            state.extend(seed.clone());
+            let entry = trace_entry(
+                &block_type,
+                0,
+                parent.state.clone(),
+                Some(Value::Object(seed)),
+                &state,
+                &report,
+                None,
+            );
+            RunStart {
+                split_index: Some(index),
+                state,
+                trace: vec![entry],
+                // The multiplier's usage is counted once, in its first run, so totals over the
+                // records stay exact; every run's trace still shows the call.
+                usage: if index == 0 {
+                    report.usage
+                } else {
+                    Usage::default()
+                },
+                usage_by_model: if index == 0 {
+                    report.usage_by_model.clone()
+                } else {
+                    ModelUsage::default()
+                },
+                first_step: 1,
+                ..parent.clone()
+            }
+        })
+    }
+
+    /// The seed's run failed after all, with `failure` (its children are over a limit the
+    /// multiplier's call could not know): a failed record carrying the call's trace and usage.
+    pub fn into_failed(self, failure: crate::runtime::BlockFailure) -> RunRecord {
+        let Expansion {
+            parent,
+            block_type,
+            report,
+            trace_id,
+            started,
+            ..
+        } = self;
+        failed_expansion(parent, &block_type, report, failure, trace_id, started)
+    }
 }
 
 /// Where a run starts.
@@ -125,7 +216,7 @@ impl RunContext {
         let trace_id = uuid::Uuid::new_v4().to_string();
         let step = &self.pipeline.steps[0];
         self.current_step.enter(0);
-        let report = self
+        let mut report = self
             .runtime
             .execute(
                 &step.block,
@@ -134,78 +225,31 @@ impl RunContext {
                 self.scope(&trace_id, 0),
             )
             .await;
-        match report.outcome.clone() {
-            Ok(CallOutput::Seeds(seeds)) => Ok(Expansion {
-                starts: seeds
-                    .into_iter()
-                    .enumerate()
-                    .map(|(index, seed)| {
-                        let mut state = start.state.clone();
-                        state.extend(seed.clone());
-                        let entry = trace_entry(
-                            &step.spec.block_type,
-                            0,
-                            start.state.clone(),
-                            Some(Value::Object(seed)),
-                            &state,
-                            &report,
-                            None,
-                        );
-                        RunStart {
-                            split_index: Some(index),
-                            state,
-                            trace: vec![entry],
-                            // The multiplier's usage is counted once, in its first run, so totals
-                            // over the records stay exact; every run's trace still shows the call.
-                            usage: if index == 0 {
-                                report.usage
-                            } else {
-                                Usage::default()
-                            },
-                            usage_by_model: if index == 0 {
-                                report.usage_by_model.clone()
-                            } else {
-                                ModelUsage::default()
-                            },
-                            first_step: 1,
-                            ..start.clone()
-                        }
-                    })
-                    .collect(),
+        // The children move out of the report: they are kept once, in the expansion.
+        let outcome = std::mem::replace(&mut report.outcome, Ok(CallOutput::Seeds(Vec::new())));
+        match outcome {
+            Ok(CallOutput::Seeds(children)) => Ok(Expansion {
                 usage: report.usage,
                 usage_by_model: report.usage_by_model.clone(),
                 calls: CallStats::of_calls(&report.llm_call_log),
+                parent: start,
+                block_type: step.spec.block_type.clone(),
+                children,
+                report,
+                trace_id,
+                started,
             }),
             Ok(CallOutput::Object(_)) => {
                 unreachable!("the runtime rejects objects from multipliers")
             }
-            Err(failure) => {
-                let message = failure.message.clone();
-                let entry = trace_entry(
-                    &step.spec.block_type,
-                    0,
-                    start.state.clone(),
-                    None,
-                    &start.state,
-                    &report,
-                    Some(failure),
-                );
-                Err(Box::new(RunRecord {
-                    trace_id,
-                    seed_index: start.seed_index,
-                    repetition: start.repetition,
-                    split_index: None,
-                    status: RunStatus::Failed,
-                    pipeline_output: Value::Null,
-                    accumulated_state: start.state,
-                    metadata: start.metadata,
-                    trace: vec![entry],
-                    usage: report.usage,
-                    usage_by_model: report.usage_by_model.clone(),
-                    error: Some(message),
-                    execution_time: started.elapsed().as_secs_f64(),
-                }))
-            }
+            Err(failure) => Err(Box::new(failed_expansion(
+                start,
+                &step.spec.block_type,
+                report,
+                failure,
+                trace_id,
+                started,
+            ))),
         }
     }
 
@@ -302,6 +346,42 @@ impl RunContext {
             error,
             execution_time: started.elapsed().as_secs_f64(),
         }
+    }
+}
+
+/// The failed record of a seed run whose multiplier failed (or whose children were refused).
+fn failed_expansion(
+    start: RunStart,
+    block_type: &str,
+    report: CallReport,
+    failure: crate::runtime::BlockFailure,
+    trace_id: String,
+    started: Instant,
+) -> RunRecord {
+    let message = failure.message.clone();
+    let entry = trace_entry(
+        block_type,
+        0,
+        start.state.clone(),
+        None,
+        &start.state,
+        &report,
+        Some(failure),
+    );
+    RunRecord {
+        trace_id,
+        seed_index: start.seed_index,
+        repetition: start.repetition,
+        split_index: None,
+        status: RunStatus::Failed,
+        pipeline_output: Value::Null,
+        accumulated_state: start.state,
+        metadata: start.metadata,
+        trace: vec![entry],
+        usage: report.usage,
+        usage_by_model: report.usage_by_model,
+        error: Some(message),
+        execution_time: started.elapsed().as_secs_f64(),
     }
 }
 

@@ -1,5 +1,7 @@
 //! A run set: every repetition of every seed, run concurrently up to a bound, records handed
-//! to an observer as they finish, stopped when a constraint is reached.
+//! to an observer as they finish, stopped when a constraint is reached. A multiplier's children
+//! are started one at a time as slots free up, and an expansion that would take the set past
+//! `Limits::max_runs_per_job` fails its seed's run with `fan_out_limit`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -8,8 +10,9 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
 use super::record::{RunRecord, RunStatus};
-use super::run::{RunContext, RunStart};
+use super::run::{Expansion, RunContext, RunStart};
 use super::{ConstraintHit, Seed, Usage};
+use crate::runtime::BlockFailure;
 
 /// Run set settings.
 #[derive(Debug, Clone)]
@@ -54,10 +57,13 @@ enum Work {
 }
 
 enum Done {
-    /// The runs a multiplier started, and its usage when there are none to carry it.
-    Expanded(Vec<RunStart>, Usage),
+    /// A multiplier's children.
+    Expanded(Box<Expansion>),
     Record(Box<RunRecord>),
 }
+
+/// A multiplier's children not started yet, made one at a time.
+type Children = Box<dyn Iterator<Item = RunStart> + Send>;
 
 /// Runs every repetition of every seed through the pipeline of `ctx`.
 pub async fn run_all(
@@ -70,7 +76,9 @@ pub async fn run_all(
     let concurrency = options.concurrency.max(1);
     let constraints = ctx.pipeline.pipeline.constraints;
     let multiplier = ctx.pipeline.starts_with_multiplier();
-    observer.planned(i64::try_from(super::total_runs(&seeds)).unwrap_or(i64::MAX));
+    let max_runs = ctx.runtime.limits().max_runs_per_job;
+    let mut planned = super::total_runs(&seeds);
+    observer.planned(i64::try_from(planned).unwrap_or(i64::MAX));
 
     let mut new_runs = seeds
         .into_iter()
@@ -80,7 +88,7 @@ pub async fn run_all(
                 RunStart::from_seed(seed_index, repetition, seed.metadata.clone())
             })
         });
-    let mut expanded: VecDeque<RunStart> = VecDeque::new();
+    let mut expanded: VecDeque<Children> = VecDeque::new();
     let mut in_flight: JoinSet<Done> = JoinSet::new();
     let mut summary = RunSetSummary {
         completed: 0,
@@ -98,7 +106,18 @@ pub async fn run_all(
     loop {
         while in_flight.len() < concurrency {
             // Children of an expanded seed go first, so a multiplier's output does not pile up.
-            let work = match expanded.pop_front() {
+            let next_child = loop {
+                let Some(children) = expanded.front_mut() else {
+                    break None;
+                };
+                match children.next() {
+                    Some(start) => break Some(start),
+                    None => {
+                        expanded.pop_front();
+                    }
+                }
+            };
+            let work = match next_child {
                 Some(start) => Work::Run(start),
                 None => match new_runs.next() {
                     Some(start) if multiplier => Work::Expand(start),
@@ -111,15 +130,7 @@ pub async fn run_all(
                 match work {
                     Work::Run(start) => Done::Record(Box::new(ctx.run(start).await)),
                     Work::Expand(start) => match ctx.expand(start).await {
-                        Ok(expansion) => {
-                            // With no run to carry it, the multiplier's usage is counted here.
-                            let orphan = if expansion.starts.is_empty() {
-                                expansion.usage
-                            } else {
-                                Usage::default()
-                            };
-                            Done::Expanded(expansion.starts, orphan)
-                        }
+                        Ok(expansion) => Done::Expanded(Box::new(expansion)),
                         Err(failed) => Done::Record(failed),
                     },
                 }
@@ -146,28 +157,39 @@ pub async fn run_all(
                 continue;
             }
         };
-        match done {
-            Done::Expanded(starts, orphan_usage) => {
-                summary.usage.add(&orphan_usage);
-                // One planned run became `starts.len()` runs.
-                observer.planned(starts.len() as i64 - 1);
-                expanded.extend(starts);
-            }
-            Done::Record(record) => {
-                summary.usage.add(&record.usage);
-                match record.status {
-                    RunStatus::Completed => summary.completed += 1,
-                    RunStatus::Failed => summary.failed += 1,
+        let record = match done {
+            Done::Expanded(expansion) => {
+                let children = expansion.len() as u64;
+                // One planned run becomes `children` runs.
+                let total = (planned + children).saturating_sub(1);
+                if total > max_runs {
+                    let step = ctx.pipeline.steps[0].spec.block_type.as_str();
+                    let failure = BlockFailure::runs_per_job(step, 0, children, total, max_runs);
+                    Box::new(expansion.into_failed(failure))
+                } else {
+                    planned = total;
+                    observer.planned(children as i64 - 1);
+                    if expansion.is_empty() {
+                        // With no run to carry it, the multiplier's usage is counted here.
+                        summary.usage.add(&expansion.usage);
+                    } else {
+                        expanded.push_back(Box::new(expansion.into_starts()));
+                    }
+                    continue;
                 }
-                observer.record(*record);
-                if let Some(hit) =
-                    constraints.check(&summary.usage, started.elapsed().as_secs_f64())
-                {
-                    tracing::info!(%hit, "constraint reached: stopping the run set");
-                    summary.stopped = Some(hit);
-                    break;
-                }
             }
+            Done::Record(record) => record,
+        };
+        summary.usage.add(&record.usage);
+        match record.status {
+            RunStatus::Completed => summary.completed += 1,
+            RunStatus::Failed => summary.failed += 1,
+        }
+        observer.record(*record);
+        if let Some(hit) = constraints.check(&summary.usage, started.elapsed().as_secs_f64()) {
+            tracing::info!(%hit, "constraint reached: stopping the run set");
+            summary.stopped = Some(hit);
+            break;
         }
     }
     // Dropping the set aborts runs still in flight (only when a constraint stopped it).

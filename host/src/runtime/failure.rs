@@ -33,6 +33,9 @@ pub enum FailureKind {
     InvalidOutput,
     /// The component could not be instantiated.
     Instantiation,
+    /// A multiplier returned more children than one seed may have, or its children would
+    /// take the job past its number of runs.
+    FanOutLimit,
     /// The host refused a model call because the job's budget (`max_total_tokens`,
     /// `max_total_cost`…) is spent.
     Denied,
@@ -201,6 +204,17 @@ impl FailureEvidence {
         self.failure(FailureKind::InvalidOutput, what)
     }
 
+    /// A multiplier returned `children` seeds, above `limit` per seed.
+    pub fn fan_out(&self, children: usize, limit: usize) -> BlockFailure {
+        self.failure(
+            FailureKind::FanOutLimit,
+            format!(
+                "returned {children} children for one seed, above the limit of {limit} \
+                 children per seed (MAX_CHILDREN_PER_SEED)"
+            ),
+        )
+    }
+
     /// A failure to instantiate.
     pub fn instantiation(&self, error: &wasmtime::Error) -> BlockFailure {
         self.failure(
@@ -228,6 +242,32 @@ impl FailureEvidence {
             FailureKind::WallClockLimit,
             format!("exceeded its wall-clock limit of {} ms", limit.as_millis()),
         )
+    }
+}
+
+impl BlockFailure {
+    /// A multiplier at `step` of type `block_type` returned `children` seeds that would make
+    /// its job `total` runs, above `limit` runs per job.
+    pub fn runs_per_job(
+        block_type: &str,
+        step: u32,
+        children: u64,
+        total: u64,
+        limit: u64,
+    ) -> BlockFailure {
+        BlockFailure {
+            kind: FailureKind::FanOutLimit,
+            block_type: block_type.to_owned(),
+            step,
+            message: format!(
+                "{block_type} (step {step}) returned {children} children, which would make \
+                 the job {total} runs, above the limit of {limit} runs per job (MAX_RUNS_PER_JOB)"
+            ),
+            stderr: None,
+            detail: Some(serde_json::json!({
+                "children": children, "runs": total, "limit": limit
+            })),
+        }
     }
 }
 

@@ -22,6 +22,12 @@ pub struct Limits {
     pub log_lines: usize,
     /// Instances alive at once: the pooling allocator's size and the concurrency bound.
     pub max_instances: u32,
+    /// Seeds (children) one multiplier call may return; more fail that seed's run with
+    /// `fan_out_limit` before any child is parsed.
+    pub max_children: usize,
+    /// Runs one job may plan, a multiplier's children included: a seed file above it is
+    /// refused, and an expansion that would pass it fails that seed's run with `fan_out_limit`.
+    pub max_runs_per_job: u64,
 }
 
 impl Default for Limits {
@@ -35,6 +41,8 @@ impl Default for Limits {
             stdio_bytes: 16 * 1024,
             log_lines: 200,
             max_instances: 256,
+            max_children: 10_000,
+            max_runs_per_job: 1_000_000,
         }
     }
 }

@@ -148,6 +148,62 @@ fn call_stats_columns(row: &sqlx::any::AnyRow) -> Result<CallStats, StoreError> 
 /// Rows per multi-row INSERT when planning runs.
 const RUNS_PER_INSERT: usize = 200;
 
+/// Metadata bytes past which a batch of planned runs is written before it has
+/// [`RUNS_PER_INSERT`] rows: a multiplier's children each carry the seed's state, which may be
+/// a whole document.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+/// Plans `runs` of job `job_id` (status `pending`) in the caller's transaction,
+/// [`RUNS_PER_INSERT`] rows (or [`BATCH_BYTES`] of metadata) per statement, reading `runs` as
+/// it goes: only one batch of rows is held at a time. A run already planned (same seed, repetition and split) is left as it is.
+pub(super) async fn insert_runs<R: std::borrow::Borrow<NewRun>>(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: i64,
+    runs: impl Iterator<Item = R>,
+) -> Result<(), StoreError> {
+    let mut runs = runs.peekable();
+    let mut batch: Vec<R> = Vec::with_capacity(RUNS_PER_INSERT);
+    while runs.peek().is_some() {
+        batch.clear();
+        let mut bytes = 0;
+        while batch.len() < RUNS_PER_INSERT && bytes < BATCH_BYTES {
+            let Some(run) = runs.next() else { break };
+            bytes += run.borrow().metadata.len();
+            batch.push(run);
+        }
+        let mut sql = String::from(
+            "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) VALUES ",
+        );
+        for i in 0..batch.len() {
+            let base = i * 5;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(${}, ${}, ${}, ${}, ${}, 'pending')",
+                base + 1,
+                base + 2,
+                base + 3,
+                base + 4,
+                base + 5
+            ));
+        }
+        sql.push_str(" ON CONFLICT (job_id, seed_index, repetition, split_index) DO NOTHING");
+        let mut query = dynamic(sql);
+        for run in &batch {
+            let run = run.borrow();
+            query = query
+                .bind(job_id)
+                .bind(run.seed_index)
+                .bind(run.repetition)
+                .bind(run.split_index)
+                .bind(run.metadata.clone());
+        }
+        query.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 impl Store {
     /// Creates a running job of `pipeline_id` with its runs, in one transaction, with the
     /// default cache mode.
@@ -187,35 +243,7 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
         let job = from_row(&job)?;
-        for chunk in runs.chunks(RUNS_PER_INSERT) {
-            let mut sql = String::from(
-                "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) VALUES ",
-            );
-            for (i, _) in chunk.iter().enumerate() {
-                let base = i * 5;
-                if i > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, 'pending')",
-                    base + 1,
-                    base + 2,
-                    base + 3,
-                    base + 4,
-                    base + 5
-                ));
-            }
-            let mut query = dynamic(sql);
-            for run in chunk {
-                query = query
-                    .bind(job.id)
-                    .bind(run.seed_index)
-                    .bind(run.repetition)
-                    .bind(run.split_index)
-                    .bind(run.metadata.as_str());
-            }
-            query.execute(&mut *tx).await?;
-        }
+        insert_runs(&mut tx, job.id, runs.iter()).await?;
         tx.commit().await?;
         Ok(job)
     }

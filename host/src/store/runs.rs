@@ -10,6 +10,7 @@ use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::engine::call_stats::CallStats;
 use crate::engine::record::{RunRecord, RunStatus};
 use crate::engine::{ModelUsage, Usage};
+use crate::store::jobs::NewRun;
 
 /// A run a worker holds a lease on.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,6 +29,21 @@ pub struct ClaimedRun {
     pub metadata: Map<String, Value>,
     /// How many times it has been claimed, this one included.
     pub attempts: i64,
+}
+
+/// What [`Store::expand_run`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expanded {
+    /// The children are planned.
+    Planned,
+    /// The run was expanded before (or is no longer leased): nothing changed.
+    Again,
+    /// The children would make the job `total` runs, above the limit: nothing changed, the
+    /// run is still leased.
+    OverLimit {
+        /// The job's total had the children been planned.
+        total: u64,
+    },
 }
 
 /// A finished run to store: its record, for its job and pipeline.
@@ -223,48 +239,69 @@ impl Store {
     }
 
     /// Replaces a claimed seed run with the runs its multiplier returned, in one transaction:
-    /// the children are planned (`split_index` 0..n, their initial state in `metadata`), the
-    /// parent is marked expanded (it makes no record) and the job's total adjusted. A repeated
-    /// expansion of the same run changes nothing.
+    /// the children are planned (`split_index` 0..n, their initial state in `metadata`),
+    /// written in batches as `children` yields them, the parent is marked expanded (it makes no
+    /// record) and the job's total adjusted. When the children would take the job's total past
+    /// `max_runs`, nothing changes and the answer says the total they would have made (the
+    /// check and the new total are one statement, so concurrent expansions cannot both pass
+    /// it). A repeated expansion of the same run changes nothing.
     pub async fn expand_run(
         &self,
         parent: &ClaimedRun,
-        children: &[Map<String, Value>],
+        children: impl ExactSizeIterator<Item = Map<String, Value>> + Send,
+        max_runs: u64,
         usage: &Usage,
         usage_by_model: &ModelUsage,
         calls: &CallStats,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Expanded, StoreError> {
         let mut tx = self.pool().begin().await?;
+        // The first statement writes (SQLite upgrades a reading transaction badly).
         let marked = sqlx::query("UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'leased'")
             .bind(parent.id)
             .execute(&mut *tx)
             .await?;
         if marked.rows_affected() == 0 {
-            return Ok(());
+            return Ok(Expanded::Again);
         }
-        for (index, child) in children.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending') ON CONFLICT (job_id, seed_index, repetition, split_index) DO NOTHING",
-            )
-            .bind(parent.job_id)
-            .bind(parent.seed_index)
-            .bind(parent.repetition)
-            .bind(index as i64)
-            .bind(Value::Object(child.clone()).to_string())
-            .execute(&mut *tx)
-            .await?;
+        // One planned run becomes `children.len()` runs.
+        let delta = i64::try_from(children.len()).unwrap_or(i64::MAX / 2) - 1;
+        let max_runs = column(max_runs);
+        let grown = sqlx::query(
+            "UPDATE jobs SET total_runs = total_runs + $1 WHERE id = $2 AND total_runs + $1 <= $3",
+        )
+        .bind(delta)
+        .bind(parent.job_id)
+        .bind(max_runs)
+        .execute(&mut *tx)
+        .await?;
+        if grown.rows_affected() == 0 {
+            let row = sqlx::query("SELECT total_runs FROM jobs WHERE id = $1")
+                .bind(parent.job_id)
+                .fetch_one(&mut *tx)
+                .await?;
+            let total: i64 = row.try_get("total_runs")?;
+            tx.rollback().await?;
+            return Ok(Expanded::OverLimit {
+                total: u64::try_from(total.saturating_add(delta)).unwrap_or(0),
+            });
         }
+        let (seed_index, repetition) = (parent.seed_index, parent.repetition);
+        let rows = children.enumerate().map(|(index, child)| NewRun {
+            seed_index,
+            repetition,
+            split_index: index as i64,
+            metadata: Value::Object(child).to_string(),
+        });
+        super::jobs::insert_runs(&mut tx, parent.job_id, rows).await?;
         // The multiplier's own model usage counts toward the job (and its budgets) here.
         sqlx::query(
-            "UPDATE jobs SET total_runs = total_runs + $1, input_tokens = input_tokens + $2, \
-             output_tokens = output_tokens + $3, cached_tokens = cached_tokens + $4, \
-             cost_picodollars = cost_picodollars + $5, unpriced_calls = unpriced_calls + $6, \
-             cache_hits = cache_hits + $7, llm_requests = llm_requests + $8, \
-             llm_attempts = llm_attempts + $9, llm_retries = llm_retries + $10, \
-             llm_failed = llm_failed + $11, llm_wait_ms = llm_wait_ms + $12 WHERE id = $13",
+            "UPDATE jobs SET input_tokens = input_tokens + $1, \
+             output_tokens = output_tokens + $2, cached_tokens = cached_tokens + $3, \
+             cost_picodollars = cost_picodollars + $4, unpriced_calls = unpriced_calls + $5, \
+             cache_hits = cache_hits + $6, llm_requests = llm_requests + $7, \
+             llm_attempts = llm_attempts + $8, llm_retries = llm_retries + $9, \
+             llm_failed = llm_failed + $10, llm_wait_ms = llm_wait_ms + $11 WHERE id = $12",
         )
-        .bind(children.len() as i64 - 1)
         .bind_usage(&capped(usage))
         .bind_calls(calls)
         .bind(parent.job_id)
@@ -272,7 +309,7 @@ impl Store {
         .await?;
         add_model_usage(&mut tx, parent.job_id, usage_by_model).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(Expanded::Planned)
     }
 
     /// Hands `owner`'s leased runs back (a worker stopping cleanly): they become pending again,

@@ -28,10 +28,15 @@ export const listBlocks = (signal?: AbortSignal) => getJson<BlockInfo[]>("/api/b
 /** Every `.wasm` of the plugins folder, loaded or failed. */
 export const listPlugins = (signal?: AbortSignal) => getJson<PluginFile[]>("/api/plugins", signal);
 
-/** Uploads a `.wasm` component into the plugins folder. */
-export function uploadPlugin(file: File): Promise<{ plugin: PluginFile; block: BlockInfo }> {
+/**
+ * Uploads a `.wasm` component into the plugins folder. A block type another plugin file
+ * provides answers 409 (`detail.provided_by` names that file) unless `replace` is set; a
+ * builtin's type always answers 409 (only the server's `PLUGIN_OVERRIDES` allows it).
+ */
+export function uploadPlugin(file: File, replace = false): Promise<{ plugin: PluginFile; block: BlockInfo }> {
   const form = new FormData();
   form.append("file", file, file.name);
+  if (replace) form.append("replace", "true");
   return sendForm("/api/plugins", form);
 }
 

@@ -1,10 +1,12 @@
 /**
  * Plugins: every block (builtin or from the plugins folder) with version hash, category,
  * inputs/outputs and capabilities; the plugin files that failed with their error; upload a
- * `.wasm` by drag and drop. Both lists refresh every 2 s, so a file dropped into the folder
+ * `.wasm` by drag and drop (an upload whose block type another plugin file provides offers to
+ * replace that file). Both lists refresh every 2 s, so a file dropped into the folder
  * shows up without reloading.
  */
 import { useState } from "react";
+import { ApiError } from "../api/client";
 import { listBlocks, listPlugins, uploadPlugin } from "../api/endpoints";
 import type { BlockInfo, PluginFile } from "../api/types";
 import { DropZone } from "../components/DropZone";
@@ -100,6 +102,13 @@ function FailedPlugins({ files }: { files: PluginFile[] }) {
   );
 }
 
+/** The plugin file an upload was refused for (409), when replacing it is the user's choice. */
+function replaceable(error: unknown): string | null {
+  if (!(error instanceof ApiError) || error.status !== 409) return null;
+  const providedBy = error.detail.provided_by;
+  return typeof providedBy === "string" ? providedBy : null;
+}
+
 /** The plugins page. */
 export function PluginsPage() {
   const blocks = useRequest((signal) => listBlocks(signal), [], POLL_MS);
@@ -107,12 +116,14 @@ export function PluginsPage() {
   const [uploading, setUploading] = useState<string | null>(null);
   const [uploadError, setUploadError] = useState<unknown>(null);
   const [uploaded, setUploaded] = useState<string | null>(null);
+  const [lastFile, setLastFile] = useState<File | null>(null);
 
-  const upload = (file: File) => {
+  const upload = (file: File, replace = false) => {
     setUploading(file.name);
     setUploadError(null);
     setUploaded(null);
-    uploadPlugin(file)
+    setLastFile(file);
+    uploadPlugin(file, replace)
       .then(({ block }) => {
         setUploaded(`${file.name} loaded: block ${block.type}`);
         blocks.reload();
@@ -131,6 +142,11 @@ export function PluginsPage() {
           {uploading && <Loading label={`Uploading ${uploading}…`} />}
         </DropZone>
         <ErrorMessage error={uploadError} />
+        {lastFile && replaceable(uploadError) && (
+          <button type="button" data-testid="plugin-replace" onClick={() => upload(lastFile, true)} disabled={uploading !== null}>
+            Replace {replaceable(uploadError)} with {lastFile.name}
+          </button>
+        )}
         {uploaded && (
           <p className="ok" role="status">
             {uploaded}
