@@ -4,8 +4,6 @@
 //! multiplier's fan-out is bounded per seed (`MAX_CHILDREN_PER_SEED`) and per job
 //! (`MAX_RUNS_PER_JOB`), failing only the seed that went over, with the numbers.
 
-use std::time::{Duration, Instant};
-
 use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::fixtures::{FANOUT, IMPOSTOR, STAMP_V1, STAMP_V2};
 use blockforge_tests::harness::{Server, Workspace};
@@ -13,7 +11,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{client, create_pipeline, databases, generate, get_json, wait_for};
-use crate::hostile_server::{hostile_server_workspace, run_attack};
+use crate::hostile_server::{hostile_server_workspace, plugin_status, run_attack};
 use crate::plugins::{files_in, upload_form};
 use crate::store::cleanup;
 
@@ -65,33 +63,12 @@ async fn sqlite_server(ws: &Workspace) -> Server {
     .await
 }
 
-/// Polls `/api/plugins` until `file` is listed; returns its entry.
-async fn listed(server: &Server, file: &str) -> Value {
-    let started = Instant::now();
-    loop {
-        let plugins = get_json(server, "/api/plugins").await;
-        if let Some(entry) = plugins
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["file"] == file)
-        {
-            return entry.clone();
-        }
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "{file} not listed: {plugins}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dropped_plugin_cannot_shadow_a_builtin() {
     let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let server = sqlite_server(&ws).await;
     std::fs::copy(IMPOSTOR, ws.plugins_dir().join("impostor.wasm")).unwrap();
-    let entry = listed(&server, "impostor.wasm").await;
+    let entry = plugin_status(&server, "impostor.wasm").await;
     assert_eq!(entry["status"], "failed", "{entry}");
     assert_eq!(entry["type"], "TextGenerator", "{entry}");
     let error = entry["error"].as_str().unwrap();
@@ -114,7 +91,10 @@ async fn a_dropped_plugin_cannot_shadow_a_builtin() {
     // The same at startup: the folder already holds the impostor.
     server.kill9().await;
     let server = sqlite_server(&ws).await;
-    assert_eq!(listed(&server, "impostor.wasm").await["status"], "failed");
+    assert_eq!(
+        plugin_status(&server, "impostor.wasm").await["status"],
+        "failed"
+    );
     assert_ne!(text_generator_writes(&server).await, "impostor");
     server.kill9().await;
 }
@@ -167,7 +147,10 @@ async fn plugin_overrides_lets_the_named_builtin_be_replaced() {
     ws.set_env("PLUGIN_OVERRIDES", "Validator, TextGenerator");
     std::fs::copy(IMPOSTOR, ws.plugins_dir().join("impostor.wasm")).unwrap();
     let server = sqlite_server(&ws).await;
-    assert_eq!(listed(&server, "impostor.wasm").await["status"], "loaded");
+    assert_eq!(
+        plugin_status(&server, "impostor.wasm").await["status"],
+        "loaded"
+    );
     assert_eq!(
         block(&server, "TextGenerator").await["source"]["kind"],
         "plugin"
@@ -238,7 +221,7 @@ async fn a_type_another_plugin_provides_needs_replace() {
 
     // Two files of one type dropped in: the second is a duplicate, as before.
     std::fs::copy(STAMP_V2, dir.join("zz-stamp.wasm")).unwrap();
-    let entry = listed(&server, "zz-stamp.wasm").await;
+    let entry = plugin_status(&server, "zz-stamp.wasm").await;
     assert_eq!(entry["status"], "failed", "{entry}");
     assert!(
         entry["error"]

@@ -289,7 +289,7 @@ async fn plugin_when(server: &Server, file: &str, wanted: impl Fn(&str) -> bool)
 }
 
 /// Waits until `GET /api/plugins` shows `file` loaded or failed.
-async fn plugin_status(server: &Server, file: &str) -> Value {
+pub(crate) async fn plugin_status(server: &Server, file: &str) -> Value {
     plugin_when(server, file, |status| {
         status == "loaded" || status == "failed"
     })
