@@ -22,6 +22,7 @@ mod openapi;
 mod pipeline_extras;
 mod plugins;
 mod providers;
+mod request_limits;
 mod runs;
 mod settings;
 mod store;
