@@ -303,3 +303,36 @@ async fn a_state_schema_that_grows_with_blocks_times_fields_is_refused() {
     assert_eq!(schema["fields"], json!(["f0", "f1", "f2"]), "{schema}");
     server.kill9().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blockforge_run_applies_the_same_state_and_block_limits() {
+    let mut ws = Workspace::new();
+    ws.set_env("MAX_JOB_STATE_BYTES", "100000");
+    ws.set_env("MAX_PIPELINE_BLOCKS", "3");
+    let two = json!({"name": "p", "blocks": mappers(2)}).to_string();
+    // 1 KB × 200 repetitions: 200 KB of initial state, above 100,000 bytes.
+    let seeds = json!([{"repetitions": 200, "metadata": {"blob": "c".repeat(1000)}}]);
+    let (out, records) = ws.run_pipeline(&two, &seeds, &[]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains(
+            "the seed file plans 202200 bytes of initial state over its 200 runs, above the limit \
+             of 100000 bytes per job (MAX_JOB_STATE_BYTES)"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(records.is_empty());
+    let four = json!({"name": "p", "blocks": mappers(4)}).to_string();
+    let (out, _) = ws
+        .run_pipeline(&four, &json!([{"metadata": {"n": 1}}]), &[])
+        .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains(
+            "the pipeline has 4 blocks, above the limit of 3 blocks per pipeline (MAX_PIPELINE_BLOCKS)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
