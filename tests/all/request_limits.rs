@@ -336,3 +336,38 @@ async fn blockforge_run_applies_the_same_state_and_block_limits() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_whose_states_add_up_past_its_budget_fails_at_that_block() {
+    let mut ws = Workspace::new();
+    ws.set_env("MAX_RUN_STATE_BYTES", "2000000");
+    let server = sqlite_server(&ws).await;
+    // Each block copies the 100 KB seed field into a new one: the state grows by 100 KB a step,
+    // and the states the steps receive add up past 2,000,000 bytes at step 4.
+    let blocks: Vec<Value> = (0..10)
+        .map(|i| json!({"type": "FieldMapper", "config": {"mappings": {format!("f{i}"): "{{ seed }}"}}}))
+        .collect();
+    let id = create_pipeline(&server, json!({"name": "grow", "blocks": blocks})).await;
+    let response = client()
+        .post(server.url(&format!("/api/pipelines/{id}/execute")))
+        .json(&json!({"seed": "s".repeat(100_000)}))
+        .send()
+        .await
+        .unwrap();
+    let body = error_of(response, StatusCode::BAD_REQUEST).await;
+    let error = body["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "FieldMapper (step 4) brought the state the run carried over its steps to "
+        ) && error.ends_with("above the limit of 2000000 bytes per run (MAX_RUN_STATE_BYTES)"),
+        "{error}"
+    );
+    let trace = body["detail"]["trace"].as_array().unwrap();
+    assert_eq!(trace.len(), 5, "the run stopped at step 4");
+    assert_eq!(trace[4]["failure"]["kind"], "state_limit");
+    assert_eq!(
+        trace[4]["failure"]["detail"]["max_run_state_bytes"],
+        2_000_000
+    );
+    server.kill9().await;
+}

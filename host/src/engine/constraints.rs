@@ -179,7 +179,7 @@ fn limit_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => match n.as_f64() {
-            Some(v) if v == -1.0 => Ok(None),
+            Some(-1.0) => Ok(None),
             Some(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
             _ => Err(D::Error::custom(format!(
                 "a cost or time budget must be -1 (no limit) or a non-negative number, got {n}"
