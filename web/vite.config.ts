@@ -24,5 +24,10 @@ export default defineConfig({
     globals: true,
     setupFiles: ["./src/test/setup.ts"],
     css: false,
+    // The suite runs beside builds and other tests on shared 2-core machines: a test that takes
+    // seconds there is slow, not broken. Waits inside tests are condition-based (`waitFor`,
+    // `findBy*`, with the generous `asyncUtilTimeout` of src/test/setup.ts).
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -31,8 +31,13 @@ use crate::llm::routing::ModelRouter;
 use crate::registry::Registry;
 use crate::store::Store;
 
-/// Largest request body (uploaded seed files included).
+/// Largest request body (uploaded seed files, `/execute`'s state, records, seed lists).
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+
+/// Largest body of a route that takes a definition: a pipeline, a template, settings, a
+/// model. A JSON body becomes a value tree several times its size, so these small documents
+/// get a small bound.
+pub const MAX_DEFINITION_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// What every handler reaches.
 #[derive(Clone)]
@@ -77,22 +82,25 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let plugins = OpenApiRouter::new()
         .routes(routes!(plugins::list, plugins::upload))
         .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .routes(routes!(health))
-        .routes(routes!(metrics::metrics))
-        .routes(routes!(blocks::list))
+    let definitions = OpenApiRouter::new()
         .routes(routes!(settings::get, settings::put))
-        .merge(plugins)
         .routes(routes!(pipelines::list, pipelines::create))
         .routes(routes!(
             pipelines::get,
             pipelines::update,
             pipelines::delete
         ))
-        .routes(routes!(pipelines::execute))
-        .routes(routes!(pipeline_fields::accumulated_state_schema))
         .routes(routes!(pipeline_fields::put_validation_config))
         .routes(routes!(templates::create_pipeline))
+        .layer(DefaultBodyLimit::max(MAX_DEFINITION_BODY_BYTES));
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(health))
+        .routes(routes!(metrics::metrics))
+        .routes(routes!(blocks::list))
+        .merge(plugins)
+        .merge(definitions)
+        .routes(routes!(pipelines::execute))
+        .routes(routes!(pipeline_fields::accumulated_state_schema))
         .routes(routes!(templates::list))
         .routes(routes!(pipeline_fields::validate_seeds))
         .routes(routes!(jobs::generate))

@@ -4,6 +4,7 @@
 
 pub mod budget;
 pub mod call_stats;
+pub mod config_numbers;
 mod constraints;
 pub mod fields;
 pub mod job_manager;
@@ -17,6 +18,7 @@ mod seeds;
 pub mod templates;
 mod usage;
 pub mod validate;
+pub mod work_limits;
 
 pub use budget::{BudgetSpent, JobBudget};
 pub use constraints::{ConstraintHit, Constraints};

@@ -16,6 +16,10 @@
 //! | `PLUGIN_OVERRIDES` | none | comma-separated builtin block types a plugin may replace (`*` is refused) |
 //! | `MAX_CHILDREN_PER_SEED` | 10000 | runs one multiplier call may return for one seed |
 //! | `MAX_RUNS_PER_JOB` | 1000000 | runs one job (or `blockforge run`) may plan, multiplier children included |
+//! | `MAX_PIPELINE_BLOCKS` | 256 | blocks one pipeline may have (checked at save, `/execute`, `/api/generate`, `accumulated_state_schema`) |
+//! | `MAX_STATE_BYTES` | 4194304 (4 MiB) | largest state of one run: a seed, `/execute`'s body, the state after any block |
+//! | `MAX_RUN_STATE_BYTES` | 268435456 (256 MiB) | state one run may carry over its steps (the sum of each step's input state, which its trace keeps) |
+//! | `MAX_JOB_STATE_BYTES` | 1073741824 (1 GiB) | initial state one job may plan: each seed's state × its repetitions, summed |
 //! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
 //! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) |
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
@@ -244,6 +248,10 @@ impl Settings {
             .max(1),
             max_children: positive("MAX_CHILDREN_PER_SEED", defaults.max_children)?,
             max_runs_per_job: positive("MAX_RUNS_PER_JOB", defaults.max_runs_per_job)?,
+            max_pipeline_blocks: positive("MAX_PIPELINE_BLOCKS", defaults.max_pipeline_blocks)?,
+            max_state_bytes: positive("MAX_STATE_BYTES", defaults.max_state_bytes)?,
+            max_run_state_bytes: positive("MAX_RUN_STATE_BYTES", defaults.max_run_state_bytes)?,
+            max_job_state_bytes: positive("MAX_JOB_STATE_BYTES", defaults.max_job_state_bytes)?,
             ..defaults
         };
         let cache_dir = var("BLOCKFORGE_CACHE_DIR").map(PathBuf::from).or_else(|| {

@@ -34,7 +34,7 @@ fn seed_runs(n: usize, metadata: impl Fn(usize) -> Value) -> Vec<NewRun> {
             seed_index: i as i64,
             repetition: 0,
             split_index: -1,
-            metadata: metadata(i).to_string(),
+            metadata: metadata(i).to_string().into(),
         })
         .collect()
 }

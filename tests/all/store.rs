@@ -60,7 +60,7 @@ fn runs(n: usize) -> Vec<NewRun> {
             seed_index: i as i64,
             repetition: 0,
             split_index: -1,
-            metadata: json!({"n": i}).to_string(),
+            metadata: json!({"n": i}).to_string().into(),
         })
         .collect()
 }

@@ -41,7 +41,9 @@ const browser = await chromium.launch({
   ],
 });
 const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-context.setDefaultTimeout(20_000);
+// Generous: the browser shares a loaded machine with builds and other tests. Every wait below
+// is for a condition, so a fast machine never waits this long.
+context.setDefaultTimeout(60_000);
 const page = await context.newPage();
 const consoleErrors = [];
 // While a step makes requests fail on purpose, the browser's own "Failed to load resource"
@@ -60,6 +62,20 @@ const screenshot = async (name) => {
   // Let transitions (the progress bar's width) settle first.
   await page.waitForTimeout(400);
   await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`) });
+};
+
+/**
+ * Waits until `locator`'s box stops moving (two readings 100 ms apart agree), however long the
+ * canvas's fit-view animation takes on a busy machine, and returns the box.
+ */
+const settledBox = async (locator) => {
+  let last = await locator.boundingBox();
+  for (;;) {
+    await page.waitForTimeout(100);
+    const box = await locator.boundingBox();
+    if (JSON.stringify(box) === JSON.stringify(last)) return box;
+    last = box;
+  }
 };
 
 /** Runs one named step; on failure saves a screenshot and the page's text, then rethrows. */
@@ -131,8 +147,7 @@ try {
     await added.waitFor();
     assert.equal(await added.getAttribute("data-block-type"), "FieldMapper");
     // Let the canvas fit the view, then check the new node covers none of the others.
-    await page.waitForTimeout(400);
-    const box = await added.boundingBox();
+    const box = await settledBox(added);
     for (const n of [0, 1, 2]) {
       const other = await byTestId(`node-${n}`).boundingBox();
       const apart =
@@ -185,7 +200,7 @@ try {
   await step("a block dropped into the plugins folder appears in the palette without a reload", async () => {
     assert.equal(await byTestId("palette-item-Stamp").count(), 0);
     fs.copyFileSync(PLUGIN_WASM, path.join(PLUGINS_DIR, "stamp.wasm"));
-    await byTestId("palette-item-Stamp").waitFor({ timeout: 15_000 });
+    await byTestId("palette-item-Stamp").waitFor({ timeout: 60_000 });
     await screenshot("palette-with-plugin");
   });
 

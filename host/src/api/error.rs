@@ -54,6 +54,14 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// A request that would cause more work than a limit allows: 400 naming the limit, its setting
+/// and the numbers.
+impl From<crate::engine::work_limits::TooMuchWork> for ApiError {
+    fn from(e: crate::engine::work_limits::TooMuchWork) -> Self {
+        ApiError::bad_request(e.to_string(), e.detail())
+    }
+}
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {

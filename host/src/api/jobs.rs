@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::engine::validate::validate;
+use crate::engine::work_limits::check_job_states;
 use crate::engine::{Pipeline, parse_seeds_by_name};
 use crate::llm::CacheMode;
 use crate::llm::cache::UnknownCacheMode;
@@ -63,7 +63,7 @@ pub struct GenerateForm {
 
 /// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds) and `pipeline_id`, optional
 /// `concurrency` and `cache`. Answers `{job_id}`.
-#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request, or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
@@ -136,7 +136,8 @@ pub async fn generate(
         )
     })?;
     let total: u64 = crate::engine::total_runs(&seeds);
-    let limit = state.registry.runtime().limits().max_runs_per_job;
+    let limits = state.registry.runtime().limits();
+    let limit = limits.max_runs_per_job;
     if total > limit {
         return Err(ApiError::bad_request(
             format!(
@@ -157,16 +158,33 @@ pub async fn generate(
             json!({"message": e.to_string()}),
         )
     })?;
-    validate(&pipeline, &state.registry).map_err(|e| {
-        ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
-    })?;
+    let valid = super::pipelines::valid_pipeline(&state, &pipeline)?;
     // The parsed seeds become JSON text at once: a big file's value trees are dropped before
     // the runs are written (they set the server's peak memory).
     drop(text);
+    let states: Vec<(std::sync::Arc<str>, u32)> = seeds
+        .into_iter()
+        .map(|seed| {
+            let text: std::sync::Arc<str> = Value::Object(seed.metadata).to_string().into();
+            (text, seed.repetitions)
+        })
+        .collect();
+    // Every seed's state, and their sum over the runs, is checked before any run is planned.
+    check_job_states(
+        states
+            .iter()
+            .map(|(metadata, repetitions)| (metadata.len() as u64, u64::from(*repetitions))),
+        valid.steps.len(),
+        limits,
+    )
+    .map_err(|e| {
+        let mut error = ApiError::from(e);
+        error.detail["file"] = json!(file_name);
+        error
+    })?;
     let mut runs = Vec::with_capacity(total as usize);
-    for (seed_index, seed) in seeds.into_iter().enumerate() {
-        let metadata = Value::Object(seed.metadata).to_string();
-        for repetition in 0..seed.repetitions {
+    for (seed_index, (metadata, repetitions)) in states.into_iter().enumerate() {
+        for repetition in 0..repetitions {
             runs.push(NewRun {
                 seed_index: seed_index as i64,
                 repetition: i64::from(repetition),

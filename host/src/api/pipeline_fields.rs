@@ -10,18 +10,21 @@ use serde_json::{Value, json};
 use super::{ApiError, AppState};
 use crate::engine::fields::{StateFields, state_fields};
 use crate::engine::seed_check::{capped, check_seeds};
+use crate::engine::work_limits::check_blocks;
 
 /// The groups of DataGenFlow's `field_order`.
 const FIELD_GROUPS: [&str; 3] = ["primary", "secondary", "hidden"];
 
 async fn fields_of(state: &AppState, id: i64) -> Result<StateFields, ApiError> {
     let pipeline = super::pipelines::saved_pipeline(state, id).await?;
-    Ok(state_fields(&pipeline, &state.registry))
+    // The work is per block and per field: bounded before any is done.
+    check_blocks(pipeline.blocks.len(), state.registry.runtime().limits())?;
+    Ok(state_fields(&pipeline, &state.registry)?)
 }
 
 /// DataGenFlow's `{"fields": [...]}` (every field of the final state, sorted), with the seed
 /// fields and the fields after each step.
-#[utoipa::path(get, path = "/api/pipelines/{id}/accumulated_state_schema", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "`{fields, seed_fields, steps}`: the state fields after each block", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/pipelines/{id}/accumulated_state_schema", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "`{fields, seed_fields, steps}`: the state fields after each block", body = serde_json::Value), (status = 400, description = "The pipeline passes MAX_PIPELINE_BLOCKS, or its schema would be too long", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn accumulated_state_schema(
     State(state): State<AppState>,
     Path(id): Path<i64>,

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
 use crate::engine::Pipeline;
-use crate::engine::validate::validate;
+use crate::engine::validate::{ValidPipeline, validate};
+use crate::engine::work_limits::{check_blocks, check_state};
 use crate::store::pipelines::PipelineRow;
 
 /// The saved pipeline `id`, parsed.
@@ -23,6 +24,18 @@ pub(super) async fn saved_pipeline(state: &AppState, id: i64) -> Result<Pipeline
     })
 }
 
+/// `pipeline` checked against the block limit (`MAX_PIPELINE_BLOCKS`, its own 400 naming the
+/// numbers) and then against the blocks.
+pub(super) fn valid_pipeline(
+    state: &AppState,
+    pipeline: &Pipeline,
+) -> Result<ValidPipeline, ApiError> {
+    check_blocks(pipeline.blocks.len(), state.registry.runtime().limits())?;
+    validate(pipeline, &state.registry).map_err(|e| {
+        ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
+    })
+}
+
 /// Checks a request body and returns the name and the definition to store.
 fn checked(state: &AppState, body: &Value) -> Result<(String, Value), ApiError> {
     let pipeline = Pipeline::parse(&body.to_string(), "request body").map_err(|e| {
@@ -31,9 +44,7 @@ fn checked(state: &AppState, body: &Value) -> Result<(String, Value), ApiError> 
             json!({"message": e.to_string()}),
         )
     })?;
-    validate(&pipeline, &state.registry).map_err(|e| {
-        ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
-    })?;
+    valid_pipeline(state, &pipeline)?;
     let definition = serde_json::to_value(&pipeline).unwrap_or_default();
     Ok((pipeline.name, definition))
 }
@@ -92,25 +103,53 @@ pub async fn delete(
 /// Runs a saved pipeline once on the request body (the initial state) and answers
 /// `{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a pipeline
 /// that starts with a multiplier. A failing block answers 400 with the trace in `detail`.
-#[utoipa::path(post, path = "/api/pipelines/{id}/execute", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "The initial state"), responses((status = 200, description = "`{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a multiplier pipeline", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/pipelines/{id}/execute", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "The initial state"), responses((status = 200, description = "`{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a multiplier pipeline", body = serde_json::Value), (status = 400, description = "Bad request, or a limit of blocks or state passed", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "The body is larger than MAX_STATE_BYTES", body = ErrorBody)))]
 pub async fn execute(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Json(body): Json<Value>,
+    body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     use crate::engine::record::{RunRecord, RunStatus};
     use crate::engine::run::{RunContext, RunStart};
 
-    let Value::Object(initial) = body else {
-        return Err(ApiError::bad_request(
-            "the body must be a JSON object: the initial state",
-            json!({}),
+    let limits = state.registry.runtime().limits().clone();
+    // The body is the run's initial state: refused by its size before it is parsed.
+    if body.len() > limits.max_state_bytes {
+        let too_large = crate::engine::work_limits::TooMuchWork::State {
+            what: "the request body".to_owned(),
+            bytes: body.len() as u64,
+            limit: limits.max_state_bytes as u64,
+        };
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            too_large.to_string(),
+            too_large.detail(),
         ));
+    }
+    let initial = match serde_json::from_slice::<Value>(&body) {
+        Ok(Value::Object(initial)) => initial,
+        Ok(other) => {
+            return Err(ApiError::bad_request(
+                "the body must be a JSON object: the initial state",
+                json!({"found": crate::engine::json_type(&other)}),
+            ));
+        }
+        Err(e) => {
+            return Err(ApiError::bad_request(
+                "the body is not valid JSON",
+                json!({"message": e.to_string()}),
+            ));
+        }
     };
+    drop(body);
     let pipeline = saved_pipeline(&state, id).await?;
-    let valid = validate(&pipeline, &state.registry).map_err(|e| {
-        ApiError::bad_request("the pipeline is not valid", json!({"issues": e.issues}))
-    })?;
+    let valid = valid_pipeline(&state, &pipeline)?;
+    check_state(
+        "the request body",
+        crate::engine::work_limits::state_bytes(&initial),
+        valid.steps.len(),
+        &limits,
+    )?;
     let multiplier = valid.starts_with_multiplier();
     // The pipeline's token and cost budgets hold inside this one execution too.
     let budget =

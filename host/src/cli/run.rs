@@ -117,6 +117,19 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
             args.seeds.display()
         );
     }
+    // Each seed's state, through the pipeline's blocks and times its repetitions, as the
+    // server checks a seed file.
+    blockforge::engine::work_limits::check_job_states(
+        seeds.iter().map(|seed| {
+            (
+                blockforge::engine::work_limits::state_bytes(&seed.metadata),
+                u64::from(seed.repetitions),
+            )
+        }),
+        pipeline.blocks.len(),
+        &settings.limits,
+    )
+    .map_err(|e| anyhow::anyhow!("{}: {e}", args.seeds.display()))?;
     let registry = match &args.cache_db {
         None => settings.start_registry().await?,
         Some(url) => {

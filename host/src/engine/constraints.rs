@@ -1,11 +1,21 @@
 //! Budgets that stop a run set: token totals, dollar cost and execution time.
+//!
+//! What is not understood is refused, naming it: a budget is a promise, and a misspelt one
+//! (`max_total_tokns`) silently dropped would be no budget at all. So `constraints` must be an
+//! object (never read positionally from a list), every key must be a known budget (the error
+//! lists them), and a value must be `-1` (no limit) or a non-negative number.
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
 
 use super::usage::Usage;
 
 /// DataGenFlow's pipeline constraints. `-1` or absent means unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+// The derived impls become inherent functions, wrapped by the trait impls below, which
+// refuse anything but an object first.
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Constraints {
     /// Input + output tokens over all runs.
     #[serde(
@@ -130,14 +140,55 @@ impl Constraints {
     }
 }
 
-fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
-    let value: Option<i64> = Option::deserialize(d)?;
-    Ok(value.and_then(|v| u64::try_from(v).ok()))
+impl Serialize for Constraints {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        Constraints::serialize(self, s)
+    }
 }
 
+impl<'de> Deserialize<'de> for Constraints {
+    /// An object of known budgets only; a list, a string or a number is refused, never read
+    /// positionally.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Value::deserialize(d)? {
+            object @ Value::Object(_) => Constraints::deserialize(object).map_err(D::Error::custom),
+            other => Err(D::Error::custom(format!(
+                "`constraints` must be an object of budgets such as {{\"max_total_tokens\": 1000}}, \
+                 found {}",
+                super::json_type(&other)
+            ))),
+        }
+    }
+}
+
+/// A token budget: `-1` or null for none, else a non-negative integer.
+fn limit<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) if n.as_i64() == Some(-1) => Ok(None),
+        Some(Value::Number(n)) if n.as_u64().is_some() => Ok(n.as_u64()),
+        Some(other) => Err(D::Error::custom(format!(
+            "a token budget must be -1 (no limit) or an integer from 0 to {}, got {other}",
+            u64::MAX
+        ))),
+    }
+}
+
+/// A cost or time budget: `-1` or null for none, else a non-negative number.
 fn limit_f64<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
-    let value: Option<f64> = Option::deserialize(d)?;
-    Ok(value.filter(|v| v.is_finite() && *v >= 0.0))
+    match Option::<Value>::deserialize(d)? {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Number(n)) => match n.as_f64() {
+            Some(-1.0) => Ok(None),
+            Some(v) if v.is_finite() && v >= 0.0 => Ok(Some(v)),
+            _ => Err(D::Error::custom(format!(
+                "a cost or time budget must be -1 (no limit) or a non-negative number, got {n}"
+            ))),
+        },
+        Some(other) => Err(D::Error::custom(format!(
+            "a cost or time budget must be -1 (no limit) or a non-negative number, got {other}"
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -152,6 +203,44 @@ mod tests {
         assert!(!c.is_limited());
         let usage = Usage::tokens(u64::MAX / 4, 1, 0);
         assert_eq!(c.check(&usage, 1e9), None);
+    }
+
+    #[test]
+    fn unknown_keys_lists_and_out_of_range_values_are_refused() {
+        let err = serde_json::from_str::<Constraints>(r#"{"max_total_tokns": 100}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("unknown field `max_total_tokns`") && err.contains("`max_total_tokens`"),
+            "{err}"
+        );
+        let err = serde_json::from_str::<Constraints>("[1, 2]")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("must be an object") && err.contains("an array"),
+            "{err}"
+        );
+        for bad in [
+            r#"{"max_total_tokens": -5}"#,
+            r#"{"max_total_tokens": 1.5}"#,
+            r#"{"max_total_tokens": 18446744073709551616}"#,
+            r#"{"max_total_tokens": "100"}"#,
+            r#"{"max_total_cost": -0.5}"#,
+            r#"{"max_total_execution_time": "10"}"#,
+        ] {
+            let err = serde_json::from_str::<Constraints>(bad).unwrap_err();
+            assert!(err.to_string().contains("-1 (no limit)"), "{bad}: {err}");
+        }
+        let ok: Constraints = serde_json::from_str(
+            r#"{"max_total_tokens": 18446744073709551615, "max_total_cost": 0, "max_total_execution_time": null}"#,
+        )
+        .unwrap();
+        assert_eq!(ok.max_total_tokens, Some(u64::MAX));
+        assert_eq!(ok.max_total_cost, Some(0.0));
+        // What is written reads back the same.
+        let text = serde_json::to_string(&ok).unwrap();
+        assert_eq!(serde_json::from_str::<Constraints>(&text).unwrap(), ok);
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::collections::BTreeSet;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::work_limits::{MAX_SCHEMA_FIELD_ENTRIES, TooMuchWork};
 use super::{BlockSpec, Pipeline};
 use crate::registry::Registry;
 use crate::runtime::BlockInfo;
@@ -59,8 +60,10 @@ pub struct StateFields {
     pub steps: Vec<StepFields>,
 }
 
-/// Reads and writes of every step of `pipeline`, with the seed fields they imply.
-pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> StateFields {
+/// Reads and writes of every step of `pipeline`, with the seed fields they imply; refused when
+/// the steps' field lists would hold more than [`MAX_SCHEMA_FIELD_ENTRIES`] names (each step
+/// lists every field so far, so the answer grows with steps × fields).
+pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> Result<StateFields, TooMuchWork> {
     let mut seed_fields = BTreeSet::new();
     let mut written = BTreeSet::new();
     // Once a block may write anything, later reads may come from it.
@@ -89,17 +92,36 @@ pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> StateFields {
             template_errors,
         });
     }
-    // The seed fields are known only once every step is read: fill `fields` afterwards.
+    // The seed fields are known only once every step is read: fill `fields` afterwards, once
+    // their total is known to be bounded.
+    let mut counted: BTreeSet<&str> = seed_fields.iter().map(String::as_str).collect();
+    let mut entries = 0u64;
+    for step in &steps {
+        counted.extend(
+            step.outputs
+                .iter()
+                .filter(|o| *o != "*")
+                .map(String::as_str),
+        );
+        entries += counted.len() as u64;
+    }
+    drop(counted);
+    if entries > MAX_SCHEMA_FIELD_ENTRIES {
+        return Err(TooMuchWork::SchemaEntries {
+            entries,
+            limit: MAX_SCHEMA_FIELD_ENTRIES,
+        });
+    }
     let mut so_far: BTreeSet<String> = seed_fields.clone();
     for step in &mut steps {
         so_far.extend(step.outputs.iter().filter(|o| *o != "*").cloned());
         step.fields = so_far.iter().cloned().collect();
     }
-    StateFields {
+    Ok(StateFields {
         seed_fields: seed_fields.into_iter().collect(),
         fields: so_far.into_iter().collect(),
         steps,
-    }
+    })
 }
 
 /// The variables read by the template config fields of one step, and the templates that do

@@ -270,6 +270,7 @@ impl RunContext {
         } = start;
         let mut error = None;
         let mut explicit_output = false;
+        let mut state_budget = StateBudget::new(self.runtime.limits(), &state);
         for index in first_step..self.pipeline.steps.len() {
             let step = &self.pipeline.steps[index];
             self.current_step.enter(index);
@@ -289,6 +290,8 @@ impl RunContext {
                     let input = state.clone();
                     explicit_output |= output.contains_key("pipeline_output");
                     state.extend(output.clone());
+                    let over = state_budget.charge(&state, &step.spec.block_type, index);
+                    error = over.as_ref().map(|failure| failure.message.clone());
                     trace.push(trace_entry(
                         &step.spec.block_type,
                         index,
@@ -296,8 +299,11 @@ impl RunContext {
                         Some(Value::Object(output.clone())),
                         &state,
                         &report,
-                        None,
+                        over,
                     ));
+                    if error.is_some() {
+                        break;
+                    }
                 }
                 Ok(CallOutput::Seeds(_)) => {
                     unreachable!("the runtime rejects seeds from transforms")
@@ -382,6 +388,65 @@ fn failed_expansion(
         usage_by_model: report.usage_by_model,
         error: Some(message),
         execution_time: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// The state bounds of one run: no state above `max_state_bytes`, and the states its steps
+/// receive (each kept twice by the trace) summed at most `max_run_state_bytes`.
+struct StateBudget {
+    max_state: u64,
+    max_carried: u64,
+    carried: u64,
+}
+
+impl StateBudget {
+    /// A run starting from `state` (checked at planning, so counted, not refused, here).
+    fn new(limits: &crate::runtime::Limits, state: &Map<String, Value>) -> Self {
+        StateBudget {
+            max_state: limits.max_state_bytes as u64,
+            max_carried: limits.max_run_state_bytes,
+            carried: super::work_limits::state_bytes(state),
+        }
+    }
+
+    /// Counts `state`, the state after `block_type` at `step`, which the next step receives;
+    /// the failure that ends the run when it passes a bound.
+    fn charge(
+        &mut self,
+        state: &Map<String, Value>,
+        block_type: &str,
+        step: usize,
+    ) -> Option<crate::runtime::BlockFailure> {
+        let bytes = super::work_limits::state_bytes(state);
+        self.carried = self.carried.saturating_add(bytes);
+        let what = if bytes > self.max_state {
+            format!(
+                "made the run's state {bytes} bytes, above the limit of {} bytes per state \
+                 (MAX_STATE_BYTES)",
+                self.max_state
+            )
+        } else if self.carried > self.max_carried {
+            format!(
+                "brought the state the run carried over its steps to {} bytes, above the limit \
+                 of {} bytes per run (MAX_RUN_STATE_BYTES)",
+                self.carried, self.max_carried
+            )
+        } else {
+            return None;
+        };
+        Some(crate::runtime::BlockFailure {
+            kind: crate::runtime::FailureKind::StateLimit,
+            block_type: block_type.to_owned(),
+            step: step as u32,
+            message: format!("{block_type} (step {step}) {what}"),
+            stderr: None,
+            detail: Some(serde_json::json!({
+                "bytes": bytes,
+                "carried": self.carried,
+                "max_state_bytes": self.max_state,
+                "max_run_state_bytes": self.max_carried,
+            })),
+        })
     }
 }
 

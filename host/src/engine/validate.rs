@@ -1,6 +1,6 @@
 //! Checks a pipeline against the registry before anything runs: every block type exists,
 //! every config matches its block's schema and its templates parse, and a multiplier comes
-//! first, alone.
+//! first, alone. A pipeline of more blocks than `MAX_PIPELINE_BLOCKS` is refused first.
 
 use std::sync::Arc;
 
@@ -73,6 +73,18 @@ pub fn validate(
     pipeline: &Pipeline,
     registry: &Registry,
 ) -> Result<ValidPipeline, PipelineInvalid> {
+    // A pipeline past the block limit is not looked at further: each block costs work.
+    if let Err(too_many) =
+        super::work_limits::check_blocks(pipeline.blocks.len(), registry.runtime().limits())
+    {
+        return Err(PipelineInvalid {
+            issues: vec![ValidationIssue {
+                step: None,
+                block_type: None,
+                message: too_many.to_string(),
+            }],
+        });
+    }
     let mut issues = Vec::new();
     let mut steps = Vec::new();
     for (index, spec) in pipeline.blocks.iter().enumerate() {
@@ -90,6 +102,11 @@ pub fn validate(
             continue;
         };
         for error in block.config_errors(&spec.config) {
+            issues.push(issue(format!("invalid config: {error}")));
+        }
+        for error in
+            super::config_numbers::integer_range_errors(&spec.config, &block.info.config_schema)
+        {
             issues.push(issue(format!("invalid config: {error}")));
         }
         // A template that does not parse would fail every run: say so before any runs.

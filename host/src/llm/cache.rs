@@ -77,14 +77,19 @@ pub struct UnknownCacheMode(pub String);
 impl std::str::FromStr for CacheMode {
     type Err = UnknownCacheMode;
 
+    /// Exactly one of the documented names, as [`CacheMode::as_str`] writes them: `auto`,
+    /// `on`, `read-only`, `off`. Nothing else is guessed at (not `''`, `ON`, `read_only`): a
+    /// job that meant to stay off the cache must not silently use it.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "auto" | "" => Ok(CacheMode::Auto),
-            "on" => Ok(CacheMode::On),
-            "read-only" | "read_only" | "readonly" => Ok(CacheMode::ReadOnly),
-            "off" => Ok(CacheMode::Off),
-            _ => Err(UnknownCacheMode(text.to_owned())),
-        }
+        [
+            CacheMode::Auto,
+            CacheMode::On,
+            CacheMode::ReadOnly,
+            CacheMode::Off,
+        ]
+        .into_iter()
+        .find(|mode| mode.as_str() == text)
+        .ok_or_else(|| UnknownCacheMode(text.to_owned()))
     }
 }
 
@@ -386,6 +391,28 @@ mod tests {
             assert_eq!(mode.as_str().parse::<CacheMode>(), Ok(mode));
         }
         assert!("sometimes".parse::<CacheMode>().is_err());
+    }
+
+    #[test]
+    fn only_the_documented_names_are_cache_modes() {
+        for name in [
+            "",
+            " ",
+            "ON",
+            "Off",
+            "read_only",
+            "readonly",
+            " on",
+            "auto ",
+        ] {
+            assert_eq!(
+                name.parse::<CacheMode>(),
+                Err(UnknownCacheMode(name.to_owned())),
+                "{name:?}"
+            );
+        }
+        let err = "ON".parse::<CacheMode>().unwrap_err().to_string();
+        assert!(err.contains("auto, on, off, read-only"), "{err}");
     }
 
     #[test]

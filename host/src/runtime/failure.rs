@@ -41,6 +41,9 @@ pub enum FailureKind {
     Denied,
     /// A `kv` write would pass its namespace's quota of keys or bytes.
     KvQuota,
+    /// The block's output made the run's state larger than `MAX_STATE_BYTES`, or the states
+    /// the run carried over its steps more than `MAX_RUN_STATE_BYTES`.
+    StateLimit,
 }
 
 /// An import refused the block's call for a reason that must end the block call rather than

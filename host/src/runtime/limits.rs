@@ -28,6 +28,18 @@ pub struct Limits {
     /// Runs one job may plan, a multiplier's children included: a seed file above it is
     /// refused, and an expansion that would pass it fails that seed's run with `fan_out_limit`.
     pub max_runs_per_job: u64,
+    /// Blocks one pipeline may have: a longer one is refused at save, at `/execute`, at
+    /// `/api/generate` and by `accumulated_state_schema` (`MAX_PIPELINE_BLOCKS`).
+    pub max_pipeline_blocks: usize,
+    /// Largest state (JSON text) of one run: a seed, the body of `/execute`, the state after
+    /// any block (`MAX_STATE_BYTES`).
+    pub max_state_bytes: usize,
+    /// Bytes of state one run may carry over its steps: the sum of the state each step
+    /// receives, which the run's trace keeps (`MAX_RUN_STATE_BYTES`).
+    pub max_run_state_bytes: u64,
+    /// Bytes of initial state one job may plan: each seed's state times its repetitions,
+    /// summed (`MAX_JOB_STATE_BYTES`).
+    pub max_job_state_bytes: u64,
 }
 
 impl Default for Limits {
@@ -43,6 +55,10 @@ impl Default for Limits {
             max_instances: 256,
             max_children: 10_000,
             max_runs_per_job: 1_000_000,
+            max_pipeline_blocks: 256,
+            max_state_bytes: 4 * 1024 * 1024,
+            max_run_state_bytes: 256 * 1024 * 1024,
+            max_job_state_bytes: 1024 * 1024 * 1024,
         }
     }
 }

@@ -100,8 +100,9 @@ pub struct NewRun {
     /// Index among a multiplier's seeds (-1: none).
     pub split_index: i64,
     /// The run's initial state, as JSON object text (serialized once per seed, not kept as a
-    /// tree for every run of a big job).
-    pub metadata: String,
+    /// tree for every run of a big job, and shared by the seed's repetitions: a seed repeated
+    /// 20,000 times is held once while its runs are planned).
+    pub metadata: std::sync::Arc<str>,
 }
 
 const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, llm_requests, llm_attempts, llm_retries, llm_failed, llm_wait_ms, options, cache, error, created_at, completed_at, current_block, current_step";
@@ -197,7 +198,7 @@ pub(super) async fn insert_runs<R: std::borrow::Borrow<NewRun>>(
                 .bind(run.seed_index)
                 .bind(run.repetition)
                 .bind(run.split_index)
-                .bind(run.metadata.clone());
+                .bind(run.metadata.to_string());
         }
         query.execute(&mut **tx).await?;
     }

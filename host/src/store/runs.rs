@@ -290,7 +290,7 @@ impl Store {
             seed_index,
             repetition,
             split_index: index as i64,
-            metadata: Value::Object(child).to_string(),
+            metadata: Value::Object(child).to_string().into(),
         });
         super::jobs::insert_runs(&mut tx, parent.job_id, rows).await?;
         // The multiplier's own model usage counts toward the job (and its budgets) here.
