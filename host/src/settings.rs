@@ -244,6 +244,7 @@ impl Settings {
             .max(1),
             max_children: positive("MAX_CHILDREN_PER_SEED", defaults.max_children)?,
             max_runs_per_job: positive("MAX_RUNS_PER_JOB", defaults.max_runs_per_job)?,
+            llm_run_deadline: seconds("LLM_RUN_DEADLINE_SECS", 1800.0)?,
             ..defaults
         };
         let cache_dir = var("BLOCKFORGE_CACHE_DIR").map(PathBuf::from).or_else(|| {

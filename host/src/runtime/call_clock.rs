@@ -15,7 +15,11 @@
 //! which the task may run on another thread) the wall-clock reckoning above is used.
 //!
 //! The wall clock is checked at every tick too, so a guest that never lets its task yield
-//! still stops at its wall-clock limit.
+//! still stops at its wall-clock limit. Time the call spent queued for a model provider (for
+//! a concurrency slot, a rate limit, a `Retry-After` pause) is the provider's, not the
+//! block's: it is left out of the wall clock ([`CallClock::exclude_from_wall_clock`],
+//! [`within_wall_clock`]), so a rate-limited job slows down instead of failing; the run's
+//! provider deadline (`LLM_RUN_DEADLINE_SECS`) bounds that time.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,6 +58,7 @@ pub enum TickDecision {
 pub struct CallClock {
     cpu_limit: Duration,
     wall_limit: Duration,
+    started: Instant,
     deadline: Instant,
     cpu_time: Duration,
     /// When the guest last resumed (after a yield) or was last charged, and its thread's CPU
@@ -76,6 +81,7 @@ impl CallClock {
         CallClock {
             cpu_limit,
             wall_limit,
+            started: now,
             deadline: now + wall_limit,
             cpu_time: Duration::ZERO,
             last_mark: Arc::new(Mutex::new(Mark {
@@ -91,6 +97,12 @@ impl CallClock {
             tick_wait: Duration::ZERO,
             tick_longest_wait: Duration::ZERO,
         }
+    }
+
+    /// The wall clock leaves out `excluded`, the time the call spent queued for a provider so
+    /// far: the deadline is the start plus the limit plus it.
+    pub fn exclude_from_wall_clock(&mut self, excluded: Duration) {
+        self.deadline = self.started + self.wall_limit + excluded;
     }
 
     /// Guest CPU time charged so far.
@@ -206,6 +218,31 @@ impl CallClock {
     /// A handle the yield future uses to restart the guest's clock when it resumes.
     pub fn resume_handle(&self) -> ResumeHandle {
         ResumeHandle(self.last_mark.clone())
+    }
+}
+
+/// Runs `call`, started at `started`, until it ends — `Some` of its output — or until its
+/// wall clock less the time `excluded` says it spent queued for a provider passes `limit` —
+/// `None`. The deadline is looked at again when it comes, since queued time moves it.
+pub async fn within_wall_clock<F: std::future::Future>(
+    started: Instant,
+    limit: Duration,
+    excluded: impl Fn(Instant) -> Duration,
+    call: F,
+) -> Option<F::Output> {
+    tokio::pin!(call);
+    loop {
+        let deadline = started + limit + excluded(Instant::now());
+        tokio::select! {
+            biased;
+            output = &mut call => return Some(output),
+            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {
+                let now = Instant::now();
+                if now >= started + limit + excluded(now) {
+                    return None;
+                }
+            }
+        }
     }
 }
 

@@ -28,6 +28,10 @@ pub struct Limits {
     /// Runs one job may plan, a multiplier's children included: a seed file above it is
     /// refused, and an expansion that would pass it fails that seed's run with `fan_out_limit`.
     pub max_runs_per_job: u64,
+    /// How long a run may wait for model providers in all (queued for a slot or a rate
+    /// limit, pausing after a 429): the time a block call spends so is left out of its
+    /// `wall_clock`, within this deadline counted from the run's start.
+    pub llm_run_deadline: Duration,
 }
 
 impl Default for Limits {
@@ -43,6 +47,7 @@ impl Default for Limits {
             max_instances: 256,
             max_children: 10_000,
             max_runs_per_job: 1_000_000,
+            llm_run_deadline: Duration::from_secs(30 * 60),
         }
     }
 }
