@@ -25,6 +25,7 @@ mod providers;
 mod runs;
 mod settings;
 mod store;
+mod storm;
 mod structured;
 mod web_ui;
 mod workers;

@@ -184,6 +184,7 @@ impl CallClock {
             },
         );
         let since = now.saturating_duration_since(last.at);
+        self.settle_host_call(now);
         let waited = std::mem::take(&mut self.tick_wait);
         let longest_wait = std::mem::take(&mut self.tick_longest_wait);
         let by_wall_clock = since.saturating_sub(waited);
@@ -213,6 +214,28 @@ impl CallClock {
         } else {
             TickDecision::Yield
         }
+    }
+
+    /// A tick inside a host call: the host called back into the guest (its allocator, to
+    /// return the answer) after waiting. The wait so far is the tick's, and the rest of the
+    /// host call is measured from `now` — else a long wait (a model queued for minutes) would
+    /// be charged as CPU time by a tick before the call returned.
+    fn settle_host_call(&mut self, now: Instant) {
+        let Some(entered) = self.host_entered else {
+            return;
+        };
+        let spent = now.saturating_duration_since(entered);
+        let wait = if self.call_accounted {
+            std::mem::take(&mut self.call_wait).min(spent)
+        } else if spent >= UNACCOUNTED_WAIT {
+            spent
+        } else {
+            return;
+        };
+        self.host_entered = Some(now);
+        self.tick_wait += wait;
+        self.tick_longest_wait = self.tick_longest_wait.max(wait);
+        self.suspended |= wait > Duration::ZERO || self.call_elsewhere;
     }
 
     /// A handle the yield future uses to restart the guest's clock when it resumes.
@@ -440,6 +463,28 @@ mod tests {
         host_call(&mut c, start + 31 * MS, 4 * MS, Some(4 * MS));
         c.tick(start + 40 * MS, Some(500 * MS));
         assert_eq!(c.cpu_time(), 28 * MS);
+    }
+
+    #[test]
+    fn a_tick_in_the_allocator_after_a_long_wait_charges_no_wait() {
+        let start = Instant::now();
+        let mut c = clock(start);
+        // A model call queued 60 s (far past the 100 ms CPU limit) ...
+        c.entering_host(start);
+        c.flag_wait(60_000 * MS);
+        // ... (queued for the provider: out of the 1 s wall clock too), whose answer is
+        // lowered through the guest's allocator, where the epoch ticks.
+        c.exclude_from_wall_clock(60_000 * MS);
+        c.entering_guest(start + 60_000 * MS, None);
+        assert_eq!(
+            c.tick(start + 60_002 * MS, None),
+            TickDecision::Continue,
+            "the wait is not CPU time"
+        );
+        assert_eq!(c.cpu_time(), 2 * MS);
+        c.leaving_host(start + 60_003 * MS);
+        c.tick(start + 60_010 * MS, None);
+        assert_eq!(c.cpu_time(), 10 * MS, "not counted twice either");
     }
 
     #[test]
