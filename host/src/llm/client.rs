@@ -59,7 +59,7 @@ impl std::fmt::Debug for EndpointConfig {
 
 impl EndpointConfig {
     /// An endpoint at `base_url` with default limits: 32 concurrent requests, no rate limits,
-    /// 120 s, 2 retries.
+    /// 120 s, 6 retries.
     pub fn new(base_url: impl Into<String>) -> Self {
         EndpointConfig {
             base_url: base_url.into(),
@@ -69,7 +69,7 @@ impl EndpointConfig {
             rpm: None,
             tpm: None,
             timeout: Duration::from_secs(120),
-            max_retries: 2,
+            max_retries: 6,
         }
     }
 

@@ -9,7 +9,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Guest CPU time per call (host imports not counted), measured in epoch ticks.
     pub cpu_time: Duration,
-    /// Wall-clock time per call, host imports (LLM calls) included.
+    /// Wall-clock time per call, host imports (LLM calls) included, time queued for a model
+    /// provider left out (within `llm_run_deadline`).
     pub wall_clock: Duration,
     /// Wall-clock time allowed for `describe()`, which runs at every load (never more than
     /// `wall_clock`).
