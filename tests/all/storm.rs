@@ -131,17 +131,17 @@ async fn storm_every_run_completes_and_every_attempt_is_counted() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn storm_429s_are_retried_until_the_runs_deadline_not_the_block_wall_clock() {
     // Every request is rate limited: the run waits (not counted against its 1 s wall clock)
-    // until its 3 s provider deadline, and every attempt sent is counted.
+    // until its 3.5 s provider deadline, and every attempt sent is counted.
     let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
         fail_first: u32::MAX,
         fail_status: 429,
-        retry_after: Some(0),
+        retry_after: Some(1),
         ..FakeLlmConfig::default()
     })
     .await;
     ws.set_env("BLOCK_TIMEOUT_SECS", "1");
-    ws.set_env("LLM_RUN_DEADLINE_SECS", "3");
-    ws.set_env("LLM_MAX_RETRIES", "2");
+    ws.set_env("LLM_RUN_DEADLINE_SECS", "3.5");
+    ws.set_env("LLM_MAX_RETRIES", "1");
     let server = sqlite_server(&ws).await;
     let job = run_job(&server, 1, 1).await;
     assert_eq!(job["records_failed"], 1, "{job}");
@@ -163,7 +163,7 @@ async fn storm_429s_are_retried_until_the_runs_deadline_not_the_block_wall_clock
         "gave up at the run's deadline, not the wall clock: {record}"
     );
     assert!(
-        fake.chat_requests() > 3,
+        fake.chat_requests() > 2,
         "more than 1 + LLM_MAX_RETRIES attempts: {}",
         fake.chat_requests()
     );
@@ -172,6 +172,27 @@ async fn storm_429s_are_retried_until_the_runs_deadline_not_the_block_wall_clock
         json!(fake.chat_requests()),
         "{job}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn storm_a_503_with_retry_after_is_retried_past_max_retries() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        fail_first: 4,
+        fail_status: 503,
+        retry_after: Some(0),
+        ..FakeLlmConfig::default()
+    })
+    .await;
+    ws.set_env("LLM_MAX_RETRIES", "1");
+    let server = sqlite_server(&ws).await;
+    let job = run_job(&server, 1, 1).await;
+    assert_eq!(job["records_generated"], 1, "{job}");
+    assert_eq!(
+        fake.chat_requests(),
+        5,
+        "four 503s said \"later\", then the answer"
+    );
+    assert_eq!(job["llm_calls"]["attempts"], 5, "{job}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
