@@ -22,12 +22,7 @@ fn pipeline() -> Value {
 async fn finished(server: &Server, job: i64) -> Value {
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let job: Value = reqwest::get(server.url(&format!("/api/jobs/{job}")))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job = get(server, &format!("/api/jobs/{job}")).await;
         let done = matches!(
             job["status"].as_str(),
             Some("completed" | "failed" | "cancelled")
@@ -39,27 +34,33 @@ async fn finished(server: &Server, job: i64) -> Value {
     }
 }
 
-/// The errors of the job's failed records, for failure messages.
-async fn failures(server: &Server) -> Vec<String> {
-    let page: Vec<Value> = reqwest::get(server.url("/api/records?limit=500"))
+/// A JSON answer of the server at `path`.
+async fn get(server: &Server, path: &str) -> Value {
+    reqwest::get(server.url(path))
         .await
         .unwrap()
         .json()
         .await
-        .unwrap();
-    let mut errors = Vec::new();
-    for record in page {
-        let record: Value = reqwest::get(server.url(&format!("/api/records/{}", record["id"])))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if let Some(error) = record["error"].as_str() {
-            errors.push(error.to_owned());
-        }
+        .unwrap()
+}
+
+/// Every record of the server, in full.
+async fn records(server: &Server) -> Vec<Value> {
+    let page = get(server, "/api/records?limit=500").await;
+    let mut records = Vec::new();
+    for listed in page.as_array().into_iter().flatten() {
+        records.push(get(server, &format!("/api/records/{}", listed["id"])).await);
     }
-    errors
+    records
+}
+
+/// The errors of the failed records, for failure messages.
+async fn failures(server: &Server) -> Vec<String> {
+    records(server)
+        .await
+        .iter()
+        .filter_map(|r| r["error"].as_str().map(str::to_owned))
+        .collect()
 }
 
 async fn run_job(server: &Server, seeds: usize, concurrency: u32) -> Value {
@@ -145,18 +146,8 @@ async fn storm_429s_are_retried_until_the_runs_deadline_not_the_block_wall_clock
     let server = sqlite_server(&ws).await;
     let job = run_job(&server, 1, 1).await;
     assert_eq!(job["records_failed"], 1, "{job}");
-    let page: Vec<Value> = reqwest::get(server.url("/api/records?limit=10"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let record: Value = reqwest::get(server.url(&format!("/api/records/{}", page[0]["id"])))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let records = records(&server).await;
+    let record = &records[0];
     let error = record.to_string();
     assert!(
         error.contains("LLM_RUN_DEADLINE_SECS") && error.contains("429"),

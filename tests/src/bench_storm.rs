@@ -21,7 +21,7 @@ pub struct StormResult {
     pub completed: usize,
     /// Records failed.
     pub failed: usize,
-    /// The job's wall time (the CLI's own measure), seconds.
+    /// The job's wall time (the process's, start-up included), seconds.
     pub wall_secs: f64,
     /// The slowest record's execution time, seconds.
     pub slowest_run_secs: f64,
@@ -87,19 +87,12 @@ pub async fn run_storm(
         .output()
         .await
         .context("cannot start blockforge")?;
-    let process_secs = started.elapsed().as_secs_f64();
+    let wall_secs = started.elapsed().as_secs_f64();
     let stderr = String::from_utf8_lossy(&output.stderr);
     let text = std::fs::read_to_string(&out).unwrap_or_default();
     if text.is_empty() && !output.status.success() {
         bail!("blockforge failed: {stderr}");
     }
-    // The CLI prints "N runs: ... in X.XXs".
-    let wall_secs = stderr
-        .split(" in ")
-        .nth(1)
-        .and_then(|rest| rest.split('s').next())
-        .and_then(|secs| secs.parse::<f64>().ok())
-        .unwrap_or(process_secs);
     let mut result = StormResult {
         completed: 0,
         failed: 0,
