@@ -21,6 +21,7 @@ pub mod openai;
 pub mod priced;
 pub mod prices;
 pub mod provider;
+pub mod queue_time;
 pub mod rate;
 pub mod retry;
 pub mod routing;

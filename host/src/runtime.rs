@@ -37,7 +37,7 @@ pub use limits::Limits;
 
 use bindings::BlockPre;
 use bindings::blockforge::block::types as wit;
-use call_clock::{TickDecision, thread_cpu_time};
+use call_clock::{TickDecision, thread_cpu_time, within_wall_clock};
 use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
 use host_state::HostState;
@@ -385,8 +385,12 @@ impl Runtime {
         // At each tick: charge the guest's CPU time, check both limits, and yield so other
         // calls, the API and the wall-clock timeout progress while it computes.
         store.epoch_deadline_callback(move |mut ctx| {
-            let clock = &mut ctx.data_mut().clock;
-            match clock.tick(Instant::now(), thread_cpu_time()) {
+            let state = ctx.data_mut();
+            let now = Instant::now();
+            let queued = state.queue.queued(now);
+            let clock = &mut state.clock;
+            clock.exclude_from_wall_clock(queued);
+            match clock.tick(now, thread_cpu_time()) {
                 TickDecision::Stop(exceeded) => Err(wasmtime::Error::new(LimitExceeded(exceeded))),
                 TickDecision::Continue => Ok(UpdateDeadline::Continue(1)),
                 TickDecision::Yield => {
@@ -452,6 +456,7 @@ impl Runtime {
             // describe() answers from the block alone: its model calls are never kept.
             cache: crate::llm::CacheMode::Off,
             budget: None,
+            run_deadline: None,
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, Vec::new(), timeout);
@@ -520,8 +525,10 @@ impl Runtime {
             Ok(_permit) => {
                 let pre = block.pre.clone();
                 let wall_clock = self.limits.wall_clock;
+                let queue = store.data().queue.clone();
                 let call = async move {
-                    let result = tokio::time::timeout(wall_clock, async {
+                    let excluded = |now| queue.queued(now);
+                    let within = within_wall_clock(Instant::now(), wall_clock, excluded, async {
                         let instance = match pre.instantiate_async(&mut store).await {
                             Ok(instance) => instance,
                             Err(e) => return Err((true, e)),
@@ -533,7 +540,7 @@ impl Runtime {
                             .map_err(|e| (false, e))
                     })
                     .await;
-                    (result, store)
+                    (within.ok_or(()), store)
                 };
                 let (result, returned) = match self.guests.run(call).await {
                     Ok(done) => done,
@@ -572,7 +579,7 @@ impl Runtime {
             usage: state.usage,
             usage_by_model: state.usage_by_model,
             llm_calls: state.llm_calls,
-            llm_call_log: state.llm_call_log,
+            llm_call_log: state.llm_journal.take(),
             logs: state.logs,
             logs_dropped: state.logs_dropped,
             stdout: state.stdout.text(),

@@ -10,8 +10,9 @@
 //! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per model (a registered model's own `max_concurrency` wins) |
 //! | `LLM_RPM`, `LLM_TPM` | none | requests and tokens per minute per model, unless the model sets its own |
 //! | `OLLAMA_API_BASE`, `ANTHROPIC_API_KEY`, `<PROVIDER>_API_BASE`/`_API_KEY` | none | where `<provider>/<model>` names go when no model of that provider is registered |
-//! | `LLM_TIMEOUT_SECS` | 120 | time allowed per request |
-//! | `LLM_MAX_RETRIES` | 2 | retries on 429, 5xx, connection errors |
+//! | `LLM_TIMEOUT_SECS` | 120 | time allowed per attempt (a hanging request is abandoned and retried) |
+//! | `LLM_MAX_RETRIES` | 6 | retries after 5xx, attempt timeouts, connection errors, non-JSON answers (429s and 503s with `Retry-After` are retried until `LLM_RUN_DEADLINE_SECS`); 0: no retry at all |
+//! | `LLM_RUN_DEADLINE_SECS` | 1800 | how long a run may wait for model providers (slots, rate limits, pauses), from its start; that waiting is left out of `BLOCK_TIMEOUT_SECS` |
 //! | `PLUGINS_DIR` | `plugins` | folder of user `.wasm` blocks |
 //! | `PLUGIN_OVERRIDES` | none | comma-separated builtin block types a plugin may replace (`*` is refused) |
 //! | `MAX_CHILDREN_PER_SEED` | 10000 | runs one multiplier call may return for one seed |
@@ -23,7 +24,7 @@
 //! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
 //! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) |
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
-//! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included |
+//! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included (time queued for a provider left out) |
 //! | `BLOCK_DESCRIBE_SECS` | 10 | wall-clock time a block's `describe()` may take at load |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
 //! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
@@ -223,7 +224,7 @@ impl Settings {
         chat.default_model = var("LLM_MODEL");
         chat.max_concurrency = number("LLM_MAX_CONCURRENCY", 32usize, "a positive integer")?.max(1);
         chat.timeout = seconds("LLM_TIMEOUT_SECS", 120.0)?;
-        chat.max_retries = number("LLM_MAX_RETRIES", 2u32, "a non-negative integer")?;
+        chat.max_retries = number("LLM_MAX_RETRIES", 6u32, "a non-negative integer")?;
         chat.rpm = per_minute("LLM_RPM")?;
         chat.tpm = per_minute("LLM_TPM")?;
         let mut embeddings = chat.clone();
@@ -252,6 +253,7 @@ impl Settings {
             max_state_bytes: positive("MAX_STATE_BYTES", defaults.max_state_bytes)?,
             max_run_state_bytes: positive("MAX_RUN_STATE_BYTES", defaults.max_run_state_bytes)?,
             max_job_state_bytes: positive("MAX_JOB_STATE_BYTES", defaults.max_job_state_bytes)?,
+            llm_run_deadline: seconds("LLM_RUN_DEADLINE_SECS", 1800.0)?,
             ..defaults
         };
         let cache_dir = var("BLOCKFORGE_CACHE_DIR").map(PathBuf::from).or_else(|| {

@@ -26,6 +26,7 @@ mod request_limits;
 mod runs;
 mod settings;
 mod store;
+mod storm;
 mod strict_input;
 mod structured;
 mod web_ui;

@@ -2,8 +2,9 @@
 //! (`/v1/chat/completions`, `/v1/embeddings`), Ollama's native one (`/api/chat`,
 //! `/api/embed`) and Anthropic's Messages API (`/v1/messages`). Fault injection: failures
 //! with status codes and `Retry-After`, stalls past the client's timeout, truncated and
-//! non-JSON bodies, schema-violating answers. It records every request (path, headers, body)
-//! and counts requests and the concurrency it saw.
+//! non-JSON bodies, schema-violating answers, and a [`Storm`]: a mix of those faults by
+//! percentage, decided deterministically per request. It records every request (path,
+//! headers, body) and counts requests and the concurrency it saw.
 //!
 //! Answers are a pure function of the request: plain chat echoes the last user message
 //! (`Echo: <text>`), structured chat returns the smallest instance of the requested schema,
@@ -11,6 +12,7 @@
 //! refuses a request without `anthropic-version`, `max_tokens`, or with a `system` role in
 //! `messages`; like Ollama, `/api/chat` wants `"stream": false` here (the fake does not stream).
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -38,6 +40,59 @@ pub enum Fault {
     Stall(Duration),
 }
 
+/// A provider in trouble: each request gets a fault with the given chances (in percent, at
+/// most 100 in all), else its normal answer. Which request gets which is a pure function of
+/// the request's body and how many times the same body came before, so a job meets the same
+/// faults whatever order its requests arrive in, and a retry of a request is decided afresh.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Storm {
+    /// Percent answered 429 with `Retry-After: retry_after`.
+    pub rate_limited: u32,
+    /// The `Retry-After` of those 429s (fractions of a second are sent as decimals).
+    pub retry_after: Duration,
+    /// Percent answered 500.
+    pub server_error: u32,
+    /// Percent answered 200 with a body that is not JSON.
+    pub invalid_json: u32,
+    /// Percent that hang for `hang` before answering (past the client's timeout).
+    pub hanging: u32,
+    /// How long a hanging request hangs.
+    pub hang: Duration,
+}
+
+/// What a storm gives one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StormFault {
+    RateLimited,
+    ServerError,
+    InvalidJson,
+    Hanging,
+}
+
+impl Storm {
+    /// The fault of the `nth` request (from 0) with `body`, if any.
+    fn fault(&self, body: &[u8], nth: u32) -> Option<StormFault> {
+        let mut hasher = Sha256::new();
+        hasher.update(body);
+        hasher.update(nth.to_le_bytes());
+        let digest = hasher.finalize();
+        let roll = u32::from_le_bytes([digest[0], digest[1], digest[2], digest[3]]) % 100;
+        [
+            (self.rate_limited, StormFault::RateLimited),
+            (self.server_error, StormFault::ServerError),
+            (self.invalid_json, StormFault::InvalidJson),
+            (self.hanging, StormFault::Hanging),
+        ]
+        .into_iter()
+        .scan(0, |upto, (percent, fault)| {
+            *upto += percent;
+            Some((*upto, fault))
+        })
+        .find(|(upto, _)| roll < *upto)
+        .map(|(_, fault)| fault)
+    }
+}
+
 /// How the fake behaves.
 #[derive(Debug, Clone, Default)]
 pub struct FakeLlmConfig {
@@ -61,6 +116,8 @@ pub struct FakeLlmConfig {
     pub answered_model: Option<String>,
     /// Prompt tokens reported as served from the provider's cache.
     pub cached_tokens: u64,
+    /// A mix of faults for every request (after the `fail_first` ones).
+    pub storm: Option<Storm>,
 }
 
 impl FakeLlmConfig {
@@ -98,6 +155,8 @@ pub struct Recorded {
 struct Shared {
     config: FakeLlmConfig,
     counters: Counters,
+    /// How many times each request body (by its SHA-256) came, for the storm.
+    seen: Mutex<HashMap<[u8; 32], u32>>,
     requests: Mutex<Vec<Recorded>>,
 }
 
@@ -127,6 +186,7 @@ impl FakeLlm {
                 ..Counters::default()
             },
             config,
+            seen: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
         });
         let mut app = Router::new();
@@ -278,7 +338,10 @@ async fn common(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &Value) -
         tokio::time::sleep(shared.config.latency).await;
     }
     if !take_one(&shared.counters.failures_left) {
-        return None;
+        return match shared.config.storm {
+            Some(storm) => storm_fault(shared, &storm, body).await,
+            None => None,
+        };
     }
     match shared.config.fault {
         Fault::Status => {
@@ -312,6 +375,49 @@ async fn common(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &Value) -
         ),
         Fault::Stall(delay) => {
             tokio::time::sleep(delay).await;
+            None
+        }
+    }
+}
+
+/// The answer of a storm's fault for `body`, if it gets one.
+async fn storm_fault(shared: &Shared, storm: &Storm, body: &Value) -> Option<Response> {
+    let bytes = body.to_string().into_bytes();
+    let key: [u8; 32] = Sha256::digest(&bytes).into();
+    let nth = {
+        let mut seen = shared.seen.lock().unwrap_or_else(|p| p.into_inner());
+        let count = seen.entry(key).or_insert(0);
+        *count += 1;
+        *count - 1
+    };
+    match storm.fault(&bytes, nth)? {
+        StormFault::RateLimited => {
+            let mut response = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(json!({"error": {"message": "storm: slow down", "type": "rate_limit"}})),
+            )
+                .into_response();
+            if let Ok(value) = format!("{}", storm.retry_after.as_secs_f64()).parse() {
+                response.headers_mut().insert("retry-after", value);
+            }
+            Some(response)
+        }
+        StormFault::ServerError => Some(
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Json(json!({"error": {"message": "storm: internal error", "type": "fake"}})),
+            )
+                .into_response(),
+        ),
+        StormFault::InvalidJson => Some(
+            (
+                [("content-type", "text/html")],
+                "<html><body>storm: 502 Bad Gateway</body></html>",
+            )
+                .into_response(),
+        ),
+        StormFault::Hanging => {
+            tokio::time::sleep(storm.hang).await;
             None
         }
     }

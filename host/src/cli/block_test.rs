@@ -67,6 +67,9 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         // A block author testing a prompt wants the model's answer, not a kept one.
         cache: blockforge::llm::CacheMode::Off,
         budget: None,
+        run_deadline: Some(
+            std::time::Instant::now() + registry.runtime().limits().llm_run_deadline,
+        ),
     };
     let report = registry
         .runtime()

@@ -196,7 +196,7 @@ impl RunStart {
 }
 
 impl RunContext {
-    fn scope(&self, trace_id: &str, step: usize) -> CallScope {
+    fn scope(&self, trace_id: &str, step: usize, run_deadline: Instant) -> CallScope {
         CallScope {
             trace_id: trace_id.to_owned(),
             step: step as u32,
@@ -205,7 +205,13 @@ impl RunContext {
             pipeline_kv: KvNamespace::Pipeline(self.pipeline_id.clone()),
             cache: self.cache,
             budget: self.budget.clone(),
+            run_deadline: Some(run_deadline),
         }
+    }
+
+    /// When a run started now stops waiting for a provider.
+    fn run_deadline(&self) -> Instant {
+        Instant::now() + self.runtime.limits().llm_run_deadline
     }
 
     /// Runs the pipeline's multiplier on a seed: one start per seed it returns (and the
@@ -222,7 +228,7 @@ impl RunContext {
                 &step.block,
                 &start.state,
                 &step.spec.config,
-                self.scope(&trace_id, 0),
+                self.scope(&trace_id, 0, self.run_deadline()),
             )
             .await;
         // The children move out of the report: they are kept once, in the expansion.
@@ -271,6 +277,7 @@ impl RunContext {
         let mut error = None;
         let mut explicit_output = false;
         let mut state_budget = StateBudget::new(self.runtime.limits(), &state);
+        let run_deadline = self.run_deadline();
         for index in first_step..self.pipeline.steps.len() {
             let step = &self.pipeline.steps[index];
             self.current_step.enter(index);
@@ -280,7 +287,7 @@ impl RunContext {
                     &step.block,
                     &state,
                     &step.spec.config,
-                    self.scope(&trace_id, index),
+                    self.scope(&trace_id, index, run_deadline),
                 )
                 .await;
             usage.add(&report.usage);

@@ -34,7 +34,8 @@ pub struct EndpointConfig {
     pub tpm: Option<u64>,
     /// Time allowed for one request.
     pub timeout: Duration,
-    /// Retries after a 429, a 5xx or a connection failure.
+    /// Retries after a 5xx, a timeout, a connection failure or a body that is not JSON (429s
+    /// and 503s with `Retry-After` are retried until the run's deadline); 0: no retry at all.
     pub max_retries: u32,
 }
 
@@ -58,7 +59,7 @@ impl std::fmt::Debug for EndpointConfig {
 
 impl EndpointConfig {
     /// An endpoint at `base_url` with default limits: 32 concurrent requests, no rate limits,
-    /// 120 s, 2 retries.
+    /// 120 s, 6 retries.
     pub fn new(base_url: impl Into<String>) -> Self {
         EndpointConfig {
             base_url: base_url.into(),
@@ -68,7 +69,7 @@ impl EndpointConfig {
             rpm: None,
             tpm: None,
             timeout: Duration::from_secs(120),
-            max_retries: 2,
+            max_retries: 6,
         }
     }
 
@@ -182,6 +183,18 @@ impl ModelClient {
     ) -> Result<T, LlmError> {
         let started = Instant::now();
         self.state.count_request();
+        // Entered now and updated per attempt, so a call cut off mid-way still shows what it
+        // sent; it stays failed ("cut off") unless it ends below.
+        let entry = journal::open(LlmCall {
+            model: model.to_owned(),
+            provider: self.provider_name.clone(),
+            attempts: 0,
+            wait_ms: 0,
+            rate_wait_ms: 0,
+            duration_ms: 0.0,
+            status: CallStatus::Failed,
+            error: Some(journal::CUT_OFF.to_owned()),
+        });
         let (result, sent) = match request {
             Ok(request) => {
                 let (answer, sent) = transport::send(
@@ -190,6 +203,7 @@ impl ModelClient {
                     self.policy,
                     &request,
                     token_estimate,
+                    &entry,
                 )
                 .await;
                 (answer.and_then(|answer| parse(&answer)), sent)
@@ -210,19 +224,17 @@ impl ModelClient {
                 self.state.count_failure(e.kind);
             }
         }
-        journal::push(LlmCall {
-            model: model.to_owned(),
-            provider: self.provider_name.clone(),
-            attempts: sent.attempts,
-            wait_ms: u64::try_from(sent.waited.as_millis()).unwrap_or(u64::MAX),
-            rate_wait_ms: u64::try_from(sent.rate_waited.as_millis()).unwrap_or(u64::MAX),
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-            status: if result.is_ok() {
+        entry.update(|call| {
+            call.attempts = sent.attempts;
+            call.wait_ms = u64::try_from(sent.waited.as_millis()).unwrap_or(u64::MAX);
+            call.rate_wait_ms = u64::try_from(sent.rate_waited.as_millis()).unwrap_or(u64::MAX);
+            call.duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+            call.status = if result.is_ok() {
                 CallStatus::Ok
             } else {
                 CallStatus::Failed
-            },
-            error: result.as_ref().err().map(|e| e.message.clone()),
+            };
+            call.error = result.as_ref().err().map(|e| e.message.clone());
         });
         result
     }

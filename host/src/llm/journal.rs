@@ -5,6 +5,11 @@
 //! request of its own). A task-local carries the journal, so the layers in between (the
 //! structured-output loop, the router, any wrapper around the gateway) need not pass it on,
 //! and failed calls are recorded as well as answered ones.
+//!
+//! A call is entered when it starts ([`open`]) and updated as its attempts are sent, so a
+//! call cut off mid-way (its block call hit the wall clock) still shows the attempts it sent:
+//! it stays `failed` with [`CUT_OFF`] as its error. The runtime keeps the journal of a block
+//! call in the call's state, so it survives the cut.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -46,7 +51,11 @@ pub enum CallStatus {
     Failed,
 }
 
-/// The calls recorded during one import call.
+/// The error of a call cut off before it ended.
+pub const CUT_OFF: &str =
+    "cut off before an answer: the block call ended while this request was pending";
+
+/// The calls recorded during one block call.
 #[derive(Debug, Clone, Default)]
 pub struct CallJournal(Arc<Mutex<Vec<LlmCall>>>);
 
@@ -66,12 +75,37 @@ impl CallJournal {
     }
 }
 
-/// Appends `call` to the journal of the running import, if there is one.
-pub(crate) fn push(call: LlmCall) {
-    let _ = CURRENT.try_with(|journal| {
-        let mut calls = journal.0.lock().unwrap_or_else(|p| p.into_inner());
-        if calls.len() < MAX_CALLS_KEPT {
-            calls.push(call);
+/// A call's place in the running import's journal (none when there is no journal or it is
+/// full).
+pub struct Entry(Option<(CallJournal, usize)>);
+
+/// Enters `call` (as it stands at its start) in the journal of the running import.
+pub(crate) fn open(call: LlmCall) -> Entry {
+    Entry(
+        CURRENT
+            .try_with(|journal| {
+                let mut calls = journal.0.lock().unwrap_or_else(|p| p.into_inner());
+                (calls.len() < MAX_CALLS_KEPT).then(|| {
+                    calls.push(call);
+                    (journal.clone(), calls.len() - 1)
+                })
+            })
+            .ok()
+            .flatten(),
+    )
+}
+
+impl Entry {
+    /// Updates the call's entry (its attempts so far, its end).
+    pub fn update(&self, change: impl FnOnce(&mut LlmCall)) {
+        if let Some((journal, index)) = &self.0
+            && let Some(call) = journal
+                .0
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get_mut(*index)
+        {
+            change(call);
         }
-    });
+    }
 }

@@ -128,7 +128,10 @@ impl Slot<'_> {
     /// The provider answered 429: lowers the limit (once per window).
     pub fn rate_limited(&self) {
         let mut state = self.limiter.state();
-        if state.aimd.on_rate_limited(self.epoch) {
+        if state
+            .aimd
+            .on_rate_limited(self.epoch, std::time::Instant::now())
+        {
             state.decreases += 1;
         }
     }
@@ -174,5 +177,11 @@ mod tests {
         assert!(second.is_err(), "one slot only after the 429");
         first.succeeded();
         assert_eq!(limiter.snapshot().concurrency_limit, 2);
+        drop(first);
+        // Answers raise it back to the maximum.
+        for _ in 0..5 {
+            limiter.acquire().await.succeeded();
+        }
+        assert_eq!(limiter.snapshot().concurrency_limit, 3);
     }
 }

@@ -1,21 +1,29 @@
 //! The one send loop every provider shares: wait for the model's rate limits and a
 //! concurrency slot, send, classify the answer, and retry what is worth retrying.
 //!
-//! - 429: retried after `Retry-After` (seconds or an HTTP date, at most 60 s) or the backoff;
-//!   it also lowers the model's adaptive concurrency limit.
-//! - 5xx, timeouts, connection failures, a body cut off mid-way: retried after an exponential
-//!   backoff with jitter, up to `max_retries` retries.
+//! - 429, and 503 with `Retry-After`: the provider says "later", not "no": retried after
+//!   `Retry-After` (seconds or an HTTP date, at most 60 s) or the backoff for as long as the
+//!   run's provider deadline allows ([`super::queue_time`], `LLM_RUN_DEADLINE_SECS`); a 429
+//!   also lowers the model's adaptive concurrency limit.
+//! - other 5xx, timeouts of an attempt (`LLM_TIMEOUT_SECS`, so a hanging request is
+//!   abandoned), connection failures, a body cut off mid-way, a 2xx whose body is not JSON
+//!   (truncated, an HTML error page): retried after an exponential backoff with jitter, up to
+//!   `max_retries` of them in a request.
 //! - other 4xx: failed at once with the provider's message.
-//! - a 2xx whose body is not JSON: retried once (a truncated answer is usually a transient
-//!   network or proxy fault, and a misconfigured endpoint costs one extra request), then an
-//!   `InvalidResponse` error quoting the body.
+//!
+//! `max_retries` 0 means no retry at all (what the connection test sends). Every wait before
+//! an attempt — rate limits, slot, backoff — is time queued for the provider: it is counted
+//! into the block call's [`QueueTime`], which the runtime leaves out of the block's wall
+//! clock, and it gives up when the run's deadline passes.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::Value;
 
+use super::journal::Entry;
 use super::metrics::ModelState;
 use super::provider::HttpRequest;
+use super::queue_time::{self, DEFAULT_RUN_DEADLINE, QueueTime};
 use super::retry::{backoff, parse_retry_after};
 use super::{LlmError, LlmErrorKind, truncate};
 
@@ -24,7 +32,8 @@ use super::{LlmError, LlmErrorKind, truncate};
 pub struct RetryPolicy {
     /// Time allowed for one attempt.
     pub timeout: Duration,
-    /// Retries after the first attempt.
+    /// Retries after failures other than "later" (429, 503 with `Retry-After`), which are
+    /// retried until the run's deadline; 0: no retry at all.
     pub max_retries: u32,
 }
 
@@ -45,9 +54,12 @@ pub struct Sent {
 /// Whether a failed attempt is worth another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Retry {
+    /// A 4xx other than 429: the request itself is wrong.
     Never,
-    Once,
-    UpToMax,
+    /// A fault: up to `max_retries` in a request.
+    Bounded,
+    /// The provider said "later": until the run's deadline.
+    UntilDeadline,
 }
 
 /// How the message of a request that got no answer starts.
@@ -69,27 +81,43 @@ impl Failure {
         };
         Failure {
             error: LlmError::new(kind, format!("{NO_ANSWER}{url} failed: {e}")),
-            retry: Retry::UpToMax,
+            retry: Retry::Bounded,
             rate_limited: false,
             retry_after: None,
         }
     }
 }
 
+/// The error of a request whose run's deadline passed while it waited, after `last` (the
+/// last attempt's failure, if one was sent).
+fn deadline_passed(deadline: Instant, started: Instant, last: Option<LlmError>) -> LlmError {
+    let allowed = deadline.saturating_duration_since(started).as_secs();
+    let why = format!(
+        "the run's deadline for waiting on the provider passed (LLM_RUN_DEADLINE_SECS; {allowed} s were left when the request started)"
+    );
+    match last {
+        Some(last) => LlmError::new(last.kind, format!("{}; gave up: {why}", last.message)),
+        None => LlmError::new(
+            LlmErrorKind::Timeout,
+            format!("the request was not sent: {why}"),
+        ),
+    }
+}
+
 /// Sends `request` for the model of `state` under its limits and `policy`; `token_estimate`
 /// is what the tokens-per-minute limit is charged before each attempt (the caller refunds
 /// [`Sent::tokens_taken`] on failure or settles it to the real usage); a request estimated
-/// above one minute of that limit is refused unsent. Returns the answer's JSON and what
-/// sending took.
+/// above one minute of that limit is refused unsent. `entry` is the call's journal entry,
+/// updated as attempts are sent. Returns the answer's JSON and what sending took.
 pub async fn send(
     http: &reqwest::Client,
     state: &ModelState,
     policy: RetryPolicy,
     request: &HttpRequest,
     token_estimate: u64,
+    entry: &Entry,
 ) -> (Result<Value, LlmError>, Sent) {
     let mut sent = Sent::default();
-    let mut retried_invalid = false;
     if let Some(bucket) = &state.rates().tokens
         && let Err(too_large) = bucket.admit(token_estimate)
     {
@@ -101,23 +129,45 @@ pub async fn send(
             sent,
         );
     }
+    let started = Instant::now();
+    let queue = QueueTime::current();
+    let deadline = queue
+        .as_ref()
+        .and_then(QueueTime::deadline)
+        .unwrap_or(started + DEFAULT_RUN_DEADLINE);
+    let mut bounded_retries = 0u32;
+    let mut later_retries = 0u32;
+    let mut last_error = None;
     loop {
         let waiting = Instant::now();
         let rates = state.rates();
-        if let Some(bucket) = &rates.requests {
-            sent.rate_waited += bucket.take(1.0).await;
-        }
-        if let Some(bucket) = &rates.tokens {
-            sent.rate_waited += bucket.take(token_estimate as f64).await;
-            sent.tokens_taken += token_estimate;
-        }
-        // The slot covers one attempt, not the backoff after it.
-        let slot = state.limiter.acquire().await;
+        let queued = queue_time::waiting(queue.as_ref(), deadline, async {
+            let mut rate_waited = Duration::ZERO;
+            let mut tokens_taken = 0;
+            if let Some(bucket) = &rates.requests {
+                rate_waited += bucket.take(1.0).await;
+            }
+            if let Some(bucket) = &rates.tokens {
+                rate_waited += bucket.take(token_estimate as f64).await;
+                tokens_taken += token_estimate;
+            }
+            // The slot covers one attempt, not the backoff after it.
+            let slot = state.limiter.acquire().await;
+            (rate_waited, tokens_taken, slot)
+        })
+        .await;
         let waited = waiting.elapsed();
         sent.waited += waited;
         state.count_wait(waited);
+        let Ok((rate_waited, tokens_taken, slot)) = queued else {
+            record(entry, &sent);
+            return (Err(deadline_passed(deadline, started, last_error)), sent);
+        };
+        sent.rate_waited += rate_waited;
+        sent.tokens_taken += tokens_taken;
         state.count_attempt(sent.attempts > 0);
         sent.attempts += 1;
+        record(entry, &sent);
         let failure = match attempt(http, policy, request).await {
             Ok(answer) => {
                 slot.succeeded();
@@ -130,23 +180,56 @@ pub async fn send(
             state.count_rate_limited();
         }
         drop(slot);
-        let retries = sent.attempts - 1;
-        let again = retries < policy.max_retries
+        let again = policy.max_retries > 0
             && match failure.retry {
                 Retry::Never => false,
-                Retry::Once => !retried_invalid,
-                Retry::UpToMax => true,
+                Retry::Bounded => bounded_retries < policy.max_retries,
+                Retry::UntilDeadline => true,
             };
         if !again {
             return (Err(failure.error), sent);
         }
-        retried_invalid |= failure.retry == Retry::Once;
-        let delay = failure.retry_after.unwrap_or_else(|| backoff(retries + 1));
+        let delay = match failure.retry {
+            Retry::UntilDeadline => {
+                later_retries += 1;
+                failure
+                    .retry_after
+                    .unwrap_or_else(|| backoff(later_retries))
+            }
+            _ => {
+                bounded_retries += 1;
+                failure
+                    .retry_after
+                    .unwrap_or_else(|| backoff(bounded_retries))
+            }
+        };
+        if Instant::now() + delay >= deadline {
+            return (
+                Err(deadline_passed(deadline, started, Some(failure.error))),
+                sent,
+            );
+        }
         tracing::debug!(url = %request.url, attempt = sent.attempts, ?delay, error = %failure.error, "retrying LLM request");
-        tokio::time::sleep(delay).await;
-        sent.waited += delay;
-        state.count_wait(delay);
+        let paused = Instant::now();
+        let slept = queue_time::waiting(queue.as_ref(), deadline, tokio::time::sleep(delay)).await;
+        let waited = paused.elapsed();
+        sent.waited += waited;
+        state.count_wait(waited);
+        last_error = Some(failure.error);
+        if slept.is_err() {
+            record(entry, &sent);
+            return (Err(deadline_passed(deadline, started, last_error)), sent);
+        }
     }
+}
+
+/// Shows the attempts and waits so far in the call's journal entry.
+fn record(entry: &Entry, sent: &Sent) {
+    entry.update(|call| {
+        call.attempts = sent.attempts;
+        call.wait_ms = u64::try_from(sent.waited.as_millis()).unwrap_or(u64::MAX);
+        call.rate_wait_ms = u64::try_from(sent.rate_waited.as_millis()).unwrap_or(u64::MAX);
+    });
 }
 
 async fn attempt(
@@ -176,8 +259,9 @@ async fn attempt(
     if !status.is_success() {
         let message = provider_message(&text);
         let (kind, retry) = match status.as_u16() {
-            429 => (LlmErrorKind::RateLimited, Retry::UpToMax),
-            500..=599 => (LlmErrorKind::Unavailable, Retry::UpToMax),
+            429 => (LlmErrorKind::RateLimited, Retry::UntilDeadline),
+            503 if retry_after.is_some() => (LlmErrorKind::Unavailable, Retry::UntilDeadline),
+            500..=599 => (LlmErrorKind::Unavailable, Retry::Bounded),
             _ => (LlmErrorKind::BadRequest, Retry::Never),
         };
         return Err(Failure {
@@ -195,7 +279,7 @@ async fn attempt(
                 truncate(&text, 200)
             ),
         ),
-        retry: Retry::Once,
+        retry: Retry::Bounded,
         rate_limited: false,
         retry_after: None,
     })

@@ -15,7 +15,11 @@
 //! which the task may run on another thread) the wall-clock reckoning above is used.
 //!
 //! The wall clock is checked at every tick too, so a guest that never lets its task yield
-//! still stops at its wall-clock limit.
+//! still stops at its wall-clock limit. Time the call spent queued for a model provider (for
+//! a concurrency slot, a rate limit, a `Retry-After` pause) is the provider's, not the
+//! block's: it is left out of the wall clock ([`CallClock::exclude_from_wall_clock`],
+//! [`within_wall_clock`]), so a rate-limited job slows down instead of failing; the run's
+//! provider deadline (`LLM_RUN_DEADLINE_SECS`) bounds that time.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -54,6 +58,7 @@ pub enum TickDecision {
 pub struct CallClock {
     cpu_limit: Duration,
     wall_limit: Duration,
+    started: Instant,
     deadline: Instant,
     cpu_time: Duration,
     /// When the guest last resumed (after a yield) or was last charged, and its thread's CPU
@@ -76,6 +81,7 @@ impl CallClock {
         CallClock {
             cpu_limit,
             wall_limit,
+            started: now,
             deadline: now + wall_limit,
             cpu_time: Duration::ZERO,
             last_mark: Arc::new(Mutex::new(Mark {
@@ -91,6 +97,12 @@ impl CallClock {
             tick_wait: Duration::ZERO,
             tick_longest_wait: Duration::ZERO,
         }
+    }
+
+    /// The wall clock leaves out `excluded`, the time the call spent queued for a provider so
+    /// far: the deadline is the start plus the limit plus it.
+    pub fn exclude_from_wall_clock(&mut self, excluded: Duration) {
+        self.deadline = self.started + self.wall_limit + excluded;
     }
 
     /// Guest CPU time charged so far.
@@ -172,6 +184,7 @@ impl CallClock {
             },
         );
         let since = now.saturating_duration_since(last.at);
+        self.settle_host_call(now);
         let waited = std::mem::take(&mut self.tick_wait);
         let longest_wait = std::mem::take(&mut self.tick_longest_wait);
         let by_wall_clock = since.saturating_sub(waited);
@@ -203,9 +216,56 @@ impl CallClock {
         }
     }
 
+    /// A tick inside a host call: the host called back into the guest (its allocator, to
+    /// return the answer) after waiting. The wait so far is the tick's, and the rest of the
+    /// host call is measured from `now` — else a long wait (a model queued for minutes) would
+    /// be charged as CPU time by a tick before the call returned.
+    fn settle_host_call(&mut self, now: Instant) {
+        let Some(entered) = self.host_entered else {
+            return;
+        };
+        let spent = now.saturating_duration_since(entered);
+        let wait = if self.call_accounted {
+            std::mem::take(&mut self.call_wait).min(spent)
+        } else if spent >= UNACCOUNTED_WAIT {
+            spent
+        } else {
+            return;
+        };
+        self.host_entered = Some(now);
+        self.tick_wait += wait;
+        self.tick_longest_wait = self.tick_longest_wait.max(wait);
+        self.suspended |= wait > Duration::ZERO || self.call_elsewhere;
+    }
+
     /// A handle the yield future uses to restart the guest's clock when it resumes.
     pub fn resume_handle(&self) -> ResumeHandle {
         ResumeHandle(self.last_mark.clone())
+    }
+}
+
+/// Runs `call`, started at `started`, until it ends — `Some` of its output — or until its
+/// wall clock less the time `excluded` says it spent queued for a provider passes `limit` —
+/// `None`. The deadline is looked at again when it comes, since queued time moves it.
+pub async fn within_wall_clock<F: std::future::Future>(
+    started: Instant,
+    limit: Duration,
+    excluded: impl Fn(Instant) -> Duration,
+    call: F,
+) -> Option<F::Output> {
+    tokio::pin!(call);
+    loop {
+        let deadline = started + limit + excluded(Instant::now());
+        tokio::select! {
+            biased;
+            output = &mut call => return Some(output),
+            _ = tokio::time::sleep_until(tokio::time::Instant::from_std(deadline)) => {
+                let now = Instant::now();
+                if now >= started + limit + excluded(now) {
+                    return None;
+                }
+            }
+        }
     }
 }
 
@@ -403,6 +463,28 @@ mod tests {
         host_call(&mut c, start + 31 * MS, 4 * MS, Some(4 * MS));
         c.tick(start + 40 * MS, Some(500 * MS));
         assert_eq!(c.cpu_time(), 28 * MS);
+    }
+
+    #[test]
+    fn a_tick_in_the_allocator_after_a_long_wait_charges_no_wait() {
+        let start = Instant::now();
+        let mut c = clock(start);
+        // A model call queued 60 s (far past the 100 ms CPU limit) ...
+        c.entering_host(start);
+        c.flag_wait(60_000 * MS);
+        // ... (queued for the provider: out of the 1 s wall clock too), whose answer is
+        // lowered through the guest's allocator, where the epoch ticks.
+        c.exclude_from_wall_clock(60_000 * MS);
+        c.entering_guest(start + 60_000 * MS, None);
+        assert_eq!(
+            c.tick(start + 60_002 * MS, None),
+            TickDecision::Continue,
+            "the wait is not CPU time"
+        );
+        assert_eq!(c.cpu_time(), 2 * MS);
+        c.leaving_host(start + 60_003 * MS);
+        c.tick(start + 60_010 * MS, None);
+        assert_eq!(c.cpu_time(), 10 * MS, "not counted twice either");
     }
 
     #[test]

@@ -15,6 +15,8 @@ use super::info::Capability;
 use super::limits::Limits;
 use crate::engine::{JobBudget, ModelUsage, Usage};
 use crate::kv::{KvNamespace, KvStore};
+use crate::llm::journal::CallJournal;
+use crate::llm::queue_time::QueueTime;
 use crate::llm::{CacheMode, LlmGateway};
 
 /// The host's services, shared by every call.
@@ -45,6 +47,9 @@ pub struct CallScope {
     pub cache: CacheMode,
     /// The job's token and cost budget, shared by its runs; `None`: unlimited.
     pub budget: Option<Arc<JobBudget>>,
+    /// When the run stops waiting for a provider (`LLM_RUN_DEADLINE_SECS` after it started);
+    /// `None`: each model call's start plus the default.
+    pub run_deadline: Option<std::time::Instant>,
 }
 
 /// One log line a block wrote through the `log` import.
@@ -130,8 +135,12 @@ pub struct HostState {
     pub usage_by_model: ModelUsage,
     /// Model calls made so far.
     pub llm_calls: u32,
-    /// The requests those calls sent to models, with their attempts and waits.
-    pub llm_call_log: Vec<crate::llm::journal::LlmCall>,
+    /// The requests those calls sent to models, with their attempts and waits; kept here so
+    /// the requests of a call cut off by the wall clock are still counted.
+    pub llm_journal: CallJournal,
+    /// Time the call's model requests spent queued for the provider, left out of its wall
+    /// clock.
+    pub queue: QueueTime,
     /// Time spent inside host imports (model calls, storage, rendering).
     pub import_time: Duration,
     /// Log lines written so far (at most `max_log_lines`).
@@ -170,6 +179,7 @@ impl HostState {
             .allow_udp(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
+        let queue = QueueTime::new(scope.run_deadline);
         let mut table = ResourceTable::new();
         // Streams and pollables a block may hold at once; the default is a million.
         table.set_max_capacity(MAX_RESOURCES);
@@ -184,7 +194,8 @@ impl HostState {
             usage: Usage::default(),
             usage_by_model: ModelUsage::default(),
             llm_calls: 0,
-            llm_call_log: Vec::new(),
+            llm_journal: CallJournal::default(),
+            queue,
             import_time: Duration::ZERO,
             logs: Vec::new(),
             logs_dropped: 0,

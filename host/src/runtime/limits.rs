@@ -9,7 +9,8 @@ pub struct Limits {
     pub memory_bytes: usize,
     /// Guest CPU time per call (host imports not counted), measured in epoch ticks.
     pub cpu_time: Duration,
-    /// Wall-clock time per call, host imports (LLM calls) included.
+    /// Wall-clock time per call, host imports (LLM calls) included, time queued for a model
+    /// provider left out (within `llm_run_deadline`).
     pub wall_clock: Duration,
     /// Wall-clock time allowed for `describe()`, which runs at every load (never more than
     /// `wall_clock`).
@@ -40,6 +41,10 @@ pub struct Limits {
     /// Bytes of initial state one job may plan: each seed's state times its repetitions,
     /// summed (`MAX_JOB_STATE_BYTES`).
     pub max_job_state_bytes: u64,
+    /// How long a run may wait for model providers in all (queued for a slot or a rate
+    /// limit, pausing after a 429): the time a block call spends so is left out of its
+    /// `wall_clock`, within this deadline counted from the run's start.
+    pub llm_run_deadline: Duration,
 }
 
 impl Default for Limits {
@@ -59,6 +64,7 @@ impl Default for Limits {
             max_state_bytes: 4 * 1024 * 1024,
             max_run_state_bytes: 256 * 1024 * 1024,
             max_job_state_bytes: 1024 * 1024 * 1024,
+            llm_run_deadline: Duration::from_secs(30 * 60),
         }
     }
 }

@@ -252,6 +252,14 @@ async fn main() -> anyhow::Result<()> {
     println!();
     print_gateway(&args, dir.path()).await?;
     println!();
+    blockforge_tests::bench_storm::print_storm(
+        &args.blockforge,
+        args.seeds.min(500),
+        args.concurrency,
+        dir.path(),
+    )
+    .await?;
+    println!();
     println!(
         "REST path: blockforge serve (SQLite), POST /api/generate {} seeds, job concurrency {}",
         args.seeds, args.concurrency

@@ -4,7 +4,6 @@ use std::time::Instant;
 
 use super::llm::{denied, to_wit_error};
 use crate::llm::EmbedRequest;
-use crate::llm::journal::CallJournal;
 use crate::runtime::bindings::blockforge::block::embeddings as wit;
 use crate::runtime::bindings::blockforge::block::llm::LlmError;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
@@ -22,15 +21,15 @@ impl wit::Host for HostState {
         self.check_budget()?;
         let started = Instant::now();
         let llm = self.services.llm.clone();
-        let journal = CallJournal::default();
-        let answer = journal
-            .record(llm.embed(EmbedRequest {
+        let answer = self
+            .llm_journal
+            .clone()
+            .record(self.queue.clone().scope(llm.embed(EmbedRequest {
                 model: request.model,
                 inputs: request.inputs,
-            }))
+            })))
             .await;
         self.record_import(started.elapsed());
-        self.llm_call_log.extend(journal.take());
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) => return Ok(Err(to_wit_error(e))),

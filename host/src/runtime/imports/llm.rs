@@ -2,7 +2,6 @@
 
 use std::time::Instant;
 
-use crate::llm::journal::CallJournal;
 use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
@@ -116,17 +115,17 @@ impl wit::Host for HostState {
         let asked = request.model.clone();
         let started = Instant::now();
         let services = self.services.clone();
-        let journal = CallJournal::default();
-        let answer = journal
-            .record(crate::llm::structured::chat(
+        let answer = self
+            .llm_journal
+            .clone()
+            .record(self.queue.clone().scope(crate::llm::structured::chat(
                 services.llm.as_ref(),
                 request,
                 services.structured_output_repairs,
-            ))
+            )))
             .await;
         self.record_import(started.elapsed());
         self.llm_calls += 1;
-        self.llm_call_log.extend(journal.take());
         let (answer, usage) = answer;
         self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
         let answer = match answer {
