@@ -12,6 +12,7 @@ mod hostile;
 mod hostile_budgets;
 mod hostile_registry;
 mod hostile_server;
+mod http_clients;
 mod jobs;
 mod llm_cache;
 mod llm_cost;

@@ -28,8 +28,10 @@ use tower_http::set_header::SetResponseHeaderLayer;
 use super::ApiError;
 
 /// The UI's Content-Security-Policy: scripts, styles, fonts and API calls from the server
-/// itself; images also as `data:` URLs (the favicon); inline styles (React's `style`
-/// props and the chart library write them); no plugins, no framing, forms post only here.
+/// itself; images also as `data:` URLs (the favicon); no plugins, no framing, forms post
+/// only here. Inline styles stay allowed: CodeMirror injects `<style>` elements at run time
+/// (with `style-src 'self'` the block config editor never appears — the browser test
+/// fails); scripts, which are what an injection would need, stay `'self'` only.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
     style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; \
     connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
@@ -57,10 +59,11 @@ impl BrowserPolicy {
                 .filter(|item| !item.is_empty())
                 .collect()
         };
-        let bind = bind_host.trim().trim_matches(['[', ']']).to_ascii_lowercase();
-        let any_ip = bind
-            .parse::<IpAddr>()
-            .is_ok_and(|ip| ip.is_unspecified());
+        let bind = bind_host
+            .trim()
+            .trim_matches(['[', ']'])
+            .to_ascii_lowercase();
+        let any_ip = bind.parse::<IpAddr>().is_ok_and(|ip| ip.is_unspecified());
         let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"]
             .into_iter()
             .map(str::to_owned)
@@ -111,7 +114,10 @@ impl BrowserPolicy {
                         .split_once("://")
                         .is_some_and(|(_, authority)| authority.eq_ignore_ascii_case(host))
                 });
-                own || self.allowed_origins.iter().any(|o| o == "*" || *o == origin)
+                own || self
+                    .allowed_origins
+                    .iter()
+                    .any(|o| o == "*" || *o == origin)
             }
             // A browser that says cross-site (or same-site: another port or subdomain) but
             // sends no Origin is refused; no Sec-Fetch-Site and no Origin is not a browser.
@@ -187,7 +193,10 @@ pub fn security_headers<S: Clone + Send + Sync + 'static>(
         SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
     };
     router
-        .layer(set(header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .layer(set(
+            header::CONTENT_SECURITY_POLICY,
+            CONTENT_SECURITY_POLICY,
+        ))
         .layer(set(header::X_FRAME_OPTIONS, "DENY"))
         .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(set(header::REFERRER_POLICY, "same-origin"))

@@ -33,8 +33,8 @@ use super::raw_rejections::JsonRejections;
 /// Headers a request may carry (hyper's default too).
 pub const MAX_HEADERS: usize = 100;
 
-/// Bytes of request line and headers a request may carry. hyper's default (about 400 KiB)
-/// times thousands of slow connections is gigabytes; no real client needs more than this.
+/// Bytes of request line and headers a request may carry (hyper has no such bound by default,
+/// only its ~400 KiB read buffer); no real client needs more than this.
 pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How long clients may take and how many may be connected at once.
@@ -73,7 +73,10 @@ pub async fn serve(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .max_headers(MAX_HEADERS)
-        .max_buf_size(MAX_HEAD_BYTES)
+        .max_header_size(MAX_HEAD_BYTES)
+        // The read buffer's cap (a soft one: a single read may pass it), hyper's ~400 KiB
+        // default times thousands of slow connections would be gigabytes.
+        .max_buf_size(2 * MAX_HEAD_BYTES)
         // The JSON rewrite of hyper's own error answers needs each answer's head in one write.
         .writev(false);
     let mut shutdown = std::pin::pin!(shutdown);

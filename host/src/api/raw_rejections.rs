@@ -45,10 +45,7 @@ fn body_for(status: u16) -> Option<serde_json::Value> {
             "malformed request",
             json!({"reason": "the request line or a header could not be parsed as HTTP/1.1"}),
         ),
-        414 => (
-            "URI too long",
-            json!({"max_head_bytes": MAX_HEAD_BYTES}),
-        ),
+        414 => ("URI too long", json!({"max_head_bytes": MAX_HEAD_BYTES})),
         431 => (
             "request header fields too large",
             json!({"max_headers": MAX_HEADERS, "max_head_bytes": MAX_HEAD_BYTES}),

@@ -37,13 +37,13 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let limits = open_files_for(settings.http.connections);
     let app = router(
         AppState {
-        api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
-        store: store.clone(),
-        registry,
-        jobs: jobs.clone(),
-        plugins_dir: settings.plugins_dir.clone().into(),
-        web_dir: settings.web_dir.clone().map(Into::into),
-        models,
+            api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
+            store: store.clone(),
+            registry,
+            jobs: jobs.clone(),
+            plugins_dir: settings.plugins_dir.clone().into(),
+            web_dir: settings.web_dir.clone().map(Into::into),
+            models,
         },
         &settings.http,
     );
