@@ -3,6 +3,7 @@
 
 mod api;
 mod blocks_cli;
+mod browser;
 mod builtins;
 mod cli_errors;
 mod concurrency;
