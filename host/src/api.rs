@@ -6,6 +6,7 @@
 mod blocks;
 mod browser;
 mod connections;
+mod documented_rejections;
 mod error;
 mod export;
 mod jobs;
@@ -92,7 +93,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let plugins = OpenApiRouter::new()
         .routes(routes!(plugins::list, plugins::upload))
         .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(metrics::metrics))
         .routes(routes!(blocks::list))
@@ -145,7 +146,10 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             models::embedding::delete
         ))
         .routes(routes!(models::embedding::set_default))
-        .split_for_parts()
+        .split_for_parts();
+    let (routes, mut description) = (routes.0, routes.1);
+    documented_rejections::add(&mut description);
+    (routes, description)
 }
 
 /// The OpenAPI description of the API (what `GET /openapi.json` answers).
