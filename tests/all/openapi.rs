@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: generated from the handlers, it describes every endpoint the server
 //! serves, with parameters, bodies and the error shape.
 
-use blockforge_tests::harness::Workspace;
+use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -66,19 +66,7 @@ async fn the_openapi_description_covers_every_endpoint() {
     let mut ws = Workspace::new();
     // The description is public, like /health.
     ws.set_env("API_KEY", "secret");
-    let server = ws
-        .serve(&format!(
-            "sqlite://{}",
-            ws.path().join("db.sqlite").display()
-        ))
-        .await;
-    let response = client()
-        .get(server.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let doc: Value = response.json().await.unwrap();
+    let (_server, doc) = serve_and_describe(&ws).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     assert_eq!(doc["info"]["title"], "blockforge");
     for (method, path) in ENDPOINTS {
@@ -132,6 +120,24 @@ async fn the_openapi_description_covers_every_endpoint() {
     assert_eq!(described, ENDPOINTS.len(), "{}", doc["paths"]);
 }
 
+/// A server on a fresh SQLite file of `ws`, and its OpenAPI description.
+async fn serve_and_describe(ws: &Workspace) -> (Server, Value) {
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let response = client()
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc = response.json().await.unwrap();
+    (server, doc)
+}
+
 /// The statuses the extractors and layers answer with, which the description must list.
 const EXTRACTOR_STATUSES: &[u16] = &[400, 413, 415, 422];
 
@@ -154,20 +160,7 @@ fn fill(path: &str, value: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_400_415_and_422_answers_the_routes_give_are_described() {
     let ws = Workspace::new();
-    let server = ws
-        .serve(&format!(
-            "sqlite://{}",
-            ws.path().join("db.sqlite").display()
-        ))
-        .await;
-    let doc: Value = client()
-        .get(server.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (server, doc) = serve_and_describe(&ws).await;
     let mut probed = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
@@ -234,20 +227,7 @@ async fn the_400_415_and_422_answers_the_routes_give_are_described() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exports_answer_with_the_content_types_the_description_lists() {
     let ws = Workspace::new();
-    let server = ws
-        .serve(&format!(
-            "sqlite://{}",
-            ws.path().join("db.sqlite").display()
-        ))
-        .await;
-    let doc: Value = client()
-        .get(server.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (server, doc) = serve_and_describe(&ws).await;
     for path in ["/api/export", "/api/export/download"] {
         let documented = &doc["paths"][path]["get"]["responses"]["200"]["content"];
         for (query, expected) in [

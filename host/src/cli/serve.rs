@@ -82,7 +82,7 @@ fn open_files_for(mut limits: ConnectionLimits) -> ConnectionLimits {
     let mut files = getrlimit(Resource::Nofile);
     if files.current < files.maximum {
         files.current = files.maximum;
-        if setrlimit(Resource::Nofile, files.clone()).is_err() {
+        if setrlimit(Resource::Nofile, files).is_err() {
             files = getrlimit(Resource::Nofile);
         }
     }
