@@ -136,6 +136,19 @@ async fn a_stalled_request_body_gets_408_and_the_connection_closes() {
         body["detail"]["setting"], "BODY_READ_TIMEOUT_SECS",
         "{body}"
     );
+
+    // Uploads (multipart seed files and plugins) stalled mid-part: 408 too, not a 500.
+    for path in ["/api/generate", "/api/plugins"] {
+        let request = format!(
+            "POST {path} HTTP/1.1\r\nHost: localhost\r\n\
+             Content-Type: multipart/form-data; boundary=XX\r\nContent-Length: 1000\r\n\r\n\
+             --XX\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.json\"\r\n\r\n[{{"
+        );
+        let answer = raw(&server, request.as_bytes()).await;
+        let (status, body) = parse(&answer);
+        assert_eq!(status, 408, "{path}: {answer}");
+        assert!(body["error"].is_string(), "{body}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -93,6 +93,21 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     )
 }
 
+/// The status for a multipart body that could not be read: 408 when the client paused past
+/// `BODY_READ_TIMEOUT_SECS` (axum answers that as a 500 of a failed stream), else axum's own.
+pub fn multipart_status(e: &axum::extract::multipart::MultipartError) -> StatusCode {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>()
+            || error.to_string().contains(BODY_TIMEOUT_MESSAGE)
+        {
+            return StatusCode::REQUEST_TIMEOUT;
+        }
+        cause = error.source();
+    }
+    e.status()
+}
+
 /// What tower-http's `TimeoutError` says (the request body paused past
 /// `BODY_READ_TIMEOUT_SECS`).
 const BODY_TIMEOUT_MESSAGE: &str = "data was not received within the designated timeout";
