@@ -240,3 +240,28 @@ async fn requests_hyper_refuses_get_the_json_error_body() {
     let health = client().get(server.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_settings_that_make_no_sense_stop_the_start() {
+    for (name, value) in [
+        ("MAX_CONNECTIONS", "0"),
+        ("MAX_CONNECTIONS", "many"),
+        ("HEADER_READ_TIMEOUT_SECS", "0"),
+        ("BODY_READ_TIMEOUT_SECS", "-1"),
+    ] {
+        let mut ws = Workspace::new();
+        let database = sqlite_url(&ws);
+        ws.set_env(name, value)
+            .set_env("PORT", "0")
+            .set_env("DATABASE_URL", &database);
+        let output = tokio::time::timeout(EVENTUALLY, ws.run(&["serve"]))
+            .await
+            .unwrap_or_else(|_| panic!("blockforge serve started with {name}={value}"));
+        output.assert_failure();
+        assert!(
+            output.stderr.contains(name),
+            "{name}={value}: {}",
+            output.stderr
+        );
+    }
+}
