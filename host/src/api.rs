@@ -4,6 +4,9 @@
 //! limited in size.
 
 mod blocks;
+mod browser;
+mod connections;
+mod documented_rejections;
 mod error;
 mod export;
 mod jobs;
@@ -12,6 +15,7 @@ mod models;
 mod pipeline_fields;
 mod pipelines;
 mod plugins;
+mod raw_rejections;
 mod records;
 mod settings;
 mod stream;
@@ -24,6 +28,8 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
+pub use browser::{BrowserPolicy, CONTENT_SECURITY_POLICY};
+pub use connections::{ConnectionLimits, MAX_HEAD_BYTES, MAX_HEADERS, serve};
 pub use error::ApiError;
 
 use crate::engine::job_manager::JobManager;
@@ -57,6 +63,16 @@ pub struct AppState {
     /// The blocks' LLM gateway, routing by registered model name; reread after every change
     /// to the registry.
     pub models: Arc<ModelRouter>,
+}
+
+/// How the server meets its clients: which host names and origins it accepts, and how long
+/// and how many of them it waits for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HttpSettings {
+    /// Host names and origins (`ALLOWED_HOSTS`, `ALLOWED_ORIGINS`).
+    pub browser: BrowserPolicy,
+    /// Read timeouts and the connection bound.
+    pub connections: ConnectionLimits,
 }
 
 /// The OpenAPI description's header; the paths come from the handlers' annotations.
@@ -93,7 +109,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline_fields::put_validation_config))
         .routes(routes!(templates::create_pipeline))
         .layer(DefaultBodyLimit::max(MAX_DEFINITION_BODY_BYTES));
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(metrics::metrics))
         .routes(routes!(blocks::list))
@@ -138,7 +154,10 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
             models::embedding::delete
         ))
         .routes(routes!(models::embedding::set_default))
-        .split_for_parts()
+        .split_for_parts();
+    let (routes, mut description) = (routes.0, routes.1);
+    documented_rejections::add(&mut description);
+    (routes, description)
 }
 
 /// The OpenAPI description of the API (what `GET /openapi.json` answers).
@@ -146,12 +165,13 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     documented_routes().1
 }
 
-/// The API's routes.
-pub fn router(state: AppState) -> Router {
+/// The API's routes, guarded and timed as `http` says (serve them with [`serve`] for the
+/// connection limits).
+pub fn router(state: AppState, http: &HttpSettings) -> Router {
     let (routes, mut description) = documented_routes();
     description.info.version = env!("CARGO_PKG_VERSION").to_owned();
     let description = Arc::new(description);
-    routes
+    let routes = routes
         .route(
             "/openapi.json",
             get(move || {
@@ -170,7 +190,15 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(error::json_rejections))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(state)
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            http.connections.body_read_timeout,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(http.browser.clone()),
+            browser::guard,
+        ))
+        .with_state(state);
+    browser::security_headers(routes)
 }
 
 /// Refuses `/api` requests without the configured bearer key (401); `/health` stays open.

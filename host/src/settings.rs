@@ -28,6 +28,11 @@
 //! | `BLOCK_DESCRIBE_SECS` | 10 | wall-clock time a block's `describe()` may take at load |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
 //! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
+//! | `ALLOWED_HOSTS` | none | comma-separated host names the server answers to beside `localhost`, `127.0.0.1`, `[::1]` and `HOST` (`*`: any); other `Host` headers get 421 |
+//! | `ALLOWED_ORIGINS` | none | comma-separated origins (`https://ui.example.com`) whose pages may send `POST`/`PUT`/`PATCH`/`DELETE` beside the server's own (`*`: any); other browser origins get 403 |
+//! | `HEADER_READ_TIMEOUT_SECS` | 10 | time a client has to send a request's line and headers; then the connection is closed |
+//! | `BODY_READ_TIMEOUT_SECS` | 30 | longest pause while a request body is read; then 408 |
+//! | `MAX_CONNECTIONS` | 2048 | connections open at once; more wait to be accepted |
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
 //! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
@@ -41,6 +46,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::api::{BrowserPolicy, ConnectionLimits, HttpSettings};
 use crate::kv::{KvQuota, KvStore, MemoryKv};
 use crate::llm::LlmGateway;
 use crate::llm::cache::{CachingGateway, MemoryResponses, ResponseStore};
@@ -118,6 +124,8 @@ pub struct Settings {
     pub prices: Arc<PriceTable>,
     /// How much one `kv` namespace may hold.
     pub kv_quota: KvQuota,
+    /// Accepted host names and origins, read timeouts, the connection bound.
+    pub http: HttpSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -197,6 +205,30 @@ fn per_minute(name: &'static str) -> Result<Option<u64>, SettingsError> {
     }
 }
 
+/// The server's client settings: `ALLOWED_HOSTS`, `ALLOWED_ORIGINS` (with `host`, the
+/// address it binds), `HEADER_READ_TIMEOUT_SECS`, `BODY_READ_TIMEOUT_SECS`, `MAX_CONNECTIONS`.
+fn http_settings(host: &str) -> Result<HttpSettings, SettingsError> {
+    let defaults = ConnectionLimits::default();
+    Ok(HttpSettings {
+        browser: BrowserPolicy::new(
+            host,
+            &var("ALLOWED_HOSTS").unwrap_or_default(),
+            &var("ALLOWED_ORIGINS").unwrap_or_default(),
+        ),
+        connections: ConnectionLimits {
+            header_read_timeout: seconds(
+                "HEADER_READ_TIMEOUT_SECS",
+                defaults.header_read_timeout.as_secs_f64(),
+            )?,
+            body_read_timeout: seconds(
+                "BODY_READ_TIMEOUT_SECS",
+                defaults.body_read_timeout.as_secs_f64(),
+            )?,
+            max_connections: positive("MAX_CONNECTIONS", defaults.max_connections)?,
+        },
+    })
+}
+
 /// The `kv` namespace quota from `KV_MAX_KEYS_PER_NAMESPACE` and `KV_MAX_BYTES_PER_NAMESPACE`.
 fn kv_quota() -> Result<KvQuota, SettingsError> {
     let defaults = KvQuota::default();
@@ -273,6 +305,7 @@ impl Settings {
                 ((*name).to_owned(), env)
             })
             .collect();
+        let host = var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned());
         Ok(Settings {
             chat,
             embeddings,
@@ -286,7 +319,8 @@ impl Settings {
                 .or_else(|| cfg!(debug_assertions).then(|| PathBuf::from("web/dist"))),
             cache_dir,
             limits,
-            host: var("HOST").unwrap_or_else(|| "127.0.0.1".to_owned()),
+            http: http_settings(&host)?,
+            host,
             port: number("PORT", 8000u16, "a port number")?,
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/blockforge.db".to_owned()),

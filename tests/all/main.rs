@@ -3,6 +3,7 @@
 
 mod api;
 mod blocks_cli;
+mod browser;
 mod builtins;
 mod cli_errors;
 mod concurrency;
@@ -12,6 +13,7 @@ mod hostile;
 mod hostile_budgets;
 mod hostile_registry;
 mod hostile_server;
+mod http_clients;
 mod jobs;
 mod llm_cache;
 mod llm_cost;

@@ -1,7 +1,7 @@
 //! `GET /openapi.json`: generated from the handlers, it describes every endpoint the server
 //! serves, with parameters, bodies and the error shape.
 
-use blockforge_tests::harness::Workspace;
+use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -66,19 +66,7 @@ async fn the_openapi_description_covers_every_endpoint() {
     let mut ws = Workspace::new();
     // The description is public, like /health.
     ws.set_env("API_KEY", "secret");
-    let server = ws
-        .serve(&format!(
-            "sqlite://{}",
-            ws.path().join("db.sqlite").display()
-        ))
-        .await;
-    let response = client()
-        .get(server.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let doc: Value = response.json().await.unwrap();
+    let (_server, doc) = serve_and_describe(&ws).await;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."), "{doc}");
     assert_eq!(doc["info"]["title"], "blockforge");
     for (method, path) in ENDPOINTS {
@@ -130,4 +118,137 @@ async fn the_openapi_description_covers_every_endpoint() {
         .map(|p| p.as_object().unwrap().len())
         .sum();
     assert_eq!(described, ENDPOINTS.len(), "{}", doc["paths"]);
+}
+
+/// A server on a fresh SQLite file of `ws`, and its OpenAPI description.
+async fn serve_and_describe(ws: &Workspace) -> (Server, Value) {
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let response = client()
+        .get(server.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let doc = response.json().await.unwrap();
+    (server, doc)
+}
+
+/// The statuses the extractors and layers answer with, which the description must list.
+const EXTRACTOR_STATUSES: &[u16] = &[400, 413, 415, 422];
+
+/// `path` of the description with every `{parameter}` replaced by `value`.
+fn fill(path: &str, value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        out.push_str(&rest[..start]);
+        let end = rest[start..]
+            .find('}')
+            .map_or(rest.len(), |e| start + e + 1);
+        out.push_str(value);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_400_415_and_422_answers_the_routes_give_are_described() {
+    let ws = Workspace::new();
+    let (server, doc) = serve_and_describe(&ws).await;
+    let mut probed = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let Ok(method) = method.to_uppercase().parse::<reqwest::Method>() else {
+                continue;
+            };
+            let content = &operation["requestBody"]["content"];
+            // (the URL, a content type, a body) of requests the route must refuse.
+            let mut requests: Vec<(String, &str, &str)> = Vec::new();
+            let url = fill(path, "1");
+            if content["application/json"].is_object() {
+                requests.push((url.clone(), "text/plain", "{}"));
+                requests.push((url.clone(), "application/json", "{"));
+                requests.push((url.clone(), "application/json", "[1]"));
+                requests.push((url.clone(), "application/json", r#"{"name": [], "x": {}}"#));
+            }
+            if content["multipart/form-data"].is_object() {
+                requests.push((url.clone(), "text/plain", "not a form"));
+            }
+            let typed = operation["parameters"].as_array().is_some_and(|params| {
+                params
+                    .iter()
+                    .any(|p| p["in"] == "path" && p["schema"]["type"] == "integer")
+            });
+            if typed {
+                requests.push((fill(path, "not-a-number"), "application/json", "{}"));
+            }
+            for (url, content_type, body) in requests {
+                let mut request = client()
+                    .request(method.clone(), server.url(&url))
+                    .header("content-type", content_type);
+                if method != reqwest::Method::GET {
+                    request = request.body(body);
+                }
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                probed += 1;
+                if !EXTRACTOR_STATUSES.contains(&status) {
+                    continue;
+                }
+                assert!(
+                    operation["responses"][status.to_string()].is_object(),
+                    "{method} {url} ({content_type} {body}) answered {status}, \
+                     which the description of {method} {path} does not list: {}",
+                    operation["responses"]
+                );
+                let answer: Value = response.json().await.unwrap();
+                assert!(
+                    answer["error"].is_string() && answer["detail"].is_object(),
+                    "{method} {url}: {answer}"
+                );
+            }
+        }
+    }
+    assert!(probed > 40, "only {probed} requests were probed");
+    // A typed body's wrong shape is a 422 the description names; a free-form one is not.
+    let create_model = &doc["paths"]["/api/llm-models"]["post"]["responses"];
+    assert!(create_model["415"].is_object(), "{create_model}");
+    assert!(create_model["422"].is_object(), "{create_model}");
+    // Writes name the cross-origin refusal.
+    assert!(doc["paths"]["/api/pipelines"]["post"]["responses"]["403"].is_object());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exports_answer_with_the_content_types_the_description_lists() {
+    let ws = Workspace::new();
+    let (server, doc) = serve_and_describe(&ws).await;
+    for path in ["/api/export", "/api/export/download"] {
+        let documented = &doc["paths"][path]["get"]["responses"]["200"]["content"];
+        for (query, expected) in [
+            ("", "application/x-ndjson"),
+            ("?format=jsonl", "application/x-ndjson"),
+            ("?format=json", "application/json"),
+            ("?format=csv", "text/csv"),
+        ] {
+            let response = client()
+                .get(server.url(&format!("{path}{query}")))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::OK, "{path}{query}");
+            let content_type = response.headers()["content-type"].to_str().unwrap();
+            let media = content_type.split(';').next().unwrap().trim();
+            assert_eq!(media, expected, "{path}{query}");
+            assert!(
+                documented[media].is_object(),
+                "{path}{query} answers {media}, the description lists {documented}"
+            );
+        }
+    }
 }

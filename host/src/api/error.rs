@@ -101,6 +101,25 @@ pub async fn not_found(uri: axum::http::Uri) -> ApiError {
     )
 }
 
+/// The status for a multipart body that could not be read: 408 when the client paused past
+/// `BODY_READ_TIMEOUT_SECS` (axum answers that as a 500 of a failed stream), else axum's own.
+pub fn multipart_status(e: &axum::extract::multipart::MultipartError) -> StatusCode {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = cause {
+        if error.is::<tower_http::timeout::TimeoutError>()
+            || error.to_string().contains(BODY_TIMEOUT_MESSAGE)
+        {
+            return StatusCode::REQUEST_TIMEOUT;
+        }
+        cause = error.source();
+    }
+    e.status()
+}
+
+/// What tower-http's `TimeoutError` says (the request body paused past
+/// `BODY_READ_TIMEOUT_SECS`).
+const BODY_TIMEOUT_MESSAGE: &str = "data was not received within the designated timeout";
+
 /// Turns axum's own plain-text rejections (a malformed path, query or JSON body, a wrong
 /// content type, a body over the size limit) into the API's `{"error", "detail"}` shape.
 pub async fn json_rejections(
@@ -121,6 +140,16 @@ pub async fn json_rejections(
         .await
         .unwrap_or_default();
     let message = String::from_utf8_lossy(&body).trim().to_owned();
+    // tower-http's body timeout reaches axum's extractors as a body error, which they answer
+    // 400: the client was too slow, say so.
+    if message.contains(BODY_TIMEOUT_MESSAGE) {
+        return ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request body timed out",
+            json!({"message": message, "setting": "BODY_READ_TIMEOUT_SECS"}),
+        )
+        .into_response();
+    }
     let error = status
         .canonical_reason()
         .unwrap_or("request failed")

@@ -163,7 +163,7 @@ async fn export(state: AppState, query: ExportQuery, download: bool) -> Result<R
 }
 
 /// Records as a stream.
-#[utoipa::path(get, path = "/api/export", tag = "export", params(ExportQuery), responses((status = 200, description = "Records as JSONL, JSON or CSV, streamed", body = String), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/export", tag = "export", params(ExportQuery), responses((status = 200, description = "Records streamed as `format=` asks: JSON Lines (the default), one JSON list, or CSV", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn inline(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
@@ -172,7 +172,7 @@ pub async fn inline(
 }
 
 /// Records as a file download.
-#[utoipa::path(get, path = "/api/export/download", tag = "export", params(ExportQuery), responses((status = 200, description = "The same as a file download (Content-Disposition with a file name)", body = String), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/export/download", tag = "export", params(ExportQuery), responses((status = 200, description = "The same as a file download (Content-Disposition with a file name)", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,

@@ -73,7 +73,7 @@ pub async fn generate(
     let mut concurrency: Option<u64> = None;
     let mut cache = CacheMode::Auto;
     let bad_form = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
+        let status = super::error::multipart_status(&e);
         ApiError::new(
             status,
             "cannot read the upload",

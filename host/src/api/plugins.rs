@@ -55,7 +55,7 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let bad_form = |e: axum::extract::multipart::MultipartError| {
-        let status = e.status();
+        let status = super::error::multipart_status(&e);
         ApiError::new(
             status,
             if status == StatusCode::PAYLOAD_TOO_LARGE {

@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
-use blockforge::api::{AppState, router};
+use blockforge::api::{AppState, ConnectionLimits, router};
 use blockforge::engine::job_manager::JobManager;
 use blockforge::settings::Settings;
 
@@ -34,28 +34,32 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         .run_jobs
         .then(|| AbortOnDrop(jobs.follow_running_jobs(FOLLOW_INTERVAL)));
     eprintln!("blockforge listening on http://{}", listener.local_addr()?);
-    let app = router(AppState {
-        api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
-        store: store.clone(),
-        registry,
-        jobs: jobs.clone(),
-        plugins_dir: settings.plugins_dir.clone().into(),
-        web_dir: settings.web_dir.clone().map(Into::into),
-        models,
-    });
+    let limits = open_files_for(settings.http.connections);
+    let app = router(
+        AppState {
+            api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
+            store: store.clone(),
+            registry,
+            jobs: jobs.clone(),
+            plugins_dir: settings.plugins_dir.clone().into(),
+            web_dir: settings.web_dir.clone().map(Into::into),
+            models,
+        },
+        &settings.http,
+    );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
         shutdown_signal().await;
         let _ = stop_tx.send(true);
     });
     let mut graceful = stop_rx.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    let server = blockforge::api::serve(listener, app, limits, async move {
         let _ = graceful.changed().await;
     });
     // Open event streams would hold the graceful drain forever: give it a few seconds.
     let mut drain = stop_rx;
     tokio::select! {
-        served = server => served?,
+        () = server => {},
         _ = async move {
             let _ = drain.changed().await;
             tokio::time::sleep(SHUTDOWN_GRACE).await;
@@ -69,6 +73,36 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     );
     Ok(ExitCode::SUCCESS)
 }
+
+/// `limits` with a connection bound the process can hold: the soft limit on open files is
+/// raised to the hard one, and connections are kept [`SPARE_FILES`] below it (the database,
+/// plugins and the compile cache need files too).
+fn open_files_for(mut limits: ConnectionLimits) -> ConnectionLimits {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut files = getrlimit(Resource::Nofile);
+    if files.current < files.maximum {
+        files.current = files.maximum;
+        if setrlimit(Resource::Nofile, files).is_err() {
+            files = getrlimit(Resource::Nofile);
+        }
+    }
+    if let Some(open) = files.current {
+        let room = usize::try_from(open.saturating_sub(SPARE_FILES)).unwrap_or(usize::MAX);
+        if limits.max_connections > room {
+            eprintln!(
+                "MAX_CONNECTIONS={} is more than the {open} open files allowed leave room for: \
+                 using {}",
+                limits.max_connections,
+                room.max(1)
+            );
+            limits.max_connections = room.max(1);
+        }
+    }
+    limits
+}
+
+/// Open files kept free of connections.
+const SPARE_FILES: u64 = 256;
 
 /// How often the database is checked for running jobs this process does not run yet.
 const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
