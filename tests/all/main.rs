@@ -24,6 +24,7 @@ mod plugins;
 mod providers;
 mod runs;
 mod settings;
+mod sqlite_load;
 mod store;
 mod structured;
 mod web_ui;

@@ -260,7 +260,7 @@ impl Store {
     pub async fn job_progress(&self, id: i64) -> Result<JobRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?
             .ok_or(StoreError::NotFound { what: "job", id })?;
         from_row(&row)
@@ -273,7 +273,7 @@ impl Store {
              FROM job_model_usage WHERE job_id = $1",
         )
         .bind(id)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         let mut by_model = ModelUsage::default();
         for row in &rows {
@@ -290,7 +290,7 @@ impl Store {
             "SELECT {COLUMNS} FROM jobs WHERE ($1 < 0 OR pipeline_id = $1) ORDER BY id DESC"
         ))
         .bind(pipeline_id.unwrap_or(-1))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         // Every listed job's usage per model in one statement, not one query per job (the UI
         // rereads this list every few seconds).
@@ -301,7 +301,7 @@ impl Store {
              WHERE ($1 < 0 OR j.pipeline_id = $1)",
         )
         .bind(pipeline_id.unwrap_or(-1))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         let mut by_job: std::collections::HashMap<i64, ModelUsage> = Default::default();
         for row in &usage_rows {
@@ -365,7 +365,7 @@ impl Store {
     /// Ids of the jobs still running (to resume at start).
     pub async fn running_jobs(&self) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query("SELECT id FROM jobs WHERE status = 'running' ORDER BY id")
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter()
             .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))

@@ -121,7 +121,7 @@ impl Store {
             .bind(status.clone())
             .bind(job)
             .bind(pipeline)
-            .fetch_one(self.pool())
+            .fetch_one(self.reader())
             .await?
             .try_get("n")?;
         let rows = dynamic(format!(
@@ -132,7 +132,7 @@ impl Store {
         .bind(pipeline)
         .bind(limit.max(0))
         .bind(offset.max(0))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }
@@ -153,7 +153,7 @@ impl Store {
         .bind(filter.pipeline_id.unwrap_or(-1))
         .bind(after_id)
         .bind(limit.max(0))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(from_row).collect()
     }
@@ -171,7 +171,7 @@ impl Store {
         .bind(job_id)
         .bind(after_id)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -217,7 +217,7 @@ impl Store {
     pub async fn record(&self, id: i64) -> Result<RecordRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?
             .ok_or(StoreError::NotFound { what: "record", id })?;
         from_row(&row)
@@ -272,7 +272,7 @@ impl Store {
         .bind(after_id)
         .bind(up_to)
         .bind(limit.max(0))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|row| {
@@ -292,7 +292,7 @@ impl Store {
         .bind(filter.status.clone().unwrap_or_default())
         .bind(filter.job_id.unwrap_or(-1))
         .bind(filter.pipeline_id.unwrap_or(-1))
-        .fetch_one(self.pool())
+        .fetch_one(self.reader())
         .await?;
         Ok(row.try_get("last")?)
     }
