@@ -103,9 +103,10 @@ pub struct Store {
     backend: Backend,
 }
 
-/// Connections of SQLite's read pool: enough for the API, SSE and the job runner's reads at
-/// once on a small machine; each read takes milliseconds.
-pub const SQLITE_READERS: u32 = 8;
+/// Connections of SQLite's read pool: the API, SSE and the job runner's reads at once. A read
+/// takes a fraction of a millisecond of SQLite's time, so a few are enough; more would only
+/// let readers take more of a small machine's cores from the job.
+pub const SQLITE_READERS: u32 = 4;
 
 /// How long a SQLite write waits for the file's lock when another process holds it (the
 /// `busy_timeout`), and how long a read or write waits for a connection of its pool. Writes
