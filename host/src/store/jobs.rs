@@ -286,20 +286,24 @@ impl Store {
 
     /// Jobs, newest first, of one pipeline or all.
     pub async fn jobs(&self, pipeline_id: Option<i64>) -> Result<Vec<JobRow>, StoreError> {
+        // Only the filter given, so the pipeline's index serves it.
+        let (jobs_of, usage_of) = match pipeline_id {
+            Some(_) => ("pipeline_id = $1", "j.pipeline_id = $1"),
+            None => ("$1 < 0", "$1 < 0"),
+        };
         let rows = dynamic(format!(
-            "SELECT {COLUMNS} FROM jobs WHERE ($1 < 0 OR pipeline_id = $1) ORDER BY id DESC"
+            "SELECT {COLUMNS} FROM jobs WHERE {jobs_of} ORDER BY id DESC"
         ))
         .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.reader())
         .await?;
         // Every listed job's usage per model in one statement, not one query per job (the UI
         // rereads this list every few seconds).
-        let usage_rows = sqlx::query(
+        let usage_rows = dynamic(format!(
             "SELECT u.job_id, u.model, u.input_tokens, u.output_tokens, u.cached_tokens, \
              u.cost_picodollars, u.unpriced_calls, u.cache_hits \
-             FROM job_model_usage u JOIN jobs j ON j.id = u.job_id \
-             WHERE ($1 < 0 OR j.pipeline_id = $1)",
-        )
+             FROM job_model_usage u JOIN jobs j ON j.id = u.job_id WHERE {usage_of}"
+        ))
         .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.reader())
         .await?;
