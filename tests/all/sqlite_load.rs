@@ -94,6 +94,24 @@ impl Seen {
     }
 }
 
+/// Waits for the load `tasks` and asserts every request they sent succeeded; answers how many.
+async fn all_succeeded(tasks: Vec<tokio::task::JoinHandle<Seen>>, what: &str) -> usize {
+    let mut sent = 0;
+    let mut failures = Vec::new();
+    for task in tasks {
+        let seen = task.await.unwrap();
+        sent += seen.sent;
+        failures.extend(seen.failures);
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} {what} failed, e.g. {:?}",
+        failures.len(),
+        &failures[..failures.len().min(5)]
+    );
+    sent
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_and_settings_writes_wait_for_a_running_job_on_sqlite() {
     let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
@@ -145,19 +163,7 @@ async fn registry_and_settings_writes_wait_for_a_running_job_on_sqlite() {
         .collect();
     let job = wait_until_ended(&server, job_id).await;
     ended.store(true, Ordering::SeqCst);
-    let mut sent = 0;
-    let mut failures = Vec::new();
-    for writer in writers {
-        let seen = writer.await.unwrap();
-        sent += seen.sent;
-        failures.extend(seen.failures);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {sent} writes failed, e.g. {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    all_succeeded(writers, "writes").await;
     assert!(
         during_job.load(Ordering::SeqCst) > 0,
         "no write happened while the job ran"
@@ -225,19 +231,7 @@ async fn readers_during_a_job_get_answers_and_the_job_completes_on_sqlite() {
 
     let job = wait_until_ended(&server, job_id).await;
     ended.store(true, Ordering::SeqCst);
-    let mut sent = 0;
-    let mut failures = Vec::new();
-    for reader in readers {
-        let seen = reader.await.unwrap();
-        sent += seen.sent;
-        failures.extend(seen.failures);
-    }
-    assert!(
-        failures.is_empty(),
-        "{} of {sent} reads failed, e.g. {:?}",
-        failures.len(),
-        &failures[..failures.len().min(5)]
-    );
+    let sent = all_succeeded(readers, "reads").await;
     assert!(sent >= 20, "the readers read");
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(job["records_generated"], SEEDS as i64, "{job}");
