@@ -250,17 +250,23 @@ impl Store {
 
     /// The job `id`.
     pub async fn job(&self, id: i64) -> Result<JobRow, StoreError> {
-        let mut job = self.job_progress(id).await?;
+        let mut job = self.job_row(self.reader(), id).await?;
         job.usage_by_model = self.job_usage_by_model(id).await?;
         Ok(job)
     }
 
     /// The job `id` with its status and totals but no per-model usage (`usage_by_model` is
     /// empty): one statement, for the job runner, which reads the job back after every batch.
+    /// It reads through the writer's connection (on SQLite), which the runner takes in turn
+    /// anyway: the runner never queues behind the API's readers of records.
     pub async fn job_progress(&self, id: i64) -> Result<JobRow, StoreError> {
+        self.job_row(self.pool(), id).await
+    }
+
+    async fn job_row(&self, pool: &sqlx::AnyPool, id: i64) -> Result<JobRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.reader())
+            .fetch_optional(pool)
             .await?
             .ok_or(StoreError::NotFound { what: "job", id })?;
         from_row(&row)
@@ -374,5 +380,35 @@ impl Store {
         rows.iter()
             .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_runner_reads_its_job_while_every_reader_connection_is_taken() {
+        let path = std::env::temp_dir().join(format!("blockforge-busy-{}.db", std::process::id()));
+        let store = Store::connect(&path.display().to_string()).await.unwrap();
+        let pipeline = store
+            .create_pipeline("p", &serde_json::json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &[], &serde_json::json!({}))
+            .await
+            .unwrap();
+        // Readers of the API hold every read connection (a page of records each).
+        let mut held = Vec::new();
+        for _ in 0..super::super::SQLITE_READERS {
+            held.push(store.reader().acquire().await.unwrap());
+        }
+        // The runner's read does not wait for them (it would, until the pool gave up).
+        let progress = store.job_progress(job.id).await.unwrap();
+        assert_eq!(progress.id, job.id);
+        drop(held);
+        store.close().await;
+        let _ = std::fs::remove_file(&path);
     }
 }
