@@ -89,12 +89,29 @@ pub enum StoreError {
     TaskFailed(String),
 }
 
-/// A connection pool and the backend it talks to.
+/// The connection pools and the backend they talk to.
+///
+/// On SQLite, writes go through one connection, so they queue in the pool (first come, first
+/// served) instead of racing for the file's lock: a transaction that reads before it writes
+/// cannot fail to become the writer, and nothing answers "database is locked". Reads have
+/// their own pool of WAL connections, so the review page, job polling and SSE never wait for
+/// a batch of records being written, nor the writer for them. On PostgreSQL both are one pool.
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    readers: AnyPool,
     backend: Backend,
 }
+
+/// Connections of SQLite's read pool: the API, SSE and the job runner's reads at once. A read
+/// takes a fraction of a millisecond of SQLite's time, so a few are enough; more would only
+/// let readers take more of a small machine's cores from the job.
+pub const SQLITE_READERS: u32 = 4;
+
+/// How long a SQLite write waits for the file's lock when another process holds it (the
+/// `busy_timeout`), and how long a read or write waits for a connection of its pool. Writes
+/// queue rather than fail: this is the bound of an abnormal wait, not of a normal one.
+pub const SQLITE_LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> i64 {
@@ -176,16 +193,35 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl(url.to_owned()));
         };
-        let max_connections = match backend {
-            // SQLite has one writer at a time; a few readers beside it are enough.
-            Backend::Sqlite => 4,
-            Backend::Postgres => 16,
+        let store = match backend {
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(&url)
+                    .await?;
+                Store {
+                    readers: pool.clone(),
+                    pool,
+                    backend,
+                }
+            }
+            Backend::Sqlite => {
+                // The writer first: it sets WAL mode and migrates before any reader opens.
+                let pool = sqlite_pool(1, false).connect(&url).await?;
+                let mut store = Store {
+                    readers: pool.clone(),
+                    pool,
+                    backend,
+                };
+                store.migrate().await?;
+                // An in-memory database is private to its connection: readers would see
+                // another, empty one, so they share the writer.
+                if !url.contains("mode=memory") && !url.contains(":memory:") {
+                    store.readers = sqlite_pool(SQLITE_READERS, true).connect(&url).await?;
+                }
+                return Ok(store);
+            }
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max_connections)
-            .connect(&url)
-            .await?;
-        let store = Store { pool, backend };
         store.migrate().await?;
         Ok(store)
     }
@@ -216,15 +252,43 @@ impl Store {
         self.backend
     }
 
-    /// The pool, for the repositories.
+    /// The pool for writes and for transactions (on SQLite, its one writer connection).
     pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
+    /// The pool for reads outside a transaction (on SQLite, read-only WAL connections of their
+    /// own, which a batch of records being written does not block; it sees every committed
+    /// write).
+    pub(crate) fn reader(&self) -> &AnyPool {
+        &self.readers
+    }
+
     /// Closes every connection.
     pub async fn close(&self) {
+        self.readers.close().await;
         self.pool.close().await;
     }
+}
+
+/// Options of a SQLite pool of `connections`: each waits [`SQLITE_LOCK_WAIT`] for the file's
+/// lock; a pool of readers refuses writes (`query_only`), so a write sent to it by mistake
+/// fails in tests instead of racing the writer.
+fn sqlite_pool(connections: u32, read_only: bool) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(SQLITE_LOCK_WAIT)
+        .after_connect(move |conn, _| {
+            Box::pin(async move {
+                use sqlx::Executor;
+                let busy = format!("PRAGMA busy_timeout = {}", SQLITE_LOCK_WAIT.as_millis());
+                conn.execute(sqlx::AssertSqlSafe(busy)).await?;
+                if read_only {
+                    conn.execute("PRAGMA query_only = ON").await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// A SQLite URL for `path` that creates the file (and its folder) when missing.

@@ -182,6 +182,10 @@ async fn pipelines_jobs_and_records_over_http() {
             .unwrap();
         assert_eq!(record["status"], "pending");
         assert!(record["output"]["out"].as_str().unwrap().ends_with('!'));
+        assert_eq!(
+            page[0], record,
+            "a page shows a record (its stored JSON passed on) as reading it alone does"
+        );
 
         // Cancelling a finished job does not make it cancelled.
         let cancel: Value = http

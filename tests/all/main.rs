@@ -27,6 +27,7 @@ mod providers;
 mod request_limits;
 mod runs;
 mod settings;
+mod sqlite_load;
 mod store;
 mod storm;
 mod strict_input;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::{ApiError, AppState};
 use crate::store::records::{
-    DeletionOutcome, RecordDeletion, RecordFilter, RecordRow, ReviewStatus,
+    DeletionOutcome, RawJson, RecordDeletion, RecordFilter, RecordRow, ReviewStatus,
 };
 
 /// Filters and page.
@@ -26,12 +26,13 @@ pub struct RecordsQuery {
 /// Largest page.
 pub const MAX_PAGE: i64 = 1000;
 
-/// One page of records.
+/// One page of records. The stored JSON (metadata, output, trace) is passed on as stored, not
+/// decoded and encoded again: a page costs a copy of its rows.
 #[utoipa::path(get, path = "/api/records", tag = "records", params(RecordsQuery), responses((status = 200, description = "One page of records; the total is in `X-Total-Count`", body = Vec<RecordRow>, headers(("X-Total-Count" = i64, description = "Records matching the filter"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<RecordsQuery>,
-) -> Result<(HeaderMap, Json<Vec<RecordRow>>), ApiError> {
+) -> Result<(HeaderMap, Json<Vec<RecordRow<RawJson>>>), ApiError> {
     let filter = RecordFilter {
         status: query.status,
         job_id: query.job_id,
@@ -40,7 +41,7 @@ pub async fn list(
     let limit = query.limit.unwrap_or(100).clamp(0, MAX_PAGE);
     let (records, total) = state
         .store
-        .records(&filter, limit, query.offset.unwrap_or(0).max(0))
+        .record_page(&filter, limit, query.offset.unwrap_or(0).max(0))
         .await?;
     let mut headers = HeaderMap::new();
     if let Ok(value) = total.to_string().parse() {

@@ -251,17 +251,23 @@ impl Store {
 
     /// The job `id`.
     pub async fn job(&self, id: i64) -> Result<JobRow, StoreError> {
-        let mut job = self.job_progress(id).await?;
+        let mut job = self.job_row(self.reader(), id).await?;
         job.usage_by_model = self.job_usage_by_model(id).await?;
         Ok(job)
     }
 
     /// The job `id` with its status and totals but no per-model usage (`usage_by_model` is
     /// empty): one statement, for the job runner, which reads the job back after every batch.
+    /// It reads through the writer's connection (on SQLite), which the runner takes in turn
+    /// anyway: the runner never queues behind the API's readers of records.
     pub async fn job_progress(&self, id: i64) -> Result<JobRow, StoreError> {
+        self.job_row(self.pool(), id).await
+    }
+
+    async fn job_row(&self, pool: &sqlx::AnyPool, id: i64) -> Result<JobRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(pool)
             .await?
             .ok_or(StoreError::NotFound { what: "job", id })?;
         from_row(&row)
@@ -274,7 +280,7 @@ impl Store {
              FROM job_model_usage WHERE job_id = $1",
         )
         .bind(id)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         let mut by_model = ModelUsage::default();
         for row in &rows {
@@ -287,22 +293,26 @@ impl Store {
 
     /// Jobs, newest first, of one pipeline or all.
     pub async fn jobs(&self, pipeline_id: Option<i64>) -> Result<Vec<JobRow>, StoreError> {
+        // Only the filter given, so the pipeline's index serves it.
+        let (jobs_of, usage_of) = match pipeline_id {
+            Some(_) => ("pipeline_id = $1", "j.pipeline_id = $1"),
+            None => ("$1 < 0", "$1 < 0"),
+        };
         let rows = dynamic(format!(
-            "SELECT {COLUMNS} FROM jobs WHERE ($1 < 0 OR pipeline_id = $1) ORDER BY id DESC"
+            "SELECT {COLUMNS} FROM jobs WHERE {jobs_of} ORDER BY id DESC"
         ))
         .bind(pipeline_id.unwrap_or(-1))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         // Every listed job's usage per model in one statement, not one query per job (the UI
         // rereads this list every few seconds).
-        let usage_rows = sqlx::query(
+        let usage_rows = dynamic(format!(
             "SELECT u.job_id, u.model, u.input_tokens, u.output_tokens, u.cached_tokens, \
              u.cost_picodollars, u.unpriced_calls, u.cache_hits \
-             FROM job_model_usage u JOIN jobs j ON j.id = u.job_id \
-             WHERE ($1 < 0 OR j.pipeline_id = $1)",
-        )
+             FROM job_model_usage u JOIN jobs j ON j.id = u.job_id WHERE {usage_of}"
+        ))
         .bind(pipeline_id.unwrap_or(-1))
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         let mut by_job: std::collections::HashMap<i64, ModelUsage> = Default::default();
         for row in &usage_rows {
@@ -366,10 +376,40 @@ impl Store {
     /// Ids of the jobs still running (to resume at start).
     pub async fn running_jobs(&self) -> Result<Vec<i64>, StoreError> {
         let rows = sqlx::query("SELECT id FROM jobs WHERE status = 'running' ORDER BY id")
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter()
             .map(|r| r.try_get::<i64, _>("id").map_err(StoreError::from))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_runner_reads_its_job_while_every_reader_connection_is_taken() {
+        let path = std::env::temp_dir().join(format!("blockforge-busy-{}.db", std::process::id()));
+        let store = Store::connect(&path.display().to_string()).await.unwrap();
+        let pipeline = store
+            .create_pipeline("p", &serde_json::json!({"blocks": []}))
+            .await
+            .unwrap();
+        let job = store
+            .create_job(pipeline.id, &[], &serde_json::json!({}))
+            .await
+            .unwrap();
+        // Readers of the API hold every read connection (a page of records each).
+        let mut held = Vec::new();
+        for _ in 0..super::super::SQLITE_READERS {
+            held.push(store.reader().acquire().await.unwrap());
+        }
+        // The runner's read does not wait for them (it would, until the pool gave up).
+        let progress = store.job_progress(job.id).await.unwrap();
+        assert_eq!(progress.id, job.id);
+        drop(held);
+        store.close().await;
+        let _ = std::fs::remove_file(&path);
     }
 }

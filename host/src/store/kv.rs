@@ -153,7 +153,7 @@ impl DbKv {
     pub async fn usage(&self, ns: &KvNamespace) -> Result<KvUsage, KvError> {
         let row = sqlx::query("SELECT keys, bytes FROM kv_usage WHERE namespace = $1")
             .bind(ns.stored_name())
-            .fetch_optional(self.store.pool())
+            .fetch_optional(self.store.reader())
             .await
             .map_err(storage)?;
         let Some(row) = row else {
@@ -179,7 +179,7 @@ impl KvStore for DbKv {
             let row = sqlx::query("SELECT value FROM kv WHERE namespace = $1 AND key = $2")
                 .bind(ns.stored_name())
                 .bind(key.to_owned())
-                .fetch_optional(self.store.pool())
+                .fetch_optional(self.store.reader())
                 .await
                 .map_err(storage)?;
             row.map(|r| r.try_get::<String, _>("value"))
@@ -228,7 +228,7 @@ impl KvStore for DbKv {
             .bind(ns.stored_name())
             .bind(prefix.to_owned())
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(self.store.pool())
+            .fetch_all(self.store.reader())
             .await
             .map_err(storage)?;
             rows.iter()

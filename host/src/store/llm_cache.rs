@@ -19,7 +19,7 @@ impl Store {
             "SELECT content, model, input_tokens, output_tokens, cached_tokens FROM llm_cache WHERE key = $1",
         )
         .bind(key.to_owned())
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         let Some(row) = row else { return Ok(None) };
         Ok(Some(CachedAnswer {

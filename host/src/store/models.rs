@@ -170,7 +170,7 @@ impl Store {
             "SELECT {COLUMNS} FROM models WHERE kind = $1 ORDER BY name"
         ))
         .bind(kind.as_str())
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter().map(from_row).collect()
     }
@@ -179,7 +179,7 @@ impl Store {
     pub async fn model_names(&self, kind: ModelKind) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query("SELECT name FROM models WHERE kind = $1 ORDER BY name")
             .bind(kind.as_str())
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter()
             .map(|row| Ok(row.try_get::<String, _>("name")?))
@@ -197,7 +197,7 @@ impl Store {
         ))
         .bind(kind.as_str())
         .bind(name)
-        .fetch_optional(self.pool())
+        .fetch_optional(self.reader())
         .await?;
         row.as_ref().map(from_row).transpose()
     }

@@ -66,7 +66,7 @@ impl Store {
     pub async fn pipeline(&self, id: i64) -> Result<PipelineRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM pipelines WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?
             .ok_or(StoreError::NotFound {
                 what: "pipeline",
@@ -78,7 +78,7 @@ impl Store {
     /// Every pipeline, newest first.
     pub async fn pipelines(&self) -> Result<Vec<PipelineRow>, StoreError> {
         let rows = dynamic(format!("SELECT {COLUMNS} FROM pipelines ORDER BY id DESC"))
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         rows.iter().map(from_row).collect()
     }

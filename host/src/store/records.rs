@@ -7,9 +7,11 @@ use sqlx::Row;
 use super::{Store, StoreError, dynamic, parse_json, usage_columns};
 use crate::engine::Usage;
 
-/// A stored record.
+/// A stored record. Its JSON columns are [`Value`]s by default; a page of the list takes
+/// them as [`RawJson`], passed on as stored without being decoded.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
-pub struct RecordRow {
+#[schema(bound = "")]
+pub struct RecordRow<J = Value> {
     /// Its id.
     pub id: i64,
     /// Its job.
@@ -25,13 +27,17 @@ pub struct RecordRow {
     /// Review status: `pending`, `accepted`, `rejected` or `edited`.
     pub status: String,
     /// The seed's metadata.
-    pub metadata: Value,
+    #[schema(value_type = Object)]
+    pub metadata: J,
     /// The final state.
-    pub output: Value,
+    #[schema(value_type = Object)]
+    pub output: J,
     /// The run's `pipeline_output`.
-    pub pipeline_output: Value,
+    #[schema(value_type = Object)]
+    pub pipeline_output: J,
     /// The trace.
-    pub trace: Value,
+    #[schema(value_type = Object)]
+    pub trace: J,
     /// Token usage of the run.
     pub usage: Usage,
     /// The failure, for a failed run.
@@ -79,13 +85,98 @@ pub struct RecordFilter {
     pub pipeline_id: Option<i64>,
 }
 
-const COLUMNS: &str = "id, job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, error, created_at, updated_at";
-const WHERE: &str =
-    "($1 = '' OR status = $1) AND ($2 < 0 OR job_id = $2) AND ($3 < 0 OR pipeline_id = $3)";
+/// Stored JSON text as a list page answers it: checked to be JSON, never decoded into a tree.
+pub type RawJson = Box<serde_json::value::RawValue>;
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<RecordRow, StoreError> {
-    let json = |name: &'static str| -> Result<Value, StoreError> {
-        parse_json(&row.try_get::<String, _>(name)?, name)
+/// How a JSON column of a record is read: decoded ([`Value`]) or passed on ([`RawJson`]).
+pub trait StoredJson: Sized {
+    /// Reads the text of column `what`.
+    fn read(text: String, what: &'static str) -> Result<Self, StoreError>;
+}
+
+impl StoredJson for Value {
+    fn read(text: String, what: &'static str) -> Result<Self, StoreError> {
+        parse_json(&text, what)
+    }
+}
+
+impl StoredJson for RawJson {
+    fn read(text: String, what: &'static str) -> Result<Self, StoreError> {
+        serde_json::value::RawValue::from_string(text)
+            .map_err(|source| StoreError::Corrupt { what, source })
+    }
+}
+
+const COLUMNS: &str = "id, job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, error, created_at, updated_at";
+
+/// A value bound to a numbered placeholder.
+enum Param {
+    Text(String),
+    Int(i64),
+}
+
+type AnyQuery = sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments>;
+
+impl RecordFilter {
+    /// The conditions of the filters given (only those, so the planner picks the index that
+    /// serves them), with placeholders numbered from 1, and their values in order.
+    fn condition(&self) -> (String, Vec<Param>) {
+        let mut terms = Vec::new();
+        let mut params = Vec::new();
+        if let Some(job) = self.job_id {
+            params.push(Param::Int(job));
+            terms.push(format!("job_id = ${}", params.len()));
+        }
+        if let Some(pipeline) = self.pipeline_id {
+            params.push(Param::Int(pipeline));
+            terms.push(format!("pipeline_id = ${}", params.len()));
+        }
+        if let Some(status) = &self.status {
+            params.push(Param::Text(status.clone()));
+            terms.push(format!("status = ${}", params.len()));
+        }
+        if terms.is_empty() {
+            terms.push("1 = 1".to_owned());
+        }
+        (terms.join(" AND "), params)
+    }
+
+    /// A query of records under this filter: `sql` is given the condition and the number of
+    /// the first free placeholder; the filter's values are bound, then `more` in order.
+    fn query(&self, sql: impl FnOnce(&str, usize) -> String, more: &[i64]) -> AnyQuery {
+        let (condition, params) = self.condition();
+        let mut query = dynamic(sql(&condition, params.len() + 1));
+        for param in params {
+            query = match param {
+                Param::Text(text) => query.bind(text),
+                Param::Int(n) => query.bind(n),
+            };
+        }
+        for n in more {
+            query = query.bind(*n);
+        }
+        query
+    }
+}
+
+/// The rows of one page: their ids from the filter's index (ordered by id, `LIMIT` and
+/// `OFFSET` in placeholders `n` and `n + 1`), then those rows only.
+fn page_sql(condition: &str, n: usize) -> String {
+    format!(
+        "SELECT {COLUMNS} FROM records WHERE id IN (SELECT id FROM records \
+         WHERE {condition} ORDER BY id LIMIT ${n} OFFSET ${}) ORDER BY id",
+        n + 1
+    )
+}
+
+/// How many records match.
+fn count_sql(condition: &str, _: usize) -> String {
+    format!("SELECT COUNT(*) AS n FROM records WHERE {condition}")
+}
+
+fn from_row<J: StoredJson>(row: &sqlx::any::AnyRow) -> Result<RecordRow<J>, StoreError> {
+    let json = |name: &'static str| -> Result<J, StoreError> {
+        J::read(row.try_get::<String, _>(name)?, name)
     };
     Ok(RecordRow {
         id: row.try_get("id")?,
@@ -114,26 +205,27 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<RecordRow>, i64), StoreError> {
-        let status = filter.status.clone().unwrap_or_default();
-        let job = filter.job_id.unwrap_or(-1);
-        let pipeline = filter.pipeline_id.unwrap_or(-1);
-        let total: i64 = dynamic(format!("SELECT COUNT(*) AS n FROM records WHERE {WHERE}"))
-            .bind(status.clone())
-            .bind(job)
-            .bind(pipeline)
-            .fetch_one(self.pool())
+        self.record_page(filter, limit, offset).await
+    }
+
+    /// As [`Store::records`], with the JSON columns read as `J` (a list page takes
+    /// [`RawJson`]). The page's ids come from the filter's index first; only their rows are
+    /// read.
+    pub async fn record_page<J: StoredJson>(
+        &self,
+        filter: &RecordFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<RecordRow<J>>, i64), StoreError> {
+        let total: i64 = filter
+            .query(count_sql, &[])
+            .fetch_one(self.reader())
             .await?
             .try_get("n")?;
-        let rows = dynamic(format!(
-            "SELECT {COLUMNS} FROM records WHERE {WHERE} ORDER BY id LIMIT $4 OFFSET $5"
-        ))
-        .bind(status)
-        .bind(job)
-        .bind(pipeline)
-        .bind(limit.max(0))
-        .bind(offset.max(0))
-        .fetch_all(self.pool())
-        .await?;
+        let rows = filter
+            .query(page_sql, &[limit.max(0), offset.max(0)])
+            .fetch_all(self.reader())
+            .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }
 
@@ -145,16 +237,19 @@ impl Store {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<RecordRow>, StoreError> {
-        let rows = dynamic(format!(
-            "SELECT {COLUMNS} FROM records WHERE {WHERE} AND id > $4 ORDER BY id LIMIT $5"
-        ))
-        .bind(filter.status.clone().unwrap_or_default())
-        .bind(filter.job_id.unwrap_or(-1))
-        .bind(filter.pipeline_id.unwrap_or(-1))
-        .bind(after_id)
-        .bind(limit.max(0))
-        .fetch_all(self.pool())
-        .await?;
+        let rows = filter
+            .query(
+                |condition, n| {
+                    format!(
+                        "SELECT {COLUMNS} FROM records WHERE {condition} AND id > ${n} \
+                         ORDER BY id LIMIT ${}",
+                        n + 1
+                    )
+                },
+                &[after_id, limit.max(0)],
+            )
+            .fetch_all(self.reader())
+            .await?;
         rows.iter().map(from_row).collect()
     }
 
@@ -171,7 +266,7 @@ impl Store {
         .bind(job_id)
         .bind(after_id)
         .bind(limit)
-        .fetch_all(self.pool())
+        .fetch_all(self.reader())
         .await?;
         rows.iter()
             .map(|r| {
@@ -217,7 +312,7 @@ impl Store {
     pub async fn record(&self, id: i64) -> Result<RecordRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
             .bind(id)
-            .fetch_optional(self.pool())
+            .fetch_optional(self.reader())
             .await?
             .ok_or(StoreError::NotFound { what: "record", id })?;
         from_row(&row)
@@ -263,17 +358,20 @@ impl Store {
         up_to: i64,
         limit: i64,
     ) -> Result<Vec<(i64, Value)>, StoreError> {
-        let rows = dynamic(format!(
-            "SELECT id, output FROM records WHERE {WHERE} AND id > $4 AND id <= $5 ORDER BY id LIMIT $6"
-        ))
-        .bind(filter.status.clone().unwrap_or_default())
-        .bind(filter.job_id.unwrap_or(-1))
-        .bind(filter.pipeline_id.unwrap_or(-1))
-        .bind(after_id)
-        .bind(up_to)
-        .bind(limit.max(0))
-        .fetch_all(self.pool())
-        .await?;
+        let rows = filter
+            .query(
+                |condition, n| {
+                    format!(
+                        "SELECT id, output FROM records WHERE {condition} AND id > ${n} \
+                         AND id <= ${} ORDER BY id LIMIT ${}",
+                        n + 1,
+                        n + 2
+                    )
+                },
+                &[after_id, up_to, limit.max(0)],
+            )
+            .fetch_all(self.reader())
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok((
@@ -286,14 +384,15 @@ impl Store {
 
     /// The highest record id matching `filter` (0 when none).
     pub async fn last_record_id(&self, filter: &RecordFilter) -> Result<i64, StoreError> {
-        let row = dynamic(format!(
-            "SELECT COALESCE(MAX(id), 0) AS last FROM records WHERE {WHERE}"
-        ))
-        .bind(filter.status.clone().unwrap_or_default())
-        .bind(filter.job_id.unwrap_or(-1))
-        .bind(filter.pipeline_id.unwrap_or(-1))
-        .fetch_one(self.pool())
-        .await?;
+        let row = filter
+            .query(
+                |condition, _| {
+                    format!("SELECT COALESCE(MAX(id), 0) AS last FROM records WHERE {condition}")
+                },
+                &[],
+            )
+            .fetch_one(self.reader())
+            .await?;
         Ok(row.try_get("last")?)
     }
 
@@ -359,5 +458,90 @@ impl Store {
             jobs,
             running_jobs_kept: running,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite's plan of `sql` under `filter` (with a page's limit and offset), one step a line.
+    async fn plan(store: &Store, filter: &RecordFilter, sql: fn(&str, usize) -> String) -> String {
+        let explained =
+            |condition: &str, n: usize| format!("EXPLAIN QUERY PLAN {}", sql(condition, n));
+        filter
+            .query(explained, &[100, 0])
+            .fetch_all(store.reader())
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.try_get::<String, _>("detail").unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[tokio::test]
+    async fn every_filter_of_a_page_walks_an_index_in_id_order() {
+        let path = std::env::temp_dir().join(format!("blockforge-plan-{}.db", std::process::id()));
+        let store = Store::connect(&path.display().to_string()).await.unwrap();
+        let status = || Some("pending".to_owned());
+        let filters = [
+            (
+                "job",
+                RecordFilter {
+                    job_id: Some(1),
+                    ..Default::default()
+                },
+            ),
+            (
+                "job and status",
+                RecordFilter {
+                    job_id: Some(1),
+                    status: status(),
+                    ..Default::default()
+                },
+            ),
+            (
+                "pipeline",
+                RecordFilter {
+                    pipeline_id: Some(1),
+                    ..Default::default()
+                },
+            ),
+            (
+                "pipeline and status",
+                RecordFilter {
+                    pipeline_id: Some(1),
+                    status: status(),
+                    ..Default::default()
+                },
+            ),
+            (
+                "status",
+                RecordFilter {
+                    status: status(),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (name, filter) in &filters {
+            for sql in [page_sql as fn(&str, usize) -> String, count_sql] {
+                let plan = plan(&store, filter, sql).await;
+                assert!(
+                    plan.contains("USING") && plan.contains("INDEX"),
+                    "{name}: {plan}"
+                );
+                assert!(
+                    !plan.contains("SCAN records"),
+                    "{name} scans the table: {plan}"
+                );
+                assert!(!plan.contains("TEMP B-TREE"), "{name} sorts: {plan}");
+            }
+        }
+        // No filter: the primary key, in order, for as many rows as the page needs.
+        let plan = plan(&store, &RecordFilter::default(), page_sql).await;
+        assert!(!plan.contains("TEMP B-TREE"), "{plan}");
+        store.close().await;
+        let _ = std::fs::remove_file(&path);
     }
 }

@@ -332,7 +332,7 @@ impl Store {
             "SELECT COUNT(*) AS n FROM runs WHERE job_id = $1 AND status IN ('pending', 'leased')",
         )
         .bind(job_id)
-        .fetch_one(self.pool())
+        .fetch_one(self.reader())
         .await?;
         Ok(row.try_get("n")?)
     }

@@ -10,7 +10,7 @@ impl Store {
     /// Every stored setting.
     pub async fn settings(&self) -> Result<Map<String, Value>, StoreError> {
         let rows = sqlx::query("SELECT key, value FROM settings ORDER BY key")
-            .fetch_all(self.pool())
+            .fetch_all(self.reader())
             .await?;
         let mut settings = Map::new();
         for row in rows {

@@ -282,6 +282,13 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("targets: peak RSS <= 60 MiB, start < 1000 ms");
+    blockforge_tests::bench_sqlite::print_readers_during_a_job(
+        &args.blockforge,
+        args.seeds,
+        args.concurrency,
+        dir.path(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -1,0 +1,228 @@
+//! The bench's SQLite scenario: a job through `blockforge serve` on a SQLite file, alone and
+//! with concurrent readers of `GET /api/records?limit=100` (the review page used while a job
+//! runs). Prints the job's records/s both ways and the latency of the reads made during the
+//! job (p50, p99). Numbers are printed, never asserted.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use serde_json::{Value, json};
+
+use crate::fake_llm::{FakeLlm, FakeLlmConfig};
+
+/// Readers of the loaded measurement.
+pub const READERS: usize = 20;
+
+/// One job's numbers.
+struct JobRun {
+    records: i64,
+    failed: i64,
+    /// The job's own time, created → completed, in seconds.
+    secs: f64,
+    /// Every read answered during the job, in ms, sorted.
+    read_ms: Vec<f64>,
+    /// Reads not answered 200.
+    read_errors: usize,
+}
+
+/// Prints the scenario: `seeds` seeds at `concurrency` runs in flight, against a fake LLM that
+/// answers at once, without readers and with [`READERS`] of them.
+pub async fn print_readers_during_a_job(
+    blockforge: &Path,
+    seeds: usize,
+    concurrency: usize,
+    dir: &Path,
+) -> anyhow::Result<()> {
+    println!();
+    println!(
+        "SQLite under readers: blockforge serve, a {seeds}-seed job (concurrency {concurrency}, 0 ms LLM), \
+         alone and with {READERS} clients reading GET /api/records?limit=100"
+    );
+    let alone = measure(blockforge, seeds, concurrency, 0, &dir.join("alone.db")).await?;
+    let read = measure(
+        blockforge,
+        seeds,
+        concurrency,
+        READERS,
+        &dir.join("read.db"),
+    )
+    .await?;
+    let rate = |run: &JobRun| run.records as f64 / run.secs.max(1e-9);
+    println!(
+        "{:>10} {:>9} {:>7} {:>12} {:>9} {:>11} {:>11} {:>12}",
+        "readers", "records", "failed", "records/s", "reads", "read p50", "read p99", "read errors"
+    );
+    for (readers, run) in [(0, &alone), (READERS, &read)] {
+        println!(
+            "{:>10} {:>9} {:>7} {:>12.0} {:>9} {:>8.1} ms {:>8.1} ms {:>12}",
+            readers,
+            run.records,
+            run.failed,
+            rate(run),
+            run.read_ms.len(),
+            percentile(&run.read_ms, 0.5),
+            percentile(&run.read_ms, 0.99),
+            run.read_errors
+        );
+    }
+    println!(
+        "with readers the job ran at {:.0}% of its speed alone; targets: within 20% (>= 80%), read p99 <= 50 ms",
+        100.0 * rate(&read) / rate(&alone).max(1e-9)
+    );
+    Ok(())
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// One job on a fresh server and database, with `readers` clients reading pages of records
+/// until it has ended.
+async fn measure(
+    blockforge: &Path,
+    seeds: usize,
+    concurrency: usize,
+    readers: usize,
+    database: &Path,
+) -> anyhow::Result<JobRun> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let fake = FakeLlm::start(FakeLlmConfig::default()).await;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let dir = database.parent().context("no folder")?;
+    let _server = tokio::process::Command::new(blockforge)
+        .arg("serve")
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
+        .env("LLM_ENDPOINT", fake.base_url())
+        .env("LLM_MODEL", "fake-model")
+        .env("LLM_MAX_CONCURRENCY", concurrency.to_string())
+        .env("PLUGINS_DIR", dir.join("no-plugins"))
+        .env("BLOCKFORGE_CACHE_DIR", dir.join("cache"))
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start blockforge serve")?;
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let started = Instant::now();
+    while !http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        if started.elapsed() > Duration::from_secs(60) {
+            bail!("blockforge serve did not answer /health within 60 s");
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let job_id = start_job(&http, &base, seeds, concurrency).await?;
+    let ended = Arc::new(AtomicBool::new(false));
+    let tasks: Vec<_> = (0..readers)
+        .map(|_| {
+            let (http, base, ended) = (http.clone(), base.clone(), ended.clone());
+            tokio::spawn(async move {
+                let (mut times, mut errors) = (Vec::new(), 0);
+                while !ended.load(Ordering::SeqCst) {
+                    let sent = Instant::now();
+                    match http
+                        .get(format!("{base}/api/records?limit=100"))
+                        .send()
+                        .await
+                    {
+                        Ok(response) if response.status().is_success() => {
+                            // The whole body, as a browser would read it.
+                            if response.bytes().await.is_err() {
+                                errors += 1;
+                            }
+                        }
+                        _ => errors += 1,
+                    }
+                    times.push(sent.elapsed().as_secs_f64() * 1000.0);
+                }
+                (times, errors)
+            })
+        })
+        .collect();
+    let job = loop {
+        let job: Value = http
+            .get(format!("{base}/api/jobs/{job_id}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if job["status"] != "running" {
+            break job;
+        }
+        if started.elapsed() > Duration::from_secs(3600) {
+            bail!("the job did not finish within an hour: {job}");
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    ended.store(true, Ordering::SeqCst);
+    let (mut read_ms, mut read_errors) = (Vec::new(), 0);
+    for task in tasks {
+        let (times, errors) = task.await?;
+        read_ms.extend(times);
+        read_errors += errors;
+    }
+    read_ms.sort_by(f64::total_cmp);
+    if job["status"] != "completed" {
+        bail!("the job ended {}: {job}", job["status"]);
+    }
+    let ms = |key: &str| job[key].as_i64().unwrap_or(0);
+    Ok(JobRun {
+        records: ms("records_generated"),
+        failed: ms("records_failed"),
+        secs: (ms("completed_at") - ms("created_at")) as f64 / 1000.0,
+        read_ms,
+        read_errors,
+    })
+}
+
+/// Saves the bench pipeline and starts a job of `seeds` seeds; answers its id.
+async fn start_job(
+    http: &reqwest::Client,
+    base: &str,
+    seeds: usize,
+    concurrency: usize,
+) -> anyhow::Result<i64> {
+    let definition = json!({"name": "readers", "blocks": [
+        {"type": "TextGenerator", "config": {"user_prompt": "Write about {{ topic }} number {{ n }}."}},
+        {"type": "ValidatorBlock", "config": {"min_length": 5, "max_length": 5000}}]});
+    let created: Value = http
+        .post(format!("{base}/api/pipelines"))
+        .json(&definition)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    let seeds: Vec<Value> = (0..seeds)
+        .map(|n| json!({"repetitions": 1, "metadata": {"topic": "reviews", "n": n}}))
+        .collect();
+    let form = reqwest::multipart::Form::new()
+        .text("pipeline_id", created["id"].to_string())
+        .text("concurrency", concurrency.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::text(serde_json::to_string(&seeds)?).file_name("seeds.json"),
+        );
+    let answer: Value = http
+        .post(format!("{base}/api/generate"))
+        .multipart(form)
+        .send()
+        .await?
+        .error_for_status()?
+        .json()
+        .await?;
+    answer["job_id"].as_i64().context("no job id")
+}
