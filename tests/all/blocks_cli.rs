@@ -160,3 +160,20 @@ async fn a_second_start_reads_compiled_components_from_the_cache() {
         second.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    // `blockforge blocks | head -1`: the reader is gone before the listing is written.
+    let ws = Workspace::new();
+    let mut child = ws
+        .command(&["blocks"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("start blockforge blocks");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().await.expect("wait");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{}: {stderr}", output.status);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}

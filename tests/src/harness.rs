@@ -179,8 +179,9 @@ impl Workspace {
         path
     }
 
-    /// Runs `blockforge <args>` in the folder with a clean environment.
-    pub async fn run(&self, args: &[&str]) -> CmdOutput {
+    /// `blockforge <args>` in the folder with a clean environment (PATH and the workspace's
+    /// variables), ready to start.
+    pub fn command(&self, args: &[&str]) -> tokio::process::Command {
         let mut command = tokio::process::Command::new(blockforge_bin());
         command.args(args).current_dir(self.dir.path()).env_clear();
         if let Ok(path) = std::env::var("PATH") {
@@ -189,7 +190,13 @@ impl Workspace {
         for (name, value) in &self.env {
             command.env(name, value);
         }
-        CmdOutput::from(command.output().await.expect("cannot start blockforge"))
+        command
+    }
+
+    /// Runs `blockforge <args>` in the folder with a clean environment.
+    pub async fn run(&self, args: &[&str]) -> CmdOutput {
+        let output = self.command(args).output().await;
+        CmdOutput::from(output.expect("cannot start blockforge"))
     }
 
     /// Writes `pipeline` (YAML or JSON text) and `seeds`, runs them, and returns the command

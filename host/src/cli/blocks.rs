@@ -1,5 +1,6 @@
 //! `blockforge blocks`: every block with its description, inputs, outputs and config schema.
 
+use std::fmt::Write as _;
 use std::process::ExitCode;
 
 use blockforge::settings::Settings;
@@ -18,19 +19,21 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
     let failures = registry.failures();
     if args.json {
         let blocks: Vec<_> = registry.list().iter().map(|r| r.to_json()).collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({"blocks": blocks, "failed_plugins": failures}))?
-        );
+        let mut text =
+            serde_json::to_string_pretty(&json!({"blocks": blocks, "failed_plugins": failures}))?;
+        text.push('\n');
+        super::write_stdout(&text)?;
         return Ok(ExitCode::SUCCESS);
     }
+    let mut text = String::new();
     for registered in registry.list() {
         let info = &registered.block.info;
         let source = match &registered.source {
             blockforge::registry::BlockSource::Builtin { .. } => "builtin".to_owned(),
             blockforge::registry::BlockSource::Plugin { path } => path.display().to_string(),
         };
-        println!(
+        writeln!(
+            text,
             "{} ({}, {}{})",
             info.type_name,
             info.category,
@@ -40,28 +43,29 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
             } else {
                 ""
             }
-        );
-        println!("  {}", info.description);
-        println!("  inputs:  {}", list_or_none(&info.inputs));
-        println!("  outputs: {}", list_or_none(&info.outputs));
+        )?;
+        writeln!(text, "  {}", info.description)?;
+        writeln!(text, "  inputs:  {}", list_or_none(&info.inputs))?;
+        writeln!(text, "  outputs: {}", list_or_none(&info.outputs))?;
         if !info.capabilities.is_empty() {
             let caps: Vec<String> = info
                 .capabilities
                 .iter()
                 .map(|c| format!("{c:?}").to_lowercase())
                 .collect();
-            println!("  capabilities: {}", caps.join(", "));
+            writeln!(text, "  capabilities: {}", caps.join(", "))?;
         }
         let schema = serde_json::to_string_pretty(&info.config_schema)?;
-        println!("  config schema:");
+        writeln!(text, "  config schema:")?;
         for line in schema.lines() {
-            println!("    {line}");
+            writeln!(text, "    {line}")?;
         }
-        println!();
+        writeln!(text)?;
     }
     for failure in failures {
-        println!("FAILED {}: {}", failure.path.display(), failure.error);
+        writeln!(text, "FAILED {}: {}", failure.path.display(), failure.error)?;
     }
+    super::write_stdout(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
