@@ -106,6 +106,29 @@ async fn web_ui_is_served_at_the_root_beside_the_api() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_is_told_when_the_ui_is_not_built() {
+    let mut ws = Workspace::new();
+    let empty = ws.path().join("no-ui");
+    std::fs::create_dir_all(&empty).unwrap();
+    ws.set_env("WEB_DIR", empty.to_str().unwrap());
+    let server = ws.serve(&sqlite_url(&ws)).await;
+    let page = client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let content_type = page.headers()["content-type"].to_str().unwrap().to_owned();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let html = page.text().await.unwrap();
+    assert!(html.contains("make run"), "{html}");
+    // The API beside it still answers in JSON.
+    let missing = client()
+        .get(server.url("/api/nothing"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.json::<Value>().await.unwrap()["error"].is_string());
+}
+
 /// The answer to `GET <path>` sent byte for byte on a new connection to `base_url`.
 async fn raw_get(base_url: &str, path: &str) -> String {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};

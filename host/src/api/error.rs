@@ -128,12 +128,18 @@ pub async fn json_rejections(
 ) -> Response {
     let response = next.run(request).await;
     let status = response.status();
-    let is_json = response
+    // JSON and event streams are answers already; an HTML page is one made for a browser
+    // (the UI's "not built" page).
+    let keeps_body = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/event-stream"));
-    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        .is_some_and(|v| {
+            v.starts_with("application/json")
+                || v.starts_with("text/event-stream")
+                || v.starts_with("text/html")
+        });
+    if !(status.is_client_error() || status.is_server_error()) || keeps_body {
         return response;
     }
     let body = axum::body::to_bytes(response.into_body(), 64 * 1024)
