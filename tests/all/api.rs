@@ -890,3 +890,43 @@ async fn execute_runs_a_saved_pipeline_once_for_a_preview() {
     assert_eq!(results["results"].as_array().unwrap().len(), 2);
     assert_eq!(results["results"][1]["result"]["line"], "b");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_leaves_nothing_in_its_job_kv_namespace() {
+    use sqlx::Connection;
+    let ws = Workspace::new();
+    std::fs::copy(
+        blockforge_tests::fixtures::DEDUP,
+        ws.plugins_dir().join("dedup.wasm"),
+    )
+    .unwrap();
+    let db = ws.path().join("db.sqlite");
+    let server = ws.serve(&format!("sqlite://{}", db.display())).await;
+    for scope in ["job", "pipeline"] {
+        let pipeline = json!({"name": scope, "blocks": [
+            {"type": "ExactDedup", "config": {"field": "text", "scope": scope}}]});
+        let result =
+            crate::models_routing::execute(&server, pipeline, json!({"text": "hello"})).await;
+        assert_eq!(result["result"]["is_duplicate"], false, "{result}");
+    }
+    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    for table in ["kv", "kv_usage"] {
+        let previews = namespaces_like(&mut db, table, "job:%").await;
+        assert_eq!(previews, 0, "{table}: a preview's job namespace is deleted");
+        let pipelines = namespaces_like(&mut db, table, "pipeline:%").await;
+        assert_eq!(pipelines, 1, "{table}: the pipeline's namespace stays");
+    }
+}
+
+/// Rows of `table` whose namespace is `LIKE pattern`.
+async fn namespaces_like(db: &mut sqlx::SqliteConnection, table: &str, pattern: &str) -> i64 {
+    // `table` is one of the test's own names.
+    let sql = format!("SELECT COUNT(*) FROM {table} WHERE namespace LIKE $1");
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+        .bind(pattern)
+        .fetch_one(db)
+        .await
+        .unwrap()
+}

@@ -7,8 +7,9 @@ use std::time::Duration;
 use blockforge::engine::call_stats::CallStats;
 use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::{ModelUsage, Usage};
+use blockforge::kv::{KvNamespace, KvQuota, KvStore};
 use blockforge::store::jobs::{JobStatus, NewRun};
-use blockforge::store::records::RecordFilter;
+use blockforge::store::records::{DeletionOutcome, RecordDeletion, RecordFilter};
 use blockforge::store::runs::{ClaimedRun, FinishedRun};
 use blockforge::store::{Backend, Store};
 use serde_json::json;
@@ -307,6 +308,67 @@ async fn an_expired_lease_lets_another_worker_take_the_run() {
                 .unwrap(),
             1
         );
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_jobs_and_pipelines_deletes_what_they_stored_in_kv() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let kv = store.kv(KvQuota::default());
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let pipeline_ns = KvNamespace::Pipeline(pipeline.id.to_string());
+        let finished_job = store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("w", 10, Duration::from_secs(60), None)
+            .await
+            .unwrap();
+        store
+            .finish_runs(&[finished(&claimed[0], pipeline.id, RunStatus::Completed, 1)])
+            .await
+            .unwrap();
+        store
+            .finish_job(finished_job.id, JobStatus::Completed, None)
+            .await
+            .unwrap();
+        let finished_ns = KvNamespace::Job(finished_job.id.to_string());
+        for ns in [&finished_ns, &pipeline_ns] {
+            kv.set(ns, "seen", "1").await.unwrap();
+        }
+
+        // Deleting a job's records deletes the job and its kv namespace, not the pipeline's.
+        let outcome = store
+            .delete_records(RecordDeletion::Job(finished_job.id))
+            .await
+            .unwrap();
+        assert!(
+            matches!(outcome, DeletionOutcome::Deleted { jobs: 1, .. }),
+            "{:?}: {outcome:?}",
+            store.backend()
+        );
+        assert!(kv.keys(&finished_ns, "", 10).await.unwrap().is_empty());
+        assert_eq!(kv.usage(&finished_ns).await.unwrap().keys, 0);
+        assert_eq!(kv.keys(&pipeline_ns, "", 10).await.unwrap().len(), 1);
+
+        // Deleting the pipeline deletes its namespace and its jobs'.
+        let other_job = store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let other_ns = KvNamespace::Job(other_job.id.to_string());
+        kv.set(&other_ns, "seen", "1").await.unwrap();
+        store.delete_pipeline(pipeline.id).await.unwrap();
+        for ns in [&pipeline_ns, &other_ns] {
+            assert!(kv.keys(ns, "", 10).await.unwrap().is_empty(), "{ns:?}");
+            assert_eq!(kv.usage(ns).await.unwrap().bytes, 0, "{ns:?}");
+        }
     }
     cleanup(stores, &schema).await;
 }

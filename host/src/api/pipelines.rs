@@ -183,19 +183,29 @@ pub async fn execute(
         )
     };
     let start = RunStart::from_seed(0, 0, initial);
-    if !multiplier {
-        let record = ctx.run(start).await;
-        return match record.status {
-            RunStatus::Completed => Ok(Json(shape(&record))),
-            RunStatus::Failed => Err(failed(&record)),
+    let answer = async {
+        if !multiplier {
+            let record = ctx.run(start).await;
+            return match record.status {
+                RunStatus::Completed => Ok(Json(shape(&record))),
+                RunStatus::Failed => Err(failed(&record)),
+            };
+        }
+        let starts = match ctx.expand(start).await {
+            Ok(expansion) => expansion.into_starts(),
+            Err(record) => return Err(failed(&record)),
         };
+        let records = futures::future::join_all(starts.map(|start| ctx.run(start))).await;
+        Ok(Json(
+            json!({"results": records.iter().map(shape).collect::<Vec<_>>()}),
+        ))
     }
-    let starts = match ctx.expand(start).await {
-        Ok(expansion) => expansion.into_starts(),
-        Err(record) => return Err(failed(&record)),
-    };
-    let records = futures::future::join_all(starts.map(|start| ctx.run(start))).await;
-    Ok(Json(
-        json!({"results": records.iter().map(shape).collect::<Vec<_>>()}),
-    ))
+    .await;
+    // A preview is no job: what its blocks stored in the job's kv namespace goes with it
+    // (the pipeline's namespace is the pipeline's and stays).
+    let preview_kv = crate::kv::KvNamespace::Job(ctx.job_id.clone());
+    if let Err(error) = state.store.delete_kv_namespace(&preview_kv).await {
+        tracing::warn!(%error, namespace = %preview_kv.stored_name(), "cannot delete a preview's kv entries");
+    }
+    answer
 }

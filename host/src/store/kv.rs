@@ -9,7 +9,7 @@
 
 use sqlx::Row;
 
-use super::{Backend, Store, dynamic};
+use super::{Backend, Store, StoreError, dynamic};
 use crate::kv::{KvError, KvFuture, KvNamespace, KvQuota, KvStore, KvUsage, check_sizes};
 
 /// [`KvStore`] over the `kv` and `kv_usage` tables.
@@ -27,6 +27,14 @@ impl Store {
             quota,
         }
     }
+
+    /// Deletes every entry of `namespace` (a finished preview's, say) with its usage row.
+    pub async fn delete_kv_namespace(&self, namespace: &KvNamespace) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        delete_namespaces(&mut tx, std::slice::from_ref(namespace)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }
 
 /// What a write does to a key that already exists.
@@ -37,6 +45,24 @@ enum Existing {
 }
 
 type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// Deletes every entry of `namespaces` and their usage rows, inside `tx`: what deleted jobs
+/// and pipelines stored is deleted with them.
+pub(super) async fn delete_namespaces(
+    tx: &mut Tx,
+    namespaces: &[KvNamespace],
+) -> Result<(), sqlx::Error> {
+    for namespace in namespaces {
+        let name = namespace.stored_name();
+        for table in ["kv", "kv_usage"] {
+            dynamic(format!("DELETE FROM {table} WHERE namespace = $1"))
+                .bind(name.as_str())
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
 
 impl DbKv {
     /// The byte length of a text column on this backend.

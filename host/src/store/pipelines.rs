@@ -5,6 +5,7 @@ use serde_json::Value;
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, found, now_ms, parse_json};
+use crate::kv::KvNamespace;
 
 /// A saved pipeline.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -116,12 +117,30 @@ impl Store {
         found(&done, "pipeline", id)
     }
 
-    /// Deletes a pipeline with its jobs, runs and records.
+    /// Deletes a pipeline with its jobs, runs, records and `kv` entries (its own and its
+    /// jobs').
     pub async fn delete_pipeline(&self, id: i64) -> Result<(), StoreError> {
+        let mut tx = self.pool().begin().await?;
+        // Writes first: on SQLite a transaction that reads first can fail to become a writer.
+        let jobs: Vec<i64> = sqlx::query("DELETE FROM jobs WHERE pipeline_id = $1 RETURNING id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|row| row.try_get("id"))
+            .collect::<Result<_, _>>()?;
         let done = sqlx::query("DELETE FROM pipelines WHERE id = $1")
             .bind(id)
-            .execute(self.pool())
+            .execute(&mut *tx)
             .await?;
-        found(&done, "pipeline", id)
+        let namespaces: Vec<KvNamespace> = jobs
+            .iter()
+            .map(|job| KvNamespace::Job(job.to_string()))
+            .chain([KvNamespace::Pipeline(id.to_string())])
+            .collect();
+        super::kv::delete_namespaces(&mut tx, &namespaces).await?;
+        found(&done, "pipeline", id)?;
+        tx.commit().await?;
+        Ok(())
     }
 }

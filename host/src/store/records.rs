@@ -6,6 +6,7 @@ use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, parse_json, usage_columns};
 use crate::engine::Usage;
+use crate::kv::KvNamespace;
 
 /// A stored record. Its JSON columns are [`Value`]s by default; a page of the list takes
 /// them as [`RawJson`], passed on as stored without being decoded.
@@ -396,8 +397,8 @@ impl Store {
         Ok(row.try_get("last")?)
     }
 
-    /// Deletes records with their jobs (and the jobs' runs), in one transaction, as DataGenFlow
-    /// does: a job without its records would report records that no longer exist. Running
+    /// Deletes records with their jobs (and the jobs' runs and `kv` entries), in one
+    /// transaction, as DataGenFlow does: a job without its records would report records that no longer exist. Running
     /// jobs are never touched. Unknown job: `NotFound`.
     pub async fn delete_records(
         &self,
@@ -416,14 +417,22 @@ impl Store {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        let jobs = dynamic(format!(
+        let deleted_jobs: Vec<i64> = dynamic(format!(
             "DELETE FROM jobs WHERE {job_scope}{FINISHED} \
-             AND NOT EXISTS (SELECT 1 FROM records r WHERE r.job_id = jobs.id)"
+             AND NOT EXISTS (SELECT 1 FROM records r WHERE r.job_id = jobs.id) RETURNING id"
         ))
         .bind(job_id)
-        .execute(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?
-        .rows_affected();
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        let jobs = deleted_jobs.len() as u64;
+        let namespaces: Vec<KvNamespace> = deleted_jobs
+            .iter()
+            .map(|id| KvNamespace::Job(id.to_string()))
+            .collect();
+        super::kv::delete_namespaces(&mut tx, &namespaces).await?;
         let running: Vec<i64> = dynamic(format!(
             "SELECT id FROM jobs WHERE {job_scope}status = 'running' ORDER BY id"
         ))
