@@ -124,18 +124,7 @@ async fn pipelines_are_saved_updated_and_deleted_with_everything_under_them() {
         );
         assert_eq!(store.pipelines().await.unwrap().len(), 1);
 
-        let job = store
-            .create_job(saved.id, &runs(3), &json!({"concurrency": 2}))
-            .await
-            .unwrap();
-        let claimed = store
-            .claim_runs("w", 10, Duration::from_secs(60), None)
-            .await
-            .unwrap();
-        store
-            .finish_runs(&[finished(&claimed[0], saved.id, RunStatus::Completed, 5)])
-            .await
-            .unwrap();
+        let job = job_with_records(&store, saved.id, 3).await;
         store.delete_pipeline(saved.id).await.unwrap();
         assert!(matches!(
             store.pipeline(saved.id).await,
@@ -322,18 +311,7 @@ async fn deleting_jobs_and_pipelines_deletes_what_they_stored_in_kv() {
             .await
             .unwrap();
         let pipeline_ns = KvNamespace::Pipeline(pipeline.id.to_string());
-        let finished_job = store
-            .create_job(pipeline.id, &runs(1), &json!({}))
-            .await
-            .unwrap();
-        let claimed = store
-            .claim_runs("w", 10, Duration::from_secs(60), None)
-            .await
-            .unwrap();
-        store
-            .finish_runs(&[finished(&claimed[0], pipeline.id, RunStatus::Completed, 1)])
-            .await
-            .unwrap();
+        let finished_job = job_with_records(&store, pipeline.id, 1).await;
         store
             .finish_job(finished_job.id, JobStatus::Completed, None)
             .await
@@ -381,19 +359,7 @@ async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_statu
             .create_pipeline("p", &json!({"blocks": []}))
             .await
             .unwrap();
-        let job = store
-            .create_job(pipeline.id, &runs(250), &json!({}))
-            .await
-            .unwrap();
-        let claimed = store
-            .claim_runs("w", 250, Duration::from_secs(60), None)
-            .await
-            .unwrap();
-        let batch: Vec<FinishedRun> = claimed
-            .iter()
-            .map(|r| finished(r, pipeline.id, RunStatus::Completed, 1))
-            .collect();
-        assert_eq!(store.finish_runs(&batch).await.unwrap(), 250);
+        let job = job_with_records(&store, pipeline.id, 250).await;
         let filter = RecordFilter {
             job_id: Some(job.id),
             ..Default::default()
@@ -438,6 +404,29 @@ async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_statu
         );
     }
     cleanup(stores, &schema).await;
+}
+
+/// A job of `n` runs of `pipeline_id`, each claimed and finished with a completed record (the
+/// job itself is still running).
+async fn job_with_records(
+    store: &Store,
+    pipeline_id: i64,
+    n: usize,
+) -> blockforge::store::jobs::JobRow {
+    let job = store
+        .create_job(pipeline_id, &runs(n), &json!({}))
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_runs("w", n, Duration::from_secs(60), Some(job.id))
+        .await
+        .unwrap();
+    let batch: Vec<FinishedRun> = claimed
+        .iter()
+        .map(|run| finished(run, pipeline_id, RunStatus::Completed, 1))
+        .collect();
+    assert_eq!(store.finish_runs(&batch).await.unwrap(), n as u64);
+    job
 }
 
 /// A pipeline and a job of `n` runs, all claimed by worker `owner`.
