@@ -1,0 +1,207 @@
+//! Workers stopped, killed and stalled mid-job: a clean stop stores what finished, deaths are
+//! not counted as the run's failures, a stalled worker freezes nobody and runs nothing already
+//! stored when it wakes, and a crashed SQLite server's leases are taken over at its restart.
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::harness::{Server, Workspace};
+use serde_json::{Value, json};
+
+use crate::api::{client, create_pipeline, databases, generate, seeds, wait_for};
+use crate::store::cleanup;
+
+/// Requests the fake received (counted on arrival: a request whose caller gave up counts).
+fn received(fake: &FakeLlm) -> usize {
+    fake.requests().len()
+}
+
+/// Waits (up to a minute) until the fake has received `n` requests.
+async fn wait_received(fake: &FakeLlm, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while received(fake) < n && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        received(fake) >= n,
+        "{} of {n} requests came",
+        received(fake)
+    );
+}
+
+/// A job of `runs` one-call runs at `concurrency`; its id.
+async fn start_job(server: &Server, runs: usize, concurrency: u32) -> i64 {
+    let pipeline = create_pipeline(
+        server,
+        json!({"name": "calls", "blocks": [
+            {"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}}]}),
+    )
+    .await;
+    generate(server, pipeline, "seeds.json", seeds(runs), concurrency)
+        .await
+        .json::<Value>()
+        .await
+        .unwrap()["job_id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// The job's records: one per run, none twice.
+async fn assert_one_record_per_run(server: &Server, job_id: i64, runs: usize) {
+    let records: Vec<Value> = client()
+        .get(server.url(&format!("/api/records?job_id={job_id}&limit={runs}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: HashSet<i64> = records
+        .iter()
+        .map(|r| r["run_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(records.len(), runs, "one record per run");
+    assert_eq!(ids.len(), runs, "no run recorded twice");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_clean_stop_stores_finished_runs_and_the_restart_runs_none_again() {
+    const RUNS: usize = 120;
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in &urls {
+        let before = received(&fake);
+        let server = ws.serve(url).await;
+        let job_id = start_job(&server, RUNS, 4).await;
+        wait_for(&server, job_id, |j| {
+            j["records_generated"].as_i64().unwrap_or(0) >= 30
+        })
+        .await;
+        // Runs are in flight now: a stop that aborted them (or dropped the writer's batch)
+        // would run them again after the restart.
+        let status = server.terminate().await;
+        assert!(status.success(), "{url}: the stop failed: {status}");
+        let server = ws.serve(url).await;
+        let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+        assert_eq!(job["records_generated"], RUNS, "{url}: {job}");
+        assert_eq!(
+            received(&fake) - before,
+            RUNS,
+            "{url}: one request per run, none sent again after the stop"
+        );
+        assert_one_record_per_run(&server, job_id, RUNS).await;
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn three_worker_deaths_in_a_row_fail_no_run() {
+    const RUNS: usize = 16;
+    const CONCURRENCY: usize = 4;
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
+    ws.set_env("JOB_LEASE_SECS", "1")
+        .set_env("RUN_JOBS", "false");
+    let (urls, stores, schema) = databases(&ws).await;
+    let postgres = &urls[1];
+    let server = ws.serve(postgres).await;
+    let job_id = start_job(&server, RUNS, CONCURRENCY as u32).await;
+    for _ in 0..3 {
+        let before = received(&fake);
+        let worker = ws.worker(postgres).await;
+        // Its first runs are executing (the fake answers after a second): kill it then.
+        wait_received(&fake, before + CONCURRENCY).await;
+        worker.kill9().await;
+        // Past the dead worker's leases, so the next one takes its runs over.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+    }
+    let last = ws.worker(postgres).await;
+    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(
+        job["records_failed"], 0,
+        "a worker's death failed runs: {job}"
+    );
+    assert_eq!(job["records_generated"], RUNS, "{job}");
+    assert_one_record_per_run(&server, job_id, RUNS).await;
+    last.kill9().await;
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
+    const RUNS: usize = 300;
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: Duration::from_millis(50),
+        ..Default::default()
+    })
+    .await;
+    ws.set_env("JOB_LEASE_SECS", "1")
+        .set_env("RUN_JOBS", "false");
+    let (urls, stores, schema) = databases(&ws).await;
+    let postgres = &urls[1];
+    let server = ws.serve(postgres).await;
+    let job_id = start_job(&server, RUNS, 4).await;
+    let stalled = ws.worker(postgres).await;
+    let other = ws.worker(postgres).await;
+    wait_for(&server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= 50
+    })
+    .await;
+    stalled.signal("STOP");
+    // The other worker takes the stalled one's runs over once their leases expire.
+    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "the job froze: {job}");
+    let at_completion = received(&fake);
+    stalled.signal("CONT");
+    // Time for the woken worker to act on what it held: it must give it up, not run it.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        received(&fake),
+        at_completion,
+        "the woken worker ran runs already stored"
+    );
+    assert_one_record_per_run(&server, job_id, RUNS).await;
+    stalled.kill9().await;
+    other.kill9().await;
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_after_a_crash_on_sqlite_takes_the_dead_leases_at_once() {
+    const RUNS: usize = 60;
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: Duration::from_millis(100),
+        ..Default::default()
+    })
+    .await;
+    // Far longer than the test may wait: only releasing the dead server's leases finishes it.
+    ws.set_env("JOB_LEASE_SECS", "3600");
+    let (urls, stores, schema) = databases(&ws).await;
+    let sqlite = &urls[0];
+    let server = ws.serve(sqlite).await;
+    let job_id = start_job(&server, RUNS, 4).await;
+    wait_for(&server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= 10
+    })
+    .await;
+    server.kill9().await;
+    let server = ws.serve(sqlite).await;
+    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["records_generated"], RUNS, "{job}");
+    assert_one_record_per_run(&server, job_id, RUNS).await;
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
