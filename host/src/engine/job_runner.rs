@@ -170,17 +170,12 @@ pub async fn run_job_until(
             interval: config.flush_interval,
         },
     );
-    let ending = drive(
-        store,
-        &ctx,
-        &mut writer,
-        job_id,
-        pipeline_row.id,
+    let job = JobShape {
+        id: job_id,
+        pipeline_id: pipeline_row.id,
         concurrency,
-        config,
-        stop,
-    )
-    .await;
+    };
+    let ending = drive(store, &ctx, &mut writer, job, config, stop).await;
     // Whatever happened, the runs that finished are stored before the job ends.
     let closed = writer.close().await;
     let ending = ending?;
@@ -197,6 +192,13 @@ pub async fn run_job_until(
         }
     }
     Ok(store.job_progress(job_id).await?.status)
+}
+
+/// The job [`drive`] runs: its id, its pipeline's, and how many runs it executes at once.
+struct JobShape {
+    id: i64,
+    pipeline_id: i64,
+    concurrency: usize,
 }
 
 /// Why [`drive`] returned.
@@ -217,12 +219,15 @@ async fn drive(
     store: &Store,
     ctx: &Arc<RunContext>,
     writer: &mut RecordWriter,
-    job_id: i64,
-    pipeline_id: i64,
-    concurrency: usize,
+    job: JobShape,
     config: &RunnerConfig,
     mut stop: StopSignal,
 ) -> Result<Ending, StoreError> {
+    let JobShape {
+        id: job_id,
+        pipeline_id,
+        concurrency,
+    } = job;
     let constraints = &ctx.pipeline.pipeline.constraints;
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();
     // Which run each task executes, to record a run whose task died.
