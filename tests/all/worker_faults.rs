@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
-use blockforge_tests::harness::{Server, Workspace};
+use blockforge_tests::harness::{Server, Worker, Workspace};
 use serde_json::{Value, json};
 
 use crate::api::{client, create_pipeline, databases, generate, seeds, wait_for};
@@ -100,82 +100,117 @@ async fn a_clean_stop_stores_finished_runs_and_the_restart_runs_none_again() {
     cleanup(stores, &schema).await;
 }
 
+/// An API-only server on a fresh PostgreSQL schema, for `blockforge worker` processes that
+/// hold leases for 1 s, over a fake answering after `latency`.
+struct WorkersSetup {
+    fake: FakeLlm,
+    ws: Workspace,
+    server: Server,
+    postgres: String,
+    stores: Vec<blockforge::store::Store>,
+    schema: String,
+}
+
+impl WorkersSetup {
+    async fn start(latency: Duration) -> Self {
+        let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
+            latency,
+            ..Default::default()
+        })
+        .await;
+        ws.set_env("JOB_LEASE_SECS", "1")
+            .set_env("RUN_JOBS", "false");
+        let (mut urls, stores, schema) = databases(&ws).await;
+        let postgres = urls.remove(1);
+        let server = ws.serve(&postgres).await;
+        WorkersSetup {
+            fake,
+            ws,
+            server,
+            postgres,
+            stores,
+            schema,
+        }
+    }
+
+    async fn worker(&self) -> Worker {
+        self.ws.worker(&self.postgres).await
+    }
+
+    async fn finish(self) {
+        self.server.kill9().await;
+        cleanup(self.stores, &self.schema).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_worker_deaths_in_a_row_fail_no_run() {
     const RUNS: usize = 16;
     const CONCURRENCY: usize = 4;
-    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
-        latency: Duration::from_secs(1),
-        ..Default::default()
-    })
-    .await;
-    ws.set_env("JOB_LEASE_SECS", "1")
-        .set_env("RUN_JOBS", "false");
-    let (urls, stores, schema) = databases(&ws).await;
-    let postgres = &urls[1];
-    let server = ws.serve(postgres).await;
-    let job_id = start_job(&server, RUNS, CONCURRENCY as u32).await;
+    let setup = WorkersSetup::start(Duration::from_secs(1)).await;
+    let (fake, server) = (&setup.fake, &setup.server);
+    let job_id = start_job(server, RUNS, CONCURRENCY as u32).await;
     for _ in 0..3 {
-        let before = received(&fake);
-        let worker = ws.worker(postgres).await;
+        let before = received(fake);
+        let worker = setup.worker().await;
         // Its first runs are executing (the fake answers after a second): kill it then.
-        wait_received(&fake, before + CONCURRENCY).await;
+        wait_received(fake, before + CONCURRENCY).await;
         worker.kill9().await;
         // Past the dead worker's leases, so the next one takes its runs over.
         tokio::time::sleep(Duration::from_millis(2500)).await;
     }
-    let last = ws.worker(postgres).await;
-    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    let last = setup.worker().await;
+    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
     assert_eq!(job["status"], "completed", "{job}");
     assert_eq!(
         job["records_failed"], 0,
         "a worker's death failed runs: {job}"
     );
     assert_eq!(job["records_generated"], RUNS, "{job}");
-    assert_one_record_per_run(&server, job_id, RUNS).await;
+    assert_one_record_per_run(server, job_id, RUNS).await;
     last.kill9().await;
-    server.kill9().await;
-    cleanup(stores, &schema).await;
+    setup.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
     const RUNS: usize = 300;
-    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
-        latency: Duration::from_millis(50),
-        ..Default::default()
-    })
-    .await;
-    ws.set_env("JOB_LEASE_SECS", "1")
-        .set_env("RUN_JOBS", "false");
-    let (urls, stores, schema) = databases(&ws).await;
-    let postgres = &urls[1];
-    let server = ws.serve(postgres).await;
-    let job_id = start_job(&server, RUNS, 4).await;
-    let stalled = ws.worker(postgres).await;
-    let other = ws.worker(postgres).await;
-    wait_for(&server, job_id, |j| {
+    const CONCURRENCY: usize = 4;
+    let setup = WorkersSetup::start(Duration::from_millis(50)).await;
+    let (fake, server) = (&setup.fake, &setup.server);
+    let job_id = start_job(server, RUNS, CONCURRENCY as u32).await;
+    let stalled = setup.worker().await;
+    let other = setup.worker().await;
+    wait_for(server, job_id, |j| {
         j["records_generated"].as_i64().unwrap_or(0) >= 50
     })
     .await;
+    // Every run of both workers waits for its answer: the stalled one has none half-started,
+    // only runs in flight (answered while it is stopped) and runs it claimed ahead.
+    fake.hold();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while fake.in_flight() < 2 * CONCURRENCY && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(fake.in_flight(), 2 * CONCURRENCY, "both workers busy");
     stalled.signal("STOP");
+    fake.release();
     // The other worker takes the stalled one's runs over once their leases expire.
-    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
     assert_eq!(job["status"], "completed", "the job froze: {job}");
-    let at_completion = received(&fake);
+    let at_completion = received(fake);
     stalled.signal("CONT");
     // Time for the woken worker to act on what it held: it must give it up, not run it.
     tokio::time::sleep(Duration::from_secs(3)).await;
     assert_eq!(
-        received(&fake),
+        received(fake),
         at_completion,
         "the woken worker ran runs already stored"
     );
-    assert_one_record_per_run(&server, job_id, RUNS).await;
+    assert_one_record_per_run(server, job_id, RUNS).await;
     stalled.kill9().await;
     other.kill9().await;
-    server.kill9().await;
-    cleanup(stores, &schema).await;
+    setup.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

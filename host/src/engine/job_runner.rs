@@ -236,6 +236,10 @@ async fn drive(
     let mut running: HashMap<i64, tokio::task::AbortHandle> = HashMap::new();
     let mut held: HashSet<i64> = HashSet::new();
     let mut last_renewal = Instant::now();
+    // Set when a claim returns that was made before the last renewal: its leases may have
+    // expired meanwhile (the process stalled), so they are renewed before any starts.
+    let mut renew_now = false;
+    let mut claim_started = Instant::now();
     // Runs claimed and not started yet: claims are made in batches (one statement for about
     // `concurrency` runs) instead of one per finished run, in a task of their own so runs keep
     // starting while a claim is under way.
@@ -261,7 +265,8 @@ async fn drive(
             abort(&mut in_flight, None);
             return Ok(Ending::Stopped);
         }
-        if last_renewal.elapsed() >= config.lease / 3 && !held.is_empty() {
+        if (renew_now || last_renewal.elapsed() >= config.lease / 3) && !held.is_empty() {
+            renew_now = false;
             // Before any queued run starts: after a stall (SIGSTOP, a frozen host) longer than
             // the lease, other workers own these runs and may have stored them already.
             let ids: Vec<i64> = held.iter().copied().collect();
@@ -318,6 +323,7 @@ async fn drive(
             let store = store.clone();
             let owner = config.owner.clone();
             let lease = config.lease;
+            claim_started = Instant::now();
             claiming = Some(tokio::spawn(async move {
                 store.claim_runs(&owner, want, lease, Some(job_id)).await
             }));
@@ -389,6 +395,7 @@ async fn drive(
             }
             Some(claimed) = wait_for(&mut claiming), if claiming.is_some() => {
                 claiming = None;
+                renew_now = claim_started.elapsed() >= config.lease / 3;
                 let claimed = claimed.map_err(|e| StoreError::TaskFailed(format!("claiming runs: {e}")))??;
                 if claimed.is_empty() {
                     next_claim = Instant::now() + config.flush_interval;
