@@ -47,6 +47,13 @@ async fn start_job(server: &Server, runs: usize, concurrency: u32) -> i64 {
         .unwrap()
 }
 
+/// How many records the job has.
+async fn records(server: &Server, job_id: i64) -> i64 {
+    wait_for(server, job_id, |_| true).await["records_generated"]
+        .as_i64()
+        .unwrap_or(0)
+}
+
 /// The job's records: one per run, none twice.
 async fn assert_one_record_per_run(server: &Server, job_id: i64, runs: usize) {
     let records: Vec<Value> = client()
@@ -174,7 +181,7 @@ async fn three_worker_deaths_in_a_row_fail_no_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
-    const RUNS: usize = 300;
+    const RUNS: usize = 400;
     const CONCURRENCY: usize = 4;
     let setup = WorkersSetup::start(Duration::from_millis(50)).await;
     let (fake, server) = (&setup.fake, &setup.server);
@@ -185,9 +192,10 @@ async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
         j["records_generated"].as_i64().unwrap_or(0) >= 50
     })
     .await;
-    // Every run of both workers waits for its answer: the stalled one has none half-started,
-    // only runs in flight (answered while it is stopped) and runs it claimed ahead.
+    // Every run of both workers waits for its answer: the stalled one has no run half-started,
+    // only CONCURRENCY requests sent (answered while it is stopped) and runs claimed ahead.
     fake.hold();
+    eprintln!("DEBUG hold at {}", received(fake));
     let deadline = Instant::now() + Duration::from_secs(60);
     while fake.in_flight() < 2 * CONCURRENCY && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -195,19 +203,47 @@ async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
     assert_eq!(fake.in_flight(), 2 * CONCURRENCY, "both workers busy");
     stalled.signal("STOP");
     fake.release();
-    // The other worker takes the stalled one's runs over once their leases expire.
-    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
-    assert_eq!(job["status"], "completed", "the job froze: {job}");
-    let at_completion = received(fake);
-    stalled.signal("CONT");
-    // Time for the woken worker to act on what it held: it must give it up, not run it.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    assert_eq!(
-        received(fake),
-        at_completion,
-        "the woken worker ran runs already stored"
+
+    // The other worker goes on and takes every run the stalled one held over once its leases
+    // expire (a job row lock the stalled one held would freeze it here). Runs the stalled one
+    // had finished and not stored yet are run again: they were never stored.
+    let owner = format!("worker-{}-", stalled.pid());
+    let store = &setup.stores[1];
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let owners = store.lease_owners().await.unwrap();
+        if !owners.iter().any(|o| o.starts_with(&owner)) || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let taken_over = records(server, job_id).await;
+    // Far more than the other worker had claimed: the runs it took over are stored.
+    let job = wait_for(server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= taken_over + 50
+    })
+    .await;
+    assert_eq!(job["status"], "running", "the job must still run: {job}");
+    assert!(
+        job["records_generated"].as_i64().unwrap_or(0) >= taken_over + 50,
+        "the job froze while a worker was stalled: {job}"
     );
+    let woken_at = received(fake);
+    stalled.signal("CONT");
+    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "{job}");
     assert_one_record_per_run(server, job_id, RUNS).await;
+    // Every run sent again after the wake-up was stored before it: the woken worker ran a run
+    // it no longer held.
+    let mut first_seen = HashSet::new();
+    let again: Vec<String> = fake
+        .requests()
+        .iter()
+        .enumerate()
+        .filter(|(i, r)| !first_seen.insert(r.body.to_string()) && *i >= woken_at)
+        .map(|(_, r)| r.body["messages"].to_string())
+        .collect();
+    assert!(again.is_empty(), "run again after the wake-up: {again:?}");
     stalled.kill9().await;
     other.kill9().await;
     setup.finish().await;

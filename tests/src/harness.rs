@@ -373,9 +373,14 @@ impl Worker {
         self.child.wait().await.expect("wait for the worker")
     }
 
+    /// The process id of the worker.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the worker is running")
+    }
+
     /// Sends signal `name` (`STOP`, `CONT`, ...) to the process.
     pub fn signal(&self, name: &str) {
-        let pid = self.child.id().expect("the worker is running");
+        let pid = self.pid();
         let sent = std::process::Command::new("kill")
             .args([&format!("-{name}"), &pid.to_string()])
             .status()
