@@ -17,17 +17,16 @@ fn received(fake: &FakeLlm) -> usize {
     fake.requests().len()
 }
 
-/// Waits (up to a minute) until the fake has received `n` requests.
-async fn wait_received(fake: &FakeLlm, n: usize) {
+/// Waits (up to a minute) until `done` answers true; panics naming `what` if it never does.
+async fn wait_until<F: std::future::Future<Output = bool>>(
+    what: &str,
+    mut done: impl FnMut() -> F,
+) {
     let deadline = Instant::now() + Duration::from_secs(60);
-    while received(fake) < n && Instant::now() < deadline {
+    while !done().await {
+        assert!(Instant::now() < deadline, "still waiting for {what}");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(
-        received(fake) >= n,
-        "{} of {n} requests came",
-        received(fake)
-    );
 }
 
 /// A job of `runs` one-call runs at `concurrency`; its id.
@@ -161,7 +160,10 @@ async fn three_worker_deaths_in_a_row_fail_no_run() {
         let before = received(fake);
         let worker = setup.worker().await;
         // Its first runs are executing (the fake answers after a second): kill it then.
-        wait_received(fake, before + CONCURRENCY).await;
+        wait_until("the worker's first requests", || async {
+            received(fake) >= before + CONCURRENCY
+        })
+        .await;
         worker.kill9().await;
         // Past the dead worker's leases, so the next one takes its runs over.
         tokio::time::sleep(Duration::from_millis(2500)).await;
@@ -196,11 +198,10 @@ async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
     // only CONCURRENCY requests sent (answered while it is stopped) and runs claimed ahead.
     fake.hold();
     eprintln!("DEBUG hold at {}", received(fake));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while fake.in_flight() < 2 * CONCURRENCY && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    assert_eq!(fake.in_flight(), 2 * CONCURRENCY, "both workers busy");
+    wait_until("both workers' requests held", || async {
+        fake.in_flight() == 2 * CONCURRENCY
+    })
+    .await;
     stalled.signal("STOP");
     fake.release();
 
@@ -209,14 +210,11 @@ async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
     // had finished and not stored yet are run again: they were never stored.
     let owner = format!("worker-{}-", stalled.pid());
     let store = &setup.stores[1];
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
+    wait_until("the stalled worker's runs taken over", || async {
         let owners = store.lease_owners().await.unwrap();
-        if !owners.iter().any(|o| o.starts_with(&owner)) || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        !owners.iter().any(|o| o.starts_with(&owner))
+    })
+    .await;
     let taken_over = records(server, job_id).await;
     // Far more than the other worker had claimed: the runs it took over are stored.
     let job = wait_for(server, job_id, |j| {
