@@ -248,6 +248,72 @@ async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_inside_a_transaction_frees_the_job_row() {
+    const RUNS: usize = 200;
+    let setup = WorkersSetup::start(Duration::from_millis(20)).await;
+    let server = &setup.server;
+    let job_id = start_job(server, RUNS, 4).await;
+    let stalled = setup.worker().await;
+    wait_for(server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= 20
+    })
+    .await;
+    // Hold the job's row, so the worker's next batch waits for it inside its transaction.
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::any::AnyPoolOptions::new()
+        .max_connections(2)
+        .connect(&setup.postgres)
+        .await
+        .unwrap();
+    let mut tx = admin.begin().await.unwrap();
+    sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
+        .bind(job_id)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    let holder: i32 = sqlx::Row::get(
+        &sqlx::query("SELECT pg_backend_pid() AS pid")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap(),
+        "pid",
+    );
+    wait_until("the worker's batch waiting for the job row", || {
+        let admin = admin.clone();
+        async move {
+            let waiting: i64 = sqlx::Row::get(
+                &sqlx::query(
+                    "SELECT COUNT(*) AS n FROM pg_stat_activity \
+                     WHERE $1 = ANY(pg_blocking_pids(pid)) AND query LIKE '%FOR UPDATE%'",
+                )
+                .bind(holder)
+                .fetch_one(&admin)
+                .await
+                .unwrap(),
+                "n",
+            );
+            waiting > 0
+        }
+    })
+    .await;
+    // Stopped while waiting: the lock goes to its transaction, which then sits idle holding it.
+    stalled.signal("STOP");
+    tx.commit().await.unwrap();
+    let other = setup.worker().await;
+    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(
+        job["status"], "completed",
+        "a stalled worker's transaction froze the job: {job}"
+    );
+    assert_one_record_per_run(server, job_id, RUNS).await;
+    stalled.signal("CONT");
+    stalled.kill9().await;
+    other.kill9().await;
+    admin.close().await;
+    setup.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_after_a_crash_on_sqlite_takes_the_dead_leases_at_once() {
     const RUNS: usize = 60;
     let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
