@@ -150,6 +150,32 @@ impl WorkersSetup {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_cleanly_leaves_nothing_to_run_again() {
+    const RUNS: usize = 120;
+    let setup = WorkersSetup::start(Duration::from_millis(100)).await;
+    let (fake, server) = (&setup.fake, &setup.server);
+    let job_id = start_job(server, RUNS, 4).await;
+    let first = setup.worker().await;
+    wait_for(server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= 30
+    })
+    .await;
+    let status = first.terminate().await;
+    assert!(status.success(), "the stop failed: {status}");
+    let second = setup.worker().await;
+    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["records_generated"], RUNS, "{job}");
+    assert_eq!(
+        received(fake),
+        RUNS,
+        "one request per run, none sent again after the stop"
+    );
+    assert_one_record_per_run(server, job_id, RUNS).await;
+    second.kill9().await;
+    setup.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_worker_deaths_in_a_row_fail_no_run() {
     const RUNS: usize = 16;
     const CONCURRENCY: usize = 4;
