@@ -6,6 +6,7 @@ pub mod budget;
 pub mod call_stats;
 pub mod config_numbers;
 mod constraints;
+pub mod dead_leases;
 pub mod fields;
 pub mod job_manager;
 pub mod job_runner;

@@ -7,8 +7,8 @@
 //! | `LLM_MODEL` | none | model used when a block names none; with `LLM_ENDPOINT`/`LLM_API_KEY` it seeds the model registry's `default` |
 //! | `EMBEDDING_ENDPOINT`, `EMBEDDING_API_KEY` | the LLM ones | embeddings endpoint |
 //! | `EMBEDDING_MODEL` | none | default embedding model |
-//! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per model (a registered model's own `max_concurrency` wins) |
-//! | `LLM_RPM`, `LLM_TPM` | none | requests and tokens per minute per model, unless the model sets its own |
+//! | `LLM_MAX_CONCURRENCY` | 32 | requests in flight per model in this process (a registered model's own `max_concurrency` wins); with N workers, the provider's limit ÷ N |
+//! | `LLM_RPM`, `LLM_TPM` | none | requests and tokens per minute per model in this process, unless the model sets its own; with N workers, divide by N |
 //! | `OLLAMA_API_BASE`, `ANTHROPIC_API_KEY`, `<PROVIDER>_API_BASE`/`_API_KEY` | none | where `<provider>/<model>` names go when no model of that provider is registered |
 //! | `LLM_TIMEOUT_SECS` | 120 | time allowed per attempt (a hanging request is abandoned and retried) |
 //! | `LLM_MAX_RETRIES` | 6 | retries after 5xx, attempt timeouts, connection errors, non-JSON answers (429s and 503s with `Retry-After` are retried until `LLM_RUN_DEADLINE_SECS`); 0: no retry at all |

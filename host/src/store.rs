@@ -89,6 +89,13 @@ pub enum StoreError {
     TaskFailed(String),
 }
 
+/// Set on every PostgreSQL connection: a transaction left idle this long (its process was
+/// stopped with SIGSTOP, or stalled) is ended by the server, which releases its row locks —
+/// the job row [`Store::finish_runs`] locks most of all — so one stalled worker cannot freeze a
+/// job for the others. No transaction here waits on anything but the database, so a live
+/// process never comes near it.
+const IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '15s'";
+
 /// The connection pools and the backend they talk to.
 ///
 /// On SQLite, writes go through one connection, so they queue in the pool (first come, first
@@ -197,6 +204,12 @@ impl Store {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
                     .max_connections(16)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::Executor::execute(&mut *conn, IDLE_IN_TRANSACTION).await?;
+                            Ok(())
+                        })
+                    })
                     .connect(&url)
                     .await?;
                 Store {

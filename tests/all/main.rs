@@ -33,4 +33,5 @@ mod storm;
 mod strict_input;
 mod structured;
 mod web_ui;
+mod worker_faults;
 mod workers;

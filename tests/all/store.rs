@@ -275,6 +275,7 @@ async fn an_expired_lease_lets_another_worker_take_the_run() {
         assert_eq!(held.len(), 1);
         assert_eq!(held[0].id, first[0].id);
         assert_eq!(held[0].attempts, 2);
+        assert_eq!(held[0].lost_leases, 1, "taken over from a dead worker");
         assert!(
             store
                 .claim_runs("third", 1, Duration::from_secs(60), None)
@@ -288,14 +289,14 @@ async fn an_expired_lease_lets_another_worker_take_the_run() {
                 .renew_leases("dead", &[held[0].id], Duration::from_secs(60))
                 .await
                 .unwrap(),
-            0
+            Vec::<i64>::new()
         );
         assert_eq!(
             store
                 .renew_leases("other", &[held[0].id], Duration::from_secs(60))
                 .await
                 .unwrap(),
-            1
+            vec![held[0].id]
         );
     }
     cleanup(stores, &schema).await;

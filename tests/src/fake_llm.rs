@@ -158,6 +158,8 @@ struct Shared {
     /// How many times each request body (by its SHA-256) came, for the storm.
     seen: Mutex<HashMap<[u8; 32], u32>>,
     requests: Mutex<Vec<Recorded>>,
+    /// Open (`true`, the default): requests are answered; closed: they wait until it opens.
+    gate: tokio::sync::watch::Sender<bool>,
 }
 
 /// A running fake provider; stops when dropped.
@@ -188,6 +190,7 @@ impl FakeLlm {
             config,
             seen: Mutex::new(HashMap::new()),
             requests: Mutex::new(Vec::new()),
+            gate: tokio::sync::watch::Sender::new(true),
         });
         let mut app = Router::new();
         for (path, _, _) in ROUTES {
@@ -207,6 +210,22 @@ impl FakeLlm {
         Self::start_on(0, config)
             .await
             .expect("cannot bind the fake LLM server")
+    }
+
+    /// Holds every answer from now on (requests are received and counted, then wait) until
+    /// [`FakeLlm::release`].
+    pub fn hold(&self) {
+        self.shared.gate.send_replace(false);
+    }
+
+    /// Answers the held requests and every later one.
+    pub fn release(&self) {
+        self.shared.gate.send_replace(true);
+    }
+
+    /// Requests being answered (or held) now.
+    pub fn in_flight(&self) -> usize {
+        self.shared.counters.in_flight.load(Ordering::SeqCst)
     }
 
     /// The OpenAI-compatible base URL to give as `LLM_ENDPOINT`.
@@ -337,6 +356,7 @@ async fn common(shared: &Shared, uri: &Uri, headers: &HeaderMap, body: &Value) -
     if !shared.config.latency.is_zero() {
         tokio::time::sleep(shared.config.latency).await;
     }
+    let _ = shared.gate.subscribe().wait_for(|open| *open).await;
     if !take_one(&shared.counters.failures_left) {
         return match shared.config.storm {
             Some(storm) => storm_fault(shared, &storm, body).await,

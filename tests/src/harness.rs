@@ -372,6 +372,28 @@ impl Worker {
     pub async fn kill9(mut self) {
         let _ = self.child.kill().await;
     }
+
+    /// Sends SIGTERM, as an operator stopping the service would, and waits for the process to
+    /// exit; returns its exit status.
+    pub async fn terminate(mut self) -> std::process::ExitStatus {
+        self.signal("TERM");
+        self.child.wait().await.expect("wait for the worker")
+    }
+
+    /// The process id of the worker.
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the worker is running")
+    }
+
+    /// Sends signal `name` (`STOP`, `CONT`, ...) to the process.
+    pub fn signal(&self, name: &str) {
+        let pid = self.pid();
+        let sent = std::process::Command::new("kill")
+            .args([&format!("-{name}"), &pid.to_string()])
+            .status()
+            .expect("run kill");
+        assert!(sent.success(), "kill -{name} {pid} failed");
+    }
 }
 
 impl Server {

@@ -48,8 +48,11 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
         &settings.http,
     );
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let stopping = jobs.clone();
     tokio::spawn(async move {
         shutdown_signal().await;
+        // Runners stop claiming at once and finish their runs while connections drain.
+        stopping.stop();
         let _ = stop_tx.send(true);
     });
     let mut graceful = stop_rx.clone();

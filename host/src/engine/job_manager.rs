@@ -1,6 +1,8 @@
 //! Starts a runner task per running job, resumes running jobs at start, restarts a runner that
 //! failed (a lost connection, a locked database) while its job still runs, and at shutdown
-//! stops the tasks and hands their leases back, so the next start resumes at once.
+//! stops the tasks cleanly — the runs in flight finish and every finished run is stored — and
+//! hands their leases back, so the next start resumes at once without running a finished run
+//! again.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -8,9 +10,10 @@ use std::time::Duration;
 
 use tokio::task::JoinHandle;
 
-use super::job_runner::{RunnerConfig, run_job};
+use super::dead_leases::expire_dead_local_leases;
+use super::job_runner::{RunnerConfig, StopSignal, run_job_until};
 use crate::registry::Registry;
-use crate::store::{Store, StoreError};
+use crate::store::{Backend, Store, StoreError};
 
 /// The runner tasks of this process.
 pub struct JobManager {
@@ -20,6 +23,9 @@ pub struct JobManager {
     tasks: Mutex<HashMap<i64, JoinHandle<()>>>,
     /// `false` for a server that leaves every job to `blockforge worker` processes.
     runs_jobs: bool,
+    /// Raised by [`JobManager::stop`]; every runner watches it.
+    stop_switch: tokio::sync::watch::Sender<bool>,
+    stop: StopSignal,
 }
 
 /// Longest wait before a failed runner tries again.
@@ -28,30 +34,36 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 impl JobManager {
     /// A manager running jobs of `store` with the blocks of `registry`.
     pub fn new(store: Store, registry: Arc<Registry>, config: RunnerConfig) -> Arc<Self> {
+        let (stop_switch, stop) = StopSignal::new();
         Arc::new(JobManager {
             store,
             registry,
             config,
             tasks: Mutex::new(HashMap::new()),
             runs_jobs: true,
+            stop_switch,
+            stop,
         })
     }
 
     /// A manager that runs nothing: the API stores jobs and `blockforge worker` processes
     /// sharing the database run them.
     pub fn api_only(store: Store, registry: Arc<Registry>, config: RunnerConfig) -> Arc<Self> {
+        let (stop_switch, stop) = StopSignal::new();
         Arc::new(JobManager {
             store,
             registry,
             config,
             tasks: Mutex::new(HashMap::new()),
             runs_jobs: false,
+            stop_switch,
+            stop,
         })
     }
 
     /// Starts running `job_id` unless a task of this process already does.
     pub fn start(self: &Arc<Self>, job_id: i64) {
-        if !self.runs_jobs {
+        if !self.runs_jobs || self.stop.raised() {
             return;
         }
         let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
@@ -63,9 +75,22 @@ impl JobManager {
         let task = tokio::spawn(async move {
             let mut backoff = Duration::from_millis(500);
             loop {
-                match run_job(&manager.store, &manager.registry, job_id, &manager.config).await {
+                let stop = manager.stop.clone();
+                match run_job_until(
+                    &manager.store,
+                    &manager.registry,
+                    job_id,
+                    &manager.config,
+                    stop,
+                )
+                .await
+                {
                     Ok(status) => {
-                        tracing::info!(job_id, ?status, "job ended");
+                        tracing::info!(job_id, ?status, "job runner ended");
+                        return;
+                    }
+                    Err(e) if manager.stop.raised() => {
+                        tracing::warn!(job_id, error = %e, "job runner failed while stopping");
                         return;
                     }
                     Err(e) => {
@@ -95,9 +120,15 @@ impl JobManager {
     }
 
     /// Starts every job still marked running (after a crash or restart). Returns their ids.
+    /// On SQLite the leases of processes that are gone are released first (see
+    /// [`super::dead_leases`]).
     pub async fn resume_all(self: &Arc<Self>) -> Result<Vec<i64>, StoreError> {
         if !self.runs_jobs {
             return Ok(Vec::new());
+        }
+        if self.store.backend() == Backend::Sqlite {
+            // Runs a crashed process held go to the runners at once, not when the lease ends.
+            expire_dead_local_leases(&self.store).await?;
         }
         let running = self.store.running_jobs().await?;
         for job_id in &running {
@@ -106,19 +137,33 @@ impl JobManager {
         Ok(running)
     }
 
-    /// Stops every runner task and hands their leased runs back as pending; finished runs not
-    /// yet written are run again by the next start (never recorded twice).
+    /// Asks every runner to stop cleanly: they claim no more runs and let the runs in flight
+    /// finish (for at most the runner's `stop_grace`). [`JobManager::shutdown`] waits for them.
+    pub fn stop(&self) {
+        self.stop_switch.send_replace(true);
+    }
+
+    /// Stops every runner task cleanly (see [`JobManager::stop`]), waits until each has stored
+    /// the runs that finished, and hands the leased runs left back as pending: the next start
+    /// resumes at once and runs none of the finished runs again. A runner that has not ended
+    /// [`SHUTDOWN_SPARE`] after its grace (a database that stopped answering) is aborted.
     pub async fn shutdown(&self) -> Result<u64, StoreError> {
+        self.stop();
         let tasks: Vec<JoinHandle<()>> = {
             let mut tasks = self.tasks.lock().unwrap_or_else(|p| p.into_inner());
             tasks.drain().map(|(_, task)| task).collect()
         };
-        for task in &tasks {
-            task.abort();
-        }
-        for task in tasks {
-            let _ = task.await;
+        let deadline = tokio::time::Instant::now() + self.config.stop_grace + SHUTDOWN_SPARE;
+        for mut task in tasks {
+            if tokio::time::timeout_at(deadline, &mut task).await.is_err() {
+                task.abort();
+                let _ = task.await;
+            }
         }
         self.store.release_leases(&self.config.owner).await
     }
 }
+
+/// Time a stopping runner has, after the runs in flight are done or given up, to store the
+/// finished ones.
+const SHUTDOWN_SPARE: Duration = Duration::from_secs(20);

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
+use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 mod record_writer;
@@ -36,21 +37,59 @@ pub struct RunnerConfig {
     pub batch_size: usize,
     /// Longest wait before finished runs are written and the job's status is checked.
     pub flush_interval: Duration,
-    /// Claims of one run after which it is recorded as failed instead of run again (it keeps
-    /// taking its worker down).
-    pub max_attempts: i64,
+    /// Leases of one run lost to a worker's death (its lease expired and another claim took
+    /// it over) after which it is recorded as failed instead of run again: it may be what
+    /// keeps taking its workers down. A block's failure never counts here (it fails the run
+    /// once, with its record), nor does a clean stop (its leases are handed back).
+    pub max_lost_leases: i64,
+    /// How long a clean stop lets the runs in flight finish (they are stored, so a restart
+    /// does not run them again) before it aborts the rest and hands them back.
+    pub stop_grace: Duration,
 }
 
 impl RunnerConfig {
-    /// Defaults for a worker named `owner`: 30 s leases, batches of 64, 200 ms flushes, 3
-    /// attempts.
+    /// Defaults for a worker named `owner`: 30 s leases, batches of 64, 200 ms flushes, 10
+    /// lost leases, 10 s to finish the runs in flight at a clean stop.
     pub fn new(owner: impl Into<String>) -> Self {
         RunnerConfig {
             owner: owner.into(),
             lease: Duration::from_secs(30),
             batch_size: 64,
             flush_interval: Duration::from_millis(200),
-            max_attempts: 3,
+            max_lost_leases: 10,
+            stop_grace: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Asks runners to stop cleanly: they claim nothing more, let the runs in flight finish
+/// (for at most [`RunnerConfig::stop_grace`]), store every finished run and return
+/// [`JobStatus::Running`], leaving the job to the next start. Its leases are the caller's to
+/// hand back ([`Store::release_leases`]).
+#[derive(Debug, Clone)]
+pub struct StopSignal(watch::Receiver<bool>);
+
+impl StopSignal {
+    /// A signal and the switch that raises it.
+    pub fn new() -> (watch::Sender<bool>, StopSignal) {
+        let (switch, signal) = watch::channel(false);
+        (switch, StopSignal(signal))
+    }
+
+    /// A signal never raised.
+    pub fn never() -> StopSignal {
+        StopSignal::new().1
+    }
+
+    /// Whether the stop was asked for.
+    pub fn raised(&self) -> bool {
+        *self.0.borrow()
+    }
+
+    /// Waits until the stop is asked for (forever when the switch is gone unraised).
+    async fn wait(&mut self) {
+        if self.0.wait_for(|raised| *raised).await.is_err() {
+            std::future::pending::<()>().await;
         }
     }
 }
@@ -68,6 +107,18 @@ pub async fn run_job(
     registry: &Registry,
     job_id: i64,
     config: &RunnerConfig,
+) -> Result<JobStatus, StoreError> {
+    run_job_until(store, registry, job_id, config, StopSignal::never()).await
+}
+
+/// [`run_job`] that also returns, with the job still running, when `stop` is raised (after
+/// storing every run that finished).
+pub async fn run_job_until(
+    store: &Store,
+    registry: &Registry,
+    job_id: i64,
+    config: &RunnerConfig,
+    stop: StopSignal,
 ) -> Result<JobStatus, StoreError> {
     let job = store.job_progress(job_id).await?;
     if job.status.is_finished() {
@@ -119,16 +170,12 @@ pub async fn run_job(
             interval: config.flush_interval,
         },
     );
-    let ending = drive(
-        store,
-        &ctx,
-        &mut writer,
-        job_id,
-        pipeline_row.id,
+    let job = JobShape {
+        id: job_id,
+        pipeline_id: pipeline_row.id,
         concurrency,
-        config,
-    )
-    .await;
+    };
+    let ending = drive(store, &ctx, &mut writer, job, config, stop).await;
     // Whatever happened, the runs that finished are stored before the job ends.
     let closed = writer.close().await;
     let ending = ending?;
@@ -137,7 +184,7 @@ pub async fn run_job(
         Ending::Drained => {
             store.finish_job(job_id, JobStatus::Completed, None).await?;
         }
-        Ending::EndedElsewhere => {}
+        Ending::EndedElsewhere | Ending::Stopped => {}
         Ending::Constraint(reason) => {
             store
                 .finish_job(job_id, JobStatus::Stopped, Some(&reason))
@@ -145,6 +192,13 @@ pub async fn run_job(
         }
     }
     Ok(store.job_progress(job_id).await?.status)
+}
+
+/// The job [`drive`] runs: its id, its pipeline's, and how many runs it executes at once.
+struct JobShape {
+    id: i64,
+    pipeline_id: i64,
+    concurrency: usize,
 }
 
 /// Why [`drive`] returned.
@@ -155,6 +209,8 @@ enum Ending {
     EndedElsewhere,
     /// A constraint was reached (DataGenFlow's reason text).
     Constraint(String),
+    /// A clean stop was asked for: the job goes on at the next start.
+    Stopped,
 }
 
 /// Claims, executes and hands finished runs to `writer` until the job has no unfinished run,
@@ -163,17 +219,27 @@ async fn drive(
     store: &Store,
     ctx: &Arc<RunContext>,
     writer: &mut RecordWriter,
-    job_id: i64,
-    pipeline_id: i64,
-    concurrency: usize,
+    job: JobShape,
     config: &RunnerConfig,
+    mut stop: StopSignal,
 ) -> Result<Ending, StoreError> {
+    let JobShape {
+        id: job_id,
+        pipeline_id,
+        concurrency,
+    } = job;
     let constraints = &ctx.pipeline.pipeline.constraints;
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();
     // Which run each task executes, to record a run whose task died.
     let mut tasks: HashMap<tokio::task::Id, ClaimedRun> = HashMap::new();
+    // The task executing each run, to abort a run whose lease was lost.
+    let mut running: HashMap<i64, tokio::task::AbortHandle> = HashMap::new();
     let mut held: HashSet<i64> = HashSet::new();
     let mut last_renewal = Instant::now();
+    // Set when a claim returns that was made before the last renewal: its leases may have
+    // expired meanwhile (the process stalled), so they are renewed before any starts.
+    let mut renew_now = false;
+    let mut claim_started = Instant::now();
     // Runs claimed and not started yet: claims are made in batches (one statement for about
     // `concurrency` runs) instead of one per finished run, in a task of their own so runs keep
     // starting while a claim is under way.
@@ -182,7 +248,50 @@ async fn drive(
     // After a claim that found nothing, the next waits a flush interval (other workers may
     // hold the rest, or a multiplier may plan more).
     let mut next_claim = Instant::now();
+    // Set once a clean stop is asked for: when the runs in flight must be done.
+    let mut stopping: Option<Instant> = None;
     loop {
+        if stopping.is_none() && stop.raised() {
+            stopping = Some(Instant::now() + config.stop_grace);
+            // Runs claimed and not started are handed back with the rest of the leases.
+            queue.clear();
+            if let Some(claim) = claiming.take() {
+                claim.abort();
+            }
+        }
+        if let Some(deadline) = stopping
+            && (in_flight.is_empty() || Instant::now() >= deadline)
+        {
+            abort(&mut in_flight, None);
+            return Ok(Ending::Stopped);
+        }
+        if (renew_now || last_renewal.elapsed() >= config.lease / 3) && !held.is_empty() {
+            renew_now = false;
+            // Before any queued run starts: after a stall (SIGSTOP, a frozen host) longer than
+            // the lease, other workers own these runs and may have stored them already.
+            let ids: Vec<i64> = held.iter().copied().collect();
+            let renewed: HashSet<i64> = store
+                .renew_leases(&config.owner, &ids, config.lease)
+                .await?
+                .into_iter()
+                .collect();
+            last_renewal = Instant::now();
+            let lost: Vec<i64> = held.difference(&renewed).copied().collect();
+            if !lost.is_empty() {
+                tracing::warn!(
+                    job_id,
+                    lost = lost.len(),
+                    "leases lost to other workers; giving those runs up"
+                );
+                queue.retain(|run| renewed.contains(&run.id));
+                for id in &lost {
+                    held.remove(id);
+                    if let Some(task) = running.remove(id) {
+                        task.abort();
+                    }
+                }
+            }
+        }
         if writer
             .job_update()
             .is_some_and(|job| job.status.is_finished())
@@ -205,11 +314,16 @@ async fn drive(
             // `close` reports the writer's error.
             return Ok(Ending::EndedElsewhere);
         }
-        if claiming.is_none() && queue.len() <= concurrency / 2 && Instant::now() >= next_claim {
+        if stopping.is_none()
+            && claiming.is_none()
+            && queue.len() <= concurrency / 2
+            && Instant::now() >= next_claim
+        {
             let want = 2 * concurrency - in_flight.len() - queue.len();
             let store = store.clone();
             let owner = config.owner.clone();
             let lease = config.lease;
+            claim_started = Instant::now();
             claiming = Some(tokio::spawn(async move {
                 store.claim_runs(&owner, want, lease, Some(job_id)).await
             }));
@@ -221,6 +335,7 @@ async fn drive(
             let task_run = run.clone();
             let handle =
                 in_flight.spawn(async move { execute(&ctx, &store, task_run, pipeline_id).await });
+            running.insert(run.id, handle.clone());
             tasks.insert(handle.id(), run);
         }
         if in_flight.is_empty() && queue.is_empty() && claiming.is_none() {
@@ -239,11 +354,13 @@ async fn drive(
                     Ok((task, Ok(Outcome::Finished(run)))) => {
                         tasks.remove(&task);
                         held.remove(&run.run_id);
+                        running.remove(&run.run_id);
                         Some(*run)
                     }
                     Ok((task, Ok(Outcome::Expanded(run_id)))) => {
                         tasks.remove(&task);
                         held.remove(&run_id);
+                        running.remove(&run_id);
                         // Its split runs can be claimed at once.
                         next_claim = Instant::now();
                         None
@@ -252,11 +369,17 @@ async fn drive(
                         abort(&mut in_flight, claiming.take());
                         return Err(e);
                     }
+                    // Aborted: its lease was lost to another worker.
+                    Err(e) if e.is_cancelled() => {
+                        tasks.remove(&e.id());
+                        None
+                    }
                     // A task panicked: its run fails with the panic, not stays leased.
                     Err(e) => {
                         tracing::error!(job_id, error = %e, "a run task ended abnormally");
                         tasks.remove(&e.id()).map(|run| {
                             held.remove(&run.id);
+                            running.remove(&run.id);
                             failed_run(&run, pipeline_id, format!("the run's task ended abnormally: {e}"))
                         })
                     }
@@ -272,15 +395,17 @@ async fn drive(
             }
             Some(claimed) = wait_for(&mut claiming), if claiming.is_some() => {
                 claiming = None;
+                renew_now = claim_started.elapsed() >= config.lease / 3;
                 let claimed = claimed.map_err(|e| StoreError::TaskFailed(format!("claiming runs: {e}")))??;
                 if claimed.is_empty() {
                     next_claim = Instant::now() + config.flush_interval;
                 }
                 for run in claimed {
-                    if run.attempts > config.max_attempts {
+                    if run.lost_leases > config.max_lost_leases {
                         let reason = format!(
-                            "run abandoned: claimed {} times, its worker never finished it (limit {})",
-                            run.attempts, config.max_attempts
+                            "run abandoned: its worker died or stalled while holding it {} times \
+                             (limit {}); it may be what takes its workers down",
+                            run.lost_leases, config.max_lost_leases
                         );
                         if !writer.push(failed_run(&run, pipeline_id, reason)).await {
                             abort(&mut in_flight, claiming.take());
@@ -293,14 +418,9 @@ async fn drive(
                 }
             }
             _ = writer.changed() => {}
-            _ = tokio::time::sleep_until(next_claim.into()), if claiming.is_none() && queue.len() <= concurrency / 2 => {}
-        }
-        if last_renewal.elapsed() >= config.lease / 3 && !held.is_empty() {
-            let ids: Vec<i64> = held.iter().copied().collect();
-            store
-                .renew_leases(&config.owner, &ids, config.lease)
-                .await?;
-            last_renewal = Instant::now();
+            _ = tokio::time::sleep_until(next_claim.into()), if stopping.is_none() && claiming.is_none() && queue.len() <= concurrency / 2 => {}
+            _ = stop.wait(), if stopping.is_none() => {}
+            _ = tokio::time::sleep_until(stopping.unwrap_or_else(Instant::now).into()), if stopping.is_some() => {}
         }
     }
 }

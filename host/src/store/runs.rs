@@ -29,6 +29,9 @@ pub struct ClaimedRun {
     pub metadata: Map<String, Value>,
     /// How many times it has been claimed, this one included.
     pub attempts: i64,
+    /// How many of those claims took it over from a worker whose lease expired (it died or
+    /// stalled), this one included.
+    pub lost_leases: i64,
 }
 
 /// What [`Store::expand_run`] did.
@@ -87,13 +90,15 @@ impl Store {
             "$4 < 0 AND r.status IN ('pending', 'leased')"
         };
         let sql = format!(
-            "UPDATE runs SET status = 'leased', attempts = attempts + 1, lease_owner = $1, lease_expires_at = $2 \
+            "UPDATE runs SET status = 'leased', attempts = attempts + 1, \
+             lost_leases = lost_leases + CASE WHEN status = 'leased' THEN 1 ELSE 0 END, \
+             lease_owner = $1, lease_expires_at = $2 \
              WHERE id IN ( \
                SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id \
                WHERE {job_filter} AND j.status = 'running' \
                  AND (r.status = 'pending' OR r.lease_expires_at < $3) \
                ORDER BY r.id LIMIT $5 {lock}) \
-             RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts"
+             RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts, lost_leases"
         );
         let rows = dynamic(sql)
             .bind(owner)
@@ -114,6 +119,7 @@ impl Store {
                     split_index: row.try_get("split_index")?,
                     metadata: parse_json(&row.try_get::<String, _>("metadata")?, "run metadata")?,
                     attempts: row.try_get("attempts")?,
+                    lost_leases: row.try_get("lost_leases")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -121,14 +127,15 @@ impl Store {
         Ok(claimed)
     }
 
-    /// Extends `owner`'s leases on `run_ids` by `lease`; returns how many it still held.
+    /// Extends `owner`'s leases on `run_ids` by `lease`; returns the ids it still held (a run
+    /// missing was taken over after its lease expired, or finished by its new holder).
     pub async fn renew_leases(
         &self,
         owner: &str,
         run_ids: &[i64],
         lease: Duration,
-    ) -> Result<u64, StoreError> {
-        let mut renewed = 0;
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut renewed = Vec::with_capacity(run_ids.len());
         let expires = now_ms().saturating_add(lease_ms(lease));
         for id in run_ids {
             let done = sqlx::query(
@@ -139,9 +146,35 @@ impl Store {
             .bind(owner)
             .execute(self.pool())
             .await?;
-            renewed += done.rows_affected();
+            if done.rows_affected() > 0 {
+                renewed.push(*id);
+            }
         }
         Ok(renewed)
+    }
+
+    /// The owners of leased runs, each once.
+    pub async fn lease_owners(&self) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT lease_owner FROM runs WHERE status = 'leased' AND lease_owner IS NOT NULL",
+        )
+        .fetch_all(self.reader())
+        .await?;
+        rows.iter()
+            .map(|row| Ok(row.try_get("lease_owner")?))
+            .collect()
+    }
+
+    /// Ends `owner`'s leases now, as if they had expired (their worker is known dead): the
+    /// next claim takes them over, counting a lost lease. Returns how many there were.
+    pub async fn expire_leases(&self, owner: &str) -> Result<u64, StoreError> {
+        let done = sqlx::query(
+            "UPDATE runs SET lease_expires_at = 0 WHERE lease_owner = $1 AND status = 'leased'",
+        )
+        .bind(owner)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
     }
 
     /// Stores finished runs in one transaction: a run still leased is marked finished and its
