@@ -232,6 +232,10 @@ impl CallClock {
         } else {
             return;
         };
+        // What follows in this host call runs guest code (ticks only fire there): it is
+        // work, never a wait, however long — else a guest spinning in its allocator inside
+        // an unaccounted call (a WASI import) would be charged nothing at every tick.
+        self.call_accounted = true;
         self.host_entered = Some(now);
         self.tick_wait += wait;
         self.tick_longest_wait = self.tick_longest_wait.max(wait);
@@ -485,6 +489,22 @@ mod tests {
         c.leaving_host(start + 60_003 * MS);
         c.tick(start + 60_010 * MS, None);
         assert_eq!(c.cpu_time(), 10 * MS, "not counted twice either");
+    }
+
+    #[test]
+    fn a_guest_spinning_in_its_allocator_inside_an_unaccounted_call_is_charged() {
+        let start = Instant::now();
+        let mut c = clock(start);
+        // A WASI call no import accounts for calls the guest's allocator, which spins: the
+        // first tick finds 10 ms in the host call (taken as its wait), every later tick is
+        // the guest's CPU time, until the 100 ms limit stops it.
+        c.entering_host(start);
+        c.entering_guest(start, None);
+        assert_eq!(c.tick(start + 10 * MS, None), TickDecision::Continue);
+        assert_eq!(c.cpu_time(), Duration::ZERO);
+        let stopped = (2..=30u32)
+            .find(|n| matches!(c.tick(start + n * 10 * MS, None), TickDecision::Stop(_)));
+        assert_eq!(stopped, Some(12), "charged {:?}", c.cpu_time());
     }
 
     #[test]
