@@ -38,6 +38,18 @@ pub fn backoff(retry: u32) -> Duration {
     half + half.mul_f64(fastrand::f64())
 }
 
+/// Shortest pause before retrying an answer that said "later" (a 429, a 503 with
+/// `Retry-After`): such answers are retried until the run's deadline, so a `Retry-After: 0`
+/// (or a date in the past) must not turn into a loop of requests as fast as the provider
+/// answers.
+pub const MIN_LATER_PAUSE: Duration = Duration::from_millis(250);
+
+/// The pause before retry number `retry` of an answer that said "later": its `Retry-After`
+/// (at least [`MIN_LATER_PAUSE`]), else [`backoff`].
+pub fn later_pause(retry_after: Option<Duration>, retry: u32) -> Duration {
+    retry_after.map_or_else(|| backoff(retry), |wait| wait.max(MIN_LATER_PAUSE))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -76,5 +88,15 @@ mod tests {
             assert!(wait >= step / 2 && wait <= step, "{retry}: {wait:?}");
         }
         assert!(backoff(40) <= BACKOFF_MAX);
+    }
+
+    #[test]
+    fn a_later_answer_is_never_retried_at_once() {
+        assert_eq!(later_pause(Some(Duration::ZERO), 1), MIN_LATER_PAUSE);
+        assert_eq!(
+            later_pause(Some(Duration::from_secs(2)), 1),
+            Duration::from_secs(2)
+        );
+        assert!(later_pause(None, 1) >= BACKOFF_BASE / 2);
     }
 }

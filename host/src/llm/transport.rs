@@ -24,7 +24,7 @@ use super::journal::Entry;
 use super::metrics::ModelState;
 use super::provider::HttpRequest;
 use super::queue_time::{self, DEFAULT_RUN_DEADLINE, QueueTime};
-use super::retry::{backoff, parse_retry_after};
+use super::retry::{backoff, later_pause, parse_retry_after};
 use super::{LlmError, LlmErrorKind, truncate};
 
 /// Time and retry bounds of a model's requests.
@@ -192,9 +192,7 @@ pub async fn send(
         let delay = match failure.retry {
             Retry::UntilDeadline => {
                 later_retries += 1;
-                failure
-                    .retry_after
-                    .unwrap_or_else(|| backoff(later_retries))
+                later_pause(failure.retry_after, later_retries)
             }
             _ => {
                 bounded_retries += 1;
