@@ -54,7 +54,9 @@ pub(super) async fn delete_namespaces(
 ) -> Result<(), sqlx::Error> {
     for namespace in namespaces {
         let name = namespace.stored_name();
-        for table in ["kv", "kv_usage"] {
+        // The usage row first: a write locks it before its entry, so taking the locks in the
+        // same order cannot deadlock with a run writing to the namespace meanwhile.
+        for table in ["kv_usage", "kv"] {
             dynamic(format!("DELETE FROM {table} WHERE namespace = $1"))
                 .bind(name.as_str())
                 .execute(&mut **tx)
