@@ -365,6 +365,16 @@ async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_statu
             job_id: Some(job.id),
             ..Default::default()
         };
+        let any = RecordFilter {
+            status: Some(String::new()),
+            job_id: Some(-1),
+            ..Default::default()
+        };
+        let (_, everything) = store.records(&any, 1, 0).await.unwrap();
+        assert_eq!(
+            everything, 250,
+            "an empty status and a negative id filter nothing"
+        );
         let (page, total) = store.records(&filter, 100, 200).await.unwrap();
         assert_eq!(
             (page.len(), total),

@@ -120,19 +120,20 @@ type AnyQuery = sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Datab
 
 impl RecordFilter {
     /// The conditions of the filters given (only those, so the planner picks the index that
-    /// serves them), with placeholders numbered from 1, and their values in order.
+    /// serves them), with placeholders numbered from 1, and their values in order. An empty
+    /// status or a negative id filters nothing, as they always did (`?status=` is "any").
     fn condition(&self) -> (String, Vec<Param>) {
         let mut terms = Vec::new();
         let mut params = Vec::new();
-        if let Some(job) = self.job_id {
+        if let Some(job) = self.job_id.filter(|id| *id >= 0) {
             params.push(Param::Int(job));
             terms.push(format!("job_id = ${}", params.len()));
         }
-        if let Some(pipeline) = self.pipeline_id {
+        if let Some(pipeline) = self.pipeline_id.filter(|id| *id >= 0) {
             params.push(Param::Int(pipeline));
             terms.push(format!("pipeline_id = ${}", params.len()));
         }
-        if let Some(status) = &self.status {
+        if let Some(status) = self.status.as_ref().filter(|status| !status.is_empty()) {
             params.push(Param::Text(status.clone()));
             terms.push(format!("status = ${}", params.len()));
         }
