@@ -78,19 +78,27 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
 }
 
 /// `limits` with a connection bound the process can hold: the soft limit on open files is
-/// raised to the hard one, and connections are kept [`SPARE_FILES`] below it (the database,
-/// plugins and the compile cache need files too).
+/// raised to the hard one, and connections are kept [`SPARE_FILES`] (at most a quarter of
+/// the limit) below it (the database, plugins and the compile cache need files too).
 fn open_files_for(mut limits: ConnectionLimits) -> ConnectionLimits {
     use rustix::process::{Resource, getrlimit, setrlimit};
     let mut files = getrlimit(Resource::Nofile);
-    if files.current < files.maximum {
-        files.current = files.maximum;
+    // `None` is "unlimited" (which `Some(_) < None` does not see): then ask for what the
+    // connections and the spare files need.
+    let wanted = files.maximum.or_else(|| {
+        let needed = limits.max_connections as u64 + SPARE_FILES;
+        Some(files.current.map_or(needed, |current| current.max(needed)))
+    });
+    if files.current.is_some() && files.current < wanted {
+        files.current = wanted;
         if setrlimit(Resource::Nofile, files).is_err() {
             files = getrlimit(Resource::Nofile);
         }
     }
     if let Some(open) = files.current {
-        let room = usize::try_from(open.saturating_sub(SPARE_FILES)).unwrap_or(usize::MAX);
+        // A small limit (256 on macOS) keeps a quarter for files, not all of it.
+        let spare = SPARE_FILES.min(open / 4);
+        let room = usize::try_from(open.saturating_sub(spare)).unwrap_or(usize::MAX);
         if limits.max_connections > room {
             eprintln!(
                 "MAX_CONNECTIONS={} is more than the {open} open files allowed leave room for: \
