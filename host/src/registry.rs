@@ -202,8 +202,9 @@ impl ScanChanges {
 /// other (duplicates).
 #[derive(Clone)]
 enum LoadState {
-    /// Being compiled and described by a scan.
-    Loading,
+    /// Being compiled and described by a scan; the block the file provided before it changed
+    /// (if any) stays published meanwhile, so a reload never leaves its type missing.
+    Loading { previous: Option<Arc<LoadedBlock>> },
     /// Loaded.
     Loaded(Arc<LoadedBlock>),
     /// Not loadable, for this reason.
@@ -430,6 +431,14 @@ impl Registry {
                 .filter(|previous| previous.content_hash == content_hash)
                 .cloned();
             let entry = kept.unwrap_or_else(|| {
+                let previous = loaded
+                    .entries
+                    .get(&path)
+                    .and_then(|entry| match &entry.state {
+                        LoadState::Loaded(block) => Some(block.clone()),
+                        LoadState::Loading { previous } => previous.clone(),
+                        LoadState::Failed(_) => None,
+                    });
                 loads.push(PendingLoad {
                     path: path.clone(),
                     content_hash: content_hash.clone(),
@@ -437,7 +446,7 @@ impl Registry {
                 });
                 FileEntry {
                     content_hash,
-                    state: LoadState::Loading,
+                    state: LoadState::Loading { previous },
                 }
             });
             entries.insert(path, entry);
@@ -458,7 +467,7 @@ impl Registry {
     ) -> Option<ScanChanges> {
         let mut loaded = self.write();
         let entry = loaded.entries.get_mut(path).filter(|entry| {
-            entry.content_hash == content_hash && matches!(entry.state, LoadState::Loading)
+            entry.content_hash == content_hash && matches!(entry.state, LoadState::Loading { .. })
         })?;
         entry.state = state;
         Some(self.publish(&mut loaded))
@@ -478,30 +487,44 @@ impl Registry {
             });
         }
         for (path, entry) in &loaded.entries {
-            let status = match &entry.state {
-                LoadState::Loading => PluginStatus::Loading,
-                LoadState::Failed(error) => PluginStatus::Failed(PluginError::Load(error.clone())),
-                LoadState::Loaded(block) => {
-                    let type_name = block.info.type_name.clone();
-                    if let Some(refused) = self.shadowing(&type_name, path) {
-                        PluginStatus::Failed(refused)
-                    } else if let Some(first) = provided_by.get(&type_name) {
-                        PluginStatus::Failed(PluginError::Duplicate {
-                            type_name,
-                            first: first.clone(),
-                        })
-                    } else {
-                        provided_by.insert(type_name.clone(), path.clone());
-                        blocks.insert(
-                            type_name,
-                            RegisteredBlock {
-                                block: block.clone(),
-                                source: BlockSource::Plugin { path: path.clone() },
-                            },
-                        );
-                        PluginStatus::Loaded(block.clone())
-                    }
+            let (block, loading) = match &entry.state {
+                LoadState::Loading { previous } => (previous.as_ref(), true),
+                LoadState::Loaded(block) => (Some(block), false),
+                LoadState::Failed(error) => {
+                    files.push(PluginFile {
+                        path: path.clone(),
+                        content_hash: entry.content_hash.clone(),
+                        status: PluginStatus::Failed(PluginError::Load(error.clone())),
+                    });
+                    continue;
                 }
+            };
+            let refused = block.and_then(|block| {
+                let type_name = block.info.type_name.clone();
+                if let Some(refused) = self.shadowing(&type_name, path) {
+                    return Some(refused);
+                }
+                if let Some(first) = provided_by.get(&type_name) {
+                    return Some(PluginError::Duplicate {
+                        type_name,
+                        first: first.clone(),
+                    });
+                }
+                provided_by.insert(type_name.clone(), path.clone());
+                blocks.insert(
+                    type_name,
+                    RegisteredBlock {
+                        block: block.clone(),
+                        source: BlockSource::Plugin { path: path.clone() },
+                    },
+                );
+                None
+            });
+            // A file being reloaded is listed as loading, whatever its previous block became.
+            let status = match (loading, refused, block) {
+                (true, _, _) | (false, None, None) => PluginStatus::Loading,
+                (false, Some(refused), _) => PluginStatus::Failed(refused),
+                (false, None, Some(block)) => PluginStatus::Loaded(block.clone()),
             };
             files.push(PluginFile {
                 path: path.clone(),
@@ -611,13 +634,26 @@ impl Drop for UnfinishedLoads<'_> {
         let mut loaded = self.registry.write();
         let mut forgotten = false;
         for (path, content_hash) in &self.loads {
-            let loading = loaded.entries.get(path).is_some_and(|entry| {
-                &entry.content_hash == content_hash && matches!(entry.state, LoadState::Loading)
-            });
-            if loading {
-                loaded.entries.remove(path);
-                forgotten = true;
+            let Some(entry) = loaded.entries.get_mut(path) else {
+                continue;
+            };
+            let LoadState::Loading { previous } = &entry.state else {
+                continue;
+            };
+            if &entry.content_hash != content_hash {
+                continue;
             }
+            // Back to the previous block, under no hash, so the next scan loads the file.
+            match previous.clone() {
+                Some(block) => {
+                    entry.state = LoadState::Loaded(block);
+                    entry.content_hash.clear();
+                }
+                None => {
+                    loaded.entries.remove(path);
+                }
+            }
+            forgotten = true;
         }
         if forgotten {
             self.registry.publish(&mut loaded);

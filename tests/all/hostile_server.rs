@@ -330,6 +330,11 @@ async fn a_describe_that_never_returns_stalls_nothing() {
     assert!(blocks.to_string().contains("Stamp"), "{blocks}");
     let slow = plugin_when(&server, "slow_describe.wasm", |_| true).await;
     assert_eq!(slow["status"], "loading", "still describing: {slow}");
+    // A file being reloaded keeps its block published until the new bytes are loaded.
+    std::fs::copy(fixtures::SLOW_DESCRIBE, ws.plugins_dir().join("stamp.wasm")).unwrap();
+    plugin_when(&server, "stamp.wasm", |status| status == "loading").await;
+    let blocks = get_json(&server, "/api/blocks").await;
+    assert!(blocks.to_string().contains("Stamp"), "{blocks}");
     probe.finish().await.assert_responsive();
 
     // SIGTERM stops the server without waiting for the describe (600 s) to end.

@@ -152,7 +152,13 @@ pub async fn upload(
             json!({"path": target, "message": e.to_string()}),
         )
     })?;
-    state.registry.sync_plugins_dir(dir).await;
+    // The rescan runs in a task of its own: a client that hangs up does not cancel the load
+    // of the file it just wrote.
+    let rescan = {
+        let (registry, dir) = (state.registry.clone(), dir.to_owned());
+        tokio::spawn(async move { registry.sync_plugins_dir(&dir).await })
+    };
+    let _ = rescan.await;
     let file = state
         .registry
         .plugin_files()
