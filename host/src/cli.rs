@@ -148,7 +148,7 @@ pub struct Services {
 }
 
 impl Services {
-    /// Opens the database and starts the services; leases are owned by `<owner_prefix><pid>-<uuid>`.
+    /// Opens the database and starts the services; leases are owned by `<owner_prefix><pid>.<pid namespace>-<uuid>`.
     pub async fn start(
         settings: &blockforge::settings::Settings,
         owner_prefix: &str,
@@ -181,11 +181,7 @@ impl Services {
             registry.clone(),
             settings.plugins_dir.clone(),
         )?;
-        let owner = format!(
-            "{owner_prefix}{}-{}",
-            std::process::id(),
-            uuid::Uuid::new_v4().simple()
-        );
+        let owner = blockforge::engine::dead_leases::owner_name(owner_prefix);
         let runner = blockforge::engine::job_runner::RunnerConfig {
             lease: settings.job_lease,
             ..blockforge::engine::job_runner::RunnerConfig::new(owner)

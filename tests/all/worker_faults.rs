@@ -234,7 +234,7 @@ async fn a_stalled_worker_freezes_nobody_and_reruns_nothing_stored() {
     // The other worker goes on and takes every run the stalled one held over once its leases
     // expire (a job row lock the stalled one held would freeze it here). Runs the stalled one
     // had finished and not stored yet are run again: they were never stored.
-    let owner = format!("worker-{}-", stalled.pid());
+    let owner = format!("worker-{}.", stalled.pid());
     let store = &setup.stores[1];
     wait_until("the stalled worker's runs taken over", || async {
         let owners = store.lease_owners().await.unwrap();

@@ -3,23 +3,45 @@
 //! process id names no live process died: its runs are taken over at once instead of after
 //! the lease expires (30 s by default), which a restart after a crash would otherwise wait out.
 //!
-//! A live process is never robbed: an owner is released only when signal 0 to its process id
-//! fails with "no such process". A process id reused by an unrelated live process keeps the
-//! lease until it expires, as before — the safe side.
+//! A live process is never robbed: an owner is released only when it was started in this
+//! process's PID namespace (processes in other containers sharing the file have ids this one
+//! cannot see) and signal 0 to its process id fails with "no such process". A process id
+//! reused by an unrelated live process keeps the lease until it expires, as before — the safe
+//! side; so does an owner named without its namespace.
 
 use crate::store::{Store, StoreError};
 
-/// The process id in a lease owner `<prefix><pid>-<instance>` (as `blockforge serve` and
-/// `blockforge worker` name themselves).
-pub fn owner_pid(owner: &str) -> Option<i32> {
+/// The lease owner name of this process: `<prefix><pid>.<pid namespace>-<instance>`.
+pub fn owner_name(prefix: &str) -> String {
+    format!(
+        "{prefix}{}.{}-{}",
+        std::process::id(),
+        pid_namespace().unwrap_or(0),
+        uuid::Uuid::new_v4().simple()
+    )
+}
+
+/// The inode of this process's PID namespace (`/proc/self/ns/pid` reads `pid:[4026531836]`).
+fn pid_namespace() -> Option<u64> {
+    let link = std::fs::read_link("/proc/self/ns/pid").ok()?;
+    let text = link.to_str()?;
+    text.strip_prefix("pid:[")?.strip_suffix(']')?.parse().ok()
+}
+
+/// The process id and PID namespace in a lease owner `<prefix><pid>.<namespace>-<instance>`
+/// (as [`owner_name`] makes them; namespace 0 when it was unknown).
+pub fn owner_process(owner: &str) -> Option<(i32, u64)> {
     let (head, _instance) = owner.rsplit_once('-')?;
-    let start = head
+    let (before, namespace) = head.rsplit_once('.')?;
+    let namespace = namespace.parse().ok()?;
+    let start = before
         .char_indices()
         .rev()
         .take_while(|(_, c)| c.is_ascii_digit())
         .last()?
         .0;
-    head[start..].parse().ok().filter(|pid| *pid > 0)
+    let pid = before[start..].parse().ok().filter(|pid| *pid > 0)?;
+    Some((pid, namespace))
 }
 
 /// Whether process `pid` is gone (no process of that id exists on this machine).
@@ -38,10 +60,11 @@ fn gone(pid: i32) -> bool {
 pub async fn expire_dead_local_leases(store: &Store) -> Result<u64, StoreError> {
     let mut released = 0;
     for owner in store.lease_owners().await? {
-        let Some(pid) = owner_pid(&owner) else {
+        let Some((pid, namespace)) = owner_process(&owner) else {
             continue;
         };
-        if pid != std::process::id() as i32 && gone(pid) {
+        let ours = namespace != 0 && Some(namespace) == pid_namespace();
+        if ours && pid != std::process::id() as i32 && gone(pid) {
             let expired = store.expire_leases(&owner).await?;
             tracing::info!(
                 owner,
@@ -59,17 +82,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn owners_name_their_process() {
-        for (owner, pid) in [
-            ("1234-0f3a", Some(1234)),
-            ("worker-77-abcdef", Some(77)),
-            ("worker--abc", None),
+    fn owners_name_their_process_and_namespace() {
+        for (owner, process) in [
+            ("1234.4026531836-0f3a", Some((1234, 4026531836))),
+            ("worker-77.5-abcdef", Some((77, 5))),
+            ("worker-77.0-abcdef", Some((77, 0))),
+            ("1234-0f3a", None),
+            ("worker-.5-abc", None),
             ("w", None),
-            ("0-abc", None),
-            ("x99999999999-abc", None),
+            ("0.5-abc", None),
+            ("x99999999999.5-abc", None),
         ] {
-            assert_eq!(owner_pid(owner), pid, "{owner}");
+            assert_eq!(owner_process(owner), process, "{owner}");
         }
+        let mine = owner_name("worker-");
+        let (pid, namespace) = owner_process(&mine).expect(&mine);
+        assert_eq!(pid, std::process::id() as i32);
+        assert_eq!(Some(namespace), pid_namespace().or(Some(0)));
     }
 
     #[test]
