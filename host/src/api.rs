@@ -40,8 +40,8 @@ use crate::store::Store;
 /// Largest request body (uploaded seed files, `/execute`'s state, records, seed lists).
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
-/// Largest body of a route that takes a definition: a pipeline, a template, settings, a
-/// model. A JSON body becomes a value tree several times its size, so these small documents
+/// Largest body of a route that takes a definition: a pipeline, a template, the validation
+/// config, settings. A JSON body becomes a value tree several times its size, so these small documents
 /// get a small bound.
 pub const MAX_DEFINITION_BODY_BYTES: usize = 4 * 1024 * 1024;
 

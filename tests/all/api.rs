@@ -855,6 +855,15 @@ async fn execute_runs_a_saved_pipeline_once_for_a_preview() {
     assert_eq!(preview["pipeline_output"], "Echo: About wasm");
     assert_eq!(preview["trace"].as_array().unwrap().len(), 2);
     assert!(preview["usage"]["input_tokens"].as_u64().unwrap() > 0);
+    // The body is JSON, as the description says.
+    let plain = http
+        .post(server.url(&format!("/api/pipelines/{id}/execute")))
+        .header("content-type", "text/plain")
+        .body(r#"{"topic": "wasm"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     // A failing block answers 400 with the trace.
     let failing = http
         .post(server.url(&format!("/api/pipelines/{id}/execute")))

@@ -107,10 +107,25 @@ pub async fn delete(
 pub async fn execute(
     State(state): State<AppState>,
     Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     use crate::engine::record::{RunRecord, RunStatus};
     use crate::engine::run::{RunContext, RunStart};
+
+    // A JSON body, as for every JSON route (the body is read as bytes to size it first).
+    let content_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let essence = content_type.split(';').next().unwrap_or_default().trim();
+    if !(essence.eq_ignore_ascii_case("application/json") || essence.ends_with("+json")) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "expected a request with `Content-Type: application/json`",
+            json!({"content_type": content_type}),
+        ));
+    }
 
     let limits = state.registry.runtime().limits().clone();
     // The body is the run's initial state: refused by its size before it is parsed.
