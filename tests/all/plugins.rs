@@ -5,7 +5,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use blockforge_tests::fixtures::{BROKEN_DESCRIBE, STAMP_V1, STAMP_V2, WRONG_VERSION};
+use blockforge_tests::fixtures::{
+    BROKEN_DESCRIBE, DEDUP, SPLITTER, STAMP_V1, STAMP_V2, WRONG_VERSION,
+};
 use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -321,6 +323,39 @@ async fn uploads_are_validated_before_they_are_written() {
     assert_eq!(status, StatusCode::CREATED, "{body}");
     assert_eq!(files_in(&dir), ["stamp.wasm"]);
     assert!(description(stamp_block(&server).await.as_ref()).contains("stamp 2"));
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upload_never_writes_over_another_plugins_file() {
+    let ws = Workspace::new();
+    let dir = ws.plugins_dir();
+    // `a.wasm` provides Stamp; `LineSplitter.wasm` provides ExactDedup (a file named after
+    // another type).
+    std::fs::copy(STAMP_V1, dir.join("a.wasm")).unwrap();
+    std::fs::copy(DEDUP, dir.join("LineSplitter.wasm")).unwrap();
+    let (urls, stores, schema) = databases(&ws).await;
+    let server = ws.serve(&urls[0]).await;
+    // An upload of LineSplitter named `a.wasm`: both names hold other plugins' blocks.
+    let (status, body) = upload(&server, "a.wasm", std::fs::read(SPLITTER).unwrap()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let file = body["plugin"]["file"].as_str().unwrap().to_owned();
+    assert!(file.starts_with("LineSplitter-"), "{body}");
+    let types: Vec<String> = get_json(&server, "/api/blocks")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["type"].as_str().map(str::to_owned))
+        .collect();
+    for wanted in ["Stamp", "ExactDedup", "LineSplitter"] {
+        assert!(types.iter().any(|t| t == wanted), "{wanted}: {types:?}");
+    }
+    assert_eq!(
+        files_in(&dir),
+        [file, "LineSplitter.wasm".to_owned(), "a.wasm".to_owned()]
+    );
     server.kill9().await;
     cleanup(stores, &schema).await;
 }

@@ -112,6 +112,7 @@ pub async fn upload(
             )
         })?;
     let type_name = block.info.type_name.clone();
+    let content_hash = block.content_hash.clone();
     // Dropped before the wait: a queued upload holds no compiled component.
     drop(block);
     let dir: &Path = &state.plugins_dir;
@@ -144,7 +145,7 @@ pub async fn upload(
             }),
         ));
     }
-    let target = target_path(&state, dir, &type_name, &stem);
+    let target = target_path(&state, dir, &type_name, &stem, &content_hash);
     write_atomically(dir, &target, bytes).await.map_err(|e| {
         ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -221,24 +222,36 @@ fn file_name_of(path: &Path) -> String {
 }
 
 /// Where an uploaded block of `type_name` goes: over the file that provides that type now
-/// (the caller checked that it may), or `<stem>.wasm` unless that name holds another block
-/// type, then `<type_name>.wasm`.
-fn target_path(state: &AppState, dir: &Path, type_name: &str, stem: &str) -> PathBuf {
+/// (the caller checked that it may), or the first of `<stem>.wasm`, `<type_name>.wasm` that
+/// holds no other plugin's block, else `<type_name>-<content hash>.wasm`: never over another
+/// plugin's file.
+fn target_path(
+    state: &AppState,
+    dir: &Path,
+    type_name: &str,
+    stem: &str,
+    content_hash: &str,
+) -> PathBuf {
     if let Some(current) = providing_file(state, type_name) {
         return current;
     }
     let files = state.registry.plugin_files();
-    let named = dir.join(format!("{stem}.wasm"));
     // A file that failed to load may be overwritten; one that provides a block, or is still
-    // loading, is kept.
-    let taken = files
-        .iter()
-        .any(|file| file.path == named && file.error().is_none());
-    if taken {
-        dir.join(format!("{}.wasm", safe_type_file_name(type_name)))
-    } else {
-        named
-    }
+    // loading, is another plugin's and is kept.
+    let free = |path: &Path| {
+        !files
+            .iter()
+            .any(|file| file.path == path && file.error().is_none())
+    };
+    let type_file = safe_type_file_name(type_name);
+    let hash = content_hash.get(..12).unwrap_or(content_hash);
+    [
+        dir.join(format!("{stem}.wasm")),
+        dir.join(format!("{type_file}.wasm")),
+    ]
+    .into_iter()
+    .find(|path| free(path))
+    .unwrap_or_else(|| dir.join(format!("{type_file}-{hash}.wasm")))
 }
 
 /// A file name made of the type name's safe characters.
