@@ -902,15 +902,8 @@ async fn execute_runs_a_saved_pipeline_once_for_a_preview() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_preview_leaves_nothing_in_its_job_kv_namespace() {
-    use sqlx::Connection;
     let ws = Workspace::new();
-    std::fs::copy(
-        blockforge_tests::fixtures::DEDUP,
-        ws.plugins_dir().join("dedup.wasm"),
-    )
-    .unwrap();
-    let db = ws.path().join("db.sqlite");
-    let server = ws.serve(&format!("sqlite://{}", db.display())).await;
+    let (server, mut db) = serve_with_dedup(&ws).await;
     for scope in ["job", "pipeline"] {
         let pipeline = json!({"name": scope, "blocks": [
             {"type": "ExactDedup", "config": {"field": "text", "scope": scope}}]});
@@ -918,15 +911,64 @@ async fn a_preview_leaves_nothing_in_its_job_kv_namespace() {
             crate::models_routing::execute(&server, pipeline, json!({"text": "hello"})).await;
         assert_eq!(result["result"]["is_duplicate"], false, "{result}");
     }
-    let mut db = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
-        .await
-        .unwrap();
     for table in ["kv", "kv_usage"] {
         let previews = namespaces_like(&mut db, table, "job:%").await;
         assert_eq!(previews, 0, "{table}: a preview's job namespace is deleted");
         let pipelines = namespaces_like(&mut db, table, "pipeline:%").await;
         assert_eq!(pipelines, 1, "{table}: the pipeline's namespace stays");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preview_the_client_gave_up_on_leaves_nothing_in_kv_either() {
+    // The model answers after 60 s; the client gives up after 10.
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: Duration::from_secs(60),
+        ..Default::default()
+    })
+    .await;
+    let (server, mut db) = serve_with_dedup(&ws).await;
+    let id = create_pipeline(
+        &server,
+        json!({"name": "slow", "blocks": [
+            {"type": "ExactDedup", "config": {"field": "text"}},
+            {"type": "TextGenerator", "config": {"user_prompt": "{{ text }}"}}]}),
+    )
+    .await;
+    let request = client()
+        .post(server.url(&format!("/api/pipelines/{id}/execute")))
+        .json(&json!({"text": "hello"}))
+        .timeout(Duration::from_secs(10))
+        .send();
+    let request = tokio::spawn(request);
+    // The dedup block has claimed its key while the model is still thinking.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while namespaces_like(&mut db, "kv", "job:%").await == 0 {
+        assert!(Instant::now() < deadline, "the dedup block never claimed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(request.await.unwrap().is_err(), "the model takes 60 s");
+    // The dedup block's claim is deleted once the server sees the client gone.
+    let deadline = Instant::now() + Duration::from_secs(40);
+    while namespaces_like(&mut db, "kv", "job:%").await > 0 {
+        assert!(Instant::now() < deadline, "the preview's kv entry stayed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// A server on a SQLite file of `ws` with the ExactDedup fixture, and a connection to its
+/// database.
+async fn serve_with_dedup(ws: &Workspace) -> (Server, sqlx::SqliteConnection) {
+    use sqlx::Connection;
+    std::fs::copy(
+        blockforge_tests::fixtures::DEDUP,
+        ws.plugins_dir().join("dedup.wasm"),
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", ws.path().join("db.sqlite").display());
+    let server = ws.serve(&url).await;
+    let db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    (server, db)
 }
 
 /// Rows of `table` whose namespace is `LIKE pattern`.

@@ -198,6 +198,12 @@ pub async fn execute(
         )
     };
     let start = RunStart::from_seed(0, 0, initial);
+    // A preview is no job: what its blocks stored in the job's kv namespace goes with it
+    // (the pipeline's namespace is the pipeline's and stays), even when the client hangs up.
+    let mut preview_kv = PreviewKv {
+        store: Some(state.store.clone()),
+        namespace: crate::kv::KvNamespace::Job(ctx.job_id.clone()),
+    };
     let answer = async {
         if !multiplier {
             let record = ctx.run(start).await;
@@ -216,11 +222,38 @@ pub async fn execute(
         ))
     }
     .await;
-    // A preview is no job: what its blocks stored in the job's kv namespace goes with it
-    // (the pipeline's namespace is the pipeline's and stays).
-    let preview_kv = crate::kv::KvNamespace::Job(ctx.job_id.clone());
-    if let Err(error) = state.store.delete_kv_namespace(&preview_kv).await {
-        tracing::warn!(%error, namespace = %preview_kv.stored_name(), "cannot delete a preview's kv entries");
-    }
+    preview_kv.delete().await;
     answer
+}
+
+/// A preview's job kv namespace, deleted when the preview answers ([`PreviewKv::delete`]) or,
+/// should the request be dropped first, in a task of its own.
+struct PreviewKv {
+    store: Option<crate::store::Store>,
+    namespace: crate::kv::KvNamespace,
+}
+
+impl PreviewKv {
+    async fn delete(&mut self) {
+        if let Some(store) = self.store.take() {
+            delete_preview_kv(store, &self.namespace).await;
+        }
+    }
+}
+
+impl Drop for PreviewKv {
+    fn drop(&mut self) {
+        let (Some(store), Ok(runtime)) = (self.store.take(), tokio::runtime::Handle::try_current())
+        else {
+            return;
+        };
+        let namespace = self.namespace.clone();
+        runtime.spawn(async move { delete_preview_kv(store, &namespace).await });
+    }
+}
+
+async fn delete_preview_kv(store: crate::store::Store, namespace: &crate::kv::KvNamespace) {
+    if let Err(error) = store.delete_kv_namespace(namespace).await {
+        tracing::warn!(%error, namespace = %namespace.stored_name(), "cannot delete a preview's kv entries");
+    }
 }
