@@ -9,7 +9,7 @@ use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, generate};
+use crate::api::{client, create_pipeline, generate, get_json};
 
 /// Memory a refused request may leave behind: far below what the work it asked for would
 /// take (gigabytes), well above the allocator's noise.
@@ -61,14 +61,7 @@ async fn a_big_seed_repeated_20000_times_is_refused_before_expansion() {
     assert_eq!(body["detail"]["bytes"], seed_bytes * 20_000, "{body}");
     assert_eq!(body["detail"]["setting"], "MAX_JOB_STATE_BYTES", "{body}");
     assert_eq!(body["detail"]["file"], "seeds.json", "{body}");
-    let jobs: Value = client()
-        .get(server.url("/api/jobs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jobs: Value = get_json(&server, "/api/jobs").await;
     assert_eq!(jobs, json!([]), "no job was created");
     let rss_after = server.wait_rss_at_most(rss_before + RSS_SLACK).await;
     assert!(
@@ -292,14 +285,11 @@ async fn a_state_schema_that_grows_with_blocks_times_fields_is_refused() {
     );
     // A narrow pipeline's schema still answers.
     let narrow = create_pipeline(&server, json!({"name": "n", "blocks": mappers(3)})).await;
-    let schema: Value = client()
-        .get(server.url(&format!("/api/pipelines/{narrow}/accumulated_state_schema")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let schema: Value = get_json(
+        &server,
+        &format!("/api/pipelines/{narrow}/accumulated_state_schema"),
+    )
+    .await;
     assert_eq!(schema["fields"], json!(["f0", "f1", "f2"]), "{schema}");
     server.kill9().await;
 }

@@ -6,7 +6,7 @@ use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api::{client, create_pipeline, post_generate};
+use crate::api::{client, create_pipeline, get_json, post_generate};
 
 async fn sqlite_server(ws: &Workspace) -> Server {
     ws.serve(&format!(
@@ -89,14 +89,7 @@ async fn unknown_or_malformed_constraints_are_refused_naming_the_key() {
         );
     }
     // The pipeline saved first kept its budget.
-    let saved: Value = client()
-        .get(server.url(&format!("/api/pipelines/{existing}")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let saved: Value = get_json(&server, &format!("/api/pipelines/{existing}")).await;
     assert_eq!(
         saved["definition"]["constraints"],
         json!({"max_total_tokens": 100}),
@@ -172,14 +165,7 @@ async fn cache_modes_are_the_documented_names_exactly() {
             "{body}"
         );
     }
-    let jobs: Value = client()
-        .get(server.url("/api/jobs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jobs: Value = get_json(&server, "/api/jobs").await;
     assert_eq!(jobs, json!([]), "no refused request made a job");
     for good in ["auto", "on", "read-only", "off"] {
         let response = post_generate(&server, form(good)).await;
@@ -187,14 +173,7 @@ async fn cache_modes_are_the_documented_names_exactly() {
         let job_id = response.json::<Value>().await.unwrap()["job_id"]
             .as_i64()
             .unwrap();
-        let job: Value = client()
-            .get(server.url(&format!("/api/jobs/{job_id}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let job: Value = get_json(&server, &format!("/api/jobs/{job_id}")).await;
         assert_eq!(job["cache"], good, "{job}");
     }
     server.kill9().await;

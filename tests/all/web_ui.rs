@@ -11,7 +11,7 @@ use blockforge_tests::harness::Workspace;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::api::client;
+use crate::api::{client, get_json};
 
 fn sqlite_url(ws: &Workspace) -> String {
     format!("sqlite://{}", ws.path().join("db.sqlite").display())
@@ -192,13 +192,6 @@ async fn web_ui_end_to_end_in_chromium() {
         artifacts.display()
     );
     // What the browser did is in the store: a job finished, and one record carries the edit.
-    let records: Value = client()
-        .get(server.url("/api/records?status=edited"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let records: Value = get_json(&server, "/api/records?status=edited").await;
     assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
 }
