@@ -15,6 +15,16 @@ use crate::api::{client, create_pipeline, generate, get_json};
 /// take (gigabytes), well above the allocator's noise.
 const RSS_SLACK: u64 = 200 * 1024 * 1024;
 
+/// Waits for the server's RSS to come back within [`RSS_SLACK`] of `rss_before`, and checks it
+/// did.
+async fn assert_rss_came_back(server: &Server, rss_before: u64) {
+    let rss_after = server.wait_rss_at_most(rss_before + RSS_SLACK).await;
+    assert!(
+        rss_after <= rss_before + RSS_SLACK,
+        "RSS grew from {rss_before} to {rss_after}"
+    );
+}
+
 async fn sqlite_server(ws: &Workspace) -> Server {
     ws.serve(&format!(
         "sqlite://{}",
@@ -63,11 +73,7 @@ async fn a_big_seed_repeated_20000_times_is_refused_before_expansion() {
     assert_eq!(body["detail"]["file"], "seeds.json", "{body}");
     let jobs: Value = get_json(&server, "/api/jobs").await;
     assert_eq!(jobs, json!([]), "no job was created");
-    let rss_after = server.wait_rss_at_most(rss_before + RSS_SLACK).await;
-    assert!(
-        rss_after <= rss_before + RSS_SLACK,
-        "RSS grew from {rss_before} to {rss_after}"
-    );
+    assert_rss_came_back(&server, rss_before).await;
     server.kill9().await;
 }
 
@@ -176,11 +182,7 @@ async fn a_1000_block_pipeline_is_refused_at_save_execute_generate_and_schema() 
         .unwrap();
     let body = error_of(response, StatusCode::PAYLOAD_TOO_LARGE).await;
     assert!(body["error"].is_string(), "{body}");
-    let rss_after = server.wait_rss_at_most(rss_before + RSS_SLACK).await;
-    assert!(
-        rss_after <= rss_before + RSS_SLACK,
-        "RSS grew from {rss_before} to {rss_after}"
-    );
+    assert_rss_came_back(&server, rss_before).await;
     server.kill9().await;
 }
 
@@ -278,11 +280,7 @@ async fn a_state_schema_that_grows_with_blocks_times_fields_is_refused() {
         "{body}"
     );
     assert_eq!(body["detail"]["entries"], 26_316_800u64, "{body}");
-    let rss_after = server.wait_rss_at_most(rss_before + RSS_SLACK).await;
-    assert!(
-        rss_after <= rss_before + RSS_SLACK,
-        "RSS grew from {rss_before} to {rss_after}"
-    );
+    assert_rss_came_back(&server, rss_before).await;
     // A narrow pipeline's schema still answers.
     let narrow = create_pipeline(&server, json!({"name": "n", "blocks": mappers(3)})).await;
     let schema: Value = get_json(
