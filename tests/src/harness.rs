@@ -209,14 +209,25 @@ impl Workspace {
     ) -> (CmdOutput, Vec<Value>) {
         let pipeline_path = self.write("pipeline.yaml", pipeline);
         let seeds_path = self.write("seeds.json", &seeds.to_string());
+        self.run_files(&pipeline_path, &seeds_path, extra).await
+    }
+
+    /// Runs the pipeline file `pipeline` over the seed file `seeds` (any format `blockforge
+    /// run` reads), and returns the command output and the records.
+    pub async fn run_files(
+        &self,
+        pipeline: &Path,
+        seeds: &Path,
+        extra: &[&str],
+    ) -> (CmdOutput, Vec<Value>) {
         let out = self.dir.path().join("records.jsonl");
         let _ = std::fs::remove_file(&out);
         let mut args = vec![
             "run".to_owned(),
             "--pipeline".to_owned(),
-            pipeline_path.display().to_string(),
+            pipeline.display().to_string(),
             "--seeds".to_owned(),
-            seeds_path.display().to_string(),
+            seeds.display().to_string(),
             "--out".to_owned(),
             out.display().to_string(),
         ];

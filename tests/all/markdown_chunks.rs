@@ -1,0 +1,124 @@
+//! `MarkdownMultiplierBlock` through the host: one block call with `blockforge block test`,
+//! and a Markdown seed through `blockforge run` becoming one run per chunk.
+
+use blockforge_tests::harness::{CmdOutput, Workspace};
+use serde_json::{Value, json};
+
+async fn chunk(ws: &Workspace, document: &str, config: Value) -> CmdOutput {
+    ws.run(&[
+        "block",
+        "test",
+        "MarkdownMultiplierBlock",
+        "--state",
+        &json!({"file_content": document}).to_string(),
+        "--config",
+        &config.to_string(),
+    ])
+    .await
+}
+
+/// The `chunk_text` of each seed the block returned, checking `chunk_index` counts from 0.
+fn chunk_texts(out: &CmdOutput) -> Vec<String> {
+    out.assert_success();
+    let seeds = out.json()["seeds"].as_array().cloned().unwrap_or_default();
+    seeds
+        .iter()
+        .enumerate()
+        .map(|(index, seed)| {
+            assert_eq!(seed["chunk_index"], index, "{seed}");
+            assert_eq!(seed.as_object().map(|s| s.len()), Some(2), "{seed}");
+            seed["chunk_text"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markdown_sections_become_chunks_and_sentences_pack_with_overlap() {
+    let ws = Workspace::new();
+    let document = "Preface.\n\n# One\n\nFirst part.\n\n```sh\n# a comment\n```\n\n## Two\n\nSecond part.";
+    let sections = chunk_texts(&chunk(&ws, document, json!({})).await);
+    assert_eq!(
+        sections,
+        [
+            "Preface.",
+            "# One\n\nFirst part.\n\n```sh\n# a comment\n```",
+            "## Two\n\nSecond part."
+        ]
+    );
+
+    let prose = "One two three. Four five six. Seven eight nine. Ten eleven twelve.";
+    let packed = chunk_texts(
+        &chunk(
+            &ws,
+            prose,
+            json!({"parser_type": "sentence", "chunk_size": 10, "chunk_overlap": 5}),
+        )
+        .await,
+    );
+    assert_eq!(
+        packed,
+        [
+            "One two three. Four five six.",
+            "Four five six. Seven eight nine.",
+            "Seven eight nine. Ten eleven twelve."
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn options_that_cannot_chunk_and_a_missing_document_are_clear_errors() {
+    let ws = Workspace::new();
+    let out = chunk(&ws, "text", json!({"parser_type": "sentence"})).await;
+    out.assert_failure();
+    assert!(
+        out.stderr
+            .contains("parser_type 'sentence' needs a chunk_size above 0"),
+        "{}",
+        out.stderr
+    );
+    let out = chunk(&ws, "text", json!({"chunk_size": 40, "chunk_overlap": 40})).await;
+    out.assert_failure();
+    assert!(
+        out.stderr
+            .contains("chunk_overlap (40) must be smaller than chunk_size (40)"),
+        "{}",
+        out.stderr
+    );
+    let out = chunk(&ws, "text", json!({"parser_type": "paragraph"})).await;
+    out.assert_failure();
+    assert!(out.stderr.contains("parser_type"), "{}", out.stderr);
+    let out = ws
+        .run(&["block", "test", "MarkdownMultiplierBlock", "--state", "{}"])
+        .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("state field 'file_content' is missing"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_markdown_seed_file_runs_once_per_chunk_keeping_the_document() {
+    let ws = Workspace::new();
+    let pipeline = ws.write(
+        "chunks.yaml",
+        "name: chunks\nblocks:\n  - type: MarkdownMultiplierBlock\n  - type: FieldMapper\n    config:\n      mappings:\n        heading: \"{{ chunk_text[:3] }}\"\n",
+    );
+    let seeds = ws.write("notes.md", "# A\nalpha\n# B\nbeta\n# C\ngamma\n");
+    let (out, mut records) = ws.run_files(&pipeline, &seeds, &[]).await;
+    out.assert_success();
+    records.sort_by_key(|r| r["accumulated_state"]["chunk_index"].as_u64());
+    let headings: Vec<&str> = records
+        .iter()
+        .map(|r| r["accumulated_state"]["heading"].as_str().unwrap())
+        .collect();
+    assert_eq!(headings, ["# A", "# B", "# C"]);
+    for record in &records {
+        assert_eq!(record["status"], "completed", "{record}");
+        assert_eq!(
+            record["accumulated_state"]["file_content"],
+            "# A\nalpha\n# B\nbeta\n# C\ngamma\n"
+        );
+    }
+}
