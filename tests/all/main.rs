@@ -8,6 +8,7 @@ mod builtins;
 mod cli_errors;
 mod concurrency;
 mod constraints;
+mod gallery_templates;
 mod gateway;
 mod hostile;
 mod hostile_budgets;
