@@ -101,8 +101,14 @@ async fn qa_generation_turns_each_chunk_of_the_markdown_seed_into_checked_qa_pai
         for (index, state) in states.iter().enumerate() {
             assert_eq!(state["chunk_index"], index, "{how}");
             assert_eq!(state["file_content"], document.as_str(), "{how}");
-            assert!(chunks[index].len() <= 2048, "{how}: chunk {index} is too big");
-            assert!(document.contains(chunks[index]), "{how}: chunk {index} is the text");
+            assert!(
+                chunks[index].len() <= 2048,
+                "{how}: chunk {index} is too big"
+            );
+            assert!(
+                document.contains(chunks[index]),
+                "{how}: chunk {index} is the text"
+            );
             let chunk = chunks[index];
             assert!(
                 state["assistant"].as_str().unwrap().contains(chunk),
@@ -110,7 +116,11 @@ async fn qa_generation_turns_each_chunk_of_the_markdown_seed_into_checked_qa_pai
             );
             let pairs = state["generated"]["qa_pairs"].as_array().unwrap();
             assert_eq!(pairs.len(), 3, "{how}: minItems of the schema");
-            assert!(pairs.iter().all(|p| p["question"].is_string() && p["answer"].is_string()));
+            assert!(
+                pairs
+                    .iter()
+                    .all(|p| p["question"].is_string() && p["answer"].is_string())
+            );
             assert_eq!(state["valid"], true, "{how}");
             assert_eq!(state["parsed_json"], state["generated"], "{how}");
         }
@@ -124,7 +134,10 @@ async fn qa_generation_turns_each_chunk_of_the_markdown_seed_into_checked_qa_pai
             "## Choosing a New Home\n",
         ];
         for (chunk, start) in chunks.iter().zip(starts) {
-            assert!(chunk.starts_with(start), "{how}: {chunk:?} should start {start:?}");
+            assert!(
+                chunk.starts_with(start),
+                "{how}: {chunk:?} should start {start:?}"
+            );
         }
         assert!(chunks[6].contains("# hive 7") && chunks[6].ends_with("not headings."));
     })

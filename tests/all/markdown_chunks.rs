@@ -1,8 +1,11 @@
 //! `MarkdownMultiplierBlock` through the host: one block call with `blockforge block test`,
-//! and a Markdown seed through `blockforge run` becoming one run per chunk.
+//! a Markdown seed through `blockforge run` becoming one run per chunk, and the server's seed
+//! check asking for the document.
 
 use blockforge_tests::harness::{CmdOutput, Workspace};
 use serde_json::{Value, json};
+
+use crate::api::{client, create_pipeline, get_json};
 
 async fn chunk(ws: &Workspace, document: &str, config: Value) -> CmdOutput {
     ws.run(&[
@@ -35,7 +38,8 @@ fn chunk_texts(out: &CmdOutput) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markdown_sections_become_chunks_and_sentences_pack_with_overlap() {
     let ws = Workspace::new();
-    let document = "Preface.\n\n# One\n\nFirst part.\n\n```sh\n# a comment\n```\n\n## Two\n\nSecond part.";
+    let document =
+        "Preface.\n\n# One\n\nFirst part.\n\n```sh\n# a comment\n```\n\n## Two\n\nSecond part.";
     let sections = chunk_texts(&chunk(&ws, document, json!({})).await);
     assert_eq!(
         sections,
@@ -121,4 +125,47 @@ async fn a_markdown_seed_file_runs_once_per_chunk_keeping_the_document() {
             "# A\nalpha\n# B\nbeta\n# C\ngamma\n"
         );
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_seed_check_asks_for_the_document_the_multiplier_reads() {
+    let ws = Workspace::new();
+    let server = ws
+        .serve(&format!(
+            "sqlite://{}",
+            ws.path().join("db.sqlite").display()
+        ))
+        .await;
+    let id = create_pipeline(
+        &server,
+        json!({"name": "chunks", "blocks": [
+            {"type": "MarkdownMultiplierBlock"},
+            {"type": "FieldMapper", "config": {"mappings": {"n": "{{ chunk_index }}"}}}]}),
+    )
+    .await;
+    let fields = get_json(
+        &server,
+        &format!("/api/pipelines/{id}/accumulated_state_schema"),
+    )
+    .await;
+    assert_eq!(fields["seed_fields"], json!(["file_content"]));
+    assert_eq!(fields["steps"][0]["reads"], json!(["file_content"]));
+    let report: Value = client()
+        .post(server.url("/api/seeds/validate"))
+        .json(&json!({"pipeline_id": id, "seeds": [
+            {"metadata": {"file_content": "# A"}},
+            {"metadata": {"text": "# A"}}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(report["valid"], false, "{report}");
+    assert_eq!(report["required_fields"], json!(["file_content"]));
+    assert_eq!(report["seeds"][0]["seed"], 2, "{report}");
+    assert_eq!(
+        report["seeds"][0]["missing_fields"],
+        json!(["file_content"])
+    );
 }

@@ -2,9 +2,12 @@
 //! variables of each block's template config fields (those whose schema `format` is `jinja2`
 //! or `json-or-template`) and each block's declared `outputs`.
 //!
-//! A field read before any earlier block writes it must come from the seed. A block whose
-//! outputs are `*` writes the keys of its `mappings` config object when it has one (as
-//! `FieldMapper` does); otherwise nothing after it can be said about the seed's fields.
+//! A field read before any earlier block writes it must come from the seed. A multiplier's
+//! declared `inputs` are reads too: it runs first, on the seed, and reads what it declares
+//! (`MarkdownMultiplierBlock`'s `file_content`), whereas a transform's inputs may be
+//! alternatives (`ValidatorBlock` reads `text`, else `assistant`). A block whose outputs are
+//! `*` writes the keys of its `mappings` config object when it has one (as `FieldMapper`
+//! does); otherwise nothing after it can be said about the seed's fields.
 
 use std::collections::BTreeSet;
 
@@ -72,10 +75,13 @@ pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> Result<StateFie
     for (step, spec) in pipeline.blocks.iter().enumerate() {
         let block = registry.get(&spec.block_type);
         let info = block.as_ref().map(|b| &b.info);
-        let (reads, template_errors) = match info {
+        let (mut reads, template_errors) = match info {
             Some(info) => template_reads(spec, info),
             None => (BTreeSet::new(), Vec::new()),
         };
+        if let Some(info) = info.filter(|info| info.is_multiplier) {
+            reads.extend(info.inputs.iter().filter(|i| *i != "*").cloned());
+        }
         if !writes_unknown {
             seed_fields.extend(reads.iter().filter(|r| !written.contains(*r)).cloned());
         }
