@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use crate::api::{create_pipeline, generate, wait_for};
 use crate::llm_cache::records;
+use crate::providers::sqlite_server;
 
 /// The template file of `id` and its seed file.
 fn template_files(id: &str) -> (PathBuf, PathBuf) {
@@ -43,12 +44,7 @@ async fn states_from_cli(ws: &Workspace, id: &str) -> Vec<Value> {
 /// client sends, the seed file uploaded as it is.
 async fn states_from_api(ws: &Workspace, id: &str) -> Vec<Value> {
     let (pipeline, seeds) = template_files(id);
-    let server = ws
-        .serve(&format!(
-            "sqlite://{}",
-            ws.path().join(format!("{id}.db")).display()
-        ))
-        .await;
+    let server = sqlite_server(ws).await;
     let definition: Value =
         serde_norway::from_str(&std::fs::read_to_string(&pipeline).unwrap()).unwrap();
     let pipeline_id = create_pipeline(&server, definition).await;

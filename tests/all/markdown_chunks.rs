@@ -6,6 +6,7 @@ use blockforge_tests::harness::{CmdOutput, Workspace};
 use serde_json::{Value, json};
 
 use crate::api::{client, create_pipeline, get_json};
+use crate::providers::sqlite_server;
 
 async fn chunk(ws: &Workspace, document: &str, config: Value) -> CmdOutput {
     ws.run(&[
@@ -130,12 +131,7 @@ async fn a_markdown_seed_file_runs_once_per_chunk_keeping_the_document() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_check_asks_for_the_document_the_multiplier_reads() {
     let ws = Workspace::new();
-    let server = ws
-        .serve(&format!(
-            "sqlite://{}",
-            ws.path().join("db.sqlite").display()
-        ))
-        .await;
+    let server = sqlite_server(&ws).await;
     let id = create_pipeline(
         &server,
         json!({"name": "chunks", "blocks": [
