@@ -1,5 +1,6 @@
+import type { BlockInfo } from "../api/types";
 import { pipelineState } from "./stateFields";
-import { catalog } from "./testBlocks";
+import { catalog, fieldMapper } from "./testBlocks";
 
 describe("pipelineState", () => {
   it("computes seed fields and the fields each step can read and leaves, as the server does", () => {
@@ -52,5 +53,26 @@ describe("pipelineState", () => {
     const state = pipelineState([{ type: "FieldMapper", config: { mappings: '{"k": "{{ v }}"}' } }], catalog);
     expect(state.steps[0].outputs).toEqual(["k"]);
     expect(state.seedFields).toEqual(["v"]);
+  });
+
+  it("counts a multiplier's declared inputs as seed reads, as the server does", () => {
+    const chunker: BlockInfo = {
+      ...fieldMapper,
+      type: "MarkdownMultiplierBlock",
+      inputs: ["file_content"],
+      outputs: ["chunk_text", "chunk_index"],
+      kind: "multiplier",
+      is_multiplier: true,
+    };
+    const withChunker = new Map(catalog).set(chunker.type, chunker);
+    const state = pipelineState(
+      [
+        { type: "MarkdownMultiplierBlock", config: {} },
+        { type: "TextGenerator", config: { user_prompt: "{{ chunk_text }} {{ topic }}" } },
+      ],
+      withChunker,
+    );
+    expect(state.steps[0].reads).toEqual(["file_content"]);
+    expect(state.seedFields).toEqual(["file_content", "topic"]);
   });
 });

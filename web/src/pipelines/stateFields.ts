@@ -1,7 +1,8 @@
 /** The accumulated state, computed in the browser the way the server's
  * `host/src/engine/fields.rs` does: each step reads the Jinja variables of its template config
- * fields and writes its declared outputs (`*`: the keys of its `mappings`). A field read before
- * any earlier step writes it must come from the seed. */
+ * fields (a multiplier also its declared inputs, read from the seed) and writes its declared
+ * outputs (`*`: the keys of its `mappings`). A field read before any earlier step writes it must
+ * come from the seed. */
 import type { BlockInfo, BlockSpec, JsonSchema } from "../api/types";
 import { hasTemplate, readTemplate } from "./jinja";
 
@@ -92,7 +93,9 @@ export function pipelineState(blocks: BlockSpec[], catalog: Map<string, BlockInf
   let writesUnknown = false;
   const partial = blocks.map((spec, step) => {
     const info = catalog.get(spec.type);
-    const { reads, errors } = info ? templateReads(spec, info) : { reads: [], errors: [] };
+    const { reads: templated, errors } = info ? templateReads(spec, info) : { reads: [], errors: [] };
+    const declared = info?.is_multiplier ? info.inputs.filter((i) => i !== "*") : [];
+    const reads = [...new Set([...templated, ...declared])].sort();
     if (!writesUnknown) reads.filter((r) => !written.has(r)).forEach((r) => seed.add(r));
     const outputs = info ? outputsOf(spec, info) : [];
     writesUnknown ||= !info || outputs.includes("*");
