@@ -75,7 +75,7 @@ pub fn chunks<'t>(text: &'t str, options: &ChunkOptions) -> Result<Vec<&'t str>,
             )
         }
         Parser::Sentence => (
-            vec![0..text.len()],
+            std::iter::once(0..text.len()).collect(),
             Splitter::new(text, Vec::new(), &LEVELS[1..]),
         ),
     };
