@@ -84,7 +84,26 @@ async fn an_unknown_block_names_the_available_ones() {
         "{}",
         out.stderr
     );
-    assert!(out.stderr.contains("available: FieldMapper, JSONValidatorBlock, StructuredGenerator, TextGenerator, ValidatorBlock"), "{}", out.stderr);
+    // The known types, sorted (other builtins may join the list).
+    let available: Vec<&str> = out
+        .stderr
+        .split("available: ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or_else(|| panic!("no list of available types: {}", out.stderr))
+        .split(", ")
+        .collect();
+    assert!(available.is_sorted(), "{available:?}");
+    for builtin in [
+        "FieldMapper",
+        "JSONValidatorBlock",
+        "MarkdownMultiplierBlock",
+        "StructuredGenerator",
+        "TextGenerator",
+        "ValidatorBlock",
+    ] {
+        assert!(available.contains(&builtin), "{builtin}: {}", out.stderr);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
