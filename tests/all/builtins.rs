@@ -213,3 +213,32 @@ async fn seeds_may_be_json_lines() {
     assert_eq!(outputs.len(), 3, "records go to stdout without --out");
     assert_eq!(outputs.iter().filter(|o| **o == json!("two!")).count(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn field_mapper_fails_naming_a_mapping_that_does_not_render_and_parses_json_text() {
+    // DataGenFlow stores "" for a mapping that fails to render; here the run fails and says
+    // which mapping, and `default` gives the lenient behaviour on purpose.
+    let ws = Workspace::new();
+    let mappings = json!({"mappings": {"ok": "{{ a }}", "bad": "{{ missing }}"}});
+    let out = call(&ws, "FieldMapper", json!({"a": 1}), mappings).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("mapping 'bad'") && out.stderr.contains("missing"),
+        "{}",
+        out.stderr
+    );
+    // As in DataGenFlow, a value is parsed when its text is JSON; booleans and lists render
+    // the way Python's Jinja writes them (`True`, `['a']`), which are not JSON and stay text.
+    let mappings = json!({"mappings": {
+        "maybe": "{{ missing | default('') }}",
+        "n": "{{ a }}",
+        "flag": "{{ a == 1 }}",
+        "list": "{{ tags }}",
+        "json": "{{ tags | tojson }}",
+        "text": "{{ a }} apples"}});
+    let out = output(&ws, "FieldMapper", json!({"a": 1, "tags": ["x"]}), mappings).await;
+    assert_eq!(
+        out,
+        json!({"maybe": "", "n": 1, "flag": "True", "list": "['x']", "json": ["x"], "text": "1 apples"})
+    );
+}
