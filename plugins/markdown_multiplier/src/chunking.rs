@@ -69,10 +69,7 @@ pub fn chunks<'t>(text: &'t str, options: &ChunkOptions) -> Result<Vec<&'t str>,
         Parser::Markdown => {
             let structure = Structure::of(text);
             let sections = structure.sections(text.len());
-            (
-                sections,
-                Splitter::new(text, structure.blocks, &LEVELS),
-            )
+            (sections, Splitter::new(text, structure.blocks, &LEVELS))
         }
         Parser::Sentence => (
             std::iter::once(0..text.len()).collect(),
