@@ -33,7 +33,10 @@ mod tests {
     #[test]
     fn average_words_per_sentence_over_twenty() {
         // 10 words in 2 sentences: 5 a sentence.
-        assert_eq!(coherence("One two three four five. Six seven eight nine ten."), 0.25);
+        assert_eq!(
+            coherence("One two three four five. Six seven eight nine ten."),
+            0.25
+        );
         // No full stop: one sentence of 4 words.
         assert_eq!(coherence("no full stop here"), 0.2);
         // Blank pieces between stops are not sentences; words are counted over the whole text,

@@ -40,7 +40,13 @@ impl<'a> Matcher<'a> {
     }
 
     /// The longest block `a[i..i+k] == b[j..j+k]` within the ranges, as `(i, j, k)`.
-    fn longest_match(&self, alo: usize, ahi: usize, blo: usize, bhi: usize) -> (usize, usize, usize) {
+    fn longest_match(
+        &self,
+        alo: usize,
+        ahi: usize,
+        blo: usize,
+        bhi: usize,
+    ) -> (usize, usize, usize) {
         let (mut besti, mut bestj, mut bestsize) = (alo, blo, 0);
         // Length of the match ending at a[i-1], b[j] for each j (the previous row).
         let mut j2len: HashMap<usize, usize> = HashMap::new();
@@ -55,7 +61,12 @@ impl<'a> Matcher<'a> {
                     if j >= bhi {
                         break;
                     }
-                    let k = j.checked_sub(1).and_then(|p| j2len.get(&p)).copied().unwrap_or(0) + 1;
+                    let k = j
+                        .checked_sub(1)
+                        .and_then(|p| j2len.get(&p))
+                        .copied()
+                        .unwrap_or(0)
+                        + 1;
                     next.insert(j, k);
                     if k > bestsize {
                         besti = i + 1 - k;

@@ -90,9 +90,9 @@ pub fn evaluate(
             Metric::ContextRecall => context_recall(inputs, judge)?,
         };
         let score = score.unwrap_or_else(|| {
-            evaluation
-                .notes
-                .push(format!("{metric}: the judge gave nothing to count; scored 0"));
+            evaluation.notes.push(format!(
+                "{metric}: the judge gave nothing to count; scored 0"
+            ));
             0.0
         });
         evaluation.scores.push((metric, score));
@@ -267,15 +267,27 @@ mod tests {
 
     fn script() -> Vec<(&'static str, Value)> {
         vec![
-            ("Break the answer", json!({"statements": ["Paris is the capital of France.", "Paris has 2 million people."]})),
-            ("Judge each statement", json!({"verdicts": [
+            (
+                "Break the answer",
+                json!({"statements": ["Paris is the capital of France.", "Paris has 2 million people."]}),
+            ),
+            (
+                "Judge each statement",
+                json!({"verdicts": [
                 {"statement": "a", "reason": "r", "verdict": 1},
-                {"statement": "b", "reason": "r", "verdict": 0}]})),
-            ("questions that the answer", json!({"questions": ["Which city is France's capital?", "How many people live in Paris?", ""], "noncommittal": 0})),
+                {"statement": "b", "reason": "r", "verdict": 0}]}),
+            ),
+            (
+                "questions that the answer",
+                json!({"questions": ["Which city is France's capital?", "How many people live in Paris?", ""], "noncommittal": 0}),
+            ),
             ("Passage: Berlin", json!({"reason": "r", "verdict": 0})),
             ("Passage: Paris", json!({"reason": "r", "verdict": 1})),
-            ("Break the reference answer", json!({"classifications": [
-                {"statement": "a", "reason": "r", "attributed": 1}]})),
+            (
+                "Break the reference answer",
+                json!({"classifications": [
+                {"statement": "a", "reason": "r", "attributed": 1}]}),
+            ),
         ]
     }
 
@@ -300,7 +312,11 @@ mod tests {
         assert_eq!(judge.prompts.len(), 6);
         assert_eq!(judge.embedded[0], "What is the capital of France?");
         assert_eq!(judge.embedded.len(), 3);
-        let verdicts = judge.prompts.iter().find(|p| p.contains("Judge each")).unwrap();
+        let verdicts = judge
+            .prompts
+            .iter()
+            .find(|p| p.contains("Judge each"))
+            .unwrap();
         assert!(verdicts.contains("Berlin is the capital of Germany.\nParis is the capital"));
         assert!(verdicts.contains("2. Paris has 2 million people."));
     }
@@ -309,8 +325,12 @@ mod tests {
     fn a_noncommittal_answer_is_not_relevant() {
         let mut script = script();
         script[2].1 = json!({"questions": ["Which city is France's capital?"], "noncommittal": 1});
-        let evaluation =
-            evaluate(&inputs(), &[Metric::AnswerRelevancy], &mut Scripted::new(script)).unwrap();
+        let evaluation = evaluate(
+            &inputs(),
+            &[Metric::AnswerRelevancy],
+            &mut Scripted::new(script),
+        )
+        .unwrap();
         assert_eq!(evaluation.scores, [(Metric::AnswerRelevancy, 0.0)]);
     }
 
@@ -350,12 +370,24 @@ mod tests {
         let evaluation = evaluate(&inputs(), &[Metric::Faithfulness], &mut judge).unwrap();
         assert_eq!(evaluation.scores, [(Metric::Faithfulness, 0.0)]);
         assert_eq!(evaluation.notes.len(), 1);
-        assert_eq!(judge.prompts.len(), 1, "no verdicts asked for no statements");
+        assert_eq!(
+            judge.prompts.len(),
+            1,
+            "no verdicts asked for no statements"
+        );
 
         let mut script = self::script();
         script[5].1 = json!({"classifications": "none"});
-        let error =
-            evaluate(&inputs(), &[Metric::ContextRecall], &mut Scripted::new(script)).unwrap_err();
-        assert!(error.message.contains("context_recall"), "{}", error.message);
+        let error = evaluate(
+            &inputs(),
+            &[Metric::ContextRecall],
+            &mut Scripted::new(script),
+        )
+        .unwrap_err();
+        assert!(
+            error.message.contains("context_recall"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -36,7 +36,11 @@ pub fn context_precision(useful: &[bool]) -> f64 {
 /// Answer relevancy: the mean cosine similarity between the question's embedding and each
 /// generated question's, times 0 when the answer is noncommittal. `None` without generated
 /// questions.
-pub fn answer_relevancy(question: &[f32], generated: &[Vec<f32>], noncommittal: bool) -> Option<f64> {
+pub fn answer_relevancy(
+    question: &[f32],
+    generated: &[Vec<f32>],
+    noncommittal: bool,
+) -> Option<f64> {
     if generated.is_empty() {
         return None;
     }
@@ -89,7 +93,10 @@ mod tests {
         assert!(close(context_precision(&[true, false]), 1.0));
         assert!(close(context_precision(&[false, true]), 0.5));
         // (1/1 + 2/3) / 2
-        assert!(close(context_precision(&[true, false, true]), (1.0 + 2.0 / 3.0) / 2.0));
+        assert!(close(
+            context_precision(&[true, false, true]),
+            (1.0 + 2.0 / 3.0) / 2.0
+        ));
         assert_eq!(context_precision(&[false, false]), 0.0);
         assert_eq!(context_precision(&[]), 0.0);
     }
@@ -99,7 +106,10 @@ mod tests {
         let q = [1.0, 0.0];
         let generated = vec![vec![1.0, 0.0], vec![0.0, 1.0], vec![1.0, 1.0]];
         let want = (1.0 + 0.0 + std::f64::consts::FRAC_1_SQRT_2) / 3.0;
-        assert!(close(answer_relevancy(&q, &generated, false).unwrap(), want));
+        assert!(close(
+            answer_relevancy(&q, &generated, false).unwrap(),
+            want
+        ));
         assert_eq!(answer_relevancy(&q, &generated, true), Some(0.0));
         assert_eq!(answer_relevancy(&q, &[], false), None);
         assert_eq!(cosine(&[0.0, 0.0], &[1.0, 0.0]), 0.0);

@@ -101,7 +101,12 @@ impl Judge for HostJudge {
     }
 
     fn embed(&mut self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, BlockError> {
-        embeddings::embed(self.embedding_model.clone().filter(|m| !m.trim().is_empty()), texts)
+        embeddings::embed(
+            self.embedding_model
+                .clone()
+                .filter(|m| !m.trim().is_empty()),
+            texts,
+        )
     }
 }
 

@@ -112,6 +112,9 @@ mod tests {
             [Metric::Faithfulness, Metric::ContextRecall]
         );
         let error = parse_list(&["faithfullness".to_owned()]).unwrap_err();
-        assert!(error.contains("faithfullness") && error.contains("answer_relevancy"), "{error}");
+        assert!(
+            error.contains("faithfullness") && error.contains("answer_relevancy"),
+            "{error}"
+        );
     }
 }

@@ -60,9 +60,18 @@ mod tests {
 
     #[test]
     fn contexts_come_as_lists_json_text_or_one_passage() {
-        assert_eq!(contexts(&state(json!(["a", 1])), "field").unwrap(), ["a", "1"]);
-        assert_eq!(contexts(&state(json!("[\"a\", \"b\"]")), "field").unwrap(), ["a", "b"]);
-        assert_eq!(contexts(&state(json!("one passage")), "field").unwrap(), ["one passage"]);
+        assert_eq!(
+            contexts(&state(json!(["a", 1])), "field").unwrap(),
+            ["a", "1"]
+        );
+        assert_eq!(
+            contexts(&state(json!("[\"a\", \"b\"]")), "field").unwrap(),
+            ["a", "b"]
+        );
+        assert_eq!(
+            contexts(&state(json!("one passage")), "field").unwrap(),
+            ["one passage"]
+        );
         assert!(contexts(&state(json!("")), "field").unwrap().is_empty());
         assert!(contexts(&state(json!(null)), "missing").unwrap().is_empty());
         let error = contexts(&state(json!({"a": 1})), "field").unwrap_err();

@@ -63,35 +63,41 @@ fn is_vowel(c: u8) -> bool {
 
 /// Consonant (`true`) or vowel for each letter: `y` is a consonant at the start and after a
 /// vowel, a vowel after a consonant.
-fn consonant_flags(w: &[u8]) -> Vec<bool> {
-    let mut flags: Vec<bool> = Vec::with_capacity(w.len());
-    for (i, &c) in w.iter().enumerate() {
+fn consonant_flags(w: &[u8]) -> impl Iterator<Item = bool> + '_ {
+    // Nothing before the first letter: a `y` there is a consonant.
+    let mut previous = false;
+    w.iter().map(move |&c| {
         let consonant = if is_vowel(c) {
             false
         } else if c == b'y' {
-            i == 0 || !flags[i - 1]
+            !previous
         } else {
             true
         };
-        flags.push(consonant);
-    }
-    flags
+        previous = consonant;
+        consonant
+    })
 }
 
 fn is_consonant(w: &[u8], i: usize) -> bool {
-    consonant_flags(&w[..=i])[i]
+    consonant_flags(&w[..=i]).last().unwrap_or(true)
 }
 
 /// Porter's *m*: the number of vowel-consonant sequences in `[C](VC){m}[V]`.
 fn measure(stem: &[u8]) -> usize {
-    consonant_flags(stem)
-        .windows(2)
-        .filter(|pair| !pair[0] && pair[1])
-        .count()
+    let mut count = 0;
+    let mut previous_vowel = false;
+    for consonant in consonant_flags(stem) {
+        if consonant && previous_vowel {
+            count += 1;
+        }
+        previous_vowel = !consonant;
+    }
+    count
 }
 
 fn contains_vowel(stem: &[u8]) -> bool {
-    consonant_flags(stem).iter().any(|c| !c)
+    consonant_flags(stem).any(|c| !c)
 }
 
 /// `*d`: ends with a double consonant.
@@ -343,7 +349,12 @@ mod tests {
             checked += 1;
         }
         assert!(checked > 5000, "only {checked} words");
-        assert!(wrong.is_empty(), "{} of {checked} differ:\n{}", wrong.len(), wrong.join("\n"));
+        assert!(
+            wrong.is_empty(),
+            "{} of {checked} differ:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
     }
 
     #[test]

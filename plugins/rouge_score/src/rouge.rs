@@ -62,7 +62,7 @@ pub fn score(kind: RougeKind, reference: &str, generated: &str, stem: bool) -> S
         RougeKind::L => {
             let reference = vocabulary.ids(&tokenize(reference, stem));
             let generated = vocabulary.ids(&tokenize(generated, stem));
-            lcs_score(&reference, &generated)
+            lcs_score(&reference, &generated, vocabulary.len())
         }
         RougeKind::Lsum => {
             let reference = vocabulary.sentences(reference, stem);
@@ -80,9 +80,13 @@ impl Vocabulary {
     fn ids(&mut self, tokens: &[String]) -> Vec<u32> {
         tokens
             .iter()
-            .map(|token| {
-                let next = self.0.len() as u32;
-                *self.0.entry(token.clone()).or_insert(next)
+            .map(|token| match self.0.get(token) {
+                Some(&id) => id,
+                None => {
+                    let id = self.0.len() as u32;
+                    self.0.insert(token.clone(), id);
+                    id
+                }
             })
             .collect()
     }
@@ -125,64 +129,146 @@ fn ngram_score(reference: &[u32], generated: &[u32], n: usize) -> Score {
     )
 }
 
-/// The full LCS length table, `(a.len() + 1) × (b.len() + 1)`, row-major.
-fn lcs_table(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let cols = b.len() + 1;
-    let mut table = vec![0u32; (a.len() + 1) * cols];
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            table[i * cols + j] = if a[i - 1] == b[j - 1] {
-                table[(i - 1) * cols + j - 1] + 1
-            } else {
-                table[(i - 1) * cols + j].max(table[i * cols + j - 1])
-            };
-        }
-    }
-    table
+/// The bits of `b`'s positions holding each token: what the bit-parallel LCS below matches a
+/// token of the other side against. Built once per text (or sentence) `b`; tokens are the
+/// vocabulary's small integers, so a token's bits are found by indexing, not hashing.
+struct Positions<'a> {
+    b: &'a [u32],
+    /// Words per bit row: `b.len() / 64`, rounded up (at least 1).
+    words: usize,
+    /// For each token of the vocabulary, its row in `masks`, or `u32::MAX` when not in `b`.
+    slot: Vec<u32>,
+    masks: Vec<u64>,
+    none: Vec<u64>,
 }
 
-fn lcs_length(a: &[u32], b: &[u32]) -> usize {
-    // Two rows suffice for the length alone.
-    let mut previous = vec![0u32; b.len() + 1];
-    let mut current = vec![0u32; b.len() + 1];
-    for &x in a {
-        for (j, &y) in b.iter().enumerate() {
-            current[j + 1] = if x == y {
-                previous[j] + 1
-            } else {
-                previous[j + 1].max(current[j])
-            };
+impl<'a> Positions<'a> {
+    fn new(b: &'a [u32], vocabulary: usize) -> Self {
+        let words = b.len().div_ceil(64).max(1);
+        let mut slot = vec![u32::MAX; vocabulary];
+        let mut masks = Vec::new();
+        for (j, &token) in b.iter().enumerate() {
+            let index = &mut slot[token as usize];
+            if *index == u32::MAX {
+                *index = (masks.len() / words) as u32;
+                masks.resize(masks.len() + words, 0);
+            }
+            masks[*index as usize * words + j / 64] |= 1 << (j % 64);
         }
-        std::mem::swap(&mut previous, &mut current);
+        Positions {
+            b,
+            words,
+            slot,
+            masks,
+            none: vec![0; words],
+        }
     }
-    previous[b.len()] as usize
+
+    fn of(&self, token: u32) -> &[u64] {
+        match self.slot.get(token as usize) {
+            Some(&index) if index != u32::MAX => {
+                let start = index as usize * self.words;
+                &self.masks[start..start + self.words]
+            }
+            _ => &self.none,
+        }
+    }
 }
 
-fn lcs_score(reference: &[u32], generated: &[u32]) -> Score {
+/// Bit-parallel LCS (Crochemore et al. 2001; Hyyrö 2004): for each token of `a` a row of
+/// `b.len()` bits over `b`'s positions, a 0 bit where the LCS length grows along the row, so
+/// `T[i][j]` (the LCS length of `a[..i]` and `b[..j]`) is the number of 0 bits below `j` in row
+/// `i`. A row costs `b.len() / 64` word operations instead of `b.len()` cells.
+struct LcsRows {
+    /// Words per row.
+    words: usize,
+    /// Rows `0..=a.len()` one after another, or only the last one when not kept.
+    rows: Vec<u64>,
+}
+
+/// The row after `previous` for a token matching `b` at the bits of `mask`:
+/// `V' = (V + (V & M)) | (V & !M)`, the addition carried across words.
+fn next_row(previous: &[u64], mask: &[u64], next: &mut [u64]) {
+    let mut carry = false;
+    for ((out, &v), &m) in next.iter_mut().zip(previous).zip(mask) {
+        let (sum, c1) = v.overflowing_add(v & m);
+        let (sum, c2) = sum.overflowing_add(u64::from(carry));
+        carry = c1 || c2;
+        *out = sum | (v & !m);
+    }
+}
+
+impl LcsRows {
+    /// The rows for `a` against `b`; `rows` is a buffer to reuse (its contents are dropped).
+    fn new(a: &[u32], b: &Positions<'_>, keep_rows: bool, mut rows: Vec<u64>) -> Self {
+        let words = b.words;
+        if keep_rows {
+            rows.clear();
+            rows.reserve((a.len() + 1) * words);
+            rows.resize(words, u64::MAX);
+            for &token in a {
+                let start = rows.len() - words;
+                rows.resize(start + 2 * words, 0);
+                let (previous, next) = rows[start..].split_at_mut(words);
+                next_row(previous, b.of(token), next);
+            }
+            return LcsRows { words, rows };
+        }
+        let mut previous = vec![u64::MAX; words];
+        let mut next = vec![0; words];
+        for &token in a {
+            next_row(&previous, b.of(token), &mut next);
+            std::mem::swap(&mut previous, &mut next);
+        }
+        LcsRows {
+            words,
+            rows: previous,
+        }
+    }
+
+    /// `T[i][j]`: the LCS length of `a[..i]` and `b[..j]` (row `i` must be kept, or be the
+    /// only one, `i = 0`).
+    fn length(&self, i: usize, j: usize) -> usize {
+        let row = &self.rows[i * self.words..(i + 1) * self.words];
+        let full = j / 64;
+        let mut ones: u32 = row[..full].iter().map(|w| w.count_ones()).sum();
+        if j % 64 != 0 {
+            ones += (row[full] & ((1u64 << (j % 64)) - 1)).count_ones();
+        }
+        j - ones as usize
+    }
+}
+
+fn lcs_length(a: &[u32], b: &[u32], vocabulary: usize) -> usize {
+    LcsRows::new(a, &Positions::new(b, vocabulary), false, Vec::new()).length(0, b.len())
+}
+
+fn lcs_score(reference: &[u32], generated: &[u32], vocabulary: usize) -> Score {
     if reference.is_empty() || generated.is_empty() {
         return Score::ZERO;
     }
-    let lcs = lcs_length(reference, generated) as f64;
+    let lcs = lcs_length(reference, generated, vocabulary) as f64;
     Score::new(lcs / generated.len() as f64, lcs / reference.len() as f64)
 }
 
 /// Positions in `a` of one LCS of `a` and `b`, read back from the table the way rouge-score
 /// does (on a tie it moves up, not left), since the union below depends on which LCS it is.
-fn lcs_positions(a: &[u32], b: &[u32], out: &mut Vec<usize>) {
-    let table = lcs_table(a, b);
-    let cols = b.len() + 1;
-    let (mut i, mut j) = (a.len(), b.len());
+/// `scratch` is the rows' buffer, reused from call to call.
+fn lcs_positions(a: &[u32], b: &Positions<'_>, out: &mut Vec<usize>, scratch: &mut Vec<u64>) {
+    let table = LcsRows::new(a, b, true, std::mem::take(scratch));
+    let (mut i, mut j) = (a.len(), b.b.len());
     while i > 0 && j > 0 {
-        if a[i - 1] == b[j - 1] {
+        if a[i - 1] == b.b[j - 1] {
             out.push(i - 1);
             i -= 1;
             j -= 1;
-        } else if table[i * cols + j - 1] > table[(i - 1) * cols + j] {
+        } else if table.length(i, j - 1) > table.length(i - 1, j) {
             j -= 1;
         } else {
             i -= 1;
         }
     }
+    *scratch = table.rows;
 }
 
 fn summary_lcs_score(reference: &[Vec<u32>], generated: &[Vec<u32>], vocabulary: usize) -> Score {
@@ -199,12 +285,17 @@ fn summary_lcs_score(reference: &[Vec<u32>], generated: &[Vec<u32>], vocabulary:
     for &token in generated.iter().flatten() {
         generated_left[token as usize] += 1;
     }
+    let candidates: Vec<Positions<'_>> = generated
+        .iter()
+        .map(|c| Positions::new(c, vocabulary))
+        .collect();
     let mut hits = 0usize;
     let mut union = Vec::new();
+    let mut scratch = Vec::new();
     for sentence in reference {
         union.clear();
-        for candidate in generated {
-            lcs_positions(sentence, candidate, &mut union);
+        for candidate in &candidates {
+            lcs_positions(sentence, candidate, &mut union, &mut scratch);
         }
         union.sort_unstable();
         union.dedup();
@@ -258,6 +349,54 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The plain dynamic-programming table, to check the bit-parallel rows against.
+    fn table(a: &[u32], b: &[u32]) -> Vec<Vec<usize>> {
+        let mut t = vec![vec![0; b.len() + 1]; a.len() + 1];
+        for i in 1..=a.len() {
+            for j in 1..=b.len() {
+                t[i][j] = if a[i - 1] == b[j - 1] {
+                    t[i - 1][j - 1] + 1
+                } else {
+                    t[i - 1][j].max(t[i][j - 1])
+                };
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn bit_parallel_rows_equal_the_plain_table() {
+        // Lengths across word boundaries (63, 64, 65, 130) and small alphabets (many ties).
+        let mut seed = 12345u64;
+        let mut next = move |modulo: u64| {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((seed >> 33) % modulo) as u32
+        };
+        for (len_a, len_b, alphabet) in [
+            (0, 5, 3),
+            (5, 0, 3),
+            (63, 64, 2),
+            (65, 130, 4),
+            (40, 200, 7),
+        ] {
+            let a: Vec<u32> = (0..len_a).map(|_| next(alphabet)).collect();
+            let b: Vec<u32> = (0..len_b).map(|_| next(alphabet)).collect();
+            let want = table(&a, &b);
+            let rows = LcsRows::new(&a, &Positions::new(&b, alphabet as usize), true, Vec::new());
+            for i in 0..=a.len() {
+                for j in 0..=b.len() {
+                    assert_eq!(rows.length(i, j), want[i][j], "T[{i}][{j}]");
+                }
+            }
+            assert_eq!(
+                lcs_length(&a, &b, alphabet as usize),
+                want[a.len()][b.len()]
+            );
         }
     }
 

@@ -2,17 +2,24 @@
 //! separates tokens, tokens longer than three letters are stemmed (NLTK's Porter stemmer).
 //! Letters outside ASCII (`é`, `ß`) therefore separate tokens, as they do there.
 
+use std::collections::HashMap;
+
 use crate::porter;
 
 /// The tokens of `text`, stemmed when `stem` is set.
 pub fn tokenize(text: &str, stem: bool) -> Vec<String> {
     let lower = text.to_lowercase();
+    // A text repeats its words: stem each distinct word once.
+    let mut stems: HashMap<&str, String> = HashMap::new();
     lower
         .split(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit()))
         .filter(|token| !token.is_empty())
         .map(|token| {
             if stem && token.len() > 3 {
-                porter::stem(token)
+                stems
+                    .entry(token)
+                    .or_insert_with(|| porter::stem(token))
+                    .clone()
             } else {
                 token.to_owned()
             }

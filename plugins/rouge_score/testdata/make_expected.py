@@ -41,13 +41,16 @@ VOCABULARY = (
 ).split()
 
 
-def long_text(rng, words):
-    """`words` words from VOCABULARY with some punctuation, reproducible from `rng`."""
+def long_text(rng, words, lines=False):
+    """`words` words from VOCABULARY with some punctuation, reproducible from `rng`; with
+    `lines`, a sentence per line (for rougeLsum)."""
     out = []
     for i in range(words):
         word = rng.choice(VOCABULARY)
         if i % 11 == 10:
             word += rng.choice([".", ",", ";", "!"])
+            if lines:
+                word += "\n"
         out.append(word)
     return " ".join(out)
 
@@ -87,6 +90,7 @@ def pairs():
         ("A single line reference with several words in it",
          "A single line reference\nwith several words\nin it"),
         (long_text(rng, 500), long_text(rng, 500)),
+        (long_text(rng, 500, lines=True), long_text(rng, 500, lines=True)),
     ]
 
 
