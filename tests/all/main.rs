@@ -17,6 +17,7 @@ mod http_clients;
 mod jobs;
 mod llm_cache;
 mod llm_cost;
+mod metrics;
 mod models;
 mod models_routing;
 mod multiplier;

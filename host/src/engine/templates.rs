@@ -34,6 +34,10 @@ const FILES: &[(&str, &str)] = &[
         "data_augmentation",
         include_str!("../../templates/data_augmentation.yaml"),
     ),
+    (
+        "ragas_evaluation",
+        include_str!("../../templates/ragas_evaluation.yaml"),
+    ),
 ];
 
 /// One template of the gallery.

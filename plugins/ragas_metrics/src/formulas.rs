@@ -19,8 +19,10 @@ fn share(flags: &[bool]) -> Option<f64> {
 }
 
 /// Context precision: the average precision of the contexts in their order, each judged
-/// useful (`true`) or not: Σₖ (precision@k × vₖ) ÷ (Σ vₖ + 10⁻¹⁰). Useful contexts ranked first
-/// score higher; no useful context scores 0.
+/// useful (`true`) or not: Σₖ (precision@k × vₖ) ÷ Σ vₖ. Useful contexts ranked first score
+/// higher; no useful context scores 0. (RAGAS adds 10⁻¹⁰ to the divisor to avoid dividing by
+/// zero, which puts a score of exactly 1/2 just under a threshold of 0.5; here no useful
+/// context is the zero case itself.)
 pub fn context_precision(useful: &[bool]) -> f64 {
     let mut hits = 0usize;
     let mut numerator = 0.0;
@@ -30,7 +32,10 @@ pub fn context_precision(useful: &[bool]) -> f64 {
             numerator += hits as f64 / (k + 1) as f64;
         }
     }
-    numerator / (hits as f64 + 1e-10)
+    if hits == 0 {
+        return 0.0;
+    }
+    numerator / hits as f64
 }
 
 /// Answer relevancy: the mean cosine similarity between the question's embedding and each
