@@ -216,7 +216,7 @@ fn step1b(w: &mut Vec<u8>) {
     }
 }
 
-fn step1c(w: &mut Vec<u8>) {
+fn step1c(w: &mut [u8]) {
     if w.ends_with(b"y") {
         let stem_len = w.len() - 1;
         if stem_len > 1 && is_consonant(w, stem_len - 1) {

@@ -232,7 +232,7 @@ impl LcsRows {
         let row = &self.rows[i * self.words..(i + 1) * self.words];
         let full = j / 64;
         let mut ones: u32 = row[..full].iter().map(|w| w.count_ones()).sum();
-        if j % 64 != 0 {
+        if !j.is_multiple_of(64) {
             ones += (row[full] & ((1u64 << (j % 64)) - 1)).count_ones();
         }
         j - ones as usize
