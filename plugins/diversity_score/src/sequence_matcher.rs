@@ -48,11 +48,13 @@ impl<'a> Matcher<'a> {
         bhi: usize,
     ) -> (usize, usize, usize) {
         let (mut besti, mut bestj, mut bestsize) = (alo, blo, 0);
-        // Length of the match ending at a[i-1], b[j] for each j (the previous row).
-        let mut j2len: HashMap<usize, usize> = HashMap::new();
-        let mut next: HashMap<usize, usize> = HashMap::new();
+        // Length of the match ending at a[i-1], b[j] for each j set in the previous row (0
+        // elsewhere), and the positions set, to clear them: difflib's `j2len` dictionaries as
+        // two arrays.
+        let mut previous = vec![0usize; self.b.len()];
+        let mut current = vec![0usize; self.b.len()];
+        let (mut previous_set, mut current_set) = (Vec::new(), Vec::new());
         for i in alo..ahi {
-            next.clear();
             if let Some(positions) = self.b2j.get(&self.a[i]) {
                 for &j in positions {
                     if j < blo {
@@ -61,13 +63,9 @@ impl<'a> Matcher<'a> {
                     if j >= bhi {
                         break;
                     }
-                    let k = j
-                        .checked_sub(1)
-                        .and_then(|p| j2len.get(&p))
-                        .copied()
-                        .unwrap_or(0)
-                        + 1;
-                    next.insert(j, k);
+                    let k = j.checked_sub(1).map_or(0, |p| previous[p]) + 1;
+                    current[j] = k;
+                    current_set.push(j);
                     if k > bestsize {
                         besti = i + 1 - k;
                         bestj = j + 1 - k;
@@ -75,7 +73,12 @@ impl<'a> Matcher<'a> {
                     }
                 }
             }
-            std::mem::swap(&mut j2len, &mut next);
+            for &j in &previous_set {
+                previous[j] = 0;
+            }
+            previous_set.clear();
+            std::mem::swap(&mut previous, &mut current);
+            std::mem::swap(&mut previous_set, &mut current_set);
         }
         // Extend through characters that could not start a match (popular ones).
         while besti > alo && bestj > blo && self.a[besti - 1] == self.b[bestj - 1] {
