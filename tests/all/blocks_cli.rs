@@ -147,11 +147,18 @@ async fn a_second_start_reads_compiled_components_from_the_cache() {
     let cache = ws.path().join("cache");
     ws.set_env("BLOCKFORGE_CACHE_DIR", &cache.display().to_string());
     ws.set_env("RUST_LOG", "blockforge::runtime=debug");
-    let first = ws.run(&["blocks"]).await;
+    let first = ws.run(&["blocks", "--json"]).await;
     first.assert_success();
     assert!(first.stderr.contains("cache=Compiled"), "{}", first.stderr);
+    let builtins = first.json()["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|block| block["source"]["kind"] == "builtin")
+        .count();
+    assert!(builtins >= 5, "{}", first.stdout);
     let cached = std::fs::read_dir(&cache).unwrap().count();
-    assert_eq!(cached, 5, "one compiled file per builtin");
+    assert_eq!(cached, builtins, "one compiled file per builtin");
     let second = ws.run(&["blocks"]).await;
     second.assert_success();
     assert!(
