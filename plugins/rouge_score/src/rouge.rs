@@ -388,9 +388,9 @@ mod tests {
             let b: Vec<u32> = (0..len_b).map(|_| next(alphabet)).collect();
             let want = table(&a, &b);
             let rows = LcsRows::new(&a, &Positions::new(&b, alphabet as usize), true, Vec::new());
-            for i in 0..=a.len() {
-                for j in 0..=b.len() {
-                    assert_eq!(rows.length(i, j), want[i][j], "T[{i}][{j}]");
+            for (i, row) in want.iter().enumerate() {
+                for (j, cell) in row.iter().enumerate() {
+                    assert_eq!(rows.length(i, j), *cell, "T[{i}][{j}]");
                 }
             }
             assert_eq!(
