@@ -19,6 +19,7 @@ mod jobs;
 mod llm_cache;
 mod llm_cost;
 mod markdown_chunks;
+mod metrics;
 mod models;
 mod models_routing;
 mod multiplier;

@@ -7,7 +7,8 @@
 //! headers, body) and counts requests and the concurrency it saw.
 //!
 //! Answers are a pure function of the request: plain chat echoes the last user message
-//! (`Echo: <text>`), structured chat returns the smallest instance of the requested schema,
+//! (`Echo: <text>`), structured chat returns the smallest instance of the requested schema
+//! (or a scripted answer chosen by the prompt's text),
 //! usage counts whitespace-separated words. Like the real Anthropic API, `/v1/messages`
 //! refuses a request without `anthropic-version`, `max_tokens`, or with a `system` role in
 //! `messages`; like Ollama, `/api/chat` wants `"stream": false` here (the fake does not stream).
@@ -118,6 +119,10 @@ pub struct FakeLlmConfig {
     pub cached_tokens: u64,
     /// A mix of faults for every request (after the `fail_first` ones).
     pub storm: Option<Storm>,
+    /// Structured answers by prompt: a structured request whose last user message contains
+    /// an entry's text gets that entry's value (the first that matches) instead of the
+    /// schema's smallest instance. Empty by default.
+    pub scripted: Vec<(String, Value)>,
 }
 
 impl FakeLlmConfig {
@@ -457,9 +462,15 @@ fn answer_of(shared: &Shared, messages: &[Value], schema: Option<&Value>) -> (u6
         .find(|m| m["role"] == "user")
         .map(text)
         .unwrap_or_default();
+    let scripted = shared
+        .config
+        .scripted
+        .iter()
+        .find(|(text, _)| last_user.contains(text.as_str()))
+        .map(|(_, answer)| answer.clone());
     let answer = match schema {
         Some(_) if take_one(&shared.counters.invalid_left) => json!({}),
-        Some(schema) => instance_of(schema),
+        Some(schema) => scripted.unwrap_or_else(|| instance_of(schema)),
         None => json!(
             shared
                 .config

@@ -49,6 +49,10 @@ const FILES: &[(&str, &str)] = &[
         "text_labeling",
         include_str!("../../templates/text_labeling.yaml"),
     ),
+    (
+        "ragas_evaluation",
+        include_str!("../../templates/ragas_evaluation.yaml"),
+    ),
 ];
 
 /// The embedded example seed files (`host/templates/seeds/`): file name and text.
