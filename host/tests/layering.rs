@@ -1,7 +1,7 @@
 //! The library's modules depend one way: each top-level module of `host/src` may use the
 //! modules of its own layer or of a lower one, never a higher one, and no two modules use each
-//! other. Inside a module whose parts must stay one-way too (`llm`: the provider files depend on
-//! the provider seam, never the reverse), its submodules form no cycle.
+//! other. Inside the modules of [`ACYCLIC_INSIDE`] (`llm` among them: the provider files
+//! depend on the provider seam, never the reverse) the submodules form no cycle either.
 //!
 //! The check reads the sources, not the compiled crate: every `crate::`, `super::` and `self::`
 //! path in `use` items, in code and in macro arguments (syn parses each file). A failure lists
@@ -39,8 +39,10 @@ const LAYERS: &[&[&str]] = &[
     &["settings"],
 ];
 
-/// Top-level modules whose own submodules must not use each other in a cycle.
-const ACYCLIC_INSIDE: &[&str] = &["llm"];
+/// Top-level modules whose own submodules must not use each other in a cycle. Not yet
+/// `runtime` (`failure` and `imports` use each other) nor `api` (`connections` and
+/// `raw_rejections` do).
+const ACYCLIC_INSIDE: &[&str] = &["llm", "engine", "store", "registry", "jobs", "usage"];
 
 /// One use of another module: from which module, to which path, seen in which file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,6 +53,13 @@ struct Use {
     to: Vec<String>,
     /// The file, relative to `host/src`.
     file: String,
+}
+
+impl Use {
+    /// How a report shows it: `file: path`.
+    fn evidence(&self) -> String {
+        format!("{}: {}", self.file, self.to.join("::"))
+    }
 }
 
 /// Collects the crate-relative paths of one file.
@@ -247,7 +256,7 @@ fn library_uses() -> Vec<Use> {
     let mut uses = Vec::new();
     for name in top_level_modules() {
         let mut files = vec![(vec![name.clone()], src().join(format!("{name}.rs")))];
-        collect_files(&src().join(&name), &[name.clone()], &mut files);
+        collect_files(&src().join(&name), std::slice::from_ref(&name), &mut files);
         for (module, path) in files {
             let source = std::fs::read_to_string(&path)
                 .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
@@ -344,12 +353,7 @@ fn top_level_graph(uses: &[Use]) -> Graph {
         let (Some(from), Some(to)) = (u.from.first(), u.to.first()) else {
             continue;
         };
-        add_edge(
-            &mut graph,
-            from,
-            to,
-            format!("{}: {}", u.file, u.to.join("::")),
-        );
+        add_edge(&mut graph, from, to, u.evidence());
     }
     graph
 }
@@ -375,12 +379,7 @@ fn inner_graph(uses: &[Use], parent: &str) -> Graph {
         if !children.contains(to.as_str()) {
             continue;
         }
-        add_edge(
-            &mut graph,
-            from,
-            to,
-            format!("{}: {}", u.file, u.to.join("::")),
-        );
+        add_edge(&mut graph, from, to, u.evidence());
     }
     graph
 }
