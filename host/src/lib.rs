@@ -13,6 +13,7 @@
 pub mod api;
 pub mod atomic_file;
 pub mod engine;
+pub mod json;
 pub mod kv;
 pub mod llm;
 pub mod registry;
@@ -20,3 +21,4 @@ pub mod runtime;
 pub mod settings;
 pub mod store;
 pub mod template;
+pub mod usage;

@@ -20,8 +20,8 @@ use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
     ResolvedModel,
 };
-use crate::engine::{Cost, Usage};
 use crate::store::StoreError;
+use crate::usage::{Cost, Usage};
 
 /// What a job lets the response cache do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,7 @@ use super::transport::{self, RetryPolicy};
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, LlmGateway,
 };
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// Where and how to reach one endpoint, and its limits (its `Debug` hides the key).
 #[derive(Clone, PartialEq)]

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::provider::{HttpRequest, Target, invalid};
 use super::{ChatRequest, ChatResponse, EmbedResponse, LlmError};
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// `POST {base}/chat/completions` with `Authorization: Bearer <key>`.
 pub fn chat_request(target: &Target<'_>, request: &ChatRequest) -> HttpRequest {
