@@ -45,7 +45,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("base_url", &self.base_url)
             .field(
                 "api_key",
-                &crate::store::models::redacted(self.api_key.as_deref().unwrap_or_default()),
+                &super::models::redacted(self.api_key.as_deref().unwrap_or_default()),
             )
             .field("default_model", &self.default_model)
             .field("max_concurrency", &self.max_concurrency)
