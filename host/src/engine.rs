@@ -4,10 +4,7 @@
 
 pub mod call_stats;
 pub mod config_numbers;
-pub mod dead_leases;
 pub mod fields;
-pub mod job_manager;
-pub mod job_runner;
 mod pipeline;
 pub mod record;
 pub mod run;

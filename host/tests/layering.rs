@@ -424,7 +424,6 @@ fn layering_problems(graph: &Graph) -> Vec<String> {
 }
 
 #[test]
-#[ignore = "the host still has module cycles (llm <-> engine, engine <-> runtime, engine <-> store, llm <-> store); un-ignored once they are gone"]
 fn top_level_modules_follow_the_layers() {
     let uses = library_uses();
     let problems = layering_problems(&top_level_graph(&uses));
