@@ -436,7 +436,6 @@ fn top_level_modules_follow_the_layers() {
 }
 
 #[test]
-#[ignore = "llm's provider seam and the provider files still use each other; un-ignored once they do not"]
 fn submodules_stay_acyclic() {
     let uses = library_uses();
     let mut problems = Vec::new();

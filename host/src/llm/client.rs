@@ -9,7 +9,8 @@ use serde_json::Value;
 
 use super::journal::{self, CallStatus, LlmCall};
 use super::metrics::ModelState;
-use super::provider::{HttpRequest, Provider, Target};
+use super::provider::{HttpRequest, Target};
+use super::providers::Provider;
 use super::transport::{self, RetryPolicy};
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, LlmGateway,

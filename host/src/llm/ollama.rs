@@ -4,8 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::openai::{check_count, vector};
-use super::provider::{HttpRequest, Target, invalid};
+use super::provider::{HttpRequest, Target, check_count, invalid, vector};
 use super::{ChatRequest, ChatResponse, EmbedResponse, LlmError};
 use crate::usage::Usage;
 

@@ -28,7 +28,7 @@ use futures::future::BoxFuture;
 use super::client::{EndpointConfig, ModelClient, ResolvedModel, http_client};
 use super::metrics::{Metrics, ModelState};
 use super::models::{ModelKind, ModelRow, ModelSource};
-use super::provider::{PROVIDER_NAMES, Provider};
+use super::providers::{PROVIDER_NAMES, Provider};
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
     StorageError,
