@@ -35,7 +35,7 @@ const LAYERS: &[&[&str]] = &[
     &["jobs"],
     // The HTTP server.
     &["api"],
-    // Configuration: builds everything above from the environment.
+    // Configuration: builds the layers below from the environment.
     &["settings"],
 ];
 
