@@ -32,7 +32,7 @@ pub use browser::{BrowserPolicy, CONTENT_SECURITY_POLICY};
 pub use connections::{ConnectionLimits, MAX_HEAD_BYTES, MAX_HEADERS, serve};
 pub use error::ApiError;
 
-use crate::engine::job_manager::JobManager;
+use crate::jobs::manager::JobManager;
 use crate::llm::routing::ModelRouter;
 use crate::registry::Registry;
 use crate::store::Store;

@@ -142,7 +142,7 @@ pub struct Services {
     /// The blocks.
     pub registry: std::sync::Arc<blockforge::registry::Registry>,
     /// Runner settings with this process's lease owner.
-    pub runner: blockforge::engine::job_runner::RunnerConfig,
+    pub runner: blockforge::jobs::runner::RunnerConfig,
     _models_reloader: AbortOnDrop,
     _watcher: blockforge::registry::watcher::PluginWatcher,
 }
@@ -181,10 +181,10 @@ impl Services {
             registry.clone(),
             settings.plugins_dir.clone(),
         )?;
-        let owner = blockforge::engine::dead_leases::owner_name(owner_prefix);
-        let runner = blockforge::engine::job_runner::RunnerConfig {
+        let owner = blockforge::jobs::dead_leases::owner_name(owner_prefix);
+        let runner = blockforge::jobs::runner::RunnerConfig {
             lease: settings.job_lease,
-            ..blockforge::engine::job_runner::RunnerConfig::new(owner)
+            ..blockforge::jobs::runner::RunnerConfig::new(owner)
         };
         Ok(Services {
             store,

@@ -2,14 +2,9 @@
 //! (blocks in order, state merged, trace recorded) and a run set (runs concurrently, bounded,
 //! under constraints).
 
-pub mod budget;
 pub mod call_stats;
 pub mod config_numbers;
-mod constraints;
-pub mod dead_leases;
 pub mod fields;
-pub mod job_manager;
-pub mod job_runner;
 mod pipeline;
 pub mod record;
 pub mod run;
@@ -17,16 +12,16 @@ pub mod run_set;
 pub mod seed_check;
 mod seeds;
 pub mod templates;
-mod usage;
 pub mod validate;
 pub mod work_limits;
 
-pub use budget::{BudgetSpent, JobBudget};
-pub use constraints::{ConstraintHit, Constraints};
-pub(crate) use pipeline::json_type;
 pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
 pub use seeds::{
     MAX_REPETITIONS, Seed, SeedError, parse_seeds_by_name, parse_seeds_csv, parse_seeds_json,
     parse_seeds_jsonl, parse_seeds_markdown, read_seed_file, total_runs,
 };
-pub use usage::{Cost, ModelUsage, PICODOLLARS_PER_USD, Usage};
+// Kept here for the engine's users; they live in the leaf module `usage`.
+pub use crate::usage::{
+    BudgetSpent, ConstraintHit, Constraints, Cost, JobBudget, ModelUsage, PICODOLLARS_PER_USD,
+    Usage,
+};

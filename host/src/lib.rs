@@ -2,17 +2,21 @@
 //!
 //! Runs LLM data-generation pipelines whose every step is a sandboxed WebAssembly component.
 //!
-//! Data moves one way: seed → run → block calls → record. The modules follow it:
-//! [`api`] (the HTTP server), [`runtime`] (wasmtime: load, limit and call components), [`registry`] (which blocks exist),
-//! [`engine`] (pipelines, runs, run sets), [`llm`] (the gateway blocks' model calls go through),
-//! [`kv`] and [`template`] (services behind host imports), [`store`] (SQLite and PostgreSQL),
-//! and [`settings`] (configuration).
+//! Data moves one way: seed → run → block calls → record. The modules follow it, each using
+//! only those listed after it (checked by `host/tests/layering.rs`): [`settings`]
+//! (configuration), [`api`] (the HTTP server), [`jobs`] (background jobs), [`store`] (SQLite
+//! and PostgreSQL), [`engine`] (pipelines, runs, run sets), [`registry`] (which blocks exist),
+//! [`runtime`] (wasmtime: load, limit and call components), [`llm`] (the gateway blocks'
+//! model calls go through), [`kv`] and [`template`] (services behind host imports), and the
+//! leaves [`usage`], [`json`] and [`atomic_file`].
 
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod atomic_file;
 pub mod engine;
+pub mod jobs;
+pub mod json;
 pub mod kv;
 pub mod llm;
 pub mod registry;
@@ -20,3 +24,4 @@ pub mod runtime;
 pub mod settings;
 pub mod store;
 pub mod template;
+pub mod usage;

@@ -1,13 +1,15 @@
 //! The LLM gateway: every model call a block makes goes through one [`LlmGateway`].
 //!
 //! The gateway owns endpoints, keys and per-model limits; blocks only name a model.
-//! [`routing::ModelRouter`] picks the config a call names; a [`client::ModelClient`] per config
-//! builds the request with its provider's module ([`openai`], [`ollama`], [`anthropic`],
-//! behind [`provider::Provider`]) and sends it through the shared [`transport`] loop, under
-//! the config's adaptive concurrency limit ([`limiter`], [`aimd`]) and rate limits ([`rate`]),
-//! counting every attempt ([`metrics`], [`journal`]). Layers around the router, each an
-//! [`LlmGateway`] itself: [`priced::PricedGateway`] puts the price table's cost on every
-//! answer, and [`cache::CachingGateway`] answers repeated requests from the response cache.
+//! [`routing::ModelRouter`] picks the config a call names, reading the registered configs
+//! through [`models::ModelSource`] (the store implements it); a [`client::ModelClient`] per
+//! config builds the request with its provider's module ([`openai`], [`ollama`],
+//! [`anthropic`], over the [`provider`] seam, picked by [`providers::Provider`]) and sends it
+//! through the shared [`transport`] loop, under the config's adaptive concurrency limit
+//! ([`limiter`], [`aimd`]) and rate limits ([`rate`]), counting every attempt ([`metrics`],
+//! [`journal`]). Layers around the router, each an [`LlmGateway`] itself:
+//! [`priced::PricedGateway`] puts the price table's cost on every answer, and
+//! [`cache::CachingGateway`] answers repeated requests from the response cache.
 
 pub mod aimd;
 pub mod anthropic;
@@ -16,11 +18,13 @@ pub mod client;
 pub mod journal;
 pub mod limiter;
 pub mod metrics;
+pub mod models;
 pub mod ollama;
 pub mod openai;
 pub mod priced;
 pub mod prices;
 pub mod provider;
+pub mod providers;
 pub mod queue_time;
 pub mod rate;
 pub mod retry;
@@ -38,6 +42,19 @@ pub use cache::CacheMode;
 pub use client::ResolvedModel;
 
 use futures::future::BoxFuture;
+
+/// A failure of what keeps the gateway's data outside it (the model registry, the response
+/// cache), as that implementation reports it; this layer only shows it.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct StorageError(Box<dyn std::error::Error + Send + Sync>);
+
+impl StorageError {
+    /// Wraps the implementation's own error.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StorageError(Box::new(error))
+    }
+}
 
 /// The first `max` characters of `text` (cut on a character boundary), for quoting provider
 /// answers in errors.

@@ -42,7 +42,7 @@ use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
 use host_state::HostState;
 
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// Most written linear memory reset in place (not decommitted) when an instance slot is reused.
 const KEEP_RESIDENT_BYTES: usize = 1024 * 1024;
@@ -181,7 +181,7 @@ pub struct CallReport {
     /// Usage of the model calls the block made.
     pub usage: Usage,
     /// The same, per model.
-    pub usage_by_model: crate::engine::ModelUsage,
+    pub usage_by_model: crate::usage::ModelUsage,
     /// Model calls made.
     pub llm_calls: u32,
     /// The requests those calls sent to models (attempts, waits, failures).
@@ -208,7 +208,7 @@ impl CallReport {
         CallReport {
             outcome: Err(failure),
             usage: Usage::default(),
-            usage_by_model: crate::engine::ModelUsage::default(),
+            usage_by_model: crate::usage::ModelUsage::default(),
             llm_calls: 0,
             llm_call_log: Vec::new(),
             logs: Vec::new(),
@@ -628,7 +628,7 @@ impl Runtime {
                 Ok(other) => {
                     return Err(format!(
                         "returned {} where a JSON object is required",
-                        crate::engine::json_type(&other)
+                        crate::json::json_type(&other)
                     ));
                 }
                 Err(e) => return Err(format!("returned output that is not JSON: {e}")),

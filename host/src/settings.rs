@@ -53,7 +53,7 @@ use crate::llm::cache::{CachingGateway, MemoryResponses, ResponseStore};
 use crate::llm::client::EndpointConfig;
 use crate::llm::priced::PricedGateway;
 use crate::llm::prices::{PriceError, PriceTable};
-use crate::llm::provider::PROVIDER_NAMES;
+use crate::llm::providers::PROVIDER_NAMES;
 use crate::llm::routing::{ModelRouter, ProviderEnv};
 use crate::registry::{OverridesError, PLUGIN_OVERRIDES, PluginOverrides, Registry};
 use crate::runtime::{GuestThreads, HostServices, Limits, Runtime, RuntimeConfig};

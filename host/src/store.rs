@@ -142,8 +142,8 @@ fn count_column(row: &sqlx::any::AnyRow, name: &str) -> Result<u64, StoreError> 
 }
 
 /// The `input_tokens`, `output_tokens` and `cached_tokens` columns of a row.
-pub(crate) fn token_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Usage, StoreError> {
-    Ok(crate::engine::Usage::tokens(
+pub(crate) fn token_columns(row: &sqlx::any::AnyRow) -> Result<crate::usage::Usage, StoreError> {
+    Ok(crate::usage::Usage::tokens(
         count_column(row, "input_tokens")?,
         count_column(row, "output_tokens")?,
         count_column(row, "cached_tokens")?,
@@ -152,9 +152,9 @@ pub(crate) fn token_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Us
 
 /// The usage columns of a job or record: the token counts, `cost_picodollars`,
 /// `unpriced_calls` and `cache_hits`.
-pub(crate) fn usage_columns(row: &sqlx::any::AnyRow) -> Result<crate::engine::Usage, StoreError> {
-    Ok(crate::engine::Usage {
-        cost: crate::engine::Cost {
+pub(crate) fn usage_columns(row: &sqlx::any::AnyRow) -> Result<crate::usage::Usage, StoreError> {
+    Ok(crate::usage::Usage {
+        cost: crate::usage::Cost {
             picodollars: count_column(row, "cost_picodollars")?,
             unpriced_calls: count_column(row, "unpriced_calls")?,
         },

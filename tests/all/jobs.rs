@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use blockforge::engine::job_runner::{RunnerConfig, run_job};
+use blockforge::jobs::runner::{RunnerConfig, run_job};
 use blockforge::registry::Registry;
 use blockforge::settings::Settings;
 use blockforge::store::Store;

@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
-use crate::llm::provider::PROVIDER_NAMES as PROVIDERS;
+use crate::llm::providers::PROVIDER_NAMES as PROVIDERS;
 use crate::llm::{ChatMessage, ChatRequest, EmbedRequest, LlmErrorKind, LlmGateway, Role};
 use crate::store::models::{ModelFields, ModelKind, ModelLimitColumns, ModelRow};
 

@@ -146,7 +146,7 @@ pub async fn execute(
         Ok(other) => {
             return Err(ApiError::bad_request(
                 "the body must be a JSON object: the initial state",
-                json!({"found": crate::engine::json_type(&other)}),
+                json!({"found": crate::json::json_type(&other)}),
             ));
         }
         Err(e) => {

@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use blockforge::api::{AppState, ConnectionLimits, router};
-use blockforge::engine::job_manager::JobManager;
+use blockforge::jobs::manager::JobManager;
 use blockforge::settings::Settings;
 
 use super::{AbortOnDrop, Services, shutdown_signal};

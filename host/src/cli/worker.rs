@@ -6,7 +6,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use blockforge::engine::job_manager::JobManager;
+use blockforge::jobs::manager::JobManager;
 use blockforge::settings::Settings;
 
 use super::{AbortOnDrop, Services, shutdown_signal};

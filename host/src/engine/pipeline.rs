@@ -6,7 +6,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::constraints::Constraints;
+use crate::json::json_type;
+use crate::usage::Constraints;
 
 /// One step of a pipeline: a block type and its config.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,18 +110,6 @@ impl Pipeline {
             return Err(parse_error("the pipeline has no blocks".to_owned()));
         }
         Ok(pipeline)
-    }
-}
-
-/// The JSON type name of a value, for messages.
-pub(crate) fn json_type(value: &Value) -> &'static str {
-    match value {
-        Value::Object(_) => "an object",
-        Value::Array(_) => "an array",
-        Value::String(_) => "a string",
-        Value::Number(_) => "a number",
-        Value::Bool(_) => "a boolean",
-        Value::Null => "null",
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value};
 
-use super::pipeline::json_type;
+use crate::json::json_type;
 
 /// One seed: the initial state of its runs and how many runs to make.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::Pipeline;
-use super::constraints::Constraints;
 use super::pipeline::BlockSpec;
+use crate::usage::Constraints;
 
 /// The embedded template files: file name without `.yaml`, and text.
 const FILES: &[(&str, &str)] = &[

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::provider::{HttpRequest, Target, invalid};
 use super::{ChatRequest, ChatResponse, LlmError, LlmErrorKind, Role};
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// The `anthropic-version` header this client follows.
 pub const API_VERSION: &str = "2023-06-01";

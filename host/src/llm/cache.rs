@@ -18,10 +18,9 @@ use sha2::{Digest, Sha256};
 
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
-    ResolvedModel,
+    ResolvedModel, StorageError,
 };
-use crate::engine::{Cost, Usage};
-use crate::store::StoreError;
+use crate::usage::{Cost, Usage};
 
 /// What a job lets the response cache do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -107,13 +106,14 @@ pub struct CachedAnswer {
 /// Where kept answers live.
 pub trait ResponseStore: Send + Sync + 'static {
     /// The answer kept under `key`.
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<CachedAnswer>, StoreError>>;
+    fn get<'a>(&'a self, key: &'a str)
+    -> BoxFuture<'a, Result<Option<CachedAnswer>, StorageError>>;
     /// Keeps `answer` under `key` (replacing what was there).
     fn put<'a>(
         &'a self,
         key: &'a str,
         answer: &'a CachedAnswer,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    ) -> BoxFuture<'a, Result<(), StorageError>>;
 }
 
 /// Answers kept in memory for the life of the process (the CLI without `--cache-db`).
@@ -121,7 +121,10 @@ pub trait ResponseStore: Send + Sync + 'static {
 pub struct MemoryResponses(Mutex<HashMap<String, CachedAnswer>>);
 
 impl ResponseStore for MemoryResponses {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<CachedAnswer>, StoreError>> {
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CachedAnswer>, StorageError>> {
         let found = self
             .0
             .lock()
@@ -135,7 +138,7 @@ impl ResponseStore for MemoryResponses {
         &'a self,
         key: &'a str,
         answer: &'a CachedAnswer,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
+    ) -> BoxFuture<'a, Result<(), StorageError>> {
         self.0
             .lock()
             .unwrap_or_else(|p| p.into_inner())

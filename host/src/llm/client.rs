@@ -9,12 +9,13 @@ use serde_json::Value;
 
 use super::journal::{self, CallStatus, LlmCall};
 use super::metrics::ModelState;
-use super::provider::{HttpRequest, Provider, Target};
+use super::provider::{HttpRequest, Target};
+use super::providers::Provider;
 use super::transport::{self, RetryPolicy};
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmErrorKind, LlmGateway,
 };
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// Where and how to reach one endpoint, and its limits (its `Debug` hides the key).
 #[derive(Clone, PartialEq)]
@@ -45,7 +46,7 @@ impl std::fmt::Debug for EndpointConfig {
             .field("base_url", &self.base_url)
             .field(
                 "api_key",
-                &crate::store::models::redacted(self.api_key.as_deref().unwrap_or_default()),
+                &super::models::redacted(self.api_key.as_deref().unwrap_or_default()),
             )
             .field("default_model", &self.default_model)
             .field("max_concurrency", &self.max_concurrency)

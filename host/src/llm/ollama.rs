@@ -4,10 +4,9 @@
 
 use serde_json::{Map, Value, json};
 
-use super::openai::{check_count, vector};
-use super::provider::{HttpRequest, Target, invalid};
+use super::provider::{HttpRequest, Target, check_count, invalid, vector};
 use super::{ChatRequest, ChatResponse, EmbedResponse, LlmError};
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// `POST {root}/api/chat`, not streamed. A key, when configured (Ollama behind a proxy or
 /// ollama.com), goes as a bearer token.

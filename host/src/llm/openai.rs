@@ -4,9 +4,9 @@
 
 use serde_json::{Value, json};
 
-use super::provider::{HttpRequest, Target, invalid};
+use super::provider::{HttpRequest, Target, check_count, invalid, vector};
 use super::{ChatRequest, ChatResponse, EmbedResponse, LlmError};
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// `POST {base}/chat/completions` with `Authorization: Bearer <key>`.
 pub fn chat_request(target: &Target<'_>, request: &ChatRequest) -> HttpRequest {
@@ -92,38 +92,6 @@ pub fn parse_embed(answer: &Value, model: &str, inputs: usize) -> Result<EmbedRe
         model: answer["model"].as_str().unwrap_or(model).to_owned(),
         usage: usage_of(answer),
     })
-}
-
-/// A JSON list of numbers as a vector.
-pub(crate) fn vector(value: &Value, answer: &Value) -> Result<Vec<f32>, LlmError> {
-    value
-        .as_array()
-        .ok_or_else(|| invalid("embedding answer: an item has no embedding list", answer))?
-        .iter()
-        .map(|x| {
-            x.as_f64()
-                .map(|x| x as f32)
-                .ok_or_else(|| invalid("embedding answer: a vector holds a non-number", answer))
-        })
-        .collect()
-}
-
-/// An error unless there is one vector per input.
-pub(crate) fn check_count(
-    vectors: &[Vec<f32>],
-    inputs: usize,
-    answer: &Value,
-) -> Result<(), LlmError> {
-    if vectors.len() == inputs {
-        return Ok(());
-    }
-    Err(invalid(
-        format!(
-            "embedding answer: {} vectors for {inputs} inputs",
-            vectors.len()
-        ),
-        answer,
-    ))
 }
 
 /// `usage.prompt_tokens` (cached ones included), `completion_tokens` and

@@ -10,7 +10,7 @@ use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
     ResolvedModel,
 };
-use crate::engine::{Cost, Usage};
+use crate::usage::{Cost, Usage};
 
 /// An [`LlmGateway`] that prices the answers of `inner`.
 pub struct PricedGateway<G> {

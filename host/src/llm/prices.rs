@@ -9,7 +9,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// The built-in price table's text.
 pub const DEFAULT_PRICES: &str = include_str!("../../prices.yaml");
@@ -161,7 +161,7 @@ impl PriceTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::Cost;
+    use crate::usage::Cost;
 
     #[test]
     fn the_builtin_table_parses_and_prices_common_models() {

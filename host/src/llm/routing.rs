@@ -27,12 +27,12 @@ use futures::future::BoxFuture;
 
 use super::client::{EndpointConfig, ModelClient, ResolvedModel, http_client};
 use super::metrics::{Metrics, ModelState};
-use super::provider::{PROVIDER_NAMES, Provider};
+use super::models::{ModelKind, ModelRow, ModelSource};
+use super::providers::{PROVIDER_NAMES, Provider};
 use super::{
     ChatRequest, ChatResponse, EmbedRequest, EmbedResponse, LlmError, LlmGateway, ResolveModel,
+    StorageError,
 };
-use crate::store::models::{ModelKind, ModelRow};
-use crate::store::{Store, StoreError};
 
 /// The base URL a config's requests go to: its endpoint normalised for its provider's API,
 /// or the provider's usual one when empty.
@@ -217,25 +217,25 @@ impl ModelRouter {
     /// database); the task runs until it is aborted.
     pub fn spawn_reloader(
         self: &Arc<Self>,
-        store: Store,
+        source: impl ModelSource,
         every: Duration,
     ) -> tokio::task::JoinHandle<()> {
         let router = self.clone();
         tokio::spawn(async move {
             loop {
                 tokio::time::sleep(every).await;
-                if let Err(e) = router.reload(&store).await {
+                if let Err(e) = router.reload(&source).await {
                     tracing::warn!(error = %e, "cannot reread the model registry");
                 }
             }
         })
     }
 
-    /// Reads the registry (both kinds) from `store` and installs it.
-    pub async fn reload(&self, store: &Store) -> Result<(), StoreError> {
+    /// Reads the registry (both kinds) from `source` and installs it.
+    pub async fn reload(&self, source: &dyn ModelSource) -> Result<(), StorageError> {
         let _one_at_a_time = self.reloading.lock().await;
-        let mut models = store.models(ModelKind::Llm).await?;
-        models.extend(store.models(ModelKind::Embedding).await?);
+        let mut models = source.models(ModelKind::Llm).await?;
+        models.extend(source.models(ModelKind::Embedding).await?);
         self.install(&models);
         Ok(())
     }

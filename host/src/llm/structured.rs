@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::{
     ChatMessage, ChatRequest, ChatResponse, LlmError, LlmErrorKind, LlmGateway, Role, truncate,
 };
-use crate::engine::Usage;
+use crate::usage::Usage;
 
 /// Runs `request`; with a schema, validates and repairs the answer. Returns the final result
 /// and the usage of every attempt (also when the result is an error).

@@ -13,11 +13,11 @@ use super::call_clock::CallClock;
 use super::capture::BoundedCapture;
 use super::info::Capability;
 use super::limits::Limits;
-use crate::engine::{JobBudget, ModelUsage, Usage};
 use crate::kv::{KvNamespace, KvStore};
 use crate::llm::journal::CallJournal;
 use crate::llm::queue_time::QueueTime;
 use crate::llm::{CacheMode, LlmGateway};
+use crate::usage::{JobBudget, ModelUsage, Usage};
 
 /// The host's services, shared by every call.
 #[derive(Clone)]

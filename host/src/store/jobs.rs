@@ -6,8 +6,8 @@ use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
 use crate::engine::call_stats::CallStats;
-use crate::engine::{ModelUsage, Usage};
 use crate::llm::CacheMode;
+use crate::usage::{ModelUsage, Usage};
 
 /// Where a job stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

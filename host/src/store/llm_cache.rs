@@ -5,6 +5,7 @@ use futures::future::BoxFuture;
 use sqlx::Row;
 
 use super::{Store, StoreError, now_ms, token_columns};
+use crate::llm::StorageError;
 use crate::llm::cache::{CachedAnswer, ResponseStore};
 
 /// Token counts are u64; the columns are BIGINT.
@@ -52,15 +53,22 @@ impl Store {
 }
 
 impl ResponseStore for Store {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<CachedAnswer>, StoreError>> {
-        Box::pin(self.cached_response(key))
+    fn get<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> BoxFuture<'a, Result<Option<CachedAnswer>, StorageError>> {
+        Box::pin(async move { self.cached_response(key).await.map_err(StorageError::new) })
     }
 
     fn put<'a>(
         &'a self,
         key: &'a str,
         answer: &'a CachedAnswer,
-    ) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(self.keep_response(key, answer))
+    ) -> BoxFuture<'a, Result<(), StorageError>> {
+        Box::pin(async move {
+            self.keep_response(key, answer)
+                .await
+                .map_err(StorageError::new)
+        })
     }
 }

@@ -5,8 +5,8 @@ use serde_json::Value;
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic, parse_json, usage_columns};
-use crate::engine::Usage;
 use crate::kv::KvNamespace;
+use crate::usage::Usage;
 
 /// A stored record. Its JSON columns are [`Value`]s by default; a page of the list takes
 /// them as [`RawJson`], passed on as stored without being decoded.

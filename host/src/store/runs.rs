@@ -9,8 +9,8 @@ use sqlx::Row;
 use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::engine::call_stats::CallStats;
 use crate::engine::record::{RunRecord, RunStatus};
-use crate::engine::{ModelUsage, Usage};
 use crate::store::jobs::NewRun;
+use crate::usage::{ModelUsage, Usage};
 
 /// A run a worker holds a lease on.
 #[derive(Debug, Clone, PartialEq)]

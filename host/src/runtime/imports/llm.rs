@@ -78,7 +78,7 @@ fn answered_model<'a>(
 impl HostState {
     /// Counts a call's `usage` into the call's totals, under `model` too, and charges it to
     /// the job's budget.
-    pub(super) fn count_usage(&mut self, model: &str, usage: &crate::engine::Usage) {
+    pub(super) fn count_usage(&mut self, model: &str, usage: &crate::usage::Usage) {
         self.usage.add(usage);
         self.usage_by_model.add_call(model, usage);
         if let Some(budget) = &self.scope.budget {

@@ -5,6 +5,15 @@
 //! which they were added. A call to a model the price table does not know adds no dollars and
 //! counts as *unpriced*; a total with an unpriced call in it is shown as `null` (its real cost
 //! is not known), while its priced part still counts toward `max_total_cost`.
+//!
+//! A leaf of the crate: the gateway, the runtime, the engine and the store all count usage, so
+//! these types (and a job's budgets, [`Constraints`] and [`JobBudget`]) use nothing of theirs.
+
+mod budget;
+mod constraints;
+
+pub use budget::{BudgetSpent, JobBudget};
+pub use constraints::{ConstraintHit, Constraints};
 
 use serde::{Deserialize, Serialize};
 

@@ -12,11 +12,11 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 
-use super::super::Usage;
-use super::super::run::RunContext;
+use crate::engine::run::RunContext;
 use crate::store::jobs::JobRow;
 use crate::store::runs::FinishedRun;
 use crate::store::{Store, StoreError};
+use crate::usage::Usage;
 
 enum Message {
     Finished(Box<FinishedRun>),

@@ -16,15 +16,16 @@ mod record_writer;
 
 use record_writer::{Batching, RecordWriter};
 
-use super::record::{RunRecord, RunStatus};
-use super::run::{RunContext, RunStart};
-use super::validate::validate;
-use super::{JobBudget, Pipeline, Usage};
+use crate::engine::Pipeline;
+use crate::engine::record::{RunRecord, RunStatus};
+use crate::engine::run::{RunContext, RunStart};
+use crate::engine::validate::validate;
 use crate::registry::Registry;
 use crate::runtime::BlockFailure;
 use crate::store::jobs::JobStatus;
 use crate::store::runs::{ClaimedRun, Expanded, FinishedRun};
 use crate::store::{Store, StoreError, now_ms};
+use crate::usage::{JobBudget, Usage};
 
 /// How a runner works.
 #[derive(Debug, Clone)]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 
 use super::dead_leases::expire_dead_local_leases;
-use super::job_runner::{RunnerConfig, StopSignal, run_job_until};
+use super::runner::{RunnerConfig, StopSignal, run_job_until};
 use crate::registry::Registry;
 use crate::store::{Backend, Store, StoreError};
 

@@ -9,8 +9,8 @@
 
 use std::sync::Mutex;
 
+use super::Usage;
 use super::constraints::{ConstraintHit, Constraints};
-use super::usage::Usage;
 
 /// A budget of the job is spent: the call was refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -110,7 +110,7 @@ mod tests {
         let c = constraints(r#"{"max_total_cost": 0.5}"#);
         let budget = JobBudget::new(&c, Usage::default()).unwrap();
         budget.charge(&Usage {
-            cost: crate::engine::Cost {
+            cost: crate::usage::Cost {
                 picodollars: 750_000_000_000,
                 unpriced_calls: 0,
             },

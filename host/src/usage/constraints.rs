@@ -9,7 +9,8 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use super::usage::Usage;
+use super::Usage;
+use crate::json::json_type;
 
 /// DataGenFlow's pipeline constraints. `-1` or absent means unlimited.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -155,7 +156,7 @@ impl<'de> Deserialize<'de> for Constraints {
             other => Err(D::Error::custom(format!(
                 "`constraints` must be an object of budgets such as {{\"max_total_tokens\": 1000}}, \
                  found {}",
-                super::json_type(&other)
+                json_type(&other)
             ))),
         }
     }
@@ -261,7 +262,7 @@ mod tests {
         let c: Constraints = serde_json::from_str(r#"{"max_total_cost": 0.5}"#).unwrap();
         assert!(c.is_limited());
         let spent = |picodollars: u64, unpriced_calls: u64| Usage {
-            cost: crate::engine::Cost {
+            cost: crate::usage::Cost {
                 picodollars,
                 unpriced_calls,
             },
