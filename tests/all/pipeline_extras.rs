@@ -89,7 +89,9 @@ fn reading_pipeline() -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_template_is_listed_valid_and_creates_a_pipeline_that_runs_its_example_seed() {
-    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    // data_augmentation's DuplicateRemover needs an embedding model.
+    ws.set_env("EMBEDDING_MODEL", "fake-embedding");
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;

@@ -34,6 +34,10 @@ const FILES: &[(&str, &str)] = &[
         "data_augmentation",
         include_str!("../../templates/data_augmentation.yaml"),
     ),
+    (
+        "paraphrase_augmentation",
+        include_str!("../../templates/paraphrase_augmentation.yaml"),
+    ),
 ];
 
 /// One template of the gallery.
