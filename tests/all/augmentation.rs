@@ -322,3 +322,106 @@ async fn the_datagenflow_files_run_through_the_api_and_concurrent_runs_share_the
     }
     cleanup(stores, &schema).await;
 }
+
+/// A seed in the shape of DataGenFlow's product-catalog example: no `dependencies`,
+/// `numeric_fields` nor `comparison_fields`.
+fn catalog_seed() -> Value {
+    json!({"repetitions": 1, "metadata": {
+        "samples": [
+            {"category": "audio", "price": 120, "description": "Over-ear headphones that fold flat"},
+            {"category": "audio", "price": 60, "description": "Pocket speaker with a rubber shell"},
+            {"category": "desk", "price": 240, "description": "Monitor arm for two screens"}
+        ],
+        "target_count": 4,
+        "categorical_fields": ["category"],
+        "fields_to_generate": ["description"]
+    }})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn optional_settings_may_be_left_out_and_bad_seeds_fail_their_run_saying_why() {
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let mut cycle = seed_file()[0].clone();
+    cycle["metadata"]["categorical_fields"] = json!(["channel"]);
+    let no_samples = json!({"repetitions": 1, "metadata": {"target_count": 2, "categorical_fields": ["tier"], "fields_to_generate": ["summary"]}});
+    let seeds = json!([catalog_seed(), cycle, no_samples]);
+    let pipeline = example("data_augmentation.yaml");
+
+    // Without an embedding model, SemanticInfiller goes on without its diversity check and
+    // DuplicateRemover fails the run rather than call records unique unchecked.
+    let (_, records) = ws
+        .run_pipeline(&pipeline, &json!([catalog_seed()]), &[])
+        .await;
+    assert_eq!(records[0]["status"], "failed");
+    let error = records[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("DuplicateRemover (step 2)") && error.contains("needs embeddings"),
+        "{error}"
+    );
+    let infiller = &records[0]["trace"][1];
+    assert_eq!(infiller["output"]["samples"].as_array().unwrap().len(), 4);
+    assert!(
+        infiller["logs"]
+            .to_string()
+            .contains("checks no more records for diversity"),
+        "{infiller}"
+    );
+
+    ws.set_env("EMBEDDING_MODEL", "fake-embedding");
+    let (_, mut records) = ws.run_pipeline(&pipeline, &seeds, &[]).await;
+    records.sort_by_key(|r| r["seed_index"].as_u64());
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0]["status"], "completed", "{}", records[0]);
+    let generated = records[0]["accumulated_state"]["generated_samples"]
+        .as_array()
+        .unwrap();
+    assert_eq!(generated.len(), 4);
+    for record in generated {
+        assert!(["audio", "desk"].contains(&record["category"].as_str().unwrap()));
+        assert_eq!(record["description"], "example");
+        assert!(
+            record.get("price").is_none(),
+            "only the fields asked for: {record}"
+        );
+    }
+    let skeleton = &records[0]["accumulated_state"]["skeletons"][0]["_hints"];
+    assert_eq!(
+        skeleton.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["exemplars"]
+    );
+
+    for (record, message) in [
+        (
+            &records[1],
+            "'channel' depends on 'tier', which is not one of categorical_fields",
+        ),
+        (&records[2], "no samples"),
+    ] {
+        assert_eq!(record["status"], "failed");
+        let error = record["error"].as_str().unwrap();
+        assert!(
+            error.contains("StructureSampler (step 0)") && error.contains(message),
+            "{error}"
+        );
+    }
+
+    // A template that is not a bare variable is rendered by the host's Jinja and parsed.
+    let rendered = pipeline
+        .replace(
+            "\"{{ categorical_fields }}\"",
+            "'{{ categorical_fields | tojson }}'",
+        )
+        .replace("\"{{ target_count }}\"", "'{{ target_count + 1 }}'");
+    assert_ne!(rendered, pipeline);
+    let (_, records) = ws
+        .run_pipeline(&rendered, &json!([catalog_seed()]), &[])
+        .await;
+    assert_eq!(records[0]["status"], "completed", "{}", records[0]);
+    assert_eq!(
+        records[0]["accumulated_state"]["generated_samples"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5
+    );
+}

@@ -145,26 +145,31 @@ pub(crate) mod tests {
         }
     }
 
+    fn collect(into: &mut Vec<String>, value: &str) -> Result<(), BlockError> {
+        into.push(value.to_owned());
+        Ok(())
+    }
+
     #[test]
     fn appends_go_after_everything_read_and_report_what_others_wrote() {
         let store = MemoryStore::default();
         let mut first = KvLog::new(store.clone(), "p/");
         let mut second = KvLog::new(store.clone(), "p/");
-        let mut seen_by_first = Vec::new();
+        let mut seen_by_first: Vec<String> = Vec::new();
         first
-            .read_new(|_, v| Ok(seen_by_first.push(v.to_owned())))
+            .read_new(|_, v| collect(&mut seen_by_first, v))
             .unwrap();
         assert!(seen_by_first.is_empty());
         // The second run appends after the first read: the first meets it before its own.
         assert_eq!(second.append("b", |_, _| Ok(())).unwrap(), 0);
         let index = first
-            .append("a", |i, v| Ok(seen_by_first.push(format!("{i}:{v}"))))
+            .append("a", |i, v| collect(&mut seen_by_first, &format!("{i}:{v}")))
             .unwrap();
         assert_eq!(index, 1);
         assert_eq!(seen_by_first, ["0:b"]);
-        let mut all = Vec::new();
+        let mut all: Vec<String> = Vec::new();
         KvLog::new(store.clone(), "p/")
-            .read_new(|_, v| Ok(all.push(v.to_owned())))
+            .read_new(|_, v| collect(&mut all, v))
             .unwrap();
         assert_eq!(all, ["b", "a"]);
         assert!(store.map.borrow().contains_key("p/0000000001"));
