@@ -425,3 +425,36 @@ async fn optional_settings_may_be_left_out_and_bad_seeds_fail_their_run_saying_w
         5
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_on_one_postgresql_share_the_duplicate_check_of_a_job() {
+    const RUNS: usize = 12;
+    let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: std::time::Duration::from_millis(5),
+        ..Default::default()
+    })
+    .await;
+    ws.set_env("EMBEDDING_MODEL", "fake-embedding")
+        .set_env("RUN_JOBS", "false");
+    let (urls, stores, schema) = databases(&ws).await;
+    let postgres = &urls[1];
+    let server = ws.serve(postgres).await;
+    let pipeline_id = create_pipeline(&server, pipeline_body()).await;
+    let first = ws.worker(postgres).await;
+    let second = ws.worker(postgres).await;
+    let mut seeds = seed_file();
+    seeds[0]["repetitions"] = json!(RUNS);
+    let states = run_job(&server, pipeline_id, seeds.to_string(), 8).await;
+    assert_eq!(states.len(), RUNS);
+    let generated: Vec<Value> = states.iter().flat_map(check_record).collect();
+    assert_eq!(generated.len(), RUNS * PER_RUN);
+    assert_eq!(
+        firsts(&generated),
+        1,
+        "one new record in the whole job, whichever worker"
+    );
+    first.kill9().await;
+    second.kill9().await;
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
