@@ -75,7 +75,7 @@ impl Block for DuplicateRemover {
     fn info() -> Info {
         Info::new(
             "DuplicateRemover",
-            "Flag records similar to reference dataset using embedding-based similarity",
+            "Flag records whose embeddings are close to the seed samples or to earlier records",
         )
         .name("Duplicate Remover")
         .category("validators")

@@ -131,7 +131,7 @@ impl Block for SemanticInfiller {
     fn info() -> Info {
         Info::new(
             "SemanticInfiller",
-            "Complete skeleton records using LLM to generate free-text fields",
+            "Have the LLM write the remaining fields of each skeleton record",
         )
         .name("Semantic Infiller")
         .category("generators")

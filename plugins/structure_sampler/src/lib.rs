@@ -63,7 +63,7 @@ impl Block for StructureSampler {
     fn info() -> Info {
         Info::new(
             "StructureSampler",
-            "Learn distributions from samples and generate skeleton records",
+            "Draw skeleton records with the value frequencies of example records",
         )
         .name("Structure Sampler")
         .category("seeders")
