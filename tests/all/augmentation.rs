@@ -405,8 +405,10 @@ async fn optional_settings_may_be_left_out_and_bad_seeds_fail_their_run_saying_w
         );
     }
 
-    // A template that is not a bare variable is rendered by the host's Jinja and parsed.
+    // A template that is not a bare variable is rendered by the host's Jinja and parsed; a
+    // negative seed is a seed like any other (DataGenFlow takes any integer).
     let rendered = pipeline
+        .replace("seed: 42", "seed: -7")
         .replace(
             "\"{{ categorical_fields }}\"",
             "'{{ categorical_fields | tojson }}'",

@@ -37,10 +37,10 @@ struct Config {
     #[serde(default)]
     #[schemars(extend("format" = "json-or-template"))]
     dependencies: Value,
-    /// Random seed: the same seed gives the same skeletons for the same job. Empty for fresh
-    /// randomness on every call.
+    /// Random seed (any integer, as in DataGenFlow): the same seed gives the same skeletons
+    /// for the same job. Empty for fresh randomness on every call.
     #[serde(default)]
-    seed: Option<u64>,
+    seed: Option<i64>,
 }
 
 struct StructureSampler;
@@ -52,8 +52,9 @@ fn rng_for(ctx: &Context<Config>) -> Result<fastrand::Rng, BlockError> {
     };
     let prefix = format!("StructureSampler/{}/runs/", ctx.step);
     let run = KvLog::new(JobKv, prefix).claim_slot(&ctx.trace_id)?;
+    // The seed's bits as they are (a negative seed is as good as any), mixed with the run.
     Ok(fastrand::Rng::with_seed(
-        seed ^ run.wrapping_mul(0x9E37_79B9_7F4A_7C15),
+        seed.cast_unsigned() ^ run.wrapping_mul(0x9E37_79B9_7F4A_7C15),
     ))
 }
 
