@@ -79,17 +79,22 @@ pub struct Filled {
     pub notes: Vec<String>,
 }
 
-/// Fills every skeleton; `earlier` holds the records other runs logged and grows with this
-/// call's.
+/// Fills every skeleton. `earlier` holds the records written before and grows with this
+/// call's; with diversity on, `refresh` adds to it, before each skeleton, what other runs of
+/// the job logged since it last looked.
 pub fn fill(
     skeletons: &[Map<String, Value>],
     settings: &Settings,
     earlier: &mut Written,
     model: &mut impl Model,
+    refresh: &mut dyn FnMut(&mut Written) -> Result<(), BlockError>,
 ) -> Result<Filled, BlockError> {
     let mut filled = Filled::default();
     let mut diversity = settings.diversity;
     for (index, skeleton) in skeletons.iter().enumerate() {
+        if diversity.is_some() {
+            refresh(earlier)?;
+        }
         let locked = without_internal(skeleton);
         let hints = skeleton
             .get("_hints")
@@ -263,13 +268,20 @@ mod tests {
         }
     }
 
+    /// Nothing new from other runs.
+    fn no_news(_: &mut Written) -> Result<(), BlockError> {
+        Ok(())
+    }
+
     /// Fills `n` skeletons with nothing written before.
     fn fill_fresh(n: usize, diversity: Option<Diversity>, model: &mut Scripted) -> Filled {
+        let mut earlier = Written::default();
         fill(
             &skeletons(n),
             &settings(diversity),
-            &mut Written::default(),
+            &mut earlier,
             model,
+            &mut no_news,
         )
         .unwrap()
     }
@@ -288,7 +300,14 @@ mod tests {
             json!({"bio": "beta"}),
         ]);
         let mut earlier = Written::default();
-        let filled = fill(&skeletons(2), &settings(Some(ON)), &mut earlier, &mut model).unwrap();
+        let filled = fill(
+            &skeletons(2),
+            &settings(Some(ON)),
+            &mut earlier,
+            &mut model,
+            &mut no_news,
+        )
+        .unwrap();
         assert_eq!(filled.calls, 3);
         assert_eq!(filled.samples[0]["bio"], "alpha");
         assert_eq!(filled.samples[1]["bio"], "beta");
@@ -311,9 +330,51 @@ mod tests {
             vectors: vec![vec![1.0, 0.0, 0.0]],
             items: vec![json!({"bio": "from another run"})],
         };
-        let filled = fill(&skeletons(1), &settings(Some(ON)), &mut earlier, &mut model).unwrap();
+        let filled = fill(
+            &skeletons(1),
+            &settings(Some(ON)),
+            &mut earlier,
+            &mut model,
+            &mut no_news,
+        )
+        .unwrap();
         assert_eq!(filled.samples[0]["bio"], "gamma");
         assert!(model.prompts[1].contains("from another run"));
+    }
+
+    #[test]
+    fn records_other_runs_log_during_the_call_are_seen_before_the_next_skeleton() {
+        let mut model = Scripted::new(vec![
+            json!({"bio": "beta"}),
+            json!({"bio": "alpha again"}),
+            json!({"bio": "gamma"}),
+        ]);
+        let mut looks = 0;
+        let mut refresh = |written: &mut Written| {
+            looks += 1;
+            if looks == 2 {
+                written.vectors.push(vec![1.0, 0.0, 0.0]);
+                written.items.push(json!({"bio": "logged meanwhile"}));
+            }
+            Ok(())
+        };
+        let mut earlier = Written::default();
+        let filled = fill(
+            &skeletons(2),
+            &settings(Some(ON)),
+            &mut earlier,
+            &mut model,
+            &mut refresh,
+        )
+        .unwrap();
+        assert_eq!(looks, 2);
+        assert_eq!(filled.samples[1]["bio"], "gamma");
+        assert!(model.prompts[2].contains("logged meanwhile"));
+        assert_eq!(
+            filled.new.len(),
+            2,
+            "only this call's records go to the log"
+        );
     }
 
     #[test]
@@ -355,7 +416,14 @@ mod tests {
         let mut model = Scripted::new(vec![json!({"bio": "alpha", "plan": "Free", "extra": 1})]);
         let mut s = settings(None);
         s.fields = vec!["bio".to_owned(), "plan".to_owned()];
-        let filled = fill(&skeletons(1), &s, &mut Written::default(), &mut model).unwrap();
+        let filled = fill(
+            &skeletons(1),
+            &s,
+            &mut Written::default(),
+            &mut model,
+            &mut no_news,
+        )
+        .unwrap();
         assert_eq!(
             filled.samples[0],
             *json!({"plan": "Pro", "bio": "alpha"}).as_object().unwrap()
@@ -368,7 +436,14 @@ mod tests {
         let mut model = Scripted::new(answers);
         let mut s = settings(Some(ON));
         s.temperature = 1.95;
-        fill(&skeletons(2), &s, &mut Written::default(), &mut model).unwrap();
+        fill(
+            &skeletons(2),
+            &s,
+            &mut Written::default(),
+            &mut model,
+            &mut no_news,
+        )
+        .unwrap();
         assert!(model.temperatures.iter().all(|t| *t <= MAX_TEMPERATURE));
         assert_eq!(model.temperatures[2], MAX_TEMPERATURE);
     }

@@ -110,17 +110,14 @@ impl Model for Host<'_> {
     }
 }
 
-/// The records other runs of the job logged, and the log to append this run's to.
-fn read_log(step: u32) -> Result<(KvLog<JobKv>, Written), BlockError> {
-    let mut log = KvLog::new(JobKv, format!("SemanticInfiller/{step}/"));
-    let mut written = Written::default();
+/// Adds to `written` the entries of `log` not read yet.
+fn read_new(log: &mut KvLog<JobKv>, written: &mut Written) -> Result<(), BlockError> {
     log.read_new(|index, text| {
         let entry = Entry::parse(index, text)?;
         written.vectors.extend(entry.vectors);
         written.items.extend(entry.items);
         Ok(())
-    })?;
-    Ok((log, written))
+    })
 }
 
 struct SemanticInfiller;
@@ -175,21 +172,19 @@ impl Block for SemanticInfiller {
             temperature: config.temperature,
             diversity,
         };
-        let (mut log, mut earlier) = match diversity {
-            Some(_) => {
-                let (log, written) = read_log(ctx.step)?;
-                (Some(log), written)
-            }
-            None => (None, Written::default()),
-        };
-        let filled = infill::fill(&skeletons, &settings, &mut earlier, &mut Host { config })?;
+        let mut log = KvLog::new(JobKv, format!("SemanticInfiller/{}/", ctx.step));
+        let filled = infill::fill(
+            &skeletons,
+            &settings,
+            &mut Written::default(),
+            &mut Host { config },
+            &mut |written| read_new(&mut log, written),
+        )?;
         for note in &filled.notes {
             blockforge_sdk::log::warn(note);
         }
-        if let Some(log) = log.as_mut() {
-            for entry in into_entries(filled.new, MAX_ENTRY_BYTES)? {
-                log.append(&entry.to_text()?, |_, _| Ok(()))?;
-            }
+        for entry in into_entries(filled.new, MAX_ENTRY_BYTES)? {
+            log.append(&entry.to_text()?, |_, _| Ok(()))?;
         }
         Ok(Output::new().set("samples", filled.samples))
     }
