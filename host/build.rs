@@ -22,6 +22,11 @@ fn main() {
     }
     println!("cargo:rerun-if-changed={}", root.join("sdk").display());
     println!("cargo:rerun-if-changed={}", root.join("wit").display());
+    // Library crates the blocks share live below plugins/shared/ (not blocks themselves).
+    println!(
+        "cargo:rerun-if-changed={}",
+        plugins.join("shared").display()
+    );
     let crates = block_crates(&plugins);
     for name in &crates {
         println!("cargo:rerun-if-changed={}", plugins.join(name).display());

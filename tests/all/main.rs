@@ -2,6 +2,7 @@
 //! deterministic fake LLM, fixture blocks built from source. One test binary, a module per area.
 
 mod api;
+mod augmentation;
 mod blocks_cli;
 mod browser;
 mod builtins;

@@ -90,7 +90,8 @@ fn reading_pipeline() -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_template_is_listed_valid_and_creates_a_pipeline_that_runs_its_example_seed() {
     let (_fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
-    // ragas_evaluation's answer_relevancy needs an embedding model.
+    // ragas_evaluation's answer_relevancy and data_augmentation's DuplicateRemover need an
+    // embedding model.
     ws.set_env("EMBEDDING_MODEL", "fake-embed");
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {

@@ -53,6 +53,10 @@ const FILES: &[(&str, &str)] = &[
         "ragas_evaluation",
         include_str!("../../templates/ragas_evaluation.yaml"),
     ),
+    (
+        "paraphrase_augmentation",
+        include_str!("../../templates/paraphrase_augmentation.yaml"),
+    ),
 ];
 
 /// The embedded example seed files (`host/templates/seeds/`): file name and text.
