@@ -13,6 +13,7 @@
 pub mod api;
 pub mod atomic_file;
 pub mod engine;
+pub mod grants;
 pub mod kv;
 pub mod llm;
 pub mod registry;

@@ -9,6 +9,7 @@ mod cli_errors;
 mod concurrency;
 mod constraints;
 mod gateway;
+mod grants;
 mod hostile;
 mod hostile_budgets;
 mod hostile_registry;

@@ -17,7 +17,7 @@ mod record_writer;
 use record_writer::{Batching, RecordWriter};
 
 use super::record::{RunRecord, RunStatus};
-use super::run::{RunContext, RunStart};
+use super::run::{RunContext, RunStart, StepGrants};
 use super::validate::validate;
 use super::{JobBudget, Pipeline, Usage};
 use crate::registry::Registry;
@@ -150,6 +150,9 @@ pub async fn run_job_until(
         .unwrap_or(16)
         .clamp(1, 1024) as usize;
     let valid_constraints = valid.pipeline.constraints;
+    // Grants are read once per job start: a change applies to the jobs started after it.
+    let grants = store.grant_set(registry.runtime().user_grant()).await?;
+    let grants = StepGrants::new(registry.runtime(), &valid, &grants);
     let ctx = Arc::new(RunContext {
         runtime: registry.runtime().clone(),
         pipeline_id: pipeline_row.id.to_string(),
@@ -159,6 +162,7 @@ pub async fn run_job_until(
         cache: job.cache,
         // From what the job has spent so far, so a resumed job does not start over.
         budget: JobBudget::new(&valid_constraints, job.usage).map(Arc::new),
+        grants,
     });
 
     let mut writer = RecordWriter::start(

@@ -11,9 +11,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::call_clock::CallClock;
 use super::capture::BoundedCapture;
-use super::info::Capability;
 use super::limits::Limits;
 use crate::engine::{JobBudget, ModelUsage, Usage};
+use crate::grants::{Capability, EffectiveGrant};
 use crate::kv::{KvNamespace, KvStore};
 use crate::llm::journal::CallJournal;
 use crate::llm::queue_time::QueueTime;
@@ -50,6 +50,8 @@ pub struct CallScope {
     /// When the run stops waiting for a provider (`LLM_RUN_DEADLINE_SECS` after it started);
     /// `None`: each model call's start plus the default.
     pub run_deadline: Option<std::time::Instant>,
+    /// What the block may do in this call (declared ∩ granted) and its limits.
+    pub grant: Arc<EffectiveGrant>,
 }
 
 /// One log line a block wrote through the `log` import.
@@ -125,8 +127,6 @@ pub struct HostState {
     pub services: HostServices,
     /// The caller.
     pub scope: CallScope,
-    /// Capabilities the block declared (none while `describe` runs).
-    pub capabilities: Vec<Capability>,
     /// The call is `describe()`, which may only call `log`.
     pub describe_only: bool,
     /// Usage of the model calls made so far.
@@ -163,12 +163,12 @@ impl HostState {
     pub fn new(
         services: HostServices,
         scope: CallScope,
-        capabilities: Vec<Capability>,
         limits: &Limits,
         wall_clock: Duration,
     ) -> Self {
+        let granted = scope.grant.limits;
         let (memory_bytes, stdio_bytes, max_log_lines) =
-            (limits.memory_bytes, limits.stdio_bytes, limits.log_lines);
+            (granted.memory_bytes, limits.stdio_bytes, limits.log_lines);
         let stdout = BoundedCapture::new(stdio_bytes);
         let stderr = BoundedCapture::new(stdio_bytes);
         let wasi = WasiCtx::builder()
@@ -189,7 +189,6 @@ impl HostState {
             limiter: MemoryLimiter::new(memory_bytes),
             services,
             scope,
-            capabilities,
             describe_only: false,
             usage: Usage::default(),
             usage_by_model: ModelUsage::default(),
@@ -200,7 +199,7 @@ impl HostState {
             logs: Vec::new(),
             logs_dropped: 0,
             max_log_lines,
-            clock: CallClock::new(std::time::Instant::now(), limits.cpu_time, wall_clock),
+            clock: CallClock::new(std::time::Instant::now(), granted.cpu_time, wall_clock),
             stdout,
             stderr,
         }
@@ -222,9 +221,10 @@ impl HostState {
         self.clock.flag_wait(elapsed.saturating_sub(work));
     }
 
-    /// Whether the block declared `capability`.
-    pub fn has(&self, capability: Capability) -> bool {
-        self.capabilities.contains(&capability)
+    /// `Ok` when the call may use `capability` (declared and granted), else the `denied`
+    /// message naming it and the plugin.
+    pub fn check(&self, capability: Capability) -> Result<(), String> {
+        self.scope.grant.check(capability)
     }
 }
 

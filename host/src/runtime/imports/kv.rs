@@ -4,22 +4,17 @@ use std::time::Instant;
 
 use std::sync::Arc;
 
+use crate::grants::Capability;
 use crate::kv::{KvError, KvNamespace, KvStore};
 use crate::runtime::bindings::blockforge::block::kv as wit;
 use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::host_state::HostState;
-use crate::runtime::info::Capability;
 
 impl HostState {
     /// The store and namespace of `scope` for the calling block, once its `kv` capability is
     /// checked.
     fn kv_for(&self, scope: wit::Scope) -> Result<(Arc<dyn KvStore>, KvNamespace), String> {
-        if !self.has(Capability::Kv) {
-            return Err(format!(
-                "{} did not declare the `kv` capability in describe()",
-                self.scope.block_type
-            ));
-        }
+        self.check(Capability::Kv)?;
         let ns = match scope {
             wit::Scope::Job => self.scope.job_kv.clone(),
             wit::Scope::Pipeline => self.scope.pipeline_kv.clone(),

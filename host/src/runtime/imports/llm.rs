@@ -2,12 +2,12 @@
 
 use std::time::Instant;
 
+use crate::grants::Capability;
 use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
 use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::host_state::HostState;
-use crate::runtime::info::Capability;
 
 pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
     let code = match e.kind {
@@ -24,10 +24,24 @@ pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
     }
 }
 
-pub(super) fn denied(what: &str, block_type: &str) -> wit::LlmError {
+pub(super) fn denied(message: String) -> wit::LlmError {
     wit::LlmError {
         code: wit::LlmErrorCode::Denied,
-        message: format!("{block_type} did not declare the `{what}` capability in describe()"),
+        message,
+    }
+}
+
+impl HostState {
+    /// `Ok` when the call may use `capability` with `model`, else the `denied` error: the
+    /// grant check of the model imports.
+    pub(super) fn check_model_call(
+        &self,
+        capability: Capability,
+        model: Option<&str>,
+    ) -> Result<(), wit::LlmError> {
+        self.check(capability)
+            .and_then(|()| self.scope.grant.check_model(model))
+            .map_err(denied)
     }
 }
 
@@ -104,8 +118,8 @@ impl wit::Host for HostState {
         &mut self,
         request: wit::ChatRequest,
     ) -> wasmtime::Result<Result<wit::ChatResponse, wit::LlmError>> {
-        if !self.has(Capability::Llm) {
-            return Ok(Err(denied("llm", &self.scope.block_type)));
+        if let Err(e) = self.check_model_call(Capability::Llm, request.model.as_deref()) {
+            return Ok(Err(e));
         }
         self.check_budget()?;
         let request = match from_wit_request(request, self.scope.cache) {

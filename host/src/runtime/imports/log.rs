@@ -18,7 +18,10 @@ pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
     linker.instance(INTERFACE)?.func_wrap(
         "log",
         |mut store, (level, message): (wit::Level, WasmStr)| {
-            if store.data().logs.len() >= store.data().max_log_lines {
+            // A line the grant does not allow is dropped and counted, like one past the cap:
+            // `log` has no error to answer with.
+            let denied = store.data().check(crate::grants::Capability::Log).is_err();
+            if denied || store.data().logs.len() >= store.data().max_log_lines {
                 // Past the cap a line is neither read, kept nor printed: a block cannot flood
                 // the host.
                 store.data_mut().logs_dropped += 1;
