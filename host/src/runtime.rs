@@ -37,8 +37,8 @@ pub use limits::Limits;
 
 use crate::grants::EffectiveGrant;
 
-use bindings::BlockPre;
 use bindings::blockforge::block::types as wit;
+use bindings::{BlockPre, Version};
 use call_clock::{TickDecision, thread_cpu_time, within_wall_clock};
 use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
@@ -111,7 +111,7 @@ pub enum LoadError {
         /// File name.
         origin: String,
         /// The expected export.
-        expected: &'static str,
+        expected: String,
         /// What it exports.
         found: String,
     },
@@ -123,7 +123,7 @@ pub enum LoadError {
         /// The export found.
         found: String,
         /// The expected export.
-        expected: &'static str,
+        expected: String,
     },
     /// It imports something the host does not provide.
     #[error("{origin} cannot be linked: {message}")]
@@ -336,7 +336,7 @@ impl Runtime {
                 })?
         };
         tracing::debug!(%origin, cache = ?cache_outcome, "component ready");
-        self.check_world(&component, &origin)?;
+        let version = self.check_world(&component, &origin)?;
         let instance_pre =
             self.linker
                 .instantiate_pre(&component)
@@ -344,9 +344,9 @@ impl Runtime {
                     origin: origin.clone(),
                     message: format!("{e:#}"),
                 })?;
-        let pre = BlockPre::new(instance_pre).map_err(|e| LoadError::NotABlock {
+        let pre = BlockPre::new(version, instance_pre).map_err(|e| LoadError::NotABlock {
             origin: origin.clone(),
-            expected: bindings::GUEST_EXPORT,
+            expected: version.guest_export().to_owned(),
             found: format!("incompatible signatures ({e:#})"),
         })?;
         let (info, config_validator) = self.describe(&pre, &origin, &plugin).await?;
@@ -359,16 +359,16 @@ impl Runtime {
         })
     }
 
-    /// Reads the component's export names to tell a block of this version from a block of
-    /// another version or from something else entirely.
-    fn check_world(&self, component: &Component, origin: &str) -> Result<(), LoadError> {
+    /// Reads the component's export names to tell which contract version a block targets,
+    /// from a block of a version this host does not run or from something else entirely.
+    fn check_world(&self, component: &Component, origin: &str) -> Result<Version, LoadError> {
         let component_type = component.component_type();
         let exports: Vec<String> = component_type
             .exports(&self.engine)
             .map(|(name, _)| name.to_owned())
             .collect();
-        if exports.iter().any(|name| name == bindings::GUEST_EXPORT) {
-            return Ok(());
+        if let Some(version) = Version::of_exports(exports.iter().map(String::as_str)) {
+            return Ok(version);
         }
         if let Some(other) = exports
             .iter()
@@ -377,12 +377,12 @@ impl Runtime {
             return Err(LoadError::WrongVersion {
                 origin: origin.to_owned(),
                 found: other.clone(),
-                expected: bindings::GUEST_EXPORT,
+                expected: Version::expected(),
             });
         }
         Err(LoadError::NotABlock {
             origin: origin.to_owned(),
-            expected: bindings::GUEST_EXPORT,
+            expected: Version::expected(),
             found: if exports.is_empty() {
                 "nothing".to_owned()
             } else {
@@ -508,10 +508,7 @@ impl Runtime {
         let call = async move {
             let result = tokio::time::timeout(timeout, async {
                 let instance = pre.instantiate_async(&mut store).await?;
-                instance
-                    .blockforge_block_guest()
-                    .call_describe(&mut store)
-                    .await
+                instance.describe(&mut store).await
             })
             .await;
             (result, store)
@@ -573,8 +570,7 @@ impl Runtime {
                             Err(e) => return Err((true, e)),
                         };
                         instance
-                            .blockforge_block_guest()
-                            .call_execute(&mut store, &context)
+                            .execute(&mut store, &context)
                             .await
                             .map_err(|e| (false, e))
                     })

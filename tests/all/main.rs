@@ -33,6 +33,7 @@ mod store;
 mod storm;
 mod strict_input;
 mod structured;
+mod versions;
 mod web_ui;
 mod worker_faults;
 mod workers;
