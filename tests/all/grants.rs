@@ -271,3 +271,39 @@ async fn the_cli_reads_grants_from_a_file() {
     out.assert_failure();
     assert!(out.stderr.contains("\"nobody\""), "{}", out.stderr);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_kv_quota_holds_below_the_servers() {
+    let ws = Workspace::new();
+    std::fs::copy(fixtures::DEDUP, ws.plugins_dir().join("dedup.wasm")).unwrap();
+    ws.write(
+        "grants.yaml",
+        "dedup:\n  capabilities: [kv, log, template]\n  models: []\n  kv_quota: {max_keys: 2}\n",
+    );
+    let pipeline = json!({"name": "d", "blocks": [
+        {"type": "ExactDedup", "config": {"field": "text", "scope": "job"}}]});
+    let seeds = json!([
+        {"metadata": {"text": "a"}},
+        {"metadata": {"text": "b"}},
+        {"metadata": {"text": "c"}}
+    ]);
+    let (out, records) = ws
+        .run_pipeline(
+            &pipeline.to_string(),
+            &seeds,
+            &["--grants", "grants.yaml", "--concurrency", "1"],
+        )
+        .await;
+    assert_eq!(records.len(), 3, "{}", out.stderr);
+    let statuses: Vec<_> = records.iter().map(|r| r["status"].clone()).collect();
+    assert_eq!(
+        statuses,
+        ["completed", "completed", "failed"],
+        "{records:?}"
+    );
+    assert_eq!(
+        records[2]["trace"][0]["failure"]["kind"], "kv_quota",
+        "{:?}",
+        records[2]
+    );
+}

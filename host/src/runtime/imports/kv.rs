@@ -22,6 +22,15 @@ impl HostState {
         Ok((self.services.kv.clone(), ns))
     }
 
+    /// The `kv` quota of the calling plugin's grant.
+    fn kv_quota(&self) -> crate::kv::KvQuota {
+        let limits = self.scope.grant.limits;
+        crate::kv::KvQuota {
+            max_keys: limits.kv_max_keys,
+            max_bytes: limits.kv_max_bytes,
+        }
+    }
+
     /// Counts the operation's time as import time and turns its error into the guest's.
     fn kv_done<R>(&mut self, started: Instant, result: Result<R, KvError>) -> Result<R, String> {
         self.record_import(started.elapsed());
@@ -65,7 +74,7 @@ impl wit::Host for HostState {
             Err(denied) => return Ok(Err(denied)),
         };
         let started = Instant::now();
-        let result = kv.set(&ns, &key, &value).await;
+        let result = kv.set_within(&ns, &key, &value, self.kv_quota()).await;
         self.kv_written(started, result)
     }
 
@@ -80,7 +89,9 @@ impl wit::Host for HostState {
             Err(denied) => return Ok(Err(denied)),
         };
         let started = Instant::now();
-        let result = kv.set_if_absent(&ns, &key, &value).await;
+        let result = kv
+            .set_if_absent_within(&ns, &key, &value, self.kv_quota())
+            .await;
         self.kv_written(started, result)
     }
 
