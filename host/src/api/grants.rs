@@ -15,6 +15,7 @@ use crate::grants::{Grant, GrantSet, PluginId, PluginKind};
 
 /// Which plugin a name means when a plugin file and a builtin share it.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct KindQuery {
     /// `plugin` or `builtin`; by default the plugin file, else the builtin.
     kind: Option<PluginKind>,
