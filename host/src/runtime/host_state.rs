@@ -143,12 +143,8 @@ pub struct HostState {
     pub queue: QueueTime,
     /// Time spent inside host imports (model calls, storage, rendering).
     pub import_time: Duration,
-    /// Log lines written so far (at most `max_log_lines`).
-    pub logs: Vec<LogLine>,
-    /// Log lines dropped because of the limit.
-    pub logs_dropped: u32,
-    /// Log lines kept at most.
-    pub max_log_lines: usize,
+    /// The `log` capability's slice: the lines kept and dropped.
+    pub log: super::imports::LogState,
     /// The call's CPU time and wall clock.
     pub clock: CallClock,
     /// Captured stdout.
@@ -196,9 +192,7 @@ impl HostState {
             llm_journal: CallJournal::default(),
             queue,
             import_time: Duration::ZERO,
-            logs: Vec::new(),
-            logs_dropped: 0,
-            max_log_lines,
+            log: super::imports::LogState::new(max_log_lines),
             clock: CallClock::new(std::time::Instant::now(), granted.cpu_time, wall_clock),
             stdout,
             stderr,
