@@ -610,10 +610,10 @@ impl Runtime {
         let state = store.into_data();
         CallReport {
             outcome,
-            usage: state.usage,
-            usage_by_model: state.usage_by_model,
-            llm_calls: state.llm_calls,
-            llm_call_log: state.llm_journal.take(),
+            usage: state.models.usage,
+            usage_by_model: state.models.usage_by_model,
+            llm_calls: state.models.llm_calls,
+            llm_call_log: state.models.journal.take(),
             logs: state.log.lines,
             logs_dropped: state.log.dropped,
             stdout: state.stdout.text(),

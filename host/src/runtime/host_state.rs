@@ -12,10 +12,9 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use super::call_clock::CallClock;
 use super::capture::BoundedCapture;
 use super::limits::Limits;
-use crate::engine::{JobBudget, ModelUsage, Usage};
+use crate::engine::JobBudget;
 use crate::grants::{Capability, EffectiveGrant};
 use crate::kv::{KvNamespace, KvStore};
-use crate::llm::journal::CallJournal;
 use crate::llm::queue_time::QueueTime;
 use crate::llm::{CacheMode, LlmGateway};
 
@@ -129,15 +128,8 @@ pub struct HostState {
     pub scope: CallScope,
     /// The call is `describe()`, which may only call `log`.
     pub describe_only: bool,
-    /// Usage of the model calls made so far.
-    pub usage: Usage,
-    /// The same, per model.
-    pub usage_by_model: ModelUsage,
-    /// Model calls made so far.
-    pub llm_calls: u32,
-    /// The requests those calls sent to models, with their attempts and waits; kept here so
-    /// the requests of a call cut off by the wall clock are still counted.
-    pub llm_journal: CallJournal,
+    /// The model capabilities' (`llm`, `embeddings`) slice: what their calls used.
+    pub models: super::imports::ModelCalls,
     /// Time the call's model requests spent queued for the provider, left out of its wall
     /// clock.
     pub queue: QueueTime,
@@ -186,10 +178,7 @@ impl HostState {
             services,
             scope,
             describe_only: false,
-            usage: Usage::default(),
-            usage_by_model: ModelUsage::default(),
-            llm_calls: 0,
-            llm_journal: CallJournal::default(),
+            models: super::imports::ModelCalls::default(),
             queue,
             import_time: Duration::ZERO,
             log: super::imports::LogState::new(max_log_lines),

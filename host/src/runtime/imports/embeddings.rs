@@ -22,7 +22,8 @@ impl wit::Host for HostState {
         let started = Instant::now();
         let llm = self.services.llm.clone();
         let answer = self
-            .llm_journal
+            .models
+            .journal
             .clone()
             .record(self.queue.clone().scope(llm.embed(EmbedRequest {
                 model: request.model,

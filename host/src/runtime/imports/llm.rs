@@ -89,12 +89,27 @@ fn answered_model<'a>(
     }
 }
 
+/// The model capabilities' (`llm`, `embeddings`) slice of a call's store data: what their
+/// calls used.
+#[derive(Default)]
+pub struct ModelCalls {
+    /// Usage of the model calls made so far.
+    pub usage: crate::engine::Usage,
+    /// The same, per model.
+    pub usage_by_model: crate::engine::ModelUsage,
+    /// Chat calls made so far.
+    pub llm_calls: u32,
+    /// The requests those calls sent to models, with their attempts and waits; kept here so
+    /// the requests of a call cut off by the wall clock are still counted.
+    pub journal: crate::llm::journal::CallJournal,
+}
+
 impl HostState {
     /// Counts a call's `usage` into the call's totals, under `model` too, and charges it to
     /// the job's budget.
     pub(super) fn count_usage(&mut self, model: &str, usage: &crate::engine::Usage) {
-        self.usage.add(usage);
-        self.usage_by_model.add_call(model, usage);
+        self.models.usage.add(usage);
+        self.models.usage_by_model.add_call(model, usage);
         if let Some(budget) = &self.scope.budget {
             budget.charge(usage);
         }
@@ -130,7 +145,8 @@ impl wit::Host for HostState {
         let started = Instant::now();
         let services = self.services.clone();
         let answer = self
-            .llm_journal
+            .models
+            .journal
             .clone()
             .record(self.queue.clone().scope(crate::llm::structured::chat(
                 services.llm.as_ref(),
@@ -139,7 +155,7 @@ impl wit::Host for HostState {
             )))
             .await;
         self.record_import(started.elapsed());
-        self.llm_calls += 1;
+        self.models.llm_calls += 1;
         let (answer, usage) = answer;
         self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
         let answer = match answer {
