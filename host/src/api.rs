@@ -9,6 +9,7 @@ mod connections;
 mod documented_rejections;
 mod error;
 mod export;
+mod grants;
 mod jobs;
 mod metrics;
 mod models;
@@ -97,6 +98,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use utoipa_axum::routes;
     let plugins = OpenApiRouter::new()
         .routes(routes!(plugins::list, plugins::upload))
+        .routes(routes!(grants::get, grants::put))
         .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
     let definitions = OpenApiRouter::new()
         .routes(routes!(settings::get, settings::put))

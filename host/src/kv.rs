@@ -43,15 +43,39 @@ pub enum KvError {
 pub trait KvStore: Send + Sync + 'static {
     /// The value of `key`.
     fn get<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, Option<String>>;
-    /// Stores `value` under `key`.
-    fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()>;
-    /// Stores `value` only if `key` is absent; `true` when stored.
+    /// The quota every namespace of this store is held to.
+    fn quota(&self) -> KvQuota;
+    /// Stores `value` under `key`, within `quota` as well as the store's own (a plugin's
+    /// grant may give less than the server does).
+    fn set_within<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        key: &'a str,
+        value: &'a str,
+        quota: KvQuota,
+    ) -> KvFuture<'a, ()>;
+    /// Stores `value` only if `key` is absent, within `quota` as well as the store's own;
+    /// `true` when stored.
+    fn set_if_absent_within<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        key: &'a str,
+        value: &'a str,
+        quota: KvQuota,
+    ) -> KvFuture<'a, bool>;
+    /// Stores `value` under `key`, within the store's quota.
+    fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()> {
+        self.set_within(ns, key, value, self.quota())
+    }
+    /// Stores `value` only if `key` is absent, within the store's quota; `true` when stored.
     fn set_if_absent<'a>(
         &'a self,
         ns: &'a KvNamespace,
         key: &'a str,
         value: &'a str,
-    ) -> KvFuture<'a, bool>;
+    ) -> KvFuture<'a, bool> {
+        self.set_if_absent_within(ns, key, value, self.quota())
+    }
     /// Removes `key`; `true` when it existed.
     fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool>;
     /// Keys starting with `prefix`, sorted, at most `limit`.
@@ -155,18 +179,32 @@ impl MemoryKv {
         self.with(ns, |space| space.entries.get(key).cloned())
     }
 
-    fn set_now(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<(), KvError> {
+    fn set_now(
+        &self,
+        ns: &KvNamespace,
+        key: &str,
+        value: &str,
+        quota: KvQuota,
+    ) -> Result<(), KvError> {
         check_sizes(key, Some(value))?;
-        self.with(ns, |space| space.put(&self.quota, ns, key, value))
+        let quota = quota.tighter(&self.quota);
+        self.with(ns, |space| space.put(&quota, ns, key, value))
     }
 
-    fn set_if_absent_now(&self, ns: &KvNamespace, key: &str, value: &str) -> Result<bool, KvError> {
+    fn set_if_absent_now(
+        &self,
+        ns: &KvNamespace,
+        key: &str,
+        value: &str,
+        quota: KvQuota,
+    ) -> Result<bool, KvError> {
         check_sizes(key, Some(value))?;
+        let quota = quota.tighter(&self.quota);
         self.with(ns, |space| {
             if space.entries.contains_key(key) {
                 return Ok(false);
             }
-            space.put(&self.quota, ns, key, value).map(|()| true)
+            space.put(&quota, ns, key, value).map(|()| true)
         })
     }
 
@@ -198,17 +236,30 @@ impl KvStore for MemoryKv {
         Box::pin(std::future::ready(Ok(self.get_now(ns, key))))
     }
 
-    fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()> {
-        Box::pin(std::future::ready(self.set_now(ns, key, value)))
+    fn quota(&self) -> KvQuota {
+        self.quota
     }
 
-    fn set_if_absent<'a>(
+    fn set_within<'a>(
         &'a self,
         ns: &'a KvNamespace,
         key: &'a str,
         value: &'a str,
+        quota: KvQuota,
+    ) -> KvFuture<'a, ()> {
+        Box::pin(std::future::ready(self.set_now(ns, key, value, quota)))
+    }
+
+    fn set_if_absent_within<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        key: &'a str,
+        value: &'a str,
+        quota: KvQuota,
     ) -> KvFuture<'a, bool> {
-        Box::pin(std::future::ready(self.set_if_absent_now(ns, key, value)))
+        Box::pin(std::future::ready(
+            self.set_if_absent_now(ns, key, value, quota),
+        ))
     }
 
     fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool> {
@@ -243,6 +294,31 @@ mod tests {
         assert_eq!(kv.keys(&a, "h", 10).await.unwrap(), vec!["h1", "h2"]);
         assert!(kv.delete(&a, "h1").await.unwrap());
         assert!(!kv.delete(&a, "h1").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_write_is_held_to_the_tighter_of_its_quota_and_the_stores() {
+        let kv = MemoryKv::new(KvQuota {
+            max_keys: 3,
+            max_bytes: 1000,
+        });
+        let ns = KvNamespace::Job("q".into());
+        let plugin = KvQuota {
+            max_keys: 1,
+            max_bytes: u64::MAX,
+        };
+        kv.set_within(&ns, "a", "1", plugin).await.unwrap();
+        let err = kv.set_if_absent_within(&ns, "b", "2", plugin).await;
+        assert!(matches!(err, Err(KvError::Quota(_))), "{err:?}");
+        // A looser quota than the store's is the store's.
+        let loose = KvQuota {
+            max_keys: 100,
+            max_bytes: u64::MAX,
+        };
+        kv.set_within(&ns, "b", "2", loose).await.unwrap();
+        kv.set_within(&ns, "c", "3", loose).await.unwrap();
+        let err = kv.set_within(&ns, "d", "4", loose).await;
+        assert!(matches!(err, Err(KvError::Quota(_))), "{err:?}");
     }
 
     #[tokio::test]

@@ -8,13 +8,15 @@
 //! and PostgreSQL), [`engine`] (pipelines, runs, run sets), [`registry`] (which blocks exist),
 //! [`runtime`] (wasmtime: load, limit and call components), [`llm`] (the gateway blocks'
 //! model calls go through), [`kv`] and [`template`] (services behind host imports), and the
-//! leaves [`usage`], [`json`] and [`atomic_file`].
+//! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`json`] and
+//! [`atomic_file`].
 
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod atomic_file;
 pub mod engine;
+pub mod grants;
 pub mod jobs;
 pub mod json;
 pub mod kv;

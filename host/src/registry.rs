@@ -10,6 +10,7 @@ use std::sync::{Arc, RwLock};
 use futures::StreamExt;
 use serde::Serialize;
 
+use crate::grants::{PluginId, PluginKind};
 use crate::runtime::compile_cache::CompileCache;
 use crate::runtime::{LoadError, LoadedBlock, Runtime};
 
@@ -259,7 +260,8 @@ impl Registry {
             let runtime = runtime.clone();
             async move {
                 let origin = format!("builtin:{crate_name}");
-                (crate_name, runtime.load(bytes, &origin).await)
+                let plugin = PluginId::builtin(crate_name);
+                (crate_name, runtime.load(bytes, &origin, plugin).await)
             }
         });
         let mut builtins = BTreeMap::new();
@@ -365,7 +367,8 @@ impl Registry {
             .into_iter()
             .map(|load| async move {
                 let origin = load.path.display().to_string();
-                let outcome = self.runtime.load(&load.bytes, &origin).await;
+                let plugin = PluginId::of_file(&load.path);
+                let outcome = self.runtime.load(&load.bytes, &origin, plugin).await;
                 (load.path, load.content_hash, outcome)
             })
             .collect();
@@ -565,7 +568,10 @@ impl Registry {
             origin: origin.clone(),
             message: e.to_string(),
         })?;
-        self.runtime.load(&bytes, &origin).await.map(Arc::new)
+        self.runtime
+            .load(&bytes, &origin, PluginId::of_file(path))
+            .await
+            .map(Arc::new)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
@@ -589,6 +595,29 @@ impl Registry {
     /// Type names, sorted.
     pub fn type_names(&self) -> Vec<String> {
         self.read().blocks.keys().cloned().collect()
+    }
+
+    /// The plugin `name` refers to: the plugin file of that stem (loaded or not), else the
+    /// builtin of that crate; `kind` picks one when both exist. `None`: no such plugin.
+    pub fn plugin_id(&self, name: &str, kind: Option<PluginKind>) -> Option<PluginId> {
+        let file = || {
+            self.read()
+                .files
+                .iter()
+                .map(|file| PluginId::of_file(&file.path))
+                .find(|id| id.name == name)
+        };
+        let builtin = || {
+            self.builtins
+                .values()
+                .any(|b| matches!(&b.source, BlockSource::Builtin { crate_name } if crate_name == name))
+                .then(|| PluginId::builtin(name))
+        };
+        match kind {
+            Some(PluginKind::Plugin) => file(),
+            Some(PluginKind::Builtin) => builtin(),
+            None => file().or_else(builtin),
+        }
     }
 
     /// The plugin files of the last scan, loaded or not, in name order.

@@ -35,13 +35,16 @@ pub use host_state::{CallScope, HostServices, LogLine};
 pub use info::{BlockInfo, BlockKind, Capability};
 pub use limits::Limits;
 
-use bindings::BlockPre;
+use crate::grants::EffectiveGrant;
+
 use bindings::blockforge::block::types as wit;
+use bindings::{BlockPre, Version};
 use call_clock::{TickDecision, thread_cpu_time, within_wall_clock};
 use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
 use host_state::HostState;
 
+use crate::grants::{Grant, GrantSet, Maxima, PluginId, UserDefault, effective::effective};
 use crate::usage::Usage;
 
 /// Most written linear memory reset in place (not decommitted) when an instance slot is reused.
@@ -56,6 +59,10 @@ pub struct RuntimeConfig {
     pub cache_dir: Option<PathBuf>,
     /// Where block calls run.
     pub guest_threads: GuestThreads,
+    /// The `kv` quota of a namespace: the most a plugin's grant may give.
+    pub kv_quota: crate::kv::KvQuota,
+    /// What a user plugin without a stored grant may do (`PLUGIN_DEFAULT_GRANT`).
+    pub user_grant: UserDefault,
 }
 
 /// Why the runtime could not start.
@@ -104,7 +111,7 @@ pub enum LoadError {
         /// File name.
         origin: String,
         /// The expected export.
-        expected: &'static str,
+        expected: String,
         /// What it exports.
         found: String,
     },
@@ -116,7 +123,7 @@ pub enum LoadError {
         /// The export found.
         found: String,
         /// The expected export.
-        expected: &'static str,
+        expected: String,
     },
     /// It imports something the host does not provide.
     #[error("{origin} cannot be linked: {message}")]
@@ -142,6 +149,8 @@ pub struct LoadedBlock {
     pub info: BlockInfo,
     /// SHA-256 of the component's bytes.
     pub content_hash: String,
+    /// The plugin it came from, whose grant its calls run under.
+    pub plugin: PluginId,
     config_validator: jsonschema::Validator,
     pre: BlockPre<HostState>,
 }
@@ -228,6 +237,8 @@ pub struct Runtime {
     linker: Linker<HostState>,
     cache: CompileCache,
     limits: Limits,
+    maxima: Maxima,
+    user_grant: UserDefault,
     permits: Arc<Semaphore>,
     services: HostServices,
     guests: GuestExecutor,
@@ -238,6 +249,14 @@ impl Runtime {
     /// Starts the engine with `config` and the host `services` the imports reach.
     pub fn new(config: RuntimeConfig, services: HostServices) -> Result<Self, RuntimeError> {
         let limits = config.limits;
+        let maxima = Maxima {
+            memory_bytes: limits.memory_bytes,
+            cpu_time: limits.cpu_time,
+            wall_clock: limits.wall_clock,
+            output_bytes: limits.output_bytes,
+            kv_max_keys: config.kv_quota.max_keys,
+            kv_max_bytes: config.kv_quota.max_bytes,
+        };
         let instances = limits.max_instances.max(1);
         let mut pool = PoolingAllocationConfig::new();
         pool.total_component_instances(instances)
@@ -276,14 +295,21 @@ impl Runtime {
             linker,
             cache,
             limits,
+            maxima,
+            user_grant: config.user_grant,
             services,
             _ticker: ticker,
         })
     }
 
-    /// Compiles (or reads from the cache), links and describes a component. `origin` names it
-    /// in errors.
-    pub async fn load(&self, bytes: &[u8], origin: &str) -> Result<LoadedBlock, LoadError> {
+    /// Compiles (or reads from the cache), links and describes a component of `plugin`.
+    /// `origin` names it in errors.
+    pub async fn load(
+        &self,
+        bytes: &[u8],
+        origin: &str,
+        plugin: PluginId,
+    ) -> Result<LoadedBlock, LoadError> {
         let origin = origin.to_owned();
         if !bytes.starts_with(b"\0asm") {
             return Err(LoadError::NotWasm { origin });
@@ -310,7 +336,7 @@ impl Runtime {
                 })?
         };
         tracing::debug!(%origin, cache = ?cache_outcome, "component ready");
-        self.check_world(&component, &origin)?;
+        let version = self.check_world(&component, &origin)?;
         let instance_pre =
             self.linker
                 .instantiate_pre(&component)
@@ -318,30 +344,31 @@ impl Runtime {
                     origin: origin.clone(),
                     message: format!("{e:#}"),
                 })?;
-        let pre = BlockPre::new(instance_pre).map_err(|e| LoadError::NotABlock {
+        let pre = BlockPre::new(version, instance_pre).map_err(|e| LoadError::NotABlock {
             origin: origin.clone(),
-            expected: bindings::GUEST_EXPORT,
+            expected: version.guest_export().to_owned(),
             found: format!("incompatible signatures ({e:#})"),
         })?;
-        let (info, config_validator) = self.describe(&pre, &origin).await?;
+        let (info, config_validator) = self.describe(&pre, &origin, &plugin).await?;
         Ok(LoadedBlock {
             info,
             content_hash,
+            plugin,
             config_validator,
             pre,
         })
     }
 
-    /// Reads the component's export names to tell a block of this version from a block of
-    /// another version or from something else entirely.
-    fn check_world(&self, component: &Component, origin: &str) -> Result<(), LoadError> {
+    /// Reads the component's export names to tell which contract version a block targets,
+    /// from a block of a version this host does not run or from something else entirely.
+    fn check_world(&self, component: &Component, origin: &str) -> Result<Version, LoadError> {
         let component_type = component.component_type();
         let exports: Vec<String> = component_type
             .exports(&self.engine)
             .map(|(name, _)| name.to_owned())
             .collect();
-        if exports.iter().any(|name| name == bindings::GUEST_EXPORT) {
-            return Ok(());
+        if let Some(version) = Version::of_exports(exports.iter().map(String::as_str)) {
+            return Ok(version);
         }
         if let Some(other) = exports
             .iter()
@@ -350,12 +377,12 @@ impl Runtime {
             return Err(LoadError::WrongVersion {
                 origin: origin.to_owned(),
                 found: other.clone(),
-                expected: bindings::GUEST_EXPORT,
+                expected: Version::expected(),
             });
         }
         Err(LoadError::NotABlock {
             origin: origin.to_owned(),
-            expected: bindings::GUEST_EXPORT,
+            expected: Version::expected(),
             found: if exports.is_empty() {
                 "nothing".to_owned()
             } else {
@@ -419,25 +446,38 @@ impl Runtime {
         }
     }
 
-    fn host_state(
-        &self,
-        scope: CallScope,
-        capabilities: Vec<Capability>,
-        wall_clock: Duration,
-    ) -> HostState {
-        HostState::new(
-            self.services.clone(),
-            scope,
-            capabilities,
-            &self.limits,
-            wall_clock,
-        )
+    fn host_state(&self, scope: CallScope, wall_clock: Duration) -> HostState {
+        HostState::new(self.services.clone(), scope, &self.limits, wall_clock)
+    }
+
+    /// What a user plugin without a stored grant may do.
+    pub fn user_grant(&self) -> UserDefault {
+        self.user_grant
+    }
+
+    /// The effective grant of `block`'s calls under `grants`: what it declared ∩ what its
+    /// plugin is granted, its limits within the server's.
+    pub fn effective_grant(&self, block: &LoadedBlock, grants: &GrantSet) -> Arc<EffectiveGrant> {
+        let declared: Vec<_> = block
+            .info
+            .capabilities
+            .iter()
+            .map(|c| c.granted_as())
+            .collect();
+        Arc::new(effective(
+            &block.plugin,
+            &block.info.type_name,
+            &declared,
+            &grants.grant(&block.plugin),
+            &self.maxima,
+        ))
     }
 
     async fn describe(
         &self,
         pre: &BlockPre<HostState>,
         origin: &str,
+        plugin: &PluginId,
     ) -> Result<(BlockInfo, jsonschema::Validator), LoadError> {
         let _permit = self
             .permits
@@ -457,19 +497,18 @@ impl Runtime {
             cache: crate::llm::CacheMode::Off,
             budget: None,
             run_deadline: None,
+            // describe() declares nothing yet: it may only log (and `describe_only` says so).
+            grant: Arc::new(effective(plugin, origin, &[], &Grant::all(), &self.maxima)),
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
-        let mut state = self.host_state(scope, Vec::new(), timeout);
+        let mut state = self.host_state(scope, timeout);
         state.describe_only = true;
         let mut store = self.new_store(state);
         let pre = pre.clone();
         let call = async move {
             let result = tokio::time::timeout(timeout, async {
                 let instance = pre.instantiate_async(&mut store).await?;
-                instance
-                    .blockforge_block_guest()
-                    .call_describe(&mut store)
-                    .await
+                instance.describe(&mut store).await
             })
             .await;
             (result, store)
@@ -508,23 +547,20 @@ impl Runtime {
             trace_id: scope.trace_id.clone(),
             step: scope.step,
         };
+        let granted = scope.grant.limits;
         let caller = FailureEvidence {
             block_type: scope.block_type.clone(),
             step: scope.step,
             stderr: String::new(),
             refused_growth: None,
-            memory_limit: self.limits.memory_bytes,
+            memory_limit: granted.memory_bytes,
         };
-        let mut store = self.new_store(self.host_state(
-            scope,
-            block.info.capabilities.clone(),
-            self.limits.wall_clock,
-        ));
+        let mut store = self.new_store(self.host_state(scope, granted.wall_clock));
         let outcome = match permit {
             Err(_) => Err(self.evidence(&store).shutting_down()),
             Ok(_permit) => {
                 let pre = block.pre.clone();
-                let wall_clock = self.limits.wall_clock;
+                let wall_clock = granted.wall_clock;
                 let queue = store.data().queue.clone();
                 let call = async move {
                     let excluded = |now| queue.queued(now);
@@ -534,8 +570,7 @@ impl Runtime {
                             Err(e) => return Err((true, e)),
                         };
                         instance
-                            .blockforge_block_guest()
-                            .call_execute(&mut store, &context)
+                            .execute(&mut store, &context)
                             .await
                             .map_err(|e| (false, e))
                     })
@@ -552,7 +587,7 @@ impl Runtime {
                 store = returned;
                 let evidence = self.evidence(&store);
                 match result {
-                    Err(_) => Err(evidence.wall_clock(self.limits.wall_clock)),
+                    Err(_) => Err(evidence.wall_clock(granted.wall_clock)),
                     Ok(Err((true, e))) => Err(evidence.instantiation(&e)),
                     Ok(Err((false, e))) => Err(evidence.classify(&e)),
                     Ok(Ok(Err(e))) => {
@@ -561,27 +596,26 @@ impl Runtime {
                         });
                         Err(evidence.block_error(error_code_name(e.code), &e.message, detail))
                     }
-                    Ok(Ok(Ok(output))) => {
-                        self.check_output(&block.info, output)
-                            .map_err(|refused| match refused {
-                                OutputRefused::Invalid(what) => evidence.invalid_output(what),
-                                OutputRefused::FanOut { children, limit } => {
-                                    evidence.fan_out(children, limit)
-                                }
-                            })
-                    }
+                    Ok(Ok(Ok(output))) => self
+                        .check_output(&block.info, output, granted.output_bytes)
+                        .map_err(|refused| match refused {
+                            OutputRefused::Invalid(what) => evidence.invalid_output(what),
+                            OutputRefused::FanOut { children, limit } => {
+                                evidence.fan_out(children, limit)
+                            }
+                        }),
                 }
             }
         };
         let state = store.into_data();
         CallReport {
             outcome,
-            usage: state.usage,
-            usage_by_model: state.usage_by_model,
-            llm_calls: state.llm_calls,
-            llm_call_log: state.llm_journal.take(),
-            logs: state.logs,
-            logs_dropped: state.logs_dropped,
+            usage: state.models.usage,
+            usage_by_model: state.models.usage_by_model,
+            llm_calls: state.models.llm_calls,
+            llm_call_log: state.models.journal.take(),
+            logs: state.log.lines,
+            logs_dropped: state.log.dropped,
             stdout: state.stdout.text(),
             stderr: state.stderr.text(),
             wall_time: started.elapsed(),
@@ -601,6 +635,7 @@ impl Runtime {
         &self,
         info: &BlockInfo,
         output: wit::BlockOutput,
+        limit: usize,
     ) -> Result<CallOutput, OutputRefused> {
         if let wit::BlockOutput::Seeds(seeds) = &output
             && seeds.len() > self.limits.max_children
@@ -610,7 +645,6 @@ impl Runtime {
                 limit: self.limits.max_children,
             });
         }
-        let limit = self.limits.output_bytes;
         let size = match &output {
             wit::BlockOutput::Object(text) => text.len(),
             wit::BlockOutput::Seeds(seeds) => seeds.iter().map(String::len).sum(),

@@ -124,6 +124,8 @@ pub struct Settings {
     pub prices: Arc<PriceTable>,
     /// How much one `kv` namespace may hold.
     pub kv_quota: KvQuota,
+    /// What a user plugin without a stored grant may do (`PLUGIN_DEFAULT_GRANT`).
+    pub user_grant: crate::grants::UserDefault,
     /// Accepted host names and origins, read timeouts, the connection bound.
     pub http: HttpSettings,
 }
@@ -332,6 +334,11 @@ impl Settings {
                 var("PRICES_FILE").map(PathBuf::from).as_deref(),
             )?),
             kv_quota: kv_quota()?,
+            user_grant: number(
+                "PLUGIN_DEFAULT_GRANT",
+                crate::grants::UserDefault::Conservative,
+                "conservative or declared",
+            )?,
         })
     }
 
@@ -434,6 +441,8 @@ impl Settings {
                 limits: self.limits.clone(),
                 cache_dir: self.cache_dir.clone(),
                 guest_threads,
+                kv_quota: self.kv_quota,
+                user_grant: self.user_grant,
             },
             services,
         )

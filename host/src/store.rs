@@ -7,6 +7,7 @@
 //! transaction that writes its record and updates the job's counters, and idempotent: a run
 //! finished twice writes one record.
 
+pub mod grants;
 pub mod jobs;
 pub mod kv;
 pub mod llm_cache;

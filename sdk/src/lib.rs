@@ -82,7 +82,7 @@ pub use serde_json;
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/v0.1.0",
+        path: "../wit/since_v0.1.0",
         world: "blockforge:block/block@0.1.0",
         pub_export_macro: true,
         export_macro_name: "__export_guest",

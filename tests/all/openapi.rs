@@ -16,6 +16,8 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("put", "/api/settings"),
     ("get", "/api/plugins"),
     ("post", "/api/plugins"),
+    ("get", "/api/plugins/{name}/grants"),
+    ("put", "/api/plugins/{name}/grants"),
     ("get", "/api/templates"),
     ("post", "/api/pipelines/from_template/{template_id}"),
     ("get", "/api/pipelines"),
@@ -102,6 +104,15 @@ async fn the_openapi_description_covers_every_endpoint() {
             "records filter {name} missing: {records}"
         );
     }
+    let grants = &doc["paths"]["/api/plugins/{name}/grants"]["get"]["parameters"];
+    assert!(
+        grants
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "kind" && p["in"] == "query" && p["required"] == false),
+        "grants' kind is an optional query parameter: {grants}"
+    );
     let generate = &doc["paths"]["/api/generate"]["post"]["requestBody"]["content"];
     assert!(generate["multipart/form-data"].is_object(), "{generate}");
     let model_body = &doc["paths"]["/api/llm-models"]["post"]["requestBody"]["content"];

@@ -324,6 +324,17 @@ try {
     await page.goto(`${BASE}/plugins`);
     await byTestId("plugin-list").locator("[data-block-type=Stamp]").waitFor();
     await screenshot("plugins");
+    // The dropped-in plugin's grant: shown, edited, saved, and read back by the API.
+    await byTestId("plugin-list").locator("[data-block-type=Stamp]").getByTestId("grants-open").click();
+    const editor = byTestId("grants-editor");
+    await editor.getByText("Grants of plugin stamp").waitFor();
+    await editor.getByLabel("Memory (MiB)").fill("64");
+    await editor.getByRole("button", { name: "Save grants" }).click();
+    await editor.getByRole("status").waitFor();
+    await screenshot("plugins-grants");
+    const stored = await (await fetch(`${BASE}/api/plugins/stamp/grants`)).json();
+    assert.equal(stored.stored, true, "the grant is stored");
+    assert.equal(stored.grant.limits.memory_bytes, 64 * 1024 * 1024, "the memory limit is saved in bytes");
     await page.goto(`${BASE}/settings`);
     await byTestId("llm-model-list").waitFor();
     await screenshot("settings");

@@ -135,6 +135,9 @@ impl Workspace {
             ),
             ("LLM_MAX_RETRIES".to_owned(), "0".to_owned()),
             ("WEB_DIR".to_owned(), web_dist().display().to_string()),
+            // The fixtures' plugins get what they declare, as before grants existed; the grants
+            // tests set the production default (`conservative`) themselves.
+            ("PLUGIN_DEFAULT_GRANT".to_owned(), "declared".to_owned()),
         ];
         Workspace { dir, env }
     }

@@ -170,6 +170,11 @@ pub async fn execute(
     let budget =
         crate::engine::JobBudget::new(&valid.pipeline.constraints, crate::engine::Usage::default())
             .map(std::sync::Arc::new);
+    let grants = state
+        .store
+        .grant_set(state.registry.runtime().user_grant())
+        .await?;
+    let grants = crate::engine::run::StepGrants::new(state.registry.runtime(), &valid, &grants);
     let ctx = RunContext {
         runtime: state.registry.runtime().clone(),
         pipeline_id: id.to_string(),
@@ -178,6 +183,7 @@ pub async fn execute(
         current_step: Default::default(),
         cache: crate::llm::CacheMode::Auto,
         budget,
+        grants,
     };
     let shape = |record: &RunRecord| {
         json!({

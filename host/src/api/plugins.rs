@@ -102,7 +102,11 @@ pub async fn upload(
     let block = state
         .registry
         .runtime()
-        .load(&bytes, &format!("upload {file_name}"))
+        .load(
+            &bytes,
+            &format!("upload {file_name}"),
+            crate::grants::PluginId::of_file(Path::new(&file_name)),
+        )
         .await
         .map_err(|e| {
             ApiError::new(

@@ -4,6 +4,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
+use blockforge::grants::GrantSet;
 use blockforge::kv::KvNamespace;
 use blockforge::runtime::{CallOutput, CallScope};
 use blockforge::settings::Settings;
@@ -69,6 +70,11 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         budget: None,
         run_deadline: Some(
             std::time::Instant::now() + registry.runtime().limits().llm_run_deadline,
+        ),
+        // A block author testing a block gets what its plugin would have by default.
+        grant: registry.runtime().effective_grant(
+            &block,
+            &GrantSet::new(Default::default(), registry.runtime().user_grant()),
         ),
     };
     let report = registry

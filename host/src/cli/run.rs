@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use blockforge::engine::record::{RunRecord, RunStatus};
-use blockforge::engine::run::RunContext;
+use blockforge::engine::run::{RunContext, StepGrants};
 use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
 use blockforge::engine::{Cost, Pipeline, read_seed_file, validate::validate};
+use blockforge::grants::GrantSet;
 use blockforge::kv::MemoryKv;
 use blockforge::llm::CacheMode;
 use blockforge::settings::Settings;
@@ -47,6 +48,11 @@ pub struct RunArgs {
     /// them. Without it the cache lives in memory for this invocation.
     #[arg(long, value_name = "FILE_OR_URL")]
     cache_db: Option<String>,
+    /// What each plugin may do (YAML or JSON: plugin name → grant, as `PUT
+    /// /api/plugins/{name}/grants` takes it). Plugins it does not name get their default
+    /// grant (PLUGIN_DEFAULT_GRANT for user plugins).
+    #[arg(long, value_name = "FILE")]
+    grants: Option<PathBuf>,
 }
 
 struct Writer {
@@ -148,6 +154,11 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     };
     let valid = validate(&pipeline, &registry)
         .with_context(|| format!("in {}", args.pipeline.display()))?;
+    let grants = match &args.grants {
+        None => GrantSet::new(Default::default(), registry.runtime().user_grant()),
+        Some(path) => grants_from_file(path, &registry)?,
+    };
+    let grants = StepGrants::new(registry.runtime(), &valid, &grants);
     let out = open_output(&args)?;
 
     let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
@@ -177,6 +188,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         current_step: Default::default(),
         cache: args.cache,
         budget,
+        grants,
     });
     let options = RunSetOptions {
         concurrency: args.concurrency as usize,
@@ -214,6 +226,25 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The grants of `path`, each name resolved to the plugin it means (a plugin file's stem,
+/// else a builtin's crate); a name that is neither is an error, not a silent no-op.
+fn grants_from_file(
+    path: &std::path::Path,
+    registry: &blockforge::registry::Registry,
+) -> anyhow::Result<GrantSet> {
+    let mut stored = std::collections::BTreeMap::new();
+    for (name, grant) in blockforge::grants::file::read(path)? {
+        let plugin = registry.plugin_id(&name, None).with_context(|| {
+            format!(
+                "the grants file {}: no plugin is named {name:?} (a plugin file's stem or a builtin's crate name)",
+                path.display()
+            )
+        })?;
+        stored.insert(plugin, grant);
+    }
+    Ok(GrantSet::new(stored, registry.runtime().user_grant()))
 }
 
 /// A cost for people: `$0.001234`, or what is known when a call had no price.

@@ -31,6 +31,37 @@ pub struct RunContext {
     /// The job's token and cost budget, which every model call of its runs checks and is
     /// charged to; `None`: unlimited.
     pub budget: Option<Arc<JobBudget>>,
+    /// The effective grant of each step's block, read once for the run set
+    /// ([`StepGrants::new`]).
+    pub grants: StepGrants,
+}
+
+/// The effective grant of each step of a pipeline: computed once when a job (or an
+/// execution) starts from the grants read then, so a block call checks its grant without
+/// reading anything.
+#[derive(Clone, Default)]
+pub struct StepGrants(Vec<Arc<crate::grants::EffectiveGrant>>);
+
+impl StepGrants {
+    /// The grants of `pipeline`'s steps under `grants`.
+    pub fn new(
+        runtime: &Runtime,
+        pipeline: &ValidPipeline,
+        grants: &crate::grants::GrantSet,
+    ) -> Self {
+        StepGrants(
+            pipeline
+                .steps
+                .iter()
+                .map(|step| runtime.effective_grant(&step.block, grants))
+                .collect(),
+        )
+    }
+
+    /// The grant of step `step`.
+    fn get(&self, step: usize) -> Arc<crate::grants::EffectiveGrant> {
+        self.0[step].clone()
+    }
 }
 
 /// The step a run most recently entered, shared by the runs of one context (`None` before any).
@@ -206,6 +237,7 @@ impl RunContext {
             cache: self.cache,
             budget: self.budget.clone(),
             run_deadline: Some(run_deadline),
+            grant: self.grants.get(step),
         }
     }
 

@@ -18,7 +18,7 @@ use record_writer::{Batching, RecordWriter};
 
 use crate::engine::Pipeline;
 use crate::engine::record::{RunRecord, RunStatus};
-use crate::engine::run::{RunContext, RunStart};
+use crate::engine::run::{RunContext, RunStart, StepGrants};
 use crate::engine::validate::validate;
 use crate::registry::Registry;
 use crate::runtime::BlockFailure;
@@ -151,6 +151,9 @@ pub async fn run_job_until(
         .unwrap_or(16)
         .clamp(1, 1024) as usize;
     let valid_constraints = valid.pipeline.constraints;
+    // Grants are read once per job start: a change applies to the jobs started after it.
+    let grants = store.grant_set(registry.runtime().user_grant()).await?;
+    let grants = StepGrants::new(registry.runtime(), &valid, &grants);
     let ctx = Arc::new(RunContext {
         runtime: registry.runtime().clone(),
         pipeline_id: pipeline_row.id.to_string(),
@@ -160,6 +163,7 @@ pub async fn run_job_until(
         cache: job.cache,
         // From what the job has spent so far, so a resumed job does not start over.
         budget: JobBudget::new(&valid_constraints, job.usage).map(Arc::new),
+        grants,
     });
 
     let mut writer = RecordWriter::start(

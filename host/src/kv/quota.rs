@@ -18,6 +18,16 @@ pub struct KvQuota {
     pub max_bytes: u64,
 }
 
+impl KvQuota {
+    /// The tighter of `self` and `other`, limit by limit.
+    pub fn tighter(&self, other: &KvQuota) -> KvQuota {
+        KvQuota {
+            max_keys: self.max_keys.min(other.max_keys),
+            max_bytes: self.max_bytes.min(other.max_bytes),
+        }
+    }
+}
+
 impl Default for KvQuota {
     fn default() -> Self {
         KvQuota {

@@ -1,26 +1,148 @@
-//! The one place where the host's view of the WIT world is generated. Every type crossing the
-//! sandbox boundary is defined here.
+//! The one place where the host's view of the WIT worlds is generated: one module per contract
+//! version, each from its own folder (`wit/since_vX.Y.Z/`, never edited once released), and
+//! [`BlockPre`], a component pre-linked for the version it targets. The host works in the
+//! newest version's types ([`latest`]); an older version's values are converted to them where
+//! its instance is called, so old blocks never break and the host never carries old shapes.
+//!
+//! Adding version 0.2.0: a `since_v0_2_0` module generated from `wit/since_v0.2.0`, a
+//! [`Version`] and a [`BlockPre`] variant, `latest` pointing at it, and `From` conversions from
+//! 0.1.0's guest types (the 0.1.0 arm of [`BlockInstance`] converts).
 
 // Generated code; the WIT files carry the documentation.
 #![allow(missing_docs)]
 
-wasmtime::component::bindgen!({
-    path: "../wit/v0.1.0",
-    world: "blockforge:block/block@0.1.0",
-    // These may end the block call (a spent budget, a full kv namespace): their host
-    // functions return `wasmtime::Result` around the WIT result.
-    imports: {
-        "blockforge:block/llm.chat": async | trappable,
-        "blockforge:block/embeddings.embed": async | trappable,
-        "blockforge:block/kv.set": async | trappable,
-        "blockforge:block/kv.set-if-absent": async | trappable,
-        default: async,
-    },
-    exports: { default: async },
-});
+use wasmtime::Store;
+use wasmtime::component::InstancePre;
 
-/// The export name a component must have to be a block of this contract version.
-pub const GUEST_EXPORT: &str = "blockforge:block/guest@0.1.0";
+/// Contract 0.1.0 (`wit/since_v0.1.0`): `llm`, `embeddings`, `kv`, `log`, `template`.
+pub mod since_v0_1_0 {
+    wasmtime::component::bindgen!({
+        path: "../wit/since_v0.1.0",
+        world: "blockforge:block/block@0.1.0",
+        // These may end the block call (a spent budget, a full kv namespace): their host
+        // functions return `wasmtime::Result` around the WIT result.
+        imports: {
+            "blockforge:block/llm.chat": async | trappable,
+            "blockforge:block/embeddings.embed": async | trappable,
+            "blockforge:block/kv.set": async | trappable,
+            "blockforge:block/kv.set-if-absent": async | trappable,
+            default: async,
+        },
+        exports: { default: async },
+    });
+}
+
+/// The newest contract: the types the host works in.
+pub use since_v0_1_0 as latest;
+pub use since_v0_1_0::blockforge;
 
 /// The package prefix of the guest export in every contract version.
 pub const GUEST_EXPORT_PREFIX: &str = "blockforge:block/guest";
+
+/// A contract version this host runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Version {
+    /// 0.1.0, the first; runs for good.
+    V0_1_0,
+}
+
+impl Version {
+    /// Every version this host runs, newest first.
+    pub const ALL: [Version; 1] = [Version::V0_1_0];
+
+    /// The export name a component of this version has.
+    pub fn guest_export(self) -> &'static str {
+        match self {
+            Version::V0_1_0 => "blockforge:block/guest@0.1.0",
+        }
+    }
+
+    /// The version whose guest export is among `exports`.
+    pub fn of_exports<'a>(exports: impl IntoIterator<Item = &'a str> + Clone) -> Option<Self> {
+        Version::ALL.into_iter().find(|version| {
+            exports
+                .clone()
+                .into_iter()
+                .any(|e| e == version.guest_export())
+        })
+    }
+
+    /// The export names of every version, for messages.
+    pub fn expected() -> String {
+        Version::ALL.map(Version::guest_export).join(" or ")
+    }
+}
+
+/// A component pre-linked for the version it targets.
+pub enum BlockPre<T: 'static> {
+    /// A 0.1.0 component.
+    V0_1_0(since_v0_1_0::BlockPre<T>),
+}
+
+impl<T: 'static> Clone for BlockPre<T> {
+    fn clone(&self) -> Self {
+        match self {
+            BlockPre::V0_1_0(pre) => BlockPre::V0_1_0(pre.clone()),
+        }
+    }
+}
+
+/// An instance of a block of some version.
+pub enum BlockInstance {
+    /// A 0.1.0 instance.
+    V0_1_0(since_v0_1_0::Block),
+}
+
+impl<T: Send + 'static> BlockPre<T> {
+    /// Checks `pre`'s exports against `version`'s world.
+    pub fn new(version: Version, pre: InstancePre<T>) -> wasmtime::Result<Self> {
+        match version {
+            Version::V0_1_0 => since_v0_1_0::BlockPre::new(pre).map(BlockPre::V0_1_0),
+        }
+    }
+
+    /// A fresh instance in `store`.
+    pub async fn instantiate_async(&self, store: &mut Store<T>) -> wasmtime::Result<BlockInstance> {
+        match self {
+            BlockPre::V0_1_0(pre) => pre
+                .instantiate_async(store)
+                .await
+                .map(BlockInstance::V0_1_0),
+        }
+    }
+}
+
+impl BlockInstance {
+    /// Calls `describe()`.
+    pub async fn describe<T: Send + 'static>(
+        &self,
+        store: &mut Store<T>,
+    ) -> wasmtime::Result<latest::blockforge::block::types::BlockInfo> {
+        match self {
+            BlockInstance::V0_1_0(block) => {
+                block.blockforge_block_guest().call_describe(store).await
+            }
+        }
+    }
+
+    /// Calls `execute(context)`.
+    pub async fn execute<T: Send + 'static>(
+        &self,
+        store: &mut Store<T>,
+        context: &latest::blockforge::block::types::Context,
+    ) -> wasmtime::Result<
+        Result<
+            latest::blockforge::block::types::BlockOutput,
+            latest::blockforge::block::types::BlockError,
+        >,
+    > {
+        match self {
+            BlockInstance::V0_1_0(block) => {
+                block
+                    .blockforge_block_guest()
+                    .call_execute(store, context)
+                    .await
+            }
+        }
+    }
+}

@@ -11,13 +11,12 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::call_clock::CallClock;
 use super::capture::BoundedCapture;
-use super::info::Capability;
 use super::limits::Limits;
+use crate::grants::{Capability, EffectiveGrant};
 use crate::kv::{KvNamespace, KvStore};
-use crate::llm::journal::CallJournal;
 use crate::llm::queue_time::QueueTime;
 use crate::llm::{CacheMode, LlmGateway};
-use crate::usage::{JobBudget, ModelUsage, Usage};
+use crate::usage::JobBudget;
 
 /// The host's services, shared by every call.
 #[derive(Clone)]
@@ -50,6 +49,8 @@ pub struct CallScope {
     /// When the run stops waiting for a provider (`LLM_RUN_DEADLINE_SECS` after it started);
     /// `None`: each model call's start plus the default.
     pub run_deadline: Option<std::time::Instant>,
+    /// What the block may do in this call (declared ∩ granted) and its limits.
+    pub grant: Arc<EffectiveGrant>,
 }
 
 /// One log line a block wrote through the `log` import.
@@ -125,30 +126,17 @@ pub struct HostState {
     pub services: HostServices,
     /// The caller.
     pub scope: CallScope,
-    /// Capabilities the block declared (none while `describe` runs).
-    pub capabilities: Vec<Capability>,
     /// The call is `describe()`, which may only call `log`.
     pub describe_only: bool,
-    /// Usage of the model calls made so far.
-    pub usage: Usage,
-    /// The same, per model.
-    pub usage_by_model: ModelUsage,
-    /// Model calls made so far.
-    pub llm_calls: u32,
-    /// The requests those calls sent to models, with their attempts and waits; kept here so
-    /// the requests of a call cut off by the wall clock are still counted.
-    pub llm_journal: CallJournal,
+    /// The model capabilities' (`llm`, `embeddings`) slice: what their calls used.
+    pub models: super::imports::ModelCalls,
     /// Time the call's model requests spent queued for the provider, left out of its wall
     /// clock.
     pub queue: QueueTime,
     /// Time spent inside host imports (model calls, storage, rendering).
     pub import_time: Duration,
-    /// Log lines written so far (at most `max_log_lines`).
-    pub logs: Vec<LogLine>,
-    /// Log lines dropped because of the limit.
-    pub logs_dropped: u32,
-    /// Log lines kept at most.
-    pub max_log_lines: usize,
+    /// The `log` capability's slice: the lines kept and dropped.
+    pub log: super::imports::LogState,
     /// The call's CPU time and wall clock.
     pub clock: CallClock,
     /// Captured stdout.
@@ -163,12 +151,12 @@ impl HostState {
     pub fn new(
         services: HostServices,
         scope: CallScope,
-        capabilities: Vec<Capability>,
         limits: &Limits,
         wall_clock: Duration,
     ) -> Self {
+        let granted = scope.grant.limits;
         let (memory_bytes, stdio_bytes, max_log_lines) =
-            (limits.memory_bytes, limits.stdio_bytes, limits.log_lines);
+            (granted.memory_bytes, limits.stdio_bytes, limits.log_lines);
         let stdout = BoundedCapture::new(stdio_bytes);
         let stderr = BoundedCapture::new(stdio_bytes);
         let wasi = WasiCtx::builder()
@@ -189,18 +177,12 @@ impl HostState {
             limiter: MemoryLimiter::new(memory_bytes),
             services,
             scope,
-            capabilities,
             describe_only: false,
-            usage: Usage::default(),
-            usage_by_model: ModelUsage::default(),
-            llm_calls: 0,
-            llm_journal: CallJournal::default(),
+            models: super::imports::ModelCalls::default(),
             queue,
             import_time: Duration::ZERO,
-            logs: Vec::new(),
-            logs_dropped: 0,
-            max_log_lines,
-            clock: CallClock::new(std::time::Instant::now(), limits.cpu_time, wall_clock),
+            log: super::imports::LogState::new(max_log_lines),
+            clock: CallClock::new(std::time::Instant::now(), granted.cpu_time, wall_clock),
             stdout,
             stderr,
         }
@@ -222,9 +204,10 @@ impl HostState {
         self.clock.flag_wait(elapsed.saturating_sub(work));
     }
 
-    /// Whether the block declared `capability`.
-    pub fn has(&self, capability: Capability) -> bool {
-        self.capabilities.contains(&capability)
+    /// `Ok` when the call may use `capability` (declared and granted), else the `denied`
+    /// message naming it and the plugin.
+    pub fn check(&self, capability: Capability) -> Result<(), String> {
+        self.scope.grant.check(capability)
     }
 }
 

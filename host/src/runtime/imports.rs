@@ -15,6 +15,8 @@ use super::bindings::blockforge::block as wit;
 use super::host_state::HostState;
 
 pub use guest_str::InvalidHostCall;
+pub use llm::ModelCalls;
+pub use log::LogState;
 
 impl wit::types::Host for HostState {}
 

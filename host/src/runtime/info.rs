@@ -17,6 +17,17 @@ pub enum Capability {
     Kv,
 }
 
+impl Capability {
+    /// The same capability as grants name it.
+    pub fn granted_as(self) -> crate::grants::Capability {
+        match self {
+            Capability::Llm => crate::grants::Capability::Llm,
+            Capability::Embeddings => crate::grants::Capability::Embeddings,
+            Capability::Kv => crate::grants::Capability::Kv,
+        }
+    }
+}
+
 /// Transform or multiplier.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]

@@ -106,7 +106,7 @@ impl DbKv {
         Ok(())
     }
 
-    /// Writes `key = value` under the quota; returns whether it was written (`false`: the key
+    /// Writes `key = value` under `quota` and the store's own; returns whether it was written (`false`: the key
     /// exists and `existing` is [`Existing::Keep`]).
     async fn write(
         &self,
@@ -114,6 +114,7 @@ impl DbKv {
         key: &str,
         value: &str,
         existing: Existing,
+        quota: KvQuota,
     ) -> Result<bool, KvError> {
         check_sizes(key, Some(value))?;
         let namespace = ns.stored_name();
@@ -137,7 +138,9 @@ impl DbKv {
             return Ok(false);
         }
         // On a refusal the transaction is dropped: neither the entry nor the usage changes.
-        let after = self.quota.admit(&namespace, now, old, key, value)?;
+        let after = quota
+            .tighter(&self.quota)
+            .admit(&namespace, now, old, key, value)?;
         sqlx::query(
             "INSERT INTO kv (namespace, key, value) VALUES ($1, $2, $3) \
              ON CONFLICT (namespace, key) DO UPDATE SET value = excluded.value",
@@ -216,21 +219,32 @@ impl KvStore for DbKv {
         })
     }
 
-    fn set<'a>(&'a self, ns: &'a KvNamespace, key: &'a str, value: &'a str) -> KvFuture<'a, ()> {
+    fn quota(&self) -> KvQuota {
+        self.quota
+    }
+
+    fn set_within<'a>(
+        &'a self,
+        ns: &'a KvNamespace,
+        key: &'a str,
+        value: &'a str,
+        quota: KvQuota,
+    ) -> KvFuture<'a, ()> {
         Box::pin(async move {
-            self.write(ns, key, value, Existing::Replace)
+            self.write(ns, key, value, Existing::Replace, quota)
                 .await
                 .map(|_| ())
         })
     }
 
-    fn set_if_absent<'a>(
+    fn set_if_absent_within<'a>(
         &'a self,
         ns: &'a KvNamespace,
         key: &'a str,
         value: &'a str,
+        quota: KvQuota,
     ) -> KvFuture<'a, bool> {
-        Box::pin(async move { self.write(ns, key, value, Existing::Keep).await })
+        Box::pin(async move { self.write(ns, key, value, Existing::Keep, quota).await })
     }
 
     fn delete<'a>(&'a self, ns: &'a KvNamespace, key: &'a str) -> KvFuture<'a, bool> {

@@ -7,6 +7,7 @@ import type {
   ExecuteResult,
   ExecuteResults,
   FieldOrder,
+  Grant,
   Job,
   Model,
   ModelInput,
@@ -14,6 +15,7 @@ import type {
   Pipeline,
   PipelineInput,
   PluginFile,
+  PluginGrants,
   RecordRow,
   RecordUpdate,
   ReviewStatus,
@@ -39,6 +41,14 @@ export function uploadPlugin(file: File, replace = false): Promise<{ plugin: Plu
   if (replace) form.append("replace", "true");
   return sendForm("/api/plugins", form);
 }
+
+/** What the operator grants plugin `name` (of `kind`). */
+export const getGrants = (name: string, kind: PluginGrants["kind"], signal?: AbortSignal) =>
+  getJson<PluginGrants>(`/api/plugins/${encodeURIComponent(name)}/grants${query({ kind })}`, signal);
+
+/** Replaces plugin `name`'s grant; the server uses it from the next job on. */
+export const putGrants = (name: string, kind: PluginGrants["kind"], grant: Grant) =>
+  sendJson<PluginGrants>("PUT", `/api/plugins/${encodeURIComponent(name)}/grants${query({ kind })}`, grant);
 
 /** Server-wide settings (`GET/PUT /api/settings`). */
 export interface ServerSettings {

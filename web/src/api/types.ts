@@ -74,6 +74,29 @@ export interface PluginFile {
   error: string | null;
 }
 
+/** A capability an operator grants (`http` is reserved for a later contract version). */
+export type GrantCapability = "llm" | "embeddings" | "kv" | "log" | "template" | "http";
+
+/** What the operator grants one plugin (`PUT /api/plugins/{name}/grants`). */
+export interface Grant {
+  capabilities: GrantCapability[];
+  /** Model names or glob patterns; `["*"]` allows every model. */
+  models: string[];
+  kv_quota: { max_keys?: number; max_bytes?: number };
+  limits: { memory_bytes?: number; cpu_time_ms?: number; wall_clock_ms?: number; output_bytes?: number };
+}
+
+/** `GET /api/plugins/{name}/grants`. */
+export interface PluginGrants {
+  plugin: string;
+  kind: "builtin" | "plugin";
+  /** Whether the operator stored a grant (else the plugin runs with `default`). */
+  stored: boolean;
+  grant: Grant;
+  default: Grant;
+  declared: Capability[] | null;
+}
+
 /** One block of a pipeline definition. */
 export interface BlockSpec {
   type: string;

@@ -3,7 +3,7 @@
  * inputs/outputs and capabilities; the plugin files that failed with their error; upload a
  * `.wasm` by drag and drop (an upload whose block type another plugin file provides offers to
  * replace that file). Both lists refresh every 2 s, so a file dropped into the folder
- * shows up without reloading.
+ * shows up without reloading. Each block's plugin has its grant shown and editable.
  */
 import { useState } from "react";
 import { ApiError } from "../api/client";
@@ -12,6 +12,8 @@ import type { BlockInfo, PluginFile } from "../api/types";
 import { DropZone } from "../components/DropZone";
 import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
+import { type GrantTarget, GrantsEditor } from "../plugins/GrantsEditor";
+import { grantTarget } from "../plugins/grantForm";
 
 /** How often the lists are reread. */
 const POLL_MS = 2000;
@@ -25,7 +27,7 @@ function Names({ names }: { names: string[] }) {
   return names.length === 0 ? <span className="muted">—</span> : <code>{names.join(", ")}</code>;
 }
 
-function BlockTable({ blocks }: { blocks: BlockInfo[] }) {
+function BlockTable({ blocks, onGrants }: { blocks: BlockInfo[]; onGrants: (target: GrantTarget) => void }) {
   const sorted = [...blocks].sort((a, b) => a.category.localeCompare(b.category) || a.type.localeCompare(b.type));
   return (
     <div className="table-wrap">
@@ -39,6 +41,7 @@ function BlockTable({ blocks }: { blocks: BlockInfo[] }) {
             <th>Inputs</th>
             <th>Outputs</th>
             <th>Capabilities</th>
+            <th>Grants</th>
           </tr>
         </thead>
         <tbody>
@@ -68,6 +71,11 @@ function BlockTable({ blocks }: { blocks: BlockInfo[] }) {
               </td>
               <td>
                 <Names names={block.capabilities} />
+              </td>
+              <td>
+                <button type="button" data-testid="grants-open" onClick={() => onGrants(grantTarget(block))}>
+                  Grants
+                </button>
               </td>
             </tr>
           ))}
@@ -117,6 +125,7 @@ export function PluginsPage() {
   const [uploadError, setUploadError] = useState<unknown>(null);
   const [uploaded, setUploaded] = useState<string | null>(null);
   const [lastFile, setLastFile] = useState<File | null>(null);
+  const [grants, setGrants] = useState<GrantTarget | null>(null);
 
   const upload = (file: File, replace = false) => {
     setUploading(file.name);
@@ -155,8 +164,9 @@ export function PluginsPage() {
       </div>
       <h2>Blocks</h2>
       <RequestState loading={blocks.loading} error={blocks.data ? null : blocks.error} data={blocks.data} onRetry={blocks.reload}>
-        {(list) => <BlockTable blocks={list} />}
+        {(list) => <BlockTable blocks={list} onGrants={setGrants} />}
       </RequestState>
+      {grants && <GrantsEditor key={`${grants.kind}:${grants.name}`} target={grants} />}
       {blocks.data && blocks.error ? <ErrorMessage error={blocks.error} /> : null}
       <h2>Plugin files that failed to load</h2>
       <RequestState loading={plugins.loading} error={plugins.error} data={plugins.data} onRetry={plugins.reload}>

@@ -2,27 +2,28 @@
 
 use std::time::Instant;
 
-use super::llm::{denied, to_wit_error};
+use super::llm::to_wit_error;
+use crate::grants::Capability;
 use crate::llm::EmbedRequest;
 use crate::runtime::bindings::blockforge::block::embeddings as wit;
 use crate::runtime::bindings::blockforge::block::llm::LlmError;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
 use crate::runtime::host_state::HostState;
-use crate::runtime::info::Capability;
 
 impl wit::Host for HostState {
     async fn embed(
         &mut self,
         request: wit::EmbedRequest,
     ) -> wasmtime::Result<Result<wit::EmbedResponse, LlmError>> {
-        if !self.has(Capability::Embeddings) {
-            return Ok(Err(denied("embeddings", &self.scope.block_type)));
+        if let Err(e) = self.check_model_call(Capability::Embeddings, request.model.as_deref()) {
+            return Ok(Err(e));
         }
         self.check_budget()?;
         let started = Instant::now();
         let llm = self.services.llm.clone();
         let answer = self
-            .llm_journal
+            .models
+            .journal
             .clone()
             .record(self.queue.clone().scope(llm.embed(EmbedRequest {
                 model: request.model,

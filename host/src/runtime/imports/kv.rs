@@ -4,27 +4,31 @@ use std::time::Instant;
 
 use std::sync::Arc;
 
+use crate::grants::Capability;
 use crate::kv::{KvError, KvNamespace, KvStore};
 use crate::runtime::bindings::blockforge::block::kv as wit;
 use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::host_state::HostState;
-use crate::runtime::info::Capability;
 
 impl HostState {
     /// The store and namespace of `scope` for the calling block, once its `kv` capability is
     /// checked.
     fn kv_for(&self, scope: wit::Scope) -> Result<(Arc<dyn KvStore>, KvNamespace), String> {
-        if !self.has(Capability::Kv) {
-            return Err(format!(
-                "{} did not declare the `kv` capability in describe()",
-                self.scope.block_type
-            ));
-        }
+        self.check(Capability::Kv)?;
         let ns = match scope {
             wit::Scope::Job => self.scope.job_kv.clone(),
             wit::Scope::Pipeline => self.scope.pipeline_kv.clone(),
         };
         Ok((self.services.kv.clone(), ns))
+    }
+
+    /// The `kv` quota of the calling plugin's grant.
+    fn kv_quota(&self) -> crate::kv::KvQuota {
+        let limits = self.scope.grant.limits;
+        crate::kv::KvQuota {
+            max_keys: limits.kv_max_keys,
+            max_bytes: limits.kv_max_bytes,
+        }
     }
 
     /// Counts the operation's time as import time and turns its error into the guest's.
@@ -70,7 +74,7 @@ impl wit::Host for HostState {
             Err(denied) => return Ok(Err(denied)),
         };
         let started = Instant::now();
-        let result = kv.set(&ns, &key, &value).await;
+        let result = kv.set_within(&ns, &key, &value, self.kv_quota()).await;
         self.kv_written(started, result)
     }
 
@@ -85,7 +89,9 @@ impl wit::Host for HostState {
             Err(denied) => return Ok(Err(denied)),
         };
         let started = Instant::now();
-        let result = kv.set_if_absent(&ns, &key, &value).await;
+        let result = kv
+            .set_if_absent_within(&ns, &key, &value, self.kv_quota())
+            .await;
         self.kv_written(started, result)
     }
 

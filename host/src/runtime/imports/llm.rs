@@ -2,12 +2,12 @@
 
 use std::time::Instant;
 
+use crate::grants::Capability;
 use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
 use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::host_state::HostState;
-use crate::runtime::info::Capability;
 
 pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
     let code = match e.kind {
@@ -24,10 +24,24 @@ pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
     }
 }
 
-pub(super) fn denied(what: &str, block_type: &str) -> wit::LlmError {
+pub(super) fn denied(message: String) -> wit::LlmError {
     wit::LlmError {
         code: wit::LlmErrorCode::Denied,
-        message: format!("{block_type} did not declare the `{what}` capability in describe()"),
+        message,
+    }
+}
+
+impl HostState {
+    /// `Ok` when the call may use `capability` with `model`, else the `denied` error: the
+    /// grant check of the model imports.
+    pub(super) fn check_model_call(
+        &self,
+        capability: Capability,
+        model: Option<&str>,
+    ) -> Result<(), wit::LlmError> {
+        self.check(capability)
+            .and_then(|()| self.scope.grant.check_model(model))
+            .map_err(denied)
     }
 }
 
@@ -75,12 +89,27 @@ fn answered_model<'a>(
     }
 }
 
+/// The model capabilities' (`llm`, `embeddings`) slice of a call's store data: what their
+/// calls used.
+#[derive(Default)]
+pub struct ModelCalls {
+    /// Usage of the model calls made so far.
+    pub usage: crate::usage::Usage,
+    /// The same, per model.
+    pub usage_by_model: crate::engine::ModelUsage,
+    /// Chat calls made so far.
+    pub llm_calls: u32,
+    /// The requests those calls sent to models, with their attempts and waits; kept here so
+    /// the requests of a call cut off by the wall clock are still counted.
+    pub journal: crate::llm::journal::CallJournal,
+}
+
 impl HostState {
     /// Counts a call's `usage` into the call's totals, under `model` too, and charges it to
     /// the job's budget.
     pub(super) fn count_usage(&mut self, model: &str, usage: &crate::usage::Usage) {
-        self.usage.add(usage);
-        self.usage_by_model.add_call(model, usage);
+        self.models.usage.add(usage);
+        self.models.usage_by_model.add_call(model, usage);
         if let Some(budget) = &self.scope.budget {
             budget.charge(usage);
         }
@@ -104,8 +133,8 @@ impl wit::Host for HostState {
         &mut self,
         request: wit::ChatRequest,
     ) -> wasmtime::Result<Result<wit::ChatResponse, wit::LlmError>> {
-        if !self.has(Capability::Llm) {
-            return Ok(Err(denied("llm", &self.scope.block_type)));
+        if let Err(e) = self.check_model_call(Capability::Llm, request.model.as_deref()) {
+            return Ok(Err(e));
         }
         self.check_budget()?;
         let request = match from_wit_request(request, self.scope.cache) {
@@ -116,7 +145,8 @@ impl wit::Host for HostState {
         let started = Instant::now();
         let services = self.services.clone();
         let answer = self
-            .llm_journal
+            .models
+            .journal
             .clone()
             .record(self.queue.clone().scope(crate::llm::structured::chat(
                 services.llm.as_ref(),
@@ -125,7 +155,7 @@ impl wit::Host for HostState {
             )))
             .await;
         self.record_import(started.elapsed());
-        self.llm_calls += 1;
+        self.models.llm_calls += 1;
         let (answer, usage) = answer;
         self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
         let answer = match answer {

@@ -13,15 +13,42 @@ const INTERFACE: &str = "blockforge:block/log@0.1.0";
 /// Longest log line kept, in bytes.
 pub const MAX_LINE_BYTES: usize = 8 * 1024;
 
+/// The `log` capability's slice of a call's store data: the lines kept and those dropped.
+pub struct LogState {
+    /// Lines written so far (at most `max_lines`).
+    pub lines: Vec<LogLine>,
+    /// Lines dropped past the cap or by the grant.
+    pub dropped: u32,
+    max_lines: usize,
+}
+
+impl LogState {
+    /// No line yet; at most `max_lines` kept.
+    pub fn new(max_lines: usize) -> Self {
+        LogState {
+            lines: Vec::new(),
+            dropped: 0,
+            max_lines,
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.lines.len() >= self.max_lines
+    }
+}
+
 /// Defines `log` in `linker`.
 pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
     linker.instance(INTERFACE)?.func_wrap(
         "log",
         |mut store, (level, message): (wit::Level, WasmStr)| {
-            if store.data().logs.len() >= store.data().max_log_lines {
+            // A line the grant does not allow is dropped and counted, like one past the cap:
+            // `log` has no error to answer with.
+            let denied = store.data().check(crate::grants::Capability::Log).is_err();
+            if denied || store.data().log.full() {
                 // Past the cap a line is neither read, kept nor printed: a block cannot flood
                 // the host.
-                store.data_mut().logs_dropped += 1;
+                store.data_mut().log.dropped += 1;
                 return Ok(());
             }
             let (mut line, size) =
@@ -62,7 +89,7 @@ impl HostState {
                 tracing::error!(target: "blockforge::block", trace_id = %scope.trace_id, block = %scope.block_type, step = scope.step, "{message}")
             }
         }
-        self.logs.push(LogLine {
+        self.log.lines.push(LogLine {
             level: level_name,
             message,
         });

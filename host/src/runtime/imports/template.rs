@@ -50,6 +50,14 @@ pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
                         "describe() may only call `log`; render templates in execute()".to_owned(),
                     ),));
                 }
+                if let Err(denied) = store.data().check(crate::grants::Capability::Template) {
+                    store.data_mut().record_import_work(
+                        started.elapsed(),
+                        started.elapsed(),
+                        false,
+                    );
+                    return Ok((Err(denied),));
+                }
                 let args = copy_bounded(&store, &source, "render", "template", MAX_TEMPLATE_BYTES)
                     .and_then(|source| {
                         copy_bounded(

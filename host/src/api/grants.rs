@@ -1,0 +1,95 @@
+//! `GET/PUT /api/plugins/{name}/grants`: what the operator grants a plugin (a plugin file's
+//! stem, else a builtin's crate name; `?kind=builtin` or `?kind=plugin` picks one when both
+//! exist). A change is stored in the database, so every server and worker uses it from its
+//! next job start on, without a restart.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::error::ErrorBody;
+use super::{ApiError, AppState};
+use crate::grants::{Grant, GrantSet, PluginId, PluginKind};
+
+/// Which plugin a name means when a plugin file and a builtin share it.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KindQuery {
+    /// `plugin` or `builtin`; by default the plugin file, else the builtin.
+    kind: Option<PluginKind>,
+}
+
+/// The plugin `name` means, or 404.
+fn resolve(state: &AppState, name: &str, kind: Option<PluginKind>) -> Result<PluginId, ApiError> {
+    state.registry.plugin_id(name, kind).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no plugin is named {name:?}"),
+            json!({
+                "name": name,
+                "kind": kind,
+                "hint": "a plugin file's name without .wasm, or a builtin's crate name (GET /api/plugins, GET /api/blocks)",
+            }),
+        )
+    })
+}
+
+/// The answer of both routes: the plugin, whether its grant is stored or its default, the
+/// grant, and what its block declares.
+fn shape(state: &AppState, plugin: &PluginId, grants: &GrantSet) -> Value {
+    let declared = state
+        .registry
+        .list()
+        .into_iter()
+        .find(|b| b.block.plugin == *plugin)
+        .map(|b| b.block.info.capabilities.clone());
+    json!({
+        "plugin": plugin.name,
+        "kind": plugin.kind,
+        "stored": grants.is_stored(plugin),
+        "grant": grants.grant(plugin),
+        "default": Grant::default_for(plugin.kind, grants.user_default()),
+        "declared": declared,
+    })
+}
+
+/// A plugin's grant: stored, else its default.
+#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared}`; `grant` is `{capabilities, models, kv_quota, limits}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<KindQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let plugin = resolve(&state, &name, query.kind)?;
+    let grants = state
+        .store
+        .grant_set(state.registry.runtime().user_grant())
+        .await?;
+    Ok(Json(shape(&state, &plugin, &grants)))
+}
+
+/// Replaces a plugin's grant. Limits are clamped to the server's maxima when applied.
+#[utoipa::path(put, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), request_body(content = Grant, description = "The whole grant, e.g. `{\"capabilities\": [\"llm\", \"log\", \"template\"], \"models\": [\"cheap-*\"], \"limits\": {\"memory_bytes\": 67108864}}`"), responses((status = 200, description = "Stored: the same shape as GET", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 422, description = "Not a valid grant (`detail.message` says why)", body = ErrorBody)))]
+pub async fn put(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    Query(query): Query<KindQuery>,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let plugin = resolve(&state, &name, query.kind)?;
+    let grant = Grant::from_json(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "not a valid grant",
+            json!({"plugin": plugin.name, "message": e.to_string()}),
+        )
+    })?;
+    state.store.put_grant(&plugin, &grant).await?;
+    let grants = state
+        .store
+        .grant_set(state.registry.runtime().user_grant())
+        .await?;
+    Ok(Json(shape(&state, &plugin, &grants)))
+}

@@ -1,0 +1,335 @@
+//! The one place where what a block declared meets what its plugin was granted: the
+//! *effective* grant of a block call, in the manner of Zed's extension host
+//! (`capability_granter`). Every import asks it before doing anything; nothing else decides.
+
+use std::time::Duration;
+
+use globset::{Glob, GlobMatcher};
+
+use super::{Capability, Grant, GrantError, PluginId};
+
+/// Whether a call may use a capability, and why not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Declared (or implicit) and granted.
+    Allowed,
+    /// The block did not declare it in `describe()`.
+    NotDeclared,
+    /// Declared, but the operator did not grant it to the plugin.
+    NotGranted,
+}
+
+/// The server-wide maxima (the `BLOCK_*` settings and the `kv` quota), in the shape of a
+/// call's limits: a grant's limits are clamped to them, and a grant that sets no limit gets
+/// them.
+pub type Maxima = CallLimits;
+
+/// The limits of one call of a plugin's block: its grant's, within the maxima.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CallLimits {
+    /// Linear memory.
+    pub memory_bytes: usize,
+    /// Guest CPU time.
+    pub cpu_time: Duration,
+    /// Wall clock.
+    pub wall_clock: Duration,
+    /// Output size.
+    pub output_bytes: usize,
+    /// Keys in one `kv` namespace.
+    pub kv_max_keys: u64,
+    /// Bytes in one `kv` namespace.
+    pub kv_max_bytes: u64,
+}
+
+/// What one block of one plugin may do in a call: declared ∩ granted, limits within maxima.
+#[derive(Debug, Clone)]
+pub struct EffectiveGrant {
+    /// The plugin.
+    pub plugin: PluginId,
+    /// The block type, for messages.
+    pub block_type: String,
+    access: [(Capability, Access); Capability::ALL.len()],
+    models: Vec<GlobMatcher>,
+    /// The call's limits.
+    pub limits: CallLimits,
+}
+
+/// Compiles a model pattern.
+pub(super) fn model_glob(pattern: &str) -> Result<GlobMatcher, GrantError> {
+    Glob::new(pattern)
+        .map(|glob| glob.compile_matcher())
+        .map_err(|e| GrantError::Pattern {
+            pattern: pattern.to_owned(),
+            message: e.kind().to_string(),
+        })
+}
+
+fn clamp_duration(granted: Option<u64>, max: Duration) -> Duration {
+    granted.map_or(max, |ms| Duration::from_millis(ms).min(max))
+}
+
+fn clamp_bytes(granted: Option<u64>, max: usize) -> usize {
+    granted.map_or(max, |bytes| {
+        usize::try_from(bytes).unwrap_or(usize::MAX).min(max)
+    })
+}
+
+/// The effective grant of `block_type`, from `plugin`, which declared `declared`, under
+/// `grant` and the server's `maxima`. A pattern that does not compile (a grant stored before
+/// it was checked) allows nothing.
+pub fn effective(
+    plugin: &PluginId,
+    block_type: &str,
+    declared: &[Capability],
+    grant: &Grant,
+    maxima: &Maxima,
+) -> EffectiveGrant {
+    let access = Capability::ALL.map(|capability| {
+        let access = if !capability.implicit() && !declared.contains(&capability) {
+            Access::NotDeclared
+        } else if grant.capabilities.contains(&capability) {
+            Access::Allowed
+        } else {
+            Access::NotGranted
+        };
+        (capability, access)
+    });
+    let models = grant
+        .models
+        .iter()
+        .filter_map(|pattern| model_glob(pattern).ok())
+        .collect();
+    let limits = CallLimits {
+        memory_bytes: clamp_bytes(grant.limits.memory_bytes, maxima.memory_bytes),
+        cpu_time: clamp_duration(grant.limits.cpu_time_ms, maxima.cpu_time),
+        wall_clock: clamp_duration(grant.limits.wall_clock_ms, maxima.wall_clock),
+        output_bytes: clamp_bytes(grant.limits.output_bytes, maxima.output_bytes),
+        kv_max_keys: grant
+            .kv_quota
+            .max_keys
+            .map_or(maxima.kv_max_keys, |n| n.min(maxima.kv_max_keys)),
+        kv_max_bytes: grant
+            .kv_quota
+            .max_bytes
+            .map_or(maxima.kv_max_bytes, |n| n.min(maxima.kv_max_bytes)),
+    };
+    EffectiveGrant {
+        plugin: plugin.clone(),
+        block_type: block_type.to_owned(),
+        access,
+        models,
+        limits,
+    }
+}
+
+impl EffectiveGrant {
+    /// Whether the call may use `capability`.
+    pub fn access(&self, capability: Capability) -> Access {
+        self.access
+            .iter()
+            .find(|(c, _)| *c == capability)
+            .map_or(Access::NotGranted, |(_, access)| *access)
+    }
+
+    /// `Ok` when the call may use `capability`, else the `denied` message naming it, the
+    /// block and the plugin.
+    pub fn check(&self, capability: Capability) -> Result<(), String> {
+        let name = capability.name();
+        match self.access(capability) {
+            Access::Allowed => Ok(()),
+            Access::NotDeclared => Err(format!(
+                "denied: {} did not declare the `{name}` capability in describe()",
+                self.block_type
+            )),
+            Access::NotGranted => Err(format!(
+                "denied: the `{name}` capability is not granted to {} (block {}); an operator \
+                 grants it with PUT /api/plugins/{}/grants",
+                self.plugin, self.block_type, self.plugin.name
+            )),
+        }
+    }
+
+    /// `Ok` when the call may use `model` (`None`: the default model, named `default`), else
+    /// the `denied` message.
+    pub fn check_model(&self, model: Option<&str>) -> Result<(), String> {
+        let model = model.filter(|m| !m.trim().is_empty()).unwrap_or("default");
+        if self.models.iter().any(|glob| glob.is_match(model)) {
+            return Ok(());
+        }
+        Err(format!(
+            "denied: model {model:?} is not among the models granted to {} (block {}); an \
+             operator allows it with PUT /api/plugins/{}/grants",
+            self.plugin, self.block_type, self.plugin.name
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::grants::{GrantLimits, UserDefault};
+    use Capability::*;
+
+    fn maxima() -> Maxima {
+        Maxima {
+            memory_bytes: 256 << 20,
+            cpu_time: Duration::from_secs(10),
+            wall_clock: Duration::from_secs(300),
+            output_bytes: 16 << 20,
+            kv_max_keys: 1000,
+            kv_max_bytes: 1 << 20,
+        }
+    }
+
+    fn grant(capabilities: &[Capability], models: &[&str]) -> Grant {
+        Grant {
+            capabilities: capabilities.iter().copied().collect(),
+            models: models.iter().map(|m| (*m).to_owned()).collect(),
+            ..Grant::conservative()
+        }
+    }
+
+    #[test]
+    fn access_is_declared_intersected_with_granted() {
+        // (declared, granted, asked, expected)
+        let table: &[(&[Capability], &[Capability], Capability, Access)] = &[
+            (&[Llm], &[Llm], Llm, Access::Allowed),
+            (&[Llm], &[], Llm, Access::NotGranted),
+            (&[], &[Llm], Llm, Access::NotDeclared),
+            (&[], &[], Llm, Access::NotDeclared),
+            (&[Kv], &[Llm, Kv], Kv, Access::Allowed),
+            (&[Kv], &[Llm], Kv, Access::NotGranted),
+            (&[Embeddings], &[Embeddings], Embeddings, Access::Allowed),
+            // log and template need no declaration, only a grant.
+            (&[], &[Log], Log, Access::Allowed),
+            (&[], &[], Log, Access::NotGranted),
+            (&[], &[Template], Template, Access::Allowed),
+            (&[Llm], &[Llm], Template, Access::NotGranted),
+            // http is reserved: granting it without a declaration gives nothing.
+            (&[], &[Http], Http, Access::NotDeclared),
+        ];
+        for (declared, granted, asked, expected) in table {
+            let plugin = PluginId::plugin("p");
+            let found = effective(&plugin, "B", declared, &grant(granted, &[]), &maxima());
+            assert_eq!(
+                found.access(*asked),
+                *expected,
+                "declared {declared:?}, granted {granted:?}, asked {asked:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn models_match_names_and_patterns() {
+        // (granted patterns, asked, allowed)
+        let table: &[(&[&str], Option<&str>, bool)] = &[
+            (&["*"], Some("anything"), true),
+            (&["*"], None, true),
+            (&[], Some("gpt"), false),
+            (&[], None, false),
+            (&["cheap"], Some("cheap"), true),
+            (&["cheap"], Some("cheaper"), false),
+            (&["cheap*"], Some("cheaper"), true),
+            (&["gpt-?o"], Some("gpt-4o"), true),
+            (&["openai/*"], Some("openai/gpt-4o"), true),
+            (&["openai/*"], Some("anthropic/claude"), false),
+            (&["default"], None, true),
+            (&["default"], Some(""), true),
+            (&["a", "b"], Some("b"), true),
+        ];
+        for (patterns, asked, allowed) in table {
+            let found = effective(
+                &PluginId::plugin("p"),
+                "B",
+                &[Llm],
+                &grant(&[Llm], patterns),
+                &maxima(),
+            );
+            assert_eq!(
+                found.check_model(*asked).is_ok(),
+                *allowed,
+                "patterns {patterns:?}, model {asked:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn limits_override_the_defaults_within_the_maxima() {
+        let mut g = Grant::all();
+        let found = effective(&PluginId::builtin("b"), "B", &[], &g, &maxima()).limits;
+        assert_eq!(found.memory_bytes, 256 << 20, "no limit set: the maximum");
+        g.limits = GrantLimits {
+            memory_bytes: Some(64 << 20),
+            cpu_time_ms: Some(500),
+            wall_clock_ms: Some(1_000_000_000),
+            output_bytes: Some(u64::MAX),
+        };
+        g.kv_quota.max_keys = Some(10);
+        g.kv_quota.max_bytes = Some(u64::MAX);
+        let found = effective(&PluginId::builtin("b"), "B", &[], &g, &maxima()).limits;
+        assert_eq!(found.memory_bytes, 64 << 20);
+        assert_eq!(found.cpu_time, Duration::from_millis(500));
+        assert_eq!(found.wall_clock, Duration::from_secs(300), "clamped");
+        assert_eq!(found.output_bytes, 16 << 20, "clamped");
+        assert_eq!(found.kv_max_keys, 10);
+        assert_eq!(found.kv_max_bytes, 1 << 20, "clamped");
+    }
+
+    #[test]
+    fn denials_name_the_capability_and_the_plugin() {
+        let found = effective(
+            &PluginId::plugin("greedy"),
+            "Greedy",
+            &[Llm],
+            &grant(&[], &[]),
+            &maxima(),
+        );
+        let message = found.check(Llm).expect_err("not granted");
+        assert!(message.starts_with("denied:"), "{message}");
+        assert!(
+            message.contains("`llm`") && message.contains("plugin greedy"),
+            "{message}"
+        );
+        let message = found.check(Kv).expect_err("not declared");
+        assert!(
+            message.contains("`kv`") && message.contains("Greedy"),
+            "{message}"
+        );
+        let message = found.check_model(Some("big")).expect_err("no model");
+        assert!(
+            message.contains("\"big\"") && message.contains("plugin greedy"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn defaults_differ_by_kind() {
+        let builtin = Grant::default_for(
+            crate::grants::PluginKind::Builtin,
+            UserDefault::Conservative,
+        );
+        assert_eq!(builtin, Grant::all());
+        let user = Grant::default_for(crate::grants::PluginKind::Plugin, UserDefault::Conservative);
+        assert!(!user.capabilities.contains(&Llm) && user.models.is_empty());
+        let trusted = Grant::default_for(crate::grants::PluginKind::Plugin, UserDefault::Declared);
+        assert_eq!(trusted, Grant::all());
+    }
+
+    #[test]
+    fn bad_grants_are_refused() {
+        let mut g = Grant::all();
+        g.models = vec!["[".to_owned()];
+        assert!(matches!(g.check(), Err(GrantError::Pattern { .. })));
+        let mut g = Grant::all();
+        g.limits.memory_bytes = Some(0);
+        assert_eq!(
+            g.check(),
+            Err(GrantError::ZeroLimit {
+                name: "memory_bytes"
+            })
+        );
+        let parsed =
+            Grant::from_json(serde_json::json!({"capabilities": ["llm", "nope"], "models": []}));
+        assert!(matches!(parsed, Err(GrantError::Syntax(_))), "{parsed:?}");
+    }
+}

@@ -1,0 +1,309 @@
+//! Operator grants over the real binary: a plugin denied a capability cannot use it and can
+//! once granted, without a restart; a model outside its list is refused; per-plugin memory
+//! limits hold; grants survive a restart and are shared by workers through PostgreSQL; the CLI
+//! reads them from a file.
+
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
+use blockforge_tests::fixtures;
+use blockforge_tests::harness::{Server, Workspace};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::api::{create_pipeline, databases, generate, seeds, wait_for};
+use crate::models_routing::call;
+use crate::store::cleanup;
+
+/// `PUT /api/plugins/{name}/grants` with `grant`, answered 200.
+async fn grant(server: &Server, name: &str, grant: Value) -> Value {
+    let path = format!("/api/plugins/{name}/grants");
+    let (status, answer) = call(server, Method::PUT, &path, Some(grant)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    answer
+}
+
+/// Runs `pipeline` once through `/execute`: the status and the answer.
+async fn execute(server: &Server, pipeline: i64, input: Value) -> (StatusCode, Value) {
+    let path = format!("/api/pipelines/{pipeline}/execute");
+    call(server, Method::POST, &path, Some(input)).await
+}
+
+fn text_generator() -> Value {
+    json!({"name": "t", "blocks": [{"type": "TextGenerator", "config": {"user_prompt": "hi"}}]})
+}
+
+/// Asserts that `answer` is a run failed by a `denied` call naming `what` and `plugin`.
+fn assert_denied(answer: &Value, what: &str, plugin: &str) {
+    let error = answer["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("denied") && error.contains(what) && error.contains(plugin),
+        "expected a denial of {what} to {plugin}: {answer}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_is_denied_until_granted_and_models_outside_the_list_are_refused() {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+
+    let path = "/api/plugins/text_generator/grants";
+    let (status, shown) = call(&server, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["kind"], "builtin");
+    assert_eq!(
+        shown["stored"], false,
+        "a builtin runs with its default grant"
+    );
+    assert_eq!(shown["grant"]["models"], json!(["*"]));
+    assert_eq!(shown["declared"], json!(["llm"]));
+
+    let (status, missing) = call(&server, Method::GET, "/api/plugins/nope/grants", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+    assert!(
+        missing["error"].as_str().unwrap().contains("nope"),
+        "{missing}"
+    );
+    let bad = json!({"capabilities": ["fly"], "models": []});
+    let (status, refused) = call(&server, Method::PUT, path, Some(bad)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert!(
+        refused["detail"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fly"),
+        "{refused}"
+    );
+
+    let pipeline = create_pipeline(&server, text_generator()).await;
+    let stored = grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": ["log", "template"], "models": ["*"]}),
+    )
+    .await;
+    assert_eq!(stored["stored"], true);
+    let (status, denied) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{denied}");
+    assert_denied(&denied, "`llm`", "builtin plugin text_generator");
+    assert_eq!(fake.chat_requests(), 0, "a denied call reaches no model");
+
+    // Granted, but not the model it asks for (none: the default).
+    grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": ["llm", "log", "template"], "models": ["cheap-*"]}),
+    )
+    .await;
+    let (status, refused) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_denied(&refused, "model \"default\"", "text_generator");
+    assert_eq!(fake.chat_requests(), 0);
+
+    grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": ["llm", "log", "template"], "models": ["cheap-*", "default"]}),
+    )
+    .await;
+    let (status, done) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "granted without a restart: {done}");
+    assert_eq!(fake.chat_requests(), 1);
+
+    // The grant is data: it is there after a restart.
+    server.kill9().await;
+    let server = ws.serve(&url).await;
+    let (_, shown) = call(&server, Method::GET, path, None).await;
+    assert_eq!(shown["stored"], true, "{shown}");
+    assert_eq!(shown["grant"]["models"], json!(["cheap-*", "default"]));
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_plugin_is_conservative_until_the_operator_widens_it() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("PLUGIN_DEFAULT_GRANT", "conservative");
+    std::fs::copy(fixtures::GREEDY, ws.plugins_dir().join("greedy.wasm")).unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "g", "blocks": [{"type": "Greedy", "config": {"attack": "huge_prompt"}}]}),
+    )
+    .await;
+    let (_, shown) = call(&server, Method::GET, "/api/plugins/greedy/grants", None).await;
+    assert_eq!(shown["kind"], "plugin", "{shown}");
+    assert_eq!(shown["grant"]["models"], json!([]), "{shown}");
+    let (status, denied) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{denied}");
+    assert_denied(&denied, "`llm`", "plugin greedy");
+    assert_eq!(fake.chat_requests(), 0);
+
+    grant(
+        &server,
+        "greedy",
+        json!({"capabilities": ["llm", "kv", "log", "template"], "models": ["*"]}),
+    )
+    .await;
+    let (status, done) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(fake.chat_requests(), 1);
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_granted_64_mib_fails_there_while_one_granted_256_mib_goes_on() {
+    let ws = Workspace::new();
+    std::fs::copy(fixtures::HOARDER_SMALL, ws.plugins_dir().join("small.wasm")).unwrap();
+    std::fs::copy(fixtures::HOARDER_BIG, ws.plugins_dir().join("big.wasm")).unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let all = json!(["llm", "embeddings", "kv", "log", "template"]);
+    grant(
+        &server,
+        "small",
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 64u64 << 20}}),
+    )
+    .await;
+    grant(
+        &server,
+        "big",
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 256u64 << 20}}),
+    )
+    .await;
+    // Both in one job: each call runs under its own plugin's limit.
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "m", "blocks": [{"type": "HoarderBig"}, {"type": "HoarderSmall"}]}),
+    )
+    .await;
+    let (status, failed) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{failed}");
+    let trace = failed["detail"]["trace"].as_array().expect("a trace");
+    assert_eq!(trace[0]["output"]["held_mib"], 128, "{failed}");
+    let error = trace[1]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("HoarderSmall") && error.contains("limit 64.0 MiB"),
+        "{failed}"
+    );
+    assert_eq!(trace[1]["failure"]["kind"], "memory_limit");
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_share_the_grants_in_postgres() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("RUN_JOBS", "false");
+    let (urls, stores, schema) = databases(&ws).await;
+    let postgres = &urls[1];
+    let server = ws.serve(postgres).await;
+    let worker = ws.worker(postgres).await;
+    let pipeline = create_pipeline(&server, text_generator()).await;
+    grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": ["log", "template"], "models": ["*"]}),
+    )
+    .await;
+    let job = run_job(&server, pipeline).await;
+    assert_eq!(job["records_failed"], 2, "the worker read the grant: {job}");
+    assert_eq!(fake.chat_requests(), 0);
+
+    grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": ["llm", "log", "template"], "models": ["*"]}),
+    )
+    .await;
+    let job = run_job(&server, pipeline).await;
+    assert_eq!(
+        job["records_generated"], 2,
+        "the next job sees the change: {job}"
+    );
+    assert_eq!(fake.chat_requests(), 2);
+    worker.kill9().await;
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
+
+/// Submits a job of two runs and waits until it ends.
+async fn run_job(server: &Server, pipeline: i64) -> Value {
+    let answer: Value = generate(server, pipeline, "seeds.json", seeds(2), 2)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let job_id = answer["job_id"].as_i64().expect("a job");
+    wait_for(server, job_id, |j| {
+        j["status"] != "running" && j["status"] != "pending"
+    })
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_reads_grants_from_a_file() {
+    let (fake, ws): (FakeLlm, Workspace) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let pipeline = text_generator().to_string();
+    let seeds = json!([{"metadata": {}}]);
+    ws.write(
+        "grants.yaml",
+        "text_generator:\n  capabilities: [log, template]\n  models: ['*']\n",
+    );
+    let (out, records) = ws
+        .run_pipeline(&pipeline, &seeds, &["--grants", "grants.yaml"])
+        .await;
+    assert_eq!(records.len(), 1, "{}", out.stderr);
+    assert_eq!(records[0]["status"], "failed");
+    assert_denied(&records[0], "`llm`", "text_generator");
+    assert_eq!(fake.chat_requests(), 0);
+
+    ws.write("wrong.yaml", "nobody:\n  capabilities: []\n  models: []\n");
+    let out = ws
+        .run(&[
+            "run",
+            "--pipeline",
+            "pipeline.yaml",
+            "--seeds",
+            "seeds.json",
+            "--grants",
+            "wrong.yaml",
+        ])
+        .await;
+    out.assert_failure();
+    assert!(out.stderr.contains("\"nobody\""), "{}", out.stderr);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugins_kv_quota_holds_below_the_servers() {
+    let ws = Workspace::new();
+    std::fs::copy(fixtures::DEDUP, ws.plugins_dir().join("dedup.wasm")).unwrap();
+    ws.write(
+        "grants.yaml",
+        "dedup:\n  capabilities: [kv, log, template]\n  models: []\n  kv_quota: {max_keys: 2}\n",
+    );
+    let pipeline = json!({"name": "d", "blocks": [
+        {"type": "ExactDedup", "config": {"field": "text", "scope": "job"}}]});
+    let seeds = json!([
+        {"metadata": {"text": "a"}},
+        {"metadata": {"text": "b"}},
+        {"metadata": {"text": "c"}}
+    ]);
+    let (out, records) = ws
+        .run_pipeline(
+            &pipeline.to_string(),
+            &seeds,
+            &["--grants", "grants.yaml", "--concurrency", "1"],
+        )
+        .await;
+    assert_eq!(records.len(), 3, "{}", out.stderr);
+    let statuses: Vec<_> = records.iter().map(|r| r["status"].clone()).collect();
+    assert_eq!(
+        statuses,
+        ["completed", "completed", "failed"],
+        "{records:?}"
+    );
+    assert_eq!(
+        records[2]["trace"][0]["failure"]["kind"], "kv_quota",
+        "{:?}",
+        records[2]
+    );
+}
