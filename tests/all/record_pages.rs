@@ -17,6 +17,13 @@ use crate::sqlite_load::serve_with_a_job;
 /// Clients reading the same page over and over.
 const READERS: usize = 20;
 
+/// Records of the review test's job.
+const SEEDS: usize = 300;
+
+/// The page the review test's readers read: every record, so a query takes long enough
+/// for requests to arrive while it runs.
+const PAGE: &str = "/api/records?limit=1000";
+
 /// [`READERS`] clients reading `path` until `stop` is set; each answers how many reads failed.
 fn readers(
     server: &Arc<Server>,
@@ -62,21 +69,21 @@ async fn page_counts(server: &Server) -> (u64, u64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_review_is_in_the_next_page_while_identical_reads_share_queries() {
     let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
-    let (server, _, job_id) = serve_with_a_job(&ws, 30).await;
+    let (server, _, job_id) = serve_with_a_job(&ws, SEEDS).await;
     let job = wait_for(&server, job_id, |job| job["status"] != "running").await;
     assert_eq!(job["status"], "completed", "{job}");
-    let page = get_json(&server, "/api/records?limit=100").await;
+    let page = get_json(&server, PAGE).await;
     let ids: Vec<i64> = page
         .as_array()
         .unwrap()
         .iter()
         .map(|record| record["id"].as_i64().unwrap())
         .collect();
-    assert_eq!(ids.len(), 30);
+    assert_eq!(ids.len(), SEEDS);
 
     let server = Arc::new(server);
     let stop = Arc::new(AtomicBool::new(false));
-    let tasks = readers(&server, "/api/records?limit=100".to_owned(), &stop);
+    let tasks = readers(&server, PAGE.to_owned(), &stop);
     let http = client();
     for round in 0..60 {
         let id = ids[round % ids.len()];
@@ -90,7 +97,7 @@ async fn a_review_is_in_the_next_page_while_identical_reads_share_queries() {
         assert_eq!(saved.status(), StatusCode::OK);
         // The same page the readers ask for: it may not come from a query started before
         // the review was saved.
-        let page = get_json(&server, "/api/records?limit=100").await;
+        let page = get_json(&server, PAGE).await;
         let record = page
             .as_array()
             .unwrap()
