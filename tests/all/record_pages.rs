@@ -156,4 +156,14 @@ async fn a_page_read_during_a_job_holds_every_run_its_progress_counted() {
     }
     stop_readers(&stop, tasks).await;
     assert!(checked > 1, "the job ended before it was read twice");
+    // The runner ran on threads of its own, not the API's the readers kept busy.
+    let pid = server.pid().unwrap();
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .collect();
+    assert!(
+        threads.iter().any(|name| name.trim() == "blockforge-jobs"),
+        "{threads:?}"
+    );
 }
