@@ -17,6 +17,7 @@ mod pipeline_fields;
 mod pipelines;
 mod plugins;
 mod raw_rejections;
+mod record_pages;
 mod records;
 mod settings;
 mod stream;
@@ -32,6 +33,7 @@ use axum::routing::get;
 pub use browser::{BrowserPolicy, CONTENT_SECURITY_POLICY};
 pub use connections::{ConnectionLimits, MAX_HEAD_BYTES, MAX_HEADERS, serve};
 pub use error::ApiError;
+pub use record_pages::RecordPages;
 
 use crate::jobs::manager::JobManager;
 use crate::llm::routing::ModelRouter;
@@ -64,6 +66,8 @@ pub struct AppState {
     /// The blocks' LLM gateway, routing by registered model name; reread after every change
     /// to the registry.
     pub models: Arc<ModelRouter>,
+    /// Record-list queries in flight, shared by identical requests.
+    pub record_pages: Arc<RecordPages>,
 }
 
 /// How the server meets its clients: which host names and origins it accepts, and how long

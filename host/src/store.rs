@@ -14,6 +14,7 @@ pub mod llm_cache;
 pub mod model_seeds;
 pub mod models;
 pub mod pipelines;
+mod record_writes;
 pub mod records;
 pub mod runs;
 pub mod settings;
@@ -23,6 +24,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::AnyPool;
 use sqlx::any::AnyPoolOptions;
+
+pub use record_writes::{Generation, RecordWrites};
 
 /// Which database a [`Store`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -109,6 +112,7 @@ pub struct Store {
     pool: AnyPool,
     readers: AnyPool,
     backend: Backend,
+    records_written: RecordWrites,
 }
 
 /// Connections of SQLite's read pool: the API, SSE and the job runner's reads at once. A read
@@ -217,6 +221,7 @@ impl Store {
                     readers: pool.clone(),
                     pool,
                     backend,
+                    records_written: RecordWrites::default(),
                 }
             }
             Backend::Sqlite => {
@@ -226,6 +231,7 @@ impl Store {
                     readers: pool.clone(),
                     pool,
                     backend,
+                    records_written: RecordWrites::default(),
                 };
                 store.migrate().await?;
                 // An in-memory database is private to its connection: readers would see
@@ -276,6 +282,11 @@ impl Store {
     /// write).
     pub(crate) fn reader(&self) -> &AnyPool {
         &self.readers
+    }
+
+    /// Where this process's commits changing records stand (see [`RecordWrites`]).
+    pub fn records_generation(&self) -> record_writes::Generation {
+        self.records_written.generation()
     }
 
     /// Closes every connection.

@@ -17,8 +17,8 @@ use crate::api::{client, create_pipeline, generate, seeds};
 const SEEDS: usize = 3000;
 
 /// Starts `blockforge serve` on a SQLite file with a fake LLM answering at once, and a job of
-/// [`SEEDS`] seeds through TextGenerator; answers the server, the database URL and the job.
-async fn serve_with_a_job(ws: &Workspace) -> (Server, String, i64) {
+/// `seeds` seeds through TextGenerator; answers the server, the database URL and the job.
+pub(crate) async fn serve_with_a_job(ws: &Workspace, seeds_in_job: usize) -> (Server, String, i64) {
     let url = format!(
         "sqlite://{}",
         ws.path().join("data/blockforge.db").display()
@@ -30,7 +30,7 @@ async fn serve_with_a_job(ws: &Workspace) -> (Server, String, i64) {
             {"type": "TextGenerator", "config": {"user_prompt": "n {{ n }}"}}]}),
     )
     .await;
-    let response = generate(&server, pipeline, "seeds.json", seeds(SEEDS), 32).await;
+    let response = generate(&server, pipeline, "seeds.json", seeds(seeds_in_job), 32).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let job_id = response.json::<Value>().await.unwrap()["job_id"]
         .as_i64()
@@ -115,7 +115,7 @@ async fn all_succeeded(tasks: Vec<tokio::task::JoinHandle<Seen>>, what: &str) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registry_and_settings_writes_wait_for_a_running_job_on_sqlite() {
     let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
-    let (server, _, job_id) = serve_with_a_job(&ws).await;
+    let (server, _, job_id) = serve_with_a_job(&ws, SEEDS).await;
     wait_for_records(&server, job_id, 50).await;
     let server = Arc::new(server);
     let ended = Arc::new(AtomicBool::new(false));
@@ -188,7 +188,7 @@ fn read_path(reader: usize, round: usize, job_id: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readers_during_a_job_get_answers_and_the_job_completes_on_sqlite() {
     let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
-    let (server, url, job_id) = serve_with_a_job(&ws).await;
+    let (server, url, job_id) = serve_with_a_job(&ws, SEEDS).await;
     let server = Arc::new(server);
     let ended = Arc::new(AtomicBool::new(false));
     let readers: Vec<_> = (0..20)

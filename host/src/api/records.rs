@@ -4,12 +4,14 @@
 use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::record_pages::PageKey;
 use super::{ApiError, AppState};
 use crate::store::records::{
-    DeletionOutcome, RawJson, RecordDeletion, RecordFilter, RecordRow, ReviewStatus,
+    DeletionOutcome, RecordDeletion, RecordFilter, RecordRow, ReviewStatus,
 };
 
 /// Filters and page.
@@ -27,27 +29,35 @@ pub struct RecordsQuery {
 pub const MAX_PAGE: i64 = 1000;
 
 /// One page of records. The stored JSON (metadata, output, trace) is passed on as stored, not
-/// decoded and encoded again: a page costs a copy of its rows.
+/// decoded and encoded again, and identical requests in flight share one query and one body
+/// ([`RecordPages`](super::RecordPages)).
 #[utoipa::path(get, path = "/api/records", tag = "records", params(RecordsQuery), responses((status = 200, description = "One page of records; the total is in `X-Total-Count`", body = Vec<RecordRow>, headers(("X-Total-Count" = i64, description = "Records matching the filter"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<RecordsQuery>,
-) -> Result<(HeaderMap, Json<Vec<RecordRow<RawJson>>>), ApiError> {
+) -> Result<Response, ApiError> {
     let filter = RecordFilter {
         status: query.status,
         job_id: query.job_id,
         pipeline_id: query.pipeline_id,
     };
     let limit = query.limit.unwrap_or(100).clamp(0, MAX_PAGE);
-    let (records, total) = state
-        .store
-        .record_page(&filter, limit, query.offset.unwrap_or(0).max(0))
-        .await?;
-    let mut headers = HeaderMap::new();
-    if let Ok(value) = total.to_string().parse() {
-        headers.insert("x-total-count", value);
-    }
-    Ok((headers, Json(records)))
+    let key = PageKey::new(filter, limit, query.offset.unwrap_or(0));
+    let page = state.record_pages.page(&state.store, key).await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (
+                HeaderName::from_static("x-total-count"),
+                HeaderValue::from(page.total),
+            ),
+        ],
+        page.body,
+    )
+        .into_response())
 }
 
 /// One record.

@@ -44,6 +44,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             plugins_dir: settings.plugins_dir.clone().into(),
             web_dir: settings.web_dir.clone().map(Into::into),
             models,
+            record_pages: Default::default(),
         },
         &settings.http,
     );

@@ -26,6 +26,31 @@ pub struct JobManager {
     /// Raised by [`JobManager::stop`]; every runner watches it.
     stop_switch: tokio::sync::watch::Sender<bool>,
     stop: StopSignal,
+    /// Where runners run: threads of their own, so the API's requests (20 clients reading
+    /// record pages) never queue the runner's loop and record writer behind them; `None`
+    /// when they could not be started (runners then share the caller's runtime).
+    threads: Option<tokio::runtime::Runtime>,
+}
+
+/// The runners' own runtime (see [`JobManager`]'s `threads`).
+fn runner_threads() -> Option<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
+        .thread_name("blockforge-jobs")
+        .enable_all()
+        .build()
+        .inspect_err(|e| tracing::warn!(error = %e, "job runners share the API's threads"))
+        .ok()
+}
+
+impl Drop for JobManager {
+    fn drop(&mut self) {
+        // Dropping a runtime from inside another waits for its threads, which an async
+        // context may not do: let them end in the background.
+        if let Some(threads) = self.threads.take() {
+            threads.shutdown_background();
+        }
+    }
 }
 
 /// Longest wait before a failed runner tries again.
@@ -43,6 +68,7 @@ impl JobManager {
             runs_jobs: true,
             stop_switch,
             stop,
+            threads: runner_threads(),
         })
     }
 
@@ -58,6 +84,7 @@ impl JobManager {
             runs_jobs: false,
             stop_switch,
             stop,
+            threads: None,
         })
     }
 
@@ -72,7 +99,7 @@ impl JobManager {
             return;
         }
         let manager = self.clone();
-        let task = tokio::spawn(async move {
+        let runner = async move {
             let mut backoff = Duration::from_millis(500);
             loop {
                 let stop = manager.stop.clone();
@@ -100,7 +127,11 @@ impl JobManager {
                     }
                 }
             }
-        });
+        };
+        let task = match &self.threads {
+            Some(threads) => threads.spawn(runner),
+            None => tokio::spawn(runner),
+        };
         tasks.insert(job_id, task);
     }
 

@@ -140,6 +140,8 @@ impl Store {
             .collect();
         super::kv::delete_namespaces(&mut tx, &namespaces).await?;
         found(&done, "pipeline", id)?;
+        // Its jobs' records go with them (`ON DELETE CASCADE`).
+        let _committing = self.records_written.committing();
         tx.commit().await?;
         Ok(())
     }

@@ -76,7 +76,7 @@ impl ReviewStatus {
 }
 
 /// Which records to list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct RecordFilter {
     /// Review status.
     pub status: Option<String>,
@@ -119,22 +119,33 @@ enum Param {
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments>;
 
 impl RecordFilter {
+    /// The same filter with what filters nothing left out: an empty status or a negative id
+    /// filters nothing, as they always did (`?status=` is "any"). Two filters that select the
+    /// same records this way are equal once normalized.
+    pub fn normalized(self) -> Self {
+        RecordFilter {
+            status: self.status.filter(|status| !status.is_empty()),
+            job_id: self.job_id.filter(|id| *id >= 0),
+            pipeline_id: self.pipeline_id.filter(|id| *id >= 0),
+        }
+    }
+
     /// The conditions of the filters given (only those, so the planner picks the index that
-    /// serves them), with placeholders numbered from 1, and their values in order. An empty
-    /// status or a negative id filters nothing, as they always did (`?status=` is "any").
+    /// serves them), with placeholders numbered from 1, and their values in order.
     fn condition(&self) -> (String, Vec<Param>) {
         let mut terms = Vec::new();
         let mut params = Vec::new();
-        if let Some(job) = self.job_id.filter(|id| *id >= 0) {
+        let filter = self.clone().normalized();
+        if let Some(job) = filter.job_id {
             params.push(Param::Int(job));
             terms.push(format!("job_id = ${}", params.len()));
         }
-        if let Some(pipeline) = self.pipeline_id.filter(|id| *id >= 0) {
+        if let Some(pipeline) = filter.pipeline_id {
             params.push(Param::Int(pipeline));
             terms.push(format!("pipeline_id = ${}", params.len()));
         }
-        if let Some(status) = self.status.as_ref().filter(|status| !status.is_empty()) {
-            params.push(Param::Text(status.clone()));
+        if let Some(status) = filter.status {
+            params.push(Param::Text(status));
             terms.push(format!("status = ${}", params.len()));
         }
         if terms.is_empty() {
@@ -299,6 +310,7 @@ impl Store {
             });
         let output = output.unwrap_or(&current.output).to_string();
         let metadata = metadata.unwrap_or(&current.metadata).to_string();
+        let committing = self.records_written.committing();
         sqlx::query("UPDATE records SET status = $1, output = $2, metadata = $3, updated_at = $4 WHERE id = $5")
             .bind(status.to_owned())
             .bind(output)
@@ -307,6 +319,7 @@ impl Store {
             .bind(id)
             .execute(self.pool())
             .await?;
+        drop(committing);
         self.record(id).await
     }
 
@@ -453,7 +466,9 @@ impl Store {
             }
             _ => false,
         };
+        let committing = self.records_written.committing();
         tx.commit().await?;
+        drop(committing);
         if missing {
             return Err(StoreError::NotFound {
                 what: "job",

@@ -267,6 +267,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
+        let _committing = (written > 0).then(|| self.records_written.committing());
         tx.commit().await?;
         Ok(written)
     }

@@ -41,6 +41,16 @@ struct Args {
     /// Fake LLM latency of the gateway throughput measurement, in milliseconds.
     #[arg(long, default_value_t = 50)]
     gateway_latency_ms: u64,
+    /// Measures only this scenario (after warming the compile cache).
+    #[arg(long, value_enum)]
+    only: Option<Scenario>,
+}
+
+/// A scenario `--only` can pick.
+#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Scenario {
+    /// A job on SQLite with and without record readers (`bench_sqlite`).
+    Readers,
 }
 
 const PIPELINE: &str = r#"
@@ -201,6 +211,9 @@ async fn main() -> anyhow::Result<()> {
         ..Args::parse()
     };
     measure(&warm, Duration::ZERO, warm.concurrency, dir.path()).await?;
+    if args.only == Some(Scenario::Readers) {
+        return print_readers(&args, dir.path()).await;
+    }
     println!(
         "blockforge bench: {} seeds, TextGenerator -> ValidatorBlock, --concurrency {}, {} cores",
         args.seeds,
@@ -282,14 +295,18 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("targets: peak RSS <= 60 MiB, start < 1000 ms");
+    print_readers(&args, dir.path()).await
+}
+
+/// The job on SQLite with and without record readers.
+async fn print_readers(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
     blockforge_tests::bench_sqlite::print_readers_during_a_job(
         &args.blockforge,
         args.seeds,
         args.concurrency,
-        dir.path(),
+        dir,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 /// The gateway's numbers: time per call at 0 ms, one run at a time (so the time is the

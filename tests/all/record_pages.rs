@@ -1,0 +1,169 @@
+//! Identical `GET /api/records` requests in flight share one query (a single flight), yet
+//! every request reads the writes it may have seen: a review saved just before, the runs the
+//! job's progress counts.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use blockforge_tests::fake_llm::FakeLlmConfig;
+use blockforge_tests::harness::{Server, Workspace};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::api::{client, get_json, wait_for};
+use crate::sqlite_load::serve_with_a_job;
+
+/// Clients reading the same page over and over.
+const READERS: usize = 20;
+
+/// Records of the review test's job.
+const SEEDS: usize = 300;
+
+/// The page the review test's readers read: every record, so a query takes long enough
+/// for requests to arrive while it runs.
+const PAGE: &str = "/api/records?limit=1000";
+
+/// [`READERS`] clients reading `path` until `stop` is set; each answers how many reads failed.
+fn readers(
+    server: &Arc<Server>,
+    path: String,
+    stop: &Arc<AtomicBool>,
+) -> Vec<tokio::task::JoinHandle<usize>> {
+    (0..READERS)
+        .map(|_| {
+            let (server, path, stop) = (server.clone(), path.clone(), stop.clone());
+            tokio::spawn(async move {
+                let http = client();
+                let mut failed = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let ok = match http.get(server.url(&path)).send().await {
+                        Ok(response) if response.status() == StatusCode::OK => {
+                            response.bytes().await.is_ok()
+                        }
+                        _ => false,
+                    };
+                    failed += usize::from(!ok);
+                }
+                failed
+            })
+        })
+        .collect()
+}
+
+/// Stops the readers and asserts none of their reads failed.
+async fn stop_readers(stop: &AtomicBool, tasks: Vec<tokio::task::JoinHandle<usize>>) {
+    stop.store(true, Ordering::SeqCst);
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 0, "a reader's request failed");
+    }
+}
+
+/// Pages asked for and queries that answered them, from `/api/metrics`.
+async fn page_counts(server: &Server) -> (u64, u64) {
+    let metrics = get_json(server, "/api/metrics").await;
+    let count = |key: &str| metrics["record_pages"][key].as_u64().unwrap();
+    (count("requests"), count("queries"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_review_is_in_the_next_page_while_identical_reads_share_queries() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (server, _, job_id) = serve_with_a_job(&ws, SEEDS).await;
+    let job = wait_for(&server, job_id, |job| job["status"] != "running").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let page = get_json(&server, PAGE).await;
+    let ids: Vec<i64> = page
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|record| record["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.len(), SEEDS);
+
+    let server = Arc::new(server);
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks = readers(&server, PAGE.to_owned(), &stop);
+    let http = client();
+    for round in 0..60 {
+        let id = ids[round % ids.len()];
+        let edited = json!({"text": format!("edited in round {round}")});
+        let saved = http
+            .put(server.url(&format!("/api/records/{id}")))
+            .json(&json!({"output": edited}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(saved.status(), StatusCode::OK);
+        // The same page the readers ask for: it may not come from a query started before
+        // the review was saved.
+        let page = get_json(&server, PAGE).await;
+        let record = page
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|record| record["id"] == id)
+            .unwrap();
+        assert_eq!(record["output"], edited, "round {round}: {record}");
+        assert_eq!(record["status"], "edited", "round {round}: {record}");
+    }
+    // The readers shared queries: wait (without a tight bound) until some request joined one.
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let (requests, queries) = page_counts(&server).await;
+        if queries < requests {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{requests} identical requests made {queries} queries"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop_readers(&stop, tasks).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_read_during_a_job_holds_every_run_its_progress_counted() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (server, _, job_id) = serve_with_a_job(&ws, 2000).await;
+    let server = Arc::new(server);
+    let path = format!("/api/records?job_id={job_id}&limit=1");
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks = readers(&server, path.clone(), &stop);
+    let http = client();
+    let mut checked = 0;
+    loop {
+        let job = get_json(&server, &format!("/api/jobs/{job_id}")).await;
+        let counted =
+            job["records_generated"].as_i64().unwrap() + job["records_failed"].as_i64().unwrap();
+        let response = http.get(server.url(&path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let total: i64 = response.headers()["x-total-count"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert!(
+            total >= counted,
+            "the job had written {counted} records, the page read after counts {total}"
+        );
+        checked += 1;
+        if job["status"] != "running" {
+            assert_eq!(job["status"], "completed", "{job}");
+            break;
+        }
+    }
+    stop_readers(&stop, tasks).await;
+    assert!(checked > 1, "the job ended before it was read twice");
+    // The runner ran on threads of its own, not the API's the readers kept busy.
+    let pid = server.pid().unwrap();
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{pid}/task"))
+        .unwrap()
+        .filter_map(|task| std::fs::read_to_string(task.ok()?.path().join("comm")).ok())
+        .collect();
+    assert!(
+        threads.iter().any(|name| name.trim() == "blockforge-jobs"),
+        "{threads:?}"
+    );
+}
