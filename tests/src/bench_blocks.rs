@@ -13,6 +13,8 @@ use crate::fake_llm::{FakeLlm, FakeLlmConfig};
 
 /// One block to measure: its type, its config and the seed state it is called on.
 pub struct BlockCase {
+    /// What the row is called: the block type, and what sets it apart from another row of it.
+    pub label: String,
     /// The block type.
     pub block: &'static str,
     /// Its config.
@@ -81,36 +83,66 @@ pub fn cases() -> Vec<BlockCase> {
     let answer = prose(60, 1);
     vec![
         BlockCase {
+            label: "ValidatorBlock".to_owned(),
             block: "ValidatorBlock",
             config: json!({"min_length": 5, "max_length": 5000, "forbidden_words": ["forbidden", "banned"]}),
             state: json!({"text": answer}),
             target_us: Some(100.0),
         },
         BlockCase {
+            label: "JSONValidatorBlock".to_owned(),
             block: "JSONValidatorBlock",
             config: json!({"field_name": "generated", "required_fields": ["question", "answer"], "strict": true}),
             state: json!({"generated": json!({"question": "What runs blocks?", "answer": answer}).to_string()}),
             target_us: Some(100.0),
         },
         BlockCase {
+            label: "FieldMapper".to_owned(),
             block: "FieldMapper",
             config: json!({"mappings": {"question": "{{ generated.question }}", "answer": "{{ generated.answer }}"}}),
             state: json!({"generated": {"question": "What runs blocks?", "answer": answer}}),
             target_us: Some(100.0),
         },
+        rouge("rouge1"),
+        rouge("rougeL"),
         BlockCase {
+            label: "DiversityScore".to_owned(),
+            block: "DiversityScore",
+            config: json!({"field_name": "answers"}),
+            state: json!({"answers": [prose(40, 2), prose(40, 3), prose(40, 4)]}),
+            target_us: Some(100.0),
+        },
+        BlockCase {
+            label: "CoherenceScore".to_owned(),
+            block: "CoherenceScore",
+            config: json!({"field_name": "assistant"}),
+            state: json!({"assistant": answer}),
+            target_us: Some(100.0),
+        },
+        BlockCase {
+            label: "MarkdownMultiplierBlock".to_owned(),
             block: "MarkdownMultiplierBlock",
             config: json!({"chunk_size": 512, "chunk_overlap": 0}),
             state: json!({"file_content": include_str!("../../host/templates/seeds/seed_qa_generation.md")}),
             target_us: None,
         },
         BlockCase {
+            label: "StructureSampler".to_owned(),
+            block: "StructureSampler",
+            config: json!({"target_count": "{{ target_count }}", "categorical_fields": "{{ categorical_fields }}",
+                "numeric_fields": "{{ numeric_fields }}", "dependencies": "{{ dependencies }}", "seed": 42}),
+            state: augmentation_seed(),
+            target_us: None,
+        },
+        BlockCase {
+            label: "TextGenerator".to_owned(),
             block: "TextGenerator",
             config: json!({"user_prompt": "Write about {{ topic }}."}),
             state: json!({"topic": "benchmarks"}),
             target_us: None,
         },
         BlockCase {
+            label: "StructuredGenerator".to_owned(),
             block: "StructuredGenerator",
             config: json!({"user_prompt": "A question about {{ topic }}.", "json_schema": {
                 "type": "object",
@@ -120,6 +152,26 @@ pub fn cases() -> Vec<BlockCase> {
             target_us: None,
         },
     ]
+}
+
+/// The metadata of the example data-augmentation seed (8 samples, 10 skeletons to draw).
+fn augmentation_seed() -> Value {
+    let seeds: Value = serde_json::from_str(include_str!(
+        "../../examples/datagenflow/seed_data_augmentation.json"
+    ))
+    .unwrap_or(Value::Null);
+    seeds[0]["metadata"].clone()
+}
+
+/// RougeScore of `rouge_type` on two 500-word texts (the 2 ms target).
+fn rouge(rouge_type: &str) -> BlockCase {
+    BlockCase {
+        label: format!("RougeScore {rouge_type}"),
+        block: "RougeScore",
+        config: json!({"generated_field": "assistant", "reference_field": "reference", "rouge_type": rouge_type}),
+        state: json!({"assistant": prose(500, 5), "reference": prose(500, 6)}),
+        target_us: Some(2000.0),
+    }
 }
 
 /// Per-call times of one block, in µs, sorted.
@@ -209,7 +261,7 @@ pub async fn print_block_calls(blockforge: &Path, calls: usize, dir: &Path) -> a
             .unwrap_or_else(|| "-".to_owned());
         println!(
             "{:>22} {:>7} {:>9.1} µs {:>9.1} µs {:>12}",
-            case.block,
+            case.label,
             times.len(),
             percentile(&times, 0.5),
             percentile(&times, 0.99),

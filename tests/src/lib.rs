@@ -1,6 +1,7 @@
 //! Support for blockforge's black-box tests and benchmark: the fake LLM provider, the fixture
 //! blocks and helpers to run the real `blockforge` binary.
 
+pub mod bench_blocks;
 pub mod bench_sqlite;
 pub mod bench_storm;
 pub mod fake_llm;

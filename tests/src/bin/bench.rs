@@ -1,17 +1,19 @@
 //! `make bench`: 10,000 seeds through TextGenerator → ValidatorBlock with concurrency 64,
-//! against the fake LLM at 0 ms and at 50 ms latency, two ways:
+//! against the fake LLM at 0 ms and at 50 ms latency, several ways:
 //! - the CLI (`blockforge run`): records/s, the median and p99 block-call overhead (time
 //!   around a block call minus time inside host imports) and the peak RSS of the process;
 //! - the REST path (`blockforge serve` on SQLite): create the pipeline, `POST /api/generate`,
 //!   and time submit → job completed; the server's peak RSS; and start → `/health` answering
-//!   with a warm compile cache.
-//!
+//!   with a warm compile cache;
 //! - the LLM gateway: time per model call at 0 ms latency (the gateway's overhead: limits,
 //!   request building, the loopback round trip, parsing; median and p99, from the calls in
 //!   the records' traces), and calls/s at a per-model concurrency limit below the runs in
-//!   flight, against what the limit allows (`limit / latency`).
+//!   flight, against what the limit allows (`limit / latency`);
+//! - a provider storm, readers of records during a job (see `bench_storm`, `bench_sqlite`);
+//! - each builtin block's time per call on a typical state (see `bench_blocks`).
 //!
-//! Numbers are printed, never asserted. The fake LLM runs inside this process, on loopback.
+//! `--only cli,rest,...` runs some of them. Numbers are printed, never asserted. The fake LLM
+//! runs inside this process, on loopback.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -41,16 +43,20 @@ struct Args {
     /// Fake LLM latency of the gateway throughput measurement, in milliseconds.
     #[arg(long, default_value_t = 50)]
     gateway_latency_ms: u64,
-    /// Measures only this scenario (after warming the compile cache).
-    #[arg(long, value_enum)]
-    only: Option<Scenario>,
+    /// Calls per builtin block in the per-block measurement.
+    #[arg(long, default_value_t = 500)]
+    block_calls: usize,
+    /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`); all
+    /// when empty.
+    #[arg(long, value_delimiter = ',')]
+    only: Vec<String>,
 }
 
-/// A scenario `--only` can pick.
-#[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-enum Scenario {
-    /// A job on SQLite with and without record readers (`bench_sqlite`).
-    Readers,
+impl Args {
+    /// Whether the scenario `name` is to run.
+    fn runs(&self, name: &str) -> bool {
+        self.only.is_empty() || self.only.iter().any(|o| o == name)
+    }
 }
 
 const PIPELINE: &str = r#"
@@ -211,9 +217,50 @@ async fn main() -> anyhow::Result<()> {
         ..Args::parse()
     };
     measure(&warm, Duration::ZERO, warm.concurrency, dir.path()).await?;
-    if args.only == Some(Scenario::Readers) {
-        return print_readers(&args, dir.path()).await;
+    if args.runs("cli") {
+        print_cli(&args, dir.path()).await?;
+        println!();
     }
+    if args.runs("gateway") {
+        print_gateway(&args, dir.path()).await?;
+        println!();
+    }
+    if args.runs("storm") {
+        blockforge_tests::bench_storm::print_storm(
+            &args.blockforge,
+            args.seeds.min(500),
+            args.concurrency,
+            dir.path(),
+        )
+        .await?;
+        println!();
+    }
+    if args.runs("rest") {
+        print_rest(&args, dir.path()).await?;
+    }
+    if args.runs("readers") {
+        blockforge_tests::bench_sqlite::print_readers_during_a_job(
+            &args.blockforge,
+            args.seeds,
+            args.concurrency,
+            dir.path(),
+        )
+        .await?;
+    }
+    if args.runs("blocks") {
+        println!();
+        blockforge_tests::bench_blocks::print_block_calls(
+            &args.blockforge,
+            args.block_calls,
+            dir.path(),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The CLI's numbers at each latency: records/s, block-call overhead, peak RSS.
+async fn print_cli(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
     println!(
         "blockforge bench: {} seeds, TextGenerator -> ValidatorBlock, --concurrency {}, {} cores",
         args.seeds,
@@ -235,10 +282,10 @@ async fn main() -> anyhow::Result<()> {
     );
     for &latency_ms in &args.latencies_ms {
         let m = measure(
-            &args,
+            args,
             Duration::from_millis(latency_ms),
             args.concurrency,
-            dir.path(),
+            dir,
         )
         .await?;
         let rate = m.records as f64 / m.run_secs;
@@ -262,17 +309,11 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("targets: overhead p50 <= 50 µs, peak RSS <= 60 MiB");
-    println!();
-    print_gateway(&args, dir.path()).await?;
-    println!();
-    blockforge_tests::bench_storm::print_storm(
-        &args.blockforge,
-        args.seeds.min(500),
-        args.concurrency,
-        dir.path(),
-    )
-    .await?;
-    println!();
+    Ok(())
+}
+
+/// The REST path's numbers at each latency: records/s, the server's peak RSS, start-up.
+async fn print_rest(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
     println!(
         "REST path: blockforge serve (SQLite), POST /api/generate {} seeds, job concurrency {}",
         args.seeds, args.concurrency
@@ -282,7 +323,7 @@ async fn main() -> anyhow::Result<()> {
         "latency", "records", "failed", "records/s", "target", "server peak RSS", "start→health"
     );
     for &latency_ms in &args.latencies_ms {
-        let m = measure_rest(&args, Duration::from_millis(latency_ms), dir.path()).await?;
+        let m = measure_rest(args, Duration::from_millis(latency_ms), dir).await?;
         println!(
             "{:>8}ms {:>9} {:>7} {:>12.0} {:>14} {:>11.1} MiB {:>11.0} ms",
             latency_ms,
@@ -295,18 +336,7 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     println!("targets: peak RSS <= 60 MiB, start < 1000 ms");
-    print_readers(&args, dir.path()).await
-}
-
-/// The job on SQLite with and without record readers.
-async fn print_readers(args: &Args, dir: &std::path::Path) -> anyhow::Result<()> {
-    blockforge_tests::bench_sqlite::print_readers_during_a_job(
-        &args.blockforge,
-        args.seeds,
-        args.concurrency,
-        dir,
-    )
-    .await
+    Ok(())
 }
 
 /// The gateway's numbers: time per call at 0 ms, one run at a time (so the time is the

@@ -96,7 +96,7 @@ pub struct ModelCalls {
     /// Usage of the model calls made so far.
     pub usage: crate::usage::Usage,
     /// The same, per model.
-    pub usage_by_model: crate::engine::ModelUsage,
+    pub usage_by_model: crate::usage::ModelUsage,
     /// Chat calls made so far.
     pub llm_calls: u32,
     /// The requests those calls sent to models, with their attempts and waits; kept here so
