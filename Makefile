@@ -57,6 +57,8 @@ test: setup web e2e-setup
 	$(CARGO) build -p blockforge --bins
 	@if [ -f web/package.json ]; then cd web && npm test; fi
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS)
+	# The builtin blocks' pure logic, natively (no host), in a target dir of its own.
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/native-plugins $(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
 bench: setup
 	$(CARGO) build --release -p blockforge -p blockforge-tests --bins
