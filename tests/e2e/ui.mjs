@@ -106,12 +106,22 @@ const typeInCode = async (testId, text) => {
  * moving, when its hit check retries, so the drag would start on whatever is then under the
  * pointer.) */
 const dragBlockOnto = async (blockType, targetTestId) => {
-  const source = await byTestId(`palette-item-${blockType}`).boundingBox();
+  const source = await findInPalette(blockType);
   const target = await byTestId(targetTestId).boundingBox();
   await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
   await page.mouse.down();
   await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
   await page.mouse.up();
+  await byTestId("palette").getByRole("searchbox").fill("");
+};
+
+/** Searches the palette for `blockType`, as a person does in a long palette, so that its item
+ * is in view and stays put while it is dragged; answers the item's box. */
+const findInPalette = async (blockType) => {
+  await byTestId("palette").getByRole("searchbox").fill(blockType);
+  const item = byTestId(`palette-item-${blockType}`);
+  await item.waitFor();
+  return item.boundingBox();
 };
 
 let pipelineId;
@@ -129,6 +139,7 @@ try {
     await byTestId("palette").waitFor();
     // Each block is dropped on an empty spot of the canvas, one under the other.
     for (const [index, type] of ["TextGenerator", "ValidatorBlock", "JSONValidatorBlock"].entries()) {
+      await findInPalette(type);
       await page.dragAndDrop(`[data-testid=palette-item-${type}]`, "[data-testid=canvas]", {
         targetPosition: { x: 30, y: 20 + index * 130 },
       });

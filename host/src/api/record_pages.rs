@@ -140,7 +140,7 @@ impl RecordPages {
             key: key.clone(),
             id,
         };
-        async move {
+        let query = async move {
             let _landed = landed;
             let (rows, total) = store
                 .record_page::<RawJson>(&key.filter, key.limit, key.offset)
@@ -156,9 +156,22 @@ impl RecordPages {
                 body: Bytes::from(body),
                 total,
             })
-        }
-        .boxed()
-        .shared()
+        };
+        // A panic inside a shared future would poison it without waking the requests waiting
+        // on it: it becomes an error answer for all of them instead.
+        std::panic::AssertUnwindSafe(query)
+            .catch_unwind()
+            .map(|outcome| {
+                outcome.unwrap_or_else(|_| {
+                    Err(ApiError::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "reading a page of records failed",
+                        serde_json::json!({}),
+                    ))
+                })
+            })
+            .boxed()
+            .shared()
     }
 }
 
