@@ -17,19 +17,21 @@ fn main() {
     let out_dir = PathBuf::from(env("OUT_DIR"));
     let guest_target_dir = guest_target_dir(&out_dir);
 
-    for watched in ["Cargo.toml", "Cargo.lock"] {
-        println!("cargo:rerun-if-changed={}", plugins.join(watched).display());
+    // Watched paths are relative to host/, so a build moved to another checkout (CI's clone
+    // reusing a session's target dir) checks that checkout's files, not the old one's.
+    for watched in [
+        "../plugins/Cargo.toml",
+        "../plugins/Cargo.lock",
+        "../sdk",
+        "../wit",
+        // Library crates the blocks share live below plugins/shared/ (not blocks themselves).
+        "../plugins/shared",
+    ] {
+        println!("cargo:rerun-if-changed={watched}");
     }
-    println!("cargo:rerun-if-changed={}", root.join("sdk").display());
-    println!("cargo:rerun-if-changed={}", root.join("wit").display());
-    // Library crates the blocks share live below plugins/shared/ (not blocks themselves).
-    println!(
-        "cargo:rerun-if-changed={}",
-        plugins.join("shared").display()
-    );
     let crates = block_crates(&plugins);
     for name in &crates {
-        println!("cargo:rerun-if-changed={}", plugins.join(name).display());
+        println!("cargo:rerun-if-changed=../plugins/{name}");
     }
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());

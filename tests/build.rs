@@ -15,15 +15,10 @@ fn main() {
         .nth(4)
         .map(|t| t.join("wasm-fixtures"))
         .unwrap_or_else(|| out_dir.join("wasm-fixtures"));
-    println!("cargo:rerun-if-changed={}", fixtures.display());
-    println!(
-        "cargo:rerun-if-changed={}",
-        manifest_dir.join("../sdk").display()
-    );
-    println!(
-        "cargo:rerun-if-changed={}",
-        manifest_dir.join("../wit").display()
-    );
+    // Relative to tests/, so a build moved to another checkout checks that checkout's files.
+    for watched in ["fixtures", "../sdk", "../wit"] {
+        println!("cargo:rerun-if-changed={watched}");
+    }
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     let status = Command::new(cargo)
