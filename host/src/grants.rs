@@ -271,6 +271,16 @@ impl Grant {
         }
     }
 
+    /// No capability and no model: what a plugin whose stored grant is unreadable gets.
+    pub fn none() -> Self {
+        Grant {
+            capabilities: BTreeSet::new(),
+            models: Vec::new(),
+            kv_quota: GrantKvQuota::default(),
+            limits: GrantLimits::default(),
+        }
+    }
+
     /// `log`, `template` and `kv`, no model: what a user plugin gets by default.
     pub fn conservative() -> Self {
         Grant {
@@ -325,6 +335,7 @@ impl Grant {
 #[derive(Debug, Clone, Default)]
 pub struct GrantSet {
     stored: BTreeMap<PluginId, Grant>,
+    unreadable: BTreeMap<PluginId, String>,
     user_default: UserDefault,
 }
 
@@ -333,21 +344,38 @@ impl GrantSet {
     pub fn new(stored: BTreeMap<PluginId, Grant>, user_default: UserDefault) -> Self {
         GrantSet {
             stored,
+            unreadable: BTreeMap::new(),
             user_default,
         }
     }
 
-    /// The grant of `plugin`: stored, else its kind's default.
+    /// Marks `plugin`'s stored grant unreadable for `problem`: it is denied everything (never
+    /// its default, which may be wider than what the operator stored) until it is replaced.
+    pub fn mark_unreadable(&mut self, plugin: PluginId, problem: String) {
+        self.stored.remove(&plugin);
+        self.unreadable.insert(plugin, problem);
+    }
+
+    /// Why `plugin`'s stored grant cannot be read, if it cannot.
+    pub fn unreadable(&self, plugin: &PluginId) -> Option<&str> {
+        self.unreadable.get(plugin).map(String::as_str)
+    }
+
+    /// The grant of `plugin`: stored, nothing when its stored grant is unreadable, else its
+    /// kind's default.
     pub fn grant(&self, plugin: &PluginId) -> Grant {
+        if self.unreadable.contains_key(plugin) {
+            return Grant::none();
+        }
         self.stored
             .get(plugin)
             .cloned()
             .unwrap_or_else(|| Grant::default_for(plugin.kind, self.user_default))
     }
 
-    /// Whether `plugin` has a stored grant (else it runs with its default).
+    /// Whether `plugin` has a stored grant (else it runs with its default), readable or not.
     pub fn is_stored(&self, plugin: &PluginId) -> bool {
-        self.stored.contains_key(plugin)
+        self.stored.contains_key(plugin) || self.unreadable.contains_key(plugin)
     }
 
     /// The default for user plugins.

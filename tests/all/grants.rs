@@ -383,3 +383,56 @@ async fn a_name_both_a_plugin_file_and_a_builtin_carry_must_say_which() {
     assert_denied(&records[0], "`llm`", "text_generator");
     assert_eq!(fake.chat_requests(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_grant_row_denies_its_plugin_and_nothing_else() {
+    use sqlx::Connection;
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    // Its default would grant `llm`: an unreadable row must not fall back to it.
+    ws.set_env("PLUGIN_DEFAULT_GRANT", "declared");
+    std::fs::copy(fixtures::GREEDY, ws.plugins_dir().join("greedy.wasm")).unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let greedy = create_pipeline(
+        &server,
+        json!({"name": "g", "blocks": [{"type": "Greedy", "config": {"attack": "huge_prompt"}}]}),
+    )
+    .await;
+    let text = create_pipeline(&server, text_generator()).await;
+    // A row a newer version wrote (a field this one does not know), with wide capabilities.
+    let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO grants (kind, name, grant_json, updated_at) VALUES ('plugin', 'greedy', \
+         '{\"capabilities\": [\"llm\", \"kv\", \"log\", \"template\"], \"models\": [\"*\"], \"surprise\": 1}', 0)",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+
+    let (status, shown) = call(&server, Method::GET, "/api/plugins/greedy/grants", None).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{shown}");
+    let error = shown["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("greedy") && error.contains("surprise"),
+        "{shown}"
+    );
+    let path = "/api/plugins/text_generator/grants";
+    let (status, other) = call(&server, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{other}");
+
+    let (status, done) = execute(&server, text, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(fake.chat_requests(), 1);
+    let (status, denied) = execute(&server, greedy, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{denied}");
+    assert_denied(&denied, "`llm`", "plugin greedy");
+    assert_eq!(fake.chat_requests(), 1);
+
+    let wide = json!({"capabilities": ["llm", "kv", "log", "template"], "models": ["*"]});
+    grant(&server, "greedy", wide).await;
+    let (status, done) = execute(&server, greedy, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(fake.chat_requests(), 2);
+    server.kill9().await;
+}

@@ -69,7 +69,7 @@ fn shape(state: &AppState, plugin: &PluginId, grants: &GrantSet) -> Value {
 }
 
 /// A plugin's grant: stored, else its default.
-#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared}`; `grant` is `{capabilities, models, kv_quota, limits}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared}`; `grant` is `{capabilities, models, kv_quota, limits}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 500, description = "This plugin's stored grant is unreadable (`detail.problem`); it is denied everything until replaced", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -80,6 +80,23 @@ pub async fn get(
         .store
         .grant_set(state.registry.runtime().user_grant())
         .await?;
+    if let Some(problem) = grants.unreadable(&plugin) {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "the stored grant of {} {:?} is unreadable: {problem}",
+                plugin.kind.as_str(),
+                plugin.name
+            ),
+            json!({
+                "plugin": plugin.name,
+                "kind": plugin.kind,
+                "problem": problem,
+                "applied": "nothing: the plugin is denied every capability and model until its grant is replaced",
+                "hint": "PUT a new grant to replace the row",
+            }),
+        ));
+    }
     Ok(Json(shape(&state, &plugin, &grants)))
 }
 
