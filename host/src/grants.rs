@@ -201,7 +201,8 @@ pub struct GrantKvQuota {
 pub struct Grant {
     /// Capabilities the plugin may use (those it also declares, for `llm`, `embeddings`, `kv`).
     pub capabilities: BTreeSet<Capability>,
-    /// Models it may call, by registered name or glob pattern (`*`, `?`, `[abc]`); `["*"]`
+    /// Models it may call, by registered name or glob pattern (`*`, `?`, `[abc]`; `*` stays
+    /// within a `/` segment, `**` crosses them); `["*"]`
     /// allows every model. A call that names no model uses `default`.
     pub models: Vec<String>,
     /// Its `kv` quota.

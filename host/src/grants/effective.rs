@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 
 use super::{Capability, Grant, GrantError, PluginId};
 
@@ -54,9 +54,13 @@ pub struct EffectiveGrant {
     pub limits: CallLimits,
 }
 
-/// Compiles a model pattern.
+/// Compiles a model pattern: `*` and `?` stay within one `/`-separated segment (`openai/*`
+/// is not `openai/ft/x`), `**` crosses them, and a lone `*` is every model.
 pub(super) fn model_glob(pattern: &str) -> Result<GlobMatcher, GrantError> {
-    Glob::new(pattern)
+    let glob = if pattern == "*" { "**" } else { pattern };
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
         .map(|glob| glob.compile_matcher())
         .map_err(|e| GrantError::Pattern {
             pattern: pattern.to_owned(),
@@ -236,6 +240,15 @@ mod tests {
             (&["default"], None, true),
             (&["default"], Some(""), true),
             (&["a", "b"], Some("b"), true),
+            // `*` and `?` stay within a `/` segment; `**` and a lone `*` cross them.
+            (&["*"], Some("openai/ft/gpt-4o"), true),
+            (&["openai/*"], Some("openai/ft/gpt-4o"), false),
+            (&["openai/**"], Some("openai/ft/gpt-4o"), true),
+            (&["*/gpt-4o"], Some("openai/gpt-4o"), true),
+            (&["*gpt-4o"], Some("openai/gpt-4o"), false),
+            (&["cheap-*"], Some("cheap-/x"), false),
+            (&["a?b"], Some("a/b"), false),
+            (&["{openai,azure}/*"], Some("azure/gpt"), true),
         ];
         for (patterns, asked, allowed) in table {
             let found = effective(
