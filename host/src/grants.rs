@@ -239,6 +239,12 @@ impl std::str::FromStr for UserDefault {
     }
 }
 
+/// Most model patterns one grant holds: each call is matched against every one.
+pub const MAX_MODEL_PATTERNS: usize = 256;
+
+/// Longest model pattern, bytes.
+pub const MAX_MODEL_PATTERN_BYTES: usize = 256;
+
 /// Why a grant is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GrantError {
@@ -249,6 +255,18 @@ pub enum GrantError {
         pattern: String,
         /// Why.
         message: String,
+    },
+    /// More model patterns than [`MAX_MODEL_PATTERNS`].
+    #[error("{count} model patterns; a grant takes at most {MAX_MODEL_PATTERNS}")]
+    TooManyModels {
+        /// How many were given.
+        count: usize,
+    },
+    /// A model pattern longer than [`MAX_MODEL_PATTERN_BYTES`].
+    #[error("a model pattern of {len} bytes; at most {MAX_MODEL_PATTERN_BYTES} each")]
+    PatternTooLong {
+        /// Its length in bytes.
+        len: usize,
     },
     /// A limit is zero.
     #[error("limit {name} must be above 0")]
@@ -303,8 +321,20 @@ impl Grant {
         }
     }
 
-    /// Checks the patterns and the limits.
+    /// Checks the patterns (how many, how long, that they parse) and the limits.
     pub fn check(&self) -> Result<(), GrantError> {
+        if self.models.len() > MAX_MODEL_PATTERNS {
+            return Err(GrantError::TooManyModels {
+                count: self.models.len(),
+            });
+        }
+        if let Some(long) = self
+            .models
+            .iter()
+            .find(|p| p.len() > MAX_MODEL_PATTERN_BYTES)
+        {
+            return Err(GrantError::PatternTooLong { len: long.len() });
+        }
         for pattern in &self.models {
             effective::model_glob(pattern)?;
         }

@@ -436,3 +436,39 @@ async fn an_unreadable_grant_row_denies_its_plugin_and_nothing_else() {
     assert_eq!(fake.chat_requests(), 2);
     server.kill9().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_body_is_bounded_like_other_definitions() {
+    let ws = Workspace::new();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let path = "/api/plugins/text_generator/grants";
+    // Above the definition limit (4 MiB), far below the plugin upload limit: 413 unparsed.
+    let huge = json!({"capabilities": [], "models": ["x".repeat(5 * 1024 * 1024)]});
+    let (status, answer) = call(&server, Method::PUT, path, Some(huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+
+    let many: Vec<String> = (0..257).map(|i| format!("m{i}")).collect();
+    let (status, answer) = call(
+        &server,
+        Method::PUT,
+        path,
+        Some(json!({"capabilities": [], "models": many})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let message = answer["detail"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("257") && message.contains("256"),
+        "{answer}"
+    );
+    let (status, answer) = call(
+        &server,
+        Method::PUT,
+        path,
+        Some(json!({"capabilities": [], "models": ["y".repeat(300)]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    server.kill9().await;
+}

@@ -344,5 +344,14 @@ mod tests {
         let parsed =
             Grant::from_json(serde_json::json!({"capabilities": ["llm", "nope"], "models": []}));
         assert!(matches!(parsed, Err(GrantError::Syntax(_))), "{parsed:?}");
+        let mut g = Grant::all();
+        g.models = (0..=crate::grants::MAX_MODEL_PATTERNS)
+            .map(|i| format!("m{i}"))
+            .collect();
+        assert_eq!(g.check(), Err(GrantError::TooManyModels { count: 257 }));
+        g.models.pop();
+        assert_eq!(g.check(), Ok(()), "256 patterns are fine");
+        g.models = vec!["x".repeat(crate::grants::MAX_MODEL_PATTERN_BYTES + 1)];
+        assert_eq!(g.check(), Err(GrantError::PatternTooLong { len: 257 }));
     }
 }
