@@ -44,7 +44,7 @@ use crate::store::Store;
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Largest body of a route that takes a definition: a pipeline, a template, the validation
-/// config, settings. A JSON body becomes a value tree several times its size, so these small documents
+/// config, settings, a plugin's grant. A JSON body becomes a value tree several times its size, so these small documents
 /// get a small bound.
 pub const MAX_DEFINITION_BODY_BYTES: usize = 4 * 1024 * 1024;
 
@@ -102,7 +102,6 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     use utoipa_axum::routes;
     let plugins = OpenApiRouter::new()
         .routes(routes!(plugins::list, plugins::upload))
-        .routes(routes!(grants::get, grants::put))
         .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
     let definitions = OpenApiRouter::new()
         .routes(routes!(settings::get, settings::put))
@@ -114,6 +113,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         ))
         .routes(routes!(pipeline_fields::put_validation_config))
         .routes(routes!(templates::create_pipeline))
+        .routes(routes!(grants::get, grants::put))
         .layer(DefaultBodyLimit::max(MAX_DEFINITION_BODY_BYTES));
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))

@@ -201,7 +201,8 @@ pub struct GrantKvQuota {
 pub struct Grant {
     /// Capabilities the plugin may use (those it also declares, for `llm`, `embeddings`, `kv`).
     pub capabilities: BTreeSet<Capability>,
-    /// Models it may call, by registered name or glob pattern (`*`, `?`, `[abc]`); `["*"]`
+    /// Models it may call, by registered name or glob pattern (`*`, `?`, `[abc]`; `*` stays
+    /// within a `/` segment, `**` crosses them); `["*"]`
     /// allows every model. A call that names no model uses `default`.
     pub models: Vec<String>,
     /// Its `kv` quota.
@@ -238,6 +239,12 @@ impl std::str::FromStr for UserDefault {
     }
 }
 
+/// Most model patterns one grant holds: each call is matched against every one.
+pub const MAX_MODEL_PATTERNS: usize = 256;
+
+/// Longest model pattern, bytes.
+pub const MAX_MODEL_PATTERN_BYTES: usize = 256;
+
 /// Why a grant is refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GrantError {
@@ -248,6 +255,18 @@ pub enum GrantError {
         pattern: String,
         /// Why.
         message: String,
+    },
+    /// More model patterns than [`MAX_MODEL_PATTERNS`].
+    #[error("{count} model patterns; a grant takes at most {MAX_MODEL_PATTERNS}")]
+    TooManyModels {
+        /// How many were given.
+        count: usize,
+    },
+    /// A model pattern longer than [`MAX_MODEL_PATTERN_BYTES`].
+    #[error("a model pattern of {len} bytes; at most {MAX_MODEL_PATTERN_BYTES} each")]
+    PatternTooLong {
+        /// Its length in bytes.
+        len: usize,
     },
     /// A limit is zero.
     #[error("limit {name} must be above 0")]
@@ -266,6 +285,16 @@ impl Grant {
         Grant {
             capabilities: Capability::ALL.into_iter().collect(),
             models: vec!["*".to_owned()],
+            kv_quota: GrantKvQuota::default(),
+            limits: GrantLimits::default(),
+        }
+    }
+
+    /// No capability and no model: what a plugin whose stored grant is unreadable gets.
+    pub fn none() -> Self {
+        Grant {
+            capabilities: BTreeSet::new(),
+            models: Vec::new(),
             kv_quota: GrantKvQuota::default(),
             limits: GrantLimits::default(),
         }
@@ -292,8 +321,20 @@ impl Grant {
         }
     }
 
-    /// Checks the patterns and the limits.
+    /// Checks the patterns (how many, how long, that they parse) and the limits.
     pub fn check(&self) -> Result<(), GrantError> {
+        if self.models.len() > MAX_MODEL_PATTERNS {
+            return Err(GrantError::TooManyModels {
+                count: self.models.len(),
+            });
+        }
+        if let Some(long) = self
+            .models
+            .iter()
+            .find(|p| p.len() > MAX_MODEL_PATTERN_BYTES)
+        {
+            return Err(GrantError::PatternTooLong { len: long.len() });
+        }
         for pattern in &self.models {
             effective::model_glob(pattern)?;
         }
@@ -325,6 +366,7 @@ impl Grant {
 #[derive(Debug, Clone, Default)]
 pub struct GrantSet {
     stored: BTreeMap<PluginId, Grant>,
+    unreadable: BTreeMap<PluginId, String>,
     user_default: UserDefault,
 }
 
@@ -333,21 +375,38 @@ impl GrantSet {
     pub fn new(stored: BTreeMap<PluginId, Grant>, user_default: UserDefault) -> Self {
         GrantSet {
             stored,
+            unreadable: BTreeMap::new(),
             user_default,
         }
     }
 
-    /// The grant of `plugin`: stored, else its kind's default.
+    /// Marks `plugin`'s stored grant unreadable for `problem`: it is denied everything (never
+    /// its default, which may be wider than what the operator stored) until it is replaced.
+    pub fn mark_unreadable(&mut self, plugin: PluginId, problem: String) {
+        self.stored.remove(&plugin);
+        self.unreadable.insert(plugin, problem);
+    }
+
+    /// Why `plugin`'s stored grant cannot be read, if it cannot.
+    pub fn unreadable(&self, plugin: &PluginId) -> Option<&str> {
+        self.unreadable.get(plugin).map(String::as_str)
+    }
+
+    /// The grant of `plugin`: stored, nothing when its stored grant is unreadable, else its
+    /// kind's default.
     pub fn grant(&self, plugin: &PluginId) -> Grant {
+        if self.unreadable.contains_key(plugin) {
+            return Grant::none();
+        }
         self.stored
             .get(plugin)
             .cloned()
             .unwrap_or_else(|| Grant::default_for(plugin.kind, self.user_default))
     }
 
-    /// Whether `plugin` has a stored grant (else it runs with its default).
+    /// Whether `plugin` has a stored grant (else it runs with its default), readable or not.
     pub fn is_stored(&self, plugin: &PluginId) -> bool {
-        self.stored.contains_key(plugin)
+        self.stored.contains_key(plugin) || self.unreadable.contains_key(plugin)
     }
 
     /// The default for user plugins.

@@ -108,6 +108,25 @@ impl PluginFile {
     }
 }
 
+/// Why a plugin name does not pick one plugin.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginLookupError {
+    /// No plugin (of that kind) has the name.
+    #[error("no plugin is named {name:?}")]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The kind asked for, if any.
+        kind: Option<PluginKind>,
+    },
+    /// Both a plugin file and a builtin have the name, and no kind was given.
+    #[error("{name:?} is both a plugin file and a builtin; say which (kind plugin or builtin)")]
+    Ambiguous {
+        /// The name asked for.
+        name: String,
+    },
+}
+
 /// Why a plugin file provides no block.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PluginError {
@@ -597,9 +616,14 @@ impl Registry {
         self.read().blocks.keys().cloned().collect()
     }
 
-    /// The plugin `name` refers to: the plugin file of that stem (loaded or not), else the
-    /// builtin of that crate; `kind` picks one when both exist. `None`: no such plugin.
-    pub fn plugin_id(&self, name: &str, kind: Option<PluginKind>) -> Option<PluginId> {
+    /// The plugin `name` refers to: the plugin file of that stem (loaded or not) or the
+    /// builtin of that crate; `kind` picks one. A bare name that both a plugin file and a
+    /// builtin carry is ambiguous, never silently one of them.
+    pub fn plugin_id(
+        &self,
+        name: &str,
+        kind: Option<PluginKind>,
+    ) -> Result<PluginId, PluginLookupError> {
         let file = || {
             self.read()
                 .files
@@ -613,11 +637,22 @@ impl Registry {
                 .any(|b| matches!(&b.source, BlockSource::Builtin { crate_name } if crate_name == name))
                 .then(|| PluginId::builtin(name))
         };
-        match kind {
+        let found = match kind {
             Some(PluginKind::Plugin) => file(),
             Some(PluginKind::Builtin) => builtin(),
-            None => file().or_else(builtin),
-        }
+            None => match (file(), builtin()) {
+                (Some(_), Some(_)) => {
+                    return Err(PluginLookupError::Ambiguous {
+                        name: name.to_string(),
+                    });
+                }
+                (file, builtin) => file.or(builtin),
+            },
+        };
+        found.ok_or_else(|| PluginLookupError::NotFound {
+            name: name.to_string(),
+            kind,
+        })
     }
 
     /// The plugin files of the last scan, loaded or not, in name order.

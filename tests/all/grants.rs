@@ -27,6 +27,21 @@ async fn execute(server: &Server, pipeline: i64, input: Value) -> (StatusCode, V
     call(server, Method::POST, &path, Some(input)).await
 }
 
+/// Runs the workspace's `pipeline.yaml` over `seeds.json` with the grants file `grants`,
+/// which the CLI must refuse: its output.
+async fn run_refused(ws: &Workspace, grants: &str) -> blockforge_tests::harness::CmdOutput {
+    let args = [
+        "run",
+        "--pipeline",
+        "pipeline.yaml",
+        "--seeds",
+        "seeds.json",
+    ];
+    let out = ws.run(&[&args[..], &["--grants", grants]].concat()).await;
+    out.assert_failure();
+    out
+}
+
 fn text_generator() -> Value {
     json!({"name": "t", "blocks": [{"type": "TextGenerator", "config": {"user_prompt": "hi"}}]})
 }
@@ -257,17 +272,7 @@ async fn the_cli_reads_grants_from_a_file() {
     assert_eq!(fake.chat_requests(), 0);
 
     ws.write("wrong.yaml", "nobody:\n  capabilities: []\n  models: []\n");
-    let out = ws
-        .run(&[
-            "run",
-            "--pipeline",
-            "pipeline.yaml",
-            "--seeds",
-            "seeds.json",
-            "--grants",
-            "wrong.yaml",
-        ])
-        .await;
+    let out = run_refused(&ws, "wrong.yaml").await;
     out.assert_failure();
     assert!(out.stderr.contains("\"nobody\""), "{}", out.stderr);
 }
@@ -306,4 +311,164 @@ async fn a_plugins_kv_quota_holds_below_the_servers() {
         "{:?}",
         records[2]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_name_both_a_plugin_file_and_a_builtin_carry_must_say_which() {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    std::fs::copy(
+        fixtures::GREEDY,
+        ws.plugins_dir().join("text_generator.wasm"),
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+
+    let path = "/api/plugins/text_generator/grants";
+    let narrow = json!({"capabilities": ["log"], "models": []});
+    for (method, body) in [(Method::GET, None), (Method::PUT, Some(narrow.clone()))] {
+        let (status, answer) = call(&server, method, path, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+        assert!(
+            answer["error"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("?kind="),
+            "{answer}"
+        );
+        assert_eq!(answer["detail"]["kinds"], json!(["plugin", "builtin"]));
+    }
+    let (_, shown) = call(&server, Method::GET, &format!("{path}?kind=plugin"), None).await;
+    assert_eq!(
+        shown["stored"], false,
+        "the refused PUT stored nothing: {shown}"
+    );
+    let (status, stored) = call(
+        &server,
+        Method::PUT,
+        &format!("{path}?kind=plugin"),
+        Some(narrow),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    assert_eq!(stored["kind"], "plugin");
+    let (status, builtin) = call(&server, Method::GET, &format!("{path}?kind=builtin"), None).await;
+    assert_eq!(status, StatusCode::OK, "{builtin}");
+    assert_eq!(builtin["kind"], "builtin");
+    assert_eq!(builtin["stored"], false, "{builtin}");
+    server.kill9().await;
+
+    let pipeline = text_generator().to_string();
+    let seeds = json!([{"metadata": {}}]);
+    let deny_llm = "  capabilities: [log, template]\n  models: ['*']\n";
+    ws.write("bare.yaml", &format!("text_generator:\n{deny_llm}"));
+    ws.write("pipeline.yaml", &pipeline);
+    ws.write("seeds.json", &seeds.to_string());
+    let out = run_refused(&ws, "bare.yaml").await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("\"text_generator\"") && out.stderr.contains("builtin:text_generator"),
+        "{}",
+        out.stderr
+    );
+
+    ws.write(
+        "picked.yaml",
+        &format!("'builtin:text_generator':\n{deny_llm}"),
+    );
+    let (out, records) = ws
+        .run_pipeline(&pipeline, &seeds, &["--grants", "picked.yaml"])
+        .await;
+    assert_eq!(records.len(), 1, "{}", out.stderr);
+    assert_denied(&records[0], "`llm`", "text_generator");
+    assert_eq!(fake.chat_requests(), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreadable_grant_row_denies_its_plugin_and_nothing_else() {
+    use sqlx::Connection;
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    // Its default would grant `llm`: an unreadable row must not fall back to it.
+    ws.set_env("PLUGIN_DEFAULT_GRANT", "declared");
+    std::fs::copy(fixtures::GREEDY, ws.plugins_dir().join("greedy.wasm")).unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let greedy = create_pipeline(
+        &server,
+        json!({"name": "g", "blocks": [{"type": "Greedy", "config": {"attack": "huge_prompt"}}]}),
+    )
+    .await;
+    let text = create_pipeline(&server, text_generator()).await;
+    // A row a newer version wrote (a field this one does not know), with wide capabilities.
+    let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO grants (kind, name, grant_json, updated_at) VALUES ('plugin', 'greedy', \
+         '{\"capabilities\": [\"llm\", \"kv\", \"log\", \"template\"], \"models\": [\"*\"], \"surprise\": 1}', 0)",
+    )
+    .execute(&mut db)
+    .await
+    .unwrap();
+    db.close().await.unwrap();
+
+    let (status, shown) = call(&server, Method::GET, "/api/plugins/greedy/grants", None).await;
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR, "{shown}");
+    let error = shown["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("greedy") && error.contains("surprise"),
+        "{shown}"
+    );
+    let path = "/api/plugins/text_generator/grants";
+    let (status, other) = call(&server, Method::GET, path, None).await;
+    assert_eq!(status, StatusCode::OK, "{other}");
+
+    let (status, done) = execute(&server, text, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(fake.chat_requests(), 1);
+    let (status, denied) = execute(&server, greedy, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{denied}");
+    assert_denied(&denied, "`llm`", "plugin greedy");
+    assert_eq!(fake.chat_requests(), 1);
+
+    let wide = json!({"capabilities": ["llm", "kv", "log", "template"], "models": ["*"]});
+    grant(&server, "greedy", wide).await;
+    let (status, done) = execute(&server, greedy, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(fake.chat_requests(), 2);
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_body_is_bounded_like_other_definitions() {
+    let ws = Workspace::new();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let path = "/api/plugins/text_generator/grants";
+    // Above the definition limit (4 MiB), far below the plugin upload limit: 413 unparsed.
+    let huge = json!({"capabilities": [], "models": ["x".repeat(5 * 1024 * 1024)]});
+    let (status, answer) = call(&server, Method::PUT, path, Some(huge)).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{answer}");
+
+    let many: Vec<String> = (0..257).map(|i| format!("m{i}")).collect();
+    let (status, answer) = call(
+        &server,
+        Method::PUT,
+        path,
+        Some(json!({"capabilities": [], "models": many})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    let message = answer["detail"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains("257") && message.contains("256"),
+        "{answer}"
+    );
+    let (status, answer) = call(
+        &server,
+        Method::PUT,
+        path,
+        Some(json!({"capabilities": [], "models": ["y".repeat(300)]})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
+    server.kill9().await;
 }

@@ -1,6 +1,6 @@
 //! `GET/PUT /api/plugins/{name}/grants`: what the operator grants a plugin (a plugin file's
-//! stem, else a builtin's crate name; `?kind=builtin` or `?kind=plugin` picks one when both
-//! exist). A change is stored in the database, so every server and worker uses it from its
+//! stem or a builtin's crate name; `?kind=builtin` or `?kind=plugin` picks one, and a bare name
+//! both carry is refused with 409). A change is stored in the database, so every server and worker uses it from its
 //! next job start on, without a restart.
 
 use axum::Json;
@@ -12,27 +12,40 @@ use serde_json::{Value, json};
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::grants::{Grant, GrantSet, PluginId, PluginKind};
+use crate::registry::PluginLookupError;
 
 /// Which plugin a name means when a plugin file and a builtin share it.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct KindQuery {
-    /// `plugin` or `builtin`; by default the plugin file, else the builtin.
+    /// `plugin` or `builtin`; required when a plugin file and a builtin share the name.
     kind: Option<PluginKind>,
 }
 
-/// The plugin `name` means, or 404.
+/// The plugin `name` means: 404 when none, 409 when a bare name is both a plugin file and a
+/// builtin.
 fn resolve(state: &AppState, name: &str, kind: Option<PluginKind>) -> Result<PluginId, ApiError> {
-    state.registry.plugin_id(name, kind).ok_or_else(|| {
-        ApiError::new(
+    state.registry.plugin_id(name, kind).map_err(|e| match e {
+        PluginLookupError::NotFound { .. } => ApiError::new(
             StatusCode::NOT_FOUND,
-            format!("no plugin is named {name:?}"),
+            e.to_string(),
             json!({
                 "name": name,
                 "kind": kind,
                 "hint": "a plugin file's name without .wasm, or a builtin's crate name (GET /api/plugins, GET /api/blocks)",
             }),
-        )
+        ),
+        PluginLookupError::Ambiguous { .. } => ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "{name:?} names both a plugin file and a builtin: pass ?kind=plugin or ?kind=builtin"
+            ),
+            json!({
+                "name": name,
+                "kinds": ["plugin", "builtin"],
+                "hint": "pass ?kind=plugin or ?kind=builtin to say which",
+            }),
+        ),
     })
 }
 
@@ -56,7 +69,7 @@ fn shape(state: &AppState, plugin: &PluginId, grants: &GrantSet) -> Value {
 }
 
 /// A plugin's grant: stored, else its default.
-#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared}`; `grant` is `{capabilities, models, kv_quota, limits}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared}`; `grant` is `{capabilities, models, kv_quota, limits}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 500, description = "This plugin's stored grant is unreadable (`detail.problem`); it is denied everything until replaced", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -67,11 +80,28 @@ pub async fn get(
         .store
         .grant_set(state.registry.runtime().user_grant())
         .await?;
+    if let Some(problem) = grants.unreadable(&plugin) {
+        return Err(ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!(
+                "the stored grant of {} {:?} is unreadable: {problem}",
+                plugin.kind.as_str(),
+                plugin.name
+            ),
+            json!({
+                "plugin": plugin.name,
+                "kind": plugin.kind,
+                "problem": problem,
+                "applied": "nothing: the plugin is denied every capability and model until its grant is replaced",
+                "hint": "PUT a new grant to replace the row",
+            }),
+        ));
+    }
     Ok(Json(shape(&state, &plugin, &grants)))
 }
 
 /// Replaces a plugin's grant. Limits are clamped to the server's maxima when applied.
-#[utoipa::path(put, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), request_body(content = Grant, description = "The whole grant, e.g. `{\"capabilities\": [\"llm\", \"log\", \"template\"], \"models\": [\"cheap-*\"], \"limits\": {\"memory_bytes\": 67108864}}`"), responses((status = 200, description = "Stored: the same shape as GET", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 422, description = "Not a valid grant (`detail.message` says why)", body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), request_body(content = Grant, description = "The whole grant, e.g. `{\"capabilities\": [\"llm\", \"log\", \"template\"], \"models\": [\"cheap-*\"], \"limits\": {\"memory_bytes\": 67108864}}`"), responses((status = 200, description = "Stored: the same shape as GET", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 422, description = "Not a valid grant (`detail.message` says why)", body = ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
     Path(name): Path<String>,

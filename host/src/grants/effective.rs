@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use globset::{Glob, GlobMatcher};
+use globset::{GlobBuilder, GlobMatcher};
 
 use super::{Capability, Grant, GrantError, PluginId};
 
@@ -54,9 +54,13 @@ pub struct EffectiveGrant {
     pub limits: CallLimits,
 }
 
-/// Compiles a model pattern.
+/// Compiles a model pattern: `*` and `?` stay within one `/`-separated segment (`openai/*`
+/// is not `openai/ft/x`), `**` crosses them, and a lone `*` is every model.
 pub(super) fn model_glob(pattern: &str) -> Result<GlobMatcher, GrantError> {
-    Glob::new(pattern)
+    let glob = if pattern == "*" { "**" } else { pattern };
+    GlobBuilder::new(glob)
+        .literal_separator(true)
+        .build()
         .map(|glob| glob.compile_matcher())
         .map_err(|e| GrantError::Pattern {
             pattern: pattern.to_owned(),
@@ -236,6 +240,15 @@ mod tests {
             (&["default"], None, true),
             (&["default"], Some(""), true),
             (&["a", "b"], Some("b"), true),
+            // `*` and `?` stay within a `/` segment; `**` and a lone `*` cross them.
+            (&["*"], Some("openai/ft/gpt-4o"), true),
+            (&["openai/*"], Some("openai/ft/gpt-4o"), false),
+            (&["openai/**"], Some("openai/ft/gpt-4o"), true),
+            (&["*/gpt-4o"], Some("openai/gpt-4o"), true),
+            (&["*gpt-4o"], Some("openai/gpt-4o"), false),
+            (&["cheap-*"], Some("cheap-/x"), false),
+            (&["a?b"], Some("a/b"), false),
+            (&["{openai,azure}/*"], Some("azure/gpt"), true),
         ];
         for (patterns, asked, allowed) in table {
             let found = effective(
@@ -331,5 +344,14 @@ mod tests {
         let parsed =
             Grant::from_json(serde_json::json!({"capabilities": ["llm", "nope"], "models": []}));
         assert!(matches!(parsed, Err(GrantError::Syntax(_))), "{parsed:?}");
+        let mut g = Grant::all();
+        g.models = (0..=crate::grants::MAX_MODEL_PATTERNS)
+            .map(|i| format!("m{i}"))
+            .collect();
+        assert_eq!(g.check(), Err(GrantError::TooManyModels { count: 257 }));
+        g.models.pop();
+        assert_eq!(g.check(), Ok(()), "256 patterns are fine");
+        g.models = vec!["x".repeat(crate::grants::MAX_MODEL_PATTERN_BYTES + 1)];
+        assert_eq!(g.check(), Err(GrantError::PatternTooLong { len: 257 }));
     }
 }

@@ -102,8 +102,8 @@ export function GrantsEditor({ target }: { target: GrantTarget }) {
         })}
       </fieldset>
       <label>
-        Models (names or patterns, comma-separated; * for all){" "}
-        <input type="text" value={form.models} onChange={(e) => set({ models: e.target.value })} />
+        Models (names or patterns, one per line; * for all; * stays within a /, ** crosses it){" "}
+        <textarea rows={4} value={form.models} onChange={(e) => set({ models: e.target.value })} />
       </label>
       <div>
         <NumberField label="Memory (MiB)" value={form.memoryMib} onChange={(memoryMib) => set({ memoryMib })} />{" "}

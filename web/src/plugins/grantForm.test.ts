@@ -12,13 +12,19 @@ const grant: Grant = {
 describe("grant form", () => {
   it("shows a grant in the editor's units and reads it back unchanged", () => {
     const form = grantToForm(grant);
-    expect(form).toMatchObject({ models: "cheap-*, default", memoryMib: "64", cpuSecs: "1.5", wallClockSecs: "", outputMib: "" });
+    expect(form).toMatchObject({ models: "cheap-*\ndefault", memoryMib: "64", cpuSecs: "1.5", wallClockSecs: "", outputMib: "" });
     expect(form.capabilities).toEqual(["llm", "log", "template"]);
     expect(formToGrant(form, grant)).toEqual({ ...grant, capabilities: ["llm", "log", "template"] });
   });
   it("drops empty model entries and empty limits", () => {
-    const form = { ...grantToForm(grant), models: " a, ,b ,", memoryMib: " ", cpuSecs: "" };
+    const form = { ...grantToForm(grant), models: " a\n \nb \r\n", memoryMib: " ", cpuSecs: "" };
     expect(formToGrant(form, grant)).toEqual({ capabilities: ["llm", "log", "template"], models: ["a", "b"], kv_quota: { max_keys: 10 }, limits: {} });
+  });
+  it("keeps a pattern's commas: one pattern per line", () => {
+    const braces = { ...grant, models: ["{openai,azure}/gpt-*", "cheap-[ab]"] };
+    const form = grantToForm(braces);
+    expect(form.models).toBe("{openai,azure}/gpt-*\ncheap-[ab]");
+    expect(formToGrant(form, braces)).toEqual({ ...braces, capabilities: ["llm", "log", "template"] });
   });
   it("names the limit that is not a positive number", () => {
     const form = { ...grantToForm(grant), wallClockSecs: "-3" };

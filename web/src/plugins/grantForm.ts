@@ -1,6 +1,6 @@
 /**
- * The grant editor's form: a grant as the inputs show it (models as one comma-separated line,
- * memory and output in MiB, times in seconds, an empty limit for the server's default) and
+ * The grant editor's form: a grant as the inputs show it (models one per line, so a
+ * pattern such as `{a,b}/*` keeps its comma; memory and output in MiB, times in seconds, an empty limit for the server's default) and
  * back, with the first thing wrong named.
  */
 import type { BlockInfo, Grant, GrantCapability, PluginGrants } from "../api/types";
@@ -11,6 +11,7 @@ export const CAPABILITIES: GrantCapability[] = ["llm", "embeddings", "kv", "log"
 /** The editor's inputs. */
 export interface GrantForm {
   capabilities: GrantCapability[];
+  /** One model name or pattern per line. */
   models: string;
   memoryMib: string;
   cpuSecs: string;
@@ -26,7 +27,7 @@ const shown = (value: number | undefined, unit: number) => (value === undefined 
 export function grantToForm(grant: Grant): GrantForm {
   return {
     capabilities: CAPABILITIES.filter((c) => grant.capabilities.includes(c)),
-    models: grant.models.join(", "),
+    models: grant.models.join("\n"),
     memoryMib: shown(grant.limits.memory_bytes, MIB),
     cpuSecs: shown(grant.limits.cpu_time_ms, 1000),
     wallClockSecs: shown(grant.limits.wall_clock_ms, 1000),
@@ -58,7 +59,7 @@ export function formToGrant(form: GrantForm, base: Grant): Grant | { error: stri
     if (value !== undefined) limits[key] = value;
   }
   const models = form.models
-    .split(",")
+    .split(/\r?\n/)
     .map((m) => m.trim())
     .filter((m) => m !== "");
   return { capabilities: [...form.capabilities], models, kv_quota: base.kv_quota, limits };
