@@ -10,7 +10,7 @@
 
 use std::collections::HashSet;
 
-use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig, vector_of};
+use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig, cosine, vector_of};
 use blockforge_tests::harness::{Server, Workspace, checkout};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -40,16 +40,6 @@ fn pipeline_body() -> Value {
     )
     .unwrap();
     json!({"name": pipeline.name, "blocks": pipeline.blocks})
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| f64::from(*x) * f64::from(*y))
-        .sum();
-    let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
-    dot / (norm(a) * norm(b))
 }
 
 /// The similarity DuplicateRemover must report for the fake's answer against the seed file's

@@ -2,7 +2,7 @@
 //! `ragas_evaluation` template through the real binary: `blockforge run`, and the server's
 //! `POST /api/pipelines` + `POST /api/generate`, against the fake LLM.
 
-use blockforge_tests::fake_llm::{FakeLlmConfig, vector_of};
+use blockforge_tests::fake_llm::{FakeLlmConfig, cosine, vector_of};
 use blockforge_tests::harness::{Workspace, checkout};
 use serde_json::{Value, json};
 
@@ -128,16 +128,6 @@ fn judge_script() -> Vec<(String, Value)> {
     .into_iter()
     .map(|(text, answer)| (text.to_owned(), answer))
     .collect()
-}
-
-fn cosine(a: &[f32], b: &[f32]) -> f64 {
-    let dot: f64 = a
-        .iter()
-        .zip(b)
-        .map(|(x, y)| f64::from(*x) * f64::from(*y))
-        .sum();
-    let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
-    dot / (norm(a) * norm(b))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

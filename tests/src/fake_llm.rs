@@ -648,6 +648,17 @@ pub fn vector_of(text: &str) -> Vec<f32> {
         .collect()
 }
 
+/// The cosine similarity of two of the fake's vectors, in f64 (what a block computes from them).
+pub fn cosine(a: &[f32], b: &[f32]) -> f64 {
+    let dot: f64 = a
+        .iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(*x) * f64::from(*y))
+        .sum();
+    let norm = |v: &[f32]| v.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>().sqrt();
+    dot / (norm(a) * norm(b))
+}
+
 /// The smallest deterministic instance of a JSON Schema: every property present, one item per
 /// array, `example` for strings, the minimum (or 1) for numbers.
 pub fn instance_of(schema: &Value) -> Value {

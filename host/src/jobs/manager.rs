@@ -59,32 +59,32 @@ const MAX_BACKOFF: Duration = Duration::from_secs(30);
 impl JobManager {
     /// A manager running jobs of `store` with the blocks of `registry`.
     pub fn new(store: Store, registry: Arc<Registry>, config: RunnerConfig) -> Arc<Self> {
-        let (stop_switch, stop) = StopSignal::new();
-        Arc::new(JobManager {
-            store,
-            registry,
-            config,
-            tasks: Mutex::new(HashMap::new()),
-            runs_jobs: true,
-            stop_switch,
-            stop,
-            threads: runner_threads(),
-        })
+        Self::build(store, registry, config, true)
     }
 
     /// A manager that runs nothing: the API stores jobs and `blockforge worker` processes
     /// sharing the database run them.
     pub fn api_only(store: Store, registry: Arc<Registry>, config: RunnerConfig) -> Arc<Self> {
+        Self::build(store, registry, config, false)
+    }
+
+    /// A manager; runner threads are started only when it runs jobs.
+    fn build(
+        store: Store,
+        registry: Arc<Registry>,
+        config: RunnerConfig,
+        runs_jobs: bool,
+    ) -> Arc<Self> {
         let (stop_switch, stop) = StopSignal::new();
         Arc::new(JobManager {
             store,
             registry,
             config,
             tasks: Mutex::new(HashMap::new()),
-            runs_jobs: false,
+            runs_jobs,
             stop_switch,
             stop,
-            threads: None,
+            threads: if runs_jobs { runner_threads() } else { None },
         })
     }
 
