@@ -6,12 +6,14 @@
 
 pub mod bindings;
 mod call_clock;
+mod call_scope;
 mod capture;
 pub mod compile_cache;
 mod epoch;
 mod failure;
 mod guest_threads;
 mod host_state;
+mod import_time;
 mod imports;
 mod info;
 pub mod limits;
@@ -28,10 +30,12 @@ use wasmtime::{
     UpdateDeadline,
 };
 
+pub use call_scope::CallScope;
 pub use compile_cache::{CacheOutcome, CompileCache};
 pub use failure::{BlockFailure, FailureKind, Refused};
 pub use guest_threads::GuestThreads;
-pub use host_state::{CallScope, HostServices, LogLine};
+pub use host_state::HostServices;
+pub use imports::log::LogLine;
 pub use info::{BlockInfo, BlockKind, Capability};
 pub use limits::Limits;
 
@@ -283,7 +287,7 @@ impl Runtime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| RuntimeError(format!("{e:#}")))?;
-        imports::add_to_linker(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
+        HostState::add_to_linker(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
         let cache = CompileCache::new(config.cache_dir, &engine);
         let ticker = epoch::EpochTicker::start(engine.clone(), limits::EPOCH_TICK);
         let guests = GuestExecutor::start(config.guest_threads)
@@ -399,10 +403,13 @@ impl Runtime {
         // as guest CPU time while the host's work for the guest is.
         store.call_hook(|mut ctx, hook| {
             match hook {
-                CallHook::CallingHost => ctx.data_mut().clock.entering_host(Instant::now()),
-                CallHook::ReturningFromHost => ctx.data_mut().clock.leaving_host(Instant::now()),
+                CallHook::CallingHost => ctx.data_mut().time.clock.entering_host(Instant::now()),
+                CallHook::ReturningFromHost => {
+                    ctx.data_mut().time.clock.leaving_host(Instant::now())
+                }
                 CallHook::CallingWasm => ctx
                     .data_mut()
+                    .time
                     .clock
                     .entering_guest(Instant::now(), thread_cpu_time()),
                 CallHook::ReturningFromWasm => {}
@@ -414,8 +421,8 @@ impl Runtime {
         store.epoch_deadline_callback(move |mut ctx| {
             let state = ctx.data_mut();
             let now = Instant::now();
-            let queued = state.queue.queued(now);
-            let clock = &mut state.clock;
+            let queued = state.models.queue.queued(now);
+            let clock = &mut state.time.clock;
             clock.exclude_from_wall_clock(queued);
             match clock.tick(now, thread_cpu_time()) {
                 TickDecision::Stop(exceeded) => Err(wasmtime::Error::new(LimitExceeded(exceeded))),
@@ -497,12 +504,13 @@ impl Runtime {
             cache: crate::llm::CacheMode::Off,
             budget: None,
             run_deadline: None,
-            // describe() declares nothing yet: it may only log (and `describe_only` says so).
+            // describe() declares nothing yet: it may only log (the template slice's
+            // `describe_only` refuses renders).
             grant: Arc::new(effective(plugin, origin, &[], &Grant::all(), &self.maxima)),
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, timeout);
-        state.describe_only = true;
+        state.template.describe_only = true;
         let mut store = self.new_store(state);
         let pre = pre.clone();
         let call = async move {
@@ -561,7 +569,7 @@ impl Runtime {
             Ok(_permit) => {
                 let pre = block.pre.clone();
                 let wall_clock = granted.wall_clock;
-                let queue = store.data().queue.clone();
+                let queue = store.data().models.queue.clone();
                 let call = async move {
                     let excluded = |now| queue.queued(now);
                     let within = within_wall_clock(Instant::now(), wall_clock, excluded, async {
@@ -619,8 +627,8 @@ impl Runtime {
             stdout: state.stdout.text(),
             stderr: state.stderr.text(),
             wall_time: started.elapsed(),
-            import_time: state.import_time,
-            cpu_time: state.clock.cpu_time(),
+            import_time: state.time.in_imports,
+            cpu_time: state.time.clock.cpu_time(),
         }
     }
 

@@ -5,7 +5,6 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::call_clock::Exceeded;
-use super::imports::InvalidHostCall;
 use super::limits::format_bytes;
 
 /// Class of a block call failure.
@@ -77,6 +76,12 @@ pub struct BlockFailure {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Value>,
 }
+
+/// The block's call of an import was invalid (it broke the ABI): the call fails with this,
+/// classified as [`FailureKind::InvalidHostCall`].
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidHostCall(pub String);
 
 /// Marker error raised from the epoch callback when a time limit is passed.
 #[derive(Debug, thiserror::Error)]

@@ -1,22 +1,28 @@
-//! What the store of one block call holds: the WASI context (which grants nothing), the host
-//! services the imports reach, and what the call accumulates (usage, logs, time in imports).
+//! What the store of one block call holds: the WASI context (which grants nothing), the
+//! caller's scope, the call's clock, and one slice per host capability. This is where the
+//! block world is assembled ([`HostState::add_to_linker`]): one line per capability, each
+//! giving the capability a getter from the store data to its view.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use serde::Serialize;
 use wasmtime::ResourceLimiter;
-use wasmtime::component::ResourceTable;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
+use super::bindings::blockforge::block as wit;
 use super::call_clock::CallClock;
+use super::call_scope::CallScope;
 use super::capture::BoundedCapture;
+use super::import_time::ImportTime;
+use super::imports::kv::{KvState, KvView};
+use super::imports::llm::{ModelState, ModelView};
+use super::imports::log::{LogState, LogView};
+use super::imports::template::{TemplateState, TemplateView};
+use super::imports::{embeddings, kv, llm, log, template};
 use super::limits::Limits;
-use crate::grants::{Capability, EffectiveGrant};
-use crate::kv::{KvNamespace, KvStore};
-use crate::llm::queue_time::QueueTime;
-use crate::llm::{CacheMode, LlmGateway};
-use crate::usage::JobBudget;
+use crate::kv::{KvQuota, KvStore};
+use crate::llm::LlmGateway;
 
 /// The host's services, shared by every call.
 #[derive(Clone)]
@@ -27,39 +33,6 @@ pub struct HostServices {
     pub kv: Arc<dyn KvStore>,
     /// Re-asks allowed when a structured answer fails its schema.
     pub structured_output_repairs: u32,
-}
-
-/// Who is calling: the run, the step and the key spaces its `kv` calls reach.
-#[derive(Debug, Clone)]
-pub struct CallScope {
-    /// Trace id of the run.
-    pub trace_id: String,
-    /// Position of the block in the pipeline.
-    pub step: u32,
-    /// Block type name, for logs and errors.
-    pub block_type: String,
-    /// Key space of the job.
-    pub job_kv: KvNamespace,
-    /// Key space of the pipeline.
-    pub pipeline_kv: KvNamespace,
-    /// What the response cache may do for this call's LLM requests (the job's setting).
-    pub cache: CacheMode,
-    /// The job's token and cost budget, shared by its runs; `None`: unlimited.
-    pub budget: Option<Arc<JobBudget>>,
-    /// When the run stops waiting for a provider (`LLM_RUN_DEADLINE_SECS` after it started);
-    /// `None`: each model call's start plus the default.
-    pub run_deadline: Option<std::time::Instant>,
-    /// What the block may do in this call (declared ∩ granted) and its limits.
-    pub grant: Arc<EffectiveGrant>,
-}
-
-/// One log line a block wrote through the `log` import.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct LogLine {
-    /// `trace`, `debug`, `info`, `warn` or `error`.
-    pub level: &'static str,
-    /// The text.
-    pub message: String,
 }
 
 /// Memory limit per call, over every linear memory of the component (a component may hold
@@ -122,23 +95,19 @@ pub struct HostState {
     table: ResourceTable,
     /// Memory limit of the call.
     pub limiter: MemoryLimiter,
-    /// Shared services.
-    pub services: HostServices,
     /// The caller.
     pub scope: CallScope,
-    /// The call is `describe()`, which may only call `log`.
-    pub describe_only: bool,
-    /// The model capabilities' (`llm`, `embeddings`) slice: what their calls used.
-    pub models: super::imports::ModelCalls,
-    /// Time the call's model requests spent queued for the provider, left out of its wall
-    /// clock.
-    pub queue: QueueTime,
-    /// Time spent inside host imports (model calls, storage, rendering).
-    pub import_time: Duration,
+    /// The call's CPU time and wall clock, and its time in host imports.
+    pub time: ImportTime,
+    /// The model capabilities' (`llm`, `embeddings`) slice: their gateway, what their calls
+    /// used, the time queued for a provider.
+    pub models: ModelState,
+    /// The `kv` capability's slice: its store and the quota of this plugin's writes.
+    pub kv: KvState,
     /// The `log` capability's slice: the lines kept and dropped.
-    pub log: super::imports::LogState,
-    /// The call's CPU time and wall clock.
-    pub clock: CallClock,
+    pub log: LogState,
+    /// The `template` capability's slice.
+    pub template: TemplateState,
     /// Captured stdout.
     pub stdout: BoundedCapture,
     /// Captured stderr.
@@ -155,10 +124,8 @@ impl HostState {
         wall_clock: Duration,
     ) -> Self {
         let granted = scope.grant.limits;
-        let (memory_bytes, stdio_bytes, max_log_lines) =
-            (granted.memory_bytes, limits.stdio_bytes, limits.log_lines);
-        let stdout = BoundedCapture::new(stdio_bytes);
-        let stderr = BoundedCapture::new(stdio_bytes);
+        let stdout = BoundedCapture::new(limits.stdio_bytes);
+        let stderr = BoundedCapture::new(limits.stdio_bytes);
         let wasi = WasiCtx::builder()
             .stdout(stdout.clone())
             .stderr(stderr.clone())
@@ -167,49 +134,81 @@ impl HostState {
             .allow_udp(false)
             .socket_addr_check(|_, _| Box::pin(async { false }))
             .build();
-        let queue = QueueTime::new(scope.run_deadline);
         let mut table = ResourceTable::new();
         // Streams and pollables a block may hold at once; the default is a million.
         table.set_max_capacity(MAX_RESOURCES);
+        let kv_quota = KvQuota {
+            max_keys: granted.kv_max_keys,
+            max_bytes: granted.kv_max_bytes,
+        };
         HostState {
             wasi,
             table,
-            limiter: MemoryLimiter::new(memory_bytes),
-            services,
+            limiter: MemoryLimiter::new(granted.memory_bytes),
+            models: ModelState::new(
+                services.llm,
+                services.structured_output_repairs,
+                scope.run_deadline,
+            ),
+            kv: KvState::new(services.kv, kv_quota),
+            log: LogState::new(limits.log_lines),
+            template: TemplateState::default(),
+            time: ImportTime::new(CallClock::new(Instant::now(), granted.cpu_time, wall_clock)),
             scope,
-            describe_only: false,
-            models: super::imports::ModelCalls::default(),
-            queue,
-            import_time: Duration::ZERO,
-            log: super::imports::LogState::new(max_log_lines),
-            clock: CallClock::new(std::time::Instant::now(), granted.cpu_time, wall_clock),
             stdout,
             stderr,
         }
     }
 
-    /// Accounts `elapsed` as time spent inside a host import waiting (for a model, the
-    /// database): reported with the call, and not guest CPU time.
-    pub fn record_import(&mut self, elapsed: Duration) {
-        self.import_time += elapsed;
-        self.clock.flag_wait(elapsed);
+    /// Defines every import of the block world in `linker`: one line per capability, each
+    /// given the getter of its view.
+    pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+        wit::types::add_to_linker::<_, HasSelf<_>>(linker, |state| state)?;
+        llm::add_to_linker(linker, HostState::models_view)?;
+        embeddings::add_to_linker(linker, HostState::models_view)?;
+        kv::add_to_linker(linker, HostState::kv_view)?;
+        log::add_to_linker(linker, HostState::log_view)?;
+        template::add_to_linker(linker, HostState::template_view)
     }
 
-    /// Accounts `elapsed` as time spent inside a host import of which `work` was the host
-    /// working for the block (rendering, parsing), on another thread when `elsewhere`:
-    /// reported with the call, and the work is guest CPU time.
-    pub fn record_import_work(&mut self, elapsed: Duration, work: Duration, elsewhere: bool) {
-        self.import_time += elapsed;
-        self.clock.flag_work(elsewhere);
-        self.clock.flag_wait(elapsed.saturating_sub(work));
+    /// The model capabilities' view: their slice, the scope, the import time.
+    fn models_view(&mut self) -> ModelView<'_> {
+        ModelView {
+            state: &mut self.models,
+            scope: &self.scope,
+            time: &mut self.time,
+        }
     }
 
-    /// `Ok` when the call may use `capability` (declared and granted), else the `denied`
-    /// message naming it and the plugin.
-    pub fn check(&self, capability: Capability) -> Result<(), String> {
-        self.scope.grant.check(capability)
+    /// The `kv` capability's view.
+    fn kv_view(&mut self) -> KvView<'_> {
+        KvView {
+            state: &self.kv,
+            scope: &self.scope,
+            time: &mut self.time,
+        }
+    }
+
+    /// The `log` capability's view.
+    fn log_view(&mut self) -> LogView<'_> {
+        LogView {
+            state: &mut self.log,
+            scope: &self.scope,
+        }
+    }
+
+    /// The `template` capability's view.
+    fn template_view(&mut self) -> TemplateView<'_> {
+        TemplateView {
+            state: &self.template,
+            scope: &self.scope,
+            time: &mut self.time,
+        }
     }
 }
+
+/// The `types` interface defines no function: nothing to give it but the store data.
+impl wit::types::Host for HostState {}
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {

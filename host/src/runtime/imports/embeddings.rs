@@ -1,16 +1,27 @@
-//! The `embeddings` import.
+//! The `embeddings` import. It shares the `llm` capability's slice and view
+//! ([`super::llm::ModelView`]): the same gateway, usage and budget.
 
 use std::time::Instant;
 
-use super::llm::to_wit_error;
+use wasmtime::component::Linker;
+
+use super::llm::{ModelView, Models, to_wit_error};
 use crate::grants::Capability;
 use crate::llm::EmbedRequest;
 use crate::runtime::bindings::blockforge::block::embeddings as wit;
 use crate::runtime::bindings::blockforge::block::llm::LlmError;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
-use crate::runtime::host_state::HostState;
 
-impl wit::Host for HostState {
+/// Defines `embeddings` in `linker`; `view` finds the model capabilities' view in the store
+/// data.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> ModelView<'_>,
+) -> wasmtime::Result<()> {
+    wit::add_to_linker::<T, Models>(linker, view)
+}
+
+impl wit::Host for ModelView<'_> {
     async fn embed(
         &mut self,
         request: wit::EmbedRequest,
@@ -20,17 +31,15 @@ impl wit::Host for HostState {
         }
         self.check_budget()?;
         let started = Instant::now();
-        let llm = self.services.llm.clone();
-        let answer = self
-            .models
+        let state = &*self.state;
+        let answer = state
             .journal
-            .clone()
-            .record(self.queue.clone().scope(llm.embed(EmbedRequest {
+            .record(state.queue.scope(state.gateway.embed(EmbedRequest {
                 model: request.model,
                 inputs: request.inputs,
             })))
             .await;
-        self.record_import(started.elapsed());
+        self.time.record_wait(started.elapsed());
         let answer = match answer {
             Ok(answer) => answer,
             Err(e) => return Ok(Err(to_wit_error(e))),

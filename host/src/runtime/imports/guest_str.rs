@@ -5,7 +5,7 @@
 use wasmtime::StoreContextMut;
 use wasmtime::component::WasmStr;
 
-use crate::runtime::host_state::HostState;
+use crate::runtime::failure::InvalidHostCall;
 use crate::runtime::limits::format_bytes;
 
 /// A string argument that cannot be used.
@@ -33,15 +33,9 @@ pub enum ArgError {
     },
 }
 
-/// The block's call of an import was invalid (it broke the ABI): the call fails with this,
-/// classified as [`crate::runtime::FailureKind::InvalidHostCall`].
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct InvalidHostCall(pub String);
-
 /// Copies `text` out of the guest if it is at most `limit` bytes.
-pub fn copy_bounded(
-    store: &StoreContextMut<'_, HostState>,
+pub fn copy_bounded<T: 'static>(
+    store: &StoreContextMut<'_, T>,
     text: &WasmStr,
     import: &'static str,
     what: &'static str,
@@ -60,8 +54,8 @@ pub fn copy_bounded(
 
 /// Copies at most `limit` bytes of `text` (cut at a character boundary) out of the guest;
 /// also returns the whole length.
-pub fn copy_prefix(
-    store: &StoreContextMut<'_, HostState>,
+pub fn copy_prefix<T: 'static>(
+    store: &StoreContextMut<'_, T>,
     text: &WasmStr,
     import: &'static str,
     what: &'static str,
@@ -76,8 +70,8 @@ pub fn copy_prefix(
 }
 
 /// The string in place (UTF-8 is not copied; other encodings are transcoded).
-fn view<'a>(
-    store: &'a StoreContextMut<'_, HostState>,
+fn view<'a, T: 'static>(
+    store: &'a StoreContextMut<'_, T>,
     text: &WasmStr,
     import: &'static str,
     what: &'static str,

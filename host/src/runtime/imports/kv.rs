@@ -1,66 +1,101 @@
 //! The `kv` import: storage scoped to the job or the pipeline of the calling run.
-
-use std::time::Instant;
+//!
+//! Its slice of a call's store data is [`KvState`] (the store and the quota this call's writes
+//! are held to); its host functions see only a [`KvView`]: that slice, the caller's scope
+//! (its grant and its key spaces) and the call's import time.
 
 use std::sync::Arc;
+use std::time::Instant;
+
+use wasmtime::component::{HasData, Linker};
 
 use crate::grants::Capability;
-use crate::kv::{KvError, KvNamespace, KvStore};
+use crate::kv::{KvError, KvNamespace, KvQuota, KvStore};
 use crate::runtime::bindings::blockforge::block::kv as wit;
+use crate::runtime::call_scope::CallScope;
 use crate::runtime::failure::{FailureKind, Refused};
-use crate::runtime::host_state::HostState;
+use crate::runtime::import_time::ImportTime;
 
-impl HostState {
-    /// The store and namespace of `scope` for the calling block, once its `kv` capability is
-    /// checked.
-    fn kv_for(&self, scope: wit::Scope) -> Result<(Arc<dyn KvStore>, KvNamespace), String> {
-        self.check(Capability::Kv)?;
-        let ns = match scope {
-            wit::Scope::Job => self.scope.job_kv.clone(),
-            wit::Scope::Pipeline => self.scope.pipeline_kv.clone(),
-        };
-        Ok((self.services.kv.clone(), ns))
+/// The `kv` capability's slice of a call's store data.
+pub struct KvState {
+    /// Where keys are kept.
+    store: Arc<dyn KvStore>,
+    /// What the calling plugin's writes may bring a namespace to: its grant's quota.
+    quota: KvQuota,
+}
+
+impl KvState {
+    /// The slice of a call whose writes `quota` holds, on `store`.
+    pub fn new(store: Arc<dyn KvStore>, quota: KvQuota) -> Self {
+        KvState { store, quota }
     }
+}
 
-    /// The `kv` quota of the calling plugin's grant.
-    fn kv_quota(&self) -> crate::kv::KvQuota {
-        let limits = self.scope.grant.limits;
-        crate::kv::KvQuota {
-            max_keys: limits.kv_max_keys,
-            max_bytes: limits.kv_max_bytes,
-        }
+/// What the `kv` host functions see of a call.
+pub struct KvView<'a> {
+    /// The capability's slice.
+    pub state: &'a KvState,
+    /// The caller: its grant and its key spaces.
+    pub scope: &'a CallScope,
+    /// Where the time waiting for the store is accounted.
+    pub time: &'a mut ImportTime,
+}
+
+/// The [`HasData`] marker of the `kv` capability: its host functions run on a [`KvView`].
+pub struct Kv;
+
+impl HasData for Kv {
+    type Data<'a> = KvView<'a>;
+}
+
+/// Defines `kv` in `linker`; `view` finds the capability's view in the store data.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> KvView<'_>,
+) -> wasmtime::Result<()> {
+    wit::add_to_linker::<T, Kv>(linker, view)
+}
+
+impl KvView<'_> {
+    /// The namespace of `scope` for the calling block, once its `kv` capability is checked.
+    fn namespace(&self, scope: wit::Scope) -> Result<&KvNamespace, String> {
+        self.scope.grant.check(Capability::Kv)?;
+        Ok(match scope {
+            wit::Scope::Job => &self.scope.job_kv,
+            wit::Scope::Pipeline => &self.scope.pipeline_kv,
+        })
     }
 
     /// Counts the operation's time as import time and turns its error into the guest's.
-    fn kv_done<R>(&mut self, started: Instant, result: Result<R, KvError>) -> Result<R, String> {
-        self.record_import(started.elapsed());
+    fn done<R>(&mut self, started: Instant, result: Result<R, KvError>) -> Result<R, String> {
+        self.time.record_wait(started.elapsed());
         result.map_err(|e| e.to_string())
     }
 
-    /// As [`Self::kv_done`] for a write, except that a full namespace ends the block call: a
+    /// As [`Self::done`] for a write, except that a full namespace ends the block call: a
     /// block told "full" could ignore it and keep writing.
-    fn kv_written<R>(
+    fn written<R>(
         &mut self,
         started: Instant,
         result: Result<R, KvError>,
     ) -> wasmtime::Result<Result<R, String>> {
         if let Err(KvError::Quota(exceeded)) = &result {
-            self.record_import(started.elapsed());
+            self.time.record_wait(started.elapsed());
             return Err(wasmtime::Error::new(Refused {
                 kind: FailureKind::KvQuota,
                 message: exceeded.to_string(),
             }));
         }
-        Ok(self.kv_done(started, result))
+        Ok(self.done(started, result))
     }
 }
 
-impl wit::Host for HostState {
+impl wit::Host for KvView<'_> {
     async fn get(&mut self, scope: wit::Scope, key: String) -> Result<Option<String>, String> {
-        let (kv, ns) = self.kv_for(scope)?;
+        let ns = self.namespace(scope)?;
         let started = Instant::now();
-        let result = kv.get(&ns, &key).await;
-        self.kv_done(started, result)
+        let result = self.state.store.get(ns, &key).await;
+        self.done(started, result)
     }
 
     async fn set(
@@ -69,13 +104,17 @@ impl wit::Host for HostState {
         key: String,
         value: String,
     ) -> wasmtime::Result<Result<(), String>> {
-        let (kv, ns) = match self.kv_for(scope) {
-            Ok(found) => found,
+        let ns = match self.namespace(scope) {
+            Ok(ns) => ns,
             Err(denied) => return Ok(Err(denied)),
         };
         let started = Instant::now();
-        let result = kv.set_within(&ns, &key, &value, self.kv_quota()).await;
-        self.kv_written(started, result)
+        let result = self
+            .state
+            .store
+            .set_within(ns, &key, &value, self.state.quota)
+            .await;
+        self.written(started, result)
     }
 
     async fn set_if_absent(
@@ -84,22 +123,24 @@ impl wit::Host for HostState {
         key: String,
         value: String,
     ) -> wasmtime::Result<Result<bool, String>> {
-        let (kv, ns) = match self.kv_for(scope) {
-            Ok(found) => found,
+        let ns = match self.namespace(scope) {
+            Ok(ns) => ns,
             Err(denied) => return Ok(Err(denied)),
         };
         let started = Instant::now();
-        let result = kv
-            .set_if_absent_within(&ns, &key, &value, self.kv_quota())
+        let result = self
+            .state
+            .store
+            .set_if_absent_within(ns, &key, &value, self.state.quota)
             .await;
-        self.kv_written(started, result)
+        self.written(started, result)
     }
 
     async fn delete(&mut self, scope: wit::Scope, key: String) -> Result<bool, String> {
-        let (kv, ns) = self.kv_for(scope)?;
+        let ns = self.namespace(scope)?;
         let started = Instant::now();
-        let result = kv.delete(&ns, &key).await;
-        self.kv_done(started, result)
+        let result = self.state.store.delete(ns, &key).await;
+        self.done(started, result)
     }
 
     async fn keys(
@@ -108,9 +149,13 @@ impl wit::Host for HostState {
         prefix: String,
         limit: u32,
     ) -> Result<Vec<String>, String> {
-        let (kv, ns) = self.kv_for(scope)?;
+        let ns = self.namespace(scope)?;
         let started = Instant::now();
-        let result = kv.keys(&ns, &prefix, limit.min(10_000) as usize).await;
-        self.kv_done(started, result)
+        let result = self
+            .state
+            .store
+            .keys(ns, &prefix, limit.min(10_000) as usize)
+            .await;
+        self.done(started, result)
     }
 }

@@ -1,13 +1,23 @@
 //! The `llm` import: chat completions through the gateway, counted into the call's usage.
+//!
+//! The two model capabilities (`llm` and `embeddings`) share one slice of a call's store
+//! data, [`ModelState`] (the gateway, what their calls used, the time queued for a provider),
+//! and their host functions see only a [`ModelView`]: that slice, the caller's scope (grant,
+//! budget, cache mode) and the call's import time.
 
+use std::sync::Arc;
 use std::time::Instant;
 
+use wasmtime::component::{HasData, Linker};
+
 use crate::grants::Capability;
-use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
+use crate::llm::queue_time::QueueTime;
+use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, LlmGateway, Role};
 use crate::runtime::bindings::blockforge::block::llm as wit;
 use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
+use crate::runtime::call_scope::CallScope;
 use crate::runtime::failure::{FailureKind, Refused};
-use crate::runtime::host_state::HostState;
+use crate::runtime::import_time::ImportTime;
 
 pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
     let code = match e.kind {
@@ -28,20 +38,6 @@ pub(super) fn denied(message: String) -> wit::LlmError {
     wit::LlmError {
         code: wit::LlmErrorCode::Denied,
         message,
-    }
-}
-
-impl HostState {
-    /// `Ok` when the call may use `capability` with `model`, else the `denied` error: the
-    /// grant check of the model imports.
-    pub(super) fn check_model_call(
-        &self,
-        capability: Capability,
-        model: Option<&str>,
-    ) -> Result<(), wit::LlmError> {
-        self.check(capability)
-            .and_then(|()| self.scope.grant.check_model(model))
-            .map_err(denied)
     }
 }
 
@@ -89,10 +85,13 @@ fn answered_model<'a>(
     }
 }
 
-/// The model capabilities' (`llm`, `embeddings`) slice of a call's store data: what their
-/// calls used.
-#[derive(Default)]
-pub struct ModelCalls {
+/// The model capabilities' (`llm`, `embeddings`) slice of a call's store data: the gateway
+/// their calls go through and what those calls used.
+pub struct ModelState {
+    /// Where model calls go.
+    pub(super) gateway: Arc<dyn LlmGateway>,
+    /// Re-asks allowed when a structured answer fails its schema.
+    pub(super) structured_output_repairs: u32,
     /// Usage of the model calls made so far.
     pub usage: crate::usage::Usage,
     /// The same, per model.
@@ -102,14 +101,77 @@ pub struct ModelCalls {
     /// The requests those calls sent to models, with their attempts and waits; kept here so
     /// the requests of a call cut off by the wall clock are still counted.
     pub journal: crate::llm::journal::CallJournal,
+    /// Time the call's model requests spent queued for the provider, left out of its wall
+    /// clock.
+    pub queue: QueueTime,
 }
 
-impl HostState {
+impl ModelState {
+    /// Nothing used yet; calls go to `gateway`, and stop waiting for a provider at
+    /// `run_deadline`.
+    pub fn new(
+        gateway: Arc<dyn LlmGateway>,
+        structured_output_repairs: u32,
+        run_deadline: Option<Instant>,
+    ) -> Self {
+        ModelState {
+            gateway,
+            structured_output_repairs,
+            usage: crate::usage::Usage::default(),
+            usage_by_model: crate::usage::ModelUsage::default(),
+            llm_calls: 0,
+            journal: crate::llm::journal::CallJournal::default(),
+            queue: QueueTime::new(run_deadline),
+        }
+    }
+}
+
+/// What the model host functions (`llm`, `embeddings`) see of a call.
+pub struct ModelView<'a> {
+    /// The capabilities' slice.
+    pub state: &'a mut ModelState,
+    /// The caller: its grant, its job's budget, its cache mode.
+    pub scope: &'a CallScope,
+    /// Where the time waiting for a model is accounted.
+    pub time: &'a mut ImportTime,
+}
+
+/// The [`HasData`] marker of the model capabilities: their host functions run on a
+/// [`ModelView`].
+pub struct Models;
+
+impl HasData for Models {
+    type Data<'a> = ModelView<'a>;
+}
+
+/// Defines `llm` in `linker`; `view` finds the capability's view in the store data.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> ModelView<'_>,
+) -> wasmtime::Result<()> {
+    wit::add_to_linker::<T, Models>(linker, view)
+}
+
+impl ModelView<'_> {
+    /// `Ok` when the call may use `capability` with `model`, else the `denied` error: the
+    /// grant check of the model imports.
+    pub(super) fn check_model_call(
+        &self,
+        capability: Capability,
+        model: Option<&str>,
+    ) -> Result<(), wit::LlmError> {
+        let grant = &self.scope.grant;
+        grant
+            .check(capability)
+            .and_then(|()| grant.check_model(model))
+            .map_err(denied)
+    }
+
     /// Counts a call's `usage` into the call's totals, under `model` too, and charges it to
     /// the job's budget.
     pub(super) fn count_usage(&mut self, model: &str, usage: &crate::usage::Usage) {
-        self.models.usage.add(usage);
-        self.models.usage_by_model.add_call(model, usage);
+        self.state.usage.add(usage);
+        self.state.usage_by_model.add_call(model, usage);
         if let Some(budget) = &self.scope.budget {
             budget.charge(usage);
         }
@@ -128,7 +190,7 @@ impl HostState {
     }
 }
 
-impl wit::Host for HostState {
+impl wit::Host for ModelView<'_> {
     async fn chat(
         &mut self,
         request: wit::ChatRequest,
@@ -143,19 +205,17 @@ impl wit::Host for HostState {
         };
         let asked = request.model.clone();
         let started = Instant::now();
-        let services = self.services.clone();
-        let answer = self
-            .models
+        let state = &*self.state;
+        let answer = state
             .journal
-            .clone()
-            .record(self.queue.clone().scope(crate::llm::structured::chat(
-                services.llm.as_ref(),
+            .record(state.queue.scope(crate::llm::structured::chat(
+                state.gateway.as_ref(),
                 request,
-                services.structured_output_repairs,
+                state.structured_output_repairs,
             )))
             .await;
-        self.record_import(started.elapsed());
-        self.models.llm_calls += 1;
+        self.time.record_wait(started.elapsed());
+        self.state.llm_calls += 1;
         let (answer, usage) = answer;
         self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
         let answer = match answer {

@@ -5,6 +5,9 @@
 //! context); anything heavier runs on a blocking thread, a few at a time, so the async
 //! runtime keeps answering while it does. The host's time rendering is the block's CPU time,
 //! so a block that renders in a loop stops at its CPU-time limit like one that computes.
+//!
+//! Its slice of a call's store data is [`TemplateState`]; its host function sees only a
+//! [`TemplateView`]: that slice, the caller's scope and the call's import time.
 
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
@@ -14,7 +17,9 @@ use tokio::sync::Semaphore;
 use wasmtime::component::{Linker, WasmStr};
 
 use super::guest_str::copy_bounded;
-use crate::runtime::host_state::HostState;
+use crate::grants::Capability;
+use crate::runtime::call_scope::CallScope;
+use crate::runtime::import_time::ImportTime;
 use crate::template::{MAX_TEMPLATE_BYTES, RenderError, TemplateError};
 
 /// The interface's name in the world.
@@ -33,30 +38,50 @@ fn render_slots() -> &'static Semaphore {
         .get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
 }
 
-/// Defines `render` in `linker`.
-pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
+/// The `template` capability's slice of a call's store data.
+#[derive(Debug, Default)]
+pub struct TemplateState {
+    /// The call is `describe()`, which may only call `log`: renders are refused.
+    pub describe_only: bool,
+}
+
+/// What the `render` host function sees of a call: its own slice, who is calling, and the
+/// clock its rendering is charged to.
+pub struct TemplateView<'a> {
+    /// The capability's slice.
+    pub state: &'a TemplateState,
+    /// The caller, whose grant is checked.
+    pub scope: &'a CallScope,
+    /// Where the time rendering is accounted (it is the block's CPU time).
+    pub time: &'a mut ImportTime,
+}
+
+impl TemplateView<'_> {
+    /// Why the call may not render, if it may not.
+    fn refusal(&self) -> Option<String> {
+        if self.state.describe_only {
+            return Some(
+                "describe() may only call `log`; render templates in execute()".to_owned(),
+            );
+        }
+        self.scope.grant.check(Capability::Template).err()
+    }
+}
+
+/// Defines `render` in `linker`; `view` finds the capability's view in the store data.
+/// Defined by hand rather than through the generated bindings, so the source and the context
+/// are size-checked in the guest's memory before they are copied.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut Linker<T>,
+    view: fn(&mut T) -> TemplateView<'_>,
+) -> wasmtime::Result<()> {
     linker.instance(INTERFACE)?.func_wrap_async(
         "render",
-        |mut store, (source, context): (WasmStr, WasmStr)| {
+        move |mut store, (source, context): (WasmStr, WasmStr)| {
             Box::new(async move {
                 let started = Instant::now();
-                if store.data().describe_only {
-                    store.data_mut().record_import_work(
-                        started.elapsed(),
-                        started.elapsed(),
-                        false,
-                    );
-                    return Ok((Err(
-                        "describe() may only call `log`; render templates in execute()".to_owned(),
-                    ),));
-                }
-                if let Err(denied) = store.data().check(crate::grants::Capability::Template) {
-                    store.data_mut().record_import_work(
-                        started.elapsed(),
-                        started.elapsed(),
-                        false,
-                    );
-                    return Ok((Err(denied),));
+                if let Some(message) = view(store.data_mut()).refusal() {
+                    return Ok((Err(refused(view(store.data_mut()), started, message)),));
                 }
                 let args = copy_bounded(&store, &source, "render", "template", MAX_TEMPLATE_BYTES)
                     .and_then(|source| {
@@ -73,22 +98,25 @@ pub(super) fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<
                     Ok(args) => args,
                     Err(e) => {
                         let message = e.into_trap()?;
-                        store.data_mut().record_import_work(
-                            started.elapsed(),
-                            started.elapsed(),
-                            false,
-                        );
-                        return Ok((Err(message),));
+                        return Ok((Err(refused(view(store.data_mut()), started, message)),));
                     }
                 };
                 let (result, work, elsewhere) = render(source, context).await;
-                store
-                    .data_mut()
-                    .record_import_work(started.elapsed(), work, elsewhere);
+                view(store.data_mut())
+                    .time
+                    .record_work(started.elapsed(), work, elsewhere);
                 Ok((result.map_err(|e| e.0),))
             })
         },
     )
+}
+
+/// Accounts a render refused before it started (the host's checking was work for the
+/// block) and hands back `message`.
+fn refused(view: TemplateView<'_>, started: Instant, message: String) -> String {
+    let elapsed = started.elapsed();
+    view.time.record_work(elapsed, elapsed, false);
+    message
 }
 
 /// Renders inline when cheap, else on a blocking thread; returns the result, the time the
