@@ -10,6 +10,7 @@ mod documented_rejections;
 mod error;
 mod export;
 mod grants;
+mod head_limits;
 mod jobs;
 mod metrics;
 mod models;
@@ -31,8 +32,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 
 pub use browser::{BrowserPolicy, CONTENT_SECURITY_POLICY};
-pub use connections::{ConnectionLimits, MAX_HEAD_BYTES, MAX_HEADERS, serve};
+pub use connections::{ConnectionLimits, serve};
 pub use error::ApiError;
+pub use head_limits::{MAX_HEAD_BYTES, MAX_HEADERS};
 pub use record_pages::RecordPages;
 
 use crate::jobs::manager::JobManager;

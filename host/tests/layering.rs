@@ -1,7 +1,8 @@
 //! The library's modules depend one way: each top-level module of `host/src` may use the
 //! modules of its own layer or of a lower one, never a higher one, and no two modules use each
-//! other. Inside the modules of [`ACYCLIC_INSIDE`] (`llm` among them: the provider files
-//! depend on the provider seam, never the reverse) the submodules form no cycle either.
+//! other. Inside every module, at every depth, the submodules form no cycle either (in `llm`
+//! the provider files depend on the provider seam, never the reverse; in `runtime` the
+//! capability modules sit below the store data that assembles them).
 //!
 //! The check reads the sources, not the compiled crate: every `crate::`, `super::` and `self::`
 //! path in `use` items, in code and in macro arguments (syn parses each file). A failure lists
@@ -38,11 +39,6 @@ const LAYERS: &[&[&str]] = &[
     // Configuration: builds the layers below from the environment.
     &["settings"],
 ];
-
-/// Top-level modules whose own submodules must not use each other in a cycle. Not yet
-/// `runtime` (`failure` and `imports` use each other) nor `api` (`connections` and
-/// `raw_rejections` do).
-const ACYCLIC_INSIDE: &[&str] = &["llm", "engine", "store", "registry", "jobs", "usage"];
 
 /// One use of another module: from which module, to which path, seen in which file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -360,28 +356,59 @@ fn top_level_graph(uses: &[Use]) -> Graph {
 
 /// The graph of `parent`'s submodules (`parent::x::...` counts as `x`); uses of what the
 /// parent's own file declares or re-exports are left out, that file being a facade.
-fn inner_graph(uses: &[Use], parent: &str) -> Graph {
+fn inner_graph(uses: &[Use], parent: &[String]) -> Graph {
+    let depth = parent.len();
+    let inside = |path: &[String]| path.len() > depth && path[..depth] == *parent;
     let children: BTreeSet<&str> = uses
         .iter()
-        .filter(|u| u.from.first().map(String::as_str) == Some(parent))
-        .filter_map(|u| u.from.get(1).map(String::as_str))
+        .filter(|u| inside(&u.from))
+        .map(|u| u.from[depth].as_str())
         .collect();
     let mut graph = Graph::new();
     for u in uses {
-        if u.from.first().map(String::as_str) != Some(parent)
-            || u.to.first().map(String::as_str) != Some(parent)
-        {
+        if !inside(&u.from) || !inside(&u.to) {
             continue;
         }
-        let (Some(from), Some(to)) = (u.from.get(1), u.to.get(1)) else {
-            continue;
-        };
+        let (from, to) = (&u.from[depth], &u.to[depth]);
         if !children.contains(to.as_str()) {
             continue;
         }
         add_edge(&mut graph, from, to, u.evidence());
     }
     graph
+}
+
+/// Every module that has submodules using something of the crate, at every depth.
+fn parents(uses: &[Use]) -> BTreeSet<Vec<String>> {
+    uses.iter()
+        .flat_map(|u| (1..u.from.len()).map(|n| u.from[..n].to_vec()))
+        .collect()
+}
+
+/// The cycles among the submodules of each module, each with the uses that close it.
+fn submodule_cycles(uses: &[Use]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for parent in parents(uses) {
+        let graph = inner_graph(uses, &parent);
+        for cycle in cycles(&graph) {
+            let edges: Vec<String> = cycle
+                .split(" -> ")
+                .collect::<Vec<_>>()
+                .windows(2)
+                .flat_map(|pair| {
+                    graph[pair[0]][pair[1]]
+                        .iter()
+                        .map(move |e| format!("    {} -> {}: {e}", pair[0], pair[1]))
+                })
+                .collect();
+            problems.push(format!(
+                "cycle in `{}`: {cycle}\n{}",
+                parent.join("::"),
+                edges.join("\n")
+            ));
+        }
+    }
+    problems
 }
 
 /// Each layer's index by module name.
@@ -438,31 +465,54 @@ fn top_level_modules_follow_the_layers() {
 #[test]
 fn submodules_stay_acyclic() {
     let uses = library_uses();
-    let mut problems = Vec::new();
-    for parent in ACYCLIC_INSIDE {
-        let graph = inner_graph(&uses, parent);
+    // A reader that found no submodule would pass: make sure it sees those everyone knows.
+    let parents = parents(&uses);
+    for known in [
+        "runtime", "api", "llm", "engine", "store", "registry", "jobs",
+    ] {
         assert!(
-            graph.len() > 1,
-            "found no submodules of `{parent}`: is the path reading broken?"
+            inner_graph(&uses, &[known.to_owned()]).len() > 1,
+            "found no submodules of `{known}`: is the path reading broken? ({parents:?})"
         );
-        for cycle in cycles(&graph) {
-            let edges: Vec<String> = cycle
-                .split(" -> ")
-                .collect::<Vec<_>>()
-                .windows(2)
-                .flat_map(|pair| {
-                    graph[pair[0]][pair[1]]
-                        .iter()
-                        .map(move |e| format!("    {} -> {}: {e}", pair[0], pair[1]))
-                })
-                .collect();
-            problems.push(format!(
-                "cycle in `{parent}`: {cycle}\n{}",
-                edges.join("\n")
-            ));
-        }
     }
+    let problems = submodule_cycles(&uses);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn a_cycle_between_submodules_is_reported_at_any_depth() {
+    let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+    let uses = |pairs: &[(&str, &str)]| -> Vec<Use> {
+        pairs
+            .iter()
+            .map(|(from, to)| Use {
+                from: path(from),
+                to: path(to),
+                file: format!("{}.rs", from.replace("::", "/")),
+            })
+            .collect()
+    };
+    let nested = uses(&[
+        ("runtime::imports::kv", "runtime::imports::guest_str::copy"),
+        (
+            "runtime::imports::guest_str",
+            "runtime::imports::kv::KvView",
+        ),
+        ("runtime::host_state", "runtime::imports::kv::KvState"),
+    ]);
+    let problems = submodule_cycles(&nested);
+    assert_eq!(problems.len(), 1, "{problems:#?}");
+    assert!(
+        problems[0].starts_with("cycle in `runtime::imports`: guest_str -> kv -> guest_str")
+            && problems[0].contains("runtime/imports/kv.rs"),
+        "{problems:#?}"
+    );
+    let one_way = uses(&[
+        ("runtime::host_state", "runtime::imports::kv::KvState"),
+        ("runtime::imports::kv", "runtime::failure::Refused"),
+        ("runtime::failure", "runtime::call_clock::Exceeded"),
+    ]);
+    assert!(submodule_cycles(&one_way).is_empty());
 }
 
 #[test]

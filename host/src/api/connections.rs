@@ -28,14 +28,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 
+use super::head_limits::{MAX_HEAD_BYTES, MAX_HEADERS};
 use super::raw_rejections::JsonRejections;
-
-/// Headers a request may carry (hyper's default too).
-pub const MAX_HEADERS: usize = 100;
-
-/// Bytes of request line and headers a request may carry (hyper has no such bound by default,
-/// only its ~400 KiB read buffer); no real client needs more than this.
-pub const MAX_HEAD_BYTES: usize = 64 * 1024;
 
 /// How long clients may take and how many may be connected at once.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -19,7 +19,7 @@ use std::task::{Context, Poll, ready};
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-use super::connections::{MAX_HEAD_BYTES, MAX_HEADERS};
+use super::head_limits::{MAX_HEAD_BYTES, MAX_HEADERS};
 
 /// A connection whose hyper-written error answers get a JSON body.
 pub struct JsonRejections<S> {
