@@ -2,6 +2,7 @@
 
 mod block_test;
 mod blocks;
+mod grants_file;
 mod run;
 mod serve;
 mod worker;

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use effective::{Access, EffectiveGrant, Maxima};
+pub use effective::{Access, CallLimits, EffectiveGrant, LimitBounds};
 
 /// A host capability an operator may grant. `log` and `template` need no declaration in
 /// `describe()`; the others must be declared and granted.
@@ -163,8 +163,8 @@ impl std::fmt::Display for PluginId {
     }
 }
 
-/// Limits a grant sets; each overrides the server's default and is clamped to the server's
-/// maximum (the `BLOCK_*` settings). `None` keeps the default.
+/// Limits a grant sets; each overrides the server's default (`BLOCK_MEMORY_MB`…), up to the
+/// server's maximum (`BLOCK_MEMORY_MAX_MB`…). `None` keeps the default.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GrantLimits {
@@ -273,6 +273,20 @@ pub enum GrantError {
     ZeroLimit {
         /// Its field name.
         name: &'static str,
+    },
+    /// A limit is above this server's maximum.
+    #[error(
+        "{name} is {requested}, above this server's maximum of {maximum} ({setting}); ask for at most {maximum} or raise {setting}"
+    )]
+    AboveMaximum {
+        /// Its field, as the grant spells it (`limits.memory_bytes`).
+        name: &'static str,
+        /// What the grant asks for.
+        requested: u64,
+        /// The maximum, in the field's unit.
+        maximum: u64,
+        /// The setting that holds the maximum.
+        setting: &'static str,
     },
     /// The grant could not be read.
     #[error("{0}")]

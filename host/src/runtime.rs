@@ -48,7 +48,9 @@ use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
 use host_state::HostState;
 
-use crate::grants::{Grant, GrantSet, Maxima, PluginId, UserDefault, effective::effective};
+use crate::grants::{
+    CallLimits, Grant, GrantSet, LimitBounds, PluginId, UserDefault, effective::effective,
+};
 use crate::usage::Usage;
 
 /// Most written linear memory reset in place (not decommitted) when an instance slot is reused.
@@ -241,7 +243,7 @@ pub struct Runtime {
     linker: Linker<HostState>,
     cache: CompileCache,
     limits: Limits,
-    maxima: Maxima,
+    bounds: LimitBounds,
     user_grant: UserDefault,
     permits: Arc<Semaphore>,
     services: HostServices,
@@ -253,13 +255,24 @@ impl Runtime {
     /// Starts the engine with `config` and the host `services` the imports reach.
     pub fn new(config: RuntimeConfig, services: HostServices) -> Result<Self, RuntimeError> {
         let limits = config.limits;
-        let maxima = Maxima {
+        let defaults = CallLimits {
             memory_bytes: limits.memory_bytes,
             cpu_time: limits.cpu_time,
             wall_clock: limits.wall_clock,
             output_bytes: limits.output_bytes,
             kv_max_keys: config.kv_quota.max_keys,
             kv_max_bytes: config.kv_quota.max_bytes,
+        };
+        // A maximum is never below its default, whatever built the limits.
+        let bounds = LimitBounds {
+            defaults,
+            maxima: CallLimits {
+                memory_bytes: limits.memory_max_bytes.max(limits.memory_bytes),
+                cpu_time: limits.cpu_time_max.max(limits.cpu_time),
+                wall_clock: limits.wall_clock_max.max(limits.wall_clock),
+                output_bytes: limits.output_max_bytes.max(limits.output_bytes),
+                ..defaults
+            },
         };
         let instances = limits.max_instances.max(1);
         let mut pool = PoolingAllocationConfig::new();
@@ -272,7 +285,10 @@ impl Runtime {
             .max_core_instances_per_component(64)
             .max_memories_per_component(8)
             .max_tables_per_component(64)
-            .max_memory_size(limits.memory_bytes)
+            // Sized by the most a grant may give: the slot's address space is reserved either
+            // way (wasmtime reserves 4 GiB per slot on 64-bit hosts), and only touched pages
+            // are resident.
+            .max_memory_size(bounds.maxima.memory_bytes)
             // A fresh instance per call would page-fault its stack and heap back in if a reused
             // slot were decommitted; instead reset the pages the last instance wrote (found with
             // Linux's PAGEMAP_SCAN where available, 6.7+) and keep them resident.
@@ -299,7 +315,7 @@ impl Runtime {
             linker,
             cache,
             limits,
-            maxima,
+            bounds,
             user_grant: config.user_grant,
             services,
             _ticker: ticker,
@@ -457,6 +473,11 @@ impl Runtime {
         HostState::new(self.services.clone(), scope, &self.limits, wall_clock)
     }
 
+    /// What a call gets when its plugin's grant sets no limit, and the most a grant may give.
+    pub fn limit_bounds(&self) -> &LimitBounds {
+        &self.bounds
+    }
+
     /// What a user plugin without a stored grant may do.
     pub fn user_grant(&self) -> UserDefault {
         self.user_grant
@@ -476,7 +497,7 @@ impl Runtime {
             &block.info.type_name,
             &declared,
             &grants.grant(&block.plugin),
-            &self.maxima,
+            &self.bounds,
         ))
     }
 
@@ -506,7 +527,7 @@ impl Runtime {
             run_deadline: None,
             // describe() declares nothing yet: it may only log (the template slice's
             // `describe_only` refuses renders).
-            grant: Arc::new(effective(plugin, origin, &[], &Grant::all(), &self.maxima)),
+            grant: Arc::new(effective(plugin, origin, &[], &Grant::all(), &self.bounds)),
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, timeout);

@@ -22,9 +22,14 @@
 //! | `MAX_RUN_STATE_BYTES` | 268435456 (256 MiB) | state one run may carry over its steps (the sum of each step's input state, which its trace keeps) |
 //! | `MAX_JOB_STATE_BYTES` | 1073741824 (1 GiB) | initial state one job may plan: each seed's state × its repetitions, summed |
 //! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
-//! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) |
-//! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call |
-//! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included (time queued for a provider left out) |
+//! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) unless the plugin's grant says otherwise |
+//! | `BLOCK_MEMORY_MAX_MB` | 4 × `BLOCK_MEMORY_MB` (at most 4096) | the most memory a grant may give a call; sizes the instance pool's memory slots |
+//! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call unless the grant says otherwise |
+//! | `BLOCK_CPU_MAX_SECS` | 4 × `BLOCK_CPU_SECS` | the most CPU time a grant may give a call |
+//! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included (time queued for a provider left out), unless the grant says otherwise |
+//! | `BLOCK_TIMEOUT_MAX_SECS` | 4 × `BLOCK_TIMEOUT_SECS` | the most wall-clock time a grant may give a call |
+//! | `BLOCK_OUTPUT_MB` | 16 | largest output (JSON text) of a block call unless the grant says otherwise |
+//! | `BLOCK_OUTPUT_MAX_MB` | 4 × `BLOCK_OUTPUT_MB` | the largest output a grant may allow |
 //! | `BLOCK_DESCRIBE_SECS` | 10 | wall-clock time a block's `describe()` may take at load |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
 //! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
@@ -56,6 +61,7 @@ use crate::llm::prices::{PriceError, PriceTable};
 use crate::llm::providers::PROVIDER_NAMES;
 use crate::llm::routing::{ModelRouter, ProviderEnv};
 use crate::registry::{OverridesError, PLUGIN_OVERRIDES, PluginOverrides, Registry};
+use crate::runtime::limits::GRANT_HEADROOM;
 use crate::runtime::{GuestThreads, HostServices, Limits, Runtime, RuntimeConfig};
 use crate::store::Store;
 use crate::store::model_seeds::SeedModel;
@@ -166,7 +172,7 @@ fn flag(name: &'static str, default: bool) -> Result<bool, SettingsError> {
 /// A duration in seconds from `name`: finite, positive, at most a year.
 fn seconds(name: &'static str, default: f64) -> Result<Duration, SettingsError> {
     let secs = number(name, default, "a number of seconds")?;
-    if !secs.is_finite() || secs <= 0.0 || secs > 365.0 * 24.0 * 3600.0 {
+    if !secs.is_finite() || secs <= 0.0 || secs > YEAR_SECS {
         return Err(SettingsError::Invalid {
             name,
             value: secs.to_string(),
@@ -174,6 +180,104 @@ fn seconds(name: &'static str, default: f64) -> Result<Duration, SettingsError> 
         });
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+const MIB: usize = 1024 * 1024;
+
+/// Most linear memory a block call may have, MiB (a 32-bit memory's whole range).
+const MEMORY_CAP_MIB: usize = 4096;
+
+/// Longest time limit a setting may hold.
+const YEAR_SECS: f64 = 365.0 * 24.0 * 3600.0;
+
+/// The limits a grant may set, each as `(default, maximum)`.
+struct GrantableLimits {
+    memory_mib: (usize, usize),
+    cpu_time: (Duration, Duration),
+    wall_clock: (Duration, Duration),
+    output_mib: (usize, usize),
+}
+
+/// Refuses a maximum `name` below its default.
+fn not_below<T: PartialOrd>(
+    name: &'static str,
+    maximum: T,
+    default: T,
+    expected: &'static str,
+) -> Result<(), SettingsError> {
+    if maximum < default {
+        return Err(SettingsError::Invalid {
+            name,
+            value: var(name).unwrap_or_default(),
+            expected,
+        });
+    }
+    Ok(())
+}
+
+/// A limit in MiB and its maximum: `name` (default `default`, at least 1, at most `cap`) and
+/// `max_name` (default [`GRANT_HEADROOM`] times it, within `cap`, never below it).
+fn mib_pair(
+    name: &'static str,
+    default: usize,
+    max_name: &'static str,
+    cap: usize,
+    expected: &'static str,
+) -> Result<(usize, usize), SettingsError> {
+    let value = number(name, default, "a number of MiB")?.clamp(1, cap);
+    let headroom = value.saturating_mul(GRANT_HEADROOM as usize).min(cap);
+    let maximum = number(max_name, headroom, "a number of MiB")?.clamp(1, cap);
+    not_below(max_name, maximum, value, expected)?;
+    Ok((value, maximum))
+}
+
+/// A time limit and its maximum, as [`mib_pair`] does for sizes.
+fn seconds_pair(
+    name: &'static str,
+    default: f64,
+    max_name: &'static str,
+    expected: &'static str,
+) -> Result<(Duration, Duration), SettingsError> {
+    let value = seconds(name, default)?;
+    let headroom = (value.as_secs_f64() * f64::from(GRANT_HEADROOM)).min(YEAR_SECS);
+    let maximum = seconds(max_name, headroom)?;
+    not_below(max_name, maximum, value, expected)?;
+    Ok((value, maximum))
+}
+
+/// `BLOCK_MEMORY_MB`, `BLOCK_CPU_SECS`, `BLOCK_TIMEOUT_SECS`, `BLOCK_OUTPUT_MB` (what a call
+/// gets when its plugin's grant sets no limit) and their `_MAX_` settings (the most a grant
+/// may give).
+fn grantable_limits() -> Result<GrantableLimits, SettingsError> {
+    Ok(GrantableLimits {
+        memory_mib: mib_pair(
+            "BLOCK_MEMORY_MB",
+            256,
+            "BLOCK_MEMORY_MAX_MB",
+            MEMORY_CAP_MIB,
+            "a number of MiB, at least BLOCK_MEMORY_MB",
+        )?,
+        cpu_time: seconds_pair(
+            "BLOCK_CPU_SECS",
+            10.0,
+            "BLOCK_CPU_MAX_SECS",
+            "a number of seconds, at least BLOCK_CPU_SECS",
+        )?,
+        wall_clock: seconds_pair(
+            "BLOCK_TIMEOUT_SECS",
+            300.0,
+            "BLOCK_TIMEOUT_MAX_SECS",
+            "a number of seconds, at least BLOCK_TIMEOUT_SECS",
+        )?,
+        output_mib: mib_pair(
+            "BLOCK_OUTPUT_MB",
+            16,
+            "BLOCK_OUTPUT_MAX_MB",
+            // The JSON text of a call's output is one string: a `u32` length in the guest.
+            4096,
+            "a number of MiB, at least BLOCK_OUTPUT_MB",
+        )?,
+    })
 }
 
 /// A positive count from `name`.
@@ -268,12 +372,16 @@ impl Settings {
         embeddings.api_key = var("EMBEDDING_API_KEY").or(chat.api_key.clone());
         embeddings.default_model = var("EMBEDDING_MODEL");
         let defaults = Limits::default();
+        let grantable = grantable_limits()?;
         let limits = Limits {
-            memory_bytes: number("BLOCK_MEMORY_MB", 256usize, "a number of MiB")?.clamp(1, 4096)
-                * 1024
-                * 1024,
-            cpu_time: seconds("BLOCK_CPU_SECS", 10.0)?,
-            wall_clock: seconds("BLOCK_TIMEOUT_SECS", 300.0)?,
+            memory_bytes: grantable.memory_mib.0 * MIB,
+            memory_max_bytes: grantable.memory_mib.1 * MIB,
+            cpu_time: grantable.cpu_time.0,
+            cpu_time_max: grantable.cpu_time.1,
+            wall_clock: grantable.wall_clock.0,
+            wall_clock_max: grantable.wall_clock.1,
+            output_bytes: grantable.output_mib.0 * MIB,
+            output_max_bytes: grantable.output_mib.1 * MIB,
             describe_time: seconds("BLOCK_DESCRIBE_SECS", 10.0)?,
             max_instances: number(
                 "BLOCK_MAX_INSTANCES",

@@ -5,7 +5,7 @@
 
 use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig};
 use blockforge_tests::fixtures;
-use blockforge_tests::harness::{Server, Workspace};
+use blockforge_tests::harness::{CmdOutput, Server, Workspace};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -29,7 +29,7 @@ async fn execute(server: &Server, pipeline: i64, input: Value) -> (StatusCode, V
 
 /// Runs the workspace's `pipeline.yaml` over `seeds.json` with the grants file `grants`,
 /// which the CLI must refuse: its output.
-async fn run_refused(ws: &Workspace, grants: &str) -> blockforge_tests::harness::CmdOutput {
+async fn run_refused(ws: &Workspace, grants: &str) -> CmdOutput {
     let args = [
         "run",
         "--pipeline",
@@ -167,11 +167,44 @@ async fn a_user_plugin_is_conservative_until_the_operator_widens_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugin_granted_64_mib_fails_there_while_one_granted_256_mib_goes_on() {
-    let ws = Workspace::new();
+    let mut ws = Workspace::new();
+    // A call gets 128 MiB unless its plugin's grant says otherwise; a grant may give 256.
+    ws.set_env("BLOCK_MEMORY_MB", "128");
+    ws.set_env("BLOCK_MEMORY_MAX_MB", "256");
     std::fs::copy(fixtures::HOARDER_SMALL, ws.plugins_dir().join("small.wasm")).unwrap();
     std::fs::copy(fixtures::HOARDER_BIG, ws.plugins_dir().join("big.wasm")).unwrap();
     let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
     let server = ws.serve(&url).await;
+    let (_, shown) = call(&server, Method::GET, "/api/plugins/big/grants", None).await;
+    assert_eq!(
+        shown["server_limits"]["default"]["memory_bytes"],
+        128u64 << 20,
+        "{shown}"
+    );
+    assert_eq!(
+        shown["server_limits"]["maximum"]["memory_bytes"],
+        256u64 << 20,
+        "{shown}"
+    );
+    // Both in one job: each call runs under its own plugin's limit. The big one holds more
+    // than the default.
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "m", "blocks": [
+            {"type": "HoarderBig", "config": {"mib": 160}},
+            {"type": "HoarderSmall", "config": {"mib": 128}}
+        ]}),
+    )
+    .await;
+    let (status, failed) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{failed}");
+    let trace = failed["detail"]["trace"].as_array().expect("a trace");
+    let error = trace[0]["error"].as_str().unwrap_or_default();
+    assert!(
+        error.contains("HoarderBig") && error.contains("limit 128.0 MiB"),
+        "without a grant the default holds: {failed}"
+    );
+
     let all = json!(["llm", "embeddings", "kv", "log", "template"]);
     grant(
         &server,
@@ -185,23 +218,66 @@ async fn a_plugin_granted_64_mib_fails_there_while_one_granted_256_mib_goes_on()
         json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 256u64 << 20}}),
     )
     .await;
-    // Both in one job: each call runs under its own plugin's limit.
-    let pipeline = create_pipeline(
-        &server,
-        json!({"name": "m", "blocks": [{"type": "HoarderBig"}, {"type": "HoarderSmall"}]}),
-    )
-    .await;
     let (status, failed) = execute(&server, pipeline, json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{failed}");
     let trace = failed["detail"]["trace"].as_array().expect("a trace");
-    assert_eq!(trace[0]["output"]["held_mib"], 128, "{failed}");
+    assert_eq!(
+        trace[0]["output"]["held_mib"], 160,
+        "granted 256 MiB, it goes on past the 128 MiB default: {failed}"
+    );
     let error = trace[1]["error"].as_str().unwrap_or_default();
     assert!(
         error.contains("HoarderSmall") && error.contains("limit 64.0 MiB"),
         "{failed}"
     );
     assert_eq!(trace[1]["failure"]["kind"], "memory_limit");
+
+    // Above the maximum: refused, naming the limit, the maximum and its setting.
+    let above =
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 512u64 << 20}});
+    let (status, refused) =
+        call(&server, Method::PUT, "/api/plugins/big/grants", Some(above)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(
+        refused["detail"]["limit"], "limits.memory_bytes",
+        "{refused}"
+    );
+    assert_eq!(refused["detail"]["maximum"], 256u64 << 20, "{refused}");
+    assert_eq!(
+        refused["detail"]["setting"], "BLOCK_MEMORY_MAX_MB",
+        "{refused}"
+    );
+    assert!(
+        refused["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("268435456"),
+        "{refused}"
+    );
+    let (_, kept) = call(&server, Method::GET, "/api/plugins/big/grants", None).await;
+    assert_eq!(
+        kept["grant"]["limits"]["memory_bytes"],
+        256u64 << 20,
+        "the refused PUT changed nothing: {kept}"
+    );
     server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_maximum_below_its_default_stops_the_start() {
+    let mut ws = Workspace::new();
+    ws.set_env("BLOCK_MEMORY_MB", "512");
+    ws.set_env("BLOCK_MEMORY_MAX_MB", "256");
+    let out = ws.run(&["blocks"]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("BLOCK_MEMORY_MAX_MB")
+            && out.stderr.contains("at least BLOCK_MEMORY_MB"),
+        "{}",
+        out.stderr
+    );
+    ws.set_env("BLOCK_MEMORY_MAX_MB", "512");
+    ws.run(&["blocks"]).await.assert_success();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
-use crate::grants::{Grant, GrantSet, PluginId, PluginKind};
+use crate::grants::{CallLimits, Grant, GrantError, GrantSet, PluginId, PluginKind};
 use crate::registry::PluginLookupError;
 
 /// Which plugin a name means when a plugin file and a builtin share it.
@@ -49,9 +49,23 @@ fn resolve(state: &AppState, name: &str, kind: Option<PluginKind>) -> Result<Plu
     })
 }
 
+/// `limits` in a grant's units (bytes, milliseconds, keys).
+fn in_grant_units(limits: &CallLimits) -> Value {
+    json!({
+        "memory_bytes": limits.memory_bytes,
+        "cpu_time_ms": limits.cpu_time.as_millis(),
+        "wall_clock_ms": limits.wall_clock.as_millis(),
+        "output_bytes": limits.output_bytes,
+        "kv_max_keys": limits.kv_max_keys,
+        "kv_max_bytes": limits.kv_max_bytes,
+    })
+}
+
 /// The answer of both routes: the plugin, whether its grant is stored or its default, the
-/// grant, and what its block declares.
+/// grant, what its block declares, and this server's limits (what a call gets when the grant
+/// sets none, and the most a grant may give).
 fn shape(state: &AppState, plugin: &PluginId, grants: &GrantSet) -> Value {
+    let bounds = state.registry.runtime().limit_bounds();
     let declared = state
         .registry
         .list()
@@ -65,11 +79,39 @@ fn shape(state: &AppState, plugin: &PluginId, grants: &GrantSet) -> Value {
         "grant": grants.grant(plugin),
         "default": Grant::default_for(plugin.kind, grants.user_default()),
         "declared": declared,
+        "server_limits": {
+            "default": in_grant_units(&bounds.defaults),
+            "maximum": in_grant_units(&bounds.maxima),
+        },
     })
 }
 
+/// The 422 of a grant that cannot be stored: why, and for a limit above its maximum, the
+/// numbers and the setting.
+fn refused(plugin: &PluginId, e: GrantError) -> ApiError {
+    let mut detail = json!({"plugin": plugin.name, "message": e.to_string()});
+    let error = match &e {
+        GrantError::AboveMaximum {
+            name,
+            requested,
+            maximum,
+            setting,
+        } => {
+            detail["limit"] = json!(name);
+            detail["requested"] = json!(requested);
+            detail["maximum"] = json!(maximum);
+            detail["setting"] = json!(setting);
+            format!(
+                "not a valid grant: {name} is above this server's maximum of {maximum} ({setting})"
+            )
+        }
+        _ => "not a valid grant".to_owned(),
+    };
+    ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, error, detail)
+}
+
 /// A plugin's grant: stored, else its default.
-#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared}`; `grant` is `{capabilities, models, kv_quota, limits}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 500, description = "This plugin's stored grant is unreadable (`detail.problem`); it is denied everything until replaced", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), responses((status = 200, description = "`{plugin, kind, stored, grant, default, declared, server_limits}`; `grant` is `{capabilities, models, kv_quota, limits}`; `server_limits` is `{default, maximum}`, each `{memory_bytes, cpu_time_ms, wall_clock_ms, output_bytes, kv_max_keys, kv_max_bytes}`: what a call gets when the grant sets no limit, and the most a grant may give", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 500, description = "This plugin's stored grant is unreadable (`detail.problem`); it is denied everything until replaced", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -100,8 +142,9 @@ pub async fn get(
     Ok(Json(shape(&state, &plugin, &grants)))
 }
 
-/// Replaces a plugin's grant. Limits are clamped to the server's maxima when applied.
-#[utoipa::path(put, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), request_body(content = Grant, description = "The whole grant, e.g. `{\"capabilities\": [\"llm\", \"log\", \"template\"], \"models\": [\"cheap-*\"], \"limits\": {\"memory_bytes\": 67108864}}`"), responses((status = 200, description = "Stored: the same shape as GET", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 422, description = "Not a valid grant (`detail.message` says why)", body = ErrorBody)))]
+/// Replaces a plugin's grant. A limit above this server's maximum is refused (422 naming the
+/// limit, the maximum and its setting).
+#[utoipa::path(put, path = "/api/plugins/{name}/grants", tag = "plugins", params(("name" = String, Path, description = "A plugin file's stem or a builtin's crate name"), KindQuery), request_body(content = Grant, description = "The whole grant, e.g. `{\"capabilities\": [\"llm\", \"log\", \"template\"], \"models\": [\"cheap-*\"], \"limits\": {\"memory_bytes\": 67108864}}`"), responses((status = 200, description = "Stored: the same shape as GET", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such plugin", body = ErrorBody), (status = 409, description = "The name is both a plugin file and a builtin: pass `?kind=`", body = ErrorBody), (status = 422, description = "Not a valid grant (`detail.message` says why; a limit above this server's maximum adds `detail.limit`, `detail.requested`, `detail.maximum`, `detail.setting`)", body = ErrorBody)))]
 pub async fn put(
     State(state): State<AppState>,
     Path(name): Path<String>,
@@ -109,13 +152,10 @@ pub async fn put(
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let plugin = resolve(&state, &name, query.kind)?;
-    let grant = Grant::from_json(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "not a valid grant",
-            json!({"plugin": plugin.name, "message": e.to_string()}),
-        )
-    })?;
+    let bounds = state.registry.runtime().limit_bounds();
+    let grant = Grant::from_json(body)
+        .and_then(|grant| bounds.check(&grant).map(|()| grant))
+        .map_err(|e| refused(&plugin, e))?;
     state.store.put_grant(&plugin, &grant).await?;
     let grants = state
         .store

@@ -11,7 +11,7 @@ use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::run::{RunContext, StepGrants};
 use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
 use blockforge::engine::{Cost, Pipeline, read_seed_file, validate::validate};
-use blockforge::grants::{GrantSet, PluginKind};
+use blockforge::grants::GrantSet;
 use blockforge::kv::MemoryKv;
 use blockforge::llm::CacheMode;
 use blockforge::settings::Settings;
@@ -156,7 +156,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         .with_context(|| format!("in {}", args.pipeline.display()))?;
     let grants = match &args.grants {
         None => GrantSet::new(Default::default(), registry.runtime().user_grant()),
-        Some(path) => grants_from_file(path, &registry)?,
+        Some(path) => super::grants_file::read(path, &registry, None)?,
     };
     let grants = StepGrants::new(registry.runtime(), &valid, &grants);
     let out = open_output(&args)?;
@@ -226,38 +226,6 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The grants of `path`, each key resolved to the plugin it means: `plugin:NAME` (a plugin
-/// file's stem), `builtin:NAME` (a builtin's crate), or a bare name when only one of them has
-/// it. A name that is neither, or a bare name that is both, is an error naming the entry.
-fn grants_from_file(
-    path: &std::path::Path,
-    registry: &blockforge::registry::Registry,
-) -> anyhow::Result<GrantSet> {
-    let mut stored = std::collections::BTreeMap::new();
-    for (key, grant) in blockforge::grants::file::read(path)? {
-        let (kind, name) = match key.split_once(':') {
-            Some((kind, name)) => {
-                let kind = PluginKind::parse(kind).with_context(|| {
-                    format!(
-                        "the grants file {}: entry {key:?}: the prefix must be `plugin:` or `builtin:`",
-                        path.display()
-                    )
-                })?;
-                (Some(kind), name)
-            }
-            None => (None, key.as_str()),
-        };
-        let plugin = registry.plugin_id(name, kind).map_err(|e| {
-            anyhow::anyhow!(
-                "the grants file {}: entry {key:?}: {e} (a plugin file's stem or a builtin's crate name; write `plugin:{name}` or `builtin:{name}` to pick one)",
-                path.display()
-            )
-        })?;
-        stored.insert(plugin, grant);
-    }
-    Ok(GrantSet::new(stored, registry.runtime().user_grant()))
 }
 
 /// A cost for people: `$0.001234`, or what is known when a call had no price.

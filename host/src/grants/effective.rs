@@ -19,10 +19,77 @@ pub enum Access {
     NotGranted,
 }
 
-/// The server-wide maxima (the `BLOCK_*` settings and the `kv` quota), in the shape of a
-/// call's limits: a grant's limits are clamped to them, and a grant that sets no limit gets
-/// them.
-pub type Maxima = CallLimits;
+/// The server's bounds on a call's limits: what a call gets when its plugin's grant sets no
+/// limit (`defaults`: `BLOCK_MEMORY_MB`, `BLOCK_CPU_SECS`, `BLOCK_TIMEOUT_SECS`,
+/// `BLOCK_OUTPUT_MB`, the `kv` quota), and the most a grant may give (`maxima`: the
+/// `BLOCK_*_MAX_*` settings; the `kv` quota is its own maximum).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LimitBounds {
+    /// What a call gets when its grant sets no limit.
+    pub defaults: CallLimits,
+    /// The most a grant may give; a grant above it is refused ([`LimitBounds::check`]), and a
+    /// stored one above it (written by a server with higher maxima) is clamped to it.
+    pub maxima: CallLimits,
+}
+
+impl LimitBounds {
+    /// Refuses the first limit of `grant` above its maximum, naming it, the maximum and the
+    /// setting that holds it.
+    pub fn check(&self, grant: &Grant) -> Result<(), GrantError> {
+        let max = &self.maxima;
+        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        let bytes = |b: usize| u64::try_from(b).unwrap_or(u64::MAX);
+        let limits = [
+            (
+                "limits.memory_bytes",
+                grant.limits.memory_bytes,
+                bytes(max.memory_bytes),
+                "BLOCK_MEMORY_MAX_MB",
+            ),
+            (
+                "limits.cpu_time_ms",
+                grant.limits.cpu_time_ms,
+                millis(max.cpu_time),
+                "BLOCK_CPU_MAX_SECS",
+            ),
+            (
+                "limits.wall_clock_ms",
+                grant.limits.wall_clock_ms,
+                millis(max.wall_clock),
+                "BLOCK_TIMEOUT_MAX_SECS",
+            ),
+            (
+                "limits.output_bytes",
+                grant.limits.output_bytes,
+                bytes(max.output_bytes),
+                "BLOCK_OUTPUT_MAX_MB",
+            ),
+            (
+                "kv_quota.max_keys",
+                grant.kv_quota.max_keys,
+                max.kv_max_keys,
+                "KV_MAX_KEYS_PER_NAMESPACE",
+            ),
+            (
+                "kv_quota.max_bytes",
+                grant.kv_quota.max_bytes,
+                max.kv_max_bytes,
+                "KV_MAX_BYTES_PER_NAMESPACE",
+            ),
+        ];
+        for (name, granted, maximum, setting) in limits {
+            if let Some(requested) = granted.filter(|value| *value > maximum) {
+                return Err(GrantError::AboveMaximum {
+                    name,
+                    requested,
+                    maximum,
+                    setting,
+                });
+            }
+        }
+        Ok(())
+    }
+}
 
 /// The limits of one call of a plugin's block: its grant's, within the maxima.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,25 +135,35 @@ pub(super) fn model_glob(pattern: &str) -> Result<GlobMatcher, GrantError> {
         })
 }
 
-fn clamp_duration(granted: Option<u64>, max: Duration) -> Duration {
-    granted.map_or(max, |ms| Duration::from_millis(ms).min(max))
+/// The granted time, else `default`; never above `max`.
+fn clamp_duration(granted: Option<u64>, default: Duration, max: Duration) -> Duration {
+    granted.map_or(default, Duration::from_millis).min(max)
 }
 
-fn clamp_bytes(granted: Option<u64>, max: usize) -> usize {
-    granted.map_or(max, |bytes| {
-        usize::try_from(bytes).unwrap_or(usize::MAX).min(max)
-    })
+/// The granted size, else `default`; never above `max`.
+fn clamp_bytes(granted: Option<u64>, default: usize, max: usize) -> usize {
+    granted
+        .map_or(default, |bytes| {
+            usize::try_from(bytes).unwrap_or(usize::MAX)
+        })
+        .min(max)
+}
+
+/// The granted count, else `default`; never above `max`.
+fn clamp_count(granted: Option<u64>, default: u64, max: u64) -> u64 {
+    granted.unwrap_or(default).min(max)
 }
 
 /// The effective grant of `block_type`, from `plugin`, which declared `declared`, under
-/// `grant` and the server's `maxima`. A pattern that does not compile (a grant stored before
-/// it was checked) allows nothing.
+/// `grant` and the server's `bounds`: each limit the grant's, else the default, never above
+/// the maximum. A pattern that does not compile (a grant stored before it was checked) allows
+/// nothing.
 pub fn effective(
     plugin: &PluginId,
     block_type: &str,
     declared: &[Capability],
     grant: &Grant,
-    maxima: &Maxima,
+    bounds: &LimitBounds,
 ) -> EffectiveGrant {
     let access = Capability::ALL.map(|capability| {
         let access = if !capability.implicit() && !declared.contains(&capability) {
@@ -103,19 +180,34 @@ pub fn effective(
         .iter()
         .filter_map(|pattern| model_glob(pattern).ok())
         .collect();
+    let (default, max) = (&bounds.defaults, &bounds.maxima);
     let limits = CallLimits {
-        memory_bytes: clamp_bytes(grant.limits.memory_bytes, maxima.memory_bytes),
-        cpu_time: clamp_duration(grant.limits.cpu_time_ms, maxima.cpu_time),
-        wall_clock: clamp_duration(grant.limits.wall_clock_ms, maxima.wall_clock),
-        output_bytes: clamp_bytes(grant.limits.output_bytes, maxima.output_bytes),
-        kv_max_keys: grant
-            .kv_quota
-            .max_keys
-            .map_or(maxima.kv_max_keys, |n| n.min(maxima.kv_max_keys)),
-        kv_max_bytes: grant
-            .kv_quota
-            .max_bytes
-            .map_or(maxima.kv_max_bytes, |n| n.min(maxima.kv_max_bytes)),
+        memory_bytes: clamp_bytes(
+            grant.limits.memory_bytes,
+            default.memory_bytes,
+            max.memory_bytes,
+        ),
+        cpu_time: clamp_duration(grant.limits.cpu_time_ms, default.cpu_time, max.cpu_time),
+        wall_clock: clamp_duration(
+            grant.limits.wall_clock_ms,
+            default.wall_clock,
+            max.wall_clock,
+        ),
+        output_bytes: clamp_bytes(
+            grant.limits.output_bytes,
+            default.output_bytes,
+            max.output_bytes,
+        ),
+        kv_max_keys: clamp_count(
+            grant.kv_quota.max_keys,
+            default.kv_max_keys,
+            max.kv_max_keys,
+        ),
+        kv_max_bytes: clamp_count(
+            grant.kv_quota.max_bytes,
+            default.kv_max_bytes,
+            max.kv_max_bytes,
+        ),
     };
     EffectiveGrant {
         plugin: plugin.clone(),
@@ -174,14 +266,26 @@ mod tests {
     use crate::grants::{GrantLimits, UserDefault};
     use Capability::*;
 
-    fn maxima() -> Maxima {
-        Maxima {
-            memory_bytes: 256 << 20,
+    /// Defaults of 128 MiB, 10 s, 300 s, 16 MiB; maxima of 256 MiB, 20 s, 600 s, 32 MiB; a
+    /// `kv` quota of 1000 keys and 1 MiB.
+    fn bounds() -> LimitBounds {
+        let defaults = CallLimits {
+            memory_bytes: 128 << 20,
             cpu_time: Duration::from_secs(10),
             wall_clock: Duration::from_secs(300),
             output_bytes: 16 << 20,
             kv_max_keys: 1000,
             kv_max_bytes: 1 << 20,
+        };
+        LimitBounds {
+            defaults,
+            maxima: CallLimits {
+                memory_bytes: 256 << 20,
+                cpu_time: Duration::from_secs(20),
+                wall_clock: Duration::from_secs(600),
+                output_bytes: 32 << 20,
+                ..defaults
+            },
         }
     }
 
@@ -214,7 +318,7 @@ mod tests {
         ];
         for (declared, granted, asked, expected) in table {
             let plugin = PluginId::plugin("p");
-            let found = effective(&plugin, "B", declared, &grant(granted, &[]), &maxima());
+            let found = effective(&plugin, "B", declared, &grant(granted, &[]), &bounds());
             assert_eq!(
                 found.access(*asked),
                 *expected,
@@ -256,7 +360,7 @@ mod tests {
                 "B",
                 &[Llm],
                 &grant(&[Llm], patterns),
-                &maxima(),
+                &bounds(),
             );
             assert_eq!(
                 found.check_model(*asked).is_ok(),
@@ -267,25 +371,107 @@ mod tests {
     }
 
     #[test]
-    fn limits_override_the_defaults_within_the_maxima() {
+    fn limits_override_the_defaults_within_the_bounds() {
         let mut g = Grant::all();
-        let found = effective(&PluginId::builtin("b"), "B", &[], &g, &maxima()).limits;
-        assert_eq!(found.memory_bytes, 256 << 20, "no limit set: the maximum");
+        let found = effective(&PluginId::builtin("b"), "B", &[], &g, &bounds()).limits;
+        assert_eq!(found, bounds().defaults, "no limit set: the defaults");
+        // (granted, effective) for memory: below, between default and maximum, above.
+        let table: &[(u64, usize)] = &[
+            (64 << 20, 64 << 20),
+            (200 << 20, 200 << 20),
+            (256 << 20, 256 << 20),
+            (u64::MAX, 256 << 20),
+        ];
+        for (granted, expected) in table {
+            g.limits.memory_bytes = Some(*granted);
+            let found = effective(&PluginId::builtin("b"), "B", &[], &g, &bounds()).limits;
+            assert_eq!(found.memory_bytes, *expected, "granted {granted}");
+        }
         g.limits = GrantLimits {
-            memory_bytes: Some(64 << 20),
-            cpu_time_ms: Some(500),
+            memory_bytes: None,
+            cpu_time_ms: Some(15_000),
             wall_clock_ms: Some(1_000_000_000),
             output_bytes: Some(u64::MAX),
         };
         g.kv_quota.max_keys = Some(10);
         g.kv_quota.max_bytes = Some(u64::MAX);
-        let found = effective(&PluginId::builtin("b"), "B", &[], &g, &maxima()).limits;
-        assert_eq!(found.memory_bytes, 64 << 20);
-        assert_eq!(found.cpu_time, Duration::from_millis(500));
-        assert_eq!(found.wall_clock, Duration::from_secs(300), "clamped");
-        assert_eq!(found.output_bytes, 16 << 20, "clamped");
+        let found = effective(&PluginId::builtin("b"), "B", &[], &g, &bounds()).limits;
+        assert_eq!(found.memory_bytes, 128 << 20, "not set: the default");
+        assert_eq!(found.cpu_time, Duration::from_secs(15), "above the default");
+        assert_eq!(found.wall_clock, Duration::from_secs(600), "clamped");
+        assert_eq!(found.output_bytes, 32 << 20, "clamped");
         assert_eq!(found.kv_max_keys, 10);
         assert_eq!(found.kv_max_bytes, 1 << 20, "clamped");
+    }
+
+    #[test]
+    fn a_limit_above_its_maximum_is_refused_naming_it() {
+        let bounds = bounds();
+        let mut g = Grant::all();
+        g.limits.memory_bytes = Some(256 << 20);
+        g.limits.cpu_time_ms = Some(20_000);
+        assert_eq!(bounds.check(&g), Ok(()), "at the maxima");
+        // (field set, expected name, maximum, setting)
+        let table: &[(&str, &str, u64, &str)] = &[
+            (
+                "memory",
+                "limits.memory_bytes",
+                256 << 20,
+                "BLOCK_MEMORY_MAX_MB",
+            ),
+            ("cpu", "limits.cpu_time_ms", 20_000, "BLOCK_CPU_MAX_SECS"),
+            (
+                "wall",
+                "limits.wall_clock_ms",
+                600_000,
+                "BLOCK_TIMEOUT_MAX_SECS",
+            ),
+            (
+                "output",
+                "limits.output_bytes",
+                32 << 20,
+                "BLOCK_OUTPUT_MAX_MB",
+            ),
+            (
+                "keys",
+                "kv_quota.max_keys",
+                1000,
+                "KV_MAX_KEYS_PER_NAMESPACE",
+            ),
+            (
+                "bytes",
+                "kv_quota.max_bytes",
+                1 << 20,
+                "KV_MAX_BYTES_PER_NAMESPACE",
+            ),
+        ];
+        for (field, name, maximum, setting) in table {
+            let mut g = Grant::all();
+            let above = Some(maximum + 1);
+            match *field {
+                "memory" => g.limits.memory_bytes = above,
+                "cpu" => g.limits.cpu_time_ms = above,
+                "wall" => g.limits.wall_clock_ms = above,
+                "output" => g.limits.output_bytes = above,
+                "keys" => g.kv_quota.max_keys = above,
+                _ => g.kv_quota.max_bytes = above,
+            }
+            let refused = bounds.check(&g).expect_err(field);
+            assert_eq!(
+                refused,
+                GrantError::AboveMaximum {
+                    name,
+                    requested: maximum + 1,
+                    maximum: *maximum,
+                    setting,
+                }
+            );
+            let message = refused.to_string();
+            assert!(
+                message.contains(name) && message.contains(setting),
+                "{message}"
+            );
+        }
     }
 
     #[test]
@@ -295,7 +481,7 @@ mod tests {
             "Greedy",
             &[Llm],
             &grant(&[], &[]),
-            &maxima(),
+            &bounds(),
         );
         let message = found.check(Llm).expect_err("not granted");
         assert!(message.starts_with("denied:"), "{message}");

@@ -1,22 +1,43 @@
 //! Limits applied to every block call, with their defaults.
+//!
+//! Four of them (memory, CPU time, wall clock, output size) come in pairs: the value a call
+//! gets when its plugin's grant sets none (`memory_bytes`…), and the most a grant may give
+//! (`memory_max_bytes`…), by default [`GRANT_HEADROOM`] times the default.
 
 use std::time::Duration;
+
+/// How many times its default a limit's maximum is when the operator sets no maximum: a grant
+/// may give a plugin up to this much more than the default.
+pub const GRANT_HEADROOM: u32 = 4;
 
 /// Resource limits of one block call. Every limit names itself in the error it causes.
 #[derive(Debug, Clone)]
 pub struct Limits {
-    /// Linear memory per call, over all the component's memories.
+    /// Linear memory per call, over all the component's memories, unless the plugin's grant
+    /// says otherwise (`BLOCK_MEMORY_MB`).
     pub memory_bytes: usize,
-    /// Guest CPU time per call (host imports not counted), measured in epoch ticks.
+    /// The most linear memory a grant may give a call (`BLOCK_MEMORY_MAX_MB`); the pooling
+    /// allocator's memory slots are sized by it.
+    pub memory_max_bytes: usize,
+    /// Guest CPU time per call (host imports not counted), measured in epoch ticks, unless
+    /// the grant says otherwise (`BLOCK_CPU_SECS`).
     pub cpu_time: Duration,
+    /// The most CPU time a grant may give a call (`BLOCK_CPU_MAX_SECS`).
+    pub cpu_time_max: Duration,
     /// Wall-clock time per call, host imports (LLM calls) included, time queued for a model
-    /// provider left out (within `llm_run_deadline`).
+    /// provider left out (within `llm_run_deadline`), unless the grant says otherwise
+    /// (`BLOCK_TIMEOUT_SECS`).
     pub wall_clock: Duration,
+    /// The most wall-clock time a grant may give a call (`BLOCK_TIMEOUT_MAX_SECS`).
+    pub wall_clock_max: Duration,
     /// Wall-clock time allowed for `describe()`, which runs at every load (never more than
     /// `wall_clock`).
     pub describe_time: Duration,
-    /// Largest output (JSON text) a call may return.
+    /// Largest output (JSON text) a call may return, unless the grant says otherwise
+    /// (`BLOCK_OUTPUT_MB`).
     pub output_bytes: usize,
+    /// The largest output a grant may allow (`BLOCK_OUTPUT_MAX_MB`).
+    pub output_max_bytes: usize,
     /// Bytes of stdout and of stderr kept per call.
     pub stdio_bytes: usize,
     /// Log lines kept per call.
@@ -49,12 +70,17 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
+        let headroom = GRANT_HEADROOM as usize;
         Limits {
             memory_bytes: 256 * 1024 * 1024,
+            memory_max_bytes: headroom * 256 * 1024 * 1024,
             cpu_time: Duration::from_secs(10),
+            cpu_time_max: Duration::from_secs(10) * GRANT_HEADROOM,
             wall_clock: Duration::from_secs(300),
+            wall_clock_max: Duration::from_secs(300) * GRANT_HEADROOM,
             describe_time: Duration::from_secs(10),
             output_bytes: 16 * 1024 * 1024,
+            output_max_bytes: headroom * 16 * 1024 * 1024,
             stdio_bytes: 16 * 1024,
             log_lines: 200,
             max_instances: 256,
