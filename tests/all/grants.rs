@@ -353,6 +353,83 @@ async fn the_cli_reads_grants_from_a_file() {
     assert!(out.stderr.contains("\"nobody\""), "{}", out.stderr);
 }
 
+/// `blockforge block test BLOCK --config CONFIG` with `extra` arguments.
+async fn block_test(ws: &Workspace, block: &str, config: Value, extra: &[&str]) -> CmdOutput {
+    let config = config.to_string();
+    let args = ["block", "test", block, "--config", config.as_str()];
+    ws.run(&[&args[..], extra].concat()).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_test_reads_grants_from_a_file() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("PLUGIN_DEFAULT_GRANT", "conservative");
+    let prompt = json!({"user_prompt": "hi"});
+    ws.write(
+        "deny.yaml",
+        "text_generator:\n  capabilities: [log, template]\n  models: ['*']\n",
+    );
+    let out = block_test(
+        &ws,
+        "TextGenerator",
+        prompt.clone(),
+        &["--grants", "deny.yaml"],
+    )
+    .await;
+    out.assert_failure();
+    assert_denied(&out.json(), "`llm`", "builtin plugin text_generator");
+    assert_eq!(fake.chat_requests(), 0, "a denied call reaches no model");
+
+    ws.write(
+        "allow.yaml",
+        "text_generator:\n  capabilities: [llm, log, template]\n  models: ['*']\n",
+    );
+    let out = block_test(&ws, "TextGenerator", prompt, &["--grants", "allow.yaml"]).await;
+    out.assert_success();
+    assert!(out.json()["output"].is_object(), "{}", out.stdout);
+    assert_eq!(fake.chat_requests(), 1);
+
+    // A component outside the plugins folder is named by its file stem.
+    let mine = ws.path().join("mine.wasm");
+    std::fs::copy(fixtures::GREEDY, &mine).unwrap();
+    let mine = mine.display().to_string();
+    let attack = json!({"attack": "huge_prompt"});
+    let out = block_test(&ws, &mine, attack.clone(), &[]).await;
+    out.assert_failure();
+    assert_denied(&out.json(), "`llm`", "plugin mine");
+    assert_eq!(fake.chat_requests(), 1, "conservative by default");
+    ws.write(
+        "mine.yaml",
+        "mine:\n  capabilities: [llm, kv, log, template]\n  models: ['*']\n",
+    );
+    let out = block_test(&ws, &mine, attack, &["--grants", "mine.yaml"]).await;
+    out.assert_success();
+    assert_eq!(fake.chat_requests(), 2);
+
+    // The file's limits are checked against this server's maxima, as PUT checks them.
+    ws.set_env("BLOCK_MEMORY_MAX_MB", "256");
+    ws.write(
+        "greedy.yaml",
+        "text_generator:\n  capabilities: [llm]\n  models: ['*']\n  limits: {memory_bytes: 536870912}\n",
+    );
+    let out = block_test(
+        &ws,
+        "TextGenerator",
+        json!({"user_prompt": "hi"}),
+        &["--grants", "greedy.yaml"],
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("greedy.yaml")
+            && out.stderr.contains("limits.memory_bytes")
+            && out.stderr.contains("BLOCK_MEMORY_MAX_MB"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.chat_requests(), 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_plugins_kv_quota_holds_below_the_servers() {
     let ws = Workspace::new();

@@ -1,6 +1,6 @@
 //! `blockforge block test`: run one block once, print its output, logs and usage.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context as _, bail};
@@ -21,6 +21,11 @@ pub struct BlockTestArgs {
     /// The config, a JSON object.
     #[arg(long, default_value = "{}")]
     config: String,
+    /// What each plugin may do, as `blockforge run --grants` reads it (YAML or JSON: plugin
+    /// name → grant). Without it, or for a plugin it does not name, the block runs with its
+    /// plugin's default grant (PLUGIN_DEFAULT_GRANT for user plugins).
+    #[arg(long, value_name = "FILE")]
+    grants: Option<PathBuf>,
 }
 
 fn parse_object(text: &str, what: &str) -> anyhow::Result<Map<String, Value>> {
@@ -58,6 +63,10 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
             errors.join("\n  ")
         );
     }
+    let grants = match &args.grants {
+        None => GrantSet::new(Default::default(), registry.runtime().user_grant()),
+        Some(path) => super::grants_file::read(path, &registry, Some(&block.plugin))?,
+    };
     let trace_id = uuid::Uuid::new_v4().to_string();
     let scope = CallScope {
         trace_id: trace_id.clone(),
@@ -71,11 +80,8 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         run_deadline: Some(
             std::time::Instant::now() + registry.runtime().limits().llm_run_deadline,
         ),
-        // A block author testing a block gets what its plugin would have by default.
-        grant: registry.runtime().effective_grant(
-            &block,
-            &GrantSet::new(Default::default(), registry.runtime().user_grant()),
-        ),
+        // What the grants file gives the block's plugin, else its default.
+        grant: registry.runtime().effective_grant(&block, &grants),
     };
     let report = registry
         .runtime()
