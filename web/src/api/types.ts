@@ -86,6 +86,16 @@ export interface Grant {
   limits: { memory_bytes?: number; cpu_time_ms?: number; wall_clock_ms?: number; output_bytes?: number };
 }
 
+/** A server's limits in a grant's units (bytes, milliseconds, keys). */
+export interface ServerLimitValues {
+  memory_bytes: number;
+  cpu_time_ms: number;
+  wall_clock_ms: number;
+  output_bytes: number;
+  kv_max_keys: number;
+  kv_max_bytes: number;
+}
+
 /** `GET /api/plugins/{name}/grants`. */
 export interface PluginGrants {
   plugin: string;
@@ -95,6 +105,8 @@ export interface PluginGrants {
   grant: Grant;
   default: Grant;
   declared: Capability[] | null;
+  /** What a call gets when the grant sets no limit, and the most a grant may give. */
+  server_limits: { default: ServerLimitValues; maximum: ServerLimitValues };
 }
 
 /** One block of a pipeline definition. */

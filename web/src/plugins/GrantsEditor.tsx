@@ -1,13 +1,14 @@
 /**
  * The grant of one plugin, shown and editable: capabilities as checkboxes (those the block
- * does not declare are marked), allowed models, limits. Saving stores it on the server, which
- * uses it from the next job on.
+ * does not declare are marked), allowed models, the kv quota and the limits, each with the
+ * server's default and maximum. Saving stores it on the server, which uses it from the next
+ * job on.
  */
 import { useEffect, useState } from "react";
 import { getGrants, putGrants } from "../api/endpoints";
 import type { PluginGrants } from "../api/types";
 import { ErrorMessage, Loading } from "../components/RequestState";
-import { CAPABILITIES, type GrantForm, formToGrant, grantToForm } from "./grantForm";
+import { CAPABILITIES, type GrantForm, LIMIT_FIELDS, formToGrant, grantToForm, limitHint } from "./grantForm";
 
 /** Which plugin to edit. */
 export interface GrantTarget {
@@ -15,12 +16,60 @@ export interface GrantTarget {
   kind: PluginGrants["kind"];
 }
 
-function NumberField({ label, value, onChange }: { label: string; value: string; onChange: (v: string) => void }) {
+function NumberField({ label, hint, value, onChange }: { label: string; hint: string; value: string; onChange: (v: string) => void }) {
   return (
-    <label>
+    <label style={{ display: "inline-block", marginRight: "1em" }}>
       {label}{" "}
-      <input type="text" inputMode="decimal" placeholder="server default" value={value} onChange={(e) => onChange(e.target.value)} />
+      <input type="text" inputMode="decimal" placeholder="server default" value={value} onChange={(e) => onChange(e.target.value)} />{" "}
+      <span className="muted">({hint})</span>
     </label>
+  );
+}
+
+/** The editable fields of a grant: capabilities, models, the kv quota and the limits. */
+export function GrantFields({ shown, form, onChange }: { shown: PluginGrants; form: GrantForm; onChange: (change: Partial<GrantForm>) => void }) {
+  const declared = shown.declared ?? [];
+  return (
+    <>
+      <fieldset>
+        <legend>Capabilities</legend>
+        {CAPABILITIES.map((capability) => {
+          const needsDeclaration = capability === "llm" || capability === "embeddings" || capability === "kv";
+          const undeclared = needsDeclaration && !declared.includes(capability);
+          return (
+            <label key={capability} style={{ marginRight: "1em" }}>
+              <input
+                type="checkbox"
+                checked={form.capabilities.includes(capability)}
+                onChange={(e) =>
+                  onChange({
+                    capabilities: e.target.checked ? [...form.capabilities, capability] : form.capabilities.filter((c) => c !== capability),
+                  })
+                }
+              />{" "}
+              {capability}
+              {undeclared && <span className="muted"> (not declared)</span>}
+            </label>
+          );
+        })}
+      </fieldset>
+      <label>
+        Models (names or patterns, one per line; * for all; * stays within a /, ** crosses it){" "}
+        <textarea rows={4} value={form.models} onChange={(e) => onChange({ models: e.target.value })} />
+      </label>
+      <fieldset>
+        <legend>Limits and kv quota (empty: the server's default)</legend>
+        {LIMIT_FIELDS.map((field) => (
+          <NumberField
+            key={field.input}
+            label={field.label}
+            hint={limitHint(field, shown.server_limits)}
+            value={form[field.input]}
+            onChange={(value) => onChange({ [field.input]: value })}
+          />
+        ))}
+      </fieldset>
+    </>
   );
 }
 
@@ -56,7 +105,7 @@ export function GrantsEditor({ target }: { target: GrantTarget }) {
     setForm({ ...form, ...change });
   };
   const save = () => {
-    const grant = formToGrant(form, shown.grant);
+    const grant = formToGrant(form, shown.server_limits.maximum);
     if ("error" in grant) {
       setError(new Error(grant.error));
       return;
@@ -72,45 +121,13 @@ export function GrantsEditor({ target }: { target: GrantTarget }) {
       .catch(setError)
       .finally(() => setSaving(false));
   };
-  const declared = shown.declared ?? [];
   return (
     <div className="card" data-testid="grants-editor">
       <h3 style={{ marginTop: 0 }}>
         Grants of {shown.kind} {shown.plugin}{" "}
         <span className="muted">{shown.stored ? "(set by an operator)" : "(the default)"}</span>
       </h3>
-      <fieldset>
-        <legend>Capabilities</legend>
-        {CAPABILITIES.map((capability) => {
-          const needsDeclaration = capability === "llm" || capability === "embeddings" || capability === "kv";
-          const undeclared = needsDeclaration && !declared.includes(capability);
-          return (
-            <label key={capability} style={{ marginRight: "1em" }}>
-              <input
-                type="checkbox"
-                checked={form.capabilities.includes(capability)}
-                onChange={(e) =>
-                  set({
-                    capabilities: e.target.checked ? [...form.capabilities, capability] : form.capabilities.filter((c) => c !== capability),
-                  })
-                }
-              />{" "}
-              {capability}
-              {undeclared && <span className="muted"> (not declared)</span>}
-            </label>
-          );
-        })}
-      </fieldset>
-      <label>
-        Models (names or patterns, one per line; * for all; * stays within a /, ** crosses it){" "}
-        <textarea rows={4} value={form.models} onChange={(e) => set({ models: e.target.value })} />
-      </label>
-      <div>
-        <NumberField label="Memory (MiB)" value={form.memoryMib} onChange={(memoryMib) => set({ memoryMib })} />{" "}
-        <NumberField label="CPU time (s)" value={form.cpuSecs} onChange={(cpuSecs) => set({ cpuSecs })} />{" "}
-        <NumberField label="Wall clock (s)" value={form.wallClockSecs} onChange={(wallClockSecs) => set({ wallClockSecs })} />{" "}
-        <NumberField label="Output (MiB)" value={form.outputMib} onChange={(outputMib) => set({ outputMib })} />
-      </div>
+      <GrantFields shown={shown} form={form} onChange={set} />
       <button type="button" onClick={save} disabled={saving}>
         Save grants
       </button>

@@ -1,34 +1,66 @@
 import { describe, expect, it } from "vitest";
-import type { BlockInfo, Grant } from "../api/types";
-import { formToGrant, grantTarget, grantToForm } from "./grantForm";
+import type { BlockInfo, Grant, ServerLimitValues } from "../api/types";
+import { LIMIT_FIELDS, formToGrant, grantTarget, grantToForm, limitHint } from "./grantForm";
+
+const MIB = 1024 * 1024;
 
 const grant: Grant = {
   capabilities: ["template", "llm", "log"],
   models: ["cheap-*", "default"],
   kv_quota: { max_keys: 10 },
-  limits: { memory_bytes: 64 * 1024 * 1024, cpu_time_ms: 1500 },
+  limits: { memory_bytes: 64 * MIB, cpu_time_ms: 1500 },
+};
+
+const server: { default: ServerLimitValues; maximum: ServerLimitValues } = {
+  default: { memory_bytes: 128 * MIB, cpu_time_ms: 10_000, wall_clock_ms: 300_000, output_bytes: 16 * MIB, kv_max_keys: 1000, kv_max_bytes: 256 * MIB },
+  maximum: { memory_bytes: 256 * MIB, cpu_time_ms: 40_000, wall_clock_ms: 1_200_000, output_bytes: 64 * MIB, kv_max_keys: 1000, kv_max_bytes: 256 * MIB },
 };
 
 describe("grant form", () => {
   it("shows a grant in the editor's units and reads it back unchanged", () => {
     const form = grantToForm(grant);
-    expect(form).toMatchObject({ models: "cheap-*\ndefault", memoryMib: "64", cpuSecs: "1.5", wallClockSecs: "", outputMib: "" });
+    expect(form).toMatchObject({ models: "cheap-*\ndefault", memoryMib: "64", cpuSecs: "1.5", wallClockSecs: "", outputMib: "", kvMaxKeys: "10", kvMaxMib: "" });
     expect(form.capabilities).toEqual(["llm", "log", "template"]);
-    expect(formToGrant(form, grant)).toEqual({ ...grant, capabilities: ["llm", "log", "template"] });
+    expect(formToGrant(form, server.maximum)).toEqual({ ...grant, capabilities: ["llm", "log", "template"] });
+  });
+  it("edits the kv quota: keys and MiB", () => {
+    const form = { ...grantToForm(grant), kvMaxKeys: "500", kvMaxMib: "2.5" };
+    expect(formToGrant(form, server.maximum)).toMatchObject({ kv_quota: { max_keys: 500, max_bytes: 2.5 * MIB } });
+    expect(formToGrant({ ...form, kvMaxKeys: "" }, server.maximum)).toMatchObject({ kv_quota: { max_bytes: 2.5 * MIB } });
+    expect(formToGrant({ ...form, kvMaxKeys: "2.5" }, server.maximum)).toEqual({
+      error: "kv keys per namespace must be a positive whole number (or empty for the server's default)",
+    });
   });
   it("drops empty model entries and empty limits", () => {
-    const form = { ...grantToForm(grant), models: " a\n \nb \r\n", memoryMib: " ", cpuSecs: "" };
-    expect(formToGrant(form, grant)).toEqual({ capabilities: ["llm", "log", "template"], models: ["a", "b"], kv_quota: { max_keys: 10 }, limits: {} });
+    const form = { ...grantToForm(grant), models: " a\n \nb \r\n", memoryMib: " ", cpuSecs: "", kvMaxKeys: "" };
+    expect(formToGrant(form)).toEqual({ capabilities: ["llm", "log", "template"], models: ["a", "b"], kv_quota: {}, limits: {} });
   });
   it("keeps a pattern's commas: one pattern per line", () => {
     const braces = { ...grant, models: ["{openai,azure}/gpt-*", "cheap-[ab]"] };
     const form = grantToForm(braces);
     expect(form.models).toBe("{openai,azure}/gpt-*\ncheap-[ab]");
-    expect(formToGrant(form, braces)).toEqual({ ...braces, capabilities: ["llm", "log", "template"] });
+    expect(formToGrant(form)).toEqual({ ...braces, capabilities: ["llm", "log", "template"] });
   });
   it("names the limit that is not a positive number", () => {
     const form = { ...grantToForm(grant), wallClockSecs: "-3" };
-    expect(formToGrant(form, grant)).toEqual({ error: "Wall clock (s) must be a positive number (or empty for the server's default)" });
+    expect(formToGrant(form)).toEqual({ error: "Wall clock (s) must be a positive number (or empty for the server's default)" });
+  });
+  it("lets a limit go above the default up to the maximum, and names the maximum past it", () => {
+    const form = { ...grantToForm(grant), memoryMib: "256", cpuSecs: "40" };
+    expect(formToGrant(form, server.maximum)).toMatchObject({ limits: { memory_bytes: 256 * MIB, cpu_time_ms: 40_000 } });
+    expect(formToGrant({ ...form, memoryMib: "257" }, server.maximum)).toEqual({ error: "Memory (MiB) is above this server's maximum of 256 MiB" });
+    expect(formToGrant({ ...form, kvMaxKeys: "1001" }, server.maximum)).toEqual({ error: "kv keys per namespace is above this server's maximum of 1000 keys" });
+  });
+  it("hints each limit's default and maximum in the field's unit", () => {
+    const hints = LIMIT_FIELDS.map((field) => limitHint(field, server));
+    expect(hints).toEqual([
+      "default 128, max 256 MiB",
+      "default 10, max 40 s",
+      "default 300, max 1200 s",
+      "default 16, max 64 MiB",
+      "default 1000, max 1000 keys",
+      "default 256, max 256 MiB",
+    ]);
   });
 });
 

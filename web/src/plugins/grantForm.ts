@@ -1,9 +1,10 @@
 /**
  * The grant editor's form: a grant as the inputs show it (models one per line, so a
- * pattern such as `{a,b}/*` keeps its comma; memory and output in MiB, times in seconds, an empty limit for the server's default) and
- * back, with the first thing wrong named.
+ * pattern such as `{a,b}/*` keeps its comma; memory, output and kv bytes in MiB, times in
+ * seconds, an empty limit for the server's default) and back, with the first thing wrong
+ * named — a limit above the server's maximum among them.
  */
-import type { BlockInfo, Grant, GrantCapability, PluginGrants } from "../api/types";
+import type { BlockInfo, Grant, GrantCapability, PluginGrants, ServerLimitValues } from "../api/types";
 
 /** Every capability, in the order the editor lists them. */
 export const CAPABILITIES: GrantCapability[] = ["llm", "embeddings", "kv", "log", "template", "http"];
@@ -17,52 +18,108 @@ export interface GrantForm {
   cpuSecs: string;
   wallClockSecs: string;
   outputMib: string;
+  kvMaxKeys: string;
+  kvMaxMib: string;
+}
+
+/** The form inputs that hold a limit. */
+export type LimitInput = Exclude<keyof GrantForm, "capabilities" | "models">;
+
+/** One limit of the form: where it goes in a grant, its unit, the server limit behind it. */
+export interface LimitField {
+  input: LimitInput;
+  label: string;
+  /** A grant's units (bytes, milliseconds, keys) per unit of the input. */
+  unit: number;
+  /** The unit's name, for hints and errors. */
+  unitName: string;
+  /** Whether only whole numbers make sense (a count of keys). */
+  whole: boolean;
+  /** Where the value lives in a grant. */
+  place: ["limits", keyof Grant["limits"]] | ["kv_quota", keyof Grant["kv_quota"]];
+  /** The server's default and maximum of it. */
+  server: keyof ServerLimitValues;
 }
 
 const MIB = 1024 * 1024;
 
-const shown = (value: number | undefined, unit: number) => (value === undefined ? "" : String(value / unit));
+/** Every limit the editor shows, in order. */
+export const LIMIT_FIELDS: LimitField[] = [
+  { input: "memoryMib", label: "Memory (MiB)", unit: MIB, unitName: "MiB", whole: false, place: ["limits", "memory_bytes"], server: "memory_bytes" },
+  { input: "cpuSecs", label: "CPU time (s)", unit: 1000, unitName: "s", whole: false, place: ["limits", "cpu_time_ms"], server: "cpu_time_ms" },
+  { input: "wallClockSecs", label: "Wall clock (s)", unit: 1000, unitName: "s", whole: false, place: ["limits", "wall_clock_ms"], server: "wall_clock_ms" },
+  { input: "outputMib", label: "Output (MiB)", unit: MIB, unitName: "MiB", whole: false, place: ["limits", "output_bytes"], server: "output_bytes" },
+  { input: "kvMaxKeys", label: "kv keys per namespace", unit: 1, unitName: "keys", whole: true, place: ["kv_quota", "max_keys"], server: "kv_max_keys" },
+  { input: "kvMaxMib", label: "kv size per namespace (MiB)", unit: MIB, unitName: "MiB", whole: false, place: ["kv_quota", "max_bytes"], server: "kv_max_bytes" },
+];
+
+/** `value` (in a grant's units) in the input's unit, as text: `64`, `1.5`, `0.001`. */
+function inUnit(value: number, field: LimitField): string {
+  return String(Math.round((value / field.unit) * 1000) / 1000);
+}
+
+function valueIn(grant: Grant, field: LimitField): number | undefined {
+  const [group, key] = field.place;
+  return group === "limits" ? grant.limits[key as keyof Grant["limits"]] : grant.kv_quota[key as keyof Grant["kv_quota"]];
+}
 
 /** The inputs showing `grant`. */
 export function grantToForm(grant: Grant): GrantForm {
-  return {
+  const form: GrantForm = {
     capabilities: CAPABILITIES.filter((c) => grant.capabilities.includes(c)),
     models: grant.models.join("\n"),
-    memoryMib: shown(grant.limits.memory_bytes, MIB),
-    cpuSecs: shown(grant.limits.cpu_time_ms, 1000),
-    wallClockSecs: shown(grant.limits.wall_clock_ms, 1000),
-    outputMib: shown(grant.limits.output_bytes, MIB),
+    memoryMib: "",
+    cpuSecs: "",
+    wallClockSecs: "",
+    outputMib: "",
+    kvMaxKeys: "",
+    kvMaxMib: "",
   };
+  for (const field of LIMIT_FIELDS) {
+    const value = valueIn(grant, field);
+    if (value !== undefined) form[field.input] = inUnit(value, field);
+  }
+  return form;
 }
 
-/** A positive number of `unit`s from `text` (empty: none), or the reason it is not one. */
-function amount(text: string, label: string, unit: number): number | undefined | string {
+/** What the server gives a call without this limit and the most a grant may give, in the input's unit. */
+export function limitHint(field: LimitField, server: PluginGrants["server_limits"]): string {
+  return `default ${inUnit(server.default[field.server], field)}, max ${inUnit(server.maximum[field.server], field)} ${field.unitName}`;
+}
+
+/** The limit `text` says in a grant's units (empty: none), or the reason it is not one. */
+function amount(text: string, field: LimitField, maximum: ServerLimitValues | undefined): number | undefined | string {
   const trimmed = text.trim();
   if (trimmed === "") return undefined;
   const value = Number(trimmed);
-  if (!Number.isFinite(value) || value <= 0) return `${label} must be a positive number (or empty for the server's default)`;
-  return Math.round(value * unit);
+  if (!Number.isFinite(value) || value <= 0 || (field.whole && !Number.isInteger(value))) {
+    const kind = field.whole ? "a positive whole number" : "a positive number";
+    return `${field.label} must be ${kind} (or empty for the server's default)`;
+  }
+  const granted = Math.round(value * field.unit);
+  if (maximum && granted > maximum[field.server]) {
+    return `${field.label} is above this server's maximum of ${inUnit(maximum[field.server], field)} ${field.unitName}`;
+  }
+  return granted;
 }
 
-/** The grant the inputs say, keeping `base`'s kv quota; or the first thing wrong. */
-export function formToGrant(form: GrantForm, base: Grant): Grant | { error: string } {
+/** The grant the inputs say, or the first thing wrong; with `maximum`, a limit above it is wrong. */
+export function formToGrant(form: GrantForm, maximum?: ServerLimitValues): Grant | { error: string } {
   const limits: Grant["limits"] = {};
-  const fields: [keyof Grant["limits"], string, string, number][] = [
-    ["memory_bytes", form.memoryMib, "Memory (MiB)", MIB],
-    ["cpu_time_ms", form.cpuSecs, "CPU time (s)", 1000],
-    ["wall_clock_ms", form.wallClockSecs, "Wall clock (s)", 1000],
-    ["output_bytes", form.outputMib, "Output (MiB)", MIB],
-  ];
-  for (const [key, text, label, unit] of fields) {
-    const value = amount(text, label, unit);
+  const kvQuota: Grant["kv_quota"] = {};
+  for (const field of LIMIT_FIELDS) {
+    const value = amount(form[field.input], field, maximum);
     if (typeof value === "string") return { error: value };
-    if (value !== undefined) limits[key] = value;
+    if (value === undefined) continue;
+    const [group, key] = field.place;
+    if (group === "limits") limits[key as keyof Grant["limits"]] = value;
+    else kvQuota[key as keyof Grant["kv_quota"]] = value;
   }
   const models = form.models
     .split(/\r?\n/)
     .map((m) => m.trim())
     .filter((m) => m !== "");
-  return { capabilities: [...form.capabilities], models, kv_quota: base.kv_quota, limits };
+  return { capabilities: [...form.capabilities], models, kv_quota: kvQuota, limits };
 }
 
 /** The plugin whose grant governs `block`: a builtin's crate, a plugin file's stem. */
