@@ -476,3 +476,99 @@ async fn llm_judge_repairs_a_malformed_answer_and_fails_clearly_when_it_stays_ma
     assert!(error.contains("does not match the schema"), "{error}");
     assert!(error.contains("content_quality"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn llm_judge_renders_a_template_with_custom_criteria_and_checks_its_config() {
+    let (fake, ws) = Workspace::with_fake_llm(script(&[(
+        "A: 100 °C",
+        json!({"accuracy": {"score": 10, "reason": "exact"}, "tone": {"score": 6, "reason": "curt"}}),
+    )]))
+    .await;
+    let config = json!({
+        "criteria": [{"name": "accuracy", "description": "The answer is true."},
+                     {"name": "tone", "description": "The answer is friendly."}],
+        "template": "Q: {{ question }}\nA: {{ answer }}",
+        "min_score": 8
+    });
+    let out = block_test(&ws, "LLMJudge", qa("100 °C"), config.clone()).await;
+    out.assert_success();
+    assert_eq!(
+        out.json()["output"],
+        json!({"judge_scores": {"accuracy": 10.0, "tone": 6.0},
+               "judge_reasons": {"accuracy": "exact", "tone": "curt"},
+               "judge_score": 8.0, "passed": true, "judge_action": "kept"})
+    );
+    let body = &fake.request_bodies()[0];
+    let prompt = body["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        prompt.contains("- accuracy: The answer is true.\n- tone: The answer is friendly.\n"),
+        "{prompt}"
+    );
+    assert!(
+        prompt.contains(
+            "<example>\nQ: What is the boiling point of water at sea level?\nA: 100 °C\n</example>"
+        ),
+        "{prompt}"
+    );
+    assert_eq!(
+        body["response_format"]["json_schema"]["schema"]["required"],
+        json!(["accuracy", "tone"])
+    );
+
+    // With a template, a rewrite must name its field; with fields, it must be one of them.
+    let mut fix = config.clone();
+    fix["action"] = json!("fix");
+    let out = block_test(&ws, "LLMJudge", qa("100 °C"), fix).await;
+    out.assert_failure();
+    assert!(
+        out.stderr
+            .contains("fix_field: name the field the rewrite replaces"),
+        "{}",
+        out.stderr
+    );
+    let out = block_test(
+        &ws,
+        "LLMJudge",
+        qa("100 °C"),
+        json!({"fields": ["question"], "action": "fix", "fix_field": "answer"}),
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr
+            .contains("fix_field 'answer' is not one of fields"),
+        "{}",
+        out.stderr
+    );
+    let out = block_test(
+        &ws,
+        "LLMJudge",
+        qa("100 °C"),
+        json!({"criteria": [{"name": "a"}, {"name": "a"}], "fields": ["answer"]}),
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("criteria[1]: 'a' is named twice"),
+        "{}",
+        out.stderr
+    );
+    let out = block_test(
+        &ws,
+        "LLMJudge",
+        json!({"question": "q"}),
+        json!({"fields": ["question", "answer"]}),
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("state field 'answer' is missing"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fake.chat_requests(),
+        1,
+        "bad configs and inputs call no model"
+    );
+}
