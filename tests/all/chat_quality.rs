@@ -572,3 +572,36 @@ async fn llm_judge_renders_a_template_with_custom_criteria_and_checks_its_config
         "bad configs and inputs call no model"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_editor_gets_lists_for_formats_and_actions() {
+    let ws = Workspace::new();
+    let listing = ws.run(&["blocks", "--json"]).await;
+    listing.assert_success();
+    let json = listing.json();
+    let property = |block: &str, key: &str| {
+        json["blocks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == block)
+            .unwrap_or_else(|| panic!("{block} missing"))["config_schema"]["properties"][key]
+            .clone()
+    };
+    let formats = json!([
+        "openai",
+        "sharegpt",
+        "alpaca",
+        "alpaca_system",
+        "chatml",
+        "vicuna",
+        "llama3"
+    ]);
+    assert_eq!(property("ChatFormatConverter", "to")["enum"], formats);
+    assert_eq!(property("ChatFormatConverter", "from")["enum"][0], "auto");
+    assert_eq!(
+        property("LLMJudge", "action")["enum"],
+        json!(["keep", "fix", "remove"])
+    );
+    assert_eq!(property("FormatValidator", "format")["enum"][1], "openai");
+}

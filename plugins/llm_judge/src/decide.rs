@@ -11,16 +11,21 @@ use crate::criteria::Criterion;
 use crate::prompts;
 use crate::verdict::Verdict;
 
-/// What to do with a record scored below `min_score`.
+/// What to do with a record scored below `min_score`: `keep` it flagged (`passed: false`),
+/// `fix` it (the model rewrites `fix_field` using the judge's reasons; the better of the two
+/// stays), or `remove` it (the run fails with error code `rejected`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
+// Inline and without variant docs, so the config schema's `action` is an `enum` the editor
+// shows as a list (variant docs would make it a `oneOf`).
+#[schemars(inline)]
 pub enum Action {
-    /// Keep it, flagged (`passed: false`).
     #[default]
+    // `keep`
     Keep,
-    /// Ask the model to rewrite `fix_field` using the judge's reasons; keep the better one.
+    // `fix`
     Fix,
-    /// Fail the run with error code `rejected`.
+    // `remove`
     Remove,
 }
 
