@@ -64,7 +64,7 @@ pub use conversation::{Conversation, Role, Turn};
 pub use detect::{Detection, detect_row, detect_value};
 pub use error::{ErrorKind, FormatError};
 pub use format::{Family, Format};
-pub use row::{convert_row, read_row, write_row};
+pub use row::{convert_row, format_fields, read_row, replace_in_row, write_row};
 
 use serde_json::Value;
 

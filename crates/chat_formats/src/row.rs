@@ -62,6 +62,36 @@ pub fn convert_row(
     write_row(to, &read_row(from, row)?)
 }
 
+/// The row fields `format` reads: its usual field, Alpaca's own fields, and a ShareGPT row's
+/// top-level `system`.
+pub fn format_fields(format: Format) -> &'static [&'static str] {
+    match format {
+        Format::Openai => &["messages"],
+        Format::Sharegpt => &["conversations", "system"],
+        Format::Alpaca | Format::AlpacaSystem => {
+            &["instruction", "input", "output", "system", "history"]
+        }
+        Format::Chatml | Format::Vicuna | Format::Llama3 => &["text"],
+    }
+}
+
+/// The whole row converted from `from` to `to`: the fields `from` reads are replaced by those
+/// `to` writes, every other field kept in place (what a dataset conversion stores).
+pub fn replace_in_row(
+    from: Format,
+    to: Format,
+    row: &Map<String, Value>,
+) -> Result<Map<String, Value>, FormatError> {
+    let converted = convert_row(from, to, row)?;
+    let mut out: Map<String, Value> = row
+        .iter()
+        .filter(|(key, _)| !format_fields(from).contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    out.extend(converted);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -89,6 +119,27 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "the field 'messages' is missing"
+        );
+    }
+
+    #[test]
+    fn replacing_in_a_row_keeps_the_other_fields() {
+        let row = json!({"id": 7, "conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}],
+            "system": "Be terse.", "source": "forum"});
+        let out =
+            replace_in_row(Format::Sharegpt, Format::Openai, row.as_object().unwrap()).unwrap();
+        assert_eq!(
+            Value::Object(out.clone()),
+            json!({"id": 7, "source": "forum", "messages": [
+                {"role": "system", "content": "Be terse."},
+                {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]})
+        );
+        let back = replace_in_row(Format::Openai, Format::Alpaca, &out).unwrap_err();
+        assert!(matches!(back.kind, ErrorKind::SystemNotSupported { .. }));
+        let alpaca = replace_in_row(Format::Openai, Format::AlpacaSystem, &out).unwrap();
+        assert_eq!(
+            Value::Object(alpaca),
+            json!({"id": 7, "source": "forum", "instruction": "Hi", "input": "", "output": "Yo", "system": "Be terse."})
         );
     }
 }
