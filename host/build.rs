@@ -26,6 +26,8 @@ fn main() {
         "../wit",
         // Library crates the blocks share live below plugins/shared/ (not blocks themselves).
         "../plugins/shared",
+        // The chat formats crate, shared by blocks and the host.
+        "../crates/chat_formats",
     ] {
         println!("cargo:rerun-if-changed={watched}");
     }

@@ -4,7 +4,7 @@ use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{CmdOutput, Workspace};
 use serde_json::{Value, json};
 
-async fn call(ws: &Workspace, block: &str, state: Value, config: Value) -> CmdOutput {
+pub(crate) async fn call(ws: &Workspace, block: &str, state: Value, config: Value) -> CmdOutput {
     ws.run(&[
         "block",
         "test",

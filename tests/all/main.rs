@@ -6,6 +6,7 @@ mod augmentation;
 mod blocks_cli;
 mod browser;
 mod builtins;
+mod chat_quality;
 mod cli_errors;
 mod concurrency;
 mod constraints;

@@ -120,6 +120,31 @@ pub fn cases() -> Vec<BlockCase> {
             target_us: Some(100.0),
         },
         BlockCase {
+            label: "ChatFormatConverter".to_owned(),
+            block: "ChatFormatConverter",
+            config: json!({"from": "auto", "to": "chatml"}),
+            state: json!({"conversations": chat_turns(6, &answer)}),
+            target_us: None,
+        },
+        BlockCase {
+            label: "FormatValidator schema".to_owned(),
+            block: "FormatValidator",
+            config: json!({"field": "generated", "schema": {
+                "type": "object",
+                "properties": {"question": {"type": "string", "minLength": 5}, "answer": {"type": "string"}},
+                "required": ["question", "answer"]}}),
+            state: json!({"generated": {"question": "What runs blocks?", "answer": answer}}),
+            target_us: None,
+        },
+        BlockCase {
+            label: "FormatValidator openai".to_owned(),
+            block: "FormatValidator",
+            config: json!({"format": "openai"}),
+            state: json!({"messages": chat_turns(6, &answer).as_array().map(|turns| turns.iter().map(|t| json!({
+                "role": if t["from"] == "human" { "user" } else { "assistant" }, "content": t["value"]})).collect::<Vec<_>>())}),
+            target_us: None,
+        },
+        BlockCase {
             label: "MarkdownMultiplierBlock".to_owned(),
             block: "MarkdownMultiplierBlock",
             config: json!({"chunk_size": 512, "chunk_overlap": 0}),
@@ -152,6 +177,21 @@ pub fn cases() -> Vec<BlockCase> {
             target_us: None,
         },
     ]
+}
+
+/// A ShareGPT conversation of `turns` alternating turns, each answer `answer`.
+fn chat_turns(turns: usize, answer: &str) -> Value {
+    Value::Array(
+        (0..turns)
+            .map(|i| {
+                if i % 2 == 0 {
+                    json!({"from": "human", "value": format!("Question {i} about blocks?")})
+                } else {
+                    json!({"from": "gpt", "value": answer})
+                }
+            })
+            .collect(),
+    )
 }
 
 /// The metadata of the example data-augmentation seed (8 samples, 10 skeletons to draw).
