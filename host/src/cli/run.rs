@@ -10,6 +10,7 @@ use anyhow::{Context as _, bail};
 use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::run::{RunContext, StepGrants};
 use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
+use blockforge::engine::seedless::seedless_seeds;
 use blockforge::engine::{Cost, Pipeline, read_seed_file, validate::validate};
 use blockforge::grants::{GrantSet, PluginKind};
 use blockforge::kv::MemoryKv;
@@ -24,9 +25,11 @@ pub struct RunArgs {
     /// Pipeline definition (.yaml, .yml or .json; DataGenFlow's format).
     #[arg(long, value_name = "FILE")]
     pipeline: PathBuf,
-    /// Seed file (.json: a list of {repetitions, metadata} or one such object; .jsonl).
+    /// Seed file (.json: a list of {repetitions, metadata} or one such object; .jsonl, .csv,
+    /// .md). Not needed when the pipeline's first block is a seeder such as ScenarioSampler,
+    /// which makes the runs from its config.
     #[arg(long, value_name = "FILE")]
-    seeds: PathBuf,
+    seeds: Option<PathBuf>,
     /// Where to write the records, one JSON line per run (default: standard output).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -114,13 +117,19 @@ fn open_output(args: &RunArgs) -> anyhow::Result<Box<dyn Write + Send>> {
 
 pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::from_file(&args.pipeline)?;
-    let seeds = read_seed_file(&args.seeds)?;
+    let seeds = match &args.seeds {
+        Some(path) => read_seed_file(path)?,
+        None => Vec::new(),
+    };
+    let origin = match &args.seeds {
+        Some(path) => path.display().to_string(),
+        None => "the seeder's runs".to_owned(),
+    };
     let runs = blockforge::engine::total_runs(&seeds);
     let limit = settings.limits.max_runs_per_job;
     if runs > limit {
         bail!(
-            "{} plans {runs} runs, above the limit of {limit} runs per job; set MAX_RUNS_PER_JOB to allow more",
-            args.seeds.display()
+            "{origin} plans {runs} runs, above the limit of {limit} runs per job; set MAX_RUNS_PER_JOB to allow more"
         );
     }
     // Each seed's state, through the pipeline's blocks and times its repetitions, as the
@@ -135,7 +144,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         pipeline.blocks.len(),
         &settings.limits,
     )
-    .map_err(|e| anyhow::anyhow!("{}: {e}", args.seeds.display()))?;
+    .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     let registry = match &args.cache_db {
         None => settings.start_registry().await?,
         Some(url) => {
@@ -154,6 +163,13 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     };
     let valid = validate(&pipeline, &registry)
         .with_context(|| format!("in {}", args.pipeline.display()))?;
+    // Without --seeds, a seeder first block makes the runs from one empty seed.
+    let seeds = match &args.seeds {
+        Some(_) => seeds,
+        None => seedless_seeds(&valid).map_err(|e| {
+            anyhow::anyhow!("{}: {e}; pass one with --seeds", args.pipeline.display())
+        })?,
+    };
     let grants = match &args.grants {
         None => GrantSet::new(Default::default(), registry.runtime().user_grant()),
         Some(path) => grants_from_file(path, &registry)?,

@@ -76,6 +76,11 @@ pub struct BlockFailure {
     /// Structured detail from the block's error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Value>,
+    /// The code of the block's own error (`invalid_config`, `invalid_input`,
+    /// `host_call_failed`, `rejected`, `internal_error`), when the block reported one: a
+    /// `rejected` run was removed by that step on purpose (the job's quality report counts it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// Marker error raised from the epoch callback when a time limit is passed.
@@ -116,6 +121,7 @@ impl FailureEvidence {
             message,
             stderr,
             detail: None,
+            code: None,
         }
     }
 
@@ -199,6 +205,7 @@ impl FailureEvidence {
             format!("failed ({code}): {message}"),
         );
         failure.detail = detail;
+        failure.code = Some(code.replace(' ', "_"));
         failure
     }
 
@@ -270,6 +277,7 @@ impl BlockFailure {
             detail: Some(serde_json::json!({
                 "children": children, "runs": total, "limit": limit
             })),
+            code: None,
         }
     }
 }
