@@ -269,6 +269,13 @@ try {
     );
     await page.waitForFunction(() => document.querySelector("[data-testid=job-status]")?.textContent?.includes("completed"));
     await byTestId("jobs-indicator").waitFor();
+    // The finished job's quality report: what the two validators found, as the API counts it.
+    const report = card.getByTestId("quality-report");
+    await report.waitFor();
+    const done = await (await page.request.get(`${BASE}/api/jobs/${jobId}`)).json();
+    assert.equal(done.quality.checked, 10, JSON.stringify(done.quality));
+    assert.equal(await report.getByTestId("pass-rate").innerText(), `${Math.round(done.quality.pass_rate * 1000) / 10}%`);
+    assert.equal(await report.getByTestId("quality-blocks").locator("tbody tr").count(), done.quality.blocks.length);
     await screenshot("generator");
   });
 
@@ -351,6 +358,8 @@ try {
     await screenshot("settings");
     await page.goto(`${BASE}/`);
     await byTestId("status-counts").waitFor();
+    // The finished job's pass rate is charted with the other recent jobs'.
+    await byTestId("recent-quality").locator(`[data-testid=pass-rate-bar][data-job-id="${jobId}"]`).waitFor();
     await screenshot("dashboard-after");
     await page.setViewportSize({ width: 420, height: 800 });
     await page.goto(`${BASE}/review?job_id=${jobId}`);
