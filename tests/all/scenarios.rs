@@ -267,3 +267,34 @@ async fn generate_without_a_file_runs_a_seeder_job_on_sqlite_and_postgres() {
     }
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_domain_conversations_template_runs_without_a_seed_file() {
+    let (_fake, ws) =
+        Workspace::with_fake_llm(blockforge_tests::fake_llm::FakeLlmConfig::default()).await;
+    let template = blockforge_tests::harness::checkout()
+        .join("host/templates/scenario_conversations.yaml")
+        .display()
+        .to_string();
+    let out = ws.path().join("records.jsonl").display().to_string();
+    ws.run(&["run", "--pipeline", &template, "--out", &out])
+        .await
+        .assert_success();
+    let records: Vec<Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(records.len(), 10);
+    for record in &records {
+        assert_eq!(record["status"], "completed", "{record}");
+        let state = &record["accumulated_state"];
+        assert_eq!(state["scenario"]["domain"], "customer support");
+        assert!(state["messages"].is_array(), "{state}");
+        assert_eq!(state["valid"], true);
+        // One model call per record: the generator's, after the sampler's expansion.
+        assert_eq!(record["trace"][1]["block_type"], "StructuredGenerator");
+        let calls = record["trace"][1]["llm_calls"].as_array().map(Vec::len);
+        assert_eq!(calls, Some(1), "{record}");
+    }
+}
