@@ -171,3 +171,28 @@ async fn a_job_without_checks_reports_no_pass_rate() {
         json!({"checked": 0, "passed": 0, "pass_rate": null, "scores": [], "blocks": []})
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn blockforge_run_prints_the_quality_report_with_its_summary() {
+    let ws = Workspace::new();
+    let seeds: Value = serde_json::from_str(&quality_seeds()).unwrap();
+    let (out, records) = ws
+        .run_pipeline(
+            &quality_pipeline().to_string(),
+            &seeds,
+            &["--concurrency", "3"],
+        )
+        .await;
+    out.assert_success();
+    assert_eq!(records.len(), 10);
+    for line in [
+        "quality: 6 of 10 checked records passed (60.0%)",
+        "  step 0 ValidatorBlock: 10 checked, 2 flagged, 0 fixed, 0 removed",
+        "  step 1 FieldMapper: 10 checked, 0 flagged, 1 fixed, 0 removed",
+        "  step 3 JSONValidatorBlock: 10 checked, 0 flagged, 0 fixed, 2 removed",
+        "  clarity (0–10): mean 4.50 over 10 scores",
+        "  coherence_score (0–1): mean 0.28 over 10 scores",
+    ] {
+        assert!(out.stderr.contains(line), "{line:?} in:\n{}", out.stderr);
+    }
+}

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use blockforge::engine::quality::QualityCounts;
 use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::run::{RunContext, StepGrants};
 use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
@@ -62,6 +63,8 @@ struct Writer {
     out: Box<dyn Write + Send>,
     bar: ProgressBar,
     error: Option<std::io::Error>,
+    /// The quality report of the records written, printed with the summary.
+    quality: QualityCounts,
 }
 
 impl RunSetObserver for Writer {
@@ -78,6 +81,7 @@ impl RunSetObserver for Writer {
                 .println(format!("run {} failed: {error}", record.trace_id));
         }
         self.bar.inc(1);
+        self.quality.add_record(&record);
         if self.error.is_some() {
             return;
         }
@@ -189,6 +193,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         out,
         bar: bar.clone(),
         error: None,
+        quality: QualityCounts::default(),
     };
     let job_id = uuid::Uuid::new_v4().to_string();
     let budget = blockforge::engine::JobBudget::new(
@@ -231,6 +236,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         summary.usage.cache_hits,
         dollars(&summary.usage.cost)
     );
+    print_quality(&writer.quality);
     if let Some(peak) = peak_rss_kib() {
         eprintln!("peak RSS: {:.1} MiB", peak as f64 / 1024.0);
     }
@@ -274,6 +280,35 @@ fn grants_from_file(
         stored.insert(plugin, grant);
     }
     Ok(GrantSet::new(stored, registry.runtime().user_grant()))
+}
+
+/// The records' quality report on stderr (as `GET /api/jobs/{id}` gives it for a job): the
+/// pass rate, and what each check flagged, fixed or removed. Nothing without checks.
+fn print_quality(quality: &QualityCounts) {
+    let report = quality.report();
+    if let Some(rate) = report.pass_rate {
+        eprintln!(
+            "quality: {} of {} checked records passed ({:.1}%)",
+            report.passed,
+            report.checked,
+            rate * 100.0
+        );
+    }
+    for block in &report.blocks {
+        let c = &block.counts;
+        eprintln!(
+            "  step {} {}: {} checked, {} flagged, {} fixed, {} removed",
+            block.step, block.block_type, c.checked, c.flagged, c.fixed, c.removed
+        );
+    }
+    for score in &report.scores {
+        if let Some(mean) = score.mean {
+            eprintln!(
+                "  {} (0–{}): mean {mean:.2} over {} scores",
+                score.name, score.max, score.count
+            );
+        }
+    }
 }
 
 /// A cost for people: `$0.001234`, or what is known when a call had no price.
