@@ -367,6 +367,34 @@ try {
     await screenshot("review-narrow");
   });
 
+  await step("a pipeline that starts with a seeder runs without a seed file", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const created = await (
+      await page.request.post(`${BASE}/api/pipelines`, {
+        data: { name: "scenarios", blocks: [{ type: "ScenarioSampler", config: { preset: "legal", count: 4, seed: 1 } }] },
+      })
+    ).json();
+    await page.goto(`${BASE}/generator?pipeline_id=${created.id}`);
+    await byTestId("seedless-note").waitFor();
+    await page.waitForFunction(() => {
+      const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Start");
+      return button && !button.disabled;
+    });
+    await page.getByRole("button", { name: "Start" }).click();
+    const card = byTestId("job-card").first();
+    await card.waitFor();
+    const seedlessJob = Number(await card.getAttribute("data-job-id"));
+    assert.notEqual(seedlessJob, jobId);
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-testid=job-card][data-job-id="${id}"] [data-testid=job-status]`)?.textContent === "completed",
+      seedlessJob,
+      { timeout: 60_000 },
+    );
+    const job = await (await page.request.get(`${BASE}/api/jobs/${seedlessJob}`)).json();
+    assert.equal(job.options.seedless, true);
+    assert.equal(job.records_generated, 4);
+  });
+
   await step("every page shows the API's errors and recovers", async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
     requestsFailOnPurpose = true;

@@ -141,7 +141,7 @@ export function GeneratorPage() {
     return [...started, ...running, ...recent];
   }, [started, jobs.data]);
 
-  const blocked = picked?.parseError !== null || (report !== null && !report.valid);
+  const blocked = (picked !== null && picked.parseError !== null) || (report !== null && !report.valid);
   const canStart = pipelineId !== null && (picked !== null || seeder !== null) && !blocked && !starting;
 
   return (
