@@ -196,3 +196,84 @@ async fn blockforge_run_prints_the_quality_report_with_its_summary() {
         assert!(out.stderr.contains(line), "{line:?} in:\n{}", out.stderr);
     }
 }
+
+/// A finished run whose one trace entry is a judge's output with `criteria` scores of `score`.
+fn judged(
+    run: &blockforge::store::runs::ClaimedRun,
+    pipeline_id: i64,
+    criteria: usize,
+    score: u32,
+) -> blockforge::store::runs::FinishedRun {
+    use blockforge::engine::record::{RunStatus, TraceEntry};
+    let scores: serde_json::Map<String, Value> = (0..criteria)
+        .map(|c| (format!("criterion_{c:02}"), json!((score + c as u32) % 11)))
+        .collect();
+    let output = json!({"judge_scores": scores, "judge_score": score, "judge_action": "kept"});
+    let entry = TraceEntry {
+        block_type: "LLMJudge".to_owned(),
+        step: 1,
+        input: serde_json::Map::new(),
+        output: Some(output),
+        accumulated_state: serde_json::Map::new(),
+        execution_time: 0.0,
+        import_time: 0.0,
+        cpu_time: 0.0,
+        error: None,
+        failure: None,
+        usage: Default::default(),
+        llm_calls: Vec::new(),
+        logs: Vec::new(),
+        logs_dropped: 0,
+    };
+    let mut finished = crate::store::finished(run, pipeline_id, RunStatus::Completed, 0);
+    finished.record.trace = vec![entry];
+    finished
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stored_counters_equal_the_records_counts_across_batches_and_repeated_finishes() {
+    use blockforge::engine::quality::QualityCounts;
+    use blockforge::store::jobs::NewRun;
+    let (_dir, stores, schema) = crate::store::stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("judged", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let runs: Vec<NewRun> = (0..6)
+            .map(|i| NewRun {
+                seed_index: i,
+                repetition: 0,
+                split_index: -1,
+                metadata: json!({"n": i}).to_string().into(),
+            })
+            .collect();
+        let job = store
+            .create_job(pipeline.id, &runs, &json!({}))
+            .await
+            .unwrap();
+        let claimed = store
+            .claim_runs("w", 6, std::time::Duration::from_secs(60), Some(job.id))
+            .await
+            .unwrap();
+        // 60 criteria with three scores each: more counters than one statement writes.
+        let finished: Vec<_> = claimed
+            .iter()
+            .enumerate()
+            .map(|(i, run)| judged(run, pipeline.id, 60, (i % 3) as u32 * 4))
+            .collect();
+        let mut expected = QualityCounts::default();
+        finished.iter().for_each(|f| expected.add_record(&f.record));
+        assert_eq!(store.finish_runs(&finished[..4]).await.unwrap(), 4);
+        assert_eq!(store.finish_runs(&finished[4..]).await.unwrap(), 2);
+        // A run finished again (a late worker) writes nothing and counts nothing.
+        assert_eq!(store.finish_runs(&finished[..1]).await.unwrap(), 0);
+        let stored = store.job_quality(job.id).await.unwrap();
+        assert_eq!(stored, expected, "{:?}", store.backend());
+        let report = stored.report();
+        assert_eq!((report.checked, report.passed), (6, 6));
+        assert_eq!(report.scores.len(), 61);
+        assert_eq!(report.scores.iter().map(|s| s.count).sum::<u64>(), 61 * 6);
+    }
+    crate::store::cleanup(stores, &schema).await;
+}

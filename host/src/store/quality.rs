@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
-use super::{Store, StoreError};
+use super::{Store, StoreError, dynamic};
 use crate::engine::quality::{BINS, Histogram, QualityCounts, Scale, StepCounts};
 
 const RECORDS: &str = "records";
@@ -46,25 +46,47 @@ fn counters(counts: &QualityCounts) -> Counters {
     rows
 }
 
+/// Counters written by one statement: five parameters each, far below SQLite's limit of
+/// 32,766 per statement.
+const ROWS_PER_STATEMENT: usize = 200;
+
 /// Adds `counts` to job `job_id`'s quality counters, in the caller's transaction (the one
-/// writing the records they were counted from).
+/// writing the records they were counted from): one multi-row upsert per 200 counters (a batch
+/// of records usually needs one), each counter once per statement, as PostgreSQL requires.
 pub(crate) async fn add_quality(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     job_id: i64,
     counts: &QualityCounts,
 ) -> Result<(), StoreError> {
-    for ((section, name, bucket), n) in counters(counts) {
-        sqlx::query(
-            "INSERT INTO job_quality (job_id, section, name, bucket, count) VALUES ($1, $2, $3, $4, $5) \
+    let rows: Vec<_> = counters(counts).into_iter().collect();
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5
+                )
+            })
+            .collect();
+        let mut query = dynamic(format!(
+            "INSERT INTO job_quality (job_id, section, name, bucket, count) VALUES {} \
              ON CONFLICT (job_id, section, name, bucket) DO UPDATE SET count = job_quality.count + excluded.count",
-        )
-        .bind(job_id)
-        .bind(section.to_owned())
-        .bind(name)
-        .bind(bucket)
-        .bind(n)
-        .execute(&mut **tx)
-        .await?;
+            values.join(", ")
+        ));
+        for ((section, name, bucket), n) in chunk {
+            query = query
+                .bind(job_id)
+                .bind((*section).to_owned())
+                .bind(name.clone())
+                .bind(bucket.clone())
+                .bind(*n);
+        }
+        query.execute(&mut **tx).await?;
     }
     Ok(())
 }
