@@ -14,6 +14,7 @@ pub mod llm_cache;
 pub mod model_seeds;
 pub mod models;
 pub mod pipelines;
+pub mod quality;
 mod record_writes;
 pub mod records;
 pub mod runs;

@@ -72,7 +72,13 @@ fn by_model(model: &str, usage: Usage) -> ModelUsage {
     by_model
 }
 
-fn finished(run: &ClaimedRun, pipeline_id: i64, status: RunStatus, tokens: u64) -> FinishedRun {
+/// A finished run of `run` with a record of `status` and `tokens` input tokens, no trace.
+pub(crate) fn finished(
+    run: &ClaimedRun,
+    pipeline_id: i64,
+    status: RunStatus,
+    tokens: u64,
+) -> FinishedRun {
     FinishedRun {
         run_id: run.id,
         job_id: run.job_id,

@@ -269,6 +269,13 @@ try {
     );
     await page.waitForFunction(() => document.querySelector("[data-testid=job-status]")?.textContent?.includes("completed"));
     await byTestId("jobs-indicator").waitFor();
+    // The finished job's quality report: what the two validators found, as the API counts it.
+    const report = card.getByTestId("quality-report");
+    await report.waitFor();
+    const done = await (await page.request.get(`${BASE}/api/jobs/${jobId}`)).json();
+    assert.equal(done.quality.checked, 10, JSON.stringify(done.quality));
+    assert.equal(await report.getByTestId("pass-rate").innerText(), `${Math.round(done.quality.pass_rate * 1000) / 10}%`);
+    assert.equal(await report.getByTestId("quality-blocks").locator("tbody tr").count(), done.quality.blocks.length);
     await screenshot("generator");
   });
 
@@ -351,11 +358,41 @@ try {
     await screenshot("settings");
     await page.goto(`${BASE}/`);
     await byTestId("status-counts").waitFor();
+    // The finished job's pass rate is charted with the other recent jobs'.
+    await byTestId("recent-quality").locator(`[data-testid=pass-rate-bar][data-job-id="${jobId}"]`).waitFor();
     await screenshot("dashboard-after");
     await page.setViewportSize({ width: 420, height: 800 });
     await page.goto(`${BASE}/review?job_id=${jobId}`);
     await byTestId("record-view").waitFor();
     await screenshot("review-narrow");
+  });
+
+  await step("a pipeline that starts with a seeder runs without a seed file", async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const created = await (
+      await page.request.post(`${BASE}/api/pipelines`, {
+        data: { name: "scenarios", blocks: [{ type: "ScenarioSampler", config: { preset: "legal", count: 4, seed: 1 } }] },
+      })
+    ).json();
+    await page.goto(`${BASE}/generator?pipeline_id=${created.id}`);
+    await byTestId("seedless-note").waitFor();
+    await page.waitForFunction(() => {
+      const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Start");
+      return button && !button.disabled;
+    });
+    await page.getByRole("button", { name: "Start" }).click();
+    const card = byTestId("job-card").first();
+    await card.waitFor();
+    const seedlessJob = Number(await card.getAttribute("data-job-id"));
+    assert.notEqual(seedlessJob, jobId);
+    await page.waitForFunction(
+      (id) => document.querySelector(`[data-testid=job-card][data-job-id="${id}"] [data-testid=job-status]`)?.textContent === "completed",
+      seedlessJob,
+      { timeout: 60_000 },
+    );
+    const job = await (await page.request.get(`${BASE}/api/jobs/${seedlessJob}`)).json();
+    assert.equal(job.options.seedless, true);
+    assert.equal(job.records_generated, 4);
   });
 
   await step("every page shows the API's errors and recovers", async () => {

@@ -160,6 +160,15 @@ pub fn cases() -> Vec<BlockCase> {
             target_us: None,
         },
         BlockCase {
+            // Ten scenarios per call: each child's trace holds the one call, so every call
+            // counts ten times (the median and p99 are unchanged by that).
+            label: "ScenarioSampler".to_owned(),
+            block: "ScenarioSampler",
+            config: json!({"preset": "customer_support", "count": 10, "seed": 7}),
+            state: json!({}),
+            target_us: None,
+        },
+        BlockCase {
             label: "TextGenerator".to_owned(),
             block: "TextGenerator",
             config: json!({"user_prompt": "Write about {{ topic }}."}),

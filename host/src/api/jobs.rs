@@ -8,8 +8,9 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
+use crate::engine::seedless::seedless_seeds;
 use crate::engine::work_limits::check_job_states;
-use crate::engine::{Pipeline, parse_seeds_by_name};
+use crate::engine::{Pipeline, Seed, parse_seeds_by_name};
 use crate::llm::CacheMode;
 use crate::llm::cache::UnknownCacheMode;
 use crate::store::jobs::{JobRow, JobStatus, NewRun};
@@ -49,9 +50,11 @@ pub fn job_json(job: &JobRow) -> Value {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct GenerateForm {
-    /// The seed file: `.json`, `.jsonl`, `.csv` or `.md`.
-    #[schema(format = Binary, value_type = String)]
-    file: Vec<u8>,
+    /// The seed file: `.json`, `.jsonl`, `.csv` or `.md`. Optional when the pipeline's first
+    /// block is a seeder (a multiplier of category `seeders` reading no seed field, such as
+    /// ScenarioSampler): the job then starts from one empty seed, which the seeder expands.
+    #[schema(format = Binary, value_type = Option<String>)]
+    file: Option<Vec<u8>>,
     /// The pipeline to run.
     pipeline_id: i64,
     /// Runs in flight for this job (1 to 1024; default: the `default_concurrency` setting, 16).
@@ -61,9 +64,10 @@ pub struct GenerateForm {
     cache: Option<String>,
 }
 
-/// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds) and `pipeline_id`, optional
-/// `concurrency` and `cache`. Answers `{job_id}`.
-#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request, or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
+/// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds; optional when the
+/// pipeline's first block is a seeder) and `pipeline_id`, optional `concurrency` and `cache`.
+/// Answers `{job_id}`.
+#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
@@ -83,8 +87,16 @@ pub async fn generate(
     while let Some(field) = form.next_field().await.map_err(bad_form)? {
         match field.name().unwrap_or_default() {
             "file" => {
-                let name = field.file_name().unwrap_or("seeds.json").to_owned();
-                file = Some((name, field.bytes().await.map_err(bad_form)?.to_vec()));
+                let chosen = field.file_name().map(str::to_owned);
+                let bytes = field.bytes().await.map_err(bad_form)?.to_vec();
+                // A browser form whose file input was left empty sends `filename=""` and no
+                // bytes: no file, as if the field were absent.
+                if chosen.as_deref() != Some("") || !bytes.is_empty() {
+                    let name = chosen
+                        .filter(|n| !n.is_empty())
+                        .unwrap_or_else(|| "seeds.json".to_owned());
+                    file = Some((name, bytes));
+                }
             }
             "pipeline_id" => {
                 let text = field.text().await.map_err(bad_form)?;
@@ -121,32 +133,12 @@ pub async fn generate(
     }
     let pipeline_id =
         pipeline_id.ok_or_else(|| ApiError::bad_request("pipeline_id is required", json!({})))?;
-    let (file_name, bytes) =
-        file.ok_or_else(|| ApiError::bad_request("a seed file is required in `file`", json!({})))?;
-    let text = String::from_utf8(bytes).map_err(|_| {
-        ApiError::bad_request(
-            "the seed file is not UTF-8 text",
-            json!({"file": file_name}),
-        )
-    })?;
-    let seeds = parse_seeds_by_name(&text, &file_name).map_err(|e| {
-        ApiError::bad_request(
-            "invalid seed file",
-            json!({"file": file_name, "message": e.to_string()}),
-        )
-    })?;
-    let total: u64 = crate::engine::total_runs(&seeds);
-    let limits = state.registry.runtime().limits();
-    let limit = limits.max_runs_per_job;
-    if total > limit {
-        return Err(ApiError::bad_request(
-            format!(
-                "the seed file plans {total} runs, above the limit of {limit} runs per job \
-                 (MAX_RUNS_PER_JOB)"
-            ),
-            json!({"file": file_name, "runs": total, "limit": limit}),
-        ));
-    }
+    // A seed file is read (and refused) before the pipeline is looked up; without one, the
+    // pipeline's first block must be a seeder that makes the runs (checked below).
+    let from_file = match file {
+        Some((file_name, bytes)) => Some(read_seed_upload(file_name, bytes, &state)?),
+        None => None,
+    };
     let pipeline_row = state.store.pipeline(pipeline_id).await?;
     let pipeline = Pipeline::parse(
         &pipeline_row.definition.to_string(),
@@ -159,9 +151,26 @@ pub async fn generate(
         )
     })?;
     let valid = super::pipelines::valid_pipeline(&state, &pipeline)?;
+    let (file_name, seeds) = match from_file {
+        Some((file_name, seeds)) => (Some(file_name), seeds),
+        None => {
+            let seeds = seedless_seeds(&valid).map_err(|e| {
+                ApiError::bad_request(
+                    e.to_string(),
+                    json!({
+                        "pipeline_id": pipeline_id,
+                        "first_block": valid.steps.first().map(|s| s.spec.block_type.clone()),
+                        "field": "file",
+                    }),
+                )
+            })?;
+            (None, seeds)
+        }
+    };
+    let total: u64 = crate::engine::total_runs(&seeds);
+    let limits = state.registry.runtime().limits();
     // The parsed seeds become JSON text at once: a big file's value trees are dropped before
     // the runs are written (they set the server's peak memory).
-    drop(text);
     let states: Vec<(std::sync::Arc<str>, u32)> = seeds
         .into_iter()
         .map(|seed| {
@@ -201,6 +210,7 @@ pub async fn generate(
     let options = json!({
         "concurrency": concurrency,
         "file": file_name,
+        "seedless": file_name.is_none(),
         "pipeline": pipeline_row.definition,
     });
     let job = state
@@ -211,13 +221,50 @@ pub async fn generate(
     Ok((StatusCode::CREATED, Json(json!({"job_id": job.id}))))
 }
 
-/// One job.
-#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+/// The seeds of an uploaded file, checked against the runs limit: `(file name, seeds)`.
+fn read_seed_upload(
+    file_name: String,
+    bytes: Vec<u8>,
+    state: &AppState,
+) -> Result<(String, Vec<Seed>), ApiError> {
+    let text = String::from_utf8(bytes).map_err(|_| {
+        ApiError::bad_request(
+            "the seed file is not UTF-8 text",
+            json!({"file": file_name}),
+        )
+    })?;
+    let seeds = parse_seeds_by_name(&text, &file_name).map_err(|e| {
+        ApiError::bad_request(
+            "invalid seed file",
+            json!({"file": file_name, "message": e.to_string()}),
+        )
+    })?;
+    let total: u64 = crate::engine::total_runs(&seeds);
+    let limit = state.registry.runtime().limits().max_runs_per_job;
+    if total > limit {
+        return Err(ApiError::bad_request(
+            format!(
+                "the seed file plans {total} runs, above the limit of {limit} runs per job \
+                 (MAX_RUNS_PER_JOB)"
+            ),
+            json!({"file": file_name, "runs": total, "limit": limit}),
+        ));
+    }
+    Ok((file_name, seeds))
+}
+
+/// One job, with its quality report (`quality`: pass rate, score histograms, what each check
+/// flagged, fixed or removed; counted as its records were written).
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage, and `quality` (`{checked, passed, pass_rate, scores: [{name, scale, min, max, bins, count, mean}], blocks: [{step, block_type, checked, flagged, fixed, removed}]}`)", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, ApiError> {
-    Ok(Json(job_json(&state.store.job(id).await?)))
+    let job = state.store.job(id).await?;
+    let quality = state.store.job_quality(id).await?;
+    let mut body = job_json(&job);
+    body["quality"] = json!(quality.report());
+    Ok(Json(body))
 }
 
 /// `?pipeline_id=` filter.

@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
+use blockforge::engine::quality::QualityCounts;
 use blockforge::engine::record::{RunRecord, RunStatus};
 use blockforge::engine::run::{RunContext, StepGrants};
 use blockforge::engine::run_set::{RunSetObserver, RunSetOptions, run_all};
+use blockforge::engine::seedless::seedless_seeds;
 use blockforge::engine::{Cost, Pipeline, read_seed_file, validate::validate};
 use blockforge::grants::GrantSet;
 use blockforge::kv::MemoryKv;
@@ -24,9 +26,11 @@ pub struct RunArgs {
     /// Pipeline definition (.yaml, .yml or .json; DataGenFlow's format).
     #[arg(long, value_name = "FILE")]
     pipeline: PathBuf,
-    /// Seed file (.json: a list of {repetitions, metadata} or one such object; .jsonl).
+    /// Seed file (.json: a list of {repetitions, metadata} or one such object; .jsonl, .csv,
+    /// .md). Not needed when the pipeline's first block is a seeder such as ScenarioSampler,
+    /// which makes the runs from its config.
     #[arg(long, value_name = "FILE")]
-    seeds: PathBuf,
+    seeds: Option<PathBuf>,
     /// Where to write the records, one JSON line per run (default: standard output).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
@@ -59,6 +63,8 @@ struct Writer {
     out: Box<dyn Write + Send>,
     bar: ProgressBar,
     error: Option<std::io::Error>,
+    /// The quality report of the records written, printed with the summary.
+    quality: QualityCounts,
 }
 
 impl RunSetObserver for Writer {
@@ -75,6 +81,7 @@ impl RunSetObserver for Writer {
                 .println(format!("run {} failed: {error}", record.trace_id));
         }
         self.bar.inc(1);
+        self.quality.add_record(&record);
         if self.error.is_some() {
             return;
         }
@@ -114,13 +121,19 @@ fn open_output(args: &RunArgs) -> anyhow::Result<Box<dyn Write + Send>> {
 
 pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
     let pipeline = Pipeline::from_file(&args.pipeline)?;
-    let seeds = read_seed_file(&args.seeds)?;
+    let seeds = match &args.seeds {
+        Some(path) => read_seed_file(path)?,
+        None => Vec::new(),
+    };
+    let origin = match &args.seeds {
+        Some(path) => path.display().to_string(),
+        None => "the seeder's runs".to_owned(),
+    };
     let runs = blockforge::engine::total_runs(&seeds);
     let limit = settings.limits.max_runs_per_job;
     if runs > limit {
         bail!(
-            "{} plans {runs} runs, above the limit of {limit} runs per job; set MAX_RUNS_PER_JOB to allow more",
-            args.seeds.display()
+            "{origin} plans {runs} runs, above the limit of {limit} runs per job; set MAX_RUNS_PER_JOB to allow more"
         );
     }
     // Each seed's state, through the pipeline's blocks and times its repetitions, as the
@@ -135,7 +148,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         pipeline.blocks.len(),
         &settings.limits,
     )
-    .map_err(|e| anyhow::anyhow!("{}: {e}", args.seeds.display()))?;
+    .map_err(|e| anyhow::anyhow!("{origin}: {e}"))?;
     let registry = match &args.cache_db {
         None => settings.start_registry().await?,
         Some(url) => {
@@ -154,6 +167,13 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     };
     let valid = validate(&pipeline, &registry)
         .with_context(|| format!("in {}", args.pipeline.display()))?;
+    // Without --seeds, a seeder first block makes the runs from one empty seed.
+    let seeds = match &args.seeds {
+        Some(_) => seeds,
+        None => seedless_seeds(&valid).map_err(|e| {
+            anyhow::anyhow!("{}: {e}; pass one with --seeds", args.pipeline.display())
+        })?,
+    };
     let grants = match &args.grants {
         None => GrantSet::new(Default::default(), registry.runtime().user_grant()),
         Some(path) => super::grants_file::read(path, &registry, None)?,
@@ -173,6 +193,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         out,
         bar: bar.clone(),
         error: None,
+        quality: QualityCounts::default(),
     };
     let job_id = uuid::Uuid::new_v4().to_string();
     let budget = blockforge::engine::JobBudget::new(
@@ -215,6 +236,7 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         summary.usage.cache_hits,
         dollars(&summary.usage.cost)
     );
+    print_quality(&writer.quality);
     if let Some(peak) = peak_rss_kib() {
         eprintln!("peak RSS: {:.1} MiB", peak as f64 / 1024.0);
     }
@@ -226,6 +248,35 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The records' quality report on stderr (as `GET /api/jobs/{id}` gives it for a job): the
+/// pass rate, and what each check flagged, fixed or removed. Nothing without checks.
+fn print_quality(quality: &QualityCounts) {
+    let report = quality.report();
+    if let Some(rate) = report.pass_rate {
+        eprintln!(
+            "quality: {} of {} checked records passed ({:.1}%)",
+            report.passed,
+            report.checked,
+            rate * 100.0
+        );
+    }
+    for block in &report.blocks {
+        let c = &block.counts;
+        eprintln!(
+            "  step {} {}: {} checked, {} flagged, {} fixed, {} removed",
+            block.step, block.block_type, c.checked, c.flagged, c.fixed, c.removed
+        );
+    }
+    for score in &report.scores {
+        if let Some(mean) = score.mean {
+            eprintln!(
+                "  {} (0–{}): mean {mean:.2} over {} scores",
+                score.name, score.max, score.count
+            );
+        }
+    }
 }
 
 /// A cost for people: `$0.001234`, or what is known when a call had no price.

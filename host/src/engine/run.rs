@@ -485,6 +485,7 @@ impl StateBudget {
                 "max_state_bytes": self.max_state,
                 "max_run_state_bytes": self.max_carried,
             })),
+            code: None,
         })
     }
 }

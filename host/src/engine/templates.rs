@@ -57,6 +57,10 @@ const FILES: &[(&str, &str)] = &[
         "paraphrase_augmentation",
         include_str!("../../templates/paraphrase_augmentation.yaml"),
     ),
+    (
+        "scenario_conversations",
+        include_str!("../../templates/scenario_conversations.yaml"),
+    ),
 ];
 
 /// The embedded example seed files (`host/templates/seeds/`): file name and text.

@@ -75,6 +75,11 @@ pub struct BlockFailure {
     /// Structured detail from the block's error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<Value>,
+    /// The code of the block's own error (`invalid_config`, `invalid_input`,
+    /// `host_call_failed`, `rejected`, `internal_error`), when the block reported one: a
+    /// `rejected` run was removed by that step on purpose (the job's quality report counts it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
 }
 
 /// The block's call of an import was invalid (it broke the ABI): the call fails with this,
@@ -121,6 +126,7 @@ impl FailureEvidence {
             message,
             stderr,
             detail: None,
+            code: None,
         }
     }
 
@@ -204,6 +210,7 @@ impl FailureEvidence {
             format!("failed ({code}): {message}"),
         );
         failure.detail = detail;
+        failure.code = Some(code.replace(' ', "_"));
         failure
     }
 
@@ -275,6 +282,7 @@ impl BlockFailure {
             detail: Some(serde_json::json!({
                 "children": children, "runs": total, "limit": limit
             })),
+            code: None,
         }
     }
 }

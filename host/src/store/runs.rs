@@ -8,6 +8,7 @@ use sqlx::Row;
 
 use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::engine::call_stats::CallStats;
+use crate::engine::quality::QualityCounts;
 use crate::engine::record::{RunRecord, RunStatus};
 use crate::store::jobs::NewRun;
 use crate::usage::{ModelUsage, Usage};
@@ -198,6 +199,8 @@ impl Store {
         }
         let mut per_job: BTreeMap<i64, (i64, i64, Usage, ModelUsage, CallStats)> = BTreeMap::new();
         let mut written = 0;
+        // Each job's quality counters, from the records written (engine/quality.rs).
+        let mut quality: BTreeMap<i64, QualityCounts> = BTreeMap::new();
         for run in finished {
             let record = &run.record;
             let run_status = match record.status {
@@ -248,6 +251,10 @@ impl Store {
             entry.2.add(&capped(&record.usage));
             entry.3.add(&record.usage_by_model);
             entry.4.add(&CallStats::of_trace(&record.trace));
+            quality.entry(run.job_id).or_default().add_record(record);
+        }
+        for (job_id, counts) in &quality {
+            super::quality::add_quality(&mut tx, *job_id, counts).await?;
         }
         for (job_id, (completed, failed, usage, by_model, calls)) in per_job {
             add_model_usage(&mut tx, job_id, &by_model).await?;

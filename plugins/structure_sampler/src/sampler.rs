@@ -274,6 +274,7 @@ fn hints(spec: &Spec, profile: &Profile, skeleton: &Map<String, Value>) -> Map<S
 #[cfg(test)]
 mod tests {
     use super::*;
+    use augment_support::stats::chi_square;
 
     fn records(value: Value) -> Vec<Map<String, Value>> {
         value
@@ -305,19 +306,6 @@ mod tests {
         let profile = analyze(spec, samples, &mut rng);
         let order = field_order(spec).unwrap();
         skeletons(spec, &profile, &order, n, &mut rng)
-    }
-
-    /// Pearson's χ² of observed counts against expected probabilities.
-    fn chi_square(observed: &[u64], expected: &[f64]) -> f64 {
-        let n: u64 = observed.iter().sum();
-        observed
-            .iter()
-            .zip(expected)
-            .map(|(&o, &p)| {
-                let e = p * n as f64;
-                (o as f64 - e).powi(2) / e
-            })
-            .sum()
     }
 
     fn count(skeletons: &[Map<String, Value>], pred: impl Fn(&Map<String, Value>) -> bool) -> u64 {

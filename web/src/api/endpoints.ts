@@ -106,12 +106,12 @@ export const pipelineFromTemplate = (templateId: string) =>
 export const validateSeeds = (pipelineId: number, seeds: Seed[]) =>
   sendJson<SeedReport>("POST", "/api/seeds/validate", { pipeline_id: pipelineId, seeds });
 
-/** Starts a job over a seed file. */
-export function startJob(pipelineId: number, file: File, concurrency?: number): Promise<{ job_id: number }> {
+/** Starts a job over a seed file, or without one (null) when the pipeline starts with a seeder. */
+export function startJob(pipelineId: number, file: File | null, concurrency?: number): Promise<{ job_id: number }> {
   const form = new FormData();
   form.append("pipeline_id", String(pipelineId));
   if (concurrency !== undefined) form.append("concurrency", String(concurrency));
-  form.append("file", file, file.name);
+  if (file) form.append("file", file, file.name);
   return sendForm("/api/generate", form);
 }
 

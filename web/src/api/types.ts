@@ -231,10 +231,48 @@ export interface Job {
   current_step: number | null;
   error: string | null;
   usage: Usage;
-  options: { concurrency?: number; file?: string; [extra: string]: unknown };
+  options: { concurrency?: number; file?: string | null; seedless?: boolean; [extra: string]: unknown };
   created_at: number;
   started_at: number;
   completed_at: number | null;
+  /** Only in `GET /api/jobs/{id}`: what its checks, judges and metrics found. */
+  quality?: Quality;
+}
+
+/** One criterion's score distribution in a job's quality report. */
+export interface QualityScore {
+  /** The criterion (the key the block wrote the score under). */
+  name: string;
+  /** `judge`: 0–10; `metric`: 0–1. */
+  scale: "judge" | "metric";
+  min: number;
+  max: number;
+  /** Counts of ten equal bins from `min` to `max` (the maximum in the last). */
+  bins: number[];
+  count: number;
+  mean: number | null;
+}
+
+/** What one check (a pipeline step) did to the job's records. */
+export interface QualityBlock {
+  step: number;
+  block_type: string;
+  checked: number;
+  flagged: number;
+  fixed: number;
+  removed: number;
+}
+
+/** A job's quality report (`quality` of `GET /api/jobs/{id}`). */
+export interface Quality {
+  /** Records a check ran on (or that a step removed). */
+  checked: number;
+  /** Of those, records that completed and no step flagged. */
+  passed: number;
+  /** `passed / checked`; null before any record was checked. */
+  pass_rate: number | null;
+  scores: QualityScore[];
+  blocks: QualityBlock[];
 }
 
 /** A record's review status. */

@@ -1,10 +1,12 @@
 /** One job's live progress: bar, counts, current block, tokens, cost, elapsed, ETA, cancel. */
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { cancelJob } from "../api/endpoints";
+import { cancelJob, getJob } from "../api/endpoints";
 import type { Job } from "../api/types";
 import { costLabel } from "../api/usage";
 import { ErrorMessage } from "../components/RequestState";
+import { useRequest } from "../components/useRequest";
+import { QualityReport } from "../quality/QualityReport";
 import { elapsedMs, etaMs, formatDuration } from "./eta";
 import { useJobProgress, useNow } from "./useJobProgress";
 
@@ -34,6 +36,16 @@ const STATUS_CLASS: Record<Job["status"], string> = {
   cancelled: "warn",
   stopped: "warn",
 };
+
+/** How often a running job's quality report is reread (the stream carries no report). */
+const QUALITY_POLL_MS = 5000;
+
+/** The job's quality report, read from `GET /api/jobs/{id}`: again when the job ends. */
+function JobQuality({ job }: { job: Job }) {
+  const running = job.status === "running";
+  const detail = useRequest((signal) => getJob(job.id, signal), [job.id, job.status], running ? QUALITY_POLL_MS : undefined);
+  return <QualityReport quality={detail.data?.quality ?? job.quality} />;
+}
 
 /** A job card that follows the job while it runs. */
 export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?: string }) {
@@ -98,6 +110,7 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
           </span>
         )}
       </div>
+      <JobQuality job={job} />
       {job.error && <p className="bad">{job.error}</p>}
       {error && running && <ErrorMessage error={error} />}
       <ErrorMessage error={cancelError} />

@@ -7,6 +7,7 @@ import { ErrorMessage, Loading, RequestState } from "../components/RequestState"
 import { useRequest } from "../components/useRequest";
 import { UsageChart } from "../dashboard/UsageChart";
 import { JobProgressBar } from "../generator/JobCard";
+import { RecentQuality } from "../quality/RecentQuality";
 import { statusCounts } from "../review/useStatusCounts";
 
 /** How often the dashboard rereads. */
@@ -119,6 +120,10 @@ export function DashboardPage() {
       ) : (
         <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />
       )}
+      <h2>Quality of recent jobs</h2>
+      <div className="card">
+        {jobs.data ? <RecentQuality jobs={recent} /> : <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />}
+      </div>
       <h2>Tokens over time</h2>
       <div className="card">
         {jobs.data ? <UsageChart jobs={jobs.data} /> : <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />}

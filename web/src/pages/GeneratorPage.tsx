@@ -4,13 +4,14 @@
  */
 import { useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { getSettings, listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
+import { getSettings, listBlocks, listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
 import type { Job, Pipeline, SeedReport } from "../api/types";
 import { DropZone } from "../components/DropZone";
 import { PipelineSelect } from "../components/PipelineSelect";
 import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { JobCard } from "../generator/JobCard";
+import { seederOf } from "../generator/seeder";
 import { parseSeedFile, SEED_FILE_ACCEPT } from "../generator/seedFile";
 import { SeedReportView } from "../generator/SeedReportView";
 import type { Seed } from "../api/types";
@@ -32,6 +33,8 @@ interface PickedFile {
 export function GeneratorPage() {
   const [params] = useSearchParams();
   const pipelines = useRequest((signal) => listPipelines(signal), []);
+  // To tell whether the chosen pipeline starts with a seeder, which needs no seed file.
+  const blocks = useRequest((signal) => listBlocks(signal), []);
   // Reread so jobs started elsewhere (another tab, the CLI) show up too.
   const jobs = useRequest((signal) => listJobs(undefined, signal), [], JOBS_POLL_MS);
   const [pipelineId, setPipelineId] = useState<number | null>(() => {
@@ -93,11 +96,16 @@ export function GeneratorPage() {
     if (pipelineId !== null && seeds) verify(pipelineId, seeds);
   }, [pipelineId, seeds]);
 
+  const seeder = seederOf(
+    pipelines.data?.find((p) => p.id === pipelineId),
+    blocks.data,
+  );
+
   const start = () => {
-    if (pipelineId === null || !picked) return;
+    if (pipelineId === null || (!picked && !seeder)) return;
     setStarting(true);
     setStartError(null);
-    startJob(pipelineId, picked.file, concurrency)
+    startJob(pipelineId, picked?.file ?? null, concurrency)
       .then(({ job_id }) => {
         const now = Date.now();
         const placeholderJob: Job = {
@@ -113,7 +121,7 @@ export function GeneratorPage() {
           current_step: null,
           error: null,
           usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0 },
-          options: { concurrency, file: picked.file.name },
+          options: { concurrency, file: picked?.file.name ?? null, seedless: !picked },
           created_at: now,
           started_at: now,
           completed_at: null,
@@ -133,8 +141,8 @@ export function GeneratorPage() {
     return [...started, ...running, ...recent];
   }, [started, jobs.data]);
 
-  const blocked = picked?.parseError !== null || (report !== null && !report.valid);
-  const canStart = pipelineId !== null && picked !== null && !blocked && !starting;
+  const blocked = (picked !== null && picked.parseError !== null) || (report !== null && !report.valid);
+  const canStart = pipelineId !== null && (picked !== null || seeder !== null) && !blocked && !starting;
 
   return (
     <section>
@@ -186,6 +194,12 @@ export function GeneratorPage() {
             </p>
           )}
         </DropZone>
+        {seeder && !picked && (
+          <p className="muted" data-testid="seedless-note">
+            {seeder.name} makes this pipeline&apos;s runs from its config: no seed file is needed (a file still works: each seed
+            row is expanded).
+          </p>
+        )}
         {picked?.parseError && (
           <p className="bad" role="alert">
             Cannot read {picked.file.name}: {picked.parseError}

@@ -9,3 +9,4 @@ pub mod json_or_template;
 pub mod kv_log;
 pub mod records;
 pub mod similarity;
+pub mod stats;
