@@ -625,3 +625,39 @@ async fn a_grant_body_is_bounded_like_other_definitions() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     server.kill9().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_grant_above_the_defaults_is_noted_once_at_start() {
+    let mut ws = Workspace::new();
+    ws.set_env("BLOCK_MEMORY_MB", "64");
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let all = json!(["llm", "embeddings", "kv", "log", "template"]);
+    grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 128u64 << 20}}),
+    )
+    .await;
+    grant(
+        &server,
+        "validator",
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 32u64 << 20}}),
+    )
+    .await;
+    server.kill9().await;
+
+    let server = ws.serve(&url).await;
+    let noted: Vec<String> = server
+        .stderr_lines()
+        .into_iter()
+        .filter(|line| line.contains("above the server's defaults"))
+        .collect();
+    assert_eq!(noted.len(), 1, "{noted:?}");
+    assert!(
+        noted[0].contains("text_generator")
+            && noted[0].contains("limits.memory_bytes=134217728 (default 67108864)"),
+        "{noted:?}"
+    );
+    server.kill9().await;
+}
