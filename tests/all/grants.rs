@@ -627,6 +627,69 @@ async fn a_grant_body_is_bounded_like_other_definitions() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_starts_above_the_default_memory_loads_and_runs_when_granted() {
+    let mut ws = Workspace::new();
+    // Roomy's initial memory (over 12 MiB) is above the 8 MiB default, within the 32 MiB maximum.
+    ws.set_env("BLOCK_MEMORY_MB", "8");
+    ws.set_env("BLOCK_MEMORY_MAX_MB", "32");
+    let roomy = ws.path().join("roomy.wasm");
+    std::fs::copy(fixtures::ROOMY, &roomy).unwrap();
+    let roomy = roomy.display().to_string();
+    let out = block_test(&ws, &roomy, json!({}), &[]).await;
+    out.assert_failure();
+    let failed = out.json();
+    assert_eq!(
+        failed["failure"]["kind"], "memory_limit",
+        "it loads, and its call fails under the default: {failed}\n{}",
+        out.stderr
+    );
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Roomy") && e.contains("limit 8.0 MiB")),
+        "{failed}"
+    );
+    ws.write(
+        "roomy.yaml",
+        "roomy:\n  capabilities: [log]\n  models: []\n  limits: {memory_bytes: 33554432}\n",
+    );
+    let out = block_test(&ws, &roomy, json!({}), &["--grants", "roomy.yaml"]).await;
+    out.assert_success();
+    assert_eq!(
+        out.json()["output"]["room_bytes"],
+        12 << 20,
+        "{}",
+        out.stdout
+    );
+
+    std::fs::copy(fixtures::ROOMY, ws.plugins_dir().join("roomy.wasm")).unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let (_, blocks) = call(&server, Method::GET, "/api/blocks", None).await;
+    assert!(
+        blocks
+            .as_array()
+            .is_some_and(|b| b.iter().any(|b| b["type"] == "Roomy")),
+        "the server loaded it: {blocks}"
+    );
+    grant(
+        &server,
+        "roomy",
+        json!({"capabilities": ["log"], "models": [], "limits": {"memory_bytes": 32u64 << 20}}),
+    )
+    .await;
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "r", "blocks": [{"type": "Roomy", "config": {}}]}),
+    )
+    .await;
+    let (status, done) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["result"]["room_bytes"], 12 << 20, "{done}");
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_grant_above_the_defaults_is_noted_once_at_start() {
     let mut ws = Workspace::new();
     ws.set_env("BLOCK_MEMORY_MB", "64");
