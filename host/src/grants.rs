@@ -5,8 +5,8 @@
 //!
 //! Grants are data: kept in the database (`store::grants`), so every server and worker sees
 //! the same ones, edited through `GET/PUT /api/plugins/{name}/grants`, or read from a file by
-//! `blockforge run --grants FILE`. A plugin without a stored grant has its kind's default
-//! ([`Grant::default_for`]).
+//! `blockforge run --grants FILE` and `blockforge block test --grants FILE`. A plugin without
+//! a stored grant has its kind's default ([`Grant::default_for`]).
 
 pub mod effective;
 pub mod file;

@@ -690,6 +690,33 @@ async fn a_plugin_that_starts_above_the_default_memory_loads_and_runs_when_grant
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_test_asks_which_when_the_tested_file_shares_a_builtins_name() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("PLUGIN_DEFAULT_GRANT", "conservative");
+    let tested = ws.path().join("text_generator.wasm");
+    std::fs::copy(fixtures::GREEDY, &tested).unwrap();
+    let tested = tested.display().to_string();
+    let attack = json!({"attack": "huge_prompt"});
+    let allow = "  capabilities: [llm, kv, log, template]\n  models: ['*']\n";
+    ws.write("bare.yaml", &format!("text_generator:\n{allow}"));
+    let out = block_test(&ws, &tested, attack.clone(), &["--grants", "bare.yaml"]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("\"text_generator\"")
+            && out.stderr.contains("plugin:text_generator")
+            && out.stderr.contains("builtin:text_generator"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.chat_requests(), 0);
+
+    ws.write("picked.yaml", &format!("'plugin:text_generator':\n{allow}"));
+    let out = block_test(&ws, &tested, attack, &["--grants", "picked.yaml"]).await;
+    out.assert_success();
+    assert_eq!(fake.chat_requests(), 1, "the grant went to the tested file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stored_grant_above_the_defaults_is_noted_once_at_start() {
     let mut ws = Workspace::new();
     ws.set_env("BLOCK_MEMORY_MB", "64");
