@@ -177,6 +177,15 @@ impl Services {
                 guest_threads,
             )
             .await?;
+        // Stored grants that now raise limits the older clamping held at the defaults.
+        let grants = store
+            .grant_set(registry.runtime().user_grant())
+            .await
+            .context("cannot read the stored grants")?;
+        blockforge::grants::raised::warn_about_raised_limits(
+            &grants,
+            registry.runtime().limit_bounds(),
+        );
         // Blocks dropped into, replaced in or removed from the plugins folder apply at once.
         let watcher = blockforge::registry::watcher::PluginWatcher::start(
             registry.clone(),

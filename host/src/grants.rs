@@ -5,17 +5,18 @@
 //!
 //! Grants are data: kept in the database (`store::grants`), so every server and worker sees
 //! the same ones, edited through `GET/PUT /api/plugins/{name}/grants`, or read from a file by
-//! `blockforge run --grants FILE`. A plugin without a stored grant has its kind's default
-//! ([`Grant::default_for`]).
+//! `blockforge run --grants FILE` and `blockforge block test --grants FILE`. A plugin without
+//! a stored grant has its kind's default ([`Grant::default_for`]).
 
 pub mod effective;
 pub mod file;
+pub mod raised;
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-pub use effective::{Access, CallLimits, EffectiveGrant, LimitBounds};
+pub use effective::{Access, CallLimits, EffectiveGrant, LimitBounds, RaisedLimit};
 
 /// A host capability an operator may grant. `log` and `template` need no declaration in
 /// `describe()`; the others must be declared and granted.
@@ -421,6 +422,11 @@ impl GrantSet {
     /// Whether `plugin` has a stored grant (else it runs with its default), readable or not.
     pub fn is_stored(&self, plugin: &PluginId) -> bool {
         self.stored.contains_key(plugin) || self.unreadable.contains_key(plugin)
+    }
+
+    /// The readable stored grants, by plugin.
+    pub fn stored(&self) -> impl Iterator<Item = (&PluginId, &Grant)> {
+        self.stored.iter()
     }
 
     /// The default for user plugins.

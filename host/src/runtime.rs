@@ -501,6 +501,17 @@ impl Runtime {
         ))
     }
 
+    /// The grant `describe()` runs under: every capability (it declares none yet, so only
+    /// `log` is reachable), the default time limits, and memory at the most a grant may give.
+    /// A load is shared by every grant set (the server's table, a `--grants` file), so the
+    /// plugin's own grant is not known here; a component whose initial memory or `describe()`
+    /// needs more than `BLOCK_MEMORY_MB` still loads, and its calls then run under its grant.
+    fn describe_grant(&self, plugin: &PluginId, origin: &str) -> EffectiveGrant {
+        let mut grant = effective(plugin, origin, &[], &Grant::all(), &self.bounds);
+        grant.limits.memory_bytes = self.bounds.maxima.memory_bytes;
+        grant
+    }
+
     async fn describe(
         &self,
         pre: &BlockPre<HostState>,
@@ -527,7 +538,7 @@ impl Runtime {
             run_deadline: None,
             // describe() declares nothing yet: it may only log (the template slice's
             // `describe_only` refuses renders).
-            grant: Arc::new(effective(plugin, origin, &[], &Grant::all(), &self.bounds)),
+            grant: Arc::new(self.describe_grant(plugin, origin)),
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, timeout);

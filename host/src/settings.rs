@@ -23,13 +23,13 @@
 //! | `MAX_JOB_STATE_BYTES` | 1073741824 (1 GiB) | initial state one job may plan: each seed's state × its repetitions, summed |
 //! | `BLOCKFORGE_CACHE_DIR` | `~/.cache/blockforge/components` | compiled components |
 //! | `BLOCK_MEMORY_MB` | 256 | linear memory per block call (1 to 4096) unless the plugin's grant says otherwise |
-//! | `BLOCK_MEMORY_MAX_MB` | 4 × `BLOCK_MEMORY_MB` (at most 4096) | the most memory a grant may give a call; sizes the instance pool's memory slots |
+//! | `BLOCK_MEMORY_MAX_MB` | 4 × `BLOCK_MEMORY_MB` (at most 4096) | the most memory a grant may give a call (`BLOCK_MEMORY_MB` to 4096); sizes the instance pool's memory slots; `describe()` runs with it |
 //! | `BLOCK_CPU_SECS` | 10 | guest CPU time per block call unless the grant says otherwise |
-//! | `BLOCK_CPU_MAX_SECS` | 4 × `BLOCK_CPU_SECS` | the most CPU time a grant may give a call |
+//! | `BLOCK_CPU_MAX_SECS` | 4 × `BLOCK_CPU_SECS` | the most CPU time a grant may give a call (at least `BLOCK_CPU_SECS`, at most a year) |
 //! | `BLOCK_TIMEOUT_SECS` | 300 | wall-clock time per block call, LLM calls included (time queued for a provider left out), unless the grant says otherwise |
-//! | `BLOCK_TIMEOUT_MAX_SECS` | 4 × `BLOCK_TIMEOUT_SECS` | the most wall-clock time a grant may give a call |
-//! | `BLOCK_OUTPUT_MB` | 16 | largest output (JSON text) of a block call unless the grant says otherwise |
-//! | `BLOCK_OUTPUT_MAX_MB` | 4 × `BLOCK_OUTPUT_MB` | the largest output a grant may allow |
+//! | `BLOCK_TIMEOUT_MAX_SECS` | 4 × `BLOCK_TIMEOUT_SECS` | the most wall-clock time a grant may give a call (at least `BLOCK_TIMEOUT_SECS`, at most a year) |
+//! | `BLOCK_OUTPUT_MB` | 16 | largest output (JSON text) of a block call (1 to 4096) unless the grant says otherwise |
+//! | `BLOCK_OUTPUT_MAX_MB` | 4 × `BLOCK_OUTPUT_MB` (at most 4096) | the largest output a grant may allow |
 //! | `BLOCK_DESCRIBE_SECS` | 10 | wall-clock time a block's `describe()` may take at load |
 //! | `BLOCK_MAX_INSTANCES` | 256 | block instances alive at once |
 //! | `HOST`, `PORT` | `127.0.0.1`, 8000 | where `blockforge serve` listens |
@@ -140,12 +140,25 @@ fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Where settings are read from: [`var`] (the environment), or a table in unit tests.
+type Source<'a> = &'a dyn Fn(&str) -> Option<String>;
+
 fn number<T: std::str::FromStr>(
     name: &'static str,
     default: T,
     expected: &'static str,
 ) -> Result<T, SettingsError> {
-    match var(name) {
+    number_in(&var, name, default, expected)
+}
+
+/// [`number`] read from `source`.
+fn number_in<T: std::str::FromStr>(
+    source: Source,
+    name: &'static str,
+    default: T,
+    expected: &'static str,
+) -> Result<T, SettingsError> {
+    match source(name) {
         None => Ok(default),
         Some(value) => value.trim().parse().map_err(|_| SettingsError::Invalid {
             name,
@@ -171,7 +184,12 @@ fn flag(name: &'static str, default: bool) -> Result<bool, SettingsError> {
 
 /// A duration in seconds from `name`: finite, positive, at most a year.
 fn seconds(name: &'static str, default: f64) -> Result<Duration, SettingsError> {
-    let secs = number(name, default, "a number of seconds")?;
+    seconds_in(&var, name, default)
+}
+
+/// [`seconds`] read from `source`.
+fn seconds_in(source: Source, name: &'static str, default: f64) -> Result<Duration, SettingsError> {
+    let secs = number_in(source, name, default, "a number of seconds")?;
     if !secs.is_finite() || secs <= 0.0 || secs > YEAR_SECS {
         return Err(SettingsError::Invalid {
             name,
@@ -187,10 +205,14 @@ const MIB: usize = 1024 * 1024;
 /// Most linear memory a block call may have, MiB (a 32-bit memory's whole range).
 const MEMORY_CAP_MIB: usize = 4096;
 
+/// Largest output a block call may return, MiB (a string's `u32` length in the guest).
+const OUTPUT_CAP_MIB: usize = 4096;
+
 /// Longest time limit a setting may hold.
 const YEAR_SECS: f64 = 365.0 * 24.0 * 3600.0;
 
 /// The limits a grant may set, each as `(default, maximum)`.
+#[derive(Debug, PartialEq)]
 struct GrantableLimits {
     memory_mib: (usize, usize),
     cpu_time: (Duration, Duration),
@@ -198,84 +220,99 @@ struct GrantableLimits {
     output_mib: (usize, usize),
 }
 
-/// Refuses a maximum `name` below its default.
-fn not_below<T: PartialOrd>(
+/// Refuses `value` of `name` outside `low..=high`, saying `expected` (which names the range).
+fn within<T: PartialOrd>(
+    source: Source,
     name: &'static str,
-    maximum: T,
-    default: T,
+    value: T,
+    (low, high): (T, T),
     expected: &'static str,
-) -> Result<(), SettingsError> {
-    if maximum < default {
+) -> Result<T, SettingsError> {
+    if value < low || value > high {
         return Err(SettingsError::Invalid {
             name,
-            value: var(name).unwrap_or_default(),
+            value: source(name).unwrap_or_default(),
             expected,
         });
     }
-    Ok(())
+    Ok(value)
 }
 
-/// A limit in MiB and its maximum: `name` (default `default`, at least 1, at most `cap`) and
-/// `max_name` (default [`GRANT_HEADROOM`] times it, within `cap`, never below it).
+/// A size setting and its maximum, in MiB: `names.0` (default `default`, refused outside 1 to
+/// `cap`) and `names.1` (default [`GRANT_HEADROOM`] times it, at most `cap`; refused below
+/// it or above `cap`). `expected` says each one's range.
 fn mib_pair(
-    name: &'static str,
+    source: Source,
+    names: (&'static str, &'static str),
     default: usize,
-    max_name: &'static str,
     cap: usize,
-    expected: &'static str,
+    expected: (&'static str, &'static str),
 ) -> Result<(usize, usize), SettingsError> {
-    let value = number(name, default, "a number of MiB")?.clamp(1, cap);
+    let value = number_in(source, names.0, default, expected.0)?;
+    let value = within(source, names.0, value, (1, cap), expected.0)?;
     let headroom = value.saturating_mul(GRANT_HEADROOM as usize).min(cap);
-    let maximum = number(max_name, headroom, "a number of MiB")?.clamp(1, cap);
-    not_below(max_name, maximum, value, expected)?;
+    let maximum = number_in(source, names.1, headroom, expected.1)?;
+    let maximum = within(source, names.1, maximum, (value, cap), expected.1)?;
     Ok((value, maximum))
 }
 
-/// A time limit and its maximum, as [`mib_pair`] does for sizes.
+/// A time limit and its maximum, as [`mib_pair`] does for sizes (each at most a year).
 fn seconds_pair(
-    name: &'static str,
+    source: Source,
+    names: (&'static str, &'static str),
     default: f64,
-    max_name: &'static str,
     expected: &'static str,
 ) -> Result<(Duration, Duration), SettingsError> {
-    let value = seconds(name, default)?;
+    let value = seconds_in(source, names.0, default)?;
     let headroom = (value.as_secs_f64() * f64::from(GRANT_HEADROOM)).min(YEAR_SECS);
-    let maximum = seconds(max_name, headroom)?;
-    not_below(max_name, maximum, value, expected)?;
+    let maximum = seconds_in(source, names.1, headroom)?;
+    let maximum = within(
+        source,
+        names.1,
+        maximum,
+        (value, Duration::from_secs_f64(YEAR_SECS)),
+        expected,
+    )?;
     Ok((value, maximum))
 }
 
 /// `BLOCK_MEMORY_MB`, `BLOCK_CPU_SECS`, `BLOCK_TIMEOUT_SECS`, `BLOCK_OUTPUT_MB` (what a call
 /// gets when its plugin's grant sets no limit) and their `_MAX_` settings (the most a grant
-/// may give).
-fn grantable_limits() -> Result<GrantableLimits, SettingsError> {
+/// may give), from `source`. A value out of its range stops the start: it is never clamped.
+fn grantable_limits(source: Source) -> Result<GrantableLimits, SettingsError> {
     Ok(GrantableLimits {
         memory_mib: mib_pair(
-            "BLOCK_MEMORY_MB",
+            source,
+            ("BLOCK_MEMORY_MB", "BLOCK_MEMORY_MAX_MB"),
             256,
-            "BLOCK_MEMORY_MAX_MB",
             MEMORY_CAP_MIB,
-            "a number of MiB, at least BLOCK_MEMORY_MB",
+            (
+                "a number of MiB from 1 to 4096",
+                "a number of MiB, at least BLOCK_MEMORY_MB and at most 4096",
+            ),
         )?,
         cpu_time: seconds_pair(
-            "BLOCK_CPU_SECS",
+            source,
+            ("BLOCK_CPU_SECS", "BLOCK_CPU_MAX_SECS"),
             10.0,
-            "BLOCK_CPU_MAX_SECS",
-            "a number of seconds, at least BLOCK_CPU_SECS",
+            "a number of seconds, at least BLOCK_CPU_SECS and at most a year",
         )?,
         wall_clock: seconds_pair(
-            "BLOCK_TIMEOUT_SECS",
+            source,
+            ("BLOCK_TIMEOUT_SECS", "BLOCK_TIMEOUT_MAX_SECS"),
             300.0,
-            "BLOCK_TIMEOUT_MAX_SECS",
-            "a number of seconds, at least BLOCK_TIMEOUT_SECS",
+            "a number of seconds, at least BLOCK_TIMEOUT_SECS and at most a year",
         )?,
         output_mib: mib_pair(
-            "BLOCK_OUTPUT_MB",
+            source,
+            ("BLOCK_OUTPUT_MB", "BLOCK_OUTPUT_MAX_MB"),
             16,
-            "BLOCK_OUTPUT_MAX_MB",
             // The JSON text of a call's output is one string: a `u32` length in the guest.
-            4096,
-            "a number of MiB, at least BLOCK_OUTPUT_MB",
+            OUTPUT_CAP_MIB,
+            (
+                "a number of MiB from 1 to 4096",
+                "a number of MiB, at least BLOCK_OUTPUT_MB and at most 4096",
+            ),
         )?,
     })
 }
@@ -372,7 +409,7 @@ impl Settings {
         embeddings.api_key = var("EMBEDDING_API_KEY").or(chat.api_key.clone());
         embeddings.default_model = var("EMBEDDING_MODEL");
         let defaults = Limits::default();
-        let grantable = grantable_limits()?;
+        let grantable = grantable_limits(&var)?;
         let limits = Limits {
             memory_bytes: grantable.memory_mib.0 * MIB,
             memory_max_bytes: grantable.memory_mib.1 * MIB,
@@ -561,5 +598,118 @@ impl Settings {
             .with_overrides(self.plugin_overrides.clone());
         registry.sync_plugins_dir(&self.plugins_dir).await;
         Ok(Arc::new(registry))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The grantable limits with the variables of `table` set.
+    fn limits_with(table: &[(&str, &str)]) -> Result<GrantableLimits, SettingsError> {
+        let source = |name: &str| {
+            table
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        grantable_limits(&source)
+    }
+
+    /// The variable an `Invalid` error names, and what it says is expected.
+    fn refused(table: &[(&str, &str)]) -> (&'static str, &'static str) {
+        match limits_with(table) {
+            Err(SettingsError::Invalid { name, expected, .. }) => (name, expected),
+            other => panic!("{table:?} should be refused: {other:?}"),
+        }
+    }
+
+    fn secs(s: u64) -> Duration {
+        Duration::from_secs(s)
+    }
+
+    #[test]
+    fn each_maximum_is_four_times_its_default_unless_set() {
+        assert_eq!(
+            limits_with(&[]).unwrap(),
+            GrantableLimits {
+                memory_mib: (256, 1024),
+                cpu_time: (secs(10), secs(40)),
+                wall_clock: (secs(300), secs(1200)),
+                output_mib: (16, 64),
+            }
+        );
+        let set = limits_with(&[
+            ("BLOCK_MEMORY_MB", "100"),
+            ("BLOCK_CPU_SECS", "2.5"),
+            ("BLOCK_TIMEOUT_SECS", "60"),
+            ("BLOCK_OUTPUT_MB", "3"),
+        ])
+        .unwrap();
+        assert_eq!(set.memory_mib, (100, 400));
+        assert_eq!(set.cpu_time, (Duration::from_millis(2500), secs(10)));
+        assert_eq!(set.wall_clock, (secs(60), secs(240)));
+        assert_eq!(set.output_mib, (3, 12));
+    }
+
+    #[test]
+    fn the_default_maximum_stops_at_4096_mib() {
+        let set = limits_with(&[("BLOCK_MEMORY_MB", "2048"), ("BLOCK_OUTPUT_MB", "4096")]).unwrap();
+        assert_eq!(set.memory_mib, (2048, 4096));
+        assert_eq!(set.output_mib, (4096, 4096));
+    }
+
+    #[test]
+    fn a_maximum_set_explicitly_is_kept() {
+        let set = limits_with(&[
+            ("BLOCK_MEMORY_MAX_MB", "4096"),
+            ("BLOCK_CPU_MAX_SECS", "10"),
+            ("BLOCK_TIMEOUT_MAX_SECS", "3600"),
+            ("BLOCK_OUTPUT_MAX_MB", "17"),
+        ])
+        .unwrap();
+        assert_eq!(set.memory_mib, (256, 4096));
+        assert_eq!(set.cpu_time, (secs(10), secs(10)), "equal to the default");
+        assert_eq!(set.wall_clock, (secs(300), secs(3600)));
+        assert_eq!(set.output_mib, (16, 17));
+    }
+
+    #[test]
+    fn out_of_range_sizes_and_maxima_are_refused_not_clamped() {
+        // (variables, the one refused)
+        let table: &[(&[(&str, &str)], &str)] = &[
+            (&[("BLOCK_MEMORY_MAX_MB", "8192")], "BLOCK_MEMORY_MAX_MB"),
+            (&[("BLOCK_MEMORY_MAX_MB", "0")], "BLOCK_MEMORY_MAX_MB"),
+            (&[("BLOCK_MEMORY_MAX_MB", "255")], "BLOCK_MEMORY_MAX_MB"),
+            (&[("BLOCK_MEMORY_MB", "0")], "BLOCK_MEMORY_MB"),
+            (&[("BLOCK_MEMORY_MB", "4097")], "BLOCK_MEMORY_MB"),
+            (&[("BLOCK_OUTPUT_MB", "0")], "BLOCK_OUTPUT_MB"),
+            (&[("BLOCK_OUTPUT_MB", "5000")], "BLOCK_OUTPUT_MB"),
+            (&[("BLOCK_OUTPUT_MAX_MB", "4097")], "BLOCK_OUTPUT_MAX_MB"),
+            (&[("BLOCK_OUTPUT_MAX_MB", "8")], "BLOCK_OUTPUT_MAX_MB"),
+            (&[("BLOCK_CPU_MAX_SECS", "9.5")], "BLOCK_CPU_MAX_SECS"),
+            (&[("BLOCK_CPU_SECS", "0")], "BLOCK_CPU_SECS"),
+            (
+                &[("BLOCK_TIMEOUT_MAX_SECS", "299")],
+                "BLOCK_TIMEOUT_MAX_SECS",
+            ),
+            (
+                &[("BLOCK_TIMEOUT_MAX_SECS", "40000000")],
+                "BLOCK_TIMEOUT_MAX_SECS",
+            ),
+            (&[("BLOCK_MEMORY_MB", "lots")], "BLOCK_MEMORY_MB"),
+        ];
+        for (variables, name) in table {
+            let (refused_name, expected) = refused(variables);
+            assert_eq!(refused_name, *name, "{variables:?}");
+            assert!(!expected.is_empty());
+        }
+        let (_, expected) = refused(&[("BLOCK_MEMORY_MAX_MB", "8192")]);
+        assert!(
+            expected.contains("at least BLOCK_MEMORY_MB") && expected.contains("4096"),
+            "the range is named: {expected}"
+        );
+        let (_, expected) = refused(&[("BLOCK_OUTPUT_MB", "0")]);
+        assert!(expected.contains("from 1 to 4096"), "{expected}");
     }
 }

@@ -625,3 +625,129 @@ async fn a_grant_body_is_bounded_like_other_definitions() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{answer}");
     server.kill9().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plugin_that_starts_above_the_default_memory_loads_and_runs_when_granted() {
+    let mut ws = Workspace::new();
+    // Roomy's initial memory (over 12 MiB) is above the 8 MiB default, within the 32 MiB maximum.
+    ws.set_env("BLOCK_MEMORY_MB", "8");
+    ws.set_env("BLOCK_MEMORY_MAX_MB", "32");
+    let roomy = ws.path().join("roomy.wasm");
+    std::fs::copy(fixtures::ROOMY, &roomy).unwrap();
+    let roomy = roomy.display().to_string();
+    let out = block_test(&ws, &roomy, json!({}), &[]).await;
+    out.assert_failure();
+    let failed = out.json();
+    assert_eq!(
+        failed["failure"]["kind"], "memory_limit",
+        "it loads, and its call fails under the default: {failed}\n{}",
+        out.stderr
+    );
+    assert!(
+        failed["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("Roomy") && e.contains("limit 8.0 MiB")),
+        "{failed}"
+    );
+    ws.write(
+        "roomy.yaml",
+        "roomy:\n  capabilities: [log]\n  models: []\n  limits: {memory_bytes: 33554432}\n",
+    );
+    let out = block_test(&ws, &roomy, json!({}), &["--grants", "roomy.yaml"]).await;
+    out.assert_success();
+    assert_eq!(
+        out.json()["output"]["room_bytes"],
+        12 << 20,
+        "{}",
+        out.stdout
+    );
+
+    std::fs::copy(fixtures::ROOMY, ws.plugins_dir().join("roomy.wasm")).unwrap();
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let (_, blocks) = call(&server, Method::GET, "/api/blocks", None).await;
+    assert!(
+        blocks
+            .as_array()
+            .is_some_and(|b| b.iter().any(|b| b["type"] == "Roomy")),
+        "the server loaded it: {blocks}"
+    );
+    grant(
+        &server,
+        "roomy",
+        json!({"capabilities": ["log"], "models": [], "limits": {"memory_bytes": 32u64 << 20}}),
+    )
+    .await;
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "r", "blocks": [{"type": "Roomy", "config": {}}]}),
+    )
+    .await;
+    let (status, done) = execute(&server, pipeline, json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{done}");
+    assert_eq!(done["result"]["room_bytes"], 12 << 20, "{done}");
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_test_asks_which_when_the_tested_file_shares_a_builtins_name() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    ws.set_env("PLUGIN_DEFAULT_GRANT", "conservative");
+    let tested = ws.path().join("text_generator.wasm");
+    std::fs::copy(fixtures::GREEDY, &tested).unwrap();
+    let tested = tested.display().to_string();
+    let attack = json!({"attack": "huge_prompt"});
+    let allow = "  capabilities: [llm, kv, log, template]\n  models: ['*']\n";
+    ws.write("bare.yaml", &format!("text_generator:\n{allow}"));
+    let out = block_test(&ws, &tested, attack.clone(), &["--grants", "bare.yaml"]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("\"text_generator\"")
+            && out.stderr.contains("plugin:text_generator")
+            && out.stderr.contains("builtin:text_generator"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(fake.chat_requests(), 0);
+
+    ws.write("picked.yaml", &format!("'plugin:text_generator':\n{allow}"));
+    let out = block_test(&ws, &tested, attack, &["--grants", "picked.yaml"]).await;
+    out.assert_success();
+    assert_eq!(fake.chat_requests(), 1, "the grant went to the tested file");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_grant_above_the_defaults_is_noted_once_at_start() {
+    let mut ws = Workspace::new();
+    ws.set_env("BLOCK_MEMORY_MB", "64");
+    let url = format!("sqlite://{}", ws.path().join("data/g.db").display());
+    let server = ws.serve(&url).await;
+    let all = json!(["llm", "embeddings", "kv", "log", "template"]);
+    grant(
+        &server,
+        "text_generator",
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 128u64 << 20}}),
+    )
+    .await;
+    grant(
+        &server,
+        "validator",
+        json!({"capabilities": all, "models": ["*"], "limits": {"memory_bytes": 32u64 << 20}}),
+    )
+    .await;
+    server.kill9().await;
+
+    let server = ws.serve(&url).await;
+    let noted: Vec<String> = server
+        .stderr_lines()
+        .into_iter()
+        .filter(|line| line.contains("above the server's defaults"))
+        .collect();
+    assert_eq!(noted.len(), 1, "{noted:?}");
+    assert!(
+        noted[0].contains("text_generator")
+            && noted[0].contains("limits.memory_bytes=134217728 (default 67108864)"),
+        "{noted:?}"
+    );
+    server.kill9().await;
+}

@@ -295,6 +295,14 @@ impl StderrTail {
     }
 }
 
+impl Server {
+    /// The lines it wrote on stderr so far (the last 200), start-up included.
+    pub fn stderr_lines(&self) -> Vec<String> {
+        let lines = self.stderr.0.lock().unwrap_or_else(|p| p.into_inner());
+        lines.iter().cloned().collect()
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         self.stderr
@@ -352,6 +360,7 @@ impl Workspace {
         let stderr = child.stderr.take().expect("stderr");
         let mut lines = tokio::io::BufReader::new(stderr).lines();
         let mut seen = String::new();
+        let tail = StderrTail::default();
         let rest = loop {
             let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
                 .await
@@ -363,9 +372,9 @@ impl Workspace {
             }
             seen.push_str(&line);
             seen.push('\n');
+            tail.push(line);
         };
         // Keep draining stderr so the process never blocks on a full pipe.
-        let tail = StderrTail::default();
         let kept = tail.clone();
         tokio::spawn(async move {
             while let Ok(Some(line)) = lines.next_line().await {

@@ -11,8 +11,9 @@ use blockforge::registry::{PluginLookupError, Registry};
 /// The grants of `path`, each key resolved to the plugin it means: `plugin:NAME` (a plugin
 /// file's stem), `builtin:NAME` (a builtin's crate), or a bare name when only one of them has
 /// it; `also` is a plugin outside the registry that a key may name too (the file `block test`
-/// loads). A name that is none of these, a bare name that is two, or a limit above this
-/// server's maximum is an error naming the entry.
+/// loads). A name that is none of these, a bare name that is two (two plugins, or the tested
+/// file and a plugin or builtin), or a limit above this server's maximum is an error naming
+/// the entry.
 pub fn read(path: &Path, registry: &Registry, also: Option<&PluginId>) -> anyhow::Result<GrantSet> {
     let shown = path.display();
     let bounds = registry.runtime().limit_bounds();
@@ -34,6 +35,10 @@ pub fn read(path: &Path, registry: &Registry, also: Option<&PluginId>) -> anyhow
         };
         let outside = also.filter(|p| p.name == name && kind.is_none_or(|k| k == p.kind));
         let plugin = match (registry.plugin_id(name, kind), outside) {
+            // A bare name that is both the tested file's stem and another plugin.
+            (Ok(plugin), Some(tested)) if plugin != *tested => anyhow::bail!(
+                "the grants file {shown}: entry {key:?}: {name:?} names both the tested file ({tested}) and the {plugin}; write `plugin:{name}` or `builtin:{name}` to pick one"
+            ),
             (Ok(plugin), _) => plugin,
             (Err(PluginLookupError::NotFound { .. }), Some(plugin)) => plugin.clone(),
             (Err(e), _) => anyhow::bail!(

@@ -32,62 +32,142 @@ pub struct LimitBounds {
     pub maxima: CallLimits,
 }
 
+/// A bound on one limit in the grant's unit: a size or count, or a time compared as the exact
+/// [`Duration`] [`effective`] clamps to (a grant's whole milliseconds against a maximum that
+/// may hold a fraction of one).
+#[derive(Debug, Clone, Copy)]
+enum Bound {
+    /// Bytes or keys.
+    Count(u64),
+    /// A time; a grant gives it in milliseconds.
+    Time(Duration),
+}
+
+impl Bound {
+    fn of_bytes(bytes: usize) -> Bound {
+        Bound::Count(u64::try_from(bytes).unwrap_or(u64::MAX))
+    }
+
+    /// Whether a grant of `granted` (in the grant's unit) is above this bound.
+    fn exceeded_by(self, granted: u64) -> bool {
+        match self {
+            Bound::Count(bound) => granted > bound,
+            Bound::Time(bound) => Duration::from_millis(granted) > bound,
+        }
+    }
+
+    /// The bound in the grant's unit: the largest value a grant may give without passing it.
+    fn shown(self) -> u64 {
+        match self {
+            Bound::Count(bound) => bound,
+            Bound::Time(bound) => u64::try_from(bound.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// One limit of a grant beside the server's default and maximum for it.
+struct LimitRow {
+    /// Its field, as the grant spells it.
+    name: &'static str,
+    /// What the grant gives, if it sets it.
+    granted: Option<u64>,
+    default: Bound,
+    maximum: Bound,
+    /// The setting that holds the maximum.
+    setting: &'static str,
+}
+
+/// A limit a grant sets above the server's default (below or at its maximum, or clamped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RaisedLimit {
+    /// Its field, as the grant spells it (`limits.memory_bytes`).
+    pub name: &'static str,
+    /// What the grant gives, in the field's unit.
+    pub granted: u64,
+    /// The server's default, in the field's unit.
+    pub default: u64,
+}
+
 impl LimitBounds {
+    /// Each limit `grant` may set, with its default and maximum.
+    fn rows(&self, grant: &Grant) -> [LimitRow; 6] {
+        let (default, max) = (&self.defaults, &self.maxima);
+        [
+            LimitRow {
+                name: "limits.memory_bytes",
+                granted: grant.limits.memory_bytes,
+                default: Bound::of_bytes(default.memory_bytes),
+                maximum: Bound::of_bytes(max.memory_bytes),
+                setting: "BLOCK_MEMORY_MAX_MB",
+            },
+            LimitRow {
+                name: "limits.cpu_time_ms",
+                granted: grant.limits.cpu_time_ms,
+                default: Bound::Time(default.cpu_time),
+                maximum: Bound::Time(max.cpu_time),
+                setting: "BLOCK_CPU_MAX_SECS",
+            },
+            LimitRow {
+                name: "limits.wall_clock_ms",
+                granted: grant.limits.wall_clock_ms,
+                default: Bound::Time(default.wall_clock),
+                maximum: Bound::Time(max.wall_clock),
+                setting: "BLOCK_TIMEOUT_MAX_SECS",
+            },
+            LimitRow {
+                name: "limits.output_bytes",
+                granted: grant.limits.output_bytes,
+                default: Bound::of_bytes(default.output_bytes),
+                maximum: Bound::of_bytes(max.output_bytes),
+                setting: "BLOCK_OUTPUT_MAX_MB",
+            },
+            LimitRow {
+                name: "kv_quota.max_keys",
+                granted: grant.kv_quota.max_keys,
+                default: Bound::Count(default.kv_max_keys),
+                maximum: Bound::Count(max.kv_max_keys),
+                setting: "KV_MAX_KEYS_PER_NAMESPACE",
+            },
+            LimitRow {
+                name: "kv_quota.max_bytes",
+                granted: grant.kv_quota.max_bytes,
+                default: Bound::Count(default.kv_max_bytes),
+                maximum: Bound::Count(max.kv_max_bytes),
+                setting: "KV_MAX_BYTES_PER_NAMESPACE",
+            },
+        ]
+    }
+
     /// Refuses the first limit of `grant` above its maximum, naming it, the maximum and the
-    /// setting that holds it.
+    /// setting that holds it. A limit passes exactly when [`effective`] would not clamp it.
     pub fn check(&self, grant: &Grant) -> Result<(), GrantError> {
-        let max = &self.maxima;
-        let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-        let bytes = |b: usize| u64::try_from(b).unwrap_or(u64::MAX);
-        let limits = [
-            (
-                "limits.memory_bytes",
-                grant.limits.memory_bytes,
-                bytes(max.memory_bytes),
-                "BLOCK_MEMORY_MAX_MB",
-            ),
-            (
-                "limits.cpu_time_ms",
-                grant.limits.cpu_time_ms,
-                millis(max.cpu_time),
-                "BLOCK_CPU_MAX_SECS",
-            ),
-            (
-                "limits.wall_clock_ms",
-                grant.limits.wall_clock_ms,
-                millis(max.wall_clock),
-                "BLOCK_TIMEOUT_MAX_SECS",
-            ),
-            (
-                "limits.output_bytes",
-                grant.limits.output_bytes,
-                bytes(max.output_bytes),
-                "BLOCK_OUTPUT_MAX_MB",
-            ),
-            (
-                "kv_quota.max_keys",
-                grant.kv_quota.max_keys,
-                max.kv_max_keys,
-                "KV_MAX_KEYS_PER_NAMESPACE",
-            ),
-            (
-                "kv_quota.max_bytes",
-                grant.kv_quota.max_bytes,
-                max.kv_max_bytes,
-                "KV_MAX_BYTES_PER_NAMESPACE",
-            ),
-        ];
-        for (name, granted, maximum, setting) in limits {
-            if let Some(requested) = granted.filter(|value| *value > maximum) {
+        for row in self.rows(grant) {
+            if let Some(requested) = row.granted.filter(|g| row.maximum.exceeded_by(*g)) {
                 return Err(GrantError::AboveMaximum {
-                    name,
+                    name: row.name,
                     requested,
-                    maximum,
-                    setting,
+                    maximum: row.maximum.shown(),
+                    setting: row.setting,
                 });
             }
         }
         Ok(())
+    }
+
+    /// The limits `grant` sets above their defaults: what its plugin's calls get beyond what
+    /// a plugin without a grant gets (up to the maxima).
+    pub fn raised(&self, grant: &Grant) -> Vec<RaisedLimit> {
+        self.rows(grant)
+            .into_iter()
+            .filter_map(|row| {
+                let granted = row.granted.filter(|g| row.default.exceeded_by(*g))?;
+                Some(RaisedLimit {
+                    name: row.name,
+                    granted,
+                    default: row.default.shown(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -472,6 +552,64 @@ mod tests {
                 "{message}"
             );
         }
+    }
+
+    #[test]
+    fn check_passes_exactly_what_effective_keeps_unclamped() {
+        // A maximum with a fraction of a millisecond (BLOCK_CPU_MAX_SECS=20.0005).
+        let mut bounds = bounds();
+        bounds.maxima.cpu_time = Duration::from_micros(20_000_500);
+        for granted in [19_999, 20_000, 20_001, u64::MAX] {
+            let mut g = Grant::all();
+            g.limits.cpu_time_ms = Some(granted);
+            let kept = effective(&PluginId::builtin("b"), "B", &[], &g, &bounds)
+                .limits
+                .cpu_time
+                == Duration::from_millis(granted);
+            assert_eq!(bounds.check(&g).is_ok(), kept, "granted {granted} ms");
+        }
+        let mut g = Grant::all();
+        g.limits.cpu_time_ms = Some(20_001);
+        assert_eq!(
+            bounds.check(&g),
+            Err(GrantError::AboveMaximum {
+                name: "limits.cpu_time_ms",
+                requested: 20_001,
+                maximum: 20_000,
+                setting: "BLOCK_CPU_MAX_SECS",
+            }),
+            "the maximum shown is the largest grant that passes"
+        );
+    }
+
+    #[test]
+    fn raised_lists_the_limits_above_their_defaults() {
+        let bounds = bounds();
+        let mut g = Grant::all();
+        assert_eq!(bounds.raised(&g), [], "no limit set");
+        g.limits = GrantLimits {
+            memory_bytes: Some(200 << 20),
+            cpu_time_ms: Some(5_000),
+            wall_clock_ms: Some(300_000),
+            output_bytes: None,
+        };
+        g.kv_quota.max_keys = Some(1001);
+        assert_eq!(
+            bounds.raised(&g),
+            [
+                RaisedLimit {
+                    name: "limits.memory_bytes",
+                    granted: 200 << 20,
+                    default: 128 << 20,
+                },
+                RaisedLimit {
+                    name: "kv_quota.max_keys",
+                    granted: 1001,
+                    default: 1000,
+                },
+            ],
+            "below or at the default is not raised"
+        );
     }
 
     #[test]

@@ -1,5 +1,7 @@
-//! A grants file for headless use (`blockforge run --grants FILE`): YAML or JSON, a map from
-//! plugin name (a plugin file's stem, else a builtin's crate name) to its grant.
+//! A grants file for headless use (`blockforge run --grants FILE` and
+//! `blockforge block test --grants FILE`): YAML or JSON, a map from plugin name (a plugin
+//! file's stem, else a builtin's crate name; `plugin:NAME` or `builtin:NAME` when both have
+//! it) to its grant.
 //!
 //! ```yaml
 //! greedy:

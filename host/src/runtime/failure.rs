@@ -230,8 +230,21 @@ impl FailureEvidence {
         )
     }
 
-    /// A failure to instantiate.
+    /// A failure to instantiate: a memory limit when the limiter refused the component's
+    /// initial memory (a plugin that starts above its limit needs a grant with more).
     pub fn instantiation(&self, error: &wasmtime::Error) -> BlockFailure {
+        if let Some((_, desired)) = self.refused_growth {
+            return self.failure(
+                FailureKind::MemoryLimit,
+                format!(
+                    "could not be instantiated: its initial linear memory of {} is above its \
+                     memory limit (limit {}); a grant may give its plugin more, up to \
+                     BLOCK_MEMORY_MAX_MB",
+                    format_bytes(desired as u64),
+                    format_bytes(self.memory_limit as u64)
+                ),
+            );
+        }
         self.failure(
             FailureKind::Instantiation,
             format!("could not be instantiated: {error:#}"),

@@ -51,6 +51,43 @@ describe("grant form", () => {
     expect(formToGrant({ ...form, memoryMib: "257" }, server.maximum)).toEqual({ error: "Memory (MiB) is above this server's maximum of 256 MiB" });
     expect(formToGrant({ ...form, kvMaxKeys: "1001" }, server.maximum)).toEqual({ error: "kv keys per namespace is above this server's maximum of 1000 keys" });
   });
+  it("round-trips limits that are not whole MiB or whole seconds exactly, a field edited or not", () => {
+    const odd: Grant = {
+      capabilities: ["llm", "log", "template"],
+      models: ["a"],
+      kv_quota: { max_keys: 7, max_bytes: 1.5 * MIB + 1 },
+      limits: { memory_bytes: 1000, cpu_time_ms: 1501, wall_clock_ms: 1, output_bytes: 300 },
+    };
+    const form = grantToForm(odd);
+    expect(form.memoryMib).not.toBe("0");
+    expect(form.outputMib).not.toBe("0");
+    expect(formToGrant(form, server.maximum)).toEqual(odd);
+    // Saving after an unrelated edit keeps every stored number.
+    expect(formToGrant({ ...form, models: "b" }, server.maximum)).toEqual({ ...odd, models: ["b"] });
+    for (let bytes = 1; bytes <= 5000; bytes += 7) {
+      const one = { ...odd, limits: { memory_bytes: bytes } };
+      expect(formToGrant(grantToForm(one))).toEqual(one);
+    }
+  });
+  it("accepts a maximum that is not whole MiB as its hint shows it, and nothing above", () => {
+    const odd = { ...server.maximum, memory_bytes: 300 * MIB + 12_345 };
+    const hint = limitHint(LIMIT_FIELDS[0], { default: server.default, maximum: odd });
+    const shown = hint.replace(/^default \S+, max (\S+) MiB$/, "$1");
+    expect(shown).not.toBe(hint);
+    const form = { ...grantToForm(grant), memoryMib: shown };
+    expect(formToGrant(form, odd)).toMatchObject({ limits: { memory_bytes: odd.memory_bytes } });
+    const past = grantToForm({ ...grant, limits: { memory_bytes: odd.memory_bytes + 1 } });
+    expect(formToGrant(past, odd)).toEqual({ error: `Memory (MiB) is above this server's maximum of ${shown} MiB` });
+  });
+  it("refuses a positive amount below one byte or one millisecond", () => {
+    expect(formToGrant({ ...grantToForm(grant), memoryMib: "0.0000001" })).toEqual({
+      error: "Memory (MiB) must be at least 1 byte (9.5367431640625e-7 MiB)",
+    });
+    expect(formToGrant({ ...grantToForm(grant), cpuSecs: "0.0004" })).toEqual({
+      error: "CPU time (s) must be at least 1 ms (0.001 s)",
+    });
+    expect(formToGrant({ ...grantToForm(grant), cpuSecs: "0.0005" })).toMatchObject({ limits: { cpu_time_ms: 1 } });
+  });
   it("hints each limit's default and maximum in the field's unit", () => {
     const hints = LIMIT_FIELDS.map((field) => limitHint(field, server));
     expect(hints).toEqual([

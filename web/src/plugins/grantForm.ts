@@ -33,6 +33,8 @@ export interface LimitField {
   unit: number;
   /** The unit's name, for hints and errors. */
   unitName: string;
+  /** The name of a grant's unit (one of which is the least a limit may be). */
+  baseName: string;
   /** Whether only whole numbers make sense (a count of keys). */
   whole: boolean;
   /** Where the value lives in a grant. */
@@ -45,17 +47,24 @@ const MIB = 1024 * 1024;
 
 /** Every limit the editor shows, in order. */
 export const LIMIT_FIELDS: LimitField[] = [
-  { input: "memoryMib", label: "Memory (MiB)", unit: MIB, unitName: "MiB", whole: false, place: ["limits", "memory_bytes"], server: "memory_bytes" },
-  { input: "cpuSecs", label: "CPU time (s)", unit: 1000, unitName: "s", whole: false, place: ["limits", "cpu_time_ms"], server: "cpu_time_ms" },
-  { input: "wallClockSecs", label: "Wall clock (s)", unit: 1000, unitName: "s", whole: false, place: ["limits", "wall_clock_ms"], server: "wall_clock_ms" },
-  { input: "outputMib", label: "Output (MiB)", unit: MIB, unitName: "MiB", whole: false, place: ["limits", "output_bytes"], server: "output_bytes" },
-  { input: "kvMaxKeys", label: "kv keys per namespace", unit: 1, unitName: "keys", whole: true, place: ["kv_quota", "max_keys"], server: "kv_max_keys" },
-  { input: "kvMaxMib", label: "kv size per namespace (MiB)", unit: MIB, unitName: "MiB", whole: false, place: ["kv_quota", "max_bytes"], server: "kv_max_bytes" },
+  { input: "memoryMib", label: "Memory (MiB)", unit: MIB, unitName: "MiB", baseName: "byte", whole: false, place: ["limits", "memory_bytes"], server: "memory_bytes" },
+  { input: "cpuSecs", label: "CPU time (s)", unit: 1000, unitName: "s", baseName: "ms", whole: false, place: ["limits", "cpu_time_ms"], server: "cpu_time_ms" },
+  { input: "wallClockSecs", label: "Wall clock (s)", unit: 1000, unitName: "s", baseName: "ms", whole: false, place: ["limits", "wall_clock_ms"], server: "wall_clock_ms" },
+  { input: "outputMib", label: "Output (MiB)", unit: MIB, unitName: "MiB", baseName: "byte", whole: false, place: ["limits", "output_bytes"], server: "output_bytes" },
+  { input: "kvMaxKeys", label: "kv keys per namespace", unit: 1, unitName: "keys", baseName: "key", whole: true, place: ["kv_quota", "max_keys"], server: "kv_max_keys" },
+  { input: "kvMaxMib", label: "kv size per namespace (MiB)", unit: MIB, unitName: "MiB", baseName: "byte", whole: false, place: ["kv_quota", "max_bytes"], server: "kv_max_bytes" },
 ];
 
-/** `value` (in a grant's units) in the input's unit, as text: `64`, `1.5`, `0.001`. */
+/**
+ * `value` (in a grant's units) in the input's unit, as text, exactly: `64`, `1.5`,
+ * `0.00095367431640625` (1000 bytes). Never rounded: reading the text back gives `value`
+ * again, so saving a form whose field was not touched keeps the stored number, and the
+ * maximum a hint shows is one the form accepts. (A byte count over 2^20 is a finite binary
+ * fraction, so the shortest text of the quotient reads back to it; milliseconds over 1000
+ * read back within rounding of the whole number.)
+ */
 function inUnit(value: number, field: LimitField): string {
-  return String(Math.round((value / field.unit) * 1000) / 1000);
+  return String(value / field.unit);
 }
 
 function valueIn(grant: Grant, field: LimitField): number | undefined {
@@ -97,6 +106,9 @@ function amount(text: string, field: LimitField, maximum: ServerLimitValues | un
     return `${field.label} must be ${kind} (or empty for the server's default)`;
   }
   const granted = Math.round(value * field.unit);
+  if (granted < 1) {
+    return `${field.label} must be at least 1 ${field.baseName} (${inUnit(1, field)} ${field.unitName})`;
+  }
   if (maximum && granted > maximum[field.server]) {
     return `${field.label} is above this server's maximum of ${inUnit(maximum[field.server], field)} ${field.unitName}`;
   }
