@@ -4,7 +4,8 @@ use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{CmdOutput, Workspace};
 use serde_json::{Value, json};
 
-async fn call(ws: &Workspace, block: &str, state: Value, config: Value) -> CmdOutput {
+/// `blockforge block test BLOCK` on one state and config.
+pub(crate) async fn call(ws: &Workspace, block: &str, state: Value, config: Value) -> CmdOutput {
     ws.run(&[
         "block",
         "test",
@@ -17,7 +18,8 @@ async fn call(ws: &Workspace, block: &str, state: Value, config: Value) -> CmdOu
     .await
 }
 
-async fn output(ws: &Workspace, block: &str, state: Value, config: Value) -> Value {
+/// The output object of a successful `block test`.
+pub(crate) async fn output(ws: &Workspace, block: &str, state: Value, config: Value) -> Value {
     let out = call(ws, block, state, config).await;
     out.assert_success();
     out.json()["output"].clone()

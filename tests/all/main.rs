@@ -29,6 +29,7 @@ mod openapi;
 mod pipeline_extras;
 mod plugins;
 mod providers;
+mod quality_blocks;
 mod record_pages;
 mod request_limits;
 mod runs;
