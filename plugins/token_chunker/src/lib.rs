@@ -4,6 +4,7 @@
 //! `chunk_text`, `chunk_index` and `chunk_tokens`. Counting is in `tokens`, cutting and
 //! packing in `chunking`; this file is the block's glue.
 
+pub mod bpe;
 pub mod chunking;
 pub mod tokens;
 
