@@ -29,19 +29,20 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 /// Computes the five figures of `text`.
 pub fn figures(text: &str) -> Figures {
+    let mut syllables = text::Syllables::default();
     let words = text::word_count(text);
     let sentences = text::sentence_count(text);
     let words_per_sentence = ratio(words, sentences);
-    let syllables_per_word = ratio(text::syllable_count(text), words);
+    let syllables_per_word = ratio(syllables.of_text(text), words);
 
     let gunning_fog = if words == 0 {
         0.0
     } else {
-        let difficult = text::difficult_word_count(text, 3);
+        let difficult = text::difficult_word_count(text, 3, &mut syllables);
         0.4 * (words_per_sentence + 100.0 * difficult as f64 / words as f64)
     };
     let smog_index = if sentences >= 3 {
-        let polysyllables = text::polysyllable_count(text);
+        let polysyllables = text::polysyllable_count(text, &mut syllables);
         1.043 * (30.0 * polysyllables as f64 / sentences as f64).sqrt() + 3.1291
     } else {
         0.0

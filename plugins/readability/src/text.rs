@@ -27,13 +27,29 @@ pub fn letter_count(text: &str) -> usize {
     text.chars().filter(|&c| is_word_char(c)).count()
 }
 
-/// Syllables of the whole text (`syllable_count`): the lower-cased words without punctuation,
-/// each counted by its hyphenation points.
-pub fn syllable_count(text: &str) -> usize {
-    remove_punctuation(&text.to_lowercase())
-        .split_whitespace()
-        .map(word_syllables)
-        .sum()
+/// Syllable counts (`syllable_count`), remembering each word's so the three figures that
+/// count syllables hyphenate a word once per call.
+#[derive(Debug, Default)]
+pub struct Syllables {
+    words: std::collections::HashMap<String, usize>,
+}
+
+impl Syllables {
+    /// Syllables of `text`: its lower-cased words without punctuation, each counted by its
+    /// hyphenation points.
+    pub fn of_text(&mut self, text: &str) -> usize {
+        remove_punctuation(&text.to_lowercase())
+            .split_whitespace()
+            .map(|word| match self.words.get(word) {
+                Some(&count) => count,
+                None => {
+                    let count = word_syllables(word);
+                    self.words.insert(word.to_owned(), count);
+                    count
+                }
+            })
+            .sum()
+    }
 }
 
 /// The pieces `re.findall(r"\b[^.!?]+[.!?]*", text)` finds: from a word boundary, a run of
@@ -76,15 +92,15 @@ pub fn sentence_count(text: &str) -> usize {
 
 /// Words of three or more syllables among the white-space separated tokens, punctuation
 /// included (`polysyllabcount`).
-pub fn polysyllable_count(text: &str) -> usize {
+pub fn polysyllable_count(text: &str, syllables: &mut Syllables) -> usize {
     text.split_whitespace()
-        .filter(|word| syllable_count(word) >= 3)
+        .filter(|word| syllables.of_text(word) >= 3)
         .count()
 }
 
 /// Distinct lower-case tokens of word characters, `=` and apostrophes that are not easy words
 /// and have at least `min_syllables` syllables (`difficult_words`).
-pub fn difficult_word_count(text: &str, min_syllables: usize) -> usize {
+pub fn difficult_word_count(text: &str, min_syllables: usize, syllables: &mut Syllables) -> usize {
     let lower = text.to_lowercase();
     let is_token_char = |c: char| is_word_char(c) || matches!(c, '=' | '\'' | '‘' | '’');
     let tokens: std::collections::BTreeSet<&str> = lower
@@ -93,7 +109,7 @@ pub fn difficult_word_count(text: &str, min_syllables: usize) -> usize {
         .collect();
     tokens
         .into_iter()
-        .filter(|t| !EASY_WORDS.contains(t) && syllable_count(t) >= min_syllables)
+        .filter(|t| !EASY_WORDS.contains(t) && syllables.of_text(t) >= min_syllables)
         .count()
 }
 
@@ -128,7 +144,11 @@ mod tests {
         assert_eq!(word_count("Don't stop -- it's 3.5% off!"), 5);
         assert_eq!(letter_count("Don't stop!"), 8);
         assert_eq!(
-            difficult_word_count("Magnificent magnificent MAGNIFICENT, beautiful day", 3),
+            difficult_word_count(
+                "Magnificent magnificent MAGNIFICENT, beautiful day",
+                3,
+                &mut Syllables::default()
+            ),
             1
         );
     }
