@@ -97,6 +97,26 @@ pub(crate) async fn wait_for(server: &Server, job_id: i64, done: impl Fn(&Value)
     }
 }
 
+/// Uploads `seeds` as `file_name` for `pipeline_id`, waits for the job to complete, and returns
+/// its records (at most 100) as `GET /api/records` gives them.
+pub(crate) async fn job_records(
+    server: &Server,
+    pipeline_id: i64,
+    file_name: &str,
+    seeds: String,
+    concurrency: u32,
+) -> Vec<Value> {
+    let response = generate(server, pipeline_id, file_name, seeds, concurrency).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let job_id = response.json::<Value>().await.unwrap()["job_id"]
+        .as_i64()
+        .unwrap();
+    let job = wait_for(server, job_id, |job| job["status"] != "running").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let records = get_json(server, &format!("/api/records?job_id={job_id}&limit=100")).await;
+    records.as_array().unwrap().clone()
+}
+
 pub(crate) fn seeds(n: usize) -> String {
     Value::Array(
         (0..n)

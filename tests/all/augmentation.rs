@@ -12,10 +12,9 @@ use std::collections::HashSet;
 
 use blockforge_tests::fake_llm::{FakeLlm, FakeLlmConfig, cosine, vector_of};
 use blockforge_tests::harness::{Server, Workspace, checkout};
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api::{create_pipeline, databases, generate, get_json, wait_for};
+use crate::api::{create_pipeline, databases, get_json, job_records};
 use crate::store::cleanup;
 
 /// Records each run makes (`target_count` of the seed file).
@@ -226,27 +225,17 @@ fn skeleton_values(states: &[Value]) -> Vec<Vec<(String, String)>> {
 /// Uploads the seed file `file` for `pipeline_id` and returns the final states of the job's
 /// records.
 async fn run_job(server: &Server, pipeline_id: i64, file: String, concurrency: u32) -> Vec<Value> {
-    let response = generate(
+    job_records(
         server,
         pipeline_id,
         "seed_data_augmentation.json",
         file,
         concurrency,
     )
-    .await;
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let job_id = response.json::<Value>().await.unwrap()["job_id"]
-        .as_i64()
-        .unwrap();
-    let job = wait_for(server, job_id, |job| job["status"] != "running").await;
-    assert_eq!(job["status"], "completed", "{job}");
-    let records = get_json(server, &format!("/api/records?job_id={job_id}&limit=100")).await;
-    records
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["output"].clone())
-        .collect()
+    .await
+    .iter()
+    .map(|r| r["output"].clone())
+    .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -4,6 +4,7 @@ use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{CmdOutput, Workspace};
 use serde_json::{Value, json};
 
+/// `blockforge block test BLOCK` on one state and config.
 pub(crate) async fn call(ws: &Workspace, block: &str, state: Value, config: Value) -> CmdOutput {
     ws.run(&[
         "block",
@@ -17,7 +18,8 @@ pub(crate) async fn call(ws: &Workspace, block: &str, state: Value, config: Valu
     .await
 }
 
-async fn output(ws: &Workspace, block: &str, state: Value, config: Value) -> Value {
+/// The output object of a successful `block test`.
+pub(crate) async fn output(ws: &Workspace, block: &str, state: Value, config: Value) -> Value {
     let out = call(ws, block, state, config).await;
     out.assert_success();
     out.json()["output"].clone()

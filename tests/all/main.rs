@@ -30,6 +30,7 @@ mod openapi;
 mod pipeline_extras;
 mod plugins;
 mod providers;
+mod quality_blocks;
 mod quality_report;
 mod record_pages;
 mod request_limits;

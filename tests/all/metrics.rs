@@ -8,8 +8,9 @@ use serde_json::{Value, json};
 
 use crate::api::{create_pipeline, generate, get_json, wait_for};
 
-/// The reference values the plugin crates test against (made with rouge-score and difflib).
-fn testdata(block_crate: &str) -> Value {
+/// The reference values the plugin crates test against (`testdata/expected.json`, made with
+/// the Python packages whose numbers they reproduce).
+pub(crate) fn testdata(block_crate: &str) -> Value {
     let path = checkout().join(format!("plugins/{block_crate}/testdata/expected.json"));
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }

@@ -169,6 +169,35 @@ pub fn cases() -> Vec<BlockCase> {
             target_us: None,
         },
         BlockCase {
+            label: "Readability".to_owned(),
+            block: "Readability",
+            config: json!({"thresholds": {"flesch_reading_ease": {"min": 30}}}),
+            state: json!({"assistant": answer}),
+            target_us: Some(200.0),
+        },
+        BlockCase {
+            // Each call appends to the job's log and reads it all, so later calls read more.
+            label: "MinHashDedup 500 words".to_owned(),
+            block: "MinHashDedup",
+            config: json!({}),
+            state: json!({"assistant": prose(500, 7)}),
+            target_us: Some(1000.0),
+        },
+        BlockCase {
+            label: "LanguageDetect".to_owned(),
+            block: "LanguageDetect",
+            config: json!({"expected": ["en"]}),
+            state: json!({"assistant": answer}),
+            target_us: None,
+        },
+        BlockCase {
+            label: "Toxicity".to_owned(),
+            block: "Toxicity",
+            config: json!({}),
+            state: json!({"assistant": answer}),
+            target_us: None,
+        },
+        BlockCase {
             label: "TextGenerator".to_owned(),
             block: "TextGenerator",
             config: json!({"user_prompt": "Write about {{ topic }}."}),
@@ -210,6 +239,33 @@ fn augmentation_seed() -> Value {
     ))
     .unwrap_or(Value::Null);
     seeds[0]["metadata"].clone()
+}
+
+/// Blocks whose one call makes many large records (a multiplier's children each keep the
+/// 100 KB document): measured over at most `FEW_CALLS` calls.
+pub fn few_call_cases() -> Vec<BlockCase> {
+    vec![BlockCase {
+        label: "TokenChunker 100 KB".to_owned(),
+        block: "TokenChunker",
+        config: json!({"chunk_size": 512, "chunk_overlap": 50}),
+        state: json!({"file_content": hundred_kb()}),
+        target_us: Some(20_000.0),
+    }]
+}
+
+/// Calls of each of [`few_call_cases`].
+const FEW_CALLS: usize = 10;
+
+/// About 100 KB of prose in paragraphs (TokenChunker's 20 ms target).
+fn hundred_kb() -> String {
+    let mut text = String::new();
+    let mut salt = 0;
+    while text.len() < 100_000 {
+        text.push_str(&prose(80, salt));
+        text.push_str("\n\n");
+        salt += 1;
+    }
+    text
 }
 
 /// RougeScore of `rouge_type` on two 500-word texts (the 2 ms target).
@@ -302,7 +358,12 @@ pub async fn print_block_calls(blockforge: &Path, calls: usize, dir: &Path) -> a
         "block", "calls", "median", "p99", "target"
     );
     let llm = FakeLlm::start(FakeLlmConfig::default()).await;
-    for case in cases() {
+    let all = cases().into_iter().map(|case| (case, calls)).chain(
+        few_call_cases()
+            .into_iter()
+            .map(|case| (case, calls.min(FEW_CALLS))),
+    );
+    for (case, calls) in all {
         let times = measure(blockforge, &case, calls, &llm, dir).await?;
         let target = case
             .target_us

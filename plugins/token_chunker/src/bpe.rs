@@ -1,0 +1,148 @@
+//! Counting tokens as tiktoken does, over tables compiled into the block (see `build.rs`): the
+//! text is split by the encoding's pattern, a piece that is a token counts one, and any other
+//! piece is merged byte pair by byte pair, always the adjacent pair whose joined bytes have the
+//! lowest rank (leftmost on ties), until no joined pair is a token; its parts are its tokens.
+//! Ranks are found by binary search in the sorted table, so nothing is built per call.
+
+use fancy_regex::Regex;
+
+/// One encoding's table: every token's bytes, sorted, with its rank.
+pub struct Table {
+    bytes: &'static [u8],
+    offsets: &'static [u8],
+    ranks: &'static [u8],
+}
+
+fn u32_at(data: &[u8], index: usize) -> u32 {
+    let mut word = [0u8; 4];
+    word.copy_from_slice(&data[4 * index..4 * index + 4]);
+    u32::from_le_bytes(word)
+}
+
+impl Table {
+    /// A table from the three files `build.rs` wrote.
+    pub const fn new(bytes: &'static [u8], offsets: &'static [u8], ranks: &'static [u8]) -> Self {
+        Table {
+            bytes,
+            offsets,
+            ranks,
+        }
+    }
+
+    /// Number of tokens.
+    pub fn len(&self) -> usize {
+        self.ranks.len() / 4
+    }
+
+    /// Whether the table has no token.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn token(&self, index: usize) -> &'static [u8] {
+        let start = u32_at(self.offsets, index) as usize;
+        let end = u32_at(self.offsets, index + 1) as usize;
+        &self.bytes[start..end]
+    }
+
+    /// The rank of the token made of `piece`, if it is one.
+    pub fn rank(&self, piece: &[u8]) -> Option<u32> {
+        let (mut low, mut high) = (0, self.len());
+        while low < high {
+            let middle = low + (high - low) / 2;
+            match self.token(middle).cmp(piece) {
+                std::cmp::Ordering::Less => low = middle + 1,
+                std::cmp::Ordering::Greater => high = middle,
+                std::cmp::Ordering::Equal => return Some(u32_at(self.ranks, middle)),
+            }
+        }
+        None
+    }
+}
+
+/// Tokens of one piece of the split text. The parts form a linked list over the piece's bytes
+/// (part `i` starts at byte `i` until merged away); a heap holds each part's merge with its
+/// right neighbour by rank, so a long piece (a run of one letter, a blob) costs n·log n.
+fn piece_tokens(table: &Table, piece: &[u8]) -> usize {
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+
+    if piece.len() <= 1 || table.rank(piece).is_some() {
+        return usize::from(!piece.is_empty());
+    }
+    let n = piece.len();
+    // next[i]: start of the part after the part starting at i (n for the last one).
+    let mut next: Vec<usize> = (1..=n).collect();
+    let mut prev: Vec<Option<usize>> = (0..n).map(|i| i.checked_sub(1)).collect();
+    let pair_rank = |next: &[usize], i: usize| -> u32 {
+        let second = next[i];
+        if second >= n {
+            return u32::MAX;
+        }
+        table.rank(&piece[i..next[second]]).unwrap_or(u32::MAX)
+    };
+    let mut rank_of: Vec<u32> = (0..n).map(|i| pair_rank(&next, i)).collect();
+    let mut heap: BinaryHeap<Reverse<(u32, usize)>> = rank_of
+        .iter()
+        .enumerate()
+        .filter(|&(_, &rank)| rank != u32::MAX)
+        .map(|(i, &rank)| Reverse((rank, i)))
+        .collect();
+    let mut parts = n;
+    while let Some(Reverse((rank, i))) = heap.pop() {
+        if rank_of[i] != rank {
+            continue; // merged away or re-ranked since
+        }
+        // Join part i with the part after it.
+        let gone = next[i];
+        next[i] = next[gone];
+        if next[i] < n {
+            prev[next[i]] = Some(i);
+        }
+        rank_of[gone] = u32::MAX;
+        parts -= 1;
+        for part in [Some(i), prev[i]].into_iter().flatten() {
+            rank_of[part] = pair_rank(&next, part);
+            if rank_of[part] != u32::MAX {
+                heap.push(Reverse((rank_of[part], part)));
+            }
+        }
+    }
+    parts
+}
+
+/// An encoding ready to count: its table and its compiled split pattern.
+pub struct Encoder {
+    table: &'static Table,
+    pattern: Regex,
+}
+
+impl Encoder {
+    /// Compiles `pattern` for `table`; an error says why the pattern does not compile.
+    pub fn new(table: &'static Table, pattern: &str) -> Result<Encoder, fancy_regex::Error> {
+        Ok(Encoder {
+            table,
+            pattern: Regex::new(pattern)?,
+        })
+    }
+
+    /// Tokens of `text` (special tokens are read as ordinary text).
+    pub fn count(&self, text: &str) -> usize {
+        let mut tokens = 0;
+        let mut at = 0;
+        while at < text.len() {
+            let Ok(Some(found)) = self.pattern.find_from_pos(text, at) else {
+                // The patterns match every character; a backtracking limit is the only way
+                // here: count the rest byte by byte, an upper bound.
+                return tokens + text.len() - at;
+            };
+            tokens += piece_tokens(self.table, found.as_str().as_bytes());
+            at = if found.end() > at {
+                found.end()
+            } else {
+                at + text[at..].chars().next().map_or(1, char::len_utf8)
+            };
+        }
+        tokens
+    }
+}
