@@ -237,8 +237,13 @@ const CRITERIA: [&str; 5] = [
 ];
 
 /// A judge answer scoring every default criterion `score`, with `reason`.
-fn verdict(score: f64, reason: &str) -> Value {
-    let scores: Map<String, Value> = CRITERIA
+pub(crate) fn verdict(score: f64, reason: &str) -> Value {
+    verdict_on(&CRITERIA, score, reason)
+}
+
+/// A judge answer scoring each of `criteria` `score`, with the reason `<criterion>: <reason>`.
+pub(crate) fn verdict_on(criteria: &[&str], score: f64, reason: &str) -> Value {
+    let scores: Map<String, Value> = criteria
         .iter()
         .map(|c| {
             (
@@ -260,7 +265,8 @@ fn qa(answer: &str) -> Value {
     json!({"question": "What is the boiling point of water at sea level?", "answer": answer})
 }
 
-fn script(entries: &[(&str, Value)]) -> FakeLlmConfig {
+/// A fake LLM whose structured answers are scripted by prompt text, first match first.
+pub(crate) fn script(entries: &[(&str, Value)]) -> FakeLlmConfig {
     FakeLlmConfig {
         scripted: entries
             .iter()

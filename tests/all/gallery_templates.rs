@@ -1,6 +1,7 @@
-//! DataGenFlow's `qa_generation`, `json_generation` and `text_classification` templates, as
-//! the gallery ships them (`host/templates/<id>.yaml` and `host/templates/seeds/seed_<id>.*`,
-//! DataGenFlow's own formats), run unchanged against the fake LLM: through `blockforge run`,
+//! DataGenFlow's `qa_generation`, `json_generation` and `text_classification` templates and
+//! the quality-controlled `document_summarization`, `instruction_following` and
+//! `classification_with_confidence`, as the gallery ships them (`host/templates/<id>.yaml`
+//! and `host/templates/seeds/seed_<id>.*`, DataGenFlow's own formats), run unchanged against the fake LLM: through `blockforge run`,
 //! and through `POST /api/pipelines` + `POST /api/generate` on a server.
 
 use std::path::PathBuf;
@@ -8,9 +9,10 @@ use std::path::PathBuf;
 use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Workspace, checkout};
 use reqwest::StatusCode;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::api::{create_pipeline, generate, wait_for};
+use crate::chat_quality::{script, verdict, verdict_on};
 use crate::llm_cache::records;
 use crate::providers::sqlite_server;
 
@@ -76,7 +78,12 @@ async fn states_from_api(ws: &Workspace, id: &str) -> Vec<Value> {
 
 /// Both ways of running template `id`, each checked by `check`.
 async fn run_both_ways(id: &str, check: impl Fn(&str, Vec<Value>)) {
-    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    run_both_ways_with(FakeLlmConfig::default(), id, check).await;
+}
+
+/// Both ways of running template `id` against a fake LLM configured by `fake`.
+async fn run_both_ways_with(fake: FakeLlmConfig, id: &str, check: impl Fn(&str, Vec<Value>)) {
+    let (_fake, ws) = Workspace::with_fake_llm(fake).await;
     check("blockforge run", states_from_cli(&ws, id).await);
     check("the API", states_from_api(&ws, id).await);
 }
@@ -167,6 +174,236 @@ async fn text_classification_gives_each_seed_a_category_and_a_confidence() {
             let confidence = generated["confidence"].as_f64().unwrap();
             assert!((0.0..=1.0).contains(&confidence), "{how}: {confidence}");
             assert_eq!(state["valid"], true, "{how}");
+        }
+    })
+    .await;
+}
+
+/// The seed file's metadata of template `id`, in order.
+fn seed_metadata(id: &str) -> Vec<Value> {
+    let (_, seed_file) = template_files(id);
+    let seeds: Value = serde_json::from_str(&std::fs::read_to_string(seed_file).unwrap()).unwrap();
+    seeds
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|seed| seed["metadata"].clone())
+        .collect()
+}
+
+/// The state whose `field` equals `value`.
+fn state_with<'a>(states: &'a [Value], field: &str, value: &Value) -> &'a Value {
+    states
+        .iter()
+        .find(|s| &s[field] == value)
+        .unwrap_or_else(|| panic!("no record with {field} = {value}"))
+}
+
+const SUMMARY_CRITERIA: [&str; 3] = ["faithfulness", "coverage", "concision"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_summarization_judges_fixes_and_writes_openai_messages() {
+    let documents: Vec<Value> = seed_metadata("document_summarization")
+        .into_iter()
+        .map(|m| m["document"].clone())
+        .collect();
+    assert_eq!(documents.len(), 3);
+    // The first summary passes, the second is rewritten into a better one, the third's rewrite
+    // scores lower and is dropped. Rewrite prompts carry the judge's reasons (REASON-*).
+    let fake = script(&[
+        (
+            "REASON-WEAK",
+            json!({"rewritten": "A fair summary. FIXED-SUMMARY"}),
+        ),
+        (
+            "REASON-POOR",
+            json!({"rewritten": "Too short. WORSE-SUMMARY"}),
+        ),
+        (
+            "FIXED-SUMMARY",
+            verdict_on(&SUMMARY_CRITERIA, 9.0, "now faithful"),
+        ),
+        ("WORSE-SUMMARY", verdict_on(&SUMMARY_CRITERIA, 2.0, "worse")),
+        (
+            "keepers who lived",
+            verdict_on(&SUMMARY_CRITERIA, 8.0, "REASON-GOOD"),
+        ),
+        (
+            "four-day working week",
+            verdict_on(&SUMMARY_CRITERIA, 4.0, "REASON-WEAK"),
+        ),
+        (
+            "Tardigrades are animals",
+            verdict_on(&SUMMARY_CRITERIA, 5.0, "REASON-POOR"),
+        ),
+    ]);
+    let instruction = "Summarise the following document in a few sentences.";
+    run_both_ways_with(fake, "document_summarization", |how, states| {
+        assert_eq!(states.len(), 3, "{how}");
+        let outcomes = [("kept", 8.0), ("fixed", 9.0), ("flagged", 5.0)];
+        for (document, (action, score)) in documents.iter().zip(outcomes) {
+            let state = state_with(&states, "document", document);
+            let document = document.as_str().unwrap();
+            // The model was asked to summarise the document (the fake echoes the prompt).
+            let generated = state["assistant"].as_str().unwrap();
+            assert!(
+                generated.starts_with("Echo: Summarise the document below"),
+                "{how}"
+            );
+            assert!(generated.contains(document), "{how}");
+            assert_eq!(state["judge_action"], action, "{how}: {state}");
+            assert_eq!(state["judge_score"], score, "{how}: {state}");
+            let scores = state["judge_scores"].as_object().unwrap();
+            let mut names: Vec<&str> = scores.keys().map(String::as_str).collect();
+            names.sort();
+            assert_eq!(names, ["concision", "coverage", "faithfulness"], "{how}");
+            let summary = match action {
+                "fixed" => "A fair summary. FIXED-SUMMARY",
+                _ => generated,
+            };
+            assert_eq!(state["output"], summary, "{how}");
+            assert_eq!(
+                state["messages"],
+                json!([
+                    {"role": "user", "content": format!("{instruction}\n{document}")},
+                    {"role": "assistant", "content": summary}
+                ]),
+                "{how}"
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instruction_following_writes_judged_alpaca_examples() {
+    let git = "Explain what a commit records in git and why small commits help.";
+    let email = "Write a short, polite email declining a meeting invitation.";
+    let email_input = "The meeting is on Friday at 3 pm about the quarterly budget.";
+    // Generator prompts name the topic; judge and rewrite prompts hold the answer (the fake
+    // echoes the instruction), and the rewrite prompt the judge's reasons. The editing topic
+    // is not scripted: its instruction is the schema's smallest instance and every score 0.
+    let fake = script(&[
+        (
+            "REASON-WEAK",
+            json!({"rewritten": "Dear Sam, thank you for the invitation. REWRITTEN"}),
+        ),
+        ("REWRITTEN", verdict(9.0, "fixed")),
+        (&format!("Echo: {git}"), verdict(8.5, "clear")),
+        (&format!("Echo: {email}"), verdict(4.0, "REASON-WEAK")),
+        (
+            "version control with git",
+            json!({"instruction": git, "input": ""}),
+        ),
+        (
+            "declining a meeting",
+            json!({"instruction": email, "input": email_input}),
+        ),
+    ]);
+    run_both_ways_with(fake, "instruction_following", |how, states| {
+        assert_eq!(states.len(), 6, "two repetitions of three topics: {how}");
+        let topics = seed_metadata("instruction_following");
+        for topic in &topics {
+            let runs: Vec<&Value> = states
+                .iter()
+                .filter(|s| s["topic"] == topic["topic"])
+                .collect();
+            assert_eq!(runs.len(), 2, "{how}");
+            for state in runs {
+                assert_eq!(state["valid"], true, "{how}: {state}");
+                assert_eq!(state["errors"], json!([]), "{how}");
+                let (instruction, input, output, action) = match state["task_type"].as_str() {
+                    Some("explanation") => (git, "", format!("Echo: {git}"), "kept"),
+                    Some("writing") => (
+                        email,
+                        email_input,
+                        "Dear Sam, thank you for the invitation. REWRITTEN".to_owned(),
+                        "fixed",
+                    ),
+                    _ => (
+                        "example",
+                        "example",
+                        "Echo: example\nexample".to_owned(),
+                        "flagged",
+                    ),
+                };
+                assert_eq!(state["instruction"], instruction, "{how}");
+                assert_eq!(state["input"], input, "{how}");
+                assert_eq!(state["output"], output, "{how}: {state}");
+                assert_eq!(state["judge_action"], action, "{how}: {state}");
+                assert_eq!(
+                    state["judge_scores"].as_object().unwrap().len(),
+                    5,
+                    "the default criteria: {how}"
+                );
+                // The answer was asked for exactly as Alpaca shows it: instruction, input.
+                let asked = if input.is_empty() {
+                    instruction.to_owned()
+                } else {
+                    format!("{instruction}\n{input}")
+                };
+                assert_eq!(state["user"], asked, "{how}");
+            }
+        }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn classification_with_confidence_flags_labels_outside_the_set() {
+    let rationale = "It names the thing that decides it.";
+    let fake = script(&[
+        (
+            "charged twice",
+            json!({"label": "billing", "confidence": 0.95, "rationale": rationale}),
+        ),
+        (
+            "photo editor",
+            json!({"label": "bug report", "confidence": 0.8, "rationale": rationale}),
+        ),
+        (
+            "dark mode",
+            json!({"label": "feature request", "confidence": 0, "rationale": rationale}),
+        ),
+        (
+            "reset link",
+            json!({"label": "password", "confidence": 0.7, "rationale": rationale}),
+        ),
+    ]);
+    let seeds = seed_metadata("classification_with_confidence");
+    run_both_ways_with(fake, "classification_with_confidence", |how, states| {
+        assert_eq!(states.len(), 5, "one record per text: {how}");
+        for seed in &seeds {
+            let state = state_with(&states, "text", &seed["text"]);
+            for key in ["label", "confidence", "rationale"] {
+                assert_eq!(state[key], state["generated"][key], "{how}: {key}");
+            }
+            let pointers: Vec<&str> = state["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|e| e["pointer"].as_str().unwrap())
+                .collect();
+            let text = seed["text"].as_str().unwrap();
+            if text.contains("reset link") {
+                // A label the seed's set does not have.
+                assert_eq!(state["valid"], false, "{how}");
+                assert_eq!(pointers, ["/label"], "{how}: {state}");
+            } else if text.contains("support team") {
+                // Not scripted: the fake's smallest instance, "example" and 1.5.
+                assert_eq!(state["valid"], false, "{how}");
+                let mut pointers = pointers.clone();
+                pointers.sort();
+                assert_eq!(pointers, ["/confidence", "/label"], "{how}: {state}");
+            } else {
+                assert_eq!(state["valid"], true, "{how}: {state}");
+                assert!(pointers.is_empty(), "{how}");
+                let label = state["label"].as_str().unwrap();
+                assert!(seed["labels"].as_array().unwrap().contains(&json!(label)));
+                let confidence = state["confidence"].as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&confidence), "{how}");
+                assert_eq!(state["rationale"], rationale, "{how}");
+            }
         }
     })
     .await;

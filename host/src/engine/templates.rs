@@ -61,6 +61,18 @@ const FILES: &[(&str, &str)] = &[
         "scenario_conversations",
         include_str!("../../templates/scenario_conversations.yaml"),
     ),
+    (
+        "document_summarization",
+        include_str!("../../templates/document_summarization.yaml"),
+    ),
+    (
+        "instruction_following",
+        include_str!("../../templates/instruction_following.yaml"),
+    ),
+    (
+        "classification_with_confidence",
+        include_str!("../../templates/classification_with_confidence.yaml"),
+    ),
 ];
 
 /// The embedded example seed files (`host/templates/seeds/`): file name and text.
@@ -76,6 +88,18 @@ const SEED_FILES: &[(&str, &str)] = &[
     (
         "seed_text_classification.json",
         include_str!("../../templates/seeds/seed_text_classification.json"),
+    ),
+    (
+        "seed_document_summarization.json",
+        include_str!("../../templates/seeds/seed_document_summarization.json"),
+    ),
+    (
+        "seed_instruction_following.json",
+        include_str!("../../templates/seeds/seed_instruction_following.json"),
+    ),
+    (
+        "seed_classification_with_confidence.json",
+        include_str!("../../templates/seeds/seed_classification_with_confidence.json"),
     ),
 ];
 
