@@ -334,3 +334,68 @@ async fn a_0_1_0_component_runs_beside_a_0_2_0_block() {
     assert_eq!(state["greeting"], "hello ada", "{}", records[0]);
     assert_eq!(state["results"][0]["status"], 200, "{}", records[0]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_grants_api_checks_http_entries_and_a_new_host_applies_without_a_restart() {
+    use crate::api::create_pipeline;
+    use crate::models_routing::call;
+    use reqwest::Method;
+
+    let site = Site::start().await;
+    let ws = Workspace::new();
+    std::fs::copy(fixtures::FETCHER, ws.plugins_dir().join("fetcher.wasm")).unwrap();
+    let db = format!("sqlite://{}", ws.path().join("data/h.db").display());
+    let server = ws.serve(&db).await;
+    let path = "/api/plugins/fetcher/grants";
+    let (status, shown) = call(&server, Method::GET, path, None).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{shown}");
+    assert_eq!(shown["declared"], json!(["http"]), "{shown}");
+
+    let bad = http_grant(&["ftp://example.com/*"], json!({}));
+    let (status, refused) = call(&server, Method::PUT, path, Some(bad)).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("http.allow"), "{refused}");
+    let zero = http_grant(&["127.0.0.1"], json!({"timeout_ms": 0}));
+    let (status, refused) = call(&server, Method::PUT, path, Some(zero)).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{refused}"
+    );
+    assert!(refused.to_string().contains("http.timeout_ms"), "{refused}");
+
+    let pipeline = create_pipeline(
+        &server,
+        json!({"name": "h", "blocks": [{"type": "Fetcher"}]}),
+    )
+    .await;
+    let execute = format!("/api/pipelines/{pipeline}/execute");
+    let input = json!({"url": site.url("/page")});
+    // The default grant names no host.
+    let (status, answer) = call(&server, Method::POST, &execute, Some(input.clone())).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+    assert_eq!(
+        answer["result"]["results"][0]["error_code"], "denied",
+        "{answer}"
+    );
+    assert_eq!(site.hits("/page"), 0);
+
+    let good = http_grant(&["127.0.0.1"], json!({"timeout_ms": 5000}));
+    let (status, stored) = call(&server, Method::PUT, path, Some(good)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{stored}");
+    let (_, shown) = call(&server, Method::GET, path, None).await;
+    assert_eq!(
+        shown["grant"]["http"]["allow"],
+        json!(["127.0.0.1"]),
+        "{shown}"
+    );
+    assert_eq!(shown["grant"]["http"]["timeout_ms"], 5000, "{shown}");
+    let (status, answer) = call(&server, Method::POST, &execute, Some(input)).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
+    assert_eq!(answer["result"]["results"][0]["status"], 200, "{answer}");
+    assert_eq!(site.hits("/page"), 1);
+}
