@@ -273,7 +273,7 @@ impl Entry {
             Entry::Url {
                 glob,
                 explicit_host,
-            } if glob.is_match(url_text(url)) => {
+            } if glob.is_match(pattern_text(url)) => {
                 if explicit_host.as_deref() == Some(host) {
                     UrlAccess::Explicit
                 } else {
@@ -285,9 +285,14 @@ impl Entry {
     }
 }
 
-/// The URL as patterns see it: without its fragment.
-fn url_text(url: &Url) -> &str {
-    &url[..url::Position::AfterQuery]
+/// The URL as patterns see it: without its user name, password and fragment, so that
+/// `https://example.com*/**` cannot match `https://example.com@elsewhere.net/`.
+fn pattern_text(url: &Url) -> String {
+    let mut bare = url.clone();
+    // Only URLs that cannot have credentials refuse these, and those have none to clear.
+    let _ = bare.set_username("");
+    let _ = bare.set_password(None);
+    bare[..url::Position::AfterQuery].to_owned()
 }
 
 impl HttpAllowList {
@@ -404,6 +409,22 @@ mod tests {
                 &["https://example.com/docs/*"],
                 "https://example.com/docs/a#frag",
                 Explicit,
+            ),
+            // Credentials in a URL are not part of what patterns see.
+            (
+                &["https://example.com*/**"],
+                "https://example.com@evil.net/",
+                NotAllowed,
+            ),
+            (
+                &["https://example.com/**"],
+                "https://user:pw@example.com/a",
+                Explicit,
+            ),
+            (
+                &["example.com"],
+                "https://example.com@evil.net/",
+                NotAllowed,
             ),
         ];
         for (entries, url, expected) in table {

@@ -344,10 +344,12 @@ impl Outbound {
                 remaining,
             )
             .map_err(|exceeded| {
+                // Refused before sending: it does not count against the run.
+                policy.run_requests.fetch_sub(1, Ordering::SeqCst);
                 OutboundError::new(
                     HttpErrorCode::RateLimited,
                     format!(
-                        "{url}: {} allows {} requests a minute to {host} \
+                        "{url}: {} may send {} requests a minute to {host} \
                          (http.per_host_per_minute); the next is free in {} ms, after this \
                          request's time limit",
                         grant.plugin,
