@@ -10,6 +10,7 @@
 
 pub mod effective;
 pub mod file;
+pub mod http;
 pub mod raised;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -17,6 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 pub use effective::{Access, CallLimits, EffectiveGrant, LimitBounds, RaisedLimit};
+pub use http::{GrantHttp, HttpAllowList, HttpLimits, UrlAccess};
 
 /// A host capability an operator may grant. `log` and `template` need no declaration in
 /// `describe()`; the others must be declared and granted.
@@ -45,7 +47,7 @@ pub enum Capability {
     Log,
     /// Template rendering (`template` import).
     Template,
-    /// Outgoing HTTP: reserved for a later WIT version; granting it changes nothing yet.
+    /// Outgoing HTTP (`http` import, contract 0.2.0), to the hosts of the grant's `http.allow`.
     Http,
 }
 
@@ -212,6 +214,9 @@ pub struct Grant {
     /// Its limits.
     #[serde(default)]
     pub limits: GrantLimits,
+    /// Where its `http` calls may go (none by default) and their limits.
+    #[serde(default)]
+    pub http: GrantHttp,
 }
 
 /// What a user plugin gets until the operator stores a grant for it.
@@ -295,13 +300,16 @@ pub enum GrantError {
 }
 
 impl Grant {
-    /// Every capability and every model, the server's limits: what builtins get by default.
+    /// Every capability and every model, the server's limits, and no `http` host: what
+    /// builtins get by default (no builtin reaches the network unless an operator names the
+    /// hosts).
     pub fn all() -> Self {
         Grant {
             capabilities: Capability::ALL.into_iter().collect(),
             models: vec!["*".to_owned()],
             kv_quota: GrantKvQuota::default(),
             limits: GrantLimits::default(),
+            http: GrantHttp::default(),
         }
     }
 
@@ -312,6 +320,7 @@ impl Grant {
             models: Vec::new(),
             kv_quota: GrantKvQuota::default(),
             limits: GrantLimits::default(),
+            http: GrantHttp::default(),
         }
     }
 
@@ -324,6 +333,7 @@ impl Grant {
             models: Vec::new(),
             kv_quota: GrantKvQuota::default(),
             limits: GrantLimits::default(),
+            http: GrantHttp::default(),
         }
     }
 
@@ -353,6 +363,7 @@ impl Grant {
         for pattern in &self.models {
             effective::model_glob(pattern)?;
         }
+        self.http.check()?;
         let limits = [
             ("memory_bytes", self.limits.memory_bytes),
             ("cpu_time_ms", self.limits.cpu_time_ms),

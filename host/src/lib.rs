@@ -7,7 +7,7 @@
 //! (configuration), [`api`] (the HTTP server), [`jobs`] (background jobs), [`store`] (SQLite
 //! and PostgreSQL), [`engine`] (pipelines, runs, run sets), [`registry`] (which blocks exist),
 //! [`runtime`] (wasmtime: load, limit and call components), [`llm`] (the gateway blocks'
-//! model calls go through), [`kv`] and [`template`] (services behind host imports), and the
+//! model calls go through), [`kv`], [`template`] and [`outbound`] (services behind host imports), and the
 //! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`json`] and
 //! [`atomic_file`].
 
@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod json;
 pub mod kv;
 pub mod llm;
+pub mod outbound;
 pub mod registry;
 pub mod runtime;
 pub mod settings;

@@ -201,6 +201,8 @@ pub struct CallReport {
     pub llm_calls: u32,
     /// The requests those calls sent to models (attempts, waits, failures).
     pub llm_call_log: Vec<crate::llm::journal::LlmCall>,
+    /// The `http` requests the block sent (each redirect hop is one).
+    pub http_calls: Vec<crate::outbound::HttpCall>,
     /// Log lines written through `log`.
     pub logs: Vec<LogLine>,
     /// Log lines dropped past the per-call limit.
@@ -226,6 +228,7 @@ impl CallReport {
             usage_by_model: crate::usage::ModelUsage::default(),
             llm_calls: 0,
             llm_call_log: Vec::new(),
+            http_calls: Vec::new(),
             logs: Vec::new(),
             logs_dropped: 0,
             stdout: String::new(),
@@ -539,6 +542,7 @@ impl Runtime {
             // describe() declares nothing yet: it may only log (the template slice's
             // `describe_only` refuses renders).
             grant: Arc::new(self.describe_grant(plugin, origin)),
+            http_requests: Arc::default(),
         };
         let timeout = self.limits.wall_clock.min(self.limits.describe_time);
         let mut state = self.host_state(scope, timeout);
@@ -654,6 +658,7 @@ impl Runtime {
             usage_by_model: state.models.usage_by_model,
             llm_calls: state.models.llm_calls,
             llm_call_log: state.models.journal.take(),
+            http_calls: state.http.calls,
             logs: state.log.lines,
             logs_dropped: state.log.dropped,
             stdout: state.stdout.text(),

@@ -576,10 +576,13 @@ impl Settings {
         llm: Arc<dyn LlmGateway>,
         guest_threads: GuestThreads,
     ) -> Result<Arc<Registry>, SettingsError> {
+        let outbound = crate::outbound::Outbound::new()
+            .map_err(|e| SettingsError::Startup(format!("the http capability: {e}")))?;
         let services = HostServices {
             llm,
             kv,
             structured_output_repairs: 2,
+            outbound: Arc::new(outbound),
         };
         let runtime = Runtime::new(
             RuntimeConfig {

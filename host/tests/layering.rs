@@ -21,7 +21,7 @@ const LAYERS: &[&[&str]] = &[
     // Shared value types and helpers that use nothing of the crate.
     &["atomic_file", "json", "usage", "grants"],
     // Services behind host imports.
-    &["template", "kv"],
+    &["template", "kv", "outbound"],
     // The model gateway; reads registered models through a trait the store implements.
     &["llm"],
     // wasmtime: load, limit and call components; the host imports.

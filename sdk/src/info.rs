@@ -11,6 +11,8 @@ pub enum Capability {
     Embeddings,
     /// Key-value storage ([`crate::kv`]).
     Kv,
+    /// Outgoing HTTP to the hosts the operator grants ([`crate::http`]).
+    Http,
 }
 
 /// Whether a block transforms one run's state or multiplies one seed into many runs.
@@ -106,6 +108,7 @@ impl Info {
                     Capability::Llm => wit::Capability::Llm,
                     Capability::Embeddings => wit::Capability::Embeddings,
                     Capability::Kv => wit::Capability::Kv,
+                    Capability::Http => wit::Capability::Http,
                 })
                 .collect(),
             kind: match self.kind {

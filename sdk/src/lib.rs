@@ -37,7 +37,7 @@
 //! ```
 //!
 //! Blocks reach the outside only through the host: [`llm::chat`], [`embeddings::embed`],
-//! [`kv`], [`log`] and [`template::render`].
+//! [`kv`], [`log`], [`template::render`] and (when granted) [`http::send`].
 
 #![deny(missing_docs)]
 
@@ -50,6 +50,7 @@ mod info;
 mod output;
 
 pub mod embeddings;
+pub mod http;
 pub mod json;
 pub mod kv;
 pub mod llm;
@@ -77,13 +78,13 @@ pub use schemars;
 pub use serde;
 pub use serde_json;
 
-/// Raw bindings generated from the WIT world `blockforge:block/block@0.1.0`. Use them when the
+/// Raw bindings generated from the WIT world `blockforge:block/block@0.2.0`. Use them when the
 /// typed helpers of this crate are not enough.
 #[allow(missing_docs, clippy::all)]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: "../wit/since_v0.1.0",
-        world: "blockforge:block/block@0.1.0",
+        path: "../wit/since_v0.2.0",
+        world: "blockforge:block/block@0.2.0",
         pub_export_macro: true,
         export_macro_name: "__export_guest",
         runtime_path: "::blockforge_sdk::__private::wit_bindgen::rt",

@@ -17,6 +17,8 @@ mod hostile;
 mod hostile_budgets;
 mod hostile_registry;
 mod hostile_server;
+mod html_to_text;
+mod http_capability;
 mod http_clients;
 mod jobs;
 mod llm_cache;

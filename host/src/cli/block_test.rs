@@ -82,6 +82,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         ),
         // What the grants file gives the block's plugin, else its default.
         grant: registry.runtime().effective_grant(&block, &grants),
+        http_requests: Default::default(),
     };
     let report = registry
         .runtime()
@@ -94,6 +95,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         "logs_dropped": report.logs_dropped,
         "usage": report.usage,
         "llm_calls": report.llm_calls,
+        "http_calls": report.http_calls,
         "execution_time": report.wall_time.as_secs_f64(),
         "host_import_time": report.import_time.as_secs_f64(),
         "cpu_time": report.cpu_time.as_secs_f64(),

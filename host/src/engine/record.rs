@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{ModelUsage, Usage};
 use crate::llm::journal::LlmCall;
+use crate::outbound::HttpCall;
 use crate::runtime::{BlockFailure, LogLine};
 
 /// One block call in a run's trace (DataGenFlow's keys, plus usage, logs and failure detail).
@@ -38,6 +39,10 @@ pub struct TraceEntry {
     pub usage: Usage,
     /// The block's requests to models: model, provider, attempts, wait, status, error.
     pub llm_calls: Vec<LlmCall>,
+    /// The block's `http` requests (each redirect hop is one): method, URL, status, bytes,
+    /// time, error.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub http_calls: Vec<HttpCall>,
     /// Lines the block logged.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub logs: Vec<LogLine>,

@@ -2,6 +2,7 @@
 //! merged into the state, and every call is traced. A failing block ends the run as failed.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
@@ -227,7 +228,15 @@ impl RunStart {
 }
 
 impl RunContext {
-    fn scope(&self, trace_id: &str, step: usize, run_deadline: Instant) -> CallScope {
+    /// The scope of step `step` of the run `trace_id`, whose `http` requests are counted in
+    /// `http_requests`.
+    fn scope(
+        &self,
+        trace_id: &str,
+        step: usize,
+        run_deadline: Instant,
+        http_requests: &Arc<AtomicU64>,
+    ) -> CallScope {
         CallScope {
             trace_id: trace_id.to_owned(),
             step: step as u32,
@@ -238,6 +247,7 @@ impl RunContext {
             budget: self.budget.clone(),
             run_deadline: Some(run_deadline),
             grant: self.grants.get(step),
+            http_requests: Arc::clone(http_requests),
         }
     }
 
@@ -260,7 +270,7 @@ impl RunContext {
                 &step.block,
                 &start.state,
                 &step.spec.config,
-                self.scope(&trace_id, 0, self.run_deadline()),
+                self.scope(&trace_id, 0, self.run_deadline(), &Arc::default()),
             )
             .await;
         // The children move out of the report: they are kept once, in the expansion.
@@ -310,6 +320,7 @@ impl RunContext {
         let mut explicit_output = false;
         let mut state_budget = StateBudget::new(self.runtime.limits(), &state);
         let run_deadline = self.run_deadline();
+        let http_requests = Arc::default();
         for index in first_step..self.pipeline.steps.len() {
             let step = &self.pipeline.steps[index];
             self.current_step.enter(index);
@@ -319,7 +330,7 @@ impl RunContext {
                     &step.block,
                     &state,
                     &step.spec.config,
-                    self.scope(&trace_id, index, run_deadline),
+                    self.scope(&trace_id, index, run_deadline, &http_requests),
                 )
                 .await;
             usage.add(&report.usage);
@@ -512,6 +523,7 @@ fn trace_entry(
         failure,
         usage: report.usage,
         llm_calls: report.llm_call_log.clone(),
+        http_calls: report.http_calls.clone(),
         logs: report.logs.clone(),
         logs_dropped: report.logs_dropped,
     }

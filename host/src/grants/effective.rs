@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use globset::{GlobBuilder, GlobMatcher};
 
+use super::http::{HttpAllowList, HttpLimits, UrlAccess};
 use super::{Capability, Grant, GrantError, PluginId};
 
 /// Whether a call may use a capability, and why not.
@@ -197,8 +198,11 @@ pub struct EffectiveGrant {
     pub block_type: String,
     access: [(Capability, Access); Capability::ALL.len()],
     models: Vec<GlobMatcher>,
+    http: HttpAllowList,
     /// The call's limits.
     pub limits: CallLimits,
+    /// The limits of its `http` requests.
+    pub http_limits: HttpLimits,
 }
 
 /// Compiles a model pattern: `*` and `?` stay within one `/`-separated segment (`openai/*`
@@ -294,7 +298,10 @@ pub fn effective(
         block_type: block_type.to_owned(),
         access,
         models,
+        // An allow-list that does not parse (stored before it was checked) allows nothing.
+        http: HttpAllowList::parse(&grant.http.allow).unwrap_or_default(),
         limits,
+        http_limits: grant.http.limits(),
     }
 }
 
@@ -337,6 +344,26 @@ impl EffectiveGrant {
              operator allows it with PUT /api/plugins/{}/grants",
             self.plugin, self.block_type, self.plugin.name
         ))
+    }
+}
+
+impl EffectiveGrant {
+    /// Whether the call may reach `url` (its `http` capability checked first): whether an
+    /// entry names its host explicitly, else the `denied` message naming the URL and the
+    /// plugin.
+    pub fn check_url(&self, url: &url::Url) -> Result<UrlAccess, String> {
+        self.check(Capability::Http)?;
+        match self.http.access(url) {
+            UrlAccess::NotAllowed => Err(format!(
+                "denied: {} is not among the hosts granted to {} (block {}); an operator \
+                 allows it in http.allow with PUT /api/plugins/{}/grants",
+                url.host_str().unwrap_or(url.as_str()),
+                self.plugin,
+                self.block_type,
+                self.plugin.name
+            )),
+            access => Ok(access),
+        }
     }
 }
 
@@ -393,7 +420,7 @@ mod tests {
             (&[], &[], Log, Access::NotGranted),
             (&[], &[Template], Template, Access::Allowed),
             (&[Llm], &[Llm], Template, Access::NotGranted),
-            // http is reserved: granting it without a declaration gives nothing.
+            // http, like llm, must be declared as well as granted.
             (&[], &[Http], Http, Access::NotDeclared),
         ];
         for (declared, granted, asked, expected) in table {

@@ -3,6 +3,7 @@
 //! owns it.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use crate::grants::EffectiveGrant;
 use crate::kv::KvNamespace;
@@ -31,4 +32,7 @@ pub struct CallScope {
     pub run_deadline: Option<std::time::Instant>,
     /// What the block may do in this call (declared ∩ granted) and its limits.
     pub grant: Arc<EffectiveGrant>,
+    /// The `http` requests the run has sent so far, over all its block calls (held to the
+    /// grant's `http.max_requests_per_run`).
+    pub http_requests: Arc<AtomicU64>,
 }

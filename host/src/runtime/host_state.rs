@@ -10,19 +10,21 @@ use wasmtime::ResourceLimiter;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use super::bindings::blockforge::block as wit;
+use super::bindings::{since_v0_1_0, since_v0_2_0};
 use super::call_clock::CallClock;
 use super::call_scope::CallScope;
 use super::capture::BoundedCapture;
 use super::import_time::ImportTime;
+use super::imports::http::{HttpState, HttpView};
 use super::imports::kv::{KvState, KvView};
 use super::imports::llm::{ModelState, ModelView};
 use super::imports::log::{LogState, LogView};
 use super::imports::template::{TemplateState, TemplateView};
-use super::imports::{embeddings, kv, llm, log, template};
+use super::imports::{embeddings, http, kv, llm, log, template};
 use super::limits::Limits;
 use crate::kv::{KvQuota, KvStore};
 use crate::llm::LlmGateway;
+use crate::outbound::Outbound;
 
 /// The host's services, shared by every call.
 #[derive(Clone)]
@@ -33,6 +35,8 @@ pub struct HostServices {
     pub kv: Arc<dyn KvStore>,
     /// Re-asks allowed when a structured answer fails its schema.
     pub structured_output_repairs: u32,
+    /// Where `http` requests go.
+    pub outbound: Arc<Outbound>,
 }
 
 /// Memory limit per call, over every linear memory of the component (a component may hold
@@ -108,6 +112,8 @@ pub struct HostState {
     pub log: LogState,
     /// The `template` capability's slice.
     pub template: TemplateState,
+    /// The `http` capability's slice: its service and the requests sent.
+    pub http: HttpState,
     /// Captured stdout.
     pub stdout: BoundedCapture,
     /// Captured stderr.
@@ -153,6 +159,7 @@ impl HostState {
             kv: KvState::new(services.kv, kv_quota),
             log: LogState::new(limits.log_lines),
             template: TemplateState::default(),
+            http: HttpState::new(services.outbound),
             time: ImportTime::new(CallClock::new(Instant::now(), granted.cpu_time, wall_clock)),
             scope,
             stdout,
@@ -163,12 +170,23 @@ impl HostState {
     /// Defines every import of the block world in `linker`: one line per capability, each
     /// given the getter of its view.
     pub fn add_to_linker(linker: &mut Linker<HostState>) -> wasmtime::Result<()> {
-        wit::types::add_to_linker::<_, HasSelf<_>>(linker, |state| state)?;
+        since_v0_1_0::blockforge::block::types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
+        since_v0_2_0::blockforge::block::types::add_to_linker::<_, HasSelf<_>>(linker, |s| s)?;
         llm::add_to_linker(linker, HostState::models_view)?;
         embeddings::add_to_linker(linker, HostState::models_view)?;
         kv::add_to_linker(linker, HostState::kv_view)?;
         log::add_to_linker(linker, HostState::log_view)?;
-        template::add_to_linker(linker, HostState::template_view)
+        template::add_to_linker(linker, HostState::template_view)?;
+        http::add_to_linker(linker, HostState::http_view)
+    }
+
+    /// The `http` capability's view.
+    fn http_view(&mut self) -> HttpView<'_> {
+        HttpView {
+            state: &mut self.http,
+            scope: &self.scope,
+            time: &mut self.time,
+        }
     }
 
     /// The model capabilities' view: their slice, the scope, the import time.
@@ -208,7 +226,10 @@ impl HostState {
 }
 
 /// The `types` interface defines no function: nothing to give it but the store data.
-impl wit::types::Host for HostState {}
+impl since_v0_1_0::blockforge::block::types::Host for HostState {}
+
+/// The `types` interface defines no function: nothing to give it but the store data.
+impl since_v0_2_0::blockforge::block::types::Host for HostState {}
 
 impl WasiView for HostState {
     fn ctx(&mut self) -> WasiCtxView<'_> {

@@ -8,6 +8,7 @@
 
 pub mod embeddings;
 mod guest_str;
+pub mod http;
 pub mod kv;
 pub mod llm;
 pub mod log;

@@ -15,6 +15,8 @@ pub enum Capability {
     Embeddings,
     /// Key-value storage.
     Kv,
+    /// Outgoing HTTP (contract 0.2.0).
+    Http,
 }
 
 impl Capability {
@@ -24,6 +26,7 @@ impl Capability {
             Capability::Llm => crate::grants::Capability::Llm,
             Capability::Embeddings => crate::grants::Capability::Embeddings,
             Capability::Kv => crate::grants::Capability::Kv,
+            Capability::Http => crate::grants::Capability::Http,
         }
     }
 }
@@ -184,6 +187,7 @@ impl BlockInfo {
                     wit::Capability::Llm => Capability::Llm,
                     wit::Capability::Embeddings => Capability::Embeddings,
                     wit::Capability::Kv => Capability::Kv,
+                    wit::Capability::Http => Capability::Http,
                 })
                 .collect(),
             is_multiplier: kind == BlockKind::Multiplier,

@@ -84,6 +84,17 @@ export interface Grant {
   models: string[];
   kv_quota: { max_keys?: number; max_bytes?: number };
   limits: { memory_bytes?: number; cpu_time_ms?: number; wall_clock_ms?: number; output_bytes?: number };
+  /** Where `http` calls may go (none when absent) and their limits. */
+  http?: GrantHttp;
+}
+
+/** The `http` part of a grant: hosts or URL patterns, and limits (absent: the defaults). */
+export interface GrantHttp {
+  allow: string[];
+  max_response_bytes?: number;
+  timeout_ms?: number;
+  per_host_per_minute?: number;
+  max_requests_per_run?: number;
 }
 
 /** A server's limits in a grant's units (bytes, milliseconds, keys). */

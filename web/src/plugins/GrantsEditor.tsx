@@ -57,6 +57,12 @@ export function GrantFields({ shown, form, onChange }: { shown: PluginGrants; fo
         Models (names or patterns, one per line; * for all; * stays within a /, ** crosses it){" "}
         <textarea rows={4} value={form.models} onChange={(e) => onChange({ models: e.target.value })} />
       </label>
+      <label>
+        HTTP hosts (one per line: example.com, host:port, *.example.com, * for any public host, or
+        a URL pattern such as https://example.com/docs/**; a private or loopback address only when
+        named without a wildcard){" "}
+        <textarea rows={3} value={form.httpAllow} onChange={(e) => onChange({ httpAllow: e.target.value })} />
+      </label>
       <fieldset>
         <legend>Limits and kv quota (empty: the server's default)</legend>
         {LIMIT_FIELDS.map((field) => (

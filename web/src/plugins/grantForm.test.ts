@@ -41,6 +41,15 @@ describe("grant form", () => {
     expect(form.models).toBe("{openai,azure}/gpt-*\ncheap-[ab]");
     expect(formToGrant(form)).toEqual({ ...braces, capabilities: ["llm", "log", "template"] });
   });
+  it("keeps the http hosts, one per line, and the http limits it does not show", () => {
+    const withHttp: Grant = { ...grant, capabilities: ["http", "log"], http: { allow: ["example.com", "https://x.org/docs/**"], timeout_ms: 500 } };
+    const form = grantToForm(withHttp);
+    expect(form.httpAllow).toBe("example.com\nhttps://x.org/docs/**");
+    expect(formToGrant(form)).toEqual({ ...withHttp, capabilities: ["log", "http"] });
+    const edited = { ...form, httpAllow: " localhost:8080 \n\n" };
+    expect(formToGrant(edited)).toMatchObject({ http: { allow: ["localhost:8080"], timeout_ms: 500 } });
+    expect(formToGrant({ ...grantToForm(grant), httpAllow: "" })).not.toHaveProperty("http");
+  });
   it("names the limit that is not a positive number", () => {
     const form = { ...grantToForm(grant), wallClockSecs: "-3" };
     expect(formToGrant(form)).toEqual({ error: "Wall clock (s) must be a positive number (or empty for the server's default)" });

@@ -4,7 +4,7 @@
  * seconds, an empty limit for the server's default) and back, with the first thing wrong
  * named — a limit above the server's maximum among them.
  */
-import type { BlockInfo, Grant, GrantCapability, PluginGrants, ServerLimitValues } from "../api/types";
+import type { BlockInfo, Grant, GrantCapability, GrantHttp, PluginGrants, ServerLimitValues } from "../api/types";
 
 /** Every capability, in the order the editor lists them. */
 export const CAPABILITIES: GrantCapability[] = ["llm", "embeddings", "kv", "log", "template", "http"];
@@ -20,10 +20,14 @@ export interface GrantForm {
   outputMib: string;
   kvMaxKeys: string;
   kvMaxMib: string;
+  /** Hosts or URL patterns `http` may reach, one per line. */
+  httpAllow: string;
+  /** The grant's `http` limits, kept as they are (the editor does not show them). */
+  httpLimits: Omit<GrantHttp, "allow">;
 }
 
 /** The form inputs that hold a limit. */
-export type LimitInput = Exclude<keyof GrantForm, "capabilities" | "models">;
+export type LimitInput = Exclude<keyof GrantForm, "capabilities" | "models" | "httpAllow" | "httpLimits">;
 
 /** One limit of the form: where it goes in a grant, its unit, the server limit behind it. */
 export interface LimitField {
@@ -83,12 +87,29 @@ export function grantToForm(grant: Grant): GrantForm {
     outputMib: "",
     kvMaxKeys: "",
     kvMaxMib: "",
+    httpAllow: (grant.http?.allow ?? []).join("\n"),
+    httpLimits: httpLimitsOf(grant.http),
   };
   for (const field of LIMIT_FIELDS) {
     const value = valueIn(grant, field);
     if (value !== undefined) form[field.input] = inUnit(value, field);
   }
   return form;
+}
+
+/** The limits of a grant's `http` part, without its allow-list. */
+function httpLimitsOf(http: GrantHttp | undefined): Omit<GrantHttp, "allow"> {
+  if (!http) return {};
+  const { allow: _allow, ...limits } = http;
+  return limits;
+}
+
+/** The non-empty lines of `text`, trimmed. */
+function lines(text: string): string[] {
+  return text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== "");
 }
 
 /** What the server gives a call without this limit and the most a grant may give, in the input's unit. */
@@ -127,11 +148,10 @@ export function formToGrant(form: GrantForm, maximum?: ServerLimitValues): Grant
     if (group === "limits") limits[key as keyof Grant["limits"]] = value;
     else kvQuota[key as keyof Grant["kv_quota"]] = value;
   }
-  const models = form.models
-    .split(/\r?\n/)
-    .map((m) => m.trim())
-    .filter((m) => m !== "");
-  return { capabilities: [...form.capabilities], models, kv_quota: kvQuota, limits };
+  const grant: Grant = { capabilities: [...form.capabilities], models: lines(form.models), kv_quota: kvQuota, limits };
+  const allow = lines(form.httpAllow);
+  if (allow.length > 0 || Object.keys(form.httpLimits).length > 0) grant.http = { allow, ...form.httpLimits };
+  return grant;
 }
 
 /** The plugin whose grant governs `block`: a builtin's crate, a plugin file's stem. */

@@ -11,7 +11,6 @@ use wasmtime::component::{HasData, Linker};
 
 use crate::grants::Capability;
 use crate::kv::{KvError, KvNamespace, KvQuota, KvStore};
-use crate::runtime::bindings::blockforge::block::kv as wit;
 use crate::runtime::call_scope::CallScope;
 use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::import_time::ImportTime;
@@ -48,21 +47,26 @@ impl HasData for Kv {
     type Data<'a> = KvView<'a>;
 }
 
-/// Defines `kv` in `linker`; `view` finds the capability's view in the store data.
+/// Defines `kv` in `linker`, for every contract version; `view` finds the capability's view
+/// in the store data.
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     view: fn(&mut T) -> KvView<'_>,
 ) -> wasmtime::Result<()> {
-    wit::add_to_linker::<T, Kv>(linker, view)
+    use crate::runtime::bindings::{since_v0_1_0, since_v0_2_0};
+    since_v0_1_0::blockforge::block::kv::add_to_linker::<T, Kv>(linker, view)?;
+    since_v0_2_0::blockforge::block::kv::add_to_linker::<T, Kv>(linker, view)
 }
 
 impl KvView<'_> {
-    /// The namespace of `scope` for the calling block, once its `kv` capability is checked.
-    fn namespace(&self, scope: wit::Scope) -> Result<&KvNamespace, String> {
+    /// The namespace of the job (`pipeline` false) or the pipeline for the calling block,
+    /// once its `kv` capability is checked.
+    fn namespace_of(&self, pipeline: bool) -> Result<&KvNamespace, String> {
         self.scope.grant.check(Capability::Kv)?;
-        Ok(match scope {
-            wit::Scope::Job => &self.scope.job_kv,
-            wit::Scope::Pipeline => &self.scope.pipeline_kv,
+        Ok(if pipeline {
+            &self.scope.pipeline_kv
+        } else {
+            &self.scope.job_kv
         })
     }
 
@@ -90,72 +94,102 @@ impl KvView<'_> {
     }
 }
 
-impl wit::Host for KvView<'_> {
-    async fn get(&mut self, scope: wit::Scope, key: String) -> Result<Option<String>, String> {
-        let ns = self.namespace(scope)?;
-        let started = Instant::now();
-        let result = self.state.store.get(ns, &key).await;
-        self.done(started, result)
-    }
+/// The `Host` impl of `kv`, once per contract version (the same shapes under different
+/// paths).
+macro_rules! versioned {
+    ($version:ident) => {
+        mod $version {
+            use std::time::Instant;
 
-    async fn set(
-        &mut self,
-        scope: wit::Scope,
-        key: String,
-        value: String,
-    ) -> wasmtime::Result<Result<(), String>> {
-        let ns = match self.namespace(scope) {
-            Ok(ns) => ns,
-            Err(denied) => return Ok(Err(denied)),
-        };
-        let started = Instant::now();
-        let result = self
-            .state
-            .store
-            .set_within(ns, &key, &value, self.state.quota)
-            .await;
-        self.written(started, result)
-    }
+            use super::KvView;
+            use crate::kv::KvNamespace;
+            use crate::runtime::bindings::$version::blockforge::block::kv as wit;
 
-    async fn set_if_absent(
-        &mut self,
-        scope: wit::Scope,
-        key: String,
-        value: String,
-    ) -> wasmtime::Result<Result<bool, String>> {
-        let ns = match self.namespace(scope) {
-            Ok(ns) => ns,
-            Err(denied) => return Ok(Err(denied)),
-        };
-        let started = Instant::now();
-        let result = self
-            .state
-            .store
-            .set_if_absent_within(ns, &key, &value, self.state.quota)
-            .await;
-        self.written(started, result)
-    }
+            /// The namespace of `scope` for the calling block, once its `kv` capability is
+            /// checked.
+            fn namespace<'a>(
+                view: &'a KvView<'_>,
+                scope: wit::Scope,
+            ) -> Result<&'a KvNamespace, String> {
+                view.namespace_of(matches!(scope, wit::Scope::Pipeline))
+            }
 
-    async fn delete(&mut self, scope: wit::Scope, key: String) -> Result<bool, String> {
-        let ns = self.namespace(scope)?;
-        let started = Instant::now();
-        let result = self.state.store.delete(ns, &key).await;
-        self.done(started, result)
-    }
+            impl wit::Host for KvView<'_> {
+                async fn get(
+                    &mut self,
+                    scope: wit::Scope,
+                    key: String,
+                ) -> Result<Option<String>, String> {
+                    let ns = namespace(self, scope)?;
+                    let started = Instant::now();
+                    let result = self.state.store.get(ns, &key).await;
+                    self.done(started, result)
+                }
 
-    async fn keys(
-        &mut self,
-        scope: wit::Scope,
-        prefix: String,
-        limit: u32,
-    ) -> Result<Vec<String>, String> {
-        let ns = self.namespace(scope)?;
-        let started = Instant::now();
-        let result = self
-            .state
-            .store
-            .keys(ns, &prefix, limit.min(10_000) as usize)
-            .await;
-        self.done(started, result)
-    }
+                async fn set(
+                    &mut self,
+                    scope: wit::Scope,
+                    key: String,
+                    value: String,
+                ) -> wasmtime::Result<Result<(), String>> {
+                    let ns = match namespace(self, scope) {
+                        Ok(ns) => ns,
+                        Err(denied) => return Ok(Err(denied)),
+                    };
+                    let started = Instant::now();
+                    let result = self
+                        .state
+                        .store
+                        .set_within(ns, &key, &value, self.state.quota)
+                        .await;
+                    self.written(started, result)
+                }
+
+                async fn set_if_absent(
+                    &mut self,
+                    scope: wit::Scope,
+                    key: String,
+                    value: String,
+                ) -> wasmtime::Result<Result<bool, String>> {
+                    let ns = match namespace(self, scope) {
+                        Ok(ns) => ns,
+                        Err(denied) => return Ok(Err(denied)),
+                    };
+                    let started = Instant::now();
+                    let result = self
+                        .state
+                        .store
+                        .set_if_absent_within(ns, &key, &value, self.state.quota)
+                        .await;
+                    self.written(started, result)
+                }
+
+                async fn delete(&mut self, scope: wit::Scope, key: String) -> Result<bool, String> {
+                    let ns = namespace(self, scope)?;
+                    let started = Instant::now();
+                    let result = self.state.store.delete(ns, &key).await;
+                    self.done(started, result)
+                }
+
+                async fn keys(
+                    &mut self,
+                    scope: wit::Scope,
+                    prefix: String,
+                    limit: u32,
+                ) -> Result<Vec<String>, String> {
+                    let ns = namespace(self, scope)?;
+                    let started = Instant::now();
+                    let result = self
+                        .state
+                        .store
+                        .keys(ns, &prefix, limit.min(10_000) as usize)
+                        .await;
+                    self.done(started, result)
+                }
+            }
+        }
+    };
 }
+
+versioned!(since_v0_1_0);
+versioned!(since_v0_2_0);

@@ -12,66 +12,10 @@ use wasmtime::component::{HasData, Linker};
 
 use crate::grants::Capability;
 use crate::llm::queue_time::QueueTime;
-use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, LlmGateway, Role};
-use crate::runtime::bindings::blockforge::block::llm as wit;
-use crate::runtime::bindings::blockforge::block::types::Usage as WitUsage;
+use crate::llm::{LlmError, LlmGateway};
 use crate::runtime::call_scope::CallScope;
 use crate::runtime::failure::{FailureKind, Refused};
 use crate::runtime::import_time::ImportTime;
-
-pub(super) fn to_wit_error(e: LlmError) -> wit::LlmError {
-    let code = match e.kind {
-        LlmErrorKind::BadRequest => wit::LlmErrorCode::BadRequest,
-        LlmErrorKind::RateLimited => wit::LlmErrorCode::RateLimited,
-        LlmErrorKind::Unavailable => wit::LlmErrorCode::Unavailable,
-        LlmErrorKind::Timeout => wit::LlmErrorCode::Timeout,
-        LlmErrorKind::InvalidResponse => wit::LlmErrorCode::InvalidResponse,
-        LlmErrorKind::Denied => wit::LlmErrorCode::Denied,
-    };
-    wit::LlmError {
-        code,
-        message: e.message,
-    }
-}
-
-pub(super) fn denied(message: String) -> wit::LlmError {
-    wit::LlmError {
-        code: wit::LlmErrorCode::Denied,
-        message,
-    }
-}
-
-fn from_wit_request(
-    request: wit::ChatRequest,
-    cache: CacheMode,
-) -> Result<ChatRequest, wit::LlmError> {
-    let json_schema = match request.json_schema {
-        Some(text) => Some(serde_json::from_str(&text).map_err(|e| wit::LlmError {
-            code: wit::LlmErrorCode::BadRequest,
-            message: format!("json-schema is not valid JSON: {e}"),
-        })?),
-        None => None,
-    };
-    Ok(ChatRequest {
-        model: request.model,
-        messages: request
-            .messages
-            .into_iter()
-            .map(|m| ChatMessage {
-                role: match m.role {
-                    wit::Role::System => Role::System,
-                    wit::Role::User => Role::User,
-                    wit::Role::Assistant => Role::Assistant,
-                },
-                content: m.content,
-            })
-            .collect(),
-        temperature: request.temperature,
-        max_tokens: request.max_tokens,
-        json_schema,
-        cache,
-    })
-}
 
 /// The model a chat call's usage is counted under: the one that answered, else (a failed
 /// structured answer still used tokens) the one asked for, or `default`.
@@ -144,32 +88,38 @@ impl HasData for Models {
     type Data<'a> = ModelView<'a>;
 }
 
-/// Defines `llm` in `linker`; `view` finds the capability's view in the store data.
+/// Defines `llm` in `linker`, for every contract version; `view` finds the capability's
+/// view in the store data.
 pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     view: fn(&mut T) -> ModelView<'_>,
 ) -> wasmtime::Result<()> {
-    wit::add_to_linker::<T, Models>(linker, view)
+    use crate::runtime::bindings::{since_v0_1_0, since_v0_2_0};
+    since_v0_1_0::blockforge::block::llm::add_to_linker::<T, Models>(linker, view)?;
+    since_v0_2_0::blockforge::block::llm::add_to_linker::<T, Models>(linker, view)
 }
 
 impl ModelView<'_> {
     /// `Ok` when the call may use `capability` with `model`, else the `denied` error: the
     /// grant check of the model imports.
-    pub(super) fn check_model_call(
+    pub(in crate::runtime::imports) fn check_model_call(
         &self,
         capability: Capability,
         model: Option<&str>,
-    ) -> Result<(), wit::LlmError> {
+    ) -> Result<(), String> {
         let grant = &self.scope.grant;
         grant
             .check(capability)
             .and_then(|()| grant.check_model(model))
-            .map_err(denied)
     }
 
     /// Counts a call's `usage` into the call's totals, under `model` too, and charges it to
     /// the job's budget.
-    pub(super) fn count_usage(&mut self, model: &str, usage: &crate::usage::Usage) {
+    pub(in crate::runtime::imports) fn count_usage(
+        &mut self,
+        model: &str,
+        usage: &crate::usage::Usage,
+    ) {
         self.state.usage.add(usage);
         self.state.usage_by_model.add_call(model, usage);
         if let Some(budget) = &self.scope.budget {
@@ -179,7 +129,7 @@ impl ModelView<'_> {
 
     /// Refuses a model call once the job's budget is spent: the block call ends as
     /// [`FailureKind::Denied`] (a block told "denied" could keep asking).
-    pub(super) fn check_budget(&self) -> wasmtime::Result<()> {
+    pub(in crate::runtime::imports) fn check_budget(&self) -> wasmtime::Result<()> {
         match self.scope.budget.as_ref().map(|budget| budget.check()) {
             Some(Err(spent)) => Err(wasmtime::Error::new(Refused {
                 kind: FailureKind::Denied,
@@ -190,46 +140,129 @@ impl ModelView<'_> {
     }
 }
 
-impl wit::Host for ModelView<'_> {
-    async fn chat(
-        &mut self,
-        request: wit::ChatRequest,
-    ) -> wasmtime::Result<Result<wit::ChatResponse, wit::LlmError>> {
-        if let Err(e) = self.check_model_call(Capability::Llm, request.model.as_deref()) {
-            return Ok(Err(e));
+/// The version-specific glue of `llm` (its error and request conversions, its `Host` impl),
+/// once per contract version: the versions' generated types have the same shapes under
+/// different paths.
+macro_rules! versioned {
+    ($version:ident) => {
+        /// `llm` for contract version `$version`.
+        pub(in crate::runtime::imports) mod $version {
+            use std::time::Instant;
+
+            use super::ModelView;
+            use crate::grants::Capability;
+            use crate::llm::{CacheMode, ChatMessage, ChatRequest, LlmError, LlmErrorKind, Role};
+            use crate::runtime::bindings::$version::blockforge::block::llm as wit;
+            use crate::runtime::bindings::$version::blockforge::block::types as wit_types;
+
+            pub(in crate::runtime::imports) fn to_wit_error(e: LlmError) -> wit::LlmError {
+                let code = match e.kind {
+                    LlmErrorKind::BadRequest => wit::LlmErrorCode::BadRequest,
+                    LlmErrorKind::RateLimited => wit::LlmErrorCode::RateLimited,
+                    LlmErrorKind::Unavailable => wit::LlmErrorCode::Unavailable,
+                    LlmErrorKind::Timeout => wit::LlmErrorCode::Timeout,
+                    LlmErrorKind::InvalidResponse => wit::LlmErrorCode::InvalidResponse,
+                    LlmErrorKind::Denied => wit::LlmErrorCode::Denied,
+                };
+                wit::LlmError {
+                    code,
+                    message: e.message,
+                }
+            }
+
+            /// Usage as the guest's types spell it.
+            pub(in crate::runtime::imports) fn to_wit_usage(
+                usage: &crate::usage::Usage,
+            ) -> wit_types::Usage {
+                wit_types::Usage {
+                    input_tokens: usage.input_tokens,
+                    output_tokens: usage.output_tokens,
+                    cached_tokens: usage.cached_tokens,
+                }
+            }
+
+            pub(in crate::runtime::imports) fn denied(message: String) -> wit::LlmError {
+                wit::LlmError {
+                    code: wit::LlmErrorCode::Denied,
+                    message,
+                }
+            }
+
+            fn from_wit_request(
+                request: wit::ChatRequest,
+                cache: CacheMode,
+            ) -> Result<ChatRequest, wit::LlmError> {
+                let json_schema = match request.json_schema {
+                    Some(text) => Some(serde_json::from_str(&text).map_err(|e| wit::LlmError {
+                        code: wit::LlmErrorCode::BadRequest,
+                        message: format!("json-schema is not valid JSON: {e}"),
+                    })?),
+                    None => None,
+                };
+                Ok(ChatRequest {
+                    model: request.model,
+                    messages: request
+                        .messages
+                        .into_iter()
+                        .map(|m| ChatMessage {
+                            role: match m.role {
+                                wit::Role::System => Role::System,
+                                wit::Role::User => Role::User,
+                                wit::Role::Assistant => Role::Assistant,
+                            },
+                            content: m.content,
+                        })
+                        .collect(),
+                    temperature: request.temperature,
+                    max_tokens: request.max_tokens,
+                    json_schema,
+                    cache,
+                })
+            }
+
+            impl wit::Host for ModelView<'_> {
+                async fn chat(
+                    &mut self,
+                    request: wit::ChatRequest,
+                ) -> wasmtime::Result<Result<wit::ChatResponse, wit::LlmError>> {
+                    if let Err(e) = self.check_model_call(Capability::Llm, request.model.as_deref())
+                    {
+                        return Ok(Err(denied(e)));
+                    }
+                    self.check_budget()?;
+                    let request = match from_wit_request(request, self.scope.cache) {
+                        Ok(request) => request,
+                        Err(e) => return Ok(Err(e)),
+                    };
+                    let asked = request.model.clone();
+                    let started = Instant::now();
+                    let state = &*self.state;
+                    let answer = state
+                        .journal
+                        .record(state.queue.scope(crate::llm::structured::chat(
+                            state.gateway.as_ref(),
+                            request,
+                            state.structured_output_repairs,
+                        )))
+                        .await;
+                    self.time.record_wait(started.elapsed());
+                    self.state.llm_calls += 1;
+                    let (answer, usage) = answer;
+                    self.count_usage(super::answered_model(&answer, asked.as_deref()), &usage);
+                    let answer = match answer {
+                        Ok(answer) => answer,
+                        Err(e) => return Ok(Err(to_wit_error(e))),
+                    };
+                    Ok(Ok(wit::ChatResponse {
+                        content: answer.content,
+                        model: answer.model,
+                        usage: to_wit_usage(&answer.usage),
+                    }))
+                }
+            }
         }
-        self.check_budget()?;
-        let request = match from_wit_request(request, self.scope.cache) {
-            Ok(request) => request,
-            Err(e) => return Ok(Err(e)),
-        };
-        let asked = request.model.clone();
-        let started = Instant::now();
-        let state = &*self.state;
-        let answer = state
-            .journal
-            .record(state.queue.scope(crate::llm::structured::chat(
-                state.gateway.as_ref(),
-                request,
-                state.structured_output_repairs,
-            )))
-            .await;
-        self.time.record_wait(started.elapsed());
-        self.state.llm_calls += 1;
-        let (answer, usage) = answer;
-        self.count_usage(answered_model(&answer, asked.as_deref()), &usage);
-        let answer = match answer {
-            Ok(answer) => answer,
-            Err(e) => return Ok(Err(to_wit_error(e))),
-        };
-        Ok(Ok(wit::ChatResponse {
-            content: answer.content,
-            model: answer.model,
-            usage: WitUsage {
-                input_tokens: answer.usage.input_tokens,
-                output_tokens: answer.usage.output_tokens,
-                cached_tokens: answer.usage.cached_tokens,
-            },
-        }))
-    }
+    };
 }
+
+versioned!(since_v0_1_0);
+versioned!(since_v0_2_0);

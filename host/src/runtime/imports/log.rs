@@ -12,8 +12,8 @@ use crate::grants::Capability;
 use crate::runtime::bindings::blockforge::block::log as wit;
 use crate::runtime::call_scope::CallScope;
 
-/// The interface's name in the world.
-const INTERFACE: &str = "blockforge:block/log@0.1.0";
+/// The interface's name in each contract version's world.
+const INTERFACES: [&str; 2] = ["blockforge:block/log@0.1.0", "blockforge:block/log@0.2.0"];
 
 /// Longest log line kept, in bytes.
 pub const MAX_LINE_BYTES: usize = 8 * 1024;
@@ -106,22 +106,25 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     view: fn(&mut T) -> LogView<'_>,
 ) -> wasmtime::Result<()> {
-    linker.instance(INTERFACE)?.func_wrap(
-        "log",
-        move |mut store, (level, message): (wit::Level, WasmStr)| {
-            if view(store.data_mut()).drops_next() {
-                return Ok(());
-            }
-            let (mut line, size) =
-                match copy_prefix(&store, &message, "log", "log line", MAX_LINE_BYTES) {
-                    Ok(read) => read,
-                    Err(e) => return e.into_trap().map(|_| ()),
-                };
-            if size > line.len() {
-                line.push_str(&format!(" [truncated: {size} bytes]"));
-            }
-            view(store.data_mut()).write(level, line);
-            Ok(())
-        },
-    )
+    for interface in INTERFACES {
+        linker.instance(interface)?.func_wrap(
+            "log",
+            move |mut store, (level, message): (wit::Level, WasmStr)| {
+                if view(store.data_mut()).drops_next() {
+                    return Ok(());
+                }
+                let (mut line, size) =
+                    match copy_prefix(&store, &message, "log", "log line", MAX_LINE_BYTES) {
+                        Ok(read) => read,
+                        Err(e) => return e.into_trap().map(|_| ()),
+                    };
+                if size > line.len() {
+                    line.push_str(&format!(" [truncated: {size} bytes]"));
+                }
+                view(store.data_mut()).write(level, line);
+                Ok(())
+            },
+        )?;
+    }
+    Ok(())
 }

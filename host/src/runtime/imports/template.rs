@@ -22,8 +22,11 @@ use crate::runtime::call_scope::CallScope;
 use crate::runtime::import_time::ImportTime;
 use crate::template::{MAX_TEMPLATE_BYTES, RenderError, TemplateError};
 
-/// The interface's name in the world.
-const INTERFACE: &str = "blockforge:block/template@0.1.0";
+/// The interface's name in each contract version's world.
+const INTERFACES: [&str; 2] = [
+    "blockforge:block/template@0.1.0",
+    "blockforge:block/template@0.2.0",
+];
 
 /// Largest context (JSON text) a block may pass to a render.
 pub const MAX_CONTEXT_BYTES: usize = 16 * 1024 * 1024;
@@ -75,40 +78,44 @@ pub fn add_to_linker<T: Send + 'static>(
     linker: &mut Linker<T>,
     view: fn(&mut T) -> TemplateView<'_>,
 ) -> wasmtime::Result<()> {
-    linker.instance(INTERFACE)?.func_wrap_async(
-        "render",
-        move |mut store, (source, context): (WasmStr, WasmStr)| {
-            Box::new(async move {
-                let started = Instant::now();
-                if let Some(message) = view(store.data_mut()).refusal() {
-                    return Ok((Err(refused(view(store.data_mut()), started, message)),));
-                }
-                let args = copy_bounded(&store, &source, "render", "template", MAX_TEMPLATE_BYTES)
-                    .and_then(|source| {
-                        copy_bounded(
-                            &store,
-                            &context,
-                            "render",
-                            "template context",
-                            MAX_CONTEXT_BYTES,
-                        )
-                        .map(|context| (source, context))
-                    });
-                let (source, context) = match args {
-                    Ok(args) => args,
-                    Err(e) => {
-                        let message = e.into_trap()?;
+    for interface in INTERFACES {
+        linker.instance(interface)?.func_wrap_async(
+            "render",
+            move |mut store, (source, context): (WasmStr, WasmStr)| {
+                Box::new(async move {
+                    let started = Instant::now();
+                    if let Some(message) = view(store.data_mut()).refusal() {
                         return Ok((Err(refused(view(store.data_mut()), started, message)),));
                     }
-                };
-                let (result, work, elsewhere) = render(source, context).await;
-                view(store.data_mut())
-                    .time
-                    .record_work(started.elapsed(), work, elsewhere);
-                Ok((result.map_err(|e| e.0),))
-            })
-        },
-    )
+                    let args =
+                        copy_bounded(&store, &source, "render", "template", MAX_TEMPLATE_BYTES)
+                            .and_then(|source| {
+                                copy_bounded(
+                                    &store,
+                                    &context,
+                                    "render",
+                                    "template context",
+                                    MAX_CONTEXT_BYTES,
+                                )
+                                .map(|context| (source, context))
+                            });
+                    let (source, context) = match args {
+                        Ok(args) => args,
+                        Err(e) => {
+                            let message = e.into_trap()?;
+                            return Ok((Err(refused(view(store.data_mut()), started, message)),));
+                        }
+                    };
+                    let (result, work, elsewhere) = render(source, context).await;
+                    view(store.data_mut())
+                        .time
+                        .record_work(started.elapsed(), work, elsewhere);
+                    Ok((result.map_err(|e| e.0),))
+                })
+            },
+        )?;
+    }
+    Ok(())
 }
 
 /// Accounts a render refused before it started (the host's checking was work for the

@@ -1,0 +1,111 @@
+//! Which addresses a block may reach only when its grant names the host explicitly: the
+//! machine itself, private networks, link-local ones (the cloud metadata address
+//! 169.254.169.254 among them), and anything that is not one ordinary unicast host.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// The reserved range `address` is in, named for messages; `None` for a public address.
+pub fn reserved_range(address: IpAddr) -> Option<&'static str> {
+    match address {
+        IpAddr::V4(v4) => reserved_v4(v4),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            // ::ffff:a.b.c.d reaches a.b.c.d.
+            Some(v4) => reserved_v4(v4),
+            None => reserved_v6(v6),
+        },
+    }
+}
+
+fn reserved_v4(ip: Ipv4Addr) -> Option<&'static str> {
+    let [a, b, ..] = ip.octets();
+    if ip.is_unspecified() || a == 0 {
+        Some("unspecified (0.0.0.0/8)")
+    } else if ip.is_loopback() {
+        Some("loopback (127.0.0.0/8)")
+    } else if ip.is_private() {
+        Some("private (10/8, 172.16/12, 192.168/16)")
+    } else if ip.is_link_local() {
+        Some("link-local (169.254.0.0/16, cloud metadata)")
+    } else if a == 100 && (64..128).contains(&b) {
+        Some("shared address space (100.64.0.0/10)")
+    } else if a == 192 && b == 0 && ip.octets()[2] == 0 {
+        Some("IETF protocol assignments (192.0.0.0/24)")
+    } else if a == 198 && (b == 18 || b == 19) {
+        Some("benchmarking (198.18.0.0/15)")
+    } else if ip.is_multicast() || ip.is_broadcast() || a >= 240 {
+        Some("multicast, broadcast or reserved (224.0.0.0/3)")
+    } else {
+        None
+    }
+}
+
+fn reserved_v6(ip: Ipv6Addr) -> Option<&'static str> {
+    let first = ip.segments()[0];
+    if ip.is_unspecified() {
+        Some("unspecified (::)")
+    } else if ip.is_loopback() {
+        Some("loopback (::1)")
+    } else if first & 0xfe00 == 0xfc00 {
+        Some("unique local (fc00::/7)")
+    } else if first & 0xffc0 == 0xfe80 {
+        Some("link-local (fe80::/10)")
+    } else if first & 0xff00 == 0xff00 {
+        Some("multicast (ff00::/8)")
+    } else if let Some(v4) = ip.to_ipv4() {
+        // The deprecated IPv4-compatible form (::a.b.c.d), and NAT64 is left to the resolver.
+        reserved_v4(v4).or(Some("IPv4-compatible (::/96)"))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_are_classified() {
+        // (address, reserved)
+        let table: &[(&str, bool)] = &[
+            ("8.8.8.8", false),
+            ("93.184.216.34", false),
+            ("1.1.1.1", false),
+            ("127.0.0.1", true),
+            ("127.255.255.254", true),
+            ("10.0.0.1", true),
+            ("172.16.0.1", true),
+            ("172.31.255.255", true),
+            ("172.32.0.1", false),
+            ("192.168.1.1", true),
+            ("169.254.169.254", true),
+            ("169.254.0.1", true),
+            ("0.0.0.0", true),
+            ("0.1.2.3", true),
+            ("100.64.0.1", true),
+            ("100.128.0.1", false),
+            ("224.0.0.1", true),
+            ("255.255.255.255", true),
+            ("198.18.0.1", true),
+            ("2606:4700:4700::1111", false),
+            ("::1", true),
+            ("::", true),
+            ("fc00::1", true),
+            ("fd12:3456::1", true),
+            ("fe80::1", true),
+            ("ff02::1", true),
+            ("::ffff:127.0.0.1", true),
+            ("::ffff:169.254.169.254", true),
+            ("::ffff:8.8.8.8", false),
+            ("::127.0.0.1", true),
+        ];
+        for (address, reserved) in table {
+            let ip: IpAddr = address.parse().expect("an address");
+            assert_eq!(
+                reserved_range(ip).is_some(),
+                *reserved,
+                "{address}: {:?}",
+                reserved_range(ip)
+            );
+        }
+    }
+}
