@@ -23,7 +23,8 @@ fn sharegpt(system: Option<&str>, turns: &[&str]) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_format_converter_chains_formats_and_comes_back_unchanged() {
     let ws = Workspace::new();
-    // sharegpt → chatml → llama3 → vicuna → openai → sharegpt, each step detecting its input.
+    // sharegpt → chatml → llama3 → vicuna → openai → sharegpt; the middle three steps detect
+    // their input (`from` auto or left out), the first and last name it.
     let pipeline = json!({"name": "formats", "blocks": [
         {"type": "ChatFormatConverter", "config": {"from": "sharegpt", "to": "chatml", "field": "conversation", "output_field": "chatml"}},
         {"type": "ChatFormatConverter", "config": {"from": "auto", "to": "llama3", "field": "chatml", "output_field": "llama3"}},
