@@ -108,9 +108,7 @@ impl Request {
         };
         finish(format, result)
     }
-}
 
-impl Request {
     /// The value of the input field, JSON text parsed (code fence stripped) as FormatValidator
     /// does, when the input format is a JSON one (OpenAI, ShareGPT, Alpaca), or with `auto`
     /// when the text is not in a text format.
