@@ -29,6 +29,12 @@ pub fn strip_code_fence(text: &str) -> &str {
     body.trim_end().strip_suffix("```").unwrap_or(body).trim()
 }
 
+/// Parses a JSON text held in a string field (an LLM's output stored as text): the text
+/// without its code fence must be JSON, nothing around it.
+pub fn parse_json_text(text: &str) -> Result<Value, serde_json::Error> {
+    serde_json::from_str(strip_code_fence(text))
+}
+
 /// Parses JSON from an LLM answer: strips a code fence, and when that fails, tries the span
 /// from the first `{` or `[` to the matching last `}` or `]`.
 pub fn parse_lenient(text: &str) -> Result<Value, serde_json::Error> {
@@ -57,6 +63,15 @@ mod tests {
         assert_eq!(strip_code_fence("```json\n{\"a\": 1}\n```"), "{\"a\": 1}");
         assert_eq!(strip_code_fence("```\n[1]\n```\n"), "[1]");
         assert_eq!(strip_code_fence("  {\"a\": 1} "), "{\"a\": 1}");
+    }
+
+    #[test]
+    fn json_text_is_parsed_without_its_fence_and_nothing_else() {
+        assert_eq!(
+            parse_json_text("```json\n[1, 2]\n```").unwrap(),
+            serde_json::json!([1, 2])
+        );
+        assert!(parse_json_text("Here: {\"a\": 1}").is_err());
     }
 
     #[test]

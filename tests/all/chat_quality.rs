@@ -23,7 +23,8 @@ fn sharegpt(system: Option<&str>, turns: &[&str]) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_format_converter_chains_formats_and_comes_back_unchanged() {
     let ws = Workspace::new();
-    // sharegpt → chatml → llama3 → vicuna → openai → sharegpt, each step detecting its input.
+    // sharegpt → chatml → llama3 → vicuna → openai → sharegpt; the middle three steps detect
+    // their input (`from` auto or left out), the first and last name it.
     let pipeline = json!({"name": "formats", "blocks": [
         {"type": "ChatFormatConverter", "config": {"from": "sharegpt", "to": "chatml", "field": "conversation", "output_field": "chatml"}},
         {"type": "ChatFormatConverter", "config": {"from": "auto", "to": "llama3", "field": "chatml", "output_field": "llama3"}},
@@ -226,6 +227,57 @@ async fn format_validator_reports_schema_and_format_errors_with_pointers() {
         "{}",
         out.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn review_fixes_hold_through_the_binary() {
+    let ws = Workspace::new();
+    // `from: auto` keeps ShareGPT's top-level system, as `from: sharegpt` does.
+    let row = json!({"system": "Be terse.", "conversations": sharegpt(None, &["Hi", "Yo"])});
+    let out = block_test(&ws, "ChatFormatConverter", row, json!({"to": "openai"})).await;
+    out.assert_success();
+    assert_eq!(
+        out.json()["output"]["messages"][0],
+        json!({"role": "system", "content": "Be terse."})
+    );
+    // FastChat's generation prompt reads as an open user turn.
+    let prompt = json!({"text": "You are kind. USER: Hi ASSISTANT:"});
+    let out = block_test(&ws, "ChatFormatConverter", prompt, json!({"to": "openai"})).await;
+    out.assert_success();
+    assert_eq!(
+        out.json()["output"]["messages"],
+        json!([{"role": "system", "content": "You are kind."}, {"role": "user", "content": "Hi"}])
+    );
+    // A text field checked against a string schema stays text.
+    let text_schema = json!({"field": "title", "schema": {"type": "string", "pattern": "^[A-Z]"}});
+    let out = block_test(
+        &ws,
+        "FormatValidator",
+        json!({"title": "A plain title"}),
+        text_schema.clone(),
+    )
+    .await;
+    out.assert_success();
+    assert_eq!(out.json()["output"], json!({"valid": true, "errors": []}));
+    let out = block_test(
+        &ws,
+        "FormatValidator",
+        json!({"title": "lower case"}),
+        text_schema,
+    )
+    .await;
+    out.assert_success();
+    assert_eq!(out.json()["output"]["valid"], false);
+    // Alpaca with a system prompt is not valid `alpaca`: the converter could not write it.
+    let out = block_test(
+        &ws,
+        "FormatValidator",
+        json!({"instruction": "a", "output": "b", "system": "Be kind."}),
+        json!({"format": "alpaca"}),
+    )
+    .await;
+    out.assert_success();
+    assert_eq!(out.json()["output"]["errors"][0]["pointer"], "/system");
 }
 
 const CRITERIA: [&str; 5] = [

@@ -6,9 +6,10 @@ use serde_json::{Map, Value};
 use crate::error::type_name;
 use crate::{Conversation, ErrorKind, Format, FormatError, Role, Turn};
 
-/// Reads an Alpaca object: the user turn is `instruction`, followed by `input` on a new line
-/// when `input` is not empty (LLaMA-Factory's rule); `system` becomes a first system turn.
-pub fn read(value: &Value) -> Result<Conversation, FormatError> {
+/// Reads an Alpaca object as `format`: the user turn is `instruction`, followed by `input` on
+/// a new line when `input` is not empty (LLaMA-Factory's rule); `system` becomes a first
+/// system turn with `alpaca_system`, and is refused (when not empty) by Stanford `alpaca`.
+pub fn read(value: &Value, format: Format) -> Result<Conversation, FormatError> {
     let Value::Object(row) = value else {
         return Err(FormatError::new(ErrorKind::WrongType {
             expected: "an object with instruction, input and output",
@@ -19,6 +20,16 @@ pub fn read(value: &Value) -> Result<Conversation, FormatError> {
     let input = optional(row, "input")?;
     let output = required(row, "output")?;
     let system = optional(row, "system")?;
+    if format == Format::Alpaca && !system.is_empty() {
+        return Err(FormatError::at(
+            "/system",
+            ErrorKind::UnsupportedField {
+                format,
+                field: "system".to_owned(),
+                reason: "Stanford Alpaca has no system prompt; use alpaca_system",
+            },
+        ));
+    }
     match row.get("history") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) if items.is_empty() => {}
@@ -26,7 +37,7 @@ pub fn read(value: &Value) -> Result<Conversation, FormatError> {
             return Err(FormatError::at(
                 "/history",
                 ErrorKind::UnsupportedField {
-                    format: Format::AlpacaSystem,
+                    format,
                     field: "history".to_owned(),
                     reason: "earlier turns are not read; convert multi-turn data from a chat format",
                 },
@@ -97,11 +108,19 @@ pub fn write(conversation: &Conversation, with_system: bool) -> Result<Value, Fo
     Ok(Value::Object(row))
 }
 
+/// A field that must be a string (`null` is the wrong type, as a number would be).
 fn required<'a>(row: &'a Map<String, Value>, field: &str) -> Result<&'a str, FormatError> {
     match row.get(field) {
         None => Err(FormatError::new(ErrorKind::MissingField {
             field: field.to_owned(),
         })),
+        Some(Value::Null) => Err(FormatError::at(
+            format!("/{field}"),
+            ErrorKind::WrongType {
+                expected: "a string",
+                found: "null",
+            },
+        )),
         Some(_) => optional(row, field),
     }
 }
@@ -127,8 +146,11 @@ mod tests {
 
     #[test]
     fn instruction_and_input_join_on_a_new_line() {
-        let conversation =
-            read(&json!({"instruction": "Translate", "input": "chat", "output": "cat"})).unwrap();
+        let conversation = read(
+            &json!({"instruction": "Translate", "input": "chat", "output": "cat"}),
+            Format::Alpaca,
+        )
+        .unwrap();
         assert_eq!(
             conversation.turns,
             [
@@ -144,9 +166,16 @@ mod tests {
 
     #[test]
     fn a_system_turn_needs_the_system_variant() {
-        let conversation =
-            read(&json!({"instruction": "Hi", "output": "Hello", "system": "Be kind"})).unwrap();
+        let row = json!({"instruction": "Hi", "output": "Hello", "system": "Be kind"});
+        let conversation = read(&row, Format::AlpacaSystem).unwrap();
         assert_eq!(conversation.system(), Some("Be kind"));
+        let error = read(&row, Format::Alpaca).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "at /system: alpaca field 'system' is not supported: Stanford Alpaca has no system prompt; use alpaca_system"
+        );
+        let empty_system = json!({"instruction": "Hi", "output": "Hello", "system": ""});
+        assert!(read(&empty_system, Format::Alpaca).is_ok());
         let error = write(&conversation, false).unwrap_err();
         assert_eq!(
             error.to_string(),
@@ -179,17 +208,34 @@ mod tests {
             ErrorKind::NotAlternating { turn: 0, .. }
         ));
         assert_eq!(
-            read(&json!({"instruction": "a"})).unwrap_err().to_string(),
+            read(&json!({"instruction": "a"}), Format::Alpaca)
+                .unwrap_err()
+                .to_string(),
             "the field 'output' is missing"
         );
         assert_eq!(
-            read(&json!({"instruction": "a", "output": 3}))
+            read(&json!({"instruction": "a", "output": 3}), Format::Alpaca)
                 .unwrap_err()
                 .to_string(),
             "at /output: expected a string, found number"
         );
-        let error =
-            read(&json!({"instruction": "a", "output": "b", "history": [["q", "r"]]})).unwrap_err();
+        assert_eq!(
+            read(&json!({"instruction": null, "output": "b"}), Format::Alpaca)
+                .unwrap_err()
+                .to_string(),
+            "at /instruction: expected a string, found null"
+        );
+        let history = json!({"instruction": "a", "output": "b", "history": [["q", "r"]]});
+        let error = read(&history, Format::Alpaca).unwrap_err();
         assert_eq!(error.pointer, "/history");
+        assert!(
+            error.to_string().contains("alpaca field 'history'"),
+            "{error}"
+        );
+        let error = read(&history, Format::AlpacaSystem).unwrap_err();
+        assert!(
+            error.to_string().contains("alpaca_system field 'history'"),
+            "{error}"
+        );
     }
 }

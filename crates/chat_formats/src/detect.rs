@@ -91,7 +91,7 @@ fn detect_text(text: &str) -> Option<Format> {
         Some(Format::Llama3)
     } else if text.contains("<|im_start|>") && text.contains("<|im_end|>") {
         Some(Format::Chatml)
-    } else if text.contains("USER:") {
+    } else if text.contains("USER:") && text.contains("ASSISTANT:") {
         Some(Format::Vicuna)
     } else {
         None
@@ -152,6 +152,12 @@ mod tests {
             ),
             (json!({"question": "a", "answer": "b"}), None, None),
             (json!({"text": "plain prose"}), None, None),
+            (json!({"text": "Log in as USER: admin"}), None, None),
+            (
+                json!({"text": "USER: a ASSISTANT:"}),
+                Some(Format::Vicuna),
+                Some("text"),
+            ),
         ];
         for (value, format, field) in cases {
             let detection = detect_row(&row(value.clone()));

@@ -142,6 +142,20 @@ pub enum ErrorKind {
         /// The format.
         format: Format,
     },
+    /// A ShareGPT row whose top-level `system` differs from the system turn of its list.
+    #[error(
+        "the top-level 'system' differs from the system turn of '{field}'; keep one of the two"
+    )]
+    SystemConflict {
+        /// The field holding the list.
+        field: String,
+    },
+    /// A conversation without a user turn, where the format needs one.
+    #[error("{format} needs a user turn; the conversation has none")]
+    NoUserTurn {
+        /// The format.
+        format: Format,
+    },
     /// Detection found no known format.
     #[error(
         "no chat or instruction format recognised (known: {})",

@@ -9,11 +9,11 @@
 //! | [`Format`] | shape | definition followed |
 //! |---|---|---|
 //! | `openai` | `messages: [{role, content}]`, roles `system`, `user`, `assistant` | OpenAI's chat fine-tuning data format (platform.openai.com/docs/guides/fine-tuning, "Example format") |
-//! | `sharegpt` | `conversations: [{from, value}]`, `from` = `system`, `human`, `gpt` | ShareGPT as LLaMA-Factory's `data/README.md` and FastChat's training data read it; a top-level `system` string is read as the system turn |
+//! | `sharegpt` | `conversations: [{from, value}]`, `from` = `system`, `human`, `gpt` | ShareGPT as LLaMA-Factory's `data/README.md` reads it (FastChat's training data has the same list, without system turns); LLaMA-Factory's top-level `system` string is read as the system turn, and must agree with a system turn of the list |
 //! | `alpaca` | `{instruction, input, output}` | Stanford Alpaca's `alpaca_data.json` (tatsu-lab/stanford_alpaca README): no system prompt |
 //! | `alpaca_system` | `{instruction, input, output, system}` | LLaMA-Factory's Alpaca variant (`data/README.md`): an optional `system` column |
 //! | `chatml` | text: `<\|im_start\|>role\n…<\|im_end\|>` turns, one per line | OpenAI's ChatML description (openai-python `chatml.md`) |
-//! | `vicuna` | text: `SYSTEM USER: … ASSISTANT: …</s>USER: …` | FastChat's `vicuna_v1.1` conversation template (`fastchat/conversation.py`: roles `USER`/`ASSISTANT`, separator style `ADD_COLON_TWO`, `sep` = space, `sep2` = `</s>`) |
+//! | `vicuna` | text: `SYSTEM USER: … ASSISTANT: …</s>USER: … ASSISTANT:` (a closed answer, or an open `ASSISTANT:` at the end) | FastChat's `vicuna_v1.1` conversation template (`fastchat/conversation.py`: roles `USER`/`ASSISTANT`, separator style `ADD_COLON_TWO`, `sep` = space, `sep2` = `</s>`) |
 //! | `llama3` | text: `<\|begin_of_text\|><\|start_header_id\|>role<\|end_header_id\|>\n\n…<\|eot_id\|>` | Meta's Llama 3 model card, "Prompt format" (llama.meta.com/docs/model-cards-and-prompt-formats/meta-llama-3) |
 //!
 //! Rules, so that every conversion either round-trips or says why it cannot:
@@ -74,7 +74,7 @@ pub fn read_value(format: Format, value: &Value) -> Result<Conversation, FormatE
     match format {
         Format::Openai => messages::read_openai(value),
         Format::Sharegpt => messages::read_sharegpt(value),
-        Format::Alpaca | Format::AlpacaSystem => alpaca::read(value),
+        Format::Alpaca | Format::AlpacaSystem => alpaca::read(value, format),
         Format::Chatml => chatml::read(text::string_of(value)?),
         Format::Vicuna => vicuna::read(text::string_of(value)?),
         Format::Llama3 => llama3::read(text::string_of(value)?),

@@ -72,6 +72,21 @@ mod tests {
                 .contains("the role of turn 0 is not closed"),
             "{error}"
         );
+        // The blank line after the header is part of the format.
+        let error = read("<|start_header_id|>user<|end_header_id|>Hi<|eot_id|>").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed llama3 text at byte 40: the header of turn 0 must be followed by \"\\n\\n\", found \"Hi<|eot_id|>\""
+        );
+        // A role left open is reported as such, not as a role running into the next turn.
+        let error = read(
+            "<|start_header_id|>user\n\nHi<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nYo<|eot_id|>",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed llama3 text at byte 19: the role of turn 0 is not closed by \"<|end_header_id|>\""
+        );
         let error = write(&Conversation::new(vec![Turn::new(
             Role::User,
             "a <|eot_id|> b",

@@ -21,11 +21,21 @@ pub fn read_row(format: Format, row: &Map<String, Value>) -> Result<Conversation
     if format == Format::Sharegpt
         && let Some(Value::String(system)) = row.get("system")
         && !system.is_empty()
-        && conversation.system().is_none()
     {
-        conversation
-            .turns
-            .insert(0, Turn::new(Role::System, system.clone()));
+        match conversation.system() {
+            None => conversation
+                .turns
+                .insert(0, Turn::new(Role::System, system.clone())),
+            Some(turn) if turn == system => {}
+            Some(_) => {
+                return Err(FormatError::at(
+                    "/system",
+                    ErrorKind::SystemConflict {
+                        field: field.to_owned(),
+                    },
+                ));
+            }
+        }
     }
     Ok(conversation)
 }
@@ -119,6 +129,23 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "the field 'messages' is missing"
+        );
+    }
+
+    #[test]
+    fn a_sharegpt_system_in_both_places_must_agree() {
+        let row = |system: &str| {
+            json!({"system": system, "conversations": [{"from": "system", "value": "Be terse."},
+                {"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]})
+        };
+        let same = read_row(Format::Sharegpt, row("Be terse.").as_object().unwrap()).unwrap();
+        assert_eq!(same.system(), Some("Be terse."));
+        assert_eq!(same.turns.len(), 3);
+        let error = read_row(Format::Sharegpt, row("Be kind.").as_object().unwrap()).unwrap_err();
+        assert_eq!(error.pointer, "/system");
+        assert_eq!(
+            error.to_string(),
+            "at /system: the top-level 'system' differs from the system turn of 'conversations'; keep one of the two"
         );
     }
 

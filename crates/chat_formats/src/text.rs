@@ -81,6 +81,16 @@ impl Tagged {
             .collect()
     }
 
+    /// The start of `rest` up to the next turn end or turn start.
+    fn before_next_marker<'t>(&self, rest: &'t str) -> &'t str {
+        let limit = [self.end, self.start]
+            .iter()
+            .filter_map(|marker| rest.find(marker))
+            .min()
+            .unwrap_or(rest.len());
+        &rest[..limit]
+    }
+
     /// Writes `conversation`; content is trimmed and must not hold a marker.
     pub fn write(&self, conversation: &Conversation) -> Result<String, FormatError> {
         check_markers(conversation, self.format, &self.markers())?;
@@ -129,7 +139,9 @@ impl Tagged {
                 ));
             };
             rest = after_start;
-            let Some(role_end) = rest.find(self.header_end) else {
+            // The role ends before the turn's end or the next turn's start.
+            let header = self.before_next_marker(rest);
+            let Some(role_end) = header.find(self.header_end) else {
                 return Err(malformed(
                     self.format,
                     offset(rest),
@@ -149,6 +161,18 @@ impl Tagged {
                 })
             })?;
             rest = &rest[role_end + self.header_end.len()..];
+            let Some(after_gap) = rest.strip_prefix(self.gap) else {
+                return Err(malformed(
+                    self.format,
+                    offset(rest),
+                    format!(
+                        "the header of turn {turn} must be followed by {:?}, found {}",
+                        self.gap,
+                        snippet(rest)
+                    ),
+                ));
+            };
+            rest = after_gap;
             let Some(content_end) = rest.find(self.end) else {
                 return Err(malformed(
                     self.format,

@@ -1,9 +1,10 @@
 //! Vicuna v1.1 text, as FastChat's `vicuna_v1.1` template writes it (separator style
 //! `ADD_COLON_TWO`, `sep` a space, `sep2` `</s>`): the system prompt and a space, then
-//! `USER: {text} ` and `ASSISTANT: {text}</s>` alternating.
+//! `USER: {text} ` and `ASSISTANT: {text}</s>` alternating. A prompt waiting for its answer
+//! ends with `ASSISTANT:` (FastChat's generation prompt).
 
 use crate::text::{check_markers, malformed, snippet};
-use crate::{Conversation, Format, FormatError, Role, Turn};
+use crate::{Conversation, ErrorKind, Format, FormatError, Role, Turn};
 
 const USER: &str = "USER:";
 const ASSISTANT: &str = "ASSISTANT:";
@@ -11,8 +12,15 @@ const END: &str = "</s>";
 
 /// Writes Vicuna v1.1 text. A conversation without a system turn gets no system prompt
 /// (FastChat would put its default one there); content is trimmed and must not hold a marker.
+/// A conversation ending with a user turn ends with `ASSISTANT:`, as FastChat's generation
+/// prompt does; one without a user turn is refused (it would not read back).
 pub fn write(conversation: &Conversation) -> Result<String, FormatError> {
     conversation.check_alternating(Format::Vicuna)?;
+    if !conversation.turns.iter().any(|t| t.role == Role::User) {
+        return Err(FormatError::new(ErrorKind::NoUserTurn {
+            format: Format::Vicuna,
+        }));
+    }
     check_markers(conversation, Format::Vicuna, &[USER, ASSISTANT, END])?;
     let mut text = String::new();
     if let Some(system) = conversation.system() {
@@ -33,11 +41,19 @@ pub fn write(conversation: &Conversation) -> Result<String, FormatError> {
             }
         }
     }
+    if conversation
+        .turns
+        .last()
+        .is_some_and(|t| t.role == Role::User)
+    {
+        text.push_str(ASSISTANT);
+    }
     Ok(text)
 }
 
 /// Reads Vicuna v1.1 text: what comes before the first `USER:` is the system prompt; every
-/// `ASSISTANT:` answer must end with `</s>`. Whitespace (newlines included) between turns is
+/// `USER:` turn is followed by `ASSISTANT:`, whose answer must end with `</s>`, except at the
+/// very end, where an empty `ASSISTANT:` leaves the prompt open for the answer. Whitespace (newlines included) between turns is
 /// allowed, as FastChat's own examples show turns on separate lines.
 pub fn read(text: &str) -> Result<Conversation, FormatError> {
     let offset = |rest: &str| text.len() - rest.len();
@@ -78,7 +94,13 @@ pub fn read(text: &str) -> Result<Conversation, FormatError> {
             ));
         };
         rest = after;
-        let question_end = rest.find(ASSISTANT).unwrap_or(rest.len());
+        let Some(question_end) = rest.find(ASSISTANT) else {
+            return Err(malformed(
+                Format::Vicuna,
+                offset(rest),
+                format!("turn {turn} (USER) is not followed by `{ASSISTANT}`"),
+            ));
+        };
         let question = &rest[..question_end];
         for marker in [USER, END] {
             if let Some(inner) = question.find(marker) {
@@ -93,10 +115,11 @@ pub fn read(text: &str) -> Result<Conversation, FormatError> {
         }
         turns.push(Turn::new(Role::User, question.trim()));
         rest = &rest[question_end..];
-        let Some(after) = rest.strip_prefix(ASSISTANT) else {
+        rest = &rest[ASSISTANT.len()..];
+        if rest.trim().is_empty() {
+            // The generation prompt: the answer is still to come.
             break;
-        };
-        rest = after;
+        }
         let turn = turns.len();
         let Some(answer_end) = rest.find(END) else {
             return Err(malformed(
@@ -153,10 +176,17 @@ mod tests {
             Some("A chat between a user and an assistant.")
         );
         assert_eq!(read_back.turns[1..], conversation.turns[1..]);
-        // A prompt waiting for its answer ends with a USER turn.
-        let open = read("USER: Hi there ").unwrap();
-        assert_eq!(open.turns, [Turn::new(Role::User, "Hi there")]);
-        assert_eq!(write(&open).unwrap(), "USER: Hi there ");
+        // A prompt waiting for its answer ends with `ASSISTANT:` (FastChat's generation prompt).
+        let prompt = format!("{SYSTEM} USER: Hi there ASSISTANT:");
+        let open = read(&prompt).unwrap();
+        assert_eq!(
+            open.turns,
+            [
+                Turn::new(Role::System, SYSTEM),
+                Turn::new(Role::User, "Hi there")
+            ]
+        );
+        assert_eq!(write(&open).unwrap(), prompt);
     }
 
     #[test]
@@ -175,6 +205,17 @@ mod tests {
             read("just text").unwrap_err().kind,
             ErrorKind::Malformed { offset: 0, .. }
         ));
+        // Prose that mentions `USER:` is not a conversation.
+        let error = read("Log in as USER: admin, then reboot.").unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "malformed vicuna text at byte 15: turn 1 (USER) is not followed by `ASSISTANT:`"
+        );
+        let system_only = Conversation::new(vec![Turn::new(Role::System, SYSTEM)]);
+        assert_eq!(
+            write(&system_only).unwrap_err().to_string(),
+            "vicuna needs a user turn; the conversation has none"
+        );
         let two_users =
             Conversation::new(vec![Turn::new(Role::User, "a"), Turn::new(Role::User, "b")]);
         assert!(matches!(

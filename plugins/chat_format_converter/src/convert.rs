@@ -1,6 +1,7 @@
 //! One conversion of a run's state, with the errors a user reads.
 
 use blockforge_sdk::BlockError;
+use blockforge_sdk::json::parse_json_text;
 use chat_formats::{
     Conversation, Format, FormatError, detect_row, detect_value, read_row, read_value, write_row,
     write_value,
@@ -74,11 +75,12 @@ impl Request {
                 let value = state.get(field).ok_or_else(|| {
                     BlockError::invalid_input(format!("state field '{field}' is missing"))
                 })?;
+                let value = self.json_text_read(field, value)?;
                 let format = match self.from {
                     Some(format) => format,
-                    None => detect_value(value).ok_or_else(|| not_detected(Some(field)))?,
+                    None => detect_value(&value).ok_or_else(|| not_detected(Some(field)))?,
                 };
-                let result = read_value(format, value).map_err(|e| e.under_field(field));
+                let result = read_value(format, &value).map_err(|e| e.under_field(field));
                 (format, result)
             }
             None => {
@@ -87,8 +89,12 @@ impl Request {
                     None => {
                         let detection = detect_row(state);
                         let format = detection.format.ok_or_else(|| not_detected(None))?;
-                        if let Some(field) = detection.field {
-                            // Read from where detection found it.
+                        if let Some(field) = detection
+                            .field
+                            .filter(|field| format.default_field() != Some(field.as_str()))
+                        {
+                            // Read from where detection found it; in the format's usual
+                            // field, the row is read (ShareGPT's top-level `system` with it).
                             let value = state.get(&field).cloned().unwrap_or(Value::Null);
                             let result =
                                 read_value(format, &value).map_err(|e| e.under_field(&field));
@@ -101,6 +107,26 @@ impl Request {
             }
         };
         finish(format, result)
+    }
+
+    /// The value of the input field, JSON text parsed (code fence stripped) as FormatValidator
+    /// does, when the input format is a JSON one (OpenAI, ShareGPT, Alpaca), or with `auto`
+    /// when the text is not in a text format.
+    fn json_text_read(&self, field: &str, value: &Value) -> Result<Value, BlockError> {
+        let Value::String(text) = value else {
+            return Ok(value.clone());
+        };
+        match self.from {
+            Some(format) if !format.is_text() => parse_json_text(text).map_err(|e| {
+                BlockError::invalid_input(format!(
+                    "state field '{field}' is not JSON ({format} is a JSON format): {e}"
+                ))
+            }),
+            None if detect_value(value).is_none() => {
+                Ok(parse_json_text(text).unwrap_or_else(|_| value.clone()))
+            }
+            _ => Ok(value.clone()),
+        }
     }
 }
 
@@ -171,6 +197,50 @@ mod tests {
         assert_eq!(
             Value::Object(out),
             json!({"conversations": [{"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]})
+        );
+    }
+
+    #[test]
+    fn auto_keeps_a_sharegpt_rows_top_level_system() {
+        let row = json!({"system": "Be terse.", "conversations": [
+            {"from": "human", "value": "Hi"}, {"from": "gpt", "value": "Yo"}]});
+        let expected = json!({"messages": [{"role": "system", "content": "Be terse."},
+            {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]});
+        for from in ["auto", "sharegpt"] {
+            let out = request(from, "openai", "", "").run(&state(row.clone())).unwrap();
+            assert_eq!(Value::Object(out), expected, "from: {from}");
+        }
+    }
+
+    #[test]
+    fn a_json_text_field_is_parsed_for_json_formats() {
+        let messages = "```json\n[{\"role\": \"user\", \"content\": \"Q\"}, {\"role\": \"assistant\", \"content\": \"A\"}]\n```";
+        let expected = json!({"text": "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nA<|im_end|>"});
+        for from in ["openai", "auto"] {
+            let out = request(from, "chatml", "generated", "")
+                .run(&state(json!({"generated": messages})))
+                .unwrap();
+            assert_eq!(Value::Object(out), expected, "from: {from}");
+        }
+        let error = request("openai", "chatml", "generated", "")
+            .run(&state(json!({"generated": "not json"})))
+            .unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("state field 'generated' is not JSON (openai is a JSON format)"),
+            "{}",
+            error.message
+        );
+        let error = request("auto", "chatml", "generated", "")
+            .run(&state(json!({"generated": "plain prose"})))
+            .unwrap_err();
+        assert!(
+            error
+                .message
+                .starts_with("state field 'generated' holds no chat or instruction format"),
+            "{}",
+            error.message
         );
     }
 

@@ -5,7 +5,7 @@
 
 pub mod check;
 
-use blockforge_sdk::json::strip_code_fence;
+use blockforge_sdk::json::parse_json_text;
 use blockforge_sdk::prelude::*;
 
 use check::{Check, Problem};
@@ -67,8 +67,8 @@ fn request(ctx: &Context<Config>) -> Result<Check, BlockError> {
     }
 }
 
-/// The value checked: the field (JSON text parsed, for a schema or a JSON format), or for a
-/// format without a field, the state itself.
+/// The value checked: the field (JSON text parsed for a JSON format; a schema decides in
+/// [`Check::run`]), or for a format without a field, the state itself.
 fn subject(ctx: &Context<Config>, check: &Check) -> Result<Value, Problem> {
     let field = ctx.config.field.trim();
     if field.is_empty() {
@@ -78,7 +78,7 @@ fn subject(ctx: &Context<Config>, check: &Check) -> Result<Value, Problem> {
         .get(field)
         .ok_or_else(|| Problem::whole(format!("state field '{field}' is missing")))?;
     match value {
-        Value::String(text) if check.reads_json() => serde_json::from_str(strip_code_fence(text))
+        Value::String(text) if check.reads_json() => parse_json_text(text)
             .map_err(|e| Problem::whole(format!("state field '{field}' is not JSON: {e}"))),
         other => Ok(other.clone()),
     }

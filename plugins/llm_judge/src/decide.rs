@@ -3,6 +3,7 @@
 //! through [`Judge`], so the whole flow is tested natively with a scripted judge.
 
 use blockforge_sdk::BlockError;
+use blockforge_sdk::json::{parse_lenient, type_name};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -13,7 +14,7 @@ use crate::verdict::Verdict;
 
 /// What to do with a record scored below `min_score`: `keep` it flagged (`passed: false`),
 /// `fix` it (the model rewrites `fix_field` using the judge's reasons; the better of the two
-/// stays), or `remove` it (the run fails with error code `rejected`).
+/// stays; a field that is not text is rewritten as JSON of the same type), or `remove` it (the run fails with error code `rejected`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 // Inline and without variant docs, so the config schema's `action` is an `enum` the editor
@@ -67,6 +68,8 @@ pub trait Judge {
     /// Asks `prompt` for JSON following `schema`; the answer parsed.
     fn ask(&mut self, prompt: String, schema: Value, purpose: Purpose)
     -> Result<Value, BlockError>;
+    /// Writes a warning to the run's log.
+    fn warn(&mut self, message: &str);
 }
 
 /// The block's settings the decision needs.
@@ -94,7 +97,9 @@ pub struct Outcome {
     /// What happened.
     pub action: JudgeAction,
     /// The rewrite of `fix_field`, when it replaced the original.
-    pub rewritten: Option<String>,
+    pub rewritten: Option<Value>,
+    /// The verdict of the original record, when the rewrite replaced it.
+    pub original: Option<Verdict>,
 }
 
 fn rounded_mean(verdict: &Verdict) -> f64 {
@@ -130,6 +135,7 @@ pub fn decide(
         passed,
         action,
         rewritten: None,
+        original: None,
     };
     if passed {
         return Ok(outcome(verdict, JudgeAction::Kept));
@@ -137,41 +143,95 @@ pub fn decide(
     match settings.action {
         Action::Keep => Ok(outcome(verdict, JudgeAction::Flagged)),
         Action::Remove => Err(rejected(&verdict, mean, settings.min_score)),
-        Action::Fix => {
-            let answer = judge.ask(
-                prompts::rewrite(&example, settings.fix_field, &verdict),
-                prompts::rewrite_schema(),
-                Purpose::Rewriting,
-            )?;
-            let rewritten = answer
-                .get("rewritten")
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    BlockError::host("the rewrite answer has no \"rewritten\" text")
-                        .with_detail(json!({"answer": answer}))
-                })?
-                .to_owned();
-            let mut fixed = state.clone();
-            fixed.insert(
-                settings.fix_field.to_owned(),
-                Value::String(rewritten.clone()),
-            );
-            let fixed_example = judge.example(&fixed)?;
-            let fixed_verdict = score(judge, &fixed_example, settings.criteria)?;
-            Ok(better_of_two(
-                outcome(verdict, JudgeAction::Flagged),
-                rewritten,
-                fixed_verdict,
-                settings.min_score,
-            ))
+        Action::Fix => fix(
+            state,
+            settings,
+            judge,
+            &example,
+            outcome(verdict, JudgeAction::Flagged),
+        ),
+    }
+}
+
+/// Rewrites `fix_field`, scores the rewrite and keeps the better of the two. A rewrite that
+/// cannot stand in for the field (blank, or not JSON of the field's type) or whose scoring
+/// fails leaves the original flagged, with a warning in the log, rather than failing the run.
+fn fix(
+    state: &Map<String, Value>,
+    settings: &Settings,
+    judge: &mut impl Judge,
+    example: &str,
+    original: Outcome,
+) -> Result<Outcome, BlockError> {
+    let field = settings.fix_field;
+    let json_type = state
+        .get(field)
+        .filter(|value| !value.is_string() && !value.is_null())
+        .map(type_name);
+    let answer = judge.ask(
+        prompts::rewrite(example, field, json_type, &original.verdict),
+        prompts::rewrite_schema(),
+        Purpose::Rewriting,
+    )?;
+    let text = answer
+        .get("rewritten")
+        .and_then(Value::as_str)
+        .ok_or_else(|| {
+            BlockError::host("the rewrite answer has no \"rewritten\" text")
+                .with_detail(json!({"answer": answer}))
+        })?;
+    let replacement = match replacement(text, json_type) {
+        Ok(value) => value,
+        Err(reason) => {
+            judge.warn(&format!(
+                "the rewrite of '{field}' is not used ({reason}); the record stays flagged"
+            ));
+            return Ok(original);
         }
+    };
+    let mut fixed = state.clone();
+    fixed.insert(field.to_owned(), replacement.clone());
+    let fixed_example = judge.example(&fixed)?;
+    match score(judge, &fixed_example, settings.criteria) {
+        Ok(verdict) => Ok(better_of_two(
+            original,
+            replacement,
+            verdict,
+            settings.min_score,
+        )),
+        Err(e) => {
+            judge.warn(&format!(
+                "scoring the rewrite of '{field}' failed ({}); the record stays flagged with its original score",
+                e.message
+            ));
+            Ok(original)
+        }
+    }
+}
+
+/// The value a rewrite puts in the field: the text itself for a text field, else the JSON it
+/// holds, which must be of the field's JSON type.
+fn replacement(text: &str, json_type: Option<&'static str>) -> Result<Value, String> {
+    if text.trim().is_empty() {
+        return Err("it is blank".to_owned());
+    }
+    let Some(expected) = json_type else {
+        return Ok(Value::String(text.to_owned()));
+    };
+    let value = parse_lenient(text)
+        .map_err(|e| format!("it is not JSON ({e}) where the field holds a JSON {expected}"))?;
+    match type_name(&value) {
+        found if found == expected => Ok(value),
+        found => Err(format!(
+            "it is a JSON {found} where the field holds a JSON {expected}"
+        )),
     }
 }
 
 /// The rewrite when it scored strictly higher than the original, else the original (flagged).
 pub fn better_of_two(
     original: Outcome,
-    rewritten: String,
+    rewritten: Value,
     verdict: Verdict,
     min_score: f64,
 ) -> Outcome {
@@ -183,6 +243,7 @@ pub fn better_of_two(
             passed: score >= min_score,
             action: JudgeAction::Fixed,
             rewritten: Some(rewritten),
+            original: Some(original.verdict),
         }
     } else {
         original
@@ -203,7 +264,8 @@ fn rejected(verdict: &Verdict, score: f64, min_score: f64) -> BlockError {
 
 impl Outcome {
     /// The block's output: `judge_scores`, `judge_reasons`, `judge_score`, `passed`,
-    /// `judge_action`, and `fix_field` when the rewrite won.
+    /// `judge_action`, and when the rewrite won, `fix_field` and the original's verdict
+    /// (`judge_original_scores`, `judge_original_reasons`, `judge_original_score`).
     pub fn into_output(self, fix_field: &str) -> Map<String, Value> {
         let mut out = Map::new();
         out.insert(
@@ -218,7 +280,21 @@ impl Outcome {
         out.insert("passed".to_owned(), json!(self.passed));
         out.insert("judge_action".to_owned(), json!(self.action.name()));
         if let Some(rewritten) = self.rewritten {
-            out.insert(fix_field.to_owned(), Value::String(rewritten));
+            out.insert(fix_field.to_owned(), rewritten);
+        }
+        if let Some(original) = self.original {
+            out.insert(
+                "judge_original_scores".to_owned(),
+                Value::Object(original.scores_object()),
+            );
+            out.insert(
+                "judge_original_reasons".to_owned(),
+                Value::Object(original.reasons_object()),
+            );
+            out.insert(
+                "judge_original_score".to_owned(),
+                json!(rounded_mean(&original)),
+            );
         }
         out
     }
@@ -239,6 +315,7 @@ mod tests {
         scores: Vec<(&'static str, f64)>,
         rewrite: Value,
         prompts: Vec<(Purpose, String)>,
+        warnings: Vec<String>,
     }
 
     impl Scripted {
@@ -247,16 +324,22 @@ mod tests {
                 scores,
                 rewrite: json!({"rewritten": rewrite}),
                 prompts: Vec::new(),
+                warnings: Vec::new(),
             }
         }
     }
 
     impl Judge for Scripted {
         fn example(&mut self, state: &Map<String, Value>) -> Result<String, BlockError> {
-            Ok(format!(
-                "### answer\n{}",
-                state["answer"].as_str().unwrap_or_default()
-            ))
+            let answer = match &state["answer"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            Ok(format!("### answer\n{answer}"))
+        }
+
+        fn warn(&mut self, message: &str) {
+            self.warnings.push(message.to_owned());
         }
 
         fn ask(
@@ -280,15 +363,12 @@ mod tests {
         }
     }
 
-    fn state(answer: &str) -> Map<String, Value> {
-        json!({"question": "q", "answer": answer})
-            .as_object()
-            .unwrap()
-            .clone()
-    }
-
     /// The decision on a state whose answer is `answer`, with min_score 7.
-    fn judged(judge: &mut Scripted, answer: &str, action: Action) -> Result<Outcome, BlockError> {
+    fn judged(
+        judge: &mut Scripted,
+        answer: impl Into<Value>,
+        action: Action,
+    ) -> Result<Outcome, BlockError> {
         let criteria = criteria();
         let settings = Settings {
             criteria: &criteria,
@@ -296,7 +376,8 @@ mod tests {
             action,
             fix_field: "answer",
         };
-        decide(&state(answer), &settings, judge)
+        let state = json!({"question": "q", "answer": answer.into()});
+        decide(state.as_object().unwrap(), &settings, judge)
     }
 
     #[test]
@@ -347,7 +428,7 @@ mod tests {
         assert_eq!(outcome.action, JudgeAction::Fixed);
         assert_eq!(outcome.score, 8.5);
         assert!(outcome.passed);
-        assert_eq!(outcome.rewritten.as_deref(), Some("much better"));
+        assert_eq!(outcome.rewritten, Some(json!("much better")));
         let purposes: Vec<Purpose> = judge.prompts.iter().map(|(p, _)| *p).collect();
         assert_eq!(
             purposes,
@@ -362,6 +443,79 @@ mod tests {
         let out = outcome.into_output("answer");
         assert_eq!(out["answer"], "much better");
         assert_eq!(out["judge_action"], "fixed");
+        assert_eq!(out["judge_score"], 8.5);
+        assert_eq!(out["judge_original_score"], 3.5, "the original verdict stays");
+        assert_eq!(
+            out["judge_original_scores"],
+            json!({"clarity": 4.0, "facts": 3.0})
+        );
+        assert_eq!(
+            out["judge_original_reasons"],
+            json!({"clarity": "c", "facts": "f"})
+        );
+    }
+
+    #[test]
+    fn a_failed_scoring_of_the_rewrite_keeps_the_original_flagged() {
+        // "unscored" has no scripted score, so scoring the rewrite fails.
+        let mut judge = Scripted::new(vec![("poor", 4.0)], "unscored");
+        let outcome = judged(&mut judge, "poor", Action::Fix).unwrap();
+        assert_eq!(
+            (outcome.action, outcome.score, outcome.rewritten),
+            (JudgeAction::Flagged, 3.5, None)
+        );
+        assert_eq!(judge.prompts.len(), 3);
+        assert_eq!(judge.warnings.len(), 1);
+        assert!(
+            judge.warnings[0].starts_with("scoring the rewrite of 'answer' failed (unscripted"),
+            "{:?}",
+            judge.warnings
+        );
+    }
+
+    #[test]
+    fn a_blank_rewrite_is_not_scored_or_used() {
+        let mut judge = Scripted::new(vec![("poor", 4.0)], " \n\t");
+        let outcome = judged(&mut judge, "poor", Action::Fix).unwrap();
+        assert_eq!(
+            (outcome.action, outcome.rewritten),
+            (JudgeAction::Flagged, None)
+        );
+        assert_eq!(judge.prompts.len(), 2, "no scoring of a blank rewrite");
+        assert_eq!(
+            judge.warnings,
+            ["the rewrite of 'answer' is not used (it is blank); the record stays flagged"]
+        );
+    }
+
+    #[test]
+    fn a_field_that_is_not_text_is_rewritten_as_json_of_its_type() {
+        let mut judge = Scripted::new(
+            vec![("[\"poor\"]", 4.0), ("[\"much better\"]", 9.0)],
+            "[\"much better\"]",
+        );
+        let outcome = judged(&mut judge, json!(["poor"]), Action::Fix).unwrap();
+        assert_eq!(outcome.action, JudgeAction::Fixed);
+        assert_eq!(outcome.rewritten, Some(json!(["much better"])));
+        assert!(
+            judge.prompts[1]
+                .1
+                .contains("written as JSON text of a JSON array"),
+            "{}",
+            judge.prompts[1].1
+        );
+        for (rewrite, reason) in [
+            ("much better", "it is not JSON"),
+            ("{\"a\": 1}", "it is a JSON object where the field holds a JSON array"),
+        ] {
+            let mut judge = Scripted::new(vec![("[\"poor\"]", 4.0)], rewrite);
+            let outcome = judged(&mut judge, json!(["poor"]), Action::Fix).unwrap();
+            assert_eq!(
+                (outcome.action, outcome.rewritten),
+                (JudgeAction::Flagged, None)
+            );
+            assert!(judge.warnings[0].contains(reason), "{:?}", judge.warnings);
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! Output (the job quality report reads it): `judge_scores` (criterion → score),
 //! `judge_reasons` (criterion → reason), `judge_score` (their mean), `passed`
 //! (`judge_score >= min_score`), `judge_action` (`kept`, `fixed` or `flagged`), and with `fix`
-//! the rewritten `fix_field` when the rewrite won.
+//! when the rewrite won, the rewritten `fix_field` and the original's verdict
+//! (`judge_original_scores`, `judge_original_reasons`, `judge_original_score`).
 
 pub mod criteria;
 pub mod decide;
@@ -137,6 +138,10 @@ impl Judge for HostJudge<'_> {
             BlockError::host(format!("the judge's answer is not JSON: {e}"))
                 .with_detail(json!({"raw_response": answer.content}))
         })
+    }
+
+    fn warn(&mut self, message: &str) {
+        blockforge_sdk::log::warn(message);
     }
 }
 

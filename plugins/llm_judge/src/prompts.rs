@@ -51,8 +51,9 @@ pub fn judge_schema(criteria: &[Criterion]) -> Value {
     })
 }
 
-/// The prompt asking for a better `field`, given the judge's `verdict` on `example`.
-pub fn rewrite(example: &str, field: &str, verdict: &Verdict) -> String {
+/// The prompt asking for a better `field`, given the judge's `verdict` on `example`;
+/// `json_type` names the JSON type of a field that is not text (its rewrite is JSON text).
+pub fn rewrite(example: &str, field: &str, json_type: Option<&str>, verdict: &Verdict) -> String {
     let mut prompt = format!(
         "A reviewer scored this training example {:.1} out of 10. Rewrite its \"{field}\" so that \
          it scores well on every criterion: keep what is good and fix what the reasons point out. \
@@ -65,8 +66,12 @@ pub fn rewrite(example: &str, field: &str, verdict: &Verdict) -> String {
             score.criterion, score.score, score.reason
         ));
     }
+    let what = match json_type {
+        None => format!("the new text of \"{field}\""),
+        Some(kind) => format!("the new value of \"{field}\", written as JSON text of a JSON {kind}"),
+    };
     prompt.push_str(&format!(
-        "\nExample:\n<example>\n{example}\n</example>\n\nAnswer with a JSON object {{\"rewritten\": the new text of \"{field}\"}}."
+        "\nExample:\n<example>\n{example}\n</example>\n\nAnswer with a JSON object {{\"rewritten\": {what}}}."
     ));
     prompt
 }
@@ -118,11 +123,16 @@ mod tests {
                 },
             ],
         };
-        let prompt = rewrite("the example", "answer", &verdict);
+        let prompt = rewrite("the example", "answer", None, &verdict);
         assert!(prompt.starts_with(
             "A reviewer scored this training example 4.0 out of 10. Rewrite its \"answer\""
         ));
         assert!(prompt.contains("- clarity: 3/10. Rambles.\n- facts: 5/10. Wrong year.\n"));
         assert!(prompt.contains("<example>\nthe example\n</example>"));
+        assert!(prompt.ends_with("{\"rewritten\": the new text of \"answer\"}."));
+        let prompt = rewrite("the example", "tags", Some("array"), &verdict);
+        assert!(prompt.ends_with(
+            "{\"rewritten\": the new value of \"tags\", written as JSON text of a JSON array}."
+        ));
     }
 }
