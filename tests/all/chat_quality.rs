@@ -317,6 +317,16 @@ fn qa(answer: &str) -> Value {
     json!({"question": "What is the boiling point of water at sea level?", "answer": answer})
 }
 
+/// The criteria a judged `state` has scores for (`judge_scores`' keys), sorted.
+pub(crate) fn scored_criteria(state: &Value) -> Vec<&str> {
+    let mut names: Vec<&str> = state["judge_scores"]
+        .as_object()
+        .map(|scores| scores.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    names.sort();
+    names
+}
+
 /// A fake LLM whose structured answers are scripted by prompt text, first match first.
 pub(crate) fn script(entries: &[(&str, Value)]) -> FakeLlmConfig {
     FakeLlmConfig {

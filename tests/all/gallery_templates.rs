@@ -1,6 +1,6 @@
 //! DataGenFlow's `qa_generation`, `json_generation` and `text_classification` templates and
-//! the quality-controlled `document_summarization`, `instruction_following` and
-//! `classification_with_confidence`, as the gallery ships them (`host/templates/<id>.yaml`
+//! the quality-controlled `document_summarization`, `instruction_following`,
+//! `classification_with_confidence` and `document_qa_pairs`, as the gallery ships them (`host/templates/<id>.yaml`
 //! and `host/templates/seeds/seed_<id>.*`, DataGenFlow's own formats), run unchanged against the fake LLM: through `blockforge run`,
 //! and through `POST /api/pipelines` + `POST /api/generate` on a server.
 
@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{create_pipeline, generate, wait_for};
-use crate::chat_quality::{script, verdict, verdict_on};
+use crate::chat_quality::{scored_criteria, script, verdict, verdict_on};
 use crate::llm_cache::records;
 use crate::providers::sqlite_server;
 
@@ -28,7 +28,14 @@ fn template_files(id: &str) -> (PathBuf, PathBuf) {
     (folder.join(format!("{id}.yaml")), seed)
 }
 
-/// The final states of the template's records from `blockforge run` (every run completed).
+/// `state` with its record's `trace_id` added (MinHashDedup's `duplicate_of` names one).
+fn with_trace_id(mut state: Value, record: &Value) -> Value {
+    state["trace_id"] = record["trace_id"].clone();
+    state
+}
+
+/// The final states of the template's records from `blockforge run` (every run completed),
+/// each with its `trace_id`.
 async fn states_from_cli(ws: &Workspace, id: &str) -> Vec<Value> {
     let (pipeline, seeds) = template_files(id);
     let (out, records) = ws.run_files(&pipeline, &seeds, &[]).await;
@@ -37,13 +44,13 @@ async fn states_from_cli(ws: &Workspace, id: &str) -> Vec<Value> {
         .into_iter()
         .map(|record| {
             assert_eq!(record["status"], "completed", "{id}: {record}");
-            record["accumulated_state"].clone()
+            with_trace_id(record["accumulated_state"].clone(), &record)
         })
         .collect()
 }
 
-/// The final states of the template's records from a server: the YAML posted as the JSON a
-/// client sends, the seed file uploaded as it is.
+/// The final states of the template's records from a server, each with its `trace_id`: the
+/// YAML posted as the JSON a client sends, the seed file uploaded as it is.
 async fn states_from_api(ws: &Workspace, id: &str) -> Vec<Value> {
     let (pipeline, seeds) = template_files(id);
     let server = sqlite_server(ws).await;
@@ -71,7 +78,7 @@ async fn states_from_api(ws: &Workspace, id: &str) -> Vec<Value> {
         .into_iter()
         .map(|record| {
             assert_eq!(record["run_status"], "completed", "{id}: {record}");
-            record["output"].clone()
+            with_trace_id(record["output"].clone(), &record)
         })
         .collect()
 }
@@ -253,10 +260,11 @@ async fn document_summarization_judges_fixes_and_writes_openai_messages() {
             assert!(generated.contains(document), "{how}");
             assert_eq!(state["judge_action"], action, "{how}: {state}");
             assert_eq!(state["judge_score"], score, "{how}: {state}");
-            let scores = state["judge_scores"].as_object().unwrap();
-            let mut names: Vec<&str> = scores.keys().map(String::as_str).collect();
-            names.sort();
-            assert_eq!(names, ["concision", "coverage", "faithfulness"], "{how}");
+            assert_eq!(
+                scored_criteria(state),
+                ["concision", "coverage", "faithfulness"],
+                "{how}"
+            );
             let summary = match action {
                 "fixed" => "A fair summary. FIXED-SUMMARY",
                 _ => generated,
@@ -405,6 +413,123 @@ async fn classification_with_confidence_flags_labels_outside_the_set() {
                 assert_eq!(state["rationale"], rationale, "{how}");
             }
         }
+    })
+    .await;
+}
+
+const QA_CRITERIA: [&str; 3] = ["groundedness", "question_quality", "answer_quality"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn document_qa_pairs_chunks_judges_flags_near_duplicates_and_writes_openai_messages() {
+    let (_, seed_file) = template_files("document_qa_pairs");
+    let document = std::fs::read_to_string(seed_file).unwrap();
+    let question = "Why do water treatment plants add a coagulant to raw water?";
+    let answer = "The smallest particles carry a negative charge and repel each other, so they \
+                  never settle; a coagulant such as aluminium sulphate neutralises the charge \
+                  so they can clump together.";
+    let settling = "How are the filters of a treatment plant cleaned?";
+    let fixed = "Every day or two clean water is pumped upward through the filter bed, lifting \
+                 the grains and carrying the trapped dirt to a drain. FIXED-ANSWER";
+    // Chunk 0's pair passes; chunk 1's is rewritten into a better one; chunk 2's is a near-copy
+    // of chunk 0's (one word differs) whose rewrite scores lower, so it is flagged as it is.
+    // Generator prompts hold the chunk; judge prompts the answer; rewrite prompts the reasons.
+    let fake = script(&[
+        ("REASON-VAGUE", json!({"rewritten": fixed})),
+        (
+            "REASON-OFF",
+            json!({"rewritten": "Backwashing. WORSE-ANSWER"}),
+        ),
+        ("FIXED-ANSWER", verdict_on(&QA_CRITERIA, 9.0, "complete")),
+        ("WORSE-ANSWER", verdict_on(&QA_CRITERIA, 2.0, "worse")),
+        ("ANSWER-GOOD", verdict_on(&QA_CRITERIA, 8.0, "grounded")),
+        (
+            "ANSWER-VAGUE",
+            verdict_on(&QA_CRITERIA, 4.0, "REASON-VAGUE"),
+        ),
+        ("ANSWER-OFF", verdict_on(&QA_CRITERIA, 5.0, "REASON-OFF")),
+        (
+            "Most people turn on a tap",
+            json!({"question": question, "answer": format!("{answer} ANSWER-GOOD")}),
+        ),
+        (
+            "sedimentation basins",
+            json!({"question": settling, "answer": "They are washed. ANSWER-VAGUE"}),
+        ),
+        (
+            "distribution network is the longest",
+            json!({"question": question, "answer": format!("{answer} ANSWER-OFF")}),
+        ),
+    ]);
+    let expected = [
+        ("kept", 8.0, question, format!("{answer} ANSWER-GOOD")),
+        ("fixed", 9.0, settling, fixed.to_owned()),
+        ("flagged", 5.0, question, format!("{answer} ANSWER-OFF")),
+    ];
+    run_both_ways_with(fake, "document_qa_pairs", |how, mut states| {
+        // About 1,100 tokens of Markdown in chunks of at most 512: a record per chunk.
+        assert_eq!(states.len(), 3, "{how}");
+        states.sort_by_key(|s| s["chunk_index"].as_u64());
+        for (index, state) in states.iter().enumerate() {
+            assert_eq!(state["chunk_index"], index, "{how}");
+            assert!(state["chunk_tokens"].as_u64().unwrap() <= 512, "{how}");
+            let chunk = state["chunk_text"].as_str().unwrap();
+            assert!(document.contains(chunk), "{how}: chunk {index} is the text");
+            if let Some(next) = states.get(index + 1) {
+                // The next chunk starts with this one's last pieces (its heading fits in 64).
+                let heading = next["chunk_text"].as_str().unwrap().lines().next().unwrap();
+                assert!(heading.starts_with("## "), "{how}");
+                assert!(chunk.ends_with(heading), "{how}: overlap of chunk {index}");
+            }
+            let (action, score, question, output) = &expected[index];
+            assert_eq!(state["judge_action"], *action, "{how}: {state}");
+            assert_eq!(state["judge_score"], *score, "{how}: {state}");
+            assert_eq!(
+                scored_criteria(state),
+                ["answer_quality", "groundedness", "question_quality"],
+                "{how}"
+            );
+            assert_eq!(state["instruction"], *question, "{how}");
+            assert_eq!(state["output"], *output, "{how}: {state}");
+            assert_eq!(state["qa_text"], format!("{question}\n{output}"), "{how}");
+            assert_eq!(
+                state["messages"],
+                json!([
+                    {"role": "user", "content": question},
+                    {"role": "assistant", "content": output}
+                ]),
+                "{how}"
+            );
+        }
+        assert!(
+            states[0]["chunk_text"]
+                .as_str()
+                .unwrap()
+                .starts_with("# How a City")
+        );
+        assert!(
+            document
+                .trim_end()
+                .ends_with(states[2]["chunk_text"].as_str().unwrap())
+        );
+        // Chunks 0 and 2 hold near-copies: whichever ran MinHashDedup later names the other.
+        let (first, second) = (&states[0], &states[2]);
+        let flagged: Vec<&Value> = [first, second]
+            .into_iter()
+            .filter(|s| s["is_duplicate"] == true)
+            .collect();
+        assert_eq!(
+            flagged.len(),
+            1,
+            "{how}: one of the two near-copies is flagged"
+        );
+        let other = if flagged[0] == first { second } else { first };
+        assert_eq!(flagged[0]["duplicate_of"], other["trace_id"], "{how}");
+        let jaccard = flagged[0]["jaccard"].as_f64().unwrap();
+        assert!((0.8..1.0).contains(&jaccard), "{how}: {jaccard}");
+        assert_eq!(other["duplicate_of"], Value::Null, "{how}");
+        assert_eq!(states[1]["is_duplicate"], false, "{how}");
+        assert_eq!(states[1]["duplicate_of"], Value::Null, "{how}");
+        assert!(states[1]["jaccard"].as_f64().unwrap() < 0.8, "{how}");
     })
     .await;
 }

@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{create_pipeline, databases, generate, get_json, post_generate, wait_for};
+use crate::chat_quality::{scored_criteria, script, verdict_on};
 use crate::store::cleanup;
 
 /// A ScenarioSampler pipeline: `count` scenarios of `preset`, seeded with `seed`.
@@ -268,10 +269,53 @@ async fn generate_without_a_file_runs_a_seeder_job_on_sqlite_and_postgres() {
     cleanup(stores, &schema).await;
 }
 
+const CONVERSATION_CRITERIA: [&str; 4] = ["scenario_fit", "helpfulness", "realism", "formatting"];
+
+/// The fake LLM of the Domain conversations template: billing scenarios get a conversation
+/// the judge keeps; any other scenario a terse one the judge scores low, whose rewrite (asked
+/// with the judge's reasons) it scores high.
+fn scripted_conversations(rewrite: &str) -> blockforge_tests::fake_llm::FakeLlmConfig {
+    let message = |role: &str, content: &str| json!({"role": role, "content": content});
+    let system = "You are a customer support assistant.";
+    script(&[
+        ("REASON-TERSE", json!({"rewritten": rewrite})),
+        (
+            "REWRITTEN",
+            verdict_on(&CONVERSATION_CRITERIA, 9.0, "helpful"),
+        ),
+        (
+            "charged twice",
+            verdict_on(&CONVERSATION_CRITERIA, 8.0, "fits"),
+        ),
+        (
+            "Where is my parcel?",
+            verdict_on(&CONVERSATION_CRITERIA, 4.0, "REASON-TERSE"),
+        ),
+        (
+            "billing and payments",
+            json!({"messages": [
+                message("system", system),
+                message("user", "I was charged twice for one order."),
+                message("assistant", "I have refunded the second charge; it shows in 3 days.")
+            ]}),
+        ),
+        (
+            "Write one realistic conversation",
+            json!({"messages": [
+                message("system", system),
+                message("user", "Where is my parcel?"),
+                message("assistant", "No idea.")
+            ]}),
+        ),
+    ])
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_domain_conversations_template_runs_without_a_seed_file() {
-    let (_fake, ws) =
-        Workspace::with_fake_llm(blockforge_tests::fake_llm::FakeLlmConfig::default()).await;
+    let rewrite = "<|im_start|>system\nYou are a customer support assistant.<|im_end|>\n\
+        <|im_start|>user\nWhere is my parcel?<|im_end|>\n\
+        <|im_start|>assistant\nSorry it is late. Your order number, please? REWRITTEN<|im_end|>";
+    let (_fake, ws) = Workspace::with_fake_llm(scripted_conversations(rewrite)).await;
     let template = blockforge_tests::harness::checkout()
         .join("host/templates/scenario_conversations.yaml")
         .display()
@@ -286,15 +330,46 @@ async fn the_domain_conversations_template_runs_without_a_seed_file() {
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
     assert_eq!(records.len(), 10);
+    let mut actions = Vec::new();
     for record in &records {
         assert_eq!(record["status"], "completed", "{record}");
         let state = &record["accumulated_state"];
         assert_eq!(state["scenario"]["domain"], "customer support");
-        assert!(state["messages"].is_array(), "{state}");
-        assert_eq!(state["valid"], true);
-        // One model call per record: the generator's, after the sampler's expansion.
+        // The generator was asked for the scenario (one call, after the sampler's expansion).
         assert_eq!(record["trace"][1]["block_type"], "StructuredGenerator");
         let calls = record["trace"][1]["llm_calls"].as_array().map(Vec::len);
         assert_eq!(calls, Some(1), "{record}");
+        let billing = state["scenario"]["subdomain"] == "billing and payments";
+        let action = state["judge_action"].as_str().unwrap();
+        assert_eq!(action, if billing { "kept" } else { "fixed" }, "{state}");
+        assert_eq!(state["judge_score"], if billing { 8.0 } else { 9.0 });
+        assert_eq!(
+            scored_criteria(state),
+            ["formatting", "helpfulness", "realism", "scenario_fit"]
+        );
+        // The judge saw the scenario and the conversation as ChatML; a rewrite replaced the
+        // ChatML and was read back into `messages`.
+        let conversation = state["conversation"].as_str().unwrap();
+        assert!(conversation.starts_with("<|im_start|>system\n"), "{state}");
+        let last = if billing {
+            assert!(conversation.contains("charged twice"), "{state}");
+            "I have refunded the second charge; it shows in 3 days."
+        } else {
+            assert_eq!(conversation, rewrite, "{state}");
+            "Sorry it is late. Your order number, please? REWRITTEN"
+        };
+        let messages = state["messages"].as_array().unwrap();
+        let roles: Vec<&str> = messages
+            .iter()
+            .map(|m| m["role"].as_str().unwrap())
+            .collect();
+        assert_eq!(roles, ["system", "user", "assistant"], "{state}");
+        assert_eq!(messages[2]["content"], last, "{state}");
+        assert_eq!(state["valid"], true, "{state}");
+        assert_eq!(state["errors"], json!([]), "{state}");
+        actions.push(action.to_owned());
     }
+    // Seed 42 draws both kinds of scenario.
+    assert!(actions.iter().any(|a| a == "kept"), "{actions:?}");
+    assert!(actions.iter().any(|a| a == "fixed"), "{actions:?}");
 }

@@ -73,6 +73,10 @@ const FILES: &[(&str, &str)] = &[
         "classification_with_confidence",
         include_str!("../../templates/classification_with_confidence.yaml"),
     ),
+    (
+        "document_qa_pairs",
+        include_str!("../../templates/document_qa_pairs.yaml"),
+    ),
 ];
 
 /// The embedded example seed files (`host/templates/seeds/`): file name and text.
@@ -100,6 +104,10 @@ const SEED_FILES: &[(&str, &str)] = &[
     (
         "seed_classification_with_confidence.json",
         include_str!("../../templates/seeds/seed_classification_with_confidence.json"),
+    ),
+    (
+        "seed_document_qa_pairs.md",
+        include_str!("../../templates/seeds/seed_document_qa_pairs.md"),
     ),
 ];
 
