@@ -8,8 +8,8 @@
 //! and PostgreSQL), [`engine`] (pipelines, runs, run sets), [`registry`] (which blocks exist),
 //! [`runtime`] (wasmtime: load, limit and call components), [`llm`] (the gateway blocks'
 //! model calls go through), [`kv`], [`template`] and [`outbound`] (services behind host imports), and the
-//! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`json`] and
-//! [`atomic_file`].
+//! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`json`],
+//! [`atomic_file`] and [`thread_priority`].
 
 #![deny(missing_docs)]
 
@@ -27,4 +27,5 @@ pub mod runtime;
 pub mod settings;
 pub mod store;
 pub mod template;
+pub mod thread_priority;
 pub mod usage;

@@ -112,6 +112,9 @@ const IDLE_IN_TRANSACTION: &str = "SET idle_in_transaction_session_timeout = '15
 pub struct Store {
     pool: AnyPool,
     readers: AnyPool,
+    /// Read connections for pages of records only (`api/record_pages.rs`), opened on the
+    /// threads that serve them, so they share those threads' lower priority.
+    page_readers: AnyPool,
     backend: Backend,
     records_written: RecordWrites,
 }
@@ -120,6 +123,10 @@ pub struct Store {
 /// takes a fraction of a millisecond of SQLite's time, so a few are enough; more would only
 /// let readers take more of a small machine's cores from the job.
 pub const SQLITE_READERS: u32 = 4;
+
+/// Connections of SQLite's pool for pages of records: one query per page runs at a time,
+/// and readers of one page share it, so two are enough for two pages at once.
+pub const SQLITE_PAGE_READERS: u32 = 2;
 
 /// How long a SQLite write waits for the file's lock when another process holds it (the
 /// `busy_timeout`), and how long a read or write waits for a connection of its pool. Writes
@@ -220,6 +227,7 @@ impl Store {
                     .await?;
                 Store {
                     readers: pool.clone(),
+                    page_readers: pool.clone(),
                     pool,
                     backend,
                     records_written: RecordWrites::default(),
@@ -230,6 +238,7 @@ impl Store {
                 let pool = sqlite_pool(1, false).connect(&url).await?;
                 let mut store = Store {
                     readers: pool.clone(),
+                    page_readers: pool.clone(),
                     pool,
                     backend,
                     records_written: RecordWrites::default(),
@@ -239,6 +248,9 @@ impl Store {
                 // another, empty one, so they share the writer.
                 if !url.contains("mode=memory") && !url.contains(":memory:") {
                     store.readers = sqlite_pool(SQLITE_READERS, true).connect(&url).await?;
+                    // Opened when first used, by the thread that uses it (see `page_readers`).
+                    store.page_readers =
+                        sqlite_pool(SQLITE_PAGE_READERS, true).connect_lazy(&url)?;
                 }
                 return Ok(store);
             }
@@ -285,6 +297,13 @@ impl Store {
         &self.readers
     }
 
+    /// The pool for pages of records: on SQLite, read-only WAL connections of their own, each
+    /// opened on the thread that first needs it (its own thread inherits that thread's
+    /// scheduling priority); elsewhere the readers' pool.
+    pub(crate) fn page_reader(&self) -> &AnyPool {
+        &self.page_readers
+    }
+
     /// Where this process's commits changing records stand (see [`RecordWrites`]).
     pub fn records_generation(&self) -> record_writes::Generation {
         self.records_written.generation()
@@ -292,6 +311,7 @@ impl Store {
 
     /// Closes every connection.
     pub async fn close(&self) {
+        self.page_readers.close().await;
         self.readers.close().await;
         self.pool.close().await;
     }

@@ -19,7 +19,7 @@ use syn::visit::Visit;
 /// own layer (without a cycle) or of layers below it.
 const LAYERS: &[&[&str]] = &[
     // Shared value types and helpers that use nothing of the crate.
-    &["atomic_file", "json", "usage", "grants"],
+    &["atomic_file", "json", "usage", "grants", "thread_priority"],
     // Services behind host imports.
     &["template", "kv", "outbound"],
     // The model gateway; reads registered models through a trait the store implements.

@@ -1,6 +1,7 @@
 //! Identical `GET /api/records` requests in flight share one query (a single flight), yet
 //! every request reads the writes it may have seen: a review saved just before, the runs the
-//! job's progress counts.
+//! job's progress counts. Pages are read by threads and SQLite connections of a lower
+//! priority than the job's.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Server, Workspace};
+use blockforge_tests::proc_threads;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -166,4 +168,64 @@ async fn a_page_read_during_a_job_holds_every_run_its_progress_counted() {
         threads.iter().any(|name| name.trim() == "blockforge-jobs"),
         "{threads:?}"
     );
+}
+
+/// The nice values of the SQLite connections' threads of process `pid`.
+fn connection_nice_values(pid: u32) -> Vec<i32> {
+    proc_threads::by_thread(pid)
+        .values()
+        .filter(|thread| thread.name.starts_with("sqlx-sqlite"))
+        .map(|thread| thread.nice)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn record_pages_are_read_by_threads_that_give_way_to_the_job() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (server, _, job_id) = serve_with_a_job(&ws, 300).await;
+    let pid = server.pid().unwrap();
+    // The server's own priority (0 unless the tests run niced).
+    let base = proc_threads::by_thread(pid)[&pid].nice;
+    let lower = base.max(10);
+    let before = connection_nice_values(pid);
+    assert!(
+        before.iter().all(|nice| *nice == base),
+        "no record page was read yet: {before:?}"
+    );
+    // Pages read while the job runs and after it.
+    let page = get_json(&server, &format!("/api/records?job_id={job_id}&limit=5")).await;
+    assert!(page.is_array(), "{page}");
+    let job = wait_for(&server, job_id, |job| job["status"] != "running").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    let page = get_json(&server, "/api/records?limit=100").await;
+    assert_eq!(page.as_array().unwrap().len(), 100);
+
+    let threads = proc_threads::by_thread(pid);
+    let named = |name: &str| {
+        threads
+            .values()
+            .filter(|t| t.name == name)
+            .collect::<Vec<_>>()
+    };
+    let pages = named("blockforge-page");
+    assert!(!pages.is_empty(), "no page threads: {threads:?}");
+    assert!(
+        pages.iter().all(|t| t.nice == lower),
+        "page threads run at nice {lower}: {pages:?}"
+    );
+    for job_side in ["blockforge-jobs", "blockforge-gues"] {
+        let found = named(job_side);
+        assert!(!found.is_empty(), "no {job_side} threads: {threads:?}");
+        assert!(found.iter().all(|t| t.nice == base), "{found:?}");
+    }
+    // The page connections, opened by page threads, have their priority (one or two of
+    // them); the writer and the readers the job and the API use keep the job's.
+    let after = connection_nice_values(pid);
+    let lowered = after.iter().filter(|nice| **nice == lower).count();
+    assert!((1..=2).contains(&lowered), "{after:?}");
+    assert!(
+        after.iter().all(|nice| [base, lower].contains(nice)),
+        "{after:?}"
+    );
+    assert!(after.len() - lowered >= before.len().max(1), "{after:?}");
 }

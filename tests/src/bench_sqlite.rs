@@ -12,6 +12,7 @@ use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
 use crate::fake_llm::{FakeLlm, FakeLlmConfig};
+use crate::proc_threads;
 
 /// Readers of the loaded measurement.
 pub const READERS: usize = 20;
@@ -26,6 +27,13 @@ struct JobRun {
     read_ms: Vec<f64>,
     /// Reads not answered 200.
     read_errors: usize,
+    /// CPU the server's threads used during the job.
+    server_cpu: Vec<(String, f64, Vec<f64>)>,
+    /// CPU the bench's own threads used during the job: the readers' (`bench-readers`) and
+    /// the fake LLM's with the job's polling (the rest).
+    bench_cpu: Vec<(String, f64, Vec<f64>)>,
+    /// Record pages asked for and queries that answered them (`/api/metrics`).
+    pages: (u64, u64),
 }
 
 /// Prints the scenario: `seeds` seeds at `concurrency` runs in flight, against a fake LLM that
@@ -72,6 +80,19 @@ pub async fn print_readers_during_a_job(
         "with readers the job ran at {:.0}% of its speed alone; targets: within 20% (>= 80%), read p99 <= 50 ms",
         100.0 * rate(&read) / rate(&alone).max(1e-9)
     );
+    for (readers, run) in [(0, &alone), (READERS, &read)] {
+        println!(
+            "CPU during the job with {readers} readers ({} record pages asked for, {} queries):",
+            run.pages.0, run.pages.1
+        );
+        for (whose, used) in [("server", &run.server_cpu), ("bench", &run.bench_cpu)] {
+            let total: f64 = used.iter().map(|(_, secs, _)| secs).sum();
+            println!("  {whose}: {total:.2} s");
+            for line in proc_threads::describe(used) {
+                println!("    {line}");
+            }
+        }
+    }
     Ok(())
 }
 
@@ -97,7 +118,7 @@ async fn measure(
         .local_addr()?
         .port();
     let dir = database.parent().context("no folder")?;
-    let _server = tokio::process::Command::new(blockforge)
+    let server = tokio::process::Command::new(blockforge)
         .arg("serve")
         .env("PORT", port.to_string())
         .env("DATABASE_URL", format!("sqlite://{}", database.display()))
@@ -124,12 +145,26 @@ async fn measure(
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    let server_pid = server.id().context("blockforge serve has no pid")?;
+    // The readers stand for browsers elsewhere: they run on threads of their own, not on the
+    // runtime of the fake provider the job calls, so a busy reader never delays an answer
+    // of the provider in this process's task queue (the OS still shares the cores).
+    let reader_threads = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("bench-readers")
+        .enable_all()
+        .build()?;
     let job_id = start_job(&http, &base, seeds, concurrency).await?;
+    let (server_before, bench_before) = (
+        proc_threads::by_thread(server_pid),
+        proc_threads::by_thread(std::process::id()),
+    );
     let ended = Arc::new(AtomicBool::new(false));
     let tasks: Vec<_> = (0..readers)
         .map(|_| {
-            let (http, base, ended) = (http.clone(), base.clone(), ended.clone());
-            tokio::spawn(async move {
+            let (base, ended) = (base.clone(), ended.clone());
+            reader_threads.spawn(async move {
+                let http = reqwest::Client::new();
                 let (mut times, mut errors) = (Vec::new(), 0);
                 while !ended.load(Ordering::SeqCst) {
                     let sent = Instant::now();
@@ -167,6 +202,10 @@ async fn measure(
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     };
+    let (server_after, bench_after) = (
+        proc_threads::by_thread(server_pid),
+        proc_threads::by_thread(std::process::id()),
+    );
     ended.store(true, Ordering::SeqCst);
     let (mut read_ms, mut read_errors) = (Vec::new(), 0);
     for task in tasks {
@@ -174,7 +213,16 @@ async fn measure(
         read_ms.extend(times);
         read_errors += errors;
     }
+    reader_threads.shutdown_background();
     read_ms.sort_by(f64::total_cmp);
+    let metrics: Value = http
+        .get(format!("{base}/api/metrics"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let count = |key: &str| metrics["record_pages"][key].as_u64().unwrap_or(0);
+    drop(server);
     if job["status"] != "completed" {
         bail!("the job ended {}: {job}", job["status"]);
     }
@@ -185,6 +233,9 @@ async fn measure(
         secs: (ms("completed_at") - ms("created_at")) as f64 / 1000.0,
         read_ms,
         read_errors,
+        server_cpu: proc_threads::used_between(&server_before, &server_after),
+        bench_cpu: proc_threads::used_between(&bench_before, &bench_after),
+        pages: (count("requests"), count("queries")),
     })
 }
 

@@ -218,26 +218,39 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<RecordRow>, i64), StoreError> {
-        self.record_page(filter, limit, offset).await
+        self.page_from(self.reader(), filter, limit, offset).await
     }
 
     /// As [`Store::records`], with the JSON columns read as `J` (a list page takes
-    /// [`RawJson`]). The page's ids come from the filter's index first; only their rows are
-    /// read.
+    /// [`RawJson`]), through the pool for pages of records ([`Store::page_reader`]): call it
+    /// only from the threads that serve pages, which open its connections.
     pub async fn record_page<J: StoredJson>(
         &self,
         filter: &RecordFilter,
         limit: i64,
         offset: i64,
     ) -> Result<(Vec<RecordRow<J>>, i64), StoreError> {
+        self.page_from(self.page_reader(), filter, limit, offset)
+            .await
+    }
+
+    /// A page read through `pool`. The page's ids come from the filter's index first; only
+    /// their rows are read.
+    async fn page_from<J: StoredJson>(
+        &self,
+        pool: &sqlx::AnyPool,
+        filter: &RecordFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<(Vec<RecordRow<J>>, i64), StoreError> {
         let total: i64 = filter
             .query(count_sql, &[])
-            .fetch_one(self.reader())
+            .fetch_one(pool)
             .await?
             .try_get("n")?;
         let rows = filter
             .query(page_sql, &[limit.max(0), offset.max(0)])
-            .fetch_all(self.reader())
+            .fetch_all(pool)
             .await?;
         Ok((rows.iter().map(from_row).collect::<Result<_, _>>()?, total))
     }
