@@ -197,7 +197,11 @@ function asWitError(error) {
   // Anything else a block throws: its name, message and stack, as the run's error.
   const name = error?.name ?? 'Error';
   const message = error instanceof Error ? `${name}: ${error.message}` : `uncaught ${JSON.stringify(error) ?? String(error)}`;
-  const stack = error instanceof Error && error.stack ? String(error.stack).trim() : '';
+  // The block's own frames: the SDK's and the bindings' say nothing to its author.
+  const stack = error instanceof Error && error.stack
+    ? String(error.stack).split('\n').map((line) => line.trim())
+      .filter((line) => line && !/(^|\/)blockforge\.js:|initializer\.js:/.test(line)).join('\n')
+    : '';
   return {
     code: 'internal',
     message: stack ? `${message}\n${stack}` : message,

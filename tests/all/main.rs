@@ -18,6 +18,7 @@ mod hostile_registry;
 mod hostile_server;
 mod http_clients;
 mod jobs;
+mod language_blocks;
 mod llm_cache;
 mod llm_cost;
 mod markdown_chunks;

@@ -6,6 +6,7 @@ pub mod bench_sqlite;
 pub mod bench_storm;
 pub mod fake_llm;
 pub mod harness;
+pub mod language_blocks;
 
 /// Paths of the fixture components built from `tests/fixtures` by build.rs.
 pub mod fixtures {

@@ -1,0 +1,336 @@
+//! Blocks written in Rust, Python and JavaScript with their SDKs (`examples/blocks/*`, built by
+//! `make language-blocks`): each runs under `blockforge block test`, in a `blockforge run` job
+//! and in a server that hot-loads it from its plugins folder; their errors (a `BlockError`, an
+//! uncaught Python exception, a thrown JavaScript `Error`, a component importing `wasi:http`)
+//! reach the user with what happened and what to do.
+
+use std::time::{Duration, Instant};
+
+use blockforge_tests::harness::{CmdOutput, Workspace};
+use blockforge_tests::language_blocks::{EXAMPLES, path};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api::{client, create_pipeline, get_json};
+
+/// A safety net for a server to compile and load an 18 MB component on a loaded machine
+/// (the compile cache makes it far quicker after the first test).
+const LOAD_DEADLINE: Duration = Duration::from_secs(300);
+
+async fn block_test(ws: &Workspace, component: &str, state: Value, config: Value) -> CmdOutput {
+    let wasm = path(component).display().to_string();
+    ws.run(&[
+        "block",
+        "test",
+        &wasm,
+        "--state",
+        &state.to_string(),
+        "--config",
+        &config.to_string(),
+    ])
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_example_block_of_each_language_runs_under_block_test() {
+    let ws = Workspace::new();
+    for (language, component, block_type) in EXAMPLES {
+        let out = block_test(
+            &ws,
+            component,
+            json!({"text": "hello big world", "name": "Ada"}),
+            json!({"prefix": "{{ name }}: "}),
+        )
+        .await;
+        out.assert_success();
+        let report = out.json();
+        assert_eq!(report["block_type"], block_type, "{language}: {report}");
+        assert_eq!(
+            report["output"],
+            json!({"shouted": "Ada: HELLO BIG WORLD", "words": 3}),
+            "{language}: {report}"
+        );
+        let logged: Vec<&str> = report["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|line| line["message"].as_str())
+            .collect();
+        assert!(logged.contains(&"shouting 3 words"), "{language}: {report}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_sdk_derives_the_config_schema_the_editor_shows() {
+    let ws = Workspace::new();
+    for (_, component, _) in EXAMPLES {
+        std::fs::copy(
+            path(component),
+            ws.plugins_dir().join(format!("{component}.wasm")),
+        )
+        .unwrap();
+    }
+    let out = ws.run(&["blocks", "--json"]).await;
+    out.assert_success();
+    let blocks = out.json()["blocks"].clone();
+    for (language, _, block_type) in EXAMPLES {
+        let block = blocks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == block_type)
+            .unwrap_or_else(|| panic!("{language}: {block_type} not listed: {blocks}"));
+        assert_eq!(block["inputs"], json!(["text"]), "{language}: {block}");
+        assert_eq!(
+            block["outputs"],
+            json!(["shouted", "words"]),
+            "{language}: {block}"
+        );
+        let schema = &block["config_schema"];
+        let prefix = &schema["properties"]["prefix"];
+        assert_eq!(prefix["type"], "string", "{language}: {schema}");
+        assert_eq!(prefix["format"], "jinja2", "{language}: {schema}");
+        assert_eq!(prefix["default"], "", "{language}: {schema}");
+        assert!(
+            prefix["description"]
+                .as_str()
+                .is_some_and(|d| d.starts_with("Text put in front")),
+            "{language}: {schema}"
+        );
+        assert_eq!(
+            schema["properties"]["max_words"]["type"], "integer",
+            "{language}: {schema}"
+        );
+        assert_eq!(
+            schema["additionalProperties"], false,
+            "{language}: {schema}"
+        );
+    }
+    // The host checks a config against the derived schema before the block runs.
+    for (language, component, _) in EXAMPLES {
+        let out = block_test(&ws, component, json!({"text": "x"}), json!({"shout": true})).await;
+        out.assert_failure();
+        assert!(
+            out.stderr.contains("invalid config") && out.stderr.contains("shout"),
+            "{language}: {}",
+            out.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_error_keeps_its_code_message_and_detail_in_every_language() {
+    let ws = Workspace::new();
+    for (language, component, block_type) in EXAMPLES {
+        let out = block_test(
+            &ws,
+            component,
+            json!({"text": "one two three"}),
+            json!({"max_words": 2}),
+        )
+        .await;
+        out.assert_failure();
+        let report = out.json();
+        assert_eq!(
+            report["error"],
+            format!("{block_type} (step 0) failed (rejected): text has 3 words, above max_words 2"),
+            "{language}: {report}"
+        );
+        assert_eq!(report["failure"]["kind"], "block_error", "{language}");
+        assert_eq!(
+            report["failure"]["detail"],
+            json!({"words": 3, "max_words": 2}),
+            "{language}: {report}"
+        );
+
+        // The SDKs' state helpers name the missing field.
+        let out = block_test(&ws, component, json!({}), json!({})).await;
+        out.assert_failure();
+        assert_eq!(
+            out.json()["error"],
+            format!("{block_type} (step 0) failed (invalid input): state field 'text' is missing"),
+            "{language}: {}",
+            out.stdout
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_uncaught_python_exception_is_the_runs_error_with_its_traceback() {
+    let ws = Workspace::new();
+    let out = block_test(&ws, "py_parse_count", json!({"count": "abc"}), json!({})).await;
+    out.assert_failure();
+    let report = out.json();
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "PyParseCount (step 0) failed (internal error): ValueError: invalid literal for int() with base 10: 'abc'"
+        ),
+        "{report}"
+    );
+    assert!(
+        error.contains("Traceback (most recent call last):"),
+        "{error}"
+    );
+    assert!(
+        error.contains("parse_count.py") && error.contains("in execute"),
+        "the traceback names the block's own line: {error}"
+    );
+    assert!(!error.contains("panicked"), "{error}");
+    assert_eq!(report["failure"]["detail"]["exception"], "ValueError");
+
+    let out = block_test(&ws, "py_parse_count", json!({"count": "41"}), json!({})).await;
+    out.assert_success();
+    assert_eq!(out.json()["output"], json!({"next": 42}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thrown_javascript_error_keeps_its_message_and_stack() {
+    let ws = Workspace::new();
+    let out = block_test(&ws, "js_parse_count", json!({"count": "abc"}), json!({})).await;
+    out.assert_failure();
+    let report = out.json();
+    let error = report["error"].as_str().unwrap();
+    assert!(
+        error.starts_with(
+            "JsParseCount (step 0) failed (internal error): Error: count is not a number: abc"
+        ),
+        "{report}"
+    );
+    assert!(
+        error.contains("parseCount") && error.contains("parse_count.js"),
+        "the stack names the throwing function and file: {error}"
+    );
+    assert!(!error.contains("unreachable"), "{error}");
+
+    let out = block_test(&ws, "js_parse_count", json!({"count": "41"}), json!({})).await;
+    out.assert_success();
+    assert_eq!(out.json()["output"], json!({"next": 42}));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_component_importing_wasi_http_is_refused_with_how_to_rebuild_it() {
+    let ws = Workspace::new();
+    let out = block_test(&ws, "js_with_http", json!({"count": "1"}), json!({})).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("cannot be linked")
+            && out.stderr.contains("wasi:http")
+            && out.stderr.contains("--disable http fetch-event")
+            && out.stderr.contains("sdk/js/build_block.mjs"),
+        "{}",
+        out.stderr
+    );
+}
+
+const PIPELINE: &str = r#"
+name: three languages
+blocks:
+  - type: RustShout
+    config: {prefix: "rust {{ n }}: "}
+  - type: PyShout
+    config: {prefix: "python {{ n }}: "}
+  - type: JsShout
+    config: {prefix: "js {{ n }}: "}
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_job_chains_the_blocks_of_the_three_languages() {
+    let ws = Workspace::new();
+    for (_, component, _) in EXAMPLES {
+        std::fs::copy(
+            path(component),
+            ws.plugins_dir().join(format!("{component}.wasm")),
+        )
+        .unwrap();
+    }
+    let seeds = blockforge_tests::harness::seeds(
+        6,
+        |i| json!({"n": i, "text": "word ".repeat(i + 1).trim_end()}),
+    );
+    let (out, records) = ws.run_pipeline(PIPELINE, &seeds, &[]).await;
+    out.assert_success();
+    assert_eq!(records.len(), 6, "{}", out.stderr);
+    for record in &records {
+        assert_eq!(record["status"], "completed", "{record}");
+        let n = record["metadata"]["n"].as_u64().unwrap();
+        let text = "WORD ".repeat(n as usize + 1);
+        let text = text.trim_end();
+        let trace = record["trace"].as_array().unwrap();
+        for (step, language) in ["rust", "python", "js"].iter().enumerate() {
+            assert_eq!(
+                trace[step]["output"],
+                json!({"shouted": format!("{language} {n}: {text}"), "words": n + 1}),
+                "{record}"
+            );
+        }
+        assert_eq!(
+            record["accumulated_state"]["shouted"],
+            format!("js {n}: {text}")
+        );
+    }
+}
+
+/// Polls `/api/blocks` until every type of `types` is listed.
+async fn until_listed(server: &blockforge_tests::harness::Server, types: &[&str]) {
+    let started = Instant::now();
+    loop {
+        let blocks = get_json(server, "/api/blocks").await;
+        let listed = |t: &&str| blocks.as_array().unwrap().iter().any(|b| b["type"] == *t);
+        if types.iter().all(listed) {
+            eprintln!("hot-loaded {types:?} after {:?}", started.elapsed());
+            return;
+        }
+        assert!(
+            started.elapsed() < LOAD_DEADLINE,
+            "not all of {types:?} loaded within {LOAD_DEADLINE:?}: {}",
+            get_json(server, "/api/plugins").await
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_hot_loads_each_language_from_its_plugins_folder() {
+    let ws = Workspace::new();
+    let database = format!(
+        "sqlite://{}",
+        ws.path().join("data/blockforge.db").display()
+    );
+    let server = ws.serve(&database).await;
+    for (_, component, _) in EXAMPLES {
+        std::fs::copy(
+            path(component),
+            ws.plugins_dir().join(format!("{component}.wasm")),
+        )
+        .unwrap();
+    }
+    let types: Vec<&str> = EXAMPLES.iter().map(|(_, _, t)| *t).collect();
+    until_listed(&server, &types).await;
+    let plugins = get_json(&server, "/api/plugins").await;
+    for plugin in plugins.as_array().unwrap() {
+        assert_eq!(plugin["status"], "loaded", "{plugins}");
+    }
+    let blocks: Vec<Value> = types
+        .iter()
+        .map(|t| json!({"type": t, "config": {"prefix": format!("{t}> ")}}))
+        .collect();
+    let pipeline = create_pipeline(&server, json!({"name": "languages", "blocks": blocks})).await;
+    let response = client()
+        .post(server.url(&format!("/api/pipelines/{pipeline}/execute")))
+        .json(&json!({"text": "hot loaded"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let result: Value = response.json().await.unwrap();
+    let trace = result["trace"].as_array().unwrap();
+    for (step, block_type) in types.iter().enumerate() {
+        assert_eq!(
+            trace[step]["output"]["shouted"],
+            format!("{block_type}> HOT LOADED"),
+            "{result}"
+        );
+    }
+    server.kill9().await;
+}
