@@ -2,6 +2,7 @@
 
 mod block_test;
 mod blocks;
+mod new_block;
 mod run;
 mod serve;
 mod worker;
@@ -37,6 +38,8 @@ enum Command {
     Worker,
     /// List every block with its description, inputs, outputs and config schema.
     Blocks(blocks::BlocksArgs),
+    /// Write a buildable block project in Rust, Python or JavaScript.
+    NewBlock(new_block::NewBlockArgs),
     /// Work with one block.
     Block {
         #[command(subcommand)]
@@ -69,6 +72,10 @@ pub fn init_logging(verbose: u8) {
 
 /// Runs the chosen command.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Writing a project reads no settings: it works before anything is configured.
+    if let Command::NewBlock(args) = cli.command {
+        return new_block::new_block(args);
+    }
     let mut settings = blockforge::settings::Settings::from_env()?;
     if let Some(dir) = cli.plugins_dir {
         settings.plugins_dir = dir;
@@ -78,6 +85,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve::serve(&settings).await,
         Command::Worker => worker::worker(&settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
+        Command::NewBlock(args) => new_block::new_block(args),
         Command::Block {
             command: BlockCommand::Test(args),
         } => block_test::block_test(args, &settings).await,

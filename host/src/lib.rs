@@ -23,6 +23,7 @@ pub mod kv;
 pub mod llm;
 pub mod registry;
 pub mod runtime;
+pub mod scaffold;
 pub mod settings;
 pub mod store;
 pub mod template;

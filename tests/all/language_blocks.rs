@@ -334,3 +334,133 @@ async fn a_server_hot_loads_each_language_from_its_plugins_folder() {
     }
     server.kill9().await;
 }
+
+/// `make -C project test` with the blockforge under test, and builds kept between test runs
+/// (a Rust project's in `<target>/new-block-rust`; the Python and JavaScript toolchains in
+/// their usual cache).
+async fn make_test(ws: &Workspace, project: &std::path::Path, llm: Option<&str>) -> CmdOutput {
+    let bin = blockforge_tests::harness::blockforge_bin();
+    let target = blockforge_tests::language_blocks::dir().with_file_name("new-block-rust");
+    let mut command = tokio::process::Command::new("make");
+    command
+        .arg("-C")
+        .arg(project)
+        .arg("test")
+        .arg(format!("BLOCKFORGE={}", bin.display()))
+        .env("CARGO_TARGET_DIR", &target)
+        .env("PLUGINS_DIR", ws.plugins_dir())
+        .env(
+            "BLOCKFORGE_CACHE_DIR",
+            bin.with_file_name("test-component-cache"),
+        );
+    // Make and cargo started by a test must not take the outer build's settings.
+    command
+        .env_remove("MAKEFLAGS")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS");
+    if let Some(endpoint) = llm {
+        command
+            .env("LLM_ENDPOINT", endpoint)
+            .env("LLM_MODEL", "fake-model");
+    }
+    let output = command.output().await.expect("cannot run make");
+    CmdOutput {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_block_writes_a_project_that_builds_and_passes_its_test_in_each_language() {
+    let ws = Workspace::new();
+    for language in ["rust", "python", "js"] {
+        let dir = ws.path().join(format!("word-count-{language}"));
+        let dir_arg = dir.display().to_string();
+        let new_block = [
+            "new-block",
+            "word-count",
+            "--lang",
+            language,
+            "--dir",
+            &dir_arg,
+        ];
+        let out = ws.run(&new_block).await;
+        out.assert_success();
+        assert!(out.stdout.contains("make"), "{}", out.stdout);
+        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+        assert!(
+            readme.contains("make ")
+                && readme.contains("blockforge block test word_count.wasm")
+                && readme.contains("plugins/"),
+            "{readme}"
+        );
+        let made = make_test(&ws, &dir, None).await;
+        made.assert_success();
+        assert!(
+            made.stdout
+                .contains("test passed: word_count.wasm wrote HELLO BLOCKS"),
+            "{language}: {}\n{}",
+            made.stdout,
+            made.stderr
+        );
+        // What the test checked, read back: the block's output, its log line.
+        let report: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("test-output.json")).unwrap())
+                .unwrap();
+        assert_eq!(report["block_type"], "WordCount", "{report}");
+        assert_eq!(report["output"], json!({"result": "HELLO BLOCKS"}));
+        assert_eq!(
+            report["logs"][0]["message"], "WordCount got 12 characters",
+            "{language}: {report}"
+        );
+        // Writing over a project is refused.
+        let again = ws.run(&new_block).await;
+        again.assert_failure();
+        assert!(again.stderr.contains("not empty"), "{}", again.stderr);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_block_with_llm_writes_a_block_that_asks_the_model() {
+    let (fake, ws) =
+        Workspace::with_fake_llm(blockforge_tests::fake_llm::FakeLlmConfig::default()).await;
+    let dir = ws.path().join("titler");
+    let out = ws
+        .run(&[
+            "new-block",
+            "titler",
+            "--lang",
+            "rust",
+            "--llm",
+            "--dir",
+            &dir.display().to_string(),
+        ])
+        .await;
+    out.assert_success();
+    let made = make_test(&ws, &dir, Some(&fake.base_url())).await;
+    made.assert_success();
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("test-output.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        report["output"],
+        json!({"result": "Echo: Give a short title to: hello blocks"}),
+        "{report}"
+    );
+    assert_eq!(report["llm_calls"], 1, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn new_block_refuses_a_name_that_cannot_be_a_block_type() {
+    let ws = Workspace::new();
+    let out = ws
+        .run(&["new-block", "../escape", "--lang", "python"])
+        .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("invalid block name '../escape'"),
+        "{}",
+        out.stderr
+    );
+    assert!(!ws.path().join("escape").exists());
+}
