@@ -96,7 +96,7 @@ test: setup web e2e-setup language-blocks
 	# The builtin blocks' pure logic, natively (no host), in a target dir of its own.
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/native-plugins $(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
-bench: setup
+bench: setup language-blocks
 	$(CARGO) build --release -p blockforge -p blockforge-tests --bins
 	$(CARGO_TARGET_DIR)/release/bench --blockforge $(RELEASE_BIN)
 

@@ -2,6 +2,7 @@
 //! blocks and helpers to run the real `blockforge` binary.
 
 pub mod bench_blocks;
+pub mod bench_languages;
 pub mod bench_sqlite;
 pub mod bench_storm;
 pub mod fake_llm;
