@@ -108,7 +108,11 @@ try {
     disableFeatures: ['http', 'fetch-event'],
   }));
 } catch (error) {
-  fail(`componentize-js failed building ${positionals[0]}: ${error.message ?? error}`);
+  const message = String(error.message ?? error);
+  const hint = message.includes('does not export a "guest"')
+    ? '\nhint: export the block as `export const guest = defineBlock({...})`'
+    : '';
+  fail(`componentize-js failed building ${positionals[0]}: ${message}${hint}`);
 }
 mkdirSync(dirname(out), { recursive: true });
 const partial = `${out}.partial`;

@@ -93,10 +93,20 @@ def main() -> int:
         "--python-path", str(app.parent), "--python-path", str(SDK_DIR),
         "--output", str(partial),
     ]
-    built = subprocess.run(command)
+    # componentize-py's own Rust backtrace says nothing to a block author: keep it off.
+    env = dict(os.environ, RUST_BACKTRACE="0")
+    built = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True)
     if built.returncode != 0:
+        print(built.stderr.split("\nStack backtrace:")[0].rstrip(), file=sys.stderr)
+        if f"module '{app.stem}' has no attribute 'Guest'" in built.stderr:
+            print(
+                f"hint: end {args.app} with `Guest = blockforge.export(YourBlock)`: the component "
+                "exports the block through the module's `Guest`",
+                file=sys.stderr,
+            )
         print(f"error: componentize-py failed building {args.app} (exit {built.returncode})", file=sys.stderr)
         return 1
+    sys.stderr.write(built.stderr)
     partial.replace(args.out)
     print(f"built {args.out}", file=sys.stderr)
     return 0
