@@ -59,7 +59,7 @@ WIT_FILES := $(wildcard wit/since_v0.1.0/*.wit)
 PY_SDK := $(wildcard sdk/python/blockforge/*.py) sdk/python/build_block.py $(WIT_FILES)
 JS_SDK := sdk/js/blockforge.js sdk/js/build_block.mjs sdk/js/toolchain/package-lock.json $(WIT_FILES)
 
-language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm)
+language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm py_host_calls.wasm js_host_calls.wasm)
 
 $(LANGUAGE_BLOCKS)/rust_shout.wasm: examples/blocks/rust/Cargo.toml $(wildcard examples/blocks/rust/src/*.rs) sdk/Cargo.toml $(wildcard sdk/src/*.rs) $(WIT_FILES)
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) build --release --target wasm32-wasip2 --manifest-path examples/blocks/rust/Cargo.toml
@@ -68,13 +68,13 @@ $(LANGUAGE_BLOCKS)/rust_shout.wasm: examples/blocks/rust/Cargo.toml $(wildcard e
 $(LANGUAGE_BLOCKS)/py_shout.wasm: examples/blocks/python/shout.py $(PY_SDK)
 	python3 sdk/python/build_block.py $< -o $@
 
-$(LANGUAGE_BLOCKS)/py_parse_count.wasm: tests/fixtures/python/parse_count.py $(PY_SDK)
+$(LANGUAGE_BLOCKS)/py_%.wasm: tests/fixtures/python/%.py $(PY_SDK)
 	python3 sdk/python/build_block.py $< -o $@
 
 $(LANGUAGE_BLOCKS)/js_shout.wasm: examples/blocks/js/shout.js $(JS_SDK)
 	node sdk/js/build_block.mjs $< -o $@
 
-$(LANGUAGE_BLOCKS)/js_parse_count.wasm: tests/fixtures/js/parse_count.js $(JS_SDK)
+$(LANGUAGE_BLOCKS)/js_%.wasm: tests/fixtures/js/%.js $(JS_SDK)
 	node sdk/js/build_block.mjs $< -o $@
 
 # What a newcomer gets from componentize-js's defaults: a component importing wasi:http, which

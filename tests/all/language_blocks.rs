@@ -464,3 +464,67 @@ async fn new_block_refuses_a_name_that_cannot_be_a_block_type() {
     );
     assert!(!ws.path().join("escape").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_python_and_javascript_sdks_reach_the_model_embeddings_and_kv() {
+    for (component, block_type) in [
+        ("py_host_calls", "PyHostCalls"),
+        ("js_host_calls", "JsHostCalls"),
+    ] {
+        let (_fake, mut ws) =
+            Workspace::with_fake_llm(blockforge_tests::fake_llm::FakeLlmConfig::default()).await;
+        ws.set_env("EMBEDDING_MODEL", "fake-embedding");
+        std::fs::copy(
+            path(component),
+            ws.plugins_dir().join(format!("{component}.wasm")),
+        )
+        .unwrap();
+        let pipeline = format!("name: host calls\nblocks:\n  - type: {block_type}\n");
+        let seeds = json!([
+            {"repetitions": 1, "metadata": {"text": "a"}},
+            {"repetitions": 1, "metadata": {"text": "a"}},
+            {"repetitions": 1, "metadata": {"text": "b"}},
+        ]);
+        let (out, mut records) = ws
+            .run_pipeline(&pipeline, &seeds, &["--concurrency", "1"])
+            .await;
+        out.assert_success();
+        records.sort_by_key(|r| r["seed_index"].as_u64());
+        let states: Vec<&Value> = records.iter().map(|r| &r["accumulated_state"]).collect();
+        assert_eq!(states.len(), 3, "{block_type}: {}", out.stderr);
+        assert_eq!(
+            states[0]["answer"], "Echo: a",
+            "{block_type}: {:?}",
+            records[0]
+        );
+        assert_eq!(
+            states[0]["vector"],
+            json!(blockforge_tests::fake_llm::vector_of("a")),
+            "{block_type}"
+        );
+        assert!(
+            states[0]["input_tokens"].as_u64().unwrap() > 0,
+            "{block_type}"
+        );
+        let first: Vec<&Value> = states.iter().map(|s| &s["first_time"]).collect();
+        assert_eq!(
+            first,
+            [&json!(true), &json!(false), &json!(true)],
+            "{block_type}"
+        );
+        // The second "a" found the first run's claim; the last run sees both keys.
+        assert_eq!(
+            states[1]["claimed_by"], records[0]["trace_id"],
+            "{block_type}"
+        );
+        assert_eq!(
+            states[2]["keys"],
+            json!(["seen:a", "seen:b"]),
+            "{block_type}"
+        );
+        assert_eq!(
+            records[0]["trace"][0]["llm_calls"].as_array().map(Vec::len),
+            Some(2)
+        );
+    }
+}
