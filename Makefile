@@ -105,6 +105,7 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-guests $(CARGO) clippy --manifest-path plugins/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-fixtures $(CARGO) clippy --manifest-path tests/fixtures/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) clippy --manifest-path examples/blocks/rust/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
