@@ -98,7 +98,11 @@ const { componentize } = await import(pathToFileURL(entry).href);
 // componentize-js shows the block's modules the folder it is run from (when the source is
 // below it): run it from the nearest folder holding both the block and this SDK, so the
 // block's relative import of blockforge.js resolves.
-process.chdir(commonAncestor(dirname(source), SDK_DIR));
+const root = commonAncestor(dirname(source), SDK_DIR);
+if (root === sep) {
+  fail(`${positionals[0]} and the SDK (${SDK_DIR}) share no folder but ${sep}, which componentize-js cannot use as the module root: copy the SDK beside the block (as \`blockforge new-block\` does) or move the block under a folder holding both`);
+}
+process.chdir(root);
 let component;
 try {
   ({ component } = await componentize({

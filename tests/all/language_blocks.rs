@@ -528,3 +528,112 @@ async fn the_python_and_javascript_sdks_reach_the_model_embeddings_and_kv() {
         );
     }
 }
+
+/// Runs `program args` and returns what it printed.
+async fn run_tool(program: &str, args: &[&str]) -> CmdOutput {
+    let output = tokio::process::Command::new(program)
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    CmdOutput {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
+    let checkout = blockforge_tests::harness::checkout();
+    let dir = tempfile::tempdir().unwrap();
+    let python = dir.path().join("forgot.py");
+    std::fs::write(
+        &python,
+        "from blockforge import Block\n\nclass Forgot(Block):\n    type_name = \"Forgot\"\n\n    def execute(self, ctx):\n        return {}\n",
+    )
+    .unwrap();
+    let out = run_tool(
+        "python3",
+        &[
+            &checkout
+                .join("sdk/python/build_block.py")
+                .display()
+                .to_string(),
+            &python.display().to_string(),
+            "-o",
+            &dir.path().join("forgot.wasm").display().to_string(),
+        ],
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("hint: end ")
+            && out.stderr.contains("Guest = blockforge.export(YourBlock)"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("Stack backtrace"), "{}", out.stderr);
+
+    // The JavaScript block beside a copy of the SDK, as `new-block` lays it out.
+    let sdk = dir.path().join("blockforge_sdk");
+    std::fs::create_dir_all(sdk.join("toolchain")).unwrap();
+    for file in [
+        "blockforge.js",
+        "build_block.mjs",
+        "toolchain/package.json",
+        "toolchain/package-lock.json",
+    ] {
+        std::fs::copy(checkout.join("sdk/js").join(file), sdk.join(file)).unwrap();
+    }
+    let js = dir.path().join("forgot.js");
+    std::fs::write(
+        &js,
+        "import { defineBlock } from './blockforge_sdk/blockforge.js';\nexport const block = defineBlock({ typeName: 'Forgot', execute() { return {}; } });\n",
+    )
+    .unwrap();
+    let wit = checkout.join("wit/since_v0.1.0").display().to_string();
+    let out = run_tool(
+        "node",
+        &[
+            &sdk.join("build_block.mjs").display().to_string(),
+            &js.display().to_string(),
+            "--wit",
+            &wit,
+            "-o",
+            &dir.path().join("forgot-js.wasm").display().to_string(),
+        ],
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr
+            .contains("hint: export the block as `export const guest = defineBlock({...})`"),
+        "{}",
+        out.stderr
+    );
+
+    // The checkout's build script and a block elsewhere that share only `/`: said, not a
+    // mangled module path from componentize-js. (Only where the checkout is not below the
+    // temporary folder.)
+    if checkout.components().nth(1) == dir.path().components().nth(1) {
+        return;
+    }
+    let elsewhere = checkout
+        .join("sdk/js/build_block.mjs")
+        .display()
+        .to_string();
+    let out = run_tool(
+        "node",
+        &[&elsewhere, &js.display().to_string(), "-o", "x.wasm"],
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("share no folder but /")
+            && out.stderr.contains("copy the SDK beside the block"),
+        "{}",
+        out.stderr
+    );
+}
