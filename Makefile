@@ -9,7 +9,7 @@ RELEASE_BIN := $(CARGO_TARGET_DIR)/release/blockforge
 # Tests run in parallel, bounded to the machine's cores.
 TEST_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run build test bench setup lint fmt web e2e-setup
+.PHONY: run build test bench setup lint fmt web e2e-setup language-blocks
 
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
@@ -46,6 +46,42 @@ e2e-setup: $(E2E_DEPS)
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends chromium; }
 
+
+# One block per language (examples/blocks/{rust,python,js}) and the Python/JS error fixtures
+# (tests/fixtures/{python,js}), built with their SDKs into $(LANGUAGE_BLOCKS), where
+# tests/all/language_blocks.rs finds them. Each is rebuilt only when its sources change; the
+# pinned componentize-py (PyPI) and componentize-js (npm) install themselves once into
+# $(BLOCKFORGE_TOOLCHAINS).
+LANGUAGE_BLOCKS := $(CARGO_TARGET_DIR)/language-blocks
+BLOCKFORGE_TOOLCHAINS ?= $(HOME)/.cache/blockforge/toolchains
+export BLOCKFORGE_TOOLCHAINS
+WIT_FILES := $(wildcard wit/since_v0.1.0/*.wit)
+PY_SDK := $(wildcard sdk/python/blockforge/*.py) sdk/python/build_block.py $(WIT_FILES)
+JS_SDK := sdk/js/blockforge.js sdk/js/build_block.mjs sdk/js/toolchain/package-lock.json $(WIT_FILES)
+
+language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm py_host_calls.wasm js_host_calls.wasm)
+
+$(LANGUAGE_BLOCKS)/rust_shout.wasm: examples/blocks/rust/Cargo.toml $(wildcard examples/blocks/rust/src/*.rs) sdk/Cargo.toml $(wildcard sdk/src/*.rs) $(WIT_FILES)
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) build --release --target wasm32-wasip2 --manifest-path examples/blocks/rust/Cargo.toml
+	@mkdir -p $(@D) && cp $(CARGO_TARGET_DIR)/wasm-examples/wasm32-wasip2/release/rust_shout.wasm $@
+
+$(LANGUAGE_BLOCKS)/py_shout.wasm: examples/blocks/python/shout.py $(PY_SDK)
+	python3 sdk/python/build_block.py $< -o $@
+
+$(LANGUAGE_BLOCKS)/py_%.wasm: tests/fixtures/python/%.py $(PY_SDK)
+	python3 sdk/python/build_block.py $< -o $@
+
+$(LANGUAGE_BLOCKS)/js_shout.wasm: examples/blocks/js/shout.js $(JS_SDK)
+	node sdk/js/build_block.mjs $< -o $@
+
+$(LANGUAGE_BLOCKS)/js_%.wasm: tests/fixtures/js/%.js $(JS_SDK)
+	node sdk/js/build_block.mjs $< -o $@
+
+# What a newcomer gets from componentize-js's defaults: a component importing wasi:http, which
+# the host refuses with a message saying how to rebuild (tested).
+$(LANGUAGE_BLOCKS)/js_with_http.wasm: tests/fixtures/js/parse_count.js $(LANGUAGE_BLOCKS)/js_parse_count.wasm
+	$(BLOCKFORGE_TOOLCHAINS)/componentize-js-0.23.0/node_modules/.bin/componentize-js $< --wit wit/since_v0.1.0 --world-name block --out $@
+
 build: setup web
 	$(CARGO) build -p blockforge
 
@@ -53,14 +89,14 @@ build: setup web
 run: build
 	$(BIN) $(or $(ARGS),serve)
 
-test: setup web e2e-setup
+test: setup web e2e-setup language-blocks
 	$(CARGO) build -p blockforge --bins
 	@if [ -f web/package.json ]; then cd web && npm test; fi
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS)
 	# The builtin blocks' pure logic, natively (no host), in a target dir of its own.
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/native-plugins $(CARGO) test --manifest-path plugins/Cargo.toml --workspace
 
-bench: setup
+bench: setup language-blocks
 	$(CARGO) build --release -p blockforge -p blockforge-tests --bins
 	$(CARGO_TARGET_DIR)/release/bench --blockforge $(RELEASE_BIN)
 
@@ -69,6 +105,7 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-guests $(CARGO) clippy --manifest-path plugins/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-fixtures $(CARGO) clippy --manifest-path tests/fixtures/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) clippy --manifest-path examples/blocks/rust/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

@@ -3,6 +3,7 @@
 mod block_test;
 mod blocks;
 mod grants_file;
+mod new_block;
 mod run;
 mod serve;
 mod worker;
@@ -38,6 +39,8 @@ enum Command {
     Worker,
     /// List every block with its description, inputs, outputs and config schema.
     Blocks(blocks::BlocksArgs),
+    /// Write a buildable block project in Rust, Python or JavaScript.
+    NewBlock(new_block::NewBlockArgs),
     /// Work with one block.
     Block {
         #[command(subcommand)]
@@ -70,6 +73,10 @@ pub fn init_logging(verbose: u8) {
 
 /// Runs the chosen command.
 pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Writing a project reads no settings: it works before anything is configured.
+    if let Command::NewBlock(args) = cli.command {
+        return new_block::new_block(args);
+    }
     let mut settings = blockforge::settings::Settings::from_env()?;
     if let Some(dir) = cli.plugins_dir {
         settings.plugins_dir = dir;
@@ -79,6 +86,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve => serve::serve(&settings).await,
         Command::Worker => worker::worker(&settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
+        Command::NewBlock(args) => new_block::new_block(args),
         Command::Block {
             command: BlockCommand::Test(args),
         } => block_test::block_test(args, &settings).await,

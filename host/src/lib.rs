@@ -24,6 +24,7 @@ pub mod llm;
 pub mod outbound;
 pub mod registry;
 pub mod runtime;
+pub mod scaffold;
 pub mod settings;
 pub mod store;
 pub mod template;

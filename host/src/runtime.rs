@@ -111,7 +111,7 @@ pub enum LoadError {
     },
     /// It does not export the guest interface of any version.
     #[error(
-        "{origin} does not target the blockforge block world: it must export `{expected}` (it exports: {found})"
+        "{origin} does not target the blockforge block world: it must export `{expected}` (it exports: {found}); build it with an SDK (Rust: sdk/, Python: sdk/python, JavaScript: sdk/js) or export the `guest` interface of world `blockforge:block/block` from wit/"
     )]
     NotABlock {
         /// File name.
@@ -122,7 +122,9 @@ pub enum LoadError {
         found: String,
     },
     /// It targets another version of the world.
-    #[error("{origin} targets `{found}`, but this host runs `{expected}`")]
+    #[error(
+        "{origin} targets `{found}`, but this host runs `{expected}`: rebuild the block against a version this host runs (the WIT in wit/ and the SDKs in sdk/ of this blockforge), or run a blockforge that supports `{found}`"
+    )]
     WrongVersion {
         /// File name.
         origin: String,
@@ -132,7 +134,7 @@ pub enum LoadError {
         expected: String,
     },
     /// It imports something the host does not provide.
-    #[error("{origin} cannot be linked: {message}")]
+    #[error("{origin} cannot be linked: {message}{}", link_hint(message))]
     Link {
         /// File name.
         origin: String,
@@ -147,6 +149,22 @@ pub enum LoadError {
         /// What went wrong.
         message: String,
     },
+}
+
+/// What to do about an import the host does not provide, for the imports newcomers' toolchains
+/// add by default.
+fn link_hint(message: &str) -> &'static str {
+    if message.contains("wasi:http") {
+        "; the component imports `wasi:http`, which blocks may not use (they reach models \
+         through the `llm` import): rebuild it without HTTP — JavaScript: componentize-js with \
+         `--disable http fetch-event` (sdk/js/build_block.mjs does this); Rust: drop the \
+         dependency that pulls in wasi-http"
+    } else if message.contains("wasi:") {
+        "; blocks get WASI 0.2 (cli, clocks, random, io, and filesystem and sockets that reach \
+         nothing) and the blockforge imports: rebuild the block without the missing import"
+    } else {
+        ""
+    }
 }
 
 /// A block ready to run: its description and its pre-linked component.

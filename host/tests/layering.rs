@@ -18,8 +18,9 @@ use syn::visit::Visit;
 /// The top-level modules of the library, lowest layer first. A module may use modules of its
 /// own layer (without a cycle) or of layers below it.
 const LAYERS: &[&[&str]] = &[
-    // Shared value types and helpers that use nothing of the crate.
-    &["atomic_file", "json", "usage", "grants", "thread_priority"],
+    // Shared value types and helpers that use nothing of the crate; `scaffold` writes block
+    // projects (`new-block`).
+    &["atomic_file", "json", "usage", "grants", "thread_priority", "scaffold"],
     // Services behind host imports.
     &["template", "kv", "outbound"],
     // The model gateway; reads registered models through a trait the store implements.

@@ -2,10 +2,12 @@
 //! blocks and helpers to run the real `blockforge` binary.
 
 pub mod bench_blocks;
+pub mod bench_languages;
 pub mod bench_sqlite;
 pub mod bench_storm;
 pub mod fake_llm;
 pub mod harness;
+pub mod language_blocks;
 pub mod proc_threads;
 
 /// Paths of the fixture components built from `tests/fixtures` by build.rs.

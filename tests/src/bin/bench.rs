@@ -10,7 +10,8 @@
 //!   the records' traces), and calls/s at a per-model concurrency limit below the runs in
 //!   flight, against what the limit allows (`limit / latency`);
 //! - a provider storm, readers of records during a job (see `bench_storm`, `bench_sqlite`);
-//! - each builtin block's time per call on a typical state (see `bench_blocks`).
+//! - each builtin block's time per call on a typical state (see `bench_blocks`);
+//! - the same block in Rust, Python and JavaScript: load, call, job (see `bench_languages`).
 //!
 //! `--only cli,rest,...` runs some of them. Numbers are printed, never asserted. The fake LLM
 //! runs inside this process, on loopback.
@@ -46,8 +47,12 @@ struct Args {
     /// Calls per builtin block in the per-block measurement.
     #[arg(long, default_value_t = 500)]
     block_calls: usize,
-    /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`); all
-    /// when empty.
+    /// The example blocks of each language (`make language-blocks`); default:
+    /// `language-blocks` in the target directory of `--blockforge`.
+    #[arg(long)]
+    language_blocks: Option<PathBuf>,
+    /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`,
+    /// `languages`); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -252,6 +257,21 @@ async fn main() -> anyhow::Result<()> {
         blockforge_tests::bench_blocks::print_block_calls(
             &args.blockforge,
             args.block_calls,
+            dir.path(),
+        )
+        .await?;
+    }
+    if args.runs("languages") {
+        println!();
+        let blocks = args
+            .language_blocks
+            .clone()
+            .unwrap_or_else(|| blockforge_tests::bench_languages::default_dir(&args.blockforge));
+        blockforge_tests::bench_languages::print_languages(
+            &args.blockforge,
+            &blocks,
+            args.block_calls,
+            args.seeds,
             dir.path(),
         )
         .await?;

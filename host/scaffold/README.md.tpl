@@ -1,0 +1,30 @@
+# __TYPE_NAME__
+
+A [blockforge](https://github.com/blockforge) block written in __LANGUAGE__: it reads `text` from
+the run's state and writes `result`. Its source is `__SOURCE__`; the SDK and the WIT contract it
+builds against are copied beside it, so this folder builds on its own. Needs __NEEDS__.
+
+The three commands:
+
+```sh
+make                                                               # build __SNAKE__.wasm
+blockforge block test __SNAKE__.wasm --state '{"text": "hello blocks"}'   # run it once
+cp __SNAKE__.wasm /path/to/blockforge/plugins/                     # the server loads it at once
+```
+
+`make test` builds the block and checks what it writes. In a pipeline:
+
+```yaml
+blocks:
+  - type: __TYPE_NAME__
+[plain]    config: {template: "{{ text | title }}!"}
+[llm]    config: {prompt: "Give a title to: {{ text }}"}
+```
+
+[llm]The block calls a model, so the operator must grant it `llm` (`PUT /api/plugins/__SNAKE__/grants`,
+[llm]the Plugins page, or `blockforge run --grants FILE`); `make test` runs it with
+[llm]`PLUGIN_DEFAULT_GRANT=declared` against `LLM_ENDPOINT`/`LLM_MODEL`.
+[llm]
+Its config schema, shown in the editor and checked before each run, comes from the config in
+`__SOURCE__`. What a block may use (`llm`, `embeddings`, `kv`, `log`, `template`) and its limits:
+blockforge's README, "Writing a block".

@@ -1,0 +1,5 @@
+*.wasm
+*.partial
+test-output.json
+target/
+__pycache__/

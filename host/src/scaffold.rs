@@ -1,0 +1,415 @@
+//! `blockforge new-block`: a buildable block project in Rust, Python or JavaScript. The project
+//! holds its block source (a config with a schema, one input, one output, calls to `log` and
+//! `template`, and with `--llm` one to `llm`), a Makefile (`make`, `make test`), a README with
+//! the three commands, and copies of the SDK and of the WIT contract it builds against, so it
+//! builds wherever it is written.
+
+use std::path::{Path, PathBuf};
+
+/// Why a project could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The block name cannot become a type name and a file name.
+    #[error(
+        "invalid block name '{name}': {reason} (use letters, digits, `-` and `_`, starting with a letter, e.g. word-count)"
+    )]
+    InvalidName {
+        /// The name given.
+        name: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// The folder exists and holds files.
+    #[error("{} already exists and is not empty; choose another --dir or name", dir.display())]
+    NotEmpty {
+        /// The folder.
+        dir: PathBuf,
+    },
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// The language of a block project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Language {
+    /// Rust with `blockforge-sdk`, built with cargo for wasm32-wasip2.
+    Rust,
+    /// Python with `sdk/python`, built with componentize-py.
+    Python,
+    /// JavaScript with `sdk/js`, built with componentize-js.
+    Js,
+}
+
+/// What to write.
+#[derive(Debug, Clone)]
+pub struct BlockProject {
+    /// The name given (`word-count`): the folder's default name.
+    pub name: String,
+    /// The block type pipelines use (`WordCount`).
+    pub type_name: String,
+    /// The file, crate and component name (`word_count`).
+    pub snake: String,
+    /// The language.
+    pub language: Language,
+    /// Whether the block calls a model.
+    pub llm: bool,
+}
+
+impl BlockProject {
+    /// The project of block `name` in `language`; an error when the name cannot be a type
+    /// name and a file name.
+    pub fn new(name: &str, language: Language, llm: bool) -> Result<Self, ScaffoldError> {
+        let invalid = |reason| ScaffoldError::InvalidName {
+            name: name.to_owned(),
+            reason,
+        };
+        if !name.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) {
+            return Err(invalid("it must start with a letter"));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(invalid("it may only hold letters, digits, `-` and `_`"));
+        }
+        if name.len() > 64 {
+            return Err(invalid("it is longer than 64 characters"));
+        }
+        let words = words(name);
+        let type_name: String = words
+            .iter()
+            .map(|w| {
+                let mut chars = w.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        let snake = words
+            .iter()
+            .map(|w| w.to_ascii_lowercase())
+            .collect::<Vec<_>>()
+            .join("_");
+        Ok(BlockProject {
+            name: name.to_owned(),
+            type_name,
+            snake,
+            language,
+            llm,
+        })
+    }
+
+    /// Every file of the project: its path in the project and its contents.
+    pub fn files(&self) -> Vec<(PathBuf, String)> {
+        let (language, source, sources, build, needs, block) = match self.language {
+            Language::Rust => (
+                "Rust",
+                "src/lib.rs".to_owned(),
+                "Cargo.toml $(wildcard blockforge-sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)",
+                "cargo build --release --target wasm32-wasip2 --target-dir $(TARGET_DIR)\n\tcp $(TARGET_DIR)/wasm32-wasip2/release/$(WASM) $@",
+                "rustup with the wasm32-wasip2 target (`rustup target add wasm32-wasip2`)",
+                templates::RUST_BLOCK,
+            ),
+            Language::Python => (
+                "Python",
+                format!("{}.py", self.snake),
+                "$(wildcard *.py) $(wildcard blockforge_sdk/blockforge/*.py) $(wildcard wit/since_v0.1.0/*.wit)",
+                "python3 blockforge_sdk/build_block.py $< -o $@",
+                "Python 3.9+ with venv (the build installs the pinned componentize-py from PyPI once)",
+                templates::PYTHON_BLOCK,
+            ),
+            Language::Js => (
+                "JavaScript",
+                format!("{}.js", self.snake),
+                "$(wildcard *.js) blockforge_sdk/blockforge.js $(wildcard wit/since_v0.1.0/*.wit)",
+                "node blockforge_sdk/build_block.mjs $< -o $@",
+                "Node.js 20+ with npm (the build installs the pinned componentize-js from npm once)",
+                templates::JS_BLOCK,
+            ),
+        };
+        let fill = |template: &str| {
+            let text = self.keep_lines(template);
+            text.replace("__TYPE_NAME__", &self.type_name)
+                .replace("__SNAKE__", &self.snake)
+                .replace("__LANGUAGE__", language)
+                .replace("__SOURCES__", &format!("{source} {sources}"))
+                .replace("__SOURCE__", &source)
+                .replace("__BUILD__", build)
+                .replace("__NEEDS__", needs)
+        };
+        let mut makefile = fill(templates::MAKEFILE);
+        if self.language == Language::Rust {
+            // Cargo's own target dir unless the user keeps builds elsewhere.
+            makefile = makefile.replace(
+                "WASM := ",
+                "TARGET_DIR := $(or $(CARGO_TARGET_DIR),target)\nWASM := ",
+            );
+        }
+        let mut files = vec![
+            (PathBuf::from(&source), fill(block)),
+            (PathBuf::from("Makefile"), makefile),
+            (PathBuf::from("README.md"), fill(templates::README)),
+            (PathBuf::from(".gitignore"), templates::GITIGNORE.to_owned()),
+        ];
+        let vendored = |dir: &str, list: &[(&str, &str)]| {
+            list.iter()
+                .map(|(name, text)| (Path::new(dir).join(name), (*text).to_owned()))
+                .collect::<Vec<_>>()
+        };
+        // The Rust SDK builds against the newest contract; the Python and JavaScript SDKs
+        // against 0.1.0 (everything but `http`).
+        match self.language {
+            Language::Rust => files.extend(vendored("wit/since_v0.2.0", sdk_files::WIT_V0_2)),
+            Language::Python | Language::Js => {
+                files.extend(vendored("wit/since_v0.1.0", sdk_files::WIT_V0_1))
+            }
+        }
+        match self.language {
+            Language::Rust => {
+                files.push((PathBuf::from("Cargo.toml"), fill(templates::RUST_CARGO)));
+                files.push((
+                    PathBuf::from("blockforge-sdk/Cargo.toml"),
+                    sdk_files::rust_sdk_manifest(),
+                ));
+                files.extend(vendored("blockforge-sdk/src", sdk_files::RUST_SDK));
+            }
+            Language::Python => files.extend(vendored("blockforge_sdk", sdk_files::PYTHON_SDK)),
+            Language::Js => files.extend(vendored("blockforge_sdk", sdk_files::JS_SDK)),
+        }
+        files
+    }
+
+    /// `template` without the lines meant for the other flavour (`[llm]` or `[plain]`), and
+    /// without the markers.
+    fn keep_lines(&self, template: &str) -> String {
+        let mut text = String::with_capacity(template.len());
+        for line in template.split_inclusive('\n') {
+            let kept = match (line.strip_prefix("[llm]"), line.strip_prefix("[plain]")) {
+                (Some(rest), _) => self.llm.then_some(rest),
+                (_, Some(rest)) => (!self.llm).then_some(rest),
+                _ => Some(line),
+            };
+            text.push_str(kept.unwrap_or_default());
+        }
+        text
+    }
+
+    /// Writes the project into `dir`, which must be missing or empty; returns the files
+    /// written.
+    pub fn write(&self, dir: &Path) -> Result<Vec<PathBuf>, ScaffoldError> {
+        let write_error = |path: &Path, source| ScaffoldError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        if let Ok(mut entries) = std::fs::read_dir(dir)
+            && entries.next().is_some()
+        {
+            return Err(ScaffoldError::NotEmpty {
+                dir: dir.to_owned(),
+            });
+        }
+        let mut written = Vec::new();
+        for (relative, contents) in self.files() {
+            let path = dir.join(&relative);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| write_error(parent, e))?;
+            }
+            std::fs::write(&path, contents).map_err(|e| write_error(&path, e))?;
+            written.push(path);
+        }
+        Ok(written)
+    }
+}
+
+/// `word-count`, `word_count`, `WordCount` → `[word, count]`.
+fn words(name: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    for part in name.split(['-', '_']).filter(|p| !p.is_empty()) {
+        let mut current = String::new();
+        let mut previous_lower = false;
+        for c in part.chars() {
+            if c.is_ascii_uppercase() && previous_lower {
+                words.push(std::mem::take(&mut current));
+            }
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+            current.push(c);
+        }
+        words.push(current);
+    }
+    words
+}
+
+/// The project templates (host/scaffold/).
+mod templates {
+    pub const MAKEFILE: &str = include_str!("../scaffold/Makefile.tpl");
+    pub const README: &str = include_str!("../scaffold/README.md.tpl");
+    pub const GITIGNORE: &str = include_str!("../scaffold/gitignore.tpl");
+    pub const RUST_BLOCK: &str = include_str!("../scaffold/rust/lib.rs");
+    pub const RUST_CARGO: &str = include_str!("../scaffold/rust/Cargo.toml");
+    pub const PYTHON_BLOCK: &str = include_str!("../scaffold/python/block.py");
+    pub const JS_BLOCK: &str = include_str!("../scaffold/js/block.js");
+}
+
+/// The SDKs and the WIT contract, embedded so a project is complete without the checkout.
+/// `every_sdk_file_is_embedded` checks these lists against the folders.
+mod sdk_files {
+    macro_rules! embed {
+        ($dir:literal: $($name:literal),+ $(,)?) => {
+            &[$(($name, include_str!(concat!("../../", $dir, "/", $name)))),+]
+        };
+    }
+
+    /// The 0.1.0 contract, which the Python and JavaScript SDKs build against.
+    pub const WIT_V0_1: &[(&str, &str)] = embed!("wit/since_v0.1.0":
+        "embeddings.wit", "kv.wit", "llm.wit", "log.wit", "template.wit", "types.wit", "world.wit");
+    /// The 0.2.0 contract (0.1.0 and `http`), which the Rust SDK builds against.
+    pub const WIT_V0_2: &[(&str, &str)] = embed!("wit/since_v0.2.0":
+        "embeddings.wit", "http.wit", "kv.wit", "llm.wit", "log.wit", "template.wit", "types.wit",
+        "world.wit");
+    pub const RUST_SDK: &[(&str, &str)] = embed!("sdk/src":
+        "block.rs", "context.rs", "embeddings.rs", "error.rs", "http.rs", "info.rs", "json.rs", "kv.rs",
+        "lib.rs", "llm.rs", "log.rs", "output.rs", "template.rs");
+    pub const PYTHON_SDK: &[(&str, &str)] = embed!("sdk/python":
+        "build_block.py", "blockforge/__init__.py", "blockforge/block.py", "blockforge/config.py",
+        "blockforge/embeddings.py", "blockforge/errors.py", "blockforge/kv.py",
+        "blockforge/llm.py", "blockforge/log.py", "blockforge/template.py");
+    pub const JS_SDK: &[(&str, &str)] = embed!("sdk/js":
+        "blockforge.js", "blockforge.d.ts", "build_block.mjs", "toolchain/package.json",
+        "toolchain/package-lock.json");
+    const RUST_SDK_MANIFEST: &str = include_str!("../../sdk/Cargo.toml");
+
+    /// The SDK's Cargo.toml with the workspace's inherited keys written out.
+    pub fn rust_sdk_manifest() -> String {
+        let inherited = [
+            ("rust-version", env!("CARGO_PKG_RUST_VERSION")),
+            ("version", env!("CARGO_PKG_VERSION")),
+            ("edition", "2024"),
+            ("license", env!("CARGO_PKG_LICENSE")),
+        ];
+        RUST_SDK_MANIFEST
+            .lines()
+            .map(|line| {
+                inherited
+                    .iter()
+                    .find(|(key, _)| line == format!("{key}.workspace = true"))
+                    .map(|(key, value)| format!("{key} = \"{value}\""))
+                    .unwrap_or_else(|| line.to_owned())
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+            + "\n"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_a_type_name_and_a_file_name() {
+        for (name, type_name, snake) in [
+            ("word-count", "WordCount", "word_count"),
+            ("word_count", "WordCount", "word_count"),
+            ("WordCount", "WordCount", "word_count"),
+            ("summarise", "Summarise", "summarise"),
+            ("qa2-pairs", "Qa2Pairs", "qa2_pairs"),
+        ] {
+            let project = BlockProject::new(name, Language::Python, false).unwrap();
+            assert_eq!(
+                (project.type_name.as_str(), project.snake.as_str()),
+                (type_name, snake)
+            );
+        }
+        for bad in ["", "2fast", "a/b", "../up", "has space", "é"] {
+            assert!(
+                BlockProject::new(bad, Language::Rust, false).is_err(),
+                "{bad:?} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn the_llm_flag_chooses_the_lines_of_the_templates() {
+        let plain = BlockProject::new("t", Language::Python, false).unwrap();
+        let llm = BlockProject::new("t", Language::Python, true).unwrap();
+        let source = |p: &BlockProject| p.files().remove(0).1;
+        assert!(!source(&plain).contains("llm.chat") && source(&plain).contains("template"));
+        assert!(source(&llm).contains("llm.chat") && source(&llm).contains("\"llm\""));
+        for project in [&plain, &llm] {
+            // The block source, the Makefile, the README and .gitignore (not the SDK copies).
+            for (path, text) in project.files().into_iter().take(4) {
+                let placeholders = ["__TYPE_NAME__", "__SNAKE__", "__LANGUAGE__", "__SOURCE"];
+                let placeholders = placeholders.into_iter().chain(["__BUILD__", "__NEEDS__"]);
+                assert!(
+                    !text.contains("[llm]")
+                        && !text.contains("[plain]")
+                        && !placeholders.clone().any(|p| text.contains(p)),
+                    "{} keeps a marker or placeholder",
+                    path.display()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_copied_sdk_manifest_inherits_nothing_from_the_workspace() {
+        let manifest = sdk_files::rust_sdk_manifest();
+        assert!(!manifest.contains(".workspace"), "{manifest}");
+        assert!(manifest.contains(&format!(
+            "rust-version = \"{}\"",
+            env!("CARGO_PKG_RUST_VERSION")
+        )));
+        assert!(manifest.contains(&format!("\nversion = \"{}\"", env!("CARGO_PKG_VERSION"))));
+    }
+
+    /// A file added to an SDK or to the WIT must be added to `sdk_files`, or generated
+    /// projects would miss it.
+    #[test]
+    fn every_sdk_file_is_embedded() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let on_disk = |dir: &str, skip: &[&str]| {
+            let mut names = Vec::new();
+            let base = root.join(dir);
+            let mut stack = vec![base.clone()];
+            while let Some(folder) = stack.pop() {
+                for entry in std::fs::read_dir(&folder).unwrap().flatten() {
+                    let path = entry.path();
+                    let name = path.strip_prefix(&base).unwrap().display().to_string();
+                    if skip.iter().any(|s| name.starts_with(s)) {
+                        continue;
+                    }
+                    if path.is_dir() {
+                        stack.push(path);
+                    } else {
+                        names.push(name);
+                    }
+                }
+            }
+            names.sort();
+            names
+        };
+        let embedded = |list: &[(&str, &str)]| {
+            let mut names: Vec<String> = list.iter().map(|(n, _)| (*n).to_owned()).collect();
+            names.sort();
+            names
+        };
+        assert_eq!(on_disk("wit/since_v0.1.0", &[]), embedded(sdk_files::WIT_V0_1));
+        assert_eq!(on_disk("wit/since_v0.2.0", &[]), embedded(sdk_files::WIT_V0_2));
+        assert_eq!(on_disk("sdk/src", &[]), embedded(sdk_files::RUST_SDK));
+        assert_eq!(
+            on_disk("sdk/python", &["blockforge/__pycache__", "README"]),
+            embedded(sdk_files::PYTHON_SDK)
+        );
+        assert_eq!(
+            on_disk("sdk/js", &["toolchain/node_modules", "README"]),
+            embedded(sdk_files::JS_SDK)
+        );
+    }
+}

@@ -1,0 +1,125 @@
+#!/usr/bin/env node
+// Builds a JavaScript blockforge block into a WebAssembly component with componentize-js.
+//
+//   node build_block.mjs block.js -o my_block.wasm [--wit DIR] [--force]
+//
+// The pinned toolchain (toolchain/package-lock.json: componentize-js and what it needs) is
+// installed with `npm ci` into $BLOCKFORGE_TOOLCHAINS (default ~/.cache/blockforge/toolchains)
+// the first time; later builds reuse it, and a component newer than every source is not
+// rebuilt. The build disables componentize-js's `http` and `fetch-event` features: they import
+// `wasi:http`, which blockforge does not provide (a block reaches models through `llm`).
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve, sep } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const SDK_DIR = dirname(fileURLToPath(import.meta.url));
+const TOOLCHAIN = join(SDK_DIR, 'toolchain');
+const COMPONENTIZE_JS = '0.23.0';
+const WORLD = 'block';
+
+function fail(message) {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+function toolchainsDir() {
+  return process.env.BLOCKFORGE_TOOLCHAINS || join(homedir(), '.cache', 'blockforge', 'toolchains');
+}
+
+/** The toolchain folder, installed from the pinned lock file when missing. */
+function toolchain() {
+  const dir = join(toolchainsDir(), `componentize-js-${COMPONENTIZE_JS}`);
+  // Written last: a folder without it is an install that was interrupted, and is redone.
+  const installed = join(dir, '.installed');
+  if (existsSync(installed)) return dir;
+  console.error(`installing componentize-js ${COMPONENTIZE_JS} into ${dir} (once)`);
+  const staging = `${dir}.partial-${process.pid}`;
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(TOOLCHAIN, file), join(staging, file));
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, stdio: 'inherit' });
+  if (npm.status !== 0) fail(`npm ci of the JavaScript toolchain failed in ${staging}`);
+  writeFileSync(join(staging, '.installed'), COMPONENTIZE_JS);
+  // Two builds installing at once: the first rename wins, the other's copy is dropped.
+  try {
+    renameSync(staging, dir);
+  } catch {
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(installed)) fail(`cannot install the toolchain into ${dir}`);
+  }
+  return dir;
+}
+
+function defaultWit() {
+  for (const candidate of [join(SDK_DIR, '..', '..', 'wit', 'since_v0.1.0'), join(SDK_DIR, '..', 'wit', 'since_v0.1.0')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  fail('cannot find wit/since_v0.1.0 beside the SDK; pass --wit DIR');
+}
+
+function newestMtime(path) {
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) {
+    if (entry === 'node_modules' || entry.endsWith('.wasm')) continue;
+    newest = Math.max(newest, newestMtime(join(path, entry)));
+  }
+  return newest;
+}
+
+function commonAncestor(a, b) {
+  const left = resolve(a).split(sep);
+  const right = resolve(b).split(sep);
+  let shared = 0;
+  while (shared < left.length && shared < right.length && left[shared] === right[shared]) shared += 1;
+  return left.slice(0, shared).join(sep) || sep;
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { out: { type: 'string', short: 'o' }, wit: { type: 'string' }, force: { type: 'boolean' } },
+});
+if (positionals.length !== 1 || !values.out) fail('usage: node build_block.mjs block.js -o block.wasm [--wit DIR] [--force]');
+const source = resolve(positionals[0]);
+if (!existsSync(source)) fail(`${positionals[0]} does not exist`);
+const out = resolve(values.out);
+const wit = resolve(values.wit ?? defaultWit());
+const inputs = [dirname(source), join(SDK_DIR, 'blockforge.js'), wit, fileURLToPath(import.meta.url)];
+if (!values.force && existsSync(out) && statSync(out).mtimeMs >= Math.max(...inputs.map(newestMtime))) {
+  console.error(`${values.out} is up to date`);
+  process.exit(0);
+}
+const entry = join(toolchain(), 'node_modules', '@bytecodealliance', 'componentize-js', 'src', 'componentize.js');
+const { componentize } = await import(pathToFileURL(entry).href);
+// componentize-js shows the block's modules the folder it is run from (when the source is
+// below it): run it from the nearest folder holding both the block and this SDK, so the
+// block's relative import of blockforge.js resolves.
+const root = commonAncestor(dirname(source), SDK_DIR);
+if (root === sep) {
+  fail(`${positionals[0]} and the SDK (${SDK_DIR}) share no folder but ${sep}, which componentize-js cannot use as the module root: copy the SDK beside the block (as \`blockforge new-block\` does) or move the block under a folder holding both`);
+}
+process.chdir(root);
+let component;
+try {
+  ({ component } = await componentize({
+    sourcePath: source,
+    witPath: wit,
+    worldName: WORLD,
+    disableFeatures: ['http', 'fetch-event'],
+  }));
+} catch (error) {
+  const message = String(error.message ?? error);
+  const hint = message.includes('does not export a "guest"')
+    ? '\nhint: export the block as `export const guest = defineBlock({...})`'
+    : '';
+  fail(`componentize-js failed building ${positionals[0]}: ${message}${hint}`);
+}
+mkdirSync(dirname(out), { recursive: true });
+const partial = `${out}.partial`;
+writeFileSync(partial, component);
+renameSync(partial, out);
+console.error(`built ${values.out}`);

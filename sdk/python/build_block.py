@@ -1,0 +1,116 @@
+#!/usr/bin/env python3
+"""Builds a Python blockforge block into a WebAssembly component with componentize-py.
+
+    python3 build_block.py app.py -o my_block.wasm [--wit DIR]
+
+``app.py`` is the module that assigns ``Guest = blockforge.export(MyBlock)``; its folder is on
+the module path, with this SDK. The pinned componentize-py is installed from PyPI into a
+virtual environment under ``$BLOCKFORGE_TOOLCHAINS`` (default ``~/.cache/blockforge/toolchains``)
+the first time; later builds reuse it, and a component newer than every source is not rebuilt.
+Needs only Python 3.9+ with ``venv``.
+"""
+
+import argparse
+import fcntl
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+#: componentize-py is pinned: a new release may change the generated bindings.
+COMPONENTIZE_PY = "0.25.1"
+SDK_DIR = Path(__file__).resolve().parent
+WORLD = "blockforge:block/block@0.1.0"
+
+
+def toolchains_dir() -> Path:
+    configured = os.environ.get("BLOCKFORGE_TOOLCHAINS")
+    return Path(configured) if configured else Path.home() / ".cache" / "blockforge" / "toolchains"
+
+
+def componentize_py() -> Path:
+    """The pinned componentize-py, installed into its own venv when missing."""
+    env_dir = toolchains_dir() / f"componentize-py-{COMPONENTIZE_PY}"
+    tool = env_dir / "bin" / "componentize-py"
+    # Written last: a venv without it is an install that was interrupted, and is redone.
+    installed = env_dir / ".installed"
+    if installed.exists():
+        return tool
+    env_dir.parent.mkdir(parents=True, exist_ok=True)
+    # Two builds starting at once install once.
+    with open(env_dir.parent / f".componentize-py-{COMPONENTIZE_PY}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed.exists():
+            return tool
+        print(f"installing componentize-py {COMPONENTIZE_PY} into {env_dir} (once)", file=sys.stderr)
+        venv.EnvBuilder(clear=True, with_pip=True).create(env_dir)
+        subprocess.run(
+            [str(env_dir / "bin" / "python"), "-m", "pip", "install", "--quiet",
+             "--disable-pip-version-check", f"componentize-py=={COMPONENTIZE_PY}"],
+            check=True,
+        )
+        installed.write_text(COMPONENTIZE_PY)
+    return tool
+
+
+def default_wit() -> Path:
+    """The contract beside the SDK: the checkout's ``wit/`` or a project's vendored copy."""
+    for candidate in (SDK_DIR.parent.parent / "wit" / "since_v0.1.0", SDK_DIR.parent / "wit" / "since_v0.1.0"):
+        if candidate.is_dir():
+            return candidate
+    sys.exit("error: cannot find wit/since_v0.1.0 beside the SDK; pass --wit DIR")
+
+
+def newest_input(paths) -> float:
+    newest = 0.0
+    for root in paths:
+        files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        newest = max([newest] + [p.stat().st_mtime for p in files])
+    return newest
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description="Build a Python blockforge block (componentize-py).")
+    parser.add_argument("app", type=Path, help="the module that assigns Guest = blockforge.export(...)")
+    parser.add_argument("-o", "--out", type=Path, required=True, help="the component to write (.wasm)")
+    parser.add_argument("--wit", type=Path, help="the WIT folder (default: found beside the SDK)")
+    parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    args = parser.parse_args()
+    app = args.app.resolve()
+    if not app.is_file() or app.suffix != ".py":
+        sys.exit(f"error: {args.app} is not a Python file")
+    wit = (args.wit or default_wit()).resolve()
+    sources = [app.parent, SDK_DIR / "blockforge", wit, Path(__file__).resolve()]
+    if not args.force and args.out.exists() and args.out.stat().st_mtime >= newest_input(sources):
+        print(f"{args.out} is up to date", file=sys.stderr)
+        return 0
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    partial = args.out.with_name(args.out.name + ".partial")
+    command = [
+        str(componentize_py()), "--wit-path", str(wit), "--world", WORLD,
+        "componentize", app.stem,
+        "--python-path", str(app.parent), "--python-path", str(SDK_DIR),
+        "--output", str(partial),
+    ]
+    # componentize-py's own Rust backtrace says nothing to a block author: keep it off.
+    env = dict(os.environ, RUST_BACKTRACE="0")
+    built = subprocess.run(command, env=env, stderr=subprocess.PIPE, text=True)
+    if built.returncode != 0:
+        print(built.stderr.split("\nStack backtrace:")[0].rstrip(), file=sys.stderr)
+        if f"module '{app.stem}' has no attribute 'Guest'" in built.stderr:
+            print(
+                f"hint: end {args.app} with `Guest = blockforge.export(YourBlock)`: the component "
+                "exports the block through the module's `Guest`",
+                file=sys.stderr,
+            )
+        print(f"error: componentize-py failed building {args.app} (exit {built.returncode})", file=sys.stderr)
+        return 1
+    sys.stderr.write(built.stderr)
+    partial.replace(args.out)
+    print(f"built {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
