@@ -237,19 +237,21 @@ async fn generate_without_a_file_runs_a_seeder_job_on_sqlite_and_postgres() {
         assert_eq!(job["records_generated"], 24, "{job}");
 
         // No file for a pipeline that does not start with a seeder: 400 saying a file is needed.
-        // A browser form's empty file input (`filename=""`, no bytes) counts as no file.
+        // A browser form's empty file input (`filename=""`, no bytes) and `curl -F file=` (no
+        // filename, no bytes) count as no file.
         let mapper = create_pipeline(
             &server,
             json!({"name": "m", "blocks": [{"type": "FieldMapper", "config": {"mappings": {"a": "1"}}}]}),
         )
         .await;
-        for with_empty_input in [false, true] {
+        for empty_part in [None, Some(Some("")), Some(None)] {
             let mut form = reqwest::multipart::Form::new().text("pipeline_id", mapper.to_string());
-            if with_empty_input {
-                form = form.part(
-                    "file",
-                    reqwest::multipart::Part::bytes(Vec::new()).file_name(""),
-                );
+            if let Some(file_name) = empty_part {
+                let mut part = reqwest::multipart::Part::bytes(Vec::new());
+                if let Some(name) = file_name {
+                    part = part.file_name(name);
+                }
+                form = form.part("file", part);
             }
             let response = post_generate(&server, form).await;
             assert_eq!(response.status(), StatusCode::BAD_REQUEST);

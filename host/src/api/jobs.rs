@@ -90,8 +90,10 @@ pub async fn generate(
                 let chosen = field.file_name().map(str::to_owned);
                 let bytes = field.bytes().await.map_err(bad_form)?.to_vec();
                 // A browser form whose file input was left empty sends `filename=""` and no
-                // bytes: no file, as if the field were absent.
-                if chosen.as_deref() != Some("") || !bytes.is_empty() {
+                // bytes, `curl -F file=` no filename and no bytes: no file, as if the field
+                // were absent.
+                let unnamed = chosen.as_deref().is_none_or(str::is_empty);
+                if !(unnamed && bytes.is_empty()) {
                     let name = chosen
                         .filter(|n| !n.is_empty())
                         .unwrap_or_else(|| "seeds.json".to_owned());

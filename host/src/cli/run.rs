@@ -256,10 +256,11 @@ fn print_quality(quality: &QualityCounts) {
     let report = quality.report();
     if let Some(rate) = report.pass_rate {
         eprintln!(
-            "quality: {} of {} checked records passed ({:.1}%)",
+            "quality: {} of {} checked records passed ({:.1}%); {} failed otherwise",
             report.passed,
             report.checked,
-            rate * 100.0
+            rate * 100.0,
+            report.failed
         );
     }
     for block in &report.blocks {
@@ -272,8 +273,8 @@ fn print_quality(quality: &QualityCounts) {
     for score in &report.scores {
         if let Some(mean) = score.mean {
             eprintln!(
-                "  {} (0–{}): mean {mean:.2} over {} scores",
-                score.name, score.max, score.count
+                "  step {} {} {} (0–{}): mean {mean:.2} over {} scores",
+                score.step, score.block_type, score.name, score.max, score.count
             );
         }
     }

@@ -3,17 +3,29 @@
 //!
 //! A record's contribution is read from its trace, one block call at a time:
 //! - a call whose output has `judge_action` (LLMJudge's contract) flagged the record when it
-//!   is `"flagged"` and fixed it when it is `"fixed"`; otherwise an output with `valid: false`,
-//!   `passed: false` (also inside a `*_scores` object, as RagasMetrics writes it) or
-//!   `is_duplicate: true` flagged it. Any of these keys makes the call a *check*.
-//! - a call that failed with the block's error code `rejected` removed the record.
+//!   is `"flagged"`, fixed it when it is `"fixed"` — and flagged it too when the fixed output
+//!   still says `passed: false` (a rewrite better than the original, still below the minimum);
+//!   otherwise an output with `valid: false`, `passed: false` (also inside a `*_scores` object,
+//!   as RagasMetrics writes it) or `is_duplicate: true` flagged it. Any of these keys makes the
+//!   call a *check*.
+//! - a call that failed with the block's error code `rejected` removed the record; the scores
+//!   in its failure's detail (LLMJudge's `remove` writes them there) are counted like an
+//!   output's.
 //! - scores: `judge_scores` (criterion → 0–10) and `judge_score` (0–10) go to 0–10
 //!   histograms; other numbers under keys ending in `_score` (RougeScore, DiversityScore,
 //!   CoherenceScore) and inside objects ending in `_scores` (RagasMetrics: criterion → 0–1)
-//!   go to 0–1 histograms, each under its key (the criterion).
+//!   go to 0–1 histograms, one per step, scale and key (the criterion). A score outside its
+//!   scale (85 on 0–1, `1e300`, a value written by a generator) is not counted: it would
+//!   make the mean meaningless. Any block's output is read, not only quality blocks': a
+//!   FieldMapper may carry a score computed elsewhere.
+//! - a multiplier's children carry its call at the head of their trace when run in one
+//!   process (`blockforge run`) and not when a server plans them; that call is skipped, so
+//!   both count the same.
 //!
-//! A record is *checked* when a check ran on it or a step removed it, and *passed* when it
-//! was checked, completed, and no step flagged it (a fixed record passes).
+//! A record is *checked* when it completed and a check ran on it, or when a step removed it;
+//! it *passed* when it was checked, completed, and no step flagged it (a fixed record passes
+//! unless the fix still failed). A record that failed otherwise (an LLM timeout, a block
+//! error) is not checked: it is counted as *failed* beside.
 
 use std::collections::BTreeMap;
 
@@ -61,6 +73,11 @@ impl Scale {
         }
     }
 
+    /// Whether `score` lies in the range (0 to the maximum, both included).
+    pub fn contains(self, score: f64) -> bool {
+        (0.0..=self.upper()).contains(&score)
+    }
+
     /// The bin of `score`: `BINS` equal bins from 0 to the maximum, the maximum itself in the
     /// last; scores outside the range go to the nearest end bin.
     pub fn bin(self, score: f64) -> usize {
@@ -83,9 +100,13 @@ pub struct Histogram {
 }
 
 impl Histogram {
-    /// Adds one score.
+    /// Adds one score of `scale`'s range; a score outside it (or not a number) is not counted.
     pub fn add(&mut self, scale: Scale, score: f64) {
+        if !scale.contains(score) {
+            return;
+        }
         self.bins[scale.bin(score)] += 1;
+        // At most 10,000 a score: a sum overflows only after 9·10¹⁴ scores, and saturates.
         self.sum_milli = self
             .sum_milli
             .saturating_add((score * 1000.0).round() as i64);
@@ -110,7 +131,7 @@ impl Histogram {
 pub struct StepCounts {
     /// Records the step checked (or removed).
     pub checked: u64,
-    /// Records it flagged.
+    /// Records it flagged (a fix that still failed included).
     pub flagged: u64,
     /// Records it fixed.
     pub fixed: u64,
@@ -128,60 +149,108 @@ impl StepCounts {
     }
 }
 
+/// What one step (one block type at one pipeline position) did: its checks and its scores.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StepQuality {
+    /// What it checked, flagged, fixed and removed.
+    pub counts: StepCounts,
+    /// scale → criterion → histogram.
+    pub scores: BTreeMap<Scale, BTreeMap<String, Histogram>>,
+}
+
+impl StepQuality {
+    /// Adds every count of `other`.
+    pub fn merge(&mut self, other: &StepQuality) {
+        self.counts.merge(&other.counts);
+        for (scale, histograms) in &other.scores {
+            let mine = self.scores.entry(*scale).or_default();
+            for (name, histogram) in histograms {
+                slot(mine, name).merge(histogram);
+            }
+        }
+    }
+}
+
+/// The value under `key`, inserted (the key copied) only when missing: the common case —
+/// the key already there — allocates nothing.
+pub fn slot<'m, V: Default>(map: &'m mut BTreeMap<String, V>, key: &str) -> &'m mut V {
+    if !map.contains_key(key) {
+        map.insert(key.to_owned(), V::default());
+    }
+    map.get_mut(key)
+        .unwrap_or_else(|| unreachable!("inserted just above"))
+}
+
 /// The quality counts of some records: summed per batch as records are written, and per job.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct QualityCounts {
-    /// Records a check ran on.
+    /// Records checked: completed with a check run on them, or removed by a check.
     pub checked: u64,
     /// Of those, records that completed and were not flagged.
     pub passed: u64,
-    /// (scale, criterion) → histogram.
-    pub scores: BTreeMap<(Scale, String), Histogram>,
-    /// (step, block type) → counts.
-    pub steps: BTreeMap<(u32, String), StepCounts>,
+    /// Records whose run failed for another reason than a check removing them.
+    pub failed: u64,
+    /// step → block type → what it did.
+    pub steps: BTreeMap<u32, BTreeMap<String, StepQuality>>,
 }
 
 impl QualityCounts {
     /// Whether nothing was counted.
     pub fn is_empty(&self) -> bool {
-        self.checked == 0 && self.scores.is_empty() && self.steps.is_empty()
+        self.checked == 0 && self.failed == 0 && self.steps.is_empty()
+    }
+
+    /// What step `step` of type `block_type` did, made empty when first seen.
+    pub fn step_mut(&mut self, step: u32, block_type: &str) -> &mut StepQuality {
+        slot(self.steps.entry(step).or_default(), block_type)
     }
 
     /// Adds one record's contribution, read from its trace.
     pub fn add_record(&mut self, record: &RunRecord) {
         let mut checked = false;
         let mut flagged = false;
-        for entry in &record.trace {
+        let mut removed = false;
+        // A child's copy of its multiplier's call (see the module's documentation).
+        let skip = usize::from(
+            record.split_index.is_some() && record.trace.first().is_some_and(|e| e.step == 0),
+        );
+        for entry in record.trace.iter().skip(skip) {
             let verdict = verdict(entry);
-            if verdict != Verdict::None {
-                let step = self
-                    .steps
-                    .entry((entry.step, entry.block_type.clone()))
-                    .or_default();
-                step.checked += 1;
-                match verdict {
-                    Verdict::Flagged => step.flagged += 1,
-                    Verdict::Fixed => step.fixed += 1,
-                    Verdict::Removed => step.removed += 1,
-                    Verdict::None | Verdict::Kept => {}
+            let scored = match (&entry.output, &entry.failure) {
+                (Some(Value::Object(output)), _) => Some(output),
+                (_, Some(failure)) if verdict.is_some_and(|v| v.removed) => {
+                    failure.detail.as_ref().and_then(Value::as_object)
                 }
+                _ => None,
+            };
+            if verdict.is_none() && scored.is_none() {
+                continue;
             }
-            checked |= verdict != Verdict::None;
-            flagged |= matches!(verdict, Verdict::Flagged | Verdict::Removed);
-            if let Some(Value::Object(output)) = &entry.output {
+            let step = self.step_mut(entry.step, &entry.block_type);
+            if let Some(verdict) = verdict {
+                step.counts.checked += 1;
+                step.counts.flagged += u64::from(verdict.flagged);
+                step.counts.fixed += u64::from(verdict.fixed);
+                step.counts.removed += u64::from(verdict.removed);
+                checked = true;
+                flagged |= verdict.flagged || verdict.removed;
+                removed |= verdict.removed;
+            }
+            if let Some(output) = scored {
                 scores(output, &mut |scale, name, score| {
-                    self.scores
-                        .entry((scale, name.to_owned()))
-                        .or_default()
-                        .add(scale, score);
+                    let histograms = step.scores.entry(scale).or_default();
+                    slot(histograms, name).add(scale, score);
                 });
             }
         }
-        if checked {
+        let completed = record.status == RunStatus::Completed;
+        if (checked && completed) || removed {
             self.checked += 1;
-            if record.status == RunStatus::Completed && !flagged {
+            if completed && !flagged {
                 self.passed += 1;
             }
+        } else if !completed {
+            self.failed += 1;
         }
     }
 
@@ -189,82 +258,99 @@ impl QualityCounts {
     pub fn merge(&mut self, other: &QualityCounts) {
         self.checked += other.checked;
         self.passed += other.passed;
-        for (key, histogram) in &other.scores {
-            self.scores.entry(key.clone()).or_default().merge(histogram);
-        }
-        for (key, counts) in &other.steps {
-            self.steps.entry(key.clone()).or_default().merge(counts);
+        self.failed += other.failed;
+        for (step, types) in &other.steps {
+            for (block_type, quality) in types {
+                self.step_mut(*step, block_type).merge(quality);
+            }
         }
     }
 
     /// The report as the job API shows it.
     pub fn report(&self) -> QualityReport {
+        let mut scores = Vec::new();
+        let mut blocks = Vec::new();
+        for (step, types) in &self.steps {
+            for (block_type, quality) in types {
+                if quality.counts.checked > 0 {
+                    blocks.push(BlockReport {
+                        step: *step,
+                        block_type: block_type.clone(),
+                        counts: quality.counts,
+                    });
+                }
+                for (scale, histograms) in &quality.scores {
+                    for (name, histogram) in histograms {
+                        let count = histogram.count();
+                        if count == 0 {
+                            continue;
+                        }
+                        scores.push(ScoreReport {
+                            step: *step,
+                            block_type: block_type.clone(),
+                            name: name.clone(),
+                            scale: *scale,
+                            min: 0.0,
+                            max: scale.upper(),
+                            bins: histogram.bins,
+                            count,
+                            mean: Some(histogram.sum_milli as f64 / 1000.0 / count as f64),
+                        });
+                    }
+                }
+            }
+        }
         QualityReport {
             checked: self.checked,
             passed: self.passed,
             pass_rate: (self.checked > 0).then(|| self.passed as f64 / self.checked as f64),
-            scores: self
-                .scores
-                .iter()
-                .map(|((scale, name), histogram)| {
-                    let count = histogram.count();
-                    ScoreReport {
-                        name: name.clone(),
-                        scale: *scale,
-                        min: 0.0,
-                        max: scale.upper(),
-                        bins: histogram.bins,
-                        count,
-                        mean: (count > 0)
-                            .then(|| histogram.sum_milli as f64 / 1000.0 / count as f64),
-                    }
-                })
-                .collect(),
-            blocks: self
-                .steps
-                .iter()
-                .map(|((step, block_type), counts)| BlockReport {
-                    step: *step,
-                    block_type: block_type.clone(),
-                    counts: *counts,
-                })
-                .collect(),
+            failed: self.failed,
+            scores,
+            blocks,
         }
     }
 }
 
-/// What one block call decided about its record.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Verdict {
-    /// Not a check.
-    None,
-    /// Checked and kept.
-    Kept,
-    /// Checked and flagged.
-    Flagged,
+/// What one check decided about its record (all false: checked and kept).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Verdict {
+    /// Checked and flagged (a fix that still failed too).
+    flagged: bool,
     /// Checked and fixed.
-    Fixed,
+    fixed: bool,
     /// Failed the run as `rejected`.
-    Removed,
+    removed: bool,
 }
 
-fn verdict(entry: &TraceEntry) -> Verdict {
+/// What the call of `entry` decided, or `None` when it is not a check.
+fn verdict(entry: &TraceEntry) -> Option<Verdict> {
     if entry
         .failure
         .as_ref()
         .is_some_and(|f| f.code.as_deref() == Some("rejected"))
     {
-        return Verdict::Removed;
+        return Some(Verdict {
+            removed: true,
+            ..Verdict::default()
+        });
     }
     let Some(Value::Object(output)) = &entry.output else {
-        return Verdict::None;
+        return None;
     };
+    let not_passed = output.get("passed") == Some(&Value::Bool(false));
     if let Some(action) = output.get("judge_action").and_then(Value::as_str) {
-        return match action {
-            "fixed" => Verdict::Fixed,
-            "flagged" => Verdict::Flagged,
-            _ => Verdict::Kept,
-        };
+        return Some(match action {
+            "fixed" => Verdict {
+                fixed: true,
+                flagged: not_passed,
+                ..Verdict::default()
+            },
+            "flagged" => Verdict {
+                flagged: true,
+                ..Verdict::default()
+            },
+            _ => Verdict::default(),
+        });
     }
     let mut seen = false;
     let mut failed = false;
@@ -284,11 +370,10 @@ fn verdict(entry: &TraceEntry) -> Verdict {
             read(scores.get("passed"), false);
         }
     }
-    match (seen, failed) {
-        (false, _) => Verdict::None,
-        (true, false) => Verdict::Kept,
-        (true, true) => Verdict::Flagged,
-    }
+    seen.then_some(Verdict {
+        flagged: failed,
+        ..Verdict::default()
+    })
 }
 
 /// Calls `found` with every score of a block's output (see the module's documentation).
@@ -336,15 +421,21 @@ pub struct QualityReport {
     pub passed: u64,
     /// `passed ÷ checked`; null before any record was checked.
     pub pass_rate: Option<f64>,
+    /// Records whose run failed for another reason than a check removing them (not checked).
+    pub failed: u64,
     /// One histogram per criterion.
     pub scores: Vec<ScoreReport>,
     /// What each check did, by step.
     pub blocks: Vec<BlockReport>,
 }
 
-/// One criterion's score distribution.
+/// One criterion's score distribution at one step.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ScoreReport {
+    /// The step that wrote the scores.
+    pub step: u32,
+    /// Its block type.
+    pub block_type: String,
     /// The criterion (the key the block wrote the score under).
     pub name: String,
     /// `judge` (0–10) or `metric` (0–1).
@@ -354,11 +445,11 @@ pub struct ScoreReport {
     /// Upper end of the last bin.
     pub max: f64,
     /// Counts of the ten equal bins from `min` to `max` (the maximum in the last bin; scores
-    /// outside the range in the nearest end bin).
+    /// outside the range are not counted).
     pub bins: [u64; BINS],
     /// Scores counted.
     pub count: u64,
-    /// Their mean (to a thousandth of each score).
+    /// Their mean (to a thousandth of each score); a histogram has at least one score.
     pub mean: Option<f64>,
 }
 
@@ -564,5 +655,175 @@ mod tests {
         halves.0.merge(&halves.1);
         assert_eq!(halves.0, whole);
         assert_eq!((whole.checked, whole.passed), (6, 4));
+    }
+
+    fn judged(step: u32, output: Value) -> TraceEntry {
+        entry(step, "LLMJudge", Some(output))
+    }
+
+    #[test]
+    fn a_fix_that_still_fails_counts_fixed_and_flagged_and_does_not_pass() {
+        let mut counts = QualityCounts::default();
+        counts.add_record(&record(
+            RunStatus::Completed,
+            vec![judged(
+                0,
+                json!({"judge_score": 5, "passed": false, "judge_action": "fixed"}),
+            )],
+        ));
+        counts.add_record(&record(
+            RunStatus::Completed,
+            vec![judged(
+                0,
+                json!({"judge_score": 9, "passed": true, "judge_action": "fixed"}),
+            )],
+        ));
+        let report = counts.report();
+        assert_eq!((report.checked, report.passed), (2, 1));
+        assert_eq!(
+            report.blocks[0].counts,
+            StepCounts {
+                checked: 2,
+                flagged: 1,
+                fixed: 2,
+                removed: 0
+            }
+        );
+    }
+
+    #[test]
+    fn scores_outside_their_scale_or_not_finite_are_not_counted() {
+        let mut counts = QualityCounts::default();
+        for score in [json!(85), json!(1e300), json!(-0.5), json!(0.5), json!(1)] {
+            counts.add_record(&record(
+                RunStatus::Completed,
+                vec![entry(0, "FieldMapper", Some(json!({"x_score": score})))],
+            ));
+        }
+        counts.add_record(&record(
+            RunStatus::Completed,
+            vec![judged(
+                1,
+                json!({"judge_scores": {"formatting": 11, "clarity": 10}, "judge_score": 1e16}),
+            )],
+        ));
+        let mut huge = Histogram::default();
+        huge.add(Scale::Metric, f64::INFINITY);
+        huge.add(Scale::Metric, f64::NAN);
+        assert_eq!(huge, Histogram::default());
+        let report = counts.report();
+        let x = report.scores.iter().find(|s| s.name == "x_score").unwrap();
+        assert_eq!(x.count, 2);
+        assert_eq!(x.mean, Some(0.75));
+        let names: Vec<&str> = report.scores.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["x_score", "clarity"],
+            "a histogram with no score in range is left out"
+        );
+    }
+
+    #[test]
+    fn a_record_removed_by_the_judge_has_its_scores_counted() {
+        let mut removed = rejected(2, "LLMJudge");
+        if let Some(failure) = removed.failure.as_mut() {
+            failure.detail = Some(
+                json!({"judge_scores": {"formatting": 2.5}, "judge_score": 2.5,
+                                         "min_score": 7.0}),
+            );
+        }
+        let mut counts = QualityCounts::default();
+        counts.add_record(&record(RunStatus::Failed, vec![removed]));
+        let report = counts.report();
+        assert_eq!((report.checked, report.passed, report.failed), (1, 0, 0));
+        let formatting = report
+            .scores
+            .iter()
+            .find(|s| s.name == "formatting")
+            .unwrap();
+        assert_eq!((formatting.step, formatting.bins[2]), (2, 1));
+        assert!(report.scores.iter().all(|s| s.name != "min_score"));
+        // Another failure's detail is no verdict and carries no scores.
+        let mut timeout = entry(2, "LLMJudge", None);
+        timeout.failure = Some(BlockFailure {
+            code: None,
+            detail: Some(json!({"judge_score": 3})),
+            ..removed_failure()
+        });
+        let mut other = QualityCounts::default();
+        other.add_record(&record(RunStatus::Failed, vec![timeout]));
+        assert!(other.report().scores.is_empty());
+    }
+
+    fn removed_failure() -> BlockFailure {
+        rejected(0, "LLMJudge").failure.unwrap()
+    }
+
+    #[test]
+    fn a_run_failing_elsewhere_after_a_check_is_not_checked_but_failed() {
+        let mut counts = QualityCounts::default();
+        counts.add_record(&record(
+            RunStatus::Failed,
+            vec![entry(0, "ValidatorBlock", Some(json!({"valid": true})))],
+        ));
+        counts.add_record(&record(
+            RunStatus::Completed,
+            vec![entry(0, "ValidatorBlock", Some(json!({"valid": true})))],
+        ));
+        counts.add_record(&record(RunStatus::Failed, vec![]));
+        let report = counts.report();
+        assert_eq!((report.checked, report.passed, report.failed), (1, 1, 2));
+        assert_eq!(report.pass_rate, Some(1.0));
+        assert_eq!(report.blocks[0].counts.checked, 2, "the step did run twice");
+    }
+
+    #[test]
+    fn a_childs_copy_of_its_multipliers_call_is_skipped() {
+        let mut child = record(
+            RunStatus::Completed,
+            vec![
+                entry(0, "ScenarioSampler", Some(json!({"valid": false}))),
+                entry(1, "ValidatorBlock", Some(json!({"valid": true}))),
+            ],
+        );
+        child.split_index = Some(0);
+        let mut counts = QualityCounts::default();
+        counts.add_record(&child);
+        let report = counts.report();
+        assert_eq!((report.checked, report.passed), (1, 1));
+        assert_eq!(report.blocks.len(), 1);
+        assert_eq!(report.blocks[0].step, 1);
+    }
+
+    #[test]
+    fn two_judge_steps_keep_their_own_histograms() {
+        let mut counts = QualityCounts::default();
+        counts.add_record(&record(
+            RunStatus::Completed,
+            vec![
+                judged(
+                    1,
+                    json!({"judge_scores": {"formatting": 2}, "judge_action": "kept"}),
+                ),
+                judged(
+                    3,
+                    json!({"judge_scores": {"formatting": 9}, "judge_action": "kept"}),
+                ),
+            ],
+        ));
+        let report = counts.report();
+        let steps: Vec<(u32, &str, u64)> = report
+            .scores
+            .iter()
+            .map(|s| {
+                (
+                    s.step,
+                    s.name.as_str(),
+                    s.bins.iter().position(|&n| n > 0).unwrap() as u64,
+                )
+            })
+            .collect();
+        assert_eq!(steps, [(1, "formatting", 2), (3, "formatting", 9)]);
+        assert!(report.scores.iter().all(|s| s.block_type == "LLMJudge"));
     }
 }

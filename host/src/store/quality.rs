@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use sqlx::Row;
 
 use super::{Store, StoreError, dynamic};
-use crate::engine::quality::{BINS, Histogram, QualityCounts, Scale, StepCounts};
+use crate::engine::quality::{BINS, QualityCounts, Scale, slot};
 
 const RECORDS: &str = "records";
 const STEP: &str = "step";
@@ -30,18 +30,26 @@ fn counters(counts: &QualityCounts) -> Counters {
     };
     put(RECORDS, String::new(), "checked", count(counts.checked));
     put(RECORDS, String::new(), "passed", count(counts.passed));
-    for ((scale, name), histogram) in &counts.scores {
-        for (bin, n) in histogram.bins.iter().enumerate() {
-            put(scale.as_str(), name.clone(), &bin.to_string(), count(*n));
+    put(RECORDS, String::new(), "failed", count(counts.failed));
+    for (step, types) in &counts.steps {
+        for (block_type, quality) in types {
+            let name = format!("{step}:{block_type}");
+            let steps = &quality.counts;
+            put(STEP, name.clone(), "checked", count(steps.checked));
+            put(STEP, name.clone(), "flagged", count(steps.flagged));
+            put(STEP, name.clone(), "fixed", count(steps.fixed));
+            put(STEP, name, "removed", count(steps.removed));
+            for (scale, histograms) in &quality.scores {
+                for (criterion, histogram) in histograms {
+                    // `<step>:<block type>:<criterion>` (block types have no colon).
+                    let name = format!("{step}:{block_type}:{criterion}");
+                    for (bin, n) in histogram.bins.iter().enumerate() {
+                        put(scale.as_str(), name.clone(), &bin.to_string(), count(*n));
+                    }
+                    put(scale.as_str(), name, SUM, histogram.sum_milli);
+                }
+            }
         }
-        put(scale.as_str(), name.clone(), SUM, histogram.sum_milli);
-    }
-    for ((step, block_type), steps) in &counts.steps {
-        let name = format!("{step}:{block_type}");
-        put(STEP, name.clone(), "checked", count(steps.checked));
-        put(STEP, name.clone(), "flagged", count(steps.flagged));
-        put(STEP, name.clone(), "fixed", count(steps.fixed));
-        put(STEP, name, "removed", count(steps.removed));
     }
     rows
 }
@@ -95,6 +103,12 @@ fn unsigned(n: i64) -> u64 {
     u64::try_from(n).unwrap_or(0)
 }
 
+/// The step number heading a stored name and what follows its colon.
+fn step_of(name: &str) -> Option<(u32, &str)> {
+    let (step, rest) = name.split_once(':')?;
+    Some((step.parse().ok()?, rest))
+}
+
 impl Store {
     /// Job `id`'s quality counters (empty for a job without checks or scores, or unknown).
     pub async fn job_quality(&self, id: i64) -> Result<QualityCounts, StoreError> {
@@ -113,20 +127,15 @@ impl Store {
                 match bucket.as_str() {
                     "checked" => counts.checked = unsigned(n),
                     "passed" => counts.passed = unsigned(n),
+                    "failed" => counts.failed = unsigned(n),
                     _ => {}
                 }
             } else if section == STEP {
                 // `<step>:<block type>`; a row of another shape (a later version's) is skipped.
-                let Some((step, block_type)) = name.split_once(':') else {
+                let Some((step, block_type)) = step_of(&name) else {
                     continue;
                 };
-                let Ok(step) = step.parse::<u32>() else {
-                    continue;
-                };
-                let steps: &mut StepCounts = counts
-                    .steps
-                    .entry((step, block_type.to_owned()))
-                    .or_default();
+                let steps = &mut counts.step_mut(step, block_type).counts;
                 match bucket.as_str() {
                     "checked" => steps.checked = unsigned(n),
                     "flagged" => steps.flagged = unsigned(n),
@@ -135,7 +144,20 @@ impl Store {
                     _ => {}
                 }
             } else if let Some(scale) = Scale::parse(&section) {
-                let histogram: &mut Histogram = counts.scores.entry((scale, name)).or_default();
+                // `<step>:<block type>:<criterion>`; rows written before scores were kept per
+                // step (`<criterion>` alone) are skipped.
+                let Some((step, rest)) = step_of(&name) else {
+                    continue;
+                };
+                let Some((block_type, criterion)) = rest.split_once(':') else {
+                    continue;
+                };
+                let histograms = counts
+                    .step_mut(step, block_type)
+                    .scores
+                    .entry(scale)
+                    .or_default();
+                let histogram = slot(histograms, criterion);
                 if bucket == SUM {
                     histogram.sum_milli = n;
                 } else if let Ok(bin) = bucket.parse::<usize>()
@@ -159,18 +181,20 @@ mod tests {
             checked: 2,
             ..QualityCounts::default()
         };
-        let mut histogram = Histogram::default();
-        histogram.add(Scale::Judge, 7.0);
-        counts
-            .scores
-            .insert((Scale::Judge, "formatting".into()), histogram);
+        let judge = counts.step_mut(2, "LLMJudge");
+        let histograms = judge.scores.entry(Scale::Judge).or_default();
+        slot(histograms, "formatting").add(Scale::Judge, 7.0);
         let rows = counters(&counts);
         let keys: Vec<_> = rows.keys().collect();
         assert_eq!(
             keys,
             [
-                &("judge", "formatting".to_owned(), "7".to_owned()),
-                &("judge", "formatting".to_owned(), "sum_milli".to_owned()),
+                &("judge", "2:LLMJudge:formatting".to_owned(), "7".to_owned()),
+                &(
+                    "judge",
+                    "2:LLMJudge:formatting".to_owned(),
+                    "sum_milli".to_owned()
+                ),
                 &("records", String::new(), "checked".to_owned()),
             ]
         );

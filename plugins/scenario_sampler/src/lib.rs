@@ -9,8 +9,10 @@
 //! its seed row (the run's metadata as JSON text) and with how many expansions of an identical
 //! row the job made before it (a job-wide counter in `kv`). So a seed-less job, or a seed file
 //! whose rows differ, gives the same scenarios every time; repetitions of one row give
-//! different scenarios, and the same set on every run of the job. Without a seed, every call
-//! draws from fresh randomness.
+//! different scenarios, and the same set on every run of the job. Limit: a row expanded again
+//! after a worker crashed or lost its lease before its runs were stored counts as the next
+//! occurrence, so it gets other scenarios. Without a seed, every call draws from fresh
+//! randomness.
 
 mod presets;
 mod scenario;

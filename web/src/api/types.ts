@@ -250,15 +250,19 @@ export interface Job {
   quality?: Quality;
 }
 
-/** One criterion's score distribution in a job's quality report. */
+/** One criterion's score distribution at one step in a job's quality report. */
 export interface QualityScore {
+  /** The step that wrote the scores (from 0). */
+  step: number;
+  /** Its block type. */
+  block_type: string;
   /** The criterion (the key the block wrote the score under). */
   name: string;
   /** `judge`: 0–10; `metric`: 0–1. */
   scale: "judge" | "metric";
   min: number;
   max: number;
-  /** Counts of ten equal bins from `min` to `max` (the maximum in the last). */
+  /** Counts of ten equal bins from `min` to `max` (the maximum in the last; scores outside are not counted). */
   bins: number[];
   count: number;
   mean: number | null;
@@ -276,12 +280,14 @@ export interface QualityBlock {
 
 /** A job's quality report (`quality` of `GET /api/jobs/{id}`). */
 export interface Quality {
-  /** Records a check ran on (or that a step removed). */
+  /** Records that completed with a check run on them, or that a check removed. */
   checked: number;
   /** Of those, records that completed and no step flagged. */
   passed: number;
   /** `passed / checked`; null before any record was checked. */
   pass_rate: number | null;
+  /** Records whose run failed for another reason than a check removing them (not checked). */
+  failed: number;
   scores: QualityScore[];
   blocks: QualityBlock[];
 }

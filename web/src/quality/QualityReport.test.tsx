@@ -15,9 +15,10 @@ const quality: Quality = {
   checked: 10,
   passed: 6,
   pass_rate: 0.6,
+  failed: 1,
   scores: [
-    { name: "clarity", scale: "judge", min: 0, max: 10, bins: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], count: 10, mean: 4.5 },
-    { name: "coherence_score", scale: "metric", min: 0, max: 1, bins: [1, 2, 2, 2, 2, 1, 0, 0, 0, 0], count: 10, mean: 0.275 },
+    { step: 1, block_type: "FieldMapper", name: "clarity", scale: "judge", min: 0, max: 10, bins: [1, 1, 1, 1, 1, 1, 1, 1, 1, 1], count: 10, mean: 4.5 },
+    { step: 2, block_type: "CoherenceScore", name: "coherence_score", scale: "metric", min: 0, max: 1, bins: [1, 2, 2, 2, 2, 1, 0, 0, 0, 0], count: 10, mean: 0.275 },
   ],
   blocks: [
     { step: 0, block_type: "ValidatorBlock", checked: 10, flagged: 2, fixed: 0, removed: 0 },
@@ -29,8 +30,10 @@ function jsonResponse(body: unknown): Response {
   return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
 }
 
-function histogram(name: string): HTMLElement {
-  const found = screen.getAllByTestId("score-histogram").find((h) => h.dataset.name === name);
+function histogram(name: string, step?: number): HTMLElement {
+  const found = screen
+    .getAllByTestId("score-histogram")
+    .find((h) => h.dataset.name === name && (step === undefined || h.dataset.step === String(step)));
   if (!found) throw new Error(`no histogram ${name}`);
   return found;
 }
@@ -55,8 +58,18 @@ describe("the quality report", () => {
     expect(within(rows[2]).getAllByRole("cell").map((c) => c.textContent)).toEqual(["4", "JSONValidatorBlock", "10", "0", "0", "2"]);
   });
 
+  it("draws one histogram per step for a criterion two judges score, named by step and block", () => {
+    const second = { ...quality.scores[0], step: 4, block_type: "LLMJudge", bins: [0, 0, 0, 0, 0, 0, 0, 0, 0, 3], count: 3, mean: 10 };
+    render(<QualityReport quality={{ ...quality, scores: [quality.scores[0], second] }} />);
+    expect(barCounts(histogram("clarity", 1))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
+    const later = histogram("clarity", 4);
+    expect(barCounts(later)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+    expect(within(later).getByText(/step 5 LLMJudge/)).toBeInTheDocument();
+    expect(screen.getByText(/1 failed otherwise/)).toBeInTheDocument();
+  });
+
   it("shows nothing for a job without checks or scores", () => {
-    const { container } = render(<QualityReport quality={{ checked: 0, passed: 0, pass_rate: null, scores: [], blocks: [] }} />);
+    const { container } = render(<QualityReport quality={{ checked: 0, passed: 0, pass_rate: null, failed: 0, scores: [], blocks: [] }} />);
     expect(container).toBeEmptyDOMElement();
   });
 
@@ -81,7 +94,7 @@ describe("the quality report", () => {
   it("charts the pass rate of recent jobs on the dashboard", async () => {
     const byId: Record<string, unknown> = {
       "/api/jobs/5": { ...finishedJob({ id: 5 }), quality: { ...quality, passed: 9, pass_rate: 0.9 } },
-      "/api/jobs/4": { ...finishedJob({ id: 4 }), quality: { checked: 0, passed: 0, pass_rate: null, scores: [], blocks: [] } },
+      "/api/jobs/4": { ...finishedJob({ id: 4 }), quality: { checked: 0, passed: 0, pass_rate: null, failed: 0, scores: [], blocks: [] } },
       "/api/jobs/3": { ...finishedJob({ id: 3 }), quality },
     };
     vi.stubGlobal("fetch", vi.fn(async (path: string) => jsonResponse(byId[path])));

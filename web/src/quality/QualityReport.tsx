@@ -8,16 +8,17 @@ import { binLabels, passRateText } from "./bins";
 const WIDTH = 220;
 const HEIGHT = 80;
 
-/** One criterion's ten bins as bars (`data-testid="score-histogram"`, one `rect` per bin). */
+/** One criterion's ten bins at one step as bars (`data-testid="score-histogram"`, one `rect` per bin). */
 export function ScoreHistogram({ score }: { score: QualityScore }) {
   const labels = binLabels(score);
   const tallest = Math.max(1, ...score.bins);
   const barWidth = WIDTH / score.bins.length;
   return (
-    <figure className="quality-histogram" data-testid="score-histogram" data-name={score.name}>
+    <figure className="quality-histogram" data-testid="score-histogram" data-name={score.name} data-step={score.step}>
       <figcaption>
         <b>{score.name}</b>{" "}
         <span className="muted">
+          step {score.step + 1} {score.block_type} ·{" "}
           {score.min}–{score.max} · {score.count} score{score.count === 1 ? "" : "s"}
           {score.mean !== null && ` · mean ${score.mean.toFixed(2)}`}
         </span>
@@ -101,14 +102,15 @@ export function QualityReport({ quality }: { quality: Quality | undefined }) {
         <p>
           pass rate <b data-testid="pass-rate">{passRateText(quality.pass_rate)}</b>{" "}
           <span className="muted">
-            ({quality.passed} of {quality.checked} checked records)
+            ({quality.passed} of {quality.checked} checked records
+            {quality.failed > 0 && `; ${quality.failed} failed otherwise`})
           </span>
         </p>
       )}
       {quality.scores.length > 0 && (
         <div className="row" style={{ flexWrap: "wrap", gap: "1rem" }}>
           {quality.scores.map((s) => (
-            <ScoreHistogram key={`${s.scale}-${s.name}`} score={s} />
+            <ScoreHistogram key={`${s.step}-${s.block_type}-${s.scale}-${s.name}`} score={s} />
           ))}
         </div>
       )}
