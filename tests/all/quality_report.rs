@@ -231,6 +231,7 @@ fn judged(
         failure: None,
         usage: Default::default(),
         llm_calls: Vec::new(),
+        http_calls: Vec::new(),
         logs: Vec::new(),
         logs_dropped: 0,
     };

@@ -486,6 +486,7 @@ mod tests {
             failure: None,
             usage: Usage::default(),
             llm_calls: Vec::new(),
+            http_calls: Vec::new(),
             logs: Vec::new(),
             logs_dropped: 0,
         }
