@@ -129,7 +129,9 @@ fn spelling_matches(spelling: &str, word: &Word, wildcard: bool) -> bool {
     } else {
         spelled.len() == wanted.len()
     };
+    // A mask stands for a hidden letter inside a word, never for its first letter.
     length_ok
+        && spelled.first().is_some_and(|s| *s != '*')
         && wanted
             .iter()
             .zip(&spelled)
@@ -267,6 +269,31 @@ mod tests {
             "ｆｕｃｋ",
             "ſhit",
         ] {
+            assert!(
+                found(text).iter().any(|(c, _)| c == "profanity"),
+                "{text}: {:?}",
+                found(text)
+            );
+        }
+    }
+
+    #[test]
+    fn markdown_emphasis_and_globs_are_not_masks() {
+        for text in [
+            "**Key points:**",
+            "**Details**",
+            "**Items**",
+            "Match **/*.ts and **/*.tsx",
+            "*Note:* see __init__ and *args, **kwargs",
+            "2*3 = 6",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+
+    #[test]
+    fn a_mask_inside_a_word_still_stands_for_a_letter() {
+        for text in ["f*ck", "**f*ck**", "what the f**k,", "sh*t!"] {
             assert!(
                 found(text).iter().any(|(c, _)| c == "profanity"),
                 "{text}: {:?}",
