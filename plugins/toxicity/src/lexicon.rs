@@ -302,6 +302,37 @@ mod tests {
         }
     }
 
+    /// The highest category score of `text` with the built-in list.
+    fn score(text: &str) -> f64 {
+        let terms = builtin();
+        let hits = find(&terms, &tokens(text));
+        category_scores(&hits).values().copied().fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn harmless_senses_pass_the_default_threshold() {
+        for text in [
+            "She graduated magna cum laude",
+            "It was a chink in the armour",
+            "Dutch dykes hold back the sea",
+            "beef jerky",
+            "The kitchen was spic and span",
+            "Blue tits nest in the garden",
+            "arsenic and arsenide",
+        ] {
+            assert!(score(text) < 0.5, "{text}: {:?}", found(text));
+        }
+        assert!(found("beef jerky, arsenic and arsenide").is_empty());
+        // The slurs still count, and fail a record with another hit.
+        assert_eq!(
+            found("dykes"),
+            [("identity_attack".into(), "dykes".into())]
+        );
+        assert!(score("those chinks should be exterminated") >= 0.5);
+        assert_eq!(found("what a jerk"), [("insult".into(), "jerk".into())]);
+        assert_eq!(found("arsehole"), [("profanity".into(), "arsehole".into())]);
+    }
+
     #[test]
     fn scores_combine_hits_per_category() {
         let terms = builtin();
