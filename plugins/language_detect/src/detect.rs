@@ -187,7 +187,9 @@ mod tests {
             assert_eq!(display_code(individual), written);
         }
         assert!(passes(
-            &detect("Jeg heter Kari og bor i Oslo. Det er ikke lett å lære seg norsk, men jeg prøver hver eneste dag, og det går bedre nå enn før."),
+            &detect(
+                "Jeg heter Kari og bor i Oslo. Det er ikke lett å lære seg norsk, men jeg prøver hver eneste dag, og det går bedre nå enn før."
+            ),
             &[to_639_3("nb").unwrap()],
             0.0
         ));

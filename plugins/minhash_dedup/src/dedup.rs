@@ -14,7 +14,7 @@ use blockforge_sdk::BlockError;
 use serde::{Deserialize, Serialize};
 
 use crate::minhash::{Banding, band_keys, share_a_band, signature};
-use crate::sketch::{sketch, similarity};
+use crate::sketch::{similarity, sketch};
 
 /// One record in the log: the run it came from and its band keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -131,15 +131,34 @@ mod tests {
     fn bandings_that_miss_the_threshold_are_refused_or_warned_about() {
         let default = Banding { bands: 20, rows: 5 };
         assert_eq!(check_banding(default, 0.8), Ok(None));
-        assert_eq!(check_banding(Banding { bands: 512, rows: 1 }, 0.1), Ok(None));
-        let too_many = check_banding(Banding { bands: 64, rows: 32 }, 0.9).unwrap_err();
+        assert_eq!(
+            check_banding(
+                Banding {
+                    bands: 512,
+                    rows: 1
+                },
+                0.1
+            ),
+            Ok(None)
+        );
+        let too_many = check_banding(
+            Banding {
+                bands: 64,
+                rows: 32,
+            },
+            0.9,
+        )
+        .unwrap_err();
         assert!(too_many.contains("2048 hash functions"), "{too_many}");
         // 20 × 5 at 0.5: 0.47.
         let missed = check_banding(default, 0.5).unwrap_err();
         assert!(missed.contains("probability 0.47"), "{missed}");
         // 20 × 5 at 0.6: 0.80.
         let warned = check_banding(default, 0.6).unwrap().unwrap();
-        assert!(warned.contains("LSH threshold (1/b)^(1/r) = 0.55"), "{warned}");
+        assert!(
+            warned.contains("LSH threshold (1/b)^(1/r) = 0.55"),
+            "{warned}"
+        );
         // Texts with nothing in common (a threshold of 0) cannot share a band: not a miss.
         assert_eq!(check_banding(default, 0.0), Ok(None));
         assert_eq!(check_banding(default, 1.0), Ok(None));

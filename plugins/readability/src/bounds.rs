@@ -55,10 +55,7 @@ impl Bounds {
         if empty.is_empty() {
             Ok(())
         } else {
-            Err(format!(
-                "thresholds no text can meet: {}",
-                empty.join("; ")
-            ))
+            Err(format!("thresholds no text can meet: {}", empty.join("; ")))
         }
     }
 

@@ -324,10 +324,7 @@ mod tests {
         }
         assert!(found("beef jerky, arsenic and arsenide").is_empty());
         // The slurs still count, and fail a record with another hit.
-        assert_eq!(
-            found("dykes"),
-            [("identity_attack".into(), "dykes".into())]
-        );
+        assert_eq!(found("dykes"), [("identity_attack".into(), "dykes".into())]);
         assert!(score("those chinks should be exterminated") >= 0.5);
         assert_eq!(found("what a jerk"), [("insult".into(), "jerk".into())]);
         assert_eq!(found("arsehole"), [("profanity".into(), "arsehole".into())]);

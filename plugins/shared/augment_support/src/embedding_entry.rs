@@ -222,16 +222,14 @@ mod tests {
             run: run.map(str::to_owned),
         };
         let text = by(Some("run-a")).to_text().unwrap();
-        assert_eq!(Entry::parse(0, &text).unwrap().run.as_deref(), Some("run-a"));
+        assert_eq!(
+            Entry::parse(0, &text).unwrap().run.as_deref(),
+            Some("run-a")
+        );
         // Entries written before trace ids were kept read as another run's.
         let old = Entry::parse(1, r#"{"vectors": [], "items": []}"#).unwrap();
         assert_eq!(old.run, None);
-        let log = [
-            old,
-            by(Some("run-b")),
-            by(Some("run-a")),
-            by(Some("run-c")),
-        ];
+        let log = [old, by(Some("run-b")), by(Some("run-a")), by(Some("run-c"))];
         let mut earlier = EarlierEntries::new("run-a");
         let counted: Vec<bool> = log.iter().map(|e| earlier.counts(e)).collect();
         assert_eq!(counted, [true, true, false, false]);
