@@ -14,6 +14,7 @@ pub mod seed_check;
 pub mod seedless;
 mod seeds;
 pub mod templates;
+pub mod trace_id;
 pub mod validate;
 pub mod work_limits;
 

@@ -66,6 +66,21 @@ pub(crate) async fn generate(
     post_generate(server, form).await
 }
 
+/// Starts a job like [`generate`] and returns its id.
+pub(crate) async fn generate_job(
+    server: &Server,
+    pipeline_id: i64,
+    file_name: &str,
+    seeds: String,
+    concurrency: u32,
+) -> i64 {
+    let response = generate(server, pipeline_id, file_name, seeds, concurrency).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["job_id"]
+        .as_i64()
+        .unwrap()
+}
+
 /// `POST /api/generate` with `form` as it is.
 pub(crate) async fn post_generate(
     server: &Server,

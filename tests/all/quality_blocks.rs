@@ -1,17 +1,19 @@
 //! The non-LLM quality blocks through the real binary: Readability (against textstat's
 //! figures), MinHashDedup (job-wide near-duplicates under concurrent runs, on SQLite and
-//! PostgreSQL, and with two workers), TokenChunker (tiktoken's counts, one run per chunk),
+//! PostgreSQL, with two workers, and a run executed again after a crash), TokenChunker (tiktoken's counts, one run per chunk),
 //! LanguageDetect and Toxicity.
 
 use std::collections::{HashMap, HashSet};
 
+use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::harness::{Server, Workspace};
 use serde_json::{Value, json};
 
-use crate::api::{create_pipeline, databases, job_records};
+use crate::api::{create_pipeline, databases, generate_job, get_json, job_records, wait_for};
 use crate::builtins::{call, output};
 use crate::metrics::testdata;
 use crate::store::cleanup;
+use crate::worker_faults::wait_until;
 
 const FIGURES: [&str; 5] = [
     "flesch_reading_ease",
@@ -409,4 +411,61 @@ async fn toxicity_scores_categories_and_applies_the_threshold() {
         "{}",
         out.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_executed_again_after_a_crash_is_not_a_duplicate_of_itself() {
+    const RUNS: usize = 3;
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    // Only the restart releasing the dead server's leases runs them again.
+    ws.set_env("JOB_LEASE_SECS", "3600");
+    let (urls, stores, schema) = databases(&ws).await;
+    let sqlite = &urls[0];
+    let server = ws.serve(sqlite).await;
+    let pipeline_id = create_pipeline(
+        &server,
+        json!({"name": "dedup then call", "blocks": [
+            {"type": "MinHashDedup", "config": {"field_name": "text", "threshold": 0.8}},
+            {"type": "TextGenerator", "config": {"user_prompt": "{{ text }}"}}]}),
+    )
+    .await;
+    let seeds: Vec<Value> = (0..RUNS)
+        .map(|cluster| json!({"repetitions": 1, "metadata": {"text": variant(cluster, 0)}}))
+        .collect();
+    fake.hold();
+    let job_id = generate_job(
+        &server,
+        pipeline_id,
+        "seeds.json",
+        json!(seeds).to_string(),
+        3,
+    )
+    .await;
+    // Every run has logged its text in the job's MinHash log and waits for its answer: the
+    // server dies then, and its restart runs all of them again.
+    wait_until("every run past MinHashDedup", || async {
+        fake.in_flight() == RUNS
+    })
+    .await;
+    server.kill9().await;
+    fake.release();
+    let server = ws.serve(sqlite).await;
+    let job = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(
+        fake.chat_requests() as usize,
+        2 * RUNS,
+        "every run ran twice"
+    );
+    let records = get_json(&server, &format!("/api/records?job_id={job_id}")).await;
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), RUNS);
+    for record in records {
+        let output = &record["output"];
+        assert_eq!(output["is_duplicate"], false, "{output}");
+        assert_eq!(output["duplicate_of"], Value::Null, "{output}");
+        assert_eq!(output["jaccard"], 0.0, "{output}");
+    }
+    server.kill9().await;
+    cleanup(stores, &schema).await;
 }

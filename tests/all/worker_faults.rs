@@ -18,7 +18,7 @@ fn received(fake: &FakeLlm) -> usize {
 }
 
 /// Waits (up to a minute) until `done` answers true; panics naming `what` if it never does.
-async fn wait_until<F: std::future::Future<Output = bool>>(
+pub(crate) async fn wait_until<F: std::future::Future<Output = bool>>(
     what: &str,
     mut done: impl FnMut() -> F,
 ) {

@@ -167,6 +167,8 @@ impl Expansion {
                     ModelUsage::default()
                 },
                 first_step: 1,
+                // Each child is a run of its own.
+                trace_id: super::trace_id::fresh(),
                 ..parent.clone()
             }
         })
@@ -208,6 +210,9 @@ pub struct RunStart {
     pub usage_by_model: ModelUsage,
     /// First step to run.
     pub first_step: usize,
+    /// The run's trace id (a multiplier's seed run: also its expansion's). Fresh by default;
+    /// a stored job's runner sets the run's stable one ([`super::trace_id::stored_run`]).
+    pub trace_id: String,
 }
 
 impl RunStart {
@@ -223,6 +228,7 @@ impl RunStart {
             usage: Usage::default(),
             usage_by_model: ModelUsage::default(),
             first_step: 0,
+            trace_id: super::trace_id::fresh(),
         }
     }
 }
@@ -261,7 +267,7 @@ impl RunContext {
     /// fails.
     pub async fn expand(&self, start: RunStart) -> Result<Expansion, Box<RunRecord>> {
         let started = Instant::now();
-        let trace_id = uuid::Uuid::new_v4().to_string();
+        let trace_id = start.trace_id.clone();
         let step = &self.pipeline.steps[0];
         self.current_step.enter(0);
         let mut report = self
@@ -304,7 +310,6 @@ impl RunContext {
     /// Runs the remaining steps of `start` and returns its record.
     pub async fn run(&self, start: RunStart) -> RunRecord {
         let started = Instant::now();
-        let trace_id = uuid::Uuid::new_v4().to_string();
         let RunStart {
             seed_index,
             repetition,
@@ -315,6 +320,7 @@ impl RunContext {
             mut usage,
             mut usage_by_model,
             first_step,
+            trace_id,
         } = start;
         let mut error = None;
         let mut explicit_output = false;

@@ -19,6 +19,7 @@ use record_writer::{Batching, RecordWriter};
 use crate::engine::Pipeline;
 use crate::engine::record::{RunRecord, RunStatus};
 use crate::engine::run::{RunContext, RunStart, StepGrants};
+use crate::engine::trace_id;
 use crate::engine::validate::validate;
 use crate::registry::Registry;
 use crate::runtime::BlockFailure;
@@ -463,6 +464,8 @@ async fn execute(
     let seed_index = usize::try_from(run.seed_index).unwrap_or(0);
     let repetition = u32::try_from(run.repetition).unwrap_or(0);
     let mut start = RunStart::from_seed(seed_index, repetition, run.metadata.clone());
+    // Every attempt at this run (after a lost lease, a crash, a stop) carries the same id.
+    start.trace_id = trace_id::stored_run(run.job_id, run.id);
     if ctx.pipeline.starts_with_multiplier() {
         if run.split_index < 0 {
             return match ctx.expand(start).await {
@@ -522,7 +525,7 @@ fn failed_run(run: &ClaimedRun, pipeline_id: i64, reason: String) -> FinishedRun
         job_id: run.job_id,
         pipeline_id,
         record: RunRecord {
-            trace_id: uuid::Uuid::new_v4().to_string(),
+            trace_id: trace_id::stored_run(run.job_id, run.id),
             seed_index: usize::try_from(run.seed_index).unwrap_or(0),
             repetition: u32::try_from(run.repetition).unwrap_or(0),
             split_index: usize::try_from(run.split_index).ok(),

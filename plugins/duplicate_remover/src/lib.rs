@@ -9,7 +9,7 @@
 
 mod scores;
 
-use augment_support::embedding_entry::{Entry, MAX_ENTRY_BYTES, into_entries};
+use augment_support::embedding_entry::{EarlierEntries, Entry, MAX_ENTRY_BYTES, into_entries};
 use augment_support::json_or_template::{Presence, resolve, string_list};
 use augment_support::kv_log::{JobKv, KvLog};
 use augment_support::records::{list_in, required_list_in, text_of, without_internal};
@@ -127,14 +127,17 @@ impl Block for DuplicateRemover {
             .collect();
         let mut log = KvLog::new(JobKv, format!("DuplicateRemover/{}/", ctx.step));
         let mut published = 0;
-        for entry in into_entries(pairs, MAX_ENTRY_BYTES)? {
+        // A run executed again stops at what its lost attempt logged (the same trace id).
+        let mut earlier = EarlierEntries::new(ctx.trace_id.as_str());
+        for mut entry in into_entries(pairs, MAX_ENTRY_BYTES)? {
+            entry.run = Some(ctx.trace_id.clone());
             let unpublished = &embedded[published..];
             log.append(&entry.to_text()?, |index, text| {
-                scores.add_earlier(
-                    &sample_vectors,
-                    unpublished,
-                    &Entry::parse(index, text)?.vectors,
-                )
+                let logged = Entry::parse(index, text)?;
+                if !earlier.counts(&logged) {
+                    return Ok(());
+                }
+                scores.add_earlier(&sample_vectors, unpublished, &logged.vectors)
             })?;
             published += entry.items.len();
         }

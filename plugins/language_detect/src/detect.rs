@@ -1,7 +1,10 @@
 //! Which language a text is in, and whether that is what was expected. whatlang identifies
 //! 69 languages from the text's script and its letter trigrams; its confidence is between 0
 //! and 1 (how far the best language is ahead of the second). Languages are compared by their
-//! ISO 639-3 code; users may write 639-1 (`en`) or 639-3 (`eng`).
+//! ISO 639-3 code; users may write 639-1 (`en`) or 639-3 (`eng`). whatlang names three
+//! languages by an individual language of an ISO macrolanguage (Mandarin `cmn`, Iranian
+//! Persian `pes`, Norwegian Bokmål `nob`), where users write the macrolanguage (`zh`, `fa`,
+//! `no`): either code matches, and the macrolanguage's is shown.
 
 use isolang::Language;
 
@@ -32,9 +35,21 @@ pub fn to_639_3(code: &str) -> Result<&'static str, UnknownCode> {
         .ok_or_else(|| UnknownCode(code.to_owned()))
 }
 
-/// The code shown for a language: ISO 639-1 when it has one, else its 639-3 code.
+/// The ISO 639-3 macrolanguage that whatlang's individual language `code_639_3` belongs to
+/// (whatlang's only such languages), or `None`.
+fn macrolanguage(code_639_3: &str) -> Option<&'static str> {
+    match code_639_3 {
+        "cmn" => Some("zho"),
+        "pes" => Some("fas"),
+        "nob" => Some("nor"),
+        _ => None,
+    }
+}
+
+/// The code shown for a language: ISO 639-1 when it (or the macrolanguage it belongs to) has
+/// one (`cmn` → `zh`), else its 639-3 code.
 pub fn display_code(code_639_3: &str) -> String {
-    Language::from_639_3(code_639_3)
+    Language::from_639_3(macrolanguage(code_639_3).unwrap_or(code_639_3))
         .and_then(|l| l.to_639_1())
         .map_or_else(|| code_639_3.to_owned(), str::to_owned)
 }
@@ -68,7 +83,11 @@ pub fn passes(detection: &Detection, expected: &[&str], min_confidence: f64) -> 
     let Some(language) = detection.language else {
         return false;
     };
-    detection.confidence >= min_confidence && (expected.is_empty() || expected.contains(&language))
+    let is_expected = |code: &str| expected.contains(&code);
+    detection.confidence >= min_confidence
+        && (expected.is_empty()
+            || is_expected(language)
+            || macrolanguage(language).is_some_and(is_expected))
 }
 
 #[cfg(test)]
@@ -83,11 +102,10 @@ mod tests {
         assert_eq!(to_639_3("xx"), Err(UnknownCode("xx".to_owned())));
         assert_eq!(to_639_3("english"), Err(UnknownCode("english".to_owned())));
         assert_eq!(display_code("eng"), "en");
-        assert_eq!(
-            display_code("cmn"),
-            "cmn",
-            "Mandarin has no 639-1 code of its own"
-        );
+        assert_eq!(display_code("cmn"), "zh", "Mandarin is shown as Chinese");
+        assert_eq!(display_code("pes"), "fa");
+        assert_eq!(display_code("nob"), "no");
+        assert_eq!(display_code("tgl"), "tl");
     }
 
     #[test]
@@ -142,5 +160,38 @@ mod tests {
         assert!(passes(&english, &["eng", "fra"], 0.5));
         assert!(!passes(&english, &["fra"], 0.5));
         assert!(!passes(&english, &["eng"], 0.95));
+    }
+
+    #[test]
+    fn a_macrolanguage_accepts_whatlangs_individual_language() {
+        for (text, written, individual) in [
+            ("委员会将于下周发表关于新铁路的最终报告。", "zh", "cmn"),
+            (
+                "کمیته گزارش نهایی خود را درباره راه آهن جدید هفته آینده منتشر خواهد کرد.",
+                "fa",
+                "pes",
+            ),
+            (
+                "Jeg heter Kari og bor i Oslo. Det er ikke lett å lære seg norsk, men jeg prøver hver eneste dag, og det går bedre nå enn før.",
+                "no",
+                "nob",
+            ),
+        ] {
+            let found = detect(text);
+            assert_eq!(found.language, Some(individual), "{text}");
+            let expected = to_639_3(written).unwrap();
+            assert!(passes(&found, &[expected], 0.0), "{text} as {written}");
+            // The individual language's own code matches too.
+            assert!(passes(&found, &[individual], 0.0), "{text} as {individual}");
+            assert!(!passes(&found, &["eng"], 0.0));
+            assert_eq!(display_code(individual), written);
+        }
+        assert!(passes(
+            &detect(
+                "Jeg heter Kari og bor i Oslo. Det er ikke lett å lære seg norsk, men jeg prøver hver eneste dag, og det går bedre nå enn før."
+            ),
+            &[to_639_3("nb").unwrap()],
+            0.0
+        ));
     }
 }

@@ -3,8 +3,9 @@
 //! job-wide append-only log ([`KvLog`]). Appending reads every entry before its own index, and
 //! the index is the record's place in the job's one order: a record is compared with every
 //! record before it in that order (entries from other runs and workers included, however they
-//! interleave), those sharing a band are candidates, and their exact Jaccard similarity
-//! decides. Of two near-copies exactly one — the later — is flagged.
+//! interleave), those sharing a band are candidates, and their Jaccard similarity decides
+//! (exact up to [`crate::sketch::SKETCH_SIZE`] shingles, estimated from a bounded sample
+//! beyond). Of two near-copies exactly one — the later — is flagged.
 
 use augment_support::kv_log::{KvLog, LogStore};
 use base64::Engine;
@@ -13,7 +14,7 @@ use blockforge_sdk::BlockError;
 use serde::{Deserialize, Serialize};
 
 use crate::minhash::{Banding, band_keys, share_a_band, signature};
-use crate::shingles::jaccard;
+use crate::sketch::{similarity, sketch};
 
 /// One record in the log: the run it came from and its band keys.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,7 +89,7 @@ pub fn check_and_append<S: LogStore>(
     let keys = band_keys(&signature(shingles, check.banding), check.banding);
     let set_key = |trace: &str| format!("{prefix}set/{trace}");
     // The set is stored before the entry, so whoever reads the entry finds the set.
-    store.set_if_absent(&set_key(trace_id), &encode(shingles))?;
+    store.set_if_absent(&set_key(trace_id), &encode(sketch(shingles)))?;
     let entry = serde_json::to_string(&Entry {
         trace_id: trace_id.to_owned(),
         bands: encode(&keys),
@@ -96,6 +97,10 @@ pub fn check_and_append<S: LogStore>(
     .map_err(|e| BlockError::internal(format!("cannot encode a log entry: {e}")))?;
 
     let mut candidates: Vec<String> = Vec::new();
+    // A run executed again (after a lost lease, a crash, a stop: the host keeps its trace id)
+    // meets its own earlier entry; the entries after it are later records, so it compares
+    // itself with what it was compared with the first time.
+    let mut met_own_entry = false;
     let mut log = KvLog::new(LogView(&mut *store), format!("{prefix}log/"));
     log.append(&entry, |index, text| {
         let earlier: Entry = serde_json::from_str(text).map_err(|e| {
@@ -103,8 +108,8 @@ pub fn check_and_append<S: LogStore>(
                 "entry {index} of the job's MinHash log is unreadable: {e}"
             ))
         })?;
-        // A run executed again after a crash meets its own earlier entry: not a duplicate.
-        if earlier.trace_id != trace_id
+        met_own_entry |= earlier.trace_id == trace_id;
+        if !met_own_entry
             && share_a_band(&keys, &decode(&earlier.bands, "a log entry's band keys")?)
         {
             candidates.push(earlier.trace_id);
@@ -119,10 +124,10 @@ pub fn check_and_append<S: LogStore>(
                 "the shingles of run {candidate} are missing from the job's kv"
             )));
         };
-        let similarity = jaccard(shingles, &decode(&text, "a stored shingle set")?);
-        if similarity > verdict.jaccard {
-            verdict.jaccard = similarity;
-            if similarity >= check.threshold {
+        let found = similarity(shingles, &decode(&text, "a stored shingle set")?);
+        if found > verdict.jaccard {
+            verdict.jaccard = found;
+            if found >= check.threshold {
                 verdict.is_duplicate = true;
                 verdict.duplicate_of = Some(candidate);
             }
@@ -247,15 +252,38 @@ mod tests {
     }
 
     #[test]
-    fn a_run_executed_again_does_not_match_itself_and_empty_texts_are_skipped() {
+    fn a_run_executed_again_gets_its_first_verdict_and_empty_texts_are_skipped() {
+        // The host gives every attempt at a run the same trace id.
         let mut store = Memory::default();
-        let set = shingles(&text(30, None), 3);
-        check_and_append(&mut store, "M/", "run", &set, CHECK).unwrap();
-        let again = check_and_append(&mut store, "M/", "run", &set, CHECK).unwrap();
-        assert!(!again.is_duplicate);
+        let original = shingles(&text(60, None), 3);
+        let copy = shingles(&text(60, Some(30)), 3);
+        check_and_append(&mut store, "M/", "run-a", &original, CHECK).unwrap();
+        let first_b = check_and_append(&mut store, "M/", "run-b", &copy, CHECK).unwrap();
+        assert!(first_b.is_duplicate);
+        // `run-a` again: neither its own entry nor `run-b`'s, logged after it, counts.
+        let again_a = check_and_append(&mut store, "M/", "run-a", &original, CHECK).unwrap();
+        assert!(!again_a.is_duplicate, "{again_a:?}");
+        assert_eq!(again_a.jaccard, 0.0);
+        // `run-b` again: still the copy of `run-a`.
+        let again_b = check_and_append(&mut store, "M/", "run-b", &copy, CHECK).unwrap();
+        assert_eq!(again_b, first_b);
         let empty = check_and_append(&mut store, "M/", "other", &[], CHECK).unwrap();
         assert!(!empty.is_duplicate);
         assert!(store.0.borrow().keys().all(|k| !k.contains("other")));
+    }
+
+    #[test]
+    fn a_long_text_stores_a_bounded_set_and_its_copy_is_still_flagged() {
+        let mut store = Memory::default();
+        let long = shingles(&text(150_002, None), 3);
+        let first = check_and_append(&mut store, "M/", "long", &long, CHECK).unwrap();
+        assert!(!first.is_duplicate);
+        let stored = store.0.borrow()["M/set/long"].clone();
+        // 512 hashes of 8 bytes in base64, far below the 1 MiB kv value limit.
+        assert!(stored.len() < 6_000, "{} bytes", stored.len());
+        let copy = check_and_append(&mut store, "M/", "copy", &long, CHECK).unwrap();
+        assert!(copy.is_duplicate);
+        assert_eq!(copy.jaccard, 1.0);
     }
 
     /// A store that lets another run finish its whole check just before this run's first claim

@@ -7,6 +7,7 @@
 pub mod dedup;
 pub mod minhash;
 pub mod shingles;
+pub mod sketch;
 
 use augment_support::kv_log::JobKv;
 use blockforge_sdk::prelude::*;
@@ -70,6 +71,11 @@ impl Config {
             )));
         }
         let banding = Banding { bands, rows };
+        match minhash::check_banding(banding, self.threshold) {
+            Ok(None) => {}
+            Ok(Some(warning)) => blockforge_sdk::log::warn(&warning),
+            Err(refused) => return Err(BlockError::invalid_config(refused)),
+        }
         Ok((
             Check {
                 banding,

@@ -38,6 +38,24 @@ pub struct Banding {
     pub rows: usize,
 }
 
+/// Most hash functions a signature may have (`bands × rows`): each costs a pass over the
+/// shingles per record.
+pub const MAX_FUNCTIONS: usize = 1024;
+
+impl Banding {
+    /// The Jaccard similarity at which a pair starts to be likely a candidate, (1/b)^(1/r)
+    /// (the steepest point of the S-curve).
+    pub fn lsh_threshold(self) -> f64 {
+        (1.0 / self.bands as f64).powf(1.0 / self.rows as f64)
+    }
+
+    /// The probability that two texts at Jaccard similarity `jaccard` share a band:
+    /// 1 − (1 − jʳ)ᵇ.
+    pub fn candidate_probability(self, jaccard: f64) -> f64 {
+        1.0 - (1.0 - jaccard.powi(self.rows as i32)).powi(self.bands as i32)
+    }
+}
+
 /// The MinHash signature of a set of shingle hashes (`bands × rows` minima).
 pub fn signature(shingles: &[u64], banding: Banding) -> Vec<u64> {
     let seeds = seeds(banding.bands * banding.rows);
@@ -72,9 +90,88 @@ pub fn share_a_band(a: &[u64], b: &[u64]) -> bool {
     a.iter().zip(b).any(|(x, y)| x == y)
 }
 
+/// Whether `banding` suits `threshold`: an error when the signature is over
+/// [`MAX_FUNCTIONS`] or when a pair at the threshold would be missed more often than found
+/// (the threshold is below the banding's S-curve); a warning when it would be missed more than
+/// 5% of the time. A banding whose curve lies well below the threshold only costs reads: the
+/// exact similarity decides.
+pub fn check_banding(banding: Banding, threshold: f64) -> Result<Option<String>, String> {
+    let functions = banding.bands * banding.rows;
+    if functions > MAX_FUNCTIONS {
+        return Err(format!(
+            "'bands' × 'rows' is {functions} hash functions, more than {MAX_FUNCTIONS}"
+        ));
+    }
+    if threshold <= 0.0 {
+        return Ok(None);
+    }
+    let found = banding.candidate_probability(threshold);
+    let describe = || {
+        format!(
+            "with {} bands of {} rows (LSH threshold (1/b)^(1/r) = {:.2}) a pair at Jaccard {threshold} is compared with probability {found:.2}; use more bands or fewer rows",
+            banding.bands,
+            banding.rows,
+            banding.lsh_threshold()
+        )
+    };
+    if found < 0.5 {
+        Err(describe())
+    } else if found < 0.95 {
+        Ok(Some(describe()))
+    } else {
+        Ok(None)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bandings_that_miss_the_threshold_are_refused_or_warned_about() {
+        let default = Banding { bands: 20, rows: 5 };
+        assert_eq!(check_banding(default, 0.8), Ok(None));
+        assert_eq!(
+            check_banding(
+                Banding {
+                    bands: 512,
+                    rows: 1
+                },
+                0.1
+            ),
+            Ok(None)
+        );
+        let too_many = check_banding(
+            Banding {
+                bands: 64,
+                rows: 32,
+            },
+            0.9,
+        )
+        .unwrap_err();
+        assert!(too_many.contains("2048 hash functions"), "{too_many}");
+        // 20 × 5 at 0.5: 0.47.
+        let missed = check_banding(default, 0.5).unwrap_err();
+        assert!(missed.contains("probability 0.47"), "{missed}");
+        // 20 × 5 at 0.6: 0.80.
+        let warned = check_banding(default, 0.6).unwrap().unwrap();
+        assert!(
+            warned.contains("LSH threshold (1/b)^(1/r) = 0.55"),
+            "{warned}"
+        );
+        // Texts with nothing in common (a threshold of 0) cannot share a band: not a miss.
+        assert_eq!(check_banding(default, 0.0), Ok(None));
+        assert_eq!(check_banding(default, 1.0), Ok(None));
+    }
+
+    #[test]
+    fn the_s_curve_of_a_banding() {
+        let default = Banding { bands: 20, rows: 5 };
+        assert!((default.lsh_threshold() - 0.5493).abs() < 1e-4);
+        assert!((default.candidate_probability(0.8) - 0.99965).abs() < 1e-4);
+        assert!((default.candidate_probability(0.5) - 0.4701).abs() < 1e-4);
+        assert_eq!(default.candidate_probability(1.0), 1.0);
+    }
     use crate::shingles::{jaccard, shingles};
 
     const BANDING: Banding = Banding { bands: 20, rows: 5 };

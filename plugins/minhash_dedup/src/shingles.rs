@@ -43,26 +43,38 @@ pub fn shingles(text: &str, k: usize) -> Vec<u64> {
     hashes
 }
 
-/// Jaccard similarity of two sorted, distinct hash lists: |A ∩ B| ÷ |A ∪ B| (0 for two empty
-/// lists).
-pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
-    let (mut i, mut j, mut common) = (0, 0, 0usize);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
+/// Walks the union of two sorted, distinct hash lists from the smallest hash, at most `limit`
+/// hashes of it: how many of those both lists hold, and how many were walked.
+pub fn union_walk(a: &[u64], b: &[u64], limit: usize) -> (usize, usize) {
+    let (mut i, mut j, mut walked, mut common) = (0, 0, 0usize, 0usize);
+    while walked < limit && (i < a.len() || j < b.len()) {
+        match (a.get(i), b.get(j)) {
+            (Some(x), Some(y)) if x == y => {
                 common += 1;
                 i += 1;
                 j += 1;
             }
+            (Some(x), Some(y)) if x < y => i += 1,
+            (Some(_), None) => i += 1,
+            _ => j += 1,
         }
+        walked += 1;
     }
-    let union = a.len() + b.len() - common;
-    if union == 0 {
+    (common, walked)
+}
+
+/// Jaccard similarity of two sorted, distinct hash lists: |A ∩ B| ÷ |A ∪ B| (0 for two empty
+/// lists).
+pub fn jaccard(a: &[u64], b: &[u64]) -> f64 {
+    ratio(union_walk(a, b, usize::MAX))
+}
+
+/// `common ÷ walked` of a [`union_walk`], 0 when nothing was walked.
+pub fn ratio((common, walked): (usize, usize)) -> f64 {
+    if walked == 0 {
         0.0
     } else {
-        common as f64 / union as f64
+        common as f64 / walked as f64
     }
 }
 

@@ -32,6 +32,33 @@ pub struct Bounds {
 }
 
 impl Bounds {
+    /// The figures whose `min` is above their `max` (no text could pass them), described;
+    /// `Ok` when every range can be met.
+    pub fn check(&self) -> Result<(), String> {
+        let named = [
+            ("flesch_reading_ease", self.flesch_reading_ease),
+            ("flesch_kincaid_grade", self.flesch_kincaid_grade),
+            ("gunning_fog", self.gunning_fog),
+            ("smog_index", self.smog_index),
+            ("coleman_liau_index", self.coleman_liau_index),
+        ];
+        let empty: Vec<String> = named
+            .into_iter()
+            .filter_map(|(name, range)| match range? {
+                Range {
+                    min: Some(min),
+                    max: Some(max),
+                } if min > max => Some(format!("{name}: min {min} is above max {max}")),
+                _ => None,
+            })
+            .collect();
+        if empty.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("thresholds no text can meet: {}", empty.join("; ")))
+        }
+    }
+
     /// The bounds each figure breaks, described (`"gunning_fog 14.2 above max 12"`); empty when
     /// every figure is within its bounds.
     pub fn failures(&self, figures: &Figures) -> Vec<String> {
@@ -68,6 +95,21 @@ mod tests {
             smog_index: 9.0,
             coleman_liau_index: 7.5,
         }
+    }
+
+    #[test]
+    fn a_min_above_its_max_is_refused() {
+        let bounds: Bounds = serde_json::from_value(serde_json::json!({
+            "gunning_fog": {"min": 12, "max": 8},
+            "smog_index": {"min": 5, "max": 5},
+            "flesch_reading_ease": {"min": 90}
+        }))
+        .unwrap();
+        assert_eq!(
+            bounds.check(),
+            Err("thresholds no text can meet: gunning_fog: min 12 is above max 8".to_owned())
+        );
+        assert_eq!(Bounds::default().check(), Ok(()));
     }
 
     #[test]

@@ -51,6 +51,10 @@ impl Block for Readability {
     }
 
     fn execute(ctx: Context<Config>) -> Result<Output, BlockError> {
+        ctx.config
+            .thresholds
+            .check()
+            .map_err(BlockError::invalid_config)?;
         let field = &ctx.config.field_name;
         let text =
             text_input::text_field(&ctx.state, field, "Readability", "measure its readability")?;
@@ -61,7 +65,8 @@ impl Block for Readability {
         }
         let mut readability = Map::new();
         for (name, value) in figures.named() {
-            // Two decimals, as textstat rounds by default; the bounds see the exact figure.
+            // Two decimals for reading (textstat's own figures here are unrounded, as with
+            // `set_rounding(False)`); the bounds see the exact figure.
             readability.insert(name.to_owned(), json!((value * 100.0).round() / 100.0));
         }
         Ok(Output::new()

@@ -110,10 +110,14 @@ impl Model for Host<'_> {
     }
 }
 
-/// Adds to `written` the entries of `log` not read yet.
-fn read_new(log: &mut KvLog<JobKv>, written: &mut Written) -> Result<(), BlockError> {
+/// Adds to `written` the entries of `log` not read yet, but those of this run's lost attempt
+/// (the same trace id, `own`): its records are not another run's.
+fn read_new(log: &mut KvLog<JobKv>, written: &mut Written, own: &str) -> Result<(), BlockError> {
     log.read_new(|index, text| {
         let entry = Entry::parse(index, text)?;
+        if entry.run.as_deref() == Some(own) {
+            return Ok(());
+        }
         written.vectors.extend(entry.vectors);
         written.items.extend(entry.items);
         Ok(())
@@ -178,12 +182,13 @@ impl Block for SemanticInfiller {
             &settings,
             &mut Written::default(),
             &mut Host { config },
-            &mut |written| read_new(&mut log, written),
+            &mut |written| read_new(&mut log, written, &ctx.trace_id),
         )?;
         for note in &filled.notes {
             blockforge_sdk::log::warn(note);
         }
-        for entry in into_entries(filled.new, MAX_ENTRY_BYTES)? {
+        for mut entry in into_entries(filled.new, MAX_ENTRY_BYTES)? {
+            entry.run = Some(ctx.trace_id.clone());
             log.append(&entry.to_text()?, |_, _| Ok(()))?;
         }
         Ok(Output::new().set("samples", filled.samples))

@@ -178,6 +178,8 @@ pub fn chunks<'t>(
 
     let mut chunks = Vec::new();
     let mut start = 0;
+    // The first piece the previous chunk did not hold: every chunk keeps at least it.
+    let mut new_from = 0;
     while start < pieces.len() {
         let mut end = start;
         let mut sum = 0;
@@ -187,7 +189,8 @@ pub fn chunks<'t>(
         }
         end = end.max(start + 1);
         // Pieces side by side may tokenize differently from apart: count the chunk itself and
-        // give pieces back until it fits.
+        // give new pieces back until it fits, then carried ones (a chunk of carried overlap
+        // alone would repeat the previous one).
         let chunk = loop {
             let slice = text[pieces[start].range.start..pieces[end - 1].range.end].trim();
             let tokens = count(slice);
@@ -197,8 +200,13 @@ pub fn chunks<'t>(
                     tokens,
                 };
             }
-            end -= 1;
+            if end > new_from + 1 {
+                end -= 1;
+            } else {
+                start += 1;
+            }
         };
+        new_from = end;
         if !chunk.text.is_empty() {
             chunks.push(chunk);
         }
@@ -230,6 +238,19 @@ mod tests {
     /// One token per word-ish piece, to check the packing by hand.
     fn words(text: &str) -> usize {
         text.split_whitespace().count()
+    }
+
+    #[test]
+    fn giving_pieces_back_never_leaves_only_the_overlap() {
+        // "w4" beside "w2" or "w3" costs 10 more tokens than apart.
+        let count = |text: &str| {
+            let glued = text.contains("w4") && (text.contains("w2") || text.contains("w3"));
+            words(text) + if glued { 10 } else { 0 }
+        };
+        let chunks = chunks("w0 w1 w2 w3 w4 w5 w6 w7", 4, 2, count).expect("valid sizes");
+        let texts: Vec<&str> = chunks.iter().map(|c| c.text).collect();
+        assert_eq!(texts, ["w0 w1 w2 w3", "w4", "w5 w6 w7"]);
+        assert!(chunks.iter().all(|c| c.tokens <= 4));
     }
 
     /// The chunks' texts, counting a word as one token.

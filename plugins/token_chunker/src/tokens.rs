@@ -145,7 +145,7 @@ mod tests {
                     ours.count(text),
                     reference.encode_ordinary(text).len(),
                     "{name} of {:?}",
-                    &text[..text.len().min(80)]
+                    text.chars().take(80).collect::<String>()
                 );
             }
         }

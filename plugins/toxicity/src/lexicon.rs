@@ -129,7 +129,9 @@ fn spelling_matches(spelling: &str, word: &Word, wildcard: bool) -> bool {
     } else {
         spelled.len() == wanted.len()
     };
+    // A mask stands for a hidden letter inside a word, never for its first letter.
     length_ok
+        && spelled.first().is_some_and(|s| *s != '*')
         && wanted
             .iter()
             .zip(&spelled)
@@ -273,6 +275,59 @@ mod tests {
                 found(text)
             );
         }
+    }
+
+    #[test]
+    fn markdown_emphasis_and_globs_are_not_masks() {
+        for text in [
+            "**Key points:**",
+            "**Details**",
+            "**Items**",
+            "Match **/*.ts and **/*.tsx",
+            "*Note:* see __init__ and *args, **kwargs",
+            "2*3 = 6",
+        ] {
+            assert!(found(text).is_empty(), "{text}: {:?}", found(text));
+        }
+    }
+
+    #[test]
+    fn a_mask_inside_a_word_still_stands_for_a_letter() {
+        for text in ["f*ck", "**f*ck**", "what the f**k,", "sh*t!"] {
+            assert!(
+                found(text).iter().any(|(c, _)| c == "profanity"),
+                "{text}: {:?}",
+                found(text)
+            );
+        }
+    }
+
+    /// The highest category score of `text` with the built-in list.
+    fn score(text: &str) -> f64 {
+        let terms = builtin();
+        let hits = find(&terms, &tokens(text));
+        category_scores(&hits).values().copied().fold(0.0, f64::max)
+    }
+
+    #[test]
+    fn harmless_senses_pass_the_default_threshold() {
+        for text in [
+            "She graduated magna cum laude",
+            "It was a chink in the armour",
+            "Dutch dykes hold back the sea",
+            "beef jerky",
+            "The kitchen was spic and span",
+            "Blue tits nest in the garden",
+            "arsenic and arsenide",
+        ] {
+            assert!(score(text) < 0.5, "{text}: {:?}", found(text));
+        }
+        assert!(found("beef jerky, arsenic and arsenide").is_empty());
+        // The slurs still count, and fail a record with another hit.
+        assert_eq!(found("dykes"), [("identity_attack".into(), "dykes".into())]);
+        assert!(score("those chinks should be exterminated") >= 0.5);
+        assert_eq!(found("what a jerk"), [("insult".into(), "jerk".into())]);
+        assert_eq!(found("arsehole"), [("profanity".into(), "arsehole".into())]);
     }
 
     #[test]

@@ -61,6 +61,28 @@ fn has_run_of_three(word: &str) -> bool {
     chars.windows(3).any(|w| w[0] == w[1] && w[1] == w[2])
 }
 
+/// The spelling of `written` with `*` kept as a wildcard for one letter, when it has one.
+///
+/// Markup and punctuation around a word are not part of it: `**Items**`, `points:**` and
+/// `**/*.ts` are read without their stars and slashes, so only a `*` inside a word, after at
+/// least one letter (`f*ck`), stands for a hidden letter, and never for the first one.
+fn masked_spelling(written: &str) -> Option<String> {
+    let core = written.trim_matches(|c: char| !c.is_alphanumeric() && leet_letter(c).is_none());
+    if !core.contains('*') {
+        return None;
+    }
+    let spelled: String = core
+        .chars()
+        .filter_map(|c| match c {
+            '*' => Some('*'),
+            c if c.is_alphabetic() => Some(c),
+            c => leet_letter(c),
+        })
+        .collect();
+    let starts_with_letter = spelled.chars().next().is_some_and(char::is_alphabetic);
+    starts_with_letter.then_some(spelled)
+}
+
 fn token(written: String) -> Option<Token> {
     let plain: String = written.chars().filter(|c| c.is_alphanumeric()).collect();
     let has_letter = written.chars().any(char::is_alphabetic);
@@ -79,16 +101,7 @@ fn token(written: String) -> Option<Token> {
             })
             .collect::<String>()
     });
-    let masked = (has_letter && written.contains('*')).then(|| {
-        written
-            .chars()
-            .filter_map(|c| match c {
-                '*' => Some('*'),
-                c if c.is_alphabetic() => Some(c),
-                c => leet_letter(c),
-            })
-            .collect::<String>()
-    });
+    let masked = masked_spelling(&written);
     let collapsed = leet
         .as_deref()
         .filter(|l| has_run_of_three(l))

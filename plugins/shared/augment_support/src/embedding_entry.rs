@@ -17,6 +17,35 @@ pub struct Entry {
     pub vectors: Vec<Vec<f32>>,
     /// The record each vector embeds.
     pub items: Vec<Value>,
+    /// The trace id of the run that wrote it (the host keeps it across attempts at a run), so
+    /// a run executed again recognises what its lost attempt logged; absent in older entries.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+}
+
+/// Which entries of the log a run compares its records with, as it reads them in order: the
+/// entries before the first one its own trace id wrote (a lost attempt of the same run); that
+/// entry and the ones after it are its own or later records.
+#[derive(Debug, Clone)]
+pub struct EarlierEntries {
+    own: String,
+    met_own: bool,
+}
+
+impl EarlierEntries {
+    /// For the run whose trace id is `own`.
+    pub fn new(own: impl Into<String>) -> Self {
+        EarlierEntries {
+            own: own.into(),
+            met_own: false,
+        }
+    }
+
+    /// Whether `entry`, read next, is an earlier record of another run.
+    pub fn counts(&mut self, entry: &Entry) -> bool {
+        self.met_own |= entry.run.as_deref() == Some(self.own.as_str());
+        !self.met_own
+    }
 }
 
 impl Entry {
@@ -94,6 +123,7 @@ pub fn into_entries(
     let mut current = Entry {
         vectors: Vec::new(),
         items: Vec::new(),
+        run: None,
     };
     let mut size = 0usize;
     for (vector, item) in pairs {
@@ -113,6 +143,7 @@ pub fn into_entries(
                 Entry {
                     vectors: Vec::new(),
                     items: Vec::new(),
+                    run: None,
                 },
             ));
             size = 0;
@@ -172,6 +203,7 @@ mod tests {
         let entry = Entry {
             vectors: vec![vector.clone()],
             items: vec![Value::Null],
+            run: None,
         };
         let text = entry.to_text().unwrap();
         assert!(text.len() < 1536 * 6, "{} bytes", text.len());
@@ -180,6 +212,29 @@ mod tests {
         assert!(err.message.contains("not a list of f32"), "{}", err.message);
         let err = Entry::parse(1, r#"{"vectors": ["%%"], "items": [null]}"#).unwrap_err();
         assert!(err.message.contains("entry 1"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_run_counts_the_entries_before_its_own_lost_attempt_only() {
+        let by = |run: Option<&str>| Entry {
+            vectors: Vec::new(),
+            items: Vec::new(),
+            run: run.map(str::to_owned),
+        };
+        let text = by(Some("run-a")).to_text().unwrap();
+        assert_eq!(
+            Entry::parse(0, &text).unwrap().run.as_deref(),
+            Some("run-a")
+        );
+        // Entries written before trace ids were kept read as another run's.
+        let old = Entry::parse(1, r#"{"vectors": [], "items": []}"#).unwrap();
+        assert_eq!(old.run, None);
+        let log = [old, by(Some("run-b")), by(Some("run-a")), by(Some("run-c"))];
+        let mut earlier = EarlierEntries::new("run-a");
+        let counted: Vec<bool> = log.iter().map(|e| earlier.counts(e)).collect();
+        assert_eq!(counted, [true, true, false, false]);
+        let mut earlier = EarlierEntries::new("run-d");
+        assert!(log.iter().all(|e| earlier.counts(e)));
     }
 
     #[test]
