@@ -169,7 +169,10 @@ async fn files_that_are_not_blocks_are_refused_with_the_reason() {
     let out = ws.run(&["block", "test", fixtures::WRONG_VERSION]).await;
     out.assert_failure();
     assert!(
-        out.stderr.contains("targets `blockforge:block/guest@9.0.0`, but this host runs `blockforge:block/guest@0.1.0`"),
+        out.stderr.contains(
+            "targets `blockforge:block/guest@9.0.0`, but this host runs \
+             `blockforge:block/guest@0.2.0` or `blockforge:block/guest@0.1.0`"
+        ),
         "{}",
         out.stderr
     );

@@ -381,9 +381,16 @@ try {
       return button && !button.disabled;
     });
     await page.getByRole("button", { name: "Start" }).click();
-    const card = byTestId("job-card").first();
-    await card.waitFor();
-    const seedlessJob = Number(await card.getAttribute("data-job-id"));
+    // The earlier job's card is listed until the new one arrives: wait for the new one.
+    const newCard = await page.waitForFunction(
+      (earlier) =>
+        [...document.querySelectorAll("[data-testid=job-card]")]
+          .map((card) => card.getAttribute("data-job-id"))
+          .find((id) => id !== null && id !== String(earlier)) ?? null,
+      jobId,
+      { timeout: 60_000 },
+    );
+    const seedlessJob = Number(await newCard.jsonValue());
     assert.notEqual(seedlessJob, jobId);
     await page.waitForFunction(
       (id) => document.querySelector(`[data-testid=job-card][data-job-id="${id}"] [data-testid=job-status]`)?.textContent === "completed",

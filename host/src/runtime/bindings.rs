@@ -90,7 +90,7 @@ impl Version {
 
     /// The export names of every version, for messages.
     pub fn expected() -> String {
-        Version::ALL.map(Version::guest_export).join(" or ")
+        Version::ALL.map(Version::guest_export).join("` or `")
     }
 }
 
