@@ -400,8 +400,14 @@ mod tests {
             names.sort();
             names
         };
-        assert_eq!(on_disk("wit/since_v0.1.0", &[]), embedded(sdk_files::WIT_V0_1));
-        assert_eq!(on_disk("wit/since_v0.2.0", &[]), embedded(sdk_files::WIT_V0_2));
+        assert_eq!(
+            on_disk("wit/since_v0.1.0", &[]),
+            embedded(sdk_files::WIT_V0_1)
+        );
+        assert_eq!(
+            on_disk("wit/since_v0.2.0", &[]),
+            embedded(sdk_files::WIT_V0_2)
+        );
         assert_eq!(on_disk("sdk/src", &[]), embedded(sdk_files::RUST_SDK));
         assert_eq!(
             on_disk("sdk/python", &["blockforge/__pycache__", "README"]),

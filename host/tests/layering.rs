@@ -20,7 +20,14 @@ use syn::visit::Visit;
 const LAYERS: &[&[&str]] = &[
     // Shared value types and helpers that use nothing of the crate; `scaffold` writes block
     // projects (`new-block`).
-    &["atomic_file", "json", "usage", "grants", "thread_priority", "scaffold"],
+    &[
+        "atomic_file",
+        "json",
+        "usage",
+        "grants",
+        "thread_priority",
+        "scaffold",
+    ],
     // Services behind host imports.
     &["template", "kv", "outbound"],
     // The model gateway; reads registered models through a trait the store implements.
