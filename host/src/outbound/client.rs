@@ -141,18 +141,29 @@ impl Resolve for CheckedResolver {
             if allow_reserved {
                 return Ok(Box::new(found.into_iter()) as Addrs);
             }
-            let (public, reserved): (Vec<SocketAddr>, Vec<SocketAddr>) = found
-                .into_iter()
-                .partition(|a| reserved_range(a.ip()).is_none());
-            match (public.is_empty(), reserved.first()) {
-                (true, Some(first)) => Err(Box::new(AddressRefused {
-                    host,
-                    address: first.ip(),
-                    range: reserved_range(first.ip()).unwrap_or("reserved"),
-                }) as Box<dyn StdError + Send + Sync>),
-                _ => Ok(Box::new(public.into_iter()) as Addrs),
-            }
+            public_addresses(host, found)
+                .map(|public| Box::new(public.into_iter()) as Addrs)
+                .map_err(|refused| Box::new(refused) as Box<dyn StdError + Send + Sync>)
         })
+    }
+}
+
+/// The public addresses of `found` (the DNS answer for `host`), refused when it has only
+/// reserved ones.
+fn public_addresses(
+    host: String,
+    found: Vec<SocketAddr>,
+) -> Result<Vec<SocketAddr>, AddressRefused> {
+    let (public, reserved): (Vec<SocketAddr>, Vec<SocketAddr>) = found
+        .into_iter()
+        .partition(|a| reserved_range(a.ip()).is_none());
+    match (public.is_empty(), reserved.first()) {
+        (true, Some(first)) => Err(AddressRefused {
+            host,
+            address: first.ip(),
+            range: reserved_range(first.ip()).unwrap_or("reserved"),
+        }),
+        _ => Ok(public),
     }
 }
 
@@ -549,4 +560,30 @@ fn classify(method: &Method, url: &Url, e: reqwest::Error) -> OutboundError {
         cause = inner.source();
     }
     OutboundError::new(code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_answering_only_reserved_addresses_is_refused() {
+        let at = |ip: &str| SocketAddr::new(ip.parse().expect("an IP"), 0);
+        let refused = public_addresses(
+            "example.com".to_owned(),
+            vec![at("169.254.169.254"), at("127.0.0.1")],
+        )
+        .expect_err("only reserved addresses");
+        assert_eq!(refused.address, at("169.254.169.254").ip());
+        assert!(
+            refused.to_string().contains("http.allow_private"),
+            "{refused}"
+        );
+        let kept = public_addresses(
+            "example.com".to_owned(),
+            vec![at("127.0.0.1"), at("93.184.216.34")],
+        )
+        .expect("a public address");
+        assert_eq!(kept, vec![at("93.184.216.34")]);
+    }
 }
