@@ -7,19 +7,22 @@
 pub mod address;
 pub mod client;
 pub mod limiter;
+pub mod redact;
 
 use serde::Serialize;
 
 pub use client::{HttpErrorCode, Outbound, OutboundError, OutboundRequest, OutboundResponse};
+pub use redact::redact;
 
 /// One request a block's `http` call sent (a redirect hop is one), as the trace shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HttpCall {
     /// The method.
     pub method: String,
-    /// The URL requested.
+    /// The URL requested, without credentials and secret query values ([`redact`]).
     pub url: String,
-    /// The status answered; `None` when no answer came.
+    /// The status answered; `None` when no answer came or the request was refused before
+    /// sending.
     pub status: Option<u16>,
     /// Response body bytes read.
     pub bytes: u64,

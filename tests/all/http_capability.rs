@@ -367,6 +367,18 @@ async fn the_grants_api_checks_http_entries_and_a_new_host_applies_without_a_res
         "{refused}"
     );
     assert!(refused.to_string().contains("http.timeout_ms"), "{refused}");
+    let wildcard = json!({"capabilities": ["http"], "models": [],
+        "http": {"allow": ["intranet.corp"], "allow_private": ["*.corp"]}});
+    let (status, refused) = call(&server, Method::PUT, path, Some(wildcard)).await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::UNPROCESSABLE_ENTITY,
+        "{refused}"
+    );
+    assert!(
+        refused.to_string().contains("http.allow_private"),
+        "{refused}"
+    );
 
     let pipeline = create_pipeline(
         &server,
@@ -398,4 +410,79 @@ async fn the_grants_api_checks_http_entries_and_a_new_host_applies_without_a_res
     assert_eq!(status, reqwest::StatusCode::OK, "{answer}");
     assert_eq!(answer["result"]["results"][0]["status"], 200, "{answer}");
     assert_eq!(site.hits("/page"), 1);
+}
+
+/// The trace entries of the run's first block call.
+fn http_calls(record: &Value) -> &Vec<Value> {
+    record["trace"][0]["http_calls"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no http_calls: {record}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_refused_before_sending_are_in_the_trace() {
+    let site = Site::start().await;
+    // Outside the allow-list.
+    let record = fetch(
+        &site.url("/page"),
+        Some(http_grant(&["example.com"], json!({}))),
+        1,
+    )
+    .await;
+    let calls = http_calls(&record);
+    assert_eq!(calls.len(), 1, "{record}");
+    assert_eq!(calls[0]["url"], site.url("/page"));
+    assert_eq!(calls[0]["status"], Value::Null, "{record}");
+    let error = calls[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("not among the hosts granted"), "{record}");
+    // Rate-limited after the first: one sent, two refused, all three traced.
+    let grant = http_grant(&["127.0.0.1"], json!({"per_host_per_minute": 1}));
+    let record = fetch(&site.url("/page"), Some(grant), 3).await;
+    let calls = http_calls(&record);
+    assert_eq!(calls.len(), 3, "{record}");
+    assert_eq!(calls[0]["status"], 200, "{record}");
+    for refused in &calls[1..] {
+        assert_eq!(refused["status"], Value::Null, "{record}");
+        let error = refused["error"].as_str().unwrap_or_default();
+        assert!(error.contains("http.per_host_per_minute"), "{record}");
+    }
+    // A redirect to a loopback literal the grant reaches only through its wildcard.
+    let port = site.addr.port();
+    let target = site.url("/page");
+    let url = format!("http://localhost:{port}/redirect?to={target}");
+    let record = fetch(&url, Some(http_grant(&["localhost", "*"], json!({}))), 1).await;
+    let calls = http_calls(&record);
+    assert_eq!(calls.len(), 2, "{record}");
+    assert_eq!(calls[0]["status"], 302, "{record}");
+    assert_eq!(calls[1]["url"], target, "{record}");
+    assert_eq!(calls[1]["status"], Value::Null, "{record}");
+    let error = calls[1]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("loopback"), "{record}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn credentials_and_secret_query_values_stay_out_of_the_trace() {
+    let site = Site::start().await;
+    let port = site.addr.port();
+    let grant = http_grant(&["127.0.0.1"], json!({"max_response_bytes": 16}));
+    let page = format!("http://user:hunter2@127.0.0.1:{port}/page?q=cats&api_key=s3cr3t");
+    let huge = format!("http://user:hunter2@127.0.0.1:{port}/huge?token=s3cr3t");
+    for (url, shown) in [
+        (
+            page,
+            format!("http://127.0.0.1:{port}/page?q=cats&api_key=***"),
+        ),
+        (huge, format!("http://127.0.0.1:{port}/huge?token=***")),
+    ] {
+        let record = fetch(&url, Some(grant.clone()), 1).await;
+        let calls = http_calls(&record);
+        assert_eq!(calls.len(), 1, "{record}");
+        assert_eq!(calls[0]["url"], shown, "{record}");
+        // The calls and the error the block got (the seed itself is the block's own data).
+        let error = results(&record)[0]["error"].as_str().unwrap_or_default();
+        assert!(error.contains("http.max_response_bytes"), "{record}");
+        let shown = format!("{} {error}", record["trace"][0]["http_calls"]);
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+    }
 }

@@ -199,6 +199,7 @@ pub struct EffectiveGrant {
     access: [(Capability, Access); Capability::ALL.len()],
     models: Vec<GlobMatcher>,
     http: HttpAllowList,
+    http_private: Vec<String>,
     /// The call's limits.
     pub limits: CallLimits,
     /// The limits of its `http` requests.
@@ -300,6 +301,7 @@ pub fn effective(
         models,
         // An allow-list that does not parse (stored before it was checked) allows nothing.
         http: HttpAllowList::parse(&grant.http.allow).unwrap_or_default(),
+        http_private: super::http::private_hosts(&grant.http.allow_private).unwrap_or_default(),
         limits,
         http_limits: grant.http.limits(),
     }
@@ -364,6 +366,12 @@ impl EffectiveGrant {
             )),
             access => Ok(access),
         }
+    }
+
+    /// Whether a request to `host`, which the allow-list names explicitly, may connect to a
+    /// private, loopback or link-local address (see [`super::http::may_reach_reserved`]).
+    pub fn may_reach_reserved(&self, host: &str, is_ip_literal: bool) -> bool {
+        super::http::may_reach_reserved(host, is_ip_literal, &self.http_private)
     }
 }
 

@@ -50,6 +50,11 @@ pub struct GrantHttp {
     /// Hosts or URL patterns the plugin may reach; empty (the default) reaches nothing.
     #[serde(default)]
     pub allow: Vec<String>,
+    /// Host names (no wildcard, no port) whose DNS answers may be private, loopback or
+    /// link-local addresses, when `allow` names them explicitly. Without it only an IP
+    /// literal or `localhost` named in `allow` reaches such an address.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allow_private: Vec<String>,
     /// Largest response body, bytes; a larger one is cut and the request fails `too-large`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_response_bytes: Option<u64>,
@@ -69,6 +74,7 @@ impl GrantHttp {
     /// most their maximum).
     pub fn check(&self) -> Result<(), GrantError> {
         HttpAllowList::parse(&self.allow)?;
+        private_hosts(&self.allow_private)?;
         let limits = [
             (
                 "http.max_response_bytes",
@@ -129,6 +135,44 @@ impl GrantHttp {
                 .min(http_limits::PER_RUN_MAX),
         }
     }
+}
+
+/// Parses `http.allow_private`: at most [`MAX_HTTP_ENTRIES`] plain host names (no wildcard,
+/// port, scheme or path), normalized to lower case.
+pub fn private_hosts(entries: &[String]) -> Result<Vec<String>, GrantError> {
+    if entries.len() > MAX_HTTP_ENTRIES {
+        return Err(GrantError::Syntax(format!(
+            "{} http.allow_private entries; a grant takes at most {MAX_HTTP_ENTRIES}",
+            entries.len()
+        )));
+    }
+    entries
+        .iter()
+        .map(|entry| {
+            let host = entry.trim();
+            let plain = !host.is_empty()
+                && host.len() <= MAX_HTTP_ENTRY_BYTES
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+            if plain {
+                Ok(host.to_ascii_lowercase())
+            } else {
+                Err(GrantError::Syntax(format!(
+                    "http.allow_private entry {entry:?}: a host name without wildcard, port, \
+                     scheme or path"
+                )))
+            }
+        })
+        .collect()
+}
+
+/// Whether a request to `host`, named explicitly in the allow-list, may connect to a
+/// private, loopback or link-local address: an IP literal or `localhost` may, a host name
+/// only when `allow_private` (normalized) lists it.
+pub fn may_reach_reserved(host: &str, is_ip_literal: bool, allow_private: &[String]) -> bool {
+    let host = normalize_host(host);
+    is_ip_literal || host == "localhost" || allow_private.contains(&host)
 }
 
 /// The `http` limits of one call.
@@ -350,6 +394,31 @@ mod tests {
         let entries: Vec<String> = entries.iter().map(|e| (*e).to_owned()).collect();
         let list = HttpAllowList::parse(&entries).expect("entries parse");
         list.access(&Url::parse(url).expect("url parses"))
+    }
+
+    #[test]
+    fn only_literals_localhost_and_opted_in_names_reach_reserved_addresses() {
+        let opted = vec!["intranet.corp".to_owned()];
+        assert!(may_reach_reserved("127.0.0.1", true, &[]));
+        assert!(may_reach_reserved("::1", true, &[]));
+        assert!(may_reach_reserved("LOCALHOST", false, &[]));
+        assert!(!may_reach_reserved("example.com", false, &[]));
+        assert!(!may_reach_reserved("example.com", false, &opted));
+        assert!(may_reach_reserved("Intranet.Corp", false, &opted));
+    }
+
+    #[test]
+    fn allow_private_takes_plain_host_names_only() {
+        let parse = |entries: &[&str]| {
+            private_hosts(&entries.iter().map(|e| (*e).to_owned()).collect::<Vec<_>>())
+        };
+        assert_eq!(
+            parse(&["Intranet.Corp"]).expect("plain name"),
+            vec!["intranet.corp".to_owned()]
+        );
+        for bad in ["", "*.corp", "intranet:8080", "http://intranet", "a/b"] {
+            assert!(parse(&[bad]).is_err(), "{bad:?} accepted");
+        }
     }
 
     #[test]

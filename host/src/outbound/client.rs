@@ -1,10 +1,11 @@
 //! [`Outbound`]: sends a block's request. Its connections are made by reqwest, with proxies
 //! and automatic redirects off and a resolver that refuses reserved addresses
-//! ([`super::address`]) unless the grant names the host explicitly, so the address checked is
-//! the address connected to (a DNS answer pointing at the machine itself is caught where it
-//! is used). An IP literal never reaches a resolver: it is checked before sending. Redirects
-//! are followed here, each hop checked against the allow-list, the address rules, the rate
-//! and the run's count like a first request.
+//! ([`super::address`]) unless the grant names an IP literal or `localhost`, or opts a host
+//! name in through `http.allow_private`, so the address checked is the address connected to
+//! (a DNS answer pointing at the machine itself is caught where it is used). An IP literal
+//! never reaches a resolver: it is checked before sending. Redirects are followed here, each
+//! hop checked against the allow-list, the address rules, the rate and the run's count like a
+//! first request. URLs in the trace and in messages are [`redact`]ed.
 
 use std::error::Error as StdError;
 use std::net::{IpAddr, SocketAddr};
@@ -20,6 +21,7 @@ use url::Url;
 use super::HttpCall;
 use super::address::reserved_range;
 use super::limiter::HostRateLimiter;
+use super::redact::redact;
 use crate::grants::{EffectiveGrant, UrlAccess};
 
 /// Most redirects one request follows.
@@ -115,7 +117,7 @@ pub struct RequestPolicy<'a> {
 /// A resolved name that resolved only to reserved addresses.
 #[derive(Debug, thiserror::Error)]
 #[error(
-    "denied: {host} resolves to {address}, a {range} address, which a grant reaches only by naming the host explicitly (not through a wildcard)"
+    "denied: {host} resolves to {address}, a {range} address, which a grant reaches only by naming an IP address or localhost in http.allow, or by naming the host in both http.allow and http.allow_private"
 )]
 struct AddressRefused {
     host: String,
@@ -139,18 +141,29 @@ impl Resolve for CheckedResolver {
             if allow_reserved {
                 return Ok(Box::new(found.into_iter()) as Addrs);
             }
-            let (public, reserved): (Vec<SocketAddr>, Vec<SocketAddr>) = found
-                .into_iter()
-                .partition(|a| reserved_range(a.ip()).is_none());
-            match (public.is_empty(), reserved.first()) {
-                (true, Some(first)) => Err(Box::new(AddressRefused {
-                    host,
-                    address: first.ip(),
-                    range: reserved_range(first.ip()).unwrap_or("reserved"),
-                }) as Box<dyn StdError + Send + Sync>),
-                _ => Ok(Box::new(public.into_iter()) as Addrs),
-            }
+            public_addresses(host, found)
+                .map(|public| Box::new(public.into_iter()) as Addrs)
+                .map_err(|refused| Box::new(refused) as Box<dyn StdError + Send + Sync>)
         })
+    }
+}
+
+/// The public addresses of `found` (the DNS answer for `host`), refused when it has only
+/// reserved ones.
+fn public_addresses(
+    host: String,
+    found: Vec<SocketAddr>,
+) -> Result<Vec<SocketAddr>, AddressRefused> {
+    let (public, reserved): (Vec<SocketAddr>, Vec<SocketAddr>) = found
+        .into_iter()
+        .partition(|a| reserved_range(a.ip()).is_none());
+    match (public.is_empty(), reserved.first()) {
+        (true, Some(first)) => Err(AddressRefused {
+            host,
+            address: first.ip(),
+            range: reserved_range(first.ip()).unwrap_or("reserved"),
+        }),
+        _ => Ok(public),
     }
 }
 
@@ -158,7 +171,8 @@ impl Resolve for CheckedResolver {
 pub struct Outbound {
     /// Connections to hosts allowed through a wildcard: public addresses only.
     strict: reqwest::Client,
-    /// Connections to hosts the grant names: any address.
+    /// Connections to IP literals and `localhost` the grant names, and to names it lists in
+    /// `http.allow_private`: any address.
     explicit: reqwest::Client,
     limiter: HostRateLimiter,
 }
@@ -220,24 +234,30 @@ impl Outbound {
             ));
         }
         let mut url = parse_url(&request.url)?;
+        let first = redact(&url);
         let mut method = request.method;
         let mut body = request.body;
         for hop in 0..=MAX_REDIRECTS {
-            let explicit = self.admit(&url, policy, deadline).await?;
-            let started = Instant::now();
+            let admitted = self.admit(&url, policy, deadline).await;
             let index = calls.len();
+            // A refused request is traced with its error; a sent one is marked cut off until
+            // it ends.
+            let pending = match &admitted {
+                Ok(_) => "cut off: the block call ended while this request was pending",
+                Err(refused) => refused.message.as_str(),
+            };
             if index < max_calls_kept {
                 calls.push(HttpCall {
                     method: method.to_string(),
-                    url: url.to_string(),
+                    url: redact(&url),
                     status: None,
                     bytes: 0,
                     duration_ms: 0.0,
-                    error: Some(
-                        "cut off: the block call ended while this request was pending".to_owned(),
-                    ),
+                    error: Some(pending.to_owned()),
                 });
             }
+            let explicit = admitted?;
+            let started = Instant::now();
             let client = if explicit {
                 &self.explicit
             } else {
@@ -259,7 +279,8 @@ impl Outbound {
                     result: Err(OutboundError::new(
                         HttpErrorCode::Timeout,
                         format!(
-                            "{method} {url}: no complete answer within {} ms (http.timeout_ms)",
+                            "{method} {}: no complete answer within {} ms (http.timeout_ms)",
+                            redact(&url),
                             limits.timeout.as_millis()
                         ),
                     )),
@@ -292,13 +313,15 @@ impl Outbound {
         }
         Err(OutboundError::new(
             HttpErrorCode::TooManyRedirects,
-            format!("{} redirected more than {MAX_REDIRECTS} times", request.url),
+            format!("{first} redirected more than {MAX_REDIRECTS} times"),
         ))
     }
 
-    /// Lets a request to `url` go: checks the grant (whether it names the host explicitly),
+    /// Lets a request to `url` go: checks the grant (whether it lets the host reach reserved
+    /// addresses: named explicitly and an IP literal, `localhost` or in `allow_private`),
     /// an IP literal against the reserved ranges, the run's count and the host's rate (waiting
-    /// for its slot when that fits before `deadline`). Returns whether the host is explicit.
+    /// for its slot when that fits before `deadline`). Returns whether the host may reach
+    /// reserved addresses.
     async fn admit(
         &self,
         url: &Url,
@@ -307,20 +330,22 @@ impl Outbound {
     ) -> Result<bool, OutboundError> {
         let grant = policy.grant;
         let limits = grant.http_limits;
+        let shown = redact(url);
         let denied = |message: String| OutboundError::new(HttpErrorCode::Denied, message);
-        let explicit = grant.check_url(url).map_err(denied)? == UrlAccess::Explicit;
+        let named = grant.check_url(url).map_err(denied)? == UrlAccess::Explicit;
         let host = url.host_str().unwrap_or_default().to_owned();
         let literal = match url.host() {
             Some(url::Host::Ipv4(ip)) => Some(IpAddr::V4(ip)),
             Some(url::Host::Ipv6(ip)) => Some(IpAddr::V6(ip)),
             _ => None,
         };
+        let explicit = named && grant.may_reach_reserved(&host, literal.is_some());
         if let Some(ip) = literal
             && !explicit
             && let Some(range) = reserved_range(ip)
         {
             return Err(denied(format!(
-                "denied: {url} is at {ip}, a {range} address, which a grant reaches only by \
+                "denied: {shown} is at {ip}, a {range} address, which a grant reaches only by \
                  naming it explicitly (not through a wildcard)"
             )));
         }
@@ -329,7 +354,7 @@ impl Outbound {
             return Err(OutboundError::new(
                 HttpErrorCode::LimitReached,
                 format!(
-                    "{url}: this run has sent its {} requests (http.max_requests_per_run)",
+                    "{shown}: this run has sent its {} requests (http.max_requests_per_run)",
                     limits.max_requests_per_run
                 ),
             ));
@@ -349,7 +374,7 @@ impl Outbound {
                 OutboundError::new(
                     HttpErrorCode::RateLimited,
                     format!(
-                        "{url}: {} may send {} requests a minute to {host} \
+                        "{shown}: {} may send {} requests a minute to {host} \
                          (http.per_host_per_minute); the next is free in {} ms, after this \
                          request's time limit",
                         grant.plugin,
@@ -376,7 +401,10 @@ fn check_scheme(url: Url) -> Result<Url, OutboundError> {
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(OutboundError::new(
             HttpErrorCode::InvalidUrl,
-            format!("{url}: only http and https URLs with a host can be requested"),
+            format!(
+                "{}: only http and https URLs with a host can be requested",
+                redact(&url)
+            ),
         ));
     }
     Ok(url)
@@ -422,7 +450,7 @@ fn redirect_target(url: &Url, response: &OutboundResponse) -> Result<Option<Url>
     let next = url.join(location).map_err(|e| {
         OutboundError::new(
             HttpErrorCode::Protocol,
-            format!("{url} redirected to {location:?}, not a URL: {e}"),
+            format!("{} redirected to {location:?}, not a URL: {e}", redact(url)),
         )
     })?;
     check_scheme(next).map(Some)
@@ -447,7 +475,7 @@ async fn exchange(
             return Hop {
                 status: None,
                 bytes: 0,
-                result: Err(classify(&method, url, &e)),
+                result: Err(classify(&method, url, e)),
             };
         }
     };
@@ -455,8 +483,9 @@ async fn exchange(
     let too_large = |read: u64| OutboundError {
         code: HttpErrorCode::TooLarge,
         message: format!(
-            "{method} {url}: the response body is above {max_bytes} bytes (http.max_response_bytes); \
-             cut after {read} bytes"
+            "{method} {}: the response body is above {max_bytes} bytes (http.max_response_bytes); \
+             cut after {read} bytes",
+            redact(url)
         ),
     };
     let mut hop = Hop {
@@ -490,7 +519,7 @@ async fn exchange(
             }
             Ok(None) => break,
             Err(e) => {
-                hop.result = Err(classify(&method, url, &e));
+                hop.result = Err(classify(&method, url, e));
                 return hop;
             }
         }
@@ -506,8 +535,11 @@ async fn exchange(
 
 /// The class of a reqwest failure: a refused address is `denied`, whatever reqwest wraps
 /// it in.
-fn classify(method: &Method, url: &Url, e: &reqwest::Error) -> OutboundError {
-    let mut source: Option<&(dyn StdError + 'static)> = Some(e);
+fn classify(method: &Method, url: &Url, e: reqwest::Error) -> OutboundError {
+    // reqwest's message names the URL as sent, credentials included; ours names it redacted.
+    let e = e.without_url();
+    let url = redact(url);
+    let mut source: Option<&(dyn StdError + 'static)> = Some(&e);
     while let Some(cause) = source {
         if let Some(refused) = cause.downcast_ref::<AddressRefused>() {
             return OutboundError::new(HttpErrorCode::Denied, format!("{refused} ({url})"));
@@ -528,4 +560,30 @@ fn classify(method: &Method, url: &Url, e: &reqwest::Error) -> OutboundError {
         cause = inner.source();
     }
     OutboundError::new(code, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_name_answering_only_reserved_addresses_is_refused() {
+        let at = |ip: &str| SocketAddr::new(ip.parse().expect("an IP"), 0);
+        let refused = public_addresses(
+            "example.com".to_owned(),
+            vec![at("169.254.169.254"), at("127.0.0.1")],
+        )
+        .expect_err("only reserved addresses");
+        assert_eq!(refused.address, at("169.254.169.254").ip());
+        assert!(
+            refused.to_string().contains("http.allow_private"),
+            "{refused}"
+        );
+        let kept = public_addresses(
+            "example.com".to_owned(),
+            vec![at("127.0.0.1"), at("93.184.216.34")],
+        )
+        .expect("a public address");
+        assert_eq!(kept, vec![at("93.184.216.34")]);
+    }
 }
