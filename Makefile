@@ -55,13 +55,14 @@ e2e-setup: $(E2E_DEPS)
 LANGUAGE_BLOCKS := $(CARGO_TARGET_DIR)/language-blocks
 BLOCKFORGE_TOOLCHAINS ?= $(HOME)/.cache/blockforge/toolchains
 export BLOCKFORGE_TOOLCHAINS
+# The Python and JavaScript SDKs build against 0.1.0; the Rust SDK against 0.2.0 (below).
 WIT_FILES := $(wildcard wit/since_v0.1.0/*.wit)
 PY_SDK := $(wildcard sdk/python/blockforge/*.py) sdk/python/build_block.py $(WIT_FILES)
 JS_SDK := sdk/js/blockforge.js sdk/js/build_block.mjs sdk/js/toolchain/package-lock.json $(WIT_FILES)
 
 language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm py_host_calls.wasm js_host_calls.wasm)
 
-$(LANGUAGE_BLOCKS)/rust_shout.wasm: examples/blocks/rust/Cargo.toml $(wildcard examples/blocks/rust/src/*.rs) sdk/Cargo.toml $(wildcard sdk/src/*.rs) $(WIT_FILES)
+$(LANGUAGE_BLOCKS)/rust_shout.wasm: examples/blocks/rust/Cargo.toml examples/blocks/rust/Cargo.lock $(wildcard examples/blocks/rust/src/*.rs) sdk/Cargo.toml $(wildcard sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) build --release --target wasm32-wasip2 --manifest-path examples/blocks/rust/Cargo.toml
 	@mkdir -p $(@D) && cp $(CARGO_TARGET_DIR)/wasm-examples/wasm32-wasip2/release/rust_shout.wasm $@
 
