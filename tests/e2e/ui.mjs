@@ -104,12 +104,16 @@ const typeInCode = async (testId, text) => {
 /** Drags a palette block onto the centre of the element `targetTestId` with the mouse, as a
  * person does. (page.dragAndDrop onto a canvas node can scroll the page between pressing and
  * moving, when its hit check retries, so the drag would start on whatever is then under the
- * pointer.) */
+ * pointer.) Both boxes are read once they stop moving: after a drop the canvas fits its view
+ * and the filtered palette re-lays out, and on a loaded machine a box read at once is stale. */
 const dragBlockOnto = async (blockType, targetTestId) => {
-  const source = await findInPalette(blockType);
-  const target = await byTestId(targetTestId).boundingBox();
+  await findInPalette(blockType);
+  const source = await settledBox(byTestId(`palette-item-${blockType}`));
+  const target = await settledBox(byTestId(targetTestId));
   await page.mouse.move(source.x + source.width / 2, source.y + source.height / 2);
   await page.mouse.down();
+  // A first short move starts the drag on the item before the long move to the target.
+  await page.mouse.move(source.x + source.width / 2 + 5, source.y + source.height / 2 + 5);
   await page.mouse.move(target.x + target.width / 2, target.y + target.height / 2, { steps: 8 });
   await page.mouse.up();
   await byTestId("palette").getByRole("searchbox").fill("");
