@@ -12,9 +12,11 @@ mod export;
 mod grants;
 mod head_limits;
 mod jobs;
+mod langfuse;
 mod metrics;
 mod models;
 mod pipeline_fields;
+mod pipeline_view;
 mod pipelines;
 mod plugins;
 mod raw_rejections;
@@ -120,6 +122,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(langfuse::langfuse_status))
         .routes(routes!(blocks::list))
         .merge(plugins)
         .merge(definitions)

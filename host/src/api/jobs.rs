@@ -35,7 +35,7 @@ pub fn job_json(job: &JobRow) -> Value {
         "current_block": job.current_block.as_deref().unwrap_or_default(),
         "current_step": job.current_step,
         "error": job.error,
-        "usage": job.usage,
+        "usage": job_usage(job),
         "usage_by_model": job.usage_by_model,
         "llm_calls": job.llm_calls,
         "cache": job.cache.as_str(),
@@ -44,6 +44,25 @@ pub fn job_json(job: &JobRow) -> Value {
         "started_at": job.created_at,
         "completed_at": job.completed_at,
     })
+}
+
+/// A job's usage with DataGenFlow's `start_time` and `end_time` (Unix seconds, fractional;
+/// `end_time` null while it runs), which its progress display reads.
+fn job_usage(job: &JobRow) -> Value {
+    let mut usage = json!(job.usage);
+    if let Value::Object(fields) = &mut usage {
+        fields.insert("start_time".to_owned(), json!(unix_seconds(job.created_at)));
+        fields.insert(
+            "end_time".to_owned(),
+            json!(job.completed_at.map(unix_seconds)),
+        );
+    }
+    usage
+}
+
+/// Unix milliseconds as fractional seconds, as Python's `time.time()` gives them.
+fn unix_seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
 }
 
 /// The form of `POST /api/generate`, as documented in the OpenAPI description.
@@ -66,8 +85,8 @@ pub struct GenerateForm {
 
 /// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds; optional when the
 /// pipeline's first block is a seeder) and `pipeline_id`, optional `concurrency` and `cache`.
-/// Answers `{job_id}`.
-#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
+/// Answers 200 `{job_id}`, as DataGenFlow does.
+#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 200, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
@@ -220,7 +239,7 @@ pub async fn generate(
         .create_job_with_cache(pipeline_id, &runs, &options, cache)
         .await?;
     state.jobs.start(job.id);
-    Ok((StatusCode::CREATED, Json(json!({"job_id": job.id}))))
+    Ok((StatusCode::OK, Json(json!({"job_id": job.id}))))
 }
 
 /// The seeds of an uploaded file, checked against the runs limit: `(file name, seeds)`.
@@ -269,33 +288,50 @@ pub async fn get(
     Ok(Json(body))
 }
 
-/// `?pipeline_id=` filter.
+/// `?pipeline_id=` and `?status=` filters.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobsQuery {
+    /// Only this pipeline's jobs.
     pipeline_id: Option<i64>,
+    /// Only jobs in this status: `running`, `completed`, `failed`, `cancelled` or `stopped`
+    /// (`running` gives every running job; `/api/jobs/active` gives one).
+    status: Option<String>,
 }
 
 /// Jobs, newest first.
-#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<serde_json::Value>), (status = 400, description = "Unknown status", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<JobsQuery>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(JobStatus::from_name(text).ok_or_else(|| {
+            ApiError::bad_request(
+                format!("unknown job status {text:?}"),
+                json!({"status": text, "allowed": JobStatus::ALL.map(JobStatus::as_str)}),
+            )
+        })?),
+    };
     let jobs = state.store.jobs(query.pipeline_id).await?;
-    Ok(Json(jobs.iter().map(job_json).collect()))
-}
-
-/// Jobs still running.
-#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "Jobs still running", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
-pub async fn active(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
-    let jobs = state.store.jobs(None).await?;
     Ok(Json(
         jobs.iter()
-            .filter(|j| j.status == JobStatus::Running)
+            .filter(|job| status.is_none_or(|wanted| job.status == wanted))
             .map(job_json)
             .collect(),
     ))
+}
+
+/// DataGenFlow's running job: the newest running job as one object, 404 when none runs.
+/// Every running job: `GET /api/jobs?status=running`.
+#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "The newest running job", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No job runs", body = ErrorBody)))]
+pub async fn active(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let jobs = state.store.jobs(None).await?;
+    jobs.iter()
+        .find(|j| j.status == JobStatus::Running)
+        .map(|job| Json(job_json(job)))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no active job", json!({})))
 }
 
 /// Cancels a running job (its runner aborts the calls in flight). A finished job keeps its

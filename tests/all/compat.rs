@@ -1,0 +1,391 @@
+//! DataGenFlow's clients against blockforge: the status codes, keys and shapes its scripts and
+//! its web client read, and what each call leaves in the database (SQLite and PostgreSQL).
+
+use std::time::{Duration, Instant};
+
+use blockforge::llm::models::ModelKind;
+use blockforge::store::Store;
+use blockforge_tests::fake_llm::FakeLlmConfig;
+use blockforge_tests::harness::{Server, Workspace};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api::{client, databases, generate, get_json, wait_for};
+use crate::store::cleanup;
+
+/// The answer to a request: status and JSON body (null when the body is not JSON).
+async fn send(request: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// A store on the database the server uses, to check what a call left there.
+async fn database(url: &str) -> Store {
+    Store::connect(url).await.unwrap()
+}
+
+/// A one-block pipeline that asks the fake model once per run.
+fn generator_pipeline() -> Value {
+    json!({"name": "compat", "blocks": [{"type": "TextGenerator", "config": {
+        "user_prompt": "Write about {{ topic }}", "temperature": 0.7
+    }}]})
+}
+
+/// Saves `body` as a pipeline (200, as DataGenFlow answers) and returns its answer.
+async fn save_pipeline(server: &Server, body: Value) -> Value {
+    let (status, saved) = send(client().post(server.url("/api/pipelines")).json(&body)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    saved
+}
+
+/// Starts a job over `seeds` (200 `{job_id}`) and returns its id.
+async fn start_job(server: &Server, pipeline: i64, seeds: Value) -> i64 {
+    let response = generate(server, pipeline, "seeds.json", seeds.to_string(), 2).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body.as_object().unwrap().keys().collect::<Vec<_>>(),
+        ["job_id"]
+    );
+    body["job_id"].as_i64().unwrap()
+}
+
+/// Waits until `GET path` answers `status`.
+async fn wait_status(server: &Server, path: &str, status: StatusCode) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let (got, body) = send(client().get(server.url(path))).await;
+        if got == status {
+            return body;
+        }
+        assert!(Instant::now() < deadline, "{path} never answered {status}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let (status, none) = send(client().get(server.url("/api/jobs/active"))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{none}");
+        assert!(none["error"].is_string(), "{none}");
+
+        let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
+            .as_i64()
+            .unwrap();
+        fake.hold();
+        let job = start_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
+        let active = get_json(&server, "/api/jobs/active").await;
+        assert!(active.is_object(), "{active}");
+        assert_eq!((active["id"].as_i64(), &active["status"]), (Some(job), &json!("running")));
+        let start_time = active["usage"]["start_time"].as_f64().unwrap();
+        assert!(start_time > 1.7e9, "Unix seconds: {active}");
+        assert_eq!(active["usage"]["end_time"], Value::Null, "{active}");
+        let running = get_json(&server, "/api/jobs?status=running").await;
+        assert_eq!(running.as_array().unwrap().len(), 1, "{running}");
+        assert_eq!(running[0]["id"], job);
+        let (status, bad) = send(client().get(server.url("/api/jobs?status=sleeping"))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
+
+        fake.release();
+        let done = wait_for(&server, job, |j| j["status"] == "completed").await;
+        assert_eq!(done["status"], "completed", "{done}");
+        let end_time = done["usage"]["end_time"].as_f64().unwrap();
+        assert!(end_time >= start_time, "{done}");
+        wait_status(&server, "/api/jobs/active", StatusCode::NOT_FOUND).await;
+        assert_eq!(get_json(&server, "/api/jobs?status=running").await, json!([]));
+        let completed = get_json(&server, "/api/jobs?status=completed").await;
+        assert_eq!(completed[0]["id"], job);
+        let stored = database(&url).await.job(job).await.unwrap();
+        assert_eq!(
+            stored.completed_at.map(|ms| ms as f64 / 1000.0),
+            Some(end_time)
+        );
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reviews_store_every_datagenflow_body_shape() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
+            .as_i64()
+            .unwrap();
+        let job = start_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
+        wait_for(&server, job, |j| j["status"] == "completed").await;
+        let records = get_json(&server, &format!("/api/records?job_id={job}")).await;
+        let id = records[0]["id"].as_i64().unwrap();
+        let path = format!("/api/records/{id}");
+        let db = database(&url).await;
+
+        // A status alone.
+        let (status, answer) =
+            send(client().put(server.url(&path)).json(&json!({"status": "accepted"}))).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!((&answer["success"], &answer["status"]), (&json!(true), &json!("accepted")));
+        assert_eq!(db.record(id).await.unwrap().status, "accepted");
+
+        // One state field, as DataGenFlow's review edits send it: into the final state and
+        // the last trace step's state.
+        let (status, answer) = send(
+            client()
+                .put(server.url(&path))
+                .json(&json!({"assistant": "rewritten", "score": 3})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        assert_eq!(answer["success"], true);
+        let stored = db.record(id).await.unwrap();
+        assert_eq!(stored.output["assistant"], "rewritten");
+        assert_eq!(stored.output["score"], 3);
+        assert_eq!(stored.output["topic"], "a", "the other fields stay");
+        assert_eq!(stored.status, "edited");
+        let last = stored.trace.as_array().unwrap().last().unwrap();
+        assert_eq!(last["accumulated_state"]["assistant"], "rewritten");
+
+        // DataGenFlow's `output` is text: the pipeline output.
+        let (status, answer) = send(
+            client()
+                .put(server.url(&path))
+                .json(&json!({"output": "final text", "status": "accepted"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let stored = db.record(id).await.unwrap();
+        assert_eq!(stored.pipeline_output, json!("final text"));
+        assert_eq!(stored.status, "accepted");
+        assert_eq!(stored.output["assistant"], "rewritten");
+
+        // Metadata and a whole final state.
+        let (status, _) = send(client().put(server.url(&path)).json(&json!({
+            "metadata": {"topic": "b"}, "output": {"only": "this"}
+        })))
+        .await;
+        assert_eq!(status, StatusCode::OK);
+        let stored = db.record(id).await.unwrap();
+        assert_eq!(stored.metadata, json!({"topic": "b"}));
+        assert_eq!(stored.output, json!({"only": "this"}));
+        assert_eq!(stored.status, "edited");
+
+        // What cannot be stored is refused, and nothing of the request is kept.
+        for bad in [
+            json!({"output": 5, "other": 1}),
+            json!({"status": "great", "other": 1}),
+            json!({"metadata": [1], "other": 1}),
+        ] {
+            let (status, answer) = send(client().put(server.url(&path)).json(&bad)).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
+        }
+        assert_eq!(db.record(id).await.unwrap(), stored);
+        let (status, _) =
+            send(client().put(server.url("/api/records/987654")).json(&json!({"x": 1}))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        db.close().await;
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_answer_200_with_datagenflows_bodies() {
+    let ws = Workspace::new();
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let db = database(&url).await;
+
+        // A pipeline: 200 with id and name, what its first block is, an empty field order.
+        let saved = save_pipeline(
+            &server,
+            json!({"name": "chunks", "blocks": [
+                {"type": "MarkdownMultiplierBlock", "config": {}},
+                {"type": "FieldMapper", "config": {"mappings": {"x": "{{ chunk_text }}"}}}
+            ]}),
+        )
+        .await;
+        let id = saved["id"].as_i64().unwrap();
+        assert_eq!(saved["name"], "chunks");
+        assert_eq!(saved["first_block_type"], "MarkdownMultiplierBlock");
+        assert_eq!(saved["first_block_is_multiplier"], true);
+        let empty = json!({"field_order": {"primary": [], "secondary": [], "hidden": []}});
+        assert_eq!(saved["validation_config"], empty);
+        let one = get_json(&server, &format!("/api/pipelines/{id}")).await;
+        assert_eq!(
+            (&one["first_block_is_multiplier"], &one["validation_config"]),
+            (&json!(true), &empty)
+        );
+        assert_eq!(db.pipeline(id).await.unwrap().name, "chunks");
+        let plain = save_pipeline(&server, generator_pipeline()).await;
+        assert_eq!(
+            (&plain["first_block_type"], &plain["first_block_is_multiplier"]),
+            (&json!("TextGenerator"), &json!(false))
+        );
+        let listed = get_json(&server, "/api/pipelines").await;
+        assert!(
+            listed
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["first_block_type"].is_string() && p["validation_config"] == empty),
+            "{listed}"
+        );
+
+        // DataGenFlow's template ids make pipelines (200, with template_id).
+        for template in [
+            "json_generation",
+            "qa_generation",
+            "text_classification",
+            "data_augmentation",
+            "ragas_evaluation",
+        ] {
+            let (status, created) = send(
+                client().post(server.url(&format!("/api/pipelines/from_template/{template}"))),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{template}: {created}");
+            assert_eq!(created["template_id"], template);
+            assert!(created["first_block_type"].is_string(), "{created}");
+            let stored = db.pipeline(created["id"].as_i64().unwrap()).await.unwrap();
+            assert_eq!(json!(stored.name), created["name"]);
+        }
+
+        // Models: 200 with a message; the model is stored.
+        for (path, kind) in [
+            ("/api/llm-models", ModelKind::Llm),
+            ("/api/embedding-models", ModelKind::Embedding),
+        ] {
+            let (status, created) = send(client().post(server.url(path)).json(&json!({
+                "name": "m1", "provider": "openai", "model_name": "gpt-x",
+                "endpoint": "http://127.0.0.1:9/v1", "api_key": "sk-123456789"
+            })))
+            .await;
+            assert_eq!(status, StatusCode::OK, "{created}");
+            assert!(created["message"].as_str().unwrap().contains("saved"), "{created}");
+            assert_eq!(db.model(kind, "m1").await.unwrap().model_name, "gpt-x");
+            let (status, updated) = send(
+                client()
+                    .put(server.url(&format!("{path}/m1")))
+                    .json(&json!({"model_name": "gpt-y"})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{updated}");
+            assert!(updated["message"].is_string(), "{updated}");
+            assert_eq!(db.model(kind, "m1").await.unwrap().model_name, "gpt-y");
+        }
+
+        // Deleting a pipeline answers DataGenFlow's `success`.
+        let (status, deleted) =
+            send(client().delete(server.url(&format!("/api/pipelines/{id}")))).await;
+        assert_eq!((status, &deleted["success"]), (StatusCode::OK, &json!(true)));
+        assert!(db.pipeline(id).await.is_err());
+        db.close().await;
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seed_with_zero_repetitions_makes_no_run_and_is_a_warning() {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
+            .as_i64()
+            .unwrap();
+        let seeds = json!([
+            {"repetitions": 0, "metadata": {"topic": "skipped"}},
+            {"repetitions": 2, "metadata": {"topic": "kept"}}
+        ]);
+        let (status, report) = send(
+            client()
+                .post(server.url("/api/seeds/validate"))
+                .json(&json!({"pipeline_id": pipeline, "seeds": seeds})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!(report["valid"], true, "{report}");
+        assert_eq!(report["errors"], json!([]));
+        assert_eq!(
+            report["warnings"],
+            json!(["seed 1: repetitions is 0, so it makes no run and no record"])
+        );
+        assert_eq!(report["total_runs"], 2);
+
+        let job = start_job(&server, pipeline, seeds).await;
+        let done = wait_for(&server, job, |j| j["status"] == "completed").await;
+        assert_eq!((&done["status"], &done["total_seeds"]), (&json!("completed"), &json!(2)));
+        let db = database(&url).await;
+        let (page, total) = db
+            .records(
+                &blockforge::store::records::RecordFilter {
+                    job_id: Some(job),
+                    ..Default::default()
+                },
+                100,
+                0,
+            )
+            .await
+            .unwrap();
+        assert_eq!(total, 2);
+        assert!(page.iter().all(|r| r.metadata["topic"] == "kept"));
+        db.close().await;
+        server.kill9().await;
+    }
+    assert!(
+        fake.request_bodies()
+            .iter()
+            .all(|b| !b.to_string().contains("skipped"))
+    );
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_temperature_reaches_the_provider_as_typed() {
+    let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (urls, stores, schema) = databases(&ws).await;
+    let server = ws.serve(&urls[0]).await;
+    let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
+        .as_i64()
+        .unwrap();
+    let job = start_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
+    wait_for(&server, job, |j| j["status"] == "completed").await;
+    let bodies = fake.request_bodies();
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(bodies[0]["temperature"].to_string(), "0.7", "{}", bodies[0]);
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn langfuse_status_answers_datagenflows_keys() {
+    let mut ws = Workspace::new();
+    let (urls, stores, schema) = databases(&ws).await;
+    let server = ws.serve(&urls[0]).await;
+    let status = get_json(&server, "/api/langfuse/status").await;
+    assert_eq!(
+        status,
+        json!({"enabled": false, "host": null, "configured": false})
+    );
+    server.kill9().await;
+
+    ws.set_env("LANGFUSE_PUBLIC_KEY", "pk-lf-1")
+        .set_env("LANGFUSE_SECRET_KEY", "sk-lf-1");
+    let server = ws.serve(&urls[0]).await;
+    let status = get_json(&server, "/api/langfuse/status").await;
+    assert_eq!(
+        (&status["enabled"], &status["host"], &status["configured"]),
+        (&json!(false), &Value::Null, &json!(true))
+    );
+    assert!(status["reason"].as_str().unwrap().contains("does not send"), "{status}");
+    server.kill9().await;
+    cleanup(stores, &schema).await;
+}
