@@ -11,6 +11,7 @@ use crate::api::client;
 const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/health"),
     ("get", "/api/metrics"),
+    ("get", "/api/langfuse/status"),
     ("get", "/api/blocks"),
     ("get", "/api/settings"),
     ("put", "/api/settings"),
