@@ -65,6 +65,13 @@ fn unix_seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
 }
 
+/// `POST /api/generate`'s answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JobStarted {
+    /// The new job.
+    pub job_id: i64,
+}
+
 /// The form of `POST /api/generate`, as documented in the OpenAPI description.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
@@ -86,11 +93,11 @@ pub struct GenerateForm {
 /// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds; optional when the
 /// pipeline's first block is a seeder) and `pipeline_id`, optional `concurrency` and `cache`.
 /// Answers 200 `{job_id}`, as DataGenFlow does.
-#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 200, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 200, description = "The job started", body = JobStarted), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Json<JobStarted>, ApiError> {
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut pipeline_id: Option<i64> = None;
     let mut concurrency: Option<u64> = None;
@@ -239,7 +246,7 @@ pub async fn generate(
         .create_job_with_cache(pipeline_id, &runs, &options, cache)
         .await?;
     state.jobs.start(job.id);
-    Ok((StatusCode::OK, Json(json!({"job_id": job.id}))))
+    Ok(Json(JobStarted { job_id: job.id }))
 }
 
 /// The seeds of an uploaded file, checked against the runs limit: `(file name, seeds)`.

@@ -475,7 +475,6 @@ macro_rules! kind_handlers {
         pub mod $module {
             use axum::Json;
             use axum::extract::{Path, State};
-            use axum::http::StatusCode;
             use serde_json::Value;
 
             use super::{ApiError, AppState, ModelInput};

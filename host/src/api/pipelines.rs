@@ -93,16 +93,29 @@ pub async fn update(
     Ok(Json(PipelineView::new(&state, row)))
 }
 
+/// `DELETE /api/pipelines/{id}`'s answer (DataGenFlow's `success`, and what went).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PipelineDeleted {
+    /// Always true (DataGenFlow's answer).
+    pub success: bool,
+    /// What happened.
+    pub message: String,
+    /// The pipeline deleted.
+    pub id: i64,
+}
+
 /// Deletes a pipeline with its jobs and records.
-#[utoipa::path(delete, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "`{success, message, id}`", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "Deleted with its jobs and records", body = PipelineDeleted), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PipelineDeleted>, ApiError> {
     state.store.delete_pipeline(id).await?;
-    Ok(Json(
-        json!({"success": true, "message": "pipeline deleted", "id": id}),
-    ))
+    Ok(Json(PipelineDeleted {
+        success: true,
+        message: "pipeline deleted".to_owned(),
+        id,
+    }))
 }
 
 /// Runs a saved pipeline once on the request body (the initial state) and answers

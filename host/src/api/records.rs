@@ -124,8 +124,8 @@ fn record_edit(body: serde_json::Map<String, serde_json::Value>) -> Result<Recor
                     json!({"field": key, "found": crate::json::json_type(&other)}),
                 ));
             }
-            _ => {
-                edit.state_fields.insert(key, value);
+            (_, value) => {
+                edit.state_fields.insert(key.clone(), value);
             }
         }
     }
@@ -147,6 +147,17 @@ pub async fn update(
     }))
 }
 
+/// `DELETE /api/records`'s answer: DataGenFlow's `deleted`, and what else went.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordsDeleted {
+    /// Records deleted.
+    deleted: u64,
+    /// Jobs deleted with them.
+    jobs_deleted: u64,
+    /// Running jobs whose records were kept (`all=true` only; empty otherwise).
+    running_jobs_kept: Vec<i64>,
+}
+
 /// What `DELETE /api/records` deletes: every record and job (no parameter, as DataGenFlow
 /// does), one job's records (`job_id`), or every finished job's (`all=true`).
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -162,11 +173,11 @@ pub struct DeleteQuery {
 /// Deletes records and their jobs (DataGenFlow's `{"deleted": n}`, plus the jobs deleted).
 /// Without a parameter every record goes, as in DataGenFlow, refused with 409 while a job
 /// runs; `all=true` spares running jobs instead.
-#[utoipa::path(delete, path = "/api/records", tag = "records", params(DeleteQuery), responses((status = 200, description = "`{deleted, jobs_deleted, running_jobs_kept}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "A job runs", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/records", tag = "records", params(DeleteQuery), responses((status = 200, description = "Deleted", body = RecordsDeleted), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "A job runs", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Query(query): Query<DeleteQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<RecordsDeleted>, ApiError> {
     use serde_json::json;
     let which = match (query.job_id, query.all.unwrap_or(false)) {
         (Some(job), false) => RecordDeletion::Job(job),
@@ -194,10 +205,10 @@ pub async fn delete(
             records,
             jobs,
             running_jobs_kept,
-        } => Ok(Json(json!({
-            "deleted": records,
-            "jobs_deleted": jobs,
-            "running_jobs_kept": running_jobs_kept,
-        }))),
+        } => Ok(Json(RecordsDeleted {
+            deleted: records,
+            jobs_deleted: jobs,
+            running_jobs_kept,
+        })),
     }
 }
