@@ -39,6 +39,21 @@ async fn save_pipeline(server: &Server, body: Value) -> Value {
     saved
 }
 
+/// Saves [`generator_pipeline`] and returns its id.
+async fn save_generator(server: &Server) -> i64 {
+    save_pipeline(server, generator_pipeline()).await["id"]
+        .as_i64()
+        .unwrap()
+}
+
+/// Runs a job over `seeds` to its end and returns its id.
+async fn finished_job(server: &Server, pipeline: i64, seeds: Value) -> i64 {
+    let job = start_job(server, pipeline, seeds).await;
+    let done = wait_for(server, job, |j| j["status"] != "running").await;
+    assert_eq!(done["status"], "completed", "{done}");
+    job
+}
+
 /// Starts a job over `seeds` (200 `{job_id}`) and returns its id.
 async fn start_job(server: &Server, pipeline: i64, seeds: Value) -> i64 {
     let response = generate(server, pipeline, "seeds.json", seeds.to_string(), 2).await;
@@ -74,14 +89,15 @@ async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
         assert_eq!(status, StatusCode::NOT_FOUND, "{none}");
         assert!(none["error"].is_string(), "{none}");
 
-        let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
-            .as_i64()
-            .unwrap();
+        let pipeline = save_generator(&server).await;
         fake.hold();
         let job = start_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
         let active = get_json(&server, "/api/jobs/active").await;
         assert!(active.is_object(), "{active}");
-        assert_eq!((active["id"].as_i64(), &active["status"]), (Some(job), &json!("running")));
+        assert_eq!(
+            (active["id"].as_i64(), &active["status"]),
+            (Some(job), &json!("running"))
+        );
         let start_time = active["usage"]["start_time"].as_f64().unwrap();
         assert!(start_time > 1.7e9, "Unix seconds: {active}");
         assert_eq!(active["usage"]["end_time"], Value::Null, "{active}");
@@ -97,7 +113,10 @@ async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
         let end_time = done["usage"]["end_time"].as_f64().unwrap();
         assert!(end_time >= start_time, "{done}");
         wait_status(&server, "/api/jobs/active", StatusCode::NOT_FOUND).await;
-        assert_eq!(get_json(&server, "/api/jobs?status=running").await, json!([]));
+        assert_eq!(
+            get_json(&server, "/api/jobs?status=running").await,
+            json!([])
+        );
         let completed = get_json(&server, "/api/jobs?status=completed").await;
         assert_eq!(completed[0]["id"], job);
         let stored = database(&url).await.job(job).await.unwrap();
@@ -116,21 +135,25 @@ async fn reviews_store_every_datagenflow_body_shape() {
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
-        let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
-            .as_i64()
-            .unwrap();
-        let job = start_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
-        wait_for(&server, job, |j| j["status"] == "completed").await;
+        let pipeline = save_generator(&server).await;
+        let job = finished_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
         let records = get_json(&server, &format!("/api/records?job_id={job}")).await;
         let id = records[0]["id"].as_i64().unwrap();
         let path = format!("/api/records/{id}");
         let db = database(&url).await;
 
         // A status alone.
-        let (status, answer) =
-            send(client().put(server.url(&path)).json(&json!({"status": "accepted"}))).await;
+        let (status, answer) = send(
+            client()
+                .put(server.url(&path))
+                .json(&json!({"status": "accepted"})),
+        )
+        .await;
         assert_eq!(status, StatusCode::OK, "{answer}");
-        assert_eq!((&answer["success"], &answer["status"]), (&json!(true), &json!("accepted")));
+        assert_eq!(
+            (&answer["success"], &answer["status"]),
+            (&json!(true), &json!("accepted"))
+        );
         assert_eq!(db.record(id).await.unwrap().status, "accepted");
 
         // One state field, as DataGenFlow's review edits send it: into the final state and
@@ -185,8 +208,12 @@ async fn reviews_store_every_datagenflow_body_shape() {
             assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
         }
         assert_eq!(db.record(id).await.unwrap(), stored);
-        let (status, _) =
-            send(client().put(server.url("/api/records/987654")).json(&json!({"x": 1}))).await;
+        let (status, _) = send(
+            client()
+                .put(server.url("/api/records/987654"))
+                .json(&json!({"x": 1})),
+        )
+        .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         db.close().await;
         server.kill9().await;
@@ -225,7 +252,10 @@ async fn creates_answer_200_with_datagenflows_bodies() {
         assert_eq!(db.pipeline(id).await.unwrap().name, "chunks");
         let plain = save_pipeline(&server, generator_pipeline()).await;
         assert_eq!(
-            (&plain["first_block_type"], &plain["first_block_is_multiplier"]),
+            (
+                &plain["first_block_type"],
+                &plain["first_block_is_multiplier"]
+            ),
             (&json!("TextGenerator"), &json!(false))
         );
         let listed = get_json(&server, "/api/pipelines").await;
@@ -268,7 +298,10 @@ async fn creates_answer_200_with_datagenflows_bodies() {
             })))
             .await;
             assert_eq!(status, StatusCode::OK, "{created}");
-            assert!(created["message"].as_str().unwrap().contains("saved"), "{created}");
+            assert!(
+                created["message"].as_str().unwrap().contains("saved"),
+                "{created}"
+            );
             assert_eq!(db.model(kind, "m1").await.unwrap().model_name, "gpt-x");
             let (status, updated) = send(
                 client()
@@ -284,7 +317,10 @@ async fn creates_answer_200_with_datagenflows_bodies() {
         // Deleting a pipeline answers DataGenFlow's `success`.
         let (status, deleted) =
             send(client().delete(server.url(&format!("/api/pipelines/{id}")))).await;
-        assert_eq!((status, &deleted["success"]), (StatusCode::OK, &json!(true)));
+        assert_eq!(
+            (status, &deleted["success"]),
+            (StatusCode::OK, &json!(true))
+        );
         assert!(db.pipeline(id).await.is_err());
         db.close().await;
         server.kill9().await;
@@ -298,9 +334,7 @@ async fn a_seed_with_zero_repetitions_makes_no_run_and_is_a_warning() {
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
-        let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
-            .as_i64()
-            .unwrap();
+        let pipeline = save_generator(&server).await;
         let seeds = json!([
             {"repetitions": 0, "metadata": {"topic": "skipped"}},
             {"repetitions": 2, "metadata": {"topic": "kept"}}
@@ -320,9 +354,9 @@ async fn a_seed_with_zero_repetitions_makes_no_run_and_is_a_warning() {
         );
         assert_eq!(report["total_runs"], 2);
 
-        let job = start_job(&server, pipeline, seeds).await;
-        let done = wait_for(&server, job, |j| j["status"] == "completed").await;
-        assert_eq!((&done["status"], &done["total_seeds"]), (&json!("completed"), &json!(2)));
+        let job = finished_job(&server, pipeline, seeds).await;
+        let done = get_json(&server, &format!("/api/jobs/{job}")).await;
+        assert_eq!(done["total_seeds"], 2, "{done}");
         let db = database(&url).await;
         let (page, total) = db
             .records(
@@ -353,11 +387,8 @@ async fn a_config_temperature_reaches_the_provider_as_typed() {
     let (fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
     let (urls, stores, schema) = databases(&ws).await;
     let server = ws.serve(&urls[0]).await;
-    let pipeline = save_pipeline(&server, generator_pipeline()).await["id"]
-        .as_i64()
-        .unwrap();
-    let job = start_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
-    wait_for(&server, job, |j| j["status"] == "completed").await;
+    let pipeline = save_generator(&server).await;
+    finished_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
     let bodies = fake.request_bodies();
     assert_eq!(bodies.len(), 1);
     assert_eq!(bodies[0]["temperature"].to_string(), "0.7", "{}", bodies[0]);
@@ -385,7 +416,10 @@ async fn langfuse_status_answers_datagenflows_keys() {
         (&status["enabled"], &status["host"], &status["configured"]),
         (&json!(false), &Value::Null, &json!(true))
     );
-    assert!(status["reason"].as_str().unwrap().contains("does not send"), "{status}");
+    assert!(
+        status["reason"].as_str().unwrap().contains("does not send"),
+        "{status}"
+    );
     server.kill9().await;
     cleanup(stores, &schema).await;
 }

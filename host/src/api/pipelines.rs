@@ -7,11 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::pipeline_view::PipelineView;
 use super::{ApiError, AppState};
 use crate::engine::Pipeline;
 use crate::engine::validate::{ValidPipeline, validate};
 use crate::engine::work_limits::{check_blocks, check_state};
-use super::pipeline_view::PipelineView;
 
 /// The saved pipeline `id`, parsed.
 pub(super) async fn saved_pipeline(state: &AppState, id: i64) -> Result<Pipeline, ApiError> {

@@ -63,7 +63,13 @@ fn applied(current: &RecordRow, edit: &RecordEdit) -> (ReviewStatus, Value, Valu
         .clone()
         .map(Value::Object)
         .unwrap_or_else(|| current.metadata.clone());
-    (status, Value::Object(state), pipeline_output, metadata, trace)
+    (
+        status,
+        Value::Object(state),
+        pipeline_output,
+        metadata,
+        trace,
+    )
 }
 
 impl Store {
