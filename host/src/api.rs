@@ -11,6 +11,7 @@ mod error;
 mod export;
 mod grants;
 mod head_limits;
+mod job_view;
 mod jobs;
 mod langfuse;
 mod metrics;

@@ -423,3 +423,44 @@ async fn langfuse_status_answers_datagenflows_keys() {
     server.kill9().await;
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_answers_of_these_routes_are_typed_in_the_openapi_description() {
+    let ws = Workspace::new();
+    let (server, doc) = crate::openapi::serve_and_describe(&ws).await;
+    for (method, path, status, schema) in [
+        ("get", "/api/jobs/active", "200", "JobView"),
+        ("get", "/api/jobs/{id}", "200", "JobView"),
+        ("delete", "/api/jobs/{id}", "200", "JobCancelled"),
+        ("post", "/api/generate", "200", "JobStarted"),
+        ("put", "/api/records/{id}", "200", "RecordReviewed"),
+        ("delete", "/api/records", "200", "RecordsDeleted"),
+        ("post", "/api/pipelines", "200", "PipelineView"),
+        ("get", "/api/pipelines/{id}", "200", "PipelineView"),
+        ("put", "/api/pipelines/{id}", "200", "PipelineView"),
+        ("delete", "/api/pipelines/{id}", "200", "PipelineDeleted"),
+        ("get", "/api/langfuse/status", "200", "LangfuseStatus"),
+    ] {
+        let answer = &doc["paths"][path][method]["responses"][status];
+        assert_eq!(
+            answer["content"]["application/json"]["schema"]["$ref"],
+            format!("#/components/schemas/{schema}"),
+            "{method} {path}: {answer}"
+        );
+        assert!(doc["components"]["schemas"][schema].is_object(), "{schema}");
+    }
+    let list = &doc["paths"]["/api/jobs"]["get"]["responses"]["200"]["content"]["application/json"]
+        ["schema"];
+    assert_eq!(
+        list["items"]["$ref"], "#/components/schemas/JobView",
+        "{list}"
+    );
+    let usage = doc["components"]["schemas"]["JobUsage"].to_string();
+    assert!(
+        usage.contains("start_time") && usage.contains("end_time"),
+        "{usage}"
+    );
+    let pipeline = doc["components"]["schemas"]["PipelineView"].to_string();
+    assert!(pipeline.contains("first_block_is_multiplier"), "{pipeline}");
+    server.kill9().await;
+}

@@ -133,7 +133,7 @@ async fn the_openapi_description_covers_every_endpoint() {
 }
 
 /// A server on a fresh SQLite file of `ws`, and its OpenAPI description.
-async fn serve_and_describe(ws: &Workspace) -> (Server, Value) {
+pub(crate) async fn serve_and_describe(ws: &Workspace) -> (Server, Value) {
     let server = ws
         .serve(&format!(
             "sqlite://{}",

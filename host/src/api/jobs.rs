@@ -7,63 +7,14 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::job_view::JobView;
 use super::{ApiError, AppState};
 use crate::engine::seedless::seedless_seeds;
 use crate::engine::work_limits::check_job_states;
 use crate::engine::{Pipeline, Seed, parse_seeds_by_name};
 use crate::llm::CacheMode;
 use crate::llm::cache::UnknownCacheMode;
-use crate::store::jobs::{JobRow, JobStatus, NewRun};
-
-/// A job as DataGenFlow's API shows it, plus blockforge's counters.
-pub fn job_json(job: &JobRow) -> Value {
-    let finished = job.completed_runs + job.failed_runs;
-    let progress = if job.total_runs > 0 {
-        finished as f64 / job.total_runs as f64
-    } else {
-        1.0
-    };
-    json!({
-        "id": job.id,
-        "pipeline_id": job.pipeline_id,
-        "status": job.status,
-        "total_seeds": job.total_runs,
-        "current_seed": finished,
-        "records_generated": job.completed_runs,
-        "records_failed": job.failed_runs,
-        "progress": progress,
-        "current_block": job.current_block.as_deref().unwrap_or_default(),
-        "current_step": job.current_step,
-        "error": job.error,
-        "usage": job_usage(job),
-        "usage_by_model": job.usage_by_model,
-        "llm_calls": job.llm_calls,
-        "cache": job.cache.as_str(),
-        "options": job.options,
-        "created_at": job.created_at,
-        "started_at": job.created_at,
-        "completed_at": job.completed_at,
-    })
-}
-
-/// A job's usage with DataGenFlow's `start_time` and `end_time` (Unix seconds, fractional;
-/// `end_time` null while it runs), which its progress display reads.
-fn job_usage(job: &JobRow) -> Value {
-    let mut usage = json!(job.usage);
-    if let Value::Object(fields) = &mut usage {
-        fields.insert("start_time".to_owned(), json!(unix_seconds(job.created_at)));
-        fields.insert(
-            "end_time".to_owned(),
-            json!(job.completed_at.map(unix_seconds)),
-        );
-    }
-    usage
-}
-
-/// Unix milliseconds as fractional seconds, as Python's `time.time()` gives them.
-fn unix_seconds(ms: i64) -> f64 {
-    ms as f64 / 1000.0
-}
+use crate::store::jobs::{JobStatus, NewRun};
 
 /// `POST /api/generate`'s answer.
 #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
@@ -283,15 +234,15 @@ fn read_seed_upload(
 
 /// One job, with its quality report (`quality`: pass rate, score histograms, what each check
 /// flagged, fixed or removed; counted as its records were written).
-#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage, and `quality` (`{checked, passed, pass_rate, scores: [{name, scale, min, max, bins, count, mean}], blocks: [{step, block_type, checked, flagged, fixed, removed}]}`)", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage, and `quality` (`{checked, passed, pass_rate, scores: [{name, scale, min, max, bins, count, mean}], blocks: [{step, block_type, checked, flagged, fixed, removed}]}`)", body = JobView), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobView>, ApiError> {
     let job = state.store.job(id).await?;
     let quality = state.store.job_quality(id).await?;
-    let mut body = job_json(&job);
-    body["quality"] = json!(quality.report());
+    let mut body = JobView::new(&job);
+    body.quality = Some(json!(quality.report()));
     Ok(Json(body))
 }
 
@@ -307,11 +258,11 @@ pub struct JobsQuery {
 }
 
 /// Jobs, newest first.
-#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<serde_json::Value>), (status = 400, description = "Unknown status", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<JobView>), (status = 400, description = "Unknown status", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<JobsQuery>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<JobView>>, ApiError> {
     let status = match query.status.as_deref() {
         None | Some("") => None,
         Some(text) => Some(JobStatus::from_name(text).ok_or_else(|| {
@@ -325,29 +276,29 @@ pub async fn list(
     Ok(Json(
         jobs.iter()
             .filter(|job| status.is_none_or(|wanted| job.status == wanted))
-            .map(job_json)
+            .map(JobView::new)
             .collect(),
     ))
 }
 
 /// DataGenFlow's running job: the newest running job as one object, 404 when none runs.
 /// Every running job: `GET /api/jobs?status=running`.
-#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "The newest running job", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No job runs", body = ErrorBody)))]
-pub async fn active(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "The newest running job", body = JobView), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No job runs", body = ErrorBody)))]
+pub async fn active(State(state): State<AppState>) -> Result<Json<JobView>, ApiError> {
     let jobs = state.store.jobs(None).await?;
     jobs.iter()
         .find(|j| j.status == JobStatus::Running)
-        .map(|job| Json(job_json(job)))
+        .map(|job| Json(JobView::new(job)))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no active job", json!({})))
 }
 
 /// Cancels a running job (its runner aborts the calls in flight). A finished job keeps its
 /// status.
-#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "Cancelled (a finished job keeps its status)", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "Cancelled (a finished job keeps its status)", body = JobCancelled), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobCancelled>, ApiError> {
     let changed = state
         .store
         .finish_job(id, JobStatus::Cancelled, None)
@@ -358,5 +309,17 @@ pub async fn cancel(
     } else {
         "job had already ended; status unchanged"
     };
-    Ok(Json(json!({"message": message, "job": job_json(&job)})))
+    Ok(Json(JobCancelled {
+        message: message.to_owned(),
+        job: JobView::new(&job),
+    }))
+}
+
+/// `DELETE /api/jobs/{id}`'s answer: DataGenFlow's `message`, and the job as it now stands.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JobCancelled {
+    /// What happened: cancelled, or already ended.
+    pub message: String,
+    /// The job.
+    pub job: JobView,
 }
