@@ -274,8 +274,8 @@ async fn reload_models(
     response
 }
 
-/// Whether the server answers.
-#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"ok\"}`", body = serde_json::Value)))]
+/// Whether the server answers: DataGenFlow's `{"status": "healthy"}`.
+#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"healthy\"}`", body = serde_json::Value)))]
 async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"status": "ok"}))
+    axum::Json(serde_json::json!({"status": "healthy"}))
 }

@@ -228,6 +228,10 @@ async fn creates_answer_200_with_datagenflows_bodies() {
     for url in urls {
         let server = ws.serve(&url).await;
         let db = database(&url).await;
+        assert_eq!(
+            get_json(&server, "/health").await,
+            json!({"status": "healthy"})
+        );
 
         // A pipeline: 200 with id and name, what its first block is, an empty field order.
         let saved = save_pipeline(
