@@ -9,6 +9,7 @@ mod connections;
 mod documented_rejections;
 mod error;
 mod export;
+mod extensions;
 mod grants;
 mod head_limits;
 mod job_view;
@@ -124,6 +125,13 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health))
         .routes(routes!(metrics::metrics))
         .routes(routes!(langfuse::langfuse_status))
+        .routes(routes!(extensions::status))
+        .routes(routes!(extensions::list_blocks))
+        .routes(routes!(extensions::list_templates))
+        .routes(routes!(extensions::reload))
+        .routes(routes!(extensions::validate))
+        .routes(routes!(extensions::dependencies))
+        .routes(routes!(extensions::install_deps))
         .routes(routes!(blocks::list))
         .merge(plugins)
         .merge(definitions)

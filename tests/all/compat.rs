@@ -444,6 +444,8 @@ async fn the_answers_of_these_routes_are_typed_in_the_openapi_description() {
         ("put", "/api/pipelines/{id}", "200", "PipelineView"),
         ("delete", "/api/pipelines/{id}", "200", "PipelineDeleted"),
         ("get", "/api/langfuse/status", "200", "LangfuseStatus"),
+        ("get", "/api/extensions/status", "200", "ExtensionsStatus"),
+        ("post", "/api/extensions/reload", "200", "ExtensionAction"),
     ] {
         let answer = &doc["paths"][path][method]["responses"][status];
         assert_eq!(
@@ -467,4 +469,103 @@ async fn the_answers_of_these_routes_are_typed_in_the_openapi_description() {
     let pipeline = doc["components"]["schemas"]["PipelineView"].to_string();
     assert!(pipeline.contains("first_block_is_multiplier"), "{pipeline}");
     server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_extensions_api_lists_blocks_templates_and_plugins_that_failed() {
+    let ws = Workspace::new();
+    std::fs::create_dir_all(ws.plugins_dir()).unwrap();
+    std::fs::write(ws.plugins_dir().join("broken.wasm"), b"not a component").unwrap();
+    let (urls, stores, schema) = databases(&ws).await;
+    let server = ws.serve(&urls[0]).await;
+    let builtins = get_json(&server, "/api/blocks")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    let templates = get_json(&server, "/api/templates")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+
+    let status = get_json(&server, "/api/extensions/status").await;
+    assert_eq!(
+        status,
+        json!({
+            "blocks": {"total": builtins + 1, "builtin_blocks": builtins, "custom_blocks": 0,
+                       "user_blocks": 1, "available": builtins, "unavailable": 1},
+            "templates": {"total": templates, "builtin_templates": templates, "user_templates": 0}
+        })
+    );
+    let blocks = get_json(&server, "/api/extensions/blocks").await;
+    let find = |name: &str| {
+        blocks
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["type"] == name)
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} missing: {blocks}"))
+    };
+    let generator = find("TextGenerator");
+    assert_eq!(
+        (
+            &generator["source"],
+            &generator["available"],
+            &generator["is_multiplier"]
+        ),
+        (&json!("builtin"), &json!(true), &json!(false))
+    );
+    assert_eq!(generator["dependencies"], json!([]));
+    assert_eq!(find("MarkdownMultiplierBlock")["is_multiplier"], true);
+    let broken = find("broken");
+    assert_eq!(
+        (&broken["available"], &broken["source"]),
+        (&json!(false), &json!("user"))
+    );
+    assert!(broken["error"].is_string(), "{broken}");
+
+    let extension_templates = get_json(&server, "/api/extensions/templates").await;
+    assert_eq!(extension_templates.as_array().unwrap().len(), templates);
+    assert!(
+        extension_templates
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == "json_generation" && t["source"] == "builtin")
+    );
+
+    let post = |path: &str| client().post(server.url(path));
+    let (code, valid) = send(post("/api/extensions/blocks/TextGenerator/validate")).await;
+    assert_eq!(
+        (code, valid),
+        (
+            StatusCode::OK,
+            json!({"valid": true, "block": "TextGenerator"})
+        )
+    );
+    let (code, invalid) = send(post("/api/extensions/blocks/broken/validate")).await;
+    assert_eq!((code, &invalid["valid"]), (StatusCode::OK, &json!(false)));
+    let (code, _) = send(post("/api/extensions/blocks/Nope/validate")).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
+    let dependencies = get_json(&server, "/api/extensions/blocks/TextGenerator/dependencies").await;
+    assert_eq!(dependencies, json!([]));
+    let (code, _) =
+        send(client().get(server.url("/api/extensions/blocks/broken/dependencies"))).await;
+    assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    let (code, installed) = send(post("/api/extensions/blocks/TextGenerator/install-deps")).await;
+    assert_eq!(
+        (code, &installed["installed"]),
+        (StatusCode::OK, &json!([]))
+    );
+
+    // A manual reload sees a file dropped since.
+    std::fs::write(ws.plugins_dir().join("also_broken.wasm"), b"nope").unwrap();
+    let (code, reloaded) = send(post("/api/extensions/reload")).await;
+    assert_eq!((code, &reloaded["status"]), (StatusCode::OK, &json!("ok")));
+    let status = get_json(&server, "/api/extensions/status").await;
+    assert_eq!(status["blocks"]["unavailable"], 2, "{status}");
+    server.kill9().await;
+    cleanup(stores, &schema).await;
 }
