@@ -13,28 +13,17 @@ use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::engine::templates;
 use crate::registry::BlockSource;
+use crate::runtime::{BlockInfo, BlockKind};
 
 /// A block with DataGenFlow's extensibility keys.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExtensionBlock {
-    /// Type name (for an unavailable plugin: its file stem).
-    #[serde(rename = "type")]
-    pub type_name: String,
-    /// Display name.
-    pub name: String,
-    /// What it does.
-    pub description: String,
-    /// Palette category.
-    pub category: String,
-    /// State fields it reads.
-    pub inputs: Vec<String>,
-    /// State fields it writes.
-    pub outputs: Vec<String>,
-    /// JSON Schema of its config.
+    /// What the block says of itself (`type`, `name`, `description`, `category`, `inputs`,
+    /// `outputs`, `config_schema`, `capabilities`, `kind`, `is_multiplier`); for an
+    /// unavailable plugin, its file stem as `type` and name, and nothing else.
+    #[serde(flatten)]
     #[schema(value_type = Object)]
-    pub config_schema: Value,
-    /// Whether it turns one seed into many runs.
-    pub is_multiplier: bool,
+    pub info: BlockInfo,
     /// Always empty: a component needs nothing installed.
     pub dependencies: Vec<String>,
     /// `builtin` (embedded) or `user` (the plugins folder).
@@ -112,17 +101,12 @@ pub struct ExtensionAction {
 
 /// Every block: the loaded ones, then the plugin files that failed.
 fn blocks(state: &AppState) -> Vec<ExtensionBlock> {
-    let loaded = state.registry.list().into_iter().map(|registered| {
-        let info = &registered.block.info;
-        ExtensionBlock {
-            type_name: info.type_name.clone(),
-            name: info.name.clone(),
-            description: info.description.clone(),
-            category: info.category.clone(),
-            inputs: info.inputs.clone(),
-            outputs: info.outputs.clone(),
-            config_schema: info.config_schema.clone(),
-            is_multiplier: info.is_multiplier,
+    let loaded = state
+        .registry
+        .list()
+        .into_iter()
+        .map(|registered| ExtensionBlock {
+            info: registered.block.info.clone(),
             dependencies: Vec::new(),
             source: match registered.source {
                 BlockSource::Builtin { .. } => "builtin",
@@ -130,8 +114,7 @@ fn blocks(state: &AppState) -> Vec<ExtensionBlock> {
             },
             available: true,
             error: None,
-        }
-    });
+        });
     let failed = state.registry.failures().into_iter().map(|failure| {
         let stem = failure
             .path
@@ -139,18 +122,18 @@ fn blocks(state: &AppState) -> Vec<ExtensionBlock> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         ExtensionBlock {
-            name: failure
-                .path
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
-            type_name: stem,
-            description: String::new(),
-            category: String::new(),
-            inputs: Vec::new(),
-            outputs: Vec::new(),
-            config_schema: json!({}),
-            is_multiplier: false,
+            info: BlockInfo {
+                type_name: stem.clone(),
+                name: stem,
+                description: String::new(),
+                category: String::new(),
+                inputs: Vec::new(),
+                outputs: Vec::new(),
+                config_schema: json!({}),
+                capabilities: Vec::new(),
+                kind: BlockKind::Transform,
+                is_multiplier: false,
+            },
             dependencies: Vec::new(),
             source: "user",
             available: false,
@@ -164,7 +147,7 @@ fn blocks(state: &AppState) -> Vec<ExtensionBlock> {
 fn block(state: &AppState, name: &str) -> Result<ExtensionBlock, ApiError> {
     blocks(state)
         .into_iter()
-        .find(|block| block.type_name == name)
+        .find(|block| block.info.type_name == name)
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::NOT_FOUND,
