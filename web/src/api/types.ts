@@ -216,6 +216,8 @@ export interface SeedIssues {
   errors?: string[];
   missing_fields?: string[];
   empty_fields?: string[];
+  /** `repetitions: 0`: valid, makes no run (a warning); absent otherwise. */
+  no_runs?: boolean;
 }
 
 /** `POST /api/seeds/validate`. */
