@@ -9,12 +9,16 @@ mod connections;
 mod documented_rejections;
 mod error;
 mod export;
+mod extensions;
 mod grants;
 mod head_limits;
+mod job_view;
 mod jobs;
+mod langfuse;
 mod metrics;
 mod models;
 mod pipeline_fields;
+mod pipeline_view;
 mod pipelines;
 mod plugins;
 mod raw_rejections;
@@ -120,6 +124,14 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(langfuse::langfuse_status))
+        .routes(routes!(extensions::status))
+        .routes(routes!(extensions::list_blocks))
+        .routes(routes!(extensions::list_templates))
+        .routes(routes!(extensions::reload))
+        .routes(routes!(extensions::validate))
+        .routes(routes!(extensions::dependencies))
+        .routes(routes!(extensions::install_deps))
         .routes(routes!(blocks::list))
         .merge(plugins)
         .merge(definitions)
@@ -270,8 +282,8 @@ async fn reload_models(
     response
 }
 
-/// Whether the server answers.
-#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"ok\"}`", body = serde_json::Value)))]
+/// Whether the server answers: DataGenFlow's `{"status": "healthy"}`.
+#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"healthy\"}`", body = serde_json::Value)))]
 async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"status": "ok"}))
+    axum::Json(serde_json::json!({"status": "healthy"}))
 }

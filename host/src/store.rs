@@ -15,6 +15,7 @@ pub mod model_seeds;
 pub mod models;
 pub mod pipelines;
 pub mod quality;
+pub mod record_reviews;
 mod record_writes;
 pub mod records;
 pub mod runs;

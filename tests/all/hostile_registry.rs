@@ -301,7 +301,7 @@ async fn runs_per_job_are_bounded_at_generate_and_at_each_expansion() {
 
         // 3 seeds of 4 children each: the expansion that would make 12 runs fails its seed.
         let response = generate(&server, pipeline, "seeds.json", seeds(3).to_string(), 1).await;
-        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.status(), StatusCode::OK);
         let job_id = response.json::<Value>().await.unwrap()["job_id"]
             .as_i64()
             .unwrap();

@@ -44,7 +44,7 @@ pub(crate) async fn finished_job(
         form = form.text("cache", cache.to_owned());
     }
     let response = crate::api::post_generate(server, form).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.status(), StatusCode::OK);
     let job_id = response.json::<Value>().await.unwrap()["job_id"]
         .as_i64()
         .unwrap();

@@ -8,6 +8,7 @@ mod browser;
 mod builtins;
 mod chat_quality;
 mod cli_errors;
+mod compat;
 mod concurrency;
 mod constraints;
 mod gallery_templates;

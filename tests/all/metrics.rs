@@ -351,7 +351,7 @@ async fn api_run(
         2,
     )
     .await;
-    assert_eq!(response.status(), reqwest::StatusCode::CREATED);
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
     let job_id = response.json::<Value>().await.unwrap()["job_id"]
         .as_i64()
         .unwrap();

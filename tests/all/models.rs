@@ -94,7 +94,7 @@ async fn models_crud_defaults_masked_keys_and_block_enums() {
             })),
         )
         .await;
-        assert_eq!(status, StatusCode::CREATED, "{gpt}");
+        assert_eq!(status, StatusCode::OK, "{gpt}");
         assert_eq!(gpt["name"], "gpt");
         assert_eq!(gpt["provider"], "openai");
         assert_eq!(gpt["endpoint"], "https://api.example.com/v1");
@@ -112,7 +112,7 @@ async fn models_crud_defaults_masked_keys_and_block_enums() {
             Some(json!({"name": "local", "provider": "ollama", "model_name": "llama3"})),
         )
         .await;
-        assert_eq!(status, StatusCode::CREATED, "{local}");
+        assert_eq!(status, StatusCode::OK, "{local}");
         assert_eq!(local["api_key"], "");
         assert_eq!(local["api_key_set"], false);
         assert_eq!(local["is_default"], false);
@@ -267,7 +267,7 @@ async fn models_crud_defaults_masked_keys_and_block_enums() {
             Some(json!({"name": "test", "provider": "openai", "model_name": "t"})),
         )
         .await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(status, StatusCode::OK);
         let (status, named_test) = call(&server, Method::GET, "/api/llm-models/test", None).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(named_test["model_name"], "t");
@@ -309,7 +309,7 @@ async fn models_crud_defaults_masked_keys_and_block_enums() {
             })),
         )
         .await;
-        assert_eq!(status, StatusCode::CREATED, "{embed}");
+        assert_eq!(status, StatusCode::OK, "{embed}");
         assert_eq!(embed["dimensions"], 1536);
         assert_eq!(embed["api_key"], "****wxyz");
         assert_eq!(embed["is_default"], true);
@@ -461,7 +461,7 @@ async fn models_connection_test_reports_latency_and_failures() {
             })),
         )
         .await;
-        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(status, StatusCode::OK);
         let before = fake.request_headers().len();
         let (_, result) = call(
             &server,

@@ -11,6 +11,14 @@ use crate::api::client;
 const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/health"),
     ("get", "/api/metrics"),
+    ("get", "/api/langfuse/status"),
+    ("get", "/api/extensions/status"),
+    ("get", "/api/extensions/blocks"),
+    ("get", "/api/extensions/templates"),
+    ("post", "/api/extensions/reload"),
+    ("post", "/api/extensions/blocks/{name}/validate"),
+    ("get", "/api/extensions/blocks/{name}/dependencies"),
+    ("post", "/api/extensions/blocks/{name}/install-deps"),
     ("get", "/api/blocks"),
     ("get", "/api/settings"),
     ("put", "/api/settings"),
@@ -132,7 +140,7 @@ async fn the_openapi_description_covers_every_endpoint() {
 }
 
 /// A server on a fresh SQLite file of `ws`, and its OpenAPI description.
-async fn serve_and_describe(ws: &Workspace) -> (Server, Value) {
+pub(crate) async fn serve_and_describe(ws: &Workspace) -> (Server, Value) {
     let server = ws
         .serve(&format!(
             "sqlite://{}",

@@ -26,7 +26,7 @@ async fn concurrency_of_a_new_job(
         form = form.text("concurrency", concurrency.to_owned());
     }
     let response = post_generate(server, form).await;
-    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.status(), StatusCode::OK);
     let job_id = response.json::<Value>().await.unwrap()["job_id"].clone();
     let (_, job) = call(server, Method::GET, &format!("/api/jobs/{job_id}"), None).await;
     job["options"]["concurrency"].clone()

@@ -120,13 +120,9 @@ async fn pipelines_are_saved_updated_and_deleted_with_everything_under_them() {
             .set_validation_config(saved.id, &json!({"field_order": {"primary": ["a"]}}))
             .await
             .unwrap();
-        assert!(
-            store
-                .pipeline(saved.id)
-                .await
-                .unwrap()
-                .validation_config
-                .is_some()
+        assert_eq!(
+            store.pipeline(saved.id).await.unwrap().validation_config,
+            json!({"field_order": {"primary": ["a"]}})
         );
         assert_eq!(store.pipelines().await.unwrap().len(), 1);
 

@@ -7,43 +7,20 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::job_view::JobView;
 use super::{ApiError, AppState};
 use crate::engine::seedless::seedless_seeds;
 use crate::engine::work_limits::check_job_states;
 use crate::engine::{Pipeline, Seed, parse_seeds_by_name};
 use crate::llm::CacheMode;
 use crate::llm::cache::UnknownCacheMode;
-use crate::store::jobs::{JobRow, JobStatus, NewRun};
+use crate::store::jobs::{JobStatus, NewRun};
 
-/// A job as DataGenFlow's API shows it, plus blockforge's counters.
-pub fn job_json(job: &JobRow) -> Value {
-    let finished = job.completed_runs + job.failed_runs;
-    let progress = if job.total_runs > 0 {
-        finished as f64 / job.total_runs as f64
-    } else {
-        1.0
-    };
-    json!({
-        "id": job.id,
-        "pipeline_id": job.pipeline_id,
-        "status": job.status,
-        "total_seeds": job.total_runs,
-        "current_seed": finished,
-        "records_generated": job.completed_runs,
-        "records_failed": job.failed_runs,
-        "progress": progress,
-        "current_block": job.current_block.as_deref().unwrap_or_default(),
-        "current_step": job.current_step,
-        "error": job.error,
-        "usage": job.usage,
-        "usage_by_model": job.usage_by_model,
-        "llm_calls": job.llm_calls,
-        "cache": job.cache.as_str(),
-        "options": job.options,
-        "created_at": job.created_at,
-        "started_at": job.created_at,
-        "completed_at": job.completed_at,
-    })
+/// `POST /api/generate`'s answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JobStarted {
+    /// The new job.
+    pub job_id: i64,
 }
 
 /// The form of `POST /api/generate`, as documented in the OpenAPI description.
@@ -66,12 +43,12 @@ pub struct GenerateForm {
 
 /// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds; optional when the
 /// pipeline's first block is a seeder) and `pipeline_id`, optional `concurrency` and `cache`.
-/// Answers `{job_id}`.
-#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 201, description = "`{job_id}`", body = serde_json::Value), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
+/// Answers 200 `{job_id}`, as DataGenFlow does.
+#[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 200, description = "The job started", body = JobStarted), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Json<JobStarted>, ApiError> {
     let mut file: Option<(String, Vec<u8>)> = None;
     let mut pipeline_id: Option<i64> = None;
     let mut concurrency: Option<u64> = None;
@@ -220,7 +197,7 @@ pub async fn generate(
         .create_job_with_cache(pipeline_id, &runs, &options, cache)
         .await?;
     state.jobs.start(job.id);
-    Ok((StatusCode::CREATED, Json(json!({"job_id": job.id}))))
+    Ok(Json(JobStarted { job_id: job.id }))
 }
 
 /// The seeds of an uploaded file, checked against the runs limit: `(file name, seeds)`.
@@ -257,54 +234,71 @@ fn read_seed_upload(
 
 /// One job, with its quality report (`quality`: pass rate, score histograms, what each check
 /// flagged, fixed or removed; counted as its records were written).
-#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage, and `quality` (`{checked, passed, pass_rate, scores: [{name, scale, min, max, bins, count, mean}], blocks: [{step, block_type, checked, flagged, fixed, removed}]}`)", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "The job: status, counts, progress, current block, usage, and `quality` (`{checked, passed, pass_rate, scores: [{name, scale, min, max, bins, count, mean}], blocks: [{step, block_type, checked, flagged, fixed, removed}]}`)", body = JobView), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobView>, ApiError> {
     let job = state.store.job(id).await?;
     let quality = state.store.job_quality(id).await?;
-    let mut body = job_json(&job);
-    body["quality"] = json!(quality.report());
+    let mut body = JobView::new(&job);
+    body.quality = Some(json!(quality.report()));
     Ok(Json(body))
 }
 
-/// `?pipeline_id=` filter.
+/// `?pipeline_id=` and `?status=` filters.
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct JobsQuery {
+    /// Only this pipeline's jobs.
     pipeline_id: Option<i64>,
+    /// Only jobs in this status: `running`, `completed`, `failed`, `cancelled` or `stopped`
+    /// (`running` gives every running job; `/api/jobs/active` gives one).
+    status: Option<String>,
 }
 
 /// Jobs, newest first.
-#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/jobs", tag = "jobs", params(JobsQuery), responses((status = 200, description = "Jobs, newest first", body = Vec<JobView>), (status = 400, description = "Unknown status", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Query(query): Query<JobsQuery>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<JobView>>, ApiError> {
+    let status = match query.status.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(JobStatus::from_name(text).ok_or_else(|| {
+            ApiError::bad_request(
+                format!("unknown job status {text:?}"),
+                json!({"status": text, "allowed": JobStatus::ALL.map(JobStatus::as_str)}),
+            )
+        })?),
+    };
     let jobs = state.store.jobs(query.pipeline_id).await?;
-    Ok(Json(jobs.iter().map(job_json).collect()))
-}
-
-/// Jobs still running.
-#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "Jobs still running", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
-pub async fn active(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
-    let jobs = state.store.jobs(None).await?;
     Ok(Json(
         jobs.iter()
-            .filter(|j| j.status == JobStatus::Running)
-            .map(job_json)
+            .filter(|job| status.is_none_or(|wanted| job.status == wanted))
+            .map(JobView::new)
             .collect(),
     ))
 }
 
+/// DataGenFlow's running job: the newest running job as one object, 404 when none runs.
+/// Every running job: `GET /api/jobs?status=running`.
+#[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "The newest running job", body = JobView), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No job runs", body = ErrorBody)))]
+pub async fn active(State(state): State<AppState>) -> Result<Json<JobView>, ApiError> {
+    let jobs = state.store.jobs(None).await?;
+    jobs.iter()
+        .find(|j| j.status == JobStatus::Running)
+        .map(|job| Json(JobView::new(job)))
+        .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no active job", json!({})))
+}
+
 /// Cancels a running job (its runner aborts the calls in flight). A finished job keeps its
 /// status.
-#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "Cancelled (a finished job keeps its status)", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/jobs/{id}", tag = "jobs", params(("id" = i64, Path, description = "Job id")), responses((status = 200, description = "Cancelled (a finished job keeps its status)", body = JobCancelled), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<JobCancelled>, ApiError> {
     let changed = state
         .store
         .finish_job(id, JobStatus::Cancelled, None)
@@ -315,5 +309,17 @@ pub async fn cancel(
     } else {
         "job had already ended; status unchanged"
     };
-    Ok(Json(json!({"message": message, "job": job_json(&job)})))
+    Ok(Json(JobCancelled {
+        message: message.to_owned(),
+        job: JobView::new(&job),
+    }))
+}
+
+/// `DELETE /api/jobs/{id}`'s answer: DataGenFlow's `message`, and the job as it now stands.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct JobCancelled {
+    /// What happened: cancelled, or already ended.
+    pub message: String,
+    /// The job.
+    pub job: JobView,
 }

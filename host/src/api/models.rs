@@ -272,18 +272,27 @@ pub async fn get(state: AppState, kind: ModelKind, name: String) -> Result<Json<
     Ok(Json(shown(&state.store.model(kind, &name).await?)))
 }
 
-/// Saves a new model (201); 409 when the name is taken.
+/// `shown` with DataGenFlow's `message` beside the model's fields.
+fn with_message(mut shown: Value, message: String) -> Value {
+    shown["message"] = Value::String(message);
+    shown
+}
+
+/// Saves a new model (200 with `message`, as DataGenFlow answers); 409 when the name is taken.
 pub async fn create(
     state: AppState,
     kind: ModelKind,
     input: ModelInput,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let fields = fields(kind, &input, None)?;
     let row = state
         .store
         .create_model(kind, &fields, input.is_default.unwrap_or(false))
         .await?;
-    Ok((StatusCode::CREATED, Json(shown(&row))))
+    Ok(Json(with_message(
+        shown(&row),
+        format!("{} saved", kind.label()),
+    )))
 }
 
 /// Changes a model; omitted fields keep their values, and so does an omitted or masked key.
@@ -299,7 +308,10 @@ pub async fn update(
     if input.is_default == Some(true) && !row.is_default {
         row = state.store.set_default_model(kind, &row.name).await?;
     }
-    Ok(Json(shown(&row)))
+    Ok(Json(with_message(
+        shown(&row),
+        format!("{} updated", kind.label()),
+    )))
 }
 
 /// Deletes a model.
@@ -463,7 +475,6 @@ macro_rules! kind_handlers {
         pub mod $module {
             use axum::Json;
             use axum::extract::{Path, State};
-            use axum::http::StatusCode;
             use serde_json::Value;
 
             use super::{ApiError, AppState, ModelInput};
@@ -486,16 +497,16 @@ macro_rules! kind_handlers {
             }
 
             /// Saves a new model.
-            #[utoipa::path(post, path = $collection, tag = $tag, request_body = ModelInput, responses((status = 201, description = "Saved, key masked", body = Value), (status = 409, description = "The name is taken", body = ErrorBody), (status = 422, description = "A field is invalid (named in `detail.field`)", body = ErrorBody)))]
+            #[utoipa::path(post, path = $collection, tag = $tag, request_body = ModelInput, responses((status = 200, description = "Saved: the model, key masked, with `message`", body = Value), (status = 409, description = "The name is taken", body = ErrorBody), (status = 422, description = "A field is invalid (named in `detail.field`)", body = ErrorBody)))]
             pub async fn create(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
-            ) -> Result<(StatusCode, Json<Value>), ApiError> {
+            ) -> Result<Json<Value>, ApiError> {
                 super::create(state, $kind, input).await
             }
 
             /// Changes a model.
-            #[utoipa::path(put, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), request_body = ModelInput, responses((status = 200, description = "Changed; omitted fields and an omitted or masked key are kept", body = Value), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
+            #[utoipa::path(put, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), request_body = ModelInput, responses((status = 200, description = "Changed (with `message`); omitted fields and an omitted or masked key are kept", body = Value), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
             pub async fn update(
                 State(state): State<AppState>,
                 Path(name): Path<String>,

@@ -7,11 +7,11 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::pipeline_view::PipelineView;
 use super::{ApiError, AppState};
 use crate::engine::Pipeline;
 use crate::engine::validate::{ValidPipeline, validate};
 use crate::engine::work_limits::{check_blocks, check_state};
-use crate::store::pipelines::PipelineRow;
 
 /// The saved pipeline `id`, parsed.
 pub(super) async fn saved_pipeline(state: &AppState, id: i64) -> Result<Pipeline, ApiError> {
@@ -49,55 +49,73 @@ fn checked(state: &AppState, body: &Value) -> Result<(String, Value), ApiError> 
     Ok((pipeline.name, definition))
 }
 
-/// Saves a pipeline.
-#[utoipa::path(post, path = "/api/pipelines", tag = "pipelines", request_body(content = serde_json::Value, description = "`{name, definition: {blocks, constraints}}` or `{name, blocks, constraints}`, JSON"), responses((status = 201, description = "Saved", body = PipelineRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
+/// Saves a pipeline; 200 as DataGenFlow answers (its `{id, name}` are in the pipeline).
+#[utoipa::path(post, path = "/api/pipelines", tag = "pipelines", request_body(content = serde_json::Value, description = "`{name, definition: {blocks, constraints}}` or `{name, blocks, constraints}`, JSON"), responses((status = 200, description = "Saved", body = PipelineView), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Json(body): Json<Value>,
-) -> Result<(StatusCode, Json<PipelineRow>), ApiError> {
+) -> Result<Json<PipelineView>, ApiError> {
     let (name, definition) = checked(&state, &body)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(state.store.create_pipeline(&name, &definition).await?),
-    ))
+    let row = state.store.create_pipeline(&name, &definition).await?;
+    Ok(Json(PipelineView::new(&state, row)))
 }
 
 /// Every pipeline.
-#[utoipa::path(get, path = "/api/pipelines", tag = "pipelines", responses((status = 200, description = "Every pipeline", body = Vec<PipelineRow>), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<PipelineRow>>, ApiError> {
-    Ok(Json(state.store.pipelines().await?))
+#[utoipa::path(get, path = "/api/pipelines", tag = "pipelines", responses((status = 200, description = "Every pipeline", body = Vec<PipelineView>), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<PipelineView>>, ApiError> {
+    let rows = state.store.pipelines().await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|row| PipelineView::new(&state, row))
+            .collect(),
+    ))
 }
 
 /// One pipeline.
-#[utoipa::path(get, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "The pipeline", body = PipelineRow), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "The pipeline", body = PipelineView), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<PipelineRow>, ApiError> {
-    Ok(Json(state.store.pipeline(id).await?))
+) -> Result<Json<PipelineView>, ApiError> {
+    let row = state.store.pipeline(id).await?;
+    Ok(Json(PipelineView::new(&state, row)))
 }
 
 /// Replaces a pipeline.
-#[utoipa::path(put, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "As for create"), responses((status = 200, description = "Replaced", body = PipelineRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "As for create"), responses((status = 200, description = "Replaced", body = PipelineView), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(body): Json<Value>,
-) -> Result<Json<PipelineRow>, ApiError> {
+) -> Result<Json<PipelineView>, ApiError> {
     let (name, definition) = checked(&state, &body)?;
-    Ok(Json(
-        state.store.update_pipeline(id, &name, &definition).await?,
-    ))
+    let row = state.store.update_pipeline(id, &name, &definition).await?;
+    Ok(Json(PipelineView::new(&state, row)))
+}
+
+/// `DELETE /api/pipelines/{id}`'s answer (DataGenFlow's `success`, and what went).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PipelineDeleted {
+    /// Always true (DataGenFlow's answer).
+    pub success: bool,
+    /// What happened.
+    pub message: String,
+    /// The pipeline deleted.
+    pub id: i64,
 }
 
 /// Deletes a pipeline with its jobs and records.
-#[utoipa::path(delete, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "Deleted with its jobs and records", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/pipelines/{id}", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "Deleted with its jobs and records", body = PipelineDeleted), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PipelineDeleted>, ApiError> {
     state.store.delete_pipeline(id).await?;
-    Ok(Json(json!({"message": "pipeline deleted", "id": id})))
+    Ok(Json(PipelineDeleted {
+        success: true,
+        message: "pipeline deleted".to_owned(),
+        id,
+    }))
 }
 
 /// Runs a saved pipeline once on the request body (the initial state) and answers

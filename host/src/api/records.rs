@@ -6,10 +6,11 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::record_pages::PageKey;
 use super::{ApiError, AppState};
+use crate::store::record_reviews::RecordEdit;
 use crate::store::records::{
     DeletionOutcome, RecordDeletion, RecordFilter, RecordRow, ReviewStatus,
 };
@@ -69,82 +70,132 @@ pub async fn get(
     Ok(Json(state.store.record(id).await?))
 }
 
-/// A review: a new status, and/or the edited output (final state) or metadata.
-#[derive(Deserialize, utoipa::ToSchema)]
+/// A review as DataGenFlow sends it; any other key is a state field to set.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
 pub struct RecordUpdate {
+    /// `pending`, `accepted`, `rejected` or `edited`.
     status: Option<String>,
+    /// An object: the whole final state, replaced; text: the pipeline output (DataGenFlow's
+    /// record `output`), replaced. Either marks the record `edited` unless `status` is given.
+    #[schema(value_type = Option<Object>)]
     output: Option<serde_json::Value>,
+    /// The seed's metadata, replaced.
+    #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
 }
 
-/// Reviews a record.
-#[utoipa::path(put, path = "/api/records/{id}", tag = "records", params(("id" = i64, Path, description = "Record id")), request_body(content = RecordUpdate), responses((status = 200, description = "Reviewed", body = RecordRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+/// A reviewed record: DataGenFlow's `{"success": true}` with the record as stored.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct RecordReviewed {
+    /// Always true (DataGenFlow's answer).
+    success: bool,
+    /// The record after the review.
+    #[serde(flatten)]
+    record: RecordRow,
+}
+
+/// The edit a review body asks for (see [`RecordUpdate`]).
+fn record_edit(body: serde_json::Map<String, serde_json::Value>) -> Result<RecordEdit, ApiError> {
+    use serde_json::{Value, json};
+    let mut edit = RecordEdit::default();
+    for (key, value) in body {
+        match (key.as_str(), value) {
+            ("status", Value::Null) | ("output", Value::Null) | ("metadata", Value::Null) => {}
+            ("status", Value::String(text)) => {
+                edit.status = Some(ReviewStatus::from_name(&text).ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid status",
+                        json!({"status": text, "allowed": ReviewStatus::ALL.map(ReviewStatus::as_str)}),
+                    )
+                })?);
+            }
+            ("output", Value::Object(state)) => edit.output = Some(state),
+            ("output", text @ Value::String(_)) => edit.pipeline_output = Some(text),
+            ("metadata", Value::Object(metadata)) => edit.metadata = Some(metadata),
+            ("status" | "output" | "metadata", other) => {
+                let expected = match key.as_str() {
+                    "status" => "a status name",
+                    "output" => "a JSON object (the final state) or text (the pipeline output)",
+                    _ => "a JSON object",
+                };
+                return Err(ApiError::bad_request(
+                    format!("{key} must be {expected}"),
+                    json!({"field": key, "found": crate::json::json_type(&other)}),
+                ));
+            }
+            (_, value) => {
+                edit.state_fields.insert(key.clone(), value);
+            }
+        }
+    }
+    Ok(edit)
+}
+
+/// Reviews a record: DataGenFlow's bodies (`status`, `output`, `metadata`, and any other key
+/// as one state field to set); answers `{"success": true}` with the record as stored.
+#[utoipa::path(put, path = "/api/records/{id}", tag = "records", params(("id" = i64, Path, description = "Record id")), request_body(content = RecordUpdate, description = "`{status?, output?, metadata?, <state field>?...}`"), responses((status = 200, description = "Reviewed: `success` and the record", body = RecordReviewed), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
     Path(id): Path<i64>,
-    Json(body): Json<RecordUpdate>,
-) -> Result<Json<RecordRow>, ApiError> {
-    let status = match body.status.as_deref() {
-        None => None,
-        Some(text) => Some(serde_json::from_value::<ReviewStatus>(serde_json::Value::String(text.to_owned())).map_err(|_| {
-            ApiError::bad_request(
-                "invalid status",
-                serde_json::json!({"status": text, "allowed": ["pending", "accepted", "rejected", "edited"]}),
-            )
-        })?),
-    };
-    for (what, value) in [("output", &body.output), ("metadata", &body.metadata)] {
-        if value.as_ref().is_some_and(|v| !v.is_object()) {
-            return Err(ApiError::bad_request(
-                format!("{what} must be a JSON object"),
-                serde_json::json!({"field": what}),
-            ));
-        }
-    }
-    Ok(Json(
-        state
-            .store
-            .update_record(id, status, body.output.as_ref(), body.metadata.as_ref())
-            .await?,
-    ))
+    Json(body): Json<serde_json::Map<String, serde_json::Value>>,
+) -> Result<Json<RecordReviewed>, ApiError> {
+    let edit = record_edit(body)?;
+    Ok(Json(RecordReviewed {
+        success: true,
+        record: state.store.update_record(id, &edit).await?,
+    }))
 }
 
-/// What `DELETE /api/records` deletes: one job's records (`job_id`), or, only when asked for
-/// explicitly, every finished job's (`all=true`).
+/// `DELETE /api/records`'s answer: DataGenFlow's `deleted`, and what else went.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RecordsDeleted {
+    /// Records deleted.
+    deleted: u64,
+    /// Jobs deleted with them.
+    jobs_deleted: u64,
+    /// Running jobs whose records were kept (`all=true` only; empty otherwise).
+    running_jobs_kept: Vec<i64>,
+}
+
+/// What `DELETE /api/records` deletes: every record and job (no parameter, as DataGenFlow
+/// does), one job's records (`job_id`), or every finished job's (`all=true`).
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct DeleteQuery {
+    /// Only this job's records (and the job).
     job_id: Option<i64>,
+    /// Every finished job's records, sparing running jobs instead of refusing.
     all: Option<bool>,
 }
 
-/// Deletes the records of a job and the job (DataGenFlow's `{"deleted": n}`, plus the jobs
-/// deleted). Without a filter DataGenFlow deletes every record; here that needs `all=true`,
-/// and records of running jobs are kept.
-#[utoipa::path(delete, path = "/api/records", tag = "records", params(DeleteQuery), responses((status = 200, description = "`{deleted, jobs_deleted}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "Conflict", body = ErrorBody)))]
+/// Deletes records and their jobs (DataGenFlow's `{"deleted": n}`, plus the jobs deleted).
+/// Without a parameter every record goes, as in DataGenFlow, refused with 409 while a job
+/// runs; `all=true` spares running jobs instead.
+#[utoipa::path(delete, path = "/api/records", tag = "records", params(DeleteQuery), responses((status = 200, description = "Deleted", body = RecordsDeleted), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 409, description = "A job runs", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Query(query): Query<DeleteQuery>,
-) -> Result<Json<serde_json::Value>, ApiError> {
+) -> Result<Json<RecordsDeleted>, ApiError> {
     use serde_json::json;
     let which = match (query.job_id, query.all.unwrap_or(false)) {
         (Some(job), false) => RecordDeletion::Job(job),
         (None, true) => RecordDeletion::AllFinished,
+        (None, false) => RecordDeletion::All,
         (Some(_), true) => {
             return Err(ApiError::bad_request(
                 "give either job_id or all=true, not both",
                 json!({"job_id": query.job_id, "all": true}),
             ));
         }
-        (None, false) => {
-            return Err(ApiError::bad_request(
-                "say which records to delete: job_id=<id>, or all=true for every finished job's records",
-                json!({"accepted": ["job_id", "all"]}),
-            ));
-        }
     };
     match state.store.delete_records(which).await? {
+        DeletionOutcome::JobRunning if which == RecordDeletion::All => Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "a job is running: cancel it before deleting every record (or give all=true to keep running jobs)",
+            json!({"running": true}),
+        )),
         DeletionOutcome::JobRunning => Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "the job is running: cancel it before deleting its records",
@@ -154,10 +205,10 @@ pub async fn delete(
             records,
             jobs,
             running_jobs_kept,
-        } => Ok(Json(json!({
-            "deleted": records,
-            "jobs_deleted": jobs,
-            "running_jobs_kept": running_jobs_kept,
-        }))),
+        } => Ok(Json(RecordsDeleted {
+            deleted: records,
+            jobs_deleted: jobs,
+            running_jobs_kept,
+        })),
     }
 }

@@ -13,7 +13,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures::Stream;
 use serde_json::{Value, json};
 
-use super::jobs::job_json;
+use super::job_view::JobView;
 use super::{ApiError, AppState};
 use crate::store::Store;
 
@@ -68,7 +68,7 @@ impl Follow {
                 &json!({"record_id": id, "run_status": run_status}),
             ));
         }
-        let progress = job_json(&job);
+        let progress = json!(JobView::new(&job));
         if self.last_progress.as_ref() != Some(&progress) {
             self.pending.push_back(event("progress", &progress));
             self.last_progress = Some(progress.clone());

@@ -6,6 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::pipeline_view::PipelineView;
 use super::{ApiError, AppState};
 use crate::engine::templates;
 use crate::engine::validate::validate;
@@ -31,12 +32,13 @@ pub async fn list() -> Json<Vec<Value>> {
     )
 }
 
-/// Saves a new pipeline from the template `id` (201 with the pipeline and `template_id`).
-#[utoipa::path(post, path = "/api/pipelines/from_template/{template_id}", tag = "templates", params(("template_id" = String, Path, description = "Template id")), responses((status = 201, description = "The new pipeline with `template_id`", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+/// Saves a new pipeline from the template `id` (200, as DataGenFlow answers, with the pipeline
+/// and `template_id`).
+#[utoipa::path(post, path = "/api/pipelines/from_template/{template_id}", tag = "templates", params(("template_id" = String, Path, description = "Template id")), responses((status = 200, description = "The new pipeline with `template_id`", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create_pipeline(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Json<Value>, ApiError> {
     let template = templates::get(&id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -63,7 +65,7 @@ pub async fn create_pipeline(
         .store
         .create_pipeline(&pipeline.name, &definition)
         .await?;
-    let mut body = serde_json::to_value(&row).unwrap_or_default();
+    let mut body = serde_json::to_value(PipelineView::new(&state, row)).unwrap_or_default();
     body["template_id"] = Value::String(id);
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok(Json(body))
 }

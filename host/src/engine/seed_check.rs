@@ -23,6 +23,9 @@ pub struct SeedIssues {
     /// Required fields present but null or an empty string.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub empty_fields: Vec<String>,
+    /// `repetitions: 0`: a valid seed that makes no run (a warning, as in DataGenFlow).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub no_runs: bool,
 }
 
 /// The answer of a seed check.
@@ -54,6 +57,7 @@ pub fn check_seeds(seeds: &[Value], required: &[String]) -> SeedReport {
         match seed_from_value(value.clone()) {
             Ok(parsed) => {
                 total_runs += u64::from(parsed.repetitions);
+                seed.no_runs = parsed.repetitions == 0;
                 for field in required {
                     match parsed.metadata.get(field) {
                         None => seed.missing_fields.push(field.clone()),
@@ -69,7 +73,8 @@ pub fn check_seeds(seeds: &[Value], required: &[String]) -> SeedReport {
         }
         if !(seed.errors.is_empty()
             && seed.missing_fields.is_empty()
-            && seed.empty_fields.is_empty())
+            && seed.empty_fields.is_empty()
+            && !seed.no_runs)
         {
             issues.push(seed);
         }
@@ -92,6 +97,11 @@ pub fn check_seeds(seeds: &[Value], required: &[String]) -> SeedReport {
             warnings.push(format!(
                 "seed {n}: required field(s) {} are empty",
                 quoted(&seed.empty_fields)
+            ));
+        }
+        if seed.no_runs {
+            warnings.push(format!(
+                "seed {n}: repetitions is 0, so it makes no run and no record"
             ));
         }
     }
@@ -148,8 +158,8 @@ mod tests {
         let seeds: Vec<usize> = report.seeds.iter().map(|s| s.seed).collect();
         assert_eq!(seeds, [2, 3, 4, 5, 6]);
         assert_eq!(report.seeds[0].missing_fields, ["tone"]);
-        assert!(report.seeds[1].errors[0].contains("at least 1"));
-        assert!(report.seeds[2].errors[0].contains("positive integer"));
+        assert!(report.seeds[1].errors.is_empty() && report.seeds[1].no_runs);
+        assert!(report.seeds[2].errors[0].contains("whole number"));
         assert_eq!(report.seeds[3].empty_fields, ["topic", "tone"]);
         assert!(
             report
@@ -159,7 +169,10 @@ mod tests {
         );
         assert_eq!(
             report.warnings,
-            ["seed 5: required field(s) 'topic', 'tone' are empty"]
+            [
+                "seed 3: repetitions is 0, so it makes no run and no record",
+                "seed 5: required field(s) 'topic', 'tone' are empty"
+            ]
         );
     }
 

@@ -10,7 +10,7 @@ use crate::json::json_type;
 /// One seed: the initial state of its runs and how many runs to make.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Seed {
-    /// How many runs start from this seed (at least 1).
+    /// How many runs start from this seed (0: none, as DataGenFlow allows).
     pub repetitions: u32,
     /// The initial state of each run.
     pub metadata: Map<String, Value>,
@@ -118,18 +118,17 @@ pub(crate) fn seed_from_value(value: Value) -> Result<Seed, String> {
     let repetitions = match object.remove("repetitions") {
         None | Some(Value::Null) => 1,
         Some(Value::Number(n)) => match n.as_u64() {
-            Some(0) => return Err("`repetitions` must be at least 1".to_owned()),
             Some(r) if r > MAX_REPETITIONS => {
                 return Err(format!(
                     "`repetitions` is {r}, above the maximum of {MAX_REPETITIONS}"
                 ));
             }
             Some(r) => r as u32,
-            None => return Err(format!("`repetitions` must be a positive integer, got {n}")),
+            None => return Err(format!("`repetitions` must be a whole number, got {n}")),
         },
         Some(other) => {
             return Err(format!(
-                "`repetitions` must be a positive integer, got {}",
+                "`repetitions` must be a whole number, got {}",
                 json_type(&other)
             ));
         }
@@ -176,7 +175,7 @@ pub fn parse_seeds_csv(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError>
             if header == "repetitions" {
                 repetitions = Some(value.trim().parse::<u64>().map_err(|_| {
                     invalid(format!(
-                        "row {}: `repetitions` must be a positive integer, got {value:?}",
+                        "row {}: `repetitions` must be a whole number, got {value:?}",
                         index + 2
                     ))
                 })?);
@@ -281,9 +280,20 @@ mod tests {
     }
 
     #[test]
+    fn zero_repetitions_is_a_seed_without_runs() {
+        let seeds = parse_seeds_json(
+            r#"[{"repetitions": 0, "metadata": {"topic": "a"}}, {"metadata": {"topic": "b"}}]"#,
+            "s.json",
+        )
+        .unwrap();
+        assert_eq!(seeds[0].repetitions, 0);
+        assert_eq!(total_runs(&seeds), 1);
+    }
+
+    #[test]
     fn errors_name_the_seed_and_the_field() {
         let err = parse_seeds_json(
-            r#"[{"metadata": {}}, {"repetitions": 0, "metadata": {}}]"#,
+            r#"[{"metadata": {}}, {"repetitions": -1, "metadata": {}}]"#,
             "s.json",
         )
         .unwrap_err()

@@ -42,7 +42,7 @@ pub fn chat_request(target: &Target<'_>, request: &ChatRequest) -> HttpRequest {
         body["system"] = json!(system.join("\n\n"));
     }
     if let Some(t) = request.temperature {
-        body["temperature"] = json!(t);
+        body["temperature"] = super::types::temperature_json(t);
     }
     if let Some(schema) = &request.json_schema {
         body["tools"] = json!([{

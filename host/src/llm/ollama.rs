@@ -18,7 +18,7 @@ pub fn chat_request(target: &Target<'_>, request: &ChatRequest) -> HttpRequest {
     });
     let mut options = Map::new();
     if let Some(t) = request.temperature {
-        options.insert("temperature".into(), json!(t));
+        options.insert("temperature".into(), super::types::temperature_json(t));
     }
     if let Some(m) = request.max_tokens {
         options.insert("num_predict".into(), json!(m));

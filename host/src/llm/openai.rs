@@ -24,7 +24,7 @@ pub fn chat_body(model: &str, request: &ChatRequest) -> Value {
         "messages": request.messages,
     });
     if let Some(t) = request.temperature {
-        body["temperature"] = json!(t);
+        body["temperature"] = super::types::temperature_json(t);
     }
     if let Some(m) = request.max_tokens {
         body["max_tokens"] = json!(m);

@@ -26,6 +26,16 @@ pub struct ChatMessage {
     pub content: String,
 }
 
+/// `temperature` as JSON with the value it was written as. A block's `f32` widened to `f64`
+/// as it is would send `0.699999988079071` for `0.7`; its shortest decimal form read back as
+/// an `f64` is `0.7`.
+pub fn temperature_json(temperature: f32) -> Value {
+    temperature
+        .to_string()
+        .parse::<f64>()
+        .map_or_else(|_| Value::from(f64::from(temperature)), Value::from)
+}
+
 /// A chat completion request as a block makes it.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChatRequest {
@@ -109,5 +119,18 @@ impl LlmError {
             kind,
             message: message.into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::temperature_json;
+
+    #[test]
+    fn a_temperature_keeps_the_decimal_it_was_written_as() {
+        for (written, expected) in [(0.7f32, 0.7f64), (0.1, 0.1), (1.3, 1.3), (0.0, 0.0)] {
+            assert_eq!(temperature_json(written), serde_json::json!(expected));
+        }
+        assert_eq!(temperature_json(0.7).to_string(), "0.7");
     }
 }

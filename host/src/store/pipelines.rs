@@ -16,12 +16,18 @@ pub struct PipelineRow {
     pub name: String,
     /// The definition (`{name, blocks, constraints}`).
     pub definition: Value,
-    /// Review settings (DataGenFlow's `validation_config`), if set.
-    pub validation_config: Option<Value>,
+    /// Review settings (DataGenFlow's `validation_config`); until set, an empty field order
+    /// ([`empty_validation_config`]), never null.
+    pub validation_config: Value,
     /// Creation time, Unix ms.
     pub created_at: i64,
     /// Last change, Unix ms.
     pub updated_at: i64,
+}
+
+/// The `validation_config` of a pipeline never given one: DataGenFlow's empty field order.
+pub fn empty_validation_config() -> Value {
+    serde_json::json!({"field_order": {"primary": [], "secondary": [], "hidden": []}})
 }
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<PipelineRow, StoreError> {
@@ -33,10 +39,10 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<PipelineRow, StoreError> {
             &row.try_get::<String, _>("definition")?,
             "pipeline definition",
         )?,
-        validation_config: validation
-            .as_deref()
-            .map(|v| parse_json(v, "validation_config"))
-            .transpose()?,
+        validation_config: match validation.as_deref() {
+            Some(text) => parse_json(text, "validation_config")?,
+            None => empty_validation_config(),
+        },
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
     })

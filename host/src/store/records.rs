@@ -64,6 +64,19 @@ pub enum ReviewStatus {
 }
 
 impl ReviewStatus {
+    /// Every status.
+    pub const ALL: [ReviewStatus; 4] = [
+        ReviewStatus::Pending,
+        ReviewStatus::Accepted,
+        ReviewStatus::Rejected,
+        ReviewStatus::Edited,
+    ];
+
+    /// The status named `name`, if any.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|status| status.as_str() == name)
+    }
+
     /// The stored name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -304,38 +317,6 @@ impl Store {
             .collect()
     }
 
-    /// Reviews a record: sets its status and/or replaces its output (the final state) or
-    /// metadata. Replacing the output without a status marks it `edited`.
-    pub async fn update_record(
-        &self,
-        id: i64,
-        status: Option<ReviewStatus>,
-        output: Option<&Value>,
-        metadata: Option<&Value>,
-    ) -> Result<RecordRow, StoreError> {
-        let current = self.record(id).await?;
-        let status = status
-            .map(ReviewStatus::as_str)
-            .unwrap_or(if output.is_some() {
-                "edited"
-            } else {
-                current.status.as_str()
-            });
-        let output = output.unwrap_or(&current.output).to_string();
-        let metadata = metadata.unwrap_or(&current.metadata).to_string();
-        let committing = self.records_written.committing();
-        sqlx::query("UPDATE records SET status = $1, output = $2, metadata = $3, updated_at = $4 WHERE id = $5")
-            .bind(status.to_owned())
-            .bind(output)
-            .bind(metadata)
-            .bind(super::now_ms())
-            .bind(id)
-            .execute(self.pool())
-            .await?;
-        drop(committing);
-        self.record(id).await
-    }
-
     /// The record `id`.
     pub async fn record(&self, id: i64) -> Result<RecordRow, StoreError> {
         let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
@@ -354,6 +335,9 @@ pub enum RecordDeletion {
     Job(i64),
     /// The records of every job that is not running, and those jobs.
     AllFinished,
+    /// Every record and every job, refused ([`DeletionOutcome::JobRunning`], nothing deleted)
+    /// while a job runs.
+    All,
 }
 
 /// What [`Store::delete_records`] did.
@@ -368,7 +352,7 @@ pub enum DeletionOutcome {
         /// Running jobs whose records were kept.
         running_jobs_kept: Vec<i64>,
     },
-    /// The job is running: nothing was deleted.
+    /// The job (for [`RecordDeletion::All`]: a job) is running: nothing was deleted.
     JobRunning,
 }
 
@@ -433,7 +417,7 @@ impl Store {
     ) -> Result<DeletionOutcome, StoreError> {
         let (job_scope, job_id) = match which {
             RecordDeletion::Job(id) => ("id = $1 AND ", id),
-            RecordDeletion::AllFinished => ("$1 = $1 AND ", 0),
+            RecordDeletion::AllFinished | RecordDeletion::All => ("$1 = $1 AND ", 0),
         };
         let mut tx = self.pool().begin().await?;
         // Writes first: on SQLite a transaction that reads first can fail to become a writer.
@@ -479,6 +463,11 @@ impl Store {
             }
             _ => false,
         };
+        if which == RecordDeletion::All && !running.is_empty() {
+            // Nothing of the deletion stays while a job runs.
+            tx.rollback().await?;
+            return Ok(DeletionOutcome::JobRunning);
+        }
         let committing = self.records_written.committing();
         tx.commit().await?;
         drop(committing);

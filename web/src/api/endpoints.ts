@@ -122,8 +122,8 @@ export const getJob = (id: number, signal?: AbortSignal) => getJson<Job>(`/api/j
 export const listJobs = (pipelineId?: number, signal?: AbortSignal) =>
   getJson<Job[]>(`/api/jobs${query({ pipeline_id: pipelineId })}`, signal);
 
-/** Jobs still running. */
-export const activeJobs = (signal?: AbortSignal) => getJson<Job[]>("/api/jobs/active", signal);
+/** Jobs still running (`/api/jobs/active` is DataGenFlow's one running job, 404 when none). */
+export const activeJobs = (signal?: AbortSignal) => getJson<Job[]>("/api/jobs?status=running", signal);
 
 /** Cancels a running job. */
 export const cancelJob = (id: number) => sendJson<{ message: string; job: Job }>("DELETE", `/api/jobs/${id}`);

@@ -161,10 +161,15 @@ export interface Pipeline {
   id: number;
   name: string;
   definition: PipelineDefinition;
-  validation_config: ValidationConfig | null;
+  /** Never null: an empty field order until one is set. */
+  validation_config: ValidationConfig;
   created_at: number;
   updated_at: number;
   template_id?: string;
+  /** The first block's type name (null without blocks). */
+  first_block_type: string | null;
+  /** Whether the first block is a multiplier. */
+  first_block_is_multiplier: boolean;
 }
 
 /** The body of `POST`/`PUT /api/pipelines`. */
@@ -211,6 +216,8 @@ export interface SeedIssues {
   errors?: string[];
   missing_fields?: string[];
   empty_fields?: string[];
+  /** `repetitions: 0`: valid, makes no run (a warning); absent otherwise. */
+  no_runs?: boolean;
 }
 
 /** `POST /api/seeds/validate`. */

@@ -40,6 +40,13 @@ describe("parseSeedFile", () => {
     ]);
   });
 
+  it("keeps a CSV row with zero repetitions (the server makes no run for it)", () => {
+    expect(parseSeedFile("s.csv", "topic,repetitions\nx,0\ny,2\n")).toEqual([
+      { repetitions: 0, metadata: { topic: "x" } },
+      { repetitions: 2, metadata: { topic: "y" } },
+    ]);
+  });
+
   it("rejects CSV rows of the wrong width and non-integer repetitions", () => {
     expect(() => parseSeedFile("s.csv", "a,b\n1\n")).toThrow(/row 2/);
     expect(() => parseSeedFile("s.csv", "a,repetitions\nx,two\n")).toThrow(/row 2: `repetitions`/);

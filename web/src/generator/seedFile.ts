@@ -78,7 +78,7 @@ function parseCsv(text: string): unknown[] {
       if (header === "repetitions") {
         const trimmed = value.trim();
         if (!/^\d+$/.test(trimmed)) {
-          throw new SeedFileError(`row ${index + 2}: \`repetitions\` must be a positive integer, got "${value}"`);
+          throw new SeedFileError(`row ${index + 2}: \`repetitions\` must be a whole number, got "${value}"`);
         }
         repetitions = Number(trimmed);
       } else {

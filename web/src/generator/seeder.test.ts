@@ -28,9 +28,11 @@ const pipeline = (...types: string[]): Pipeline => ({
   id: 1,
   name: "p",
   definition: { name: "p", blocks: types.map((type) => ({ type, config: {} })) },
-  validation_config: null,
+  validation_config: { field_order: { primary: [], secondary: [], hidden: [] } },
   created_at: 0,
   updated_at: 0,
+  first_block_type: types[0] ?? null,
+  first_block_is_multiplier: false,
 });
 
 describe("seederOf", () => {

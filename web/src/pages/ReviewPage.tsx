@@ -12,7 +12,7 @@ import { ErrorMessage, Loading } from "../components/RequestState";
 import { useRequest } from "../components/useRequest";
 import { ExportLinks } from "../review/ExportLinks";
 import { FieldOrderEditor } from "../review/FieldOrderEditor";
-import { groupFields } from "../review/fieldGroups";
+import { configuredOrder, groupFields } from "../review/fieldGroups";
 import { KeyHelp } from "../review/KeyHelp";
 import { moveTo, step, type ReviewCommand } from "../review/keyboard";
 import { RecordView, StatusBadge } from "../review/RecordView";
@@ -38,7 +38,7 @@ function preview(value: unknown): string {
  */
 function tableFields(record: RecordRow, order: FieldOrder | undefined): string[] {
   const groups = groupFields(Object.keys(record.output ?? {}), order, Object.keys(record.metadata ?? {}));
-  return (groups.primary.length > 0 || order ? groups.primary : groups.secondary).slice(0, 2);
+  return (groups.primary.length > 0 || configuredOrder(order) ? groups.primary : groups.secondary).slice(0, 2);
 }
 
 /** The review page. */

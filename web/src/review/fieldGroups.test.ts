@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assignField, groupFields, groupOf } from "./fieldGroups";
+import { assignField, configuredOrder, groupFields, groupOf } from "./fieldGroups";
 
 describe("groupFields", () => {
   it("shows produced fields as primary and seed fields as secondary without an order", () => {
@@ -11,6 +11,16 @@ describe("groupFields", () => {
     expect(groupFields(["a", "b", "c", "d"], order)).toEqual({ primary: ["b"], secondary: ["c", "d"], hidden: ["a"] });
     expect(groupOf("d", order)).toBe("secondary");
     expect(groupOf("a", order)).toBe("hidden");
+  });
+});
+
+describe("configuredOrder", () => {
+  it("treats the server's default empty field order as no order", () => {
+    const empty = { primary: [], secondary: [], hidden: [] };
+    expect(configuredOrder(empty)).toBeNull();
+    expect(groupFields(["topic", "assistant"], empty, ["topic"])).toEqual({ primary: ["assistant"], secondary: ["topic"], hidden: [] });
+    expect(groupOf("x", empty)).toBe("primary");
+    expect(assignField(empty, ["a", "b"], "b", "hidden")).toEqual({ primary: ["a"], secondary: [], hidden: ["b"] });
   });
 });
 

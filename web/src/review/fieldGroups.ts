@@ -8,12 +8,22 @@ export const FIELD_GROUP_NAMES = ["primary", "secondary", "hidden"] as const;
 export type FieldGroupName = (typeof FIELD_GROUP_NAMES)[number];
 
 /**
+ * `order` when it lists a field; `null` for none or an empty one (the server's default
+ * `validation_config` is an empty field order, which means "not configured yet").
+ */
+export function configuredOrder(order: FieldOrder | null | undefined): FieldOrder | null {
+  if (!order) return null;
+  return order.primary.length + order.secondary.length + order.hidden.length > 0 ? order : null;
+}
+
+/**
  * Splits `fields` by the pipeline's field order. Listed fields keep the configured order;
  * fields it does not list are secondary, after the listed ones. Without a field order the
  * fields the pipeline produced are primary and those copied from the seed (`seedFields`)
  * secondary.
  */
-export function groupFields(fields: string[], order: FieldOrder | null | undefined, seedFields: string[] = []): FieldOrder {
+export function groupFields(fields: string[], given: FieldOrder | null | undefined, seedFields: string[] = []): FieldOrder {
+  const order = configuredOrder(given);
   if (!order) {
     const fromSeed = new Set(seedFields);
     return { primary: fields.filter((f) => !fromSeed.has(f)), secondary: fields.filter((f) => fromSeed.has(f)), hidden: [] };
@@ -28,7 +38,8 @@ export function groupFields(fields: string[], order: FieldOrder | null | undefin
 }
 
 /** The group a field is in under `order` (unlisted: secondary, or primary without an order). */
-export function groupOf(field: string, order: FieldOrder | null | undefined): FieldGroupName {
+export function groupOf(field: string, given: FieldOrder | null | undefined): FieldGroupName {
+  const order = configuredOrder(given);
   if (!order) return "primary";
   if (order.primary.includes(field)) return "primary";
   if (order.hidden.includes(field)) return "hidden";
@@ -36,7 +47,8 @@ export function groupOf(field: string, order: FieldOrder | null | undefined): Fi
 }
 
 /** `order` with `field` moved to `group` (at the end of it). */
-export function assignField(order: FieldOrder | null | undefined, fields: string[], field: string, group: FieldGroupName): FieldOrder {
+export function assignField(given: FieldOrder | null | undefined, fields: string[], field: string, group: FieldGroupName): FieldOrder {
+  const order = configuredOrder(given);
   const base: FieldOrder = order
     ? { primary: [...order.primary], secondary: [...order.secondary], hidden: [...order.hidden] }
     : { primary: [...fields], secondary: [], hidden: [] };

@@ -1,4 +1,4 @@
-/** The header's running-jobs indicator: polls /api/jobs/active. */
+/** The header's running-jobs indicator: polls /api/jobs?status=running. */
 import { Link } from "react-router-dom";
 import { activeJobs } from "../api/endpoints";
 import { useRequest } from "../components/useRequest";
