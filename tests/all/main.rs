@@ -48,6 +48,7 @@ mod storm;
 mod strict_input;
 mod structured;
 mod versions;
+mod web_fetch;
 mod web_ui;
 mod worker_faults;
 mod workers;
