@@ -21,6 +21,7 @@ mod html_to_text;
 mod http_capability;
 mod http_clients;
 mod jobs;
+mod langfuse;
 mod language_blocks;
 mod llm_cache;
 mod llm_cost;
