@@ -50,6 +50,7 @@ mod strict_input;
 mod structured;
 mod versions;
 mod web_fetch;
+mod web_pages_template;
 mod web_ui;
 mod worker_faults;
 mod workers;
