@@ -15,13 +15,14 @@ pub mod seedless;
 mod seeds;
 pub mod templates;
 pub mod trace_id;
+pub mod url_seeds;
 pub mod validate;
 pub mod work_limits;
 
 pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
 pub use seeds::{
     MAX_REPETITIONS, Seed, SeedError, parse_seeds_by_name, parse_seeds_csv, parse_seeds_json,
-    parse_seeds_jsonl, parse_seeds_markdown, read_seed_file, total_runs,
+    parse_seeds_jsonl, parse_seeds_markdown, parse_seeds_urls, read_seed_file, total_runs,
 };
 // Kept here for the engine's users; they live in the leaf module `usage`.
 pub use crate::usage::{

@@ -6,12 +6,15 @@
 
 pub mod address;
 pub mod client;
+pub mod error;
 pub mod limiter;
 pub mod redact;
+pub mod redirect;
 
 use serde::Serialize;
 
-pub use client::{HttpErrorCode, Outbound, OutboundError, OutboundRequest, OutboundResponse};
+pub use client::{Outbound, OutboundRequest, OutboundResponse};
+pub use error::{HttpErrorCode, OutboundError};
 pub use redact::redact;
 
 /// One request a block's `http` call sent (a redirect hop is one), as the trace shows it.

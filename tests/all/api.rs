@@ -338,7 +338,7 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
         wrong_type.json::<Value>().await.unwrap()["detail"]["message"]
             .as_str()
             .unwrap()
-            .contains("use .json, .jsonl, .csv or .md")
+            .contains("use .json, .jsonl, .csv, .md or .txt")
     );
     let bad_seeds = generate(
         &server,

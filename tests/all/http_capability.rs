@@ -41,13 +41,7 @@ impl Site {
             .route("/slow", get(slow))
             .layer(axum::middleware::from_fn_with_state(hits.clone(), count))
             .with_state(());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind loopback");
-        let addr = listener.local_addr().expect("local address");
-        let server = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
+        let (addr, server) = crate::loopback_site::serve_on_loopback(app).await;
         Site {
             addr,
             hits,

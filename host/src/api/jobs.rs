@@ -41,8 +41,8 @@ pub struct GenerateForm {
     cache: Option<String>,
 }
 
-/// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv` or `.md` seeds; optional when the
-/// pipeline's first block is a seeder) and `pipeline_id`, optional `concurrency` and `cache`.
+/// Starts a job: multipart `file` (`.json`, `.jsonl`, `.csv`, `.md` or `.txt` seeds; optional
+/// when the pipeline's first block is a seeder) and `pipeline_id`, optional `concurrency` and `cache`.
 /// Answers 200 `{job_id}`, as DataGenFlow does.
 #[utoipa::path(post, path = "/api/generate", tag = "jobs", request_body(content = inline(GenerateForm), content_type = "multipart/form-data"), responses((status = 200, description = "The job started", body = JobStarted), (status = 400, description = "Bad request (no seed file for a pipeline whose first block is not a seeder included), or a limit of runs, blocks or state passed (MAX_RUNS_PER_JOB, MAX_PIPELINE_BLOCKS, MAX_STATE_BYTES, MAX_RUN_STATE_BYTES, MAX_JOB_STATE_BYTES)", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody)))]
 pub async fn generate(

@@ -27,7 +27,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pipeline: PathBuf,
     /// Seed file (.json: a list of {repetitions, metadata} or one such object; .jsonl, .csv,
-    /// .md). Not needed when the pipeline's first block is a seeder such as ScenarioSampler,
+    /// .md; .txt: one URL per line). Not needed when the pipeline's first block is a seeder such as ScenarioSampler,
     /// which makes the runs from its config.
     #[arg(long, value_name = "FILE")]
     seeds: Option<PathBuf>,

@@ -1,11 +1,14 @@
 //! Seed files: `[{"repetitions": N, "metadata": {...}}]`, one such object, or JSON Lines of
-//! them. Each repetition of each seed is one run.
+//! them; CSV rows; a Markdown document; URLs ([`super::url_seeds`]). Each repetition of each
+//! seed is one run.
 
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::json::json_type;
+
+use super::url_seeds::{url_fields, url_lines, url_metadata};
 
 /// One seed: the initial state of its runs and how many runs to make.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,14 +43,15 @@ pub enum SeedError {
 /// The most repetitions one seed may ask for; a typo like `1e9` should not start a billion runs.
 pub const MAX_REPETITIONS: u64 = 1_000_000;
 
-/// Reads seeds from a `.json`, `.jsonl`, `.csv` or `.md` file (any other name is read as JSON).
+/// Reads seeds from a `.json`, `.jsonl`, `.csv`, `.md` or `.txt` (URLs) file (any other name
+/// is read as JSON).
 pub fn read_seed_file(path: &Path) -> Result<Vec<Seed>, SeedError> {
     let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
         path: path.display().to_string(),
         source,
     })?;
     let origin = path.display().to_string();
-    let known = [".jsonl", ".json", ".csv", ".md", ".markdown"];
+    let known = [".jsonl", ".json", ".csv", ".md", ".markdown", ".txt"];
     if known.iter().any(|ext| origin.to_lowercase().ends_with(ext)) {
         parse_seeds_by_name(&text, &origin)
     } else {
@@ -110,10 +114,18 @@ fn seeds_from_values(items: Vec<Value>, origin: &str) -> Result<Vec<Seed>, SeedE
         .collect()
 }
 
-/// Reads one seed object, or says what is wrong with it (without naming the seed).
+/// Reads one seed object, or says what is wrong with it (without naming the seed). A URL
+/// string, or an object with a `url` and no `metadata`, is a URL seed.
 pub(crate) fn seed_from_value(value: Value) -> Result<Seed, String> {
-    let Value::Object(mut object) = value else {
-        return Err(format!("expected an object, found {}", json_type(&value)));
+    let mut object = match value {
+        Value::Object(object) => object,
+        Value::String(url) => {
+            return Ok(Seed {
+                repetitions: 1,
+                metadata: url_fields(&url)?,
+            });
+        }
+        other => return Err(format!("expected an object, found {}", json_type(&other))),
     };
     let repetitions = match object.remove("repetitions") {
         None | Some(Value::Null) => 1,
@@ -141,6 +153,7 @@ pub(crate) fn seed_from_value(value: Value) -> Result<Seed, String> {
                 json_type(&other)
             ));
         }
+        None if object.contains_key("url") => url_metadata(object)?,
         None => return Err("`metadata` is missing".to_owned()),
     };
     Ok(Seed {
@@ -183,6 +196,10 @@ pub fn parse_seeds_csv(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError>
                 metadata.insert(header.to_owned(), Value::String(value.to_owned()));
             }
         }
+        if headers.iter().any(|h| h == "url") {
+            metadata =
+                url_metadata(metadata).map_err(|e| invalid(format!("row {}: {e}", index + 2)))?;
+        }
         let mut seed = Map::new();
         seed.insert("metadata".to_owned(), Value::Object(metadata));
         if let Some(r) = repetitions {
@@ -210,7 +227,7 @@ pub fn parse_seeds_markdown(text: &str, origin: &str) -> Result<Vec<Seed>, SeedE
     }])
 }
 
-/// Parses seeds by file name: `.json`, `.jsonl`, `.csv` or `.md`.
+/// Parses seeds by file name: `.json`, `.jsonl`, `.csv`, `.md` or `.txt` (one URL a line).
 pub fn parse_seeds_by_name(text: &str, file_name: &str) -> Result<Vec<Seed>, SeedError> {
     let lower = file_name.to_lowercase();
     if lower.ends_with(".jsonl") {
@@ -221,12 +238,31 @@ pub fn parse_seeds_by_name(text: &str, file_name: &str) -> Result<Vec<Seed>, See
         parse_seeds_csv(text, file_name)
     } else if lower.ends_with(".md") || lower.ends_with(".markdown") {
         parse_seeds_markdown(text, file_name)
+    } else if lower.ends_with(".txt") {
+        parse_seeds_urls(text, file_name)
     } else {
         Err(SeedError::Invalid {
             origin: file_name.to_owned(),
-            message: "unsupported seed file type: use .json, .jsonl, .csv or .md".to_owned(),
+            message: "unsupported seed file type: use .json, .jsonl, .csv, .md or .txt (URLs)"
+                .to_owned(),
         })
     }
+}
+
+/// Parses a list of URLs, one per line (blank lines and `#` comments skipped): one seed
+/// `{"url": ...}` each.
+pub fn parse_seeds_urls(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    let lines = url_lines(text).map_err(|message| SeedError::Invalid {
+        origin: origin.to_owned(),
+        message,
+    })?;
+    Ok(lines
+        .into_iter()
+        .map(|metadata| Seed {
+            repetitions: 1,
+            metadata,
+        })
+        .collect())
 }
 
 /// Total number of runs the seeds ask for (before any multiplier).
@@ -288,6 +324,41 @@ mod tests {
         .unwrap();
         assert_eq!(seeds[0].repetitions, 0);
         assert_eq!(total_runs(&seeds), 1);
+    }
+
+    #[test]
+    fn urls_become_seeds_from_txt_json_and_csv() {
+        let seeds = parse_seeds_by_name("https://a.test/1\n# c\nhttps://a.test/2\n", "u.TXT")
+            .expect("URLs");
+        assert_eq!(seeds.len(), 2);
+        assert_eq!(seeds[1].metadata["url"], "https://a.test/2");
+        let err = parse_seeds_by_name("https://a.test/\nftp://b/x\n", "u.txt")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("u.txt") && err.contains("line 2"), "{err}");
+        let seeds = parse_seeds_json(
+            r#"["https://a.test/1", {"url": " https://a.test/2 ", "site": "a", "repetitions": 2},
+               {"metadata": {"url": "kept as is"}}]"#,
+            "s.json",
+        )
+        .expect("seeds");
+        assert_eq!(seeds[0].metadata["url"], "https://a.test/1");
+        assert_eq!(seeds[1].metadata["url"], "https://a.test/2");
+        assert_eq!(seeds[1].metadata["site"], "a");
+        assert_eq!(seeds[1].repetitions, 2);
+        assert!(!seeds[1].metadata.contains_key("repetitions"));
+        // A full seed is not a URL seed: its metadata is taken as it is.
+        assert_eq!(seeds[2].metadata["url"], "kept as is");
+        let err = parse_seeds_json(r#"["https://a.test/", "nope"]"#, "s.json")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("seed 2") && err.contains("nope"), "{err}");
+        let seeds = parse_seeds_csv("url,topic\nhttps://a.test/x,cats\n", "s.csv").expect("CSV");
+        assert_eq!(seeds[0].metadata["url"], "https://a.test/x");
+        let err = parse_seeds_csv("url,topic\nhttps://a.test/x,a\nftp://b,c\n", "s.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("row 3") && err.contains("ftp://b"), "{err}");
     }
 
     #[test]

@@ -77,6 +77,10 @@ const FILES: &[(&str, &str)] = &[
         "document_qa_pairs",
         include_str!("../../templates/document_qa_pairs.yaml"),
     ),
+    (
+        "web_pages_qa",
+        include_str!("../../templates/web_pages_qa.yaml"),
+    ),
 ];
 
 /// The embedded example seed files (`host/templates/seeds/`): file name and text.
@@ -108,6 +112,10 @@ const SEED_FILES: &[(&str, &str)] = &[
     (
         "seed_document_qa_pairs.md",
         include_str!("../../templates/seeds/seed_document_qa_pairs.md"),
+    ),
+    (
+        "seed_web_pages_qa.json",
+        include_str!("../../templates/seeds/seed_web_pages_qa.json"),
     ),
 ];
 

@@ -4,7 +4,8 @@
 //! (`*`), or a URL pattern with a scheme (`https://example.com/docs/**`, a glob over the URL
 //! where `*` stays within a `/` segment). Only an entry that names a host without a wildcard
 //! names it *explicitly*: that is what lets a request reach a private, loopback or link-local
-//! address.
+//! address. Hosts are compared as URLs carry them: lower case, international names in their
+//! IDNA (punycode) form, so `Bücher.Example` in a grant matches `https://bücher.example/`.
 
 use std::time::Duration;
 
@@ -149,7 +150,8 @@ pub fn private_hosts(entries: &[String]) -> Result<Vec<String>, GrantError> {
     entries
         .iter()
         .map(|entry| {
-            let host = entry.trim();
+            let host = normalize_host(entry.trim());
+            let host = host.as_str();
             let plain = !host.is_empty()
                 && host.len() <= MAX_HTTP_ENTRY_BYTES
                 && host
@@ -221,11 +223,55 @@ pub struct HttpAllowList {
     entries: Vec<Entry>,
 }
 
-/// A host as compared: lower case, IPv6 without its brackets.
+/// A host as compared: as the URL standard parses it (lower case, IDNA-encoded, IPv4 in
+/// dotted form), IPv6 without its brackets. Text that is no host stays as written, lower
+/// case, and matches nothing a URL carries.
 fn normalize_host(host: &str) -> String {
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_ascii_lowercase()
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if bare.contains(':') {
+        return bare
+            .parse::<std::net::Ipv6Addr>()
+            .map_or_else(|_| bare.to_ascii_lowercase(), |ip| ip.to_string());
+    }
+    match url::Host::parse(bare) {
+        Ok(url::Host::Domain(domain)) => domain,
+        Ok(url::Host::Ipv4(ip)) => ip.to_string(),
+        Ok(url::Host::Ipv6(ip)) => ip.to_string(),
+        Err(_) => bare.to_ascii_lowercase(),
+    }
+}
+
+/// Whether `text` holds a glob's wildcard or class.
+fn has_glob(text: &str) -> bool {
+    text.contains(['*', '?', '[', '{'])
+}
+
+/// A URL pattern with its scheme and host normalized (each label without a wildcard as
+/// [`normalize_host`] writes it, wildcard labels in lower case); the path stays as written.
+fn normalize_pattern(scheme: &str, rest: &str) -> String {
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if authority.starts_with('[') {
+        return format!("{}://{authority}{path}", scheme.to_ascii_lowercase());
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, format!(":{port}")),
+        None => (authority, String::new()),
+    };
+    let host = if has_glob(host) {
+        host.split('.')
+            .map(|label| {
+                if has_glob(label) {
+                    label.to_lowercase()
+                } else {
+                    normalize_host(label)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    } else {
+        normalize_host(host)
+    };
+    format!("{}://{host}{port}{path}", scheme.to_ascii_lowercase())
 }
 
 /// Splits `host[:port]` (`[v6]:port` for IPv6).
@@ -258,17 +304,17 @@ impl Entry {
             return Ok(Entry::Any);
         }
         if let Some((scheme, rest)) = entry.split_once("://") {
-            if scheme != "http" && scheme != "https" {
+            if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
                 return Err(bad_entry(text, "only http and https URLs can be allowed"));
             }
+            let entry = normalize_pattern(scheme, rest);
+            let rest = entry.split_once("://").map_or("", |(_, rest)| rest);
             let authority = rest.split('/').next().unwrap_or_default();
             let host = split_port(authority)
                 .map(|(host, _)| host)
                 .unwrap_or_default();
-            let wild = |c: char| matches!(c, '*' | '?' | '[' | '{');
-            let explicit_host =
-                (!host.is_empty() && !host.contains(wild)).then(|| normalize_host(host));
-            let glob = GlobBuilder::new(entry)
+            let explicit_host = (!host.is_empty() && !has_glob(host)).then(|| normalize_host(host));
+            let glob = GlobBuilder::new(&entry)
                 .literal_separator(true)
                 .build()
                 .map_err(|e| bad_entry(text, &e.kind().to_string()))?
@@ -416,6 +462,10 @@ mod tests {
             parse(&["Intranet.Corp"]).expect("plain name"),
             vec!["intranet.corp".to_owned()]
         );
+        assert_eq!(
+            parse(&["Bücher.Intranet"]).expect("an international name"),
+            vec!["xn--bcher-kva.intranet".to_owned()]
+        );
         for bad in ["", "*.corp", "intranet:8080", "http://intranet", "a/b"] {
             assert!(parse(&[bad]).is_err(), "{bad:?} accepted");
         }
@@ -493,6 +543,41 @@ mod tests {
             (
                 &["example.com"],
                 "https://example.com@evil.net/",
+                NotAllowed,
+            ),
+            // Entries are normalized as URLs are: case, IDNA, IPv4 and IPv6 forms.
+            (&["EXAMPLE.Com"], "https://example.com/", Explicit),
+            (&["Bücher.Example"], "https://bücher.example/", Explicit),
+            (
+                &["bücher.example"],
+                "https://xn--bcher-kva.example/",
+                Explicit,
+            ),
+            (
+                &["*.Bücher.example"],
+                "https://www.BÜCHER.example/",
+                Allowed,
+            ),
+            (&["[0:0::1]"], "http://[::1]/", Explicit),
+            (
+                &["HTTPS://Example.COM/docs/*"],
+                "https://example.com/docs/a",
+                Explicit,
+            ),
+            (
+                &["https://Bücher.example/*"],
+                "https://bücher.example/a",
+                Explicit,
+            ),
+            (
+                &["https://*.Bücher.example/*"],
+                "https://a.bücher.example/a",
+                Allowed,
+            ),
+            // The path stays case-sensitive.
+            (
+                &["https://example.com/Docs/*"],
+                "https://example.com/docs/a",
                 NotAllowed,
             ),
         ];

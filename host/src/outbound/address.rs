@@ -1,6 +1,8 @@
 //! Which addresses a block may reach only when its grant names the host explicitly: the
 //! machine itself, private networks, link-local ones (the cloud metadata address
-//! 169.254.169.254 among them), and anything that is not one ordinary unicast host.
+//! 169.254.169.254 among them), and anything that is not one ordinary unicast host. An IPv6
+//! address that carries an IPv4 one (mapped, compatible, NAT64 `64:ff9b::/96`, 6to4
+//! `2002::/16`) is judged by the IPv4 address it reaches.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -52,11 +54,27 @@ fn reserved_v6(ip: Ipv6Addr) -> Option<&'static str> {
     } else if first & 0xff00 == 0xff00 {
         Some("multicast (ff00::/8)")
     } else if let Some(v4) = ip.to_ipv4() {
-        // The deprecated IPv4-compatible form (::a.b.c.d), and NAT64 is left to the resolver.
+        // The deprecated IPv4-compatible form (::a.b.c.d).
         reserved_v4(v4).or(Some("IPv4-compatible (::/96)"))
+    } else if let Some(v4) = nat64_v4(ip) {
+        // A NAT64 gateway forwards 64:ff9b::a.b.c.d to a.b.c.d.
+        reserved_v4(v4)
+    } else if ip.segments()[..3] == [0x64, 0xff9b, 1] {
+        Some("local-use NAT64 (64:ff9b:1::/48)")
+    } else if first == 0x2002 {
+        // A 6to4 relay forwards 2002:AABB:CCDD::/48 to AA.BB.CC.DD.
+        let [_, high, low, ..] = ip.segments();
+        reserved_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)))
     } else {
         None
     }
+}
+
+/// The IPv4 address of a well-known-prefix NAT64 address (`64:ff9b::a.b.c.d`).
+fn nat64_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let octets = ip.octets();
+    let prefix = [0, 0x64, 0xff, 0x9b, 0, 0, 0, 0, 0, 0, 0, 0];
+    (octets[..12] == prefix).then(|| Ipv4Addr::new(octets[12], octets[13], octets[14], octets[15]))
 }
 
 #[cfg(test)]
@@ -97,6 +115,16 @@ mod tests {
             ("::ffff:169.254.169.254", true),
             ("::ffff:8.8.8.8", false),
             ("::127.0.0.1", true),
+            // NAT64 and 6to4 reach the IPv4 address they carry.
+            ("64:ff9b::127.0.0.1", true),
+            ("64:ff9b::a9fe:a9fe", true),
+            ("64:ff9b::10.1.2.3", true),
+            ("64:ff9b::8.8.8.8", false),
+            ("64:ff9b:1::1", true),
+            ("2002:7f00:1::1", true),
+            ("2002:a9fe:a9fe::", true),
+            ("2002:c0a8:101::5", true),
+            ("2002:808:808::1", false),
         ];
         for (address, reserved) in table {
             let ip: IpAddr = address.parse().expect("an address");

@@ -13,15 +13,17 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use reqwest::Method;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
 use url::Url;
 
 use super::HttpCall;
 use super::address::reserved_range;
+use super::error::{HttpErrorCode, OutboundError};
 use super::limiter::HostRateLimiter;
 use super::redact::redact;
+use super::redirect::{check_scheme, follow, redirect_target};
 use crate::grants::{EffectiveGrant, UrlAccess};
 
 /// Most redirects one request follows.
@@ -35,50 +37,6 @@ pub const MAX_REQUEST_HEADERS: usize = 64;
 
 /// Headers the host sets itself.
 const RESERVED_HEADERS: [&str; 4] = ["host", "content-length", "transfer-encoding", "connection"];
-
-/// Why a request failed (the WIT `http-error-code`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpErrorCode {
-    /// Outside the grant, or a reserved address not named in it.
-    Denied,
-    /// Not an `http`/`https` URL.
-    InvalidUrl,
-    /// A reserved or malformed header, or a body too large.
-    InvalidRequest,
-    /// No complete answer in time.
-    Timeout,
-    /// The response body is above the limit.
-    TooLarge,
-    /// Not resolved or not connected.
-    Connect,
-    /// The per-host rate would be exceeded.
-    RateLimited,
-    /// The run's requests are spent.
-    LimitReached,
-    /// More than [`MAX_REDIRECTS`] redirects.
-    TooManyRedirects,
-    /// Not valid HTTP.
-    Protocol,
-}
-
-/// A failed request: its class and a message naming the URL and the rule or limit.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{message}")]
-pub struct OutboundError {
-    /// Class of failure.
-    pub code: HttpErrorCode,
-    /// What happened.
-    pub message: String,
-}
-
-impl OutboundError {
-    fn new(code: HttpErrorCode, message: impl Into<String>) -> Self {
-        OutboundError {
-            code,
-            message: message.into(),
-        }
-    }
-}
 
 /// A block's request.
 #[derive(Debug, Clone)]
@@ -183,6 +141,14 @@ fn client(allow_reserved: bool) -> Result<reqwest::Client, OutboundError> {
         .redirect(reqwest::redirect::Policy::none())
         .dns_resolver(Arc::new(CheckedResolver { allow_reserved }))
         .pool_max_idle_per_host(4)
+        // A block gets the bytes the server sent, `Content-Encoding` and all: decoding would
+        // let a small compressed body grow past the size limit after it was checked, and
+        // the block's own code can decode what it asked for. reqwest decodes only with its
+        // compression features, but a dependency could turn one on for the whole build.
+        .no_gzip()
+        .no_brotli()
+        .no_deflate()
+        .no_zstd()
         .user_agent(concat!("blockforge/", env!("CARGO_PKG_VERSION")))
         .build()
         .map_err(|e| {
@@ -293,23 +259,14 @@ impl Outbound {
                 call.error = hop_result.result.as_ref().err().map(|e| e.message.clone());
             }
             let response = hop_result.result?;
-            let Some(next) = redirect_target(&url, &response)? else {
+            let Some(next) = redirect_target(&url, response.status, &response.headers)? else {
                 return Ok(response);
             };
             if hop == MAX_REDIRECTS {
                 break;
             }
-            let status = response.status;
-            if status == 303 || ((status == 301 || status == 302) && method == Method::POST) {
-                method = Method::GET;
-                body = None;
-                headers.remove(reqwest::header::CONTENT_TYPE);
-            }
-            if next.origin() != url.origin() {
-                headers.remove(reqwest::header::AUTHORIZATION);
-                headers.remove(reqwest::header::COOKIE);
-            }
-            url = next;
+            let next = follow(&url, response.status, next, method, headers, body)?;
+            (url, method, headers, body) = (next.url, next.method, next.headers, next.body);
         }
         Err(OutboundError::new(
             HttpErrorCode::TooManyRedirects,
@@ -397,19 +354,6 @@ fn parse_url(text: &str) -> Result<Url, OutboundError> {
     check_scheme(url)
 }
 
-fn check_scheme(url: Url) -> Result<Url, OutboundError> {
-    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-        return Err(OutboundError::new(
-            HttpErrorCode::InvalidUrl,
-            format!(
-                "{}: only http and https URLs with a host can be requested",
-                redact(&url)
-            ),
-        ));
-    }
-    Ok(url)
-}
-
 /// The block's headers, checked: parseable, not reserved, not too many.
 fn request_headers(headers: &[(String, String)]) -> Result<HeaderMap, OutboundError> {
     let invalid = |why: String| OutboundError::new(HttpErrorCode::InvalidRequest, why);
@@ -431,29 +375,6 @@ fn request_headers(headers: &[(String, String)]) -> Result<HeaderMap, OutboundEr
         map.append(header, value);
     }
     Ok(map)
-}
-
-/// Where a redirect answer points, if `response` is one.
-fn redirect_target(url: &Url, response: &OutboundResponse) -> Result<Option<Url>, OutboundError> {
-    let redirect = StatusCode::from_u16(response.status).is_ok_and(|s| s.is_redirection())
-        && matches!(response.status, 301 | 302 | 303 | 307 | 308);
-    if !redirect {
-        return Ok(None);
-    }
-    let Some((_, location)) = response
-        .headers
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case("location"))
-    else {
-        return Ok(None);
-    };
-    let next = url.join(location).map_err(|e| {
-        OutboundError::new(
-            HttpErrorCode::Protocol,
-            format!("{} redirected to {location:?}, not a URL: {e}", redact(url)),
-        )
-    })?;
-    check_scheme(next).map(Some)
 }
 
 /// One request and its whole answer, the body cut at `max_bytes`.

@@ -7,7 +7,8 @@ describe("seedFormat", () => {
     expect(seedFormat("a.json")).toBe("json");
     expect(seedFormat("a.csv")).toBe("csv");
     expect(seedFormat("notes.markdown")).toBe("md");
-    expect(seedFormat("a.txt")).toBeNull();
+    expect(seedFormat("a.txt")).toBe("txt");
+    expect(seedFormat("a.xml")).toBeNull();
   });
 });
 
@@ -60,7 +61,17 @@ describe("parseSeedFile", () => {
     expect(() => parseSeedFile("doc.md", "  \n")).toThrow(/empty/);
   });
 
+  it("reads a .txt list of URLs, one seed each, and names a bad line", () => {
+    expect(parseSeedFile("urls.TXT", "# pages\nhttps://a.test/1\n\n  http://127.0.0.1:8/b  \n")).toEqual([
+      { repetitions: 1, metadata: { url: "https://a.test/1" } },
+      { repetitions: 1, metadata: { url: "http://127.0.0.1:8/b" } },
+    ]);
+    expect(() => parseSeedFile("u.txt", "https://a.test/\nftp://b/x\n")).toThrow(/line 2: .*not an http/);
+    expect(() => parseSeedFile("u.txt", "https://a.test/\nnot a url\n")).toThrow(/line 2: .*not a URL/);
+    expect(() => parseSeedFile("u.txt", "# nothing\n")).toThrow(/no URLs/);
+  });
+
   it("refuses other file types", () => {
-    expect(() => parseSeedFile("s.txt", "{}")).toThrow(/unsupported/);
+    expect(() => parseSeedFile("s.xml", "{}")).toThrow(/unsupported/);
   });
 });

@@ -2,7 +2,8 @@
  * Reads a seed file in the browser the way the server reads it (host/src/engine/seeds.rs):
  * `.json` (a list of `{repetitions, metadata}` or one such object), `.jsonl` (one per line),
  * `.csv` (a header row; each row's columns are the metadata, a `repetitions` column sets the
- * repetitions), `.md`/`.markdown` (one seed whose `file_content` is the text). The seeds are
+ * repetitions), `.md`/`.markdown` (one seed whose `file_content` is the text), `.txt` (one
+ * URL per line, blank lines and `#` comments skipped: one seed `{url}` each). The seeds are
  * then checked by `POST /api/seeds/validate`, which reports each seed's problems.
  */
 import Papa from "papaparse";
@@ -16,15 +17,16 @@ export class SeedFileError extends Error {
 }
 
 /** The seed file types, as an `accept` attribute. */
-export const SEED_FILE_ACCEPT = ".json,.jsonl,.csv,.md,.markdown";
+export const SEED_FILE_ACCEPT = ".json,.jsonl,.csv,.md,.markdown,.txt";
 
 /** Which reader a file name selects, or null for an unsupported type. */
-export function seedFormat(fileName: string): "json" | "jsonl" | "csv" | "md" | null {
+export function seedFormat(fileName: string): "json" | "jsonl" | "csv" | "md" | "txt" | null {
   const lower = fileName.toLowerCase();
   if (lower.endsWith(".jsonl")) return "jsonl";
   if (lower.endsWith(".json")) return "json";
   if (lower.endsWith(".csv")) return "csv";
   if (lower.endsWith(".md") || lower.endsWith(".markdown")) return "md";
+  if (lower.endsWith(".txt")) return "txt";
   return null;
 }
 
@@ -95,6 +97,33 @@ function parseMarkdown(text: string): unknown[] {
   return [{ repetitions: 1, metadata: { file_content: text } }];
 }
 
+/** Why `text` is no absolute http(s) URL with a host, or null. */
+function urlProblem(text: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return `"${text}" is not a URL`;
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    return `"${text}" is not an http or https URL`;
+  }
+  return url.hostname === "" ? `"${text}" has no host` : null;
+}
+
+function parseUrlList(text: string): unknown[] {
+  const seeds: unknown[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) return;
+    const problem = urlProblem(line);
+    if (problem) throw new SeedFileError(`line ${index + 1}: ${problem}`);
+    seeds.push({ repetitions: 1, metadata: { url: line } });
+  });
+  if (seeds.length === 0) throw new SeedFileError("the file holds no URLs");
+  return seeds;
+}
+
 /**
  * The seeds of a file, as JSON values for `POST /api/seeds/validate` (which checks each
  * one's `repetitions` and `metadata`). Throws a SeedFileError when the file cannot be read.
@@ -109,7 +138,9 @@ export function parseSeedFile(fileName: string, text: string): unknown[] {
       return parseCsv(text);
     case "md":
       return parseMarkdown(text);
+    case "txt":
+      return parseUrlList(text);
     default:
-      throw new SeedFileError("unsupported seed file type: use .json, .jsonl, .csv or .md");
+      throw new SeedFileError("unsupported seed file type: use .json, .jsonl, .csv, .md or .txt (URLs)");
   }
 }

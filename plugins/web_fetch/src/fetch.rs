@@ -1,0 +1,143 @@
+//! The fetch itself, through the host: a `GET` retried per [`RetryPolicy`] (the waits are
+//! WASI sleeps, which the host does not count as CPU time), and the `robots.txt` check, its
+//! file kept per site in the job's kv storage so that each site's file is read once a job
+//! (runs that start together before the first one kept it may each read it).
+
+use std::time::{Duration, SystemTime};
+
+use blockforge_sdk::BlockError;
+use blockforge_sdk::http::{self, HttpErrorCode, Request, Response};
+use blockforge_sdk::kv::{self, Scope};
+
+use crate::retry::{Decision, RetryPolicy, retry_after, retryable_status};
+use crate::robots::{RobotsAnswer, RobotsFile, agent_token, from_answer, robots_url};
+
+/// Why a page was not fetched.
+#[derive(Debug, Clone)]
+pub struct FetchError {
+    /// What happened, naming the URL and the rule or limit.
+    pub message: String,
+    /// The last status answered, if any.
+    pub status: Option<u16>,
+}
+
+impl FetchError {
+    /// A failure with no answer behind it.
+    pub fn new(message: impl Into<String>) -> Self {
+        FetchError {
+            message: message.into(),
+            status: None,
+        }
+    }
+}
+
+impl From<BlockError> for FetchError {
+    fn from(e: BlockError) -> Self {
+        FetchError::new(e.message)
+    }
+}
+
+/// How the block asks: its user agent and retry policy.
+pub struct Fetcher<'a> {
+    /// Sent as `User-Agent`; its product token is the name `robots.txt` is read for.
+    pub user_agent: &'a str,
+    /// When to retry.
+    pub retry: RetryPolicy,
+}
+
+/// The first value of header `name`.
+pub fn header<'r>(response: &'r Response, name: &str) -> Option<&'r str> {
+    response
+        .headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+impl Fetcher<'_> {
+    /// `GET`s `url`, retrying 429 and 5xx answers, timeouts and failed connections; any other
+    /// answer is returned as it is.
+    pub fn get(&self, url: &str) -> Result<Response, FetchError> {
+        let mut attempt = 0;
+        loop {
+            let request = Request::get(url)
+                .header("User-Agent", self.user_agent)
+                .header(
+                    "Accept",
+                    "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
+                );
+            let (what, asked, status) = match http::send(request) {
+                Ok(response) if !retryable_status(response.status) => return Ok(response),
+                Ok(response) => {
+                    let asked = header(&response, "retry-after")
+                        .and_then(|value| retry_after(value, SystemTime::now()));
+                    let what = format!("GET {url} answered {}", response.status);
+                    (what, asked, Some(response.status))
+                }
+                Err(e) if matches!(e.code, HttpErrorCode::Timeout | HttpErrorCode::Connect) => (
+                    format!("{} ({})", e.message, http::code_name(e.code)),
+                    None,
+                    None,
+                ),
+                Err(e) => {
+                    return Err(FetchError::new(format!(
+                        "{} ({})",
+                        e.message,
+                        http::code_name(e.code)
+                    )));
+                }
+            };
+            match self.retry.after(attempt, asked, &what) {
+                Decision::Wait(wait) => sleep(wait),
+                Decision::GiveUp(message) => return Err(FetchError { message, status }),
+            }
+            attempt += 1;
+        }
+    }
+
+    /// Whether the site's `robots.txt` lets this agent fetch `url`: an error saying why not.
+    pub fn check_robots(&self, url: &str) -> Result<(), FetchError> {
+        let robots = robots_url(url).map_err(FetchError::new)?;
+        let key = format!("web_fetch/robots/{robots}");
+        let kept = kv::get(Scope::Job, &key)?.and_then(|text| RobotsFile::from_kept(&text));
+        let file = match kept {
+            Some(file) => file,
+            None => {
+                let answer = self.get(&robots).map_err(|e| FetchError {
+                    message: format!(
+                        "{robots} could not be read, so nothing is fetched from its site: {}",
+                        e.message
+                    ),
+                    status: e.status,
+                })?;
+                match from_answer(answer.status, &answer.body) {
+                    RobotsAnswer::File(file) => {
+                        kv::set(Scope::Job, &key, &file.to_kept())?;
+                        file
+                    }
+                    RobotsAnswer::Unavailable(status) => {
+                        return Err(FetchError {
+                            message: format!(
+                                "{robots} answered {status}, so nothing is fetched from its site now"
+                            ),
+                            status: Some(status),
+                        });
+                    }
+                }
+            }
+        };
+        let agent = agent_token(self.user_agent);
+        match file.allows(agent, url) {
+            Ok(true) => Ok(()),
+            Ok(false) => Err(FetchError::new(format!(
+                "{robots} disallows {url} for user agent {agent:?} (respect_robots)"
+            ))),
+            Err(why) => Err(FetchError::new(format!("{robots}: {why}"))),
+        }
+    }
+}
+
+/// Waits `wait` (a WASI sleep: the guest is suspended, not spinning).
+fn sleep(wait: Duration) {
+    std::thread::sleep(wait);
+}
