@@ -590,6 +590,7 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
     for file in [
         "blockforge.js",
         "build_block.mjs",
+        "node_version.mjs",
         "toolchain/package.json",
         "toolchain/package-lock.json",
     ] {
