@@ -132,7 +132,7 @@ impl BlockProject {
                 format!("{}.js", self.snake),
                 "$(wildcard *.js) blockforge_sdk/blockforge.js $(wildcard wit/since_v0.1.0/*.wit)",
                 "node blockforge_sdk/build_block.mjs $< -o $@",
-                "Node.js 20+ with npm (the build installs the pinned componentize-js from npm once)",
+                "Node.js 20.19+ or 22.12+ with npm (the build installs the pinned componentize-js from npm once)",
                 templates::JS_BLOCK,
             ),
         };
