@@ -11,6 +11,10 @@ TEST_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 
 .PHONY: run build test bench setup lint fmt web e2e-setup language-blocks
 
+# A recipe that fails removes its target: no half-written .wasm (or web build) passes for
+# up to date on the next run.
+.DELETE_ON_ERROR:
+
 setup:
 	@rustup target list --installed 2>/dev/null | grep -qx wasm32-wasip2 || rustup target add wasm32-wasip2
 
@@ -58,7 +62,7 @@ export BLOCKFORGE_TOOLCHAINS
 # The Python and JavaScript SDKs build against 0.1.0; the Rust SDK against 0.2.0 (below).
 WIT_FILES := $(wildcard wit/since_v0.1.0/*.wit)
 PY_SDK := $(wildcard sdk/python/blockforge/*.py) sdk/python/build_block.py $(WIT_FILES)
-JS_SDK := sdk/js/blockforge.js sdk/js/build_block.mjs sdk/js/toolchain/package-lock.json $(WIT_FILES)
+JS_SDK := sdk/js/blockforge.js sdk/js/build_block.mjs sdk/js/node_version.mjs sdk/js/toolchain/package-lock.json $(WIT_FILES)
 
 language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm py_host_calls.wasm js_host_calls.wasm)
 
@@ -81,7 +85,7 @@ $(LANGUAGE_BLOCKS)/js_%.wasm: tests/fixtures/js/%.js $(JS_SDK)
 # What a newcomer gets from componentize-js's defaults: a component importing wasi:http, which
 # the host refuses with a message saying how to rebuild (tested).
 $(LANGUAGE_BLOCKS)/js_with_http.wasm: tests/fixtures/js/parse_count.js $(LANGUAGE_BLOCKS)/js_parse_count.wasm
-	$(BLOCKFORGE_TOOLCHAINS)/componentize-js-0.23.0/node_modules/.bin/componentize-js $< --wit wit/since_v0.1.0 --world-name block --out $@
+	"$$(node sdk/js/build_block.mjs --toolchain-dir)/node_modules/.bin/componentize-js" $< --wit wit/since_v0.1.0 --world-name block --out $@
 
 build: setup web
 	$(CARGO) build -p blockforge

@@ -7,6 +7,8 @@ WASM := __SNAKE__.wasm
 STATE := {"text": "hello blocks"}
 
 .PHONY: build test
+# A failed build leaves no half-written component behind.
+.DELETE_ON_ERROR:
 
 build: $(WASM)
 

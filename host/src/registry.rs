@@ -387,7 +387,10 @@ impl Registry {
             .map(|load| async move {
                 let origin = load.path.display().to_string();
                 let plugin = PluginId::of_file(&load.path);
-                let outcome = self.runtime.load(&load.bytes, &origin, plugin).await;
+                let outcome = self
+                    .runtime
+                    .load_with_hash(load.bytes, load.content_hash.clone(), &origin, plugin)
+                    .await;
                 (load.path, load.content_hash, outcome)
             })
             .collect();

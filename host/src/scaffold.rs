@@ -6,6 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
+mod lockfile;
+
 /// Why a project could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum ScaffoldError {
@@ -112,7 +114,7 @@ impl BlockProject {
             Language::Rust => (
                 "Rust",
                 "src/lib.rs".to_owned(),
-                "Cargo.toml $(wildcard blockforge-sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)",
+                "Cargo.toml Cargo.lock $(wildcard blockforge-sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)",
                 "cargo build --release --target wasm32-wasip2 --target-dir $(TARGET_DIR)\n\tcp $(TARGET_DIR)/wasm32-wasip2/release/$(WASM) $@",
                 "rustup with the wasm32-wasip2 target (`rustup target add wasm32-wasip2`)",
                 templates::RUST_BLOCK,
@@ -130,7 +132,7 @@ impl BlockProject {
                 format!("{}.js", self.snake),
                 "$(wildcard *.js) blockforge_sdk/blockforge.js $(wildcard wit/since_v0.1.0/*.wit)",
                 "node blockforge_sdk/build_block.mjs $< -o $@",
-                "Node.js 20+ with npm (the build installs the pinned componentize-js from npm once)",
+                "Node.js 20.19+ or 22.12+ with npm (the build installs the pinned componentize-js from npm once)",
                 templates::JS_BLOCK,
             ),
         };
@@ -174,6 +176,11 @@ impl BlockProject {
         match self.language {
             Language::Rust => {
                 files.push((PathBuf::from("Cargo.toml"), fill(templates::RUST_CARGO)));
+                // Reproducible builds: the versions the example block is built and tested with.
+                files.push((
+                    PathBuf::from("Cargo.lock"),
+                    lockfile::for_crate(&self.snake),
+                ));
                 files.push((
                     PathBuf::from("blockforge-sdk/Cargo.toml"),
                     sdk_files::rust_sdk_manifest(),
@@ -281,8 +288,8 @@ mod sdk_files {
         "blockforge/embeddings.py", "blockforge/errors.py", "blockforge/kv.py",
         "blockforge/llm.py", "blockforge/log.py", "blockforge/template.py");
     pub const JS_SDK: &[(&str, &str)] = embed!("sdk/js":
-        "blockforge.js", "blockforge.d.ts", "build_block.mjs", "toolchain/package.json",
-        "toolchain/package-lock.json");
+        "blockforge.js", "blockforge.d.ts", "build_block.mjs", "node_version.mjs",
+        "toolchain/package.json", "toolchain/package-lock.json");
     const RUST_SDK_MANIFEST: &str = include_str!("../../sdk/Cargo.toml");
 
     /// The SDK's Cargo.toml with the workspace's inherited keys written out.
@@ -356,6 +363,41 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The project ships the example block's lock file, which holds only what the example
+    /// depends on: the two manifests must name the same dependencies.
+    #[test]
+    fn the_rust_project_depends_on_what_the_example_block_does() {
+        let dependencies = |manifest: &str| {
+            let section = manifest
+                .split("[dependencies]")
+                .nth(1)
+                .and_then(|rest| rest.split("\n[").next())
+                .unwrap_or_default();
+            let mut lines: Vec<String> = section
+                .lines()
+                .filter(|line| !line.trim().is_empty())
+                .map(|line| match line.split_once("path = ") {
+                    Some((before, _)) => before.to_owned(),
+                    None => line.to_owned(),
+                })
+                .collect();
+            lines.sort();
+            lines
+        };
+        let example = include_str!("../../examples/blocks/rust/Cargo.toml");
+        assert!(!dependencies(example).is_empty());
+        assert_eq!(dependencies(templates::RUST_CARGO), dependencies(example));
+        let project = BlockProject::new("word-count", Language::Rust, false).unwrap();
+        let lock = project
+            .files()
+            .into_iter()
+            .find(|(path, _)| path == Path::new("Cargo.lock"))
+            .map(|(_, text)| text)
+            .unwrap();
+        assert!(lock.contains("name = \"word_count\""), "{lock}");
+        assert!(!lock.contains(lockfile::EXAMPLE_CRATE), "{lock}");
     }
 
     #[test]

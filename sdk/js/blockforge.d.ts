@@ -24,7 +24,58 @@ export declare class BlockError extends Error {
   static internal(message: string, detail?: Json): BlockError;
 }
 
-/** One call's input. */
+/** A JSON Schema `type` name. */
+export type JsonTypeName = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'object' | 'null';
+
+/** The JSON Schema of one config key: `type`, `default`, `description`, `format`, `enum`... */
+export interface ConfigProperty {
+  type?: JsonTypeName | readonly JsonTypeName[];
+  default?: Json;
+  description?: string;
+  format?: string;
+  enum?: readonly Json[];
+  items?: ConfigProperty;
+  [keyword: string]: unknown;
+}
+
+/** The config keys of a block: each key's JSON Schema. */
+export type ConfigProperties = { readonly [key: string]: ConfigProperty };
+
+/** The value of JSON Schema type `T` whose array items have schema `Items`. */
+export type JsonTypeValue<T, Items> = T extends 'string'
+  ? string
+  : T extends 'integer' | 'number'
+    ? number
+    : T extends 'boolean'
+      ? boolean
+      : T extends 'null'
+        ? null
+        : T extends 'array'
+          ? (Items extends ConfigProperty ? ConfigValue<Items> : Json)[]
+          : T extends 'object'
+            ? JsonObject
+            : Json;
+
+/** The value a config key of schema `P` holds (`type: ['string', 'null']` is `string | null`). */
+export type ConfigValue<P> = P extends { enum: readonly (infer E)[] }
+  ? E
+  : P extends { type: infer T }
+    ? T extends readonly (infer Each)[]
+      ? JsonTypeValue<Each, P extends { items: infer I } ? I : undefined>
+      : JsonTypeValue<T, P extends { items: infer I } ? I : undefined>
+    : Json;
+
+/**
+ * The config object `execute` sees for config properties `P`, derived from the schema: a key
+ * with a `default` is always there (the SDK fills it in), any other may be missing.
+ */
+export type ConfigOf<P> = {
+  -readonly [K in keyof P as P[K] extends { default: unknown } ? K : never]: ConfigValue<P[K]>;
+} & {
+  -readonly [K in keyof P as P[K] extends { default: unknown } ? never : K]?: ConfigValue<P[K]>;
+};
+
+/** One call's input; `Config` is what `defineBlock` derives from the config schema. */
 export interface Context<Config = JsonObject> {
   /** The run's accumulated state. */
   readonly state: JsonObject;
@@ -45,8 +96,8 @@ export interface Context<Config = JsonObject> {
 /** A host capability a block declares: `log` and `template` need none. */
 export type Capability = 'llm' | 'embeddings' | 'kv';
 
-/** What `defineBlock` takes. */
-export interface BlockDefinition<Config = JsonObject> {
+/** What `defineBlock` takes; `Properties` is the type of its `config`. */
+export interface BlockDefinition<Properties extends ConfigProperties = ConfigProperties> {
   /** The unique name pipelines use, e.g. `WordCount`. */
   typeName: string;
   /** The editor's label; defaults to `typeName`. */
@@ -55,25 +106,40 @@ export interface BlockDefinition<Config = JsonObject> {
   /** Palette group: `generators`, `validators`, `metrics`, `seeders`, `utilities` (default). */
   category?: string;
   /** State fields read. */
-  inputs?: string[];
+  inputs?: readonly string[];
   /** State fields written; an undeclared key is an error (`*` allows any). */
-  outputs?: string[];
+  outputs?: readonly string[];
   /** JSON Schema of each config key (`type`, `default`, `description`, `format`, `enum`...). */
-  config?: { [key: string]: JsonObject };
+  config?: Properties;
   /** Config keys without a default that must be given. */
-  required?: string[];
-  capabilities?: Capability[];
+  required?: readonly string[];
+  capabilities?: readonly Capability[];
   /** `multiplier` (first block only) returns an array of seeds. */
   kind?: 'transform' | 'multiplier';
   /** Runs once per run: an object merged into the state, or seeds for a multiplier. */
-  execute(ctx: Context<Config>): JsonObject | JsonObject[] | Promise<JsonObject | JsonObject[]>;
+  execute(ctx: Context<ConfigOf<Properties>>): Output | Output[] | Promise<Output | Output[]>;
 }
 
-/** The component's `guest` export: `export const guest = defineBlock({...})`. */
-export declare function defineBlock<Config = JsonObject>(definition: BlockDefinition<Config>): unknown;
+/** What `execute` returns: an object of JSON values (`undefined` members are left out). */
+export type Output = { [key: string]: Json | undefined };
+
+/**
+ * The component's `guest` export: `export const guest = defineBlock({...})`. The config's
+ * type is derived from `config` (a `type: 'integer'` key is a number, a key with an `enum` one
+ * of its values), so `// @ts-check` and TypeScript see `ctx.config` as it is.
+ */
+export declare function defineBlock<const Properties extends ConfigProperties = {}>(
+  definition: BlockDefinition<Properties>,
+): unknown;
 
 /** The JSON Schema of a config object with these properties (unknown keys refused). */
-export declare function configSchema(properties?: { [key: string]: JsonObject }, required?: string[]): JsonObject;
+export declare function configSchema(properties?: ConfigProperties, required?: readonly string[]): JsonObject;
+
+/**
+ * The key of a failed model call's code in a `host-call-failed` error's detail, the same in
+ * the JavaScript, Python and Rust SDKs: `{"llm_error": "rate-limited"}`.
+ */
+export declare const LLM_ERROR_KEY: 'llm_error';
 
 /** Log lines kept with the run's trace. */
 export declare const log: {

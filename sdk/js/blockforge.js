@@ -36,6 +36,12 @@ export class BlockError extends Error {
   static internal(message, detail) { return new BlockError('internal', message, detail); }
 }
 
+/**
+ * The key of a failed model call's code in a `host-call-failed` error's detail, the same in
+ * the Python, JavaScript and Rust SDKs: `{"llm_error": "rate-limited"}`.
+ */
+export const LLM_ERROR_KEY = 'llm_error';
+
 function hostCall(what, call) {
   try {
     return call();
@@ -44,7 +50,8 @@ function hostCall(what, call) {
     const payload = error && Object.prototype.hasOwnProperty.call(error, 'payload') ? error.payload : undefined;
     if (payload === undefined) throw error;
     if (typeof payload === 'string') throw BlockError.hostCallFailed(`${what}: ${payload}`);
-    throw BlockError.hostCallFailed(`${what} failed (${payload.code}): ${payload.message}`, { error: payload.code });
+    // Only `llm` and `embeddings` fail with a record: an `llm-error` with its code.
+    throw BlockError.hostCallFailed(`${what} failed (${payload.code}): ${payload.message}`, { [LLM_ERROR_KEY]: payload.code });
   }
 }
 
@@ -186,22 +193,91 @@ class Context {
   }
 }
 
+/** `String(value)`, or a fallback when even that throws (`Object.create(null)`, a hostile Proxy). */
+function safeString(value) {
+  try {
+    return String(value);
+  } catch {
+    try {
+      return Object.prototype.toString.call(value);
+    } catch {
+      return `${typeof value} that cannot be shown`;
+    }
+  }
+}
+
+/**
+ * `value` as JSON text, never throwing. What `JSON.stringify` refuses is written anyway: a
+ * BigInt as the string `"123n"`, a repeated (cyclic) object as `"[Circular]"`; a value that
+ * still cannot be written (a throwing `toJSON`) becomes the JSON string of `String(value)`, as
+ * the Python SDK keeps a `repr`.
+ */
+function safeJson(value) {
+  try {
+    const text = JSON.stringify(value);
+    if (text !== undefined) return text;
+  } catch {
+    const seen = new WeakSet();
+    try {
+      const text = JSON.stringify(value, (_key, item) => {
+        if (typeof item === 'bigint') return `${item}n`;
+        if (item !== null && typeof item === 'object') {
+          if (seen.has(item)) return '[Circular]';
+          seen.add(item);
+        }
+        return item;
+      });
+      if (text !== undefined) return text;
+    } catch {
+      // Falls through to the text of the value.
+    }
+  }
+  return JSON.stringify(safeString(value));
+}
+
+/** `value instanceof type`, false where a Proxy's `getPrototypeOf` throws. */
+function isInstance(value, type) {
+  try {
+    return value instanceof type;
+  } catch {
+    return false;
+  }
+}
+
 function asWitError(error) {
-  if (error instanceof BlockError) {
+  if (isInstance(error, BlockError)) {
     return {
       code: error.code,
       message: error.message,
-      detail: error.detail === undefined ? undefined : JSON.stringify(error.detail),
+      detail: error.detail === undefined ? undefined : safeJson(error.detail),
     };
   }
-  // Anything else a block throws: its name, message and stack, as the run's error.
-  const name = error?.name ?? 'Error';
-  const message = error instanceof Error ? `${name}: ${error.message}` : `uncaught ${JSON.stringify(error) ?? String(error)}`;
+  // Anything else a block throws: its name, message and stack, as the run's error. A thrown
+  // value may be anything (a BigInt, a cyclic object, one whose getters throw): nothing here
+  // may throw again, or the bindings would trap with `unreachable` and lose it.
+  let name = 'Error';
+  try {
+    if (error !== null && error !== undefined && typeof error.name === 'string') name = error.name;
+  } catch {
+    // A throwing `name` getter: keep `Error`.
+  }
+  const isError = isInstance(error, Error);
+  let message;
+  try {
+    message = isError ? `${name}: ${error.message}` : `uncaught ${typeof error === 'bigint' ? `${error}n` : safeJson(error)}`;
+  } catch {
+    message = `uncaught ${safeString(error)}`;
+  }
   // The block's own frames: the SDK's and the bindings' say nothing to its author.
-  const stack = error instanceof Error && error.stack
-    ? String(error.stack).split('\n').map((line) => line.trim())
-      .filter((line) => line && !/(^|\/)blockforge\.js:|initializer\.js:/.test(line)).join('\n')
-    : '';
+  let stack = '';
+  try {
+    stack = isError && error.stack
+      ? String(error.stack).split('\n').map((line) => line.trim())
+        .filter((line) => line && !/(^|\/)blockforge\.js:|initializer\.js:/.test(line)).join('\n')
+      : '';
+  } catch {
+    // A throwing `stack` getter: no stack.
+  }
   return {
     code: 'internal',
     message: stack ? `${message}\n${stack}` : message,

@@ -2,18 +2,22 @@
 // Builds a JavaScript blockforge block into a WebAssembly component with componentize-js.
 //
 //   node build_block.mjs block.js -o my_block.wasm [--wit DIR] [--force]
+//   node build_block.mjs --toolchain-dir      (where the pinned toolchain is kept)
 //
 // The pinned toolchain (toolchain/package-lock.json: componentize-js and what it needs) is
 // installed with `npm ci` into $BLOCKFORGE_TOOLCHAINS (default ~/.cache/blockforge/toolchains)
-// the first time; later builds reuse it, and a component newer than every source is not
-// rebuilt. The build disables componentize-js's `http` and `fetch-event` features: they import
+// the first time, in a folder named for the lock file's hash, so a changed lock file gets a
+// fresh install; later builds reuse it, and a component newer than every source is not
+// rebuilt. Needs Node.js 20.19 or newer (node_version.mjs). The build disables componentize-js's `http` and `fetch-event` features: they import
 // `wasi:http`, which blockforge does not provide (a block reaches models through `llm`).
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { nodeVersionProblem } from './node_version.mjs';
 
 const SDK_DIR = dirname(fileURLToPath(import.meta.url));
 const TOOLCHAIN = join(SDK_DIR, 'toolchain');
@@ -29,9 +33,19 @@ function toolchainsDir() {
   return process.env.BLOCKFORGE_TOOLCHAINS || join(homedir(), '.cache', 'blockforge', 'toolchains');
 }
 
+/**
+ * The toolchain's folder: named for the pinned componentize-js and the hash of the manifest and
+ * lock file it is installed from, so an edited lock file never reuses an older install.
+ */
+function toolchainDir() {
+  const hash = createHash('sha256');
+  for (const file of ['package.json', 'package-lock.json']) hash.update(readFileSync(join(TOOLCHAIN, file)));
+  return join(toolchainsDir(), `componentize-js-${COMPONENTIZE_JS}-${hash.digest('hex').slice(0, 16)}`);
+}
+
 /** The toolchain folder, installed from the pinned lock file when missing. */
 function toolchain() {
-  const dir = join(toolchainsDir(), `componentize-js-${COMPONENTIZE_JS}`);
+  const dir = toolchainDir();
   // Written last: a folder without it is an install that was interrupted, and is redone.
   const installed = join(dir, '.installed');
   if (existsSync(installed)) return dir;
@@ -81,8 +95,19 @@ function commonAncestor(a, b) {
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { out: { type: 'string', short: 'o' }, wit: { type: 'string' }, force: { type: 'boolean' } },
+  options: {
+    out: { type: 'string', short: 'o' },
+    wit: { type: 'string' },
+    force: { type: 'boolean' },
+    'toolchain-dir': { type: 'boolean' },
+  },
 });
+if (values['toolchain-dir']) {
+  console.log(toolchainDir());
+  process.exit(0);
+}
+const nodeProblem = nodeVersionProblem(process.versions.node);
+if (nodeProblem) fail(nodeProblem);
 if (positionals.length !== 1 || !values.out) fail('usage: node build_block.mjs block.js -o block.wasm [--wit DIR] [--force]');
 const source = resolve(positionals[0]);
 if (!existsSync(source)) fail(`${positionals[0]} does not exist`);

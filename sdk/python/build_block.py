@@ -2,21 +2,26 @@
 """Builds a Python blockforge block into a WebAssembly component with componentize-py.
 
     python3 build_block.py app.py -o my_block.wasm [--wit DIR]
+    python3 build_block.py --toolchain-dir      # where the pinned componentize-py is kept
 
 ``app.py`` is the module that assigns ``Guest = blockforge.export(MyBlock)``; its folder is on
 the module path, with this SDK. The pinned componentize-py is installed from PyPI into a
-virtual environment under ``$BLOCKFORGE_TOOLCHAINS`` (default ``~/.cache/blockforge/toolchains``)
-the first time; later builds reuse it, and a component newer than every source is not rebuilt.
+virtual environment under ``$BLOCKFORGE_TOOLCHAINS`` (default ``~/.cache/blockforge/toolchains``),
+named for the pin and the Python version, the first time; later builds reuse it, and a
+component newer than every source is not rebuilt.
 Needs only Python 3.9+ with ``venv``.
 """
 
 import argparse
 import fcntl
+import importlib.util
 import os
 import subprocess
 import sys
+import sysconfig
 import venv
 from pathlib import Path
+from typing import Optional
 
 #: componentize-py is pinned: a new release may change the generated bindings.
 COMPONENTIZE_PY = "0.25.1"
@@ -29,9 +34,16 @@ def toolchains_dir() -> Path:
     return Path(configured) if configured else Path.home() / ".cache" / "blockforge" / "toolchains"
 
 
+def toolchain_dir() -> Path:
+    """The venv of the pinned componentize-py, named for the pin and for this interpreter's
+    version: a venv made by another Python (an upgrade) or for another pin is never reused."""
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return toolchains_dir() / f"componentize-py-{COMPONENTIZE_PY}-py{python}"
+
+
 def componentize_py() -> Path:
     """The pinned componentize-py, installed into its own venv when missing."""
-    env_dir = toolchains_dir() / f"componentize-py-{COMPONENTIZE_PY}"
+    env_dir = toolchain_dir()
     tool = env_dir / "bin" / "componentize-py"
     # Written last: a venv without it is an install that was interrupted, and is redone.
     installed = env_dir / ".installed"
@@ -39,7 +51,7 @@ def componentize_py() -> Path:
         return tool
     env_dir.parent.mkdir(parents=True, exist_ok=True)
     # Two builds starting at once install once.
-    with open(env_dir.parent / f".componentize-py-{COMPONENTIZE_PY}.lock", "w") as lock:
+    with open(env_dir.parent / f".{env_dir.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if installed.exists():
             return tool
@@ -62,6 +74,43 @@ def default_wit() -> Path:
     sys.exit("error: cannot find wit/since_v0.1.0 beside the SDK; pass --wit DIR")
 
 
+#: Module names a block file cannot take: componentize-py imports the block by its file name,
+#: and the standard library, the SDK and the generated bindings come first on the module path,
+#: so `json.py` would be built as the standard library's `json` (with no `Guest`).
+RESERVED_MODULES = {"blockforge", "wit_world"}
+RESERVED_PREFIXES = ("componentize_py",)
+
+
+def is_stdlib_module(name: str) -> bool:
+    """Whether ``name`` is a module of the standard library."""
+    if hasattr(sys, "stdlib_module_names"):  # Python 3.10+
+        return name in sys.stdlib_module_names
+    if name in sys.builtin_module_names:
+        return True
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        return False
+    if spec.origin in ("built-in", "frozen"):
+        return True
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    return stdlib in Path(spec.origin).resolve().parents
+
+
+def module_name_problem(app: Path) -> Optional[str]:
+    """Why the block file ``app`` cannot be built under its own module name, or None."""
+    name = app.stem
+    if is_stdlib_module(name):
+        taken = f"the Python standard library's `{name}` module"
+    elif name in RESERVED_MODULES or name.startswith(RESERVED_PREFIXES):
+        taken = f"the `{name}` module the SDK or componentize-py provides"
+    else:
+        return None
+    return (
+        f"{app.name} has the name of {taken}, which the build would load instead of the block: "
+        f"rename it, e.g. to {name}_block.py"
+    )
+
+
 def newest_input(paths) -> float:
     newest = 0.0
     for root in paths:
@@ -76,10 +125,17 @@ def main() -> int:
     parser.add_argument("-o", "--out", type=Path, required=True, help="the component to write (.wasm)")
     parser.add_argument("--wit", type=Path, help="the WIT folder (default: found beside the SDK)")
     parser.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    if sys.argv[1:] == ["--toolchain-dir"]:
+        # Where the pinned componentize-py lives (or will, after the first build).
+        print(toolchain_dir())
+        return 0
     args = parser.parse_args()
     app = args.app.resolve()
     if not app.is_file() or app.suffix != ".py":
         sys.exit(f"error: {args.app} is not a Python file")
+    problem = module_name_problem(app)
+    if problem:
+        sys.exit(f"error: {problem}")
     wit = (args.wit or default_wit()).resolve()
     sources = [app.parent, SDK_DIR / "blockforge", wit, Path(__file__).resolve()]
     if not args.force and args.out.exists() and args.out.stat().st_mtime >= newest_input(sources):

@@ -140,9 +140,25 @@ pub fn chat(request: ChatRequest) -> Result<ChatResponse, BlockError> {
                 cached_tokens,
             })
         }
-        Err(e) => Err(BlockError::host(format!(
-            "LLM call failed ({:?}): {}",
-            e.code, e.message
-        ))),
+        Err(e) => Err(failed("llm.chat", e)),
     }
+}
+
+/// The key of a failed model call's code in a `HostCallFailed` error's detail, the same in the
+/// Rust, Python and JavaScript SDKs: `{"llm_error": "rate-limited"}`.
+pub const LLM_ERROR_KEY: &str = "llm_error";
+
+/// A failed `llm` or `embeddings` call as the [`BlockError`] every SDK gives: `what failed
+/// (code): message`, with the code (as the WIT spells it) under [`LLM_ERROR_KEY`].
+pub(crate) fn failed(what: &str, error: wit::LlmError) -> BlockError {
+    let code = match error.code {
+        wit::LlmErrorCode::BadRequest => "bad-request",
+        wit::LlmErrorCode::RateLimited => "rate-limited",
+        wit::LlmErrorCode::Unavailable => "unavailable",
+        wit::LlmErrorCode::Timeout => "timeout",
+        wit::LlmErrorCode::InvalidResponse => "invalid-response",
+        wit::LlmErrorCode::Denied => "denied",
+    };
+    BlockError::host(format!("{what} failed ({code}): {}", error.message))
+        .with_detail(serde_json::json!({ LLM_ERROR_KEY: code }))
 }

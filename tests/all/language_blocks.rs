@@ -394,8 +394,16 @@ async fn new_block_writes_a_project_that_builds_and_passes_its_test_in_each_lang
                 && readme.contains("plugins/"),
             "{readme}"
         );
+        // A Rust project ships its Cargo.lock, which the build uses as written.
+        let lock = std::fs::read_to_string(dir.join("Cargo.lock")).ok();
+        assert_eq!(lock.is_some(), language == "rust", "{language}");
         let made = make_test(&ws, &dir, None).await;
         made.assert_success();
+        assert_eq!(
+            std::fs::read_to_string(dir.join("Cargo.lock")).ok(),
+            lock,
+            "{language}: the build changed the lock file"
+        );
         assert!(
             made.stdout
                 .contains("test passed: word_count.wasm wrote HELLO BLOCKS"),
@@ -582,6 +590,7 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
     for file in [
         "blockforge.js",
         "build_block.mjs",
+        "node_version.mjs",
         "toolchain/package.json",
         "toolchain/package-lock.json",
     ] {

@@ -24,6 +24,7 @@ mod http_clients;
 mod jobs;
 mod langfuse;
 mod language_blocks;
+mod language_sdks;
 mod llm_cache;
 mod llm_cost;
 mod loopback_site;

@@ -34,9 +34,10 @@ with its message and traceback.
 from . import embeddings, kv, llm, log, template
 from .block import Block, Context, export
 from .config import setting
-from .errors import BlockError
+from .errors import LLM_ERROR_KEY, BlockError
 
 __all__ = [
+    "LLM_ERROR_KEY",
     "Block",
     "BlockError",
     "Context",

@@ -139,10 +139,12 @@ def _execute(cls: type, ctx: types.Context) -> types.BlockOutput:
     except BlockError as error:
         raise Err(types.BlockError(_CODES[error.code], error.message, error.detail_json()))
     except Exception as error:  # noqa: BLE001 - every other exception becomes the run's error
+        # Not BaseException: SystemExit and KeyboardInterrupt end the call as they would a
+        # program, a trap the host reports, instead of passing for the block's own failure.
         raise Err(_internal(error))
 
 
-def _internal(error: BaseException) -> types.BlockError:
+def _internal(error: Exception) -> types.BlockError:
     """An uncaught exception as an ``internal`` error: its type and message, then the
     traceback of the block's own frames (the SDK's are left out)."""
     frames = [

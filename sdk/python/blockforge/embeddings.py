@@ -5,7 +5,7 @@ from typing import List, Optional, Sequence
 from componentize_py_types import Err
 from wit_world.imports import embeddings as _wit
 
-from .errors import BlockError
+from .errors import llm_failure
 
 
 def embed(texts: Sequence[str], model: Optional[str] = None) -> List[List[float]]:
@@ -14,7 +14,5 @@ def embed(texts: Sequence[str], model: Optional[str] = None) -> List[List[float]
     try:
         response = _wit.embed(_wit.EmbedRequest(model, list(texts)))
     except Err as error:
-        failure = error.value
-        code = failure.code.name.lower().replace("_", "-")
-        raise BlockError.host_call_failed(f"embeddings.embed failed ({code}): {failure.message}") from None
+        raise llm_failure("embeddings.embed", error.value) from None
     return response.vectors

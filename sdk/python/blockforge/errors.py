@@ -8,6 +8,10 @@ from typing import Any, Optional
 #: The error codes of the contract (`error-code` in `wit/since_v0.1.0/types.wit`).
 CODES = ("invalid-config", "invalid-input", "host-call-failed", "rejected", "internal")
 
+#: The key of a failed model call's code in a ``host-call-failed`` error's detail, the same in
+#: the Python, JavaScript and Rust SDKs: ``{"llm_error": "rate-limited"}``.
+LLM_ERROR_KEY = "llm_error"
+
 
 class BlockError(Exception):
     """Fails the run with ``code`` (one of :data:`CODES`; ``_`` may stand for ``-``), a
@@ -60,3 +64,11 @@ class BlockError(Exception):
 
     def __repr__(self) -> str:
         return f"BlockError({self.code!r}, {self.message!r})"
+
+
+def llm_failure(what: str, failure: Any) -> BlockError:
+    """A failed ``llm`` or ``embeddings`` call (the WIT ``llm-error``) as the error every SDK
+    gives: ``what failed (code): message``, the code as the WIT spells it under
+    :data:`LLM_ERROR_KEY`."""
+    code = failure.code.name.lower().replace("_", "-")
+    return BlockError.host_call_failed(f"{what} failed ({code}): {failure.message}", {LLM_ERROR_KEY: code})

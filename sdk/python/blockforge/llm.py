@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from componentize_py_types import Err
 from wit_world.imports import llm as _wit
 
-from .errors import BlockError
+from .errors import llm_failure
 
 _ROLES = {"system": _wit.Role.SYSTEM, "user": _wit.Role.USER, "assistant": _wit.Role.ASSISTANT}
 
@@ -55,11 +55,7 @@ def chat(
     try:
         response = _wit.chat(request)
     except Err as error:
-        failure = error.value
-        code = failure.code.name.lower().replace("_", "-")
-        raise BlockError.host_call_failed(
-            f"llm.chat failed ({code}): {failure.message}", {"llm_error": code}
-        ) from None
+        raise llm_failure("llm.chat", error.value) from None
     usage = response.usage
     return Reply(
         response.content,
