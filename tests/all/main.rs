@@ -22,6 +22,7 @@ mod http_capability;
 mod http_clients;
 mod jobs;
 mod language_blocks;
+mod lazy_builtins;
 mod llm_cache;
 mod llm_cost;
 mod markdown_chunks;

@@ -80,7 +80,7 @@ impl CompileCache {
 
 /// Whether a compiled file may be loaded: compiled code runs outside the sandbox, so the file
 /// and its folder must belong to this user and be writable by nobody else.
-fn trusted(path: &Path) -> bool {
+pub(super) fn trusted(path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     let uid = rustix::process::geteuid().as_raw();
     let safe =
@@ -93,7 +93,7 @@ fn trusted(path: &Path) -> bool {
 }
 
 /// Writes `path` in one step (see [`crate::atomic_file`]) in a folder created private (0700).
-fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new()
