@@ -351,7 +351,8 @@ mod work {
     #[test]
     fn a_document_is_counted_a_bounded_number_of_times_over() {
         let tokenizer = Tokenizer::load(Encoding::Cl100kBase);
-        let sentence = "Rivers shape the land they cross, carving valleys over thousands of years. ";
+        let sentence =
+            "Rivers shape the land they cross, carving valleys over thousands of years. ";
         let documents = [
             // Paragraphs that fit.
             format!("{}\n\n", sentence.repeat(5)).repeat(300),

@@ -194,9 +194,7 @@ impl<'t> Scan<'t> {
         let f = flags(c);
         let next = at + c.len_utf8();
         if let Some(end) = self.o200k_word(at, c, f) {
-            return self
-                .contraction(end, &O200K_CONTRACTIONS)
-                .unwrap_or(end);
+            return self.contraction(end, &O200K_CONTRACTIONS).unwrap_or(end);
         }
         if f & NUMBER != 0 {
             return self.numbers(at, c);
@@ -301,18 +299,81 @@ mod tests {
     /// contractions (`ſ` folds to `s`), slashes, symbols, emoji, and words of several scripts.
     fn random_texts(count: usize) -> Vec<String> {
         const ATOMS: &[&str] = &[
-            "a", "Z", "word", "Word", "WORD", "wORd", "ǅ", "ʰ", "東京", "\u{301}", "\u{20DD}",
-            "é", "e\u{301}", "Straße", "Привет", "مرحبا", "ह\u{93F}", "7", "42", "12345", "½",
-            "Ⅻ", "٣", " ", "  ", "\t", "\u{A0}", "\u{2003}", "\u{3000}", "\n", "\r\n", "\r",
-            "\n\n", " \n ", "'", "'s", "'S", "'ſ", "'ll", "'LL", "'Ve", "'re", "'d", "'m",
-            "'t", "'x", "/", "//", "!", "?!", ".", "...", ",", "(", ")", "-", "#", "$", "👍",
-            "👍🏽", "∑", "→", "\u{85}", "\u{2028}", "_", "\"", "<|endoftext|>",
+            "a",
+            "Z",
+            "word",
+            "Word",
+            "WORD",
+            "wORd",
+            "ǅ",
+            "ʰ",
+            "東京",
+            "\u{301}",
+            "\u{20DD}",
+            "é",
+            "e\u{301}",
+            "Straße",
+            "Привет",
+            "مرحبا",
+            "ह\u{93F}",
+            "7",
+            "42",
+            "12345",
+            "½",
+            "Ⅻ",
+            "٣",
+            " ",
+            "  ",
+            "\t",
+            "\u{A0}",
+            "\u{2003}",
+            "\u{3000}",
+            "\n",
+            "\r\n",
+            "\r",
+            "\n\n",
+            " \n ",
+            "'",
+            "'s",
+            "'S",
+            "'ſ",
+            "'ll",
+            "'LL",
+            "'Ve",
+            "'re",
+            "'d",
+            "'m",
+            "'t",
+            "'x",
+            "/",
+            "//",
+            "!",
+            "?!",
+            ".",
+            "...",
+            ",",
+            "(",
+            ")",
+            "-",
+            "#",
+            "$",
+            "👍",
+            "👍🏽",
+            "∑",
+            "→",
+            "\u{85}",
+            "\u{2028}",
+            "_",
+            "\"",
+            "<|endoftext|>",
         ];
         let mut random = Random(0x9E37_79B9_7F4A_7C15);
         (0..count)
             .map(|_| {
                 let atoms = 1 + random.below(24);
-                (0..atoms).map(|_| ATOMS[random.below(ATOMS.len())]).collect()
+                (0..atoms)
+                    .map(|_| ATOMS[random.below(ATOMS.len())])
+                    .collect()
             })
             .collect()
     }
@@ -342,7 +403,10 @@ mod tests {
     #[test]
     fn some_pieces_by_hand() {
         let cl: Vec<&str> = pieces("Hello, world's  end\n\n x", Pattern::Cl100k).collect();
-        assert_eq!(cl, ["Hello", ",", " world", "'s", " ", " end", "\n\n", " x"]);
+        assert_eq!(
+            cl,
+            ["Hello", ",", " world", "'s", " ", " end", "\n\n", " x"]
+        );
         let o: Vec<&str> = pieces("HTTPServer's 1234 a/b\n", Pattern::O200k).collect();
         assert_eq!(o, ["HTTPServer's", " ", "123", "4", " a", "/b", "\n"]);
     }
