@@ -87,7 +87,7 @@ pub(super) fn trusted(path: &Path) -> bool {
         |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.uid() == uid && m.mode() & 0o022 == 0);
     let ok = safe(path) && path.parent().is_some_and(safe);
     if !ok {
-        tracing::warn!(path = %path.display(), "ignoring a compiled component not owned by this user or writable by others");
+        tracing::warn!(path = %path.display(), "ignoring a cached file (compiled component or block description) not owned by this user or writable by others");
     }
     ok
 }
