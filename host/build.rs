@@ -1,9 +1,13 @@
 //! Builds the builtin blocks (`plugins/*`, a wasm32-wasip2 workspace) and generates
-//! `builtin_blocks.rs`, which embeds each component in the binary. A block crate that fails to
-//! build fails this build: builtins cannot be forgotten or stale.
+//! `builtin_blocks.rs`, which embeds each component in the binary with the SHA-256 of its
+//! bytes (so a start finds its compiled form and description in the cache without reading,
+//! and so paging in, the embedded bytes). A block crate that fails to build fails this build:
+//! builtins cannot be forgotten or stale.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use sha2::{Digest, Sha256};
 
 const GUEST_TARGET: &str = "wasm32-wasip2";
 
@@ -59,8 +63,9 @@ fn main() {
 
     let wasm_dir = guest_target_dir.join(GUEST_TARGET).join("release");
     let mut generated = String::from(
-        "/// Builtin blocks: (crate name, component bytes), built from `plugins/` by build.rs.\n\
-         pub const BUILTIN_BLOCKS: &[(&str, &[u8])] = &[\n",
+        "/// Builtin blocks: (crate name, component bytes, SHA-256 of the bytes in hex), built from\n\
+         /// `plugins/` by build.rs.\n\
+         pub const BUILTIN_BLOCKS: &[(&str, &[u8], &str)] = &[\n",
     );
     for name in &crates {
         let wasm = wasm_dir.join(format!("{}.wasm", name.replace('-', "_")));
@@ -69,8 +74,10 @@ fn main() {
             "builtin block {name} did not produce {}",
             wasm.display()
         );
+        let bytes = std::fs::read(&wasm).expect("cannot read a builtin block");
+        let hash = hex::encode(Sha256::digest(&bytes));
         generated.push_str(&format!(
-            "    ({name:?}, include_bytes!({:?})),\n",
+            "    ({name:?}, include_bytes!({:?}), {hash:?}),\n",
             wasm.display().to_string()
         ));
     }

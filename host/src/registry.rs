@@ -273,16 +273,23 @@ pub struct BuiltinLoadError {
 }
 
 impl Registry {
-    /// A registry holding the builtin blocks.
+    /// A registry holding the builtin blocks. A builtin whose description the compile cache's
+    /// folder holds is listed from it and compiled on its first call (see
+    /// [`Runtime::load_builtin`]).
     pub async fn with_builtins(runtime: Arc<Runtime>) -> Result<Self, BuiltinLoadError> {
-        let loads = builtin::BUILTIN_BLOCKS.iter().map(|(crate_name, bytes)| {
-            let runtime = runtime.clone();
-            async move {
-                let origin = format!("builtin:{crate_name}");
-                let plugin = PluginId::builtin(crate_name);
-                (crate_name, runtime.load(bytes, &origin, plugin).await)
-            }
-        });
+        let loads = builtin::BUILTIN_BLOCKS
+            .iter()
+            .map(|(crate_name, bytes, content_hash)| {
+                let runtime = runtime.clone();
+                async move {
+                    let origin = format!("builtin:{crate_name}");
+                    let plugin = PluginId::builtin(crate_name);
+                    let loaded = runtime
+                        .load_builtin(bytes, content_hash, &origin, plugin)
+                        .await;
+                    (crate_name, loaded)
+                }
+            });
         let mut builtins = BTreeMap::new();
         for (crate_name, loaded) in futures::future::join_all(loads).await {
             let block = loaded.map_err(|source| BuiltinLoadError {

@@ -9,6 +9,7 @@ mod call_clock;
 mod call_scope;
 mod capture;
 pub mod compile_cache;
+mod describe_cache;
 mod epoch;
 mod failure;
 mod guest_threads;
@@ -44,6 +45,7 @@ use crate::grants::EffectiveGrant;
 use bindings::blockforge::block::types as wit;
 use bindings::{BlockPre, Version};
 use call_clock::{TickDecision, thread_cpu_time, within_wall_clock};
+use describe_cache::DescribeCache;
 use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
 use host_state::HostState;
@@ -151,6 +153,26 @@ pub enum LoadError {
     },
 }
 
+/// Refuses `bytes` that are not a WebAssembly component, saying what they are instead.
+fn check_header(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
+    let origin = origin.to_owned();
+    if !bytes.starts_with(b"\0asm") {
+        return Err(LoadError::NotWasm { origin });
+    }
+    if !wasmparser::Parser::is_component(bytes) {
+        return Err(LoadError::CoreModule { origin });
+    }
+    Ok(())
+}
+
+/// `describe()` of `origin` failed or returned something the host refuses.
+fn describe_error(origin: &str, message: String) -> LoadError {
+    LoadError::Describe {
+        origin: origin.to_owned(),
+        message,
+    }
+}
+
 /// What to do about an import the host does not provide, for the imports newcomers' toolchains
 /// add by default.
 fn link_hint(message: &str) -> &'static str {
@@ -176,10 +198,49 @@ pub struct LoadedBlock {
     /// The plugin it came from, whose grant its calls run under.
     pub plugin: PluginId,
     config_validator: jsonschema::Validator,
-    pre: BlockPre<HostState>,
+    linked: Linked,
+}
+
+/// A block's pre-linked component: linked when the block was loaded, or, for a builtin
+/// described from the cache, on its first call.
+struct Linked {
+    pre: tokio::sync::OnceCell<BlockPre<HostState>>,
+    /// What to link from on the first call, when not linked at load.
+    later: Option<LinkLater>,
+}
+
+/// A builtin component not linked yet.
+struct LinkLater {
+    bytes: &'static [u8],
+    origin: String,
+}
+
+impl Linked {
+    fn now(pre: BlockPre<HostState>) -> Self {
+        Linked {
+            pre: tokio::sync::OnceCell::new_with(Some(pre)),
+            later: None,
+        }
+    }
+
+    fn later(bytes: &'static [u8], origin: &str) -> Self {
+        Linked {
+            pre: tokio::sync::OnceCell::new(),
+            later: Some(LinkLater {
+                bytes,
+                origin: origin.to_owned(),
+            }),
+        }
+    }
 }
 
 impl LoadedBlock {
+    /// Whether its component is compiled (or mapped from the compile cache) and linked: a
+    /// builtin described from the cache is linked on its first call.
+    pub fn is_linked(&self) -> bool {
+        self.linked.pre.initialized()
+    }
+
     /// Errors of `config` against the block's config schema, as `path: message` lines.
     pub fn config_errors(&self, config: &Map<String, Value>) -> Vec<String> {
         let value = Value::Object(config.clone());
@@ -263,6 +324,7 @@ pub struct Runtime {
     engine: Engine,
     linker: Linker<HostState>,
     cache: CompileCache,
+    described: DescribeCache,
     limits: Limits,
     bounds: LimitBounds,
     user_grant: UserDefault,
@@ -325,6 +387,7 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| RuntimeError(format!("{e:#}")))?;
         HostState::add_to_linker(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
+        let described = DescribeCache::new(config.cache_dir.clone());
         let cache = CompileCache::new(config.cache_dir, &engine);
         let ticker = epoch::EpochTicker::start(engine.clone(), limits::EPOCH_TICK);
         let guests = GuestExecutor::start(config.guest_threads)
@@ -335,6 +398,7 @@ impl Runtime {
             engine,
             linker,
             cache,
+            described,
             limits,
             bounds,
             user_grant: config.user_grant,
@@ -351,17 +415,9 @@ impl Runtime {
         origin: &str,
         plugin: PluginId,
     ) -> Result<LoadedBlock, LoadError> {
-        let started = Instant::now();
         let content_hash = CompileCache::content_hash(bytes);
-        let hashed = started.elapsed();
-        self.load_hashed(
-            bytes.to_vec(),
-            content_hash,
-            origin,
-            plugin,
-            (started, hashed),
-        )
-        .await
+        self.load_with_hash(bytes.to_vec(), content_hash, origin, plugin)
+            .await
     }
 
     /// [`Runtime::load`] of bytes the caller owns and has already hashed with
@@ -375,68 +431,19 @@ impl Runtime {
         origin: &str,
         plugin: PluginId,
     ) -> Result<LoadedBlock, LoadError> {
-        let started = (Instant::now(), Duration::ZERO);
-        self.load_hashed(bytes, content_hash, origin, plugin, started)
-            .await
-    }
-
-    /// The load proper; `(started, hashed)`: when the load started and how long hashing took.
-    async fn load_hashed(
-        &self,
-        bytes: Vec<u8>,
-        content_hash: String,
-        origin: &str,
-        plugin: PluginId,
-        (started, hashed): (Instant, Duration),
-    ) -> Result<LoadedBlock, LoadError> {
-        let origin = origin.to_owned();
-        if !bytes.starts_with(b"\0asm") {
-            return Err(LoadError::NotWasm { origin });
-        }
-        if !wasmparser::Parser::is_component(&bytes) {
-            return Err(LoadError::CoreModule { origin });
-        }
+        let started = Instant::now();
+        check_header(&bytes, origin)?;
         let size = bytes.len();
-        let (component, cache_outcome) = {
-            let engine = self.engine.clone();
-            let cache = self.cache.clone();
-            let hash = content_hash.clone();
-            // Compilation takes up to seconds: keep it off the async workers.
-            tokio::task::spawn_blocking(move || cache.load(&engine, &bytes, &hash))
-                .await
-                .map_err(|e| LoadError::Compile {
-                    origin: origin.clone(),
-                    message: e.to_string(),
-                })?
-                .map_err(|e| LoadError::Compile {
-                    origin: origin.clone(),
-                    message: format!("{e:#}"),
-                })?
-        };
-        let compiled = started.elapsed();
-        let version = self.check_world(&component, &origin)?;
-        let instance_pre =
-            self.linker
-                .instantiate_pre(&component)
-                .map_err(|e| LoadError::Link {
-                    origin: origin.clone(),
-                    message: format!("{e:#}"),
-                })?;
-        let pre = BlockPre::new(version, instance_pre).map_err(|e| LoadError::NotABlock {
-            origin: origin.clone(),
-            expected: version.guest_export().to_owned(),
-            found: format!("incompatible signatures ({e:#})"),
-        })?;
+        let (_, pre) = self.link(bytes, &content_hash, origin).await?;
         let linked = started.elapsed();
-        let (info, config_validator) = self.describe(&pre, &origin, &plugin).await?;
+        let raw = self.describe(&pre, origin, &plugin).await?;
+        let (info, config_validator) =
+            BlockInfo::from_wit(raw).map_err(|message| describe_error(origin, message))?;
         // Where a load's time goes (`RUST_LOG=blockforge=debug`): the figures of docs/design.md.
         tracing::debug!(
             %origin,
-            cache = ?cache_outcome,
             bytes = size,
-            hash_ms = hashed.as_secs_f64() * 1e3,
-            compile_or_read_ms = (compiled - hashed).as_secs_f64() * 1e3,
-            link_ms = (linked - compiled).as_secs_f64() * 1e3,
+            compile_or_read_and_link_ms = linked.as_secs_f64() * 1e3,
             describe_ms = (started.elapsed() - linked).as_secs_f64() * 1e3,
             "component loaded"
         );
@@ -445,8 +452,110 @@ impl Runtime {
             content_hash,
             plugin,
             config_validator,
-            pre,
+            linked: Linked::now(pre),
         })
+    }
+
+    /// Loads a builtin component, `bytes` embedded in the binary with their SHA-256
+    /// `content_hash`. When the compile cache's folder holds its description (from an earlier
+    /// start), the block is listed from that alone and its component is compiled (or mapped
+    /// from the compile cache) and linked on its first call, so builtins that no pipeline uses
+    /// take no memory; otherwise it is loaded as [`Runtime::load`] does and its description
+    /// kept for the next start.
+    pub async fn load_builtin(
+        &self,
+        bytes: &'static [u8],
+        content_hash: &str,
+        origin: &str,
+        plugin: PluginId,
+    ) -> Result<LoadedBlock, LoadError> {
+        if let Some(raw) = self.described.read(content_hash) {
+            match BlockInfo::from_wit(raw) {
+                Ok((info, config_validator)) => {
+                    return Ok(LoadedBlock {
+                        info,
+                        content_hash: content_hash.to_owned(),
+                        plugin,
+                        config_validator,
+                        linked: Linked::later(bytes, origin),
+                    });
+                }
+                Err(message) => {
+                    tracing::warn!(%origin, %message, "describing again: the kept description no longer passes the checks")
+                }
+            }
+        }
+        check_header(bytes, origin)?;
+        let (version, pre) = self.link(bytes, content_hash, origin).await?;
+        let raw = self.describe(&pre, origin, &plugin).await?;
+        let (info, config_validator) =
+            BlockInfo::from_wit(raw.clone()).map_err(|message| describe_error(origin, message))?;
+        self.described.write(content_hash, version, &raw);
+        Ok(LoadedBlock {
+            info,
+            content_hash: content_hash.to_owned(),
+            plugin,
+            config_validator,
+            linked: Linked::now(pre),
+        })
+    }
+
+    /// Compiles `bytes` (or maps their compiled form from the cache), checks which contract
+    /// version they target and links them.
+    async fn link(
+        &self,
+        bytes: impl AsRef<[u8]> + Send + 'static,
+        content_hash: &str,
+        origin: &str,
+    ) -> Result<(Version, BlockPre<HostState>), LoadError> {
+        let compile_error = |message: String| LoadError::Compile {
+            origin: origin.to_owned(),
+            message,
+        };
+        let (component, cache_outcome) = {
+            let engine = self.engine.clone();
+            let cache = self.cache.clone();
+            let hash = content_hash.to_owned();
+            // Compilation takes up to seconds: keep it off the async workers.
+            tokio::task::spawn_blocking(move || cache.load(&engine, bytes.as_ref(), &hash))
+                .await
+                .map_err(|e| compile_error(e.to_string()))?
+                .map_err(|e| compile_error(format!("{e:#}")))?
+        };
+        tracing::debug!(%origin, cache = ?cache_outcome, "component ready");
+        let version = self.check_world(&component, origin)?;
+        let instance_pre =
+            self.linker
+                .instantiate_pre(&component)
+                .map_err(|e| LoadError::Link {
+                    origin: origin.to_owned(),
+                    message: format!("{e:#}"),
+                })?;
+        let pre = BlockPre::new(version, instance_pre).map_err(|e| LoadError::NotABlock {
+            origin: origin.to_owned(),
+            expected: version.guest_export().to_owned(),
+            found: format!("incompatible signatures ({e:#})"),
+        })?;
+        Ok((version, pre))
+    }
+
+    /// `block`'s pre-linked component, linking it first when it was described from the cache.
+    async fn pre_of(&self, block: &LoadedBlock) -> Result<BlockPre<HostState>, LoadError> {
+        let pre = block
+            .linked
+            .pre
+            .get_or_try_init(|| async {
+                let later = block.linked.later.as_ref().ok_or_else(|| LoadError::Link {
+                    origin: block.info.type_name.clone(),
+                    message: "the block has no component to link".to_owned(),
+                })?;
+                let (_, pre) = self
+                    .link(later.bytes, &block.content_hash, &later.origin)
+                    .await?;
+                Ok(pre)
+            })
+            .await?;
+        Ok(pre.clone())
     }
 
     /// Reads the component's export names to tell which contract version a block targets,
@@ -587,7 +696,7 @@ impl Runtime {
         pre: &BlockPre<HostState>,
         origin: &str,
         plugin: &PluginId,
-    ) -> Result<(BlockInfo, jsonschema::Validator), LoadError> {
+    ) -> Result<wit::BlockInfo, LoadError> {
         let _permit = self
             .permits
             .acquire()
@@ -632,10 +741,7 @@ impl Runtime {
             .await;
             (result, store)
         };
-        let describe_error = |message: String| LoadError::Describe {
-            origin: origin.to_owned(),
-            message,
-        };
+        let describe_error = |message: String| describe_error(origin, message);
         let (result, store) = self
             .guests
             .run(call)
@@ -646,7 +752,7 @@ impl Runtime {
                 self.evidence(&store).wall_clock(timeout).message,
             )),
             Ok(Err(e)) => Err(describe_error(self.evidence(&store).classify(&e).message)),
-            Ok(Ok(info)) => BlockInfo::from_wit(info).map_err(describe_error),
+            Ok(Ok(info)) => Ok(info),
         }
     }
 
@@ -658,6 +764,8 @@ impl Runtime {
         config: &Map<String, Value>,
         scope: CallScope,
     ) -> CallReport {
+        // A builtin described from the cache is linked here, on its first call.
+        let linked = self.pre_of(block).await;
         let permit = self.permits.acquire().await;
         let started = Instant::now();
         let context = wit::Context {
@@ -674,11 +782,14 @@ impl Runtime {
             refused_growth: None,
             memory_limit: granted.memory_bytes,
         };
+        let pre = match linked {
+            Ok(pre) => pre,
+            Err(e) => return CallReport::failed(caller.not_loaded(&e), started),
+        };
         let mut store = self.new_store(self.host_state(scope, granted.wall_clock));
         let outcome = match permit {
             Err(_) => Err(self.evidence(&store).shutting_down()),
             Ok(_permit) => {
-                let pre = block.pre.clone();
                 let wall_clock = granted.wall_clock;
                 let queue = store.data().models.queue.clone();
                 let call = async move {

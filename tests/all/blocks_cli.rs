@@ -161,15 +161,34 @@ async fn a_second_start_reads_compiled_components_from_the_cache() {
         .iter()
         .filter(|b| b["source"]["kind"] == "builtin")
         .count();
-    let cached = std::fs::read_dir(&cache).unwrap().count();
+    let cached = |ext: &str| {
+        std::fs::read_dir(&cache)
+            .unwrap()
+            .filter(|e| e.as_ref().unwrap().path().to_string_lossy().ends_with(ext))
+            .count()
+    };
     assert!(builtins >= 6, "{builtins} builtins");
-    assert_eq!(cached, builtins, "one compiled file per builtin");
+    assert_eq!(cached(".cwasm"), builtins, "one compiled file per builtin");
+    assert_eq!(cached(".json"), builtins, "one description per builtin");
+    // The second start lists the builtins from their descriptions, loading no component...
     let second = ws.run(&["blocks"]).await;
     second.assert_success();
+    assert!(!second.stderr.contains("cache="), "{}", second.stderr);
+    // ...and a block's first call reads its compiled form from the cache.
+    let call = ws
+        .run(&[
+            "block",
+            "test",
+            "ValidatorBlock",
+            "--state",
+            r#"{"text": "hello"}"#,
+        ])
+        .await;
+    call.assert_success();
     assert!(
-        second.stderr.contains("cache=Hit") && !second.stderr.contains("cache=Compiled"),
+        call.stderr.contains("cache=Hit") && !call.stderr.contains("cache=Compiled"),
         "{}",
-        second.stderr
+        call.stderr
     );
 }
 

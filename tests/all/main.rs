@@ -25,6 +25,7 @@ mod jobs;
 mod langfuse;
 mod language_blocks;
 mod language_sdks;
+mod lazy_builtins;
 mod llm_cache;
 mod llm_cost;
 mod loopback_site;

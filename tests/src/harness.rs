@@ -40,8 +40,9 @@ pub fn web_dist() -> PathBuf {
     checkout().join("web").join("dist")
 }
 
-/// A compile cache shared by every test of one build, so each component compiles once.
-fn shared_cache_dir() -> PathBuf {
+/// A compile cache shared by every test of one build (`BLOCKFORGE_CACHE_DIR`), so each
+/// component compiles once.
+pub fn shared_cache_dir() -> PathBuf {
     blockforge_bin()
         .parent()
         .map(|p| p.join("test-component-cache"))

@@ -80,20 +80,20 @@ impl CompileCache {
 
 /// Whether a compiled file may be loaded: compiled code runs outside the sandbox, so the file
 /// and its folder must belong to this user and be writable by nobody else.
-fn trusted(path: &Path) -> bool {
+pub(super) fn trusted(path: &Path) -> bool {
     use std::os::unix::fs::MetadataExt;
     let uid = rustix::process::geteuid().as_raw();
     let safe =
         |p: &Path| std::fs::metadata(p).is_ok_and(|m| m.uid() == uid && m.mode() & 0o022 == 0);
     let ok = safe(path) && path.parent().is_some_and(safe);
     if !ok {
-        tracing::warn!(path = %path.display(), "ignoring a compiled component not owned by this user or writable by others");
+        tracing::warn!(path = %path.display(), "ignoring a cached file (compiled component or block description) not owned by this user or writable by others");
     }
     ok
 }
 
 /// Writes `path` in one step (see [`crate::atomic_file`]) in a folder created private (0700).
-fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn store_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new()

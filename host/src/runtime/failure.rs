@@ -251,6 +251,14 @@ impl FailureEvidence {
         )
     }
 
+    /// The block's component could not be compiled or linked on its first call.
+    pub fn not_loaded(&self, error: &dyn std::fmt::Display) -> BlockFailure {
+        self.failure(
+            FailureKind::Instantiation,
+            format!("could not be loaded: {error}"),
+        )
+    }
+
     /// The host lost the call (its task panicked).
     pub fn host_failure(&self, error: &dyn std::fmt::Display) -> BlockFailure {
         self.failure(FailureKind::Trap, format!("failed in the host: {error}"))

@@ -1,10 +1,10 @@
 //! Counting tokens as tiktoken does, over tables compiled into the block (see `build.rs`): the
-//! text is split by the encoding's pattern, a piece that is a token counts one, and any other
+//! text is split as the encoding's pattern splits it (see [`crate::split`]), a piece that is a token counts one, and any other
 //! piece is merged byte pair by byte pair, always the adjacent pair whose joined bytes have the
 //! lowest rank (leftmost on ties), until no joined pair is a token; its parts are its tokens.
 //! Ranks are found by binary search in the sorted table, so nothing is built per call.
 
-use fancy_regex::Regex;
+use crate::split::{Pattern, pieces};
 
 /// One encoding's table: every token's bytes, sorted, with its rank.
 pub struct Table {
@@ -111,38 +111,22 @@ fn piece_tokens(table: &Table, piece: &[u8]) -> usize {
     parts
 }
 
-/// An encoding ready to count: its table and its compiled split pattern.
+/// An encoding ready to count: its table and its split pattern.
 pub struct Encoder {
     table: &'static Table,
-    pattern: Regex,
+    pattern: Pattern,
 }
 
 impl Encoder {
-    /// Compiles `pattern` for `table`; an error says why the pattern does not compile.
-    pub fn new(table: &'static Table, pattern: &str) -> Result<Encoder, fancy_regex::Error> {
-        Ok(Encoder {
-            table,
-            pattern: Regex::new(pattern)?,
-        })
+    /// The encoding of `table`, split by `pattern`.
+    pub fn new(table: &'static Table, pattern: Pattern) -> Encoder {
+        Encoder { table, pattern }
     }
 
     /// Tokens of `text` (special tokens are read as ordinary text).
     pub fn count(&self, text: &str) -> usize {
-        let mut tokens = 0;
-        let mut at = 0;
-        while at < text.len() {
-            let Ok(Some(found)) = self.pattern.find_from_pos(text, at) else {
-                // The patterns match every character; a backtracking limit is the only way
-                // here: count the rest byte by byte, an upper bound.
-                return tokens + text.len() - at;
-            };
-            tokens += piece_tokens(self.table, found.as_str().as_bytes());
-            at = if found.end() > at {
-                found.end()
-            } else {
-                at + text[at..].chars().next().map_or(1, char::len_utf8)
-            };
-        }
-        tokens
+        pieces(text, self.pattern)
+            .map(|piece| piece_tokens(self.table, piece.as_bytes()))
+            .sum()
     }
 }

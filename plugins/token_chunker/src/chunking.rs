@@ -315,7 +315,7 @@ mod tests {
     /// chunks cover the document in order (each starts within or after the previous one).
     #[test]
     fn real_token_chunks_stay_within_the_budget_and_cover_the_text() {
-        let tokenizer = Tokenizer::load(Encoding::Cl100kBase).expect("tables");
+        let tokenizer = Tokenizer::load(Encoding::Cl100kBase);
         let count = |t: &str| tokenizer.count(t);
         let paragraph = "Rivers shape the land they cross. Over thousands of years, flowing water carves valleys, moves sediment and builds fertile plains. ";
         let mut text = String::new();
@@ -336,5 +336,48 @@ mod tests {
             position += at + 1;
         }
         assert!(text.trim_end().ends_with(got.last().unwrap().text));
+    }
+}
+
+#[cfg(test)]
+mod work {
+    use super::*;
+    use crate::tokens::{Encoding, Tokenizer};
+    use std::cell::Cell;
+
+    /// Counting is the work: a document is counted a bounded number of times over (once per
+    /// boundary level it is cut at, once more in its chunks with their overlap), never once
+    /// per chunk or per piece, whatever its shape.
+    #[test]
+    fn a_document_is_counted_a_bounded_number_of_times_over() {
+        let tokenizer = Tokenizer::load(Encoding::Cl100kBase);
+        let sentence =
+            "Rivers shape the land they cross, carving valleys over thousands of years. ";
+        let documents = [
+            // Paragraphs that fit.
+            format!("{}\n\n", sentence.repeat(5)).repeat(300),
+            // Paragraphs above the budget: cut at lines, then sentences.
+            format!("{}\n", sentence.repeat(40)).repeat(60),
+            // One paragraph of one line: cut at sentences and words.
+            sentence.repeat(2_000),
+            // No boundary at all: cut at characters.
+            "x".repeat(60_000),
+            "東京".repeat(20_000),
+        ];
+        for text in &documents {
+            let counted = Cell::new(0);
+            let got = chunks(text, 128, 16, |piece| {
+                counted.set(counted.get() + piece.len());
+                tokenizer.count(piece)
+            })
+            .expect("valid sizes");
+            assert!(got.len() > 10);
+            let times = counted.get() as f64 / text.len() as f64;
+            assert!(
+                times <= 8.0,
+                "{:?}...: counted {times:.1} times over",
+                &text[..20]
+            );
+        }
     }
 }

@@ -6,6 +6,8 @@
 
 pub mod bpe;
 pub mod chunking;
+pub mod classes;
+pub mod split;
 pub mod tokens;
 
 use blockforge_sdk::prelude::*;
@@ -62,8 +64,7 @@ impl Block for TokenChunker {
         let field = &ctx.config.field_name;
         let text =
             text_input::text_field(&ctx.state, field, "TokenChunker", "split it into chunks")?;
-        let tokenizer = Tokenizer::load(ctx.config.encoding)
-            .map_err(|e| BlockError::internal(e.to_string()))?;
+        let tokenizer = Tokenizer::load(ctx.config.encoding);
         let chunks = chunking::chunks(
             text,
             ctx.config.chunk_size as usize,
