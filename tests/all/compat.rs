@@ -222,6 +222,43 @@ async fn reviews_store_every_datagenflow_body_shape() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_field_edits_of_one_record_are_all_kept() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let pipeline = save_generator(&server).await;
+        let job = finished_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
+        let records = get_json(&server, &format!("/api/records?job_id={job}")).await;
+        let id = records[0]["id"].as_i64().unwrap();
+        let path = format!("/api/records/{id}");
+        let edits = (0..24).map(|i| {
+            let request = client()
+                .put(server.url(&path))
+                .json(&json!({ format!("field_{i}"): i }));
+            async move { send(request).await }
+        });
+        for (status, answer) in futures::future::join_all(edits).await {
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+        let db = database(&url).await;
+        let stored = db.record(id).await.unwrap();
+        let last = stored.trace.as_array().unwrap().last().unwrap();
+        for i in 0..24 {
+            let field = format!("field_{i}");
+            assert_eq!(stored.output[&field], i, "{field} lost: {}", stored.output);
+            assert_eq!(
+                last["accumulated_state"][&field], i,
+                "{field} lost in the trace"
+            );
+        }
+        db.close().await;
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn creates_answer_200_with_datagenflows_bodies() {
     let ws = Workspace::new();
     let (urls, stores, schema) = databases(&ws).await;

@@ -73,11 +73,23 @@ fn applied(current: &RecordRow, edit: &RecordEdit) -> (ReviewStatus, Value, Valu
 }
 
 impl Store {
-    /// Reviews the record `id` as `edit` says and answers it as stored.
+    /// Reviews the record `id` as `edit` says and answers it as stored. The read, the change
+    /// and the write are one transaction that holds the row's write lock from its first
+    /// statement, so concurrent edits of one record apply one after the other and none is lost.
     pub async fn update_record(&self, id: i64, edit: &RecordEdit) -> Result<RecordRow, StoreError> {
-        let current = self.record(id).await?;
+        let mut tx = self.pool().begin().await?;
+        // A write first: PostgreSQL locks the row, SQLite takes the database's write lock
+        // (a transaction that reads first can fail to become a writer).
+        let locked = sqlx::query("UPDATE records SET id = id WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if locked == 0 {
+            return Err(StoreError::NotFound { what: "record", id });
+        }
+        let current = super::records::record_in(&mut *tx, id).await?;
         let (status, output, pipeline_output, metadata, trace) = applied(&current, edit);
-        let committing = self.records_written.committing();
         sqlx::query(
             "UPDATE records SET status = $1, output = $2, pipeline_output = $3, metadata = $4, \
              trace = $5, updated_at = $6 WHERE id = $7",
@@ -89,8 +101,10 @@ impl Store {
         .bind(trace.to_string())
         .bind(super::now_ms())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        let committing = self.records_written.committing();
+        tx.commit().await?;
         drop(committing);
         self.record(id).await
     }

@@ -319,13 +319,21 @@ impl Store {
 
     /// The record `id`.
     pub async fn record(&self, id: i64) -> Result<RecordRow, StoreError> {
-        let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await?
-            .ok_or(StoreError::NotFound { what: "record", id })?;
-        from_row(&row)
+        record_in(self.reader(), id).await
     }
+}
+
+/// The record `id` as `executor` (a pool, or a transaction's connection) sees it.
+pub(super) async fn record_in<'c, E>(executor: E, id: i64) -> Result<RecordRow, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound { what: "record", id })?;
+    from_row(&row)
 }
 
 /// Which records [`Store::delete_records`] removes.
