@@ -198,11 +198,25 @@ async fn reviews_store_every_datagenflow_body_shape() {
         assert_eq!(stored.output, json!({"only": "this"}));
         assert_eq!(stored.status, "edited");
 
+        // An explicit null output clears the pipeline output, as DataGenFlow stores it.
+        let (status, answer) = send(
+            client()
+                .put(server.url(&path))
+                .json(&json!({"output": null, "status": "accepted"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let stored = db.record(id).await.unwrap();
+        assert_eq!(stored.pipeline_output, Value::Null);
+        assert_eq!(stored.output, json!({"only": "this"}));
+
         // What cannot be stored is refused, and nothing of the request is kept.
         for bad in [
             json!({"output": 5, "other": 1}),
             json!({"status": "great", "other": 1}),
             json!({"metadata": [1], "other": 1}),
+            json!({"status": null, "other": 1}),
+            json!({"metadata": null, "other": 1}),
         ] {
             let (status, answer) = send(client().put(server.url(&path)).json(&bad)).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");

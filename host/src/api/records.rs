@@ -74,13 +74,14 @@ pub async fn get(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct RecordUpdate {
-    /// `pending`, `accepted`, `rejected` or `edited`.
+    /// `pending`, `accepted`, `rejected` or `edited` (null is refused with 400).
     status: Option<String>,
     /// An object: the whole final state, replaced; text: the pipeline output (DataGenFlow's
-    /// record `output`), replaced. Either marks the record `edited` unless `status` is given.
+    /// record `output`), replaced; null: the pipeline output cleared. Each marks the record
+    /// `edited` unless `status` is given.
     #[schema(value_type = Option<Object>)]
     output: Option<serde_json::Value>,
-    /// The seed's metadata, replaced.
+    /// The seed's metadata, replaced (null is refused with 400).
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
 }
@@ -101,7 +102,9 @@ fn record_edit(body: serde_json::Map<String, serde_json::Value>) -> Result<Recor
     let mut edit = RecordEdit::default();
     for (key, value) in body {
         match (key.as_str(), value) {
-            ("status", Value::Null) | ("output", Value::Null) | ("metadata", Value::Null) => {}
+            // DataGenFlow stores an explicit null output (its update keeps every key that was
+            // sent): the pipeline output is cleared.
+            ("output", Value::Null) => edit.pipeline_output = Some(Value::Null),
             ("status", Value::String(text)) => {
                 edit.status = Some(ReviewStatus::from_name(&text).ok_or_else(|| {
                     ApiError::bad_request(
