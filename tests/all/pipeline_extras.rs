@@ -526,6 +526,8 @@ async fn csv_export_has_stable_columns_and_edits_and_records_are_deleted_by_job(
                 StatusCode::BAD_REQUEST,
             ),
             (&format!("?pipeline_id={id}"), StatusCode::BAD_REQUEST),
+            // Not "everything": all=false names nothing to delete.
+            ("?all=false", StatusCode::BAD_REQUEST),
         ] {
             let (got, body) =
                 send(client().delete(server.url(&format!("/api/records{query}")))).await;

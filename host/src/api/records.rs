@@ -182,11 +182,17 @@ pub async fn delete(
     Query(query): Query<DeleteQuery>,
 ) -> Result<Json<RecordsDeleted>, ApiError> {
     use serde_json::json;
-    let which = match (query.job_id, query.all.unwrap_or(false)) {
-        (Some(job), false) => RecordDeletion::Job(job),
-        (None, true) => RecordDeletion::AllFinished,
-        (None, false) => RecordDeletion::All,
-        (Some(_), true) => {
+    let which = match (query.job_id, query.all) {
+        (Some(job), None | Some(false)) => RecordDeletion::Job(job),
+        (None, Some(true)) => RecordDeletion::AllFinished,
+        (None, None) => RecordDeletion::All,
+        (None, Some(false)) => {
+            return Err(ApiError::bad_request(
+                "all=false names nothing to delete: give job_id, all=true, or no parameter for every record",
+                json!({"all": false}),
+            ));
+        }
+        (Some(_), Some(true)) => {
             return Err(ApiError::bad_request(
                 "give either job_id or all=true, not both",
                 json!({"job_id": query.job_id, "all": true}),
