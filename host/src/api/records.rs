@@ -210,6 +210,11 @@ pub async fn delete(
             "the job is running: cancel it before deleting its records",
             json!({"job_id": query.job_id}),
         )),
+        DeletionOutcome::RunsFinishing(jobs) => Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "runs of a cancelled job are still being stored: try again in a moment",
+            json!({"finishing_jobs": jobs}),
+        )),
         DeletionOutcome::Deleted {
             records,
             jobs,

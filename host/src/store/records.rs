@@ -362,6 +362,10 @@ pub enum DeletionOutcome {
     },
     /// The job (for [`RecordDeletion::All`]: a job) is running: nothing was deleted.
     JobRunning,
+    /// [`RecordDeletion::All`] only: these jobs have ended, but runs of theirs are still leased
+    /// (a runner stopping after a cancel stores what it finished, then hands the rest back):
+    /// nothing was deleted.
+    RunsFinishing(Vec<i64>),
 }
 
 /// Jobs whose records may go: not running. A job is deleted only once it has no records, so a
@@ -428,6 +432,12 @@ impl Store {
             RecordDeletion::AllFinished | RecordDeletion::All => ("$1 = $1 AND ", 0),
         };
         let mut tx = self.pool().begin().await?;
+        if which == RecordDeletion::All
+            && let Some(outcome) = busy_jobs(&mut tx).await?
+        {
+            tx.rollback().await?;
+            return Ok(outcome);
+        }
         // Writes first: on SQLite a transaction that reads first can fail to become a writer.
         let records = dynamic(format!(
             "DELETE FROM records WHERE job_id IN (SELECT id FROM jobs WHERE {job_scope}{FINISHED})"
@@ -494,6 +504,35 @@ impl Store {
             running_jobs_kept: running,
         })
     }
+}
+
+/// Why every record cannot go now, if so: a job runs, or runs of an ended job are still leased
+/// (their runner may yet store them). Each check is a write, so the rows stay locked (on SQLite,
+/// the whole database) until the deletion commits: no job finishes and no run is stored
+/// part-way through it.
+async fn busy_jobs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<Option<DeletionOutcome>, StoreError> {
+    let running =
+        sqlx::query("UPDATE jobs SET status = status WHERE status = 'running' RETURNING id")
+            .fetch_all(&mut **tx)
+            .await?;
+    if !running.is_empty() {
+        return Ok(Some(DeletionOutcome::JobRunning));
+    }
+    let leased = sqlx::query(
+        "UPDATE runs SET status = status WHERE status = 'leased' AND lease_expires_at > $1 RETURNING job_id",
+    )
+    .bind(super::now_ms())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut jobs: Vec<i64> = leased
+        .iter()
+        .map(|row| row.try_get("job_id"))
+        .collect::<Result<_, _>>()?;
+    jobs.sort_unstable();
+    jobs.dedup();
+    Ok((!jobs.is_empty()).then_some(DeletionOutcome::RunsFinishing(jobs)))
 }
 
 #[cfg(test)]
