@@ -602,9 +602,16 @@ async fn the_extensions_api_lists_blocks_templates_and_plugins_that_failed() {
     assert_eq!(code, StatusCode::NOT_FOUND);
     let dependencies = get_json(&server, "/api/extensions/blocks/TextGenerator/dependencies").await;
     assert_eq!(dependencies, json!([]));
-    let (code, _) =
+    // A plugin that failed to load still lists its (no) dependencies; only installing them is
+    // refused.
+    let (code, none) =
         send(client().get(server.url("/api/extensions/blocks/broken/dependencies"))).await;
+    assert_eq!((code, &none), (StatusCode::OK, &json!([])));
+    let (code, _) = send(post("/api/extensions/blocks/broken/install-deps")).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    let (code, _) =
+        send(client().get(server.url("/api/extensions/blocks/Nope/dependencies"))).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
     let (code, installed) = send(post("/api/extensions/blocks/TextGenerator/install-deps")).await;
     assert_eq!(
         (code, &installed["installed"]),
