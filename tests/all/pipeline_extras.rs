@@ -632,11 +632,23 @@ async fn records_of_a_running_job_are_not_deleted() {
         let (_, job_row) = get(&server, &format!("/api/jobs/{job}")).await;
         assert_eq!(job_row["status"], "running", "the job goes on");
         // DataGenFlow's "delete all" (no parameter) is refused while a job runs, and deletes
-        // nothing: the records written before it are still there after.
-        let before = wait_for_records(&server, job).await;
+        // nothing: a finished job's records and its row are still there after.
+        wait_for_records(&server, job).await;
+        let two: Value = (0..2).map(|n| json!({"metadata": {"n": n}})).collect();
+        let finished = start_job(&server, id, &two).await;
+        assert_eq!(
+            wait_until_finished(&server, finished).await["status"],
+            "completed"
+        );
+        assert_eq!(record_count(&server, finished).await, 2);
         let (status, body) = send(client().delete(server.url("/api/records"))).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(record_count(&server, job).await >= before);
+        assert_eq!(record_count(&server, finished).await, 2, "its records stay");
+        let (status, row) = get(&server, &format!("/api/jobs/{finished}")).await;
+        assert_eq!(
+            (status, &row["status"]),
+            (StatusCode::OK, &json!("completed"))
+        );
 
         let (status, _) = send(client().delete(server.url(&format!("/api/jobs/{job}")))).await;
         assert_eq!(status, StatusCode::OK);
@@ -661,7 +673,7 @@ async fn records_of_a_running_job_are_not_deleted() {
             assert!(std::time::Instant::now() < deadline, "{deleted}");
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
-        assert_eq!(deleted["jobs_deleted"], 1);
+        assert_eq!(deleted["jobs_deleted"], 2);
         let (_, jobs) = get(&server, "/api/jobs").await;
         assert_eq!(jobs, json!([]), "every job goes with its records");
         let (_, records) = get(&server, "/api/records").await;
