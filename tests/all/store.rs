@@ -584,6 +584,65 @@ async fn deleting_every_record_waits_for_the_runs_a_cancelled_job_still_holds() 
     cleanup(stores, &schema).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_filtered_by_status_in_the_query_and_the_active_one_is_the_newest_running() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        assert!(store.active_job().await.unwrap().is_none());
+        let done = job_with_records(&store, pipeline.id, 2).await;
+        store
+            .finish_job(done.id, JobStatus::Completed, None)
+            .await
+            .unwrap();
+        let older = store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let newer = store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let ids = |jobs: Vec<blockforge::store::jobs::JobRow>| -> Vec<i64> {
+            jobs.iter().map(|job| job.id).collect()
+        };
+        assert_eq!(
+            store.active_job().await.unwrap().map(|j| j.id),
+            Some(newer.id)
+        );
+        assert_eq!(
+            ids(store.jobs(None, Some(JobStatus::Running)).await.unwrap()),
+            [newer.id, older.id]
+        );
+        let completed = store
+            .jobs(Some(pipeline.id), Some(JobStatus::Completed))
+            .await
+            .unwrap();
+        assert_eq!(ids(completed.clone()), [done.id]);
+        let stored = store.job(done.id).await.unwrap();
+        assert!(
+            !stored.usage_by_model.0.is_empty(),
+            "the helper's runs used a model"
+        );
+        assert_eq!(completed[0].usage_by_model, stored.usage_by_model);
+        assert_eq!(
+            ids(store.jobs(Some(pipeline.id), None).await.unwrap()),
+            [newer.id, older.id, done.id]
+        );
+        assert!(
+            store
+                .jobs(Some(pipeline.id + 1), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    cleanup(stores, &schema).await;
+}
+
 /// Expands `run` into `n` children `{"child": i}` with no usage, under a job limit of `limit`.
 async fn expand(
     store: &Store,
