@@ -101,15 +101,25 @@ async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
         let start_time = active["usage"]["start_time"].as_f64().unwrap();
         assert!(start_time > 1.7e9, "Unix seconds: {active}");
         assert_eq!(active["usage"]["end_time"], Value::Null, "{active}");
+        // With two running jobs the newest is the active one; the filter lists both.
+        let newer = start_job(&server, pipeline, json!([{"metadata": {"topic": "b"}}])).await;
+        let active = get_json(&server, "/api/jobs/active").await;
+        assert_eq!(active["id"], newer, "{active}");
         let running = get_json(&server, "/api/jobs?status=running").await;
-        assert_eq!(running.as_array().unwrap().len(), 1, "{running}");
-        assert_eq!(running[0]["id"], job);
+        let ids: Vec<&Value> = running
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| &j["id"])
+            .collect();
+        assert_eq!(ids, [&json!(newer), &json!(job)], "{running}");
         let (status, bad) = send(client().get(server.url("/api/jobs?status=sleeping"))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
 
         fake.release();
         let done = wait_for(&server, job, |j| j["status"] == "completed").await;
         assert_eq!(done["status"], "completed", "{done}");
+        wait_for(&server, newer, |j| j["status"] == "completed").await;
         let end_time = done["usage"]["end_time"].as_f64().unwrap();
         assert!(end_time >= start_time, "{done}");
         wait_status(&server, "/api/jobs/active", StatusCode::NOT_FOUND).await;
@@ -118,7 +128,19 @@ async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
             json!([])
         );
         let completed = get_json(&server, "/api/jobs?status=completed").await;
-        assert_eq!(completed[0]["id"], job);
+        let ids: Vec<&Value> = completed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| &j["id"])
+            .collect();
+        assert_eq!(ids, [&json!(newer), &json!(job)], "{completed}");
+        let (_, none) = send(client().get(server.url(&format!(
+            "/api/jobs?status=completed&pipeline_id={}",
+            pipeline + 1000
+        ))))
+        .await;
+        assert_eq!(none, json!([]), "both filters apply");
         let stored = database(&url).await.job(job).await.unwrap();
         assert_eq!(
             stored.completed_at.map(|ms| ms as f64 / 1000.0),
