@@ -606,6 +606,25 @@ async fn wait_for_records(server: &Server, job: i64) -> i64 {
     }
 }
 
+/// Rows in each of the tables a job's deletion empties, on the database at `url`.
+async fn rows_under_jobs(url: &str) -> Vec<(&'static str, i64)> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(url).await.unwrap();
+    let mut counts = Vec::new();
+    for table in ["runs", "job_model_usage", "job_quality", "records", "jobs"] {
+        // `table` is one of the names above.
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        counts.push((table, n));
+    }
+    db.close().await.unwrap();
+    counts
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_of_a_running_job_are_not_deleted() {
     let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
@@ -644,6 +663,13 @@ async fn records_of_a_running_job_are_not_deleted() {
         let (status, body) = send(client().delete(server.url("/api/records"))).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
         assert_eq!(record_count(&server, finished).await, 2, "its records stay");
+        for (table, n) in rows_under_jobs(&url).await {
+            // No block of this pipeline scores quality.
+            assert!(
+                n > 0 || table == "job_quality",
+                "{table} has rows before the deletion"
+            );
+        }
         let (status, row) = get(&server, &format!("/api/jobs/{finished}")).await;
         assert_eq!(
             (status, &row["status"]),
@@ -674,6 +700,9 @@ async fn records_of_a_running_job_are_not_deleted() {
             tokio::time::sleep(Duration::from_millis(20)).await;
         };
         assert_eq!(deleted["jobs_deleted"], 2);
+        for (table, n) in rows_under_jobs(&url).await {
+            assert_eq!(n, 0, "{table} keeps rows of deleted jobs");
+        }
         let (_, jobs) = get(&server, "/api/jobs").await;
         assert_eq!(jobs, json!([]), "every job goes with its records");
         let (_, records) = get(&server, "/api/records").await;
