@@ -448,6 +448,22 @@ async fn a_seed_with_zero_repetitions_makes_no_run_and_is_a_warning() {
             .unwrap();
         assert_eq!(total, 2);
         assert!(page.iter().all(|r| r.metadata["topic"] == "kept"));
+
+        // Seeds that all have zero repetitions make a job with no run: it completes (a job
+        // left running would keep deleting every record refused).
+        let none = finished_job(
+            &server,
+            pipeline,
+            json!([{"repetitions": 0, "metadata": {"topic": "skipped"}}]),
+        )
+        .await;
+        let done = get_json(&server, &format!("/api/jobs/{none}")).await;
+        assert_eq!(
+            (&done["status"], &done["records_generated"]),
+            (&json!("completed"), &json!(0)),
+            "{done}"
+        );
+        wait_status(&server, "/api/jobs/active", StatusCode::NOT_FOUND).await;
         db.close().await;
         server.kill9().await;
     }
