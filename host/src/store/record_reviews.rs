@@ -42,17 +42,18 @@ fn applied(current: &RecordRow, edit: &RecordEdit) -> (ReviewStatus, Value, Valu
         (None, Value::Object(stored)) => stored.clone(),
         (None, _) => Map::new(),
     };
+    state.extend(edit.state_fields.clone());
     let mut trace = current.trace.clone();
-    if !edit.state_fields.is_empty() {
+    if edit.output.is_some() || !edit.state_fields.is_empty() {
+        // The last step's state is the final state DataGenFlow's clients read: it follows
+        // every edit of the final state, whole or one field at a time.
         let last_state = trace
             .as_array_mut()
             .and_then(|steps| steps.last_mut())
-            .and_then(|step| step.get_mut("accumulated_state"))
-            .and_then(Value::as_object_mut);
+            .and_then(|step| step.get_mut("accumulated_state"));
         if let Some(last_state) = last_state {
-            last_state.extend(edit.state_fields.clone());
+            *last_state = Value::Object(state.clone());
         }
-        state.extend(edit.state_fields.clone());
     }
     let pipeline_output = edit
         .pipeline_output
@@ -144,6 +145,18 @@ mod tests {
         assert_eq!(state, json!({"topic": "a", "answer": "y"}));
         assert_eq!(trace[0]["accumulated_state"]["answer"], "y");
         assert_eq!((output, metadata), (json!("x"), json!({"topic": "a"})));
+    }
+
+    #[test]
+    fn a_whole_final_state_replaces_the_last_steps_state_too() {
+        let edit = RecordEdit {
+            output: json!({"only": "this"}).as_object().cloned(),
+            ..RecordEdit::default()
+        };
+        let (status, state, _, _, trace) = applied(&record(), &edit);
+        assert_eq!(status, ReviewStatus::Edited);
+        assert_eq!(state, json!({"only": "this"}));
+        assert_eq!(trace[0]["accumulated_state"], state);
     }
 
     #[test]
