@@ -84,6 +84,9 @@ pub struct RecordUpdate {
     /// The seed's metadata, replaced (null is refused with 400).
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
+    /// Any other key: one field of the final state (and of the last trace step's state) set.
+    #[serde(flatten)]
+    state_fields: std::collections::HashMap<String, serde_json::Value>,
 }
 
 /// A reviewed record: DataGenFlow's `{"success": true}` with the record as stored.
