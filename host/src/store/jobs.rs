@@ -51,14 +51,12 @@ impl JobStatus {
         }
     }
 
-    fn parse(text: &str) -> Self {
-        match text {
-            "completed" => JobStatus::Completed,
-            "failed" => JobStatus::Failed,
-            "cancelled" => JobStatus::Cancelled,
-            "stopped" => JobStatus::Stopped,
-            _ => JobStatus::Running,
-        }
+    /// The stored status `text`; a name this build does not know is an error, not a guess.
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        Self::from_name(text).ok_or_else(|| StoreError::UnknownValue {
+            what: "job status",
+            value: text.to_owned(),
+        })
     }
 
     /// Whether the job has ended.
@@ -125,7 +123,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
         id: row.try_get("id")?,
         pipeline_id: row.try_get("pipeline_id")?,
-        status: JobStatus::parse(&row.try_get::<String, _>("status")?),
+        status: JobStatus::parse(&row.try_get::<String, _>("status")?)?,
         total_runs: row.try_get("total_runs")?,
         completed_runs: row.try_get("completed_runs")?,
         failed_runs: row.try_get("failed_runs")?,
@@ -434,6 +432,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_reads_back_and_an_unknown_one_is_an_error() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()).unwrap(), status);
+        }
+        assert!(matches!(
+            JobStatus::parse("sleeping"),
+            Err(StoreError::UnknownValue { value, .. }) if value == "sleeping"
+        ));
+    }
 
     #[tokio::test]
     async fn the_runner_reads_its_job_while_every_reader_connection_is_taken() {

@@ -50,8 +50,7 @@ pub struct RecordRow<J = Value> {
 }
 
 /// A record's review status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewStatus {
     /// Not reviewed.
     Pending,
