@@ -66,6 +66,14 @@ pub enum StoreError {
         /// The parse error.
         source: serde_json::Error,
     },
+    /// A stored value is not one this build knows (say a status written by a newer version).
+    #[error("stored {what} {value:?} is not one this build knows")]
+    UnknownValue {
+        /// Which value: `job status`.
+        what: &'static str,
+        /// What is stored.
+        value: String,
+    },
     /// A referenced row does not exist.
     #[error("{what} {id} not found")]
     NotFound {

@@ -101,15 +101,25 @@ async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
         let start_time = active["usage"]["start_time"].as_f64().unwrap();
         assert!(start_time > 1.7e9, "Unix seconds: {active}");
         assert_eq!(active["usage"]["end_time"], Value::Null, "{active}");
+        // With two running jobs the newest is the active one; the filter lists both.
+        let newer = start_job(&server, pipeline, json!([{"metadata": {"topic": "b"}}])).await;
+        let active = get_json(&server, "/api/jobs/active").await;
+        assert_eq!(active["id"], newer, "{active}");
         let running = get_json(&server, "/api/jobs?status=running").await;
-        assert_eq!(running.as_array().unwrap().len(), 1, "{running}");
-        assert_eq!(running[0]["id"], job);
+        let ids: Vec<&Value> = running
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| &j["id"])
+            .collect();
+        assert_eq!(ids, [&json!(newer), &json!(job)], "{running}");
         let (status, bad) = send(client().get(server.url("/api/jobs?status=sleeping"))).await;
         assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}");
 
         fake.release();
         let done = wait_for(&server, job, |j| j["status"] == "completed").await;
         assert_eq!(done["status"], "completed", "{done}");
+        wait_for(&server, newer, |j| j["status"] == "completed").await;
         let end_time = done["usage"]["end_time"].as_f64().unwrap();
         assert!(end_time >= start_time, "{done}");
         wait_status(&server, "/api/jobs/active", StatusCode::NOT_FOUND).await;
@@ -118,7 +128,19 @@ async fn the_active_job_is_one_object_or_404_and_running_jobs_are_a_filter() {
             json!([])
         );
         let completed = get_json(&server, "/api/jobs?status=completed").await;
-        assert_eq!(completed[0]["id"], job);
+        let ids: Vec<&Value> = completed
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|j| &j["id"])
+            .collect();
+        assert_eq!(ids, [&json!(newer), &json!(job)], "{completed}");
+        let (_, none) = send(client().get(server.url(&format!(
+            "/api/jobs?status=completed&pipeline_id={}",
+            pipeline + 1000
+        ))))
+        .await;
+        assert_eq!(none, json!([]), "both filters apply");
         let stored = database(&url).await.job(job).await.unwrap();
         assert_eq!(
             stored.completed_at.map(|ms| ms as f64 / 1000.0),
@@ -198,11 +220,25 @@ async fn reviews_store_every_datagenflow_body_shape() {
         assert_eq!(stored.output, json!({"only": "this"}));
         assert_eq!(stored.status, "edited");
 
+        // An explicit null output clears the pipeline output, as DataGenFlow stores it.
+        let (status, answer) = send(
+            client()
+                .put(server.url(&path))
+                .json(&json!({"output": null, "status": "accepted"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let stored = db.record(id).await.unwrap();
+        assert_eq!(stored.pipeline_output, Value::Null);
+        assert_eq!(stored.output, json!({"only": "this"}));
+
         // What cannot be stored is refused, and nothing of the request is kept.
         for bad in [
             json!({"output": 5, "other": 1}),
             json!({"status": "great", "other": 1}),
             json!({"metadata": [1], "other": 1}),
+            json!({"status": null, "other": 1}),
+            json!({"metadata": null, "other": 1}),
         ] {
             let (status, answer) = send(client().put(server.url(&path)).json(&bad)).await;
             assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {answer}");
@@ -215,6 +251,43 @@ async fn reviews_store_every_datagenflow_body_shape() {
         )
         .await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        db.close().await;
+        server.kill9().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_field_edits_of_one_record_are_all_kept() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let pipeline = save_generator(&server).await;
+        let job = finished_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
+        let records = get_json(&server, &format!("/api/records?job_id={job}")).await;
+        let id = records[0]["id"].as_i64().unwrap();
+        let path = format!("/api/records/{id}");
+        let edits = (0..24).map(|i| {
+            let request = client()
+                .put(server.url(&path))
+                .json(&json!({ format!("field_{i}"): i }));
+            async move { send(request).await }
+        });
+        for (status, answer) in futures::future::join_all(edits).await {
+            assert_eq!(status, StatusCode::OK, "{answer}");
+        }
+        let db = database(&url).await;
+        let stored = db.record(id).await.unwrap();
+        let last = stored.trace.as_array().unwrap().last().unwrap();
+        for i in 0..24 {
+            let field = format!("field_{i}");
+            assert_eq!(stored.output[&field], i, "{field} lost: {}", stored.output);
+            assert_eq!(
+                last["accumulated_state"][&field], i,
+                "{field} lost in the trace"
+            );
+        }
         db.close().await;
         server.kill9().await;
     }
@@ -375,6 +448,22 @@ async fn a_seed_with_zero_repetitions_makes_no_run_and_is_a_warning() {
             .unwrap();
         assert_eq!(total, 2);
         assert!(page.iter().all(|r| r.metadata["topic"] == "kept"));
+
+        // Seeds that all have zero repetitions make a job with no run: it completes (a job
+        // left running would keep deleting every record refused).
+        let none = finished_job(
+            &server,
+            pipeline,
+            json!([{"repetitions": 0, "metadata": {"topic": "skipped"}}]),
+        )
+        .await;
+        let done = get_json(&server, &format!("/api/jobs/{none}")).await;
+        assert_eq!(
+            (&done["status"], &done["records_generated"]),
+            (&json!("completed"), &json!(0)),
+            "{done}"
+        );
+        wait_status(&server, "/api/jobs/active", StatusCode::NOT_FOUND).await;
         db.close().await;
         server.kill9().await;
     }
@@ -468,6 +557,12 @@ async fn the_answers_of_these_routes_are_typed_in_the_openapi_description() {
     );
     let pipeline = doc["components"]["schemas"]["PipelineView"].to_string();
     assert!(pipeline.contains("first_block_is_multiplier"), "{pipeline}");
+    // A review's other keys are state fields: the body schema takes them.
+    let update = &doc["components"]["schemas"]["RecordUpdate"];
+    assert!(
+        update["additionalProperties"].is_object() || update["additionalProperties"] == true,
+        "{update}"
+    );
     server.kill9().await;
 }
 
@@ -551,9 +646,16 @@ async fn the_extensions_api_lists_blocks_templates_and_plugins_that_failed() {
     assert_eq!(code, StatusCode::NOT_FOUND);
     let dependencies = get_json(&server, "/api/extensions/blocks/TextGenerator/dependencies").await;
     assert_eq!(dependencies, json!([]));
-    let (code, _) =
+    // A plugin that failed to load still lists its (no) dependencies; only installing them is
+    // refused.
+    let (code, none) =
         send(client().get(server.url("/api/extensions/blocks/broken/dependencies"))).await;
+    assert_eq!((code, &none), (StatusCode::OK, &json!([])));
+    let (code, _) = send(post("/api/extensions/blocks/broken/install-deps")).await;
     assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+    let (code, _) =
+        send(client().get(server.url("/api/extensions/blocks/Nope/dependencies"))).await;
+    assert_eq!(code, StatusCode::NOT_FOUND);
     let (code, installed) = send(post("/api/extensions/blocks/TextGenerator/install-deps")).await;
     assert_eq!(
         (code, &installed["installed"]),

@@ -526,6 +526,8 @@ async fn csv_export_has_stable_columns_and_edits_and_records_are_deleted_by_job(
                 StatusCode::BAD_REQUEST,
             ),
             (&format!("?pipeline_id={id}"), StatusCode::BAD_REQUEST),
+            // Not "everything": all=false names nothing to delete.
+            ("?all=false", StatusCode::BAD_REQUEST),
         ] {
             let (got, body) =
                 send(client().delete(server.url(&format!("/api/records{query}")))).await;
@@ -604,6 +606,25 @@ async fn wait_for_records(server: &Server, job: i64) -> i64 {
     }
 }
 
+/// Rows in each of the tables a job's deletion empties, on the database at `url`.
+async fn rows_under_jobs(url: &str) -> Vec<(&'static str, i64)> {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut db = sqlx::AnyConnection::connect(url).await.unwrap();
+    let mut counts = Vec::new();
+    for table in ["runs", "job_model_usage", "job_quality", "records", "jobs"] {
+        // `table` is one of the names above.
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&mut db)
+            .await
+            .unwrap();
+        counts.push((table, n));
+    }
+    db.close().await.unwrap();
+    counts
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_of_a_running_job_are_not_deleted() {
     let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
@@ -630,11 +651,30 @@ async fn records_of_a_running_job_are_not_deleted() {
         let (_, job_row) = get(&server, &format!("/api/jobs/{job}")).await;
         assert_eq!(job_row["status"], "running", "the job goes on");
         // DataGenFlow's "delete all" (no parameter) is refused while a job runs, and deletes
-        // nothing: the records written before it are still there after.
-        let before = wait_for_records(&server, job).await;
+        // nothing: a finished job's records and its row are still there after.
+        wait_for_records(&server, job).await;
+        let two: Value = (0..2).map(|n| json!({"metadata": {"n": n}})).collect();
+        let finished = start_job(&server, id, &two).await;
+        assert_eq!(
+            wait_until_finished(&server, finished).await["status"],
+            "completed"
+        );
+        assert_eq!(record_count(&server, finished).await, 2);
         let (status, body) = send(client().delete(server.url("/api/records"))).await;
         assert_eq!(status, StatusCode::CONFLICT, "{body}");
-        assert!(record_count(&server, job).await >= before);
+        assert_eq!(record_count(&server, finished).await, 2, "its records stay");
+        for (table, n) in rows_under_jobs(&url).await {
+            // No block of this pipeline scores quality.
+            assert!(
+                n > 0 || table == "job_quality",
+                "{table} has rows before the deletion"
+            );
+        }
+        let (status, row) = get(&server, &format!("/api/jobs/{finished}")).await;
+        assert_eq!(
+            (status, &row["status"]),
+            (StatusCode::OK, &json!("completed"))
+        );
 
         let (status, _) = send(client().delete(server.url(&format!("/api/jobs/{job}")))).await;
         assert_eq!(status, StatusCode::OK);
@@ -642,9 +682,27 @@ async fn records_of_a_running_job_are_not_deleted() {
             wait_until_finished(&server, job).await["status"],
             "cancelled"
         );
-        let (status, deleted) = send(client().delete(server.url("/api/records"))).await;
-        assert_eq!(status, StatusCode::OK, "{deleted}");
-        assert_eq!(deleted["jobs_deleted"], 1);
+        // The cancelled job's runner stores what it finished, then hands its runs back: until
+        // then deleting everything answers 409 and deletes nothing.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let deleted = loop {
+            let (status, deleted) = send(client().delete(server.url("/api/records"))).await;
+            if status != StatusCode::CONFLICT {
+                assert_eq!(status, StatusCode::OK, "{deleted}");
+                break deleted;
+            }
+            assert_eq!(
+                deleted["detail"]["finishing_jobs"],
+                json!([job]),
+                "{deleted}"
+            );
+            assert!(std::time::Instant::now() < deadline, "{deleted}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert_eq!(deleted["jobs_deleted"], 2);
+        for (table, n) in rows_under_jobs(&url).await {
+            assert_eq!(n, 0, "{table} keeps rows of deleted jobs");
+        }
         let (_, jobs) = get(&server, "/api/jobs").await;
         assert_eq!(jobs, json!([]), "every job goes with its records");
         let (_, records) = get(&server, "/api/records").await;

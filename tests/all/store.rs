@@ -530,6 +530,119 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
     cleanup(stores, &schema).await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_every_record_waits_for_the_runs_a_cancelled_job_still_holds() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let (pipeline, job, claimed) = claimed_runs(&store, 3, "w").await;
+        let first = finished(&claimed[0], pipeline.id, RunStatus::Completed, 1);
+        assert_eq!(store.finish_runs(&[first]).await.unwrap(), 1);
+        let backend = store.backend();
+        assert_eq!(
+            store.delete_records(RecordDeletion::All).await.unwrap(),
+            DeletionOutcome::JobRunning,
+            "{backend:?}"
+        );
+
+        // Cancelled while two runs are leased: the runner may still store them.
+        store
+            .finish_job(job.id, JobStatus::Cancelled, None)
+            .await
+            .unwrap();
+        assert_eq!(
+            store.delete_records(RecordDeletion::All).await.unwrap(),
+            DeletionOutcome::RunsFinishing(vec![job.id]),
+            "{backend:?}"
+        );
+        let page = RecordFilter {
+            job_id: Some(job.id),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.records(&page, 10, 0).await.unwrap().1,
+            1,
+            "nothing deleted"
+        );
+        // The runner's last flush stores one; it hands the other back.
+        let last = finished(&claimed[1], pipeline.id, RunStatus::Completed, 1);
+        assert_eq!(store.finish_runs(&[last]).await.unwrap(), 1);
+        assert_eq!(store.release_job_leases("w", job.id).await.unwrap(), 1);
+        assert_eq!(
+            store.delete_records(RecordDeletion::All).await.unwrap(),
+            DeletionOutcome::Deleted {
+                records: 2,
+                jobs: 1,
+                running_jobs_kept: vec![]
+            },
+            "{backend:?}"
+        );
+        assert!(
+            store.job(job.id).await.is_err(),
+            "the job goes with its records"
+        );
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jobs_are_filtered_by_status_in_the_query_and_the_active_one_is_the_newest_running() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        assert!(store.active_job().await.unwrap().is_none());
+        let done = job_with_records(&store, pipeline.id, 2).await;
+        store
+            .finish_job(done.id, JobStatus::Completed, None)
+            .await
+            .unwrap();
+        let older = store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let newer = store
+            .create_job(pipeline.id, &runs(1), &json!({}))
+            .await
+            .unwrap();
+        let ids = |jobs: Vec<blockforge::store::jobs::JobRow>| -> Vec<i64> {
+            jobs.iter().map(|job| job.id).collect()
+        };
+        assert_eq!(
+            store.active_job().await.unwrap().map(|j| j.id),
+            Some(newer.id)
+        );
+        assert_eq!(
+            ids(store.jobs(None, Some(JobStatus::Running)).await.unwrap()),
+            [newer.id, older.id]
+        );
+        let completed = store
+            .jobs(Some(pipeline.id), Some(JobStatus::Completed))
+            .await
+            .unwrap();
+        assert_eq!(ids(completed.clone()), [done.id]);
+        let stored = store.job(done.id).await.unwrap();
+        assert!(
+            !stored.usage_by_model.0.is_empty(),
+            "the helper's runs used a model"
+        );
+        assert_eq!(completed[0].usage_by_model, stored.usage_by_model);
+        assert_eq!(
+            ids(store.jobs(Some(pipeline.id), None).await.unwrap()),
+            [newer.id, older.id, done.id]
+        );
+        assert!(
+            store
+                .jobs(Some(pipeline.id + 1), None)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+    cleanup(stores, &schema).await;
+}
+
 /// Expands `run` into `n` children `{"child": i}` with no usage, under a job limit of `limit`.
 async fn expand(
     store: &Store,

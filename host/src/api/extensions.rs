@@ -217,10 +217,22 @@ pub async fn list_templates() -> Json<Vec<ExtensionTemplate>> {
 }
 
 /// Rescans the plugins folder now (it is also watched).
-#[utoipa::path(post, path = "/api/extensions/reload", tag = "extensions", responses((status = 200, description = "Rescanned", body = ExtensionAction), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
-pub async fn reload(State(state): State<AppState>) -> Json<ExtensionAction> {
-    let changes = state.registry.sync_plugins_dir(&state.plugins_dir).await;
-    Json(ExtensionAction {
+#[utoipa::path(post, path = "/api/extensions/reload", tag = "extensions", responses((status = 200, description = "Rescanned", body = ExtensionAction), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "The rescan ended abnormally", body = ErrorBody)))]
+pub async fn reload(State(state): State<AppState>) -> Result<Json<ExtensionAction>, ApiError> {
+    // In a task of its own, as an upload's rescan: a client that hangs up does not cancel the
+    // rescan part-way.
+    let rescan = {
+        let (registry, dir) = (state.registry.clone(), state.plugins_dir.clone());
+        tokio::spawn(async move { registry.sync_plugins_dir(&dir).await })
+    };
+    let changes = rescan.await.map_err(|e| {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "the rescan of the plugins folder ended abnormally",
+            json!({"message": e.to_string()}),
+        )
+    })?;
+    Ok(Json(ExtensionAction {
         status: "ok",
         message: format!(
             "plugins folder rescanned: {} added, {} replaced, {} removed",
@@ -229,7 +241,7 @@ pub async fn reload(State(state): State<AppState>) -> Json<ExtensionAction> {
             changes.removed.len()
         ),
         installed: None,
-    })
+    }))
 }
 
 /// Whether a block is available: `{valid, block}`, or `{valid: false, block, error}` for a
@@ -246,13 +258,14 @@ pub async fn validate(
     }))
 }
 
-/// A block's dependencies: none (a component carries what it needs).
-#[utoipa::path(get, path = "/api/extensions/blocks/{name}/dependencies", tag = "extensions", params(("name" = String, Path, description = "Block type")), responses((status = 200, description = "Always empty", body = Vec<Value>), (status = 404, description = "No such block", body = ErrorBody), (status = 422, description = "The block's file failed to load", body = ErrorBody)))]
+/// A block's dependencies: none (a component carries what it needs), also for a plugin that
+/// failed to load, as DataGenFlow lists a block's declared dependencies whatever its state.
+#[utoipa::path(get, path = "/api/extensions/blocks/{name}/dependencies", tag = "extensions", params(("name" = String, Path, description = "Block type")), responses((status = 200, description = "Always empty", body = Vec<Value>), (status = 404, description = "No such block", body = ErrorBody)))]
 pub async fn dependencies(
     State(state): State<AppState>,
     Path(name): Path<String>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    loaded_block(&state, &name)?;
+    block(&state, &name)?;
     Ok(Json(Vec::new()))
 }
 

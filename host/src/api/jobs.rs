@@ -272,23 +272,19 @@ pub async fn list(
             )
         })?),
     };
-    let jobs = state.store.jobs(query.pipeline_id).await?;
-    Ok(Json(
-        jobs.iter()
-            .filter(|job| status.is_none_or(|wanted| job.status == wanted))
-            .map(JobView::new)
-            .collect(),
-    ))
+    let jobs = state.store.jobs(query.pipeline_id, status).await?;
+    Ok(Json(jobs.iter().map(JobView::new).collect()))
 }
 
 /// DataGenFlow's running job: the newest running job as one object, 404 when none runs.
 /// Every running job: `GET /api/jobs?status=running`.
 #[utoipa::path(get, path = "/api/jobs/active", tag = "jobs", responses((status = 200, description = "The newest running job", body = JobView), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No job runs", body = ErrorBody)))]
 pub async fn active(State(state): State<AppState>) -> Result<Json<JobView>, ApiError> {
-    let jobs = state.store.jobs(None).await?;
-    jobs.iter()
-        .find(|j| j.status == JobStatus::Running)
-        .map(|job| Json(JobView::new(job)))
+    state
+        .store
+        .active_job()
+        .await?
+        .map(|job| Json(JobView::new(&job)))
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "no active job", json!({})))
 }
 

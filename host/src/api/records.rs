@@ -74,15 +74,19 @@ pub async fn get(
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct RecordUpdate {
-    /// `pending`, `accepted`, `rejected` or `edited`.
+    /// `pending`, `accepted`, `rejected` or `edited` (null is refused with 400).
     status: Option<String>,
     /// An object: the whole final state, replaced; text: the pipeline output (DataGenFlow's
-    /// record `output`), replaced. Either marks the record `edited` unless `status` is given.
+    /// record `output`), replaced; null: the pipeline output cleared. Each marks the record
+    /// `edited` unless `status` is given.
     #[schema(value_type = Option<Object>)]
     output: Option<serde_json::Value>,
-    /// The seed's metadata, replaced.
+    /// The seed's metadata, replaced (null is refused with 400).
     #[schema(value_type = Option<Object>)]
     metadata: Option<serde_json::Value>,
+    /// Any other key: one field of the final state (and of the last trace step's state) set.
+    #[serde(flatten)]
+    state_fields: std::collections::HashMap<String, serde_json::Value>,
 }
 
 /// A reviewed record: DataGenFlow's `{"success": true}` with the record as stored.
@@ -101,7 +105,9 @@ fn record_edit(body: serde_json::Map<String, serde_json::Value>) -> Result<Recor
     let mut edit = RecordEdit::default();
     for (key, value) in body {
         match (key.as_str(), value) {
-            ("status", Value::Null) | ("output", Value::Null) | ("metadata", Value::Null) => {}
+            // DataGenFlow stores an explicit null output (its update keeps every key that was
+            // sent): the pipeline output is cleared.
+            ("output", Value::Null) => edit.pipeline_output = Some(Value::Null),
             ("status", Value::String(text)) => {
                 edit.status = Some(ReviewStatus::from_name(&text).ok_or_else(|| {
                     ApiError::bad_request(
@@ -179,11 +185,17 @@ pub async fn delete(
     Query(query): Query<DeleteQuery>,
 ) -> Result<Json<RecordsDeleted>, ApiError> {
     use serde_json::json;
-    let which = match (query.job_id, query.all.unwrap_or(false)) {
-        (Some(job), false) => RecordDeletion::Job(job),
-        (None, true) => RecordDeletion::AllFinished,
-        (None, false) => RecordDeletion::All,
-        (Some(_), true) => {
+    let which = match (query.job_id, query.all) {
+        (Some(job), None | Some(false)) => RecordDeletion::Job(job),
+        (None, Some(true)) => RecordDeletion::AllFinished,
+        (None, None) => RecordDeletion::All,
+        (None, Some(false)) => {
+            return Err(ApiError::bad_request(
+                "all=false names nothing to delete: give job_id, all=true, or no parameter for every record",
+                json!({"all": false}),
+            ));
+        }
+        (Some(_), Some(true)) => {
             return Err(ApiError::bad_request(
                 "give either job_id or all=true, not both",
                 json!({"job_id": query.job_id, "all": true}),
@@ -200,6 +212,11 @@ pub async fn delete(
             axum::http::StatusCode::CONFLICT,
             "the job is running: cancel it before deleting its records",
             json!({"job_id": query.job_id}),
+        )),
+        DeletionOutcome::RunsFinishing(jobs) => Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "runs of a cancelled job are still being stored: try again in a moment",
+            json!({"finishing_jobs": jobs}),
         )),
         DeletionOutcome::Deleted {
             records,

@@ -197,6 +197,9 @@ pub async fn run_job_until(
                 .await?;
         }
     }
+    // Once the job has ended, the runs aborted here go back to pending now rather than when
+    // their leases expire, so deleting every record is not held up by a job that ended.
+    store.release_job_leases(&config.owner, job_id).await?;
     Ok(store.job_progress(job_id).await?.status)
 }
 

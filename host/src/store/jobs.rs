@@ -51,14 +51,12 @@ impl JobStatus {
         }
     }
 
-    fn parse(text: &str) -> Self {
-        match text {
-            "completed" => JobStatus::Completed,
-            "failed" => JobStatus::Failed,
-            "cancelled" => JobStatus::Cancelled,
-            "stopped" => JobStatus::Stopped,
-            _ => JobStatus::Running,
-        }
+    /// The stored status `text`; a name this build does not know is an error, not a guess.
+    fn parse(text: &str) -> Result<Self, StoreError> {
+        Self::from_name(text).ok_or_else(|| StoreError::UnknownValue {
+            what: "job status",
+            value: text.to_owned(),
+        })
     }
 
     /// Whether the job has ended.
@@ -125,7 +123,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
         id: row.try_get("id")?,
         pipeline_id: row.try_get("pipeline_id")?,
-        status: JobStatus::parse(&row.try_get::<String, _>("status")?),
+        status: JobStatus::parse(&row.try_get::<String, _>("status")?)?,
         total_runs: row.try_get("total_runs")?,
         completed_runs: row.try_get("completed_runs")?,
         failed_runs: row.try_get("failed_runs")?,
@@ -305,27 +303,60 @@ impl Store {
         Ok(by_model)
     }
 
-    /// Jobs, newest first, of one pipeline or all.
-    pub async fn jobs(&self, pipeline_id: Option<i64>) -> Result<Vec<JobRow>, StoreError> {
-        // Only the filter given, so the pipeline's index serves it.
-        let (jobs_of, usage_of) = match pipeline_id {
-            Some(_) => ("pipeline_id = $1", "j.pipeline_id = $1"),
-            None => ("$1 < 0", "$1 < 0"),
+    /// Jobs, newest first, of one pipeline or all, in one status or any.
+    pub async fn jobs(
+        &self,
+        pipeline_id: Option<i64>,
+        status: Option<JobStatus>,
+    ) -> Result<Vec<JobRow>, StoreError> {
+        self.jobs_where(pipeline_id, status, i64::MAX).await
+    }
+
+    /// The newest running job, if any (DataGenFlow's UI asks every few seconds).
+    pub async fn active_job(&self) -> Result<Option<JobRow>, StoreError> {
+        Ok(self
+            .jobs_where(None, Some(JobStatus::Running), 1)
+            .await?
+            .pop())
+    }
+
+    /// At most `limit` jobs matching the filters, newest first, with their usage per model.
+    async fn jobs_where(
+        &self,
+        pipeline_id: Option<i64>,
+        status: Option<JobStatus>,
+        limit: i64,
+    ) -> Result<Vec<JobRow>, StoreError> {
+        // Only the filters given, so the pipeline's index serves its filter.
+        let jobs_of = match pipeline_id {
+            Some(_) => "pipeline_id = $1",
+            None => "$1 < 0",
         };
-        let rows = dynamic(format!(
-            "SELECT {COLUMNS} FROM jobs WHERE {jobs_of} ORDER BY id DESC"
+        let in_status = match status {
+            Some(_) => "status = $2",
+            None => "$2 = ''",
+        };
+        let matching = format!(
+            "SELECT id FROM jobs WHERE {jobs_of} AND {in_status} ORDER BY id DESC LIMIT $3"
+        );
+        let bind = |sql: String| {
+            dynamic(sql)
+                .bind(pipeline_id.unwrap_or(-1))
+                .bind(status.map_or("", JobStatus::as_str).to_owned())
+                .bind(limit.max(0))
+        };
+        let rows = bind(format!(
+            "SELECT {COLUMNS} FROM jobs WHERE {jobs_of} AND {in_status} ORDER BY id DESC LIMIT $3"
         ))
-        .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.reader())
         .await?;
-        // Every listed job's usage per model in one statement, not one query per job (the UI
+        // The listed jobs' usage per model in one statement, not one query per job (the UI
         // rereads this list every few seconds).
-        let usage_rows = dynamic(format!(
+        let usage_rows = bind(format!(
             "SELECT u.job_id, u.model, u.input_tokens, u.output_tokens, u.cached_tokens, \
              u.cost_picodollars, u.unpriced_calls, u.cache_hits \
-             FROM job_model_usage u JOIN jobs j ON j.id = u.job_id WHERE {usage_of}"
+             FROM job_model_usage u WHERE u.job_id IN ({matching})"
         ))
-        .bind(pipeline_id.unwrap_or(-1))
         .fetch_all(self.reader())
         .await?;
         let mut by_job: std::collections::HashMap<i64, ModelUsage> = Default::default();
@@ -401,6 +432,17 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_status_reads_back_and_an_unknown_one_is_an_error() {
+        for status in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(status.as_str()).unwrap(), status);
+        }
+        assert!(matches!(
+            JobStatus::parse("sleeping"),
+            Err(StoreError::UnknownValue { value, .. }) if value == "sleeping"
+        ));
+    }
 
     #[tokio::test]
     async fn the_runner_reads_its_job_while_every_reader_connection_is_taken() {

@@ -42,17 +42,18 @@ fn applied(current: &RecordRow, edit: &RecordEdit) -> (ReviewStatus, Value, Valu
         (None, Value::Object(stored)) => stored.clone(),
         (None, _) => Map::new(),
     };
+    state.extend(edit.state_fields.clone());
     let mut trace = current.trace.clone();
-    if !edit.state_fields.is_empty() {
+    if edit.output.is_some() || !edit.state_fields.is_empty() {
+        // The last step's state is the final state DataGenFlow's clients read: it follows
+        // every edit of the final state, whole or one field at a time.
         let last_state = trace
             .as_array_mut()
             .and_then(|steps| steps.last_mut())
-            .and_then(|step| step.get_mut("accumulated_state"))
-            .and_then(Value::as_object_mut);
+            .and_then(|step| step.get_mut("accumulated_state"));
         if let Some(last_state) = last_state {
-            last_state.extend(edit.state_fields.clone());
+            *last_state = Value::Object(state.clone());
         }
-        state.extend(edit.state_fields.clone());
     }
     let pipeline_output = edit
         .pipeline_output
@@ -73,11 +74,23 @@ fn applied(current: &RecordRow, edit: &RecordEdit) -> (ReviewStatus, Value, Valu
 }
 
 impl Store {
-    /// Reviews the record `id` as `edit` says and answers it as stored.
+    /// Reviews the record `id` as `edit` says and answers it as stored. The read, the change
+    /// and the write are one transaction that holds the row's write lock from its first
+    /// statement, so concurrent edits of one record apply one after the other and none is lost.
     pub async fn update_record(&self, id: i64, edit: &RecordEdit) -> Result<RecordRow, StoreError> {
-        let current = self.record(id).await?;
+        let mut tx = self.pool().begin().await?;
+        // A write first: PostgreSQL locks the row, SQLite takes the database's write lock
+        // (a transaction that reads first can fail to become a writer).
+        let locked = sqlx::query("UPDATE records SET id = id WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        if locked == 0 {
+            return Err(StoreError::NotFound { what: "record", id });
+        }
+        let current = super::records::record_in(&mut *tx, id).await?;
         let (status, output, pipeline_output, metadata, trace) = applied(&current, edit);
-        let committing = self.records_written.committing();
         sqlx::query(
             "UPDATE records SET status = $1, output = $2, pipeline_output = $3, metadata = $4, \
              trace = $5, updated_at = $6 WHERE id = $7",
@@ -89,8 +102,10 @@ impl Store {
         .bind(trace.to_string())
         .bind(super::now_ms())
         .bind(id)
-        .execute(self.pool())
+        .execute(&mut *tx)
         .await?;
+        let committing = self.records_written.committing();
+        tx.commit().await?;
         drop(committing);
         self.record(id).await
     }
@@ -130,6 +145,18 @@ mod tests {
         assert_eq!(state, json!({"topic": "a", "answer": "y"}));
         assert_eq!(trace[0]["accumulated_state"]["answer"], "y");
         assert_eq!((output, metadata), (json!("x"), json!({"topic": "a"})));
+    }
+
+    #[test]
+    fn a_whole_final_state_replaces_the_last_steps_state_too() {
+        let edit = RecordEdit {
+            output: json!({"only": "this"}).as_object().cloned(),
+            ..RecordEdit::default()
+        };
+        let (status, state, _, _, trace) = applied(&record(), &edit);
+        assert_eq!(status, ReviewStatus::Edited);
+        assert_eq!(state, json!({"only": "this"}));
+        assert_eq!(trace[0]["accumulated_state"], state);
     }
 
     #[test]

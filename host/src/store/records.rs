@@ -50,8 +50,7 @@ pub struct RecordRow<J = Value> {
 }
 
 /// A record's review status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewStatus {
     /// Not reviewed.
     Pending,
@@ -319,13 +318,21 @@ impl Store {
 
     /// The record `id`.
     pub async fn record(&self, id: i64) -> Result<RecordRow, StoreError> {
-        let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(self.reader())
-            .await?
-            .ok_or(StoreError::NotFound { what: "record", id })?;
-        from_row(&row)
+        record_in(self.reader(), id).await
     }
+}
+
+/// The record `id` as `executor` (a pool, or a transaction's connection) sees it.
+pub(super) async fn record_in<'c, E>(executor: E, id: i64) -> Result<RecordRow, StoreError>
+where
+    E: sqlx::Executor<'c, Database = sqlx::Any>,
+{
+    let row = dynamic(format!("SELECT {COLUMNS} FROM records WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(executor)
+        .await?
+        .ok_or(StoreError::NotFound { what: "record", id })?;
+    from_row(&row)
 }
 
 /// Which records [`Store::delete_records`] removes.
@@ -354,6 +361,10 @@ pub enum DeletionOutcome {
     },
     /// The job (for [`RecordDeletion::All`]: a job) is running: nothing was deleted.
     JobRunning,
+    /// [`RecordDeletion::All`] only: these jobs have ended, but runs of theirs are still leased
+    /// (a runner stopping after a cancel stores what it finished, then hands the rest back):
+    /// nothing was deleted.
+    RunsFinishing(Vec<i64>),
 }
 
 /// Jobs whose records may go: not running. A job is deleted only once it has no records, so a
@@ -420,6 +431,12 @@ impl Store {
             RecordDeletion::AllFinished | RecordDeletion::All => ("$1 = $1 AND ", 0),
         };
         let mut tx = self.pool().begin().await?;
+        if which == RecordDeletion::All
+            && let Some(outcome) = busy_jobs(&mut tx).await?
+        {
+            tx.rollback().await?;
+            return Ok(outcome);
+        }
         // Writes first: on SQLite a transaction that reads first can fail to become a writer.
         let records = dynamic(format!(
             "DELETE FROM records WHERE job_id IN (SELECT id FROM jobs WHERE {job_scope}{FINISHED})"
@@ -486,6 +503,35 @@ impl Store {
             running_jobs_kept: running,
         })
     }
+}
+
+/// Why every record cannot go now, if so: a job runs, or runs of an ended job are still leased
+/// (their runner may yet store them). Each check is a write, so the rows stay locked (on SQLite,
+/// the whole database) until the deletion commits: no job finishes and no run is stored
+/// part-way through it.
+async fn busy_jobs(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<Option<DeletionOutcome>, StoreError> {
+    let running =
+        sqlx::query("UPDATE jobs SET status = status WHERE status = 'running' RETURNING id")
+            .fetch_all(&mut **tx)
+            .await?;
+    if !running.is_empty() {
+        return Ok(Some(DeletionOutcome::JobRunning));
+    }
+    let leased = sqlx::query(
+        "UPDATE runs SET status = status WHERE status = 'leased' AND lease_expires_at > $1 RETURNING job_id",
+    )
+    .bind(super::now_ms())
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut jobs: Vec<i64> = leased
+        .iter()
+        .map(|row| row.try_get("job_id"))
+        .collect::<Result<_, _>>()?;
+    jobs.sort_unstable();
+    jobs.dedup();
+    Ok((!jobs.is_empty()).then_some(DeletionOutcome::RunsFinishing(jobs)))
 }
 
 #[cfg(test)]

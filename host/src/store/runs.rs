@@ -356,12 +356,24 @@ impl Store {
     /// Hands `owner`'s leased runs back (a worker stopping cleanly): they become pending again,
     /// without counting the interrupted attempt.
     pub async fn release_leases(&self, owner: &str) -> Result<u64, StoreError> {
-        let done = sqlx::query(
+        self.release(owner, "$2 < 0", -1).await
+    }
+
+    /// Hands back `owner`'s leased runs of job `job_id` (its runner ending after a cancel):
+    /// until then, deleting every record waits for them ([`Store::delete_records`]).
+    pub async fn release_job_leases(&self, owner: &str, job_id: i64) -> Result<u64, StoreError> {
+        self.release(owner, "job_id = $2", job_id).await
+    }
+
+    /// Makes `owner`'s leased runs matching `scope` (with `$2` bound to `value`) pending again.
+    async fn release(&self, owner: &str, scope: &str, value: i64) -> Result<u64, StoreError> {
+        let done = dynamic(format!(
             "UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
              attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END \
-             WHERE lease_owner = $1 AND status = 'leased'",
-        )
+             WHERE lease_owner = $1 AND status = 'leased' AND {scope}"
+        ))
         .bind(owner)
+        .bind(value)
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected())

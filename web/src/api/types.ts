@@ -16,6 +16,10 @@ export interface Usage {
   cached_tokens: number;
   /** Present once the server prices calls. */
   cost?: number | null;
+  /** When the job started, Unix seconds (DataGenFlow's key; jobs only). */
+  start_time?: number;
+  /** When the job ended, Unix seconds; null while it runs (jobs only). */
+  end_time?: number | null;
   [extra: string]: unknown;
 }
 

@@ -3,7 +3,7 @@ import { useState } from "react";
 import { setFieldOrder } from "../api/endpoints";
 import type { FieldOrder } from "../api/types";
 import { ErrorMessage } from "../components/RequestState";
-import { assignField, FIELD_GROUP_NAMES, groupFields, groupOf, type FieldGroupName } from "./fieldGroups";
+import { assignField, configuredOrder, FIELD_GROUP_NAMES, groupFields, groupOf, type FieldGroupName } from "./fieldGroups";
 
 /** One select per field; Save stores the order on the pipeline. */
 export function FieldOrderEditor({
@@ -20,8 +20,9 @@ export function FieldOrderEditor({
   order: FieldOrder | null | undefined;
   onSaved: (order: FieldOrder) => void;
 }) {
-  // Starts from what the record view shows, so the selects match the page.
-  const [draft, setDraft] = useState<FieldOrder>(() => order ?? groupFields(fields, null, seedFields));
+  // Starts from what the record view shows, so the selects match the page. An empty order is
+  // the server's "not configured" default, not a layout to keep.
+  const [draft, setDraft] = useState<FieldOrder>(() => configuredOrder(order) ?? groupFields(fields, null, seedFields));
   const [saving, setSaving] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [saved, setSaved] = useState(false);
