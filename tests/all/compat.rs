@@ -68,7 +68,7 @@ async fn start_job(server: &Server, pipeline: i64, seeds: Value) -> i64 {
 
 /// Waits until `GET path` answers `status`.
 async fn wait_status(server: &Server, path: &str, status: StatusCode) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let (got, body) = send(client().get(server.url(path))).await;
         if got == status {

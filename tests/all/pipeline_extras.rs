@@ -65,7 +65,7 @@ async fn start_job(server: &Server, pipeline_id: i64, seeds: &Value) -> i64 {
 }
 
 async fn wait_until_finished(server: &Server, job_id: i64) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(60);
+    let deadline = Instant::now() + Duration::from_secs(300);
     loop {
         let (_, job) = get(server, &format!("/api/jobs/{job_id}")).await;
         if job["status"] != "running" || Instant::now() > deadline {
@@ -595,7 +595,7 @@ async fn record_count(server: &Server, job: i64) -> i64 {
 
 /// Waits until the job `job` has a record, and answers how many it has.
 async fn wait_for_records(server: &Server, job: i64) -> i64 {
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
     loop {
         let count = record_count(server, job).await;
         if count > 0 {
@@ -684,7 +684,7 @@ async fn records_of_a_running_job_are_not_deleted() {
         );
         // The cancelled job's runner stores what it finished, then hands its runs back: until
         // then deleting everything answers 409 and deletes nothing.
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let deadline = std::time::Instant::now() + Duration::from_secs(300);
         let deleted = loop {
             let (status, deleted) = send(client().delete(server.url("/api/records"))).await;
             if status != StatusCode::CONFLICT {

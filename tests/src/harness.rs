@@ -363,7 +363,11 @@ impl Workspace {
         let mut seen = String::new();
         let tail = StderrTail::default();
         let rest = loop {
-            let line = tokio::time::timeout(std::time::Duration::from_secs(60), lines.next_line())
+            // The ready line is waited for as long as the process lives (a server exiting
+            // fails at once, below); the bound only stops a hung start from hanging the suite.
+            // A first start compiles the builtins, which on a loaded 2-core machine running
+            // ten such starts at once took longer than a minute.
+            let line = tokio::time::timeout(START_BOUND, lines.next_line())
                 .await
                 .unwrap_or_else(|_| panic!("blockforge {subcommand} did not start in time: {seen}"))
                 .expect("read stderr")
@@ -493,6 +497,10 @@ pub struct HealthReport {
     /// Probes that got no `200` answer (error, other status, or no answer within 30 s).
     pub failures: Vec<String>,
 }
+
+/// The longest a `blockforge` process may take to print its ready line: a safety net against a
+/// hung start, not a speed check (a crashed start fails at once).
+pub const START_BOUND: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// The answer time `/health` must keep while a job runs (the bound).
 pub const HEALTH_BOUND: std::time::Duration = std::time::Duration::from_millis(100);
