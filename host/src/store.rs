@@ -8,6 +8,7 @@
 //! finished twice writes one record.
 
 pub mod dataset_card;
+pub mod dataset_export;
 pub mod dataset_operations;
 pub mod dataset_sources;
 pub mod dataset_writer;

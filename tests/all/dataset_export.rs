@@ -169,3 +169,80 @@ async fn the_card_of_a_jobs_rows_names_its_pipeline_models_tokens_and_pass_rate(
     }
     cleanup(stores, &schema).await;
 }
+
+/// `GET path` answered 200, as bytes.
+async fn get_bytes(server: &Server, path: &str) -> Vec<u8> {
+    let response = client().get(server.url(path)).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "GET {path}");
+    response.bytes().await.unwrap().to_vec()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parquet_exports_keep_the_types_and_import_back() {
+    let ws = Workspace::new();
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let server = ws.serve(&url).await;
+        let source = chat_jsonl(1500);
+        let expected: Vec<Value> = source
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        post_raw(&server, "/api/datasets/chats/import?format=jsonl", source).await;
+        let parquet = get_bytes(&server, "/api/datasets/chats/export?format=parquet").await;
+        assert_eq!(&parquet[..4], b"PAR1", "a Parquet file");
+        let path = ws.path().join("chats.parquet");
+        std::fs::write(&path, &parquet).unwrap();
+        let (status, version) = post_raw(
+            &server,
+            "/api/datasets/back/import?file_name=chats.parquet",
+            parquet,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{version}");
+        assert_eq!(version["lineage"]["format"], "parquet");
+        let (_, _, jsonl) = get_text(&server, "/api/datasets/back/export").await;
+        let rows: Vec<Value> = jsonl
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(
+            rows, expected,
+            "integers, text and lists of objects come back as they were"
+        );
+        let (status, error) = post_raw(
+            &server,
+            "/api/datasets/bad/import?format=parquet",
+            "PAR1 not really",
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{error}");
+        assert_eq!(error["detail"]["format"], "parquet");
+        // pyarrow, when this machine has it, reads the same types.
+        let check = "import sys, pyarrow.parquet as pq\n\
+                     t = pq.read_table(sys.argv[1])\n\
+                     print(t.num_rows, t.schema.field('i').type, t.schema.field('lang').type, t.schema.field('messages').type)";
+        match std::process::Command::new("python3")
+            .args(["-c", check, &path.display().to_string()])
+            .output()
+        {
+            Ok(out) if out.status.success() => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                assert!(
+                    text.starts_with(
+                        "1500 int64 string list<item: struct<role: string, content: string>>"
+                    ),
+                    "{text}"
+                );
+            }
+            Ok(out)
+                if String::from_utf8_lossy(&out.stderr).contains("No module named 'pyarrow'") =>
+            {
+                eprintln!("pyarrow is not installed: the pyarrow check was skipped");
+            }
+            other => panic!("python3 failed: {other:?}"),
+        }
+        drop(server);
+    }
+    cleanup(stores, &schema).await;
+}

@@ -294,7 +294,7 @@ async fn bad_files_name_the_line_or_row_and_leave_nothing_behind() {
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(
             error["detail"]["supported"],
-            json!(["jsonl", "json", "csv"]),
+            json!(["jsonl", "json", "csv", "parquet"]),
             "{error}"
         );
         let (status, error) = post_raw(

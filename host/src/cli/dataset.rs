@@ -23,14 +23,14 @@ pub struct DatasetArgs {
 
 #[derive(Debug, Subcommand)]
 enum DatasetCommand {
-    /// Import a JSONL, JSON or CSV file as a new version of a dataset (made when new).
+    /// Import a JSONL, JSON, CSV or Parquet file as a new version of a dataset (made when new).
     Import {
         /// The file.
         file: PathBuf,
         /// The dataset.
         #[arg(long)]
         name: String,
-        /// jsonl, json or csv (default: from the file's extension).
+        /// jsonl, json, csv or parquet (default: from the file's extension).
         #[arg(long)]
         format: Option<String>,
     },
@@ -48,7 +48,7 @@ enum DatasetCommand {
         /// The version (default: the newest).
         #[arg(long)]
         version: Option<i64>,
-        /// jsonl (default), json or csv.
+        /// jsonl (default), json, csv or parquet (parquet needs --output).
         #[arg(long, default_value = "jsonl")]
         format: String,
         /// Write here instead of stdout.
@@ -219,8 +219,28 @@ async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
                 let text = store.dataset_card(&name, version, &meta).await?;
                 return write_all(&mut out, text.as_bytes());
             }
-            let format = ExportFormat::from_name(&format)
-                .ok_or_else(|| anyhow!("--format is one of {}", ExportFormat::NAMES.join(", ")))?;
+            if format == "parquet" {
+                drop(out);
+                let path = output
+                    .as_ref()
+                    .ok_or_else(|| anyhow!("--format parquet writes a file: give --output FILE"))?;
+                let version = store.dataset_version(&name, version).await?;
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                let written = store
+                    .write_parquet(&version, std::io::BufWriter::new(file))
+                    .await?;
+                written
+                    .into_inner()
+                    .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+                return Ok(());
+            }
+            let format = ExportFormat::from_name(&format).ok_or_else(|| {
+                anyhow!(
+                    "--format is one of {}, parquet",
+                    ExportFormat::NAMES.join(", ")
+                )
+            })?;
             let version = store.dataset_version(&name, version).await?;
             export(store, &version, format, &mut out).await
         }

@@ -29,11 +29,13 @@ pub enum FileFormat {
     Json,
     /// CSV with a header line.
     Csv,
+    /// Apache Parquet (read a record batch at a time).
+    Parquet,
 }
 
 impl FileFormat {
     /// Every format's name, as `format=` takes it.
-    pub const NAMES: &[&str] = &["jsonl", "json", "csv"];
+    pub const NAMES: &[&str] = &["jsonl", "json", "csv", "parquet"];
 
     /// The format named `name` (`jsonl`/`ndjson`, `json`, `csv`).
     pub fn from_name(name: &str) -> Option<Self> {
@@ -41,6 +43,7 @@ impl FileFormat {
             "jsonl" | "ndjson" => Some(FileFormat::Jsonl),
             "json" => Some(FileFormat::Json),
             "csv" => Some(FileFormat::Csv),
+            "parquet" => Some(FileFormat::Parquet),
             _ => None,
         }
     }
@@ -57,6 +60,7 @@ impl FileFormat {
             FileFormat::Jsonl => "jsonl",
             FileFormat::Json => "json",
             FileFormat::Csv => "csv",
+            FileFormat::Parquet => "parquet",
         }
     }
 }
@@ -121,8 +125,21 @@ fn not_an_object(value: &Value) -> String {
     )
 }
 
+/// Reads `file` as `format` (any of them), calling `each` with every row in order until the
+/// file ends or `each` breaks; returns how many rows were read.
+pub fn read_file(
+    format: FileFormat,
+    file: std::fs::File,
+    each: impl FnMut(Row) -> ControlFlow<()>,
+) -> Result<u64, ImportError> {
+    match format {
+        FileFormat::Parquet => super::parquet::read(file, each),
+        text => read_rows(text, file, each),
+    }
+}
+
 /// Reads `input` as `format`, calling `each` with every row in order until the input ends
-/// or `each` breaks; returns how many rows were read.
+/// or `each` breaks; returns how many rows were read. Parquet needs a file: [`read_file`].
 pub fn read_rows(
     format: FileFormat,
     input: impl Read,
@@ -133,6 +150,11 @@ pub fn read_rows(
         FileFormat::Jsonl => jsonl::read(input, each),
         FileFormat::Json => json::read(input, each),
         FileFormat::Csv => csv::read(input, each),
+        FileFormat::Parquet => Err(ImportError::new(
+            format,
+            Location::File,
+            "Parquet is read from a file, not a stream",
+        )),
     }
 }
 

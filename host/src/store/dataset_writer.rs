@@ -7,7 +7,7 @@ use std::ops::ControlFlow;
 use super::datasets::{PendingVersion, VersionRow};
 use super::{Store, StoreError};
 use crate::datasets::Row;
-use crate::datasets::import::{FileFormat, ImportError, read_rows};
+use crate::datasets::import::{FileFormat, ImportError, read_file};
 use crate::datasets::lineage::Lineage;
 use crate::datasets::schema::SchemaSummary;
 
@@ -152,7 +152,7 @@ impl Store {
         let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Row>>(4);
         let reader = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(BATCH_ROWS);
-            let read = read_rows(format, file, |row| {
+            let read = read_file(format, file, |row| {
                 batch.push(row);
                 if batch.len() >= BATCH_ROWS
                     && sender.blocking_send(std::mem::take(&mut batch)).is_err()

@@ -14,6 +14,7 @@ use super::super::{ApiError, AppState};
 use crate::datasets::card::CardMeta;
 use crate::datasets::export::ExportFormat;
 use crate::store::Store;
+use crate::store::dataset_export::ParquetExportError;
 use crate::store::datasets::VersionRow;
 
 /// Rows read per page.
@@ -25,7 +26,7 @@ const PAGE: i64 = 1000;
 pub struct ExportQuery {
     /// The version (default: the newest).
     version: Option<i64>,
-    /// `jsonl` (the default), `json` or `csv`.
+    /// `jsonl` (the default), `json`, `csv` or `parquet`.
     format: Option<String>,
 }
 
@@ -65,17 +66,22 @@ fn rows_body(store: Store, version: VersionRow, format: ExportFormat) -> Body {
 }
 
 /// A version's rows as a file download.
-#[utoipa::path(get, path = "/api/datasets/{name}/export", tag = "datasets", params(("name" = String, Path, description = "Dataset name"), ExportQuery), responses((status = 200, description = "The rows, streamed: JSON Lines, one JSON list, or CSV (columns in the schema's order; nested values as JSON)", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/datasets/{name}/export", tag = "datasets", params(("name" = String, Path, description = "Dataset name"), ExportQuery), responses((status = 200, description = "The rows, streamed: JSON Lines, one JSON list, or CSV (columns in the schema's order; nested values as JSON)", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (String = "application/vnd.apache.parquet"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let asked = query.format.as_deref().unwrap_or("jsonl");
+    if asked == "parquet" {
+        let version = state.store.dataset_version(&name, query.version).await?;
+        return parquet(&state.store, &version).await;
+    }
     let format = ExportFormat::from_name(asked).ok_or_else(|| {
+        let supported = [ExportFormat::NAMES, &["parquet"]].concat();
         ApiError::bad_request(
             "unsupported export format",
-            json!({"format": asked, "supported": ExportFormat::NAMES}),
+            json!({"format": asked, "supported": supported}),
         )
     })?;
     let version = state.store.dataset_version(&name, query.version).await?;
@@ -87,6 +93,54 @@ pub async fn export(
         header::HeaderValue::from_static(format.content_type()),
     );
     // Dataset names are ASCII letters, digits, `-`, `_` and `.`: safe in a header.
+    if let Ok(value) =
+        header::HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
+    {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+/// `version` as a Parquet download: written to an unnamed temporary file (a Parquet footer
+/// comes after every row group), then streamed from it.
+async fn parquet(store: &Store, version: &VersionRow) -> Result<Response, ApiError> {
+    let failed = |e: String| {
+        ApiError::new(
+            axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "the Parquet export failed",
+            json!({"message": e}),
+        )
+    };
+    let file = tempfile::tempfile().map_err(|e| failed(e.to_string()))?;
+    let out = std::io::BufWriter::new(file.try_clone().map_err(|e| failed(e.to_string()))?);
+    let out = match store.write_parquet(version, out).await {
+        Ok(out) => out,
+        Err(ParquetExportError::Store(e)) => return Err(e.into()),
+        Err(e) => return Err(failed(e.to_string())),
+    };
+    out.into_inner().map_err(|e| failed(e.to_string()))?;
+    let mut file = tokio::fs::File::from_std(file);
+    tokio::io::AsyncSeekExt::rewind(&mut file)
+        .await
+        .map_err(|e| failed(e.to_string()))?;
+    let chunks = futures::stream::unfold(file, |mut file| async move {
+        let mut chunk = vec![0u8; 256 * 1024];
+        match tokio::io::AsyncReadExt::read(&mut file, &mut chunk).await {
+            Ok(0) => None,
+            Ok(n) => {
+                chunk.truncate(n);
+                Some((Ok::<_, std::io::Error>(chunk), file))
+            }
+            Err(e) => Some((Err(e), file)),
+        }
+    });
+    let file_name = format!("{}-v{}.parquet", version.dataset, version.number);
+    let mut response = Body::from_stream(chunks).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static("application/vnd.apache.parquet"),
+    );
     if let Ok(value) =
         header::HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\""))
     {

@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 use super::super::error::ErrorBody;
 use super::super::{ApiError, AppState};
 use crate::datasets::Row;
-use crate::datasets::import::{FileFormat, read_rows};
+use crate::datasets::import::{FileFormat, read_file};
 use crate::datasets::lineage::Lineage;
 use crate::datasets::schema::SchemaSummary;
 use crate::store::datasets::VersionRow;
@@ -25,7 +25,7 @@ use crate::store::datasets::VersionRow;
 #[derive(Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
-    /// `jsonl`, `json` or `csv`; when absent, from `file_name`'s extension.
+    /// `jsonl`, `json`, `csv` or `parquet`; when absent, from `file_name`'s extension.
     format: Option<String>,
     /// The file's name (kept in the lineage).
     file_name: Option<String>,
@@ -107,7 +107,7 @@ pub async fn preview(
     let (file, _) = spool(body, state.max_dataset_upload_bytes).await?;
     let rows = tokio::task::spawn_blocking(move || {
         let mut rows: Vec<Row> = Vec::new();
-        read_rows(format, file, |row| {
+        read_file(format, file, |row| {
             rows.push(row);
             if rows.len() >= wanted {
                 ControlFlow::Break(())
