@@ -6,6 +6,7 @@
 mod csv;
 mod json;
 mod jsonl;
+pub(crate) mod parquet;
 
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -133,7 +134,7 @@ pub fn read_file(
     each: impl FnMut(Row) -> ControlFlow<()>,
 ) -> Result<u64, ImportError> {
     match format {
-        FileFormat::Parquet => super::parquet::read(file, each),
+        FileFormat::Parquet => parquet::read(file, each),
         text => read_rows(text, file, each),
     }
 }
