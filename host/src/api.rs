@@ -6,6 +6,7 @@
 mod blocks;
 mod browser;
 mod connections;
+mod datasets;
 mod documented_rejections;
 mod error;
 mod export;
@@ -74,6 +75,8 @@ pub struct AppState {
     pub models: Arc<ModelRouter>,
     /// Record-list queries in flight, shared by identical requests.
     pub record_pages: Arc<RecordPages>,
+    /// The largest dataset file an upload may send (`MAX_DATASET_UPLOAD_BYTES`).
+    pub max_dataset_upload_bytes: u64,
 }
 
 /// How the server meets its clients: which host names and origins it accepts, and how long
@@ -147,6 +150,19 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(records::list, records::delete))
         .routes(routes!(records::get, records::update))
         .routes(routes!(export::inline))
+        .routes(routes!(datasets::list))
+        .routes(routes!(datasets::get, datasets::delete))
+        .routes(routes!(datasets::upload::preview))
+        .routes(routes!(datasets::upload::import))
+        .routes(routes!(datasets::from_job))
+        .routes(routes!(datasets::rows::list))
+        .routes(routes!(datasets::rows::edit))
+        .routes(routes!(datasets::operations::convert))
+        .routes(routes!(datasets::operations::merge))
+        .routes(routes!(datasets::operations::sample))
+        .routes(routes!(datasets::operations::split))
+        .routes(routes!(datasets::export::export))
+        .routes(routes!(datasets::export::card))
         .routes(routes!(export::download))
         .routes(routes!(models::llm::list, models::llm::create))
         .routes(routes!(

@@ -2,6 +2,7 @@
 
 mod block_test;
 mod blocks;
+mod dataset;
 mod grants_file;
 mod new_block;
 mod run;
@@ -41,6 +42,8 @@ enum Command {
     Blocks(blocks::BlocksArgs),
     /// Write a buildable block project in Rust, Python or JavaScript.
     NewBlock(new_block::NewBlockArgs),
+    /// Import, list, show, export, convert, merge, sample and split datasets (on DATABASE_URL).
+    Dataset(dataset::DatasetArgs),
     /// Work with one block.
     Block {
         #[command(subcommand)]
@@ -87,6 +90,7 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker => worker::worker(&settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
         Command::NewBlock(args) => new_block::new_block(args),
+        Command::Dataset(args) => dataset::dataset(args, &settings).await,
         Command::Block {
             command: BlockCommand::Test(args),
         } => block_test::block_test(args, &settings).await,

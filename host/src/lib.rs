@@ -8,13 +8,15 @@
 //! and PostgreSQL), [`engine`] (pipelines, runs, run sets), [`registry`] (which blocks exist),
 //! [`runtime`] (wasmtime: load, limit and call components), [`llm`] (the gateway blocks'
 //! model calls go through), [`kv`], [`template`] and [`outbound`] (services behind host imports), and the
-//! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`json`],
+//! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`datasets`] (dataset
+//! files, schemas and lineage, without storage), [`json`],
 //! [`atomic_file`] and [`thread_priority`].
 
 #![deny(missing_docs)]
 
 pub mod api;
 pub mod atomic_file;
+pub mod datasets;
 pub mod engine;
 pub mod grants;
 pub mod jobs;

@@ -45,6 +45,7 @@
 //! | `MODELS_RELOAD_SECS` | 30 | how often a server or worker rereads the model registry (changes made elsewhere) |
 //! | `KV_MAX_KEYS_PER_NAMESPACE` | 1000000 | keys one `kv` namespace (a job's, a pipeline's) may hold |
 //! | `KV_MAX_BYTES_PER_NAMESPACE` | 268435456 (256 MiB) | bytes of keys and values one `kv` namespace may hold |
+//! | `MAX_DATASET_UPLOAD_BYTES` | 2147483648 (2 GiB) | largest dataset file `POST /api/datasets/{name}/import` and `/api/datasets/preview` take (spooled to a temporary file, never held in memory) |
 //! | `PRICES_FILE` | the built-in `host/prices.yaml` | price table (YAML or JSON, USD per million tokens) replacing the built-in one |
 
 use std::path::PathBuf;
@@ -134,6 +135,8 @@ pub struct Settings {
     pub user_grant: crate::grants::UserDefault,
     /// Accepted host names and origins, read timeouts, the connection bound.
     pub http: HttpSettings,
+    /// The largest dataset file an upload may send (`MAX_DATASET_UPLOAD_BYTES`).
+    pub max_dataset_upload_bytes: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -479,6 +482,7 @@ impl Settings {
                 var("PRICES_FILE").map(PathBuf::from).as_deref(),
             )?),
             kv_quota: kv_quota()?,
+            max_dataset_upload_bytes: positive("MAX_DATASET_UPLOAD_BYTES", 2u64 << 30)?,
             user_grant: number(
                 "PLUGIN_DEFAULT_GRANT",
                 crate::grants::UserDefault::Conservative,

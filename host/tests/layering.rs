@@ -27,6 +27,8 @@ const LAYERS: &[&[&str]] = &[
         "grants",
         "thread_priority",
         "scaffold",
+        // Dataset files, schemas, lineage and operations on rows (no storage).
+        "datasets",
     ],
     // Services behind host imports.
     &["template", "kv", "outbound"],

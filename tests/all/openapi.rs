@@ -69,6 +69,20 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/api/embedding-models/test"),
     ("put", "/api/embedding-models/test"),
     ("delete", "/api/embedding-models/test"),
+    ("get", "/api/datasets"),
+    ("get", "/api/datasets/{name}"),
+    ("delete", "/api/datasets/{name}"),
+    ("post", "/api/datasets/preview"),
+    ("post", "/api/datasets/{name}/import"),
+    ("post", "/api/datasets/{name}/from-job"),
+    ("get", "/api/datasets/{name}/rows"),
+    ("put", "/api/datasets/{name}/rows/{position}"),
+    ("post", "/api/datasets/{name}/convert"),
+    ("post", "/api/datasets/merge"),
+    ("post", "/api/datasets/{name}/sample"),
+    ("post", "/api/datasets/{name}/split"),
+    ("get", "/api/datasets/{name}/export"),
+    ("get", "/api/datasets/{name}/card"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

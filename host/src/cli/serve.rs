@@ -45,6 +45,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             web_dir: settings.web_dir.clone().map(Into::into),
             models,
             record_pages: Default::default(),
+            max_dataset_upload_bytes: settings.max_dataset_upload_bytes,
         },
         &settings.http,
     );

@@ -4,6 +4,7 @@
 //! page. Both passes stop at the last record id seen when the export started, so records
 //! written meanwhile neither appear without columns nor shift the pages.
 
+use crate::datasets::export::{cell, csv_lines as encode};
 use std::collections::HashSet;
 
 use axum::body::Body;
@@ -94,15 +95,6 @@ pub async fn columns(store: &Store, filter: &RecordFilter) -> Result<Columns, Ap
     Ok(Columns { state_keys, up_to })
 }
 
-/// A cell: strings as they are, null and absent as empty, anything else as compact JSON.
-fn cell(value: Option<&Value>) -> String {
-    match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
-    }
-}
-
 fn row(record: &RecordRow, columns: &Columns) -> Vec<String> {
     let mut row = vec![
         record.id.to_string(),
@@ -126,19 +118,6 @@ fn row(record: &RecordRow, columns: &Columns) -> Vec<String> {
             .map(|key| cell(record.output.get(key))),
     );
     row
-}
-
-/// Writes rows as CSV text.
-fn encode(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Vec<u8>> {
-    let mut writer = ::csv::WriterBuilder::new()
-        .flexible(false)
-        .from_writer(Vec::new());
-    for row in rows {
-        writer.write_record(&row).map_err(std::io::Error::other)?;
-    }
-    writer
-        .into_inner()
-        .map_err(|e| std::io::Error::other(e.to_string()))
 }
 
 /// Second pass: the header, then the rows, streamed a page at a time.

@@ -1,0 +1,355 @@
+//! `blockforge dataset ...`: the dataset operations of `/api/datasets` on DATABASE_URL
+//! directly, without a server. Each prints the new version(s) or the listing as JSON.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context as _, anyhow};
+use blockforge::datasets::card::CardMeta;
+use blockforge::datasets::export::ExportFormat;
+use blockforge::datasets::import::FileFormat;
+use blockforge::datasets::lineage::Lineage;
+use blockforge::settings::Settings;
+use blockforge::store::Store;
+use blockforge::store::dataset_operations::Conversion;
+use blockforge::store::datasets::{RowPages, VersionRow};
+use clap::{Args, Subcommand};
+
+#[derive(Debug, Args)]
+pub struct DatasetArgs {
+    #[command(subcommand)]
+    command: DatasetCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum DatasetCommand {
+    /// Import a JSONL, JSON, CSV or Parquet file as a new version of a dataset (made when new).
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// The dataset.
+        #[arg(long)]
+        name: String,
+        /// jsonl, json, csv or parquet (default: from the file's extension).
+        #[arg(long)]
+        format: Option<String>,
+    },
+    /// List every dataset with its newest version.
+    List,
+    /// Show a dataset's versions with their lineage and schema.
+    Show {
+        /// The dataset.
+        name: String,
+    },
+    /// Write a version's rows (default: to stdout), or its dataset card with --card.
+    Export {
+        /// The dataset.
+        name: String,
+        /// The version (default: the newest).
+        #[arg(long)]
+        version: Option<i64>,
+        /// jsonl (default), json, csv or parquet (parquet needs --output).
+        #[arg(long, default_value = "jsonl")]
+        format: String,
+        /// Write here instead of stdout.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        /// Write the dataset card (README.md with the Hub's front matter) instead of rows.
+        #[arg(long)]
+        card: bool,
+        /// The card's license id.
+        #[arg(long)]
+        license: Option<String>,
+    },
+    /// Convert every row between chat formats, as a new version.
+    Convert {
+        /// The dataset.
+        name: String,
+        /// The target format (openai, sharegpt, alpaca, alpaca_system, chatml, vicuna, llama3).
+        #[arg(long)]
+        to: String,
+        /// The rows' format (default: detected from the first row).
+        #[arg(long)]
+        from: Option<String>,
+        /// The version converted (default: the newest).
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Merge versions (NAME or NAME@VERSION) into a new version of --into.
+    Merge {
+        /// The inputs, in order.
+        #[arg(required = true)]
+        inputs: Vec<String>,
+        /// The dataset the merge is a new version of.
+        #[arg(long)]
+        into: String,
+        /// Leave out rows equal to one already taken.
+        #[arg(long)]
+        dedup: bool,
+    },
+    /// Sample rows, randomly with a seed or stratified by a field.
+    Sample {
+        /// The dataset.
+        name: String,
+        /// Rows to take.
+        #[arg(long)]
+        n: u64,
+        /// The random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Stratify by this field's values.
+        #[arg(long)]
+        stratify_by: Option<String>,
+        /// The dataset the sample is a new version of (default: this one).
+        #[arg(long)]
+        into: Option<String>,
+        /// The version sampled (default: the newest).
+        #[arg(long)]
+        version: Option<i64>,
+    },
+    /// Split into NAME.train, NAME.validation and NAME.test after a seeded shuffle.
+    Split {
+        /// The dataset.
+        name: String,
+        /// Fraction for train.
+        #[arg(long, default_value_t = 0.8)]
+        train: f64,
+        /// Fraction for validation.
+        #[arg(long, default_value_t = 0.1)]
+        validation: f64,
+        /// Fraction for test.
+        #[arg(long, default_value_t = 0.1)]
+        test: f64,
+        /// The random seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The version split (default: the newest).
+        #[arg(long)]
+        version: Option<i64>,
+    },
+}
+
+fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut text = serde_json::to_string_pretty(value)?;
+    text.push('\n');
+    super::write_stdout(&text)?;
+    Ok(())
+}
+
+fn checked(name: &str) -> anyhow::Result<()> {
+    blockforge::datasets::check_name(name).map_err(|message| anyhow!("{message}: {name:?}"))
+}
+
+/// `NAME` or `NAME@VERSION`.
+fn version_choice(text: &str) -> anyhow::Result<(String, Option<i64>)> {
+    match text.rsplit_once('@') {
+        None => Ok((text.to_owned(), None)),
+        Some((name, number)) => Ok((
+            name.to_owned(),
+            Some(
+                number
+                    .parse()
+                    .with_context(|| format!("{text:?}: the version after @ is a number"))?,
+            ),
+        )),
+    }
+}
+
+/// Runs one `dataset` subcommand.
+pub async fn dataset(args: DatasetArgs, settings: &Settings) -> anyhow::Result<ExitCode> {
+    let store = Store::connect(&settings.database_url)
+        .await
+        .with_context(|| format!("cannot open the database {}", settings.database_url))?;
+    let outcome = run(args.command, &store).await;
+    store.close().await;
+    outcome.map(|()| ExitCode::SUCCESS)
+}
+
+async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
+    match command {
+        DatasetCommand::Import { file, name, format } => {
+            checked(&name)?;
+            let file_name = file.file_name().map(|f| f.to_string_lossy().into_owned());
+            let format = match format {
+                Some(format) => FileFormat::from_name(&format),
+                None => file_name.as_deref().and_then(FileFormat::from_file_name),
+            }
+            .ok_or_else(|| {
+                anyhow!(
+                    "say the format with --format: one of {}",
+                    FileFormat::NAMES.join(", ")
+                )
+            })?;
+            let opened = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            let bytes = opened.metadata().map(|m| m.len()).unwrap_or(0);
+            let lineage = Lineage::Upload {
+                file_name,
+                format: format.name().to_owned(),
+                bytes,
+            };
+            let version = store
+                .import_file(&name, format, opened, &lineage)
+                .await
+                .with_context(|| format!("cannot import {}", file.display()))?;
+            print_json(&version)
+        }
+        DatasetCommand::List => print_json(&store.datasets().await?),
+        DatasetCommand::Show { name } => print_json(&store.dataset_versions(&name).await?),
+        DatasetCommand::Export {
+            name,
+            version,
+            format,
+            output,
+            card,
+            license,
+        } => {
+            let mut out: Box<dyn std::io::Write> = match &output {
+                Some(path) => Box::new(std::io::BufWriter::new(
+                    std::fs::File::create(path)
+                        .with_context(|| format!("cannot write {}", path.display()))?,
+                )),
+                None => Box::new(std::io::stdout().lock()),
+            };
+            if card {
+                let meta = CardMeta {
+                    license,
+                    ..CardMeta::default()
+                };
+                let text = store.dataset_card(&name, version, &meta).await?;
+                return write_all(&mut out, text.as_bytes());
+            }
+            if format == "parquet" {
+                drop(out);
+                let path = output
+                    .as_ref()
+                    .ok_or_else(|| anyhow!("--format parquet writes a file: give --output FILE"))?;
+                let version = store.dataset_version(&name, version).await?;
+                let file = std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                let written = store
+                    .write_parquet(&version, std::io::BufWriter::new(file))
+                    .await?;
+                written
+                    .into_inner()
+                    .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
+                return Ok(());
+            }
+            let format = ExportFormat::from_name(&format).ok_or_else(|| {
+                anyhow!(
+                    "--format is one of {}, parquet",
+                    ExportFormat::NAMES.join(", ")
+                )
+            })?;
+            let version = store.dataset_version(&name, version).await?;
+            export(store, &version, format, &mut out).await
+        }
+        DatasetCommand::Convert {
+            name,
+            to,
+            from,
+            version,
+        } => {
+            let to = to.parse().map_err(|e| anyhow!("--to: {e}"))?;
+            let from = match from.as_deref() {
+                None | Some("auto") => None,
+                Some(from) => Some(from.parse().map_err(|e| anyhow!("--from: {e}"))?),
+            };
+            let source = store.dataset_version(&name, version).await?;
+            print_json(
+                &store
+                    .convert_version(&source, &Conversion { from, to })
+                    .await?,
+            )
+        }
+        DatasetCommand::Merge {
+            inputs,
+            into,
+            dedup,
+        } => {
+            checked(&into)?;
+            let mut versions: Vec<VersionRow> = Vec::with_capacity(inputs.len());
+            for input in &inputs {
+                let (name, number) = version_choice(input)?;
+                versions.push(store.dataset_version(&name, number).await?);
+            }
+            print_json(&store.merge_versions(&versions, &into, dedup).await?)
+        }
+        DatasetCommand::Sample {
+            name,
+            n,
+            seed,
+            stratify_by,
+            into,
+            version,
+        } => {
+            let into = into.unwrap_or_else(|| name.clone());
+            checked(&into)?;
+            let source = store.dataset_version(&name, version).await?;
+            print_json(
+                &store
+                    .sample_version(&source, n, seed, stratify_by.as_deref(), &into)
+                    .await?,
+            )
+        }
+        DatasetCommand::Split {
+            name,
+            train,
+            validation,
+            test,
+            seed,
+            version,
+        } => {
+            let fractions = vec![
+                ("train".to_owned(), train),
+                ("validation".to_owned(), validation),
+                ("test".to_owned(), test),
+            ];
+            for (split, _) in &fractions {
+                checked(&format!("{name}.{split}"))?;
+            }
+            let source = store.dataset_version(&name, version).await?;
+            print_json(
+                &store
+                    .split_version(&source, &fractions, seed, &name)
+                    .await?,
+            )
+        }
+    }
+}
+
+/// Writes `bytes`; a reader that went away (`| head`) ends the export without an error.
+fn write_all(out: &mut dyn std::io::Write, bytes: &[u8]) -> anyhow::Result<()> {
+    match out.write_all(bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes `version`'s rows a page at a time.
+async fn export(
+    store: &Store,
+    version: &VersionRow,
+    format: ExportFormat,
+    out: &mut dyn std::io::Write,
+) -> anyhow::Result<()> {
+    let columns: Vec<String> = version
+        .schema
+        .fields
+        .iter()
+        .map(|f| f.name.clone())
+        .collect();
+    write_all(out, &format.header(&columns)?)?;
+    let mut pages = RowPages::new(store, version);
+    let mut first = true;
+    while let Some(page) = pages.next().await? {
+        let bytes = format.page(page.iter().map(|r| &r.row), &columns, first)?;
+        write_all(out, &bytes)?;
+        first = false;
+    }
+    write_all(out, &format.footer())?;
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
