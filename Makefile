@@ -85,7 +85,7 @@ $(LANGUAGE_BLOCKS)/js_%.wasm: tests/fixtures/js/%.js $(JS_SDK)
 # What a newcomer gets from componentize-js's defaults: a component importing wasi:http, which
 # the host refuses with a message saying how to rebuild (tested).
 $(LANGUAGE_BLOCKS)/js_with_http.wasm: tests/fixtures/js/parse_count.js $(LANGUAGE_BLOCKS)/js_parse_count.wasm
-	"$$(node sdk/js/build_block.mjs --toolchain-dir)/node_modules/.bin/componentize-js" $< --wit wit/since_v0.1.0 --world-name block --out $@
+	"$$(node sdk/js/build_block.mjs --install-toolchain)/node_modules/.bin/componentize-js" $< --wit wit/since_v0.1.0 --world-name block --out $@
 
 build: setup web
 	$(CARGO) build -p blockforge

@@ -3,12 +3,14 @@
 //
 //   node build_block.mjs block.js -o my_block.wasm [--wit DIR] [--force]
 //   node build_block.mjs --toolchain-dir      (where the pinned toolchain is kept)
+//   node build_block.mjs --install-toolchain  (installs it when missing, then prints that folder)
 //
 // The pinned toolchain (toolchain/package-lock.json: componentize-js and what it needs) is
 // installed with `npm ci` into $BLOCKFORGE_TOOLCHAINS (default ~/.cache/blockforge/toolchains)
 // the first time, in a folder named for the lock file's hash, so a changed lock file gets a
 // fresh install; later builds reuse it, and a component newer than every source is not
-// rebuilt. Needs Node.js 20.19 or newer (node_version.mjs). The build disables componentize-js's `http` and `fetch-event` features: they import
+// rebuilt (the sources include this script, node_version.mjs and the toolchain's manifest and
+// lock file). Needs Node.js ^20.19.0 or >=22.12.0 (node_version.mjs). The build disables componentize-js's `http` and `fetch-event` features: they import
 // `wasi:http`, which blockforge does not provide (a block reaches models through `llm`).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -54,7 +56,8 @@ function toolchain() {
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(TOOLCHAIN, file), join(staging, file));
-  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, stdio: 'inherit' });
+  // npm's output goes to stderr: `--install-toolchain` prints only the folder on stdout.
+  const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, stdio: ['ignore', 2, 2] });
   if (npm.status !== 0) fail(`npm ci of the JavaScript toolchain failed in ${staging}`);
   writeFileSync(join(staging, '.installed'), COMPONENTIZE_JS);
   // Two builds installing at once: the first rename wins, the other's copy is dropped.
@@ -100,10 +103,15 @@ const { values, positionals } = parseArgs({
     wit: { type: 'string' },
     force: { type: 'boolean' },
     'toolchain-dir': { type: 'boolean' },
+    'install-toolchain': { type: 'boolean' },
   },
 });
 if (values['toolchain-dir']) {
   console.log(toolchainDir());
+  process.exit(0);
+}
+if (values['install-toolchain']) {
+  console.log(toolchain());
   process.exit(0);
 }
 const nodeProblem = nodeVersionProblem(process.versions.node);
@@ -113,7 +121,15 @@ const source = resolve(positionals[0]);
 if (!existsSync(source)) fail(`${positionals[0]} does not exist`);
 const out = resolve(values.out);
 const wit = resolve(values.wit ?? defaultWit());
-const inputs = [dirname(source), join(SDK_DIR, 'blockforge.js'), wit, fileURLToPath(import.meta.url)];
+const inputs = [
+  dirname(source),
+  join(SDK_DIR, 'blockforge.js'),
+  join(SDK_DIR, 'node_version.mjs'),
+  join(TOOLCHAIN, 'package.json'),
+  join(TOOLCHAIN, 'package-lock.json'),
+  wit,
+  fileURLToPath(import.meta.url),
+];
 if (!values.force && existsSync(out) && statSync(out).mtimeMs >= Math.max(...inputs.map(newestMtime))) {
   console.error(`${values.out} is up to date`);
   process.exit(0);

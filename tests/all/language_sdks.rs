@@ -25,8 +25,19 @@ async fn block_test(ws: &Workspace, wasm: &Path, state: Value, config: Value) ->
 
 /// Runs `program args` (in `dir` when given) and returns what it printed.
 async fn run_tool(program: &str, args: &[&str], dir: Option<&Path>) -> CmdOutput {
+    run_tool_with(program, args, dir, &[]).await
+}
+
+/// Runs `program args` (in `dir` when given) with the extra environment `env`.
+async fn run_tool_with(
+    program: &str,
+    args: &[&str],
+    dir: Option<&Path>,
+    env: &[(&str, &Path)],
+) -> CmdOutput {
     let mut command = tokio::process::Command::new(program);
     command.args(args);
+    command.envs(env.iter().copied());
     if let Some(dir) = dir {
         command.current_dir(dir);
     }
@@ -325,5 +336,77 @@ async fn the_toolchain_folders_follow_what_they_install() {
             version.stdout.trim()
         )),
         "{venv}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_toolchain_lock_rebuilds_a_javascript_block() {
+    // The SDK in a folder of its own, beside the block's (not below it), as in a checkout.
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("sdk");
+    copy_js_sdk(&dir);
+    let block_dir = root.path().join("block");
+    std::fs::create_dir_all(&block_dir).unwrap();
+    std::fs::write(
+        block_dir.join("block.js"),
+        "import { defineBlock } from '../sdk/blockforge.js';\n\
+         export const guest = defineBlock({ typeName: 'Lockstep', inputs: [], outputs: [], \
+         execute: () => ({}) });\n",
+    )
+    .unwrap();
+    let build = dir.join("build_block.mjs").display().to_string();
+    let wit = checkout().join("wit/since_v0.1.0").display().to_string();
+    let built = tempfile::tempdir().unwrap();
+    let out = built.path().join("block.wasm").display().to_string();
+    let args = [build.as_str(), "block.js", "-o", &out, "--wit", &wit];
+    run_tool("node", &args, Some(&block_dir))
+        .await
+        .assert_success();
+    let again = run_tool("node", &args, Some(&block_dir)).await;
+    assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
+    // Each toolchain input, made newer than the component, makes the next build a real one.
+    for input in [
+        "toolchain/package-lock.json",
+        "toolchain/package.json",
+        "node_version.mjs",
+    ] {
+        let later = std::fs::metadata(&out).unwrap().modified().unwrap()
+            + std::time::Duration::from_secs(60);
+        std::fs::File::options()
+            .append(true)
+            .open(dir.join(input))
+            .unwrap()
+            .set_modified(later)
+            .unwrap();
+        let rebuilt = run_tool("node", &args, Some(&block_dir)).await;
+        rebuilt.assert_success();
+        assert!(
+            rebuilt.stderr.contains("built ") && !rebuilt.stderr.contains("up to date"),
+            "{input}: {}",
+            rebuilt.stderr
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_javascript_toolchain_installs_into_an_empty_toolchains_folder() {
+    let sdk = tempfile::tempdir().unwrap();
+    copy_js_sdk(sdk.path());
+    let toolchains = tempfile::tempdir().unwrap();
+    let build = sdk.path().join("build_block.mjs").display().to_string();
+    let env = [("BLOCKFORGE_TOOLCHAINS", toolchains.path())];
+    let out = run_tool_with("node", &[&build, "--install-toolchain"], None, &env).await;
+    out.assert_success();
+    // Only the folder is printed on stdout, so a Makefile can use `$(...)` around it.
+    let installed = out.stdout.trim();
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert!(installed.starts_with(&toolchains.path().display().to_string()));
+    let named = run_tool_with("node", &[&build, "--toolchain-dir"], None, &env).await;
+    assert_eq!(named.stdout.trim(), installed);
+    assert!(
+        Path::new(installed)
+            .join("node_modules/.bin/componentize-js")
+            .exists(),
+        "{installed}"
     );
 }
