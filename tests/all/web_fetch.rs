@@ -114,6 +114,14 @@ async fn robots_txt_is_honoured_for_the_agent() {
     );
     assert_eq!(records[1]["status"], "completed", "{}", records[1]);
     assert_eq!(site.hits("/private/x"), 0);
+    // A redirect within the site to a disallowed page: that page is refused.
+    site.route("/a", vec![Reply::redirect(301, "/private/x")]);
+    let records = run(&[site.url("/a")], web_fetch(json!({}))).await;
+    let error = error_of(&records[0]);
+    assert!(
+        error.contains("robots.txt disallows") && error.contains("/private/x"),
+        "{error}"
+    );
     // Another agent's group.
     let records = run(&urls[1..], web_fetch(json!({"user_agent": "PickyBot/2.0"}))).await;
     assert!(

@@ -150,9 +150,10 @@ fn fetch(config: &Config, url: &str) -> Result<Page, FetchError> {
     if !(200..300).contains(&response.status) {
         return Err(failed(format!("GET {url} answered {}", response.status)));
     }
-    // The host followed redirects: a page on another site is checked against that site's
-    // robots.txt too.
-    if config.respect_robots && robots::robots_url(&response.final_url) != robots::robots_url(url) {
+    // The host followed redirects: the page they led to, on this site or another, is checked
+    // against its site's robots.txt too. The host's http import follows redirects itself, so
+    // the hops between are checked only after the fact, through where they led.
+    if config.respect_robots && response.final_url != url {
         fetcher.check_robots(&response.final_url)?;
     }
     let content_type = content::media_type(header(&response, "content-type").unwrap_or_default());
