@@ -191,6 +191,26 @@ async fn answers_429_and_5xx_are_retried_with_backoff_and_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_stop_at_the_total_budget_and_a_slow_site_is_recorded() {
+    let site = Site::start().await;
+    site.route("/robots.txt", vec![Reply::status(404)]);
+    site.route("/slow", vec![Reply::status(503).header("retry-after", "1")]);
+    let config = json!({"max_retries": 10, "max_retry_wait_ms": 2000, "max_total_ms": 1500,
+                        "fail_on_error": false});
+    let records = run(&[site.url("/slow")], web_fetch(config)).await;
+    assert_eq!(records[0]["status"], "completed", "{}", records[0]);
+    let error = records[0]["accumulated_state"]["fetch_error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        error.contains("answered 503") && error.contains("max_total_ms (1500 ms)"),
+        "{error}"
+    );
+    // One attempt and one one-second wait fit in 1.5 s; a second wait does not.
+    assert_eq!(site.hits("/slow"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn content_types_and_sizes_are_limited_and_failures_can_be_recorded() {
     let site = Site::start().await;
     site.route("/robots.txt", vec![Reply::status(404)]);

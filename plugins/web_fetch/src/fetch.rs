@@ -3,7 +3,7 @@
 //! file kept per site in the job's kv storage so that each site's file is read once a job
 //! (runs that start together before the first one kept it may each read it).
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use blockforge_sdk::BlockError;
 use blockforge_sdk::http::{self, HttpErrorCode, Request, Response};
@@ -43,6 +43,8 @@ pub struct Fetcher<'a> {
     pub user_agent: &'a str,
     /// When to retry.
     pub retry: RetryPolicy,
+    /// When the fetch began: its attempts and waits share `retry.max_total` from then.
+    pub started: Instant,
 }
 
 /// The first value of header `name`.
@@ -59,7 +61,14 @@ impl Fetcher<'_> {
     /// answer is returned as it is.
     pub fn get(&self, url: &str) -> Result<Response, FetchError> {
         let mut attempt = 0;
+        let mut last = format!("GET {url} not tried");
         loop {
+            if let Decision::GiveUp(message) =
+                self.retry
+                    .within_budget(self.started.elapsed(), Duration::ZERO, &last)
+            {
+                return Err(FetchError::new(message));
+            }
             let request = Request::get(url)
                 .header("User-Agent", self.user_agent)
                 .header(
@@ -87,10 +96,18 @@ impl Fetcher<'_> {
                     )));
                 }
             };
-            match self.retry.after(attempt, asked, &what) {
+            let decision = match self.retry.after(attempt, asked, &what) {
+                Decision::Wait(wait) => {
+                    self.retry
+                        .within_budget(self.started.elapsed(), wait, &what)
+                }
+                give_up => give_up,
+            };
+            match decision {
                 Decision::Wait(wait) => sleep(wait),
                 Decision::GiveUp(message) => return Err(FetchError { message, status }),
             }
+            last = what;
             attempt += 1;
         }
     }

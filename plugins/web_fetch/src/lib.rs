@@ -10,7 +10,7 @@ pub mod fetch;
 pub mod retry;
 pub mod robots;
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use blockforge_sdk::prelude::*;
 
@@ -33,9 +33,17 @@ struct Config {
     max_retries: u32,
     /// The first wait before a retry, doubled at each retry, when the server sends no
     /// Retry-After; milliseconds.
+    #[schemars(range(max = 60_000))]
     retry_base_ms: u64,
     /// The longest wait before one retry, milliseconds: a longer Retry-After fails the fetch.
+    #[schemars(range(max = 120_000))]
     max_retry_wait_ms: u64,
+    /// The most time one fetch may take, robots.txt, attempts and waits included,
+    /// milliseconds: no attempt starts and no wait begins that would pass it (one attempt
+    /// is bounded by the grant's http timeout). Below the block's wall-clock limit, so a slow
+    /// site fails the fetch (recorded with `fail_on_error: false`) instead of the run.
+    #[schemars(range(min = 1, max = 240_000))]
+    max_total_ms: u64,
     /// Media types accepted (`type/subtype` or `type/*`); another fails the fetch.
     allowed_content_types: Vec<String>,
     /// The largest body accepted, bytes (the grant's http.max_response_bytes also bounds it).
@@ -55,6 +63,7 @@ impl Default for Config {
             max_retries: 3,
             retry_base_ms: 500,
             max_retry_wait_ms: 30_000,
+            max_total_ms: 60_000,
             allowed_content_types: ["text/html", "application/xhtml+xml", "text/plain"]
                 .map(str::to_owned)
                 .to_vec(),
@@ -137,7 +146,9 @@ fn fetch(config: &Config, url: &str) -> Result<Page, FetchError> {
             max_retries: config.max_retries,
             base: Duration::from_millis(config.retry_base_ms),
             max_wait: Duration::from_millis(config.max_retry_wait_ms),
+            max_total: Duration::from_millis(config.max_total_ms),
         },
+        started: Instant::now(),
     };
     if config.respect_robots {
         fetcher.check_robots(url)?;
