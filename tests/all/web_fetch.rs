@@ -191,6 +191,34 @@ async fn answers_429_and_5xx_are_retried_with_backoff_and_retry_after() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_kv_robots_txt_is_read_each_time_and_pages_are_fetched() {
+    let site = Site::start().await;
+    site.robots("User-agent: *\nDisallow: /private/\n");
+    site.route("/a", vec![Reply::html(PAGE)]);
+    site.route("/b", vec![Reply::html(PAGE)]);
+    let ws = Workspace::new();
+    let grant = json!({"web_fetch": {"capabilities": ["http", "log"], "models": [],
+                                     "http": {"allow": [site.authority()]}}});
+    ws.write("grants.json", &grant.to_string());
+    let pipeline = json!({"name": "w", "blocks": web_fetch(json!({}))});
+    let seeds = json!([{"metadata": {"url": site.url("/a")}},
+                       {"metadata": {"url": site.url("/b")}}]);
+    let (out, records) = ws
+        .run_pipeline(
+            &pipeline.to_string(),
+            &seeds,
+            &["--grants", "grants.json", "--concurrency", "1"],
+        )
+        .await;
+    assert_eq!(records.len(), 2, "{}", out.stderr);
+    for record in &records {
+        assert_eq!(record["status"], "completed", "{record}");
+    }
+    // The cache was denied: a miss each time.
+    assert_eq!(site.hits("/robots.txt"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn retries_stop_at_the_total_budget_and_a_slow_site_is_recorded() {
     let site = Site::start().await;
     site.route("/robots.txt", vec![Reply::status(404)]);

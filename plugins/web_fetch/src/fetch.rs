@@ -1,13 +1,15 @@
 //! The fetch itself, through the host: a `GET` retried per [`RetryPolicy`] (the waits are
 //! WASI sleeps, which the host does not count as CPU time), and the `robots.txt` check, its
 //! file kept per site in the job's kv storage so that each site's file is read once a job
-//! (runs that start together before the first one kept it may each read it).
+//! (runs that start together before the first one kept it may each read it). A kv failure is
+//! a cache miss, logged.
 
 use std::time::{Duration, Instant, SystemTime};
 
 use blockforge_sdk::BlockError;
 use blockforge_sdk::http::{self, HttpErrorCode, Request, Response};
 use blockforge_sdk::kv::{self, Scope};
+use blockforge_sdk::log;
 
 use crate::retry::{Decision, RetryPolicy, retry_after, retryable_status};
 use crate::robots::{RobotsAnswer, RobotsFile, agent_token, from_answer, robots_url};
@@ -116,7 +118,18 @@ impl Fetcher<'_> {
     pub fn check_robots(&self, url: &str) -> Result<(), FetchError> {
         let robots = robots_url(url).map_err(FetchError::new)?;
         let key = format!("web_fetch/robots/{robots}");
-        let kept = kv::get(Scope::Job, &key)?.and_then(|text| RobotsFile::from_kept(&text));
+        // The kv storage is a cache: when it fails (not granted, over quota) the file is
+        // read from the site, as on a miss, and the failure is logged.
+        let kept = match kv::get(Scope::Job, &key) {
+            Ok(text) => text.and_then(|text| RobotsFile::from_kept(&text)),
+            Err(e) => {
+                log::warn(&format!(
+                    "robots.txt cache not read, so {robots} is read: {}",
+                    e.message
+                ));
+                None
+            }
+        };
         let file = match kept {
             Some(file) => file,
             None => {
@@ -129,7 +142,9 @@ impl Fetcher<'_> {
                 })?;
                 match from_answer(answer.status, &answer.body) {
                     RobotsAnswer::File(file) => {
-                        kv::set(Scope::Job, &key, &file.to_kept())?;
+                        if let Err(e) = kv::set(Scope::Job, &key, &file.to_kept()) {
+                            log::warn(&format!("{robots} not kept in the cache: {}", e.message));
+                        }
                         file
                     }
                     RobotsAnswer::Unavailable(status) => {
