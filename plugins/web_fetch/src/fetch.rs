@@ -76,7 +76,9 @@ impl Fetcher<'_> {
                 .header(
                     "Accept",
                     "text/html,application/xhtml+xml,text/plain;q=0.9,*/*;q=0.5",
-                );
+                )
+                // The host never decompresses bodies: ask for none.
+                .header("Accept-Encoding", "identity");
             let (what, asked, status) = match http::send(request) {
                 Ok(response) if !retryable_status(response.status) => return Ok(response),
                 Ok(response) => {

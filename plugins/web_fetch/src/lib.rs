@@ -167,6 +167,17 @@ fn fetch(config: &Config, url: &str) -> Result<Page, FetchError> {
     if config.respect_robots && response.final_url != url {
         fetcher.check_robots(&response.final_url)?;
     }
+    // Asked for `identity`, a server may still compress: such a body is not text to read.
+    let encoding = header(&response, "content-encoding")
+        .unwrap_or_default()
+        .trim();
+    if !encoding.is_empty() && !encoding.eq_ignore_ascii_case("identity") {
+        return Err(failed(format!(
+            "{} is sent with Content-Encoding {encoding:?}, which WebFetch does not decode \
+             (it asks for identity)",
+            response.final_url
+        )));
+    }
     let content_type = content::media_type(header(&response, "content-type").unwrap_or_default());
     if !content::accepted(&content_type, &config.allowed_content_types) {
         return Err(failed(format!(
