@@ -68,7 +68,9 @@ fn reserved_v6(ip: Ipv6Addr) -> Option<&'static str> {
         reserved_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)))
     } else if first == 0x2001 && ip.segments()[1] == 0 {
         Some("Teredo (2001::/32)")
-    } else if first == 0x2001 && ip.segments()[1] == 0xdb8 || first & 0xfff0 == 0x3ff0 {
+    } else if (first == 0x2001 && ip.segments()[1] == 0xdb8)
+        || (first == 0x3fff && ip.segments()[1] < 0x1000)
+    {
         Some("documentation (2001:db8::/32, 3fff::/20)")
     } else if let Some(v4) = ip.to_ipv4() {
         // The deprecated IPv4-compatible form (::a.b.c.d).
@@ -151,6 +153,7 @@ mod tests {
             ("2001:0:4136:e378:8000:63bf:3fff:fdd2", true),
             ("2001:db8::1", true),
             ("3fff::1", true),
+            ("3fff:1000::1", false),
             ("2001:4860:4860::8888", false),
             ("192.0.2.1", true),
             ("198.51.100.7", true),
