@@ -122,6 +122,63 @@ async fn a_refused_upload_is_reported_and_the_run_goes_on() {
         "{status}"
     );
     assert_eq!(site.hits("/api/public/ingestion"), before);
+    // Plain http to a host that is not loopback: the keys are not sent.
+    let mut config = langfuse_config(&site);
+    config["host"] = json!("http://langfuse.example.com");
+    let records = run(&site, config).await;
+    let status = records[0]["accumulated_state"]["langfuse_upload_status"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        status.starts_with("error:") && status.contains("https"),
+        "{status}"
+    );
+    assert!(
+        records[0]["trace"][1]["http_calls"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+    // A 2xx that is not the ingestion answer is no upload.
+    site.route("/api/public/ingestion", vec![Reply::html("<p>proxy</p>")]);
+    let records = run(&site, langfuse_config(&site)).await;
+    let status = records[0]["accumulated_state"]["langfuse_upload_status"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(status.contains("without the ingestion answer"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_langfuse_steps_send_events_that_do_not_collide() {
+    let site = Site::start().await;
+    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
+    site.route(
+        "/api/public/ingestion",
+        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
+    );
+    let ws = Workspace::new();
+    let grant = json!({"langfuse": {"capabilities": ["http", "log"], "models": [],
+                                    "http": {"allow": [site.authority()]}}});
+    ws.write("grants.json", &grant.to_string());
+    let step = json!({"type": "LangfuseBlock", "config": langfuse_config(&site)});
+    let pipeline = json!({"name": "l", "blocks": [step.clone(), step]});
+    let seeds = json!([{"metadata": {"topic": "bees"}}]);
+    let (out, _records) = ws
+        .run_pipeline(&pipeline.to_string(), &seeds, &["--grants", "grants.json"])
+        .await;
+    out.assert_success();
+    let ids: Vec<String> = site
+        .seen("/api/public/ingestion")
+        .iter()
+        .map(|seen| {
+            let body: Value = serde_json::from_slice(&seen.body).expect("a JSON body");
+            body["batch"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1], "{ids:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
