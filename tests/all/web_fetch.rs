@@ -151,14 +151,24 @@ async fn robots_txt_is_honoured_for_the_agent() {
     down.route("/robots.txt", vec![Reply::status(503)]);
     down.route("/page", vec![Reply::html(PAGE)]);
     let config = json!({"max_retries": 1, "retry_base_ms": 1});
-    let records = run(&[down.url("/page")], web_fetch(config)).await;
+    let records = run(&[down.url("/page"), down.url("/page")], web_fetch(config)).await;
     let error = error_of(&records[0]);
     assert!(
         error.contains("robots.txt could not be read") && error.contains("503"),
         "{error}"
     );
+    // The second run is refused from the kept answer, without asking again.
+    let error = error_of(&records[1]);
+    assert!(error.contains("503") && error.contains("kept"), "{error}");
     assert_eq!(down.hits("/robots.txt"), 2);
     assert_eq!(down.hits("/page"), 0);
+    // A robots.txt that redirects too often is unavailable (RFC 9309): everything allowed.
+    let looping = Site::start().await;
+    looping.route("/robots.txt", vec![Reply::redirect(302, "/robots.txt")]);
+    looping.route("/page", vec![Reply::html(PAGE)]);
+    let records = run(&[looping.url("/page")], web_fetch(json!({}))).await;
+    assert_eq!(records[0]["status"], "completed", "{}", records[0]);
+    assert_eq!(looping.hits("/page"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -21,6 +21,8 @@ pub struct FetchError {
     pub message: String,
     /// The last status answered, if any.
     pub status: Option<u16>,
+    /// The host's error code when the last attempt got no answer.
+    pub code: Option<HttpErrorCode>,
 }
 
 impl FetchError {
@@ -29,6 +31,7 @@ impl FetchError {
         FetchError {
             message: message.into(),
             status: None,
+            code: None,
         }
     }
 }
@@ -93,11 +96,11 @@ impl Fetcher<'_> {
                     None,
                 ),
                 Err(e) => {
-                    return Err(FetchError::new(format!(
-                        "{} ({})",
-                        e.message,
-                        http::code_name(e.code)
-                    )));
+                    return Err(FetchError {
+                        message: format!("{} ({})", e.message, http::code_name(e.code)),
+                        status: None,
+                        code: Some(e.code),
+                    });
                 }
             };
             let decision = match self.retry.after(attempt, asked, &what) {
@@ -109,7 +112,13 @@ impl Fetcher<'_> {
             };
             match decision {
                 Decision::Wait(wait) => sleep(wait),
-                Decision::GiveUp(message) => return Err(FetchError { message, status }),
+                Decision::GiveUp(message) => {
+                    return Err(FetchError {
+                        message,
+                        status,
+                        code: None,
+                    });
+                }
             }
             last = what;
             attempt += 1;
@@ -132,33 +141,37 @@ impl Fetcher<'_> {
                 None
             }
         };
+        let now = unix_seconds();
         let file = match kept {
-            Some(file) => file,
-            None => {
-                let answer = self.get(&robots).map_err(|e| FetchError {
-                    message: format!(
-                        "{robots} could not be read, so nothing is fetched from its site: {}",
-                        e.message
-                    ),
-                    status: e.status,
-                })?;
-                match from_answer(answer.status, &answer.body) {
-                    RobotsAnswer::File(file) => {
-                        if let Err(e) = kv::set(Scope::Job, &key, &file.to_kept()) {
-                            log::warn(&format!("{robots} not kept in the cache: {}", e.message));
-                        }
-                        file
-                    }
-                    RobotsAnswer::Unavailable(status) => {
-                        return Err(FetchError {
-                            message: format!(
-                                "{robots} answered {status}, so nothing is fetched from its site now"
-                            ),
-                            status: Some(status),
-                        });
-                    }
-                }
+            Some(RobotsFile::Unreachable {
+                message,
+                status,
+                until,
+            }) if now < until => {
+                return Err(FetchError {
+                    message: format!("{message} (kept for this job until {until}, Unix time)"),
+                    status,
+                    code: None,
+                });
             }
+            Some(RobotsFile::Unreachable { .. }) | None => {
+                let file = self.read_robots(&robots, now);
+                if let Err(e) = kv::set(Scope::Job, &key, &file.to_kept()) {
+                    log::warn(&format!("{robots} not kept in the cache: {}", e.message));
+                }
+                if let RobotsFile::Unreachable {
+                    message, status, ..
+                } = file
+                {
+                    return Err(FetchError {
+                        message,
+                        status,
+                        code: None,
+                    });
+                }
+                file
+            }
+            Some(file) => file,
         };
         let agent = agent_token(self.user_agent);
         match file.allows(agent, url) {
@@ -169,6 +182,47 @@ impl Fetcher<'_> {
             Err(why) => Err(FetchError::new(format!("{robots}: {why}"))),
         }
     }
+}
+
+impl Fetcher<'_> {
+    /// The site's `robots.txt` at `robots` as read `now` (Unix seconds): its rules, allow-all
+    /// (a 4xx, or a redirect chain the host gave up on: RFC 9309's "unavailable"), or
+    /// unreachable (429, 5xx or no answer after the retries) until [`UNREACHABLE_KEPT_SECS`]
+    /// from now.
+    fn read_robots(&self, robots: &str, now: u64) -> RobotsFile {
+        let unreachable = |message: String, status: Option<u16>| RobotsFile::Unreachable {
+            message,
+            status,
+            until: now + UNREACHABLE_KEPT_SECS,
+        };
+        match self.get(robots) {
+            Ok(answer) => match from_answer(answer.status, &answer.body) {
+                RobotsAnswer::File(file) => file,
+                RobotsAnswer::Unavailable(status) => unreachable(
+                    format!("{robots} answered {status}, so nothing is fetched from its site now"),
+                    Some(status),
+                ),
+            },
+            Err(e) if e.code == Some(HttpErrorCode::TooManyRedirects) => RobotsFile::AllowAll,
+            Err(e) => unreachable(
+                format!(
+                    "{robots} could not be read, so nothing is fetched from its site: {}",
+                    e.message
+                ),
+                e.status,
+            ),
+        }
+    }
+}
+
+/// How long an unreachable `robots.txt` is kept before it is asked again, seconds.
+pub const UNREACHABLE_KEPT_SECS: u64 = 60;
+
+/// The wall clock, Unix seconds.
+fn unix_seconds() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs())
 }
 
 /// Waits `wait` (a WASI sleep: the guest is suspended, not spinning).

@@ -157,6 +157,7 @@ fn fetch(config: &Config, url: &str) -> Result<Page, FetchError> {
     let failed = |message: String| FetchError {
         message,
         status: Some(response.status),
+        code: None,
     };
     if !(200..300).contains(&response.status) {
         return Err(failed(format!("GET {url} answered {}", response.status)));
