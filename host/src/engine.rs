@@ -10,6 +10,7 @@ pub mod quality;
 pub mod record;
 pub mod run;
 pub mod run_set;
+pub mod secret_config;
 pub mod seed_check;
 pub mod seedless;
 mod seeds;

@@ -3,9 +3,14 @@
 //! one `trace-create` event per record, named by the run's trace id.
 
 use blockforge_tests::harness::Workspace;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use crate::api::{create_pipeline, generate_job, wait_for};
+use crate::llm_cache::records;
 use crate::loopback_site::{Reply, Site};
+use crate::models_routing::call;
+use crate::providers::sqlite_server;
 
 /// Runs a FieldMapper then `LangfuseBlock` with `config` over two seeds: the records, by seed.
 async fn run(site: &Site, config: Value) -> Vec<Value> {
@@ -117,4 +122,102 @@ async fn a_refused_upload_is_reported_and_the_run_goes_on() {
         "{status}"
     );
     assert_eq!(site.hits("/api/public/ingestion"), before);
+    // Plain http to a host that is not loopback: the keys are not sent.
+    let mut config = langfuse_config(&site);
+    config["host"] = json!("http://langfuse.example.com");
+    let records = run(&site, config).await;
+    let status = records[0]["accumulated_state"]["langfuse_upload_status"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        status.starts_with("error:") && status.contains("https"),
+        "{status}"
+    );
+    assert!(
+        records[0]["trace"][1]["http_calls"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    );
+    // A 2xx that is not the ingestion answer is no upload.
+    site.route("/api/public/ingestion", vec![Reply::html("<p>proxy</p>")]);
+    let records = run(&site, langfuse_config(&site)).await;
+    let status = records[0]["accumulated_state"]["langfuse_upload_status"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(status.contains("without the ingestion answer"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_langfuse_steps_send_events_that_do_not_collide() {
+    let site = Site::start().await;
+    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
+    site.route(
+        "/api/public/ingestion",
+        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
+    );
+    let ws = Workspace::new();
+    let grant = json!({"langfuse": {"capabilities": ["http", "log"], "models": [],
+                                    "http": {"allow": [site.authority()]}}});
+    ws.write("grants.json", &grant.to_string());
+    let step = json!({"type": "LangfuseBlock", "config": langfuse_config(&site)});
+    let pipeline = json!({"name": "l", "blocks": [step.clone(), step]});
+    let seeds = json!([{"metadata": {"topic": "bees"}}]);
+    let (out, _records) = ws
+        .run_pipeline(&pipeline.to_string(), &seeds, &["--grants", "grants.json"])
+        .await;
+    out.assert_success();
+    let ids: Vec<String> = site
+        .seen("/api/public/ingestion")
+        .iter()
+        .map(|seen| {
+            let body: Value = serde_json::from_slice(&seen.body).expect("a JSON body");
+            body["batch"][0]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_ne!(ids[0], ids[1], "{ids:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_secret_key_never_appears_in_job_answers_or_records() {
+    let site = Site::start().await;
+    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
+    site.route(
+        "/api/public/ingestion",
+        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
+    );
+    let ws = Workspace::new();
+    let server = sqlite_server(&ws).await;
+    let pipeline = json!({"name": "l", "blocks": [
+        {"type": "FieldMapper", "config": {"mappings": {"assistant": "answer to {{ topic }}"}}},
+        {"type": "LangfuseBlock", "config": langfuse_config(&site)}]});
+    let pipeline_id = create_pipeline(&server, pipeline).await;
+    let grant = json!({"capabilities": ["http", "log"], "models": [],
+                       "http": {"allow": [site.authority()]}});
+    let path = "/api/plugins/langfuse/grants";
+    let (status, stored) = call(&server, Method::PUT, path, Some(grant)).await;
+    assert_eq!(status, StatusCode::OK, "{stored}");
+    let seeds = json!([{"metadata": {"topic": "bees"}}]).to_string();
+    let job_id = generate_job(&server, pipeline_id, "seeds.json", seeds, 1).await;
+    let job = wait_for(&server, job_id, |j| j["status"] != "running").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    // The runner used the real key: the upload went through with it.
+    let seen = site.seen("/api/public/ingestion");
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        seen[0].headers["authorization"],
+        "Basic cGstbGYtMTpzay1sZi0y"
+    );
+    let config = &job["options"]["pipeline"]["blocks"][1]["config"];
+    assert_eq!(config["secret_key"], "********", "{job}");
+    assert_eq!(config["public_key"], "pk-lf-1", "{job}");
+    let (_, jobs) = call(&server, Method::GET, "/api/jobs", None).await;
+    let records = records(&server, &job_id.into()).await;
+    assert_eq!(records.len(), 1);
+    for shown in [job, jobs, Value::Array(records)] {
+        assert!(!shown.to_string().contains("sk-lf-2"), "{shown}");
+    }
 }

@@ -12,6 +12,11 @@ use crate::loopback_site::{Reply, Site};
 /// Runs `Fetcher` once on `url` with `config` (its request's method, headers, body) under a
 /// grant of `allow`: the result of its request.
 async fn fetch(url: &str, allow: &[&str], config: Value) -> Value {
+    fetch_record(url, allow, config).await["accumulated_state"]["results"][0].clone()
+}
+
+/// Like [`fetch`], the whole record.
+async fn fetch_record(url: &str, allow: &[&str], config: Value) -> Value {
     let ws = Workspace::new();
     std::fs::copy(fixtures::FETCHER, ws.plugins_dir().join("fetcher.wasm")).unwrap();
     let grant = json!({"capabilities": ["http", "log"], "models": [], "http": {"allow": allow}});
@@ -23,7 +28,7 @@ async fn fetch(url: &str, allow: &[&str], config: Value) -> Value {
         .await;
     out.assert_success();
     assert_eq!(records.len(), 1, "{}", out.stderr);
-    records[0]["accumulated_state"]["results"][0].clone()
+    records[0].clone()
 }
 
 const SECRET_HEADERS: [(&str, &str); 4] = [
@@ -83,8 +88,14 @@ async fn a_request_body_is_never_resent_to_another_origin() {
     for status in [307, 308] {
         a.route("/away", vec![Reply::redirect(status, &b.url("/sink"))]);
         let config = json!({"method": "post", "body": "{\"key\": \"s3cr3t\"}"});
-        let result = fetch(&a.url("/away"), &["127.0.0.1"], config).await;
+        let record = fetch_record(&a.url("/away"), &["127.0.0.1"], config).await;
+        let result = &record["accumulated_state"]["results"][0];
         assert_eq!(result["error_code"], "denied", "{result}");
+        // The refused hop is in the trace, with where it led and why.
+        let calls = &record["trace"][0]["http_calls"];
+        assert_eq!(calls[0]["status"], status, "{calls}");
+        assert_eq!(calls[1]["url"], b.url("/sink"), "{calls}");
+        assert_eq!(calls[1]["error"], result["error"], "{calls}");
         let message = result["error"].as_str().unwrap_or_default();
         assert!(
             message.contains("request body") && message.contains(&status.to_string()),

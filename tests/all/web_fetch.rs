@@ -95,6 +95,18 @@ async fn pages_are_fetched_and_turned_into_text_with_robots_txt_read_once() {
     // The User-Agent names the block.
     let agent = &site.seen("/a")[0].headers["user-agent"];
     assert_eq!(agent, "blockforge-webfetch");
+    // Bodies are never decompressed: none is asked for, and a compressed one is refused.
+    assert_eq!(site.seen("/a")[0].headers["accept-encoding"], "identity");
+    site.route(
+        "/gz",
+        vec![Reply::html(PAGE).header("content-encoding", "gzip")],
+    );
+    let records = run(&[site.url("/gz")], json!([{"type": "WebFetch"}])).await;
+    let error = error_of(&records[0]);
+    assert!(
+        error.contains("Content-Encoding \"gzip\"") && error.contains("/gz"),
+        "{error}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,6 +126,14 @@ async fn robots_txt_is_honoured_for_the_agent() {
     );
     assert_eq!(records[1]["status"], "completed", "{}", records[1]);
     assert_eq!(site.hits("/private/x"), 0);
+    // A redirect within the site to a disallowed page: that page is refused.
+    site.route("/a", vec![Reply::redirect(301, "/private/x")]);
+    let records = run(&[site.url("/a")], web_fetch(json!({}))).await;
+    let error = error_of(&records[0]);
+    assert!(
+        error.contains("robots.txt disallows") && error.contains("/private/x"),
+        "{error}"
+    );
     // Another agent's group.
     let records = run(&urls[1..], web_fetch(json!({"user_agent": "PickyBot/2.0"}))).await;
     assert!(
@@ -131,14 +151,24 @@ async fn robots_txt_is_honoured_for_the_agent() {
     down.route("/robots.txt", vec![Reply::status(503)]);
     down.route("/page", vec![Reply::html(PAGE)]);
     let config = json!({"max_retries": 1, "retry_base_ms": 1});
-    let records = run(&[down.url("/page")], web_fetch(config)).await;
+    let records = run(&[down.url("/page"), down.url("/page")], web_fetch(config)).await;
     let error = error_of(&records[0]);
     assert!(
         error.contains("robots.txt could not be read") && error.contains("503"),
         "{error}"
     );
+    // The second run is refused from the kept answer, without asking again.
+    let error = error_of(&records[1]);
+    assert!(error.contains("503") && error.contains("kept"), "{error}");
     assert_eq!(down.hits("/robots.txt"), 2);
     assert_eq!(down.hits("/page"), 0);
+    // A robots.txt that redirects too often is unavailable (RFC 9309): everything allowed.
+    let looping = Site::start().await;
+    looping.route("/robots.txt", vec![Reply::redirect(302, "/robots.txt")]);
+    looping.route("/page", vec![Reply::html(PAGE)]);
+    let records = run(&[looping.url("/page")], web_fetch(json!({}))).await;
+    assert_eq!(records[0]["status"], "completed", "{}", records[0]);
+    assert_eq!(looping.hits("/page"), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -180,6 +210,56 @@ async fn answers_429_and_5xx_are_retried_with_backoff_and_retry_after() {
         "{error}"
     );
     assert_eq!(site.hits("/busy"), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_kv_robots_txt_is_read_each_time_and_pages_are_fetched() {
+    let site = Site::start().await;
+    site.robots("User-agent: *\nDisallow: /private/\n");
+    site.route("/a", vec![Reply::html(PAGE)]);
+    site.route("/b", vec![Reply::html(PAGE)]);
+    let ws = Workspace::new();
+    let grant = json!({"web_fetch": {"capabilities": ["http", "log"], "models": [],
+                                     "http": {"allow": [site.authority()]}}});
+    ws.write("grants.json", &grant.to_string());
+    let pipeline = json!({"name": "w", "blocks": web_fetch(json!({}))});
+    let seeds = json!([{"metadata": {"url": site.url("/a")}},
+                       {"metadata": {"url": site.url("/b")}}]);
+    let (out, records) = ws
+        .run_pipeline(
+            &pipeline.to_string(),
+            &seeds,
+            &["--grants", "grants.json", "--concurrency", "1"],
+        )
+        .await;
+    assert_eq!(records.len(), 2, "{}", out.stderr);
+    for record in &records {
+        assert_eq!(record["status"], "completed", "{record}");
+    }
+    // The cache was denied: a miss each time.
+    assert_eq!(site.hits("/robots.txt"), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn retries_stop_at_the_total_budget_and_a_slow_site_is_recorded() {
+    let site = Site::start().await;
+    site.route("/robots.txt", vec![Reply::status(404)]);
+    site.route("/slow", vec![Reply::status(503).header("retry-after", "1")]);
+    let config = json!({"max_retries": 10, "max_retry_wait_ms": 2000, "max_total_ms": 1500,
+                        "fail_on_error": false});
+    let records = run(&[site.url("/slow")], web_fetch(config)).await;
+    assert_eq!(records[0]["status"], "completed", "{}", records[0]);
+    let error = records[0]["accumulated_state"]["fetch_error"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        error.contains("answered 503") && error.contains("max_total_ms (1500 ms)"),
+        "{error}"
+    );
+    // One attempt and one one-second wait fit in 1.5 s; a second wait does not (a slow
+    // machine may stop after the first attempt). Without the budget: 11 attempts.
+    let hits = site.hits("/slow");
+    assert!((1..=2).contains(&hits), "{hits}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -146,3 +146,29 @@ async fn a_job_through_the_api_fetches_the_uploaded_url_list() {
         check("the API", &record["output"], &site);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_page_reaches_the_model_cut_to_a_bounded_text() {
+    let (site, fake) = site_and_model().await;
+    let filler = "Filler words fill this page. ".repeat(2000);
+    let long = page(0).replace("</main>", &format!("<p>{filler}</p></main>"));
+    site.route("/page/0", vec![Reply::html(long)]);
+    let (fake, ws) = Workspace::with_fake_llm(fake).await;
+    let grants = web_fetch_grant(&ws, json!({"per_host_per_minute": 6000}));
+    let template = checkout().join("host/templates/web_pages_qa.yaml");
+    let seeds = ws.write("urls.txt", &url_list(&site, 1));
+    let (out, records) = ws.run_files(&template, &seeds, &["--grants", grants]).await;
+    out.assert_success();
+    assert_eq!(records.len(), 1, "{}", out.stderr);
+    let text = records[0]["accumulated_state"]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(text.len() > 50_000, "the page's text is whole in the state");
+    // Each prompt holds at most the template's 12,000 characters of page text.
+    let bodies = fake.request_bodies();
+    assert!(!bodies.is_empty());
+    for body in bodies {
+        let prompt = body["messages"].to_string();
+        assert!(prompt.len() < 20_000, "{} bytes", prompt.len());
+    }
+}

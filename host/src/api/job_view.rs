@@ -6,6 +6,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::call_stats::CallStats;
+use crate::engine::secret_config::mask_definition;
 use crate::store::jobs::{JobRow, JobStatus};
 use crate::usage::{ModelUsage, Usage};
 
@@ -56,7 +57,8 @@ pub struct JobView {
     pub llm_calls: CallStats,
     /// The response cache mode of its calls.
     pub cache: &'static str,
-    /// Options given at start (concurrency, file, the pipeline definition it runs).
+    /// Options given at start (concurrency, file, the pipeline definition it runs, its secret
+    /// config values masked).
     #[schema(value_type = Object)]
     pub options: Value,
     /// Creation time, Unix ms.
@@ -74,6 +76,17 @@ pub struct JobView {
 /// Unix milliseconds as fractional seconds.
 fn unix_seconds(ms: i64) -> f64 {
     ms as f64 / 1000.0
+}
+
+/// `options` with the secret config values of its pipeline (listed in `secret_fields`) masked.
+fn masked_options(options: &Value) -> Value {
+    let mut shown = options.clone();
+    if let Some(fields) = options.get("secret_fields")
+        && let Some(pipeline) = shown.get_mut("pipeline")
+    {
+        mask_definition(pipeline, fields);
+    }
+    shown
 }
 
 impl JobView {
@@ -105,7 +118,7 @@ impl JobView {
             usage_by_model: job.usage_by_model.clone(),
             llm_calls: job.llm_calls,
             cache: job.cache.as_str(),
-            options: job.options.clone(),
+            options: masked_options(&job.options),
             created_at: job.created_at,
             started_at: job.created_at,
             completed_at: job.completed_at,

@@ -191,6 +191,7 @@ pub async fn generate(
         "file": file_name,
         "seedless": file_name.is_none(),
         "pipeline": pipeline_row.definition,
+        "secret_fields": crate::engine::secret_config::secret_fields(&valid),
     });
     let job = state
         .store

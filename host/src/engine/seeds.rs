@@ -55,8 +55,13 @@ pub fn read_seed_file(path: &Path) -> Result<Vec<Seed>, SeedError> {
     if known.iter().any(|ext| origin.to_lowercase().ends_with(ext)) {
         parse_seeds_by_name(&text, &origin)
     } else {
-        parse_seeds_json(&text, &origin)
+        parse_seeds_json(without_bom(&text), &origin)
     }
+}
+
+/// `text` without a leading UTF-8 byte order mark (editors on Windows write one).
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// Parses a JSON seed list or a single seed object.
@@ -196,10 +201,6 @@ pub fn parse_seeds_csv(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError>
                 metadata.insert(header.to_owned(), Value::String(value.to_owned()));
             }
         }
-        if headers.iter().any(|h| h == "url") {
-            metadata =
-                url_metadata(metadata).map_err(|e| invalid(format!("row {}: {e}", index + 2)))?;
-        }
         let mut seed = Map::new();
         seed.insert("metadata".to_owned(), Value::Object(metadata));
         if let Some(r) = repetitions {
@@ -229,6 +230,7 @@ pub fn parse_seeds_markdown(text: &str, origin: &str) -> Result<Vec<Seed>, SeedE
 
 /// Parses seeds by file name: `.json`, `.jsonl`, `.csv`, `.md` or `.txt` (one URL a line).
 pub fn parse_seeds_by_name(text: &str, file_name: &str) -> Result<Vec<Seed>, SeedError> {
+    let text = without_bom(text);
     let lower = file_name.to_lowercase();
     if lower.ends_with(".jsonl") {
         parse_seeds_jsonl(text, file_name)
@@ -355,10 +357,41 @@ mod tests {
         assert!(err.contains("seed 2") && err.contains("nope"), "{err}");
         let seeds = parse_seeds_csv("url,topic\nhttps://a.test/x,cats\n", "s.csv").expect("CSV");
         assert_eq!(seeds[0].metadata["url"], "https://a.test/x");
-        let err = parse_seeds_csv("url,topic\nhttps://a.test/x,a\nftp://b,c\n", "s.csv")
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("row 3") && err.contains("ftp://b"), "{err}");
+        // A CSV `url` column is data: empty cells and relative links are kept as they are.
+        let seeds = parse_seeds_csv("url,topic\n,a\n/docs/b,c\n", "s.csv").expect("CSV");
+        assert_eq!(seeds[0].metadata["url"], "");
+        assert_eq!(seeds[1].metadata["url"], "/docs/b");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped_in_every_format() {
+        // (file name, text, a field, its value)
+        let table = [
+            (
+                "s.json",
+                "\u{feff}[{\"metadata\": {\"a\": \"1\"}}]",
+                "a",
+                "1",
+            ),
+            (
+                "s.jsonl",
+                "\u{feff}{\"metadata\": {\"a\": \"1\"}}\n",
+                "a",
+                "1",
+            ),
+            ("s.csv", "\u{feff}a,b\n1,2\n", "a", "1"),
+            (
+                "s.txt",
+                "\u{feff}https://a.test/1\n",
+                "url",
+                "https://a.test/1",
+            ),
+            ("s.md", "\u{feff}# Title\n", "file_content", "# Title\n"),
+        ];
+        for (name, text, field, value) in table {
+            let seeds = parse_seeds_by_name(text, name).expect(name);
+            assert_eq!(seeds[0].metadata[field], value, "{name}");
+        }
     }
 
     #[test]

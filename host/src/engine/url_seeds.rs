@@ -1,9 +1,11 @@
 //! URL seeds, for pipelines that start by fetching pages (`WebFetch`): a `.txt` file with one
-//! URL per line (blank lines and `#` comments skipped), and in JSON a URL string or an object
-//! with a `url` and no `metadata` in place of a seed; CSV rows with a `url` column are checked
-//! the same way. Each becomes a seed whose metadata is `{"url": ...}` (with the object's other
-//! fields). A URL must be absolute `http` or `https` with a host; the seed reader names the
-//! line, seed or row of a bad one. This module knows URLs, not seeds (`seeds` uses it).
+//! URL per line (lines end in LF, CRLF or a lone CR; blank lines, lines starting with `#` and
+//! the rest of a line from a ` #` are comments), and in JSON a URL string or an object with a
+//! `url` and no `metadata` in place of a seed. Each becomes a seed whose metadata is
+//! `{"url": ...}` (with the object's other fields). Only these are checked: a URL must be
+//! absolute `http` or `https` with a host, and the seed reader names the line or seed of a bad
+//! one. A CSV `url` column is data like any other (it may be empty or relative). This module
+//! knows URLs, not seeds (`seeds` uses it).
 
 use serde_json::{Map, Value};
 use url::Url;
@@ -49,13 +51,15 @@ pub fn url_fields(url: &str) -> Result<Map<String, Value>, String> {
     url_metadata(fields)
 }
 
-/// The metadata of each URL of a list, one per line (blank lines and lines starting with `#`
-/// skipped); an error names the first bad line, or says the list is empty.
+/// The metadata of each URL of a list, one per line (LF, CRLF or lone CR; blank lines, lines
+/// starting with `#` and the rest of a line from a space or tab before `#` skipped); an error
+/// names the first bad line, or says the list is empty.
 pub fn url_lines(text: &str) -> Result<Vec<Map<String, Value>>, String> {
     let mut seeds = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') {
+    let text = text.replace("\r\n", "\n");
+    for (index, line) in text.split(['\n', '\r']).enumerate() {
+        let line = without_comment(line).trim();
+        if line.is_empty() {
             continue;
         }
         seeds.push(url_fields(line).map_err(|e| format!("line {}: {e}", index + 1))?);
@@ -64,6 +68,19 @@ pub fn url_lines(text: &str) -> Result<Vec<Map<String, Value>>, String> {
         return Err("the file holds no URLs".to_owned());
     }
     Ok(seeds)
+}
+
+/// `line` up to its comment: a `#` at its start (spaces aside) or after a space or tab (a `#`
+/// inside a URL, its fragment, stays).
+fn without_comment(line: &str) -> &str {
+    if line.trim_start().starts_with('#') {
+        return "";
+    }
+    let cut = [" #", "\t#"]
+        .iter()
+        .filter_map(|marker| line.find(marker))
+        .min();
+    cut.map_or(line, |at| &line[..at])
 }
 
 #[cfg(test)]
@@ -85,6 +102,37 @@ mod tests {
             urls,
             ["https://example.com/a", "http://127.0.0.1:8080/b?x=1"]
         );
+    }
+
+    #[test]
+    fn line_ends_and_inline_comments() {
+        // (text, URLs)
+        let table: &[(&str, &[&str])] = &[
+            (
+                "https://a.test/1\rhttps://a.test/2\r",
+                &["https://a.test/1", "https://a.test/2"],
+            ),
+            (
+                "https://a.test/1\r\n\r\nhttps://a.test/2",
+                &["https://a.test/1", "https://a.test/2"],
+            ),
+            ("https://a.test/1 # the first\n", &["https://a.test/1"]),
+            (
+                "https://a.test/1\t# tab\n  # whole line\n",
+                &["https://a.test/1"],
+            ),
+            ("https://a.test/page#part\n", &["https://a.test/page#part"]),
+        ];
+        for (text, expected) in table {
+            let urls: Vec<Value> = url_lines(text)
+                .expect("URLs")
+                .into_iter()
+                .map(|fields| fields["url"].clone())
+                .collect();
+            assert_eq!(&urls, expected, "{text:?}");
+        }
+        let err = url_lines("https://a.test/\rnope\r").expect_err("refused");
+        assert!(err.contains("line 2"), "{err}");
     }
 
     #[test]

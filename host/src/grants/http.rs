@@ -246,8 +246,9 @@ fn has_glob(text: &str) -> bool {
     text.contains(['*', '?', '[', '{'])
 }
 
-/// A URL pattern with its scheme and host normalized (each label without a wildcard as
-/// [`normalize_host`] writes it, wildcard labels in lower case); the path stays as written.
+/// A URL pattern with its scheme and host normalized (a host with a wildcard label: each
+/// label in lower case, non-ASCII labels IDNA-encoded; else as [`normalize_host`] writes it);
+/// the path stays as written.
 fn normalize_pattern(scheme: &str, rest: &str) -> String {
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
     if authority.starts_with('[') {
@@ -260,10 +261,12 @@ fn normalize_pattern(scheme: &str, rest: &str) -> String {
     let host = if has_glob(host) {
         host.split('.')
             .map(|label| {
-                if has_glob(label) {
+                if has_glob(label) || label.is_ascii() {
                     label.to_lowercase()
                 } else {
-                    normalize_host(label)
+                    // Only a non-ASCII label is encoded: a label alone is no host, and one
+                    // such as `123` or `0x1f` would read as an IPv4 address.
+                    url::quirks::domain_to_ascii(label)
                 }
             })
             .collect::<Vec<_>>()
@@ -557,6 +560,23 @@ mod tests {
                 &["*.Bücher.example"],
                 "https://www.BÜCHER.example/",
                 Allowed,
+            ),
+            // Numeric labels beside a wildcard stay labels, not IPv4 addresses.
+            (
+                &["https://*.123.example.com/**"],
+                "https://a.123.example.com/x",
+                Allowed,
+            ),
+            (
+                &["https://*.0x1F.example.com/**"],
+                "https://a.0x1f.example.com/x",
+                Allowed,
+            ),
+            (&["http://203.0.113.*/**"], "http://203.0.113.7/x", Allowed),
+            (
+                &["http://203.0.113.*/**"],
+                "http://203.0.114.7/x",
+                NotAllowed,
             ),
             (&["[0:0::1]"], "http://[::1]/", Explicit),
             (

@@ -1,8 +1,11 @@
 //! Which addresses a block may reach only when its grant names the host explicitly: the
 //! machine itself, private networks, link-local ones (the cloud metadata address
 //! 169.254.169.254 among them), and anything that is not one ordinary unicast host. An IPv6
-//! address that carries an IPv4 one (mapped, compatible, NAT64 `64:ff9b::/96`, 6to4
-//! `2002::/16`) is judged by the IPv4 address it reaches.
+//! address that carries an IPv4 one (mapped, translated `::ffff:0:0/96`, compatible, NAT64
+//! `64:ff9b::/96`, 6to4 `2002::/16`) is judged by the IPv4 address it reaches; Teredo
+//! (`2001::/32`), whose client address is obfuscated, is reserved as a whole, and so are the
+//! documentation ranges. A network-specific NAT64 prefix (RFC 6052, chosen by an operator)
+//! cannot be told from a public address, so an address under one is judged as it is.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -34,6 +37,11 @@ fn reserved_v4(ip: Ipv4Addr) -> Option<&'static str> {
         Some("IETF protocol assignments (192.0.0.0/24)")
     } else if a == 198 && (b == 18 || b == 19) {
         Some("benchmarking (198.18.0.0/15)")
+    } else if matches!(
+        (a, b, ip.octets()[2]),
+        (192, 0, 2) | (198, 51, 100) | (203, 0, 113)
+    ) {
+        Some("documentation (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)")
     } else if ip.is_multicast() || ip.is_broadcast() || a >= 240 {
         Some("multicast, broadcast or reserved (224.0.0.0/3)")
     } else {
@@ -51,8 +59,19 @@ fn reserved_v6(ip: Ipv6Addr) -> Option<&'static str> {
         Some("unique local (fc00::/7)")
     } else if first & 0xffc0 == 0xfe80 {
         Some("link-local (fe80::/10)")
+    } else if first & 0xffc0 == 0xfec0 {
+        Some("site-local (fec0::/10)")
     } else if first & 0xff00 == 0xff00 {
         Some("multicast (ff00::/8)")
+    } else if let [0, 0, 0, 0, 0xffff, 0, high, low] = ip.segments() {
+        // The IPv4-translated form (::ffff:0:a.b.c.d, RFC 2765).
+        reserved_v4(Ipv4Addr::from((u32::from(high) << 16) | u32::from(low)))
+    } else if first == 0x2001 && ip.segments()[1] == 0 {
+        Some("Teredo (2001::/32)")
+    } else if (first == 0x2001 && ip.segments()[1] == 0xdb8)
+        || (first == 0x3fff && ip.segments()[1] < 0x1000)
+    {
+        Some("documentation (2001:db8::/32, 3fff::/20)")
     } else if let Some(v4) = ip.to_ipv4() {
         // The deprecated IPv4-compatible form (::a.b.c.d).
         reserved_v4(v4).or(Some("IPv4-compatible (::/96)"))
@@ -125,6 +144,21 @@ mod tests {
             ("2002:a9fe:a9fe::", true),
             ("2002:c0a8:101::5", true),
             ("2002:808:808::1", false),
+            ("fec0::1", true),
+            ("feff::1", true),
+            ("::ffff:0:127.0.0.1", true),
+            ("::ffff:0:a9fe:a9fe", true),
+            ("::ffff:0:8.8.8.8", false),
+            ("2001::1", true),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", true),
+            ("2001:db8::1", true),
+            ("3fff::1", true),
+            ("3fff:1000::1", false),
+            ("2001:4860:4860::8888", false),
+            ("192.0.2.1", true),
+            ("198.51.100.7", true),
+            ("203.0.113.200", true),
+            ("203.0.114.1", false),
         ];
         for (address, reserved) in table {
             let ip: IpAddr = address.parse().expect("an address");

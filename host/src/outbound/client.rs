@@ -259,13 +259,32 @@ impl Outbound {
                 call.error = hop_result.result.as_ref().err().map(|e| e.message.clone());
             }
             let response = hop_result.result?;
-            let Some(next) = redirect_target(&url, response.status, &response.headers)? else {
-                return Ok(response);
+            // A hop refused here (a Location that is no http(s) URL, a redirect the rules do
+            // not follow) is traced too, with where it led and why.
+            let mut refuse = |target: String, e: OutboundError| {
+                if calls.len() < max_calls_kept {
+                    calls.push(HttpCall {
+                        method: method.to_string(),
+                        url: target,
+                        status: None,
+                        bytes: 0,
+                        duration_ms: 0.0,
+                        error: Some(e.message.clone()),
+                    });
+                }
+                e
+            };
+            let next = match redirect_target(&url, response.status, &response.headers) {
+                Ok(Some(next)) => next,
+                Ok(None) => return Ok(response),
+                Err(e) => return Err(refuse(location_shown(&url, &response.headers), e)),
             };
             if hop == MAX_REDIRECTS {
                 break;
             }
-            let next = follow(&url, response.status, next, method, headers, body)?;
+            let target = redact(&next);
+            let next = follow(&url, response.status, next, method.clone(), headers, body)
+                .map_err(|e| refuse(target, e))?;
             (url, method, headers, body) = (next.url, next.method, next.headers, next.body);
         }
         Err(OutboundError::new(
@@ -481,6 +500,17 @@ fn classify(method: &Method, url: &Url, e: reqwest::Error) -> OutboundError {
         cause = inner.source();
     }
     OutboundError::new(code, message)
+}
+
+/// Where a redirect's `Location` leads from `from`, as a trace shows it: redacted, or the
+/// header's value quoted when it is no URL.
+fn location_shown(from: &Url, headers: &[(String, String)]) -> String {
+    let location = headers
+        .iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("location"))
+        .map_or("", |(_, value)| value.as_str());
+    from.join(location)
+        .map_or_else(|_| format!("{location:?} (not a URL)"), |to| redact(&to))
 }
 
 #[cfg(test)]

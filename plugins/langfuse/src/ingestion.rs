@@ -21,11 +21,48 @@ pub fn basic_auth(public_key: &str, secret_key: &str) -> String {
     )
 }
 
+/// Why `host` may not receive the keys: it must be `https`, or `http` to a loopback host
+/// (`localhost`, `127.x.x.x`, `[::1]`); `None` when it may.
+pub fn host_problem(host: &str) -> Option<String> {
+    let Some((scheme, rest)) = host.split_once("://") else {
+        return Some(format!("host {host:?} is not a URL (https://...)"));
+    };
+    if scheme.eq_ignore_ascii_case("https") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let authority = authority
+        .rsplit_once('@')
+        .map_or(authority, |(_, after)| after);
+    let name = if authority.starts_with('[') {
+        authority
+            .split_once(']')
+            .map_or(authority, |(v6, _)| v6)
+            .trim_start_matches('[')
+    } else {
+        authority.split(':').next().unwrap_or_default()
+    };
+    let loopback = name.eq_ignore_ascii_case("localhost")
+        || name == "::1"
+        || name
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    if scheme.eq_ignore_ascii_case("http") && loopback {
+        return None;
+    }
+    Some(format!(
+        "host {host:?} must use https (plain http only to a loopback host), so the keys are not \
+         sent in clear text"
+    ))
+}
+
 /// What one trace holds.
 pub struct Trace<'a> {
     /// The trace id (the run's), so a record's trace is one Langfuse trace however often it
     /// is sent.
     pub id: &'a str,
+    /// The pipeline step sending it: two Langfuse steps of a run send two events.
+    pub step: u32,
     /// Its name.
     pub name: &'a str,
     /// The event's time, RFC 3339.
@@ -40,12 +77,12 @@ pub struct Trace<'a> {
     pub tags: &'a [String],
 }
 
-/// The batch body: one `trace-create` event whose id is derived from the trace's, so a
-/// resent batch is taken once.
+/// The batch body: one `trace-create` event whose id is derived from the trace's and the
+/// step's, so a resent batch is taken once and two steps' events do not collide.
 pub fn batch(trace: &Trace<'_>) -> Value {
     json!({
         "batch": [{
-            "id": format!("{}-trace-create", trace.id),
+            "id": format!("{}-{}-trace-create", trace.id, trace.step),
             "timestamp": trace.timestamp,
             "type": "trace-create",
             "body": {
@@ -69,10 +106,14 @@ pub fn read_answer(status: u16, body: &[u8]) -> Result<usize, String> {
         let shown: String = text.chars().take(300).collect();
         return Err(format!("the ingestion endpoint answered {status}: {shown}"));
     }
-    let answer: Value = match serde_json::from_slice(body) {
-        Ok(answer) => answer,
-        // A 2xx without a JSON body took the batch.
-        Err(_) => return Ok(1),
+    // A 2xx that is not the ingestion answer (a proxy's page, say) took nothing known.
+    let not_ingestion = || {
+        let shown: String = text.chars().take(300).collect();
+        format!("the ingestion endpoint answered {status} without the ingestion answer: {shown}")
+    };
+    let answer: Value = serde_json::from_slice(body).map_err(|_| not_ingestion())?;
+    let Some(successes) = answer["successes"].as_array() else {
+        return Err(not_ingestion());
     };
     let errors = answer["errors"].as_array().cloned().unwrap_or_default();
     if let Some(first) = errors.first() {
@@ -85,7 +126,12 @@ pub fn read_answer(status: u16, body: &[u8]) -> Result<usize, String> {
             first["status"]
         ));
     }
-    Ok(answer["successes"].as_array().map_or(1, Vec::len))
+    if successes.is_empty() {
+        return Err(format!(
+            "the ingestion endpoint answered {status} and took no event"
+        ));
+    }
+    Ok(successes.len())
 }
 
 #[cfg(test)]
@@ -99,6 +145,7 @@ mod tests {
         let tags = vec!["web".to_owned()];
         let body = batch(&Trace {
             id: "t-1",
+            step: 3,
             name: "qa",
             timestamp: "2026-12-04T16:00:00.000Z",
             input: json!({"url": "u"}),
@@ -108,7 +155,7 @@ mod tests {
         });
         let event = &body["batch"][0];
         assert_eq!(event["type"], "trace-create");
-        assert_eq!(event["id"], "t-1-trace-create");
+        assert_eq!(event["id"], "t-1-3-trace-create");
         assert_eq!(event["body"]["id"], "t-1");
         assert_eq!(event["body"]["input"], json!({"url": "u"}));
         assert_eq!(event["body"]["output"], "answer");
@@ -134,6 +181,33 @@ mod tests {
             why.contains("401") && why.contains("Invalid credentials"),
             "{why}"
         );
-        assert_eq!(read_answer(200, b""), Ok(1));
+        for not_ingestion in [&b""[..], b"<html>ok</html>", b"{}", b"{\"errors\": []}"] {
+            let why = read_answer(200, not_ingestion).expect_err("not the ingestion answer");
+            assert!(why.contains("without the ingestion answer"), "{why}");
+        }
+        let why = read_answer(207, br#"{"successes": [], "errors": []}"#).expect_err("none");
+        assert!(why.contains("took no event"), "{why}");
+    }
+
+    #[test]
+    fn keys_go_over_https_or_to_loopback_only() {
+        for allowed in [
+            "https://cloud.langfuse.com",
+            "HTTPS://lf.test:8443/",
+            "http://127.0.0.1:3000",
+            "http://localhost:3000/",
+            "http://[::1]:3000",
+        ] {
+            assert_eq!(host_problem(allowed), None, "{allowed}");
+        }
+        for refused in [
+            "http://lf.example.com",
+            "http://127.0.0.1.evil.net",
+            "http://localhost@evil.net",
+            "ftp://127.0.0.1",
+            "lf.example.com",
+        ] {
+            assert!(host_problem(refused).is_some(), "{refused}");
+        }
     }
 }

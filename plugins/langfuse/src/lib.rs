@@ -11,13 +11,13 @@ use std::time::SystemTime;
 use blockforge_sdk::http::{self, Method, Request};
 use blockforge_sdk::prelude::*;
 
-use ingestion::{Trace, basic_auth, batch, ingestion_url, read_answer};
+use ingestion::{Trace, basic_auth, batch, host_problem, ingestion_url, read_answer};
 
 /// Settings of LangfuseBlock.
 #[derive(Deserialize, JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 struct Config {
-    /// The Langfuse host (its grant must allow it).
+    /// The Langfuse host (its grant must allow it): https, or http to a loopback host.
     host: String,
     /// The project's public key (`pk-lf-...`).
     public_key: String,
@@ -77,6 +77,9 @@ fn upload(ctx: &Context<Config>) -> String {
     if config.public_key.is_empty() || config.secret_key.is_empty() {
         return "skipped: credentials not configured (public_key, secret_key)".to_owned();
     }
+    if let Some(problem) = host_problem(&config.host) {
+        return format!("error: {problem}");
+    }
     let input: Map<String, Value> = if config.input_fields.is_empty() {
         ctx.state.clone()
     } else {
@@ -91,6 +94,7 @@ fn upload(ctx: &Context<Config>) -> String {
     metadata.insert("step".to_owned(), json!(ctx.step));
     let body = batch(&Trace {
         id: &ctx.trace_id,
+        step: ctx.step,
         name: &config.trace_name,
         timestamp: &timestamp,
         input: Value::Object(input),

@@ -10,7 +10,7 @@ pub mod fetch;
 pub mod retry;
 pub mod robots;
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use blockforge_sdk::prelude::*;
 
@@ -33,9 +33,17 @@ struct Config {
     max_retries: u32,
     /// The first wait before a retry, doubled at each retry, when the server sends no
     /// Retry-After; milliseconds.
+    #[schemars(range(max = 60_000))]
     retry_base_ms: u64,
     /// The longest wait before one retry, milliseconds: a longer Retry-After fails the fetch.
+    #[schemars(range(max = 120_000))]
     max_retry_wait_ms: u64,
+    /// The most time one fetch may take, robots.txt, attempts and waits included,
+    /// milliseconds: no attempt starts and no wait begins that would pass it (one attempt
+    /// is bounded by the grant's http timeout). Below the block's wall-clock limit, so a slow
+    /// site fails the fetch (recorded with `fail_on_error: false`) instead of the run.
+    #[schemars(range(min = 1, max = 240_000))]
+    max_total_ms: u64,
     /// Media types accepted (`type/subtype` or `type/*`); another fails the fetch.
     allowed_content_types: Vec<String>,
     /// The largest body accepted, bytes (the grant's http.max_response_bytes also bounds it).
@@ -55,6 +63,7 @@ impl Default for Config {
             max_retries: 3,
             retry_base_ms: 500,
             max_retry_wait_ms: 30_000,
+            max_total_ms: 60_000,
             allowed_content_types: ["text/html", "application/xhtml+xml", "text/plain"]
                 .map(str::to_owned)
                 .to_vec(),
@@ -137,7 +146,9 @@ fn fetch(config: &Config, url: &str) -> Result<Page, FetchError> {
             max_retries: config.max_retries,
             base: Duration::from_millis(config.retry_base_ms),
             max_wait: Duration::from_millis(config.max_retry_wait_ms),
+            max_total: Duration::from_millis(config.max_total_ms),
         },
+        started: Instant::now(),
     };
     if config.respect_robots {
         fetcher.check_robots(url)?;
@@ -146,14 +157,27 @@ fn fetch(config: &Config, url: &str) -> Result<Page, FetchError> {
     let failed = |message: String| FetchError {
         message,
         status: Some(response.status),
+        code: None,
     };
     if !(200..300).contains(&response.status) {
         return Err(failed(format!("GET {url} answered {}", response.status)));
     }
-    // The host followed redirects: a page on another site is checked against that site's
-    // robots.txt too.
-    if config.respect_robots && robots::robots_url(&response.final_url) != robots::robots_url(url) {
+    // The host followed redirects: the page they led to, on this site or another, is checked
+    // against its site's robots.txt too. The host's http import follows redirects itself, so
+    // the hops between are checked only after the fact, through where they led.
+    if config.respect_robots && response.final_url != url {
         fetcher.check_robots(&response.final_url)?;
+    }
+    // Asked for `identity`, a server may still compress: such a body is not text to read.
+    let encoding = header(&response, "content-encoding")
+        .unwrap_or_default()
+        .trim();
+    if !encoding.is_empty() && !encoding.eq_ignore_ascii_case("identity") {
+        return Err(failed(format!(
+            "{} is sent with Content-Encoding {encoding:?}, which WebFetch does not decode \
+             (it asks for identity)",
+            response.final_url
+        )));
     }
     let content_type = content::media_type(header(&response, "content-type").unwrap_or_default());
     if !content::accepted(&content_type, &config.allowed_content_types) {

@@ -2,7 +2,8 @@
 //! that timed out or could not connect, are retried up to a number of times, waiting the
 //! server's `Retry-After` (seconds or an HTTP date) when it gives one, else an exponential
 //! backoff (`base`, `2 base`, `4 base`...). A wait longer than the allowed maximum is not
-//! waited: the fetch fails saying so. No host needed.
+//! waited: the fetch fails saying so. The attempts and waits of one fetch share a total
+//! budget: no attempt starts and no wait begins that would end past it. No host needed.
 
 use std::time::{Duration, SystemTime};
 
@@ -15,6 +16,8 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// The longest single wait.
     pub max_wait: Duration,
+    /// The most time one fetch (its attempts and waits, robots.txt included) may take.
+    pub max_total: Duration,
 }
 
 /// What to do after an attempt that may be retried.
@@ -68,6 +71,18 @@ impl RetryPolicy {
         };
         Decision::Wait(wait)
     }
+
+    /// Whether, `elapsed` into the fetch, waiting `wait` (zero: just starting an attempt)
+    /// stays within `max_total`; `what` names the failure in the message when not.
+    pub fn within_budget(&self, elapsed: Duration, wait: Duration, what: &str) -> Decision {
+        if elapsed.saturating_add(wait) >= self.max_total {
+            return Decision::GiveUp(format!(
+                "{what}; retrying would pass max_total_ms ({} ms) for this fetch",
+                self.max_total.as_millis()
+            ));
+        }
+        Decision::Wait(wait)
+    }
 }
 
 #[cfg(test)]
@@ -78,7 +93,27 @@ mod tests {
         max_retries: 3,
         base: Duration::from_millis(100),
         max_wait: Duration::from_secs(2),
+        max_total: Duration::from_secs(5),
     };
+
+    #[test]
+    fn no_wait_or_attempt_passes_the_total_budget() {
+        let second = Duration::from_secs(1);
+        assert_eq!(
+            POLICY.within_budget(second, second, "503"),
+            Decision::Wait(second)
+        );
+        for (elapsed, wait) in [(4, 1), (5, 0), (3, 3)] {
+            let elapsed = Duration::from_secs(elapsed);
+            match POLICY.within_budget(elapsed, Duration::from_secs(wait), "GET x answered 503") {
+                Decision::GiveUp(why) => assert!(
+                    why.starts_with("GET x answered 503") && why.contains("max_total_ms (5000 ms)"),
+                    "{why}"
+                ),
+                other => panic!("{other:?}"),
+            }
+        }
+    }
 
     #[test]
     fn backoff_doubles_up_to_the_maximum_and_stops_after_the_retries() {

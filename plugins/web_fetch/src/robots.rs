@@ -2,7 +2,8 @@
 //! crawler reads it (2xx: the rules; 4xx: no rules, everything allowed; 429 and 5xx: the
 //! site is unavailable, nothing may be fetched now), kept as text in the job's kv storage per
 //! site, and asked about one URL for the block's user agent. Rules are matched by
-//! `texting_robots`. No host needed.
+//! `texting_robots`; `Crawl-delay` is ignored (the grant's per-host rate paces requests).
+//! No host needed.
 
 use serde::{Deserialize, Serialize};
 use texting_robots::Robot;
@@ -18,6 +19,16 @@ pub enum RobotsFile {
     AllowAll,
     /// The file's text.
     Rules(String),
+    /// The site could not say (429, 5xx, no answer): nothing is fetched from it until
+    /// `until` (Unix seconds), when it is asked again.
+    Unreachable {
+        /// Why, as the fetches refused meanwhile say.
+        message: String,
+        /// The status it answered, if any.
+        status: Option<u16>,
+        /// Unix seconds.
+        until: u64,
+    },
 }
 
 /// How a `robots.txt` request was answered.
@@ -79,6 +90,7 @@ impl RobotsFile {
     pub fn allows(&self, agent: &str, url: &str) -> Result<bool, String> {
         match self {
             RobotsFile::AllowAll => Ok(true),
+            RobotsFile::Unreachable { message, .. } => Err(message.clone()),
             RobotsFile::Rules(text) => Robot::new(agent, text.as_bytes())
                 .map(|robot| robot.allowed(url))
                 .map_err(|e| format!("robots.txt cannot be read: {e}")),
@@ -140,7 +152,16 @@ mod tests {
 
     #[test]
     fn files_are_kept_and_read_back() {
-        for file in [RobotsFile::AllowAll, RobotsFile::Rules(RULES.to_owned())] {
+        let unreachable = RobotsFile::Unreachable {
+            message: "503".to_owned(),
+            status: Some(503),
+            until: 1_800_000_000,
+        };
+        for file in [
+            RobotsFile::AllowAll,
+            RobotsFile::Rules(RULES.to_owned()),
+            unreachable,
+        ] {
             assert_eq!(RobotsFile::from_kept(&file.to_kept()), Some(file));
         }
         assert_eq!(RobotsFile::from_kept("garbage"), None);

@@ -39,6 +39,7 @@ export interface JsonSchema {
   default?: unknown;
   enum?: unknown[];
   format?: string;
+  writeOnly?: boolean;
   properties?: Record<string, JsonSchema>;
   required?: string[];
   items?: JsonSchema;

@@ -127,4 +127,22 @@ describe("ConfigForm", () => {
     expect(screen.getByText("Title is required")).toBeInTheDocument();
     expect(last()).not.toHaveProperty("title");
   });
+
+  it("hides secrets (format password or writeOnly) in password inputs and keeps plain strings visible", async () => {
+    const user = userEvent.setup();
+    const schema: JsonSchema = {
+      type: "object",
+      properties: {
+        host: { type: "string" },
+        secret_key: { type: "string", format: "password" },
+        token: { type: "string", writeOnly: true },
+      },
+    };
+    const { last } = setup(schema, { secret_key: "sk-1" });
+    expect(screen.getByLabelText("Host")).toHaveAttribute("type", "text");
+    expect(screen.getByLabelText("Secret key")).toHaveAttribute("type", "password");
+    expect(screen.getByLabelText("Token")).toHaveAttribute("type", "password");
+    await user.type(screen.getByLabelText("Token"), "t");
+    expect(last()).toEqual({ secret_key: "sk-1", token: "t" });
+  });
 });

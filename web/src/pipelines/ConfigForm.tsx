@@ -205,7 +205,8 @@ function Field(props: FieldProps) {
       return (
         <input
           id={id}
-          type="text"
+          // Secrets (`format: "password"` or `writeOnly`) are not shown on screen.
+          type={field.schema.format === "password" || field.schema.writeOnly === true ? "password" : "text"}
           placeholder={typeof field.defaultValue === "string" ? field.defaultValue : ""}
           value={typeof value === "string" ? value : ""}
           onChange={(e) => set(e.target.value === "" ? undefined : e.target.value)}
