@@ -63,7 +63,10 @@ pub fn size_category(rows: u64) -> &'static str {
         1_000_000..10_000_000 => "1M<n<10M",
         10_000_000..100_000_000 => "10M<n<100M",
         100_000_000..1_000_000_000 => "100M<n<1B",
-        _ => "n>1B",
+        1_000_000_000..10_000_000_000 => "1B<n<10B",
+        10_000_000_000..100_000_000_000 => "10B<n<100B",
+        100_000_000_000..1_000_000_000_000 => "100B<n<1T",
+        _ => "n>1T",
     }
 }
 
@@ -209,5 +212,12 @@ mod tests {
         assert_eq!(size_category(999), "n<1K");
         assert_eq!(size_category(1_000), "1K<n<10K");
         assert_eq!(size_category(2_500_000), "1M<n<10M");
+        assert_eq!(size_category(999_999_999), "100M<n<1B");
+        assert_eq!(size_category(1_000_000_000), "1B<n<10B");
+        assert_eq!(size_category(10_000_000_000), "10B<n<100B");
+        assert_eq!(size_category(100_000_000_000), "100B<n<1T");
+        assert_eq!(size_category(999_999_999_999), "100B<n<1T");
+        assert_eq!(size_category(1_000_000_000_000), "n>1T");
+        assert_eq!(size_category(u64::MAX), "n>1T");
     }
 }
