@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use arrow_schema::{DataType, Field, Fields, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
+use parquet::basic::Compression;
+use parquet::file::properties::WriterProperties;
 use serde_json::Value;
 
 use super::Row;
@@ -15,6 +17,22 @@ use super::features::{Feature, Features};
 
 /// Rows per record batch read.
 const BATCH_ROWS: usize = 1024;
+
+/// Rows per row group written at most: the writer holds a row group in memory until it is
+/// flushed.
+const ROW_GROUP_ROWS: usize = 10_000;
+
+/// Bytes per row group written at most (for rows much larger than usual).
+const ROW_GROUP_BYTES: usize = 32 * 1024 * 1024;
+
+/// The writer's properties: row groups bounded in rows and bytes, snappy-compressed pages.
+fn properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_max_row_group_row_count(Some(ROW_GROUP_ROWS))
+        .set_max_row_group_bytes(Some(ROW_GROUP_BYTES))
+        .set_compression(Compression::SNAPPY)
+        .build()
+}
 
 /// The Arrow type of a feature.
 fn data_type(feature: &Feature) -> DataType {
@@ -84,8 +102,8 @@ impl<W: Write + Send> ParquetWriter<W> {
             .with_batch_size(BATCH_ROWS)
             .build_decoder()
             .map_err(|e| WriteError(e.to_string()))?;
-        let writer =
-            ArrowWriter::try_new(out, schema, None).map_err(|e| WriteError(e.to_string()))?;
+        let writer = ArrowWriter::try_new(out, schema, Some(properties()))
+            .map_err(|e| WriteError(e.to_string()))?;
         Ok(ParquetWriter {
             features,
             decoder,
@@ -176,5 +194,26 @@ mod tests {
         assert_eq!(back[0]["maybe"], Value::Null);
         let error = read(tempfile::tempfile().unwrap(), |_| ControlFlow::Continue(())).unwrap_err();
         assert_eq!(error.location, Location::File);
+    }
+
+    #[test]
+    fn files_are_written_in_bounded_snappy_row_groups() {
+        use parquet::file::reader::{FileReader, SerializedFileReader};
+        let rows: Vec<Row> = (0..25_000)
+            .map(|i| json!({"n": i}).as_object().cloned().unwrap())
+            .collect();
+        let mut features = Features::default();
+        rows.iter().for_each(|row| features.add(row));
+        let file = tempfile::tempfile().unwrap();
+        let mut writer = ParquetWriter::new(file.try_clone().unwrap(), features).unwrap();
+        writer.write(&rows).unwrap();
+        writer.finish().unwrap();
+        let meta = SerializedFileReader::new(file).unwrap().metadata().clone();
+        let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+        assert_eq!(groups, vec![10_000, 10_000, 5_000]);
+        assert_eq!(
+            meta.row_group(0).column(0).compression(),
+            Compression::SNAPPY
+        );
     }
 }
