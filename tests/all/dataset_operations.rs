@@ -297,6 +297,19 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
         )
         .await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
+        let many: serde_json::Map<String, serde_json::Value> =
+            (0..17).map(|i| (format!("s{i}"), json!(1))).collect();
+        let (status, body) = post(
+            &server,
+            "/api/datasets/ab/split",
+            json!({"fractions": many}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(
+            body["error"].as_str().unwrap_or("").contains("at most 16"),
+            "{body}"
+        );
         drop(server);
     }
     cleanup(stores, &schema).await;

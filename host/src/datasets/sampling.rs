@@ -57,6 +57,9 @@ pub fn stratified_positions(strata: &BTreeMap<String, Vec<u64>>, n: u64, seed: u
     picked
 }
 
+/// The most splits one split operation makes (a split's index is stored as a `u8`).
+pub const MAX_SPLITS: usize = 16;
+
 /// Which split (an index into `fractions`) each position of `0..row_count` goes to: the rows
 /// are shuffled with the seed, then cut by the fractions (the last split takes what rounding
 /// leaves).

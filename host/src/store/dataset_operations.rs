@@ -14,7 +14,9 @@ use super::datasets::{RowPages, VersionRow};
 use super::{Store, StoreError};
 use crate::datasets::dedup::SeenRows;
 use crate::datasets::lineage::{Lineage, VersionRef};
-use crate::datasets::sampling::{sample_positions, split_assignment, stratified_positions};
+use crate::datasets::sampling::{
+    MAX_SPLITS, sample_positions, split_assignment, stratified_positions,
+};
 
 /// Why an operation made no version.
 #[derive(Debug, thiserror::Error)]
@@ -236,6 +238,12 @@ impl Store {
             return Err(OperationError::Invalid(
                 "split fractions are numbers of at least 0, one per split".to_owned(),
             ));
+        }
+        if fractions.len() > MAX_SPLITS {
+            return Err(OperationError::Invalid(format!(
+                "a dataset is split in at most {MAX_SPLITS} splits, not {}",
+                fractions.len()
+            )));
         }
         if fractions.iter().map(|(_, f)| f).sum::<f64>() <= 0.0 {
             return Err(OperationError::Invalid(
