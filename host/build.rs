@@ -76,9 +76,14 @@ fn main() {
         );
         let bytes = std::fs::read(&wasm).expect("cannot read a builtin block");
         let hash = hex::encode(Sha256::digest(&bytes));
+        // Embed the very bytes that were hashed: another build (another profile, an IDE's
+        // check) may rewrite the shared guest target's .wasm before rustc reads it, and a
+        // hash that does not match the bytes would map another component's compiled code.
+        let embedded = out_dir.join(format!("{}.wasm", name.replace('-', "_")));
+        std::fs::write(&embedded, &bytes).expect("cannot copy a builtin block");
         generated.push_str(&format!(
             "    ({name:?}, include_bytes!({:?}), {hash:?}),\n",
-            wasm.display().to_string()
+            embedded.display().to_string()
         ));
     }
     generated.push_str("];\n");

@@ -21,6 +21,21 @@ pub use overrides::{OverridesError, PLUGIN_OVERRIDES, PluginOverrides};
 
 mod builtin {
     include!(concat!(env!("OUT_DIR"), "/builtin_blocks.rs"));
+
+    #[cfg(test)]
+    mod tests {
+        use crate::runtime::compile_cache::CompileCache;
+
+        /// The build-time hash keys the compile cache: it must be the hash of the embedded
+        /// bytes, or a start would map another component's compiled code.
+        #[test]
+        fn each_builtins_hash_is_the_hash_of_its_embedded_bytes() {
+            assert!(!super::BUILTIN_BLOCKS.is_empty());
+            for (name, bytes, hash) in super::BUILTIN_BLOCKS {
+                assert_eq!(CompileCache::content_hash(bytes), *hash, "{name}");
+            }
+        }
+    }
 }
 
 /// Where a block came from.
