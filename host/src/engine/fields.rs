@@ -1,6 +1,7 @@
 //! Which state fields a pipeline reads and writes, found without running it: the Jinja
 //! variables of each block's template config fields (those whose schema `format` is `jinja2`
-//! or `json-or-template`) and each block's declared `outputs`.
+//! or `json-or-template`), the fields its config names (`field-reference` values the pipeline
+//! sets) and each block's declared `outputs`.
 //!
 //! A field read before any earlier block writes it must come from the seed. A multiplier's
 //! declared `inputs` are reads too: it runs first, on the seed, and reads what it declares
@@ -130,8 +131,11 @@ pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> Result<StateFie
     })
 }
 
-/// The variables read by the template config fields of one step, and the templates that do
-/// not parse.
+/// The schema `format` of a config field whose value names a state field.
+const FIELD_REFERENCE: &str = "field-reference";
+
+/// The variables read by the template config fields of one step, the fields its config names
+/// (`field-reference` values set in the pipeline), and the templates that do not parse.
 pub(super) fn template_reads(
     spec: &BlockSpec,
     info: &BlockInfo,
@@ -143,12 +147,18 @@ pub(super) fn template_reads(
         .get("properties")
         .and_then(Value::as_object);
     for (key, value) in &spec.config {
-        let is_template = properties
+        let format = properties
             .and_then(|p| p.get(key))
             .and_then(|p| p.get("format"))
-            .and_then(Value::as_str)
-            .is_some_and(|f| TEMPLATE_FORMATS.contains(&f));
-        if !is_template {
+            .and_then(Value::as_str);
+        // A field named in the config (`WebFetch`'s `url_field: url`) is read as it is.
+        if format == Some(FIELD_REFERENCE) {
+            if let Some(field) = value.as_str().filter(|f| !f.is_empty()) {
+                reads.insert(field.to_owned());
+            }
+            continue;
+        }
+        if !format.is_some_and(|f| TEMPLATE_FORMATS.contains(&f)) {
             continue;
         }
         let mut sources = Vec::new();
@@ -245,6 +255,21 @@ mod tests {
             &info(&[], schema),
         );
         assert_eq!(issues[0].field, "user_prompt");
+    }
+
+    #[test]
+    fn a_field_named_in_the_config_is_read() {
+        let schema = json!({"properties": {
+            "url_field": {"type": "string", "format": "field-reference"},
+            "plain": {"type": "string"}}});
+        let (reads, issues) = template_reads(
+            &spec(json!({"url_field": "link", "plain": "not_read"})),
+            &info(&["html"], schema.clone()),
+        );
+        assert_eq!(reads.into_iter().collect::<Vec<_>>(), ["link"]);
+        assert!(issues.is_empty());
+        let (reads, _) = template_reads(&spec(json!({"url_field": ""})), &info(&[], schema));
+        assert!(reads.is_empty());
     }
 
     #[test]
