@@ -54,6 +54,14 @@ async fn finished_job(server: &Server, pipeline: i64, seeds: Value) -> i64 {
     job
 }
 
+/// Runs [`generator_pipeline`] on one seed to its end and returns its record's id.
+async fn one_generated_record(server: &Server) -> i64 {
+    let pipeline = save_generator(server).await;
+    let job = finished_job(server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
+    let records = get_json(server, &format!("/api/records?job_id={job}")).await;
+    records[0]["id"].as_i64().unwrap()
+}
+
 /// Starts a job over `seeds` (200 `{job_id}`) and returns its id.
 async fn start_job(server: &Server, pipeline: i64, seeds: Value) -> i64 {
     let response = generate(server, pipeline, "seeds.json", seeds.to_string(), 2).await;
@@ -157,10 +165,7 @@ async fn reviews_store_every_datagenflow_body_shape() {
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
-        let pipeline = save_generator(&server).await;
-        let job = finished_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
-        let records = get_json(&server, &format!("/api/records?job_id={job}")).await;
-        let id = records[0]["id"].as_i64().unwrap();
+        let id = one_generated_record(&server).await;
         let path = format!("/api/records/{id}");
         let db = database(&url).await;
 
@@ -263,10 +268,7 @@ async fn concurrent_field_edits_of_one_record_are_all_kept() {
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
         let server = ws.serve(&url).await;
-        let pipeline = save_generator(&server).await;
-        let job = finished_job(&server, pipeline, json!([{"metadata": {"topic": "a"}}])).await;
-        let records = get_json(&server, &format!("/api/records?job_id={job}")).await;
-        let id = records[0]["id"].as_i64().unwrap();
+        let id = one_generated_record(&server).await;
         let path = format!("/api/records/{id}");
         let edits = (0..24).map(|i| {
             let request = client()
