@@ -183,7 +183,7 @@ async fn an_undeclared_capability_is_denied() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_environment_is_empty_and_a_chatty_block_is_not_killed_by_its_output() {
-    let ws = hostile_workspace();
+    let mut ws = hostile_workspace();
     std::fs::copy(fixtures::HOSTILE, ws.plugins_dir().join("hostile.wasm")).unwrap();
     let env = ws
         .run(&[
@@ -202,6 +202,9 @@ async fn the_environment_is_empty_and_a_chatty_block_is_not_killed_by_its_output
         json!({"found": 0, "ok": true}),
         "no variables reach the block"
     );
+    // The flood is 40,000 writes, each host work counted as the block's CPU: a debug host on
+    // a loaded machine once passed the 1 s of `hostile_workspace`. The output is what is tested.
+    ws.set_env("BLOCK_CPU_SECS", "60");
     let flood = ws
         .run(&[
             "block",
