@@ -4,12 +4,14 @@
 
 pub mod call_stats;
 pub mod config_numbers;
+pub mod expansion;
 pub mod fields;
 mod pipeline;
 pub mod quality;
 pub mod record;
 pub mod run;
 pub mod run_set;
+pub mod run_start;
 pub mod secret_config;
 pub mod seed_check;
 pub mod seedless;

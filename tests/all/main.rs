@@ -36,6 +36,7 @@ mod llm_cost;
 mod loopback_site;
 mod markdown_chunks;
 mod metrics;
+mod mid_multiplier;
 mod models;
 mod models_routing;
 mod multiplier;

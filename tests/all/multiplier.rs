@@ -1,7 +1,7 @@
-//! Multipliers: first position only; one seed becomes many runs.
+//! Multipliers: one seed becomes many runs (a multiplier after other blocks: mid_multiplier.rs).
 
 use blockforge_tests::fixtures;
-use blockforge_tests::harness::{Workspace, seeds};
+use blockforge_tests::harness::Workspace;
 use serde_json::json;
 
 fn workspace() -> Workspace {
@@ -48,23 +48,6 @@ async fn a_multiplier_turns_each_seed_into_one_run_per_item() {
     let trace = records[0]["trace"].as_array().unwrap();
     assert_eq!(trace.len(), 2);
     assert_eq!(trace[0]["block_type"], "LineSplitter");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_multiplier_anywhere_but_first_is_refused_before_running() {
-    let ws = workspace();
-    let pipeline = r#"{"name": "m", "blocks": [{"type": "FieldMapper", "config": {}}, {"type": "LineSplitter"}]}"#;
-    let (out, records) = ws
-        .run_pipeline(pipeline, &seeds(1, |_| json!({"text": "a"})), &[])
-        .await;
-    out.assert_failure();
-    assert!(
-        out.stderr
-            .contains("step 1 (LineSplitter): a multiplier block must be the first block"),
-        "{}",
-        out.stderr
-    );
-    assert!(records.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

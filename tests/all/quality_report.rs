@@ -236,7 +236,7 @@ fn judged(
         logs_dropped: 0,
     };
     let mut finished = crate::store::finished(run, pipeline_id, RunStatus::Completed, 0);
-    finished.record.trace = vec![entry];
+    finished.record.trace = blockforge::engine::record::Trace::own(vec![entry]);
     finished
 }
 

@@ -5,12 +5,13 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use blockforge::engine::call_stats::CallStats;
-use blockforge::engine::record::{RunRecord, RunStatus};
+use blockforge::engine::quality::QualityCounts;
+use blockforge::engine::record::{RunRecord, RunStatus, Trace};
 use blockforge::engine::{ModelUsage, Usage};
 use blockforge::kv::{KvNamespace, KvQuota, KvStore};
 use blockforge::store::jobs::{JobStatus, NewRun};
 use blockforge::store::records::{DeletionOutcome, RecordDeletion, RecordFilter};
-use blockforge::store::runs::{ClaimedRun, FinishedRun};
+use blockforge::store::runs::{ClaimedRun, FinishedRun, Split};
 use blockforge::store::{Backend, Store};
 use serde_json::json;
 
@@ -92,7 +93,7 @@ pub(crate) fn finished(
             metadata: run.metadata.clone(),
             accumulated_state: run.metadata.clone(),
             pipeline_output: json!("out"),
-            trace: Vec::new(),
+            trace: Trace::default(),
             usage: Usage::tokens(tokens, 1, 0),
             usage_by_model: by_model("m", Usage::tokens(tokens, 1, 0)),
             error: (status == RunStatus::Failed).then(|| "boom".to_owned()),
@@ -474,6 +475,7 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
         let (pipeline, job, claimed) = claimed_runs(&store, 2, "a").await;
         // The first run was expanded by a multiplier (one split); a late finish of it is refused.
         let child = json!({"n": 0, "line": "x"}).as_object().cloned().unwrap();
+        let part = json!({"line": "x"}).as_object().cloned().unwrap();
         let multiplier_usage = Usage::tokens(7, 3, 0);
         let multiplier_calls = CallStats {
             requests: 2,
@@ -485,11 +487,16 @@ async fn a_run_no_longer_leased_cannot_be_finished_and_released_leases_are_free_
         let expanded = store
             .expand_run(
                 &claimed[0],
-                [child].into_iter(),
+                Split {
+                    children: [(child, part)].into_iter(),
+                    first_step: 1,
+                    inherited_trace: "[]",
+                    usage: &multiplier_usage,
+                    usage_by_model: &by_model("splitter-model", multiplier_usage),
+                    calls: &multiplier_calls,
+                    quality: &QualityCounts::default(),
+                },
                 1_000_000,
-                &multiplier_usage,
-                &by_model("splitter-model", multiplier_usage),
-                &multiplier_calls,
             )
             .await
             .unwrap();
@@ -650,19 +657,18 @@ async fn expand(
     n: usize,
     limit: u64,
 ) -> blockforge::store::runs::Expanded {
-    let children = (0..n).map(|i| json!({"child": i}).as_object().cloned().unwrap());
-    let usage = Usage::default();
-    store
-        .expand_run(
-            run,
-            children,
-            limit,
-            &usage,
-            &ModelUsage::default(),
-            &CallStats::default(),
-        )
-        .await
-        .unwrap()
+    let child = |i: usize| json!({"child": i}).as_object().cloned().unwrap();
+    let children = (0..n).map(|i| (child(i), child(i)));
+    let split = Split {
+        children,
+        first_step: 1,
+        inherited_trace: "[]",
+        usage: &Usage::default(),
+        usage_by_model: &ModelUsage::default(),
+        calls: &CallStats::default(),
+        quality: &QualityCounts::default(),
+    };
+    store.expand_run(run, split, limit).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -119,8 +119,9 @@ pub async fn delete(
 }
 
 /// Runs a saved pipeline once on the request body (the initial state) and answers
-/// `{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a pipeline
-/// that starts with a multiplier. A failing block answers 400 with the trace in `detail`.
+/// `{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` (one per child)
+/// when the run reaches the pipeline's multiplier, at any step. A failing block before it
+/// answers 400 with the trace in `detail`.
 #[utoipa::path(post, path = "/api/pipelines/{id}/execute", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "The initial state"), responses((status = 200, description = "`{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a multiplier pipeline", body = serde_json::Value), (status = 400, description = "Bad request, or a limit of blocks or state passed", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "The body is larger than MAX_STATE_BYTES", body = ErrorBody)))]
 pub async fn execute(
     State(state): State<AppState>,
@@ -129,7 +130,7 @@ pub async fn execute(
     body: axum::body::Bytes,
 ) -> Result<Json<Value>, ApiError> {
     use crate::engine::record::{RunRecord, RunStatus};
-    use crate::engine::run::{RunContext, RunStart};
+    use crate::engine::run::{Advanced, RunContext, RunStart};
 
     // A JSON body, as for every JSON route (the body is read as bytes to size it first).
     let content_type = headers
@@ -183,7 +184,6 @@ pub async fn execute(
         valid.steps.len(),
         &limits,
     )?;
-    let multiplier = valid.starts_with_multiplier();
     // The pipeline's token and cost budgets hold inside this one execution too.
     let budget =
         crate::engine::JobBudget::new(&valid.pipeline.constraints, crate::engine::Usage::default())
@@ -229,18 +229,22 @@ pub async fn execute(
         namespace: crate::kv::KvNamespace::Job(ctx.job_id.clone()),
     };
     let answer = async {
-        if !multiplier {
-            let record = ctx.run(start).await;
-            return match record.status {
-                RunStatus::Completed => Ok(Json(shape(&record))),
-                RunStatus::Failed => Err(failed(&record)),
-            };
-        }
-        let starts = match ctx.expand(start).await {
-            Ok(expansion) => expansion.into_starts(),
-            Err(record) => return Err(failed(&record)),
+        let expansion = match ctx.advance(start).await {
+            Advanced::Finished(record) => {
+                return match record.status {
+                    RunStatus::Completed => Ok(Json(shape(&record))),
+                    RunStatus::Failed => Err(failed(&record)),
+                };
+            }
+            Advanced::Expanded(expansion) => expansion,
         };
-        let records = futures::future::join_all(starts.map(|start| ctx.run(start))).await;
+        // A pipeline has one multiplier: its children run to their end.
+        let records = futures::future::join_all(
+            expansion
+                .into_starts()
+                .map(|start| async { ctx.advance(start).await.into_record() }),
+        )
+        .await;
         Ok(Json(
             json!({"results": records.iter().map(shape).collect::<Vec<_>>()}),
         ))

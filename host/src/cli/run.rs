@@ -73,6 +73,10 @@ impl RunSetObserver for Writer {
         self.bar.set_length(length.saturating_add_signed(delta));
     }
 
+    fn expanded(&mut self, executed: &[blockforge::engine::record::TraceEntry]) {
+        self.quality.add_steps(executed);
+    }
+
     fn record(&mut self, record: RunRecord) {
         if record.status == RunStatus::Failed
             && let Some(error) = &record.error

@@ -3,10 +3,13 @@
 //! or `json-or-template`), the fields its config names (`field-reference` values the pipeline
 //! sets) and each block's declared `outputs`.
 //!
-//! A field read before any earlier block writes it must come from the seed. A multiplier's
-//! declared `inputs` are reads too: it runs first, on the seed, and reads what it declares
-//! (`MarkdownMultiplierBlock`'s `file_content`), whereas a transform's inputs may be
-//! alternatives (`ValidatorBlock` reads `text`, else `assistant`). A block whose outputs are
+//! A field read before any earlier block writes it must come from the seed. A first block
+//! that is a multiplier has its declared `inputs` counted as reads too: it runs on the seed,
+//! and reads what it declares (`MarkdownMultiplierBlock`'s `file_content`), whereas a
+//! transform's inputs may be alternatives (`ValidatorBlock` reads `text`, else `assistant`).
+//! A multiplier later in the pipeline reads what the blocks before it wrote (TokenChunker
+//! after HtmlToText reads `text`, named by its config): its declared inputs are taken as a
+//! transform's, and the fields it writes, like any block's, are no seed fields. A block whose outputs are
 //! `*` writes the keys of its `mappings` config object when it has one (as `FieldMapper`
 //! does); otherwise nothing after it can be said about the seed's fields.
 
@@ -80,7 +83,7 @@ pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> Result<StateFie
             Some(info) => template_reads(spec, info),
             None => (BTreeSet::new(), Vec::new()),
         };
-        if let Some(info) = info.filter(|info| info.is_multiplier) {
+        if let Some(info) = info.filter(|info| info.is_multiplier && step == 0) {
             reads.extend(info.inputs.iter().filter(|i| *i != "*").cloned());
         }
         if !writes_unknown {

@@ -18,9 +18,10 @@
 //!   scale (85 on 0–1, `1e300`, a value written by a generator) is not counted: it would
 //!   make the mean meaningless. Any block's output is read, not only quality blocks': a
 //!   FieldMapper may carry a score computed elsewhere.
-//! - a multiplier's children carry its call at the head of their trace when run in one
-//!   process (`blockforge run`) and not when a server plans them; that call is skipped, so
-//!   both count the same.
+//! - a multiplier's children inherit the trace of the run that reached it (its steps before
+//!   the multiplier and the multiplier's call): those entries are copies, skipped in every
+//!   child. The steps before the multiplier are counted once, with the expansion
+//!   ([`QualityCounts::add_steps`]), as steps only: the records are the children's.
 //!
 //! A record is *checked* when it completed and a check ran on it, or when a step removed it;
 //! it *passed* when it was checked, completed, and no step flagged it (a fixed record passes
@@ -205,42 +206,17 @@ impl QualityCounts {
         slot(self.steps.entry(step).or_default(), block_type)
     }
 
-    /// Adds one record's contribution, read from its trace.
+    /// Adds one record's contribution, read from its own trace entries (its inherited ones
+    /// were counted with their expansion).
     pub fn add_record(&mut self, record: &RunRecord) {
         let mut checked = false;
         let mut flagged = false;
         let mut removed = false;
-        // A child's copy of its multiplier's call (see the module's documentation).
-        let skip = usize::from(
-            record.split_index.is_some() && record.trace.first().is_some_and(|e| e.step == 0),
-        );
-        for entry in record.trace.iter().skip(skip) {
-            let verdict = verdict(entry);
-            let scored = match (&entry.output, &entry.failure) {
-                (Some(Value::Object(output)), _) => Some(output),
-                (_, Some(failure)) if verdict.is_some_and(|v| v.removed) => {
-                    failure.detail.as_ref().and_then(Value::as_object)
-                }
-                _ => None,
-            };
-            if verdict.is_none() && scored.is_none() {
-                continue;
-            }
-            let step = self.step_mut(entry.step, &entry.block_type);
-            if let Some(verdict) = verdict {
-                step.counts.checked += 1;
-                step.counts.flagged += u64::from(verdict.flagged);
-                step.counts.fixed += u64::from(verdict.fixed);
-                step.counts.removed += u64::from(verdict.removed);
+        for entry in &record.trace.entries {
+            if let Some(verdict) = self.add_entry(entry) {
                 checked = true;
                 flagged |= verdict.flagged || verdict.removed;
                 removed |= verdict.removed;
-            }
-            if let Some(output) = scored {
-                scores(output, &mut |scale, name, score| {
-                    let histograms = step.scores.entry(scale).or_default();
-                    slot(histograms, name).add(scale, score);
-                });
             }
         }
         let completed = record.status == RunStatus::Completed;
@@ -252,6 +228,44 @@ impl QualityCounts {
         } else if !completed {
             self.failed += 1;
         }
+    }
+
+    /// Adds what the block calls `entries` checked and scored to their steps, and nothing to
+    /// the record counts: the calls a run made before a multiplier, counted once for all of its
+    /// children.
+    pub fn add_steps(&mut self, entries: &[TraceEntry]) {
+        for entry in entries {
+            self.add_entry(entry);
+        }
+    }
+
+    /// Adds one block call's check and scores to its step; its verdict, when it is a check.
+    fn add_entry(&mut self, entry: &TraceEntry) -> Option<Verdict> {
+        let verdict = verdict(entry);
+        let scored = match (&entry.output, &entry.failure) {
+            (Some(Value::Object(output)), _) => Some(output),
+            (_, Some(failure)) if verdict.is_some_and(|v| v.removed) => {
+                failure.detail.as_ref().and_then(Value::as_object)
+            }
+            _ => None,
+        };
+        if verdict.is_none() && scored.is_none() {
+            return None;
+        }
+        let step = self.step_mut(entry.step, &entry.block_type);
+        if let Some(verdict) = verdict {
+            step.counts.checked += 1;
+            step.counts.flagged += u64::from(verdict.flagged);
+            step.counts.fixed += u64::from(verdict.fixed);
+            step.counts.removed += u64::from(verdict.removed);
+        }
+        if let Some(output) = scored {
+            scores(output, &mut |scale, name, score| {
+                let histograms = step.scores.entry(scale).or_default();
+                slot(histograms, name).add(scale, score);
+            });
+        }
+        verdict
     }
 
     /// Adds every count of `other`.
@@ -469,6 +483,7 @@ pub struct BlockReport {
 mod tests {
     use super::*;
     use crate::engine::Usage;
+    use crate::engine::record::Trace;
     use crate::runtime::{BlockFailure, FailureKind};
     use serde_json::json;
 
@@ -516,7 +531,7 @@ mod tests {
             metadata: Map::new(),
             accumulated_state: Map::new(),
             pipeline_output: Value::Null,
-            trace,
+            trace: Trace::own(trace),
             usage: Usage::default(),
             usage_by_model: Default::default(),
             error: None,
@@ -779,21 +794,32 @@ mod tests {
     }
 
     #[test]
-    fn a_childs_copy_of_its_multipliers_call_is_skipped() {
-        let mut child = record(
-            RunStatus::Completed,
-            vec![
-                entry(0, "ScenarioSampler", Some(json!({"valid": false}))),
-                entry(1, "ValidatorBlock", Some(json!({"valid": true}))),
-            ],
-        );
-        child.split_index = Some(0);
+    fn a_childs_inherited_entries_are_skipped_and_the_steps_before_counted_once() {
+        let check = entry(0, "ValidatorBlock", Some(json!({"valid": false})));
+        let call = entry(1, "ScenarioSampler", Some(json!({"valid": false})));
+        let inherited: Vec<std::sync::Arc<Value>> = [&check, &call]
+            .iter()
+            .map(|e| std::sync::Arc::new(serde_json::to_value(e).unwrap()))
+            .collect();
         let mut counts = QualityCounts::default();
-        counts.add_record(&child);
+        counts.add_steps(std::slice::from_ref(&check));
+        for split in 0..3 {
+            let mut child = record(
+                RunStatus::Completed,
+                vec![entry(2, "ValidatorBlock", Some(json!({"valid": true})))],
+            );
+            child.trace.inherited = inherited.clone();
+            child.split_index = Some(split);
+            counts.add_record(&child);
+        }
         let report = counts.report();
-        assert_eq!((report.checked, report.passed), (1, 1));
-        assert_eq!(report.blocks.len(), 1);
-        assert_eq!(report.blocks[0].step, 1);
+        assert_eq!((report.checked, report.passed), (3, 3));
+        let steps: Vec<(u32, u64, u64)> = report
+            .blocks
+            .iter()
+            .map(|b| (b.step, b.counts.checked, b.counts.flagged))
+            .collect();
+        assert_eq!(steps, [(0, 1, 1), (2, 3, 0)]);
     }
 
     #[test]

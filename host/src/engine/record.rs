@@ -1,7 +1,10 @@
 //! What a run produces: its record, with the final state, `pipeline_output`, the trace of
 //! every block call and the usage.
 
+use std::sync::Arc;
+
 use serde::Serialize;
+use serde::ser::SerializeSeq;
 use serde_json::{Map, Value};
 
 use super::{ModelUsage, Usage};
@@ -85,8 +88,8 @@ pub struct RunRecord {
     pub accumulated_state: Map<String, Value>,
     /// The run's result: set by a block, else `assistant`, else the last block's first output.
     pub pipeline_output: Value,
-    /// One entry per block call.
-    pub trace: Vec<TraceEntry>,
+    /// The steps it inherited, then one entry per block call it made.
+    pub trace: Trace,
     /// Usage summed over the run.
     pub usage: Usage,
     /// The same, per model.
@@ -96,6 +99,65 @@ pub struct RunRecord {
     pub error: Option<String>,
     /// Seconds from start to end.
     pub execution_time: f64,
+}
+
+/// A run's trace: first the entries it inherited from the run a multiplier split it from
+/// (that run's steps up to the multiplier, its call ending with this run's part of the
+/// output), then one entry per block call the run made. Inherited entries are shown, never
+/// counted again: their usage, model requests and quality were counted once, with the
+/// expansion. It serializes as one list, DataGenFlow's `trace`.
+#[derive(Debug, Clone, Default)]
+pub struct Trace {
+    /// Entries copied from the parent run, as JSON (children share them).
+    pub inherited: Vec<Arc<Value>>,
+    /// The run's own block calls.
+    pub entries: Vec<TraceEntry>,
+}
+
+impl Trace {
+    /// A trace of the run's own calls only.
+    pub fn own(entries: Vec<TraceEntry>) -> Self {
+        Trace {
+            inherited: Vec::new(),
+            entries,
+        }
+    }
+
+    /// Entries in all.
+    pub fn len(&self) -> usize {
+        self.inherited.len() + self.entries.len()
+    }
+
+    /// Whether there is no entry at all.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The output of the last entry when it is an object: the last own call's, else the last
+    /// inherited one's (a run split off by a pipeline's last block).
+    pub fn last_output(&self) -> Option<&Map<String, Value>> {
+        match self.entries.last() {
+            Some(entry) => entry.output.as_ref().and_then(Value::as_object),
+            None => self
+                .inherited
+                .last()
+                .and_then(|entry| entry.get("output"))
+                .and_then(Value::as_object),
+        }
+    }
+}
+
+impl Serialize for Trace {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.len()))?;
+        for entry in &self.inherited {
+            seq.serialize_element(entry.as_ref())?;
+        }
+        for entry in &self.entries {
+            seq.serialize_element(entry)?;
+        }
+        seq.end()
+    }
 }
 
 /// `pipeline_output` of a run: an explicit `pipeline_output` field set by a block, else the
@@ -123,6 +185,18 @@ mod tests {
 
     fn object(value: Value) -> Map<String, Value> {
         value.as_object().cloned().unwrap()
+    }
+
+    #[test]
+    fn a_trace_lists_inherited_entries_first_and_reads_the_last_output_across_both() {
+        let inherited = Arc::new(json!({"step": 0, "output": {"chunk": "c"}}));
+        let trace = Trace {
+            inherited: vec![inherited],
+            entries: Vec::new(),
+        };
+        assert_eq!(trace.last_output(), Some(&object(json!({"chunk": "c"}))));
+        assert_eq!(serde_json::to_value(&trace).unwrap()[0]["step"], 0);
+        assert_eq!(trace.len(), 1);
     }
 
     #[test]

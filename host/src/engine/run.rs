@@ -1,5 +1,7 @@
 //! One run: the state starts from the seed's metadata, the blocks run in order, each output is
-//! merged into the state, and every call is traced. A failing block ends the run as failed.
+//! merged into the state, and every call is traced. A failing block ends the run as failed; a
+//! multiplier ends it as expanded into children ([`super::expansion`]), which go on from the
+//! next step.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -7,10 +9,12 @@ use std::time::Instant;
 
 use serde_json::{Map, Value};
 
-use super::call_stats::CallStats;
-use super::record::{RunRecord, RunStatus, TraceEntry, pipeline_output};
+use super::JobBudget;
+pub use super::expansion::Expansion;
+use super::expansion::{Origin, Reached};
+use super::record::{RunRecord, RunStatus, Trace, TraceEntry, pipeline_output};
+pub use super::run_start::RunStart;
 use super::validate::ValidPipeline;
-use super::{JobBudget, ModelUsage, Usage};
 use crate::kv::KvNamespace;
 use crate::llm::CacheMode;
 use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
@@ -82,157 +86,6 @@ impl CurrentStep {
     }
 }
 
-/// What a multiplier produced: its children (kept as it returned them, once) and the usage of
-/// its call. The runs start from them one at a time ([`Expansion::into_starts`],
-/// [`Expansion::child_states`]), so a large fan-out is never held twice.
-#[derive(Debug)]
-pub struct Expansion {
-    /// The seed run that was expanded.
-    parent: RunStart,
-    /// The multiplier's type.
-    block_type: String,
-    /// The children, in order.
-    children: Vec<Map<String, Value>>,
-    /// The multiplier's call, for each child's trace.
-    report: CallReport,
-    /// The multiplier's trace id.
-    trace_id: String,
-    /// When the expansion started.
-    started: Instant,
-    /// The multiplier's usage.
-    pub usage: Usage,
-    /// The same, per model.
-    pub usage_by_model: ModelUsage,
-    /// The multiplier's model requests (its split runs' records do not carry them: their traces
-    /// start after it).
-    pub calls: CallStats,
-}
-
-impl Expansion {
-    /// Number of children.
-    pub fn len(&self) -> usize {
-        self.children.len()
-    }
-
-    /// Whether the multiplier returned no child.
-    pub fn is_empty(&self) -> bool {
-        self.children.is_empty()
-    }
-
-    /// Each child's initial state (the seed's state with the child merged in), made as it is
-    /// read.
-    pub fn child_states(&self) -> impl ExactSizeIterator<Item = Map<String, Value>> + '_ {
-        self.children.iter().map(|child| {
-            let mut state = self.parent.state.clone();
-            state.extend(child.clone());
-            state
-        })
-    }
-
-    /// One start per child, made as it is read; the first also carries the multiplier's usage.
-    pub fn into_starts(self) -> impl Iterator<Item = RunStart> + Send {
-        let Expansion {
-            parent,
-            block_type,
-            children,
-            report,
-            ..
-        } = self;
-        children.into_iter().enumerate().map(move |(index, seed)| {
-            let mut state = parent.state.clone();
-            state.extend(seed.clone());
-            let entry = trace_entry(
-                &block_type,
-                0,
-                parent.state.clone(),
-                Some(Value::Object(seed)),
-                &state,
-                &report,
-                None,
-            );
-            RunStart {
-                split_index: Some(index),
-                state,
-                trace: vec![entry],
-                // The multiplier's usage is counted once, in its first run, so totals over the
-                // records stay exact; every run's trace still shows the call.
-                usage: if index == 0 {
-                    report.usage
-                } else {
-                    Usage::default()
-                },
-                usage_by_model: if index == 0 {
-                    report.usage_by_model.clone()
-                } else {
-                    ModelUsage::default()
-                },
-                first_step: 1,
-                // Each child is a run of its own.
-                trace_id: super::trace_id::fresh(),
-                ..parent.clone()
-            }
-        })
-    }
-
-    /// The seed's run failed after all, with `failure` (its children are over a limit the
-    /// multiplier's call could not know): a failed record carrying the call's trace and usage.
-    pub fn into_failed(self, failure: crate::runtime::BlockFailure) -> RunRecord {
-        let Expansion {
-            parent,
-            block_type,
-            report,
-            trace_id,
-            started,
-            ..
-        } = self;
-        failed_expansion(parent, &block_type, report, failure, trace_id, started)
-    }
-}
-
-/// Where a run starts.
-#[derive(Debug, Clone)]
-pub struct RunStart {
-    /// Index of the seed.
-    pub seed_index: usize,
-    /// Repetition of the seed.
-    pub repetition: u32,
-    /// Index among a multiplier's seeds.
-    pub split_index: Option<usize>,
-    /// The seed's metadata.
-    pub metadata: Map<String, Value>,
-    /// The state the first step receives.
-    pub state: Map<String, Value>,
-    /// Trace so far (the multiplier's call).
-    pub trace: Vec<TraceEntry>,
-    /// Usage so far.
-    pub usage: Usage,
-    /// The same, per model.
-    pub usage_by_model: ModelUsage,
-    /// First step to run.
-    pub first_step: usize,
-    /// The run's trace id (a multiplier's seed run: also its expansion's). Fresh by default;
-    /// a stored job's runner sets the run's stable one ([`super::trace_id::stored_run`]).
-    pub trace_id: String,
-}
-
-impl RunStart {
-    /// A run of seed `seed_index`, repetition `repetition`, from step 0.
-    pub fn from_seed(seed_index: usize, repetition: u32, metadata: Map<String, Value>) -> Self {
-        RunStart {
-            seed_index,
-            repetition,
-            split_index: None,
-            state: metadata.clone(),
-            metadata,
-            trace: Vec::new(),
-            usage: Usage::default(),
-            usage_by_model: ModelUsage::default(),
-            first_step: 0,
-            trace_id: super::trace_id::fresh(),
-        }
-    }
-}
-
 impl RunContext {
     /// The scope of step `step` of the run `trace_id`, whose `http` requests are counted in
     /// `http_requests`.
@@ -262,75 +115,35 @@ impl RunContext {
         Instant::now() + self.runtime.limits().llm_run_deadline
     }
 
-    /// Runs the pipeline's multiplier on a seed: one start per seed it returns (and the
-    /// multiplier's usage, which the first start also carries), or a failed record when it
-    /// fails.
-    pub async fn expand(&self, start: RunStart) -> Result<Expansion, Box<RunRecord>> {
+    /// Runs the remaining steps of `start`: its record, or, when it reaches a multiplier, its
+    /// expansion into the children that go on from the next step.
+    pub async fn advance(&self, start: RunStart) -> Advanced {
         let started = Instant::now();
-        let trace_id = start.trace_id.clone();
-        let step = &self.pipeline.steps[0];
-        self.current_step.enter(0);
-        let mut report = self
-            .runtime
-            .execute(
-                &step.block,
-                &start.state,
-                &step.spec.config,
-                self.scope(&trace_id, 0, self.run_deadline(), &Arc::default()),
-            )
-            .await;
-        // The children move out of the report: they are kept once, in the expansion.
-        let outcome = std::mem::replace(&mut report.outcome, Ok(CallOutput::Seeds(Vec::new())));
-        match outcome {
-            Ok(CallOutput::Seeds(children)) => Ok(Expansion {
-                usage: report.usage,
-                usage_by_model: report.usage_by_model.clone(),
-                calls: CallStats::of_calls(&report.llm_call_log),
-                parent: start,
-                block_type: step.spec.block_type.clone(),
-                children,
-                report,
-                trace_id,
-                started,
-            }),
-            Ok(CallOutput::Object(_)) => {
-                unreachable!("the runtime rejects objects from multipliers")
-            }
-            Err(failure) => Err(Box::new(failed_expansion(
-                start,
-                &step.spec.block_type,
-                report,
-                failure,
-                trace_id,
-                started,
-            ))),
-        }
-    }
-
-    /// Runs the remaining steps of `start` and returns its record.
-    pub async fn run(&self, start: RunStart) -> RunRecord {
-        let started = Instant::now();
+        let mut state_budget = StateBudget::new(self.runtime.limits(), &start);
         let RunStart {
             seed_index,
             repetition,
             split_index,
             metadata,
             mut state,
-            mut trace,
+            inherited,
             mut usage,
             mut usage_by_model,
             first_step,
             trace_id,
         } = start;
+        let mut trace = Trace {
+            inherited,
+            entries: Vec::new(),
+        };
         let mut error = None;
         let mut explicit_output = false;
-        let mut state_budget = StateBudget::new(self.runtime.limits(), &state);
         let run_deadline = self.run_deadline();
         let http_requests = Arc::default();
         for index in first_step..self.pipeline.steps.len() {
             let step = &self.pipeline.steps[index];
             self.current_step.enter(index);
-            let report = self
+            let mut report = self
                 .runtime
                 .execute(
                     &step.block,
@@ -341,18 +154,48 @@ impl RunContext {
                 .await;
             usage.add(&report.usage);
             usage_by_model.add(&report.usage_by_model);
-            match &report.outcome {
+            // The children move out of the report: they are kept once, in the expansion.
+            let outcome = std::mem::replace(&mut report.outcome, Ok(CallOutput::Seeds(Vec::new())));
+            match outcome {
+                Ok(CallOutput::Seeds(children)) => {
+                    let call = trace_entry(
+                        &step.spec.block_type,
+                        index,
+                        state.clone(),
+                        None,
+                        &Map::new(),
+                        &report,
+                        None,
+                    );
+                    let reached = Reached {
+                        origin: Origin {
+                            seed_index,
+                            repetition,
+                            split_index,
+                            metadata,
+                            trace_id,
+                        },
+                        step: index,
+                        state,
+                        trace,
+                        call,
+                        started,
+                        usage,
+                        usage_by_model,
+                    };
+                    return Advanced::Expanded(Box::new(Expansion::new(reached, children)));
+                }
                 Ok(CallOutput::Object(output)) => {
                     let input = state.clone();
                     explicit_output |= output.contains_key("pipeline_output");
                     state.extend(output.clone());
                     let over = state_budget.charge(&state, &step.spec.block_type, index);
                     error = over.as_ref().map(|failure| failure.message.clone());
-                    trace.push(trace_entry(
+                    trace.entries.push(trace_entry(
                         &step.spec.block_type,
                         index,
                         input,
-                        Some(Value::Object(output.clone())),
+                        Some(Value::Object(output)),
                         &state,
                         &report,
                         over,
@@ -361,12 +204,9 @@ impl RunContext {
                         break;
                     }
                 }
-                Ok(CallOutput::Seeds(_)) => {
-                    unreachable!("the runtime rejects seeds from transforms")
-                }
                 Err(failure) => {
                     error = Some(failure.message.clone());
-                    trace.push(trace_entry(
+                    trace.entries.push(trace_entry(
                         &step.spec.block_type,
                         index,
                         state.clone(),
@@ -380,26 +220,24 @@ impl RunContext {
             }
         }
         // The last block's output is the last trace entry's.
-        let last_output = match trace.last().and_then(|t| t.output.as_ref()) {
-            Some(Value::Object(output)) => Some(output),
-            _ => None,
-        };
+        let last_output = trace.last_output();
         let status = if error.is_some() {
             RunStatus::Failed
         } else {
             RunStatus::Completed
         };
-        RunRecord {
+        let pipeline_output = if error.is_some() {
+            Value::Null
+        } else {
+            pipeline_output(&state, explicit_output, last_output)
+        };
+        Advanced::Finished(Box::new(RunRecord {
             trace_id,
             seed_index,
             repetition,
             split_index,
             status,
-            pipeline_output: if error.is_some() {
-                Value::Null
-            } else {
-                pipeline_output(&state, explicit_output, last_output)
-            },
+            pipeline_output,
             metadata,
             accumulated_state: state,
             trace,
@@ -407,43 +245,31 @@ impl RunContext {
             usage_by_model,
             error,
             execution_time: started.elapsed().as_secs_f64(),
-        }
+        }))
     }
 }
 
-/// The failed record of a seed run whose multiplier failed (or whose children were refused).
-fn failed_expansion(
-    start: RunStart,
-    block_type: &str,
-    report: CallReport,
-    failure: crate::runtime::BlockFailure,
-    trace_id: String,
-    started: Instant,
-) -> RunRecord {
-    let message = failure.message.clone();
-    let entry = trace_entry(
-        block_type,
-        0,
-        start.state.clone(),
-        None,
-        &start.state,
-        &report,
-        Some(failure),
-    );
-    RunRecord {
-        trace_id,
-        seed_index: start.seed_index,
-        repetition: start.repetition,
-        split_index: None,
-        status: RunStatus::Failed,
-        pipeline_output: Value::Null,
-        accumulated_state: start.state,
-        metadata: start.metadata,
-        trace: vec![entry],
-        usage: report.usage,
-        usage_by_model: report.usage_by_model,
-        error: Some(message),
-        execution_time: started.elapsed().as_secs_f64(),
+/// Where [`RunContext::advance`] left a run.
+#[derive(Debug)]
+pub enum Advanced {
+    /// It ran to its end (or failed): its record.
+    Finished(Box<RunRecord>),
+    /// It reached a multiplier: the children that go on from the next step.
+    Expanded(Box<Expansion>),
+}
+
+impl Advanced {
+    /// The record of a run that started after the pipeline's multiplier (a pipeline has at
+    /// most one, [`super::validate`]), so cannot expand.
+    pub fn into_record(self) -> RunRecord {
+        match self {
+            Advanced::Finished(record) => *record,
+            Advanced::Expanded(expansion) => unreachable!(
+                "a run reached a second multiplier ({} at step {}): validation allows one",
+                expansion.block_type(),
+                expansion.step()
+            ),
+        }
     }
 }
 
@@ -456,12 +282,14 @@ struct StateBudget {
 }
 
 impl StateBudget {
-    /// A run starting from `state` (checked at planning, so counted, not refused, here).
-    fn new(limits: &crate::runtime::Limits, state: &Map<String, Value>) -> Self {
+    /// A run as `start` sets it out: its initial state (checked at planning, so counted, not
+    /// refused, here) and the states its inherited trace carries.
+    fn new(limits: &crate::runtime::Limits, start: &RunStart) -> Self {
         StateBudget {
             max_state: limits.max_state_bytes as u64,
             max_carried: limits.max_run_state_bytes,
-            carried: super::work_limits::state_bytes(state),
+            carried: super::work_limits::state_bytes(&start.state)
+                .saturating_add(start.inherited_state_bytes()),
         }
     }
 

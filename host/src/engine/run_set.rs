@@ -1,7 +1,8 @@
 //! A run set: every repetition of every seed, run concurrently up to a bound, records handed
-//! to an observer as they finish, stopped when a constraint is reached. A multiplier's children
-//! are started one at a time as slots free up, and an expansion that would take the set past
-//! `Limits::max_runs_per_job` fails its seed's run with `fan_out_limit`.
+//! to an observer as they finish, stopped when a constraint is reached. A run that reaches a
+//! multiplier (at any step) becomes its children, started one at a time as slots free up from
+//! the step after it; an expansion that would take the set past `Limits::max_runs_per_job`
+//! fails that run with `fan_out_limit`.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -9,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use tokio::task::JoinSet;
 
-use super::record::{RunRecord, RunStatus};
-use super::run::{Expansion, RunContext, RunStart};
+use super::record::{RunRecord, RunStatus, TraceEntry};
+use super::run::{Advanced, RunContext, RunStart};
 use super::{ConstraintHit, Seed, Usage};
 use crate::runtime::BlockFailure;
 
@@ -32,6 +33,11 @@ pub trait RunSetObserver: Send {
     /// The number of planned runs changed by `delta`: the seeds' repetitions at the start,
     /// then, each time a multiplier turns one planned run into its seeds, their number minus one.
     fn planned(&mut self, delta: i64);
+    /// A run reached a multiplier after making `executed` (its block calls before it): its
+    /// children carry copies of them, which are not counted again.
+    fn expanded(&mut self, executed: &[TraceEntry]) {
+        let _ = executed;
+    }
     /// A run finished.
     fn record(&mut self, record: RunRecord);
 }
@@ -51,17 +57,6 @@ pub struct RunSetSummary {
     pub stopped: Option<ConstraintHit>,
 }
 
-enum Work {
-    Expand(RunStart),
-    Run(RunStart),
-}
-
-enum Done {
-    /// A multiplier's children.
-    Expanded(Box<Expansion>),
-    Record(Box<RunRecord>),
-}
-
 /// A multiplier's children not started yet, made one at a time.
 type Children = Box<dyn Iterator<Item = RunStart> + Send>;
 
@@ -75,7 +70,6 @@ pub async fn run_all(
     let started = Instant::now();
     let concurrency = options.concurrency.max(1);
     let constraints = ctx.pipeline.pipeline.constraints;
-    let multiplier = ctx.pipeline.starts_with_multiplier();
     let max_runs = ctx.runtime.limits().max_runs_per_job;
     let mut planned = super::total_runs(&seeds);
     observer.planned(i64::try_from(planned).unwrap_or(i64::MAX));
@@ -89,7 +83,7 @@ pub async fn run_all(
             })
         });
     let mut expanded: VecDeque<Children> = VecDeque::new();
-    let mut in_flight: JoinSet<Done> = JoinSet::new();
+    let mut in_flight: JoinSet<Advanced> = JoinSet::new();
     let mut summary = RunSetSummary {
         completed: 0,
         failed: 0,
@@ -117,24 +111,11 @@ pub async fn run_all(
                     }
                 }
             };
-            let work = match next_child {
-                Some(start) => Work::Run(start),
-                None => match new_runs.next() {
-                    Some(start) if multiplier => Work::Expand(start),
-                    Some(start) => Work::Run(start),
-                    None => break,
-                },
+            let Some(start) = next_child.or_else(|| new_runs.next()) else {
+                break;
             };
             let ctx = ctx.clone();
-            in_flight.spawn(async move {
-                match work {
-                    Work::Run(start) => Done::Record(Box::new(ctx.run(start).await)),
-                    Work::Expand(start) => match ctx.expand(start).await {
-                        Ok(expansion) => Done::Expanded(Box::new(expansion)),
-                        Err(failed) => Done::Record(failed),
-                    },
-                }
-            });
+            in_flight.spawn(async move { ctx.advance(start).await });
         }
         let finished = tokio::select! {
             finished = in_flight.join_next() => finished,
@@ -158,27 +139,33 @@ pub async fn run_all(
             }
         };
         let record = match done {
-            Done::Expanded(expansion) => {
+            Advanced::Expanded(expansion) => {
                 let children = expansion.len() as u64;
                 // One planned run becomes `children` runs.
                 let total = (planned + children).saturating_sub(1);
                 if total > max_runs {
-                    let step = ctx.pipeline.steps[0].spec.block_type.as_str();
-                    let failure = BlockFailure::runs_per_job(step, 0, children, total, max_runs);
+                    let failure = BlockFailure::runs_per_job(
+                        expansion.block_type(),
+                        expansion.step() as u32,
+                        children,
+                        total,
+                        max_runs,
+                    );
                     Box::new(expansion.into_failed(failure))
                 } else {
                     planned = total;
                     observer.planned(children as i64 - 1);
+                    observer.expanded(expansion.executed());
                     if expansion.is_empty() {
                         // With no run to carry it, the multiplier's usage is counted here.
-                        summary.usage.add(&expansion.usage);
+                        summary.usage.add(expansion.usage());
                     } else {
                         expanded.push_back(Box::new(expansion.into_starts()));
                     }
                     continue;
                 }
             }
-            Done::Record(record) => record,
+            Advanced::Finished(record) => record,
         };
         summary.usage.add(&record.usage);
         match record.status {

@@ -1,6 +1,7 @@
 //! Checks a pipeline against the registry before anything runs: every block type exists,
-//! every config matches its block's schema and its templates parse, and a multiplier comes
-//! first, alone. A pipeline of more blocks than `MAX_PIPELINE_BLOCKS` is refused first.
+//! every config matches its block's schema and its templates parse, and at most one block is
+//! a multiplier (at any step: a run that reaches it goes on as its children). A pipeline of
+//! more blocks than `MAX_PIPELINE_BLOCKS` is refused first.
 
 use std::sync::Arc;
 
@@ -62,9 +63,14 @@ pub struct ValidPipeline {
 impl ValidPipeline {
     /// Whether the first block is a multiplier.
     pub fn starts_with_multiplier(&self) -> bool {
+        self.multiplier_step() == Some(0)
+    }
+
+    /// The step of the pipeline's multiplier, if it has one.
+    pub fn multiplier_step(&self) -> Option<usize> {
         self.steps
-            .first()
-            .is_some_and(|s| s.block.info.kind == BlockKind::Multiplier)
+            .iter()
+            .position(|s| s.block.info.kind == BlockKind::Multiplier)
     }
 }
 
@@ -87,6 +93,8 @@ pub fn validate(
     }
     let mut issues = Vec::new();
     let mut steps = Vec::new();
+    // The first multiplier's step and type: a second one is refused naming both.
+    let mut multiplier: Option<(usize, String)> = None;
     for (index, spec) in pipeline.blocks.iter().enumerate() {
         let issue = |message: String| ValidationIssue {
             step: Some(index),
@@ -116,10 +124,14 @@ pub fn validate(
                 bad.field, bad.message
             )));
         }
-        if block.info.kind == BlockKind::Multiplier && index != 0 {
-            issues.push(issue(
-                "a multiplier block must be the first block of the pipeline".to_owned(),
-            ));
+        if block.info.kind == BlockKind::Multiplier {
+            match &multiplier {
+                Some((first, first_type)) => issues.push(issue(format!(
+                    "a pipeline may have one multiplier block, and step {first} ({first_type}) \
+                     is one already (the children of a multiplier do not expand again)"
+                ))),
+                None => multiplier = Some((index, spec.block_type.clone())),
+            }
         }
         steps.push(Step {
             spec: spec.clone(),

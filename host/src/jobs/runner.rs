@@ -8,25 +8,23 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+mod execute;
 mod record_writer;
 
+use execute::{execute, failed_run};
 use record_writer::{Batching, RecordWriter};
 
 use crate::engine::Pipeline;
-use crate::engine::record::{RunRecord, RunStatus};
-use crate::engine::run::{RunContext, RunStart, StepGrants};
-use crate::engine::trace_id;
+use crate::engine::run::{RunContext, StepGrants};
 use crate::engine::validate::validate;
 use crate::registry::Registry;
-use crate::runtime::BlockFailure;
 use crate::store::jobs::JobStatus;
-use crate::store::runs::{ClaimedRun, Expanded, FinishedRun};
+use crate::store::runs::{ClaimedRun, FinishedRun};
 use crate::store::{Store, StoreError, now_ms};
-use crate::usage::{JobBudget, Usage};
+use crate::usage::JobBudget;
 
 /// How a runner works.
 #[derive(Debug, Clone)]
@@ -453,94 +451,5 @@ fn abort(
     in_flight.abort_all();
     if let Some(claim) = claiming {
         claim.abort();
-    }
-}
-
-/// Executes one claimed run: a seed of a multiplier pipeline is expanded into split runs; any
-/// other run goes through the remaining blocks.
-async fn execute(
-    ctx: &RunContext,
-    store: &Store,
-    run: ClaimedRun,
-    pipeline_id: i64,
-) -> Result<Outcome, StoreError> {
-    let seed_index = usize::try_from(run.seed_index).unwrap_or(0);
-    let repetition = u32::try_from(run.repetition).unwrap_or(0);
-    let mut start = RunStart::from_seed(seed_index, repetition, run.metadata.clone());
-    // Every attempt at this run (after a lost lease, a crash, a stop) carries the same id.
-    start.trace_id = trace_id::stored_run(run.job_id, run.id);
-    if ctx.pipeline.starts_with_multiplier() {
-        if run.split_index < 0 {
-            return match ctx.expand(start).await {
-                Ok(expansion) => {
-                    let max_runs = ctx.runtime.limits().max_runs_per_job;
-                    let expanded = store
-                        .expand_run(
-                            &run,
-                            expansion.child_states(),
-                            max_runs,
-                            &expansion.usage,
-                            &expansion.usage_by_model,
-                            &expansion.calls,
-                        )
-                        .await?;
-                    match expanded {
-                        Expanded::Planned | Expanded::Again => Ok(Outcome::Expanded(run.id)),
-                        Expanded::OverLimit { total } => {
-                            let step = &ctx.pipeline.steps[0].spec.block_type;
-                            let children = expansion.len() as u64;
-                            let failure =
-                                BlockFailure::runs_per_job(step, 0, children, total, max_runs);
-                            Ok(Outcome::Finished(Box::new(FinishedRun {
-                                run_id: run.id,
-                                job_id: run.job_id,
-                                pipeline_id,
-                                record: expansion.into_failed(failure),
-                            })))
-                        }
-                    }
-                }
-                Err(failed) => Ok(Outcome::Finished(Box::new(FinishedRun {
-                    run_id: run.id,
-                    job_id: run.job_id,
-                    pipeline_id,
-                    record: *failed,
-                }))),
-            };
-        }
-        // A split run starts after the multiplier with the state it planned.
-        start.split_index = usize::try_from(run.split_index).ok();
-        start.first_step = 1;
-    }
-    let record = ctx.run(start).await;
-    Ok(Outcome::Finished(Box::new(FinishedRun {
-        run_id: run.id,
-        job_id: run.job_id,
-        pipeline_id,
-        record,
-    })))
-}
-
-/// A failed record for a run that could not be executed, with the reason.
-fn failed_run(run: &ClaimedRun, pipeline_id: i64, reason: String) -> FinishedRun {
-    FinishedRun {
-        run_id: run.id,
-        job_id: run.job_id,
-        pipeline_id,
-        record: RunRecord {
-            trace_id: trace_id::stored_run(run.job_id, run.id),
-            seed_index: usize::try_from(run.seed_index).unwrap_or(0),
-            repetition: u32::try_from(run.repetition).unwrap_or(0),
-            split_index: usize::try_from(run.split_index).ok(),
-            status: RunStatus::Failed,
-            metadata: run.metadata.clone(),
-            accumulated_state: run.metadata.clone(),
-            pipeline_output: Value::Null,
-            trace: Vec::new(),
-            usage: Usage::default(),
-            usage_by_model: Default::default(),
-            error: Some(reason),
-            execution_time: 0.0,
-        },
     }
 }

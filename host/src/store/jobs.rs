@@ -166,14 +166,64 @@ const RUNS_PER_INSERT: usize = 200;
 /// a whole document.
 const BATCH_BYTES: usize = 8 * 1024 * 1024;
 
+/// Where the runs of one expansion start and whose trace they inherit: the run that reached
+/// the multiplier, and the step after it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Lineage {
+    /// The expanded run (it keeps the trace its children inherit).
+    pub parent_run_id: i64,
+    /// The step the children start at.
+    pub first_step: i64,
+}
+
+/// A run to insert: its row and, for a multiplier's child, what the multiplier returned for it
+/// (JSON object text).
+pub(super) trait PlannedRun {
+    /// The row.
+    fn run(&self) -> &NewRun;
+    /// The multiplier's output for this child, if it is one.
+    fn split_output(&self) -> Option<&str>;
+}
+
+impl PlannedRun for &NewRun {
+    fn run(&self) -> &NewRun {
+        self
+    }
+
+    fn split_output(&self) -> Option<&str> {
+        None
+    }
+}
+
+/// A multiplier's child to plan: its row and its part of the multiplier's output.
+pub(super) struct SplitRun {
+    /// The row.
+    pub run: NewRun,
+    /// The multiplier's output for it, as JSON object text.
+    pub output: String,
+}
+
+impl PlannedRun for SplitRun {
+    fn run(&self) -> &NewRun {
+        &self.run
+    }
+
+    fn split_output(&self) -> Option<&str> {
+        Some(&self.output)
+    }
+}
+
 /// Plans `runs` of job `job_id` (status `pending`) in the caller's transaction,
 /// [`RUNS_PER_INSERT`] rows (or [`BATCH_BYTES`] of metadata) per statement, reading `runs` as
-/// it goes: only one batch of rows is held at a time. A run already planned (same seed, repetition and split) is left as it is.
-pub(super) async fn insert_runs<R: std::borrow::Borrow<NewRun>>(
+/// it goes: only one batch of rows is held at a time. A run already planned (same seed,
+/// repetition and split) is left as it is. A multiplier's children name their `lineage`.
+pub(super) async fn insert_runs<R: PlannedRun>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     job_id: i64,
     runs: impl Iterator<Item = R>,
+    lineage: Option<Lineage>,
 ) -> Result<(), StoreError> {
+    const BINDS: usize = 8;
     let mut runs = runs.peekable();
     let mut batch: Vec<R> = Vec::with_capacity(RUNS_PER_INSERT);
     while runs.peek().is_some() {
@@ -181,36 +231,33 @@ pub(super) async fn insert_runs<R: std::borrow::Borrow<NewRun>>(
         let mut bytes = 0;
         while batch.len() < RUNS_PER_INSERT && bytes < BATCH_BYTES {
             let Some(run) = runs.next() else { break };
-            bytes += run.borrow().metadata.len();
+            bytes += run.run().metadata.len() + run.split_output().map_or(0, str::len);
             batch.push(run);
         }
         let mut sql = String::from(
-            "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, status) VALUES ",
+            "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, first_step, \
+             parent_run_id, split_output, status) VALUES ",
         );
         for i in 0..batch.len() {
-            let base = i * 5;
             if i > 0 {
                 sql.push_str(", ");
             }
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, 'pending')",
-                base + 1,
-                base + 2,
-                base + 3,
-                base + 4,
-                base + 5
-            ));
+            let places: Vec<String> = (1..=BINDS).map(|n| format!("${}", i * BINDS + n)).collect();
+            sql.push_str(&format!("({}, 'pending')", places.join(", ")));
         }
         sql.push_str(" ON CONFLICT (job_id, seed_index, repetition, split_index) DO NOTHING");
         let mut query = dynamic(sql);
-        for run in &batch {
-            let run = run.borrow();
+        for planned in &batch {
+            let run = planned.run();
             query = query
                 .bind(job_id)
                 .bind(run.seed_index)
                 .bind(run.repetition)
                 .bind(run.split_index)
-                .bind(run.metadata.to_string());
+                .bind(run.metadata.to_string())
+                .bind(lineage.map_or(0, |l| l.first_step))
+                .bind(lineage.map(|l| l.parent_run_id))
+                .bind(planned.split_output().map(str::to_owned));
         }
         query.execute(&mut **tx).await?;
     }
@@ -256,7 +303,7 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
         let job = from_row(&job)?;
-        insert_runs(&mut tx, job.id, runs.iter()).await?;
+        insert_runs(&mut tx, job.id, runs.iter(), None).await?;
         tx.commit().await?;
         Ok(job)
     }

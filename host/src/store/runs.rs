@@ -10,7 +10,7 @@ use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::engine::call_stats::CallStats;
 use crate::engine::quality::QualityCounts;
 use crate::engine::record::{RunRecord, RunStatus};
-use crate::store::jobs::NewRun;
+use crate::store::jobs::{Lineage, NewRun, SplitRun};
 use crate::usage::{ModelUsage, Usage};
 
 /// A run a worker holds a lease on.
@@ -28,6 +28,14 @@ pub struct ClaimedRun {
     pub split_index: i64,
     /// Its initial state.
     pub metadata: Map<String, Value>,
+    /// The step it starts at (a multiplier's child: the step after the multiplier).
+    pub first_step: i64,
+    /// A multiplier's child: the run that reached the multiplier, whose trace it inherits
+    /// ([`Store::inherited_trace`]); `None` for a seed's run and for a split planned before
+    /// runs kept their parent.
+    pub parent_run_id: Option<i64>,
+    /// A multiplier's child: what the multiplier returned for it (JSON object text).
+    pub split_output: Option<String>,
     /// How many times it has been claimed, this one included.
     pub attempts: i64,
     /// How many of those claims took it over from a worker whose lease expired (it died or
@@ -48,6 +56,24 @@ pub enum Expanded {
         /// The job's total had the children been planned.
         total: u64,
     },
+}
+
+/// What [`Store::expand_run`] stores of an expansion.
+pub struct Split<'a, C> {
+    /// Each child's initial state and its own part of the multiplier's output, in order.
+    pub children: C,
+    /// The step the children start at (the one after the multiplier).
+    pub first_step: i64,
+    /// The trace they inherit (JSON, kept once on the expanded run).
+    pub inherited_trace: &'a str,
+    /// The expanded run's own usage through the multiplier.
+    pub usage: &'a Usage,
+    /// The same, per model.
+    pub usage_by_model: &'a ModelUsage,
+    /// Its model requests.
+    pub calls: &'a CallStats,
+    /// What its calls before the multiplier checked and scored.
+    pub quality: &'a QualityCounts,
 }
 
 /// A finished run to store: its record, for its job and pipeline.
@@ -99,7 +125,8 @@ impl Store {
                WHERE {job_filter} AND j.status = 'running' \
                  AND (r.status = 'pending' OR r.lease_expires_at < $3) \
                ORDER BY r.id LIMIT $5 {lock}) \
-             RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts, lost_leases"
+             RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts, lost_leases, \
+             first_step, parent_run_id, split_output"
         );
         let rows = dynamic(sql)
             .bind(owner)
@@ -121,6 +148,9 @@ impl Store {
                     metadata: parse_json(&row.try_get::<String, _>("metadata")?, "run metadata")?,
                     attempts: row.try_get("attempts")?,
                     lost_leases: row.try_get("lost_leases")?,
+                    first_step: row.try_get("first_step")?,
+                    parent_run_id: row.try_get("parent_run_id")?,
+                    split_output: row.try_get("split_output")?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
@@ -250,7 +280,7 @@ impl Store {
             }
             entry.2.add(&capped(&record.usage));
             entry.3.add(&record.usage_by_model);
-            entry.4.add(&CallStats::of_trace(&record.trace));
+            entry.4.add(&CallStats::of_trace(&record.trace.entries));
             quality.entry(run.job_id).or_default().add_record(record);
         }
         for (job_id, counts) in &quality {
@@ -279,33 +309,39 @@ impl Store {
         Ok(written)
     }
 
-    /// Replaces a claimed seed run with the runs its multiplier returned, in one transaction:
-    /// the children are planned (`split_index` 0..n, their initial state in `metadata`),
-    /// written in batches as `children` yields them, the parent is marked expanded (it makes no
-    /// record) and the job's total adjusted. When the children would take the job's total past
-    /// `max_runs`, nothing changes and the answer says the total they would have made (the
-    /// check and the new total are one statement, so concurrent expansions cannot both pass
-    /// it). A repeated expansion of the same run changes nothing.
-    pub async fn expand_run(
+    /// Replaces a claimed run that reached a multiplier with the runs the multiplier returned,
+    /// in one transaction: the children are planned (`split_index` 0..n, their initial state in
+    /// `metadata`, their part of the multiplier's output, the step after it, this run as their
+    /// parent), written in batches as `split.children` yields them; the run is marked expanded
+    /// (it makes no record) and keeps the trace its children inherit; the job's total is
+    /// adjusted and the run's usage, model requests and checks counted. When the children would
+    /// take the job's total past `max_runs`, nothing changes and the answer says the total
+    /// they would have made (the check and the new total are one statement, so concurrent
+    /// expansions cannot both pass it). A repeated expansion of the same run changes nothing.
+    pub async fn expand_run<C>(
         &self,
         parent: &ClaimedRun,
-        children: impl ExactSizeIterator<Item = Map<String, Value>> + Send,
+        split: Split<'_, C>,
         max_runs: u64,
-        usage: &Usage,
-        usage_by_model: &ModelUsage,
-        calls: &CallStats,
-    ) -> Result<Expanded, StoreError> {
+    ) -> Result<Expanded, StoreError>
+    where
+        C: ExactSizeIterator<Item = (Map<String, Value>, Map<String, Value>)> + Send,
+    {
         let mut tx = self.pool().begin().await?;
         // The first statement writes (SQLite upgrades a reading transaction badly).
-        let marked = sqlx::query("UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL WHERE id = $1 AND status = 'leased'")
-            .bind(parent.id)
-            .execute(&mut *tx)
-            .await?;
+        let marked = sqlx::query(
+            "UPDATE runs SET status = 'expanded', lease_owner = NULL, lease_expires_at = NULL, \
+             inherited_trace = $2 WHERE id = $1 AND status = 'leased'",
+        )
+        .bind(parent.id)
+        .bind(split.inherited_trace.to_owned())
+        .execute(&mut *tx)
+        .await?;
         if marked.rows_affected() == 0 {
             return Ok(Expanded::Again);
         }
         // One planned run becomes `children.len()` runs.
-        let delta = i64::try_from(children.len()).unwrap_or(i64::MAX / 2) - 1;
+        let delta = i64::try_from(split.children.len()).unwrap_or(i64::MAX / 2) - 1;
         let max_runs = column(max_runs);
         let grown = sqlx::query(
             "UPDATE jobs SET total_runs = total_runs + $1 WHERE id = $2 AND total_runs + $1 <= $3",
@@ -327,14 +363,25 @@ impl Store {
             });
         }
         let (seed_index, repetition) = (parent.seed_index, parent.repetition);
-        let rows = children.enumerate().map(|(index, child)| NewRun {
-            seed_index,
-            repetition,
-            split_index: index as i64,
-            metadata: Value::Object(child).to_string().into(),
-        });
-        super::jobs::insert_runs(&mut tx, parent.job_id, rows).await?;
-        // The multiplier's own model usage counts toward the job (and its budgets) here.
+        let rows = split
+            .children
+            .enumerate()
+            .map(|(index, (state, output))| SplitRun {
+                run: NewRun {
+                    seed_index,
+                    repetition,
+                    split_index: index as i64,
+                    metadata: Value::Object(state).to_string().into(),
+                },
+                output: Value::Object(output).to_string(),
+            });
+        let lineage = Lineage {
+            parent_run_id: parent.id,
+            first_step: split.first_step,
+        };
+        super::jobs::insert_runs(&mut tx, parent.job_id, rows, Some(lineage)).await?;
+        // The run's own model usage (the multiplier's and its steps' before) counts toward the
+        // job (and its budgets) here, and so do their checks.
         sqlx::query(
             "UPDATE jobs SET input_tokens = input_tokens + $1, \
              output_tokens = output_tokens + $2, cached_tokens = cached_tokens + $3, \
@@ -343,14 +390,31 @@ impl Store {
              llm_attempts = llm_attempts + $8, llm_retries = llm_retries + $9, \
              llm_failed = llm_failed + $10, llm_wait_ms = llm_wait_ms + $11 WHERE id = $12",
         )
-        .bind_usage(&capped(usage))
-        .bind_calls(calls)
+        .bind_usage(&capped(split.usage))
+        .bind_calls(split.calls)
         .bind(parent.job_id)
         .execute(&mut *tx)
         .await?;
-        add_model_usage(&mut tx, parent.job_id, usage_by_model).await?;
+        add_model_usage(&mut tx, parent.job_id, split.usage_by_model).await?;
+        if !split.quality.is_empty() {
+            super::quality::add_quality(&mut tx, parent.job_id, split.quality).await?;
+        }
         tx.commit().await?;
         Ok(Expanded::Planned)
+    }
+
+    /// The trace the children of the expanded run `run_id` inherit, as
+    /// [`crate::engine::expansion::Expansion::stored_prefix`] wrote it (`None` when the run
+    /// has none).
+    pub async fn inherited_trace(&self, run_id: i64) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT inherited_trace FROM runs WHERE id = $1")
+            .bind(run_id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(match row {
+            Some(row) => row.try_get("inherited_trace")?,
+            None => None,
+        })
     }
 
     /// Hands `owner`'s leased runs back (a worker stopping cleanly): they become pending again,

@@ -32,6 +32,7 @@ import { PreviewPanel } from "./PreviewPanel";
 import { configProblems } from "./schemaField";
 import { pipelineState } from "./stateFields";
 import { withoutDetail } from "./errorDetail";
+import { extraMultipliers } from "./multipliers";
 import { issuesByNode } from "./saveIssues";
 import type { Config, ValidationIssue } from "./types";
 import { YamlView } from "./YamlView";
@@ -139,6 +140,10 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     const result = new Map<string, NodeView>();
     const byId = new Map(nodes.map((node) => [node.id, node]));
     const order = [...chain.order, ...chain.disconnected];
+    const extra = extraMultipliers(
+      chain.order.map((nodeId) => byId.get(nodeId)?.data.blockType ?? ""),
+      catalog,
+    );
     order.forEach((nodeId, index) => {
       const node = byId.get(nodeId);
       if (!node) return;
@@ -152,7 +157,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
       const templateErrors = serverStep
         ? ((serverStep as ServerState["schema"]["steps"][number]).template_errors ?? [])
         : step?.templateErrors ?? [];
-      const misplaced = info?.kind === "multiplier" && index > 0 ? ["a multiplier block must be the first block"] : [];
+      const misplaced = inChain ? [extra.get(index)].filter((p): p is string => p !== undefined) : [];
       result.set(nodeId, {
         index,
         title: info?.name ?? node.data.blockType,

@@ -5,7 +5,7 @@ describe("issuesByNode", () => {
     const byNode = issuesByNode(
       [
         { step: 1, block_type: "B", message: "invalid config: /x: wrong" },
-        { step: 1, block_type: "B", message: "a multiplier block must be the first block of the pipeline" },
+        { step: 1, block_type: "B", message: "a pipeline may have one multiplier block, and step 0 (A) is one already" },
         { step: 0, block_type: "A", message: "unknown block type 'A'" },
         { step: null, block_type: null, message: "the pipeline has no blocks" },
         { step: 7, block_type: "Z", message: "beyond the chain" },
@@ -13,7 +13,7 @@ describe("issuesByNode", () => {
       ["n1", "n2"],
     );
     expect([...byNode.entries()]).toEqual([
-      ["n2", ["invalid config: /x: wrong", "a multiplier block must be the first block of the pipeline"]],
+      ["n2", ["invalid config: /x: wrong", "a pipeline may have one multiplier block, and step 0 (A) is one already"]],
       ["n1", ["unknown block type 'A'"]],
     ]);
   });

@@ -74,5 +74,15 @@ describe("pipelineState", () => {
     );
     expect(state.steps[0].reads).toEqual(["file_content"]);
     expect(state.seedFields).toEqual(["file_content", "topic"]);
+    // Later in the chain, it reads what the blocks before it wrote (its config names it).
+    const later = pipelineState(
+      [
+        { type: "FieldMapper", config: { mappings: { text: "{{ url }}" } } },
+        { type: "MarkdownMultiplierBlock", config: {} },
+        { type: "TextGenerator", config: { user_prompt: "{{ chunk_text }}" } },
+      ],
+      withChunker,
+    );
+    expect(later.seedFields).toEqual(["url"]);
   });
 });

@@ -94,7 +94,8 @@ export function pipelineState(blocks: BlockSpec[], catalog: Map<string, BlockInf
   const partial = blocks.map((spec, step) => {
     const info = catalog.get(spec.type);
     const { reads: templated, errors } = info ? templateReads(spec, info) : { reads: [], errors: [] };
-    const declared = info?.is_multiplier ? info.inputs.filter((i) => i !== "*") : [];
+    // A multiplier later in the chain reads what earlier blocks wrote, as a transform does.
+    const declared = info?.is_multiplier && step === 0 ? info.inputs.filter((i) => i !== "*") : [];
     const reads = [...new Set([...templated, ...declared])].sort();
     if (!writesUnknown) reads.filter((r) => !written.has(r)).forEach((r) => seed.add(r));
     const outputs = info ? outputsOf(spec, info) : [];
