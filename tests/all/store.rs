@@ -356,6 +356,61 @@ async fn deleting_jobs_and_pipelines_deletes_what_they_stored_in_kv() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kv_keys_are_listed_by_prefix_in_byte_order_on_both_backends() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let kv = store.kv(KvQuota::default());
+        let ns = KvNamespace::Job(format!("listing-{:?}", store.backend()));
+        // Neighbours of the prefixes in byte order ("b/1/" < "b/10" < "b/1:" < "b/2"), letters
+        // a locale would sort apart (upper/lower case, accents) and the highest characters.
+        let keys = [
+            "b/1/x",
+            "b/1/Y",
+            "b/1/é",
+            "b/1/\u{10FFFF}",
+            "b/1",
+            "b/10",
+            "b/1:",
+            "b/2/x",
+            "B/1/x",
+            "é/1",
+            "é/2",
+            "\u{10FFFF}",
+            "\u{10FFFF}a",
+        ];
+        for key in keys {
+            kv.set(&ns, key, "1").await.unwrap();
+        }
+        let listed = |prefix: &'static str, limit: usize| {
+            let kv = kv.clone();
+            let ns = ns.clone();
+            async move { kv.keys(&ns, prefix, limit).await.unwrap() }
+        };
+        let backend = store.backend();
+        assert_eq!(
+            listed("b/1/", 10).await,
+            vec!["b/1/Y", "b/1/x", "b/1/é", "b/1/\u{10FFFF}"],
+            "{backend:?}"
+        );
+        assert_eq!(
+            listed("b/1/", 2).await,
+            vec!["b/1/Y", "b/1/x"],
+            "{backend:?}"
+        );
+        assert_eq!(listed("b/1", 10).await.len(), 7, "{backend:?}");
+        assert_eq!(listed("é/", 10).await, vec!["é/1", "é/2"], "{backend:?}");
+        assert_eq!(
+            listed("\u{10FFFF}", 10).await,
+            vec!["\u{10FFFF}", "\u{10FFFF}a"],
+            "{backend:?}"
+        );
+        assert_eq!(listed("", 100).await.len(), keys.len(), "{backend:?}");
+        assert!(listed("c", 10).await.is_empty(), "{backend:?}");
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn records_page_with_totals_and_filters_and_finished_jobs_keep_their_status() {
     let (_dir, stores, schema) = stores().await;
     for store in stores.clone() {

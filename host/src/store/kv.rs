@@ -37,6 +37,22 @@ impl Store {
     }
 }
 
+/// The first string after every string starting with `prefix`, in byte (= code point) order:
+/// `prefix` with its last character that has a successor raised by one and what follows it cut
+/// off. `None` when no such bound exists (an empty prefix, or one of `char::MAX` only).
+fn prefix_successor(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        // The next scalar value (surrogates are not characters: 0xD7FF is followed by 0xE000).
+        let next = (u32::from(last) + 1..=u32::from(char::MAX)).find_map(char::from_u32);
+        if let Some(next) = next {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// What a write does to a key that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Existing {
@@ -258,24 +274,62 @@ impl KvStore for DbKv {
         limit: usize,
     ) -> KvFuture<'a, Vec<String>> {
         Box::pin(async move {
-            // Byte order on both backends (PostgreSQL would otherwise sort by its locale).
-            let order = match self.store.backend() {
+            // Byte order on both backends (PostgreSQL would otherwise sort and compare by its
+            // locale); the range from the prefix to its successor lets the scan start and stop
+            // in the index (`(namespace, key)` on SQLite, migration 0028's on PostgreSQL)
+            // instead of reading the whole namespace; `substr` keeps the match exact.
+            let key = match self.store.backend() {
                 Backend::Postgres => "key COLLATE \"C\"",
                 Backend::Sqlite => "key",
             };
-            let rows = dynamic(format!(
-                "SELECT key FROM kv WHERE namespace = $1 AND substr(key, 1, length($2)) = $2 \
-                 ORDER BY {order} LIMIT $3"
+            let upper = prefix_successor(prefix);
+            let below_upper = if upper.is_some() {
+                format!("AND {key} < $4 ")
+            } else {
+                String::new()
+            };
+            let mut query = dynamic(format!(
+                "SELECT key FROM kv WHERE namespace = $1 AND {key} >= $2 {below_upper}\
+                 AND substr(key, 1, length($2)) = $2 ORDER BY {key} LIMIT $3"
             ))
             .bind(ns.stored_name())
             .bind(prefix.to_owned())
-            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-            .fetch_all(self.store.reader())
-            .await
-            .map_err(storage)?;
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX));
+            if let Some(upper) = upper {
+                query = query.bind(upper);
+            }
+            let rows = query
+                .fetch_all(self.store.reader())
+                .await
+                .map_err(storage)?;
             rows.iter()
                 .map(|r| r.try_get::<String, _>("key").map_err(storage))
                 .collect()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::prefix_successor;
+
+    #[test]
+    fn a_prefixs_successor_bounds_exactly_the_strings_that_start_with_it() {
+        assert_eq!(prefix_successor("b/3/"), Some("b/30".to_owned()));
+        assert_eq!(prefix_successor("ab"), Some("ac".to_owned()));
+        assert_eq!(prefix_successor(""), None);
+        assert_eq!(prefix_successor("\u{10FFFF}"), None);
+        assert_eq!(prefix_successor("a\u{10FFFF}"), Some("b".to_owned()));
+        assert_eq!(prefix_successor("\u{D7FF}"), Some("\u{E000}".to_owned()));
+        // Every string with the prefix sorts below the bound, bytewise; one without, not between.
+        for prefix in ["k/", "é", "a\u{10FFFF}", "z\u{7F}"] {
+            let upper = prefix_successor(prefix).unwrap_or_default();
+            for tail in ["", "a", "\u{10FFFF}\u{10FFFF}", "\u{7F}"] {
+                let key = format!("{prefix}{tail}");
+                assert!(key.as_bytes() >= prefix.as_bytes() && key.as_bytes() < upper.as_bytes());
+            }
+            assert!(upper.as_bytes() > prefix.as_bytes());
+            assert!(!upper.starts_with(prefix));
+        }
     }
 }
