@@ -4,16 +4,20 @@
 //! run and worker of the job are compared through the job's `kv` (see `dedup`); shingling is
 //! in `shingles`, signatures and bands in `minhash`; this file is the block's glue.
 
+pub mod buckets;
 pub mod dedup;
+pub mod entry;
 pub mod minhash;
+pub mod order;
 pub mod shingles;
 pub mod sketch;
+pub mod store;
 
-use augment_support::kv_log::JobKv;
 use blockforge_sdk::prelude::*;
 
 use dedup::Check;
 use minhash::Banding;
+use store::JobKv;
 
 /// Settings of MinHashDedup.
 #[derive(Deserialize, JsonSchema)]
@@ -114,7 +118,7 @@ impl Block for MinHashDedup {
         let shingles = shingles::shingles(text, shingle_size);
         let prefix = format!("MinHashDedup/{}/", ctx.step);
         let verdict =
-            dedup::check_and_append(&mut JobKv, &prefix, &ctx.trace_id, &shingles, check)?;
+            dedup::check_and_record(&mut JobKv, &prefix, &ctx.trace_id, &shingles, check)?;
         Ok(Output::new()
             .set("is_duplicate", verdict.is_duplicate)
             .set("duplicate_of", verdict.duplicate_of)
