@@ -107,6 +107,9 @@ bench: setup language-blocks
 
 lint: setup
 	$(CARGO) fmt --all --check
+	$(CARGO) fmt --manifest-path plugins/Cargo.toml --all --check
+	$(CARGO) fmt --manifest-path tests/fixtures/Cargo.toml --all --check
+	$(CARGO) fmt --manifest-path examples/blocks/rust/Cargo.toml --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-guests $(CARGO) clippy --manifest-path plugins/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-fixtures $(CARGO) clippy --manifest-path tests/fixtures/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
@@ -114,3 +117,6 @@ lint: setup
 
 fmt:
 	$(CARGO) fmt --all
+	$(CARGO) fmt --manifest-path plugins/Cargo.toml --all
+	$(CARGO) fmt --manifest-path tests/fixtures/Cargo.toml --all
+	$(CARGO) fmt --manifest-path examples/blocks/rust/Cargo.toml --all

@@ -1,8 +1,9 @@
 //! Builds the builtin blocks (`plugins/*`, a wasm32-wasip2 workspace) and generates
 //! `builtin_blocks.rs`, which embeds each component in the binary with the SHA-256 of its
 //! bytes (so a start finds its compiled form and description in the cache without reading,
-//! and so paging in, the embedded bytes). A block crate that fails to build fails this build:
-//! builtins cannot be forgotten or stale.
+//! and so paging in, the embedded bytes), and `describe_key.rs`, the part of a kept
+//! description's name that changes with the WIT files and the host's version. A block crate
+//! that fails to build fails this build: builtins cannot be forgotten or stale.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -89,6 +90,58 @@ fn main() {
     generated.push_str("];\n");
     std::fs::write(out_dir.join("builtin_blocks.rs"), generated)
         .expect("cannot write builtin_blocks.rs");
+
+    let describe_key = describe_build_key(&root.join("wit"), &env("CARGO_PKG_VERSION"));
+    std::fs::write(
+        out_dir.join("describe_key.rs"),
+        format!(
+            "/// What, besides the component's bytes and the engine, a block's `describe()` answer\n\
+             /// depends on: the WIT world files and this host's version (see build.rs).\n\
+             pub const DESCRIBE_BUILD_KEY: &str = {describe_key:?};\n"
+        ),
+    )
+    .expect("cannot write describe_key.rs");
+}
+
+/// A hash of the WIT world files under `wit` (their paths and bytes) and the host's `version`:
+/// a kept description is named by it (with the engine's key), so a change to either, which
+/// can change what `describe()` returns or how the host reads it without changing a
+/// component's bytes, makes the host describe each builtin again.
+fn describe_build_key(wit: &Path, version: &str) -> String {
+    let mut files = Vec::new();
+    wit_files(wit, wit, &mut files);
+    files.sort();
+    let mut hasher = Sha256::new();
+    hasher.update(version.as_bytes());
+    hasher.update([0]);
+    for (relative, bytes) in files {
+        hasher.update(relative.as_bytes());
+        hasher.update([0]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
+/// Every file below `dir`, as (path relative to `root`, bytes).
+fn wit_files(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) {
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot read {}: {e}", dir.display()));
+    for entry in entries {
+        let path = entry.expect("cannot read a wit/ entry").path();
+        if path.is_dir() {
+            wit_files(root, &path, files);
+        } else {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .into_owned();
+            let bytes = std::fs::read(&path)
+                .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+            files.push((relative, bytes));
+        }
+    }
 }
 
 fn env(name: &str) -> String {

@@ -268,7 +268,10 @@ struct Loaded {
 /// The blocks by type name.
 pub struct Registry {
     runtime: Arc<Runtime>,
-    builtins: BTreeMap<String, RegisteredBlock>,
+    /// The builtin blocks by type name. Fixed at start, except that a builtin whose component
+    /// describes itself otherwise at its first call than the kept description it was listed
+    /// with is listed again with its own description ([`LoadedBlock::redescribed`]).
+    builtins: RwLock<BTreeMap<String, RegisteredBlock>>,
     /// Builtin types a plugin may replace.
     overrides: PluginOverrides,
     loaded: RwLock<Loaded>,
@@ -279,18 +282,54 @@ pub struct Registry {
     uploading: tokio::sync::Mutex<()>,
 }
 
-/// A builtin block failed to load: the binary itself is broken.
+/// The builtin blocks cannot be listed: the binary itself is broken.
 #[derive(Debug, thiserror::Error)]
-#[error("builtin block {crate_name} failed to load: {source}")]
-pub struct BuiltinLoadError {
-    crate_name: String,
-    source: LoadError,
+pub enum BuiltinLoadError {
+    /// One failed to load.
+    #[error("builtin block {crate_name} failed to load: {source}")]
+    Load {
+        /// The crate it was built from.
+        crate_name: String,
+        /// Why.
+        source: LoadError,
+    },
+    /// Two declare the same block type, so a pipeline naming it could mean either.
+    #[error(
+        "builtin blocks {first} (plugins/{first}) and {second} (plugins/{second}) both declare \
+         block type {type_name}: each builtin needs a type name of its own; rename one in its \
+         describe()"
+    )]
+    DuplicateType {
+        /// The type both declare.
+        type_name: String,
+        /// The crate found first (in crate-name order).
+        first: String,
+        /// The other crate.
+        second: String,
+    },
+}
+
+/// Refuses two builtins of one type name: `builtins` are (crate name, type name) pairs.
+fn refuse_duplicate_types<'a>(
+    builtins: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), BuiltinLoadError> {
+    let mut crates_by_type: BTreeMap<&str, &str> = BTreeMap::new();
+    for (crate_name, type_name) in builtins {
+        if let Some(first) = crates_by_type.insert(type_name, crate_name) {
+            return Err(BuiltinLoadError::DuplicateType {
+                type_name: type_name.to_owned(),
+                first: first.to_owned(),
+                second: crate_name.to_owned(),
+            });
+        }
+    }
+    Ok(())
 }
 
 impl Registry {
     /// A registry holding the builtin blocks. A builtin whose description the compile cache's
     /// folder holds is listed from it and compiled on its first call (see
-    /// [`Runtime::load_builtin`]).
+    /// [`Runtime::load_builtin`]). Two builtins declaring one type name are refused.
     pub async fn with_builtins(runtime: Arc<Runtime>) -> Result<Self, BuiltinLoadError> {
         let loads = builtin::BUILTIN_BLOCKS
             .iter()
@@ -305,12 +344,21 @@ impl Registry {
                     (crate_name, loaded)
                 }
             });
-        let mut builtins = BTreeMap::new();
+        let mut loaded_builtins = Vec::new();
         for (crate_name, loaded) in futures::future::join_all(loads).await {
-            let block = loaded.map_err(|source| BuiltinLoadError {
+            let block = loaded.map_err(|source| BuiltinLoadError::Load {
                 crate_name: (*crate_name).to_owned(),
                 source,
             })?;
+            loaded_builtins.push((*crate_name, block));
+        }
+        refuse_duplicate_types(
+            loaded_builtins
+                .iter()
+                .map(|(crate_name, block)| (*crate_name, block.info.type_name.as_str())),
+        )?;
+        let mut builtins = BTreeMap::new();
+        for (crate_name, block) in loaded_builtins {
             builtins.insert(
                 block.info.type_name.clone(),
                 RegisteredBlock {
@@ -327,7 +375,7 @@ impl Registry {
                 blocks: builtins.clone(),
                 ..Loaded::default()
             }),
-            builtins,
+            builtins: RwLock::new(builtins),
             overrides: PluginOverrides::none(),
             scanning: tokio::sync::Mutex::new(()),
             uploading: tokio::sync::Mutex::new(()),
@@ -338,7 +386,7 @@ impl Registry {
     /// the first scan of the plugins folder.
     pub fn with_overrides(mut self, overrides: PluginOverrides) -> Self {
         for name in overrides.names() {
-            if self.builtins.contains_key(name) {
+            if self.builtin_table().contains_key(name) {
                 tracing::warn!(block = %name, "{PLUGIN_OVERRIDES}: a plugin may replace this builtin block");
             } else {
                 tracing::warn!(block = %name, "{PLUGIN_OVERRIDES} names a block type that is not a builtin; it has no effect");
@@ -354,11 +402,63 @@ impl Registry {
     }
 
     /// The crate the builtin block of `type_name` was built from, if there is such a builtin.
-    pub fn builtin_crate(&self, type_name: &str) -> Option<&str> {
-        match &self.builtins.get(type_name)?.source {
-            BlockSource::Builtin { crate_name } => Some(crate_name),
+    pub fn builtin_crate(&self, type_name: &str) -> Option<String> {
+        match &self.builtin_table().get(type_name)?.source {
+            BlockSource::Builtin { crate_name } => Some(crate_name.clone()),
             BlockSource::Plugin { .. } => None,
         }
+    }
+
+    fn builtin_table(&self) -> std::sync::RwLockReadGuard<'_, BTreeMap<String, RegisteredBlock>> {
+        self.builtins.read().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Lists again, with their components' own descriptions, the builtins whose first call
+    /// found that the kept description they were listed with differs, and publishes the block
+    /// table. A builtin whose component now declares the type of another builtin is left out
+    /// (its calls by a pipeline validated before still run), with an error logged.
+    fn republish_redescribed(&self) {
+        let redescribed: Vec<(String, Arc<LoadedBlock>)> = self
+            .builtin_table()
+            .iter()
+            .filter_map(|(type_name, registered)| {
+                Some((type_name.clone(), registered.block.redescribed()?))
+            })
+            .collect();
+        if redescribed.is_empty() {
+            return;
+        }
+        let mut loaded = self.write();
+        {
+            let mut builtins = self.builtins.write().unwrap_or_else(|p| p.into_inner());
+            for (type_name, block) in redescribed {
+                // Another caller may have listed it again meanwhile.
+                let stale = builtins
+                    .get(&type_name)
+                    .is_some_and(|listed| listed.block.redescribed().is_some());
+                let Some(listed) = stale.then(|| builtins.remove(&type_name)).flatten() else {
+                    continue;
+                };
+                let new_type = block.info.type_name.clone();
+                if let Some(other) = builtins.get(&new_type) {
+                    tracing::error!(
+                        block = %type_name,
+                        source = ?listed.source,
+                        other = ?other.source,
+                        "a builtin block's component declares block type {new_type}, which another builtin provides: it is no longer listed"
+                    );
+                    continue;
+                }
+                builtins.insert(
+                    new_type,
+                    RegisteredBlock {
+                        block,
+                        source: listed.source,
+                    },
+                );
+            }
+        }
+        self.publish(&mut loaded);
     }
 
     /// Why a plugin `file` providing `type_name` may not be registered as a builtin's
@@ -368,7 +468,7 @@ impl Registry {
         (!self.overrides.allows(type_name)).then(|| PluginError::ShadowsBuiltin {
             type_name: type_name.to_owned(),
             file: file.to_owned(),
-            builtin: builtin.to_owned(),
+            builtin,
         })
     }
 
@@ -523,7 +623,7 @@ impl Registry {
     /// Builds the block table and the files' listing from the builtins and the plugin files,
     /// logs what changed and swaps them in.
     fn publish(&self, loaded: &mut Loaded) -> ScanChanges {
-        let mut blocks = self.builtins.clone();
+        let mut blocks = self.builtin_table().clone();
         let mut provided_by: BTreeMap<String, PathBuf> = BTreeMap::new();
         let mut files = Vec::with_capacity(loaded.entries.len() + 1);
         if let Some((path, error)) = &loaded.folder_error {
@@ -618,7 +718,10 @@ impl Registry {
             .map(Arc::new)
     }
 
+    /// The published table and files, after listing again any builtin found to describe
+    /// itself otherwise than it was listed.
     fn read(&self) -> std::sync::RwLockReadGuard<'_, Loaded> {
+        self.republish_redescribed();
         self.loaded.read().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -657,7 +760,7 @@ impl Registry {
                 .find(|id| id.name == name)
         };
         let builtin = || {
-            self.builtins
+            self.builtin_table()
                 .values()
                 .any(|b| matches!(&b.source, BlockSource::Builtin { crate_name } if crate_name == name))
                 .then(|| PluginId::builtin(name))
@@ -787,4 +890,35 @@ fn diff(
         .cloned()
         .collect();
     changes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_builtins_of_one_type_name_are_refused_naming_both_crates() {
+        assert!(
+            refuse_duplicate_types([
+                ("text_generator", "TextGenerator"),
+                ("validator", "ValidatorBlock"),
+            ])
+            .is_ok()
+        );
+        let refused = refuse_duplicate_types([
+            ("text_generator", "TextGenerator"),
+            ("validator", "ValidatorBlock"),
+            ("text_generator_v2", "TextGenerator"),
+        ])
+        .expect_err("a duplicate type");
+        let message = refused.to_string();
+        for part in [
+            "TextGenerator",
+            "plugins/text_generator)",
+            "plugins/text_generator_v2)",
+        ] {
+            assert!(message.contains(part), "{part} in {message}");
+        }
+        assert!(!message.contains("validator"), "{message}");
+    }
 }

@@ -45,7 +45,7 @@ use crate::grants::EffectiveGrant;
 use bindings::blockforge::block::types as wit;
 use bindings::{BlockPre, Version};
 use call_clock::{TickDecision, thread_cpu_time, within_wall_clock};
-use describe_cache::DescribeCache;
+use describe_cache::{DescribeCache, Kept};
 use failure::{FailureEvidence, LimitExceeded};
 use guest_threads::GuestExecutor;
 use host_state::HostState;
@@ -79,7 +79,7 @@ pub struct RuntimeConfig {
 pub struct RuntimeError(String);
 
 /// Why a component could not be loaded as a block.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum LoadError {
     /// The file could not be read.
     #[error("cannot read {origin}: {message}")]
@@ -202,33 +202,49 @@ pub struct LoadedBlock {
 }
 
 /// A block's pre-linked component: linked when the block was loaded, or, for a builtin
-/// described from the cache, on its first call.
+/// listed from its kept description, on its first call.
 struct Linked {
-    pre: tokio::sync::OnceCell<BlockPre<HostState>>,
+    /// How linking ended. Set once: a failure is kept, and every later call answers with it
+    /// instead of compiling again.
+    outcome: tokio::sync::OnceCell<Result<FirstLink, LoadError>>,
     /// What to link from on the first call, when not linked at load.
     later: Option<LinkLater>,
 }
 
-/// A builtin component not linked yet.
+/// A linked block's component, and what its first link found.
+#[derive(Clone)]
+struct FirstLink {
+    pre: BlockPre<HostState>,
+    /// The block as its component described itself at its first link, when that differs
+    /// from the kept description it was listed with.
+    redescribed: Option<Arc<LoadedBlock>>,
+}
+
+/// A builtin component not linked yet, and the kept description it was listed with.
 struct LinkLater {
     bytes: &'static [u8],
     origin: String,
+    kept: Kept,
 }
 
 impl Linked {
     fn now(pre: BlockPre<HostState>) -> Self {
         Linked {
-            pre: tokio::sync::OnceCell::new_with(Some(pre)),
+            outcome: tokio::sync::OnceCell::new_with(Some(Ok(FirstLink {
+                pre,
+                redescribed: None,
+            }))),
             later: None,
         }
     }
 
-    fn later(bytes: &'static [u8], origin: &str) -> Self {
+    fn later(bytes: &'static [u8], origin: &str, kept: Kept) -> Self {
         Linked {
-            pre: tokio::sync::OnceCell::new(),
+            outcome: tokio::sync::OnceCell::new(),
             later: Some(LinkLater {
                 bytes,
                 origin: origin.to_owned(),
+                kept,
             }),
         }
     }
@@ -236,9 +252,27 @@ impl Linked {
 
 impl LoadedBlock {
     /// Whether its component is compiled (or mapped from the compile cache) and linked: a
-    /// builtin described from the cache is linked on its first call.
+    /// builtin listed from its kept description is linked on its first call.
     pub fn is_linked(&self) -> bool {
-        self.linked.pre.initialized()
+        matches!(self.linked.outcome.get(), Some(Ok(_)))
+    }
+
+    /// Why its first link failed, when it did: every call of the block fails with this.
+    pub fn link_error(&self) -> Option<&LoadError> {
+        self.linked.outcome.get()?.as_ref().err()
+    }
+
+    /// The block as its component described itself at its first link, when that differs from
+    /// the kept description it was listed with: the registry lists this one instead, and
+    /// calls of this one are checked against its description.
+    pub fn redescribed(&self) -> Option<Arc<LoadedBlock>> {
+        self.linked
+            .outcome
+            .get()?
+            .as_ref()
+            .ok()?
+            .redescribed
+            .clone()
     }
 
     /// Errors of `config` against the block's config schema, as `path: message` lines.
@@ -387,8 +421,8 @@ impl Runtime {
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)
             .map_err(|e| RuntimeError(format!("{e:#}")))?;
         HostState::add_to_linker(&mut linker).map_err(|e| RuntimeError(format!("{e:#}")))?;
-        let described = DescribeCache::new(config.cache_dir.clone());
-        let cache = CompileCache::new(config.cache_dir, &engine);
+        let cache = CompileCache::new(config.cache_dir.clone(), &engine);
+        let described = DescribeCache::new(config.cache_dir, cache.engine_key());
         let ticker = epoch::EpochTicker::start(engine.clone(), limits::EPOCH_TICK);
         let guests = GuestExecutor::start(config.guest_threads)
             .map_err(|e| RuntimeError(format!("cannot start the block threads: {e}")))?;
@@ -459,9 +493,12 @@ impl Runtime {
     /// Loads a builtin component, `bytes` embedded in the binary with their SHA-256
     /// `content_hash`. When the compile cache's folder holds its description (from an earlier
     /// start), the block is listed from that alone and its component is compiled (or mapped
-    /// from the compile cache) and linked on its first call, so builtins that no pipeline uses
-    /// take no memory; otherwise it is loaded as [`Runtime::load`] does and its description
-    /// kept for the next start.
+    /// from the compile cache), linked and described on its first call, so builtins that no
+    /// pipeline uses take no memory; otherwise it is loaded as [`Runtime::load`] does and its
+    /// description kept for the next start. At that first call, a component that describes
+    /// itself otherwise than the kept file says is listed again with its own description
+    /// ([`LoadedBlock::redescribed`]) and the file replaced; a component that cannot be linked
+    /// fails that call and every later one with the same error, logged once.
     pub async fn load_builtin(
         &self,
         bytes: &'static [u8],
@@ -469,15 +506,15 @@ impl Runtime {
         origin: &str,
         plugin: PluginId,
     ) -> Result<LoadedBlock, LoadError> {
-        if let Some(raw) = self.described.read(content_hash) {
-            match BlockInfo::from_wit(raw) {
+        if let Some(kept) = self.described.read(content_hash) {
+            match BlockInfo::from_wit(kept.info.clone()) {
                 Ok((info, config_validator)) => {
                     return Ok(LoadedBlock {
                         info,
                         content_hash: content_hash.to_owned(),
                         plugin,
                         config_validator,
-                        linked: Linked::later(bytes, origin),
+                        linked: Linked::later(bytes, origin, kept),
                     });
                 }
                 Err(message) => {
@@ -539,23 +576,71 @@ impl Runtime {
         Ok((version, pre))
     }
 
-    /// `block`'s pre-linked component, linking it first when it was described from the cache.
-    async fn pre_of(&self, block: &LoadedBlock) -> Result<BlockPre<HostState>, LoadError> {
-        let pre = block
+    /// `block`'s pre-linked component (and the block as it described itself, when that
+    /// differs from its listing), linking it first when it was listed from its kept
+    /// description. Concurrent first calls link once; a failure is kept and answered again.
+    async fn pre_of(&self, block: &LoadedBlock) -> Result<FirstLink, LoadError> {
+        block
             .linked
-            .pre
-            .get_or_try_init(|| async {
-                let later = block.linked.later.as_ref().ok_or_else(|| LoadError::Link {
-                    origin: block.info.type_name.clone(),
-                    message: "the block has no component to link".to_owned(),
-                })?;
-                let (_, pre) = self
-                    .link(later.bytes, &block.content_hash, &later.origin)
-                    .await?;
-                Ok(pre)
+            .outcome
+            .get_or_init(|| async {
+                let linked = self.first_link(block).await;
+                if let Err(error) = &linked {
+                    tracing::error!(block = %block.info.type_name, %error, "a builtin block cannot be linked: every call of it fails with this error until the host restarts");
+                }
+                linked
             })
-            .await?;
-        Ok(pre.clone())
+            .await
+            .clone()
+    }
+
+    /// Compiles (or maps), links and describes a builtin listed from its kept description,
+    /// and compares the description: on a difference the kept file is replaced with the
+    /// component's own answer (or dropped, when the host refuses that answer) and the block
+    /// described again is returned with the link.
+    async fn first_link(&self, block: &LoadedBlock) -> Result<FirstLink, LoadError> {
+        let later = block.linked.later.as_ref().ok_or_else(|| LoadError::Link {
+            origin: block.info.type_name.clone(),
+            message: "the block has no component to link".to_owned(),
+        })?;
+        let origin = later.origin.as_str();
+        let (version, pre) = self.link(later.bytes, &block.content_hash, origin).await?;
+        let described = Kept {
+            version,
+            info: self.describe(&pre, origin, &block.plugin).await?,
+        };
+        let differences = describe_cache::differences(&later.kept, &described);
+        if differences.is_empty() {
+            return Ok(FirstLink {
+                pre,
+                redescribed: None,
+            });
+        }
+        tracing::warn!(
+            %origin,
+            differences = %differences.join(", "),
+            "the kept description of a builtin block differs from what its component describes: it is listed again with the component's own"
+        );
+        let (info, config_validator) = match BlockInfo::from_wit(described.info.clone()) {
+            Ok(checked) => checked,
+            Err(message) => {
+                self.described.remove(&block.content_hash);
+                return Err(describe_error(origin, message));
+            }
+        };
+        self.described
+            .write(&block.content_hash, version, &described.info);
+        let redescribed = LoadedBlock {
+            info,
+            content_hash: block.content_hash.clone(),
+            plugin: block.plugin.clone(),
+            config_validator,
+            linked: Linked::now(pre.clone()),
+        };
+        Ok(FirstLink {
+            pre,
+            redescribed: Some(Arc::new(redescribed)),
+        })
     }
 
     /// Reads the component's export names to tell which contract version a block targets,
@@ -764,7 +849,8 @@ impl Runtime {
         config: &Map<String, Value>,
         scope: CallScope,
     ) -> CallReport {
-        // A builtin described from the cache is linked here, on its first call.
+        // A builtin listed from its kept description is linked here, on its first call,
+        // before the call's clocks start: linking never counts against its limits.
         let linked = self.pre_of(block).await;
         let permit = self.permits.acquire().await;
         let started = Instant::now();
@@ -782,10 +868,15 @@ impl Runtime {
             refused_growth: None,
             memory_limit: granted.memory_bytes,
         };
-        let pre = match linked {
-            Ok(pre) => pre,
+        let FirstLink { pre, redescribed } = match linked {
+            Ok(linked) => linked,
             Err(e) => return CallReport::failed(caller.not_loaded(&e), started),
         };
+        // Output is checked against what the component describes, when that differs from
+        // what the block was listed with.
+        let info = redescribed
+            .as_ref()
+            .map_or(&block.info, |block| &block.info);
         let mut store = self.new_store(self.host_state(scope, granted.wall_clock));
         let outcome = match permit {
             Err(_) => Err(self.evidence(&store).shutting_down()),
@@ -827,7 +918,7 @@ impl Runtime {
                         Err(evidence.block_error(error_code_name(e.code), &e.message, detail))
                     }
                     Ok(Ok(Ok(output))) => self
-                        .check_output(&block.info, output, granted.output_bytes)
+                        .check_output(info, output, granted.output_bytes)
                         .map_err(|refused| match refused {
                             OutputRefused::Invalid(what) => evidence.invalid_output(what),
                             OutputRefused::FanOut { children, limit } => {
@@ -952,5 +1043,143 @@ fn error_code_name(code: wit::ErrorCode) -> &'static str {
         wit::ErrorCode::HostCallFailed => "host call failed",
         wit::ErrorCode::Rejected => "rejected",
         wit::ErrorCode::Internal => "internal error",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::*;
+    use crate::grants::GrantSet;
+
+    /// A component's header followed by bytes that are no section: wasmtime cannot compile it.
+    static UNCOMPILABLE: &[u8] = b"\0asm\x0d\0\x01\0\xff\xff\xff\xff";
+    /// The smallest component, a header alone: it compiles, and exports nothing.
+    static EMPTY_COMPONENT: &[u8] = b"\0asm\x0d\0\x01\0";
+
+    /// A runtime caching in `dir`, whose model endpoint no call of these tests reaches.
+    fn runtime(dir: &std::path::Path) -> Runtime {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let endpoint = crate::llm::client::EndpointConfig::new("http://127.0.0.1:9/v1");
+        let router =
+            crate::llm::routing::ModelRouter::new(endpoint.clone(), endpoint, &BTreeMap::new())
+                .expect("a model router");
+        let services = HostServices {
+            llm: Arc::new(router),
+            kv: Arc::new(crate::kv::MemoryKv::new(crate::kv::KvQuota::default())),
+            structured_output_repairs: 0,
+            outbound: Arc::new(crate::outbound::Outbound::new().expect("the http capability")),
+        };
+        let config = RuntimeConfig {
+            limits: Limits {
+                max_instances: 4,
+                ..Limits::default()
+            },
+            cache_dir: Some(dir.to_owned()),
+            ..RuntimeConfig::default()
+        };
+        Runtime::new(config, services).expect("a runtime")
+    }
+
+    fn private_dir() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
+        dir
+    }
+
+    fn described() -> wit::BlockInfo {
+        wit::BlockInfo {
+            type_name: "Broken".to_owned(),
+            name: "Broken".to_owned(),
+            description: "cannot be linked".to_owned(),
+            category: "testing".to_owned(),
+            inputs: Vec::new(),
+            outputs: vec!["ok".to_owned()],
+            config_schema: r#"{"type":"object"}"#.to_owned(),
+            capabilities: Vec::new(),
+            kind: wit::BlockKind::Transform,
+        }
+    }
+
+    /// A builtin of `bytes` listed from a kept description under `content_hash`.
+    async fn listed(runtime: &Runtime, bytes: &'static [u8], content_hash: &str) -> LoadedBlock {
+        runtime
+            .described
+            .write(content_hash, Version::V0_2_0, &described());
+        runtime
+            .load_builtin(
+                bytes,
+                content_hash,
+                "builtin:broken",
+                PluginId::builtin("broken"),
+            )
+            .await
+            .expect("listed from its kept description")
+    }
+
+    /// How one call of `block` failed.
+    async fn failure(runtime: &Runtime, block: &LoadedBlock) -> BlockFailure {
+        let scope = CallScope {
+            trace_id: "trace".to_owned(),
+            step: 0,
+            block_type: block.info.type_name.clone(),
+            job_kv: crate::kv::KvNamespace::Job(String::new()),
+            pipeline_kv: crate::kv::KvNamespace::Pipeline(String::new()),
+            cache: crate::llm::CacheMode::Off,
+            budget: None,
+            run_deadline: None,
+            grant: runtime.effective_grant(block, &GrantSet::default()),
+            http_requests: Arc::default(),
+        };
+        runtime
+            .execute(block, &Map::new(), &Map::new(), scope)
+            .await
+            .outcome
+            .expect_err("the call fails")
+    }
+
+    #[tokio::test]
+    async fn a_failed_first_link_is_kept_and_every_later_call_answered_with_it() {
+        let dir = private_dir();
+        let runtime = runtime(dir.path());
+        let hash = "a-builtin-that-cannot-be-compiled";
+        let block = listed(&runtime, UNCOMPILABLE, hash).await;
+        assert!(!block.is_linked() && block.link_error().is_none());
+
+        let first = failure(&runtime, &block).await;
+        assert_eq!(first.kind, FailureKind::Instantiation, "{first:?}");
+        assert!(
+            first.message.contains("could not be compiled"),
+            "{}",
+            first.message
+        );
+        assert!(block.link_error().is_some());
+
+        // Linking again would now map a compiled component from the cache (one exporting
+        // nothing) and fail otherwise: a fresh listing of the same bytes shows it does.
+        let compiled = Component::new(&runtime.engine, EMPTY_COMPONENT)
+            .and_then(|component| component.serialize())
+            .expect("the empty component compiles");
+        let path = runtime.cache.path_for(hash).expect("a cache folder");
+        std::fs::write(&path, compiled).expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        let fresh = listed(&runtime, UNCOMPILABLE, hash).await;
+        let relinked = failure(&runtime, &fresh).await;
+        assert!(
+            relinked
+                .message
+                .contains("does not target the blockforge block world"),
+            "{}",
+            relinked.message
+        );
+
+        // The first listing answers with its kept failure, without linking again.
+        for _ in 0..2 {
+            assert_eq!(failure(&runtime, &block).await.message, first.message);
+        }
+        assert!(!block.is_linked());
     }
 }

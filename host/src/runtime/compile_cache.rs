@@ -41,7 +41,14 @@ impl CompileCache {
         hex::encode(Sha256::digest(bytes))
     }
 
-    fn path_for(&self, content_hash: &str) -> Option<PathBuf> {
+    /// The engine's key in the cache's file names: a hash of wasmtime's version and of every
+    /// setting that changes generated code.
+    pub fn engine_key(&self) -> &str {
+        &self.engine_key
+    }
+
+    /// Where the compiled form of the component of `content_hash` is kept, if anywhere.
+    pub(super) fn path_for(&self, content_hash: &str) -> Option<PathBuf> {
         self.dir
             .as_ref()
             .map(|dir| dir.join(format!("{content_hash}-{}.cwasm", self.engine_key)))

@@ -207,7 +207,9 @@ mod tests {
         let expected = json!({"messages": [{"role": "system", "content": "Be terse."},
             {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Yo"}]});
         for from in ["auto", "sharegpt"] {
-            let out = request(from, "openai", "", "").run(&state(row.clone())).unwrap();
+            let out = request(from, "openai", "", "")
+                .run(&state(row.clone()))
+                .unwrap();
             assert_eq!(Value::Object(out), expected, "from: {from}");
         }
     }
@@ -215,7 +217,8 @@ mod tests {
     #[test]
     fn a_json_text_field_is_parsed_for_json_formats() {
         let messages = "```json\n[{\"role\": \"user\", \"content\": \"Q\"}, {\"role\": \"assistant\", \"content\": \"A\"}]\n```";
-        let expected = json!({"text": "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nA<|im_end|>"});
+        let expected =
+            json!({"text": "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\nA<|im_end|>"});
         for from in ["openai", "auto"] {
             let out = request(from, "chatml", "generated", "")
                 .run(&state(json!({"generated": messages})))

@@ -149,10 +149,20 @@ mod tests {
         assert!(capitalised.run(&json!("Plain text."), false).is_empty());
         let problems = capitalised.run(&json!("lower case"), false);
         assert_eq!(problems.len(), 2, "{problems:?}");
-        assert!(problems[0].message.contains("does not match"), "{problems:?}");
-        assert!(problems[1].message.starts_with("the text is not JSON either"));
+        assert!(
+            problems[0].message.contains("does not match"),
+            "{problems:?}"
+        );
+        assert!(
+            problems[1]
+                .message
+                .starts_with("the text is not JSON either")
+        );
         let text = Check::schema(&json!({"type": "string"})).unwrap();
-        assert!(text.run(&json!("42"), false).is_empty(), "\"42\" stays a string");
+        assert!(
+            text.run(&json!("42"), false).is_empty(),
+            "\"42\" stays a string"
+        );
         let number = Check::schema(&json!({"type": "integer"})).unwrap();
         assert!(number.run(&json!("42"), false).is_empty());
         let object = Check::schema(&json!({"type": "object", "required": ["answer"]})).unwrap();
@@ -163,7 +173,11 @@ mod tests {
         );
         let problems = object.run(&json!("{\"question\": \"why\"}"), false);
         assert_eq!(problems.len(), 1, "{problems:?}");
-        assert!(problems[0].message.contains("\"answer\" is a required property"));
+        assert!(
+            problems[0]
+                .message
+                .contains("\"answer\" is a required property")
+        );
     }
 
     #[test]
@@ -176,7 +190,9 @@ mod tests {
         assert_eq!(problems[0].pointer, "/system", "{problems:?}");
         let llama3 = Check::Format(Format::Llama3);
         let problems = llama3.run(
-            &json!("<|start_header_id|>user<|end_header_id|>\n\nsay <|end_header_id|> now<|eot_id|>"),
+            &json!(
+                "<|start_header_id|>user<|end_header_id|>\n\nsay <|end_header_id|> now<|eot_id|>"
+            ),
             false,
         );
         assert_eq!(

@@ -33,7 +33,13 @@ const DROPPED: [&str; 16] = [
 ];
 
 /// Roles dropped with their content.
-const DROPPED_ROLES: [&str; 5] = ["navigation", "banner", "contentinfo", "complementary", "search"];
+const DROPPED_ROLES: [&str; 5] = [
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+];
 
 fn selector(css: &str) -> Option<Selector> {
     Selector::parse(css).ok()
@@ -163,7 +169,9 @@ impl Writer {
         DROPPED.contains(&value.name())
             || value.attr("hidden").is_some()
             || value.attr("aria-hidden") == Some("true")
-            || value.attr("role").is_some_and(|r| DROPPED_ROLES.contains(&r))
+            || value
+                .attr("role")
+                .is_some_and(|r| DROPPED_ROLES.contains(&r))
     }
 
     fn element(&mut self, element: ElementRef<'_>, depth: usize) {
@@ -209,7 +217,10 @@ impl Writer {
                 }
                 let ordered = name == "ol";
                 let mut number = 0;
-                for item in element.child_elements().filter(|c| c.value().name() == "li") {
+                for item in element
+                    .child_elements()
+                    .filter(|c| c.value().name() == "li")
+                {
                     if Self::dropped(item) {
                         continue;
                     }
@@ -351,7 +362,16 @@ let y = 2;</pre><div hidden>secret</div><p aria-hidden="true">hidden too</p>
         assert_eq!(found.title, "The Page");
         let expected = "# Main title\n\nFirst **bold** paragraph over lines.\n\n## List\n\n- one\n- two\n  - nested\n\n1. first\n2. second\n\n| Name | Age |\n| --- | --- |\n| Ada | 36 |\n\n```\nlet x = 1;\nlet y = 2;\n```\n\n> Quoted words";
         assert_eq!(found.text, expected, "{}", found.text);
-        for gone in ["Home", "Site banner", "alert", "color", "secret", "hidden too", "Related", "Copyright"] {
+        for gone in [
+            "Home",
+            "Site banner",
+            "alert",
+            "color",
+            "secret",
+            "hidden too",
+            "Related",
+            "Copyright",
+        ] {
             assert!(!found.text.contains(gone), "{gone} kept: {}", found.text);
         }
     }
@@ -359,9 +379,17 @@ let y = 2;</pre><div hidden>secret</div><p aria-hidden="true">hidden too</p>
     #[test]
     fn text_has_no_markdown_markers() {
         let found = extract(PAGE, Format::Text);
-        assert!(found.text.starts_with("Main title\n\nFirst bold paragraph"), "{}", found.text);
+        assert!(
+            found.text.starts_with("Main title\n\nFirst bold paragraph"),
+            "{}",
+            found.text
+        );
         assert!(found.text.contains("Name\tAge\nAda\t36"), "{}", found.text);
-        assert!(!found.text.contains('#') && !found.text.contains("```"), "{}", found.text);
+        assert!(
+            !found.text.contains('#') && !found.text.contains("```"),
+            "{}",
+            found.text
+        );
     }
 
     #[test]
@@ -372,7 +400,10 @@ let y = 2;</pre><div hidden>secret</div><p aria-hidden="true">hidden too</p>
         assert_eq!(found.metadata["canonical_url"], "https://example.com/page");
         assert!(!found.metadata.contains_key("author"));
         // No article or main: the body, without its navigation; no title: the first h1.
-        let bare = extract("<body><nav>menu</nav><h1>Only</h1><p>text</p>", Format::Markdown);
+        let bare = extract(
+            "<body><nav>menu</nav><h1>Only</h1><p>text</p>",
+            Format::Markdown,
+        );
         assert_eq!(bare.title, "Only");
         assert_eq!(bare.text, "# Only\n\ntext");
         // Broken markup is repaired as a browser would.

@@ -444,7 +444,10 @@ mod tests {
         assert_eq!(out["answer"], "much better");
         assert_eq!(out["judge_action"], "fixed");
         assert_eq!(out["judge_score"], 8.5);
-        assert_eq!(out["judge_original_score"], 3.5, "the original verdict stays");
+        assert_eq!(
+            out["judge_original_score"], 3.5,
+            "the original verdict stays"
+        );
         assert_eq!(
             out["judge_original_scores"],
             json!({"clarity": 4.0, "facts": 3.0})
@@ -506,7 +509,10 @@ mod tests {
         );
         for (rewrite, reason) in [
             ("much better", "it is not JSON"),
-            ("{\"a\": 1}", "it is a JSON object where the field holds a JSON array"),
+            (
+                "{\"a\": 1}",
+                "it is a JSON object where the field holds a JSON array",
+            ),
         ] {
             let mut judge = Scripted::new(vec![("[\"poor\"]", 4.0)], rewrite);
             let outcome = judged(&mut judge, json!(["poor"]), Action::Fix).unwrap();

@@ -68,7 +68,9 @@ pub fn rewrite(example: &str, field: &str, json_type: Option<&str>, verdict: &Ve
     }
     let what = match json_type {
         None => format!("the new text of \"{field}\""),
-        Some(kind) => format!("the new value of \"{field}\", written as JSON text of a JSON {kind}"),
+        Some(kind) => {
+            format!("the new value of \"{field}\", written as JSON text of a JSON {kind}")
+        }
     };
     prompt.push_str(&format!(
         "\nExample:\n<example>\n{example}\n</example>\n\nAnswer with a JSON object {{\"rewritten\": {what}}}."
