@@ -64,10 +64,10 @@ WIT_FILES := $(wildcard wit/since_v0.1.0/*.wit)
 PY_SDK := $(wildcard sdk/python/blockforge/*.py) sdk/python/build_block.py $(WIT_FILES)
 JS_SDK := sdk/js/blockforge.js sdk/js/build_block.mjs sdk/js/node_version.mjs sdk/js/toolchain/package-lock.json $(WIT_FILES)
 
-language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm py_host_calls.wasm js_host_calls.wasm)
+language-blocks: setup $(addprefix $(LANGUAGE_BLOCKS)/,rust_shout.wasm py_shout.wasm js_shout.wasm py_parse_count.wasm js_parse_count.wasm js_with_http.wasm py_host_calls.wasm js_host_calls.wasm py_stdlib_names.wasm)
 
 $(LANGUAGE_BLOCKS)/rust_shout.wasm: examples/blocks/rust/Cargo.toml examples/blocks/rust/Cargo.lock $(wildcard examples/blocks/rust/src/*.rs) sdk/Cargo.toml $(wildcard sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)
-	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) build --release --target wasm32-wasip2 --manifest-path examples/blocks/rust/Cargo.toml
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) build --locked --release --target wasm32-wasip2 --manifest-path examples/blocks/rust/Cargo.toml
 	@mkdir -p $(@D) && cp $(CARGO_TARGET_DIR)/wasm-examples/wasm32-wasip2/release/rust_shout.wasm $@
 
 $(LANGUAGE_BLOCKS)/py_shout.wasm: examples/blocks/python/shout.py $(PY_SDK)
@@ -113,7 +113,7 @@ lint: setup
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-guests $(CARGO) clippy --manifest-path plugins/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-fixtures $(CARGO) clippy --manifest-path tests/fixtures/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
-	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) clippy --manifest-path examples/blocks/rust/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
+	CARGO_TARGET_DIR=$(CARGO_TARGET_DIR)/wasm-examples $(CARGO) clippy --locked --manifest-path examples/blocks/rust/Cargo.toml --target wasm32-wasip2 --release -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all

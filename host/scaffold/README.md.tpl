@@ -12,7 +12,12 @@ blockforge block test __SNAKE__.wasm --state '{"text": "hello blocks"}'   # run 
 cp __SNAKE__.wasm /path/to/blockforge/plugins/                     # the server loads it at once
 ```
 
-`make test` builds the block and checks what it writes. In a pipeline:
+`make test` builds the block and checks what it writes.
+[rust]The build uses `Cargo.lock` as written (`cargo build --locked`): the versions blockforge's
+[rust]example block is tested with. After changing the dependencies in `Cargo.toml`, run
+[rust]`cargo update` once to write the new lock file, then `make`.
+
+In a pipeline:
 
 ```yaml
 blocks:

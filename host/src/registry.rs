@@ -11,8 +11,7 @@ use futures::StreamExt;
 use serde::Serialize;
 
 use crate::grants::{PluginId, PluginKind};
-use crate::runtime::compile_cache::CompileCache;
-use crate::runtime::{LoadError, LoadedBlock, Runtime};
+use crate::runtime::{HashedComponent, LoadError, LoadedBlock, Runtime};
 
 pub mod overrides;
 pub mod watcher;
@@ -501,7 +500,7 @@ impl Registry {
             registry: self,
             loads: loads
                 .iter()
-                .map(|load| (load.path.clone(), load.content_hash.clone()))
+                .map(|load| (load.path.clone(), load.component.content_hash().to_owned()))
                 .collect(),
         };
         let mut running: futures::stream::FuturesUnordered<_> = loads
@@ -509,11 +508,12 @@ impl Registry {
             .map(|load| async move {
                 let origin = load.path.display().to_string();
                 let plugin = PluginId::of_file(&load.path);
+                let content_hash = load.component.content_hash().to_owned();
                 let outcome = self
                     .runtime
-                    .load_with_hash(load.bytes, load.content_hash.clone(), &origin, plugin)
+                    .load_hashed(load.component, &origin, plugin)
                     .await;
-                (load.path, load.content_hash, outcome)
+                (load.path, content_hash, outcome)
             })
             .collect();
         while let Some((path, content_hash, outcome)) = running.next().await {
@@ -570,7 +570,8 @@ impl Registry {
                     continue;
                 }
             };
-            let content_hash = CompileCache::content_hash(&bytes);
+            let component = HashedComponent::new(bytes);
+            let content_hash = component.content_hash().to_owned();
             // Unchanged bytes keep their entry, a load under way included.
             let kept = loaded
                 .entries
@@ -588,8 +589,7 @@ impl Registry {
                     });
                 loads.push(PendingLoad {
                     path: path.clone(),
-                    content_hash: content_hash.clone(),
-                    bytes,
+                    component,
                 });
                 FileEntry {
                     content_hash,
@@ -806,8 +806,7 @@ impl Registry {
 /// A plugin file a scan found new or changed, to be loaded.
 struct PendingLoad {
     path: PathBuf,
-    content_hash: String,
-    bytes: Vec<u8>,
+    component: HashedComponent,
 }
 
 /// The loads a scan started and has not finished. Should the scan be dropped midway (its

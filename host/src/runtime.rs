@@ -13,6 +13,7 @@ mod describe_cache;
 mod epoch;
 mod failure;
 mod guest_threads;
+mod hashed_component;
 mod host_state;
 mod import_time;
 mod imports;
@@ -35,6 +36,7 @@ pub use call_scope::CallScope;
 pub use compile_cache::{CacheOutcome, CompileCache};
 pub use failure::{BlockFailure, FailureKind, Refused};
 pub use guest_threads::GuestThreads;
+pub use hashed_component::HashedComponent;
 pub use host_state::HostServices;
 pub use imports::log::LogLine;
 pub use info::{BlockInfo, BlockKind, Capability};
@@ -449,22 +451,22 @@ impl Runtime {
         origin: &str,
         plugin: PluginId,
     ) -> Result<LoadedBlock, LoadError> {
-        let content_hash = CompileCache::content_hash(bytes);
-        self.load_with_hash(bytes.to_vec(), content_hash, origin, plugin)
+        self.load_hashed(HashedComponent::new(bytes.to_vec()), origin, plugin)
             .await
     }
 
-    /// [`Runtime::load`] of bytes the caller owns and has already hashed with
-    /// [`CompileCache::content_hash`] (the plugins folder's scan does, to tell changed files):
-    /// neither hashed nor copied again, which for an 18 MB Python component was a third of the
-    /// CPU time of its warm load in a debug build.
-    pub async fn load_with_hash(
+    /// [`Runtime::load`] of bytes the caller owns and has already hashed (the plugins
+    /// folder's scan does, to tell changed files): neither hashed nor copied again, which for
+    /// an 18 MB Python component was a third of the CPU time of its warm load in a debug
+    /// build. The hash keys the compile cache; [`HashedComponent`] can only be made by
+    /// hashing, so it is the bytes' own.
+    pub async fn load_hashed(
         &self,
-        bytes: Vec<u8>,
-        content_hash: String,
+        component: HashedComponent,
         origin: &str,
         plugin: PluginId,
     ) -> Result<LoadedBlock, LoadError> {
+        let (bytes, content_hash) = component.into_parts();
         let started = Instant::now();
         check_header(&bytes, origin)?;
         let size = bytes.len();

@@ -7,6 +7,7 @@
 use std::path::{Path, PathBuf};
 
 mod lockfile;
+mod python_modules;
 
 /// Why a project could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -20,6 +21,18 @@ pub enum ScaffoldError {
         name: String,
         /// What is wrong with it.
         reason: &'static str,
+    },
+    /// A Python block's file would have the name of a module the build loads instead of it.
+    #[error(
+        "block name '{name}' makes the Python file {module}.py, which has the name of {owner} `{module}` module: the build would load that module instead of the block; choose another name, e.g. {name}-block"
+    )]
+    TakenPythonModule {
+        /// The name given.
+        name: String,
+        /// The module name the file would have.
+        module: String,
+        /// Whose module it is (`the Python standard library's`).
+        owner: &'static str,
     },
     /// The folder exists and holds files.
     #[error("{} already exists and is not empty; choose another --dir or name", dir.display())]
@@ -65,7 +78,8 @@ pub struct BlockProject {
 
 impl BlockProject {
     /// The project of block `name` in `language`; an error when the name cannot be a type
-    /// name and a file name.
+    /// name and a file name, or, in Python, when the file would have the name of a module the
+    /// build loads first (`random.py`).
     pub fn new(name: &str, language: Language, llm: bool) -> Result<Self, ScaffoldError> {
         let invalid = |reason| ScaffoldError::InvalidName {
             name: name.to_owned(),
@@ -99,6 +113,15 @@ impl BlockProject {
             .map(|w| w.to_ascii_lowercase())
             .collect::<Vec<_>>()
             .join("_");
+        if language == Language::Python
+            && let Some(owner) = python_modules::owner_of(&snake)
+        {
+            return Err(ScaffoldError::TakenPythonModule {
+                name: name.to_owned(),
+                module: snake,
+                owner: owner.describe(),
+            });
+        }
         Ok(BlockProject {
             name: name.to_owned(),
             type_name,
@@ -115,7 +138,7 @@ impl BlockProject {
                 "Rust",
                 "src/lib.rs".to_owned(),
                 "Cargo.toml Cargo.lock $(wildcard blockforge-sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)",
-                "cargo build --release --target wasm32-wasip2 --target-dir $(TARGET_DIR)\n\tcp $(TARGET_DIR)/wasm32-wasip2/release/$(WASM) $@",
+                "cargo build --locked --release --target wasm32-wasip2 --target-dir $(TARGET_DIR)\n\tcp $(TARGET_DIR)/wasm32-wasip2/release/$(WASM) $@",
                 "rustup with the wasm32-wasip2 target (`rustup target add wasm32-wasip2`)",
                 templates::RUST_BLOCK,
             ),
@@ -193,15 +216,22 @@ impl BlockProject {
         files
     }
 
-    /// `template` without the lines meant for the other flavour (`[llm]` or `[plain]`), and
-    /// without the markers.
+    /// `template` without the lines meant for another flavour (`[llm]` or `[plain]`) or
+    /// another language (`[rust]`), and without the markers.
     fn keep_lines(&self, template: &str) -> String {
+        let markers = [
+            ("[llm]", self.llm),
+            ("[plain]", !self.llm),
+            ("[rust]", self.language == Language::Rust),
+        ];
         let mut text = String::with_capacity(template.len());
         for line in template.split_inclusive('\n') {
-            let kept = match (line.strip_prefix("[llm]"), line.strip_prefix("[plain]")) {
-                (Some(rest), _) => self.llm.then_some(rest),
-                (_, Some(rest)) => (!self.llm).then_some(rest),
-                _ => Some(line),
+            let marked = markers
+                .iter()
+                .find_map(|(marker, keep)| line.strip_prefix(marker).map(|rest| (rest, *keep)));
+            let kept = match marked {
+                Some((rest, keep)) => keep.then_some(rest),
+                None => Some(line),
             };
             text.push_str(kept.unwrap_or_default());
         }
@@ -233,6 +263,13 @@ impl BlockProject {
         }
         Ok(written)
     }
+}
+
+/// The files of the JavaScript SDK (`sdk/js`) a JavaScript project carries in its
+/// `blockforge_sdk/` folder, by their path in `sdk/js`: what a JavaScript block needs beside it
+/// to build.
+pub fn js_sdk_files() -> impl Iterator<Item = &'static str> {
+    sdk_files::JS_SDK.iter().map(|(name, _)| *name)
 }
 
 /// `word-count`, `word_count`, `WordCount` → `[word, count]`.
@@ -284,7 +321,7 @@ mod sdk_files {
         "block.rs", "context.rs", "embeddings.rs", "error.rs", "http.rs", "info.rs", "json.rs", "kv.rs",
         "lib.rs", "llm.rs", "log.rs", "output.rs", "template.rs");
     pub const PYTHON_SDK: &[(&str, &str)] = embed!("sdk/python":
-        "build_block.py", "blockforge/__init__.py", "blockforge/block.py", "blockforge/config.py",
+        "build_block.py", "reserved_modules.txt", "blockforge/__init__.py", "blockforge/block.py", "blockforge/config.py",
         "blockforge/embeddings.py", "blockforge/errors.py", "blockforge/kv.py",
         "blockforge/llm.py", "blockforge/log.py", "blockforge/template.py");
     pub const JS_SDK: &[(&str, &str)] = embed!("sdk/js":
@@ -343,6 +380,35 @@ mod tests {
     }
 
     #[test]
+    fn a_python_block_may_not_take_the_name_of_a_module_the_build_loads_first() {
+        for (name, owner) in [
+            ("random", "the Python standard library's"),
+            ("Json", "the Python standard library's"),
+            ("blockforge", "the SDK's or componentize-py's"),
+        ] {
+            let module = name.to_ascii_lowercase();
+            let error = BlockProject::new(name, Language::Python, false)
+                .err()
+                .map(|e| e.to_string());
+            assert_eq!(
+                error.as_deref(),
+                Some(
+                    format!(
+                        "block name '{name}' makes the Python file {module}.py, which has the name of {owner} `{module}` module: the build would load that module instead of the block; choose another name, e.g. {name}-block"
+                    )
+                    .as_str()
+                )
+            );
+            // The name suggested is free, and the other languages have no such clash.
+            assert!(BlockProject::new(&format!("{name}-block"), Language::Python, false).is_ok());
+            assert!(BlockProject::new(name, Language::Js, false).is_ok());
+            assert!(BlockProject::new(name, Language::Rust, false).is_ok());
+        }
+        // Not a module of the CPython componentize-py bundles (3.13 dropped it).
+        assert!(BlockProject::new("chunk", Language::Python, false).is_ok());
+    }
+
+    #[test]
     fn the_llm_flag_chooses_the_lines_of_the_templates() {
         let plain = BlockProject::new("t", Language::Python, false).unwrap();
         let llm = BlockProject::new("t", Language::Python, true).unwrap();
@@ -355,8 +421,9 @@ mod tests {
                 let placeholders = ["__TYPE_NAME__", "__SNAKE__", "__LANGUAGE__", "__SOURCE"];
                 let placeholders = placeholders.into_iter().chain(["__BUILD__", "__NEEDS__"]);
                 assert!(
-                    !text.contains("[llm]")
-                        && !text.contains("[plain]")
+                    !["[llm]", "[plain]", "[rust]"]
+                        .iter()
+                        .any(|marker| text.contains(marker))
                         && !placeholders.clone().any(|p| text.contains(p)),
                     "{} keeps a marker or placeholder",
                     path.display()
@@ -409,6 +476,23 @@ mod tests {
             env!("CARGO_PKG_RUST_VERSION")
         )));
         assert!(manifest.contains(&format!("\nversion = \"{}\"", env!("CARGO_PKG_VERSION"))));
+    }
+
+    #[test]
+    fn only_a_rust_project_says_its_build_is_locked() {
+        let readme = |language| {
+            BlockProject::new("t", language, false)
+                .unwrap()
+                .files()
+                .into_iter()
+                .find(|(path, _)| path == Path::new("README.md"))
+                .map(|(_, text)| text)
+                .unwrap()
+        };
+        assert!(readme(Language::Rust).contains("`cargo build --locked`"));
+        for language in [Language::Python, Language::Js] {
+            assert!(!readme(language).contains("Cargo.lock"), "{language:?}");
+        }
     }
 
     /// A file added to an SDK or to the WIT must be added to `sdk_files`, or generated

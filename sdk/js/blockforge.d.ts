@@ -66,14 +66,19 @@ export type ConfigValue<P> = P extends { enum: readonly (infer E)[] }
     : Json;
 
 /**
- * The config object `execute` sees for config properties `P`, derived from the schema: a key
- * with a `default` is always there (the SDK fills it in), any other may be missing.
+ * The config object `execute` sees for config properties `P` and required keys `Required`,
+ * derived from the schema: a key with a `default` is always there (the SDK fills it in), and
+ * so is a key named in `required` (the host refuses a config without it); any other may be
+ * missing.
  */
-export type ConfigOf<P> = {
-  -readonly [K in keyof P as P[K] extends { default: unknown } ? K : never]: ConfigValue<P[K]>;
+export type ConfigOf<P, Required extends PropertyKey = never> = {
+  -readonly [K in keyof P as IsPresent<P[K], K, Required> extends true ? K : never]: ConfigValue<P[K]>;
 } & {
-  -readonly [K in keyof P as P[K] extends { default: unknown } ? never : K]?: ConfigValue<P[K]>;
+  -readonly [K in keyof P as IsPresent<P[K], K, Required> extends true ? never : K]?: ConfigValue<P[K]>;
 };
+
+/** Whether config key `K` of schema `P` is always in the config `execute` sees. */
+type IsPresent<P, K, Required> = P extends { default: unknown } ? true : K extends Required ? true : false;
 
 /** One call's input; `Config` is what `defineBlock` derives from the config schema. */
 export interface Context<Config = JsonObject> {
@@ -96,8 +101,14 @@ export interface Context<Config = JsonObject> {
 /** A host capability a block declares: `log` and `template` need none. */
 export type Capability = 'llm' | 'embeddings' | 'kv';
 
-/** What `defineBlock` takes; `Properties` is the type of its `config`. */
-export interface BlockDefinition<Properties extends ConfigProperties = ConfigProperties> {
+/**
+ * What `defineBlock` takes; `Properties` is the type of its `config`, `Required` the keys its
+ * `required` names.
+ */
+export interface BlockDefinition<
+  Properties extends ConfigProperties = ConfigProperties,
+  Required extends keyof Properties & string = keyof Properties & string,
+> {
   /** The unique name pipelines use, e.g. `WordCount`. */
   typeName: string;
   /** The editor's label; defaults to `typeName`. */
@@ -111,13 +122,13 @@ export interface BlockDefinition<Properties extends ConfigProperties = ConfigPro
   outputs?: readonly string[];
   /** JSON Schema of each config key (`type`, `default`, `description`, `format`, `enum`...). */
   config?: Properties;
-  /** Config keys without a default that must be given. */
-  required?: readonly string[];
+  /** Config keys without a default that must be given: `ctx.config` always has them. */
+  required?: readonly Required[];
   capabilities?: readonly Capability[];
   /** `multiplier` (first block only) returns an array of seeds. */
   kind?: 'transform' | 'multiplier';
   /** Runs once per run: an object merged into the state, or seeds for a multiplier. */
-  execute(ctx: Context<ConfigOf<Properties>>): Output | Output[] | Promise<Output | Output[]>;
+  execute(ctx: Context<ConfigOf<Properties, Required>>): Output | Output[] | Promise<Output | Output[]>;
 }
 
 /** What `execute` returns: an object of JSON values (`undefined` members are left out). */
@@ -128,9 +139,10 @@ export type Output = { [key: string]: Json | undefined };
  * type is derived from `config` (a `type: 'integer'` key is a number, a key with an `enum` one
  * of its values), so `// @ts-check` and TypeScript see `ctx.config` as it is.
  */
-export declare function defineBlock<const Properties extends ConfigProperties = {}>(
-  definition: BlockDefinition<Properties>,
-): unknown;
+export declare function defineBlock<
+  const Properties extends ConfigProperties = {},
+  const Required extends keyof Properties & string = never,
+>(definition: BlockDefinition<Properties, Required>): unknown;
 
 /** The JSON Schema of a config object with these properties (unknown keys refused). */
 export declare function configSchema(properties?: ConfigProperties, required?: readonly string[]): JsonObject;

@@ -208,31 +208,42 @@ function safeString(value) {
 
 /**
  * `value` as JSON text, never throwing. What `JSON.stringify` refuses is written anyway: a
- * BigInt as the string `"123n"`, a repeated (cyclic) object as `"[Circular]"`; a value that
- * still cannot be written (a throwing `toJSON`) becomes the JSON string of `String(value)`, as
- * the Python SDK keeps a `repr`.
+ * BigInt as the string `"123n"`, an object met again inside itself (a cycle) as
+ * `"[Circular]"` (one object met twice side by side is written twice); a value that still
+ * cannot be written (a throwing `toJSON`) becomes the JSON string of `String(value)`, as the
+ * Python SDK keeps a `repr`.
  */
 function safeJson(value) {
   try {
     const text = JSON.stringify(value);
     if (text !== undefined) return text;
   } catch {
-    const seen = new WeakSet();
     try {
-      const text = JSON.stringify(value, (_key, item) => {
-        if (typeof item === 'bigint') return `${item}n`;
-        if (item !== null && typeof item === 'object') {
-          if (seen.has(item)) return '[Circular]';
-          seen.add(item);
-        }
-        return item;
-      });
+      const text = JSON.stringify(value, cycleSafeReplacer());
       if (text !== undefined) return text;
     } catch {
       // Falls through to the text of the value.
     }
   }
   return JSON.stringify(safeString(value));
+}
+
+/**
+ * A `JSON.stringify` replacer writing a BigInt as `"123n"` and a cycle as `"[Circular]"`. It
+ * keeps the objects from the root down to the one being written: `JSON.stringify` calls it
+ * with `this` set to the object holding `item`, so the path is cut back to that holder before
+ * `item` is looked for on it.
+ */
+function cycleSafeReplacer() {
+  const path = [];
+  return function replace(_key, item) {
+    if (typeof item === 'bigint') return `${item}n`;
+    if (item === null || typeof item !== 'object') return item;
+    while (path.length > 0 && path[path.length - 1] !== this) path.pop();
+    if (path.includes(item)) return '[Circular]';
+    path.push(item);
+    return item;
+  };
 }
 
 /** `value instanceof type`, false where a Proxy's `getPrototypeOf` throws. */

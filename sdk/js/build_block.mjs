@@ -8,15 +8,17 @@
 // The pinned toolchain (toolchain/package-lock.json: componentize-js and what it needs) is
 // installed with `npm ci` into $BLOCKFORGE_TOOLCHAINS (default ~/.cache/blockforge/toolchains)
 // the first time, in a folder named for the lock file's hash, so a changed lock file gets a
-// fresh install; later builds reuse it, and a component newer than every source is not
-// rebuilt (the sources include this script, node_version.mjs and the toolchain's manifest and
-// lock file). Needs Node.js ^20.19.0 or >=22.12.0 (node_version.mjs). The build disables componentize-js's `http` and `fetch-event` features: they import
-// `wasi:http`, which blockforge does not provide (a block reaches models through `llm`).
+// fresh install. One install at a time: a second build waits for the first, and an install
+// removes what a killed one left. Later builds reuse it, and a component newer than every
+// source is not rebuilt (the sources include this script, node_version.mjs and the toolchain's
+// manifest and lock file). Needs Node.js ^20.19.0 or >=22.12.0 (node_version.mjs). The build
+// disables componentize-js's `http` and `fetch-event` features: they import `wasi:http`, which
+// blockforge does not provide (a block reaches models through `llm`).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeVersionProblem } from './node_version.mjs';
@@ -51,8 +53,14 @@ function toolchain() {
   // Written last: a folder without it is an install that was interrupted, and is redone.
   const installed = join(dir, '.installed');
   if (existsSync(installed)) return dir;
+  mkdirSync(dirname(dir), { recursive: true });
+  // Two builds installing at once (two `make`s, parallel tests): the second waits for the
+  // first, then finds the toolchain installed.
+  takeLock(`${dir}.lock`);
+  if (existsSync(installed)) return dir;
+  removeAbandonedInstalls(dir);
   console.error(`installing componentize-js ${COMPONENTIZE_JS} into ${dir} (once)`);
-  const staging = `${dir}.partial-${process.pid}`;
+  const staging = `${dir}${PARTIAL}${process.pid}`;
   rmSync(staging, { recursive: true, force: true });
   mkdirSync(staging, { recursive: true });
   for (const file of ['package.json', 'package-lock.json']) copyFileSync(join(TOOLCHAIN, file), join(staging, file));
@@ -60,7 +68,9 @@ function toolchain() {
   const npm = spawnSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: staging, stdio: ['ignore', 2, 2] });
   if (npm.status !== 0) fail(`npm ci of the JavaScript toolchain failed in ${staging}`);
   writeFileSync(join(staging, '.installed'), COMPONENTIZE_JS);
-  // Two builds installing at once: the first rename wins, the other's copy is dropped.
+  // The lock is what keeps installs apart, but correctness never rests on it: each install
+  // stages in a folder of its own, and should two ever run at once the first rename wins and
+  // the other's copy is dropped.
   try {
     renameSync(staging, dir);
   } catch {
@@ -70,6 +80,87 @@ function toolchain() {
   return dir;
 }
 
+/** The suffix of an install's staging folder, before the installing process's id. */
+const PARTIAL = '.partial-';
+
+/** Blocks the thread for `ms` milliseconds (the build has nothing else to do meanwhile). */
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/** Whether process `pid` of this machine is running. */
+function isRunning(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: running, under another user.
+    return error.code === 'EPERM';
+  }
+}
+
+/**
+ * Takes the lock file `lock`, which holds the id of the process holding it. It is made by
+ * linking a complete file to its name, which fails when the name exists, so it is created by
+ * one process only and never read half written. Waits while a running process holds it; a
+ * lock whose process is gone (an install killed midway) is taken over. Released when this
+ * process exits.
+ */
+function takeLock(lock) {
+  const mine = `${lock}.${process.pid}`;
+  writeFileSync(mine, String(process.pid));
+  let toldHolder;
+  try {
+    for (;;) {
+      try {
+        linkSync(mine, lock);
+        process.on('exit', () => {
+          if (readLockHolder(lock) === process.pid) rmSync(lock, { force: true });
+        });
+        return;
+      } catch (error) {
+        if (error.code !== 'EEXIST') fail(`cannot create the lock file ${lock}: ${error.message}`);
+      }
+      const holder = readLockHolder(lock);
+      if (holder === undefined) continue; // released meanwhile
+      if (!isRunning(holder)) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      if (toldHolder !== holder) {
+        console.error(`waiting for process ${holder}, which is installing the JavaScript toolchain (${lock})`);
+        toldHolder = holder;
+      }
+      sleep(200);
+    }
+  } finally {
+    rmSync(mine, { force: true });
+  }
+}
+
+/** The process id in the lock file `lock`; `undefined` when there is no lock file. */
+function readLockHolder(lock) {
+  try {
+    return Number.parseInt(readFileSync(lock, 'utf8'), 10);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Removes the staging folders of installs of `dir` whose process is gone (killed midway): they
+ * hold a half-installed `node_modules` that nothing would ever use.
+ */
+function removeAbandonedInstalls(dir) {
+  const prefix = `${basename(dir)}${PARTIAL}`;
+  for (const entry of readdirSync(dirname(dir))) {
+    if (!entry.startsWith(prefix)) continue;
+    const pid = Number(entry.slice(prefix.length));
+    if (pid !== process.pid && !isRunning(pid)) rmSync(join(dirname(dir), entry), { recursive: true, force: true });
+  }
+}
+
 function defaultWit() {
   for (const candidate of [join(SDK_DIR, '..', '..', 'wit', 'since_v0.1.0'), join(SDK_DIR, '..', 'wit', 'since_v0.1.0')]) {
     if (existsSync(candidate)) return candidate;
@@ -77,13 +168,20 @@ function defaultWit() {
   fail('cannot find wit/since_v0.1.0 beside the SDK; pass --wit DIR');
 }
 
-function newestMtime(path) {
+/**
+ * The newest modification time of the files under `path`, leaving out `node_modules`,
+ * components (`.wasm`) and the paths in `skip` (the component being written and its partial
+ * file). Folders' own times are left out: writing the component into the block's own folder
+ * changes that folder's time, which would make the block look changed on every build.
+ */
+function newestMtime(path, skip) {
   const stat = statSync(path);
   if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = stat.mtimeMs;
+  let newest = 0;
   for (const entry of readdirSync(path)) {
-    if (entry === 'node_modules' || entry.endsWith('.wasm')) continue;
-    newest = Math.max(newest, newestMtime(join(path, entry)));
+    const child = join(path, entry);
+    if (entry === 'node_modules' || entry.endsWith('.wasm') || skip.has(child)) continue;
+    newest = Math.max(newest, newestMtime(child, skip));
   }
   return newest;
 }
@@ -130,7 +228,9 @@ const inputs = [
   wit,
   fileURLToPath(import.meta.url),
 ];
-if (!values.force && existsSync(out) && statSync(out).mtimeMs >= Math.max(...inputs.map(newestMtime))) {
+const partial = `${out}.partial`;
+const outputs = new Set([out, partial]);
+if (!values.force && existsSync(out) && statSync(out).mtimeMs >= Math.max(...inputs.map((input) => newestMtime(input, outputs)))) {
   console.error(`${values.out} is up to date`);
   process.exit(0);
 }
@@ -160,7 +260,6 @@ try {
   fail(`componentize-js failed building ${positionals[0]}: ${message}${hint}`);
 }
 mkdirSync(dirname(out), { recursive: true });
-const partial = `${out}.partial`;
 writeFileSync(partial, component);
 renameSync(partial, out);
 console.error(`built ${values.out}`);

@@ -14,14 +14,12 @@ Needs only Python 3.9+ with ``venv``.
 
 import argparse
 import fcntl
-import importlib.util
 import os
 import subprocess
 import sys
-import sysconfig
 import venv
 from pathlib import Path
-from typing import Optional
+from typing import Dict, List, Optional
 
 #: componentize-py is pinned: a new release may change the generated bindings.
 COMPONENTIZE_PY = "0.25.1"
@@ -74,34 +72,42 @@ def default_wit() -> Path:
     sys.exit("error: cannot find wit/since_v0.1.0 beside the SDK; pass --wit DIR")
 
 
-#: Module names a block file cannot take: componentize-py imports the block by its file name,
-#: and the standard library, the SDK and the generated bindings come first on the module path,
-#: so `json.py` would be built as the standard library's `json` (with no `Guest`).
-RESERVED_MODULES = {"blockforge", "wit_world"}
-RESERVED_PREFIXES = ("componentize_py",)
+#: The module names a block file cannot take, one place for this script and `blockforge
+#: new-block` (which embeds it): componentize-py imports the block by its file name, and the
+#: standard library, the SDK and the generated bindings come first on the module path, so
+#: `json.py` would be built as the standard library's `json` (with no `Guest`).
+RESERVED_MODULES_FILE = SDK_DIR / "reserved_modules.txt"
 
 
-def is_stdlib_module(name: str) -> bool:
-    """Whether ``name`` is a module of the standard library."""
-    if hasattr(sys, "stdlib_module_names"):  # Python 3.10+
-        return name in sys.stdlib_module_names
-    if name in sys.builtin_module_names:
-        return True
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.origin is None:
-        return False
-    if spec.origin in ("built-in", "frozen"):
-        return True
-    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
-    return stdlib in Path(spec.origin).resolve().parents
+def reserved_modules() -> Dict[str, List[str]]:
+    """The sections of ``reserved_modules.txt``: ``provided`` (the SDK's and componentize-py's
+    modules; a trailing ``*`` matches every name it begins) and ``stdlib`` (the standard library
+    of the CPython componentize-py bundles, not of the Python running this script)."""
+    sections: Dict[str, List[str]] = {}
+    names: List[str] = []
+    for line in RESERVED_MODULES_FILE.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            names = sections.setdefault(line[1:-1], [])
+        else:
+            names.append(line)
+    return sections
+
+
+def is_taken(name: str, patterns: List[str]) -> bool:
+    """Whether module ``name`` is one of ``patterns`` (``prefix*`` matches what it begins)."""
+    return any(name.startswith(p[:-1]) if p.endswith("*") else name == p for p in patterns)
 
 
 def module_name_problem(app: Path) -> Optional[str]:
     """Why the block file ``app`` cannot be built under its own module name, or None."""
     name = app.stem
-    if is_stdlib_module(name):
+    reserved = reserved_modules()
+    if is_taken(name, reserved.get("stdlib", [])):
         taken = f"the Python standard library's `{name}` module"
-    elif name in RESERVED_MODULES or name.startswith(RESERVED_PREFIXES):
+    elif is_taken(name, reserved.get("provided", [])):
         taken = f"the `{name}` module the SDK or componentize-py provides"
     else:
         return None

@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use blockforge_tests::harness::{CmdOutput, Workspace};
+use blockforge_tests::harness::{CmdOutput, Workspace, run_tool};
 use blockforge_tests::language_blocks::{EXAMPLES, path};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -339,13 +339,23 @@ async fn a_server_hot_loads_each_language_from_its_plugins_folder() {
 /// (a Rust project's in `<target>/new-block-rust`; the Python and JavaScript toolchains in
 /// their usual cache).
 async fn make_test(ws: &Workspace, project: &std::path::Path, llm: Option<&str>) -> CmdOutput {
+    make(ws, project, "test", llm).await
+}
+
+/// `make -C project goal`, as [`make_test`] runs it.
+async fn make(
+    ws: &Workspace,
+    project: &std::path::Path,
+    goal: &str,
+    llm: Option<&str>,
+) -> CmdOutput {
     let bin = blockforge_tests::harness::blockforge_bin();
     let target = blockforge_tests::language_blocks::dir().with_file_name("new-block-rust");
     let mut command = tokio::process::Command::new("make");
     command
         .arg("-C")
         .arg(project)
-        .arg("test")
+        .arg(goal)
         .arg(format!("BLOCKFORGE={}", bin.display()))
         .env("CARGO_TARGET_DIR", &target)
         .env("PLUGINS_DIR", ws.plugins_dir())
@@ -428,23 +438,53 @@ async fn new_block_writes_a_project_that_builds_and_passes_its_test_in_each_lang
     }
 }
 
+/// `blockforge new-block name --lang language flags...` into `<workspace>/name`; returns that
+/// folder.
+async fn new_project(
+    ws: &Workspace,
+    name: &str,
+    language: &str,
+    flags: &[&str],
+) -> std::path::PathBuf {
+    let dir = ws.path().join(name);
+    let dir_arg = dir.display().to_string();
+    let mut args = vec!["new-block", name, "--lang", language, "--dir", &dir_arg];
+    args.extend(flags);
+    ws.run(&args).await.assert_success();
+    dir
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_rust_project_builds_from_its_lock_file_as_written() {
+    let ws = Workspace::new();
+    let dir = new_project(&ws, "word-count", "rust", &[]).await;
+    // A lock file that no longer matches the manifest (the crate's own entry dropped): the
+    // build stops and says so, instead of resolving versions anew and rewriting it.
+    let lock = dir.join("Cargo.lock");
+    let written = std::fs::read_to_string(&lock).unwrap();
+    let root = "[[package]]\nname = \"word_count\"\n";
+    let start = written.find(root).expect("the crate's entry in Cargo.lock");
+    let end = written[start..]
+        .find("\n\n")
+        .map_or(written.len(), |at| start + at + 2);
+    let stale = format!("{}{}", &written[..start], &written[end..]);
+    std::fs::write(&lock, &stale).unwrap();
+    let made = make(&ws, &dir, "build", None).await;
+    made.assert_failure();
+    assert!(
+        made.stderr.contains("--locked") && made.stderr.contains("Cargo.lock"),
+        "{}",
+        made.stderr
+    );
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), stale);
+    assert!(!dir.join("word_count.wasm").exists());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn new_block_with_llm_writes_a_block_that_asks_the_model() {
     let (fake, ws) =
         Workspace::with_fake_llm(blockforge_tests::fake_llm::FakeLlmConfig::default()).await;
-    let dir = ws.path().join("titler");
-    let out = ws
-        .run(&[
-            "new-block",
-            "titler",
-            "--lang",
-            "rust",
-            "--llm",
-            "--dir",
-            &dir.display().to_string(),
-        ])
-        .await;
-    out.assert_success();
+    let dir = new_project(&ws, "titler", "rust", &["--llm"]).await;
     let made = make_test(&ws, &dir, Some(&fake.base_url())).await;
     made.assert_success();
     let report: Value =
@@ -471,6 +511,24 @@ async fn new_block_refuses_a_name_that_cannot_be_a_block_type() {
         out.stderr
     );
     assert!(!ws.path().join("escape").exists());
+
+    // A Python block named like a standard module would write a project its own build refuses
+    // (`random.py` would import as the standard library's `random`): refused now, with a name
+    // to use instead.
+    let out = ws.run(&["new-block", "random", "--lang", "python"]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("random.py")
+            && out
+                .stderr
+                .contains("the Python standard library's `random` module")
+            && out
+                .stderr
+                .contains("choose another name, e.g. random-block"),
+        "{}",
+        out.stderr
+    );
+    assert!(!ws.path().join("random").exists());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -537,24 +595,11 @@ async fn the_python_and_javascript_sdks_reach_the_model_embeddings_and_kv() {
     }
 }
 
-/// Runs `program args` and returns what it printed.
-async fn run_tool(program: &str, args: &[&str]) -> CmdOutput {
-    let output = tokio::process::Command::new(program)
-        .args(args)
-        .env("RUST_BACKTRACE", "1")
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    CmdOutput {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
     let checkout = blockforge_tests::harness::checkout();
+    // Asked for, so the test sees that build_block.py leaves componentize-py's out.
+    let backtrace = [("RUST_BACKTRACE", std::ffi::OsStr::new("1"))];
     let dir = tempfile::tempdir().unwrap();
     let python = dir.path().join("forgot.py");
     std::fs::write(
@@ -573,6 +618,8 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
             "-o",
             &dir.path().join("forgot.wasm").display().to_string(),
         ],
+        None,
+        &backtrace,
     )
     .await;
     out.assert_failure();
@@ -586,16 +633,7 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
 
     // The JavaScript block beside a copy of the SDK, as `new-block` lays it out.
     let sdk = dir.path().join("blockforge_sdk");
-    std::fs::create_dir_all(sdk.join("toolchain")).unwrap();
-    for file in [
-        "blockforge.js",
-        "build_block.mjs",
-        "node_version.mjs",
-        "toolchain/package.json",
-        "toolchain/package-lock.json",
-    ] {
-        std::fs::copy(checkout.join("sdk/js").join(file), sdk.join(file)).unwrap();
-    }
+    blockforge_tests::language_blocks::copy_js_sdk(&sdk);
     let js = dir.path().join("forgot.js");
     std::fs::write(
         &js,
@@ -613,6 +651,8 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
             "-o",
             &dir.path().join("forgot-js.wasm").display().to_string(),
         ],
+        None,
+        &backtrace,
     )
     .await;
     out.assert_failure();
@@ -636,6 +676,8 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
     let out = run_tool(
         "node",
         &[&elsewhere, &js.display().to_string(), "-o", "x.wasm"],
+        None,
+        &backtrace,
     )
     .await;
     out.assert_failure();

@@ -6,8 +6,8 @@
 use std::path::{Path, PathBuf};
 
 use blockforge_tests::fake_llm::FakeLlmConfig;
-use blockforge_tests::harness::{CmdOutput, Workspace, checkout};
-use blockforge_tests::language_blocks::path;
+use blockforge_tests::harness::{CmdOutput, Workspace, checkout, run_tool};
+use blockforge_tests::language_blocks::{copy_js_sdk, path};
 use serde_json::{Value, json};
 
 async fn block_test(ws: &Workspace, wasm: &Path, state: Value, config: Value) -> CmdOutput {
@@ -21,35 +21,6 @@ async fn block_test(ws: &Workspace, wasm: &Path, state: Value, config: Value) ->
         &config.to_string(),
     ])
     .await
-}
-
-/// Runs `program args` (in `dir` when given) and returns what it printed.
-async fn run_tool(program: &str, args: &[&str], dir: Option<&Path>) -> CmdOutput {
-    run_tool_with(program, args, dir, &[]).await
-}
-
-/// Runs `program args` (in `dir` when given) with the extra environment `env`.
-async fn run_tool_with(
-    program: &str,
-    args: &[&str],
-    dir: Option<&Path>,
-    env: &[(&str, &Path)],
-) -> CmdOutput {
-    let mut command = tokio::process::Command::new(program);
-    command.args(args);
-    command.envs(env.iter().copied());
-    if let Some(dir) = dir {
-        command.current_dir(dir);
-    }
-    let output = command
-        .output()
-        .await
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
-    CmdOutput {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -115,6 +86,16 @@ async fn a_javascript_block_throwing_what_json_cannot_write_still_reports_it() {
         "{report}"
     );
 
+    // One object met twice side by side is written twice: only a cycle is circular.
+    let out = block_test(&ws, &wasm, json!({"throw": "shared"}), json!({})).await;
+    out.assert_failure();
+    let report = out.json();
+    assert_eq!(
+        report["error"],
+        r#"JsParseCount (step 0) failed (internal error): uncaught {"name":"Twice","size":"10n","first":{"x":1},"second":{"x":1},"both":[{"x":1},{"x":1}]}"#,
+        "{report}"
+    );
+
     // A BlockError whose detail holds a BigInt keeps its code, message and detail.
     let out = block_test(&ws, &wasm, json!({"throw": "detail"}), json!({})).await;
     out.assert_failure();
@@ -133,7 +114,9 @@ async fn a_javascript_block_throwing_what_json_cannot_write_still_reports_it() {
 async fn a_python_block_named_like_a_standard_module_is_refused_by_name() {
     let dir = tempfile::tempdir().unwrap();
     let build = checkout().join("sdk/python/build_block.py");
-    for name in ["json", "random", "wit_world"] {
+    // `annotationlib` is new in Python 3.14, the CPython componentize-py bundles: refused
+    // whatever Python runs the build.
+    for name in ["json", "random", "annotationlib", "wit_world"] {
         let file = dir.path().join(format!("{name}.py"));
         std::fs::write(
             &file,
@@ -149,6 +132,7 @@ async fn a_python_block_named_like_a_standard_module_is_refused_by_name() {
                 &dir.path().join("b.wasm").display().to_string(),
             ],
             None,
+            &[],
         )
         .await;
         out.assert_failure();
@@ -167,6 +151,52 @@ async fn a_python_block_named_like_a_standard_module_is_refused_by_name() {
             out.stderr
         );
     }
+    // Standard modules of the Python running the build that the bundled CPython does not have
+    // (`chunk` left in 3.13) are free names.
+    let sdk = checkout().join("sdk/python").display().to_string();
+    let check = format!(
+        "import sys; from pathlib import Path; sys.path.insert(0, {sdk:?}); import build_block; \
+         print([build_block.module_name_problem(Path(n + '.py')) for n in ['chunk', 'word_count']])"
+    );
+    let out = run_tool("python3", &["-c", &check], None, &[]).await;
+    out.assert_success();
+    assert_eq!(out.stdout.trim(), "[None, None]", "{}", out.stderr);
+}
+
+/// The `[stdlib]` section of `sdk/python/reserved_modules.txt`, and the file's text.
+fn reserved_standard_modules() -> (Vec<String>, String) {
+    let text = std::fs::read_to_string(checkout().join("sdk/python/reserved_modules.txt")).unwrap();
+    let names = text
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .skip_while(|line| *line != "[stdlib]")
+        .skip(1)
+        .take_while(|line| !line.starts_with('['))
+        .map(str::to_owned)
+        .collect();
+    (names, text)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reserved_standard_modules_are_those_of_the_cpython_componentize_py_bundles() {
+    let ws = Workspace::new();
+    let out = block_test(&ws, &path("py_stdlib_names"), json!({}), json!({})).await;
+    out.assert_success();
+    let output = &out.json()["output"];
+    let bundled: Vec<String> =
+        serde_json::from_value(output["stdlib_module_names"].clone()).unwrap();
+    let version = output["version"].as_str().unwrap();
+    let (shipped, text) = reserved_standard_modules();
+    assert!(bundled.len() > 200, "{output}");
+    assert_eq!(
+        shipped, bundled,
+        "sdk/python/reserved_modules.txt's [stdlib] is not the standard library of CPython {version}, which componentize-py bundles: regenerate it as its header says"
+    );
+    assert!(
+        text.contains(&format!("of CPython {version}, ")),
+        "the header names another CPython than {version}"
+    );
 }
 
 /// The TypeScript compiler the web UI installs (`make web`, which `make test` runs).
@@ -194,7 +224,7 @@ async fn type_check(files: &[&Path]) -> CmdOutput {
     ];
     let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
     args.extend(files.iter().map(String::as_str));
-    run_tool(&tsc.display().to_string(), &args, None).await
+    run_tool(&tsc.display().to_string(), &args, None, &[]).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -241,6 +271,36 @@ async fn the_javascript_typings_check_a_typical_block() {
         "{}",
         out.stdout
     );
+
+    // A key named in `required` is always there (the host refuses a config without it); a key
+    // neither required nor with a default may be missing; `required` names config keys only.
+    let required = ws.write(
+        "plain/required.js",
+        "// @ts-check\nimport { defineBlock } from './blockforge_sdk/blockforge.js';\n\
+         export const guest = defineBlock({\n  typeName: 'Required',\n  config: {\n    \
+         name: { type: 'string' },\n    note: { type: 'string' },\n  },\n  required: ['name'],\n  \
+         execute(ctx) {\n    /** @type {string} */\n    const name = ctx.config.name;\n    \
+         /** @type {string} */\n    const note = ctx.config.note;\n    return { name, note };\n  },\n});\n\
+         export const typo = defineBlock({\n  typeName: 'Typo',\n  config: { name: { type: 'string' } },\n  \
+         required: ['nmae'],\n  execute: () => ({}),\n});\n",
+    );
+    let out = type_check(&[&required]).await;
+    assert_ne!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    // Each error line, from the file's name on (tsc may print the path relative or absolute).
+    let errors: Vec<&str> = out
+        .stdout
+        .lines()
+        .filter_map(|line| line.find("required.js(").map(|at| &line[at..]))
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "required.js(14,11): error TS2322: Type 'string | undefined' is not assignable to type 'string'.",
+            "required.js(21,14): error TS2322: Type '\"nmae\"' is not assignable to type '\"name\"'.",
+        ],
+        "{}",
+        out.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,7 +311,7 @@ async fn the_javascript_build_names_the_node_version_it_needs() {
          console.log(JSON.stringify(['18.20.4', '20.18.3', '21.7.3', '22.11.0', '20.19.0', '22.12.0', '24.1.0', process.versions.node].map(nodeVersionProblem)));",
         module = module.display().to_string()
     );
-    let out = run_tool("node", &["--input-type=module", "-e", &script], None).await;
+    let out = run_tool("node", &["--input-type=module", "-e", &script], None, &[]).await;
     out.assert_success();
     let problems: Vec<Option<String>> = serde_json::from_str(out.stdout.trim()).unwrap();
     for (version, problem) in ["18.20.4", "20.18.3", "21.7.3", "22.11.0"]
@@ -270,27 +330,13 @@ async fn the_javascript_build_names_the_node_version_it_needs() {
     assert_eq!(problems[4..], [None, None, None, None], "{problems:?}");
 }
 
-/// The JavaScript SDK's build script and toolchain files, copied into `dir`.
-fn copy_js_sdk(dir: &Path) {
-    std::fs::create_dir_all(dir.join("toolchain")).unwrap();
-    for file in [
-        "build_block.mjs",
-        "node_version.mjs",
-        "blockforge.js",
-        "toolchain/package.json",
-        "toolchain/package-lock.json",
-    ] {
-        std::fs::copy(checkout().join("sdk/js").join(file), dir.join(file)).unwrap();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_toolchain_folders_follow_what_they_install() {
     let dir = tempfile::tempdir().unwrap();
     copy_js_sdk(dir.path());
     let build = dir.path().join("build_block.mjs").display().to_string();
     let toolchain_dir = || async {
-        let out = run_tool("node", &[&build, "--toolchain-dir"], None).await;
+        let out = run_tool("node", &[&build, "--toolchain-dir"], None, &[]).await;
         out.assert_success();
         out.stdout.trim().to_owned()
     };
@@ -317,6 +363,7 @@ async fn the_toolchain_folders_follow_what_they_install() {
             "--toolchain-dir",
         ],
         None,
+        &[],
     )
     .await;
     out.assert_success();
@@ -327,6 +374,7 @@ async fn the_toolchain_folders_follow_what_they_install() {
             "import sys; print(f'{sys.version_info[0]}.{sys.version_info[1]}')",
         ],
         None,
+        &[],
     )
     .await;
     let venv = out.stdout.trim();
@@ -339,9 +387,20 @@ async fn the_toolchain_folders_follow_what_they_install() {
     );
 }
 
+/// Sets the modification time of the file at `path`.
+fn set_modified(path: &Path, time: std::time::SystemTime) {
+    std::fs::File::options()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .set_modified(time)
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_changed_toolchain_lock_rebuilds_a_javascript_block() {
-    // The SDK in a folder of its own, beside the block's (not below it), as in a checkout.
+async fn a_javascript_block_is_rebuilt_when_an_input_changes_and_only_then() {
+    // The SDK in a folder of its own, beside the block's (not below it), as in a checkout; the
+    // component written into the block's own folder, as `new-block`'s Makefile does.
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("sdk");
     copy_js_sdk(&dir);
@@ -356,57 +415,96 @@ async fn a_changed_toolchain_lock_rebuilds_a_javascript_block() {
     .unwrap();
     let build = dir.join("build_block.mjs").display().to_string();
     let wit = checkout().join("wit/since_v0.1.0").display().to_string();
-    let built = tempfile::tempdir().unwrap();
-    let out = built.path().join("block.wasm").display().to_string();
-    let args = [build.as_str(), "block.js", "-o", &out, "--wit", &wit];
-    run_tool("node", &args, Some(&block_dir))
-        .await
-        .assert_success();
-    let again = run_tool("node", &args, Some(&block_dir)).await;
+    let out = block_dir.join("block.wasm");
+    let out_arg = out.display().to_string();
+    let args = [build.as_str(), "block.js", "-o", &out_arg, "--wit", &wit];
+    let build_block = || run_tool("node", &args, Some(&block_dir), &[]);
+    build_block().await.assert_success();
+    let again = build_block().await;
+    again.assert_success();
     assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
-    // Each toolchain input, made newer than the component, makes the next build a real one.
+    // Each input, made newer than the component, makes the next build a real one; put back in
+    // the past after, so only the next input is newer.
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
     for input in [
-        "toolchain/package-lock.json",
-        "toolchain/package.json",
-        "node_version.mjs",
+        "block/block.js",
+        "sdk/toolchain/package-lock.json",
+        "sdk/toolchain/package.json",
+        "sdk/node_version.mjs",
     ] {
+        let input = root.path().join(input);
         let later = std::fs::metadata(&out).unwrap().modified().unwrap()
             + std::time::Duration::from_secs(60);
-        std::fs::File::options()
-            .append(true)
-            .open(dir.join(input))
-            .unwrap()
-            .set_modified(later)
-            .unwrap();
-        let rebuilt = run_tool("node", &args, Some(&block_dir)).await;
+        set_modified(&input, later);
+        let rebuilt = build_block().await;
         rebuilt.assert_success();
         assert!(
             rebuilt.stderr.contains("built ") && !rebuilt.stderr.contains("up to date"),
-            "{input}: {}",
+            "{}: {}",
+            input.display(),
             rebuilt.stderr
         );
+        set_modified(&input, past);
     }
+    let again = build_block().await;
+    assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
+}
+
+/// The id of a process that has ended.
+fn ended_process_id() -> u32 {
+    let mut child = std::process::Command::new("true")
+        .spawn()
+        .expect("cannot run true");
+    let pid = child.id();
+    child.wait().expect("true did not end");
+    pid
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_javascript_toolchain_installs_into_an_empty_toolchains_folder() {
+async fn two_builds_install_the_javascript_toolchain_once_into_an_empty_toolchains_folder() {
     let sdk = tempfile::tempdir().unwrap();
     copy_js_sdk(sdk.path());
     let toolchains = tempfile::tempdir().unwrap();
     let build = sdk.path().join("build_block.mjs").display().to_string();
-    let env = [("BLOCKFORGE_TOOLCHAINS", toolchains.path())];
-    let out = run_tool_with("node", &[&build, "--install-toolchain"], None, &env).await;
-    out.assert_success();
-    // Only the folder is printed on stdout, so a Makefile can use `$(...)` around it.
-    let installed = out.stdout.trim();
-    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
-    assert!(installed.starts_with(&toolchains.path().display().to_string()));
-    let named = run_tool_with("node", &[&build, "--toolchain-dir"], None, &env).await;
-    assert_eq!(named.stdout.trim(), installed);
+    let env = [("BLOCKFORGE_TOOLCHAINS", toolchains.path().as_os_str())];
+    let named = run_tool("node", &[&build, "--toolchain-dir"], None, &env).await;
+    named.assert_success();
+    let dir = named.stdout.trim().to_owned();
+    assert!(dir.starts_with(&toolchains.path().display().to_string()));
+    // What a killed install leaves: its lock file and its half-installed staging folder.
+    let gone = ended_process_id();
+    let abandoned = PathBuf::from(format!("{dir}.partial-{gone}"));
+    std::fs::create_dir_all(abandoned.join("node_modules")).unwrap();
+    let lock = PathBuf::from(format!("{dir}.lock"));
+    std::fs::write(&lock, gone.to_string()).unwrap();
+
+    let install_args = [build.as_str(), "--install-toolchain"];
+    let install = || run_tool("node", &install_args, None, &env);
+    let (first, second) = tokio::join!(install(), install());
+    for out in [&first, &second] {
+        out.assert_success();
+        // Only the folder is printed on stdout, so a Makefile can use `$(...)` around it.
+        assert_eq!(out.stdout, format!("{dir}\n"), "{}", out.stderr);
+    }
+    let installs = [&first, &second]
+        .iter()
+        .filter(|out| out.stderr.contains("installing componentize-js"))
+        .count();
+    assert_eq!(installs, 1, "{}\n---\n{}", first.stderr, second.stderr);
     assert!(
-        Path::new(installed)
+        Path::new(&dir)
             .join("node_modules/.bin/componentize-js")
             .exists(),
-        "{installed}"
+        "{dir}"
+    );
+    // Nothing is left beside the toolchain: no staging folder, no lock.
+    let left: Vec<String> = std::fs::read_dir(toolchains.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        left,
+        [Path::new(&dir).file_name().unwrap().to_string_lossy()],
+        "{left:?}"
     );
 }

@@ -1,5 +1,6 @@
 //! Running the real `blockforge` binary in a scratch folder with a controlled environment.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -248,6 +249,26 @@ impl Workspace {
             .collect();
         (output, records)
     }
+}
+
+/// Runs another program (`python3`, `node`, `tsc`...) with `args`, in `dir` when given, with
+/// the extra environment `env`, and returns what it printed; panics when it cannot be started.
+pub async fn run_tool(
+    program: &str,
+    args: &[&str],
+    dir: Option<&Path>,
+    env: &[(&str, &OsStr)],
+) -> CmdOutput {
+    let mut command = tokio::process::Command::new(program);
+    command.args(args).envs(env.iter().copied());
+    if let Some(dir) = dir {
+        command.current_dir(dir);
+    }
+    let output = command
+        .output()
+        .await
+        .unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    CmdOutput::from(output)
 }
 
 /// `n` seeds with one repetition each; `metadata(i)` gives seed i's metadata.

@@ -2,9 +2,9 @@
 //! Python/JavaScript error fixtures in `tests/fixtures/{python,js}`), built with their SDKs by
 //! `make language-blocks` (which `make test` runs) into `<target>/language-blocks`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use crate::harness::blockforge_bin;
+use crate::harness::{blockforge_bin, checkout};
 
 /// The folder of the built language blocks: `$BLOCKFORGE_LANGUAGE_BLOCKS`, or
 /// `language-blocks` in the target directory of the `blockforge` binary under test.
@@ -37,3 +37,18 @@ pub const EXAMPLES: [(&str, &str, &str); 3] = [
     ("python", "py_shout", "PyShout"),
     ("js", "js_shout", "JsShout"),
 ];
+
+/// Copies the checkout's JavaScript SDK into `dir`: the files `blockforge new-block --lang js`
+/// puts in a project's `blockforge_sdk/` ([`blockforge::scaffold::js_sdk_files`]).
+pub fn copy_js_sdk(dir: &Path) {
+    let sdk = checkout().join("sdk/js");
+    for file in blockforge::scaffold::js_sdk_files() {
+        let to = dir.join(file);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .unwrap_or_else(|e| panic!("cannot create {}: {e}", parent.display()));
+        }
+        std::fs::copy(sdk.join(file), &to)
+            .unwrap_or_else(|e| panic!("cannot copy {file} to {}: {e}", to.display()));
+    }
+}
