@@ -245,6 +245,11 @@ async fn a_stored_job_and_a_preview_split_runs_mid_pipeline_on_both_stores() {
             let state = &record["output"];
             check_trace("a stored job", &record["trace"], state);
             assert_eq!(
+                record["metadata"],
+                json!({"n": state["n"]}),
+                "the seed's metadata, not the split run's starting state"
+            );
+            assert_eq!(
                 state["shout"],
                 state["line"].as_str().unwrap().to_uppercase()
             );
