@@ -177,6 +177,31 @@ async fn blockforge_run_splits_runs_mid_pipeline_without_repeating_the_steps_bef
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pipeline_output_set_before_the_multiplier_is_each_childs_result() {
+    let (_fake, ws) = workspace_with(FakeLlmConfig::default(), None).await;
+    let pipeline = json!({"name": "mid-output", "blocks": [
+        {"type": "TextGenerator", "config": {"user_prompt": "FIRST {{ n }}:\nsecond {{ n }}"}},
+        {"type": "FieldMapper", "config": {"mappings": {
+            "text": "{{ assistant }}", "pipeline_output": "kept {{ n }}"}}},
+        {"type": "LineSplitter"},
+        {"type": "FieldMapper", "config": {"mappings": {"shout": "{{ line | upper }}"}}}
+    ]});
+    let (out, records) = ws
+        .run_pipeline(&pipeline.to_string(), &seeds(2, |i| json!({"n": i})), &[])
+        .await;
+    out.assert_success();
+    assert_eq!(records.len(), 4, "{}", out.stderr);
+    for record in &records {
+        let n = &record["accumulated_state"]["n"];
+        assert_eq!(
+            record["pipeline_output"],
+            json!(format!("kept {n}")),
+            "{record}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_multiplier_is_refused_naming_the_first() {
     let (_fake, ws) = workspace_with(FakeLlmConfig::default(), None).await;
     let twice = json!({"name": "twice", "blocks": [
@@ -244,6 +269,11 @@ async fn a_stored_job_and_a_preview_split_runs_mid_pipeline_on_both_stores() {
         for record in &records {
             let state = &record["output"];
             check_trace("a stored job", &record["trace"], state);
+            assert_eq!(
+                record["metadata"],
+                json!({"n": state["n"]}),
+                "the seed's metadata, not the split run's starting state"
+            );
             assert_eq!(
                 state["shout"],
                 state["line"].as_str().unwrap().to_uppercase()

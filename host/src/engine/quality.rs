@@ -21,7 +21,9 @@
 //! - a multiplier's children inherit the trace of the run that reached it (its steps before
 //!   the multiplier and the multiplier's call): those entries are copies, skipped in every
 //!   child. The steps before the multiplier are counted once, with the expansion
-//!   ([`QualityCounts::add_steps`]), as steps only: the records are the children's.
+//!   ([`QualityCounts::add_steps`]), as steps only: the records are the children's. Their
+//!   verdicts still count on every child: a check before the multiplier checked (and may have
+//!   flagged) each child's record.
 //!
 //! A record is *checked* when it completed and a check ran on it, or when a step removed it;
 //! it *passed* when it was checked, completed, and no step flagged it (a fixed record passes
@@ -206,12 +208,25 @@ impl QualityCounts {
         slot(self.steps.entry(step).or_default(), block_type)
     }
 
-    /// Adds one record's contribution, read from its own trace entries (its inherited ones
-    /// were counted with their expansion).
+    /// Adds one record's contribution, read from its own trace entries, and its inherited
+    /// ones' verdicts: a check before a multiplier checked (and may have flagged) every child.
+    /// The inherited steps' counts and scores are not added: they were counted once, with
+    /// their expansion.
     pub fn add_record(&mut self, record: &RunRecord) {
         let mut checked = false;
         let mut flagged = false;
         let mut removed = false;
+        for entry in &record.trace.inherited {
+            let code = entry
+                .get("failure")
+                .and_then(|failure| failure.get("code"))
+                .and_then(Value::as_str);
+            if let Some(verdict) = verdict_of(code, entry.get("output")) {
+                checked = true;
+                flagged |= verdict.flagged || verdict.removed;
+                removed |= verdict.removed;
+            }
+        }
         for entry in &record.trace.entries {
             if let Some(verdict) = self.add_entry(entry) {
                 checked = true;
@@ -338,17 +353,20 @@ struct Verdict {
 
 /// What the call of `entry` decided, or `None` when it is not a check.
 fn verdict(entry: &TraceEntry) -> Option<Verdict> {
-    if entry
-        .failure
-        .as_ref()
-        .is_some_and(|f| f.code.as_deref() == Some("rejected"))
-    {
+    let code = entry.failure.as_ref().and_then(|f| f.code.as_deref());
+    verdict_of(code, entry.output.as_ref())
+}
+
+/// What a call that failed with error code `code` or wrote `output` decided, or `None` when
+/// it is not a check.
+fn verdict_of(code: Option<&str>, output: Option<&Value>) -> Option<Verdict> {
+    if code == Some("rejected") {
         return Some(Verdict {
             removed: true,
             ..Verdict::default()
         });
     }
-    let Some(Value::Object(output)) = &entry.output else {
+    let Some(Value::Object(output)) = output else {
         return None;
     };
     let not_passed = output.get("passed") == Some(&Value::Bool(false));
@@ -796,7 +814,7 @@ mod tests {
     #[test]
     fn a_childs_inherited_entries_are_skipped_and_the_steps_before_counted_once() {
         let check = entry(0, "ValidatorBlock", Some(json!({"valid": false})));
-        let call = entry(1, "ScenarioSampler", Some(json!({"valid": false})));
+        let call = entry(1, "ScenarioSampler", Some(json!({"topic": "t"})));
         let inherited: Vec<std::sync::Arc<Value>> = [&check, &call]
             .iter()
             .map(|e| std::sync::Arc::new(serde_json::to_value(e).unwrap()))
@@ -813,13 +831,32 @@ mod tests {
             counts.add_record(&child);
         }
         let report = counts.report();
-        assert_eq!((report.checked, report.passed), (3, 3));
+        assert_eq!(
+            (report.checked, report.passed),
+            (3, 0),
+            "the inherited check flagged every child"
+        );
         let steps: Vec<(u32, u64, u64)> = report
             .blocks
             .iter()
             .map(|b| (b.step, b.counts.checked, b.counts.flagged))
             .collect();
         assert_eq!(steps, [(0, 1, 1), (2, 3, 0)]);
+    }
+
+    #[test]
+    fn a_child_without_its_own_check_is_checked_by_an_inherited_one() {
+        let check = entry(0, "ValidatorBlock", Some(json!({"valid": true})));
+        let mut child = record(RunStatus::Completed, vec![]);
+        child.trace.inherited = vec![std::sync::Arc::new(serde_json::to_value(&check).unwrap())];
+        let mut counts = QualityCounts::default();
+        counts.add_record(&child);
+        let report = counts.report();
+        assert_eq!((report.checked, report.passed, report.failed), (1, 1, 0));
+        assert!(
+            report.blocks.is_empty(),
+            "the inherited step is counted with its expansion"
+        );
     }
 
     #[test]

@@ -137,7 +137,13 @@ impl RunContext {
             entries: Vec::new(),
         };
         let mut error = None;
-        let mut explicit_output = false;
+        // A step before a multiplier may have set `pipeline_output`: the child keeps it.
+        let mut explicit_output = trace.inherited.iter().any(|entry| {
+            entry
+                .get("output")
+                .and_then(Value::as_object)
+                .is_some_and(|output| output.contains_key("pipeline_output"))
+        });
         let run_deadline = self.run_deadline();
         let http_requests = Arc::default();
         for index in first_step..self.pipeline.steps.len() {

@@ -43,6 +43,15 @@ pub struct ClaimedRun {
     pub lost_leases: i64,
 }
 
+/// What a split run inherits from the run that reached the multiplier.
+#[derive(Debug, Clone)]
+pub struct Inheritance {
+    /// The stored trace prefix, as JSON text.
+    pub trace: String,
+    /// The parent run's metadata: the seed's.
+    pub metadata: Map<String, Value>,
+}
+
 /// What [`Store::expand_run`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Expanded {
@@ -403,18 +412,22 @@ impl Store {
         Ok(Expanded::Planned)
     }
 
-    /// The trace the children of the expanded run `run_id` inherit, as
-    /// [`crate::engine::expansion::Expansion::stored_prefix`] wrote it (`None` when the run
-    /// has none).
-    pub async fn inherited_trace(&self, run_id: i64) -> Result<Option<String>, StoreError> {
-        let row = sqlx::query("SELECT inherited_trace FROM runs WHERE id = $1")
+    /// What the children of the expanded run `run_id` inherit: its trace, as
+    /// [`crate::engine::expansion::Expansion::stored_prefix`] wrote it, and its metadata (the
+    /// seed's, which their records show). `None` when the run or its trace is not stored.
+    pub async fn inherited_trace(&self, run_id: i64) -> Result<Option<Inheritance>, StoreError> {
+        let row = sqlx::query("SELECT inherited_trace, metadata FROM runs WHERE id = $1")
             .bind(run_id)
             .fetch_optional(self.pool())
             .await?;
-        Ok(match row {
-            Some(row) => row.try_get("inherited_trace")?,
-            None => None,
-        })
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let Some(trace) = row.try_get::<Option<String>, _>("inherited_trace")? else {
+            return Ok(None);
+        };
+        let metadata = parse_json(&row.try_get::<String, _>("metadata")?, "run metadata")?;
+        Ok(Some(Inheritance { trace, metadata }))
     }
 
     /// Hands `owner`'s leased runs back (a worker stopping cleanly): they become pending again,

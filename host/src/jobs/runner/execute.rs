@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use super::Outcome;
 use crate::engine::expansion::stored_child_trace;
@@ -13,7 +13,7 @@ use crate::engine::record::{RunRecord, RunStatus, Trace};
 use crate::engine::run::{Advanced, RunContext, RunStart};
 use crate::engine::trace_id;
 use crate::runtime::BlockFailure;
-use crate::store::runs::{ClaimedRun, Expanded, FinishedRun, Split};
+use crate::store::runs::{ClaimedRun, Expanded, FinishedRun, Inheritance, Split};
 use crate::store::{Store, StoreError};
 use crate::usage::Usage;
 
@@ -45,7 +45,14 @@ pub(super) async fn execute(
         start.split_index = usize::try_from(run.split_index).ok();
         start.first_step = usize::try_from(run.first_step).unwrap_or(0);
         match inherited(store, &run).await? {
-            Ok(trace) => start.inherited = trace,
+            Ok((trace, metadata)) => {
+                start.inherited = trace;
+                // The record shows the seed's metadata; the planned state is only where the
+                // run starts from.
+                if let Some(metadata) = metadata {
+                    start.metadata = metadata;
+                }
+            }
             Err(reason) => {
                 return Ok(Outcome::Finished(Box::new(failed_run(
                     &run,
@@ -88,17 +95,21 @@ pub(super) async fn execute(
     }
 }
 
-/// The trace split run `run` inherits from the run that reached the multiplier, or why it
-/// cannot be had (the run fails with that reason). A split planned before runs kept their
-/// parent inherits nothing, as then.
+/// The trace split run `run` inherits from the run that reached the multiplier and that
+/// run's metadata, or why they cannot be had (the run fails with that reason). A split
+/// planned before runs kept their parent inherits nothing, as then.
 async fn inherited(
     store: &Store,
     run: &ClaimedRun,
-) -> Result<Result<Vec<Arc<Value>>, String>, StoreError> {
+) -> Result<Result<(Vec<Arc<Value>>, Option<Map<String, Value>>), String>, StoreError> {
     let Some(parent) = run.parent_run_id else {
-        return Ok(Ok(Vec::new()));
+        return Ok(Ok((Vec::new(), None)));
     };
-    let Some(stored) = store.inherited_trace(parent).await? else {
+    let Some(Inheritance {
+        trace: stored,
+        metadata,
+    }) = store.inherited_trace(parent).await?
+    else {
         return Ok(Err(format!(
             "the trace of run {parent}, which this split run continues, is not stored"
         )));
@@ -115,13 +126,13 @@ async fn inherited(
             )));
         }
     };
-    Ok(
-        stored_child_trace(&stored, output, &run.metadata).map_err(|e| {
+    Ok(stored_child_trace(&stored, output, &run.metadata)
+        .map(|trace| (trace, Some(metadata)))
+        .map_err(|e| {
             format!(
                 "the trace of run {parent}, which this split run continues, is not valid JSON: {e}"
             )
-        }),
-    )
+        }))
 }
 
 /// A failed record for a run that could not be executed, with the reason.
