@@ -155,6 +155,24 @@ pub enum LoadError {
     },
 }
 
+impl LoadError {
+    /// Whether loading the same bytes again would fail the same way: a file that is not a
+    /// block of this world, or that imports what the host lacks. Reading, compiling and
+    /// `describe()` may fail for passing reasons (a busy machine's time limit, memory).
+    pub fn always_repeats(&self) -> bool {
+        match self {
+            LoadError::NotWasm { .. }
+            | LoadError::CoreModule { .. }
+            | LoadError::NotABlock { .. }
+            | LoadError::WrongVersion { .. }
+            | LoadError::Link { .. } => true,
+            LoadError::Read { .. } | LoadError::Compile { .. } | LoadError::Describe { .. } => {
+                false
+            }
+        }
+    }
+}
+
 /// Refuses `bytes` that are not a WebAssembly component, saying what they are instead.
 fn check_header(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
     let origin = origin.to_owned();
@@ -580,20 +598,33 @@ impl Runtime {
 
     /// `block`'s pre-linked component (and the block as it described itself, when that
     /// differs from its listing), linking it first when it was listed from its kept
-    /// description. Concurrent first calls link once; a failure is kept and answered again.
+    /// description. Concurrent first calls link once. A failure the same bytes always give
+    /// (not a component, another world, an import the host lacks) is kept and answered again;
+    /// one that may pass (compiling or `describe()` cut short on a busy machine) is not, so
+    /// the next call tries again.
     async fn pre_of(&self, block: &LoadedBlock) -> Result<FirstLink, LoadError> {
-        block
+        let kept = block
             .linked
             .outcome
-            .get_or_init(|| async {
-                let linked = self.first_link(block).await;
-                if let Err(error) = &linked {
-                    tracing::error!(block = %block.info.type_name, %error, "a builtin block cannot be linked: every call of it fails with this error until the host restarts");
+            .get_or_try_init(|| async {
+                match self.first_link(block).await {
+                    Err(error) if !error.always_repeats() => Err(error),
+                    linked => {
+                        if let Err(error) = &linked {
+                            tracing::error!(block = %block.info.type_name, %error, "a builtin block cannot be linked: every call of it fails with this error until the host restarts");
+                        }
+                        Ok(linked)
+                    }
                 }
-                linked
             })
-            .await
-            .clone()
+            .await;
+        match kept {
+            Ok(outcome) => outcome.clone(),
+            Err(error) => {
+                tracing::warn!(block = %block.info.type_name, %error, "a builtin block could not be linked at its first call: the next call tries again");
+                Err(error)
+            }
+        }
     }
 
     /// Compiles (or maps), links and describes a builtin listed from its kept description,
@@ -1144,13 +1175,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_failed_first_link_is_kept_and_every_later_call_answered_with_it() {
+    async fn a_first_link_failure_that_may_pass_is_tried_again_and_one_that_always_repeats_is_kept()
+    {
         let dir = private_dir();
         let runtime = runtime(dir.path());
         let hash = "a-builtin-that-cannot-be-compiled";
         let block = listed(&runtime, UNCOMPILABLE, hash).await;
         assert!(!block.is_linked() && block.link_error().is_none());
 
+        // Compiling fails: that may pass (a busy machine, memory), so nothing is kept.
         let first = failure(&runtime, &block).await;
         assert_eq!(first.kind, FailureKind::Instantiation, "{first:?}");
         assert!(
@@ -1158,29 +1191,31 @@ mod tests {
             "{}",
             first.message
         );
-        assert!(block.link_error().is_some());
+        assert!(block.link_error().is_none());
 
-        // Linking again would now map a compiled component from the cache (one exporting
-        // nothing) and fail otherwise: a fresh listing of the same bytes shows it does.
+        // The next call links again: it now maps a compiled component from the cache (one
+        // exporting nothing), a failure the same bytes always give, which is kept.
         let compiled = Component::new(&runtime.engine, EMPTY_COMPONENT)
             .and_then(|component| component.serialize())
             .expect("the empty component compiles");
         let path = runtime.cache.path_for(hash).expect("a cache folder");
         std::fs::write(&path, compiled).expect("write");
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
-        let fresh = listed(&runtime, UNCOMPILABLE, hash).await;
-        let relinked = failure(&runtime, &fresh).await;
+        let second = failure(&runtime, &block).await;
         assert!(
-            relinked
+            second
                 .message
                 .contains("does not target the blockforge block world"),
             "{}",
-            relinked.message
+            second.message
         );
+        assert!(block.link_error().is_some());
 
-        // The first listing answers with its kept failure, without linking again.
+        // Without the cached component a new link would fail to compile again; the block
+        // answers with its kept failure, without linking again.
+        std::fs::remove_file(&path).expect("remove the cached component");
         for _ in 0..2 {
-            assert_eq!(failure(&runtime, &block).await.message, first.message);
+            assert_eq!(failure(&runtime, &block).await.message, second.message);
         }
         assert!(!block.is_linked());
     }

@@ -124,7 +124,10 @@ function takeLock(lock) {
       }
       const holder = readLockHolder(lock);
       if (holder === undefined) continue; // released meanwhile
-      if (!isRunning(holder)) {
+      // Stale: its process is gone, or its id is ours (a build killed by a signal leaves its
+      // lock, and a container restarted with the same cache may give us that id), or it is
+      // older than any install takes.
+      if (holder === process.pid || !isRunning(holder) || lockAgeMs(lock) > STALE_LOCK_MS) {
         rmSync(lock, { force: true });
         continue;
       }
@@ -136,6 +139,18 @@ function takeLock(lock) {
     }
   } finally {
     rmSync(mine, { force: true });
+  }
+}
+
+/** A lock held longer than this is taken over: no toolchain install takes half an hour. */
+const STALE_LOCK_MS = 30 * 60 * 1000;
+
+/** How long ago the lock file `lock` was made (0 when it is gone). */
+function lockAgeMs(lock) {
+  try {
+    return Date.now() - statSync(lock).mtimeMs;
+  } catch {
+    return 0;
   }
 }
 

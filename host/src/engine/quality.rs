@@ -216,7 +216,14 @@ impl QualityCounts {
         let mut checked = false;
         let mut flagged = false;
         let mut removed = false;
-        for entry in &record.trace.inherited {
+        // The last inherited entry is the multiplier's call: its output is the child's fields
+        // (a seed's `valid: false` is data, not a verdict), so only the steps before it count.
+        let before_multiplier = record
+            .trace
+            .inherited
+            .split_last()
+            .map_or(&[][..], |(_multiplier, before)| before);
+        for entry in before_multiplier {
             let code = entry
                 .get("failure")
                 .and_then(|failure| failure.get("code"))
@@ -847,8 +854,13 @@ mod tests {
     #[test]
     fn a_child_without_its_own_check_is_checked_by_an_inherited_one() {
         let check = entry(0, "ValidatorBlock", Some(json!({"valid": true})));
+        // The multiplier's call shows the child's fields, a `valid: false` among them: data.
+        let call = entry(1, "FanOut", Some(json!({"valid": false})));
         let mut child = record(RunStatus::Completed, vec![]);
-        child.trace.inherited = vec![std::sync::Arc::new(serde_json::to_value(&check).unwrap())];
+        child.trace.inherited = [&check, &call]
+            .iter()
+            .map(|e| std::sync::Arc::new(serde_json::to_value(e).unwrap()))
+            .collect();
         let mut counts = QualityCounts::default();
         counts.add_record(&child);
         let report = counts.report();
