@@ -31,6 +31,17 @@ async fn run(site: &Site, config: Value) -> Vec<Value> {
     records
 }
 
+/// A loopback Langfuse whose ingestion endpoint accepts every batch (207, as Langfuse answers).
+async fn ingestion_site() -> Site {
+    let site = Site::start().await;
+    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
+    site.route(
+        "/api/public/ingestion",
+        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
+    );
+    site
+}
+
 fn langfuse_config(site: &Site) -> Value {
     json!({"host": site.url(""), "public_key": "pk-lf-1", "secret_key": "sk-lf-2",
            "trace_name": "bees", "input_fields": ["topic"], "tags": ["test"]})
@@ -38,12 +49,7 @@ fn langfuse_config(site: &Site) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_record_reaches_the_ingestion_endpoint_as_a_trace() {
-    let site = Site::start().await;
-    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
-    site.route(
-        "/api/public/ingestion",
-        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
-    );
+    let site = ingestion_site().await;
     let records = run(&site, langfuse_config(&site)).await;
     let seen = site.seen("/api/public/ingestion");
     assert_eq!(seen.len(), 2);
@@ -149,12 +155,7 @@ async fn a_refused_upload_is_reported_and_the_run_goes_on() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_langfuse_steps_send_events_that_do_not_collide() {
-    let site = Site::start().await;
-    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
-    site.route(
-        "/api/public/ingestion",
-        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
-    );
+    let site = ingestion_site().await;
     let ws = Workspace::new();
     let grant = json!({"langfuse": {"capabilities": ["http", "log"], "models": [],
                                     "http": {"allow": [site.authority()]}}});
@@ -183,12 +184,7 @@ async fn two_langfuse_steps_send_events_that_do_not_collide() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_secret_key_never_appears_in_job_answers_or_records() {
-    let site = Site::start().await;
-    let accepted = json!({"successes": [{"id": "e", "status": 201}], "errors": []});
-    site.route(
-        "/api/public/ingestion",
-        vec![Reply::ok("application/json", accepted.to_string()).status_code(207)],
-    );
+    let site = ingestion_site().await;
     let ws = Workspace::new();
     let server = sqlite_server(&ws).await;
     let pipeline = json!({"name": "l", "blocks": [
