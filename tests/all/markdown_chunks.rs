@@ -165,3 +165,32 @@ async fn the_seed_check_asks_for_the_document_the_multiplier_reads() {
         json!(["file_content"])
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multiplier_anywhere_reads_its_input_or_the_field_its_config_names() {
+    let ws = Workspace::new();
+    let server = sqlite_server(&ws).await;
+    let seed_fields = |blocks: Value| {
+        let server = &server;
+        async move {
+            let id = create_pipeline(server, json!({"name": "m", "blocks": blocks})).await;
+            let path = format!("/api/pipelines/{id}/accumulated_state_schema");
+            get_json(server, &path).await["seed_fields"].clone()
+        }
+    };
+    // After another block, a multiplier still reads the document no earlier block writes.
+    let later = seed_fields(json!([
+        {"type": "FieldMapper", "config": {"mappings": {"n": "{{ topic }}"}}},
+        {"type": "MarkdownMultiplierBlock"}]))
+    .await;
+    assert_eq!(later, json!(["file_content", "topic"]));
+    // ... and nothing the seed must bring when an earlier block writes what it reads.
+    let written = seed_fields(json!([
+        {"type": "FieldMapper", "config": {"mappings": {"body": "{{ topic }}"}}},
+        {"type": "TokenChunker", "config": {"field_name": "body"}}]))
+    .await;
+    assert_eq!(written, json!(["topic"]));
+    // A field named in its config replaces the declared input, first block or not.
+    let named = seed_fields(json!([{"type": "TokenChunker", "config": {"field_name": "body"}}])).await;
+    assert_eq!(named, json!(["body"]));
+}

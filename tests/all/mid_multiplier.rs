@@ -360,3 +360,46 @@ async fn a_job_killed_after_expansions_resumes_without_repeating_them() {
     }
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn children_that_would_copy_too_much_state_fail_their_parent_run() {
+    let (_fake, mut ws) = workspace_with(FakeLlmConfig::default(), None).await;
+    // A seed of about 3 KB passes the job's planning (8 KB); its five children would each
+    // start from a copy of it, about 15 KB in all.
+    ws.set_env("MAX_JOB_STATE_BYTES", "8000");
+    let pipeline = json!({"name": "copies", "blocks": [
+        {"type": "FieldMapper", "config": {"mappings": {"marked": "yes"}}},
+        {"type": "LineSplitter"},
+        {"type": "FieldMapper", "config": {"mappings": {"shout": "{{ line | upper }}"}}}
+    ]});
+    let seed = json!({"text": "a\nb\nc\nd\ne", "pad": "x".repeat(3000)});
+    let check = |how: &str, record: &Value| {
+        assert_eq!(record["status"], "failed", "{how}: {record}");
+        let error = record["error"].as_str().unwrap_or_default();
+        assert!(
+            error.contains("LineSplitter (step 1) returned 5 children")
+                && error.contains("MAX_JOB_STATE_BYTES"),
+            "{how}: {error}"
+        );
+    };
+    let (_out, records) = ws
+        .run_pipeline(&pipeline.to_string(), &seeds(1, |_| seed.clone()), &[])
+        .await;
+    assert_eq!(records.len(), 1, "one failed record, no child: {records:?}");
+    check("blockforge run", &records[0]);
+
+    let url = format!("sqlite://{}", ws.path().join("data/blockforge.db").display());
+    let server = ws.serve(&url).await;
+    let id = create_pipeline(&server, pipeline).await;
+    let seed_file = seeds(1, |_| seed.clone()).to_string();
+    let job_id = generate_job(&server, id, "seeds.json", seed_file, 2).await;
+    let job = wait_for(&server, job_id, |j| j["status"] != "running").await;
+    assert_eq!(
+        (&job["records_generated"], &job["records_failed"]),
+        (&json!(0), &json!(1)),
+        "{job}"
+    );
+    let stored = records(&server, &job_id.into()).await;
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    check("a stored job", &stored[0]);
+}

@@ -87,9 +87,10 @@ fn url_list(site: &Site, count: usize) -> String {
 
 /// The template's steps, in order: each record's trace holds each once, the fetch and the
 /// conversion made once for its page and inherited by every chunk.
-const STEPS: [&str; 9] = [
+const STEPS: [&str; 10] = [
     "WebFetch",
     "HtmlToText",
+    "FieldMapper",
     "TokenChunker",
     "StructuredGenerator",
     "FieldMapper",
@@ -117,6 +118,8 @@ fn check(how: &str, state: &Value, trace: &Value, site: &Site) -> (usize, usize)
         "{how}: {text}"
     );
     assert!(!text.contains("NAVIGATION"), "{how}: {text}");
+    // The page's HTML is cleared before the chunker, so no chunk carries a copy of it.
+    assert_eq!(state["html"], Value::Null, "{how}: {state}");
     let j = state["chunk_index"].as_u64().unwrap_or(99) as usize;
     assert!(j < chunks_of(i), "{how}: chunk {j} of page {i}");
     let chunk = state["chunk_text"].as_str().unwrap_or_default();
@@ -149,7 +152,7 @@ fn check(how: &str, state: &Value, trace: &Value, site: &Site) -> (usize, usize)
     let expected: Vec<(u64, &str)> = (0..).zip(STEPS).collect();
     assert_eq!(steps, expected, "{how}");
     assert_eq!(
-        trace[2]["output"]["chunk_index"], j,
+        trace[3]["output"]["chunk_index"], j,
         "{how}: the chunker's part is its own"
     );
     (i, j)

@@ -17,8 +17,9 @@ use serde_json::{Map, Value, json};
 use super::call_stats::CallStats;
 use super::record::{RunRecord, RunStatus, Trace, TraceEntry};
 use super::run_start::RunStart;
+use super::work_limits::state_bytes;
 use super::{ModelUsage, Usage};
-use crate::runtime::BlockFailure;
+use crate::runtime::{BlockFailure, FailureKind, Limits};
 
 /// Which run reached the multiplier.
 #[derive(Debug)]
@@ -192,6 +193,71 @@ impl Expansion {
             })
     }
 
+    /// Refuses children whose starting states pass the state limits: one child's state (the
+    /// state so far with its fields merged in) above `max_state_bytes`, or all the children's
+    /// states together above `max_job_state_bytes` — each child keeps its own copy of the
+    /// state so far, so a large state times many children is what the job would hold.
+    pub fn check_state_limits(&self, limits: &Limits) -> Result<(), BlockFailure> {
+        let max_state = limits.max_state_bytes as u64;
+        let parent = state_bytes(&self.parent.state);
+        let mut total: u64 = 0;
+        for (index, child) in self.children.iter().enumerate() {
+            // The merged state is at most the two objects' sizes together (fewer when the
+            // child's fields replace keys of the state); merged only when the bound passes.
+            let mut bytes = parent.saturating_add(state_bytes(child));
+            if bytes > max_state {
+                let mut state = self.parent.state.clone();
+                state.extend(child.clone());
+                bytes = state_bytes(&state);
+                if bytes > max_state {
+                    return Err(self.state_failure(
+                        format!(
+                            "returned a child (index {index}) that would start from a state \
+                             of {bytes} bytes, above the limit of {max_state} bytes per state \
+                             (MAX_STATE_BYTES)"
+                        ),
+                        serde_json::json!({
+                            "child": index, "bytes": bytes,
+                            "limit": max_state, "setting": "MAX_STATE_BYTES",
+                        }),
+                    ));
+                }
+            }
+            total = total.saturating_add(bytes);
+        }
+        if total > limits.max_job_state_bytes {
+            return Err(self.state_failure(
+                format!(
+                    "returned {} children that would start from {total} bytes of state in \
+                     all (each keeps its own copy of the state so far), above the limit of \
+                     {} bytes per job (MAX_JOB_STATE_BYTES); drop fields the later steps do \
+                     not need before the multiplier",
+                    self.children.len(),
+                    limits.max_job_state_bytes
+                ),
+                serde_json::json!({
+                    "children": self.children.len(), "bytes": total,
+                    "limit": limits.max_job_state_bytes, "setting": "MAX_JOB_STATE_BYTES",
+                }),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A state-limit failure of the multiplier's call, saying `what` it returned.
+    fn state_failure(&self, what: String, detail: Value) -> BlockFailure {
+        let (block_type, step) = (self.block_type(), self.step());
+        BlockFailure {
+            kind: FailureKind::StateLimit,
+            block_type: block_type.to_owned(),
+            step: step as u32,
+            message: format!("{block_type} (step {step}) {what}"),
+            stderr: None,
+            detail: Some(detail),
+            code: None,
+        }
+    }
+
     /// The parent's run failed after all, with `failure` (its children are over a limit the
     /// multiplier's call could not know): a failed record with its trace and usage.
     pub fn into_failed(self, failure: BlockFailure) -> RunRecord {
@@ -248,6 +314,37 @@ fn child_trace(
         .collect()
 }
 
+/// A parent's [`Expansion::stored_prefix`] read back: the trace before the multiplier and
+/// the multiplier's call, parsed once for all the parent's children.
+#[derive(Debug)]
+pub struct StoredPrefix {
+    /// The entries before the multiplier, shared by every child's trace.
+    prefix: Vec<Arc<Value>>,
+    /// The multiplier's call, without a child's part.
+    call: Value,
+}
+
+impl StoredPrefix {
+    /// Parses what [`Expansion::stored_prefix`] wrote.
+    pub fn parse(stored: &str) -> Result<Self, serde_json::Error> {
+        let mut entries: Vec<Value> = serde_json::from_str(stored)?;
+        let call = entries.pop().unwrap_or(Value::Null);
+        Ok(StoredPrefix {
+            prefix: entries.into_iter().map(Arc::new).collect(),
+            call,
+        })
+    }
+
+    /// A child's inherited trace, from its own fields and its initial state.
+    pub fn child_trace(
+        &self,
+        fields: Map<String, Value>,
+        state: &Map<String, Value>,
+    ) -> Vec<Arc<Value>> {
+        child_trace(&self.prefix, &self.call, fields, state)
+    }
+}
+
 /// A stored child's inherited trace, from its parent's [`Expansion::stored_prefix`], the
 /// child's own fields and its initial state.
 pub fn stored_child_trace(
@@ -255,10 +352,7 @@ pub fn stored_child_trace(
     fields: Map<String, Value>,
     state: &Map<String, Value>,
 ) -> Result<Vec<Arc<Value>>, serde_json::Error> {
-    let mut entries: Vec<Value> = serde_json::from_str(stored)?;
-    let call = entries.pop().unwrap_or(Value::Null);
-    let prefix: Vec<Arc<Value>> = entries.into_iter().map(Arc::new).collect();
-    Ok(child_trace(&prefix, &call, fields, state))
+    Ok(StoredPrefix::parse(stored)?.child_trace(fields, state))
 }
 
 /// A trace entry as JSON (as the record shows it).
@@ -292,6 +386,88 @@ mod tests {
         assert_eq!(trace[1]["output"], json!({"chunk": "b"}));
         assert_eq!(trace[1]["accumulated_state"], Value::Object(state));
         assert_eq!(trace[1]["input"], json!({"text": "ab"}));
+    }
+
+    /// An expansion of a run whose state so far is `state` into `children`.
+    fn expansion(state: Value, children: Vec<Value>) -> Expansion {
+        let call = TraceEntry {
+            block_type: "Chunker".to_owned(),
+            step: 1,
+            input: Map::new(),
+            output: None,
+            accumulated_state: Map::new(),
+            execution_time: 0.0,
+            import_time: 0.0,
+            cpu_time: 0.0,
+            error: None,
+            failure: None,
+            usage: Usage::default(),
+            llm_calls: Vec::new(),
+            http_calls: Vec::new(),
+            logs: Vec::new(),
+            logs_dropped: 0,
+        };
+        let parent = Reached {
+            origin: Origin {
+                seed_index: 0,
+                repetition: 0,
+                split_index: None,
+                metadata: Map::new(),
+                trace_id: "t".to_owned(),
+            },
+            step: 1,
+            state: object(state),
+            trace: Trace::default(),
+            call,
+            started: Instant::now(),
+            usage: Usage::default(),
+            usage_by_model: ModelUsage::default(),
+        };
+        Expansion::new(parent, children.into_iter().map(object).collect())
+    }
+
+    fn limits(max_state_bytes: usize, max_job_state_bytes: u64) -> Limits {
+        Limits {
+            max_state_bytes,
+            max_job_state_bytes,
+            ..Limits::default()
+        }
+    }
+
+    #[test]
+    fn children_that_each_copy_a_large_state_pass_the_job_state_limit() {
+        let page = "x".repeat(1000);
+        let children = (0..10).map(|i| json!({"chunk": i})).collect();
+        let expansion = expansion(json!({"html": page}), children);
+        // Ten copies of a 1 KB state: about 10 KB in all.
+        assert!(expansion.check_state_limits(&limits(2000, 20_000)).is_ok());
+        let failure = expansion
+            .check_state_limits(&limits(2000, 9_000))
+            .expect_err("ten copies of 1 KB pass 9 KB");
+        assert_eq!(failure.kind, FailureKind::StateLimit);
+        assert_eq!(failure.step, 1);
+        assert!(failure.message.contains("MAX_JOB_STATE_BYTES"), "{}", failure.message);
+        assert!(failure.message.starts_with("Chunker (step 1) returned 10 children"));
+    }
+
+    #[test]
+    fn one_child_whose_merged_state_is_too_large_fails_the_expansion() {
+        let children = vec![json!({"chunk": "a"}), json!({"chunk": "b".repeat(600)})];
+        let expansion = expansion(json!({"text": "y".repeat(600)}), children);
+        let failure = expansion
+            .check_state_limits(&limits(1000, u64::MAX))
+            .expect_err("600 + 600 bytes pass 1000");
+        assert!(failure.message.contains("index 1"), "{}", failure.message);
+        assert!(failure.message.contains("MAX_STATE_BYTES"), "{}", failure.message);
+        assert_eq!(failure.detail.as_ref().map(|d| d["child"].clone()), Some(json!(1)));
+    }
+
+    #[test]
+    fn a_child_replacing_a_large_field_is_measured_merged() {
+        // The bound (state + child) passes the limit, the merged state does not.
+        let children = vec![json!({"text": "short"})];
+        let expansion = expansion(json!({"text": "y".repeat(600)}), children);
+        assert!(expansion.check_state_limits(&limits(700, u64::MAX)).is_ok());
     }
 
     #[test]

@@ -83,7 +83,9 @@ pub fn state_fields(pipeline: &Pipeline, registry: &Registry) -> Result<StateFie
             Some(info) => template_reads(spec, info),
             None => (BTreeSet::new(), Vec::new()),
         };
-        if let Some(info) = info.filter(|info| info.is_multiplier && step == 0) {
+        // A multiplier, wherever it stands, reads its declared inputs, unless its config names
+        // the field it reads (TokenChunker's `field_name`): that field is read instead.
+        if let Some(info) = info.filter(|info| info.is_multiplier && !names_a_field(spec, info)) {
             reads.extend(info.inputs.iter().filter(|i| *i != "*").cloned());
         }
         if !writes_unknown {
@@ -145,15 +147,8 @@ pub(super) fn template_reads(
 ) -> (BTreeSet<String>, Vec<TemplateIssue>) {
     let mut reads = BTreeSet::new();
     let mut issues = Vec::new();
-    let properties = info
-        .config_schema
-        .get("properties")
-        .and_then(Value::as_object);
     for (key, value) in &spec.config {
-        let format = properties
-            .and_then(|p| p.get(key))
-            .and_then(|p| p.get("format"))
-            .and_then(Value::as_str);
+        let format = config_format(info, key);
         // A field named in the config (`WebFetch`'s `url_field: url`) is read as it is.
         if format == Some(FIELD_REFERENCE) {
             if let Some(field) = value.as_str().filter(|f| !f.is_empty()) {
@@ -177,6 +172,23 @@ pub(super) fn template_reads(
         }
     }
     (reads, issues)
+}
+
+/// The schema `format` of config field `key` of the block `info` describes.
+fn config_format<'a>(info: &'a BlockInfo, key: &str) -> Option<&'a str> {
+    info.config_schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .and_then(|p| p.get(key))
+        .and_then(|p| p.get("format"))
+        .and_then(Value::as_str)
+}
+
+/// Whether the config of `spec` sets a `field-reference` value (a field the block reads).
+fn names_a_field(spec: &BlockSpec, info: &BlockInfo) -> bool {
+    spec.config.iter().any(|(key, value)| {
+        config_format(info, key) == Some(FIELD_REFERENCE) && value.as_str().is_some_and(|f| !f.is_empty())
+    })
 }
 
 /// Every string inside `value` that holds Jinja syntax.

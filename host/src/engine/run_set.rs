@@ -143,7 +143,9 @@ pub async fn run_all(
                 let children = expansion.len() as u64;
                 // One planned run becomes `children` runs.
                 let total = (planned + children).saturating_sub(1);
-                if total > max_runs {
+                if let Err(failure) = expansion.check_state_limits(ctx.runtime.limits()) {
+                    Box::new(expansion.into_failed(failure))
+                } else if total > max_runs {
                     let failure = BlockFailure::runs_per_job(
                         expansion.block_type(),
                         expansion.step() as u32,

@@ -12,9 +12,11 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 mod execute;
+mod parent_traces;
 mod record_writer;
 
 use execute::{execute, failed_run};
+use parent_traces::ParentTraces;
 use record_writer::{Batching, RecordWriter};
 
 use crate::engine::Pipeline;
@@ -237,6 +239,8 @@ async fn drive(
     } = job;
     let constraints = &ctx.pipeline.pipeline.constraints;
     let mut in_flight: JoinSet<Result<Outcome, StoreError>> = JoinSet::new();
+    // Split runs of one parent are claimed together: its inherited trace is read once.
+    let parents = Arc::new(ParentTraces::default());
     // Which run each task executes, to record a run whose task died.
     let mut tasks: HashMap<tokio::task::Id, ClaimedRun> = HashMap::new();
     // The task executing each run, to abort a run whose lease was lost.
@@ -339,9 +343,11 @@ async fn drive(
             let Some(run) = queue.pop_front() else { break };
             let ctx = ctx.clone();
             let store = store.clone();
+            let parents = parents.clone();
             let task_run = run.clone();
-            let handle =
-                in_flight.spawn(async move { execute(&ctx, &store, task_run, pipeline_id).await });
+            let handle = in_flight.spawn(async move {
+                execute(&ctx, &store, &parents, task_run, pipeline_id).await
+            });
             running.insert(run.id, handle.clone());
             tasks.insert(handle.id(), run);
         }

@@ -13,7 +13,7 @@ describe("pipelineState", () => {
       catalog,
     );
     expect(state.seedFields).toEqual(["extra", "style", "topic"]);
-    expect(state.steps.map((s) => s.reads)).toEqual([["style", "topic"], [], ["extra", "parsed_json", "topic"]]);
+    expect(state.steps.map((s) => s.reads)).toEqual([["style", "topic"], ["assistant"], ["extra", "parsed_json", "topic"]]);
     expect(state.steps[0].available).toEqual(["extra", "style", "topic"]);
     expect(state.steps[1].available).toEqual(["assistant", "extra", "style", "system", "topic", "user"]);
     expect(state.steps[2].outputs).toEqual(["question", "echo"]);
@@ -74,7 +74,7 @@ describe("pipelineState", () => {
     );
     expect(state.steps[0].reads).toEqual(["file_content"]);
     expect(state.seedFields).toEqual(["file_content", "topic"]);
-    // Later in the chain, it reads what the blocks before it wrote (its config names it).
+    // Later in the chain, it still reads its input: from the seed when no block before writes it.
     const later = pipelineState(
       [
         { type: "FieldMapper", config: { mappings: { text: "{{ url }}" } } },
@@ -83,6 +83,31 @@ describe("pipelineState", () => {
       ],
       withChunker,
     );
-    expect(later.seedFields).toEqual(["url"]);
+    expect(later.seedFields).toEqual(["file_content", "url"]);
+    const written = pipelineState(
+      [
+        { type: "FieldMapper", config: { mappings: { file_content: "{{ url }}" } } },
+        { type: "MarkdownMultiplierBlock", config: {} },
+      ],
+      withChunker,
+    );
+    expect(written.seedFields).toEqual(["url"]);
+  });
+
+  it("reads the field a multiplier's config names instead of its declared input", () => {
+    const tokenChunker: BlockInfo = {
+      ...fieldMapper,
+      type: "TokenChunker",
+      inputs: ["file_content"],
+      outputs: ["chunk_text", "chunk_index", "chunk_tokens"],
+      config_schema: { type: "object", properties: { field_name: { type: "string", format: "field-reference" } } },
+      kind: "multiplier",
+      is_multiplier: true,
+    };
+    const withChunker = new Map(catalog).set(tokenChunker.type, tokenChunker);
+    const named = pipelineState([{ type: "TokenChunker", config: { field_name: "body" } }], withChunker);
+    expect(named.seedFields).toEqual(["body"]);
+    const unnamed = pipelineState([{ type: "TokenChunker", config: {} }], withChunker);
+    expect(unnamed.seedFields).toEqual(["file_content"]);
   });
 });

@@ -1,6 +1,7 @@
 /** The accumulated state, computed in the browser the way the server's
  * `host/src/engine/fields.rs` does: each step reads the Jinja variables of its template config
- * fields (a multiplier also its declared inputs, read from the seed) and writes its declared
+ * fields and the fields its config names (`field-reference`; a multiplier also its declared
+ * inputs unless its config names one) and writes its declared
  * outputs (`*`: the keys of its `mappings`). A field read before any earlier step writes it must
  * come from the seed. */
 import type { BlockInfo, BlockSpec, JsonSchema } from "../api/types";
@@ -8,6 +9,17 @@ import { hasTemplate, readTemplate } from "./jinja";
 
 /** Schema formats of config fields the blocks render as Jinja. */
 export const TEMPLATE_FORMATS = ["jinja2", "json-or-template"];
+
+/** Schema format of a config field whose value names a state field the block reads. */
+const FIELD_REFERENCE = "field-reference";
+
+/** Whether `spec`'s config sets a field-reference value (a field the block reads). */
+function namesAField(spec: BlockSpec, info: BlockInfo): boolean {
+  const properties = info.config_schema.properties ?? {};
+  return Object.entries(spec.config ?? {}).some(
+    ([key, value]) => properties[key]?.format === FIELD_REFERENCE && typeof value === "string" && value !== "",
+  );
+}
 
 /** What one step reads, writes and sees. */
 export interface StepState {
@@ -57,6 +69,11 @@ export function templateReads(spec: BlockSpec, info: BlockInfo): { reads: string
   const errors: TemplateError[] = [];
   for (const [key, value] of Object.entries(spec.config ?? {})) {
     const schema: JsonSchema | undefined = properties[key];
+    // A field named in the config (WebFetch's `url_field: url`) is read as it is.
+    if (schema?.format === FIELD_REFERENCE) {
+      if (typeof value === "string" && value !== "") reads.add(value);
+      continue;
+    }
     if (!schema || !TEMPLATE_FORMATS.includes(schema.format ?? "")) continue;
     const sources: string[] = [];
     stringsIn(value, sources);
@@ -94,8 +111,9 @@ export function pipelineState(blocks: BlockSpec[], catalog: Map<string, BlockInf
   const partial = blocks.map((spec, step) => {
     const info = catalog.get(spec.type);
     const { reads: templated, errors } = info ? templateReads(spec, info) : { reads: [], errors: [] };
-    // A multiplier later in the chain reads what earlier blocks wrote, as a transform does.
-    const declared = info?.is_multiplier && step === 0 ? info.inputs.filter((i) => i !== "*") : [];
+    // A multiplier, wherever it stands, reads its declared inputs, unless its config names the
+    // field it reads (TokenChunker's `field_name`): that field is read instead.
+    const declared = info?.is_multiplier && !namesAField(spec, info) ? info.inputs.filter((i) => i !== "*") : [];
     const reads = [...new Set([...templated, ...declared])].sort();
     if (!writesUnknown) reads.filter((r) => !written.has(r)).forEach((r) => seed.add(r));
     const outputs = info ? outputsOf(spec, info) : [];

@@ -7,13 +7,13 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::Outcome;
-use crate::engine::expansion::stored_child_trace;
+use super::parent_traces::ParentTraces;
 use crate::engine::quality::QualityCounts;
 use crate::engine::record::{RunRecord, RunStatus, Trace};
 use crate::engine::run::{Advanced, RunContext, RunStart};
 use crate::engine::trace_id;
 use crate::runtime::BlockFailure;
-use crate::store::runs::{ClaimedRun, Expanded, FinishedRun, Inheritance, Split};
+use crate::store::runs::{ClaimedRun, Expanded, FinishedRun, Split};
 use crate::store::{Store, StoreError};
 use crate::usage::Usage;
 
@@ -23,6 +23,7 @@ use crate::usage::Usage;
 pub(super) async fn execute(
     ctx: &RunContext,
     store: &Store,
+    parents: &ParentTraces,
     run: ClaimedRun,
     pipeline_id: i64,
 ) -> Result<Outcome, StoreError> {
@@ -44,7 +45,7 @@ pub(super) async fn execute(
         // expand again (a pipeline has one multiplier).
         start.split_index = usize::try_from(run.split_index).ok();
         start.first_step = usize::try_from(run.first_step).unwrap_or(0);
-        match inherited(store, &run).await? {
+        match inherited(store, parents, &run).await? {
             Ok((trace, metadata)) => {
                 start.inherited = trace;
                 // The record shows the seed's metadata; the planned state is only where the
@@ -68,6 +69,9 @@ pub(super) async fn execute(
         Advanced::Expanded(expansion) => expansion,
     };
     let max_runs = ctx.runtime.limits().max_runs_per_job;
+    if let Err(failure) = expansion.check_state_limits(ctx.runtime.limits()) {
+        return finished(expansion.into_failed(failure));
+    }
     let inherited_trace = expansion.stored_prefix();
     let mut quality = QualityCounts::default();
     quality.add_steps(expansion.executed());
@@ -100,19 +104,15 @@ pub(super) async fn execute(
 /// planned before runs kept their parent inherits nothing, as then.
 async fn inherited(
     store: &Store,
+    parents: &ParentTraces,
     run: &ClaimedRun,
 ) -> Result<Result<(Vec<Arc<Value>>, Option<Map<String, Value>>), String>, StoreError> {
     let Some(parent) = run.parent_run_id else {
         return Ok(Ok((Vec::new(), None)));
     };
-    let Some(Inheritance {
-        trace: stored,
-        metadata,
-    }) = store.inherited_trace(parent).await?
-    else {
-        return Ok(Err(format!(
-            "the trace of run {parent}, which this split run continues, is not stored"
-        )));
+    let parent_run = match parents.get(store, parent).await? {
+        Ok(parent_run) => parent_run,
+        Err(reason) => return Ok(Err(reason)),
     };
     let output = match run
         .split_output
@@ -126,13 +126,8 @@ async fn inherited(
             )));
         }
     };
-    Ok(stored_child_trace(&stored, output, &run.metadata)
-        .map(|trace| (trace, Some(metadata)))
-        .map_err(|e| {
-            format!(
-                "the trace of run {parent}, which this split run continues, is not valid JSON: {e}"
-            )
-        }))
+    let trace = parent_run.prefix.child_trace(output, &run.metadata);
+    Ok(Ok((trace, Some(parent_run.metadata.clone()))))
 }
 
 /// A failed record for a run that could not be executed, with the reason.
