@@ -145,12 +145,22 @@ pub enum LoadError {
         /// wasmtime's message, naming the import.
         message: String,
     },
-    /// `describe()` failed or returned something invalid.
+    /// `describe()` did not answer: it trapped, ran out of time or memory, or the runtime
+    /// was shutting down (on a busy machine the next try may pass).
     #[error("{origin}: describe() failed: {message}")]
     Describe {
         /// File name.
         origin: String,
         /// What went wrong.
+        message: String,
+    },
+    /// `describe()` answered a description the host refuses (a bad type name, a schema that
+    /// does not compile, sizes over the limits): the same bytes always answer it.
+    #[error("{origin}: describe() returned a description the host refuses: {message}")]
+    BadDescription {
+        /// File name.
+        origin: String,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -165,7 +175,8 @@ impl LoadError {
             | LoadError::CoreModule { .. }
             | LoadError::NotABlock { .. }
             | LoadError::WrongVersion { .. }
-            | LoadError::Link { .. } => true,
+            | LoadError::Link { .. }
+            | LoadError::BadDescription { .. } => true,
             LoadError::Read { .. } | LoadError::Compile { .. } | LoadError::Describe { .. } => {
                 false
             }
@@ -185,9 +196,17 @@ fn check_header(bytes: &[u8], origin: &str) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// `describe()` of `origin` failed or returned something the host refuses.
+/// `describe()` of `origin` did not answer.
 fn describe_error(origin: &str, message: String) -> LoadError {
     LoadError::Describe {
+        origin: origin.to_owned(),
+        message,
+    }
+}
+
+/// `describe()` of `origin` answered a description the host refuses.
+fn bad_description(origin: &str, message: String) -> LoadError {
+    LoadError::BadDescription {
         origin: origin.to_owned(),
         message,
     }
@@ -492,7 +511,7 @@ impl Runtime {
         let linked = started.elapsed();
         let raw = self.describe(&pre, origin, &plugin).await?;
         let (info, config_validator) =
-            BlockInfo::from_wit(raw).map_err(|message| describe_error(origin, message))?;
+            BlockInfo::from_wit(raw).map_err(|message| bad_description(origin, message))?;
         // Where a load's time goes (`RUST_LOG=blockforge=debug`): the figures of docs/design.md.
         tracing::debug!(
             %origin,
@@ -546,7 +565,7 @@ impl Runtime {
         let (version, pre) = self.link(bytes, content_hash, origin).await?;
         let raw = self.describe(&pre, origin, &plugin).await?;
         let (info, config_validator) =
-            BlockInfo::from_wit(raw.clone()).map_err(|message| describe_error(origin, message))?;
+            BlockInfo::from_wit(raw.clone()).map_err(|message| bad_description(origin, message))?;
         self.described.write(content_hash, version, &raw);
         Ok(LoadedBlock {
             info,
@@ -658,7 +677,7 @@ impl Runtime {
             Ok(checked) => checked,
             Err(message) => {
                 self.described.remove(&block.content_hash);
-                return Err(describe_error(origin, message));
+                return Err(bad_description(origin, message));
             }
         };
         self.described
@@ -1172,6 +1191,16 @@ mod tests {
             .await
             .outcome
             .expect_err("the call fails")
+    }
+
+    #[test]
+    fn a_refused_description_always_repeats_and_a_describe_that_did_not_answer_may_pass() {
+        let origin = "b.wasm";
+        let refused = bad_description(origin, "describe() returned the type name \"a b\"".into());
+        assert!(refused.always_repeats());
+        assert!(refused.to_string().contains("a description the host refuses"));
+        let timed_out = describe_error(origin, "exceeded its wall-clock limit".into());
+        assert!(!timed_out.always_repeats());
     }
 
     #[tokio::test]
