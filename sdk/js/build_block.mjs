@@ -10,8 +10,9 @@
 // the first time, in a folder named for the lock file's hash, so a changed lock file gets a
 // fresh install. One install at a time: a second build waits for the first, and an install
 // removes what a killed one left. Later builds reuse it, and a component newer than every
-// source is not rebuilt (the sources include this script, node_version.mjs and the toolchain's
-// manifest and lock file). Needs Node.js ^20.19.0 or >=22.12.0 (node_version.mjs). The build
+// source is not rebuilt while the sources are the same files (the sources include this
+// script, node_version.mjs and the toolchain's manifest and lock file; the list of files
+// is kept under the toolchains folder, so a file added, renamed or deleted rebuilds). Needs Node.js ^20.19.0 or >=22.12.0 (node_version.mjs). The build
 // disables componentize-js's `http` and `fetch-event` features: they import `wasi:http`, which
 // blockforge does not provide (a block reaches models through `llm`).
 import { spawnSync } from 'node:child_process';
@@ -184,21 +185,38 @@ function defaultWit() {
 }
 
 /**
- * The newest modification time of the files under `path`, leaving out `node_modules`,
+ * The files under `path` with their modification times, leaving out `node_modules`,
  * components (`.wasm`) and the paths in `skip` (the component being written and its partial
- * file). Folders' own times are left out: writing the component into the block's own folder
- * changes that folder's time, which would make the block look changed on every build.
+ * file), added to `files`. Folders' own times are left out: writing the component into the
+ * block's own folder changes that folder's time, which would make the block look changed on
+ * every build.
  */
-function newestMtime(path, skip) {
+function inputFiles(path, skip, files) {
   const stat = statSync(path);
-  if (!stat.isDirectory()) return stat.mtimeMs;
-  let newest = 0;
+  if (!stat.isDirectory()) {
+    files.push([path, stat.mtimeMs]);
+    return files;
+  }
   for (const entry of readdirSync(path)) {
     const child = join(path, entry);
     if (entry === 'node_modules' || entry.endsWith('.wasm') || skip.has(child)) continue;
-    newest = Math.max(newest, newestMtime(child, skip));
+    inputFiles(child, skip, files);
   }
-  return newest;
+  return files;
+}
+
+/**
+ * Where the list of input files of the component `out` was kept at its last build: a file
+ * deleted or renamed (`mv` keeps its time) changes the list, not the newest time.
+ */
+function keptInputList(out) {
+  const name = createHash('sha256').update(out).digest('hex').slice(0, 32);
+  return join(toolchainsDir(), 'js-builds', `${name}.inputs`);
+}
+
+/** The input files' names, one text to compare with the kept one. */
+function inputList(files) {
+  return files.map(([path]) => path).sort().join('\n');
 }
 
 function commonAncestor(a, b) {
@@ -245,7 +263,11 @@ const inputs = [
 ];
 const partial = `${out}.partial`;
 const outputs = new Set([out, partial]);
-if (!values.force && existsSync(out) && statSync(out).mtimeMs >= Math.max(...inputs.map((input) => newestMtime(input, outputs)))) {
+const files = inputs.flatMap((input) => inputFiles(input, outputs, []));
+const listed = inputList(files);
+const kept = keptInputList(out);
+const sameFiles = existsSync(kept) && readFileSync(kept, 'utf8') === listed;
+if (!values.force && sameFiles && existsSync(out) && statSync(out).mtimeMs >= Math.max(...files.map(([, mtime]) => mtime))) {
   console.error(`${values.out} is up to date`);
   process.exit(0);
 }
@@ -277,4 +299,8 @@ try {
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(partial, component);
 renameSync(partial, out);
+// Kept after the component: an interrupted build leaves no list, so the next one is real.
+mkdirSync(dirname(kept), { recursive: true });
+writeFileSync(`${kept}.partial-${process.pid}`, listed);
+renameSync(`${kept}.partial-${process.pid}`, kept);
 console.error(`built ${values.out}`);

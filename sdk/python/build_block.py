@@ -8,12 +8,14 @@
 the module path, with this SDK. The pinned componentize-py is installed from PyPI into a
 virtual environment under ``$BLOCKFORGE_TOOLCHAINS`` (default ``~/.cache/blockforge/toolchains``),
 named for the pin and the Python version, the first time; later builds reuse it, and a
-component newer than every source is not rebuilt.
+component newer than every source is not rebuilt while the sources are the same files (their list
+is kept under the toolchains folder, so a file added, renamed or deleted rebuilds).
 Needs only Python 3.9+ with ``venv``.
 """
 
 import argparse
 import fcntl
+import hashlib
 import os
 import subprocess
 import sys
@@ -117,12 +119,42 @@ def module_name_problem(app: Path) -> Optional[str]:
     )
 
 
-def newest_input(paths) -> float:
-    newest = 0.0
+def input_files(paths, out: Path) -> List[Path]:
+    """The files under ``paths`` a build reads (not caches, components or ``out`` itself)."""
+    files: List[Path] = []
     for root in paths:
-        files = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
-        newest = max([newest] + [p.stat().st_mtime for p in files])
-    return newest
+        found = [root] if root.is_file() else [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+        files.extend(p for p in found if p.suffix != ".wasm" and not p.name.startswith(out.name + ".partial"))
+    return files
+
+
+def kept_input_list(out: Path) -> Path:
+    """Where the list of input files of component ``out`` was kept at its last build: a file
+    deleted or renamed (``mv`` keeps its time) changes the list, not the newest time."""
+    name = hashlib.sha256(str(out).encode()).hexdigest()[:32]
+    return toolchains_dir() / "py-builds" / f"{name}.inputs"
+
+
+def input_list(files: List[Path]) -> str:
+    """The input files' names, one text to compare with the kept one."""
+    return "\n".join(sorted(str(p) for p in files))
+
+
+def up_to_date(out: Path, files: List[Path], listed: str) -> bool:
+    """Whether ``out`` was built from exactly ``files``, none of them changed since."""
+    kept = kept_input_list(out)
+    if not out.exists() or not kept.exists() or kept.read_text(encoding="utf-8") != listed:
+        return False
+    return out.stat().st_mtime >= max([0.0] + [p.stat().st_mtime for p in files])
+
+
+def keep_input_list(out: Path, listed: str) -> None:
+    """Keeps ``listed`` for the next build's check, written whole or not at all."""
+    kept = kept_input_list(out)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    partial = kept.with_name(f"{kept.name}.partial-{os.getpid()}")
+    partial.write_text(listed, encoding="utf-8")
+    partial.replace(kept)
 
 
 def main() -> int:
@@ -144,7 +176,10 @@ def main() -> int:
         sys.exit(f"error: {problem}")
     wit = (args.wit or default_wit()).resolve()
     sources = [app.parent, SDK_DIR / "blockforge", wit, Path(__file__).resolve()]
-    if not args.force and args.out.exists() and args.out.stat().st_mtime >= newest_input(sources):
+    out = args.out.resolve()
+    files = input_files(sources, out)
+    listed = input_list(files)
+    if not args.force and up_to_date(out, files, listed):
         print(f"{args.out} is up to date", file=sys.stderr)
         return 0
     args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -170,6 +205,8 @@ def main() -> int:
         return 1
     sys.stderr.write(built.stderr)
     partial.replace(args.out)
+    # Kept after the component: an interrupted build leaves no list, so the next one is real.
+    keep_input_list(out, listed)
     print(f"built {args.out}", file=sys.stderr)
     return 0
 

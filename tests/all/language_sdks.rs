@@ -120,7 +120,7 @@ async fn a_python_block_named_like_a_standard_module_is_refused_by_name() {
         let file = dir.path().join(format!("{name}.py"));
         std::fs::write(
             &file,
-            "import blockforge\nfrom blockforge import Block\n\nclass B(Block):\n    type_name = \"B\"\n\n    def execute(self, ctx):\n        return {}\n\nGuest = blockforge.export(B)\n",
+            PYTHON_BLOCK,
         )
         .unwrap();
         let out = run_tool(
@@ -447,6 +447,54 @@ async fn a_javascript_block_is_rebuilt_when_an_input_changes_and_only_then() {
         set_modified(&input, past);
     }
     let again = build_block().await;
+    assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
+    a_changed_file_list_rebuilds(&block_dir, build_block).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_block_is_rebuilt_when_its_files_change_and_only_then() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("listed_block.py"), PYTHON_BLOCK).unwrap();
+    let build = checkout().join("sdk/python/build_block.py").display().to_string();
+    let out = dir.path().join("listed.wasm").display().to_string();
+    let args = [build.as_str(), "listed_block.py", "-o", &out];
+    let build_block = || run_tool("python3", &args, Some(dir.path()), &[]);
+    build_block().await.assert_success();
+    let again = build_block().await;
+    assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
+    a_changed_file_list_rebuilds(dir.path(), build_block).await;
+}
+
+/// A Python block the build accepts.
+const PYTHON_BLOCK: &str = "import blockforge\nfrom blockforge import Block\n\nclass B(Block):\n    type_name = \"B\"\n\n    def execute(self, ctx):\n        return {}\n\nGuest = blockforge.export(B)\n";
+
+/// The block folder's file list changing makes the next `build` a real one, though no file
+/// is newer than the component: a file added with an old time, the same renamed (`mv` keeps
+/// its time), then deleted; after that, nothing changed and the build is skipped.
+async fn a_changed_file_list_rebuilds<F, Fut>(block_dir: &Path, build: F)
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = CmdOutput>,
+{
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    let rebuilt = |how: &str, out: CmdOutput| {
+        out.assert_success();
+        assert!(
+            out.stderr.contains("built ") && !out.stderr.contains("up to date"),
+            "{how}: {}",
+            out.stderr
+        );
+    };
+    let added = block_dir.join("notes.txt");
+    std::fs::write(&added, "notes").unwrap();
+    set_modified(&added, past);
+    rebuilt("a file added with an old time", build().await);
+    let renamed = block_dir.join("notes-renamed.txt");
+    std::fs::rename(&added, &renamed).unwrap();
+    rebuilt("a file renamed", build().await);
+    std::fs::remove_file(&renamed).unwrap();
+    rebuilt("a file deleted", build().await);
+    let again = build().await;
     assert!(again.stderr.contains("is up to date"), "{}", again.stderr);
 }
 
