@@ -24,11 +24,13 @@ pub enum ScaffoldError {
     },
     /// A Python block's file would have the name of a module the build loads instead of it.
     #[error(
-        "block name '{name}' makes the Python file {module}.py, which has the name of {owner} `{module}` module: the build would load that module instead of the block; choose another name, e.g. {name}-block"
+        "block name '{name}' makes the Python file {module}.py, which has the name of {owner} `{module}` module: the build would load that module instead of the block; choose another name, e.g. {suggestion}"
     )]
     TakenPythonModule {
         /// The name given.
         name: String,
+        /// A name like it whose Python file no module takes.
+        suggestion: String,
         /// The module name the file would have.
         module: String,
         /// Whose module it is (`the Python standard library's`).
@@ -108,11 +110,7 @@ impl BlockProject {
                     .unwrap_or_default()
             })
             .collect();
-        let snake = words
-            .iter()
-            .map(|w| w.to_ascii_lowercase())
-            .collect::<Vec<_>>()
-            .join("_");
+        let snake = snake_case(&words);
         if language == Language::Python
             && let Some(owner) = python_modules::owner_of(&snake)
         {
@@ -120,6 +118,7 @@ impl BlockProject {
                 name: name.to_owned(),
                 module: snake,
                 owner: owner.describe(),
+                suggestion: free_python_name(name),
             });
         }
         Ok(BlockProject {
@@ -272,6 +271,26 @@ pub fn js_sdk_files() -> impl Iterator<Item = &'static str> {
     sdk_files::JS_SDK.iter().map(|(name, _)| *name)
 }
 
+/// The words of a block name joined as a Python/Rust module name (`word_count`).
+fn snake_case(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| w.to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// A block name like `name` whose Python file no module takes: `NAME-block`, or `my-NAME`
+/// when a rule for a whole family of names (`componentize_py*`) takes that one too.
+fn free_python_name(name: &str) -> String {
+    let candidates = [format!("{name}-block"), format!("my-{name}")];
+    candidates
+        .iter()
+        .find(|candidate| python_modules::owner_of(&snake_case(&words(candidate))).is_none())
+        .unwrap_or(&candidates[1])
+        .clone()
+}
+
 /// `word-count`, `word_count`, `WordCount` → `[word, count]`.
 fn words(name: &str) -> Vec<String> {
     let mut words = Vec::new();
@@ -406,6 +425,17 @@ mod tests {
         }
         // Not a module of the CPython componentize-py bundles (3.13 dropped it).
         assert!(BlockProject::new("chunk", Language::Python, false).is_ok());
+    }
+
+    #[test]
+    fn the_name_suggested_for_a_family_of_taken_names_is_free() {
+        // `componentize_py*` takes `componentize_py_x_block` as well: another form is offered.
+        let error = BlockProject::new("componentize-py-x", Language::Python, false)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.ends_with("e.g. my-componentize-py-x"), "{error}");
+        assert!(BlockProject::new("my-componentize-py-x", Language::Python, false).is_ok());
     }
 
     #[test]
