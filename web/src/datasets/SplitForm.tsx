@@ -18,10 +18,13 @@ const SPLITS = [
  * holds no number of at least 0 or no split is given more than 0.
  */
 export function splitFractions(values: Record<string, string>): Record<string, number> | null {
-  const read = Object.entries(values).map(([split, text]) => [split, fraction(text)] as const);
-  if (read.some(([, f]) => f === null)) return null;
-  const kept = read.filter(([, f]) => (f ?? 0) > 0);
-  return kept.length === 0 ? null : Object.fromEntries(kept);
+  const kept: Record<string, number> = {};
+  for (const [split, text] of Object.entries(values)) {
+    const f = fraction(text);
+    if (f === null) return null;
+    if (f > 0) kept[split] = f;
+  }
+  return Object.keys(kept).length === 0 ? null : kept;
 }
 
 /** The split form of `version`. */

@@ -14,7 +14,9 @@ export function nameProblem(name: string): string | null {
 
 /** The format a file name's extension says (`.ndjson` is JSON Lines), or null. */
 export function formatFromFileName(fileName: string): FileFormat | null {
-  const extension = fileName.toLowerCase().split(".").pop() ?? "";
+  const dot = fileName.lastIndexOf(".");
+  if (dot < 0) return null;
+  const extension = fileName.slice(dot + 1).toLowerCase();
   if (extension === "ndjson") return "jsonl";
   return (FILE_FORMATS as readonly string[]).includes(extension) ? (extension as FileFormat) : null;
 }
