@@ -166,9 +166,7 @@ async fn run_browser_scenario(script: &str, server: &Server, env: &[(&str, &OsSt
         "no Chromium at {}: `make test` installs Debian's chromium",
         chromium().display()
     );
-    let artifacts = e2e
-        .join("artifacts")
-        .join(script.trim_end_matches(".mjs"));
+    let artifacts = e2e.join("artifacts").join(script.trim_end_matches(".mjs"));
     std::fs::create_dir_all(&artifacts).unwrap();
     let run = tokio::process::Command::new("node")
         .arg(script)

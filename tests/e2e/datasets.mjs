@@ -112,12 +112,12 @@ try {
     const filter = byTestId("row-filter");
     await filter.getByLabel("Field").selectOption("topic");
     await filter.getByLabel("Equals").fill("returns");
-    await filter.getByRole("button", { name: "Filter" }).click();
+    await filter.getByRole("button", { name: "Filter", exact: true }).click();
     await page.waitForFunction(() => /6 rows matching of 12/.test(document.querySelector("[data-testid=row-page-info]")?.textContent ?? ""));
     // Only rows 1, 3, 5...: the odd positions are about returns.
     const positions = await byTestId("dataset-rows").locator("tbody tr").evaluateAll((rows) => rows.map((r) => Number(r.dataset.position)));
     assert.deepEqual(positions, [1, 3, 5, 7, 9, 11]);
-    await page.getByRole("button", { name: "Edit row 1" }).click();
+    await page.getByRole("button", { name: "Edit row 1", exact: true }).click();
     const editor = page.getByRole("form", { name: "Edit row" });
     const edited = { ...CHATS[1], topic: "returns", note: "checked" };
     await editor.getByRole("textbox").fill(JSON.stringify(edited));
@@ -216,8 +216,10 @@ try {
     const text = await card.innerText();
     assert.match(text, /^---\n/);
     assert.match(text, /license: mit/);
-    // The splits made above are the card's splits.
-    assert.match(text, /name: train\s+num_examples: 6/);
+    // The card of one version (the page always names it) has that version as its one split,
+    // and tells how it was made.
+    assert.match(text, /name: train\s+num_examples: 12/);
+    assert.match(text, /convert of `chats` v2/);
     const readme = (await download(exports.getByRole("link", { name: "Download card" }))).toString("utf8");
     assert.equal(readme.trim(), text.trim());
     await screenshot("datasets-export");

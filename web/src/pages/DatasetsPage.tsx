@@ -120,8 +120,9 @@ function DatasetDetail({
               </h3>
               <RowBrowser version={version} onEdited={(made) => onMade([made])} />
               <h3>Operations on v{version.number}</h3>
-              {/* Keyed by version: each form starts from the chosen version's defaults. */}
-              <div className="grid" key={version.id}>
+              {/* Not keyed by version: a convert's result stays shown once the page moves to the
+                  version it made. */}
+              <div className="grid">
                 <ConvertForm version={version} onMade={onMade} />
                 <MergeForm version={version} datasets={datasets} onMade={onMade} />
                 <SampleForm version={version} onMade={onMade} />
