@@ -1,13 +1,15 @@
 //! The web UI: served by the `blockforge` binary at `/` (the build of `web/`, which `make test`
-//! makes first), and driven end to end in a real headless Chromium by `tests/e2e/ui.mjs`
-//! (playwright-core) against the real server and the fake LLM.
+//! makes first), and driven end to end in a real headless Chromium (playwright-core) against
+//! the real server: `tests/e2e/ui.mjs` with the fake LLM, `tests/e2e/datasets.mjs` the Datasets
+//! page.
 
+use std::ffi::OsStr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use blockforge_tests::fake_llm::FakeLlmConfig;
 use blockforge_tests::fixtures;
-use blockforge_tests::harness::Workspace;
+use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -148,8 +150,10 @@ fn chromium() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn web_ui_end_to_end_in_chromium() {
+/// Runs the browser scenario `script` of tests/e2e against `server` with `env` besides
+/// BASE_URL, ARTIFACTS_DIR (`tests/e2e/artifacts/<name>`) and CHROMIUM; fails with its output
+/// unless it passes.
+async fn run_browser_scenario(script: &str, server: &Server, env: &[(&str, &OsStr)]) {
     let e2e = blockforge_tests::harness::checkout()
         .join("tests")
         .join("e2e");
@@ -162,22 +166,15 @@ async fn web_ui_end_to_end_in_chromium() {
         "no Chromium at {}: `make test` installs Debian's chromium",
         chromium().display()
     );
-    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
-        latency: Duration::from_millis(5),
-        ..FakeLlmConfig::default()
-    })
-    .await;
-    let server = ws.serve(&sqlite_url(&ws)).await;
-    let artifacts = e2e.join("artifacts");
+    let artifacts = e2e.join("artifacts").join(script.trim_end_matches(".mjs"));
     std::fs::create_dir_all(&artifacts).unwrap();
     let run = tokio::process::Command::new("node")
-        .arg("ui.mjs")
+        .arg(script)
         .current_dir(&e2e)
         .env("BASE_URL", &server.base_url)
-        .env("PLUGINS_DIR", ws.plugins_dir())
-        .env("PLUGIN_WASM", fixtures::STAMP_V1)
         .env("ARTIFACTS_DIR", &artifacts)
         .env("CHROMIUM", chromium())
+        .envs(env.iter().copied())
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(Duration::from_secs(300), run)
@@ -188,10 +185,75 @@ async fn web_ui_end_to_end_in_chromium() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
-        "the browser test failed (screenshots in {}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        "the browser test {script} failed (screenshots in {}):\nstdout:\n{stdout}\nstderr:\n{stderr}",
         artifacts.display()
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_ui_end_to_end_in_chromium() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig {
+        latency: Duration::from_millis(5),
+        ..FakeLlmConfig::default()
+    })
+    .await;
+    let server = ws.serve(&sqlite_url(&ws)).await;
+    let plugins = ws.plugins_dir();
+    run_browser_scenario(
+        "ui.mjs",
+        &server,
+        &[
+            ("PLUGINS_DIR", plugins.as_os_str()),
+            ("PLUGIN_WASM", OsStr::new(fixtures::STAMP_V1)),
+        ],
+    )
+    .await;
     // What the browser did is in the store: a job finished, and one record carries the edit.
     let records: Value = get_json(&server, "/api/records?status=edited").await;
     assert_eq!(records.as_array().map(Vec::len), Some(1), "{records}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn datasets_page_end_to_end_in_chromium() {
+    let ws = Workspace::new();
+    let server = ws.serve(&sqlite_url(&ws)).await;
+    run_browser_scenario("datasets.mjs", &server, &[]).await;
+    // What the browser made is in the store: the upload, its operations' datasets, the
+    // Parquet round trip and the job's records.
+    let datasets: Value = get_json(&server, "/api/datasets").await;
+    let mut names: Vec<&str> = datasets
+        .as_array()
+        .map(|all| all.iter().filter_map(|d| d["name"].as_str()).collect())
+        .unwrap_or_default();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "chats",
+            "chats.all",
+            "chats.roundtrip",
+            "chats.sample",
+            "chats.test",
+            "chats.train",
+            "chats.validation",
+            "legal-scenarios",
+        ],
+        "{datasets}"
+    );
+    let chats: Value = get_json(&server, "/api/datasets/chats").await;
+    let operations: Vec<&str> = chats["versions"]
+        .as_array()
+        .map(|versions| {
+            versions
+                .iter()
+                .map(|v| {
+                    v["lineage"]["operation"]
+                        .as_str()
+                        .or(v["lineage"]["source"].as_str())
+                        .unwrap_or_default()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(operations, ["upload", "edit", "convert"], "{chats}");
 }

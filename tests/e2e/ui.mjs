@@ -9,60 +9,15 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { chromium } from "playwright-core";
+import { startSeedlessJob } from "./generator.mjs";
+import { env, openSession } from "./session.mjs";
 
-const env = (name) => {
-  const value = process.env[name];
-  if (!value) throw new Error(`${name} is not set (tests/all/web_ui.rs sets it)`);
-  return value;
-};
 const BASE = env("BASE_URL");
 const PLUGINS_DIR = env("PLUGINS_DIR");
 const PLUGIN_WASM = env("PLUGIN_WASM");
-const ARTIFACTS = env("ARTIFACTS_DIR");
-const CHROMIUM = env("CHROMIUM");
 const EDIT = "Edited in the browser test";
 
-fs.mkdirSync(ARTIFACTS, { recursive: true });
-
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  headless: true,
-  // Root in a container needs --no-sandbox; the closed network refuses Chromium's background
-  // connections, so they are switched off.
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-});
-const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-// Generous: the browser shares a loaded machine with builds and other tests. Every wait below
-// is for a condition, so a fast machine never waits this long.
-context.setDefaultTimeout(60_000);
-const page = await context.newPage();
-const consoleErrors = [];
-// While a step makes requests fail on purpose, the browser's own "Failed to load resource"
-// lines are expected; anything else the page logs as an error still counts.
-let requestsFailOnPurpose = false;
-page.on("console", (message) => {
-  if (message.type() !== "error") return;
-  if (requestsFailOnPurpose && /^Failed to load resource/.test(message.text())) return;
-  consoleErrors.push(message.text());
-});
-page.on("pageerror", (error) => consoleErrors.push(String(error)));
-
-let shot = 0;
-const screenshot = async (name) => {
-  shot += 1;
-  // Let transitions (the progress bar's width) settle first.
-  await page.waitForTimeout(400);
-  await page.screenshot({ path: path.join(ARTIFACTS, `${String(shot).padStart(2, "0")}-${name}.png`) });
-};
+const { browser, context, page, step, screenshot, byTestId, consoleErrors, session } = await openSession();
 
 /**
  * Waits until `locator`'s box stops moving (two readings 100 ms apart agree), however long the
@@ -77,21 +32,6 @@ const settledBox = async (locator) => {
     last = box;
   }
 };
-
-/** Runs one named step; on failure saves a screenshot and the page's text, then rethrows. */
-const step = async (name, body) => {
-  const started = Date.now();
-  try {
-    await body();
-    console.log(`ok   ${name} (${Date.now() - started} ms)`);
-  } catch (error) {
-    console.log(`FAIL ${name}: ${error.message}`);
-    await page.screenshot({ path: path.join(ARTIFACTS, `failed-${name.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => {});
-    throw error;
-  }
-};
-
-const byTestId = (id) => page.getByTestId(id);
 
 /** Types into the CodeMirror editor inside `testId` (it closes brackets itself, and typing a
  * closing bracket steps over the one it inserted, so the text comes out as typed). */
@@ -373,18 +313,7 @@ try {
 
   await step("a pipeline that starts with a seeder runs without a seed file", async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
-    const created = await (
-      await page.request.post(`${BASE}/api/pipelines`, {
-        data: { name: "scenarios", blocks: [{ type: "ScenarioSampler", config: { preset: "legal", count: 4, seed: 1 } }] },
-      })
-    ).json();
-    await page.goto(`${BASE}/generator?pipeline_id=${created.id}`);
-    await byTestId("seedless-note").waitFor();
-    await page.waitForFunction(() => {
-      const button = [...document.querySelectorAll("button")].find((b) => b.textContent === "Start");
-      return button && !button.disabled;
-    });
-    await page.getByRole("button", { name: "Start" }).click();
+    await startSeedlessJob(page, BASE);
     // The earlier job's card is listed until the new one arrives: wait for the new one.
     const newCard = await page.waitForFunction(
       (earlier) =>
@@ -408,7 +337,7 @@ try {
 
   await step("every page shows the API's errors and recovers", async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
-    requestsFailOnPurpose = true;
+    session.requestsFailOnPurpose = true;
     // Ids that name nothing: the server's 404 is shown, not an empty page.
     const missing = 999999;
     const notFound = [
@@ -423,7 +352,7 @@ try {
     }
     await screenshot("review-missing-job");
     // The server out of reach: every page says so (each page's code is loaded first, online).
-    const pages = ["Dashboard", "Pipelines", "Generator", "Review", "Plugins", "Settings"];
+    const pages = ["Dashboard", "Pipelines", "Generator", "Review", "Datasets", "Plugins", "Settings"];
     await page.goto(`${BASE}/`);
     const nav = page.getByRole("navigation", { name: "Main" });
     for (const name of pages) {
@@ -448,7 +377,7 @@ try {
     // Retry reads again once the server answers.
     await page.getByRole("alert").getByRole("button", { name: "Retry" }).first().click();
     await byTestId("llm-model-list").waitFor();
-    requestsFailOnPurpose = false;
+    session.requestsFailOnPurpose = false;
   });
 
   await step("no console errors", async () => {

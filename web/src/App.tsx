@@ -11,6 +11,7 @@ function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, n
 const DashboardPage = page(() => import("./pages/DashboardPage"), "DashboardPage");
 const GeneratorPage = page(() => import("./pages/GeneratorPage"), "GeneratorPage");
 const ReviewPage = page(() => import("./pages/ReviewPage"), "ReviewPage");
+const DatasetsPage = page(() => import("./pages/DatasetsPage"), "DatasetsPage");
 const PluginsPage = page(() => import("./pages/PluginsPage"), "PluginsPage");
 const SettingsPage = page(() => import("./pages/SettingsPage"), "SettingsPage");
 const PipelinesPage = page(() => import("./pipelines/PipelinesPage"), "PipelinesPage");
@@ -27,6 +28,7 @@ export function App() {
         <Route path="pipelines/:id" element={<EditorPage />} />
         <Route path="generator" element={<GeneratorPage />} />
         <Route path="review" element={<ReviewPage />} />
+        <Route path="datasets" element={<DatasetsPage />} />
         <Route path="plugins" element={<PluginsPage />} />
         <Route path="settings" element={<SettingsPage />} />
         <Route path="*" element={<NotFoundPage />} />

@@ -5,6 +5,7 @@ import { cancelJob, getJob } from "../api/endpoints";
 import type { Job } from "../api/types";
 import { costLabel } from "../api/usage";
 import { ErrorMessage } from "../components/RequestState";
+import { SaveJobAsDataset } from "../datasets/SaveJobAsDataset";
 import { useRequest } from "../components/useRequest";
 import { QualityReport } from "../quality/QualityReport";
 import { elapsedMs, etaMs, formatDuration } from "./eta";
@@ -121,6 +122,7 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
           </button>
         )}
         <Link to={`/review?job_id=${job.id}&pipeline_id=${job.pipeline_id}`}>Review records</Link>
+        {!running && <SaveJobAsDataset jobId={job.id} />}
       </div>
     </article>
   );

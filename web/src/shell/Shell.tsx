@@ -11,6 +11,7 @@ const NAV = [
   { to: "/pipelines", label: "Pipelines", end: false },
   { to: "/generator", label: "Generator", end: false },
   { to: "/review", label: "Review", end: false },
+  { to: "/datasets", label: "Datasets", end: false },
   { to: "/plugins", label: "Plugins", end: false },
   { to: "/settings", label: "Settings", end: false },
 ];

@@ -1,0 +1,84 @@
+/** Export: the version as JSONL, JSON, CSV or Parquet, and its dataset card (shown or downloaded). */
+import { useState } from "react";
+import { datasetCardUrl, datasetExportUrl, getCard, type CardMeta, type DatasetVersion, type FileFormat } from "../api/datasets";
+import { useApiDownload } from "../components/download";
+import { ErrorMessage, Loading } from "../components/RequestState";
+
+const FORMATS: { format: FileFormat; label: string }[] = [
+  { format: "jsonl", label: "JSONL" },
+  { format: "json", label: "JSON" },
+  { format: "csv", label: "CSV" },
+  { format: "parquet", label: "Parquet" },
+];
+
+/** The export card of `version`. */
+export function ExportPanel({ version }: { version: DatasetVersion }) {
+  const download = useApiDownload();
+  const [meta, setMeta] = useState<CardMeta>({ license: "", language: "", task_categories: "" });
+  const [card, setCard] = useState<string | null>(null);
+  const [cardError, setCardError] = useState<unknown>(null);
+  const [loadingCard, setLoadingCard] = useState(false);
+  const { dataset, number } = version;
+  const cardUrl = datasetCardUrl(dataset, number, meta);
+  const showCard = () => {
+    setLoadingCard(true);
+    setCardError(null);
+    getCard(dataset, number, meta)
+      .then(setCard)
+      .catch((e: unknown) => {
+        setCard(null);
+        setCardError(e);
+      })
+      .finally(() => setLoadingCard(false));
+  };
+  const set = (key: keyof CardMeta) => (value: string) => setMeta((current) => ({ ...current, [key]: value }));
+  return (
+    <div className="card" data-testid="dataset-export">
+      <h3 style={{ marginTop: 0 }}>Export</h3>
+      <div className="export-links">
+        <span className="muted">
+          {dataset} v{number}:
+        </span>{" "}
+        {FORMATS.map(({ format, label }) => {
+          const url = datasetExportUrl(dataset, number, format);
+          return (
+            <a
+              key={format}
+              href={url}
+              download
+              className="export-link"
+              onClick={(e) => download.onClick(e, url, `${dataset}-v${number}.${format}`)}
+            >
+              {label}
+            </a>
+          );
+        })}
+      </div>
+      <ErrorMessage error={download.error} />
+      <h4>Dataset card</h4>
+      <div className="row">
+        <label>
+          License
+          <input value={meta.license} onChange={(e) => set("license")(e.target.value)} placeholder="other" />
+        </label>
+        <label>
+          Languages
+          <input value={meta.language} onChange={(e) => set("language")(e.target.value)} placeholder="en, de" />
+        </label>
+        <label>
+          Task categories
+          <input value={meta.task_categories} onChange={(e) => set("task_categories")(e.target.value)} placeholder="text-generation" />
+        </label>
+        <button type="button" onClick={showCard} disabled={loadingCard}>
+          Show card
+        </button>
+        <a href={cardUrl} download="README.md" className="export-link" onClick={(e) => download.onClick(e, cardUrl, "README.md")}>
+          Download card
+        </a>
+      </div>
+      {loadingCard && <Loading label="Writing the card…" />}
+      <ErrorMessage error={cardError} />
+      {card !== null && <pre data-testid="dataset-card">{card}</pre>}
+    </div>
+  );
+}
