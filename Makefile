@@ -9,7 +9,7 @@ RELEASE_BIN := $(CARGO_TARGET_DIR)/release/blockforge
 # Tests run in parallel, bounded to the machine's cores.
 TEST_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run build test bench setup lint fmt web e2e-setup language-blocks
+.PHONY: run build test bench setup lint fmt web e2e-setup language-blocks openapi
 
 # A recipe that fails removes its target: no half-written .wasm (or web build) passes for
 # up to date on the next run.
@@ -89,6 +89,13 @@ $(LANGUAGE_BLOCKS)/js_with_http.wasm: tests/fixtures/js/parse_count.js $(LANGUAG
 
 build: setup web
 	$(CARGO) build -p blockforge
+
+# The API's OpenAPI description, committed as web/src/api/openapi.json: the web UI's build makes
+# its API types from it (openapi-typescript), and a test fails while it differs from the
+# server's. Run after changing an API answer.
+openapi: setup
+	$(CARGO) build -p blockforge --bin blockforge
+	$(BIN) openapi > web/src/api/openapi.json
 
 # Starts the server (builtin blocks, SQLite in data/); other commands: `make run ARGS="blocks"`.
 run: build

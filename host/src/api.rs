@@ -7,6 +7,7 @@ mod blocks;
 mod browser;
 mod connections;
 mod datasets;
+mod deleted;
 mod documented_rejections;
 mod error;
 mod export;
@@ -25,6 +26,7 @@ mod plugins;
 mod raw_rejections;
 mod record_pages;
 mod records;
+mod run_answer;
 mod settings;
 mod stream;
 mod templates;
@@ -34,7 +36,6 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::get;
 
 pub use browser::{BrowserPolicy, CONTENT_SECURITY_POLICY};
 pub use connections::{ConnectionLimits, serve};
@@ -126,6 +127,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .layer(DefaultBodyLimit::max(MAX_DEFINITION_BODY_BYTES));
     let routes = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(health))
+        .routes(routes!(openapi_json))
         .routes(routes!(metrics::metrics))
         .routes(routes!(langfuse::langfuse_status))
         .routes(routes!(extensions::status))
@@ -192,11 +194,13 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(models::embedding::set_default))
         .split_for_parts();
     let (routes, mut description) = (routes.0, routes.1);
+    description.info.version = env!("CARGO_PKG_VERSION").to_owned();
     documented_rejections::add(&mut description);
     (routes, description)
 }
 
-/// The OpenAPI description of the API (what `GET /openapi.json` answers).
+/// The OpenAPI description of the API (what `GET /openapi.json` answers, and `blockforge
+/// openapi` prints).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     documented_routes().1
 }
@@ -204,17 +208,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// The API's routes, guarded and timed as `http` says (serve them with [`serve`] for the
 /// connection limits).
 pub fn router(state: AppState, http: &HttpSettings) -> Router {
-    let (routes, mut description) = documented_routes();
-    description.info.version = env!("CARGO_PKG_VERSION").to_owned();
-    let description = Arc::new(description);
+    let (routes, description) = documented_routes();
     let routes = routes
-        .route(
-            "/openapi.json",
-            get(move || {
-                let description = description.clone();
-                async move { axum::Json(description.as_ref().clone()) }
-            }),
-        )
+        .layer(axum::Extension(Arc::new(description)))
         .fallback(web_ui::serve)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -298,8 +294,24 @@ async fn reload_models(
     response
 }
 
+/// `GET /health`'s answer.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Health {
+    /// Always `healthy` (DataGenFlow's word).
+    pub status: &'static str,
+}
+
 /// Whether the server answers: DataGenFlow's `{"status": "healthy"}`.
-#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"healthy\"}`", body = serde_json::Value)))]
-async fn health() -> axum::Json<serde_json::Value> {
-    axum::Json(serde_json::json!({"status": "healthy"}))
+#[utoipa::path(get, path = "/health", tag = "system", security(), responses((status = 200, description = "`{\"status\": \"healthy\"}`", body = Health)))]
+async fn health() -> axum::Json<Health> {
+    axum::Json(Health { status: "healthy" })
+}
+
+/// This description: every route with its parameters, bodies and answers (public, as
+/// `/health`; `blockforge openapi` prints the same).
+#[utoipa::path(get, path = "/openapi.json", tag = "system", security(), responses((status = 200, description = "The OpenAPI 3.1 description of this API", body = Object)))]
+async fn openapi_json(
+    axum::Extension(description): axum::Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> axum::Json<utoipa::openapi::OpenApi> {
+    axum::Json(description.as_ref().clone())
 }

@@ -44,6 +44,9 @@ enum Command {
     NewBlock(new_block::NewBlockArgs),
     /// Import, list, show, export, convert, merge, sample and split datasets (on DATABASE_URL).
     Dataset(dataset::DatasetArgs),
+    /// Print the HTTP API's OpenAPI description (what `GET /openapi.json` answers); `make
+    /// openapi` writes it to web/src/api/openapi.json, from which the web UI's types are made.
+    Openapi,
     /// Work with one block.
     Block {
         #[command(subcommand)]
@@ -80,6 +83,10 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::NewBlock(args) = cli.command {
         return new_block::new_block(args);
     }
+    // Nor does printing the API's description.
+    if matches!(cli.command, Command::Openapi) {
+        return print_openapi();
+    }
     let mut settings = blockforge::settings::Settings::from_env()?;
     if let Some(dir) = cli.plugins_dir {
         settings.plugins_dir = dir;
@@ -90,11 +97,20 @@ pub async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Worker => worker::worker(&settings).await,
         Command::Blocks(args) => blocks::blocks(args, &settings).await,
         Command::NewBlock(args) => new_block::new_block(args),
+        Command::Openapi => print_openapi(),
         Command::Dataset(args) => dataset::dataset(args, &settings).await,
         Command::Block {
             command: BlockCommand::Test(args),
         } => block_test::block_test(args, &settings).await,
     }
+}
+
+/// `blockforge openapi`: the description `GET /openapi.json` answers, pretty-printed.
+fn print_openapi() -> anyhow::Result<ExitCode> {
+    let mut text = serde_json::to_string_pretty(&blockforge::api::openapi())?;
+    text.push('\n');
+    write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Writes `text` to stdout. A reader that went away (`blockforge blocks | head`) is not an

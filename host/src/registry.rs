@@ -14,6 +14,7 @@ use crate::grants::{PluginId, PluginKind};
 use crate::runtime::{HashedComponent, LoadError, LoadedBlock, Runtime};
 
 pub mod overrides;
+pub mod views;
 pub mod watcher;
 
 pub use overrides::{OverridesError, PLUGIN_OVERRIDES, PluginOverrides};
@@ -38,7 +39,7 @@ mod builtin {
 }
 
 /// Where a block came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BlockSource {
     /// Embedded in the binary, built from `plugins/<crate>`.
@@ -49,6 +50,7 @@ pub enum BlockSource {
     /// A `.wasm` file in the plugins folder (or given on the command line).
     Plugin {
         /// The file.
+        #[schema(value_type = String)]
         path: PathBuf,
     },
 }
@@ -60,17 +62,6 @@ pub struct RegisteredBlock {
     pub block: Arc<LoadedBlock>,
     /// Its origin.
     pub source: BlockSource,
-}
-
-impl RegisteredBlock {
-    /// The block as `GET /api/blocks` and `blockforge blocks --json` show it: its info, its
-    /// source and its content hash.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut value = serde_json::to_value(&self.block.info).unwrap_or_default();
-        value["source"] = serde_json::to_value(&self.source).unwrap_or_default();
-        value["content_hash"] = serde_json::Value::String(self.block.content_hash.clone());
-        value
-    }
 }
 
 /// A plugin file that could not be loaded.
@@ -181,34 +172,6 @@ impl PluginError {
             PluginError::Duplicate { type_name, .. }
             | PluginError::ShadowsBuiltin { type_name, .. } => Some(type_name),
         }
-    }
-}
-
-impl PluginFile {
-    /// The file as `GET /api/plugins` shows it.
-    pub fn to_json(&self) -> serde_json::Value {
-        let file = self
-            .path
-            .file_name()
-            .map(|name| name.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let (status, block, error) = match &self.status {
-            PluginStatus::Loading => ("loading", None, None),
-            PluginStatus::Loaded(block) => ("loaded", Some(block), None),
-            PluginStatus::Failed(error) => ("failed", None, Some(error.to_string())),
-        };
-        serde_json::json!({
-            "file": file,
-            "path": self.path,
-            "status": status,
-            // A file refused for its type (a builtin's, a duplicate) still says which type.
-            "type": block
-                .map(|b| b.info.type_name.as_str())
-                .or_else(|| self.error().and_then(PluginError::type_name)),
-            "name": block.map(|b| &b.info.name),
-            "content_hash": self.content_hash,
-            "error": error,
-        })
     }
 }
 

@@ -10,6 +10,7 @@ use crate::api::client;
 /// Every endpoint of the server issue, as (method, path).
 const ENDPOINTS: &[(&str, &str)] = &[
     ("get", "/health"),
+    ("get", "/openapi.json"),
     ("get", "/api/metrics"),
     ("get", "/api/langfuse/status"),
     ("get", "/api/extensions/status"),
@@ -151,6 +152,118 @@ async fn the_openapi_description_covers_every_endpoint() {
         .map(|p| p.as_object().unwrap().len())
         .sum();
     assert_eq!(described, ENDPOINTS.len(), "{}", doc["paths"]);
+}
+
+/// Whether `schema` names what it holds: a `$ref` to a component, or a list of such, of
+/// strings or of open objects (a dataset's rows); not a free-form value or object.
+fn is_typed(schema: &Value) -> bool {
+    if schema["$ref"].is_string() {
+        return true;
+    }
+    if schema["type"] == "array" {
+        let items = &schema["items"];
+        return items["$ref"].is_string()
+            || items["type"] == "string"
+            || (items["type"] == "object" && items["additionalProperties"].is_object());
+    }
+    false
+}
+
+/// Every `$ref` in `value`.
+fn refs<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::String(target)) = object.get("$ref") {
+                out.push(target);
+            }
+            object.values().for_each(|v| refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+        _ => {}
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_json_success_answer_is_a_named_type() {
+    let ws = Workspace::new();
+    let (_server, doc) = serve_and_describe(&ws).await;
+    let mut untyped = Vec::new();
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        // The description itself is an OpenAPI document, not one of this API's types.
+        if path == "/openapi.json" {
+            continue;
+        }
+        for (method, operation) in item.as_object().unwrap() {
+            for (status, response) in operation["responses"].as_object().unwrap() {
+                if !status.starts_with('2') {
+                    continue;
+                }
+                let Some(content) = response["content"].as_object() else {
+                    continue;
+                };
+                for (media, body) in content {
+                    if media != "application/json" {
+                        continue;
+                    }
+                    checked += 1;
+                    if !is_typed(&body["schema"]) {
+                        untyped.push(format!("{method} {path} {status}: {}", body["schema"]));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        untyped.is_empty(),
+        "answers without a named schema:\n{}",
+        untyped.join("\n")
+    );
+    assert!(checked > 60, "only {checked} JSON answers were checked");
+    // Every named schema is in the description.
+    let mut targets = Vec::new();
+    refs(&doc, &mut targets);
+    for target in targets {
+        let name = target
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or(target);
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{target} is referred to but not described"
+        );
+    }
+}
+
+/// The OpenAPI description committed beside the web UI, from which its API types are made.
+const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/src/api/openapi.json");
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_committed_description_is_the_servers() {
+    let ws = Workspace::new();
+    let (_server, served) = serve_and_describe(&ws).await;
+    let committed: Value = std::fs::read_to_string(COMMITTED)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or(Value::Null);
+    assert!(
+        committed == served,
+        "{COMMITTED} is not what the server describes: regenerate it with `make openapi` \
+         (`blockforge openapi > web/src/api/openapi.json`), then rebuild the web UI \
+         (`cd web && npm run build`), whose API types are made from it"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_command_prints_what_the_server_describes() {
+    let ws = Workspace::new();
+    let (_server, served) = serve_and_describe(&ws).await;
+    let printed = ws.run(&["openapi"]).await;
+    assert_eq!(printed.code, Some(0), "{}", printed.stderr);
+    let printed: Value = serde_json::from_str(&printed.stdout).unwrap();
+    assert!(
+        printed == served,
+        "blockforge openapi differs from GET /openapi.json"
+    );
 }
 
 /// A server on a fresh SQLite file of `ws`, and its OpenAPI description.

@@ -9,12 +9,13 @@ use axum::extract::State;
 use serde_json::Value;
 
 use super::{ApiError, AppState};
+use crate::registry::views::BlockView;
 use crate::runtime::Capability;
 use crate::store::models::ModelKind;
 
 /// Every block with its schema and source.
-#[utoipa::path(get, path = "/api/blocks", tag = "blocks", responses((status = 200, description = "Every block: type, name, description, category, inputs, outputs, capabilities, config JSON Schema, source and content hash", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+#[utoipa::path(get, path = "/api/blocks", tag = "blocks", responses((status = 200, description = "Every block: type, name, description, category, inputs, outputs, capabilities, config JSON Schema, source and content hash", body = Vec<BlockView>), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<BlockView>>, ApiError> {
     let llm = state.store.model_names(ModelKind::Llm).await?;
     let embedding = state.store.model_names(ModelKind::Embedding).await?;
     let blocks = state
@@ -22,10 +23,11 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, Api
         .list()
         .iter()
         .map(|block| {
-            let mut value = block.to_json();
-            if let Some(properties) = value
-                .get_mut("config_schema")
-                .and_then(|schema| schema.get_mut("properties"))
+            let mut view = block.view();
+            if let Some(properties) = view
+                .info
+                .config_schema
+                .get_mut("properties")
                 .and_then(Value::as_object_mut)
             {
                 // A block that only embeds (the `embeddings` capability without `llm`) names
@@ -44,7 +46,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, Api
                     }
                 }
             }
-            value
+            view
         })
         .collect();
     Ok(Json(blocks))

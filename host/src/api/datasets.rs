@@ -9,9 +9,10 @@ pub mod upload;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
+use super::deleted::Deleted;
 use super::error::ErrorBody;
 use super::{ApiError, AppState};
 use crate::store::dataset_sources::JobRecords;
@@ -45,23 +46,35 @@ pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<DatasetRow>>
 }
 
 /// One dataset's versions, oldest first, with their lineage, counts and schemas.
-#[utoipa::path(get, path = "/api/datasets/{name}", tag = "datasets", params(("name" = String, Path, description = "Dataset name")), responses((status = 200, description = "`{name, versions}`", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/datasets/{name}", tag = "datasets", params(("name" = String, Path, description = "Dataset name")), responses((status = 200, description = "`{name, versions}`", body = DatasetVersions), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset", body = ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DatasetVersions>, ApiError> {
     let versions = state.store.dataset_versions(&name).await?;
-    Ok(Json(json!({"name": name, "versions": versions})))
+    Ok(Json(DatasetVersions { name, versions }))
+}
+
+/// A dataset's versions.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DatasetVersions {
+    /// The dataset.
+    pub name: String,
+    /// Its ready versions, oldest first.
+    pub versions: Vec<VersionRow>,
 }
 
 /// Deletes a dataset with every version.
-#[utoipa::path(delete, path = "/api/datasets/{name}", tag = "datasets", params(("name" = String, Path, description = "Dataset name")), responses((status = 200, description = "Deleted", body = Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset", body = ErrorBody)))]
+#[utoipa::path(delete, path = "/api/datasets/{name}", tag = "datasets", params(("name" = String, Path, description = "Dataset name")), responses((status = 200, description = "Deleted: `{message, name}`", body = Deleted), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset", body = ErrorBody)))]
 pub async fn delete(
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     state.store.delete_dataset(&name).await?;
-    Ok(Json(json!({"message": "dataset deleted", "name": name})))
+    Ok(Json(Deleted {
+        message: "dataset deleted".to_owned(),
+        name,
+    }))
 }
 
 /// Which job's records to save.

@@ -8,12 +8,13 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
 use crate::store::Store;
 use crate::store::records::{RecordFilter, RecordRow};
+use crate::usage::Usage;
 
 /// Filters and format.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -40,22 +41,55 @@ enum Format {
 
 /// One exported record: DataGenFlow's export keys, with the (possibly edited) final state as
 /// `accumulated_state`.
-fn export_line(record: &RecordRow) -> Value {
-    json!({
-        "id": record.id,
-        "job_id": record.job_id,
-        "pipeline_id": record.pipeline_id,
-        "trace_id": record.trace_id,
-        "status": record.status,
-        "run_status": record.run_status,
-        "metadata": record.metadata,
-        "accumulated_state": record.output,
-        "pipeline_output": record.pipeline_output,
-        "usage": record.usage,
-        "error": record.error,
-        "created_at": record.created_at,
-        "updated_at": record.updated_at,
-    })
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ExportedRecord<'a> {
+    /// The record's id.
+    pub id: i64,
+    /// Its job.
+    pub job_id: i64,
+    /// The job's pipeline.
+    pub pipeline_id: i64,
+    /// The run's trace id.
+    pub trace_id: &'a str,
+    /// Review status.
+    pub status: &'a str,
+    /// `completed` or `failed`.
+    pub run_status: &'a str,
+    /// The seed's metadata.
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
+    pub metadata: &'a Value,
+    /// The final state, edits included.
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
+    pub accumulated_state: &'a Value,
+    /// The run's `pipeline_output`, any JSON value.
+    #[schema(value_type = serde_json::Value)]
+    pub pipeline_output: &'a Value,
+    /// Tokens and cost of the run.
+    pub usage: &'a Usage,
+    /// The failure, for a failed run.
+    pub error: Option<&'a str>,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// Last change, Unix ms.
+    pub updated_at: i64,
+}
+
+fn export_line(record: &RecordRow) -> ExportedRecord<'_> {
+    ExportedRecord {
+        id: record.id,
+        job_id: record.job_id,
+        pipeline_id: record.pipeline_id,
+        trace_id: &record.trace_id,
+        status: &record.status,
+        run_status: &record.run_status,
+        metadata: &record.metadata,
+        accumulated_state: &record.output,
+        pipeline_output: &record.pipeline_output,
+        usage: &record.usage,
+        error: record.error.as_deref(),
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+    }
 }
 
 /// JSON Lines, or one JSON list when `list`.
@@ -84,7 +118,7 @@ fn json_body(store: Store, filter: RecordFilter, list: bool) -> Body {
                 chunk.push('[');
             }
             for record in &records {
-                let line = export_line(record).to_string();
+                let line = serde_json::to_string(&export_line(record)).unwrap_or_default();
                 if list {
                     if started {
                         chunk.push(',');
@@ -163,7 +197,7 @@ async fn export(state: AppState, query: ExportQuery, download: bool) -> Result<R
 }
 
 /// Records as a stream.
-#[utoipa::path(get, path = "/api/export", tag = "export", params(ExportQuery), responses((status = 200, description = "Records streamed as `format=` asks: JSON Lines (the default), one JSON list, or CSV", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/export", tag = "export", params(ExportQuery), responses((status = 200, description = "Records streamed as `format=` asks: JSON Lines (the default), one JSON list, or CSV", content((String = "application/x-ndjson"), (Vec<ExportedRecord> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn inline(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,
@@ -172,7 +206,7 @@ pub async fn inline(
 }
 
 /// Records as a file download.
-#[utoipa::path(get, path = "/api/export/download", tag = "export", params(ExportQuery), responses((status = 200, description = "The same as a file download (Content-Disposition with a file name)", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/export/download", tag = "export", params(ExportQuery), responses((status = 200, description = "The same as a file download (Content-Disposition with a file name)", content((String = "application/x-ndjson"), (Vec<ExportedRecord> = "application/json"), (String = "text/csv"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
 pub async fn download(
     State(state): State<AppState>,
     Query(query): Query<ExportQuery>,

@@ -22,7 +22,6 @@ pub struct ExtensionBlock {
     /// `outputs`, `config_schema`, `capabilities`, `kind`, `is_multiplier`); for an
     /// unavailable plugin, its file stem as `type` and name, and nothing else.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub info: BlockInfo,
     /// Always empty: a component needs nothing installed.
     pub dependencies: Vec<String>,
@@ -81,7 +80,7 @@ pub struct ExtensionTemplate {
     /// What it makes.
     pub description: String,
     /// Its example seeds.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = serde_json::Value)]
     pub example_seed: Option<Value>,
     /// Always `builtin`.
     pub source: &'static str,
@@ -246,25 +245,38 @@ pub async fn reload(State(state): State<AppState>) -> Result<Json<ExtensionActio
 
 /// Whether a block is available: `{valid, block}`, or `{valid: false, block, error}` for a
 /// plugin that failed to load.
-#[utoipa::path(post, path = "/api/extensions/blocks/{name}/validate", tag = "extensions", params(("name" = String, Path, description = "Block type")), responses((status = 200, description = "`{valid, block, error?}`", body = Value), (status = 404, description = "No such block", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/extensions/blocks/{name}/validate", tag = "extensions", params(("name" = String, Path, description = "Block type")), responses((status = 200, description = "`{valid, block, error?}`", body = BlockValidation), (status = 404, description = "No such block", body = ErrorBody)))]
 pub async fn validate(
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<BlockValidation>, ApiError> {
     let block = block(&state, &name)?;
-    Ok(Json(match block.error {
-        None => json!({"valid": true, "block": name}),
-        Some(error) => json!({"valid": false, "block": name, "error": error}),
+    Ok(Json(BlockValidation {
+        valid: block.error.is_none(),
+        block: name,
+        error: block.error,
     }))
+}
+
+/// Whether a block is available.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct BlockValidation {
+    /// Whether it loaded.
+    pub valid: bool,
+    /// The block type asked about.
+    pub block: String,
+    /// Why it did not load; absent when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 /// A block's dependencies: none (a component carries what it needs), also for a plugin that
 /// failed to load, as DataGenFlow lists a block's declared dependencies whatever its state.
-#[utoipa::path(get, path = "/api/extensions/blocks/{name}/dependencies", tag = "extensions", params(("name" = String, Path, description = "Block type")), responses((status = 200, description = "Always empty", body = Vec<Value>), (status = 404, description = "No such block", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/extensions/blocks/{name}/dependencies", tag = "extensions", params(("name" = String, Path, description = "Block type")), responses((status = 200, description = "Always empty: package names a block needs installed", body = Vec<String>), (status = 404, description = "No such block", body = ErrorBody)))]
 pub async fn dependencies(
     State(state): State<AppState>,
     Path(name): Path<String>,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<String>>, ApiError> {
     block(&state, &name)?;
     Ok(Json(Vec::new()))
 }

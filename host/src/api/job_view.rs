@@ -30,7 +30,6 @@ pub struct JobView {
     /// The pipeline it runs.
     pub pipeline_id: i64,
     /// `running`, `completed`, `failed`, `cancelled` or `stopped`.
-    #[schema(value_type = String)]
     pub status: JobStatus,
     /// Runs planned.
     pub total_seeds: i64,
@@ -51,7 +50,7 @@ pub struct JobView {
     /// Usage over the finished runs, with the job's start and end.
     pub usage: JobUsage,
     /// The same usage per model that answered.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, Usage>)]
     pub usage_by_model: ModelUsage,
     /// The model requests behind its records.
     pub llm_calls: CallStats,
@@ -59,7 +58,7 @@ pub struct JobView {
     pub cache: &'static str,
     /// Options given at start (concurrency, file, the pipeline definition it runs, its secret
     /// config values masked).
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub options: Value,
     /// Creation time, Unix ms.
     pub created_at: i64,
@@ -69,7 +68,7 @@ pub struct JobView {
     pub completed_at: Option<i64>,
     /// The quality report (`GET /api/jobs/{id}` only).
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<std::collections::HashMap<String, serde_json::Value>>)]
     pub quality: Option<Value>,
 }
 

@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 
 use axum::Json;
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use super::deleted::Deleted;
 use super::{ApiError, AppState};
 use crate::llm::providers::PROVIDER_NAMES as PROVIDERS;
 use crate::llm::{ChatMessage, ChatRequest, EmbedRequest, LlmErrorKind, LlmGateway, Role};
@@ -89,26 +90,77 @@ pub fn mask_key(key: &str) -> String {
     format!("****{tail}")
 }
 
+/// A registered model as the API shows it: key masked.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModelView {
+    /// Unique name.
+    pub name: String,
+    /// `openai`, `anthropic`, `gemini` or `ollama`.
+    pub provider: String,
+    /// Base URL (empty: the provider's usual one).
+    pub endpoint: String,
+    /// The key masked: `****` and its last four characters (`****` alone for a short one),
+    /// `""` when none.
+    pub api_key: String,
+    /// Whether a key is stored.
+    pub api_key_set: bool,
+    /// The provider's model identifier.
+    pub model_name: String,
+    /// Requests in flight at once; null for the default (`LLM_MAX_CONCURRENCY`).
+    pub max_concurrency: Option<i64>,
+    /// Requests per minute; null for the default (`LLM_RPM`).
+    pub rpm: Option<i64>,
+    /// Tokens per minute; null for the default (`LLM_TPM`).
+    pub tpm: Option<i64>,
+    /// Whether it is its kind's default.
+    pub is_default: bool,
+    /// Creation time, Unix ms.
+    pub created_at: i64,
+    /// Last change, Unix ms.
+    pub updated_at: i64,
+    /// Vector size, 0 when unknown: embedding models only (absent for LLMs).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dimensions: Option<i64>,
+}
+
+/// A model saved or changed, with DataGenFlow's `message` beside its fields.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ModelSaved {
+    /// The model, key masked.
+    #[serde(flatten)]
+    pub model: ModelView,
+    /// What happened.
+    pub message: String,
+}
+
+/// A connection test's outcome.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ConnectionTest {
+    /// Whether the model answered as expected.
+    pub success: bool,
+    /// What happened (the failure's reason when it failed).
+    pub message: String,
+    /// Time to the answer in ms; -1 when no answer came.
+    pub latency_ms: i64,
+}
+
 /// A model as the API shows it: key masked.
-fn shown(row: &ModelRow) -> Value {
-    let mut value = json!({
-        "name": row.name,
-        "provider": row.provider,
-        "endpoint": row.endpoint,
-        "api_key": mask_key(&row.api_key),
-        "api_key_set": !row.api_key.is_empty(),
-        "model_name": row.model_name,
-        "max_concurrency": row.limits.max_concurrency,
-        "rpm": row.limits.rpm,
-        "tpm": row.limits.tpm,
-        "is_default": row.is_default,
-        "created_at": row.created_at,
-        "updated_at": row.updated_at,
-    });
-    if row.kind == ModelKind::Embedding {
-        value["dimensions"] = json!(row.dimensions);
+fn shown(row: &ModelRow) -> ModelView {
+    ModelView {
+        name: row.name.clone(),
+        provider: row.provider.clone(),
+        endpoint: row.endpoint.clone(),
+        api_key: mask_key(&row.api_key),
+        api_key_set: !row.api_key.is_empty(),
+        model_name: row.model_name.clone(),
+        max_concurrency: row.limits.max_concurrency,
+        rpm: row.limits.rpm,
+        tpm: row.limits.tpm,
+        is_default: row.is_default,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        dimensions: (row.kind == ModelKind::Embedding).then_some(row.dimensions),
     }
-    value
 }
 
 fn unprocessable(message: impl Into<String>, detail: Value) -> ApiError {
@@ -262,20 +314,23 @@ fn limits(input: &ModelInput, current: ModelLimitColumns) -> Result<ModelLimitCo
 }
 
 /// Every model of `kind`, keys masked.
-pub async fn list(state: AppState, kind: ModelKind) -> Result<Json<Vec<Value>>, ApiError> {
+pub async fn list(state: AppState, kind: ModelKind) -> Result<Json<Vec<ModelView>>, ApiError> {
     let rows = state.store.models(kind).await?;
     Ok(Json(rows.iter().map(shown).collect()))
 }
 
 /// One model.
-pub async fn get(state: AppState, kind: ModelKind, name: String) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    state: AppState,
+    kind: ModelKind,
+    name: String,
+) -> Result<Json<ModelView>, ApiError> {
     Ok(Json(shown(&state.store.model(kind, &name).await?)))
 }
 
 /// `shown` with DataGenFlow's `message` beside the model's fields.
-fn with_message(mut shown: Value, message: String) -> Value {
-    shown["message"] = Value::String(message);
-    shown
+fn with_message(model: ModelView, message: String) -> ModelSaved {
+    ModelSaved { model, message }
 }
 
 /// Saves a new model (200 with `message`, as DataGenFlow answers); 409 when the name is taken.
@@ -283,7 +338,7 @@ pub async fn create(
     state: AppState,
     kind: ModelKind,
     input: ModelInput,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ModelSaved>, ApiError> {
     let fields = fields(kind, &input, None)?;
     let row = state
         .store
@@ -301,7 +356,7 @@ pub async fn update(
     kind: ModelKind,
     name: String,
     input: ModelInput,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ModelSaved>, ApiError> {
     let current = state.store.model(kind, &name).await?;
     let fields = fields(kind, &input, Some(&current))?;
     let mut row = state.store.update_model(kind, &name, &fields).await?;
@@ -319,11 +374,12 @@ pub async fn delete(
     state: AppState,
     kind: ModelKind,
     name: String,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Deleted>, ApiError> {
     state.store.delete_model(kind, &name).await?;
-    Ok(Json(
-        json!({"message": format!("{} deleted", kind.label()), "name": name}),
-    ))
+    Ok(Json(Deleted {
+        message: format!("{} deleted", kind.label()),
+        name,
+    }))
 }
 
 /// Makes a model its kind's only default.
@@ -331,7 +387,7 @@ pub async fn set_default(
     state: AppState,
     kind: ModelKind,
     name: String,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ModelView>, ApiError> {
     Ok(Json(shown(
         &state.store.set_default_model(kind, &name).await?,
     )))
@@ -351,7 +407,7 @@ pub async fn test(
     state: AppState,
     kind: ModelKind,
     input: ModelInput,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ConnectionTest>, ApiError> {
     let stored = match input.name.as_deref() {
         Some(name) => state.store.find_model(kind, name).await?,
         None => None,
@@ -400,8 +456,12 @@ impl ModelInput {
 
 /// Sends the one request of a connection test, through the provider client blocks use
 /// (its request shapes, headers and answer parsing), without retries.
-async fn probe(state: &AppState, kind: ModelKind, fields: &ModelFields) -> Value {
-    let failed = |message: String, latency_ms: i64| json!({"success": false, "message": message, "latency_ms": latency_ms});
+async fn probe(state: &AppState, kind: ModelKind, fields: &ModelFields) -> ConnectionTest {
+    let failed = |message: String, latency_ms: i64| ConnectionTest {
+        success: false,
+        message,
+        latency_ms,
+    };
     let config = ModelRow {
         kind,
         name: fields.name.clone(),
@@ -459,11 +519,11 @@ async fn probe(state: &AppState, kind: ModelKind, fields: &ModelFields) -> Value
             latency_ms,
         );
     }
-    json!({
-        "success": true,
-        "message": format!("{} answered in {latency_ms} ms", fields.model_name),
-        "latency_ms": latency_ms,
-    })
+    ConnectionTest {
+        success: true,
+        message: format!("{} answered in {latency_ms} ms", fields.model_name),
+        latency_ms,
+    }
 }
 
 /// Handlers bound to one kind, for the router, each with its OpenAPI description. The paths
@@ -475,61 +535,60 @@ macro_rules! kind_handlers {
         pub mod $module {
             use axum::Json;
             use axum::extract::{Path, State};
-            use serde_json::Value;
-
-            use super::{ApiError, AppState, ModelInput};
+            use super::{ApiError, AppState, ConnectionTest, ModelInput, ModelSaved, ModelView};
+            use crate::api::deleted::Deleted;
             use crate::api::error::ErrorBody;
             use crate::store::models::ModelKind;
 
             /// Every model, keys masked.
-            #[utoipa::path(get, path = $collection, tag = $tag, responses((status = 200, description = "Every model: `{name, provider, endpoint, api_key (masked), api_key_set, model_name, is_default, created_at, updated_at}`", body = Vec<Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
-            pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+            #[utoipa::path(get, path = $collection, tag = $tag, responses((status = 200, description = "Every model: `{name, provider, endpoint, api_key (masked), api_key_set, model_name, is_default, created_at, updated_at}`", body = Vec<ModelView>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+            pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<ModelView>>, ApiError> {
                 super::list(state, $kind).await
             }
 
             /// One model.
-            #[utoipa::path(get, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "The model, key masked", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
+            #[utoipa::path(get, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "The model, key masked", body = ModelView), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn get(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<ModelView>, ApiError> {
                 super::get(state, $kind, name).await
             }
 
             /// Saves a new model.
-            #[utoipa::path(post, path = $collection, tag = $tag, request_body = ModelInput, responses((status = 200, description = "Saved: the model, key masked, with `message`", body = Value), (status = 409, description = "The name is taken", body = ErrorBody), (status = 422, description = "A field is invalid (named in `detail.field`)", body = ErrorBody)))]
+            #[utoipa::path(post, path = $collection, tag = $tag, request_body = ModelInput, responses((status = 200, description = "Saved: the model, key masked, with `message`", body = ModelSaved), (status = 409, description = "The name is taken", body = ErrorBody), (status = 422, description = "A field is invalid (named in `detail.field`)", body = ErrorBody)))]
             pub async fn create(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<ModelSaved>, ApiError> {
                 super::create(state, $kind, input).await
             }
 
             /// Changes a model.
-            #[utoipa::path(put, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), request_body = ModelInput, responses((status = 200, description = "Changed (with `message`); omitted fields and an omitted or masked key are kept", body = Value), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
+            #[utoipa::path(put, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), request_body = ModelInput, responses((status = 200, description = "Changed (with `message`); omitted fields and an omitted or masked key are kept", body = ModelSaved), (status = 404, description = "Not found", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
             pub async fn update(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
                 Json(input): Json<ModelInput>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<ModelSaved>, ApiError> {
                 super::update(state, $kind, name, input).await
             }
 
             /// Deletes a model.
-            #[utoipa::path(delete, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "`{message, name}`", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
+            #[utoipa::path(delete, path = $item, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "`{message, name}`", body = Deleted), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn delete(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<Deleted>, ApiError> {
                 super::delete(state, $kind, name).await
             }
 
             /// Makes a model the default.
-            #[utoipa::path(put, path = $default, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "The model, now the only default of its kind", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
+            #[utoipa::path(put, path = $default, tag = $tag, params(("name" = String, Path, description = "Model name")), responses((status = 200, description = "The model, now the only default of its kind", body = ModelView), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn set_default(
                 State(state): State<AppState>,
                 Path(name): Path<String>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<ModelView>, ApiError> {
                 super::set_default(state, $kind, name).await
             }
 
@@ -537,34 +596,34 @@ macro_rules! kind_handlers {
             // `{name}` routes: these serve a model that is named `test`.
 
             /// The model named `test`.
-            #[utoipa::path(get, path = $test, tag = $tag, responses((status = 200, description = "The model named `test`", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
-            pub async fn get_test(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+            #[utoipa::path(get, path = $test, tag = $tag, responses((status = 200, description = "The model named `test`", body = ModelView), (status = 404, description = "Not found", body = ErrorBody)))]
+            pub async fn get_test(State(state): State<AppState>) -> Result<Json<ModelView>, ApiError> {
                 super::get(state, $kind, "test".to_owned()).await
             }
 
             /// Changes the model named `test`.
-            #[utoipa::path(put, path = $test, tag = $tag, request_body = ModelInput, responses((status = 200, description = "The model named `test`, changed", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
+            #[utoipa::path(put, path = $test, tag = $tag, request_body = ModelInput, responses((status = 200, description = "The model named `test`, changed", body = ModelSaved), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn update_test(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<ModelSaved>, ApiError> {
                 super::update(state, $kind, "test".to_owned(), input).await
             }
 
             /// Deletes the model named `test`.
-            #[utoipa::path(delete, path = $test, tag = $tag, responses((status = 200, description = "`{message, name}`", body = Value), (status = 404, description = "Not found", body = ErrorBody)))]
+            #[utoipa::path(delete, path = $test, tag = $tag, responses((status = 200, description = "`{message, name}`", body = Deleted), (status = 404, description = "Not found", body = ErrorBody)))]
             pub async fn delete_test(
                 State(state): State<AppState>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<Deleted>, ApiError> {
                 super::delete(state, $kind, "test".to_owned()).await
             }
 
             /// Tests a connection.
-            #[utoipa::path(post, path = $test, tag = $tag, request_body(content = ModelInput, description = "A model config, or `{name}` of a saved one (its stored key is used)"), responses((status = 200, description = "`{success, message, latency_ms}` (`latency_ms` -1 when no answer came)", body = Value), (status = 404, description = "No saved model of that name", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
+            #[utoipa::path(post, path = $test, tag = $tag, request_body(content = ModelInput, description = "A model config, or `{name}` of a saved one (its stored key is used)"), responses((status = 200, description = "`{success, message, latency_ms}` (`latency_ms` -1 when no answer came)", body = ConnectionTest), (status = 404, description = "No saved model of that name", body = ErrorBody), (status = 422, description = "A field is invalid", body = ErrorBody)))]
             pub async fn test(
                 State(state): State<AppState>,
                 Json(input): Json<ModelInput>,
-            ) -> Result<Json<Value>, ApiError> {
+            ) -> Result<Json<ConnectionTest>, ApiError> {
                 super::test(state, $kind, input).await
             }
         }

@@ -5,12 +5,14 @@
 use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState};
 use crate::engine::fields::{StateFields, state_fields};
-use crate::engine::seed_check::{capped, check_seeds};
+use crate::engine::seed_check::{SeedReport, capped, check_seeds};
 use crate::engine::work_limits::check_blocks;
+use crate::store::pipelines::ValidationConfig;
 
 /// The groups of DataGenFlow's `field_order`.
 const FIELD_GROUPS: [&str; 3] = ["primary", "secondary", "hidden"];
@@ -24,7 +26,7 @@ async fn fields_of(state: &AppState, id: i64) -> Result<StateFields, ApiError> {
 
 /// DataGenFlow's `{"fields": [...]}` (every field of the final state, sorted), with the seed
 /// fields and the fields after each step.
-#[utoipa::path(get, path = "/api/pipelines/{id}/accumulated_state_schema", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "`{fields, seed_fields, steps}`: the state fields after each block", body = serde_json::Value), (status = 400, description = "The pipeline passes MAX_PIPELINE_BLOCKS, or its schema would be too long", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/pipelines/{id}/accumulated_state_schema", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), responses((status = 200, description = "`{fields, seed_fields, steps}`: the state fields after each block", body = StateFields), (status = 400, description = "The pipeline passes MAX_PIPELINE_BLOCKS, or its schema would be too long", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn accumulated_state_schema(
     State(state): State<AppState>,
     Path(id): Path<i64>,
@@ -76,24 +78,48 @@ fn check_validation_config(config: &Value) -> Result<(), ApiError> {
 
 /// Stores the review settings of a pipeline (returned with the pipeline afterwards); answers
 /// DataGenFlow's `{"success": true}` with the stored config.
-#[utoipa::path(put, path = "/api/pipelines/{id}/validation_config", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "`{field_order: {primary, secondary, hidden}}`"), responses((status = 200, description = "Stored", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(put, path = "/api/pipelines/{id}/validation_config", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "`{field_order: {primary, secondary, hidden}}`"), responses((status = 200, description = "Stored", body = ValidationConfigStored), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn put_validation_config(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     Json(config): Json<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ValidationConfigStored>, ApiError> {
     check_validation_config(&config)?;
     state.store.set_validation_config(id, &config).await?;
-    Ok(Json(json!({"success": true, "validation_config": config})))
+    Ok(Json(ValidationConfigStored {
+        success: true,
+        validation_config: config,
+    }))
+}
+
+/// `PUT /api/pipelines/{id}/validation_config`'s answer: DataGenFlow's `success`, with the
+/// config as stored.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ValidationConfigStored {
+    /// Always true.
+    pub success: bool,
+    /// The config stored.
+    #[schema(value_type = ValidationConfig)]
+    pub validation_config: Value,
+}
+
+/// `POST /api/seeds/validate`'s answer: the report and the pipeline it was checked against.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SeedValidation {
+    /// What the seeds lack, seed by seed.
+    #[serde(flatten)]
+    pub report: SeedReport,
+    /// The pipeline checked against.
+    pub pipeline_id: i64,
 }
 
 /// Checks seeds against a saved pipeline: DataGenFlow's `{pipeline_id, seeds}` in,
 /// `{valid, errors, warnings}` out, with the required fields and each seed's problems.
-#[utoipa::path(post, path = "/api/seeds/validate", tag = "seeds", request_body(content = serde_json::Value, description = "`{pipeline_id, seeds}`"), responses((status = 200, description = "`{valid, errors, warnings, required_fields, total_runs, seeds}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/seeds/validate", tag = "seeds", request_body(content = serde_json::Value, description = "`{pipeline_id, seeds}`"), responses((status = 200, description = "`{valid, errors, warnings, required_fields, total_runs, seeds, pipeline_id}`", body = SeedValidation), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn validate_seeds(
     State(state): State<AppState>,
     Json(body): Json<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<SeedValidation>, ApiError> {
     let Some(pipeline_id) = body.get("pipeline_id").and_then(Value::as_i64) else {
         return Err(ApiError::bad_request(
             "pipeline_id (an integer) is required",
@@ -130,7 +156,8 @@ pub async fn validate_seeds(
     }
     notes.append(&mut report.warnings);
     report.warnings = capped(notes);
-    let mut answer = serde_json::to_value(&report).unwrap_or_default();
-    answer["pipeline_id"] = json!(pipeline_id);
-    Ok(Json(answer))
+    Ok(Json(SeedValidation {
+        report,
+        pipeline_id,
+    }))
 }

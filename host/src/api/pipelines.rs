@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::pipeline_view::PipelineView;
+use super::run_answer::{ExecuteAnswer, RunAnswer};
 use super::{ApiError, AppState};
 use crate::engine::Pipeline;
 use crate::engine::validate::{ValidPipeline, validate};
@@ -122,13 +123,13 @@ pub async fn delete(
 /// `{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` (one per child)
 /// when the run reaches the pipeline's multiplier, at any step. A failing block before it
 /// answers 400 with the trace in `detail`.
-#[utoipa::path(post, path = "/api/pipelines/{id}/execute", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "The initial state"), responses((status = 200, description = "`{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a multiplier pipeline", body = serde_json::Value), (status = 400, description = "Bad request, or a limit of blocks or state passed", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "The body is larger than MAX_STATE_BYTES", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/pipelines/{id}/execute", tag = "pipelines", params(("id" = i64, Path, description = "Pipeline id")), request_body(content = serde_json::Value, description = "The initial state"), responses((status = 200, description = "`{result, pipeline_output, trace, trace_id, usage}`, or `{results: [...]}` for a multiplier pipeline", body = ExecuteAnswer), (status = 400, description = "Bad request, or a limit of blocks or state passed", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody), (status = 413, description = "The body is larger than MAX_STATE_BYTES", body = ErrorBody)))]
 pub async fn execute(
     State(state): State<AppState>,
     Path(id): Path<i64>,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<ExecuteAnswer>, ApiError> {
     use crate::engine::record::{RunRecord, RunStatus};
     use crate::engine::run::{Advanced, RunContext, RunStart};
 
@@ -203,15 +204,6 @@ pub async fn execute(
         budget,
         grants,
     };
-    let shape = |record: &RunRecord| {
-        json!({
-            "result": record.accumulated_state,
-            "pipeline_output": record.pipeline_output,
-            "trace": record.trace,
-            "trace_id": record.trace_id,
-            "usage": record.usage,
-        })
-    };
     let failed = |record: &RunRecord| {
         ApiError::bad_request(
             record
@@ -232,7 +224,7 @@ pub async fn execute(
         let expansion = match ctx.advance(start).await {
             Advanced::Finished(record) => {
                 return match record.status {
-                    RunStatus::Completed => Ok(Json(shape(&record))),
+                    RunStatus::Completed => Ok(Json(ExecuteAnswer::Run((*record).into()))),
                     RunStatus::Failed => Err(failed(&record)),
                 };
             }
@@ -245,9 +237,9 @@ pub async fn execute(
                 .map(|start| async { ctx.advance(start).await.into_record() }),
         )
         .await;
-        Ok(Json(
-            json!({"results": records.iter().map(shape).collect::<Vec<_>>()}),
-        ))
+        Ok(Json(ExecuteAnswer::Children {
+            results: records.into_iter().map(RunAnswer::from).collect(),
+        }))
     }
     .await;
     preview_kv.delete().await;

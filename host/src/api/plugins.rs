@@ -9,9 +9,10 @@ use std::path::{Path, PathBuf};
 use axum::Json;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::{ApiError, AppState};
+use crate::registry::views::{BlockView, PluginFileView};
 
 /// Largest plugin upload. Components built from Python or JavaScript carry their interpreter
 /// and weigh tens of MiB.
@@ -30,16 +31,26 @@ pub struct PluginUpload {
 }
 
 /// The files of the plugins folder with their outcome at the last scan.
-#[utoipa::path(get, path = "/api/plugins", tag = "plugins", responses((status = 200, description = "Each .wasm file of the plugins folder: loaded (with its block type), loading, or failed (with its error)", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
-pub async fn list(State(state): State<AppState>) -> Json<Vec<Value>> {
+#[utoipa::path(get, path = "/api/plugins", tag = "plugins", responses((status = 200, description = "Each .wasm file of the plugins folder: loaded (with its block type), loading, or failed (with its error)", body = Vec<PluginFileView>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+pub async fn list(State(state): State<AppState>) -> Json<Vec<PluginFileView>> {
     Json(
         state
             .registry
             .plugin_files()
             .iter()
-            .map(|file| file.to_json())
+            .map(|file| file.view())
             .collect(),
     )
+}
+
+/// `POST /api/plugins`'s answer: the file written and the block it provides, each as the lists
+/// show them (null should a rescan from elsewhere have removed it meanwhile).
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct PluginUploaded {
+    /// The plugin file, as `GET /api/plugins` shows it.
+    pub plugin: Option<PluginFileView>,
+    /// Its block, as `GET /api/blocks` shows it.
+    pub block: Option<BlockView>,
 }
 
 /// Uploads a block: multipart `file`, a `.wasm` component, and optionally `replace`. It is
@@ -49,11 +60,11 @@ pub async fn list(State(state): State<AppState>) -> Json<Vec<Value>> {
 /// over that file. Otherwise the file is written atomically into the plugins folder and the
 /// folder is rescanned. Uploads take turns from the checks to the rescan. Answers 201 with the
 /// plugin file and its block.
-#[utoipa::path(post, path = "/api/plugins", tag = "plugins", request_body(content = inline(PluginUpload), content_type = "multipart/form-data"), responses((status = 201, description = "Written and loaded: `{plugin, block}`", body = serde_json::Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 409, description = "The block type is a builtin's (`detail`: `file`, `type`, `builtin`, `setting`) or another plugin file's (`detail`: `file`, `type`, `provided_by`, `setting`); nothing was written", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Unusable content", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/plugins", tag = "plugins", request_body(content = inline(PluginUpload), content_type = "multipart/form-data"), responses((status = 201, description = "Written and loaded: `{plugin, block}`", body = PluginUploaded), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 409, description = "The block type is a builtin's (`detail`: `file`, `type`, `builtin`, `setting`) or another plugin file's (`detail`: `file`, `type`, `provided_by`, `setting`); nothing was written", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "Unusable content", body = ErrorBody), (status = 500, description = "Storage failed", body = ErrorBody)))]
 pub async fn upload(
     State(state): State<AppState>,
     mut form: Multipart,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<(StatusCode, Json<PluginUploaded>), ApiError> {
     let bad_form = |e: axum::extract::multipart::MultipartError| {
         let status = super::error::multipart_status(&e);
         ApiError::new(
@@ -169,18 +180,19 @@ pub async fn upload(
         .plugin_files()
         .into_iter()
         .find(|file| file.path == target)
-        .map(|file| file.to_json())
-        .unwrap_or(Value::Null);
+        .map(|file| file.view());
     let registered = state
         .registry
         .list()
         .into_iter()
         .find(|r| r.block.info.type_name == type_name)
-        .map(|r| r.to_json())
-        .unwrap_or(Value::Null);
+        .map(|r| r.view());
     Ok((
         StatusCode::CREATED,
-        Json(json!({"plugin": file, "block": registered})),
+        Json(PluginUploaded {
+            plugin: file,
+            block: registered,
+        }),
     ))
 }
 

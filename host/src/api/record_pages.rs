@@ -114,7 +114,7 @@ impl Default for RecordPages {
 }
 
 /// How many pages were asked for and how many queries answered them, since the start.
-#[derive(Debug, Clone, Copy, serde::Serialize)]
+#[derive(Debug, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct PageCounts {
     /// Pages asked for.
     pub requests: u64,

@@ -4,41 +4,38 @@ use super::error::ErrorBody;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::json;
 
 use super::pipeline_view::PipelineView;
 use super::{ApiError, AppState};
-use crate::engine::templates;
+use crate::engine::templates::{self, PipelineTemplate};
 use crate::engine::validate::validate;
 
 /// Every template: DataGenFlow's `{id, name, description, example_seed}`, plus the definition
 /// (`blocks`, `constraints`) so a client can preview it.
-#[utoipa::path(get, path = "/api/templates", tag = "templates", responses((status = 200, description = "Every template: `{id, name, description, example_seed, blocks, constraints}`", body = Vec<serde_json::Value>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
-pub async fn list() -> Json<Vec<Value>> {
-    Json(
-        templates::all()
-            .iter()
-            .map(|t| {
-                json!({
-                    "id": t.id,
-                    "name": t.name,
-                    "description": t.description,
-                    "example_seed": t.example_seed,
-                    "blocks": t.blocks,
-                    "constraints": t.constraints,
-                })
-            })
-            .collect(),
-    )
+#[utoipa::path(get, path = "/api/templates", tag = "templates", responses((status = 200, description = "Every template: `{id, name, description, example_seed, blocks, constraints}`", body = Vec<PipelineTemplate>), (status = 401, description = "Missing or wrong API key", body = ErrorBody)))]
+pub async fn list() -> Json<Vec<PipelineTemplate>> {
+    Json(templates::all().to_vec())
+}
+
+/// A pipeline made from a template: the pipeline and the template's id.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PipelineFromTemplate {
+    /// The new pipeline.
+    #[serde(flatten)]
+    pub pipeline: PipelineView,
+    /// The template it was made from.
+    pub template_id: String,
 }
 
 /// Saves a new pipeline from the template `id` (200, as DataGenFlow answers, with the pipeline
 /// and `template_id`).
-#[utoipa::path(post, path = "/api/pipelines/from_template/{template_id}", tag = "templates", params(("template_id" = String, Path, description = "Template id")), responses((status = 200, description = "The new pipeline with `template_id`", body = serde_json::Value), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/pipelines/from_template/{template_id}", tag = "templates", params(("template_id" = String, Path, description = "Template id")), responses((status = 200, description = "The new pipeline with `template_id`", body = PipelineFromTemplate), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "Not found", body = ErrorBody)))]
 pub async fn create_pipeline(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<PipelineFromTemplate>, ApiError> {
     let template = templates::get(&id).ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
@@ -65,7 +62,8 @@ pub async fn create_pipeline(
         .store
         .create_pipeline(&pipeline.name, &definition)
         .await?;
-    let mut body = serde_json::to_value(PipelineView::new(&state, row)).unwrap_or_default();
-    body["template_id"] = Value::String(id);
-    Ok(Json(body))
+    Ok(Json(PipelineFromTemplate {
+        pipeline: PipelineView::new(&state, row),
+        template_id: id,
+    }))
 }

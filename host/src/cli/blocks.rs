@@ -18,7 +18,7 @@ pub async fn blocks(args: BlocksArgs, settings: &Settings) -> anyhow::Result<Exi
     let registry = settings.start_registry().await?;
     let failures = registry.failures();
     if args.json {
-        let blocks: Vec<_> = registry.list().iter().map(|r| r.to_json()).collect();
+        let blocks: Vec<_> = registry.list().iter().map(|r| r.view()).collect();
         let mut text =
             serde_json::to_string_pretty(&json!({"blocks": blocks, "failed_plugins": failures}))?;
         text.push('\n');

@@ -28,7 +28,7 @@ use crate::template;
 const TEMPLATE_FORMATS: &[&str] = &["jinja2", "json-or-template"];
 
 /// A config field whose template does not parse.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TemplateIssue {
     /// The config key.
     pub field: String,
@@ -37,7 +37,7 @@ pub struct TemplateIssue {
 }
 
 /// What one step reads and writes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StepFields {
     /// Zero-based step.
     pub step: usize,
@@ -57,7 +57,7 @@ pub struct StepFields {
 }
 
 /// The state fields of a pipeline, step by step.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StateFields {
     /// Fields the seeds must provide: read by a block before any earlier block writes them.
     pub seed_fields: Vec<String>,

@@ -10,18 +10,20 @@ use crate::json::json_type;
 use crate::usage::Constraints;
 
 /// One step of a pipeline: a block type and its config.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BlockSpec {
     /// Block type name, e.g. `TextGenerator`.
     #[serde(rename = "type")]
     pub block_type: String,
     /// The block's config object (missing means empty).
     #[serde(default)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub config: Map<String, Value>,
 }
 
 /// A pipeline: an ordered list of blocks and the budgets that stop a run set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = PipelineDefinition)]
 pub struct Pipeline {
     /// Display name.
     #[serde(default = "default_name")]

@@ -10,7 +10,7 @@ use super::seeds::seed_from_value;
 pub const MAX_MESSAGES: usize = 50;
 
 /// The problems of one seed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SeedIssues {
     /// One-based position in the list (as the seed parser's messages count).
     pub seed: usize,
@@ -29,7 +29,7 @@ pub struct SeedIssues {
 }
 
 /// The answer of a seed check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SeedReport {
     /// No errors.
     pub valid: bool,

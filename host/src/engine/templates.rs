@@ -120,7 +120,8 @@ const SEED_FILES: &[(&str, &str)] = &[
 ];
 
 /// One template of the gallery.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Template)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineTemplate {
     /// Stable id used in `/api/pipelines/from_template/{id}`: the file name (a file may say
@@ -139,6 +140,7 @@ pub struct PipelineTemplate {
     /// A seed list to try the pipeline with (DataGenFlow's `example_seed`): inline, or read
     /// from the template's seed file.
     #[serde(default)]
+    #[schema(value_type = serde_json::Value)]
     pub example_seed: Value,
 }
 

@@ -8,7 +8,7 @@ use tokio::sync::Notify;
 use super::aimd::Aimd;
 
 /// What a limiter looks like now, for the metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct LimiterSnapshot {
     /// The current (adaptive) limit.
     pub concurrency_limit: usize,

@@ -182,7 +182,7 @@ impl ModelState {
 }
 
 /// One model config's numbers.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ModelMetrics {
     /// `llm` or `embedding`.
     pub kind: String,
@@ -199,6 +199,7 @@ pub struct ModelMetrics {
     /// 429 answers received.
     pub rate_limited: u64,
     /// Calls that failed for good, by kind.
+    #[schema(value_type = std::collections::BTreeMap<String, u64>)]
     pub failures: Value,
     /// Time calls spent waiting for slots, rate limits and backoff, in ms.
     pub wait_ms_total: u64,

@@ -6,8 +6,9 @@ use serde_json::Value;
 use super::bindings::blockforge::block::types as wit;
 
 /// A host capability a block declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
+#[schema(as = BlockCapability)]
 pub enum Capability {
     /// Chat completions.
     Llm,
@@ -32,7 +33,7 @@ impl Capability {
 }
 
 /// Transform or multiplier.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum BlockKind {
     /// One object merged into the state.
@@ -42,7 +43,7 @@ pub enum BlockKind {
 }
 
 /// A block's description, as `blockforge blocks` and the API show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BlockInfo {
     /// Type name used in pipelines.
     #[serde(rename = "type")]
@@ -58,6 +59,7 @@ pub struct BlockInfo {
     /// State fields written (`*` for any).
     pub outputs: Vec<String>,
     /// JSON Schema of the config.
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub config_schema: Value,
     /// Capabilities used.
     pub capabilities: Vec<Capability>,

@@ -85,7 +85,7 @@ pub struct PositionedRow {
     /// Its position in the version, from 0.
     pub position: i64,
     /// The row.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub row: Row,
 }
 

@@ -10,7 +10,7 @@ use crate::llm::CacheMode;
 use crate::usage::{ModelUsage, Usage};
 
 /// Where a job stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Runs are being executed (or wait to be claimed).

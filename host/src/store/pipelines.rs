@@ -15,14 +15,35 @@ pub struct PipelineRow {
     /// Display name.
     pub name: String,
     /// The definition (`{name, blocks, constraints}`).
+    #[schema(value_type = crate::engine::Pipeline)]
     pub definition: Value,
     /// Review settings (DataGenFlow's `validation_config`); until set, an empty field order
     /// ([`empty_validation_config`]), never null.
+    #[schema(value_type = ValidationConfig)]
     pub validation_config: Value,
     /// Creation time, Unix ms.
     pub created_at: i64,
     /// Last change, Unix ms.
     pub updated_at: i64,
+}
+
+/// The shape of a stored `validation_config` (the API checks it before it is stored; other
+/// keys a client sent are kept).
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct ValidationConfig {
+    /// How the review page groups a record's fields.
+    pub field_order: FieldOrder,
+}
+
+/// DataGenFlow's field groups: each field in one group at most.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct FieldOrder {
+    /// Shown first.
+    pub primary: Vec<String>,
+    /// Shown below.
+    pub secondary: Vec<String>,
+    /// Not shown.
+    pub hidden: Vec<String>,
 }
 
 /// The `validation_config` of a pipeline never given one: DataGenFlow's empty field order.

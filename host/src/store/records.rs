@@ -28,16 +28,16 @@ pub struct RecordRow<J = Value> {
     /// Review status: `pending`, `accepted`, `rejected` or `edited`.
     pub status: String,
     /// The seed's metadata.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub metadata: J,
     /// The final state.
-    #[schema(value_type = Object)]
+    #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
     pub output: J,
-    /// The run's `pipeline_output`.
-    #[schema(value_type = Object)]
+    /// The run's `pipeline_output`, any JSON value.
+    #[schema(value_type = serde_json::Value)]
     pub pipeline_output: J,
-    /// The trace.
-    #[schema(value_type = Object)]
+    /// The trace: one entry per block call.
+    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
     pub trace: J,
     /// Token usage of the run.
     pub usage: Usage,

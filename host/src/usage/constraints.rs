@@ -13,7 +13,7 @@ use super::Usage;
 use crate::json::json_type;
 
 /// DataGenFlow's pipeline constraints. `-1` or absent means unlimited.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 // The derived impls become inherent functions, wrapped by the trait impls below, which
 // refuse anything but an object first.
 #[serde(remote = "Self", deny_unknown_fields)]

@@ -7,12 +7,14 @@ import { UsageChart } from "../dashboard/UsageChart";
 import { JobCard } from "../generator/JobCard";
 import { RecordView } from "../review/RecordView";
 import { finishedJob, recordRow } from "../test/records";
-import type { Usage } from "./types";
+import type { Job } from "./types";
 
-const usage = (cost?: number | null): Usage => ({
+const usage = (cost?: number | null): Job["usage"] => ({
   input_tokens: 10,
   output_tokens: 5,
   cached_tokens: 0,
+  start_time: 1,
+  end_time: 2,
   ...(cost === undefined ? {} : { cost }),
 });
 

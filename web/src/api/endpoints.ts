@@ -4,24 +4,34 @@ import type {
   AccumulatedStateSchema,
   BlockInfo,
   ConnectionTest,
+  Deleted,
   ExecuteResult,
   ExecuteResults,
   FieldOrder,
   Grant,
   Job,
+  JobCancelled,
+  JobStarted,
   Model,
   ModelInput,
   ModelKind,
+  ModelSaved,
   Pipeline,
+  PipelineDeleted,
+  PipelineFromTemplate,
   PipelineInput,
   PluginFile,
   PluginGrants,
+  PluginUploaded,
+  RecordReviewed,
   RecordRow,
   RecordUpdate,
   ReviewStatus,
   Seed,
   SeedReport,
+  ServerSettings,
   Template,
+  ValidationConfigStored,
 } from "./types";
 
 /** Every block with its schema and source. */
@@ -35,7 +45,7 @@ export const listPlugins = (signal?: AbortSignal) => getJson<PluginFile[]>("/api
  * provides answers 409 (`detail.provided_by` names that file) unless `replace` is set; a
  * builtin's type always answers 409 (only the server's `PLUGIN_OVERRIDES` allows it).
  */
-export function uploadPlugin(file: File, replace = false): Promise<{ plugin: PluginFile; block: BlockInfo }> {
+export function uploadPlugin(file: File, replace = false): Promise<PluginUploaded> {
   const form = new FormData();
   form.append("file", file, file.name);
   if (replace) form.append("replace", "true");
@@ -49,12 +59,6 @@ export const getGrants = (name: string, kind: PluginGrants["kind"], signal?: Abo
 /** Replaces plugin `name`'s grant; the server uses it from the next job on. */
 export const putGrants = (name: string, kind: PluginGrants["kind"], grant: Grant) =>
   sendJson<PluginGrants>("PUT", `/api/plugins/${encodeURIComponent(name)}/grants${query({ kind })}`, grant);
-
-/** Server-wide settings (`GET/PUT /api/settings`). */
-export interface ServerSettings {
-  /** Runs a job executes at once when the generator names none (1 to 1024). */
-  default_concurrency: number;
-}
 
 /** Every server-wide setting. */
 export const getSettings = (signal?: AbortSignal) => getJson<ServerSettings>("/api/settings", signal);
@@ -79,7 +83,7 @@ export const updatePipeline = (id: number, input: PipelineInput) =>
 
 /** Deletes a pipeline with its jobs and records. */
 export const deletePipeline = (id: number) =>
-  sendJson<{ message: string; id: number }>("DELETE", `/api/pipelines/${id}`);
+  sendJson<PipelineDeleted>("DELETE", `/api/pipelines/${id}`);
 
 /** The state fields after each block and those the seeds must give. */
 export const accumulatedStateSchema = (id: number, signal?: AbortSignal) =>
@@ -87,7 +91,7 @@ export const accumulatedStateSchema = (id: number, signal?: AbortSignal) =>
 
 /** Stores which fields the review page shows first, second or not at all. */
 export const setFieldOrder = (id: number, fieldOrder: FieldOrder) =>
-  sendJson<{ success: boolean }>("PUT", `/api/pipelines/${id}/validation_config`, {
+  sendJson<ValidationConfigStored>("PUT", `/api/pipelines/${id}/validation_config`, {
     field_order: fieldOrder,
   });
 
@@ -100,14 +104,14 @@ export const listTemplates = (signal?: AbortSignal) => getJson<Template[]>("/api
 
 /** Saves a pipeline from a template. */
 export const pipelineFromTemplate = (templateId: string) =>
-  sendJson<Pipeline>("POST", `/api/pipelines/from_template/${encodeURIComponent(templateId)}`);
+  sendJson<PipelineFromTemplate>("POST", `/api/pipelines/from_template/${encodeURIComponent(templateId)}`);
 
 /** Checks seeds against a saved pipeline. */
 export const validateSeeds = (pipelineId: number, seeds: Seed[]) =>
   sendJson<SeedReport>("POST", "/api/seeds/validate", { pipeline_id: pipelineId, seeds });
 
 /** Starts a job over a seed file, or without one (null) when the pipeline starts with a seeder. */
-export function startJob(pipelineId: number, file: File | null, concurrency?: number): Promise<{ job_id: number }> {
+export function startJob(pipelineId: number, file: File | null, concurrency?: number): Promise<JobStarted> {
   const form = new FormData();
   form.append("pipeline_id", String(pipelineId));
   if (concurrency !== undefined) form.append("concurrency", String(concurrency));
@@ -126,7 +130,7 @@ export const listJobs = (pipelineId?: number, signal?: AbortSignal) =>
 export const activeJobs = (signal?: AbortSignal) => getJson<Job[]>("/api/jobs?status=running", signal);
 
 /** Cancels a running job. */
-export const cancelJob = (id: number) => sendJson<{ message: string; job: Job }>("DELETE", `/api/jobs/${id}`);
+export const cancelJob = (id: number) => sendJson<JobCancelled>("DELETE", `/api/jobs/${id}`);
 
 /** Filters of the records list and the export. */
 export interface RecordFilter {
@@ -146,7 +150,7 @@ export const getRecord = (id: number, signal?: AbortSignal) => getJson<RecordRow
 
 /** Reviews or edits a record. */
 export const updateRecord = (id: number, update: RecordUpdate) =>
-  sendJson<RecordRow>("PUT", `/api/records/${id}`, update);
+  sendJson<RecordReviewed>("PUT", `/api/records/${id}`, update);
 
 /** Export formats. */
 export type ExportFormat = "jsonl" | "json" | "csv";
@@ -161,19 +165,20 @@ const modelsPath = (kind: ModelKind) => (kind === "llm" ? "/api/llm-models" : "/
 export const listModels = (kind: ModelKind, signal?: AbortSignal) => getJson<Model[]>(modelsPath(kind), signal);
 
 /** Registers a model. */
-export const createModel = (kind: ModelKind, input: ModelInput) => sendJson<Model>("POST", modelsPath(kind), input);
+export const createModel = (kind: ModelKind, input: ModelInput) =>
+  sendJson<ModelSaved>("POST", modelsPath(kind), input);
 
 /** Updates a model (omitted fields and a masked key keep their stored values). */
 export const updateModel = (kind: ModelKind, name: string, input: ModelInput) =>
-  sendJson<Model>("PUT", `${modelsPath(kind)}/${encodeURIComponent(name)}`, input);
+  sendJson<ModelSaved>("PUT", `${modelsPath(kind)}/${encodeURIComponent(name)}`, input);
 
 /** Deletes a model. */
 export const deleteModel = (kind: ModelKind, name: string) =>
-  sendJson<unknown>("DELETE", `${modelsPath(kind)}/${encodeURIComponent(name)}`);
+  sendJson<Deleted>("DELETE", `${modelsPath(kind)}/${encodeURIComponent(name)}`);
 
 /** Makes a model its kind's default. */
 export const setDefaultModel = (kind: ModelKind, name: string) =>
-  sendJson<unknown>("PUT", `${modelsPath(kind)}/${encodeURIComponent(name)}/default`);
+  sendJson<Model>("PUT", `${modelsPath(kind)}/${encodeURIComponent(name)}/default`);
 
 /** Sends one real request to a model (saved, or as given) and reports the latency. */
 export const testModel = (kind: ModelKind, input: ModelInput) =>

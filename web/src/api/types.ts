@@ -1,35 +1,26 @@
 /**
- * Types of the blockforge server's JSON, as host/src/api/*.rs and the README's API table
- * answer it. Times are Unix milliseconds.
+ * Types of the blockforge server's JSON under the names the pages use. Answers come from the
+ * server's OpenAPI description (`openapi.json`, made into `openapi.gen.ts` by `npm run gen:api`
+ * at every build); what the server leaves free-form (a block's config schema, a trace, a
+ * quality report) or a plain string (a review status, a provider) is narrowed here. Request
+ * bodies the server reads as free-form JSON are written out here too. Times are Unix ms.
  */
+import type { components } from "./openapi.gen";
+
+/** The server's named schemas. */
+type Schemas = components["schemas"];
 
 /** The body of every error answer. */
-export interface ErrorBody {
-  error: string;
-  detail: Record<string, unknown>;
-}
+export type ErrorBody = Schemas["ErrorBody"];
 
-/** Token counts of a run, a job or a block call. Cost fields arrive with a later server change. */
-export interface Usage {
-  input_tokens: number;
-  output_tokens: number;
-  cached_tokens: number;
-  /** Present once the server prices calls. */
-  cost?: number | null;
-  /** When the job started, Unix seconds (DataGenFlow's key; jobs only). */
-  start_time?: number;
-  /** When the job ended, Unix seconds; null while it runs (jobs only). */
-  end_time?: number | null;
-  [extra: string]: unknown;
-}
+/** Token counts and cost of a run, a job or a block call. */
+export type Usage = Schemas["Usage"];
 
 /** A host capability a block declares. */
-export type Capability = "llm" | "embeddings" | "kv";
+export type Capability = Schemas["BlockCapability"];
 
 /** Where a block came from. */
-export type BlockSource =
-  | { kind: "builtin"; crate_name: string }
-  | { kind: "plugin"; path: string };
+export type BlockSource = Schemas["BlockSource"];
 
 /** A JSON Schema (the subset the UI reads; anything else passes through). */
 export interface JsonSchema {
@@ -51,131 +42,47 @@ export interface JsonSchema {
   [keyword: string]: unknown;
 }
 
-/** One block of `GET /api/blocks`. */
-export interface BlockInfo {
-  type: string;
-  name: string;
-  description: string;
-  category: string;
-  inputs: string[];
-  outputs: string[];
-  config_schema: JsonSchema;
-  capabilities: Capability[];
-  kind: "transform" | "multiplier";
-  is_multiplier: boolean;
-  source: BlockSource;
-  content_hash: string;
-}
+/** One block of `GET /api/blocks`, its config schema read as a JSON Schema. */
+export type BlockInfo = Omit<Schemas["BlockView"], "config_schema"> & { config_schema: JsonSchema };
 
 /** One `.wasm` file of the plugins folder (`GET /api/plugins`). */
-export interface PluginFile {
-  file: string;
-  path: string;
-  /** `loading` while it is compiled and described; the other files do not wait for it. */
-  status: "loaded" | "loading" | "failed";
-  type: string | null;
-  name: string | null;
-  content_hash: string;
-  error: string | null;
-}
+export type PluginFile = Schemas["PluginFileView"];
 
 /** A capability an operator grants (`http` is reserved for a later contract version). */
-export type GrantCapability = "llm" | "embeddings" | "kv" | "log" | "template" | "http";
+export type GrantCapability = Schemas["Capability"];
 
 /** What the operator grants one plugin (`PUT /api/plugins/{name}/grants`). */
-export interface Grant {
-  capabilities: GrantCapability[];
-  /** Model names or glob patterns; `["*"]` allows every model. */
-  models: string[];
-  kv_quota: { max_keys?: number; max_bytes?: number };
-  limits: { memory_bytes?: number; cpu_time_ms?: number; wall_clock_ms?: number; output_bytes?: number };
-  /** Where `http` calls may go (none when absent) and their limits. */
-  http?: GrantHttp;
-}
+export type Grant = Schemas["Grant"];
 
 /** The `http` part of a grant: hosts or URL patterns, and limits (absent: the defaults). */
-export interface GrantHttp {
-  allow: string[];
-  max_response_bytes?: number;
-  timeout_ms?: number;
-  per_host_per_minute?: number;
-  max_requests_per_run?: number;
-}
+export type GrantHttp = Schemas["GrantHttp"];
 
 /** A server's limits in a grant's units (bytes, milliseconds, keys). */
-export interface ServerLimitValues {
-  memory_bytes: number;
-  cpu_time_ms: number;
-  wall_clock_ms: number;
-  output_bytes: number;
-  kv_max_keys: number;
-  kv_max_bytes: number;
-}
+export type ServerLimitValues = Schemas["LimitValues"];
 
 /** `GET /api/plugins/{name}/grants`. */
-export interface PluginGrants {
-  plugin: string;
-  kind: "builtin" | "plugin";
-  /** Whether the operator stored a grant (else the plugin runs with `default`). */
-  stored: boolean;
-  grant: Grant;
-  default: Grant;
-  declared: Capability[] | null;
-  /** What a call gets when the grant sets no limit, and the most a grant may give. */
-  server_limits: { default: ServerLimitValues; maximum: ServerLimitValues };
-}
+export type PluginGrants = Schemas["PluginGrants"];
 
 /** One block of a pipeline definition. */
-export interface BlockSpec {
-  type: string;
-  config: Record<string, unknown>;
-}
+export type BlockSpec = Schemas["BlockSpec"];
 
 /** A pipeline's token and time budgets. */
-export interface Constraints {
-  max_total_tokens?: number | null;
-  max_total_input_tokens?: number | null;
-  max_total_output_tokens?: number | null;
-  max_total_cached_tokens?: number | null;
-  max_total_execution_time?: number | null;
-}
+export type Constraints = Schemas["Constraints"];
 
 /** A pipeline definition (`{name, blocks, constraints}`). */
-export interface PipelineDefinition {
-  name: string;
-  description?: string;
-  blocks: BlockSpec[];
-  constraints?: Constraints;
-}
+export type PipelineDefinition = Schemas["PipelineDefinition"];
 
 /** The review page's field groups. */
-export interface FieldOrder {
-  primary: string[];
-  secondary: string[];
-  hidden: string[];
-}
+export type FieldOrder = Schemas["FieldOrder"];
 
 /** A pipeline's review settings. */
-export interface ValidationConfig {
-  field_order?: FieldOrder;
-  [extra: string]: unknown;
-}
+export type ValidationConfig = Schemas["ValidationConfig"];
 
 /** A saved pipeline. */
-export interface Pipeline {
-  id: number;
-  name: string;
-  definition: PipelineDefinition;
-  /** Never null: an empty field order until one is set. */
-  validation_config: ValidationConfig;
-  created_at: number;
-  updated_at: number;
-  template_id?: string;
-  /** The first block's type name (null without blocks). */
-  first_block_type: string | null;
-  /** Whether the first block is a multiplier. */
-  first_block_is_multiplier: boolean;
-}
+export type Pipeline = Schemas["PipelineView"];
+
+/** A pipeline saved from a template (`POST /api/pipelines/from_template/{id}`). */
+export type PipelineFromTemplate = Schemas["PipelineFromTemplate"];
 
 /** The body of `POST`/`PUT /api/pipelines`. */
 export interface PipelineInput {
@@ -183,30 +90,14 @@ export interface PipelineInput {
   definition: PipelineDefinition;
 }
 
-/** One template of the gallery. */
-export interface Template {
-  id: string;
-  name: string;
-  description: string;
-  example_seed: unknown;
-  blocks: BlockSpec[];
-}
+/** One template of the gallery (the server always sends `id`: the template file's name). */
+export type Template = Omit<Schemas["Template"], "id"> & { id: string };
 
 /** One step of `accumulated_state_schema`. */
-export interface StateStep {
-  step: number;
-  block_type: string;
-  reads: string[];
-  outputs: string[];
-  fields: string[];
-}
+export type StateStep = Schemas["StepFields"];
 
 /** `GET /api/pipelines/{id}/accumulated_state_schema`. */
-export interface AccumulatedStateSchema {
-  fields: string[];
-  seed_fields: string[];
-  steps: StateStep[];
-}
+export type AccumulatedStateSchema = Schemas["StateFields"];
 
 /** One seed: how many runs and their initial state. */
 export interface Seed {
@@ -215,52 +106,13 @@ export interface Seed {
 }
 
 /** One seed's problems in a validation report (`seed` counts from 1). */
-export interface SeedIssues {
-  seed: number;
-  /** The server leaves each list out when it is empty. */
-  errors?: string[];
-  missing_fields?: string[];
-  empty_fields?: string[];
-  /** `repetitions: 0`: valid, makes no run (a warning); absent otherwise. */
-  no_runs?: boolean;
-}
+export type SeedIssues = Schemas["SeedIssues"];
 
 /** `POST /api/seeds/validate`. */
-export interface SeedReport {
-  valid: boolean;
-  errors: string[];
-  warnings: string[];
-  required_fields: string[];
-  total_runs: number;
-  seeds: SeedIssues[];
-  pipeline_id: number;
-}
+export type SeedReport = Schemas["SeedValidation"];
 
 /** Where a job stands. */
-export type JobStatus = "running" | "completed" | "failed" | "cancelled" | "stopped";
-
-/** A job (`GET /api/jobs/{id}`, the SSE `progress` and `done` events). */
-export interface Job {
-  id: number;
-  pipeline_id: number;
-  status: JobStatus;
-  total_seeds: number;
-  current_seed: number;
-  records_generated: number;
-  records_failed: number;
-  /** 0..1. */
-  progress: number;
-  current_block: string;
-  current_step: number | null;
-  error: string | null;
-  usage: Usage;
-  options: { concurrency?: number; file?: string | null; seedless?: boolean; [extra: string]: unknown };
-  created_at: number;
-  started_at: number;
-  completed_at: number | null;
-  /** Only in `GET /api/jobs/{id}`: what its checks, judges and metrics found. */
-  quality?: Quality;
-}
+export type JobStatus = Schemas["JobStatus"];
 
 /** One criterion's score distribution at one step in a job's quality report. */
 export interface QualityScore {
@@ -304,11 +156,34 @@ export interface Quality {
   blocks: QualityBlock[];
 }
 
+/** A job (`GET /api/jobs/{id}`, the SSE `progress` and `done` events), its quality report read. */
+export type Job = Omit<Schemas["JobView"], "quality"> & {
+  /** Only in `GET /api/jobs/{id}`: what its checks, judges and metrics found. */
+  quality?: Quality;
+};
+
 /** A record's review status. */
 export type ReviewStatus = "pending" | "accepted" | "rejected" | "edited";
 
 /** Every review status, in display order. */
 export const REVIEW_STATUSES: ReviewStatus[] = ["pending", "accepted", "rejected", "edited"];
+
+/** One LLM call of a trace step. */
+export interface LlmCall {
+  model: string;
+  provider: string;
+  /** Tries made (1 when the first answered). */
+  attempts: number;
+  /** Time spent waiting: for a slot, for the rate limits and in backoff between attempts, in ms. */
+  wait_ms: number;
+  /** The part of `wait_ms` spent waiting for the requests- and tokens-per-minute limits, in ms. */
+  rate_wait_ms?: number;
+  /** From the call to its answer, waits included, in ms. */
+  duration_ms?: number;
+  /** `ok` or `failed`. */
+  status: string;
+  error: string | null;
+}
 
 /** One step of a run's trace. */
 export interface TraceEntry {
@@ -330,41 +205,12 @@ export interface TraceEntry {
   llm_calls?: LlmCall[];
 }
 
-/** One LLM call of a trace step. */
-export interface LlmCall {
-  model: string;
-  provider: string;
-  /** Tries made (1 when the first answered). */
-  attempts: number;
-  /** Time spent waiting: for a slot, for the rate limits and in backoff between attempts, in ms. */
-  wait_ms: number;
-  /** The part of `wait_ms` spent waiting for the requests- and tokens-per-minute limits, in ms. */
-  rate_wait_ms?: number;
-  /** From the call to its answer, waits included, in ms. */
-  duration_ms?: number;
-  /** `ok` or `failed`. */
-  status: string;
-  error: string | null;
-}
-
-/** A stored record. */
-export interface RecordRow {
-  id: number;
-  job_id: number;
-  pipeline_id: number;
-  run_id: number;
-  trace_id: string;
-  run_status: "completed" | "failed";
+/** A stored record, its review status and trace read. */
+export type RecordRow = Omit<Schemas["RecordRow"], "status" | "run_status" | "trace"> & {
   status: ReviewStatus;
-  metadata: Record<string, unknown>;
-  output: Record<string, unknown>;
-  pipeline_output: unknown;
+  run_status: "completed" | "failed";
   trace: TraceEntry[];
-  usage: Usage;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-}
+};
 
 /** The body of `PUT /api/records/{id}`. */
 export interface RecordUpdate {
@@ -373,14 +219,8 @@ export interface RecordUpdate {
   metadata?: Record<string, unknown>;
 }
 
-/** `POST /api/pipelines/{id}/execute` (one run). */
-export interface ExecuteResult {
-  result: Record<string, unknown>;
-  pipeline_output: unknown;
-  trace: TraceEntry[];
-  trace_id: string;
-  usage: Usage;
-}
+/** `POST /api/pipelines/{id}/execute` (one run), its trace read. */
+export type ExecuteResult = Omit<Schemas["RunAnswer"], "trace"> & { trace: TraceEntry[] };
 
 /** `POST /api/pipelines/{id}/execute` after a multiplier. */
 export interface ExecuteResults {
@@ -397,38 +237,40 @@ export const PROVIDERS = ["openai", "anthropic", "gemini", "ollama"] as const;
 export type Provider = (typeof PROVIDERS)[number];
 
 /** A registered model; `api_key` is always masked. */
-export interface Model {
-  name: string;
-  provider: Provider;
-  endpoint: string;
-  api_key: string;
-  api_key_set: boolean;
-  model_name: string;
-  is_default: boolean;
-  /** Embedding models only. */
-  dimensions?: number;
-  created_at: number;
-  updated_at: number;
-}
+export type Model = Omit<Schemas["ModelView"], "provider"> & { provider: Provider };
 
 /** The body of model create/update/test; omitted fields keep their stored value on update. */
-export interface ModelInput {
-  name?: string;
-  provider?: Provider;
-  endpoint?: string;
-  api_key?: string;
-  model_name?: string;
-  dimensions?: number;
-  is_default?: boolean;
-}
+export type ModelInput = Schemas["ModelInput"];
 
 /** `POST /api/{llm,embedding}-models/test`. */
-export interface ConnectionTest {
-  success: boolean;
-  message: string;
-  /** -1 when no answer came. */
-  latency_ms: number;
-}
+export type ConnectionTest = Schemas["ConnectionTest"];
+
+/** `DELETE /api/pipelines/{id}`. */
+export type PipelineDeleted = Schemas["PipelineDeleted"];
+
+/** `PUT /api/pipelines/{id}/validation_config`. */
+export type ValidationConfigStored = Schemas["ValidationConfigStored"];
+
+/** `POST /api/generate`. */
+export type JobStarted = Schemas["JobStarted"];
+
+/** `DELETE /api/jobs/{id}`. */
+export type JobCancelled = Schemas["JobCancelled"];
+
+/** `PUT /api/records/{id}`: the record as stored after the review. */
+export type RecordReviewed = RecordRow & Pick<Schemas["RecordReviewed"], "success">;
+
+/** `POST /api/plugins`: the file written and its block. */
+export type PluginUploaded = Schemas["PluginUploaded"];
+
+/** A model saved or changed, with the server's `message`. */
+export type ModelSaved = Schemas["ModelSaved"];
+
+/** A delete by name (a model, a dataset). */
+export type Deleted = Schemas["Deleted"];
+
+/** Server-wide settings (`GET/PUT /api/settings`). */
+export type ServerSettings = Schemas["Settings"];
 
 /** The SSE `record` event. */
 export interface RecordEvent {

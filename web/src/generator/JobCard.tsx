@@ -56,7 +56,7 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
   const running = job.status === "running";
   const now = useNow(running);
   const finished = job.records_generated + job.records_failed;
-  const elapsed = elapsedMs(job.created_at, job.completed_at, now);
+  const elapsed = elapsedMs(job.created_at, job.completed_at ?? null, now);
   const eta = running ? etaMs(finished, job.total_seeds, elapsed) : null;
   const cost = costLabel(job);
   const cancel = () => {
@@ -91,7 +91,7 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
         {running && job.current_block && (
           <span>
             block <b>{job.current_block}</b>
-            {job.current_step !== null ? ` (step ${job.current_step + 1})` : ""}
+            {job.current_step != null ? ` (step ${job.current_step + 1})` : ""}
           </span>
         )}
         <span title={`cached ${job.usage.cached_tokens}`}>

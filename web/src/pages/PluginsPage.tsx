@@ -134,7 +134,8 @@ export function PluginsPage() {
     setLastFile(file);
     uploadPlugin(file, replace)
       .then(({ block }) => {
-        setUploaded(`${file.name} loaded: block ${block.type}`);
+        // Null only when a rescan from elsewhere removed the file meanwhile.
+        setUploaded(block ? `${file.name} loaded: block ${block.type}` : `${file.name} written`);
         blocks.reload();
         plugins.reload();
       })

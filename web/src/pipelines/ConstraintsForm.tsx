@@ -7,6 +7,7 @@ const LABELS: Record<keyof Constraints, string> = {
   max_total_input_tokens: "Max input tokens",
   max_total_output_tokens: "Max output tokens",
   max_total_cached_tokens: "Max cached tokens",
+  max_total_cost: "Max cost (USD)",
   max_total_execution_time: "Max execution time (s)",
 };
 

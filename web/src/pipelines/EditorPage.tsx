@@ -85,8 +85,8 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     const { nodes: fresh, edges: links } = fromBlocks(definition.blocks);
     setNodes(autoLayout(fresh, links));
     setEdges(links);
-    setName(definition.name);
-    setDescription(definition.description);
+    setName(definition.name ?? "");
+    setDescription(definition.description ?? undefined);
     setConstraints(definition.constraints ?? {});
   }, []);
 
@@ -239,8 +239,8 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
 
   const applyText = useCallback(
     (next: PipelineDefinition) => {
-      setName(next.name);
-      setDescription(next.description);
+      setName(next.name ?? "");
+      setDescription(next.description ?? undefined);
       setConstraints(next.constraints ?? {});
       const byId = new Map(nodes.map((node) => [node.id, node]));
       const kept = chain.order.map((nodeId) => byId.get(nodeId)).filter((node): node is CanvasNode => Boolean(node));
@@ -271,7 +271,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     }
     setSaving(true);
     try {
-      const input = { name: definition.name, definition };
+      const input = { name: definition.name ?? "", definition };
       const row = id === null ? await createPipeline(input) : await updatePipeline(id, input);
       setIssues([]);
       setNodeIssues(new Map());

@@ -42,7 +42,7 @@ export interface LimitField {
   /** Whether only whole numbers make sense (a count of keys). */
   whole: boolean;
   /** Where the value lives in a grant. */
-  place: ["limits", keyof Grant["limits"]] | ["kv_quota", keyof Grant["kv_quota"]];
+  place: ["limits", keyof NonNullable<Grant["limits"]>] | ["kv_quota", keyof NonNullable<Grant["kv_quota"]>];
   /** The server's default and maximum of it. */
   server: keyof ServerLimitValues;
 }
@@ -73,7 +73,12 @@ function inUnit(value: number, field: LimitField): string {
 
 function valueIn(grant: Grant, field: LimitField): number | undefined {
   const [group, key] = field.place;
-  return group === "limits" ? grant.limits[key as keyof Grant["limits"]] : grant.kv_quota[key as keyof Grant["kv_quota"]];
+  // The server sends null for a limit the grant does not set.
+  const value =
+    group === "limits"
+      ? grant.limits?.[key as keyof NonNullable<Grant["limits"]>]
+      : grant.kv_quota?.[key as keyof NonNullable<Grant["kv_quota"]>];
+  return value ?? undefined;
 }
 
 /** The inputs showing `grant`. */
@@ -138,15 +143,15 @@ function amount(text: string, field: LimitField, maximum: ServerLimitValues | un
 
 /** The grant the inputs say, or the first thing wrong; with `maximum`, a limit above it is wrong. */
 export function formToGrant(form: GrantForm, maximum?: ServerLimitValues): Grant | { error: string } {
-  const limits: Grant["limits"] = {};
-  const kvQuota: Grant["kv_quota"] = {};
+  const limits: NonNullable<Grant["limits"]> = {};
+  const kvQuota: NonNullable<Grant["kv_quota"]> = {};
   for (const field of LIMIT_FIELDS) {
     const value = amount(form[field.input], field, maximum);
     if (typeof value === "string") return { error: value };
     if (value === undefined) continue;
     const [group, key] = field.place;
-    if (group === "limits") limits[key as keyof Grant["limits"]] = value;
-    else kvQuota[key as keyof Grant["kv_quota"]] = value;
+    if (group === "limits") limits[key as keyof NonNullable<Grant["limits"]>] = value;
+    else kvQuota[key as keyof NonNullable<Grant["kv_quota"]>] = value;
   }
   const grant: Grant = { capabilities: [...form.capabilities], models: lines(form.models), kv_quota: kvQuota, limits };
   const allow = lines(form.httpAllow);

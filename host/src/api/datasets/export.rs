@@ -66,7 +66,7 @@ fn rows_body(store: Store, version: VersionRow, format: ExportFormat) -> Body {
 }
 
 /// A version's rows as a file download.
-#[utoipa::path(get, path = "/api/datasets/{name}/export", tag = "datasets", params(("name" = String, Path, description = "Dataset name"), ExportQuery), responses((status = 200, description = "The rows, streamed: JSON Lines, one JSON list, or CSV (columns in the schema's order; nested values as JSON)", content((String = "application/x-ndjson"), (Vec<serde_json::Value> = "application/json"), (String = "text/csv"), (String = "application/vnd.apache.parquet"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/datasets/{name}/export", tag = "datasets", params(("name" = String, Path, description = "Dataset name"), ExportQuery), responses((status = 200, description = "The rows, streamed: JSON Lines, one JSON list, or CSV (columns in the schema's order; nested values as JSON)", content((String = "application/x-ndjson"), (Vec<std::collections::HashMap<String, serde_json::Value>> = "application/json"), (String = "text/csv"), (String = "application/vnd.apache.parquet"))), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
 pub async fn export(
     State(state): State<AppState>,
     Path(name): Path<String>,

@@ -5,14 +5,14 @@
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::super::error::ErrorBody;
 use super::super::{ApiError, AppState};
 use crate::datasets::Row;
 use crate::datasets::lineage::{Lineage, VersionRef};
-use crate::store::datasets::VersionRow;
+use crate::store::datasets::{PositionedRow, VersionRow};
 
 /// Which rows.
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -48,12 +48,12 @@ fn matches(row: &Row, filter: &Row) -> bool {
 
 /// A page of rows: `{dataset, version, row_count, rows: [{position, row}], next_after}`;
 /// `next_after` is `null` at the end.
-#[utoipa::path(get, path = "/api/datasets/{name}/rows", tag = "datasets", params(("name" = String, Path, description = "Dataset name"), RowsQuery), responses((status = 200, description = "`{dataset, version, row_count, rows: [{position, row}], next_after}`", body = Value), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/datasets/{name}/rows", tag = "datasets", params(("name" = String, Path, description = "Dataset name"), RowsQuery), responses((status = 200, description = "`{dataset, version, row_count, rows: [{position, row}], next_after}`", body = RowsPage), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     Path(name): Path<String>,
     Query(query): Query<RowsQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<RowsPage>, ApiError> {
     let filter: Option<Row> = match &query.filter {
         None => None,
         Some(text) => match serde_json::from_str(text) {
@@ -108,13 +108,28 @@ pub async fn list(
             }
         }
     };
-    Ok(Json(json!({
-        "dataset": name,
-        "version": version.number,
-        "row_count": version.row_count,
-        "rows": rows,
-        "next_after": next_after,
-    })))
+    Ok(Json(RowsPage {
+        dataset: name,
+        version: version.number,
+        row_count: version.row_count,
+        rows,
+        next_after,
+    }))
+}
+
+/// A page of a version's rows.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RowsPage {
+    /// The dataset.
+    pub dataset: String,
+    /// The version's number.
+    pub version: i64,
+    /// Rows in the version.
+    pub row_count: i64,
+    /// This page's rows, in order.
+    pub rows: Vec<PositionedRow>,
+    /// Where the next page starts (`after=`); null at the end.
+    pub next_after: Option<i64>,
 }
 
 /// Which version an edit starts from.

@@ -9,8 +9,8 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use futures::StreamExt;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
 use super::super::error::ErrorBody;
@@ -93,12 +93,12 @@ async fn spool(body: Body, limit: u64) -> Result<(std::fs::File, u64), ApiError>
 }
 
 /// The first rows of a file with its detected chat or instruction format, before saving.
-#[utoipa::path(post, path = "/api/datasets/preview", tag = "datasets", params(UploadQuery), request_body(content = String, description = "The file, as the raw body", content_type = "application/octet-stream"), responses((status = 200, description = "`{format, rows, fields, detected: {family: chat | instruction | other, format, field}}`", body = Value), (status = 400, description = "The file does not parse: `detail` names the line or row", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 413, description = "Larger than MAX_DATASET_UPLOAD_BYTES", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/datasets/preview", tag = "datasets", params(UploadQuery), request_body(content = String, description = "The file, as the raw body", content_type = "application/octet-stream"), responses((status = 200, description = "`{format, rows, fields, detected: {family: chat | instruction | other, format, field}}`", body = DatasetPreview), (status = 400, description = "The file does not parse: `detail` names the line or row", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 413, description = "Larger than MAX_DATASET_UPLOAD_BYTES", body = ErrorBody)))]
 pub async fn preview(
     State(state): State<AppState>,
     Query(query): Query<UploadQuery>,
     body: Body,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<DatasetPreview>, ApiError> {
     let format = query.format()?;
     let wanted = query
         .rows
@@ -128,13 +128,66 @@ pub async fn preview(
     .map_err(|e| ApiError::bad_request(e.to_string(), e.detail()))?;
     let mut fields = SchemaSummary::default();
     rows.iter().for_each(|row| fields.add(row));
-    let detected = rows.first().map(chat_formats::detect_row);
-    Ok(Json(json!({
-        "format": format,
-        "rows": rows,
-        "fields": fields,
-        "detected": detected.map_or(json!({"family": "other", "format": null, "field": null}), |d| json!(d)),
-    })))
+    let detected = rows
+        .first()
+        .map(chat_formats::detect_row)
+        .map_or_else(Detected::nothing, Detected::from);
+    Ok(Json(DatasetPreview {
+        format,
+        rows,
+        fields,
+        detected,
+    }))
+}
+
+/// The first rows of a file and what they look like.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DatasetPreview {
+    /// The file's format.
+    pub format: FileFormat,
+    /// Its first rows.
+    #[schema(value_type = Vec<std::collections::HashMap<String, serde_json::Value>>)]
+    pub rows: Vec<Row>,
+    /// Their fields and types.
+    pub fields: SchemaSummary,
+    /// The chat or instruction format of the first row.
+    pub detected: Detected,
+}
+
+/// The chat or instruction format detected in a row.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Detected {
+    /// `chat`, `instruction` or `other`.
+    pub family: &'static str,
+    /// The format (`openai`, `sharegpt`, `alpaca`, ...), when one was recognised.
+    pub format: Option<&'static str>,
+    /// The row field holding it (null for Alpaca, whose fields are the row's own).
+    pub field: Option<String>,
+}
+
+impl Detected {
+    /// Nothing recognised (or no row).
+    fn nothing() -> Self {
+        Detected {
+            family: "other",
+            format: None,
+            field: None,
+        }
+    }
+}
+
+impl From<chat_formats::Detection> for Detected {
+    fn from(detection: chat_formats::Detection) -> Self {
+        Detected {
+            family: match detection.family {
+                chat_formats::Family::Chat => "chat",
+                chat_formats::Family::Instruction => "instruction",
+                chat_formats::Family::Other => "other",
+            },
+            format: detection.format.map(chat_formats::Format::name),
+            field: detection.field,
+        }
+    }
 }
 
 /// Imports a file as a new version of the dataset `name` (made when new). Nothing is saved
