@@ -3,6 +3,8 @@
 //! Errors are `{"error": "...", "detail": {...}}` with the fitting status. Request bodies are
 //! limited in size.
 
+mod access;
+mod api_keys;
 mod blocks;
 mod browser;
 mod connections;
@@ -16,6 +18,7 @@ mod grants;
 mod head_limits;
 mod job_view;
 mod jobs;
+mod key_ring;
 mod langfuse;
 mod metrics;
 mod models;
@@ -23,6 +26,8 @@ mod pipeline_fields;
 mod pipeline_view;
 mod pipelines;
 mod plugins;
+mod prometheus;
+mod rate_limits;
 mod raw_rejections;
 mod record_pages;
 mod records;
@@ -37,10 +42,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 
+pub use access::Gate;
 pub use browser::{BrowserPolicy, CONTENT_SECURITY_POLICY};
 pub use connections::{ConnectionLimits, serve};
 pub use error::ApiError;
 pub use head_limits::{MAX_HEAD_BYTES, MAX_HEADERS};
+pub use rate_limits::{NotARate, Rate, RateLimits};
 pub use record_pages::RecordPages;
 
 use crate::jobs::manager::JobManager;
@@ -59,8 +66,8 @@ pub const MAX_DEFINITION_BODY_BYTES: usize = 4 * 1024 * 1024;
 /// What every handler reaches.
 #[derive(Clone)]
 pub struct AppState {
-    /// When set, every `/api` request must carry `Authorization: Bearer <key>`.
-    pub api_key: Option<Arc<str>>,
+    /// The API keys (`API_KEY` and the named ones) and the rate limits.
+    pub gate: Arc<Gate>,
     /// Storage.
     pub store: Store,
     /// The blocks.
@@ -88,6 +95,8 @@ pub struct HttpSettings {
     pub browser: BrowserPolicy,
     /// Read timeouts and the connection bound.
     pub connections: ConnectionLimits,
+    /// Requests allowed per API key and per client address.
+    pub rate_limits: RateLimits,
 }
 
 /// The OpenAPI description's header; the paths come from the handlers' annotations.
@@ -97,8 +106,8 @@ pub struct HttpSettings {
         title = "blockforge",
         description = "Run LLM data-generation pipelines whose every block is a sandboxed \
                        WebAssembly component. DataGenFlow's REST paths and shapes. Errors are \
-                       `{\"error\", \"detail\"}`; with API_KEY set, `/api` needs \
-                       `Authorization: Bearer <key>`."
+                       `{\"error\", \"detail\"}`; with API_KEY set or a named key made, `/api` and \
+                       `/metrics` need `Authorization: Bearer <key>`."
     ),
     components(schemas(error::ErrorBody))
 )]
@@ -115,6 +124,8 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .layer(DefaultBodyLimit::max(plugins::MAX_PLUGIN_BYTES + 64 * 1024));
     let definitions = OpenApiRouter::new()
         .routes(routes!(settings::get, settings::put))
+        .routes(routes!(api_keys::list, api_keys::create))
+        .routes(routes!(api_keys::delete))
         .routes(routes!(pipelines::list, pipelines::create))
         .routes(routes!(
             pipelines::get,
@@ -129,6 +140,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(health))
         .routes(routes!(openapi_json))
         .routes(routes!(metrics::metrics))
+        .routes(routes!(prometheus::metrics))
         .routes(routes!(langfuse::langfuse_status))
         .routes(routes!(extensions::status))
         .routes(routes!(extensions::list_blocks))
@@ -218,7 +230,7 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
         ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
-            require_api_key,
+            access::guard,
         ))
         .layer(axum::middleware::from_fn(error::json_rejections))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -229,47 +241,9 @@ pub fn router(state: AppState, http: &HttpSettings) -> Router {
             Arc::new(http.browser.clone()),
             browser::guard,
         ))
+        .layer(axum::middleware::from_fn(prometheus::count_requests))
         .with_state(state);
     browser::security_headers(routes)
-}
-
-/// Refuses `/api` requests without the configured bearer key (401); `/health` stays open.
-async fn require_api_key(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let Some(key) = state.api_key.as_deref() else {
-        return next.run(request).await;
-    };
-    if !request.uri().path().starts_with("/api") {
-        return next.run(request).await;
-    }
-    let given = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
-    // Compare without an early exit on the first differing byte.
-    let matches = given.is_some_and(|given| {
-        given.len() == key.len()
-            && given
-                .bytes()
-                .zip(key.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
-    });
-    if matches {
-        next.run(request).await
-    } else {
-        ApiError::new(
-            axum::http::StatusCode::UNAUTHORIZED,
-            "missing or wrong API key",
-            serde_json::json!({"expected": "Authorization: Bearer <API_KEY>"}),
-        )
-        .into_response()
-    }
 }
 
 /// After a successful write to the model registry (any method but GET under

@@ -10,7 +10,7 @@
 //! model calls go through), [`kv`], [`template`] and [`outbound`] (services behind host imports), and the
 //! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`datasets`] (dataset
 //! files, schemas and lineage, without storage), [`json`],
-//! [`atomic_file`] and [`thread_priority`].
+//! [`atomic_file`], [`thread_priority`] and [`telemetry`] (the process's Prometheus series).
 
 #![deny(missing_docs)]
 
@@ -29,6 +29,7 @@ pub mod runtime;
 pub mod scaffold;
 pub mod settings;
 pub mod store;
+pub mod telemetry;
 pub mod template;
 pub mod thread_priority;
 pub mod usage;

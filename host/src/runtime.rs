@@ -894,7 +894,36 @@ impl Runtime {
     }
 
     /// Runs `block` once on `state` with `config`, in a fresh instance.
+    ///
+    /// The call is in a `block` span (block type and step; a run's span around it carries
+    /// the trace id), followed into the threads block calls run on, and ends with a DEBUG
+    /// line saying how it went.
     pub async fn execute(
+        &self,
+        block: &LoadedBlock,
+        state: &Map<String, Value>,
+        config: &Map<String, Value>,
+        scope: CallScope,
+    ) -> CallReport {
+        use tracing::Instrument as _;
+        let span = tracing::error_span!("block", block = %scope.block_type, step = scope.step);
+        async {
+            let report = self.execute_call(block, state, config, scope).await;
+            let failure = report.outcome.as_ref().err();
+            tracing::debug!(
+                wall_ms = report.wall_time.as_secs_f64() * 1000.0,
+                llm_calls = report.llm_calls,
+                failure = failure.map(|f| f.kind.name()),
+                "block call finished"
+            );
+            report
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// [`Self::execute`] inside its span.
+    async fn execute_call(
         &self,
         block: &LoadedBlock,
         state: &Map<String, Value>,
@@ -950,7 +979,11 @@ impl Runtime {
                     .await;
                     (within.ok_or(()), store)
                 };
-                let (result, returned) = match self.guests.run(call).await {
+                let (result, returned) = match self
+                    .guests
+                    .run(tracing::Instrument::in_current_span(call))
+                    .await
+                {
                     Ok(done) => done,
                     Err(e) => {
                         // The store went with the task: only the failure is left to report.

@@ -40,7 +40,9 @@
 //! | `MAX_CONNECTIONS` | 2048 | connections open at once; more wait to be accepted |
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
-//! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
+//! | `API_KEY` | none | when set (or once a named key is made under `/api/settings/api-keys`), `/api` and `/metrics` requests need `Authorization: Bearer <key>` |
+//! | `RATE_LIMIT_PER_KEY` | none | requests per API key (`API_KEY` and each named key): `N` per minute, or `N/s`, `N/min`, `N/h`; a burst of N, then one per period ÷ N; over it: 429 with `Retry-After` |
+//! | `RATE_LIMIT_PER_ADDRESS` | none | the same per client address, whatever the key (checked before the key) |
 //! | `RUN_JOBS` | `true` | `false`: `blockforge serve` only serves the API; `blockforge worker` processes run the jobs |
 //! | `MODELS_RELOAD_SECS` | 30 | how often a server or worker rereads the model registry (changes made elsewhere) |
 //! | `KV_MAX_KEYS_PER_NAMESPACE` | 1000000 | keys one `kv` namespace (a job's, a pipeline's) may hold |
@@ -52,7 +54,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::api::{BrowserPolicy, ConnectionLimits, HttpSettings};
+use crate::api::{BrowserPolicy, ConnectionLimits, HttpSettings, Rate, RateLimits};
 use crate::kv::{KvQuota, KvStore, MemoryKv};
 use crate::llm::LlmGateway;
 use crate::llm::cache::{CachingGateway, MemoryResponses, ResponseStore};
@@ -352,7 +354,8 @@ fn per_minute(name: &'static str) -> Result<Option<u64>, SettingsError> {
 }
 
 /// The server's client settings: `ALLOWED_HOSTS`, `ALLOWED_ORIGINS` (with `host`, the
-/// address it binds), `HEADER_READ_TIMEOUT_SECS`, `BODY_READ_TIMEOUT_SECS`, `MAX_CONNECTIONS`.
+/// address it binds), `HEADER_READ_TIMEOUT_SECS`, `BODY_READ_TIMEOUT_SECS`, `MAX_CONNECTIONS`,
+/// `RATE_LIMIT_PER_KEY`, `RATE_LIMIT_PER_ADDRESS`.
 fn http_settings(host: &str) -> Result<HttpSettings, SettingsError> {
     let defaults = ConnectionLimits::default();
     Ok(HttpSettings {
@@ -372,7 +375,24 @@ fn http_settings(host: &str) -> Result<HttpSettings, SettingsError> {
             )?,
             max_connections: positive("MAX_CONNECTIONS", defaults.max_connections)?,
         },
+        rate_limits: RateLimits {
+            per_key: rate("RATE_LIMIT_PER_KEY")?,
+            per_address: rate("RATE_LIMIT_PER_ADDRESS")?,
+        },
     })
+}
+
+/// A rate limit from `name` (`N`, `N/s`, `N/min`, `N/h`); `None` when unset.
+fn rate(name: &'static str) -> Result<Option<Rate>, SettingsError> {
+    var(name)
+        .map(|value| {
+            Rate::parse(&value).map_err(|_| SettingsError::Invalid {
+                name,
+                value,
+                expected: "N requests per minute, or N/s, N/min, N/h (N at least 1)",
+            })
+        })
+        .transpose()
 }
 
 /// The `kv` namespace quota from `KV_MAX_KEYS_PER_NAMESPACE` and `KV_MAX_BYTES_PER_NAMESPACE`.

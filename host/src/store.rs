@@ -7,12 +7,14 @@
 //! transaction that writes its record and updates the job's counters, and idempotent: a run
 //! finished twice writes one record.
 
+pub mod api_keys;
 pub mod dataset_card;
 pub mod dataset_export;
 pub mod dataset_operations;
 pub mod dataset_sources;
 pub mod dataset_writer;
 pub mod datasets;
+pub mod gauges;
 pub mod grants;
 pub mod jobs;
 pub mod kv;

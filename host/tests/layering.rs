@@ -29,6 +29,7 @@ const LAYERS: &[&[&str]] = &[
         "scaffold",
         // Dataset files, schemas, lineage and operations on rows (no storage).
         "datasets",
+        "telemetry",
     ],
     // Services behind host imports.
     &["template", "kv", "outbound"],

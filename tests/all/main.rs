@@ -41,6 +41,7 @@ mod models;
 mod models_routing;
 mod multiplier;
 mod openapi;
+mod operations;
 mod outbound_redirects;
 mod pipeline_extras;
 mod plugins;

@@ -37,7 +37,10 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let limits = open_files_for(settings.http.connections);
     let app = router(
         AppState {
-            api_key: settings.api_key.as_deref().map(std::sync::Arc::from),
+            gate: std::sync::Arc::new(blockforge::api::Gate::new(
+                settings.api_key.as_deref().map(std::sync::Arc::from),
+                settings.http.rate_limits,
+            )),
             store: store.clone(),
             registry,
             jobs: jobs.clone(),

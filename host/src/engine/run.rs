@@ -117,7 +117,18 @@ impl RunContext {
 
     /// Runs the remaining steps of `start`: its record, or, when it reaches a multiplier, its
     /// expansion into the children that go on from the next step.
+    ///
+    /// Everything logged meanwhile (block calls, model requests, the blocks' own lines) is in
+    /// a `run` span carrying the run's trace id, so one run's lines can be found with it. The
+    /// span is at ERROR level so that it is there whatever level the lines are logged at.
     pub async fn advance(&self, start: RunStart) -> Advanced {
+        use tracing::Instrument as _;
+        let span = tracing::error_span!("run", trace_id = %start.trace_id);
+        self.advance_traced(start).instrument(span).await
+    }
+
+    /// [`Self::advance`] inside its span.
+    async fn advance_traced(&self, start: RunStart) -> Advanced {
         let started = Instant::now();
         let mut state_budget = StateBudget::new(self.runtime.limits(), &start);
         let RunStart {
@@ -158,6 +169,11 @@ impl RunContext {
                     self.scope(&trace_id, index, run_deadline, &http_requests),
                 )
                 .await;
+            crate::telemetry::telemetry().block_call(
+                &step.spec.block_type,
+                report.outcome.as_ref().err().map(|f| f.kind.name()),
+                report.wall_time,
+            );
             usage.add(&report.usage);
             usage_by_model.add(&report.usage_by_model);
             // The children move out of the report: they are kept once, in the expansion.
@@ -232,6 +248,10 @@ impl RunContext {
         } else {
             RunStatus::Completed
         };
+        crate::telemetry::telemetry().run_finished(match status {
+            RunStatus::Completed => "completed",
+            RunStatus::Failed => "failed",
+        });
         let pipeline_output = if error.is_some() {
             Value::Null
         } else {

@@ -168,9 +168,15 @@ pub async fn send(
         state.count_attempt(sent.attempts > 0);
         sent.attempts += 1;
         record(entry, &sent);
+        tracing::debug!(model = state.name(), url = %request.url, attempt = sent.attempts, "sending LLM request");
         let failure = match attempt(http, policy, request).await {
             Ok(answer) => {
                 slot.succeeded();
+                tracing::debug!(
+                    model = state.name(),
+                    attempt = sent.attempts,
+                    "LLM request answered"
+                );
                 return (Ok(answer), sent);
             }
             Err(failure) => failure,

@@ -45,6 +45,28 @@ pub enum FailureKind {
     StateLimit,
 }
 
+impl FailureKind {
+    /// The kind as the API and the metrics spell it (`block_error`, `cpu_time_limit`...).
+    pub fn name(self) -> &'static str {
+        match self {
+            FailureKind::BlockError => "block_error",
+            FailureKind::Panic => "panic",
+            FailureKind::CpuTimeLimit => "cpu_time_limit",
+            FailureKind::WallClockLimit => "wall_clock_limit",
+            FailureKind::MemoryLimit => "memory_limit",
+            FailureKind::StackOverflow => "stack_overflow",
+            FailureKind::Trap => "trap",
+            FailureKind::InvalidHostCall => "invalid_host_call",
+            FailureKind::InvalidOutput => "invalid_output",
+            FailureKind::Instantiation => "instantiation",
+            FailureKind::FanOutLimit => "fan_out_limit",
+            FailureKind::Denied => "denied",
+            FailureKind::KvQuota => "kv_quota",
+            FailureKind::StateLimit => "state_limit",
+        }
+    }
+}
+
 /// An import refused the block's call for a reason that must end the block call rather than
 /// be handed back to the block (which could ignore it and try again): the call fails as
 /// `kind` with `message`.

@@ -315,6 +315,7 @@ impl Store {
         }
         let _committing = (written > 0).then(|| self.records_written.committing());
         tx.commit().await?;
+        crate::telemetry::telemetry().records_written(written);
         Ok(written)
     }
 

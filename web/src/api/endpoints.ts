@@ -67,6 +67,31 @@ export const getSettings = (signal?: AbortSignal) => getJson<ServerSettings>("/a
 export const putSettings = (changes: Partial<ServerSettings>) =>
   sendJson<ServerSettings>("PUT", "/api/settings", changes);
 
+/** A named API key as listed (`/api/settings/api-keys`): never the key itself. */
+export interface ApiKey {
+  id: number;
+  name: string;
+  /** The key's first characters, to tell keys apart. */
+  prefix: string;
+  access: ApiKeyAccess;
+  /** ms since the epoch. */
+  created_at: number;
+}
+
+/** What a named key may do: `read-only` keys may only `GET`. */
+export type ApiKeyAccess = "read-only" | "read-write";
+
+/** Every named API key, oldest first. */
+export const listApiKeys = (signal?: AbortSignal) => getJson<ApiKey[]>("/api/settings/api-keys", signal);
+
+/** Makes a key; the answer's `key` is shown this once. */
+export const createApiKey = (name: string, access: ApiKeyAccess) =>
+  sendJson<ApiKey & { key: string }>("POST", "/api/settings/api-keys", { name, access });
+
+/** Deletes a key: requests with it are refused from then on. */
+export const deleteApiKey = (id: number) =>
+  sendJson<{ message: string; id: number }>("DELETE", `/api/settings/api-keys/${id}`);
+
 /** Every saved pipeline. */
 export const listPipelines = (signal?: AbortSignal) => getJson<Pipeline[]>("/api/pipelines", signal);
 

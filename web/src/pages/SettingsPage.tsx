@@ -1,7 +1,8 @@
-/** Settings: the LLM and embedding model registries, the server-wide defaults, and the API key
- * kept in this browser. */
+/** Settings: the LLM and embedding model registries, the server-wide defaults, the named API
+ * keys, and the API key kept in this browser. */
 import { useState } from "react";
 import { storedApiKey, storeApiKey } from "../api/client";
+import { ApiKeys } from "../settings/ApiKeys";
 import { ModelSection } from "../settings/ModelSection";
 import { ServerDefaults } from "../settings/ServerDefaults";
 
@@ -36,6 +37,7 @@ export function SettingsPage() {
       <ModelSection kind="llm" title="LLM models" />
       <ModelSection kind="embedding" title="Embedding models" />
       <ServerDefaults />
+      <ApiKeys />
       <ApiKeyStatus />
     </section>
   );

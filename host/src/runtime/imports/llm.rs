@@ -122,6 +122,13 @@ impl ModelView<'_> {
     ) {
         self.state.usage.add(usage);
         self.state.usage_by_model.add_call(model, usage);
+        crate::telemetry::telemetry().llm_usage(
+            model,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cached_tokens,
+            usage.cost.priced_usd(),
+        );
         if let Some(budget) = &self.scope.budget {
             budget.charge(usage);
         }
