@@ -40,6 +40,7 @@
 //! | `MAX_CONNECTIONS` | 2048 | connections open at once; more wait to be accepted |
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
+//! | `JOB_POLL_SECS` | 2 | how often a worker (or a server running jobs) looks for running jobs it does not run yet; new jobs are announced at once, so this only covers a missed announcement and a job a dead worker left |
 //! | `API_KEY` | none | when set, `/api` requests need `Authorization: Bearer <key>` |
 //! | `RUN_JOBS` | `true` | `false`: `blockforge serve` only serves the API; `blockforge worker` processes run the jobs |
 //! | `MODELS_RELOAD_SECS` | 30 | how often a server or worker rereads the model registry (changes made elsewhere) |
@@ -120,6 +121,9 @@ pub struct Settings {
     pub database_url: String,
     /// How long a worker holds a run without renewing its lease.
     pub job_lease: Duration,
+    /// How often a worker or a server running jobs looks for running jobs it does not run yet
+    /// (new jobs are announced at once; this covers the announcements missed).
+    pub job_poll: Duration,
     /// When set, the API requires `Authorization: Bearer <key>`.
     pub api_key: Option<String>,
     /// Whether `blockforge serve` runs jobs itself (else only `blockforge worker`s do).
@@ -475,6 +479,7 @@ impl Settings {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/blockforge.db".to_owned()),
             job_lease: seconds("JOB_LEASE_SECS", 30.0)?,
+            job_poll: seconds("JOB_POLL_SECS", 2.0)?,
             api_key: var("API_KEY"),
             run_jobs: flag("RUN_JOBS", true)?,
             models_reload: seconds("MODELS_RELOAD_SECS", 30.0)?,
