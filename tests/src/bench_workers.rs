@@ -134,7 +134,12 @@ pub async fn print_workers(
 /// The machine's load averages (`/proc/loadavg`).
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "unknown".to_owned())
 }
 
@@ -205,7 +210,10 @@ async fn measure_in(
     let http = reqwest::Client::new();
     let base = format!("http://127.0.0.1:{port}");
     let pipeline_id = create_pipeline(&http, &base).await?;
-    let cpu_before = (processes_cpu(&pids), backends_cpu(admin_pool, schema).await?);
+    let cpu_before = (
+        processes_cpu(&pids),
+        backends_cpu(admin_pool, schema).await?,
+    );
     let ended = Arc::new(AtomicBool::new(false));
     let sampler = tokio::spawn(sample_activity(
         admin_pool.clone(),
@@ -231,7 +239,10 @@ async fn measure_in(
     let first_request_ms = stored.elapsed().as_secs_f64() * 1000.0;
     let job = job_ended(&http, &base, job_id, Duration::from_millis(100)).await?;
     ended.store(true, Ordering::SeqCst);
-    let cpu_after = (processes_cpu(&pids), backends_cpu(admin_pool, schema).await?);
+    let cpu_after = (
+        processes_cpu(&pids),
+        backends_cpu(admin_pool, schema).await?,
+    );
     let activity = sampler.await??;
     // Backends report their table statistics when they exit.
     drop(started);
