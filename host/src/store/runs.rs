@@ -159,9 +159,13 @@ impl Store {
         now: i64,
         kind: Claimable,
     ) -> Result<Vec<ClaimedRun>, StoreError> {
-        let lock = match self.backend() {
-            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
-            Backend::Sqlite => "",
+        // On PostgreSQL the runs are picked by an init plan (`ARRAY(…)`), run once: as
+        // `id IN (…)`, the generic plan of the prepared statement (its `LIMIT` unknown) joined
+        // the pick to a sequential scan of every run of every job (93 ms against 2.8 ms with
+        // 20,000 runs, `EXPLAIN ANALYZE` with `plan_cache_mode = force_generic_plan`).
+        let (pick, lock, picked) = match self.backend() {
+            Backend::Postgres => ("id = ANY(ARRAY(", "FOR UPDATE OF r SKIP LOCKED", "))"),
+            Backend::Sqlite => ("id IN (", "", ")"),
         };
         let job_filter = if job_id.is_some() {
             "r.job_id = $3"
@@ -176,11 +180,11 @@ impl Store {
             "UPDATE runs SET status = 'leased', attempts = attempts + 1, \
              lost_leases = lost_leases + CASE WHEN status = 'leased' THEN 1 ELSE 0 END, \
              lease_owner = $1, lease_expires_at = $2 \
-             WHERE id IN ( \
+             WHERE {pick} \
                SELECT r.id FROM runs r \
                WHERE {job_filter} AND {claimable} \
                  AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id AND j.status = 'running') \
-               ORDER BY r.id LIMIT $4 {lock}) \
+               ORDER BY r.id LIMIT $4 {lock}{picked} \
              RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts, lost_leases, \
              first_step, parent_run_id, split_output"
         );
