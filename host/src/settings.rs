@@ -40,6 +40,7 @@
 //! | `MAX_CONNECTIONS` | 2048 | connections open at once; more wait to be accepted |
 //! | `DATABASE_URL` | `sqlite://data/blockforge.db` | SQLite file or `postgres://...` |
 //! | `JOB_LEASE_SECS` | 30 | how long a worker holds a run without renewing it |
+//! | `JOB_POLL_SECS` | 2 | how often a worker (or a server running jobs) looks for running jobs it does not run yet; new jobs are announced at once, so this only covers a missed announcement and a job a dead worker left |
 //! | `API_KEY` | none | when set (or once a named key is made under `/api/settings/api-keys`), `/api` and `/metrics` requests need `Authorization: Bearer <key>` |
 //! | `RATE_LIMIT_PER_KEY` | none | requests per API key (`API_KEY` and each named key): `N` per minute, or `N/s`, `N/min`, `N/h`; a burst of N, then one per period ÷ N; over it: 429 with `Retry-After` |
 //! | `RATE_LIMIT_PER_ADDRESS` | none | the same per client address, whatever the key (checked before the key) |
@@ -122,6 +123,9 @@ pub struct Settings {
     pub database_url: String,
     /// How long a worker holds a run without renewing its lease.
     pub job_lease: Duration,
+    /// How often a worker or a server running jobs looks for running jobs it does not run yet
+    /// (new jobs are announced at once; this covers the announcements missed).
+    pub job_poll: Duration,
     /// When set, the API requires `Authorization: Bearer <key>`.
     pub api_key: Option<String>,
     /// Whether `blockforge serve` runs jobs itself (else only `blockforge worker`s do).
@@ -495,6 +499,7 @@ impl Settings {
             database_url: var("DATABASE_URL")
                 .unwrap_or_else(|| "sqlite://data/blockforge.db".to_owned()),
             job_lease: seconds("JOB_LEASE_SECS", 30.0)?,
+            job_poll: seconds("JOB_POLL_SECS", 2.0)?,
             api_key: var("API_KEY"),
             run_jobs: flag("RUN_JOBS", true)?,
             models_reload: seconds("MODELS_RELOAD_SECS", 30.0)?,

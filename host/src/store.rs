@@ -14,8 +14,10 @@ pub mod dataset_operations;
 pub mod dataset_sources;
 pub mod dataset_writer;
 pub mod datasets;
+mod finish_runs;
 pub mod gauges;
 pub mod grants;
+pub mod job_wakeups;
 pub mod jobs;
 pub mod kv;
 pub mod llm_cache;
@@ -134,6 +136,10 @@ pub struct Store {
     page_readers: AnyPool,
     backend: Backend,
     records_written: RecordWrites,
+    /// This process's announcements of running jobs ([`job_wakeups`]).
+    job_signal: job_wakeups::JobSignal,
+    /// The PostgreSQL URL, for the listener of announcements; `None` on SQLite.
+    postgres_url: Option<std::sync::Arc<str>>,
 }
 
 /// Connections of SQLite's read pool: the API, SSE and the job runner's reads at once. A read
@@ -164,6 +170,15 @@ pub(crate) fn dynamic(
     text: String,
 ) -> sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments> {
     sqlx::query(sqlx::AssertSqlSafe(text))
+}
+
+/// `$first, $first+1, …` for `count` values: the numbered placeholders of a list bound one
+/// value each (`IN (…)`, a row of a multi-row `VALUES`).
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn count_column(row: &sqlx::any::AnyRow, name: &str) -> Result<u64, StoreError> {
@@ -248,6 +263,8 @@ impl Store {
                     pool,
                     backend,
                     records_written: RecordWrites::default(),
+                    job_signal: Default::default(),
+                    postgres_url: Some(url.as_str().into()),
                 }
             }
             Backend::Sqlite => {
@@ -259,6 +276,8 @@ impl Store {
                     pool,
                     backend,
                     records_written: RecordWrites::default(),
+                    job_signal: Default::default(),
+                    postgres_url: None,
                 };
                 store.migrate().await?;
                 // An in-memory database is private to its connection: readers would see

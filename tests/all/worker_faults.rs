@@ -29,8 +29,8 @@ pub(crate) async fn wait_until<F: std::future::Future<Output = bool>>(
     }
 }
 
-/// A job of `runs` one-call runs at `concurrency`; its id.
-async fn start_job(server: &Server, runs: usize, concurrency: u32) -> i64 {
+/// A job of `runs` one-call runs at `concurrency` (prompts `n {{ n }}`); its id.
+pub(crate) async fn start_job(server: &Server, runs: usize, concurrency: u32) -> i64 {
     let pipeline = create_pipeline(
         server,
         json!({"name": "calls", "blocks": [
@@ -365,4 +365,117 @@ async fn a_restart_after_a_crash_on_sqlite_takes_the_dead_leases_at_once() {
     assert_one_record_per_run(&server, job_id, RUNS).await;
     server.kill9().await;
     cleanup(stores, &schema).await;
+}
+
+/// The seed `n` of a request the one-call pipeline of [`start_job`] sent (its prompt is
+/// `n {{ n }}`).
+fn seed_of(request: &blockforge_tests::fake_llm::Recorded) -> i64 {
+    let messages = request.body["messages"].as_array().expect("messages");
+    let prompt = messages.last().expect("a message")["content"]
+        .as_str()
+        .expect("text content");
+    prompt
+        .strip_prefix("n ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a prompt of the job: {prompt:?}"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_killed_in_a_large_job_leaves_one_record_per_run_and_redoes_no_stored_call() {
+    // Issue 17 asks for 100,000 seeds; this many keep the test near two minutes on a loaded
+    // 2-core debug build, and every request within what the fake keeps for inspection.
+    const RUNS: usize = 12_000;
+    const CONCURRENCY: usize = 16;
+    let mut setup = WorkersSetup::start(Duration::from_millis(5)).await;
+    // Long enough that no live worker loses a lease on a loaded machine: a run sent twice
+    // then is the dead worker's.
+    setup.ws.set_env("JOB_LEASE_SECS", "10");
+    let (fake, server) = (&setup.fake, &setup.server);
+    let job_id = start_job(server, RUNS, CONCURRENCY as u32).await;
+    let doomed = setup.worker().await;
+    let survivor = setup.worker().await;
+    wait_for(server, job_id, |j| {
+        j["records_generated"].as_i64().unwrap_or(0) >= (RUNS / 3) as i64
+    })
+    .await;
+    doomed.kill9().await;
+    // Everything sent from here on was sent by the survivor.
+    let sent_before = received(fake);
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&setup.postgres)
+        .await
+        .unwrap();
+    let stored_seeds = |admin: sqlx::AnyPool| async move {
+        sqlx::query(
+            "SELECT runs.seed_index FROM records JOIN runs ON runs.id = records.run_id \
+             WHERE records.job_id = $1",
+        )
+        .bind(job_id)
+        .fetch_all(&admin)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| sqlx::Row::get::<i64, _>(row, "seed_index"))
+        .collect::<Vec<i64>>()
+    };
+    let stored_at_kill: HashSet<i64> = stored_seeds(admin.clone()).await.into_iter().collect();
+    assert!(
+        stored_at_kill.len() < RUNS,
+        "the job ended before the kill: make it larger"
+    );
+
+    let job = wait_for(server, job_id, |j| j["status"] == "completed").await;
+    assert_eq!(job["status"], "completed", "{job}");
+    assert_eq!(job["records_generated"], RUNS, "{job}");
+    assert_eq!(job["records_failed"], 0, "{job}");
+    let stored = stored_seeds(admin.clone()).await;
+    let distinct: HashSet<i64> = stored.iter().copied().collect();
+    assert_eq!(stored.len(), RUNS, "one record per run");
+    assert_eq!(distinct.len(), RUNS, "no run recorded twice");
+
+    let requests = fake.requests();
+    assert_eq!(
+        requests.len(),
+        fake.chat_requests() as usize,
+        "the fake kept every request"
+    );
+    let seeds: Vec<i64> = requests.iter().map(seed_of).collect();
+    let mut before = HashSet::new();
+    for n in &seeds[..sent_before] {
+        assert!(before.insert(*n), "seed {n} was sent twice by live workers");
+    }
+    let mut again = Vec::new();
+    let mut after = HashSet::new();
+    for n in &seeds[sent_before..] {
+        assert!(
+            !stored_at_kill.contains(n),
+            "seed {n} was called again after its record was stored"
+        );
+        assert!(after.insert(*n), "seed {n} was sent twice by the survivor");
+        if before.contains(n) {
+            again.push(*n);
+        }
+    }
+    assert_eq!(
+        before.union(&after).count(),
+        RUNS,
+        "every run called its model"
+    );
+    // Only the runs the dead worker had started and not stored are sent again: at most its
+    // runs in flight and the finished ones its writer held (1.5 batches of 64).
+    assert!(
+        again.len() <= CONCURRENCY + 96,
+        "{} runs sent again: {again:?}",
+        again.len()
+    );
+    eprintln!(
+        "{RUNS} runs: {} stored at the kill, {} sent again after it",
+        stored_at_kill.len(),
+        again.len()
+    );
+    survivor.kill9().await;
+    admin.close().await;
+    setup.finish().await;
 }

@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use crate::api::{client, create_pipeline, databases, generate, seeds, wait_for};
 use crate::store::cleanup;
+use crate::worker_faults::start_job;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workers_share_a_database_and_survive_one_of_them_dying() {
@@ -139,5 +140,30 @@ async fn kv_claims_survive_a_crash_so_dedup_stays_exact() {
         );
         server.kill9().await;
     }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_starts_a_new_job_when_it_is_announced_not_at_its_poll() {
+    let (fake, mut ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    // Far longer than the test waits: a worker that only polled would start no job after its
+    // first look, at start.
+    ws.set_env("JOB_POLL_SECS", "3600")
+        .set_env("RUN_JOBS", "false");
+    let (urls, stores, schema) = databases(&ws).await;
+    let postgres = &urls[1];
+    let server = ws.serve(postgres).await;
+    let worker = ws.worker(postgres).await;
+    // The first job may be found by the worker's first look; the second is submitted once the
+    // first has completed, long after that look, so only its announcement can start it.
+    for (job, runs) in [(1, 5), (2, 7)] {
+        let job_id = start_job(&server, runs, 2).await;
+        let done = wait_for(&server, job_id, |j| j["status"] == "completed").await;
+        assert_eq!(done["status"], "completed", "job {job} never ran: {done}");
+        assert_eq!(done["records_generated"], runs, "job {job}: {done}");
+    }
+    assert_eq!(fake.chat_requests(), 12, "one request per run");
+    worker.kill9().await;
+    server.kill9().await;
     cleanup(stores, &schema).await;
 }

@@ -187,21 +187,7 @@ async fn measure(
             })
         })
         .collect();
-    let job = loop {
-        let job: Value = http
-            .get(format!("{base}/api/jobs/{job_id}"))
-            .send()
-            .await?
-            .json()
-            .await?;
-        if job["status"] != "running" {
-            break job;
-        }
-        if started.elapsed() > Duration::from_secs(3600) {
-            bail!("the job did not finish within an hour: {job}");
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let job = job_ended(&http, &base, job_id, Duration::from_millis(250)).await?;
     let (server_after, bench_after) = (
         proc_threads::by_thread(server_pid),
         proc_threads::by_thread(std::process::id()),
@@ -239,6 +225,32 @@ async fn measure(
     })
 }
 
+/// Job `job_id` once it is no longer running, asked for every `every` (an error after an
+/// hour).
+pub async fn job_ended(
+    http: &reqwest::Client,
+    base: &str,
+    job_id: i64,
+    every: Duration,
+) -> anyhow::Result<Value> {
+    let started = Instant::now();
+    loop {
+        let job: Value = http
+            .get(format!("{base}/api/jobs/{job_id}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        if job["status"] != "running" {
+            return Ok(job);
+        }
+        if started.elapsed() > Duration::from_secs(3600) {
+            bail!("the job did not finish within an hour: {job}");
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Saves the bench pipeline and starts a job of `seeds` seeds; answers its id.
 async fn start_job(
     http: &reqwest::Client,
@@ -246,6 +258,13 @@ async fn start_job(
     seeds: usize,
     concurrency: usize,
 ) -> anyhow::Result<i64> {
+    let pipeline_id = create_pipeline(http, base).await?;
+    submit_job(http, base, pipeline_id, seeds, concurrency).await
+}
+
+/// Saves the bench pipeline (TextGenerator → ValidatorBlock) on the server at `base`;
+/// answers its id.
+pub async fn create_pipeline(http: &reqwest::Client, base: &str) -> anyhow::Result<i64> {
     let definition = json!({"name": "readers", "blocks": [
         {"type": "TextGenerator", "config": {"user_prompt": "Write about {{ topic }} number {{ n }}."}},
         {"type": "ValidatorBlock", "config": {"min_length": 5, "max_length": 5000}}]});
@@ -257,11 +276,23 @@ async fn start_job(
         .error_for_status()?
         .json()
         .await?;
+    created["id"].as_i64().context("no pipeline id")
+}
+
+/// Starts a job of pipeline `pipeline_id` over `seeds` one-repetition seeds at
+/// `concurrency` (`POST /api/generate`); answers its id.
+pub async fn submit_job(
+    http: &reqwest::Client,
+    base: &str,
+    pipeline_id: i64,
+    seeds: usize,
+    concurrency: usize,
+) -> anyhow::Result<i64> {
     let seeds: Vec<Value> = (0..seeds)
         .map(|n| json!({"repetitions": 1, "metadata": {"topic": "reviews", "n": n}}))
         .collect();
     let form = reqwest::multipart::Form::new()
-        .text("pipeline_id", created["id"].to_string())
+        .text("pipeline_id", pipeline_id.to_string())
         .text("concurrency", concurrency.to_string())
         .part(
             "file",

@@ -5,6 +5,7 @@ pub mod bench_blocks;
 pub mod bench_languages;
 pub mod bench_sqlite;
 pub mod bench_storm;
+pub mod bench_workers;
 pub mod fake_llm;
 pub mod harness;
 pub mod language_blocks;

@@ -32,7 +32,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     // Jobs submitted to another server on the same database are picked up too.
     let _follower = settings
         .run_jobs
-        .then(|| AbortOnDrop(jobs.follow_running_jobs(FOLLOW_INTERVAL)));
+        .then(|| AbortOnDrop(jobs.follow_running_jobs(settings.job_poll)));
     eprintln!("blockforge listening on http://{}", listener.local_addr()?);
     let limits = open_files_for(settings.http.connections);
     let app = router(
@@ -119,9 +119,6 @@ fn open_files_for(mut limits: ConnectionLimits) -> ConnectionLimits {
 
 /// Open files kept free of connections.
 const SPARE_FILES: u64 = 256;
-
-/// How often the database is checked for running jobs this process does not run yet.
-const FOLLOW_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// How long open connections may take to finish at shutdown.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);

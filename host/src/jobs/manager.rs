@@ -135,17 +135,23 @@ impl JobManager {
         tasks.insert(job_id, task);
     }
 
-    /// Every `interval`, starts a runner for each running job this process does not run yet:
-    /// jobs submitted to another server sharing the database, and jobs whose runner here has
-    /// ended while runs remain (taken back from a worker that died). Runs until aborted.
+    /// Starts a runner for each running job this process does not run yet — jobs submitted
+    /// to another server sharing the database, and jobs whose runner here has ended while runs
+    /// remain (taken back from a worker that died) — at once when a job is announced (see
+    /// [`crate::store::job_wakeups`]) and every `interval` besides, for announcements missed.
+    /// Runs until aborted.
     pub fn follow_running_jobs(self: &Arc<Self>, interval: Duration) -> JoinHandle<()> {
         let manager = self.clone();
+        let mut wakeups = self.store.job_wakeups();
         tokio::spawn(async move {
             loop {
                 if let Err(e) = manager.resume_all().await {
                     tracing::warn!(error = %e, "cannot list the running jobs; trying again");
                 }
-                tokio::time::sleep(interval).await;
+                tokio::select! {
+                    () = tokio::time::sleep(interval) => {}
+                    () = wakeups.next() => {}
+                }
             }
         })
     }

@@ -304,7 +304,9 @@ impl Store {
         .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
         let job = from_row(&job)?;
         insert_runs(&mut tx, job.id, runs.iter(), None).await?;
+        self.announce_running_job(&mut tx).await?;
         tx.commit().await?;
+        self.announced();
         Ok(job)
     }
 

@@ -1,15 +1,15 @@
-//! Claiming runs with leases and finishing them with their records.
+//! Claiming runs with leases, renewing and handing them back, and planning a multiplier's
+//! split runs (finished runs are stored by `finish_runs`).
 
-use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
+use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json, placeholders};
 use crate::engine::call_stats::CallStats;
 use crate::engine::quality::QualityCounts;
-use crate::engine::record::{RunRecord, RunStatus};
+use crate::engine::record::RunRecord;
 use crate::store::jobs::{Lineage, NewRun, SplitRun};
 use crate::usage::{ModelUsage, Usage};
 
@@ -98,15 +98,30 @@ pub struct FinishedRun {
     pub record: RunRecord,
 }
 
+/// Which runs a claim statement takes.
+#[derive(Debug, Clone, Copy)]
+enum Claimable {
+    /// Leased runs whose lease has expired.
+    Expired,
+    /// Runs nobody has claimed yet (or handed back).
+    Pending,
+}
+
 fn lease_ms(lease: Duration) -> i64 {
     i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 2)
 }
 
 impl Store {
     /// Leases up to `limit` runs of running jobs (of `job_id` only, when given) to `owner` for
-    /// `lease`: pending runs, and runs whose lease expired (their worker died). On PostgreSQL
-    /// rows another worker is claiming are skipped, not waited for; SQLite has one writer at a
-    /// time, so the statement is atomic there as it is.
+    /// `lease`: runs whose lease expired (their worker died) first, then pending runs, each in
+    /// id order. On PostgreSQL rows another worker is claiming are skipped, not waited for;
+    /// SQLite has one writer at a time, so each statement is atomic there as it is.
+    ///
+    /// Each kind is claimed by its own statement so that each reads only claimable rows, from
+    /// an index in the order it takes them: pending runs of a job by `(job_id, status, id)`,
+    /// expired leases by `(job_id, status, lease_expires_at)`. (One statement for both walked
+    /// the job's runs from its first, finished ones included: 16 ms per claim with 6,000 of
+    /// 20,000 runs finished, growing with every run the job finished.)
     pub async fn claim_runs(
         &self,
         owner: &str,
@@ -115,36 +130,74 @@ impl Store {
         job_id: Option<i64>,
     ) -> Result<Vec<ClaimedRun>, StoreError> {
         let now = now_ms();
-        let lock = match self.backend() {
-            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
-            Backend::Sqlite => "",
+        let mut claimed = self
+            .claim_where(owner, limit, lease, job_id, now, Claimable::Expired)
+            .await?;
+        if claimed.len() < limit {
+            let pending = self
+                .claim_where(
+                    owner,
+                    limit - claimed.len(),
+                    lease,
+                    job_id,
+                    now,
+                    Claimable::Pending,
+                )
+                .await?;
+            claimed.extend(pending);
+        }
+        Ok(claimed)
+    }
+
+    /// Leases up to `limit` runs of one `kind` (see [`Store::claim_runs`]), in id order.
+    async fn claim_where(
+        &self,
+        owner: &str,
+        limit: usize,
+        lease: Duration,
+        job_id: Option<i64>,
+        now: i64,
+        kind: Claimable,
+    ) -> Result<Vec<ClaimedRun>, StoreError> {
+        // On PostgreSQL the runs are picked by an init plan (`ARRAY(…)`), run once: as
+        // `id IN (…)`, the generic plan of the prepared statement (its `LIMIT` unknown) joined
+        // the pick to a sequential scan of every run of every job (93 ms against 2.8 ms with
+        // 20,000 runs, `EXPLAIN ANALYZE` with `plan_cache_mode = force_generic_plan`).
+        let (pick, lock, picked) = match self.backend() {
+            Backend::Postgres => ("id = ANY(ARRAY(", "FOR UPDATE OF r SKIP LOCKED", "))"),
+            Backend::Sqlite => ("id IN (", "", ")"),
         };
-        // With a job, the claim walks that job's unfinished runs by (job_id, status, id).
         let job_filter = if job_id.is_some() {
-            "r.job_id = $4 AND r.status IN ('pending', 'leased')"
+            "r.job_id = $3"
         } else {
-            "$4 < 0 AND r.status IN ('pending', 'leased')"
+            "$3 < 0"
+        };
+        let claimable = match kind {
+            Claimable::Expired => "r.status = 'leased' AND r.lease_expires_at < $5",
+            Claimable::Pending => "r.status = 'pending'",
         };
         let sql = format!(
             "UPDATE runs SET status = 'leased', attempts = attempts + 1, \
              lost_leases = lost_leases + CASE WHEN status = 'leased' THEN 1 ELSE 0 END, \
              lease_owner = $1, lease_expires_at = $2 \
-             WHERE id IN ( \
-               SELECT r.id FROM runs r JOIN jobs j ON j.id = r.job_id \
-               WHERE {job_filter} AND j.status = 'running' \
-                 AND (r.status = 'pending' OR r.lease_expires_at < $3) \
-               ORDER BY r.id LIMIT $5 {lock}) \
+             WHERE {pick} \
+               SELECT r.id FROM runs r \
+               WHERE {job_filter} AND {claimable} \
+                 AND EXISTS (SELECT 1 FROM jobs j WHERE j.id = r.job_id AND j.status = 'running') \
+               ORDER BY r.id LIMIT $4 {lock}{picked} \
              RETURNING id, job_id, seed_index, repetition, split_index, metadata, attempts, lost_leases, \
              first_step, parent_run_id, split_output"
         );
-        let rows = dynamic(sql)
+        let query = dynamic(sql)
             .bind(owner)
             .bind(now.saturating_add(lease_ms(lease)))
-            .bind(now)
             .bind(job_id.unwrap_or(-1))
-            .bind(limit as i64)
-            .fetch_all(self.pool())
-            .await?;
+            .bind(limit as i64);
+        let query = match kind {
+            Claimable::Expired => query.bind(now),
+            Claimable::Pending => query,
+        };
+        let rows = query.fetch_all(self.pool()).await?;
         let mut claimed = rows
             .iter()
             .map(|row| {
@@ -168,26 +221,30 @@ impl Store {
     }
 
     /// Extends `owner`'s leases on `run_ids` by `lease`; returns the ids it still held (a run
-    /// missing was taken over after its lease expired, or finished by its new holder).
+    /// missing was taken over after its lease expired, or finished by its new holder). One
+    /// statement per 500 runs, not one per run.
     pub async fn renew_leases(
         &self,
         owner: &str,
         run_ids: &[i64],
         lease: Duration,
     ) -> Result<Vec<i64>, StoreError> {
+        const IDS_PER_STATEMENT: usize = 500;
         let mut renewed = Vec::with_capacity(run_ids.len());
         let expires = now_ms().saturating_add(lease_ms(lease));
-        for id in run_ids {
-            let done = sqlx::query(
-                "UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND lease_owner = $3 AND status = 'leased'",
-            )
+        for chunk in run_ids.chunks(IDS_PER_STATEMENT) {
+            let mut query = dynamic(format!(
+                "UPDATE runs SET lease_expires_at = $1 WHERE lease_owner = $2 AND status = 'leased' \
+                 AND id IN ({}) RETURNING id",
+                placeholders(3, chunk.len())
+            ))
             .bind(expires)
-            .bind(*id)
-            .bind(owner)
-            .execute(self.pool())
-            .await?;
-            if done.rows_affected() > 0 {
-                renewed.push(*id);
+            .bind(owner);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(self.pool()).await? {
+                renewed.push(row.try_get::<i64, _>("id")?);
             }
         }
         Ok(renewed)
@@ -215,108 +272,6 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(done.rows_affected())
-    }
-
-    /// Stores finished runs in one transaction: a run still leased is marked finished and its
-    /// record written (a run finished twice — say by a worker whose lease had expired, or one
-    /// already expanded — writes nothing the second time), and
-    /// the job's counters and usage updated in the same transaction, so they always agree with
-    /// the records. Returns how many records were new.
-    pub async fn finish_runs(&self, finished: &[FinishedRun]) -> Result<u64, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        if self.backend() == Backend::Postgres {
-            // Finishers of one job take turns, so record ids follow commit order (the job
-            // stream reads records by id).
-            let jobs: std::collections::BTreeSet<i64> = finished.iter().map(|r| r.job_id).collect();
-            for job_id in jobs {
-                sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
-                    .bind(job_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            }
-        }
-        let mut per_job: BTreeMap<i64, (i64, i64, Usage, ModelUsage, CallStats)> = BTreeMap::new();
-        let mut written = 0;
-        // Each job's quality counters, from the records written (engine/quality.rs).
-        let mut quality: BTreeMap<i64, QualityCounts> = BTreeMap::new();
-        for run in finished {
-            let record = &run.record;
-            let run_status = match record.status {
-                RunStatus::Completed => "completed",
-                RunStatus::Failed => "failed",
-            };
-            // The run row decides: only a run still leased can finish, once.
-            let won = sqlx::query(
-                "UPDATE runs SET status = $1, lease_owner = NULL, lease_expires_at = NULL WHERE id = $2 AND status = 'leased'",
-            )
-            .bind(run_status)
-            .bind(run.run_id)
-            .execute(&mut *tx)
-            .await?;
-            if won.rows_affected() == 0 {
-                continue;
-            }
-            let inserted = sqlx::query(
-                "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
-                 pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, \
-                 cache_hits, error, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17) \
-                 ON CONFLICT (run_id) DO NOTHING",
-            )
-            .bind(run.job_id)
-            .bind(run.pipeline_id)
-            .bind(run.run_id)
-            .bind(record.trace_id.clone())
-            .bind(run_status)
-            .bind(Value::Object(record.metadata.clone()).to_string())
-            .bind(Value::Object(record.accumulated_state.clone()).to_string())
-            .bind(record.pipeline_output.to_string())
-            .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
-            .bind_usage(&capped(&record.usage))
-            .bind(record.error.clone())
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-            if inserted.rows_affected() == 0 {
-                continue;
-            }
-            written += 1;
-            let entry = per_job.entry(run.job_id).or_default();
-            match record.status {
-                RunStatus::Completed => entry.0 += 1,
-                RunStatus::Failed => entry.1 += 1,
-            }
-            entry.2.add(&capped(&record.usage));
-            entry.3.add(&record.usage_by_model);
-            entry.4.add(&CallStats::of_trace(&record.trace.entries));
-            quality.entry(run.job_id).or_default().add_record(record);
-        }
-        for (job_id, counts) in &quality {
-            super::quality::add_quality(&mut tx, *job_id, counts).await?;
-        }
-        for (job_id, (completed, failed, usage, by_model, calls)) in per_job {
-            add_model_usage(&mut tx, job_id, &by_model).await?;
-            sqlx::query(
-                "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \
-                 input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5, \
-                 cost_picodollars = cost_picodollars + $6, unpriced_calls = unpriced_calls + $7, cache_hits = cache_hits + $8, \
-                 llm_requests = llm_requests + $9, llm_attempts = llm_attempts + $10, llm_retries = llm_retries + $11, \
-                 llm_failed = llm_failed + $12, llm_wait_ms = llm_wait_ms + $13 \
-                 WHERE id = $14",
-            )
-            .bind(completed)
-            .bind(failed)
-            .bind_usage(&usage)
-            .bind_calls(&calls)
-            .bind(job_id)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let _committing = (written > 0).then(|| self.records_written.committing());
-        tx.commit().await?;
-        crate::telemetry::telemetry().records_written(written);
-        Ok(written)
     }
 
     /// Replaces a claimed run that reached a multiplier with the runs the multiplier returned,
@@ -481,7 +436,7 @@ const MAX_PICODOLLARS_PER_RUN: u64 = 1_000 * 1_000_000_000_000;
 /// [`MAX_PICODOLLARS_PER_RUN`]). A run's record and the job's sums both take the capped
 /// value, so the counters always equal the sum of the records; the caps apply per run, never
 /// to a batch's sum.
-fn capped(usage: &Usage) -> Usage {
+pub(super) fn capped(usage: &Usage) -> Usage {
     let mut capped = *usage;
     capped.input_tokens = capped.input_tokens.min(MAX_TOKENS_PER_RUN);
     capped.output_tokens = capped.output_tokens.min(MAX_TOKENS_PER_RUN);
@@ -498,7 +453,7 @@ fn column(n: u64) -> i64 {
 }
 
 /// Adds `by_model` into job `job_id`'s usage per model, in the caller's transaction.
-async fn add_model_usage(
+pub(super) async fn add_model_usage(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
     job_id: i64,
     by_model: &ModelUsage,
@@ -527,7 +482,7 @@ async fn add_model_usage(
 /// Binds a usage's six columns in their order: `input_tokens`, `output_tokens`,
 /// `cached_tokens`, `cost_picodollars`, `unpriced_calls`, `cache_hits`; and model request
 /// counts' five: `llm_requests`, `llm_attempts`, `llm_retries`, `llm_failed`, `llm_wait_ms`.
-trait BindUsage {
+pub(super) trait BindUsage {
     fn bind_usage(self, usage: &Usage) -> Self;
     fn bind_calls(self, calls: &CallStats) -> Self;
 }

@@ -11,7 +11,9 @@
 //!   flight, against what the limit allows (`limit / latency`);
 //! - a provider storm, readers of records during a job (see `bench_storm`, `bench_sqlite`);
 //! - each builtin block's time per call on a typical state (see `bench_blocks`);
-//! - the same block in Rust, Python and JavaScript: load, call, job (see `bench_languages`).
+//! - the same block in Rust, Python and JavaScript: load, call, job (see `bench_languages`);
+//! - 1 and 3 `blockforge worker` processes on one PostgreSQL: records/s and the time from a
+//!   job's submission to its first model request (see `bench_workers`).
 //!
 //! `--only cli,rest,...` runs some of them. Numbers are printed, never asserted. The fake LLM
 //! runs inside this process, on loopback.
@@ -51,8 +53,20 @@ struct Args {
     /// `language-blocks` in the target directory of `--blockforge`.
     #[arg(long)]
     language_blocks: Option<PathBuf>,
+    /// Seeds of the workers scenario's job.
+    #[arg(long, default_value_t = 20_000)]
+    worker_seeds: usize,
+    /// Runs in flight per worker in the workers scenario.
+    #[arg(long, default_value_t = 32)]
+    worker_concurrency: usize,
+    /// Fake LLM latency of the workers scenario, in milliseconds.
+    #[arg(long, default_value_t = 50)]
+    worker_latency_ms: u64,
+    /// Counts of workers the workers scenario measures (the first is the baseline).
+    #[arg(long, value_delimiter = ',', default_value = "1,3")]
+    workers: Vec<usize>,
     /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`,
-    /// `languages`); all when empty.
+    /// `languages`, `workers`); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -272,6 +286,20 @@ async fn main() -> anyhow::Result<()> {
             &blocks,
             args.block_calls,
             args.seeds,
+            dir.path(),
+        )
+        .await?;
+    }
+    if args.runs("workers") {
+        println!();
+        blockforge_tests::bench_workers::print_workers(
+            &args.blockforge,
+            &blockforge_tests::bench_workers::WorkersScenario {
+                seeds: args.worker_seeds,
+                concurrency: args.worker_concurrency,
+                latency: Duration::from_millis(args.worker_latency_ms),
+                workers: args.workers.clone(),
+            },
             dir.path(),
         )
         .await?;

@@ -1,0 +1,205 @@
+//! Storing a batch of finished runs: each run still leased is marked finished and gets its
+//! record, and its job's counters, usage and quality counts move in the same transaction.
+//!
+//! A batch costs a handful of statements, whatever its size: the runs are marked with one
+//! `UPDATE … WHERE id IN (…) RETURNING id` per status, the records go in with one multi-row
+//! `INSERT … RETURNING run_id`. On PostgreSQL the finishers of one job take turns on the job's
+//! row, so record ids follow commit order (the job stream reads records by id); the row is
+//! locked only after the runs are marked, so the part of the transaction the other workers
+//! wait for is the records' insert and the counters, not one statement per run. (With two
+//! statements per run under the lock, three workers spent most of their time waiting for the
+//! job row: see docs/design.md, *Workers that add up*.)
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+
+use serde_json::Value;
+use sqlx::Row;
+
+use super::runs::{BindUsage, FinishedRun, add_model_usage, capped};
+use super::{Backend, Store, StoreError, dynamic, now_ms, placeholders};
+use crate::engine::call_stats::CallStats;
+use crate::engine::quality::QualityCounts;
+use crate::engine::record::RunStatus;
+use crate::usage::{ModelUsage, Usage};
+
+/// Rows per statement: 64 records bind 1,025 values, far below either backend's limit.
+const ROWS_PER_STATEMENT: usize = 64;
+
+/// Values bound per record row (the creation time is bound once per statement).
+const RECORD_BINDS: usize = 16;
+
+/// The name a run's status is stored under.
+fn stored_status(status: RunStatus) -> &'static str {
+    match status {
+        RunStatus::Completed => "completed",
+        RunStatus::Failed => "failed",
+    }
+}
+
+/// What a batch adds to one job: runs completed and failed, usage, per model, model requests
+/// and quality counts.
+#[derive(Default)]
+struct JobSums {
+    completed: i64,
+    failed: i64,
+    usage: Usage,
+    by_model: ModelUsage,
+    calls: CallStats,
+    quality: QualityCounts,
+}
+
+impl Store {
+    /// Stores finished runs in one transaction: a run still leased is marked finished and its
+    /// record written (a run finished twice — say by a worker whose lease had expired, or one
+    /// already expanded — writes nothing the second time), and the job's counters and usage
+    /// updated in the same transaction, so they always agree with the records. Returns how
+    /// many records were new.
+    pub async fn finish_runs(&self, finished: &[FinishedRun]) -> Result<u64, StoreError> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        // The run rows decide: only a run still leased can finish, once. (First, before the
+        // job's row is locked: each worker's runs are its own, so nobody waits here.)
+        let won = mark_finished(&mut tx, finished).await?;
+        let winners: Vec<&FinishedRun> = finished
+            .iter()
+            .filter(|run| won.contains(&run.run_id))
+            .collect();
+        if self.backend() == Backend::Postgres {
+            let jobs: BTreeSet<i64> = winners.iter().map(|run| run.job_id).collect();
+            for job_id in jobs {
+                sqlx::query("SELECT id FROM jobs WHERE id = $1 FOR UPDATE")
+                    .bind(job_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            }
+        }
+        let inserted = insert_records(&mut tx, &winners, now).await?;
+        let mut per_job: BTreeMap<i64, JobSums> = BTreeMap::new();
+        for run in winners.iter().filter(|run| inserted.contains(&run.run_id)) {
+            let record = &run.record;
+            let sums = per_job.entry(run.job_id).or_default();
+            match record.status {
+                RunStatus::Completed => sums.completed += 1,
+                RunStatus::Failed => sums.failed += 1,
+            }
+            sums.usage.add(&capped(&record.usage));
+            sums.by_model.add(&record.usage_by_model);
+            sums.calls.add(&CallStats::of_trace(&record.trace.entries));
+            sums.quality.add_record(record);
+        }
+        for (job_id, sums) in &per_job {
+            add_job_sums(&mut tx, *job_id, sums).await?;
+        }
+        let written = inserted.len() as u64;
+        let _committing = (written > 0).then(|| self.records_written.committing());
+        tx.commit().await?;
+        crate::telemetry::telemetry().records_written(written);
+        Ok(written)
+    }
+}
+
+/// Marks the runs of `finished` that are still leased as finished; returns their ids.
+async fn mark_finished(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    finished: &[FinishedRun],
+) -> Result<HashSet<i64>, StoreError> {
+    let mut won = HashSet::with_capacity(finished.len());
+    for status in [RunStatus::Completed, RunStatus::Failed] {
+        let ids: Vec<i64> = finished
+            .iter()
+            .filter(|run| run.record.status == status)
+            .map(|run| run.run_id)
+            .collect();
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let mut query = dynamic(format!(
+                "UPDATE runs SET status = $1, lease_owner = NULL, lease_expires_at = NULL \
+                 WHERE status = 'leased' AND id IN ({}) RETURNING id",
+                placeholders(2, chunk.len())
+            ))
+            .bind(stored_status(status));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            for row in query.fetch_all(&mut **tx).await? {
+                won.insert(row.try_get::<i64, _>("id")?);
+            }
+        }
+    }
+    Ok(won)
+}
+
+/// Writes the records of `runs` (none written yet for a run, by its unique `run_id`); returns
+/// the run ids whose record this wrote.
+async fn insert_records(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    runs: &[&FinishedRun],
+    now: i64,
+) -> Result<HashSet<i64>, StoreError> {
+    let mut inserted = HashSet::with_capacity(runs.len());
+    for chunk in runs.chunks(ROWS_PER_STATEMENT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let first = 2 + i * RECORD_BINDS;
+                // `$1` is the creation time, shared by every row (and its `updated_at`).
+                format!(
+                    "({}, 'pending', {}, $1, $1)",
+                    placeholders(first, 5),
+                    placeholders(first + 5, RECORD_BINDS - 5)
+                )
+            })
+            .collect();
+        let mut query = dynamic(format!(
+            "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
+             pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, \
+             cache_hits, error, created_at, updated_at) VALUES {} \
+             ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
+            rows.join(", ")
+        ))
+        .bind(now);
+        for run in chunk {
+            let record = &run.record;
+            query = query
+                .bind(run.job_id)
+                .bind(run.pipeline_id)
+                .bind(run.run_id)
+                .bind(record.trace_id.clone())
+                .bind(stored_status(record.status))
+                .bind(Value::Object(record.metadata.clone()).to_string())
+                .bind(Value::Object(record.accumulated_state.clone()).to_string())
+                .bind(record.pipeline_output.to_string())
+                .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
+                .bind_usage(&capped(&record.usage))
+                .bind(record.error.clone());
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            inserted.insert(row.try_get::<i64, _>("run_id")?);
+        }
+    }
+    Ok(inserted)
+}
+
+/// Adds what a batch wrote to job `job_id`'s counters, usage, usage per model and quality.
+async fn add_job_sums(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    job_id: i64,
+    sums: &JobSums,
+) -> Result<(), StoreError> {
+    super::quality::add_quality(tx, job_id, &sums.quality).await?;
+    add_model_usage(tx, job_id, &sums.by_model).await?;
+    sqlx::query(
+        "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \
+         input_tokens = input_tokens + $3, output_tokens = output_tokens + $4, cached_tokens = cached_tokens + $5, \
+         cost_picodollars = cost_picodollars + $6, unpriced_calls = unpriced_calls + $7, cache_hits = cache_hits + $8, \
+         llm_requests = llm_requests + $9, llm_attempts = llm_attempts + $10, llm_retries = llm_retries + $11, \
+         llm_failed = llm_failed + $12, llm_wait_ms = llm_wait_ms + $13 \
+         WHERE id = $14",
+    )
+    .bind(sums.completed)
+    .bind(sums.failed)
+    .bind_usage(&sums.usage)
+    .bind_calls(&sums.calls)
+    .bind(job_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
