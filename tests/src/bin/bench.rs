@@ -11,7 +11,9 @@
 //!   flight, against what the limit allows (`limit / latency`);
 //! - a provider storm, readers of records during a job (see `bench_storm`, `bench_sqlite`);
 //! - each builtin block's time per call on a typical state (see `bench_blocks`);
-//! - the same block in Rust, Python and JavaScript: load, call, job (see `bench_languages`).
+//! - the same block in Rust, Python and JavaScript: load, call, job (see `bench_languages`);
+//! - seed files of 10,000 and 1,000,000 seeds through the REST path: the server's peak RSS,
+//!   upload included, and records/s (see `bench_seeds`).
 //!
 //! `--only cli,rest,...` runs some of them. Numbers are printed, never asserted. The fake LLM
 //! runs inside this process, on loopback.
@@ -51,8 +53,11 @@ struct Args {
     /// `language-blocks` in the target directory of `--blockforge`.
     #[arg(long)]
     language_blocks: Option<PathBuf>,
+    /// Seeds of each job of the seed-file scenario (`seeds`).
+    #[arg(long, value_delimiter = ',', default_value = "10000,1000000")]
+    seed_files: Vec<usize>,
     /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`,
-    /// `languages`); all when empty.
+    /// `languages`, `seeds`); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -272,6 +277,16 @@ async fn main() -> anyhow::Result<()> {
             &blocks,
             args.block_calls,
             args.seeds,
+            dir.path(),
+        )
+        .await?;
+    }
+    if args.runs("seeds") {
+        println!();
+        blockforge_tests::bench_seeds::print_seed_files(
+            &args.blockforge,
+            &args.seed_files,
+            args.concurrency,
             dir.path(),
         )
         .await?;
