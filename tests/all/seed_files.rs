@@ -16,7 +16,7 @@ async fn runs_of(url: &str, job_id: i64, seed_index: i64) -> ((i64, i64, i64), O
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
     let counts: (i64, i64, i64) = sqlx::query_as(
-        "SELECT COUNT(*), COUNT(DISTINCT seed_index), COALESCE(SUM(repetition), 0) \
+        "SELECT COUNT(*), COUNT(DISTINCT seed_index), CAST(COALESCE(SUM(repetition), 0) AS BIGINT) \
          FROM runs WHERE job_id = $1",
     )
     .bind(job_id)
