@@ -32,6 +32,7 @@ mod raw_rejections;
 mod record_pages;
 mod records;
 mod run_answer;
+mod seed_upload;
 mod settings;
 mod stream;
 mod templates;
@@ -55,7 +56,8 @@ use crate::llm::routing::ModelRouter;
 use crate::registry::Registry;
 use crate::store::Store;
 
-/// Largest request body (uploaded seed files, `/execute`'s state, records, seed lists).
+/// Largest request body (`/execute`'s state, records, seed lists; seed files uploaded to
+/// `/api/generate` have their own bound, `MAX_SEED_UPLOAD_BYTES`).
 pub const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 
 /// Largest body of a route that takes a definition: a pipeline, a template, the validation
@@ -85,6 +87,8 @@ pub struct AppState {
     pub record_pages: Arc<RecordPages>,
     /// The largest dataset file an upload may send (`MAX_DATASET_UPLOAD_BYTES`).
     pub max_dataset_upload_bytes: u64,
+    /// The largest seed file `POST /api/generate` takes (`MAX_SEED_UPLOAD_BYTES`).
+    pub max_seed_upload_bytes: u64,
 }
 
 /// How the server meets its clients: which host names and origins it accepts, and how long
@@ -156,7 +160,13 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(pipeline_fields::accumulated_state_schema))
         .routes(routes!(templates::list))
         .routes(routes!(pipeline_fields::validate_seeds))
-        .routes(routes!(jobs::generate))
+        .merge(
+            // The seed file is spooled to disk and bounded by MAX_SEED_UPLOAD_BYTES there
+            // (`seed_upload.rs`), not held in memory under the body limit.
+            OpenApiRouter::new()
+                .routes(routes!(jobs::generate))
+                .layer(DefaultBodyLimit::disable()),
+        )
         .routes(routes!(jobs::list))
         .routes(routes!(jobs::active))
         .routes(routes!(jobs::get, jobs::cancel))

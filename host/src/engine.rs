@@ -14,6 +14,8 @@ pub mod run_set;
 pub mod run_start;
 pub mod secret_config;
 pub mod seed_check;
+pub mod seed_reader;
+pub mod seed_tally;
 pub mod seedless;
 mod seeds;
 pub mod templates;
@@ -25,7 +27,8 @@ pub mod work_limits;
 pub use pipeline::{BlockSpec, Pipeline, PipelineFormatError};
 pub use seeds::{
     MAX_REPETITIONS, Seed, SeedError, parse_seeds_by_name, parse_seeds_csv, parse_seeds_json,
-    parse_seeds_jsonl, parse_seeds_markdown, parse_seeds_urls, read_seed_file, total_runs,
+    parse_seeds_jsonl, parse_seeds_markdown, parse_seeds_urls, read_seed_file, seed_format,
+    total_runs,
 };
 // Kept here for the engine's users; they live in the leaf module `usage`.
 pub use crate::usage::{

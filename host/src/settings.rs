@@ -49,6 +49,7 @@
 //! | `KV_MAX_KEYS_PER_NAMESPACE` | 1000000 | keys one `kv` namespace (a job's, a pipeline's) may hold |
 //! | `KV_MAX_BYTES_PER_NAMESPACE` | 268435456 (256 MiB) | bytes of keys and values one `kv` namespace may hold |
 //! | `MAX_DATASET_UPLOAD_BYTES` | 2147483648 (2 GiB) | largest dataset file `POST /api/datasets/{name}/import` and `/api/datasets/preview` take (spooled to a temporary file, never held in memory) |
+//! | `MAX_SEED_UPLOAD_BYTES` | 4294967296 (4 GiB) | largest seed file `POST /api/generate` takes (spooled to a temporary file and read seed by seed, never held in memory) |
 //! | `PRICES_FILE` | the built-in `host/prices.yaml` | price table (YAML or JSON, USD per million tokens) replacing the built-in one |
 
 use std::path::PathBuf;
@@ -143,6 +144,8 @@ pub struct Settings {
     pub http: HttpSettings,
     /// The largest dataset file an upload may send (`MAX_DATASET_UPLOAD_BYTES`).
     pub max_dataset_upload_bytes: u64,
+    /// The largest seed file `POST /api/generate` takes (`MAX_SEED_UPLOAD_BYTES`).
+    pub max_seed_upload_bytes: u64,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -508,6 +511,7 @@ impl Settings {
             )?),
             kv_quota: kv_quota()?,
             max_dataset_upload_bytes: positive("MAX_DATASET_UPLOAD_BYTES", 2u64 << 30)?,
+            max_seed_upload_bytes: positive("MAX_SEED_UPLOAD_BYTES", 4u64 << 30)?,
             user_grant: number(
                 "PLUGIN_DEFAULT_GRANT",
                 crate::grants::UserDefault::Conservative,

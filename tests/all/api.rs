@@ -266,7 +266,9 @@ async fn pipelines_jobs_and_records_over_http() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
-    let ws = Workspace::new();
+    let mut ws = Workspace::new();
+    // Seed files have their own bound (4 GiB by default); 32 MiB here, as every other body.
+    ws.set_env("MAX_SEED_UPLOAD_BYTES", &(32 << 20).to_string());
     let server = ws
         .serve(&format!(
             "sqlite://{}",
@@ -357,7 +359,7 @@ async fn bad_requests_get_an_error_with_detail_and_the_right_status() {
     );
     let unknown_pipeline = generate(&server, 4242, "seeds.json", seeds(1), 1).await;
     assert_eq!(unknown_pipeline.status(), StatusCode::NOT_FOUND);
-    // Over the 32 MiB limit: 413, or the connection closed while still sending.
+    // Over the 32 MiB MAX_SEED_UPLOAD_BYTES: 413, or the connection closed while still sending.
     let form = reqwest::multipart::Form::new()
         .text("pipeline_id", id.to_string())
         .part(

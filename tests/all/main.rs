@@ -52,6 +52,7 @@ mod record_pages;
 mod request_limits;
 mod runs;
 mod scenarios;
+mod seed_files;
 mod settings;
 mod sqlite_load;
 mod store;

@@ -3,6 +3,8 @@
 
 pub mod bench_blocks;
 pub mod bench_languages;
+pub mod bench_seeds;
+pub mod bench_server;
 pub mod bench_sqlite;
 pub mod bench_storm;
 pub mod bench_workers;

@@ -8,10 +8,11 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::job_view::JobView;
+use super::seed_upload::SeedUpload;
 use super::{ApiError, AppState};
 use crate::engine::seedless::seedless_seeds;
-use crate::engine::work_limits::check_job_states;
-use crate::engine::{Pipeline, Seed, parse_seeds_by_name};
+use crate::engine::work_limits::{check_job_states, state_bytes};
+use crate::engine::{Pipeline, Seed};
 use crate::llm::CacheMode;
 use crate::llm::cache::UnknownCacheMode;
 use crate::store::jobs::{JobStatus, NewRun};
@@ -49,7 +50,7 @@ pub async fn generate(
     State(state): State<AppState>,
     mut form: Multipart,
 ) -> Result<Json<JobStarted>, ApiError> {
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut file: Option<SeedUpload> = None;
     let mut pipeline_id: Option<i64> = None;
     let mut concurrency: Option<u64> = None;
     let mut cache = CacheMode::Auto;
@@ -64,21 +65,14 @@ pub async fn generate(
     while let Some(field) = form.next_field().await.map_err(bad_form)? {
         match field.name().unwrap_or_default() {
             "file" => {
-                let chosen = field.file_name().map(str::to_owned);
-                let bytes = field.bytes().await.map_err(bad_form)?.to_vec();
-                // A browser form whose file input was left empty sends `filename=""` and no
-                // bytes, `curl -F file=` no filename and no bytes: no file, as if the field
-                // were absent.
-                let unnamed = chosen.as_deref().is_none_or(str::is_empty);
-                if !(unnamed && bytes.is_empty()) {
-                    let name = chosen
-                        .filter(|n| !n.is_empty())
-                        .unwrap_or_else(|| "seeds.json".to_owned());
-                    file = Some((name, bytes));
+                if let Some(upload) =
+                    SeedUpload::spool(field, state.max_seed_upload_bytes, bad_form).await?
+                {
+                    file = Some(upload);
                 }
             }
             "pipeline_id" => {
-                let text = field.text().await.map_err(bad_form)?;
+                let text = small_text(field, bad_form).await?;
                 pipeline_id = Some(text.trim().parse().map_err(|_| {
                     ApiError::bad_request(
                         "pipeline_id must be an integer",
@@ -87,7 +81,7 @@ pub async fn generate(
                 })?);
             }
             "concurrency" => {
-                let text = field.text().await.map_err(bad_form)?;
+                let text = small_text(field, bad_form).await?;
                 concurrency = Some(
                     text.trim()
                         .parse()
@@ -102,7 +96,7 @@ pub async fn generate(
                 );
             }
             "cache" => {
-                let text = field.text().await.map_err(bad_form)?;
+                let text = small_text(field, bad_form).await?;
                 cache = text.parse().map_err(|e: UnknownCacheMode| {
                     ApiError::bad_request(e.to_string(), json!({"cache": text}))
                 })?;
@@ -112,10 +106,11 @@ pub async fn generate(
     }
     let pipeline_id =
         pipeline_id.ok_or_else(|| ApiError::bad_request("pipeline_id is required", json!({})))?;
+    let limits = state.registry.runtime().limits().clone();
     // A seed file is read (and refused) before the pipeline is looked up; without one, the
     // pipeline's first block must be a seeder that makes the runs (checked below).
-    let from_file = match file {
-        Some((file_name, bytes)) => Some(read_seed_upload(file_name, bytes, &state)?),
+    let tally = match &file {
+        Some(upload) => Some(upload.tally(&limits).await?),
         None => None,
     };
     let pipeline_row = state.store.pipeline(pipeline_id).await?;
@@ -130,9 +125,14 @@ pub async fn generate(
         )
     })?;
     let valid = super::pipelines::valid_pipeline(&state, &pipeline)?;
-    let (file_name, seeds) = match from_file {
-        Some((file_name, seeds)) => (Some(file_name), seeds),
-        None => {
+    let blocks = valid.steps.len();
+    // Every seed's state, and their sum over the runs, is checked before any run is planned.
+    let seedless = match (&file, &tally) {
+        (Some(upload), Some(tally)) => {
+            upload.check_states(tally, blocks, &limits).await?;
+            None
+        }
+        _ => {
             let seeds = seedless_seeds(&valid).map_err(|e| {
                 ApiError::bad_request(
                     e.to_string(),
@@ -143,44 +143,22 @@ pub async fn generate(
                     }),
                 )
             })?;
-            (None, seeds)
+            check_job_states(
+                seeds
+                    .iter()
+                    .map(|seed| (state_bytes(&seed.metadata), u64::from(seed.repetitions))),
+                blocks,
+                &limits,
+            )
+            .map_err(|e| {
+                let mut error = ApiError::from(e);
+                error.detail["file"] = Value::Null;
+                error
+            })?;
+            Some(seeds)
         }
     };
-    let total: u64 = crate::engine::total_runs(&seeds);
-    let limits = state.registry.runtime().limits();
-    // The parsed seeds become JSON text at once: a big file's value trees are dropped before
-    // the runs are written (they set the server's peak memory).
-    let states: Vec<(std::sync::Arc<str>, u32)> = seeds
-        .into_iter()
-        .map(|seed| {
-            let text: std::sync::Arc<str> = Value::Object(seed.metadata).to_string().into();
-            (text, seed.repetitions)
-        })
-        .collect();
-    // Every seed's state, and their sum over the runs, is checked before any run is planned.
-    check_job_states(
-        states
-            .iter()
-            .map(|(metadata, repetitions)| (metadata.len() as u64, u64::from(*repetitions))),
-        valid.steps.len(),
-        limits,
-    )
-    .map_err(|e| {
-        let mut error = ApiError::from(e);
-        error.detail["file"] = json!(file_name);
-        error
-    })?;
-    let mut runs = Vec::with_capacity(total as usize);
-    for (seed_index, (metadata, repetitions)) in states.into_iter().enumerate() {
-        for repetition in 0..repetitions {
-            runs.push(NewRun {
-                seed_index: seed_index as i64,
-                repetition: i64::from(repetition),
-                split_index: -1,
-                metadata: metadata.clone(),
-            });
-        }
-    }
+    let file_name = file.as_ref().map(|upload| upload.name.clone());
     let concurrency = match concurrency {
         Some(given) => given,
         None => super::settings::default_concurrency(&state).await?,
@@ -193,44 +171,65 @@ pub async fn generate(
         "pipeline": pipeline_row.definition,
         "secret_fields": crate::engine::secret_config::secret_fields(&valid),
     });
-    let job = state
+    let total = match (&tally, &seedless) {
+        (Some(tally), _) => tally.runs,
+        (None, Some(seeds)) => crate::engine::total_runs(seeds),
+        (None, None) => 0,
+    };
+    // The job and its runs are one transaction: a file that fails half-way leaves nothing.
+    let mut plan = state
         .store
-        .create_job_with_cache(pipeline_id, &runs, &options, cache)
+        .begin_job(pipeline_id, total, &options, cache)
         .await?;
+    match (&file, seedless) {
+        (Some(upload), _) => upload.plan_runs(&mut plan, &limits).await?,
+        (None, Some(seeds)) => plan.add_runs(&seed_runs(seeds)).await?,
+        (None, None) => {}
+    }
+    let job = plan.commit().await?;
     state.jobs.start(job.id);
     Ok(Json(JobStarted { job_id: job.id }))
 }
 
-/// The seeds of an uploaded file, checked against the runs limit: `(file name, seeds)`.
-fn read_seed_upload(
-    file_name: String,
-    bytes: Vec<u8>,
-    state: &AppState,
-) -> Result<(String, Vec<Seed>), ApiError> {
-    let text = String::from_utf8(bytes).map_err(|_| {
-        ApiError::bad_request(
-            "the seed file is not UTF-8 text",
-            json!({"file": file_name}),
-        )
-    })?;
-    let seeds = parse_seeds_by_name(&text, &file_name).map_err(|e| {
-        ApiError::bad_request(
-            "invalid seed file",
-            json!({"file": file_name, "message": e.to_string()}),
-        )
-    })?;
-    let total: u64 = crate::engine::total_runs(&seeds);
-    let limit = state.registry.runtime().limits().max_runs_per_job;
-    if total > limit {
-        return Err(ApiError::bad_request(
-            format!(
-                "the seed file plans {total} runs, above the limit of {limit} runs per job \
-                 (MAX_RUNS_PER_JOB)"
-            ),
-            json!({"file": file_name, "runs": total, "limit": limit}),
-        ));
+/// The runs of a few seeds held in memory (a seeder's one empty seed).
+fn seed_runs(seeds: Vec<Seed>) -> Vec<NewRun> {
+    let mut runs = Vec::new();
+    for (seed_index, seed) in seeds.into_iter().enumerate() {
+        let metadata: std::sync::Arc<str> = Value::Object(seed.metadata).to_string().into();
+        for repetition in 0..seed.repetitions {
+            runs.push(NewRun {
+                seed_index: seed_index as i64,
+                repetition: i64::from(repetition),
+                split_index: -1,
+                metadata: metadata.clone(),
+            });
+        }
     }
-    Ok((file_name, seeds))
+    runs
+}
+
+/// The most bytes a form field other than the file may hold.
+const MAX_FIELD_BYTES: usize = 64 * 1024;
+
+/// A small form field's text (`pipeline_id`, `concurrency`, `cache`); 413 past
+/// [`MAX_FIELD_BYTES`] (the request has no overall size limit: the file part has its own).
+async fn small_text(
+    mut field: axum::extract::multipart::Field<'_>,
+    bad_form: impl Fn(axum::extract::multipart::MultipartError) -> ApiError,
+) -> Result<String, ApiError> {
+    let name = field.name().unwrap_or_default().to_owned();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(&bad_form)? {
+        if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the form field {name} is larger than {MAX_FIELD_BYTES} bytes"),
+                json!({"field": name, "limit": MAX_FIELD_BYTES}),
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// One job, with its quality report (`quality`: pass rate, score histograms, what each check

@@ -49,6 +49,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             models,
             record_pages: Default::default(),
             max_dataset_upload_bytes: settings.max_dataset_upload_bytes,
+            max_seed_upload_bytes: settings.max_seed_upload_bytes,
         },
         &settings.http,
     );

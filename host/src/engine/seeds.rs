@@ -2,13 +2,16 @@
 //! them; CSV rows; a Markdown document; URLs ([`super::url_seeds`]). Each repetition of each
 //! seed is one run.
 
+use std::io::Read;
+use std::ops::ControlFlow;
 use std::path::Path;
 
 use serde_json::{Map, Value};
 
 use crate::json::json_type;
 
-use super::url_seeds::{url_fields, url_lines, url_metadata};
+use super::seed_reader::{SeedFormat, read_seeds};
+use super::url_seeds::{url_fields, url_metadata};
 
 /// One seed: the initial state of its runs and how many runs to make.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,85 +41,52 @@ pub enum SeedError {
         /// What is wrong, naming the seed (1-based) and field.
         message: String,
     },
+    /// One seed's text is longer than the reader takes (a bound on memory, not on data: the
+    /// API sets it above `MAX_STATE_BYTES`, which refuses such a seed anyway).
+    #[error("seed {seed} in {origin} is longer than {limit} bytes of text")]
+    TooLong {
+        /// File name.
+        origin: String,
+        /// The seed (1-based).
+        seed: u64,
+        /// The most bytes one seed's text may take.
+        limit: u64,
+    },
 }
 
 /// The most repetitions one seed may ask for; a typo like `1e9` should not start a billion runs.
 pub const MAX_REPETITIONS: u64 = 1_000_000;
 
 /// Reads seeds from a `.json`, `.jsonl`, `.csv`, `.md` or `.txt` (URLs) file (any other name
-/// is read as JSON).
+/// is read as JSON), seed by seed.
 pub fn read_seed_file(path: &Path) -> Result<Vec<Seed>, SeedError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SeedError::Read {
+    let file = std::fs::File::open(path).map_err(|source| SeedError::Read {
         path: path.display().to_string(),
         source,
     })?;
     let origin = path.display().to_string();
-    let known = [".jsonl", ".json", ".csv", ".md", ".markdown", ".txt"];
-    if known.iter().any(|ext| origin.to_lowercase().ends_with(ext)) {
-        parse_seeds_by_name(&text, &origin)
-    } else {
-        parse_seeds_json(without_bom(&text), &origin)
-    }
+    let format = SeedFormat::from_file_name(&origin).unwrap_or(SeedFormat::Json);
+    collect(format, file, &origin)
 }
 
-/// `text` without a leading UTF-8 byte order mark (editors on Windows write one).
-fn without_bom(text: &str) -> &str {
-    text.strip_prefix('\u{feff}').unwrap_or(text)
+/// Every seed of `input`, read as `format`.
+fn collect(format: SeedFormat, input: impl Read, origin: &str) -> Result<Vec<Seed>, SeedError> {
+    let mut seeds = Vec::new();
+    read_seeds(format, input, origin, u64::MAX, |seed| {
+        seeds.push(seed);
+        ControlFlow::Continue(())
+    })?;
+    Ok(seeds)
 }
 
 /// Parses a JSON seed list or a single seed object.
 pub fn parse_seeds_json(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
-    let invalid = |message: String| SeedError::Invalid {
-        origin: origin.to_owned(),
-        message,
-    };
-    let value: Value = serde_json::from_str(text).map_err(|e| invalid(e.to_string()))?;
-    let items = match value {
-        Value::Array(items) => items,
-        object @ Value::Object(_) => vec![object],
-        other => {
-            return Err(invalid(format!(
-                "expected a list of seeds or one seed object, found {}",
-                json_type(&other)
-            )));
-        }
-    };
-    seeds_from_values(items, origin)
+    collect(SeedFormat::Json, text.as_bytes(), origin)
 }
 
 /// Parses JSON Lines, one seed object per non-empty line.
 pub fn parse_seeds_jsonl(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
-    let mut items = Vec::new();
-    for (index, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let value = serde_json::from_str(line).map_err(|e| SeedError::Invalid {
-            origin: origin.to_owned(),
-            message: format!("line {}: {e}", index + 1),
-        })?;
-        items.push(value);
-    }
-    seeds_from_values(items, origin)
-}
-
-fn seeds_from_values(items: Vec<Value>, origin: &str) -> Result<Vec<Seed>, SeedError> {
-    if items.is_empty() {
-        return Err(SeedError::Invalid {
-            origin: origin.to_owned(),
-            message: "the file holds no seeds".to_owned(),
-        });
-    }
-    items
-        .into_iter()
-        .enumerate()
-        .map(|(index, item)| {
-            seed_from_value(item).map_err(|message| SeedError::Invalid {
-                origin: origin.to_owned(),
-                message: format!("seed {}: {message}", index + 1),
-            })
-        })
-        .collect()
+    collect(SeedFormat::Jsonl, text.as_bytes(), origin)
 }
 
 /// Reads one seed object, or says what is wrong with it (without naming the seed). A URL
@@ -170,101 +140,34 @@ pub(crate) fn seed_from_value(value: Value) -> Result<Seed, String> {
 /// Parses CSV with a header row: each row is one seed whose metadata maps the headers to the
 /// row's values; a `repetitions` column, when present, sets the repetitions.
 pub fn parse_seeds_csv(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
-    let invalid = |message: String| SeedError::Invalid {
-        origin: origin.to_owned(),
-        message,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid(e.to_string()))?
-        .clone();
-    if headers.iter().all(|h| h.trim().is_empty()) {
-        return Err(invalid("the CSV has no header row".to_owned()));
-    }
-    let mut items = Vec::new();
-    for (index, row) in reader.records().enumerate() {
-        let row = row.map_err(|e| invalid(format!("row {}: {e}", index + 2)))?;
-        let mut metadata = Map::new();
-        let mut repetitions = None;
-        for (header, value) in headers.iter().zip(row.iter()) {
-            if header == "repetitions" {
-                repetitions = Some(value.trim().parse::<u64>().map_err(|_| {
-                    invalid(format!(
-                        "row {}: `repetitions` must be a whole number, got {value:?}",
-                        index + 2
-                    ))
-                })?);
-            } else {
-                metadata.insert(header.to_owned(), Value::String(value.to_owned()));
-            }
-        }
-        let mut seed = Map::new();
-        seed.insert("metadata".to_owned(), Value::Object(metadata));
-        if let Some(r) = repetitions {
-            seed.insert("repetitions".to_owned(), Value::from(r));
-        }
-        items.push(Value::Object(seed));
-    }
-    seeds_from_values(items, origin)
+    collect(SeedFormat::Csv, text.as_bytes(), origin)
 }
 
 /// A Markdown document is one seed whose `file_content` is the text (as in DataGenFlow; a
 /// multiplier such as a chunker splits it).
 pub fn parse_seeds_markdown(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
-    if text.trim().is_empty() {
-        return Err(SeedError::Invalid {
-            origin: origin.to_owned(),
-            message: "the document is empty".to_owned(),
-        });
-    }
-    let mut metadata = Map::new();
-    metadata.insert("file_content".to_owned(), Value::String(text.to_owned()));
-    Ok(vec![Seed {
-        repetitions: 1,
-        metadata,
-    }])
+    collect(SeedFormat::Markdown, text.as_bytes(), origin)
+}
+
+/// The format of the seed file `file_name`: `.json`, `.jsonl`, `.csv`, `.md` or `.txt` (one
+/// URL a line); any other name is refused.
+pub fn seed_format(file_name: &str) -> Result<SeedFormat, SeedError> {
+    SeedFormat::from_file_name(file_name).ok_or_else(|| SeedError::Invalid {
+        origin: file_name.to_owned(),
+        message: "unsupported seed file type: use .json, .jsonl, .csv, .md or .txt (URLs)"
+            .to_owned(),
+    })
 }
 
 /// Parses seeds by file name: `.json`, `.jsonl`, `.csv`, `.md` or `.txt` (one URL a line).
 pub fn parse_seeds_by_name(text: &str, file_name: &str) -> Result<Vec<Seed>, SeedError> {
-    let text = without_bom(text);
-    let lower = file_name.to_lowercase();
-    if lower.ends_with(".jsonl") {
-        parse_seeds_jsonl(text, file_name)
-    } else if lower.ends_with(".json") {
-        parse_seeds_json(text, file_name)
-    } else if lower.ends_with(".csv") {
-        parse_seeds_csv(text, file_name)
-    } else if lower.ends_with(".md") || lower.ends_with(".markdown") {
-        parse_seeds_markdown(text, file_name)
-    } else if lower.ends_with(".txt") {
-        parse_seeds_urls(text, file_name)
-    } else {
-        Err(SeedError::Invalid {
-            origin: file_name.to_owned(),
-            message: "unsupported seed file type: use .json, .jsonl, .csv, .md or .txt (URLs)"
-                .to_owned(),
-        })
-    }
+    collect(seed_format(file_name)?, text.as_bytes(), file_name)
 }
 
 /// Parses a list of URLs, one per line (blank lines and `#` comments skipped): one seed
 /// `{"url": ...}` each.
 pub fn parse_seeds_urls(text: &str, origin: &str) -> Result<Vec<Seed>, SeedError> {
-    let lines = url_lines(text).map_err(|message| SeedError::Invalid {
-        origin: origin.to_owned(),
-        message,
-    })?;
-    Ok(lines
-        .into_iter()
-        .map(|metadata| Seed {
-            repetitions: 1,
-            metadata,
-        })
-        .collect())
+    collect(SeedFormat::Urls, text.as_bytes(), origin)
 }
 
 /// Total number of runs the seeds ask for (before any multiplier).

@@ -58,16 +58,24 @@ pub fn url_lines(text: &str) -> Result<Vec<Map<String, Value>>, String> {
     let mut seeds = Vec::new();
     let text = text.replace("\r\n", "\n");
     for (index, line) in text.split(['\n', '\r']).enumerate() {
-        let line = without_comment(line).trim();
-        if line.is_empty() {
-            continue;
-        }
-        seeds.push(url_fields(line).map_err(|e| format!("line {}: {e}", index + 1))?);
+        seeds.extend(url_line(line, index + 1)?);
     }
     if seeds.is_empty() {
         return Err("the file holds no URLs".to_owned());
     }
     Ok(seeds)
+}
+
+/// The metadata of the URL on line `number` (from 1) of a list, `None` for a blank or comment
+/// line; an error names the line.
+pub fn url_line(line: &str, number: usize) -> Result<Option<Map<String, Value>>, String> {
+    let line = without_comment(line).trim();
+    if line.is_empty() {
+        return Ok(None);
+    }
+    url_fields(line)
+        .map(Some)
+        .map_err(|e| format!("line {number}: {e}"))
 }
 
 /// `line` up to its comment: a `#` at its start (spaces aside) or after a space or tab (a `#`

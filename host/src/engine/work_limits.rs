@@ -151,21 +151,60 @@ pub fn check_job_states(
     blocks: usize,
     limits: &Limits,
 ) -> Result<(), TooMuchWork> {
-    let mut bytes = 0u64;
-    let mut runs = 0u64;
-    for (index, (size, repetitions)) in seeds.into_iter().enumerate() {
-        check_state(&format!("seed {}", index + 1), size, blocks, limits)?;
-        bytes = bytes.saturating_add(size.saturating_mul(repetitions));
-        runs = runs.saturating_add(repetitions);
+    let mut check = JobStateCheck::new(blocks, limits);
+    for (size, repetitions) in seeds {
+        check.add(size, repetitions)?;
     }
-    if bytes > limits.max_job_state_bytes {
-        return Err(TooMuchWork::JobState {
-            bytes,
-            runs,
-            limit: limits.max_job_state_bytes,
-        });
+    check.finish()
+}
+
+/// [`check_job_states`] fed one seed at a time, for a seed file read as a stream.
+#[derive(Debug, Clone)]
+pub struct JobStateCheck<'a> {
+    blocks: usize,
+    limits: &'a Limits,
+    seeds: u64,
+    bytes: u64,
+    runs: u64,
+}
+
+impl<'a> JobStateCheck<'a> {
+    /// A check of a job whose pipeline has `blocks` blocks.
+    pub fn new(blocks: usize, limits: &'a Limits) -> Self {
+        JobStateCheck {
+            blocks,
+            limits,
+            seeds: 0,
+            bytes: 0,
+            runs: 0,
+        }
     }
-    Ok(())
+
+    /// The next seed: its state's size and its repetitions.
+    pub fn add(&mut self, size: u64, repetitions: u64) -> Result<(), TooMuchWork> {
+        self.seeds += 1;
+        check_state(
+            &format!("seed {}", self.seeds),
+            size,
+            self.blocks,
+            self.limits,
+        )?;
+        self.bytes = self.bytes.saturating_add(size.saturating_mul(repetitions));
+        self.runs = self.runs.saturating_add(repetitions);
+        Ok(())
+    }
+
+    /// After the last seed: their states over every run against `MAX_JOB_STATE_BYTES`.
+    pub fn finish(self) -> Result<(), TooMuchWork> {
+        if self.bytes > self.limits.max_job_state_bytes {
+            return Err(TooMuchWork::JobState {
+                bytes: self.bytes,
+                runs: self.runs,
+                limit: self.limits.max_job_state_bytes,
+            });
+        }
+        Ok(())
+    }
 }
 
 /// Bytes of `state` as compact JSON text, counted without making the text.

@@ -264,6 +264,36 @@ pub(super) async fn insert_runs<R: PlannedRun>(
     Ok(())
 }
 
+/// A job being created: its row and the runs added so far, in one open transaction
+/// ([`Store::begin_job`]). Dropped without [`JobPlan::commit`], it leaves nothing.
+pub struct JobPlan {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    job: JobRow,
+    /// The store, to announce the job once it is committed.
+    store: Store,
+}
+
+impl JobPlan {
+    /// The job's id (seen by others only once committed).
+    pub fn job_id(&self) -> i64 {
+        self.job.id
+    }
+
+    /// Adds `runs` to the job, in multi-row statements.
+    pub async fn add_runs(&mut self, runs: &[NewRun]) -> Result<(), StoreError> {
+        insert_runs(&mut self.tx, self.job.id, runs.iter(), None).await
+    }
+
+    /// Makes the job and its runs visible at once and announces it to the workers (the
+    /// PostgreSQL notice is sent by the commit itself); returns the job as it was created.
+    pub async fn commit(mut self) -> Result<JobRow, StoreError> {
+        self.store.announce_running_job(&mut self.tx).await?;
+        self.tx.commit().await?;
+        self.store.announced();
+        Ok(self.job)
+    }
+}
+
 impl Store {
     /// Creates a running job of `pipeline_id` with its runs, in one transaction, with the
     /// default cache mode.
@@ -285,6 +315,24 @@ impl Store {
         options: &Value,
         cache: CacheMode,
     ) -> Result<JobRow, StoreError> {
+        let mut plan = self
+            .begin_job(pipeline_id, runs.len() as u64, options, cache)
+            .await?;
+        plan.add_runs(runs).await?;
+        plan.commit().await
+    }
+
+    /// Starts creating a running job of `pipeline_id` that will have `total_runs` runs: its
+    /// runs are then added batch by batch ([`JobPlan::add_runs`]), all in one transaction, so
+    /// that nothing of the job is seen before [`JobPlan::commit`] and a plan dropped
+    /// uncommitted (a seed file found wrong half-way, a client gone) leaves nothing behind.
+    pub async fn begin_job(
+        &self,
+        pipeline_id: i64,
+        total_runs: u64,
+        options: &Value,
+        cache: CacheMode,
+    ) -> Result<JobPlan, StoreError> {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         // The first statement writes: on SQLite a transaction that reads first can fail to
@@ -295,7 +343,7 @@ impl Store {
              RETURNING {COLUMNS}"
         ))
         .bind(pipeline_id)
-        .bind(runs.len() as i64)
+        .bind(i64::try_from(total_runs).unwrap_or(i64::MAX))
         .bind(options.to_string())
         .bind(now)
         .bind(cache.as_str())
@@ -303,11 +351,11 @@ impl Store {
         .await?
         .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
         let job = from_row(&job)?;
-        insert_runs(&mut tx, job.id, runs.iter(), None).await?;
-        self.announce_running_job(&mut tx).await?;
-        tx.commit().await?;
-        self.announced();
-        Ok(job)
+        Ok(JobPlan {
+            tx,
+            job,
+            store: self.clone(),
+        })
     }
 
     /// The job `id`.
@@ -491,6 +539,55 @@ mod tests {
             JobStatus::parse("sleeping"),
             Err(StoreError::UnknownValue { value, .. }) if value == "sleeping"
         ));
+    }
+
+    #[tokio::test]
+    async fn a_job_plan_dropped_before_commit_leaves_no_job_and_no_run() {
+        let path = std::env::temp_dir().join(format!("blockforge-plan-{}.db", std::process::id()));
+        let store = Store::connect(&path.display().to_string()).await.unwrap();
+        let pipeline = store
+            .create_pipeline("p", &serde_json::json!({"blocks": []}))
+            .await
+            .unwrap();
+        let runs: Vec<NewRun> = (0..450)
+            .map(|i| NewRun {
+                seed_index: i,
+                repetition: 0,
+                split_index: -1,
+                metadata: "{}".into(),
+            })
+            .collect();
+        let count = |sql: &'static str| {
+            let store = store.clone();
+            async move {
+                sqlx::query_scalar::<_, i64>(sql)
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap()
+            }
+        };
+        // Runs added in batches, then the plan given up (a seed file wrong half-way).
+        let mut plan = store
+            .begin_job(pipeline.id, 900, &serde_json::json!({}), CacheMode::Auto)
+            .await
+            .unwrap();
+        plan.add_runs(&runs).await.unwrap();
+        plan.add_runs(&runs[..10]).await.unwrap();
+        drop(plan);
+        assert_eq!(count("SELECT COUNT(*) FROM jobs").await, 0);
+        assert_eq!(count("SELECT COUNT(*) FROM runs").await, 0);
+        // Committed, the job and all its runs appear together.
+        let mut plan = store
+            .begin_job(pipeline.id, 450, &serde_json::json!({}), CacheMode::Auto)
+            .await
+            .unwrap();
+        plan.add_runs(&runs[..200]).await.unwrap();
+        plan.add_runs(&runs[200..]).await.unwrap();
+        let job = plan.commit().await.unwrap();
+        assert_eq!(store.job(job.id).await.unwrap().total_runs, 450);
+        assert_eq!(count("SELECT COUNT(*) FROM runs").await, 450);
+        store.close().await;
+        let _ = std::fs::remove_file(&path);
     }
 
     #[tokio::test]

@@ -13,7 +13,9 @@
 //! - each builtin block's time per call on a typical state (see `bench_blocks`);
 //! - the same block in Rust, Python and JavaScript: load, call, job (see `bench_languages`);
 //! - 1 and 3 `blockforge worker` processes on one PostgreSQL: records/s and the time from a
-//!   job's submission to its first model request (see `bench_workers`).
+//!   job's submission to its first model request (see `bench_workers`);
+//! - seed files of 10,000 and 1,000,000 seeds through the REST path: the server's peak RSS,
+//!   upload included, and records/s (see `bench_seeds`).
 //!
 //! `--only cli,rest,...` runs some of them. Numbers are printed, never asserted. The fake LLM
 //! runs inside this process, on loopback.
@@ -65,8 +67,11 @@ struct Args {
     /// Counts of workers the workers scenario measures (the first is the baseline).
     #[arg(long, value_delimiter = ',', default_value = "1,3")]
     workers: Vec<usize>,
+    /// Seeds of each job of the seed-file scenario (`seeds`).
+    #[arg(long, value_delimiter = ',', default_value = "10000,1000000")]
+    seed_files: Vec<usize>,
     /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`,
-    /// `languages`, `workers`); all when empty.
+    /// `languages`, `workers`, `seeds`); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -300,6 +305,16 @@ async fn main() -> anyhow::Result<()> {
                 latency: Duration::from_millis(args.worker_latency_ms),
                 workers: args.workers.clone(),
             },
+            dir.path(),
+        )
+        .await?;
+    }
+    if args.runs("seeds") {
+        println!();
+        blockforge_tests::bench_seeds::print_seed_files(
+            &args.blockforge,
+            &args.seed_files,
+            args.concurrency,
             dir.path(),
         )
         .await?;
