@@ -382,11 +382,11 @@ async fn children_that_would_copy_too_much_state_fail_their_parent_run() {
             "{how}: {error}"
         );
     };
-    let (_out, records) = ws
+    let (_out, ran) = ws
         .run_pipeline(&pipeline.to_string(), &seeds(1, |_| seed.clone()), &[])
         .await;
-    assert_eq!(records.len(), 1, "one failed record, no child: {records:?}");
-    check("blockforge run", &records[0]);
+    assert_eq!(ran.len(), 1, "one failed record, no child: {ran:?}");
+    check("blockforge run", &ran[0]);
 
     let url = format!("sqlite://{}", ws.path().join("data/blockforge.db").display());
     let server = ws.serve(&url).await;
