@@ -584,7 +584,8 @@ mod tests {
         plan.add_runs(&runs[..200]).await.unwrap();
         plan.add_runs(&runs[200..]).await.unwrap();
         let job = plan.commit().await.unwrap();
-        assert_eq!(store.job(job.id).await.unwrap().total_runs, 450);
+        assert_eq!(job.total_runs, 450);
+        assert_eq!(count("SELECT COUNT(*) FROM jobs").await, 1);
         assert_eq!(count("SELECT COUNT(*) FROM runs").await, 450);
         store.close().await;
         let _ = std::fs::remove_file(&path);
