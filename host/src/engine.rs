@@ -13,6 +13,7 @@ pub mod run;
 pub mod run_set;
 pub mod run_start;
 pub mod secret_config;
+pub mod seed;
 pub mod seed_check;
 pub mod seed_reader;
 pub mod seed_tally;

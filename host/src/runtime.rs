@@ -1231,7 +1231,11 @@ mod tests {
         let origin = "b.wasm";
         let refused = bad_description(origin, "describe() returned the type name \"a b\"".into());
         assert!(refused.always_repeats());
-        assert!(refused.to_string().contains("a description the host refuses"));
+        assert!(
+            refused
+                .to_string()
+                .contains("a description the host refuses")
+        );
         let timed_out = describe_error(origin, "exceeded its wall-clock limit".into());
         assert!(!timed_out.always_repeats());
     }

@@ -118,11 +118,7 @@ async fn a_python_block_named_like_a_standard_module_is_refused_by_name() {
     // whatever Python runs the build.
     for name in ["json", "random", "annotationlib", "wit_world"] {
         let file = dir.path().join(format!("{name}.py"));
-        std::fs::write(
-            &file,
-            PYTHON_BLOCK,
-        )
-        .unwrap();
+        std::fs::write(&file, PYTHON_BLOCK).unwrap();
         let out = run_tool(
             "python3",
             &[
@@ -455,7 +451,10 @@ async fn a_javascript_block_is_rebuilt_when_an_input_changes_and_only_then() {
 async fn a_python_block_is_rebuilt_when_its_files_change_and_only_then() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("listed_block.py"), PYTHON_BLOCK).unwrap();
-    let build = checkout().join("sdk/python/build_block.py").display().to_string();
+    let build = checkout()
+        .join("sdk/python/build_block.py")
+        .display()
+        .to_string();
     let out = dir.path().join("listed.wasm").display().to_string();
     let args = [build.as_str(), "listed_block.py", "-o", &out];
     let build_block = || run_tool("python3", &args, Some(dir.path()), &[]);

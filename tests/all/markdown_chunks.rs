@@ -191,6 +191,7 @@ async fn a_multiplier_anywhere_reads_its_input_or_the_field_its_config_names() {
     .await;
     assert_eq!(written, json!(["topic"]));
     // A field named in its config replaces the declared input, first block or not.
-    let named = seed_fields(json!([{"type": "TokenChunker", "config": {"field_name": "body"}}])).await;
+    let named =
+        seed_fields(json!([{"type": "TokenChunker", "config": {"field_name": "body"}}])).await;
     assert_eq!(named, json!(["body"]));
 }

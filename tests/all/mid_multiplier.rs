@@ -390,7 +390,10 @@ async fn children_that_would_copy_too_much_state_fail_their_parent_run() {
     assert_eq!(ran.len(), 1, "one failed record, no child: {ran:?}");
     check("blockforge run", &ran[0], "status");
 
-    let url = format!("sqlite://{}", ws.path().join("data/blockforge.db").display());
+    let url = format!(
+        "sqlite://{}",
+        ws.path().join("data/blockforge.db").display()
+    );
     let server = ws.serve(&url).await;
     let id = create_pipeline(&server, pipeline).await;
     let seed_file = seeds(1, |_| seed.clone()).to_string();

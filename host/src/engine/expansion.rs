@@ -446,8 +446,16 @@ mod tests {
             .expect_err("ten copies of 1 KB pass 9 KB");
         assert_eq!(failure.kind, FailureKind::StateLimit);
         assert_eq!(failure.step, 1);
-        assert!(failure.message.contains("MAX_JOB_STATE_BYTES"), "{}", failure.message);
-        assert!(failure.message.starts_with("Chunker (step 1) returned 10 children"));
+        assert!(
+            failure.message.contains("MAX_JOB_STATE_BYTES"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure
+                .message
+                .starts_with("Chunker (step 1) returned 10 children")
+        );
     }
 
     #[test]
@@ -458,8 +466,15 @@ mod tests {
             .check_state_limits(&limits(1000, u64::MAX))
             .expect_err("600 + 600 bytes pass 1000");
         assert!(failure.message.contains("index 1"), "{}", failure.message);
-        assert!(failure.message.contains("MAX_STATE_BYTES"), "{}", failure.message);
-        assert_eq!(failure.detail.as_ref().map(|d| d["child"].clone()), Some(json!(1)));
+        assert!(
+            failure.message.contains("MAX_STATE_BYTES"),
+            "{}",
+            failure.message
+        );
+        assert_eq!(
+            failure.detail.as_ref().map(|d| d["child"].clone()),
+            Some(json!(1))
+        );
     }
 
     #[test]

@@ -187,7 +187,8 @@ fn config_format<'a>(info: &'a BlockInfo, key: &str) -> Option<&'a str> {
 /// Whether the config of `spec` sets a `field-reference` value (a field the block reads).
 fn names_a_field(spec: &BlockSpec, info: &BlockInfo) -> bool {
     spec.config.iter().any(|(key, value)| {
-        config_format(info, key) == Some(FIELD_REFERENCE) && value.as_str().is_some_and(|f| !f.is_empty())
+        config_format(info, key) == Some(FIELD_REFERENCE)
+            && value.as_str().is_some_and(|f| !f.is_empty())
     })
 }
 

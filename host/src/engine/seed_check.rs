@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use super::seeds::seed_from_value;
+use super::seed::seed_from_value;
 
 /// Most messages listed in `errors` and `warnings`; the rest are counted.
 pub const MAX_MESSAGES: usize = 50;

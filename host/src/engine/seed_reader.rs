@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer as _, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Value};
 
-use super::seeds::{Seed, SeedError, seed_from_value};
+use super::seed::{Seed, SeedError, seed_from_value};
 use super::url_seeds::url_line;
 
 /// A seed file's format.

@@ -345,9 +345,8 @@ async fn drive(
             let store = store.clone();
             let parents = parents.clone();
             let task_run = run.clone();
-            let handle = in_flight.spawn(async move {
-                execute(&ctx, &store, &parents, task_run, pipeline_id).await
-            });
+            let handle = in_flight
+                .spawn(async move { execute(&ctx, &store, &parents, task_run, pipeline_id).await });
             running.insert(run.id, handle.clone());
             tasks.insert(handle.id(), run);
         }
