@@ -10,7 +10,7 @@
 //! model calls go through), [`kv`], [`template`] and [`outbound`] (services behind host imports), and the
 //! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`datasets`] (dataset
 //! files, schemas and lineage, without storage), [`json`],
-//! [`atomic_file`] and [`thread_priority`].
+//! [`atomic_file`], [`process_owner`] and [`thread_priority`].
 
 #![deny(missing_docs)]
 
@@ -24,6 +24,7 @@ pub mod json;
 pub mod kv;
 pub mod llm;
 pub mod outbound;
+pub mod process_owner;
 pub mod registry;
 pub mod runtime;
 pub mod scaffold;

@@ -26,6 +26,7 @@ const LAYERS: &[&[&str]] = &[
         "usage",
         "grants",
         "thread_priority",
+        "process_owner",
         "scaffold",
         // Dataset files, schemas, lineage and operations on rows (no storage).
         "datasets",

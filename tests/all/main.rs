@@ -13,6 +13,8 @@ mod concurrency;
 mod constraints;
 mod dataset_cli;
 mod dataset_export;
+mod dataset_hub;
+mod dataset_integrity;
 mod dataset_operations;
 mod dataset_store;
 mod datasets;
