@@ -7,6 +7,7 @@ use blockforge::datasets::lineage::{Lineage, VersionRef};
 use blockforge::datasets::schema::SchemaSummary;
 use blockforge::store::dataset_export::ParquetExportError;
 use blockforge::store::dataset_operations::{Conversion, OperationError};
+use blockforge::store::dataset_writer::VersionWriter;
 use blockforge::store::datasets::VersionRow;
 use blockforge::store::{Store, StoreError};
 use blockforge_tests::harness::Workspace;
@@ -70,6 +71,14 @@ async fn a_source_deleted_while_it_is_read_makes_no_version_and_no_export() {
             matches!(&split, Err(OperationError::Store(e)) if short(e, 1500)),
             "{split:?}"
         );
+        // An edit's copy of its parent's rows.
+        let mut pending = store
+            .begin_version("edited", None, &upload())
+            .await
+            .unwrap();
+        let copied = store.copy_dataset_rows(&mut pending, &source).await;
+        assert!(matches!(&copied, Err(e) if short(e, 1500)), "{copied:?}");
+        store.abandon_version(pending).await.unwrap();
         let parquet = store.write_parquet(&source, Vec::new()).await;
         assert!(
             matches!(&parquet, Err(ParquetExportError::Store(e)) if short(e, 1500)),
@@ -266,6 +275,73 @@ async fn lineage_follows_its_inputs_by_id_when_their_name_is_taken_again() {
         );
         let listed = store.dataset_versions("m").await.unwrap();
         assert_eq!(listed[0].lineage, merged.lineage);
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_newest_split_of_a_dataset_is_its_splits() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let chats = ready(&store, "chats", 40).await;
+        // A dataset merely named like a split is not one.
+        ready(&store, "chats.train", 3).await;
+        let names = |splits: &[(String, VersionRow)]| -> Vec<(String, String, i64)> {
+            splits
+                .iter()
+                .map(|(s, v)| (s.clone(), v.dataset.clone(), v.row_count))
+                .collect()
+        };
+        let splits = store.export_splits("chats", None).await.unwrap();
+        assert_eq!(names(&splits), [("train".into(), "chats".into(), 40)]);
+
+        let halves = [("train".to_owned(), 0.5), ("extra".to_owned(), 0.5)];
+        store
+            .split_version(&chats, &halves, 1, "chats")
+            .await
+            .unwrap();
+        let thirds = [("test".to_owned(), 0.25), ("train".to_owned(), 0.75)];
+        store
+            .split_version(&chats, &thirds, 2, "chats")
+            .await
+            .unwrap();
+        // The newest split run only (not `extra` of the older one), train first.
+        let splits = store.export_splits("chats", None).await.unwrap();
+        assert_eq!(
+            names(&splits),
+            [
+                ("train".into(), "chats.train".into(), 30),
+                ("test".into(), "chats.test".into(), 10),
+            ]
+        );
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_writer_told_its_row_count_publishes_nothing_short() {
+    let (_dir, stores, schema) = stores().await;
+    for store in stores.clone() {
+        let mut writer = VersionWriter::start(&store, "sampled", None, &upload())
+            .await
+            .unwrap();
+        writer.expect_rows(5);
+        for row in rows(3) {
+            writer.push(row).await.unwrap();
+        }
+        let finished = writer.finish().await;
+        assert!(
+            matches!(
+                &finished,
+                Err(StoreError::Incomplete {
+                    expected: 5,
+                    found: 3,
+                    ..
+                })
+            ),
+            "{finished:?}"
+        );
+        assert!(store.datasets().await.unwrap().is_empty());
     }
     cleanup(stores, &schema).await;
 }
