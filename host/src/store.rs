@@ -12,6 +12,7 @@ pub mod dataset_export;
 pub mod dataset_hub;
 pub mod dataset_lineage;
 pub mod dataset_operations;
+pub mod dataset_push;
 pub mod dataset_sources;
 pub mod dataset_sweep;
 pub mod dataset_writer;

@@ -31,8 +31,8 @@ const LAYERS: &[&[&str]] = &[
         // Dataset files, schemas, lineage and operations on rows (no storage).
         "datasets",
     ],
-    // Services behind host imports.
-    &["template", "kv", "outbound"],
+    // Services behind host imports; the Hugging Face Hub's API (dataset pushes).
+    &["template", "kv", "outbound", "hub"],
     // The model gateway; reads registered models through a trait the store implements.
     &["llm"],
     // wasmtime: load, limit and call components; the host imports.

@@ -18,14 +18,14 @@ use crate::datasets::{chat_jsonl, post_raw};
 use crate::store::cleanup;
 
 /// The card's front matter, parsed as YAML.
-fn front_matter(card: &str) -> Value {
+pub(crate) fn front_matter(card: &str) -> Value {
     let rest = card.strip_prefix("---\n").expect("front matter first");
     let (yaml, _) = rest.split_once("\n---\n").expect("a closing ---");
     serde_norway::from_str(yaml).unwrap()
 }
 
 /// The values of the column `i` of a Parquet file.
-fn column_i(parquet: Vec<u8>) -> Vec<i64> {
+pub(crate) fn column_i(parquet: Vec<u8>) -> Vec<i64> {
     let reader = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(parquet))
         .unwrap()
         .build()
@@ -55,7 +55,7 @@ fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
 
 /// Checks a Hub layout of 300 rows split 80/10/10: the files, the card's splits and every
 /// row once.
-fn check_layout(files: &[(String, Vec<u8>)]) {
+pub(crate) fn check_layout(files: &[(String, Vec<u8>)]) {
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(
         names,

@@ -9,6 +9,7 @@ use blockforge::datasets::card::CardMeta;
 use blockforge::datasets::export::ExportFormat;
 use blockforge::datasets::import::{FileFormat, ReadOptions};
 use blockforge::datasets::lineage::Lineage;
+use blockforge::hub::{HubClient, HubSettings, PushOptions, RepoId, Token};
 use blockforge::settings::Settings;
 use blockforge::store::Store;
 use blockforge::store::dataset_operations::Conversion;
@@ -140,6 +141,28 @@ enum DatasetCommand {
         #[arg(long)]
         version: Option<i64>,
     },
+    /// Push every split (Parquet) and the card to a Hugging Face Hub dataset repository, in
+    /// one commit (the layout of --hub; the repository is created when missing).
+    Push {
+        /// The dataset.
+        name: String,
+        /// The Hub repository, owner/name.
+        #[arg(long)]
+        repo: String,
+        /// A Hub token with write access (default: HF_TOKEN, which other users of the
+        /// machine cannot read in the process list); never printed or stored.
+        #[arg(long)]
+        token: Option<String>,
+        /// Create the repository private (an existing one keeps its visibility).
+        #[arg(long)]
+        private: bool,
+        /// The commit's summary (default: "Upload NAME from blockforge").
+        #[arg(long)]
+        message: Option<String>,
+        /// The card's license id.
+        #[arg(long)]
+        license: Option<String>,
+    },
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -175,15 +198,46 @@ pub async fn dataset(args: DatasetArgs, settings: &Settings) -> anyhow::Result<E
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
     // Versions a killed import left unfinished go first, so their rows stop taking space.
     let outcome = match store.sweep_unfinished_versions(None).await {
-        Ok(_) => run(args.command, &store).await,
+        Ok(_) => run(args.command, &store, &settings.hub).await,
         Err(e) => Err(anyhow::Error::new(e).context("cannot sweep unfinished dataset versions")),
     };
     store.close().await;
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
-async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
+async fn run(command: DatasetCommand, store: &Store, hub: &HubSettings) -> anyhow::Result<()> {
     match command {
+        DatasetCommand::Push {
+            name,
+            repo,
+            token,
+            private,
+            message,
+            license,
+        } => {
+            let repo: RepoId = repo.parse()?;
+            let token = token
+                .as_deref()
+                .and_then(Token::new)
+                .or_else(|| hub.token.clone())
+                .ok_or_else(|| {
+                    anyhow!("no Hugging Face Hub token: give --token or set HF_TOKEN")
+                })?;
+            let client = HubClient::new(&hub.endpoint, token)?;
+            let meta = CardMeta {
+                license,
+                ..CardMeta::default()
+            };
+            let options = PushOptions {
+                private,
+                summary: message.unwrap_or_else(|| format!("Upload {name} from blockforge")),
+            };
+            let pushed = store
+                .push_to_hub(&name, &meta, &client, &repo, &options)
+                .await
+                .with_context(|| format!("cannot push {name} to the Hub repository {repo}"))?;
+            print_json(&pushed)
+        }
         DatasetCommand::Import {
             file,
             name,

@@ -51,6 +51,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             models,
             record_pages: Default::default(),
             max_dataset_upload_bytes: settings.max_dataset_upload_bytes,
+            hub: settings.hub.clone(),
         },
         &settings.http,
     );

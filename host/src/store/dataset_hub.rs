@@ -91,18 +91,21 @@ impl Store {
     }
 
     /// Writes `name` in the Hub's layout into the folder `dir` (made when missing): its
-    /// `README.md` and `data/*.parquet` are replaced, each file in one step.
+    /// `README.md` and `data/*.parquet` are replaced, each file in one step. Returns the
+    /// files written, relative to `dir` (`README.md` first).
     pub async fn write_hub_folder(
         &self,
         name: &str,
         meta: &CardMeta,
         dir: &Path,
-    ) -> Result<(), HubExportError> {
+    ) -> Result<Vec<String>, HubExportError> {
         let (splits, card) = self.hub_contents(name, meta).await?;
         let data = dir.join("data");
         std::fs::create_dir_all(&data).map_err(io_error(&data))?;
+        let mut written = vec!["README.md".to_owned()];
         for (split, version) in &splits {
-            let path = dir.join(split_file(split));
+            let relative = split_file(split);
+            let path = dir.join(&relative);
             let file = crate::atomic_file::temporary_beside(&path).map_err(io_error(&path))?;
             let out = self
                 .write_parquet(version, std::io::BufWriter::new(file))
@@ -111,9 +114,10 @@ impl Store {
                 .into_inner()
                 .map_err(|e| io_error(&path)(e.into_error()))?;
             file.persist(&path).map_err(|e| io_error(&path)(e.error))?;
+            written.push(relative);
         }
         let readme = dir.join("README.md");
         crate::atomic_file::write(&readme, card.as_bytes()).map_err(io_error(&readme))?;
-        Ok(())
+        Ok(written)
     }
 }
