@@ -293,7 +293,7 @@ async fn only_the_newest_split_of_a_dataset_is_its_splits() {
                 .collect()
         };
         let splits = store.export_splits("chats", None).await.unwrap();
-        assert_eq!(names(&splits), [("train".into(), "chats".into(), 40)]);
+        assert_eq!(names(&splits), [("train".to_owned(), "chats".to_owned(), 40)]);
 
         let halves = [("train".to_owned(), 0.5), ("extra".to_owned(), 0.5)];
         store
@@ -310,8 +310,8 @@ async fn only_the_newest_split_of_a_dataset_is_its_splits() {
         assert_eq!(
             names(&splits),
             [
-                ("train".into(), "chats.train".into(), 30),
-                ("test".into(), "chats.test".into(), 10),
+                ("train".to_owned(), "chats.train".to_owned(), 30),
+                ("test".to_owned(), "chats.test".to_owned(), 10),
             ]
         );
     }
