@@ -169,6 +169,18 @@ async fn a_dataset_is_pushed_to_the_hub_in_one_commit_over_http_and_the_cli() {
     cleanup(stores, &schema).await;
 }
 
+/// Pushes `chats` with `body` and checks the 502 that says the Hub answered `status` at
+/// `step`, with an error containing `says` and not the token.
+async fn refused_by_hub(server: &Server, body: Value, status: u64, step: &str, says: &str) {
+    let (code, answer) = push(server, "chats", body).await;
+    assert_eq!(code, StatusCode::BAD_GATEWAY, "{answer}");
+    assert_eq!(answer["detail"]["hub_status"], status, "{answer}");
+    assert_eq!(answer["detail"]["step"], step, "{answer}");
+    let error = answer["error"].as_str().unwrap();
+    assert!(error.contains(says), "{answer}");
+    assert!(!error.contains(TOKEN), "{answer}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hubs_refusals_become_clear_errors_and_commit_nothing() {
     let mut ws = Workspace::new();
@@ -178,60 +190,35 @@ async fn the_hubs_refusals_become_clear_errors_and_commit_nothing() {
         ws.set_env("HF_ENDPOINT", &hub.endpoint());
         let server = ws.serve(&url).await;
         split_chats(&server).await;
-        let expect = |answer: &Value, status: u64, step: &str, says: &str| {
-            assert_eq!(answer["detail"]["hub_status"], status, "{answer}");
-            assert_eq!(answer["detail"]["step"], step, "{answer}");
-            let error = answer["error"].as_str().unwrap();
-            assert!(error.contains(says), "{answer}");
-            assert!(!error.contains(TOKEN), "{answer}");
-        };
-
         // A wrong token: the Hub says 401 at the first call.
-        let (status, answer) = push(
+        refused_by_hub(
             &server,
-            "chats",
             json!({"repo": "me/chats", "token": "hf_wrong"}),
-        )
-        .await;
-        assert_eq!(status, StatusCode::BAD_GATEWAY, "{answer}");
-        expect(
-            &answer,
             401,
             "creating the dataset repository me/chats",
             "the Hub refused the token (401 while creating the dataset repository me/chats): Invalid credentials in Authorization header",
-        );
-
-        // A repository the token cannot see: 404.
-        hub.hide("someone/private");
-        let (status, answer) = push(
-            &server,
-            "chats",
-            json!({"repo": "someone/private", "token": TOKEN}),
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_GATEWAY, "{answer}");
-        expect(
-            &answer,
+        // A repository the token cannot see: 404.
+        hub.hide("someone/private");
+        refused_by_hub(
+            &server,
+            json!({"repo": "someone/private", "token": TOKEN}),
             404,
             "asking the Hub how to upload each file",
             "Repository not found",
-        );
-
-        // The Hub fails at the commit: 503, and nothing was committed.
-        hub.fail_commits(503);
-        let (status, answer) = push(
-            &server,
-            "chats",
-            json!({"repo": "me/chats", "token": TOKEN}),
         )
         .await;
-        assert_eq!(status, StatusCode::BAD_GATEWAY, "{answer}");
-        expect(
-            &answer,
+        // The Hub fails at the commit: 503, and nothing was committed.
+        hub.fail_commits(503);
+        refused_by_hub(
+            &server,
+            json!({"repo": "me/chats", "token": TOKEN}),
             503,
             "committing the files",
             "the Hub answered 503 while committing the files: the Hub is having a bad day",
-        );
+        )
+        .await;
         assert!(hub.commits().is_empty());
 
         // Refused before the Hub is asked anything: no token, a bad repository id, no such
