@@ -114,38 +114,11 @@ async fn measure(
 ) -> anyhow::Result<JobRun> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let fake = FakeLlm::start(FakeLlmConfig::default()).await;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port();
     let dir = database.parent().context("no folder")?;
-    let server = tokio::process::Command::new(blockforge)
-        .arg("serve")
-        .env("PORT", port.to_string())
-        .env("DATABASE_URL", format!("sqlite://{}", database.display()))
-        .env("LLM_ENDPOINT", fake.base_url())
-        .env("LLM_MODEL", "fake-model")
-        .env("LLM_MAX_CONCURRENCY", concurrency.to_string())
-        .env("PLUGINS_DIR", dir.join("no-plugins"))
-        .env("BLOCKFORGE_CACHE_DIR", dir.join("cache"))
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .context("cannot start blockforge serve")?;
-    let http = reqwest::Client::new();
-    let base = format!("http://127.0.0.1:{port}");
-    let started = Instant::now();
-    while !http
-        .get(format!("{base}/health"))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        if started.elapsed() > Duration::from_secs(60) {
-            bail!("blockforge serve did not answer /health within 60 s");
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let server_pid = server.id().context("blockforge serve has no pid")?;
+    let server =
+        crate::bench_server::start(blockforge, database, &fake.base_url(), concurrency, dir)
+            .await?;
+    let (http, base, server_pid) = (reqwest::Client::new(), server.base.clone(), server.pid);
     // The readers stand for browsers elsewhere: they run on threads of their own, not on the
     // runtime of the fake provider the job calls, so a busy reader never delays an answer
     // of the provider in this process's task queue (the OS still shares the cores).
