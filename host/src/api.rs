@@ -89,6 +89,8 @@ pub struct AppState {
     pub max_dataset_upload_bytes: u64,
     /// The largest seed file `POST /api/generate` takes (`MAX_SEED_UPLOAD_BYTES`).
     pub max_seed_upload_bytes: u64,
+    /// The Hugging Face Hub dataset pushes go to, and the token used when a push names none.
+    pub hub: crate::hub::HubSettings,
 }
 
 /// How the server meets its clients: which host names and origins it accepts, and how long
@@ -187,6 +189,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(datasets::operations::split))
         .routes(routes!(datasets::export::export))
         .routes(routes!(datasets::export::card))
+        .routes(routes!(datasets::push::push))
         .routes(routes!(export::download))
         .routes(routes!(models::llm::list, models::llm::create))
         .routes(routes!(

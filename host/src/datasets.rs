@@ -9,6 +9,7 @@ pub mod export;
 pub mod features;
 pub mod import;
 pub mod lineage;
+pub mod markdown;
 pub mod parquet;
 pub mod sampling;
 pub mod schema;

@@ -7,10 +7,12 @@
 //! (configuration), [`api`] (the HTTP server), [`jobs`] (background jobs), [`store`] (SQLite
 //! and PostgreSQL), [`engine`] (pipelines, runs, run sets), [`registry`] (which blocks exist),
 //! [`runtime`] (wasmtime: load, limit and call components), [`llm`] (the gateway blocks'
-//! model calls go through), [`kv`], [`template`] and [`outbound`] (services behind host imports), and the
+//! model calls go through), [`kv`], [`template`], [`outbound`] (services behind host imports) and
+//! [`hub`] (the Hugging Face Hub's API, for dataset pushes), and the
 //! leaves [`usage`], [`grants`] (what the operator grants each plugin), [`datasets`] (dataset
 //! files, schemas and lineage, without storage), [`json`],
-//! [`atomic_file`], [`thread_priority`] and [`telemetry`] (the process's Prometheus series).
+//! [`atomic_file`], [`process_owner`], [`thread_priority`] and [`telemetry`] (the process's
+//! Prometheus series).
 
 #![deny(missing_docs)]
 
@@ -19,11 +21,13 @@ pub mod atomic_file;
 pub mod datasets;
 pub mod engine;
 pub mod grants;
+pub mod hub;
 pub mod jobs;
 pub mod json;
 pub mod kv;
 pub mod llm;
 pub mod outbound;
+pub mod process_owner;
 pub mod registry;
 pub mod runtime;
 pub mod scaffold;

@@ -146,6 +146,8 @@ pub struct Settings {
     pub max_dataset_upload_bytes: u64,
     /// The largest seed file `POST /api/generate` takes (`MAX_SEED_UPLOAD_BYTES`).
     pub max_seed_upload_bytes: u64,
+    /// The Hugging Face Hub that dataset pushes go to (`HF_ENDPOINT`, `HF_TOKEN`).
+    pub hub: crate::hub::HubSettings,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -512,6 +514,11 @@ impl Settings {
             kv_quota: kv_quota()?,
             max_dataset_upload_bytes: positive("MAX_DATASET_UPLOAD_BYTES", 2u64 << 30)?,
             max_seed_upload_bytes: positive("MAX_SEED_UPLOAD_BYTES", 4u64 << 30)?,
+            hub: crate::hub::HubSettings {
+                endpoint: var("HF_ENDPOINT")
+                    .unwrap_or_else(|| crate::hub::DEFAULT_ENDPOINT.to_owned()),
+                token: var("HF_TOKEN").and_then(|t| crate::hub::Token::new(&t)),
+            },
             user_grant: number(
                 "PLUGIN_DEFAULT_GRANT",
                 crate::grants::UserDefault::Conservative,

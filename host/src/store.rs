@@ -10,8 +10,12 @@
 pub mod api_keys;
 pub mod dataset_card;
 pub mod dataset_export;
+pub mod dataset_hub;
+pub mod dataset_lineage;
 pub mod dataset_operations;
+pub mod dataset_push;
 pub mod dataset_sources;
+pub mod dataset_sweep;
 pub mod dataset_writer;
 pub mod datasets;
 mod finish_runs;
@@ -111,6 +115,21 @@ pub enum StoreError {
     /// A task writing to the store ended abnormally (it panicked or was aborted).
     #[error("storage task ended abnormally: {0}")]
     TaskFailed(String),
+    /// Reading something ended before all of it was read (it was deleted meanwhile), or a
+    /// write did not write what it should have: nothing was published from it.
+    #[error(
+        "{what} {id}: {found} rows where {expected} were expected (deleted while it was read?)"
+    )]
+    Incomplete {
+        /// `dataset version`.
+        what: &'static str,
+        /// Its id.
+        id: i64,
+        /// Rows it should have.
+        expected: i64,
+        /// Rows found.
+        found: i64,
+    },
 }
 
 /// Set on every PostgreSQL connection: a transaction left idle this long (its process was

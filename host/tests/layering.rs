@@ -26,13 +26,14 @@ const LAYERS: &[&[&str]] = &[
         "usage",
         "grants",
         "thread_priority",
+        "process_owner",
         "scaffold",
         // Dataset files, schemas, lineage and operations on rows (no storage).
         "datasets",
         "telemetry",
     ],
-    // Services behind host imports.
-    &["template", "kv", "outbound"],
+    // Services behind host imports; the Hugging Face Hub's API (dataset pushes).
+    &["template", "kv", "outbound", "hub"],
     // The model gateway; reads registered models through a trait the store implements.
     &["llm"],
     // wasmtime: load, limit and call components; the host imports.

@@ -137,3 +137,68 @@ async fn the_dataset_command_runs_every_operation_on_the_database() {
     }
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_export_leaves_the_output_file_as_it_was() {
+    let mut ws = Workspace::new();
+    let (urls, stores, schema) = databases(&ws).await;
+    let file = ws.write("chats.jsonl", &chat_jsonl(5));
+    let file = file.display().to_string();
+    for url in urls {
+        ws.set_env("DATABASE_URL", &url);
+        ws.run(&["dataset", "import", &file, "--name", "chats"])
+            .await
+            .assert_success();
+        let out = ws.write("kept.jsonl", "precious\n");
+        let out_text = out.display().to_string();
+        for args in [
+            &["dataset", "export", "nosuch", "--output", &out_text][..],
+            &[
+                "dataset",
+                "export",
+                "chats",
+                "--version",
+                "9",
+                "--output",
+                &out_text,
+            ],
+            &[
+                "dataset", "export", "chats", "--format", "xml", "--output", &out_text,
+            ],
+            &[
+                "dataset",
+                "export",
+                "chats",
+                "--format",
+                "parquet",
+                "--version",
+                "9",
+                "-o",
+                &out_text,
+            ],
+            &[
+                "dataset", "export", "nosuch", "--card", "--output", &out_text,
+            ],
+        ] {
+            let failed = ws.run(args).await;
+            failed.assert_failure();
+            assert_eq!(
+                std::fs::read_to_string(&out).unwrap(),
+                "precious\n",
+                "{args:?}: {}",
+                failed.stderr
+            );
+        }
+        ws.run(&["dataset", "export", "chats", "--output", &out_text])
+            .await
+            .assert_success();
+        assert_eq!(std::fs::read_to_string(&out).unwrap().lines().count(), 5);
+        let leftovers: Vec<_> = std::fs::read_dir(ws.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+    cleanup(stores, &schema).await;
+}

@@ -59,12 +59,17 @@ async fn exports_read_back_as_the_rows_and_the_card_describes_them() {
         let (_, _, list) =
             get_text(&server, "/api/datasets/chats/export?format=json&version=1").await;
         assert_eq!(serde_json::from_str::<Vec<Value>>(&list).unwrap(), expected);
-        // CSV: nested values as JSON cells, which an import reads back.
+        // CSV: nested values as JSON cells, which an import with json_cells reads back.
         let (_, content_type, csv) =
             get_text(&server, "/api/datasets/chats/export?format=csv").await;
         assert!(content_type.starts_with("text/csv"), "{content_type}");
         assert!(csv.starts_with("messages,lang,i\n"), "{}", &csv[..80]);
-        let (status, back) = post_raw(&server, "/api/datasets/again/import?format=csv", csv).await;
+        let (status, back) = post_raw(
+            &server,
+            "/api/datasets/again/import?format=csv&json_cells=true",
+            csv.clone(),
+        )
+        .await;
         assert_eq!(status, StatusCode::CREATED, "{back}");
         let (_, _, again) = get_text(&server, "/api/datasets/again/export").await;
         let again: Vec<Value> = again
@@ -73,6 +78,27 @@ async fn exports_read_back_as_the_rows_and_the_card_describes_them() {
             .collect();
         assert_eq!(again[5]["messages"], expected[5]["messages"]);
         assert_eq!(again[5]["i"], "5", "CSV cells are text");
+        // Without json_cells, a cell that looks like JSON stays text.
+        let (status, _) = post_raw(&server, "/api/datasets/text/import?format=csv", csv).await;
+        assert_eq!(status, StatusCode::CREATED);
+        let (_, _, text) = get_text(&server, "/api/datasets/text/export").await;
+        let first: Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
+        assert_eq!(first["messages"], expected[0]["messages"].to_string());
+        // Text a spreadsheet would run as a formula gets a ' before it, unless asked.
+        post_raw(
+            &server,
+            "/api/datasets/formulas/import?format=jsonl",
+            "{\"t\": \"=1+2\", \"n\": -4}\n",
+        )
+        .await;
+        let (_, _, guarded) = get_text(&server, "/api/datasets/formulas/export?format=csv").await;
+        assert_eq!(guarded, "t,n\n'=1+2,-4\n");
+        let (_, _, plain) = get_text(
+            &server,
+            "/api/datasets/formulas/export?format=csv&formula_guard=false",
+        )
+        .await;
+        assert_eq!(plain, "t,n\n=1+2,-4\n");
         let (status, _, _) = get_text(&server, "/api/datasets/chats/export?format=xml").await;
         assert_eq!(status, StatusCode::BAD_REQUEST);
 

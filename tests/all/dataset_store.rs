@@ -9,14 +9,14 @@ use serde_json::json;
 
 use crate::store::{cleanup, stores};
 
-fn rows(n: usize) -> Vec<Row> {
+pub(crate) fn rows(n: usize) -> Vec<Row> {
     (0..n)
         .map(|i| json!({"i": i, "text": format!("row {i}")}))
         .map(|v| v.as_object().cloned().unwrap())
         .collect()
 }
 
-fn upload() -> Lineage {
+pub(crate) fn upload() -> Lineage {
     Lineage::Upload {
         file_name: Some("a.jsonl".to_owned()),
         format: "jsonl".to_owned(),
@@ -73,10 +73,7 @@ async fn versions_appear_only_when_finished_and_keep_their_rows_in_order() {
         // An edit: the parent's rows copied in the database, one replaced.
         let edit = Lineage::Operation {
             operation: "edit".to_owned(),
-            inputs: vec![VersionRef {
-                dataset: "chats".to_owned(),
-                version: 1,
-            }],
+            inputs: vec![VersionRef::new("chats", 1, version.id)],
             params: json!({"position": 5}),
         };
         let mut pending = store
@@ -84,7 +81,7 @@ async fn versions_appear_only_when_finished_and_keep_their_rows_in_order() {
             .await
             .unwrap();
         store
-            .copy_dataset_rows(&mut pending, version.id)
+            .copy_dataset_rows(&mut pending, &version)
             .await
             .unwrap();
         let changed = json!({"i": 5, "text": "changed"})

@@ -88,6 +88,7 @@ const ENDPOINTS: &[(&str, &str)] = &[
     ("post", "/api/datasets/{name}/split"),
     ("get", "/api/datasets/{name}/export"),
     ("get", "/api/datasets/{name}/card"),
+    ("post", "/api/datasets/{name}/push"),
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -3,6 +3,7 @@
 
 pub mod export;
 pub mod operations;
+pub mod push;
 pub mod rows;
 pub mod upload;
 

@@ -80,6 +80,16 @@ impl From<StoreError> for ApiError {
                 e.to_string(),
                 json!({"kind": what, "name": name}),
             ),
+            StoreError::Incomplete {
+                what,
+                id,
+                expected,
+                found,
+            } => ApiError::new(
+                StatusCode::CONFLICT,
+                e.to_string(),
+                json!({"kind": what, "id": id, "expected": expected, "found": found}),
+            ),
             other => {
                 tracing::error!(error = %other, "storage failed");
                 ApiError::new(

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::{Context as _, anyhow};
 use blockforge::datasets::card::CardMeta;
 use blockforge::datasets::export::ExportFormat;
-use blockforge::datasets::import::FileFormat;
+use blockforge::datasets::import::{FileFormat, ReadOptions};
 use blockforge::datasets::lineage::Lineage;
+use blockforge::hub::{HubClient, HubSettings, PushOptions, RepoId, Token};
 use blockforge::settings::Settings;
 use blockforge::store::Store;
 use blockforge::store::dataset_operations::Conversion;
@@ -33,6 +34,9 @@ enum DatasetCommand {
         /// jsonl, json, csv or parquet (default: from the file's extension).
         #[arg(long)]
         format: Option<String>,
+        /// CSV: read a cell holding a JSON object or list as that value (default: text).
+        #[arg(long)]
+        json_cells: bool,
     },
     /// List every dataset with its newest version.
     List,
@@ -41,7 +45,8 @@ enum DatasetCommand {
         /// The dataset.
         name: String,
     },
-    /// Write a version's rows (default: to stdout), or its dataset card with --card.
+    /// Write a version's rows (default: to stdout), its dataset card with --card, or the
+    /// whole dataset in the Hub's layout with --hub.
     Export {
         /// The dataset.
         name: String,
@@ -60,6 +65,15 @@ enum DatasetCommand {
         /// The card's license id.
         #[arg(long)]
         license: Option<String>,
+        /// Write every split as Parquet with the card, laid out like a Hub dataset repository
+        /// (README.md, data/<split>-00000-of-00001.parquet), into this folder, or into this
+        /// zip when it ends in .zip.
+        #[arg(long, conflicts_with_all = ["version", "output", "card"])]
+        hub: Option<PathBuf>,
+        /// CSV: write text cells that start with =, +, -, @ as they are (by default they get
+        /// a ' before them, so a spreadsheet does not run them as formulas).
+        #[arg(long)]
+        no_formula_guard: bool,
     },
     /// Convert every row between chat formats, as a new version.
     Convert {
@@ -127,6 +141,28 @@ enum DatasetCommand {
         #[arg(long)]
         version: Option<i64>,
     },
+    /// Push every split (Parquet) and the card to a Hugging Face Hub dataset repository, in
+    /// one commit (the layout of --hub; the repository is created when missing).
+    Push {
+        /// The dataset.
+        name: String,
+        /// The Hub repository, owner/name.
+        #[arg(long)]
+        repo: String,
+        /// A Hub token with write access (default: HF_TOKEN, which other users of the
+        /// machine cannot read in the process list); never printed or stored.
+        #[arg(long)]
+        token: Option<String>,
+        /// Create the repository private (an existing one keeps its visibility).
+        #[arg(long)]
+        private: bool,
+        /// The commit's summary (default: "Upload NAME from blockforge").
+        #[arg(long)]
+        message: Option<String>,
+        /// The card's license id.
+        #[arg(long)]
+        license: Option<String>,
+    },
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
@@ -160,14 +196,54 @@ pub async fn dataset(args: DatasetArgs, settings: &Settings) -> anyhow::Result<E
     let store = Store::connect(&settings.database_url)
         .await
         .with_context(|| format!("cannot open the database {}", settings.database_url))?;
-    let outcome = run(args.command, &store).await;
+    // Versions a killed import left unfinished go first, so their rows stop taking space.
+    let outcome = match store.sweep_unfinished_versions(None).await {
+        Ok(_) => run(args.command, &store, &settings.hub).await,
+        Err(e) => Err(anyhow::Error::new(e).context("cannot sweep unfinished dataset versions")),
+    };
     store.close().await;
     outcome.map(|()| ExitCode::SUCCESS)
 }
 
-async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
+async fn run(command: DatasetCommand, store: &Store, hub: &HubSettings) -> anyhow::Result<()> {
     match command {
-        DatasetCommand::Import { file, name, format } => {
+        DatasetCommand::Push {
+            name,
+            repo,
+            token,
+            private,
+            message,
+            license,
+        } => {
+            let repo: RepoId = repo.parse()?;
+            let token = token
+                .as_deref()
+                .and_then(Token::new)
+                .or_else(|| hub.token.clone())
+                .ok_or_else(|| {
+                    anyhow!("no Hugging Face Hub token: give --token or set HF_TOKEN")
+                })?;
+            let client = HubClient::new(&hub.endpoint, token)?;
+            let meta = CardMeta {
+                license,
+                ..CardMeta::default()
+            };
+            let options = PushOptions {
+                private,
+                summary: message.unwrap_or_else(|| format!("Upload {name} from blockforge")),
+            };
+            let pushed = store
+                .push_to_hub(&name, &meta, &client, &repo, &options)
+                .await
+                .with_context(|| format!("cannot push {name} to the Hub repository {repo}"))?;
+            print_json(&pushed)
+        }
+        DatasetCommand::Import {
+            file,
+            name,
+            format,
+            json_cells,
+        } => {
             checked(&name)?;
             let file_name = file.file_name().map(|f| f.to_string_lossy().into_owned());
             let format = match format {
@@ -189,7 +265,7 @@ async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
                 bytes,
             };
             let version = store
-                .import_file(&name, format, opened, &lineage)
+                .import_file(&name, format, ReadOptions { json_cells }, opened, &lineage)
                 .await
                 .with_context(|| format!("cannot import {}", file.display()))?;
             print_json(&version)
@@ -203,46 +279,39 @@ async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
             output,
             card,
             license,
+            hub,
+            no_formula_guard,
         } => {
-            let mut out: Box<dyn std::io::Write> = match &output {
-                Some(path) => Box::new(std::io::BufWriter::new(
-                    std::fs::File::create(path)
-                        .with_context(|| format!("cannot write {}", path.display()))?,
-                )),
-                None => Box::new(std::io::stdout().lock()),
+            let meta = CardMeta {
+                license,
+                ..CardMeta::default()
             };
-            if card {
-                let meta = CardMeta {
-                    license,
-                    ..CardMeta::default()
-                };
-                let text = store.dataset_card(&name, version, &meta).await?;
-                return write_all(&mut out, text.as_bytes());
+            if let Some(hub) = hub {
+                return export_hub(store, &name, &meta, &hub).await;
             }
-            if format == "parquet" {
-                drop(out);
-                let path = output
-                    .as_ref()
-                    .ok_or_else(|| anyhow!("--format parquet writes a file: give --output FILE"))?;
-                let version = store.dataset_version(&name, version).await?;
-                let file = std::fs::File::create(path)
-                    .with_context(|| format!("cannot write {}", path.display()))?;
-                let written = store
-                    .write_parquet(&version, std::io::BufWriter::new(file))
-                    .await?;
-                written
-                    .into_inner()
-                    .map_err(|e| anyhow!("cannot write {}: {e}", path.display()))?;
-                return Ok(());
+            let what = if card {
+                Payload::Card(meta)
+            } else if format == "parquet" {
+                Payload::Parquet
+            } else {
+                let format = ExportFormat::from_name(&format).ok_or_else(|| {
+                    anyhow!(
+                        "--format is one of {}, parquet",
+                        ExportFormat::NAMES.join(", ")
+                    )
+                })?;
+                Payload::Rows(format.formula_guard(!no_formula_guard))
+            };
+            match &output {
+                Some(path) => export_to_file(store, &name, version, what, path).await,
+                None if matches!(what, Payload::Parquet) => Err(anyhow!(
+                    "--format parquet writes a file: give --output FILE"
+                )),
+                None => {
+                    let mut out = std::io::BufWriter::new(std::io::stdout());
+                    write_payload(store, &name, version, what, &mut out).await
+                }
             }
-            let format = ExportFormat::from_name(&format).ok_or_else(|| {
-                anyhow!(
-                    "--format is one of {}, parquet",
-                    ExportFormat::NAMES.join(", ")
-                )
-            })?;
-            let version = store.dataset_version(&name, version).await?;
-            export(store, &version, format, &mut out).await
         }
         DatasetCommand::Convert {
             name,
@@ -318,6 +387,101 @@ async fn run(command: DatasetCommand, store: &Store) -> anyhow::Result<()> {
     }
 }
 
+/// What `dataset export` writes.
+enum Payload {
+    /// The dataset card.
+    Card(CardMeta),
+    /// The rows as Parquet.
+    Parquet,
+    /// The rows in a text format.
+    Rows(ExportFormat),
+}
+
+/// Writes `what` of `name` to a temporary file beside `path`, renamed over `path` only when
+/// all of it was written: a failed export leaves an existing file as it was.
+async fn export_to_file(
+    store: &Store,
+    name: &str,
+    version: Option<i64>,
+    what: Payload,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let cannot = || format!("cannot write {}", path.display());
+    let temporary = blockforge::atomic_file::temporary_beside(path).with_context(cannot)?;
+    let mut out = std::io::BufWriter::new(temporary);
+    write_payload(store, name, version, what, &mut out).await?;
+    persist(out, path)
+}
+
+/// Flushes `out`, a temporary file beside `path`, and renames it over `path`.
+fn persist(
+    out: std::io::BufWriter<tempfile::NamedTempFile>,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let cannot = || format!("cannot write {}", path.display());
+    let temporary = out
+        .into_inner()
+        .map_err(|e| e.into_error())
+        .with_context(cannot)?;
+    temporary
+        .persist(path)
+        .map_err(|e| e.error)
+        .with_context(cannot)?;
+    Ok(())
+}
+
+/// Writes `what` of version `version` (or the newest) of `name` to `out`.
+async fn write_payload<W: std::io::Write + Send>(
+    store: &Store,
+    name: &str,
+    version: Option<i64>,
+    what: Payload,
+    out: &mut W,
+) -> anyhow::Result<()> {
+    match what {
+        Payload::Card(meta) => {
+            let text = store.dataset_card(name, version, &meta).await?;
+            write_all(out, text.as_bytes())?;
+        }
+        Payload::Parquet => {
+            let version = store.dataset_version(name, version).await?;
+            store.write_parquet(&version, &mut *out).await?;
+        }
+        Payload::Rows(format) => {
+            let version = store.dataset_version(name, version).await?;
+            export(store, &version, format, out).await?;
+        }
+    }
+    match out.flush() {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+/// Writes every split of `name` with its card in the Hub's layout: a zip (to a temporary file
+/// renamed at the end) when `path` ends in `.zip`, else into the folder `path`.
+async fn export_hub(
+    store: &Store,
+    name: &str,
+    meta: &CardMeta,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let cannot = || format!("cannot write {}", path.display());
+    if path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("zip"))
+    {
+        let temporary = blockforge::atomic_file::temporary_beside(path).with_context(cannot)?;
+        let out = store
+            .write_hub_zip(name, meta, std::io::BufWriter::new(temporary))
+            .await?;
+        persist(out, path)?;
+    } else {
+        store.write_hub_folder(name, meta, path).await?;
+    }
+    Ok(())
+}
+
 /// Writes `bytes`; a reader that went away (`| head`) ends the export without an error.
 fn write_all(out: &mut dyn std::io::Write, bytes: &[u8]) -> anyhow::Result<()> {
     match out.write_all(bytes) {
@@ -347,9 +511,5 @@ async fn export(
         write_all(out, &bytes)?;
         first = false;
     }
-    write_all(out, &format.footer())?;
-    match out.flush() {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
-    }
+    write_all(out, &format.footer())
 }

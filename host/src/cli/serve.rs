@@ -24,6 +24,11 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     let listener = tokio::net::TcpListener::bind(&address)
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
+    // Dataset versions a killed process left unfinished: their rows go.
+    let swept = store.sweep_unfinished_versions(None).await?;
+    if swept > 0 {
+        eprintln!("removed {swept} unfinished dataset version(s) left by a process that is gone");
+    }
     // Jobs resume only once the server can serve: a failed bind claims nothing.
     let resumed = jobs.resume_all().await?;
     if !resumed.is_empty() {
@@ -50,6 +55,7 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
             record_pages: Default::default(),
             max_dataset_upload_bytes: settings.max_dataset_upload_bytes,
             max_seed_upload_bytes: settings.max_seed_upload_bytes,
+            hub: settings.hub.clone(),
         },
         &settings.http,
     );

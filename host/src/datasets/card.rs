@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use super::features::Features;
 use super::lineage::Lineage;
+use super::markdown::{cell, code};
 
 /// What the card's author says about the dataset (none of it can be read from the rows).
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,9 +103,7 @@ fn describe(lineage: &Lineage) -> String {
             bytes,
         } => format!(
             "imported from {} ({format}, {bytes} bytes)",
-            file_name
-                .as_deref()
-                .map_or("a file".to_owned(), |f| format!("`{f}`"))
+            file_name.as_deref().map_or("a file".to_owned(), code)
         ),
         Lineage::Job {
             job_id,
@@ -112,12 +111,13 @@ fn describe(lineage: &Lineage) -> String {
             records,
             ..
         } => format!(
-            "{} of job {job_id} (pipeline `{pipeline_name}`)",
+            "{} of job {job_id} (pipeline {})",
             if records == "all" {
                 "every record not rejected"
             } else {
                 "the accepted records"
-            }
+            },
+            code(pipeline_name)
         ),
         Lineage::Operation {
             operation,
@@ -127,10 +127,10 @@ fn describe(lineage: &Lineage) -> String {
             "{operation} of {} with {}",
             inputs
                 .iter()
-                .map(|i| format!("`{}` v{}", i.dataset, i.version))
+                .map(|i| format!("{} v{}", code(&i.dataset), i.version))
                 .collect::<Vec<_>>()
                 .join(", "),
-            params
+            code(&params.to_string())
         ),
     }
 }
@@ -161,7 +161,12 @@ pub fn render(
     for split in splits {
         let _ = writeln!(card, "### {}\n", split.name);
         for (dataset, version, lineage) in &split.lineage {
-            let _ = writeln!(card, "- `{dataset}` v{version}: {}", describe(lineage));
+            let _ = writeln!(
+                card,
+                "- {} v{version}: {}",
+                code(dataset),
+                describe(lineage)
+            );
         }
         card.push('\n');
     }
@@ -170,9 +175,9 @@ pub fn render(
         for job in jobs {
             let _ = writeln!(
                 card,
-                "Job {} ran the pipeline `{}`: {} input and {} output tokens{}.\n",
+                "Job {} ran the pipeline {}: {} input and {} output tokens{}.\n",
                 job.job_id,
-                job.pipeline,
+                code(&job.pipeline),
                 job.tokens.0,
                 job.tokens.1,
                 job.cost_usd
@@ -184,7 +189,7 @@ pub fn render(
                 );
                 for (model, input, output, usd) in &job.models {
                     let usd = usd.map_or("unpriced".to_owned(), |usd| format!("{usd:.4}"));
-                    let _ = writeln!(card, "| {model} | {input} | {output} | {usd} |");
+                    let _ = writeln!(card, "| {} | {input} | {output} | {usd} |", cell(model));
                 }
                 card.push('\n');
             }
@@ -205,6 +210,54 @@ pub fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_from_users_stay_inside_their_code_spans() {
+        let evil = "x.csv\n---\nlicense: evil\n# Owned | <img src=x onerror=alert(1)> `";
+        let split = SplitFacts {
+            name: "train".to_owned(),
+            rows: 1,
+            lineage: vec![(
+                "chats".to_owned(),
+                1,
+                Lineage::Upload {
+                    file_name: Some(evil.to_owned()),
+                    format: "csv".to_owned(),
+                    bytes: 3,
+                },
+            )],
+        };
+        let job = JobFacts {
+            job_id: 1,
+            pipeline: "p`\n## x".to_owned(),
+            models: vec![("m | x".to_owned(), 1, 1, None)],
+            tokens: (1, 1),
+            cost_usd: None,
+            checked: 0,
+            passed: 0,
+        };
+        let card = render(
+            "chats",
+            &CardMeta::default(),
+            &Features::default(),
+            &[split],
+            &[job],
+        );
+        let rest = card.strip_prefix("---\n").unwrap();
+        let (yaml, body) = rest.split_once("\n---\n").unwrap();
+        let matter: Value = serde_norway::from_str(yaml).unwrap();
+        assert_eq!(matter["license"], "other");
+        assert!(!body.contains("\n---"), "{body}");
+        assert!(!body.contains("\n# Owned"), "{body}");
+        assert!(!body.contains("\n## x"), "{body}");
+        assert!(
+            body.contains(
+                "- `chats` v1: imported from `` x.csv --- license: evil # Owned | <img src=x onerror=alert(1)> ` `` (csv, 3 bytes)\n"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("| `m \\| x` | 1 | 1 | unpriced |"), "{body}");
+    }
 
     #[test]
     fn size_categories_follow_the_hubs_bounds() {

@@ -14,7 +14,12 @@ pub enum ExportFormat {
     /// One JSON list.
     Json,
     /// CSV with a header line: strings as they are, nested values as JSON.
-    Csv,
+    Csv {
+        /// A text cell that a spreadsheet would run as a formula (it starts with `=`, `+`,
+        /// `-`, `@`, a tab or a carriage return) is written with a `'` before it, as OWASP
+        /// advises against CSV injection. On unless turned off.
+        formula_guard: bool,
+    },
 }
 
 impl ExportFormat {
@@ -26,8 +31,20 @@ impl ExportFormat {
         match name {
             "jsonl" => Some(ExportFormat::Jsonl),
             "json" => Some(ExportFormat::Json),
-            "csv" => Some(ExportFormat::Csv),
+            "csv" => Some(ExportFormat::Csv {
+                formula_guard: true,
+            }),
             _ => None,
+        }
+    }
+
+    /// The same format, CSV without its formula guard when `guard` is false.
+    pub fn formula_guard(self, guard: bool) -> Self {
+        match self {
+            ExportFormat::Csv { .. } => ExportFormat::Csv {
+                formula_guard: guard,
+            },
+            other => other,
         }
     }
 
@@ -36,7 +53,7 @@ impl ExportFormat {
         match self {
             ExportFormat::Jsonl => "application/x-ndjson",
             ExportFormat::Json => "application/json",
-            ExportFormat::Csv => "text/csv; charset=utf-8",
+            ExportFormat::Csv { .. } => "text/csv; charset=utf-8",
         }
     }
 
@@ -45,14 +62,14 @@ impl ExportFormat {
         match self {
             ExportFormat::Jsonl => "jsonl",
             ExportFormat::Json => "json",
-            ExportFormat::Csv => "csv",
+            ExportFormat::Csv { .. } => "csv",
         }
     }
 
     /// What comes before the rows: CSV's header of `columns`, a JSON list's `[`.
     pub fn header(self, columns: &[String]) -> std::io::Result<Vec<u8>> {
         match self {
-            ExportFormat::Csv => csv_lines([columns.to_vec()]),
+            ExportFormat::Csv { .. } => csv_lines([columns.to_vec()]),
             ExportFormat::Json => Ok(b"[".to_vec()),
             ExportFormat::Jsonl => Ok(Vec::new()),
         }
@@ -66,10 +83,18 @@ impl ExportFormat {
         first: bool,
     ) -> std::io::Result<Vec<u8>> {
         match self {
-            ExportFormat::Csv => csv_lines(
-                rows.into_iter()
-                    .map(|row| columns.iter().map(|column| cell(row.get(column))).collect()),
-            ),
+            ExportFormat::Csv { formula_guard } => csv_lines(rows.into_iter().map(|row| {
+                columns
+                    .iter()
+                    .map(|column| {
+                        let value = row.get(column);
+                        match value {
+                            Some(Value::String(text)) if formula_guard => guarded(text),
+                            _ => cell(value),
+                        }
+                    })
+                    .collect()
+            })),
             ExportFormat::Jsonl | ExportFormat::Json => {
                 let mut out = Vec::new();
                 for (i, row) in rows.into_iter().enumerate() {
@@ -104,6 +129,15 @@ pub fn cell(value: Option<&Value>) -> String {
     }
 }
 
+/// `text` with a `'` before it when a spreadsheet would read it as a formula.
+pub fn guarded(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
 /// Lines of CSV.
 pub fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result<Vec<u8>> {
     let mut writer = ::csv::WriterBuilder::new()
@@ -121,6 +155,23 @@ pub fn csv_lines(rows: impl IntoIterator<Item = Vec<String>>) -> std::io::Result
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn formula_cells_are_guarded_unless_asked() {
+        let rows: Vec<Row> = vec![
+            json!({"t": "=HYPERLINK(\"x\")", "n": -3, "u": "-2", "v": "@SUM(A1)", "w": "ok"})
+                .as_object()
+                .cloned()
+                .unwrap(),
+        ];
+        let columns: Vec<String> = ["t", "n", "u", "v", "w"].map(str::to_owned).to_vec();
+        let csv = ExportFormat::from_name("csv").unwrap();
+        let guarded = String::from_utf8(csv.page(&rows, &columns, true).unwrap()).unwrap();
+        assert_eq!(guarded, "\"'=HYPERLINK(\"\"x\"\")\",-3,'-2,'@SUM(A1),ok\n");
+        let plain = csv.formula_guard(false);
+        let plain = String::from_utf8(plain.page(&rows, &columns, true).unwrap()).unwrap();
+        assert_eq!(plain, "\"=HYPERLINK(\"\"x\"\")\",-3,-2,@SUM(A1),ok\n");
+    }
 
     #[test]
     fn pages_join_into_one_list() {

@@ -20,6 +20,15 @@ use super::Row;
 /// so that one endless line cannot fill the memory.
 pub const MAX_ROW_BYTES: usize = 16 * 1024 * 1024;
 
+/// How a file's cells are read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReadOptions {
+    /// CSV: a cell holding a JSON object or list (as the CSV export writes nested values) is
+    /// read as that value; otherwise every cell is text. Off by default: a text that happens
+    /// to look like JSON stays text unless asked.
+    pub json_cells: bool,
+}
+
 /// A dataset file's format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -130,12 +139,13 @@ fn not_an_object(value: &Value) -> String {
 /// file ends or `each` breaks; returns how many rows were read.
 pub fn read_file(
     format: FileFormat,
+    options: ReadOptions,
     file: std::fs::File,
     each: impl FnMut(Row) -> ControlFlow<()>,
 ) -> Result<u64, ImportError> {
     match format {
         FileFormat::Parquet => parquet::read(file, each),
-        text => read_rows(text, file, each),
+        text => read_rows(text, options, file, each),
     }
 }
 
@@ -143,6 +153,7 @@ pub fn read_file(
 /// or `each` breaks; returns how many rows were read. Parquet needs a file: [`read_file`].
 pub fn read_rows(
     format: FileFormat,
+    options: ReadOptions,
     input: impl Read,
     each: impl FnMut(Row) -> ControlFlow<()>,
 ) -> Result<u64, ImportError> {
@@ -150,7 +161,7 @@ pub fn read_rows(
     match format {
         FileFormat::Jsonl => jsonl::read(input, each),
         FileFormat::Json => json::read(input, each),
-        FileFormat::Csv => csv::read(input, each),
+        FileFormat::Csv => csv::read(input, options.json_cells, each),
         FileFormat::Parquet => Err(ImportError::new(
             format,
             Location::File,
@@ -164,8 +175,16 @@ mod tests {
     use super::*;
 
     fn all(format: FileFormat, text: &str) -> Result<Vec<Row>, ImportError> {
+        read_with(format, ReadOptions::default(), text)
+    }
+
+    fn read_with(
+        format: FileFormat,
+        options: ReadOptions,
+        text: &str,
+    ) -> Result<Vec<Row>, ImportError> {
         let mut rows = Vec::new();
-        read_rows(format, text.as_bytes(), |row| {
+        read_rows(format, options, text.as_bytes(), |row| {
             rows.push(row);
             ControlFlow::Continue(())
         })?;
@@ -189,11 +208,17 @@ mod tests {
                 .collect();
             assert_eq!(rows, expected, "{format:?}");
         }
-        // CSV cells are text; a JSON object or list in a cell is read back as one.
+        // CSV cells are text; a JSON object or list in a cell is read back as one only when
+        // asked (json_cells).
         let rows = all(FileFormat::Csv, csv).unwrap();
         assert_eq!(rows[1]["n"], "2");
-        let rows = all(FileFormat::Csv, "m\n\"[{\"\"role\"\": \"\"user\"\"}]\"\n").unwrap();
+        let nested = "m,t\n\"[{\"\"role\"\": \"\"user\"\"}]\",{x}\n";
+        let rows = all(FileFormat::Csv, nested).unwrap();
+        assert_eq!(rows[0]["m"], "[{\"role\": \"user\"}]");
+        let json_cells = ReadOptions { json_cells: true };
+        let rows = read_with(FileFormat::Csv, json_cells, nested).unwrap();
         assert_eq!(rows[0]["m"][0]["role"], "user");
+        assert_eq!(rows[0]["t"], "{x}", "not JSON: text");
     }
 
     #[test]
@@ -220,6 +245,7 @@ mod tests {
         let mut seen = 0;
         let read = read_rows(
             FileFormat::Jsonl,
+            ReadOptions::default(),
             "{}\n{}\n{}\nnot json\n".as_bytes(),
             |_| {
                 seen += 1;

@@ -31,18 +31,38 @@ pub enum Lineage {
     Operation {
         /// The operation's name.
         operation: String,
-        /// The versions it read: `[{dataset, version}]`.
+        /// The versions it read: `[{dataset, version, id}]`.
         inputs: Vec<VersionRef>,
         /// Its parameters, as given.
         params: Value,
     },
 }
 
-/// One version of one dataset, by name and number.
+/// One version of one dataset. The store holds on to the version by its `id` (a dataset's
+/// name can be deleted and taken again); its name and number are read from the id whenever
+/// the lineage is read, and are as they were when it was made for a version deleted since.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct VersionRef {
     /// The dataset's name.
     pub dataset: String,
     /// The version's number.
     pub version: i64,
+    /// The version's id (absent in lineages written before ids were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<i64>,
+    /// True when the version was deleted since (only in lineages read back).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deleted: bool,
+}
+
+impl VersionRef {
+    /// Version `version` (id `id`) of the dataset `dataset`.
+    pub fn new(dataset: &str, version: i64, id: i64) -> Self {
+        VersionRef {
+            dataset: dataset.to_owned(),
+            version,
+            id: Some(id),
+            deleted: false,
+        }
+    }
 }

@@ -8,16 +8,17 @@ use crate::datasets::card::{CardMeta, JobFacts, SplitFacts, render};
 use crate::datasets::features::Features;
 use crate::datasets::lineage::Lineage;
 
-/// The splits [`Store::export_splits`] looks for, as `<name>.<split>` datasets.
+/// The splits `split` makes by default, in the order an export lists them (others follow by
+/// name).
 pub const SPLITS: [&str; 3] = ["train", "validation", "test"];
 
 /// Versions a lineage walk reads at most (a merge of merges of merges...).
 const MAX_LINEAGE: usize = 64;
 
 impl Store {
-    /// What an export of `name` holds: its `<name>.train`, `.validation` and `.test` datasets
-    /// (their newest versions) when any exists, else version `number` (or the newest) of
-    /// `name` itself as `train`.
+    /// What an export of `name` holds: the splits its newest `split` made (see
+    /// [`Store::split_versions`]) when there are any, else version `number` (or the newest)
+    /// of `name` itself as `train`.
     pub async fn export_splits(
         &self,
         name: &str,
@@ -25,13 +26,7 @@ impl Store {
     ) -> Result<Vec<(String, VersionRow)>, StoreError> {
         let mut splits = Vec::new();
         if number.is_none() {
-            for split in SPLITS {
-                match self.dataset_version(&format!("{name}.{split}"), None).await {
-                    Ok(version) => splits.push((split.to_owned(), version)),
-                    Err(StoreError::Missing { .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            splits = self.split_versions(name).await?;
         }
         if splits.is_empty() {
             splits.push((
@@ -39,6 +34,54 @@ impl Store {
                 self.dataset_version(name, number).await?,
             ));
         }
+        Ok(splits)
+    }
+
+    /// The splits of `name` that its newest `split` made: the `<name>.<split>` datasets whose
+    /// newest version is a split of a version of `name`, from the same split (same source
+    /// version, seed and fractions) as the newest of them; `train`, `validation`, `test`
+    /// first, others by name.
+    pub async fn split_versions(
+        &self,
+        name: &str,
+    ) -> Result<Vec<(String, VersionRow)>, StoreError> {
+        let prefix = format!("{name}.");
+        let mut found: Vec<(String, VersionRow, Lineage)> = Vec::new();
+        for dataset in self.datasets().await? {
+            let Some(split) = dataset.name.strip_prefix(&prefix) else {
+                continue;
+            };
+            let version = match self.dataset_version(&dataset.name, None).await {
+                Ok(version) => version,
+                // Deleted since it was listed.
+                Err(StoreError::Missing { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            if let Some(run) = split_run(&version.lineage, name, split) {
+                found.push((split.to_owned(), version, run));
+            }
+        }
+        let Some(newest) = found
+            .iter()
+            .max_by_key(|(_, v, _)| v.id)
+            .map(|f| f.2.clone())
+        else {
+            return Ok(Vec::new());
+        };
+        let mut splits: Vec<(String, VersionRow)> = found
+            .into_iter()
+            .filter(|(_, _, run)| *run == newest)
+            .map(|(split, version, _)| (split, version))
+            .collect();
+        splits.sort_by_key(|(split, _)| {
+            (
+                SPLITS
+                    .iter()
+                    .position(|s| s == split)
+                    .unwrap_or(SPLITS.len()),
+                split.clone(),
+            )
+        });
         Ok(splits)
     }
 
@@ -62,11 +105,17 @@ impl Store {
                     {
                         continue;
                     }
-                    // An input deleted since is left out of the story, not an error.
-                    if let Ok(found) = self
-                        .dataset_version(&input.dataset, Some(input.version))
-                        .await
-                    {
+                    // An input deleted since is left out of the story, not an error; one kept
+                    // by id is found by it, never another dataset that took its name.
+                    let found = match input.id {
+                        Some(_) if input.deleted => continue,
+                        Some(id) => self.dataset_version_by_id(id).await,
+                        None => {
+                            self.dataset_version(&input.dataset, Some(input.version))
+                                .await
+                        }
+                    };
+                    if let Ok(found) = found {
                         walked.push((found.dataset, found.number, found.lineage));
                     }
                 }
@@ -130,10 +179,20 @@ impl Store {
         meta: &CardMeta,
     ) -> Result<String, StoreError> {
         let splits = self.export_splits(name, number).await?;
+        self.card_of_splits(name, &splits, meta).await
+    }
+
+    /// The `README.md` of `name` exported as `splits` (`(split name, version)`).
+    pub async fn card_of_splits(
+        &self,
+        name: &str,
+        splits: &[(String, VersionRow)],
+        meta: &CardMeta,
+    ) -> Result<String, StoreError> {
         let mut features = Features::default();
         let mut facts = Vec::with_capacity(splits.len());
         let mut jobs: Vec<JobFacts> = Vec::new();
-        for (split, version) in &splits {
+        for (split, version) in splits {
             let split_features = self.features_of(version).await?;
             for (field, feature) in split_features.0 {
                 match features.0.iter_mut().find(|(f, _)| *f == field) {
@@ -160,4 +219,28 @@ impl Store {
         }
         Ok(render(name, meta, &features, &facts, &jobs))
     }
+}
+
+/// The split `lineage` belongs to (its lineage without the split's name), when it is the split
+/// `split` of a version of `name`.
+fn split_run(lineage: &Lineage, name: &str, split: &str) -> Option<Lineage> {
+    let Lineage::Operation {
+        operation,
+        inputs,
+        params,
+    } = lineage
+    else {
+        return None;
+    };
+    let of_name = inputs.len() == 1 && inputs[0].dataset == name;
+    if operation != "split" || !of_name || params.get("split")?.as_str()? != split {
+        return None;
+    }
+    let mut params = params.clone();
+    params.as_object_mut()?.remove("split");
+    Some(Lineage::Operation {
+        operation: operation.clone(),
+        inputs: inputs.clone(),
+        params,
+    })
 }

@@ -40,10 +40,7 @@ pub enum OperationError {
 }
 
 fn reference(version: &VersionRow) -> VersionRef {
-    VersionRef {
-        dataset: version.dataset.clone(),
-        version: version.number,
-    }
+    VersionRef::new(&version.dataset, version.number, version.id)
 }
 
 /// The newest version of `name`'s id, if the dataset exists.
@@ -166,6 +163,7 @@ impl Store {
             newest(self, into).await?
         };
         let mut writer = VersionWriter::start(self, into, parent, lineage).await?;
+        writer.expect_rows(positions.len() as i64);
         let written = async {
             let mut wanted = positions.iter().peekable();
             let mut pages = RowPages::new(self, source);

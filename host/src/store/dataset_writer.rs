@@ -4,10 +4,10 @@
 
 use std::ops::ControlFlow;
 
-use super::datasets::{PendingVersion, VersionRow};
+use super::datasets::{PendingVersion, VersionRow, complete};
 use super::{Store, StoreError};
 use crate::datasets::Row;
-use crate::datasets::import::{FileFormat, ImportError, read_file};
+use crate::datasets::import::{FileFormat, ImportError, ReadOptions, read_file};
 use crate::datasets::lineage::Lineage;
 use crate::datasets::schema::SchemaSummary;
 
@@ -38,6 +38,8 @@ pub struct VersionWriter {
     schema: SchemaSummary,
     batch: Vec<Row>,
     batch_bytes: usize,
+    /// Rows the version must have when it is finished, when known beforehand.
+    expected: Option<i64>,
 }
 
 impl VersionWriter {
@@ -54,7 +56,14 @@ impl VersionWriter {
             schema: SchemaSummary::default(),
             batch: Vec::new(),
             batch_bytes: 0,
+            expected: None,
         })
+    }
+
+    /// Says how many rows the version must have: [`VersionWriter::finish`] fails (and
+    /// abandons it) with any other count.
+    pub fn expect_rows(&mut self, rows: i64) {
+        self.expected = Some(rows);
     }
 
     /// Adds one row (written with the next batch).
@@ -86,9 +95,22 @@ impl VersionWriter {
         self.pending.rows_written() + self.batch.len() as i64
     }
 
-    /// Writes what is left and makes the version visible.
+    /// Writes what is left and makes the version visible, if it has the rows it should.
     pub async fn finish(mut self) -> Result<VersionRow, StoreError> {
-        if let Err(e) = self.flush().await {
+        let checked = match self.expected {
+            Some(expected) => complete(
+                "new dataset version",
+                self.pending.id,
+                expected,
+                self.rows(),
+            ),
+            None => Ok(()),
+        };
+        let flushed = match checked {
+            Ok(()) => self.flush().await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = flushed {
             self.abandon().await;
             return Err(e);
         }
@@ -133,13 +155,14 @@ fn approximate_size(value: &serde_json::Value) -> usize {
 }
 
 impl Store {
-    /// Reads `file` as `format` into a new version of the dataset `name` (after its newest
+    /// Reads `file` as `format` (with `options`) into a new version of the dataset `name` (after its newest
     /// version, if it has one). The file is read on a blocking thread and its rows reach the
     /// database in batches; on any error nothing of the new version stays.
     pub async fn import_file(
         &self,
         name: &str,
         format: FileFormat,
+        options: ReadOptions,
         file: std::fs::File,
         lineage: &Lineage,
     ) -> Result<VersionRow, WriteError> {
@@ -152,7 +175,7 @@ impl Store {
         let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Row>>(4);
         let reader = tokio::task::spawn_blocking(move || {
             let mut batch = Vec::with_capacity(BATCH_ROWS);
-            let read = read_file(format, file, |row| {
+            let read = read_file(format, options, file, |row| {
                 batch.push(row);
                 if batch.len() >= BATCH_ROWS
                     && sender.blocking_send(std::mem::take(&mut batch)).is_err()

@@ -6,13 +6,14 @@
 //! (on SQLite the one writer is never held for a whole import), [`Store::finish_version`]
 //! makes it visible with its counts in one statement, and [`Store::abandon_version`] removes
 //! it (and a dataset it created) when the writer fails. Reads never see a version that is not
-//! ready, so a failed import or operation leaves nothing behind that anyone can see.
+//! ready, so a failed import or operation leaves nothing behind that anyone can see; a version
+//! left unfinished by a process that was killed is swept (`store/dataset_sweep.rs`).
 
 use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row as _;
 
-use super::{Store, StoreError, dynamic, now_ms, parse_json};
+use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::datasets::Row;
 use crate::datasets::lineage::Lineage;
 use crate::datasets::schema::SchemaSummary;
@@ -89,11 +90,15 @@ pub struct PositionedRow {
     pub row: Row,
 }
 
-/// A version's rows, a page at a time, in order.
+/// A version's rows, a page at a time, in order. Reading to the end checks that every row of
+/// the version was read: a version deleted while it is read ends in
+/// [`StoreError::Incomplete`], never in a short read that looks complete.
 pub struct RowPages<'a> {
     store: &'a Store,
     version: i64,
     after: i64,
+    read: i64,
+    expected: i64,
 }
 
 impl<'a> RowPages<'a> {
@@ -106,10 +111,12 @@ impl<'a> RowPages<'a> {
             store,
             version: version.id,
             after: -1,
+            read: 0,
+            expected: version.row_count,
         }
     }
 
-    /// The next page; `None` at the end.
+    /// The next page; `None` at the end, once every row of the version was read.
     pub async fn next(&mut self) -> Result<Option<Vec<PositionedRow>>, StoreError> {
         let page = self
             .store
@@ -118,20 +125,24 @@ impl<'a> RowPages<'a> {
         match page.last() {
             Some(last) => {
                 self.after = last.position;
+                self.read += page.len() as i64;
                 Ok(Some(page))
             }
-            None => Ok(None),
+            None => {
+                complete("dataset version", self.version, self.expected, self.read)?;
+                Ok(None)
+            }
         }
     }
 }
 
-const VERSION_COLUMNS: &str = "v.id, d.name, v.number, p.number AS parent_number, v.lineage, v.row_count, v.schema_summary, v.created_at";
-const VERSION_FROM: &str = "dataset_versions v JOIN datasets d ON d.id = v.dataset_id LEFT JOIN dataset_versions p ON p.id = v.parent_id";
+pub(super) const VERSION_COLUMNS: &str = "v.id, d.name, v.number, p.number AS parent_number, v.lineage, v.row_count, v.schema_summary, v.created_at";
+pub(super) const VERSION_FROM: &str = "dataset_versions v JOIN datasets d ON d.id = v.dataset_id LEFT JOIN dataset_versions p ON p.id = v.parent_id";
 
 /// Rows per INSERT statement: three parameters each, far below SQLite's limit.
 const ROWS_PER_STATEMENT: usize = 300;
 
-fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRow, StoreError> {
+pub(super) fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRow, StoreError> {
     Ok(VersionRow {
         id: row.try_get("id")?,
         dataset: row.try_get("name")?,
@@ -147,6 +158,21 @@ fn version_from_row(row: &sqlx::any::AnyRow) -> Result<VersionRow, StoreError> {
     })
 }
 
+/// `Ok` when `found` rows are the `expected` ones of `what` `id`, else
+/// [`StoreError::Incomplete`].
+pub fn complete(what: &'static str, id: i64, expected: i64, found: i64) -> Result<(), StoreError> {
+    if found == expected {
+        Ok(())
+    } else {
+        Err(StoreError::Incomplete {
+            what,
+            id,
+            expected,
+            found,
+        })
+    }
+}
+
 fn missing(name: &str) -> StoreError {
     StoreError::Missing {
         what: "dataset",
@@ -157,6 +183,9 @@ fn missing(name: &str) -> StoreError {
 impl Store {
     /// Starts a new version of the dataset `name` (made when there is none by that name),
     /// made from the version `parent` (its id) with `lineage`. Invisible until finished.
+    /// Unfinished versions of `name` that a killed process left are swept first; on
+    /// PostgreSQL the dataset's row is locked while the version is numbered, so versions begun
+    /// at once get consecutive numbers.
     pub async fn begin_version(
         &self,
         name: &str,
@@ -168,6 +197,7 @@ impl Store {
             what: "dataset lineage",
             source,
         })?;
+        self.sweep_unfinished_versions(Some(name)).await?;
         let mut tx = self.pool().begin().await?;
         // Writes first: on SQLite a transaction that reads first can fail to become a writer.
         let created = sqlx::query(
@@ -179,24 +209,31 @@ impl Store {
         .await?;
         let (dataset_id, created_dataset) = match created {
             Some(row) => (row.try_get::<i64, _>("id")?, true),
-            None => (
-                sqlx::query("SELECT id FROM datasets WHERE name = $1")
+            None => {
+                // SQLite's one writer already serialises this transaction; PostgreSQL's
+                // transactions numbering versions of one dataset take turns on its row.
+                let lock = match self.backend() {
+                    Backend::Postgres => " FOR UPDATE",
+                    Backend::Sqlite => "",
+                };
+                let id = dynamic(format!("SELECT id FROM datasets WHERE name = $1{lock}"))
                     .bind(name)
                     .fetch_one(&mut *tx)
                     .await?
-                    .try_get("id")?,
-                false,
-            ),
+                    .try_get("id")?;
+                (id, false)
+            }
         };
         let row = sqlx::query(
-            "INSERT INTO dataset_versions (dataset_id, number, parent_id, lineage, ready, created_at)
-             VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM dataset_versions WHERE dataset_id = $1), $2, $3, 0, $4)
+            "INSERT INTO dataset_versions (dataset_id, number, parent_id, lineage, ready, created_at, writer, touched_at)
+             VALUES ($1, (SELECT COALESCE(MAX(number), 0) + 1 FROM dataset_versions WHERE dataset_id = $1), $2, $3, 0, $4, $5, $4)
              RETURNING id, number",
         )
         .bind(dataset_id)
         .bind(parent)
         .bind(lineage)
         .bind(now)
+        .bind(crate::process_owner::this_process())
         .fetch_one(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -237,16 +274,23 @@ impl Store {
             query.execute(&mut *tx).await?;
             version.written += chunk.len() as i64;
         }
+        // Its writer is alive: the sweeper leaves a version written to lately alone.
+        sqlx::query("UPDATE dataset_versions SET touched_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(version.id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
-    /// Appends every row of the ready version `from` (its id) to a version being written, in
-    /// the database (an edit copies its parent's rows this way, then replaces one).
+    /// Appends every row of the ready version `from` to a version being written, in the
+    /// database (an edit copies its parent's rows this way, then replaces one). Fewer rows
+    /// than `from` has (it was deleted meanwhile) is [`StoreError::Incomplete`].
     pub async fn copy_dataset_rows(
         &self,
         version: &mut PendingVersion,
-        from: i64,
+        from: &VersionRow,
     ) -> Result<(), StoreError> {
         let done = sqlx::query(
             "INSERT INTO dataset_rows (version_id, position, data)
@@ -254,11 +298,12 @@ impl Store {
         )
         .bind(version.id)
         .bind(version.written)
-        .bind(from)
+        .bind(from.id)
         .execute(self.pool())
         .await?;
-        version.written += done.rows_affected() as i64;
-        Ok(())
+        let copied = done.rows_affected() as i64;
+        version.written += copied;
+        complete("dataset version", from.id, from.row_count, copied)
     }
 
     /// Replaces the row at `position` of a version being written.
@@ -279,7 +324,9 @@ impl Store {
         super::found(&done, "dataset row", position)
     }
 
-    /// Makes a version visible with its row count and `schema`, and returns it.
+    /// Makes a version visible with its row count and `schema`, and returns it. A version
+    /// swept meanwhile (its writer looked dead) is not made again:
+    /// [`StoreError::NotFound`].
     pub async fn finish_version(
         &self,
         version: PendingVersion,
@@ -290,14 +337,15 @@ impl Store {
             source,
         })?;
         let mut tx = self.pool().begin().await?;
-        sqlx::query(
-            "UPDATE dataset_versions SET ready = 1, row_count = $1, schema_summary = $2 WHERE id = $3",
+        let done = sqlx::query(
+            "UPDATE dataset_versions SET ready = 1, row_count = $1, schema_summary = $2, writer = NULL WHERE id = $3 AND ready = 0",
         )
         .bind(version.written)
         .bind(schema)
         .bind(version.id)
         .execute(&mut *tx)
         .await?;
+        super::found(&done, "dataset version", version.id)?;
         sqlx::query("UPDATE datasets SET updated_at = $1 WHERE id = $2")
             .bind(now_ms())
             .bind(version.dataset_id)
@@ -366,7 +414,12 @@ impl Store {
         if rows.is_empty() {
             return Err(missing(name));
         }
-        rows.iter().map(version_from_row).collect()
+        let mut versions = rows
+            .iter()
+            .map(version_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        self.resolve_inputs(&mut versions).await?;
+        Ok(versions)
     }
 
     /// Version `number` of the dataset `name`, or its newest ready version when `None`.
@@ -383,7 +436,7 @@ impl Store {
         .fetch_optional(self.reader())
         .await?;
         match row {
-            Some(row) => version_from_row(&row),
+            Some(row) => self.resolved_version(&row).await,
             None => Err(match number {
                 Some(number) => StoreError::Missing {
                     what: "dataset version",
@@ -406,7 +459,7 @@ impl Store {
             what: "dataset version",
             id,
         })?;
-        version_from_row(&row)
+        self.resolved_version(&row).await
     }
 
     /// Up to `limit` rows of the version `version_id` after position `after` (-1: from the

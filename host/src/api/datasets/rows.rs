@@ -164,10 +164,7 @@ pub async fn edit(
     }
     let lineage = Lineage::Operation {
         operation: "edit".to_owned(),
-        inputs: vec![VersionRef {
-            dataset: name.clone(),
-            version: parent.number,
-        }],
+        inputs: vec![VersionRef::new(&name, parent.number, parent.id)],
         params: json!({"position": position}),
     };
     let old = state
@@ -186,10 +183,7 @@ pub async fn edit(
         .begin_version(&name, Some(parent.id), &lineage)
         .await?;
     let written = async {
-        state
-            .store
-            .copy_dataset_rows(&mut pending, parent.id)
-            .await?;
+        state.store.copy_dataset_rows(&mut pending, &parent).await?;
         state
             .store
             .replace_dataset_row(&pending, position, &row)

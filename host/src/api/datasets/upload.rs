@@ -16,7 +16,7 @@ use tokio::io::AsyncWriteExt;
 use super::super::error::ErrorBody;
 use super::super::{ApiError, AppState};
 use crate::datasets::Row;
-use crate::datasets::import::{FileFormat, read_file};
+use crate::datasets::import::{FileFormat, ReadOptions, read_file};
 use crate::datasets::lineage::Lineage;
 use crate::datasets::schema::SchemaSummary;
 use crate::store::datasets::VersionRow;
@@ -31,6 +31,8 @@ pub struct UploadQuery {
     file_name: Option<String>,
     /// Rows a preview shows (default 10, at most 100).
     rows: Option<usize>,
+    /// CSV: read a cell holding a JSON object or list as that value (default false: text).
+    json_cells: Option<bool>,
 }
 
 /// Rows a preview shows unless asked.
@@ -40,6 +42,12 @@ const PREVIEW_ROWS: usize = 10;
 const MAX_PREVIEW_ROWS: usize = 100;
 
 impl UploadQuery {
+    fn options(&self) -> ReadOptions {
+        ReadOptions {
+            json_cells: self.json_cells.unwrap_or(false),
+        }
+    }
+
     fn format(&self) -> Result<FileFormat, ApiError> {
         let format = match (&self.format, &self.file_name) {
             (Some(name), _) => FileFormat::from_name(name),
@@ -100,6 +108,7 @@ pub async fn preview(
     body: Body,
 ) -> Result<Json<DatasetPreview>, ApiError> {
     let format = query.format()?;
+    let options = query.options();
     let wanted = query
         .rows
         .unwrap_or(PREVIEW_ROWS)
@@ -107,7 +116,7 @@ pub async fn preview(
     let (file, _) = spool(body, state.max_dataset_upload_bytes).await?;
     let rows = tokio::task::spawn_blocking(move || {
         let mut rows: Vec<Row> = Vec::new();
-        read_file(format, file, |row| {
+        read_file(format, options, file, |row| {
             rows.push(row);
             if rows.len() >= wanted {
                 ControlFlow::Break(())
@@ -209,7 +218,7 @@ pub async fn import(
     };
     let version = state
         .store
-        .import_file(&name, format, file, &lineage)
+        .import_file(&name, format, query.options(), file, &lineage)
         .await?;
     Ok((StatusCode::CREATED, Json(version)))
 }

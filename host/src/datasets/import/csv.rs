@@ -1,5 +1,5 @@
-//! CSV with a header line. Cells are text; a cell holding a JSON object or list (as the CSV
-//! export writes nested values) is read back as that value.
+//! CSV with a header line. Cells are text; with `json_cells`, a cell holding a JSON object or
+//! list (as the CSV export writes nested values) is read back as that value.
 
 use std::io::Read;
 use std::ops::ControlFlow;
@@ -10,10 +10,11 @@ use super::{FileFormat, ImportError, Location, MAX_ROW_BYTES, Row};
 
 const FORMAT: FileFormat = FileFormat::Csv;
 
-/// A cell's value: a JSON object or list when it is one, else the text.
-fn cell(text: &str) -> Value {
+/// A cell's value: with `json_cells`, a JSON object or list when it is one; else the text.
+fn cell(text: &str, json_cells: bool) -> Value {
     let trimmed = text.trim_start();
-    if (trimmed.starts_with('{') || trimmed.starts_with('['))
+    if json_cells
+        && (trimmed.starts_with('{') || trimmed.starts_with('['))
         && let Ok(value @ (Value::Object(_) | Value::Array(_))) = serde_json::from_str(text)
     {
         return value;
@@ -30,6 +31,7 @@ fn line_of(error: &::csv::Error) -> Location {
 /// Reads records until the end or a break.
 pub(super) fn read(
     input: impl Read,
+    json_cells: bool,
     mut each: impl FnMut(Row) -> ControlFlow<()>,
 ) -> Result<u64, ImportError> {
     let mut reader = ::csv::ReaderBuilder::new().from_reader(input);
@@ -67,7 +69,7 @@ pub(super) fn read(
         let row: Row = headers
             .iter()
             .zip(record.iter())
-            .map(|(name, text)| (name.to_owned(), cell(text)))
+            .map(|(name, text)| (name.to_owned(), cell(text, json_cells)))
             .collect();
         rows += 1;
         if each(row).is_break() {
