@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{client, databases, get_json};
-use crate::datasets::{chat_jsonl, post_raw};
+use crate::datasets::{chat_jsonl, post_raw, version_id};
 use crate::store::cleanup;
 
 async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
@@ -176,7 +176,7 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
         assert_eq!(merged["row_count"], 120, "{merged}");
         assert_eq!(
             merged["lineage"],
-            json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1}, {"dataset": "b", "version": 1}], "params": {"dedup": "exact"}})
+            json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1, "id": version_id(&server, "a", 1).await}, {"dataset": "b", "version": 1, "id": version_id(&server, "b", 1).await}], "params": {"dedup": "exact"}})
         );
         let ids: Vec<i64> = all_rows(&server, "ab", None)
             .await

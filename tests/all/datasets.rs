@@ -26,6 +26,16 @@ pub(crate) async fn post_raw(
     (status, response.json().await.unwrap())
 }
 
+/// The database id of version `number` of dataset `name` (lineage names its inputs by it).
+pub(crate) async fn version_id(server: &Server, name: &str, number: i64) -> i64 {
+    let dataset = get_json(server, &format!("/api/datasets/{name}")).await;
+    dataset["versions"]
+        .as_array()
+        .and_then(|versions| versions.iter().find(|v| v["number"] == number))
+        .and_then(|v| v["id"].as_i64())
+        .unwrap_or_else(|| panic!("{name} has no version {number}: {dataset}"))
+}
+
 /// `n` chat rows in OpenAI's format, in French for every third.
 pub(crate) fn chat_jsonl(n: usize) -> String {
     (0..n)
@@ -158,7 +168,7 @@ async fn files_are_previewed_imported_browsed_and_edited_into_new_versions() {
         );
         assert_eq!(
             edited["lineage"],
-            json!({"source": "operation", "operation": "edit", "inputs": [{"dataset": "chats", "version": 1}], "params": {"position": 7}})
+            json!({"source": "operation", "operation": "edit", "inputs": [{"dataset": "chats", "version": 1, "id": version_id(&server, "chats", 1).await}], "params": {"position": 7}})
         );
         let names: Vec<&str> = edited["schema"]["fields"]
             .as_array()

@@ -171,9 +171,12 @@ try {
     // Every sampled row is already among chats v3's twelve.
     assert.deepEqual(made, ["chats.all v1 · 12 rows"]);
     const { versions } = await api("/api/datasets/chats.all");
+    // Lineage names each input by dataset, version number and the version's id.
+    const idOf = async (name, number) =>
+      (await api(`/api/datasets/${name}`)).versions.find((v) => v.number === number).id;
     assert.deepEqual(versions[0].lineage.inputs, [
-      { dataset: "chats", version: 3 },
-      { dataset: "chats.sample", version: 1 },
+      { dataset: "chats", version: 3, id: await idOf("chats", 3) },
+      { dataset: "chats.sample", version: 1, id: await idOf("chats.sample", 1) },
     ]);
   });
 
