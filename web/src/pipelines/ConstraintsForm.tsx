@@ -1,5 +1,5 @@
 /** The constraints section: the pipeline's token and time budgets (empty: unlimited). */
-import type { Constraints } from "../api/types";
+import type { Constraints } from "../api/schema";
 import { CONSTRAINT_KEYS } from "./types";
 
 const LABELS: Record<keyof Constraints, string> = {

@@ -1,5 +1,5 @@
-/** The editor's own shapes, on top of the server types of `src/api/types.ts`. */
-import type { Constraints } from "../api/types";
+/** The editor's own shapes, on top of the server types of `src/api/schema.ts`. */
+import type { Constraints } from "../api/schema";
 
 /** A block's config: the object a step carries. */
 export type Config = Record<string, unknown>;
