@@ -82,8 +82,10 @@ export function ReviewPage() {
     setEditing(false);
   }, [filterKey, pageSize]);
 
-  const total = page.data?.total ?? 0;
-  const current = page.data;
+  // Records are shown from a read that succeeded: after a failed one (offline), the cached
+  // page is not offered for review.
+  const current = page.error ? undefined : page.data;
+  const total = current?.total ?? 0;
   const records = current?.items ?? [];
   const selected: RecordRow | undefined = records[Math.min(index, records.length - 1)];
   const position = offset + Math.min(index, Math.max(records.length - 1, 0));
