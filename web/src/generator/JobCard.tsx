@@ -1,5 +1,4 @@
 /** One job's live progress: bar, counts, current block, tokens, cost, elapsed, ETA, cancel. */
-import { useEffect } from "react";
 import { Link } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, data } from "../api/client";
@@ -47,12 +46,8 @@ const QUALITY_POLL_MS = 5000;
 /** The job's quality report, read from `GET /api/jobs/{id}`: again when the job ends. */
 function JobQuality({ job }: { job: Job }) {
   const running = job.status === "running";
+  // Read again once the job ends too (its end invalidates the jobs): the report is complete then.
   const detail = useQuery({ ...jobQuery(job.id), refetchInterval: running ? QUALITY_POLL_MS : false });
-  const { refetch } = detail;
-  // Read again once the job ends: its report is complete then.
-  useEffect(() => {
-    if (!running) void refetch();
-  }, [running, refetch]);
   return <QualityReport quality={qualityOf(detail.data ?? job)} />;
 }
 

@@ -49,8 +49,6 @@ export function useJobProgress(initial: Job): { job: Job; error: Error | null } 
         onDone: (next) => {
           finished = true;
           setStreamed(next);
-          void client.invalidateQueries({ queryKey: queryKeys.jobs });
-          void client.invalidateQueries({ queryKey: queryKeys.records });
         },
         onError: (e) => setStreamError(e),
       },
@@ -64,6 +62,15 @@ export function useJobProgress(initial: Job): { job: Job; error: Error | null } 
 
   const job = polling && polled.data ? polled.data : streamed;
   const error = polling ? (polled.error ?? (polled.data ? null : streamError)) : streamError;
+
+  // The job's end (streamed or polled) changes the jobs (its card's report, the lists) and the
+  // records (the counts): every query of them reads again.
+  const ended = running && job.status !== "running";
+  useEffect(() => {
+    if (!ended) return;
+    void client.invalidateQueries({ queryKey: queryKeys.jobs });
+    void client.invalidateQueries({ queryKey: queryKeys.records });
+  }, [ended, client]);
   return { job, error };
 }
 
