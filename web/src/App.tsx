@@ -1,19 +1,19 @@
 import { lazy, type ComponentType } from "react";
 import { Route, Routes } from "react-router-dom";
 import { Shell } from "./shell/Shell";
-import { NotFoundPage } from "./pages/NotFoundPage";
+import { NotFoundPage } from "./shell/NotFoundPage";
 
 /** A page loaded on first visit (keeps the editor's CodeMirror and xyflow out of the first load). */
 function page<K extends string>(load: () => Promise<Record<K, ComponentType>>, name: K) {
   return lazy(() => load().then((module) => ({ default: module[name] })));
 }
 
-const DashboardPage = page(() => import("./pages/DashboardPage"), "DashboardPage");
-const GeneratorPage = page(() => import("./pages/GeneratorPage"), "GeneratorPage");
-const ReviewPage = page(() => import("./pages/ReviewPage"), "ReviewPage");
-const DatasetsPage = page(() => import("./pages/DatasetsPage"), "DatasetsPage");
-const PluginsPage = page(() => import("./pages/PluginsPage"), "PluginsPage");
-const SettingsPage = page(() => import("./pages/SettingsPage"), "SettingsPage");
+const DashboardPage = page(() => import("./dashboard/DashboardPage"), "DashboardPage");
+const GeneratorPage = page(() => import("./generator/GeneratorPage"), "GeneratorPage");
+const ReviewPage = page(() => import("./review/ReviewPage"), "ReviewPage");
+const DatasetsPage = page(() => import("./datasets/DatasetsPage"), "DatasetsPage");
+const PluginsPage = page(() => import("./plugins/PluginsPage"), "PluginsPage");
+const SettingsPage = page(() => import("./settings/SettingsPage"), "SettingsPage");
 const PipelinesPage = page(() => import("./pipelines/PipelinesPage"), "PipelinesPage");
 const EditorPage = page(() => import("./pipelines/EditorPage"), "EditorPage");
 

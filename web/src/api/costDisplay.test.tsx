@@ -1,13 +1,14 @@
 // Cost where the UI shows it: the generator's job card, the dashboard chart and the record
 // view; absent on older servers, "—" when the server knows no price.
 import { describe, expect, it } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import { MemoryRouter } from "react-router-dom";
 import { UsageChart } from "../dashboard/UsageChart";
 import { JobCard } from "../generator/JobCard";
 import { RecordView } from "../review/RecordView";
 import { finishedJob, recordRow } from "../test/records";
-import type { Job } from "./types";
+import type { Job } from "./schema";
 
 const usage = (cost?: number | null): Job["usage"] => ({
   input_tokens: 10,
@@ -40,7 +41,7 @@ function recordView(record = recordRow()) {
 
 describe("cost on the job card", () => {
   it("shows dollars, — for an unknown price, and nothing without a cost", () => {
-    const { rerender } = render(<JobCard initial={finishedJob({ usage: usage(0.5) })} />, { wrapper: MemoryRouter });
+    const { rerender } = renderWithQuery(<JobCard initial={finishedJob({ usage: usage(0.5) })} />, { wrapper: MemoryRouter });
     expect(screen.getByTestId("job-cost")).toHaveTextContent("$0.5000");
     rerender(<JobCard key="unknown" initial={finishedJob({ usage: usage(null) })} />);
     expect(screen.getByTestId("job-cost")).toHaveTextContent("—");
@@ -53,7 +54,7 @@ describe("cost on the job card", () => {
 
 describe("cost on the record view", () => {
   it("shows the record's cost or —", () => {
-    const { rerender } = render(recordView(recordRow({ usage: usage(0.01) })));
+    const { rerender } = renderWithQuery(recordView(recordRow({ usage: usage(0.01) })));
     expect(screen.getByTestId("record-cost")).toHaveTextContent("$0.0100");
     rerender(recordView(recordRow({ usage: usage(null) })));
     expect(screen.getByTestId("record-cost")).toHaveTextContent("—");
@@ -64,7 +65,7 @@ describe("cost on the record view", () => {
 
 describe("cost on the dashboard chart", () => {
   it("totals the known costs and says where the price is unknown", () => {
-    const { rerender } = render(
+    const { rerender } = renderWithQuery(
       <UsageChart jobs={[finishedJob({ id: 1, usage: usage(0.25) }), finishedJob({ id: 2, usage: usage(0.5) })]} />,
     );
     expect(screen.getByTestId("usage-cost-total")).toHaveTextContent("$0.7500");

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { followJob } from "./sse";
-import type { Job, RecordEvent } from "./types";
+import type { Job } from "./schema";
+import type { RecordEvent } from "./sse";
 
 afterEach(() => vi.unstubAllGlobals());
 

@@ -3,8 +3,14 @@
  * the Authorization header; eventsource-parser reads the event stream.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { apiFetch } from "./client";
-import type { Job, RecordEvent } from "./types";
+import { api } from "./client";
+import type { Job } from "./schema";
+
+/** The SSE `record` event: a run finished and its record is stored. */
+export interface RecordEvent {
+  record_id: number;
+  run_status: string;
+}
 
 /** What the stream reports. */
 export interface JobStreamHandlers {
@@ -53,17 +59,19 @@ export function dispatchJobEvent(message: EventSourceMessage, handlers: JobStrea
 export async function followJob(id: number, handlers: JobStreamHandlers, signal?: AbortSignal): Promise<void> {
   let finished = false;
   try {
-    const response = await apiFetch(`/api/jobs/${id}/stream`, {
-      signal,
+    const { data: body } = await api.GET("/api/jobs/{id}/stream", {
+      params: { path: { id } },
       headers: { Accept: "text/event-stream" },
+      parseAs: "stream",
+      signal,
     });
-    if (!response.body) throw new Error("the job stream has no body");
+    if (!body) throw new Error("the job stream has no body");
     const parser = createParser({
       onEvent: (message) => {
         if (dispatchJobEvent(message, handlers)) finished = true;
       },
     });
-    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    const reader = body.pipeThrough(new TextDecoderStream()).getReader();
     while (!finished) {
       const { value, done } = await reader.read();
       if (done) break;

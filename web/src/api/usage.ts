@@ -1,5 +1,5 @@
 /** Reading usage and cost from the server's JSON, whichever way a server version spells cost. */
-import type { Usage } from "./types";
+import type { Usage } from "./schema";
 
 const COST_KEYS = ["cost", "total_cost", "cost_usd"];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { render, screen } from "@testing-library/react";
-import type { Pipeline } from "../api/types";
+import type { Pipeline } from "../api/schema";
 import { PipelineSelect } from "./PipelineSelect";
 
 const pipelines = [{ id: 1, name: "first" }, { id: 2, name: "second" }] as Pipeline[];

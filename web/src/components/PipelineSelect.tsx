@@ -1,5 +1,5 @@
 /** A labelled select of saved pipelines, optionally with an "all" choice. */
-import type { Pipeline } from "../api/types";
+import type { Pipeline } from "../api/schema";
 
 /** `value` null selects the "all" choice (given `allLabel`) or nothing; a value that names no
  * pipeline in the list stays selected as "#id (not found)" instead of showing another one. */

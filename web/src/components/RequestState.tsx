@@ -1,6 +1,7 @@
 /** Loading and error states shared by every page. */
 import type { ReactNode } from "react";
-import { ApiError } from "../api/client";
+import type { UseQueryResult } from "@tanstack/react-query";
+import { ApiError } from "../api/errors";
 
 /** A small "Loading…" line announced to screen readers. */
 export function Loading({ label = "Loading…" }: { label?: string }) {
@@ -63,4 +64,25 @@ export function RequestState<T>({
   if (error) return <ErrorMessage error={error} onRetry={onRetry} />;
   if (data === undefined) return loading ? <Loading /> : null;
   return <>{children(data)}</>;
+}
+
+/**
+ * {@link RequestState} for a TanStack query: its error (with Retry), loading, then `children`.
+ * With `keepData`, a failed reread (a poll) keeps showing the data it had instead of the error.
+ */
+export function QueryState<T>({
+  query,
+  keepData = false,
+  children,
+}: {
+  query: UseQueryResult<T>;
+  keepData?: boolean;
+  children: (data: T) => ReactNode;
+}) {
+  const error = keepData && query.data !== undefined ? null : query.error;
+  return (
+    <RequestState loading={query.isPending} error={error} data={query.data} onRetry={() => void query.refetch()}>
+      {children}
+    </RequestState>
+  );
 }

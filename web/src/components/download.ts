@@ -3,7 +3,7 @@
  * with an API key stored a download link's click fetches the file and saves it from memory.
  */
 import { useCallback, useState, type MouseEvent } from "react";
-import { apiFetch, storedApiKey } from "../api/client";
+import { storedApiKey } from "../api/apiKey";
 
 /** The file name the server gives (Content-Disposition), else `fallback`. */
 export function downloadName(response: Response, fallback: string): string {
@@ -25,10 +25,13 @@ export function saveBlob(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-/** Fetches `url` with the API key and saves the answer as a file named by the server. */
-export async function downloadThroughApi(url: string, fallbackName: string): Promise<void> {
-  const response = await apiFetch(url);
-  saveBlob(await response.blob(), downloadName(response, fallbackName));
+/** A typed client call that reads a file (`parseAs: "blob"`). */
+export type FileCall = () => Promise<{ data?: Blob; response: Response }>;
+
+/** Runs `call` (the middleware sends the key) and saves the file under the server's name. */
+export async function downloadThroughApi(call: FileCall, fallbackName: string): Promise<void> {
+  const { data, response } = await call();
+  saveBlob(data ?? new Blob([]), downloadName(response, fallbackName));
 }
 
 /**
@@ -37,14 +40,14 @@ export async function downloadThroughApi(url: string, fallbackName: string): Pro
  */
 export function useApiDownload(): {
   error: unknown;
-  onClick: (event: MouseEvent<HTMLAnchorElement>, url: string, fallbackName: string) => Promise<void>;
+  onClick: (event: MouseEvent<HTMLAnchorElement>, call: FileCall, fallbackName: string) => Promise<void>;
 } {
   const [error, setError] = useState<unknown>(null);
-  const onClick = useCallback(async (event: MouseEvent<HTMLAnchorElement>, url: string, fallbackName: string) => {
+  const onClick = useCallback(async (event: MouseEvent<HTMLAnchorElement>, call: FileCall, fallbackName: string) => {
     if (!storedApiKey()) return;
     event.preventDefault();
     try {
-      await downloadThroughApi(url, fallbackName);
+      await downloadThroughApi(call, fallbackName);
       setError(null);
     } catch (e) {
       setError(e);

@@ -1,6 +1,6 @@
 /** The tokens-over-time chart (recharts), with cost on a second axis when there is any. */
 import { Bar, CartesianGrid, ComposedChart, Legend, Line, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import type { Job } from "../api/types";
+import type { Job } from "../api/schema";
 import { costText, formatCost } from "../api/usage";
 import { bucketSize, usageOverTime } from "./usageSeries";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Job } from "../api/types";
+import type { Job } from "../api/schema";
 import { bucketSize, usageOverTime } from "./usageSeries";
 
 const HOUR = 3_600_000;

@@ -1,5 +1,5 @@
 /** Tokens (and cost when the server sends it) over time, bucketed from the jobs list. */
-import type { Job } from "../api/types";
+import type { Job } from "../api/schema";
 import { reportedCost } from "../api/usage";
 
 /** One bucket of the chart. */

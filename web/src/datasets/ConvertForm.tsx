@@ -1,6 +1,8 @@
 /** Convert: every row of the version from one chat or instruction format to another. */
 import { useState } from "react";
-import { CHAT_FORMATS, convertDataset, type ChatFormat, type DatasetVersion } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
+import { convertDataset } from "./calls";
+import { CHAT_FORMATS, type ChatFormat } from "./formats";
 import { Options } from "./fields";
 import { OperationCard } from "./OperationCard";
 import { useOperation } from "./useOperation";

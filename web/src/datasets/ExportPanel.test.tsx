@@ -1,8 +1,8 @@
 // Export links per format and the dataset card, shown with the metadata typed.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { render, screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { storeApiKey } from "../api/client";
+import { storeApiKey } from "../api/apiKey";
 import { datasetVersion, routeFetch } from "../test/datasets";
 import { ExportPanel } from "./ExportPanel";
 
@@ -56,7 +56,7 @@ describe("ExportPanel", () => {
     });
     render(<ExportPanel version={datasetVersion()} />);
     await user.click(screen.getByRole("link", { name: "JSONL" }));
-    await vi.waitFor(() => expect(saved).toEqual(["chats-v1.jsonl"]));
+    await waitFor(() => expect(saved).toEqual(["chats-v1.jsonl"]));
     expect(seen[0].url).toBe("/api/datasets/chats/export?version=1&format=jsonl");
     click.mockRestore();
   });

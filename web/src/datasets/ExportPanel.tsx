@@ -1,8 +1,14 @@
 /** Export: the version as JSONL, JSON, CSV or Parquet, and its dataset card (shown or downloaded). */
 import { useState } from "react";
-import { datasetCardUrl, datasetExportUrl, getCard, type CardMeta, type DatasetVersion, type FileFormat } from "../api/datasets";
+import { api } from "../api/client";
+import { datasetCardUrl, datasetExportUrl } from "../api/links";
+import type { DatasetVersion, FileFormat } from "../api/schema";
 import { useApiDownload } from "../components/download";
+import { getCard } from "./calls";
 import { ErrorMessage, Loading } from "../components/RequestState";
+
+/** What the card says beside what the server knows (comma-separated lists). */
+type CardMeta = Record<"license" | "language" | "task_categories", string>;
 
 const FORMATS: { format: FileFormat; label: string }[] = [
   { format: "jsonl", label: "JSONL" },
@@ -23,7 +29,7 @@ export function ExportPanel({ version }: { version: DatasetVersion }) {
   const showCard = () => {
     setLoadingCard(true);
     setCardError(null);
-    getCard(dataset, number, meta)
+    getCard(dataset, number, { ...meta })
       .then(setCard)
       .catch((e: unknown) => {
         setCard(null);
@@ -47,7 +53,17 @@ export function ExportPanel({ version }: { version: DatasetVersion }) {
               href={url}
               download
               className="export-link"
-              onClick={(e) => download.onClick(e, url, `${dataset}-v${number}.${format}`)}
+              onClick={(e) =>
+                download.onClick(
+                  e,
+                  () =>
+                    api.GET("/api/datasets/{name}/export", {
+                      params: { path: { name: dataset }, query: { version: number, format } },
+                      parseAs: "blob",
+                    }),
+                  `${dataset}-v${number}.${format}`,
+                )
+              }
             >
               {label}
             </a>
@@ -72,7 +88,13 @@ export function ExportPanel({ version }: { version: DatasetVersion }) {
         <button type="button" onClick={showCard} disabled={loadingCard}>
           Show card
         </button>
-        <a href={cardUrl} download="README.md" className="export-link" onClick={(e) => download.onClick(e, cardUrl, "README.md")}>
+        <a href={cardUrl} download="README.md" className="export-link" onClick={(e) =>
+            download.onClick(
+              e,
+              () => api.GET("/api/datasets/{name}/card", { params: { path: { name: dataset }, query: { version: number, ...meta } }, parseAs: "blob" }),
+              "README.md",
+            )
+          }>
           Download card
         </a>
       </div>

@@ -1,6 +1,7 @@
 /** Merge: the chosen datasets' rows, in order, as a new version of a named dataset. */
 import { useState } from "react";
-import { mergeDatasets, type DatasetSummary, type DatasetVersion, type VersionRef } from "../api/datasets";
+import type { DatasetSummary, DatasetVersion, VersionRef } from "../api/schema";
+import { mergeDatasets } from "./calls";
 import { nameProblem } from "./naming";
 import { OperationCard } from "./OperationCard";
 import { useOperation } from "./useOperation";

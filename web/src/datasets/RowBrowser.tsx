@@ -1,8 +1,9 @@
 /** A version's rows, a page at a time, optionally only those whose field equals a value; edit a row. */
 import { useEffect, useState } from "react";
-import { listRows, type DatasetVersion } from "../api/datasets";
+import { useQuery } from "@tanstack/react-query";
+import type { DatasetVersion } from "../api/schema";
 import { ErrorMessage, Loading } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
+import { rowsQuery } from "./calls";
 import { Options } from "./fields";
 import { whereOf } from "./filter";
 import { RowEditor } from "./RowEditor";
@@ -28,10 +29,7 @@ export function RowBrowser({ version, onEdited }: { version: DatasetVersion; onE
     setEditing(null);
   }, [version.id, whereKey]);
 
-  const page = useRequest(
-    (signal) => listRows(version.dataset, { version: version.number, after, limit: ROWS_PER_PAGE, where }, signal),
-    [version.id, after, whereKey],
-  );
+  const page = useQuery(rowsQuery(version.dataset, { version: version.number, after, limit: ROWS_PER_PAGE, where }));
   const rows = page.data?.rows ?? [];
   const fields = version.schema.fields.map((f) => f.name);
   const editedRow = editing === null ? undefined : rows.find((r) => r.position === editing);
@@ -88,13 +86,13 @@ export function RowBrowser({ version, onEdited }: { version: DatasetVersion; onE
         <button
           type="button"
           onClick={() => next !== null && setAfters((a) => [...a, next])}
-          disabled={next === null || page.loading}
+          disabled={next === null || page.isFetching}
         >
           Next rows
         </button>
       </div>
-      <ErrorMessage error={page.error} onRetry={page.reload} />
-      {!page.data && page.loading && <Loading label="Loading rows…" />}
+      <ErrorMessage error={page.error} onRetry={() => void page.refetch()} />
+      {page.isPending && <Loading label="Loading rows…" />}
       {page.data && rows.length === 0 && <p className="muted">No rows{where ? " match" : ""} on this page.</p>}
       {editedRow && editing !== null && (
         <RowEditor

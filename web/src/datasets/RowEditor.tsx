@@ -1,6 +1,10 @@
 /** Edits one row as JSON; saving makes a new version (the one shown is kept as it was). */
 import { useState } from "react";
-import { editRow, type DatasetRecord, type DatasetVersion } from "../api/datasets";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "../api/queryKeys";
+import type { DatasetVersion } from "../api/schema";
+import { editRow } from "./calls";
+import type { DatasetRecord } from "./formats";
 import { ErrorMessage } from "../components/RequestState";
 
 /** The JSON text as a row, or the reason it is not one. */
@@ -30,17 +34,19 @@ export function RowEditor({
   onCancel: () => void;
 }) {
   const [text, setText] = useState(() => JSON.stringify(row, null, 2));
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const client = useQueryClient();
+  const saving = useMutation({
+    mutationFn: (row: DatasetRecord) => editRow(version.dataset, version.number, position, row),
+    onSuccess: (made) => {
+      void client.invalidateQueries({ queryKey: queryKeys.datasets });
+      onSaved(made);
+    },
+  });
+  const busy = saving.isPending;
+  const error = saving.error;
   const parsed = parseRow(text);
   const save = () => {
-    if (!("row" in parsed)) return;
-    setBusy(true);
-    setError(null);
-    editRow(version.dataset, version.number, position, parsed.row)
-      .then(onSaved)
-      .catch(setError)
-      .finally(() => setBusy(false));
+    if ("row" in parsed) saving.mutate(parsed.row);
   };
   return (
     <form

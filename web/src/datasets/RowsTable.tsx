@@ -1,5 +1,5 @@
 /** Rows of a dataset as a table: one column per field, long values cut short. */
-import type { DatasetRecord } from "../api/datasets";
+import type { DatasetRecord } from "./formats";
 
 /** The longest text a cell shows. */
 const CELL_CHARS = 160;

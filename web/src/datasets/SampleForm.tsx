@@ -1,6 +1,7 @@
 /** Sample: n rows drawn with a seed, at random or stratified by a field, as a new version. */
 import { useState } from "react";
-import { sampleDataset, type DatasetVersion } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
+import { sampleDataset } from "./calls";
 import { Options, SeedInput } from "./fields";
 import { nameProblem } from "./naming";
 import { wholeNumber } from "./numbers";

@@ -1,6 +1,7 @@
 // A finished job's records saved as a dataset from its card.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router-dom";
 import { datasetVersion, json, routeFetch } from "../test/datasets";
@@ -25,7 +26,7 @@ describe("SaveJobAsDataset", () => {
           ),
       ],
     ]);
-    render(
+    renderWithQuery(
       <MemoryRouter>
         <SaveJobAsDataset jobId={5} />
       </MemoryRouter>,
@@ -46,7 +47,7 @@ describe("SaveJobAsDataset", () => {
   it("shows the server's refusal", async () => {
     const user = userEvent.setup();
     routeFetch([["POST /api/datasets/job-8/from-job", () => json({ error: "job 8 not found", detail: { job_id: 8 } }, 404)]]);
-    render(
+    renderWithQuery(
       <MemoryRouter>
         <SaveJobAsDataset jobId={8} />
       </MemoryRouter>,

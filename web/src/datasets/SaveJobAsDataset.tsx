@@ -1,7 +1,11 @@
 /** Saves a finished job's records as a new dataset version (`POST /api/datasets/{name}/from-job`). */
 import { useState } from "react";
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "../api/queryKeys";
 import { Link } from "react-router-dom";
-import { saveJobRecords, type DatasetVersion, type JobRecordChoice } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
+import { saveJobRecords } from "./calls";
+import type { JobRecordChoice } from "./formats";
 import { ErrorMessage } from "../components/RequestState";
 import { versionLabel } from "./lineage";
 import { nameProblem } from "./naming";
@@ -12,9 +16,14 @@ export function SaveJobAsDataset({ jobId }: { jobId: number }) {
   const [open, setOpen] = useState(false);
   const [name, setName] = useState(`job-${jobId}`);
   const [records, setRecords] = useState<JobRecordChoice>("accepted");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState<DatasetVersion | null>(null);
+  const client = useQueryClient();
+  const saving = useMutation({
+    mutationFn: () => saveJobRecords(name, jobId, records),
+    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.datasets }),
+  });
+  const busy = saving.isPending;
+  const error = saving.error;
+  const saved: DatasetVersion | null = saving.data ?? null;
   const problem = nameProblem(name);
   if (!open) {
     return (
@@ -23,14 +32,7 @@ export function SaveJobAsDataset({ jobId }: { jobId: number }) {
       </button>
     );
   }
-  const save = () => {
-    setBusy(true);
-    setError(null);
-    saveJobRecords(name, jobId, records)
-      .then(setSaved)
-      .catch(setError)
-      .finally(() => setBusy(false));
-  };
+  const save = () => saving.mutate();
   return (
     <form
       className="row"

@@ -1,6 +1,7 @@
 /** Split: the rows shuffled with a seed and cut into `<name>.train`, `.validation`, `.test`. */
 import { useState } from "react";
-import { splitDataset, type DatasetVersion } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
+import { splitDataset } from "./calls";
 import { SeedInput } from "./fields";
 import { fraction, wholeNumber } from "./numbers";
 import { OperationCard } from "./OperationCard";

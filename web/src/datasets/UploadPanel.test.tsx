@@ -1,6 +1,8 @@
 // Upload: the server's preview (detected format, first rows) before saving, then the import.
+import { File as NodeFile } from "node:buffer";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within, waitFor } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import userEvent from "@testing-library/user-event";
 import { datasetVersion, json, routeFetch } from "../test/datasets";
 import { UploadPanel } from "./UploadPanel";
@@ -17,7 +19,9 @@ const preview = {
   detected: { family: "chat", format: "openai", field: "messages" },
 };
 
-const chats = () => new File(['{"messages": []}\n'], "My chats.jsonl", { type: "application/x-ndjson" });
+const CHATS = '{"messages": []}\n';
+// Node's File, which fetch's Request reads as a body (jsdom's File has no stream()).
+const chats = () => new NodeFile([CHATS], "My chats.jsonl", { type: "application/x-ndjson" }) as unknown as File;
 
 describe("UploadPanel", () => {
   it("previews the file with its detected format, then saves it under the chosen name", async () => {
@@ -27,7 +31,7 @@ describe("UploadPanel", () => {
       ["POST /api/datasets/support/import", () => json(datasetVersion({ dataset: "support", row_count: 2 }), 201)],
     ]);
     const onSaved = vi.fn();
-    render(<UploadPanel onSaved={onSaved} />);
+    renderWithQuery(<UploadPanel onSaved={onSaved} />);
     await user.upload(screen.getByTestId("dataset-file-input"), chats());
 
     const detected = await screen.findByTestId("detected-format");
@@ -38,7 +42,9 @@ describe("UploadPanel", () => {
     expect(rows).toHaveLength(3);
     expect(rows[2]).toHaveTextContent("farewell");
     expect(seen[0].url).toBe("/api/datasets/preview?format=jsonl&file_name=My+chats.jsonl");
-    expect(seen[0].body).toBeInstanceOf(File);
+    // The file's bytes are the body, as they are.
+    expect(seen[0].body).toBe(CHATS);
+    expect(seen[0].headers.get("Content-Type")).toBe("application/octet-stream");
 
     const name = screen.getByLabelText("Dataset name");
     expect(name).toHaveValue("My_chats");
@@ -62,7 +68,7 @@ describe("UploadPanel", () => {
           ),
       ],
     ]);
-    render(<UploadPanel onSaved={vi.fn()} />);
+    renderWithQuery(<UploadPanel onSaved={vi.fn()} />);
     await user.upload(screen.getByTestId("dataset-file-input"), chats());
     const alert = await screen.findByRole("alert");
     expect(alert).toHaveTextContent("jsonl line 2: not valid JSON");
@@ -75,12 +81,12 @@ describe("UploadPanel", () => {
     // A file whose extension the input does not list can still be dropped on the zone.
     const user = userEvent.setup({ applyAccept: false });
     const seen = routeFetch([["POST /api/datasets/preview", () => json({ ...preview, format: "json" })]]);
-    render(<UploadPanel onSaved={vi.fn()} />);
+    renderWithQuery(<UploadPanel onSaved={vi.fn()} />);
     await user.upload(screen.getByTestId("dataset-file-input"), new File(["[]"], "rows.txt"));
     await screen.findByTestId("dataset-preview");
     expect(seen[0].url).toBe("/api/datasets/preview?file_name=rows.txt");
     await user.selectOptions(screen.getByLabelText("Format"), "json");
-    await vi.waitFor(() => expect(seen).toHaveLength(2));
+    await waitFor(() => expect(seen).toHaveLength(2));
     expect(seen[1].url).toBe("/api/datasets/preview?format=json&file_name=rows.txt");
     await screen.findByTestId("dataset-preview");
     await user.clear(screen.getByLabelText("Dataset name"));

@@ -3,7 +3,9 @@
  * (the server's preview, nothing saved), name it, save it as a new dataset version.
  */
 import { useRef, useState } from "react";
-import { FILE_FORMATS, importFile, previewFile, type DatasetVersion, type FileFormat, type Preview } from "../api/datasets";
+import type { DatasetVersion, FileFormat, Preview } from "../api/schema";
+import { importFile, previewFile } from "./calls";
+import { FILE_FORMATS } from "./formats";
 import { DropZone } from "../components/DropZone";
 import { ErrorMessage, Loading } from "../components/RequestState";
 import { Options } from "./fields";

@@ -1,5 +1,5 @@
 /** A dataset's versions with their counts, fields and lineage; one is chosen to work on. */
-import type { DatasetVersion } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
 import { describeLineage, fieldTypes } from "./lineage";
 
 /** The table; `selected` is the chosen version's number. */

@@ -1,5 +1,5 @@
 /** A version's lineage in words, for the versions table and the operation results. */
-import type { DatasetVersion, Lineage } from "../api/datasets";
+import type { DatasetVersion, Lineage } from "../api/schema";
 
 /** A byte count as B, KB or MB. */
 export function formatBytes(bytes: number): string {

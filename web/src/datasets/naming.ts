@@ -1,5 +1,6 @@
 /** Dataset names and file formats as the server reads them, checked before a request. */
-import { FILE_FORMATS, type FileFormat } from "../api/datasets";
+import type { FileFormat } from "../api/schema";
+import { FILE_FORMATS } from "./formats";
 
 /** The longest name the server takes. */
 export const MAX_NAME_LENGTH = 100;

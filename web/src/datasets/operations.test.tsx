@@ -1,10 +1,11 @@
 // Convert, merge, sample and split: each sends what the API takes and shows the versions made.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router-dom";
 import type { ReactElement } from "react";
-import type { DatasetSummary } from "../api/datasets";
+import type { DatasetSummary } from "../api/schema";
 import { datasetVersion, json, routeFetch } from "../test/datasets";
 import { ConvertForm } from "./ConvertForm";
 import { MergeForm } from "./MergeForm";
@@ -13,7 +14,7 @@ import { splitFractions, SplitForm } from "./SplitForm";
 
 afterEach(() => vi.unstubAllGlobals());
 
-const show = (element: ReactElement) => render(<MemoryRouter>{element}</MemoryRouter>);
+const show = (element: ReactElement) => renderWithQuery(<MemoryRouter>{element}</MemoryRouter>);
 
 const summary = (name: string, latest: number): DatasetSummary => ({
   id: latest,

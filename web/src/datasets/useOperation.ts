@@ -1,6 +1,10 @@
-/** One dataset operation's request as React state: busy, error, and the versions it made. */
-import { useCallback, useState } from "react";
-import type { DatasetVersion } from "../api/datasets";
+/**
+ * One dataset operation as a TanStack mutation: busy, error, and the versions it made. A
+ * success invalidates every datasets query (the list, the versions, the rows).
+ */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { queryKeys } from "../api/queryKeys";
+import type { DatasetVersion } from "../api/schema";
 
 /** What {@link useOperation} gives back. */
 export interface Operation {
@@ -14,26 +18,16 @@ export interface Operation {
 
 /** The state of one operation form; `onMade` hears of every new version. */
 export function useOperation(onMade: (versions: DatasetVersion[]) => void): Operation {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [made, setMade] = useState<DatasetVersion[]>([]);
-  const run = useCallback(
-    (request: () => Promise<DatasetVersion | DatasetVersion[]>) => {
-      setBusy(true);
-      setError(null);
-      request()
-        .then((answer) => {
-          const versions = Array.isArray(answer) ? answer : [answer];
-          setMade(versions);
-          onMade(versions);
-        })
-        .catch((e: unknown) => {
-          setMade([]);
-          setError(e);
-        })
-        .finally(() => setBusy(false));
+  const client = useQueryClient();
+  const mutation = useMutation({
+    mutationFn: async (request: () => Promise<DatasetVersion | DatasetVersion[]>) => {
+      const answer = await request();
+      return Array.isArray(answer) ? answer : [answer];
     },
-    [onMade],
-  );
-  return { busy, error, made, run };
+    onSuccess: (versions) => {
+      void client.invalidateQueries({ queryKey: queryKeys.datasets });
+      onMade(versions);
+    },
+  });
+  return { busy: mutation.isPending, error: mutation.error, made: mutation.data ?? [], run: mutation.mutate };
 }

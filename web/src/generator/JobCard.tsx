@@ -1,13 +1,15 @@
 /** One job's live progress: bar, counts, current block, tokens, cost, elapsed, ETA, cancel. */
-import { useState } from "react";
 import { Link } from "react-router-dom";
-import { cancelJob, getJob } from "../api/endpoints";
-import type { Job } from "../api/types";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+import { jobQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { Job } from "../api/schema";
 import { costLabel } from "../api/usage";
 import { ErrorMessage } from "../components/RequestState";
 import { SaveJobAsDataset } from "../datasets/SaveJobAsDataset";
-import { useRequest } from "../components/useRequest";
 import { QualityReport } from "../quality/QualityReport";
+import { qualityOf } from "../quality/report";
 import { elapsedMs, etaMs, formatDuration } from "./eta";
 import { useJobProgress, useNow } from "./useJobProgress";
 
@@ -44,28 +46,25 @@ const QUALITY_POLL_MS = 5000;
 /** The job's quality report, read from `GET /api/jobs/{id}`: again when the job ends. */
 function JobQuality({ job }: { job: Job }) {
   const running = job.status === "running";
-  const detail = useRequest((signal) => getJob(job.id, signal), [job.id, job.status], running ? QUALITY_POLL_MS : undefined);
-  return <QualityReport quality={detail.data?.quality ?? job.quality} />;
+  // Read again once the job ends too (its end invalidates the jobs): the report is complete then.
+  const detail = useQuery({ ...jobQuery(job.id), refetchInterval: running ? QUALITY_POLL_MS : false });
+  return <QualityReport quality={qualityOf(detail.data ?? job)} />;
 }
 
 /** A job card that follows the job while it runs. */
 export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?: string }) {
   const { job, error } = useJobProgress(initial);
-  const [cancelError, setCancelError] = useState<unknown>(null);
-  const [cancelling, setCancelling] = useState(false);
+  const client = useQueryClient();
+  const cancelJob = useMutation({
+    mutationFn: () => data(api.DELETE("/api/jobs/{id}", { params: { path: { id: job.id } } })),
+    onSuccess: () => client.invalidateQueries({ queryKey: queryKeys.jobs }),
+  });
   const running = job.status === "running";
   const now = useNow(running);
   const finished = job.records_generated + job.records_failed;
   const elapsed = elapsedMs(job.created_at, job.completed_at ?? null, now);
   const eta = running ? etaMs(finished, job.total_seeds, elapsed) : null;
   const cost = costLabel(job);
-  const cancel = () => {
-    setCancelling(true);
-    cancelJob(job.id)
-      .then(() => setCancelError(null))
-      .catch(setCancelError)
-      .finally(() => setCancelling(false));
-  };
   return (
     <article className="card job-card" data-testid="job-card" data-job-id={job.id} aria-label={`Job ${job.id}`}>
       <div className="row" style={{ justifyContent: "space-between", alignItems: "center" }}>
@@ -114,11 +113,11 @@ export function JobCard({ initial, pipelineName }: { initial: Job; pipelineName?
       <JobQuality job={job} />
       {job.error && <p className="bad">{job.error}</p>}
       {error && running && <ErrorMessage error={error} />}
-      <ErrorMessage error={cancelError} />
+      <ErrorMessage error={cancelJob.error} />
       <div className="actions">
         {running && (
-          <button type="button" className="danger" onClick={cancel} disabled={cancelling}>
-            {cancelling ? "Cancelling…" : "Cancel"}
+          <button type="button" className="danger" onClick={() => cancelJob.mutate()} disabled={cancelJob.isPending}>
+            {cancelJob.isPending ? "Cancelling…" : "Cancel"}
           </button>
         )}
         <Link to={`/review?job_id=${job.id}&pipeline_id=${job.pipeline_id}`}>Review records</Link>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { render, screen, within } from "@testing-library/react";
-import type { SeedReport } from "../api/types";
+import type { SeedReport } from "../api/schema";
 import { SeedReportView } from "./SeedReportView";
 
 // As the server answers: the per-seed lists that are empty are left out.

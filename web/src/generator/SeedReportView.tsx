@@ -1,6 +1,6 @@
 /** The server's seed check (`POST /api/seeds/validate`): valid or not, runs, required fields,
  * errors, warnings and each seed's problems. */
-import type { SeedIssues, SeedReport } from "../api/types";
+import type { SeedIssues, SeedReport } from "../api/schema";
 
 /** A seed's problems as lines; the server leaves out the lists that are empty. */
 function seedProblems(seed: SeedIssues): { seed: number; messages: string[] } {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BlockInfo, Pipeline } from "../api/types";
+import type { BlockInfo, Pipeline } from "../api/schema";
 import { seederOf } from "./seeder";
 
 const block = (type: string, over: Partial<BlockInfo>): BlockInfo => ({

@@ -3,7 +3,7 @@
  * category `seeders` that reads no seed field, such as ScenarioSampler), as the server decides
  * for `POST /api/generate` without a file (host/src/engine/seedless.rs).
  */
-import type { BlockInfo, Pipeline } from "../api/types";
+import type { BlockInfo, Pipeline } from "../api/schema";
 
 /** The seeder that makes `pipeline`'s runs, or null when it needs a seed file. */
 export function seederOf(pipeline: Pipeline | undefined, blocks: BlockInfo[] | undefined): BlockInfo | null {

@@ -2,7 +2,7 @@ import { act, fireEvent, render, screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { EditorView } from "@uiw/react-codemirror";
 import { useState } from "react";
-import type { JsonSchema } from "../api/types";
+import type { JsonSchema } from "./jsonSchema";
 import { ConfigForm } from "./ConfigForm";
 import type { Config } from "./types";
 import { jsonValidator, kitchenSink, textGenerator, fieldMapper } from "./testBlocks";

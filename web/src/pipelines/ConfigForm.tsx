@@ -3,7 +3,7 @@
  * dropdowns of the state fields available at the node, and Jinja/JSON fields in the code
  * editor. It emits the typed config; an emptied field is removed (the block's default). */
 import { useEffect, useId, useRef, useState } from "react";
-import type { JsonSchema } from "../api/types";
+import type { JsonSchema } from "./jsonSchema";
 import { CodeField } from "./CodeField";
 import { jsonOrTemplateProblems, jsonProblems, templateProblems } from "./codeProblems";
 import { configProblems, fieldsOf, type FieldSpec } from "./schemaField";

@@ -1,5 +1,5 @@
-/** The constraints section: the pipeline's token and time budgets (empty: unlimited). */
-import type { Constraints } from "../api/types";
+/** The constraints section: the pipeline's token, cost and time budgets (empty: unlimited). */
+import type { Constraints } from "../api/schema";
 import { CONSTRAINT_KEYS } from "./types";
 
 const LABELS: Record<keyof Constraints, string> = {
@@ -23,7 +23,7 @@ export function ConstraintsForm({ value, onChange }: { value: Constraints; onCha
             <input
               type="number"
               min={0}
-              step={key === "max_total_execution_time" ? "any" : 1}
+              step={key === "max_total_execution_time" || key === "max_total_cost" ? "any" : 1}
               value={value[key] ?? ""}
               onChange={(e) => {
                 const next = { ...value };

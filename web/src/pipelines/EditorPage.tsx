@@ -3,11 +3,12 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router-dom";
 import { ReactFlowProvider, applyEdgeChanges, applyNodeChanges, type Connection, type Edge, type EdgeChange, type NodeChange } from "@xyflow/react";
-import { ApiError } from "../api/client";
-import { accumulatedStateSchema, createPipeline, getPipeline, listBlocks, updatePipeline } from "../api/endpoints";
-import type { AccumulatedStateSchema, BlockInfo, Constraints, PipelineDefinition } from "../api/types";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError } from "../api/errors";
+import { blocksQuery, pipelineQuery, stateSchemaQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { AccumulatedStateSchema, BlockInfo, Constraints, PipelineDefinition } from "../api/schema";
 import { ErrorMessage, Loading } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
 import type { BlockFlowNode, NodeView } from "./BlockNode";
 import { Canvas } from "./Canvas";
 import {
@@ -29,6 +30,8 @@ import { NodeInspector } from "./NodeInspector";
 import { Palette } from "./Palette";
 import { normalized } from "./pipelineText";
 import { PreviewPanel } from "./PreviewPanel";
+import { blockSchema } from "./jsonSchema";
+import { createPipeline, updatePipeline } from "./pipelineCalls";
 import { configProblems } from "./schemaField";
 import { pipelineState } from "./stateFields";
 import { withoutDetail } from "./errorDetail";
@@ -90,18 +93,25 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     setConstraints(definition.constraints ?? {});
   }, []);
 
-  const fetchServerState = useCallback((pipeline: number, snapshot: string) => {
-    accumulatedStateSchema(pipeline)
-      .then((schema) => setServerState({ snapshot, schema: schema as ServerState["schema"] }))
-      .catch(() => setServerState(null));
-  }, []);
+  const client = useQueryClient();
+  const fetchServerState = useCallback(
+    (pipeline: number, snapshot: string) => {
+      client
+        .fetchQuery(stateSchemaQuery(pipeline))
+        .then((schema) => setServerState({ snapshot, schema: schema as ServerState["schema"] }))
+        .catch(() => setServerState(null));
+    },
+    [client],
+  );
 
   useEffect(() => {
     if (pipelineId === null || (pipelineId === id && saved !== null)) return;
     const controller = new AbortController();
     setLoading(true);
-    getPipeline(pipelineId, controller.signal)
+    client
+      .fetchQuery(pipelineQuery(pipelineId))
       .then((pipeline) => {
+        if (controller.signal.aborted) return;
         const definition: PipelineDefinition = {
           ...pipeline.definition,
           name: pipeline.name,
@@ -152,7 +162,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
       const step = inChain ? state.steps[index] : undefined;
       const serverStep = inChain ? inSync?.steps[index] : undefined;
       const available = serverStep ? (index === 0 ? inSync?.seed_fields ?? [] : inSync?.steps[index - 1]?.fields ?? []) : step?.available ?? [];
-      const problems = info ? configProblems(info.config_schema, node.data.config).map((p) => `${p.key} ${p.message}`) : [];
+      const problems = info ? configProblems(blockSchema(info), node.data.config).map((p) => `${p.key} ${p.message}`) : [];
       // The server's reading of the templates once it has one for this definition, else ours.
       const templateErrors = serverStep
         ? ((serverStep as ServerState["schema"]["steps"][number]).template_errors ?? [])
@@ -277,6 +287,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
       setNodeIssues(new Map());
       setSaved(snapshot);
       setId(row.id);
+      void client.invalidateQueries({ queryKey: queryKeys.pipelines });
       fetchServerState(row.id, snapshot);
       if (id === null) navigate(`/pipelines/${row.id}`, { replace: true });
       return row.id;
@@ -289,7 +300,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
     } finally {
       setSaving(false);
     }
-  }, [chain, definition, id, snapshot, fetchServerState, navigate]);
+  }, [chain, definition, id, snapshot, fetchServerState, navigate, client]);
 
   useEffect(() => {
     if (!dirty || nodes.length === 0) return;
@@ -384,7 +395,7 @@ function Editor({ blocks, pipelineId }: { blocks: BlockInfo[]; pipelineId: numbe
 export function EditorPage() {
   const params = useParams();
   const pipelineId = params.id !== undefined && /^\d+$/.test(params.id) ? Number(params.id) : null;
-  const blocks = useRequest((signal) => listBlocks(signal), [], BLOCKS_POLL_MS);
+  const blocks = useQuery({ ...blocksQuery(), refetchInterval: BLOCKS_POLL_MS });
   const catalog = useStable(blocks.data);
   // Saving a new pipeline moves /pipelines/new to /pipelines/{id} with the same editor; going
   // from a pipeline to /pipelines/new starts a fresh one.
@@ -396,10 +407,10 @@ export function EditorPage() {
     <section className="editor-page">
       <h1>{pipelineId === null ? "New pipeline" : "Edit pipeline"}</h1>
       {catalog === undefined ? (
-        blocks.error ? <ErrorMessage error={blocks.error} onRetry={blocks.reload} /> : <Loading label="Loading the blocks…" />
+        blocks.error ? <ErrorMessage error={blocks.error} onRetry={() => void blocks.refetch()} /> : <Loading label="Loading the blocks…" />
       ) : (
         <>
-          {blocks.error !== null && <ErrorMessage error={blocks.error} onRetry={blocks.reload} />}
+          {blocks.error !== null && <ErrorMessage error={blocks.error} onRetry={() => void blocks.refetch()} />}
           <ReactFlowProvider>
             <Editor key={session.current} blocks={catalog} pipelineId={pipelineId} />
           </ReactFlowProvider>

@@ -1,6 +1,7 @@
 /** The selected block's panel: its config form, its place in the chain (move up/down) and
  * delete. */
-import type { BlockInfo } from "../api/types";
+import type { BlockInfo } from "../api/schema";
+import { blockSchema } from "./jsonSchema";
 import type { NodeView } from "./BlockNode";
 import { ConfigForm } from "./ConfigForm";
 import type { Config } from "./types";
@@ -53,7 +54,7 @@ export function NodeInspector({ nodeId, blockType, config, info, view, chainLeng
       {info && (
         <ConfigForm
           key={nodeId}
-          schema={info.config_schema}
+          schema={blockSchema(info)}
           config={config}
           availableFields={view.available}
           onChange={(next) => onConfig(nodeId, next)}

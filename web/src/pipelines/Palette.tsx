@@ -1,7 +1,7 @@
 /** The palette: every block from `/api/blocks`, grouped by category, with a search. A block is
  * dragged onto the canvas (HTML5 drag and drop) or added with its button. */
 import { useState, type DragEvent } from "react";
-import type { BlockInfo } from "../api/types";
+import type { BlockInfo } from "../api/schema";
 
 /** The drag data type that carries a block type. */
 export const BLOCK_DRAG_TYPE = "application/x-blockforge-block";

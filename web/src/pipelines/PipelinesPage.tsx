@@ -2,30 +2,32 @@
  * the template gallery. */
 import { useState } from "react";
 import { Link } from "react-router-dom";
-import { createPipeline, deletePipeline, listPipelines } from "../api/endpoints";
-import type { Pipeline } from "../api/types";
-import { ErrorMessage, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { pipelinesQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { Pipeline } from "../api/schema";
+import { ErrorMessage, QueryState } from "../components/RequestState";
+import { createPipeline, deletePipeline } from "./pipelineCalls";
 import { TemplateGallery } from "./TemplateGallery";
 import "./pipelines.css";
 
-function PipelineRowView({ pipeline, onChanged }: { pipeline: Pipeline; onChanged: () => void }) {
+function PipelineRowView({ pipeline }: { pipeline: Pipeline }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const act = async (action: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      onChanged();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-      setConfirming(false);
-    }
-  };
+  const client = useQueryClient();
+  // A duplicate or a delete: the pipelines are read again (a delete takes jobs and records too).
+  const acting = useMutation({
+    mutationFn: (action: () => Promise<unknown>) => action(),
+    onSuccess: () =>
+      Promise.all([
+        client.invalidateQueries({ queryKey: queryKeys.pipelines }),
+        client.invalidateQueries({ queryKey: queryKeys.jobs }),
+        client.invalidateQueries({ queryKey: queryKeys.records }),
+      ]),
+    onSettled: () => setConfirming(false),
+  });
+  const busy = acting.isPending;
+  const error = acting.error;
+  const act = (action: () => Promise<unknown>) => acting.mutate(action);
   const blocks = pipeline.definition.blocks ?? [];
   return (
     <tr data-testid={`pipeline-row-${pipeline.id}`}>
@@ -39,7 +41,7 @@ function PipelineRowView({ pipeline, onChanged }: { pipeline: Pipeline; onChange
         {confirming ? (
           <span className="row" role="group" aria-label={`Confirm deleting ${pipeline.name}`}>
             <span>Delete “{pipeline.name}” with its jobs and records?</span>
-            <button type="button" className="danger" disabled={busy} onClick={() => void act(() => deletePipeline(pipeline.id))}>
+            <button type="button" className="danger" disabled={busy} onClick={() => act(() => deletePipeline(pipeline.id))}>
               Confirm delete
             </button>
             <button type="button" onClick={() => setConfirming(false)}>
@@ -55,7 +57,7 @@ function PipelineRowView({ pipeline, onChanged }: { pipeline: Pipeline; onChange
               type="button"
               disabled={busy}
               onClick={() =>
-                void act(() =>
+                act(() =>
                   createPipeline({ name: `${pipeline.name} (copy)`, definition: { ...pipeline.definition, name: `${pipeline.name} (copy)`, blocks } }),
                 )
               }
@@ -74,7 +76,7 @@ function PipelineRowView({ pipeline, onChanged }: { pipeline: Pipeline; onChange
 
 /** The list of pipelines and the templates. */
 export function PipelinesPage() {
-  const pipelines = useRequest((signal) => listPipelines(signal), []);
+  const pipelines = useQuery(pipelinesQuery());
   return (
     <section className="pipelines-page">
       <div className="row page-title">
@@ -83,7 +85,7 @@ export function PipelinesPage() {
           New pipeline
         </Link>
       </div>
-      <RequestState loading={pipelines.loading} error={pipelines.error} data={pipelines.data} onRetry={pipelines.reload}>
+      <QueryState query={pipelines}>
         {(list) =>
           list.length === 0 ? (
             <p className="muted">No pipelines yet: start from a template or a new pipeline.</p>
@@ -100,14 +102,14 @@ export function PipelinesPage() {
                 </thead>
                 <tbody>
                   {list.map((pipeline) => (
-                    <PipelineRowView key={pipeline.id} pipeline={pipeline} onChanged={pipelines.reload} />
+                    <PipelineRowView key={pipeline.id} pipeline={pipeline} />
                   ))}
                 </tbody>
               </table>
             </div>
           )
         }
-      </RequestState>
+      </QueryState>
       <TemplateGallery />
     </section>
   );

@@ -1,9 +1,10 @@
 /** Preview: runs the saved pipeline once on a seed (typed as JSON or read from a file) and
  * shows the result and the trace step by step. */
 import { useEffect, useRef, useState } from "react";
-import { ApiError } from "../api/client";
-import { executePipeline } from "../api/endpoints";
-import type { ExecuteResult, ExecuteResults, TraceEntry } from "../api/types";
+import { ApiError } from "../api/errors";
+import type { RunAnswer } from "../api/schema";
+import { traceOf, type TraceEntry } from "../trace/traceEntry";
+import { executePipeline } from "./pipelineCalls";
 import { ErrorMessage } from "../components/RequestState";
 import { withoutDetail } from "./errorDetail";
 import { seedState, seedTemplate } from "./seedInput";
@@ -17,9 +18,9 @@ export interface PreviewPanelProps {
   seedFields: string[];
 }
 
-type Outcome = { kind: "ok"; results: ExecuteResult[] } | { kind: "failed"; error: unknown; trace: TraceEntry[] };
+type Outcome = { kind: "ok"; results: RunAnswer[] } | { kind: "failed"; error: unknown; trace: TraceEntry[] };
 
-function RunResult({ result, index, count }: { result: ExecuteResult; index: number; count: number }) {
+function RunResult({ result, index, count }: { result: RunAnswer; index: number; count: number }) {
   return (
     <section className="run-result">
       {count > 1 && <h3>Run {index + 1} of {count}</h3>}
@@ -75,10 +76,10 @@ export function PreviewPanel({ ensureSaved, seedFields }: PreviewPanelProps) {
         setInputError("the pipeline must be saved (and valid) before a preview");
         return;
       }
-      const answer: ExecuteResult | ExecuteResults = await executePipeline(id, seed.state);
+      const answer = await executePipeline(id, seed.state);
       setOutcome({ kind: "ok", results: "results" in answer ? answer.results : [answer] });
     } catch (e) {
-      const trace = e instanceof ApiError && Array.isArray(e.detail.trace) ? (e.detail.trace as TraceEntry[]) : [];
+      const trace = e instanceof ApiError ? traceOf(e.detail.trace) : [];
       // The trace is shown step by step below, not as a detail line.
       setOutcome({ kind: "failed", error: withoutDetail(e, ["trace"]), trace });
     } finally {

@@ -1,37 +1,40 @@
 /** The template gallery: each template with its blocks, "Use template" (saves a pipeline from
  * it and opens the editor) and "Download example seeds". */
-import { useState } from "react";
 import { useNavigate } from "react-router-dom";
-import { listTemplates, pipelineFromTemplate } from "../api/endpoints";
-import { ErrorMessage, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { templatesQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { Template } from "../api/schema";
+import { ErrorMessage, QueryState } from "../components/RequestState";
 import { downloadJson } from "./download";
+import { pipelineFromTemplate } from "./pipelineCalls";
+
+/** A template with its id (the server sends one for each; the schema leaves it optional). */
+type NamedTemplate = Template & { id: string };
 
 /** The gallery section of the Pipelines page. */
 export function TemplateGallery() {
-  const templates = useRequest((signal) => listTemplates(signal), []);
+  const templates = useQuery(templatesQuery());
   const navigate = useNavigate();
-  const [busy, setBusy] = useState<string | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const use = async (id: string) => {
-    setBusy(id);
-    setError(null);
-    try {
-      const pipeline = await pipelineFromTemplate(id);
+  const client = useQueryClient();
+  const using = useMutation({
+    mutationFn: (id: string) => pipelineFromTemplate(id),
+    onSuccess: (pipeline) => {
+      void client.invalidateQueries({ queryKey: queryKeys.pipelines });
       navigate(`/pipelines/${pipeline.id}`);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(null);
-    }
-  };
+    },
+  });
+  const busy = using.isPending ? using.variables : null;
+  const error = using.error;
+  const use = (id: string) => using.mutate(id);
   return (
     <section aria-labelledby="templates-heading">
       <h2 id="templates-heading">Templates</h2>
       <ErrorMessage error={error} />
-      <RequestState loading={templates.loading} error={templates.error} data={templates.data} onRetry={templates.reload}>
-        {(list) =>
-          list.length === 0 ? (
+      <QueryState query={templates}>
+        {(all) => {
+          const list = all.filter((t): t is NamedTemplate => typeof t.id === "string");
+          return list.length === 0 ? (
             <p className="muted">No templates.</p>
           ) : (
             <div className="grid">
@@ -41,7 +44,7 @@ export function TemplateGallery() {
                   <p className="muted">{template.description}</p>
                   <p className="template-blocks">{template.blocks.map((block) => block.type).join(" → ")}</p>
                   <div className="actions">
-                    <button type="button" className="primary" disabled={busy !== null} onClick={() => void use(template.id)}>
+                    <button type="button" className="primary" disabled={busy !== null} onClick={() => use(template.id)}>
                       {busy === template.id ? "Creating…" : "Use template"}
                     </button>
                     <button type="button" onClick={() => downloadJson(`${template.id}_seeds.json`, template.example_seed)}>
@@ -51,9 +54,9 @@ export function TemplateGallery() {
                 </article>
               ))}
             </div>
-          )
-        }
-      </RequestState>
+          );
+        }}
+      </QueryState>
     </section>
   );
 }

@@ -1,6 +1,6 @@
 import { act, render, screen, waitFor } from "@testing-library/react";
 import { EditorView } from "@uiw/react-codemirror";
-import type { PipelineDefinition } from "../api/types";
+import type { PipelineDefinition } from "../api/schema";
 import { YamlView } from "./YamlView";
 
 const definition: PipelineDefinition = {

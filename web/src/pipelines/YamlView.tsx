@@ -1,7 +1,7 @@
 /** The YAML/JSON view of the pipeline: it follows the canvas, and a valid edit is applied to
  * the canvas at once (an invalid one shows why and changes nothing). */
 import { useEffect, useRef, useState } from "react";
-import type { PipelineDefinition } from "../api/types";
+import type { PipelineDefinition } from "../api/schema";
 import { CodeField } from "./CodeField";
 import { jsonProblems, yamlProblems } from "./codeProblems";
 import { definitionToText, normalized, textToDefinition, type TextFormat } from "./pipelineText";

@@ -1,7 +1,7 @@
 /** The canvas model: nodes (one block each) and the edges between them. A pipeline is a
  * linear chain, so the order of its blocks is the chain that starts at the first node; a node
  * outside that chain is "not connected" and is not part of the pipeline. */
-import type { BlockSpec, Constraints, PipelineDefinition } from "../api/types";
+import type { BlockSpec, Constraints, PipelineDefinition } from "../api/schema";
 import type { Config } from "./types";
 
 /** What a node of the canvas carries. */

@@ -1,5 +1,5 @@
 /** Errors shown with parts of their detail left out (the page shows those parts better). */
-import { ApiError } from "../api/client";
+import { ApiError } from "../api/errors";
 
 /** `error` without the detail `keys`; other errors unchanged. */
 export function withoutDetail(error: unknown, keys: string[]): unknown {

@@ -1,4 +1,4 @@
-import type { BlockInfo } from "../api/types";
+import type { BlockInfo } from "../api/schema";
 import { extraMultipliers } from "./multipliers";
 import { catalog, fieldMapper } from "./testBlocks";
 

@@ -1,6 +1,6 @@
 /** A pipeline may have one multiplier block, at any step (a run that reaches it goes on as its
  * children); the server refuses a second one, and the editor says so on the block first. */
-import type { BlockInfo } from "../api/types";
+import type { BlockInfo } from "../api/schema";
 
 /** The problem of each multiplier after the first, by its index in `blockTypes`. */
 export function extraMultipliers(blockTypes: string[], catalog: Map<string, BlockInfo>): Map<number, string> {

@@ -1,4 +1,4 @@
-import type { PipelineDefinition } from "../api/types";
+import type { PipelineDefinition } from "../api/schema";
 import { definitionToText, textToDefinition } from "./pipelineText";
 
 const definition: PipelineDefinition = {

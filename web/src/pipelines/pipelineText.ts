@@ -1,7 +1,7 @@
 /** The YAML/JSON view of a pipeline definition: writing it and reading it back, with errors
  * that say where the text is wrong. YAML is parsed with the `yaml` package (JSON is YAML). */
 import YAML from "yaml";
-import type { BlockSpec, Constraints, PipelineDefinition } from "../api/types";
+import type { BlockSpec, Constraints, PipelineDefinition } from "../api/schema";
 import { CONSTRAINT_KEYS } from "./types";
 
 /** The text formats of the view. */

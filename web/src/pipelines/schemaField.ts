@@ -1,6 +1,6 @@
 /** How the config form shows one property of a block's JSON Schema, and which of a config's
  * values the schema refuses (the "not configured" badge; the server checks again on save). */
-import type { JsonSchema } from "../api/types";
+import type { JsonSchema } from "./jsonSchema";
 import type { Config } from "./types";
 
 /** The kinds of input the config form has. */

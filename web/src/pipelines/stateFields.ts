@@ -4,7 +4,8 @@
  * inputs unless its config names one) and writes its declared
  * outputs (`*`: the keys of its `mappings`). A field read before any earlier step writes it must
  * come from the seed. */
-import type { BlockInfo, BlockSpec, JsonSchema } from "../api/types";
+import type { BlockInfo, BlockSpec } from "../api/schema";
+import { blockSchema, type JsonSchema } from "./jsonSchema";
 import { hasTemplate, readTemplate } from "./jinja";
 
 /** Schema formats of config fields the blocks render as Jinja. */
@@ -15,7 +16,7 @@ const FIELD_REFERENCE = "field-reference";
 
 /** Whether `spec`'s config sets a field-reference value (a field the block reads). */
 function namesAField(spec: BlockSpec, info: BlockInfo): boolean {
-  const properties = info.config_schema.properties ?? {};
+  const properties = blockSchema(info).properties ?? {};
   return Object.entries(spec.config ?? {}).some(
     ([key, value]) => properties[key]?.format === FIELD_REFERENCE && typeof value === "string" && value !== "",
   );
@@ -64,7 +65,7 @@ export interface TemplateError {
 
 /** The variables read by the template config fields of one step, and their syntax errors. */
 export function templateReads(spec: BlockSpec, info: BlockInfo): { reads: string[]; errors: TemplateError[] } {
-  const properties = info.config_schema.properties ?? {};
+  const properties = blockSchema(info).properties ?? {};
   const reads = new Set<string>();
   const errors: TemplateError[] = [];
   for (const [key, value] of Object.entries(spec.config ?? {})) {

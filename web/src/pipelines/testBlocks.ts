@@ -1,6 +1,7 @@
 /** Block descriptions shaped like the builtin blocks' `GET /api/blocks` entries (their schemas
  * as schemars writes them), for the tests of the pipelines pages. */
-import type { BlockInfo, JsonSchema } from "../api/types";
+import type { BlockInfo } from "../api/schema";
+import type { JsonSchema } from "./jsonSchema";
 
 function block(type: string, category: string, outputs: string[], schema: JsonSchema, inputs: string[] = []): BlockInfo {
   return {

@@ -2,7 +2,7 @@ import { useState } from "react";
 import { describe, expect, it } from "vitest";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import type { PluginGrants } from "../api/types";
+import type { PluginGrants } from "../api/schema";
 import { GrantFields } from "./GrantsEditor";
 import { type GrantForm, formToGrant, grantToForm } from "./grantForm";
 

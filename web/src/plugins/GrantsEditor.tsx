@@ -5,8 +5,10 @@
  * job on.
  */
 import { useEffect, useState } from "react";
-import { getGrants, putGrants } from "../api/endpoints";
-import type { PluginGrants } from "../api/types";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+import { grantsQuery } from "../api/queries";
+import type { Grant, PluginGrants } from "../api/schema";
 import { ErrorMessage, Loading } from "../components/RequestState";
 import { CAPABILITIES, type GrantForm, LIMIT_FIELDS, formToGrant, grantToForm, limitHint } from "./grantForm";
 
@@ -79,53 +81,43 @@ export function GrantFields({ shown, form, onChange }: { shown: PluginGrants; fo
   );
 }
 
-/** The editor of `target`'s grant. */
+/** The editor of `target`'s grant (the editor is keyed by target: a new one reads afresh). */
 export function GrantsEditor({ target }: { target: GrantTarget }) {
-  const [shown, setShown] = useState<PluginGrants | null>(null);
+  const client = useQueryClient();
+  const grantsKey = grantsQuery(target.name, target.kind).queryKey;
+  const read = useQuery(grantsQuery(target.name, target.kind));
   const [form, setForm] = useState<GrantForm | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [saving, setSaving] = useState(false);
-  const [saved, setSaved] = useState(false);
-
+  const [formError, setFormError] = useState<Error | null>(null);
+  const saving = useMutation({
+    mutationFn: (grant: Grant) =>
+      data(api.PUT("/api/plugins/{name}/grants", { params: { path: { name: target.name }, query: { kind: target.kind } }, body: grant })),
+    onSuccess: (answer) => {
+      client.setQueryData(grantsKey, answer);
+      setForm(grantToForm(answer.grant));
+    },
+  });
+  const shown = read.data;
+  // The form starts from the grant as read.
   useEffect(() => {
-    const controller = new AbortController();
-    setShown(null);
-    setForm(null);
-    setError(null);
-    setSaved(false);
-    getGrants(target.name, target.kind, controller.signal)
-      .then((answer) => {
-        setShown(answer);
-        setForm(grantToForm(answer.grant));
-      })
-      .catch((e) => {
-        if (!controller.signal.aborted) setError(e);
-      });
-    return () => controller.abort();
-  }, [target.name, target.kind]);
+    if (shown) setForm((current) => current ?? grantToForm(shown.grant));
+  }, [shown]);
+  const error = formError ?? saving.error ?? read.error;
 
   if (!shown || !form) return error ? <ErrorMessage error={error} /> : <Loading label="Reading the grant…" />;
 
+  const saved = saving.isSuccess;
   const set = (change: Partial<GrantForm>) => {
-    setSaved(false);
+    saving.reset();
     setForm({ ...form, ...change });
   };
   const save = () => {
     const grant = formToGrant(form, shown.server_limits.maximum);
     if ("error" in grant) {
-      setError(new Error(grant.error));
+      setFormError(new Error(grant.error));
       return;
     }
-    setSaving(true);
-    setError(null);
-    putGrants(target.name, target.kind, grant)
-      .then((answer) => {
-        setShown(answer);
-        setForm(grantToForm(answer.grant));
-        setSaved(true);
-      })
-      .catch(setError)
-      .finally(() => setSaving(false));
+    setFormError(null);
+    saving.mutate(grant);
   };
   return (
     <div className="card" data-testid="grants-editor">
@@ -134,7 +126,7 @@ export function GrantsEditor({ target }: { target: GrantTarget }) {
         <span className="muted">{shown.stored ? "(set by an operator)" : "(the default)"}</span>
       </h3>
       <GrantFields shown={shown} form={form} onChange={set} />
-      <button type="button" onClick={save} disabled={saving}>
+      <button type="button" onClick={save} disabled={saving.isPending}>
         Save grants
       </button>
       {saved && (

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { BlockInfo, Grant, ServerLimitValues } from "../api/types";
+import type { BlockInfo, Grant, ServerLimitValues } from "../api/schema";
 import { LIMIT_FIELDS, formToGrant, grantTarget, grantToForm, limitHint } from "./grantForm";
 
 const MIB = 1024 * 1024;

@@ -4,7 +4,7 @@
  * seconds, an empty limit for the server's default) and back, with the first thing wrong
  * named — a limit above the server's maximum among them.
  */
-import type { BlockInfo, Grant, GrantCapability, GrantHttp, PluginGrants, ServerLimitValues } from "../api/types";
+import type { BlockInfo, Grant, GrantCapability, GrantHttp, PluginGrants, ServerLimitValues } from "../api/schema";
 
 /** Every capability, in the order the editor lists them. */
 export const CAPABILITIES: GrantCapability[] = ["llm", "embeddings", "kv", "log", "template", "http"];

@@ -1,8 +1,9 @@
 // The quality report as the job card and the dashboard draw it from `GET /api/jobs/{id}`.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import { MemoryRouter } from "react-router-dom";
-import type { Quality } from "../api/types";
+import type { Quality } from "./report";
 import { JobCard } from "../generator/JobCard";
 import { finishedJob } from "../test/records";
 import { binLabels, passRateText } from "./bins";
@@ -42,7 +43,7 @@ const barCounts = (figure: HTMLElement) => Array.from(figure.querySelectorAll("r
 
 describe("the quality report", () => {
   it("shows the pass rate, a ten-bar histogram per criterion and the checks' counts", () => {
-    render(<QualityReport quality={quality} />);
+    renderWithQuery(<QualityReport quality={quality} />);
     expect(screen.getByTestId("pass-rate")).toHaveTextContent("60%");
     expect(barCounts(histogram("clarity"))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     const coherence = histogram("coherence_score");
@@ -60,7 +61,7 @@ describe("the quality report", () => {
 
   it("draws one histogram per step for a criterion two judges score, named by step and block", () => {
     const second = { ...quality.scores[0], step: 4, block_type: "LLMJudge", bins: [0, 0, 0, 0, 0, 0, 0, 0, 0, 3], count: 3, mean: 10 };
-    render(<QualityReport quality={{ ...quality, scores: [quality.scores[0], second] }} />);
+    renderWithQuery(<QualityReport quality={{ ...quality, scores: [quality.scores[0], second] }} />);
     expect(barCounts(histogram("clarity", 1))).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     const later = histogram("clarity", 4);
     expect(barCounts(later)).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
@@ -69,7 +70,7 @@ describe("the quality report", () => {
   });
 
   it("shows nothing for a job without checks or scores", () => {
-    const { container } = render(<QualityReport quality={{ checked: 0, passed: 0, pass_rate: null, failed: 0, scores: [], blocks: [] }} />);
+    const { container } = renderWithQuery(<QualityReport quality={{ checked: 0, passed: 0, pass_rate: null, failed: 0, scores: [], blocks: [] }} />);
     expect(container).toBeEmptyDOMElement();
   });
 
@@ -81,12 +82,12 @@ describe("the quality report", () => {
   });
 
   it("appears on a finished job's card, read from the job's own endpoint", async () => {
-    const fetchMock = vi.fn(async (path: string) => {
-      expect(path).toBe("/api/jobs/3");
+    const fetchMock = vi.fn(async (request: Request) => {
+      expect(new URL(request.url).pathname).toBe("/api/jobs/3");
       return jsonResponse({ ...finishedJob(), quality });
     });
     vi.stubGlobal("fetch", fetchMock);
-    render(<JobCard initial={finishedJob()} />, { wrapper: MemoryRouter });
+    renderWithQuery(<JobCard initial={finishedJob()} />, { wrapper: MemoryRouter });
     expect(await screen.findByTestId("quality-report")).toBeInTheDocument();
     expect(screen.getByTestId("pass-rate")).toHaveTextContent("60%");
   });
@@ -97,9 +98,9 @@ describe("the quality report", () => {
       "/api/jobs/4": { ...finishedJob({ id: 4 }), quality: { checked: 0, passed: 0, pass_rate: null, failed: 0, scores: [], blocks: [] } },
       "/api/jobs/3": { ...finishedJob({ id: 3 }), quality },
     };
-    vi.stubGlobal("fetch", vi.fn(async (path: string) => jsonResponse(byId[path])));
+    vi.stubGlobal("fetch", vi.fn(async (request: Request) => jsonResponse(byId[new URL(request.url).pathname])));
     const jobs = [5, 4, 3].map((id) => finishedJob({ id }));
-    render(<RecentQuality jobs={jobs} />, { wrapper: MemoryRouter });
+    renderWithQuery(<RecentQuality jobs={jobs} />, { wrapper: MemoryRouter });
     const bars = await screen.findAllByTestId("pass-rate-bar");
     // Job 4 has no checks; the others oldest first.
     expect(bars.map((b) => [b.dataset.jobId, b.dataset.rate])).toEqual([

@@ -2,7 +2,7 @@
  * A job's quality report: the pass rate, one histogram per scored criterion and what each
  * check flagged, fixed or removed. Plain SVG, so the job card needs no chart library.
  */
-import type { Quality, QualityBlock, QualityScore } from "../api/types";
+import type { Quality, QualityBlock, QualityScore } from "./report";
 import { binLabels, passRateText } from "./bins";
 
 const WIDTH = 220;

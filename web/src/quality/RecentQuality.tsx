@@ -4,12 +4,13 @@
  * report below.
  */
 import { Link } from "react-router-dom";
-import { getJob } from "../api/endpoints";
-import type { Job } from "../api/types";
+import { useQueries } from "@tanstack/react-query";
+import { jobQuery } from "../api/queries";
+import type { Job } from "../api/schema";
 import { ErrorMessage, Loading } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
 import { passRateText } from "./bins";
 import { hasQuality, QualityReport } from "./QualityReport";
+import { qualityOf } from "./report";
 
 const WIDTH = 320;
 const HEIGHT = 100;
@@ -18,12 +19,18 @@ const TOP = 14;
 
 /** Reads the reports of `jobs` (their `GET /api/jobs/{id}`) and charts them. */
 export function RecentQuality({ jobs }: { jobs: Job[] }) {
-  const ids = jobs.map((j) => j.id);
-  const details = useRequest((signal) => Promise.all(ids.map((id) => getJob(id, signal))), [ids.join(",")]);
+  const details = useQueries({
+    queries: jobs.map((j) => jobQuery(j.id)),
+    combine: (results) => ({
+      data: results.every((r) => r.data !== undefined) ? results.map((r) => r.data as Job) : undefined,
+      error: results.find((r) => r.error)?.error ?? null,
+      retry: () => results.forEach((r) => void r.refetch()),
+    }),
+  });
   if (!details.data) {
-    return details.error ? <ErrorMessage error={details.error} onRetry={details.reload} /> : <Loading />;
+    return details.error ? <ErrorMessage error={details.error} onRetry={details.retry} /> : <Loading />;
   }
-  const checked = details.data.filter((j) => hasQuality(j.quality) && j.quality?.pass_rate !== null).reverse();
+  const checked = details.data.map((j) => ({ ...j, quality: qualityOf(j) })).filter((j) => hasQuality(j.quality) && j.quality?.pass_rate !== null).reverse();
   if (checked.length === 0) {
     return <p className="muted">No recent job has checks, judges or metrics to report on.</p>;
   }

@@ -1,5 +1,5 @@
 /** Labels of a quality histogram's bins: ten equal ranges from `min` to `max`. */
-import type { QualityScore } from "../api/types";
+import type { QualityScore } from "./report";
 
 /** `"3–4"` on a 0–10 scale, `"0.3–0.4"` on a 0–1 scale: one label per bin. */
 export function binLabels(score: Pick<QualityScore, "min" | "max" | "bins">): string[] {

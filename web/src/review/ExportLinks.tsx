@@ -1,9 +1,11 @@
 /** JSONL / JSON / CSV download links of the filtered records. */
-import { exportUrl, type ExportFormat, type RecordFilter } from "../api/endpoints";
+import { api } from "../api/client";
+import { recordsExportUrl } from "../api/links";
+import type { RecordFilter } from "../api/queryKeys";
 import { useApiDownload } from "../components/download";
 import { ErrorMessage } from "../components/RequestState";
 
-const FORMATS: { format: ExportFormat; label: string }[] = [
+const FORMATS: { format: "jsonl" | "json" | "csv"; label: string }[] = [
   { format: "jsonl", label: "JSONL" },
   { format: "json", label: "JSON" },
   { format: "csv", label: "CSV" },
@@ -19,7 +21,15 @@ export function ExportLinks({ filter }: { filter: RecordFilter }) {
     <div className="export-links">
       <span className="muted">Export{filter.status ? ` (${filter.status})` : ""}:</span>{" "}
       {FORMATS.map(({ format, label }) => (
-        <a key={format} href={exportUrl(filter, format)} download onClick={(e) => onClick(e, exportUrl(filter, format), `records.${format}`)} className="export-link">
+        <a
+          key={format}
+          href={recordsExportUrl({ ...filter }, format)}
+          download
+          onClick={(e) =>
+            onClick(e, () => api.GET("/api/export/download", { params: { query: { ...filter, format } }, parseAs: "blob" }), `records.${format}`)
+          }
+          className="export-link"
+        >
           {label}
         </a>
       ))}

@@ -1,38 +1,41 @@
 // The field layout editor on the review page, saving through `PUT /api/pipelines/{id}/validation_config`.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
+import { queryKeys } from "../api/queryKeys";
+import { renderWithQuery } from "../test/render";
 import { FieldOrderEditor } from "./FieldOrderEditor";
 
 afterEach(() => vi.unstubAllGlobals());
 
 describe("FieldOrderEditor", () => {
-  it("keeps seed fields secondary when the pipeline's order is the empty default", async () => {
+  it("keeps seed fields secondary when the pipeline's order is the empty default, and rereads the pipelines once saved", async () => {
     const user = userEvent.setup();
     const bodies: unknown[] = [];
     vi.stubGlobal(
       "fetch",
-      vi.fn(async (_path: string, init?: RequestInit) => {
-        bodies.push(JSON.parse(String(init?.body)));
+      vi.fn(async (request: Request) => {
+        bodies.push(await request.json());
         return new Response(JSON.stringify({ success: true }), { status: 200, headers: { "Content-Type": "application/json" } });
       }),
     );
-    const onSaved = vi.fn();
-    render(
+    const { client } = renderWithQuery(
       <FieldOrderEditor
         pipelineId={4}
         fields={["answer", "topic"]}
         seedFields={["topic"]}
         order={{ primary: [], secondary: [], hidden: [] }}
-        onSaved={onSaved}
       />,
     );
+    // The review page reads the layout from the pipelines: they go stale once it is saved.
+    client.setQueryData(queryKeys.pipelines, []);
     expect(screen.getByLabelText("topic")).toHaveValue("secondary");
     expect(screen.getByLabelText("answer")).toHaveValue("primary");
 
     await user.click(screen.getByRole("button", { name: "Save field layout" }));
     const expected = { primary: ["answer"], secondary: ["topic"], hidden: [] };
-    await vi.waitFor(() => expect(onSaved).toHaveBeenCalledWith(expected));
+    expect(await screen.findByText("Saved")).toBeInTheDocument();
     expect(bodies).toEqual([{ field_order: expected }]);
+    expect(client.getQueryState(queryKeys.pipelines)?.isInvalidated).toBe(true);
   });
 });

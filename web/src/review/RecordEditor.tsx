@@ -1,7 +1,7 @@
 /** Edits every field of a record — the final state (`output`) and the seed's metadata —, adds
  * and removes fields; saving sends both and marks the record edited. */
 import { useState, type FormEvent } from "react";
-import type { RecordRow } from "../api/types";
+import type { RecordRow } from "../api/schema";
 import { ErrorMessage } from "../components/RequestState";
 import { draftsOf, valuesOf, withNewField, type FieldDraft } from "./editFields";
 

@@ -1,5 +1,5 @@
 /** Which of a record's fields the review shows first, second or not at all. */
-import type { FieldOrder } from "../api/types";
+import type { FieldOrder } from "../api/schema";
 
 /** The three groups, in display order. */
 export const FIELD_GROUP_NAMES = ["primary", "secondary", "hidden"] as const;

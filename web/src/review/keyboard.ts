@@ -2,7 +2,7 @@
  * The review page's keyboard: which key does what, and where the cursor goes. Pure: the page
  * performs the commands (status changes are PUT /api/records/{id}).
  */
-import type { ReviewStatus } from "../api/types";
+import type { ReviewStatus } from "./statuses";
 
 /** What a key asks for. */
 export type ReviewCommand =

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import userEvent from "@testing-library/user-event";
-import { storeApiKey, storedApiKey } from "../api/client";
+import { storeApiKey, storedApiKey } from "../api/apiKey";
+import { seenOf } from "../test/datasets";
 import { ApiKeys } from "./ApiKeys";
 
 afterEach(() => {
@@ -16,11 +18,11 @@ const json = (status: number, body: unknown) =>
 function keyServer() {
   const keys: { id: number; name: string; prefix: string; access: string; created_at: number }[] = [];
   let next = 1;
-  return vi.fn(async (path: string, init?: RequestInit) => {
-    const method = init?.method ?? "GET";
+  return vi.fn(async (input: Request) => {
+    const { method, url: path, body: sent } = await seenOf(input);
     if (method === "GET" && path === "/api/settings/api-keys") return json(200, keys);
     if (method === "POST" && path === "/api/settings/api-keys") {
-      const body = JSON.parse(String(init?.body)) as { name: string; access: string };
+      const body = sent as { name: string; access: string };
       const key = `bf_${String(next).padStart(64, "0")}`;
       const row = { id: next++, name: body.name, prefix: key.slice(0, 11), access: body.access, created_at: 0 };
       keys.push(row);
@@ -42,7 +44,7 @@ describe("ApiKeys", () => {
   it("makes a key, shows it once, lists only its prefix, and deletes it", async () => {
     vi.stubGlobal("fetch", keyServer());
     const user = userEvent.setup();
-    render(<ApiKeys />);
+    renderWithQuery(<ApiKeys />);
     expect(await screen.findByText("No named keys.")).toBeInTheDocument();
     await user.type(screen.getByLabelText("Key name"), "ci");
     await user.selectOptions(screen.getByLabelText("Access"), "read-write");

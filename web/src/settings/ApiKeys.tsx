@@ -2,38 +2,36 @@
  * once, right after), and a delete button per key. Once a key exists the server asks every
  * request for one; a read-write key made while this browser keeps none is kept. */
 import { useState } from "react";
-import { storeApiKey, storedApiKey } from "../api/client";
-import { createApiKey, deleteApiKey, listApiKeys, type ApiKeyAccess } from "../api/endpoints";
-import { ErrorMessage, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { storeApiKey, storedApiKey } from "../api/apiKey";
+import { api, data } from "../api/client";
+import { apiKeysQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import { ErrorMessage, QueryState } from "../components/RequestState";
+
+/** What a named key may do: `read-only` keys may only `GET`. */
+type ApiKeyAccess = "read-only" | "read-write";
 
 /** The API keys section of the settings page. */
 export function ApiKeys() {
-  const keys = useRequest((signal) => listApiKeys(signal), []);
+  const client = useQueryClient();
+  const keys = useQuery(apiKeysQuery());
   const [name, setName] = useState("");
   const [access, setAccess] = useState<ApiKeyAccess>("read-only");
   const [made, setMade] = useState<{ name: string; key: string } | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const [busy, setBusy] = useState(false);
-
-  const act = async (action: () => Promise<void>) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      keys.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
-  };
+  // A make or a delete; either rereads the list.
+  const acting = useMutation({
+    mutationFn: (action: () => Promise<void>) => action(),
+    onSettled: () => client.invalidateQueries({ queryKey: queryKeys.apiKeys }),
+  });
+  const busy = acting.isPending;
+  const act = (action: () => Promise<void>) => acting.mutate(action);
 
   return (
     <section aria-labelledby="api-keys" data-testid="api-keys">
       <h2 id="api-keys">API keys</h2>
       <p>Once a key exists, every request to the API needs one. Read-only keys can only read.</p>
-      <RequestState loading={keys.loading} error={keys.error} onRetry={keys.reload} data={keys.data}>
+      <QueryState query={keys}>
         {(list) =>
           list.length === 0 ? (
             <p>No named keys.</p>
@@ -63,8 +61,8 @@ export function ApiKeys() {
                         disabled={busy}
                         aria-label={`Delete key ${key.name}`}
                         onClick={() =>
-                          void act(async () => {
-                            await deleteApiKey(key.id);
+                          act(async () => {
+                            await data(api.DELETE("/api/settings/api-keys/{id}", { params: { path: { id: key.id } } }));
                           })
                         }
                       >
@@ -77,13 +75,13 @@ export function ApiKeys() {
             </table>
           )
         }
-      </RequestState>
+      </QueryState>
       <form
         className="row"
         onSubmit={(e) => {
           e.preventDefault();
-          void act(async () => {
-            const created = await createApiKey(name.trim(), access);
+          act(async () => {
+            const created = await data(api.POST("/api/settings/api-keys", { body: { name: name.trim(), access } }));
             // The first key closes an open server: this browser keeps a read-write one.
             if (storedApiKey() === null && created.access === "read-write") storeApiKey(created.key);
             setMade({ name: created.name, key: created.key });
@@ -112,7 +110,7 @@ export function ApiKeys() {
           shown again.
         </p>
       )}
-      <ErrorMessage error={error} />
+      <ErrorMessage error={acting.error} />
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /** Adds or edits a model: name, provider, endpoint, key (masked), model name, dimensions. */
 import { useState, type FormEvent } from "react";
-import { testModel } from "../api/endpoints";
-import { PROVIDERS, type ConnectionTest, type Model, type ModelInput, type ModelKind, type Provider } from "../api/types";
+import type { ConnectionTest, Model, ModelInput } from "../api/schema";
+import { PROVIDERS, testModel, type ModelKind, type Provider } from "./modelCalls";
 import { ErrorMessage } from "../components/RequestState";
 import { TestResult } from "./TestResult";
 
@@ -19,7 +19,7 @@ interface Draft {
 function draftOf(model: Model | null): Draft {
   return {
     name: model?.name ?? "",
-    provider: model?.provider ?? "openai",
+    provider: PROVIDERS.find((p) => p === model?.provider) ?? "openai",
     endpoint: model?.endpoint ?? "",
     api_key: "",
     model_name: model?.model_name ?? "",

@@ -1,29 +1,35 @@
 /** One model registry (LLM or embedding): the list with test, default, edit and delete. */
 import { useState } from "react";
-import { createModel, deleteModel, listModels, setDefaultModel, testModel, updateModel } from "../api/endpoints";
-import type { ConnectionTest, Model, ModelInput, ModelKind } from "../api/types";
-import { ErrorMessage, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { modelsQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { ConnectionTest, Model, ModelInput } from "../api/schema";
+import { ErrorMessage, QueryState } from "../components/RequestState";
+import { createModel, deleteModel, setDefaultModel, testModel, updateModel, type ModelKind } from "./modelCalls";
 import { ModelForm } from "./ModelForm";
 import { TestResult } from "./TestResult";
 
 /** The section of `kind`. */
 export function ModelSection({ kind, title }: { kind: ModelKind; title: string }) {
-  const models = useRequest((signal) => listModels(kind, signal), [kind]);
+  const client = useQueryClient();
+  const models = useQuery(modelsQuery(kind));
+  const reread = () => client.invalidateQueries({ queryKey: queryKeys.models(kind) });
   const [editing, setEditing] = useState<Model | "new" | null>(null);
   const [error, setError] = useState<unknown>(null);
+  // A default or a delete: the list is read again once it is done.
+  const acting = useMutation({ mutationFn: (work: () => Promise<unknown>) => work(), onSuccess: reread });
   const [tests, setTests] = useState<Record<string, ConnectionTest | "testing">>({});
   const [confirming, setConfirming] = useState<string | null>(null);
 
-  const act = (work: Promise<unknown>) => {
+  const act = (work: () => Promise<unknown>) => {
     setError(null);
-    return work.then(() => models.reload()).catch(setError);
+    acting.mutate(work);
   };
   const save = async (input: ModelInput) => {
     if (editing === "new" || editing === null) await createModel(kind, input);
     else await updateModel(kind, editing.name, input);
     setEditing(null);
-    models.reload();
+    await reread();
   };
   const test = (name: string) => {
     setTests((t) => ({ ...t, [name]: "testing" }));
@@ -39,13 +45,13 @@ export function ModelSection({ kind, title }: { kind: ModelKind; title: string }
   };
   const remove = (name: string) => {
     setConfirming(null);
-    act(deleteModel(kind, name));
+    act(() => deleteModel(kind, name));
   };
 
   return (
     <section className="model-section" aria-labelledby={`${kind}-models`}>
       <h2 id={`${kind}-models`}>{title}</h2>
-      <RequestState loading={models.loading} error={models.data ? null : models.error} data={models.data} onRetry={models.reload}>
+      <QueryState query={models} keepData>
         {(list) =>
           list.length === 0 ? (
             <p className="muted">No models registered.</p>
@@ -89,7 +95,7 @@ export function ModelSection({ kind, title }: { kind: ModelKind; title: string }
                               {result === "testing" ? "Testing…" : "Test"}
                             </button>
                             {!model.is_default && (
-                              <button type="button" onClick={() => act(setDefaultModel(kind, model.name))}>
+                              <button type="button" onClick={() => act(() => setDefaultModel(kind, model.name))}>
                                 Set default
                               </button>
                             )}
@@ -118,8 +124,8 @@ export function ModelSection({ kind, title }: { kind: ModelKind; title: string }
             </div>
           )
         }
-      </RequestState>
-      <ErrorMessage error={error ?? (models.data ? models.error : null)} />
+      </QueryState>
+      <ErrorMessage error={error ?? acting.error ?? (models.data ? models.error : null)} />
       {editing === null ? (
         <div className="actions">
           <button type="button" onClick={() => setEditing("new")}>

@@ -1,44 +1,37 @@
 /** The server-wide defaults (`/api/settings`): today the concurrency of new jobs. */
 import { useEffect, useState } from "react";
-import { getSettings, putSettings } from "../api/endpoints";
-import { ErrorMessage, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+import { settingsQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import { ErrorMessage, QueryState } from "../components/RequestState";
 
 /** The settings section: shows the stored defaults and saves a change. */
 export function ServerDefaults() {
-  const settings = useRequest((signal) => getSettings(signal), []);
+  const client = useQueryClient();
+  const settings = useQuery(settingsQuery());
   const [concurrency, setConcurrency] = useState("");
-  const [saving, setSaving] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [saved, setSaved] = useState(false);
+  const saving = useMutation({
+    mutationFn: (defaultConcurrency: number) => data(api.PUT("/api/settings", { body: { default_concurrency: defaultConcurrency } })),
+    onSuccess: (answer) => client.setQueryData(queryKeys.settings, answer),
+  });
+  const saved = saving.isSuccess;
   useEffect(() => {
     if (settings.data) setConcurrency(String(settings.data.default_concurrency));
   }, [settings.data]);
 
-  const save = async () => {
-    setSaving(true);
-    setError(null);
-    setSaved(false);
-    try {
-      settings.setData(await putSettings({ default_concurrency: Number(concurrency) }));
-      setSaved(true);
-    } catch (e) {
-      setError(e);
-    } finally {
-      setSaving(false);
-    }
-  };
+  const save = () => saving.mutate(Number(concurrency));
 
   return (
     <section aria-labelledby="server-defaults" data-testid="server-defaults">
       <h2 id="server-defaults">Defaults</h2>
-      <RequestState loading={settings.loading} error={settings.error} onRetry={settings.reload} data={settings.data}>
+      <QueryState query={settings}>
         {() => (
           <form
             className="row"
             onSubmit={(e) => {
               e.preventDefault();
-              void save();
+              save();
             }}
           >
             <label>
@@ -49,19 +42,19 @@ export function ServerDefaults() {
                 max={1024}
                 value={concurrency}
                 onChange={(e) => {
-                  setSaved(false);
+                  saving.reset();
                   setConcurrency(e.target.value);
                 }}
               />
             </label>
-            <button type="submit" disabled={saving}>
-              {saving ? "Saving…" : "Save defaults"}
+            <button type="submit" disabled={saving.isPending}>
+              {saving.isPending ? "Saving…" : "Save defaults"}
             </button>
             {saved && <span role="status">Saved</span>}
           </form>
         )}
-      </RequestState>
-      <ErrorMessage error={error} />
+      </QueryState>
+      <ErrorMessage error={saving.error} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 /** The outcome of a connection test, with its latency. */
-import type { ConnectionTest } from "../api/types";
+import type { ConnectionTest } from "../api/schema";
 
 /** "Connected in 123 ms" or the failure. */
 export function TestResult({ result }: { result: ConnectionTest }) {

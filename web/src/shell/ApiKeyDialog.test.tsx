@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { apiFetch, storedApiKey } from "../api/client";
+import { storedApiKey } from "../api/apiKey";
+import { api, data } from "../api/client";
 import { ApiKeyDialog } from "./ApiKeyDialog";
 
 afterEach(() => vi.unstubAllGlobals());
 
 function server(key: string) {
-  return vi.fn(async (_path: string, init?: RequestInit) =>
-    new Headers(init?.headers).get("Authorization") === `Bearer ${key}`
+  return vi.fn(async (request: Request) =>
+    request.headers.get("Authorization") === `Bearer ${key}`
       ? new Response("[]", { status: 200, headers: { "Content-Type": "application/json" } })
       : new Response(JSON.stringify({ error: "missing or wrong API key", detail: {} }), {
           status: 401,
@@ -22,12 +23,12 @@ describe("ApiKeyDialog", () => {
     vi.stubGlobal("fetch", server("s3cret"));
     const user = userEvent.setup();
     render(<ApiKeyDialog />);
-    const request = apiFetch("/api/blocks");
+    const request = data(api.GET("/api/blocks"));
     const dialog = await screen.findByRole("dialog", { name: "API key required" });
     expect(dialog).toHaveTextContent("missing or wrong API key");
     await user.type(screen.getByLabelText("API key"), "s3cret");
     await user.click(screen.getByRole("button", { name: "Use key" }));
-    expect((await request).status).toBe(200);
+    expect(await request).toEqual([]);
     expect(storedApiKey()).toBe("s3cret");
     expect(screen.queryByRole("dialog")).not.toBeInTheDocument();
   });
@@ -37,7 +38,7 @@ describe("ApiKeyDialog", () => {
     const user = userEvent.setup();
     render(<ApiKeyDialog />);
     // Settled into a value at once, so the rejection is handled when it happens.
-    const outcome = apiFetch("/api/blocks").then(
+    const outcome = data(api.GET("/api/blocks")).then(
       () => null,
       (error: unknown) => error,
     );

@@ -1,6 +1,6 @@
 /** Asks for the API key when the server answers 401; registered with the API client. */
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { setApiKeyPrompt } from "../api/client";
+import { setApiKeyPrompt } from "../api/apiKey";
 
 interface Pending {
   reason: string;

@@ -1,14 +1,14 @@
 /** The header's running-jobs indicator: polls /api/jobs?status=running. */
 import { Link } from "react-router-dom";
-import { activeJobs } from "../api/endpoints";
-import { useRequest } from "../components/useRequest";
+import { useQuery } from "@tanstack/react-query";
+import { runningJobsQuery } from "../api/queries";
 
 /** How often the running jobs are read. */
 const POLL_MS = 2000;
 
 /** "N jobs running" with their overall progress, linking to the generator. */
 export function JobsIndicator() {
-  const { data, error } = useRequest((signal) => activeJobs(signal), [], POLL_MS);
+  const { data, error } = useQuery({ ...runningJobsQuery(), refetchInterval: POLL_MS });
   const running = data ?? [];
   const total = running.reduce((sum, job) => sum + job.total_seeds, 0);
   const done = running.reduce((sum, job) => sum + job.current_seed, 0);

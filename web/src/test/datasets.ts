@@ -1,6 +1,6 @@
 /** Server-shaped dataset versions and a fetch that answers by route, for the Datasets tests. */
 import { vi } from "vitest";
-import type { DatasetVersion } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
 
 /** A ready version of `chats` made by an upload. */
 export function datasetVersion(overrides: Partial<DatasetVersion> = {}): DatasetVersion {
@@ -32,8 +32,20 @@ export interface SeenRequest {
   method: string;
   /** Path and query, as sent. */
   url: string;
-  /** The body: parsed JSON, or the Blob/File as sent. */
+  /** The body: parsed JSON, else its text (undefined when none). */
   body: unknown;
+  /** The request's headers. */
+  headers: Headers;
+}
+
+/** What the client sent (openapi-fetch sends a Request; a plain `fetch(url, init)` works too). */
+export async function seenOf(input: RequestInfo | URL, init?: RequestInit): Promise<SeenRequest> {
+  const request = input instanceof Request ? input : new Request(new URL(String(input), location.origin), init);
+  const url = new URL(request.url);
+  const text = request.body === null ? undefined : await request.text();
+  let body: unknown = text;
+  if (text !== undefined && (request.headers.get("Content-Type") ?? "").includes("application/json")) body = JSON.parse(text);
+  return { method: request.method, url: `${url.pathname}${url.search}`, body, headers: request.headers };
 }
 
 /**
@@ -45,11 +57,9 @@ export function routeFetch(routes: [string, (request: SeenRequest) => Response |
   const seen: SeenRequest[] = [];
   vi.stubGlobal(
     "fetch",
-    vi.fn(async (url: string, init?: RequestInit) => {
-      const method = init?.method ?? "GET";
-      const raw = init?.body;
-      const body = typeof raw === "string" ? JSON.parse(raw) : raw;
-      const request = { method, url, body };
+    vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
+      const request = await seenOf(input, init);
+      const { method, url } = request;
       seen.push(request);
       const path = url.split("?")[0];
       const route = routes.find(([key]) => {

@@ -1,5 +1,6 @@
 /** Server-shaped records and jobs for component tests. */
-import type { Job, RecordRow, TraceEntry } from "../api/types";
+import type { Job, RecordRow } from "../api/schema";
+import type { TraceEntry } from "../trace/traceEntry";
 
 const usage = { input_tokens: 12, output_tokens: 7, cached_tokens: 0 };
 

@@ -1,14 +1,15 @@
 /** A run's trace, block by block — the one trace view of the preview and of review: per step
  * its input, output, state after, time, error, usage and cost, logs, and the LLM calls it made
  * when the server reports them. */
-import type { LlmCall, TraceEntry } from "../api/types";
+import { traceOf, type LlmCall, type TraceEntry } from "./traceEntry";
 import { costLabel, totalTokens } from "../api/usage";
 import { Value } from "../components/Value";
 import "./trace.css";
 
 /** Props of {@link TraceSteps}. */
 export interface TraceStepsProps {
-  trace: TraceEntry[];
+  /** The steps (a free-form array in the server's schema: read as {@link TraceEntry}s). */
+  trace: readonly unknown[];
   /** `data-testid` of the list. */
   testId?: string;
   /** Each step is `<prefix><n>` (n from 0). */
@@ -76,8 +77,9 @@ function LlmCalls({ calls }: { calls: LlmCall[] }) {
 }
 
 /** The steps of a trace. */
-export function TraceSteps({ trace, testId, stepTestIdPrefix = "trace-step-" }: TraceStepsProps) {
-  if (!Array.isArray(trace) || trace.length === 0)
+export function TraceSteps({ trace: steps, testId, stepTestIdPrefix = "trace-step-" }: TraceStepsProps) {
+  const trace = traceOf(steps);
+  if (trace.length === 0)
     return (
       <p className="muted" data-testid={testId}>
         No steps ran.

@@ -1,17 +1,18 @@
 // The Datasets page: the list, a dataset's versions with lineage, and an operation's new
 // version shown in place.
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { render, screen, within } from "@testing-library/react";
+import { screen, within, waitFor } from "@testing-library/react";
+import { renderWithQuery } from "../test/render";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router-dom";
-import type { DatasetVersion } from "../api/datasets";
+import type { DatasetVersion } from "../api/schema";
 import { datasetVersion, json, routeFetch } from "../test/datasets";
 import { DatasetsPage } from "./DatasetsPage";
 
 afterEach(() => vi.unstubAllGlobals());
 
 function page(url: string) {
-  return render(
+  return renderWithQuery(
     <MemoryRouter initialEntries={[url]}>
       <Routes>
         <Route path="/datasets" element={<DatasetsPage />} />
@@ -56,11 +57,11 @@ describe("DatasetsPage", () => {
     expect(screen.getByTestId("selected-version")).toHaveAttribute("data-version", "1");
 
     await user.click(screen.getByRole("button", { name: "Convert" }));
-    await vi.waitFor(() => expect(screen.getByTestId("selected-version")).toHaveAttribute("data-version", "2"));
+    await waitFor(() => expect(screen.getByTestId("selected-version")).toHaveAttribute("data-version", "2"));
     expect(await within(screen.getByTestId("version-list")).findByText("convert of chats v1 (to sharegpt)")).toBeInTheDocument();
     // The older version can be chosen again.
     await user.click(within(screen.getByTestId("version-list")).getByRole("button", { name: "v1" }));
-    await vi.waitFor(() => expect(screen.getByTestId("selected-version")).toHaveAttribute("data-version", "1"));
+    await waitFor(() => expect(screen.getByTestId("selected-version")).toHaveAttribute("data-version", "1"));
   });
 
   it("says so when the dataset named does not exist", async () => {

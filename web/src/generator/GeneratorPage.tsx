@@ -4,24 +4,26 @@
  */
 import { useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { getSettings, listBlocks, listJobs, listPipelines, startJob, validateSeeds } from "../api/endpoints";
-import type { Job, Pipeline, SeedReport } from "../api/types";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+import { blocksQuery, jobsQuery, pipelinesQuery, settingsQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { Job, Pipeline, SeedReport } from "../api/schema";
 import { DropZone } from "../components/DropZone";
 import { PipelineSelect } from "../components/PipelineSelect";
-import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
-import { JobCard } from "../generator/JobCard";
-import { seederOf } from "../generator/seeder";
-import { parseSeedFile, SEED_FILE_ACCEPT } from "../generator/seedFile";
-import { SeedReportView } from "../generator/SeedReportView";
-import type { Seed } from "../api/types";
+import { ErrorMessage, Loading, QueryState } from "../components/RequestState";
+import { JobCard } from "./JobCard";
+import { seederOf } from "./seeder";
+import { parseSeedFile, SEED_FILE_ACCEPT } from "./seedFile";
+import { SeedReportView } from "./SeedReportView";
+import { startJob } from "./startJob";
 
 /** The concurrency shown until the server's `default_concurrency` setting is read. */
 const DEFAULT_CONCURRENCY = 16;
 /** Finished jobs listed below the running ones. */
 const RECENT_JOBS = 5;
 /** How often the jobs list is reread. */
-const JOBS_POLL_MS = 5000;
+export const JOBS_POLL_MS = 5000;
 
 interface PickedFile {
   file: File;
@@ -32,11 +34,12 @@ interface PickedFile {
 /** The generator page. */
 export function GeneratorPage() {
   const [params] = useSearchParams();
-  const pipelines = useRequest((signal) => listPipelines(signal), []);
+  const client = useQueryClient();
+  const pipelines = useQuery(pipelinesQuery());
   // To tell whether the chosen pipeline starts with a seeder, which needs no seed file.
-  const blocks = useRequest((signal) => listBlocks(signal), []);
+  const blocks = useQuery(blocksQuery());
   // Reread so jobs started elsewhere (another tab, the CLI) show up too.
-  const jobs = useRequest((signal) => listJobs(undefined, signal), [], JOBS_POLL_MS);
+  const jobs = useQuery({ ...jobsQuery(), refetchInterval: JOBS_POLL_MS });
   const [pipelineId, setPipelineId] = useState<number | null>(() => {
     const fromUrl = Number(params.get("pipeline_id"));
     return Number.isInteger(fromUrl) && fromUrl > 0 ? fromUrl : null;
@@ -45,16 +48,19 @@ export function GeneratorPage() {
   const [concurrency, setConcurrency] = useState(DEFAULT_CONCURRENCY);
   // The server's `default_concurrency` setting, until the user types a value of their own.
   const [concurrencyEdited, setConcurrencyEdited] = useState(false);
-  const settings = useRequest((signal) => getSettings(signal), []);
+  const settings = useQuery(settingsQuery());
   useEffect(() => {
     if (!concurrencyEdited && settings.data) setConcurrency(settings.data.default_concurrency);
   }, [concurrencyEdited, settings.data]);
   const [report, setReport] = useState<SeedReport | null>(null);
-  const [verifying, setVerifying] = useState(false);
-  const [verifyError, setVerifyError] = useState<unknown>(null);
-  const [starting, setStarting] = useState(false);
-  const [startError, setStartError] = useState<unknown>(null);
   const [started, setStarted] = useState<Job[]>([]);
+  const verification = useMutation({
+    mutationFn: ({ id, seeds }: { id: number; seeds: unknown[] }) =>
+      data(api.POST("/api/seeds/validate", { body: { pipeline_id: id, seeds } })),
+    onMutate: () => setReport(null),
+    onSuccess: setReport,
+  });
+  const { mutate: verifySeeds, reset: resetVerification } = verification;
 
   // A pipeline named in the URL that does not exist, told once the list is read.
   const [missingPipeline, setMissingPipeline] = useState<number | null>(null);
@@ -69,7 +75,7 @@ export function GeneratorPage() {
 
   const onFile = async (file: File) => {
     setReport(null);
-    setVerifyError(null);
+    resetVerification();
     const text = await file.text();
     try {
       setPicked({ file, seeds: parseSeedFile(file.name, text), parseError: null });
@@ -78,61 +84,49 @@ export function GeneratorPage() {
     }
   };
 
-  const verify = (id: number, seeds: unknown[]) => {
-    setVerifying(true);
-    setVerifyError(null);
-    validateSeeds(id, seeds as Seed[])
-      .then(setReport)
-      .catch((e: unknown) => {
-        setReport(null);
-        setVerifyError(e);
-      })
-      .finally(() => setVerifying(false));
-  };
-
   // Verify as soon as both a pipeline and readable seeds are there.
   const seeds = picked?.seeds ?? null;
   useEffect(() => {
-    if (pipelineId !== null && seeds) verify(pipelineId, seeds);
-  }, [pipelineId, seeds]);
+    if (pipelineId !== null && seeds) verifySeeds({ id: pipelineId, seeds });
+  }, [pipelineId, seeds, verifySeeds]);
 
   const seeder = seederOf(
     pipelines.data?.find((p) => p.id === pipelineId),
     blocks.data,
   );
 
+  const starting = useMutation({
+    mutationFn: (id: number) => startJob(id, picked?.file ?? null, concurrency),
+    onSuccess: ({ job_id }, pipelineId) => {
+      const now = Date.now();
+      const placeholderJob: Job = {
+        id: job_id,
+        pipeline_id: pipelineId,
+        status: "running",
+        total_seeds: report?.total_runs ?? 0,
+        current_seed: 0,
+        records_generated: 0,
+        records_failed: 0,
+        progress: 0,
+        current_block: "",
+        current_step: null,
+        error: null,
+        usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, start_time: now / 1000, end_time: null },
+        usage_by_model: {},
+        llm_calls: { requests: 0, attempts: 0, retries: 0, failed: 0, wait_ms: 0 },
+        cache: "auto",
+        options: { concurrency, file: picked?.file.name ?? null, seedless: !picked },
+        created_at: now,
+        started_at: now,
+        completed_at: null,
+      };
+      setStarted((list) => [placeholderJob, ...list]);
+      void client.invalidateQueries({ queryKey: queryKeys.jobs });
+    },
+  });
   const start = () => {
     if (pipelineId === null || (!picked && !seeder)) return;
-    setStarting(true);
-    setStartError(null);
-    startJob(pipelineId, picked?.file ?? null, concurrency)
-      .then(({ job_id }) => {
-        const now = Date.now();
-        const placeholderJob: Job = {
-          id: job_id,
-          pipeline_id: pipelineId,
-          status: "running",
-          total_seeds: report?.total_runs ?? 0,
-          current_seed: 0,
-          records_generated: 0,
-          records_failed: 0,
-          progress: 0,
-          current_block: "",
-          current_step: null,
-          error: null,
-          usage: { input_tokens: 0, output_tokens: 0, cached_tokens: 0, start_time: now / 1000, end_time: null },
-          usage_by_model: {},
-          llm_calls: { requests: 0, attempts: 0, retries: 0, failed: 0, wait_ms: 0 },
-          cache: "auto",
-          options: { concurrency, file: picked?.file.name ?? null, seedless: !picked },
-          created_at: now,
-          started_at: now,
-          completed_at: null,
-        };
-        setStarted((list) => [placeholderJob, ...list]);
-      })
-      .catch(setStartError)
-      .finally(() => setStarting(false));
+    starting.mutate(pipelineId);
   };
 
   const names = useMemo(() => new Map((pipelines.data ?? []).map((p: Pipeline) => [p.id, p.name])), [pipelines.data]);
@@ -145,7 +139,7 @@ export function GeneratorPage() {
   }, [started, jobs.data]);
 
   const blocked = (picked !== null && picked.parseError !== null) || (report !== null && !report.valid);
-  const canStart = pipelineId !== null && (picked !== null || seeder !== null) && !blocked && !starting;
+  const canStart = pipelineId !== null && (picked !== null || seeder !== null) && !blocked && !starting.isPending;
 
   return (
     <section>
@@ -157,7 +151,7 @@ export function GeneratorPage() {
             {pipelineId !== null ? ": the first one is chosen instead." : "."}
           </p>
         )}
-        <RequestState loading={pipelines.loading} error={pipelines.error} data={pipelines.data} onRetry={pipelines.reload}>
+        <QueryState query={pipelines}>
           {(list) =>
             list.length === 0 ? (
               <p>No pipelines yet: create one on the Pipelines page first.</p>
@@ -187,7 +181,7 @@ export function GeneratorPage() {
               </div>
             )
           }
-        </RequestState>
+        </QueryState>
         <h2>Seeds</h2>
         <DropZone label="Seed file" accept={SEED_FILE_ACCEPT} inputTestId="seed-file-input" onFile={onFile}>
           {picked && (
@@ -208,26 +202,26 @@ export function GeneratorPage() {
             Cannot read {picked.file.name}: {picked.parseError}
           </p>
         )}
-        {verifying && <Loading label="Verifying seeds…" />}
-        <ErrorMessage error={verifyError} />
+        {verification.isPending && <Loading label="Verifying seeds…" />}
+        <ErrorMessage error={verification.error} />
         {report && <SeedReportView report={report} />}
-        <ErrorMessage error={startError} />
+        <ErrorMessage error={starting.error} />
         <div className="actions">
           <button
             type="button"
-            onClick={() => pipelineId !== null && seeds && verify(pipelineId, seeds)}
-            disabled={pipelineId === null || !seeds || verifying}
+            onClick={() => pipelineId !== null && seeds && verifySeeds({ id: pipelineId, seeds })}
+            disabled={pipelineId === null || !seeds || verification.isPending}
           >
             Verify seeds
           </button>
           <button type="button" className="primary" onClick={start} disabled={!canStart}>
-            {starting ? "Starting…" : "Start"}
+            {starting.isPending ? "Starting…" : "Start"}
           </button>
         </div>
       </div>
       <h2>Jobs</h2>
-      {jobs.loading && !jobs.data && <Loading />}
-      <ErrorMessage error={jobs.error} onRetry={jobs.reload} />
+      {jobs.isPending && <Loading />}
+      <ErrorMessage error={jobs.error} onRetry={() => void jobs.refetch()} />
       {jobs.data && listed.length === 0 && <p className="muted">No jobs yet.</p>}
       <div className="grid" data-testid="job-list">
         {listed.map((job) => (

@@ -6,14 +6,16 @@
  * shows up without reloading. Each block's plugin has its grant shown and editable.
  */
 import { useState } from "react";
-import { ApiError } from "../api/client";
-import { listBlocks, listPlugins, uploadPlugin } from "../api/endpoints";
-import type { BlockInfo, PluginFile } from "../api/types";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { ApiError } from "../api/errors";
+import { blocksQuery, pluginsQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { BlockInfo, PluginFile } from "../api/schema";
 import { DropZone } from "../components/DropZone";
-import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
-import { type GrantTarget, GrantsEditor } from "../plugins/GrantsEditor";
-import { grantTarget } from "../plugins/grantForm";
+import { ErrorMessage, Loading, QueryState } from "../components/RequestState";
+import { type GrantTarget, GrantsEditor } from "./GrantsEditor";
+import { grantTarget } from "./grantForm";
+import { uploadPlugin } from "./uploadPlugin";
 
 /** How often the lists are reread. */
 const POLL_MS = 2000;
@@ -119,8 +121,9 @@ function replaceable(error: unknown): string | null {
 
 /** The plugins page. */
 export function PluginsPage() {
-  const blocks = useRequest((signal) => listBlocks(signal), [], POLL_MS);
-  const plugins = useRequest((signal) => listPlugins(signal), [], POLL_MS);
+  const client = useQueryClient();
+  const blocks = useQuery({ ...blocksQuery(), refetchInterval: POLL_MS });
+  const plugins = useQuery({ ...pluginsQuery(), refetchInterval: POLL_MS });
   const [uploading, setUploading] = useState<string | null>(null);
   const [uploadError, setUploadError] = useState<unknown>(null);
   const [uploaded, setUploaded] = useState<string | null>(null);
@@ -136,8 +139,8 @@ export function PluginsPage() {
       .then(({ block }) => {
         // Null only when a rescan from elsewhere removed the file meanwhile.
         setUploaded(block ? `${file.name} loaded: block ${block.type}` : `${file.name} written`);
-        blocks.reload();
-        plugins.reload();
+        void client.invalidateQueries({ queryKey: queryKeys.blocks });
+        void client.invalidateQueries({ queryKey: queryKeys.plugins });
       })
       .catch(setUploadError)
       .finally(() => setUploading(null));
@@ -164,15 +167,15 @@ export function PluginsPage() {
         )}
       </div>
       <h2>Blocks</h2>
-      <RequestState loading={blocks.loading} error={blocks.data ? null : blocks.error} data={blocks.data} onRetry={blocks.reload}>
+      <QueryState query={blocks} keepData>
         {(list) => <BlockTable blocks={list} onGrants={setGrants} />}
-      </RequestState>
+      </QueryState>
       {grants && <GrantsEditor key={`${grants.kind}:${grants.name}`} target={grants} />}
       {blocks.data && blocks.error ? <ErrorMessage error={blocks.error} /> : null}
       <h2>Plugin files that failed to load</h2>
-      <RequestState loading={plugins.loading} error={plugins.error} data={plugins.data} onRetry={plugins.reload}>
+      <QueryState query={plugins}>
         {(files) => <FailedPlugins files={files} />}
-      </RequestState>
+      </QueryState>
     </section>
   );
 }

@@ -1,10 +1,10 @@
 /** Settings: the LLM and embedding model registries, the server-wide defaults, the named API
  * keys, and the API key kept in this browser. */
 import { useState } from "react";
-import { storedApiKey, storeApiKey } from "../api/client";
-import { ApiKeys } from "../settings/ApiKeys";
-import { ModelSection } from "../settings/ModelSection";
-import { ServerDefaults } from "../settings/ServerDefaults";
+import { storedApiKey, storeApiKey } from "../api/apiKey";
+import { ApiKeys } from "./ApiKeys";
+import { ModelSection } from "./ModelSection";
+import { ServerDefaults } from "./ServerDefaults";
 
 function ApiKeyStatus() {
   const [stored, setStored] = useState(() => storedApiKey() !== null);

@@ -5,18 +5,21 @@
  */
 import { useCallback, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
-import { deleteDataset, getDataset, listDatasets, type DatasetSummary, type DatasetVersion } from "../api/datasets";
-import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
-import { ConvertForm } from "../datasets/ConvertForm";
-import { ExportPanel } from "../datasets/ExportPanel";
-import { MergeForm } from "../datasets/MergeForm";
-import { datasetPath } from "../datasets/paths";
-import { RowBrowser } from "../datasets/RowBrowser";
-import { SampleForm } from "../datasets/SampleForm";
-import { SplitForm } from "../datasets/SplitForm";
-import { UploadPanel } from "../datasets/UploadPanel";
-import { VersionTable } from "../datasets/VersionTable";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { datasetQuery, datasetsQuery } from "../api/queries";
+import { queryKeys } from "../api/queryKeys";
+import type { DatasetSummary, DatasetVersion } from "../api/schema";
+import { ErrorMessage, Loading, QueryState } from "../components/RequestState";
+import { deleteDataset } from "./calls";
+import { ConvertForm } from "./ConvertForm";
+import { ExportPanel } from "./ExportPanel";
+import { MergeForm } from "./MergeForm";
+import { datasetPath } from "./paths";
+import { RowBrowser } from "./RowBrowser";
+import { SampleForm } from "./SampleForm";
+import { SplitForm } from "./SplitForm";
+import { UploadPanel } from "./UploadPanel";
+import { VersionTable } from "./VersionTable";
 
 /** Every dataset, each linking to its versions. */
 function DatasetList({ datasets, selected }: { datasets: DatasetSummary[]; selected: string | null }) {
@@ -52,7 +55,14 @@ function DatasetList({ datasets, selected }: { datasets: DatasetSummary[]; selec
 /** "Delete", then "Yes, delete NAME" or "Keep". */
 function DeleteDataset({ name, onDeleted }: { name: string; onDeleted: () => void }) {
   const [confirming, setConfirming] = useState(false);
-  const [error, setError] = useState<unknown>(null);
+  const client = useQueryClient();
+  const deleting = useMutation({
+    mutationFn: () => deleteDataset(name),
+    onSuccess: () => {
+      void client.invalidateQueries({ queryKey: queryKeys.datasets });
+      onDeleted();
+    },
+  });
   if (!confirming) {
     return (
       <button type="button" className="danger" onClick={() => setConfirming(true)}>
@@ -65,18 +75,15 @@ function DeleteDataset({ name, onDeleted }: { name: string; onDeleted: () => voi
       <button
         type="button"
         className="danger"
-        onClick={() =>
-          deleteDataset(name)
-            .then(onDeleted)
-            .catch(setError)
-        }
+        onClick={() => deleting.mutate()}
+        disabled={deleting.isPending}
       >
         Yes, delete {name}
       </button>
       <button type="button" onClick={() => setConfirming(false)}>
         Keep
       </button>
-      <ErrorMessage error={error} />
+      <ErrorMessage error={deleting.error} />
     </span>
   );
 }
@@ -96,14 +103,14 @@ function DatasetDetail({
   onDeleted: () => void;
 }) {
   const [params, setParams] = useSearchParams();
-  const detail = useRequest((signal) => getDataset(name, signal), [name, datasets]);
+  const detail = useQuery(datasetQuery(name));
   return (
     <section aria-label={`Dataset ${name}`} data-testid="dataset-detail" data-dataset={name}>
       <div className="row" style={{ alignItems: "center", justifyContent: "space-between" }}>
         <h2>{name}</h2>
         <DeleteDataset name={name} onDeleted={onDeleted} />
       </div>
-      <RequestState loading={detail.loading} error={detail.error} data={detail.data} onRetry={detail.reload}>
+      <QueryState query={detail}>
         {({ versions }) => {
           const version = versions.find((v) => v.number === versionParam) ?? versions[versions.length - 1];
           if (!version) return <p className="muted">This dataset has no version.</p>;
@@ -132,7 +139,7 @@ function DatasetDetail({
             </>
           );
         }}
-      </RequestState>
+      </QueryState>
     </section>
   );
 }
@@ -143,17 +150,18 @@ export function DatasetsPage() {
   const name = params.get("name");
   const versionNumber = Number(params.get("version"));
   const versionParam = Number.isInteger(versionNumber) && versionNumber > 0 ? versionNumber : undefined;
-  const datasets = useRequest((signal) => listDatasets(signal), []);
-  const { reload } = datasets;
+  const client = useQueryClient();
+  const datasets = useQuery(datasetsQuery());
+  const reload = useCallback(() => void client.invalidateQueries({ queryKey: queryKeys.datasets }), [client]);
 
   // A new version of the dataset shown is shown; others are linked from the operation's result.
+  // (The operations invalidate the datasets queries themselves.)
   const onMade = useCallback(
     (made: DatasetVersion[]) => {
-      reload();
       const same = made.find((v) => v.dataset === name);
       if (same) setParams(new URLSearchParams({ name: same.dataset, version: String(same.number) }), { replace: true });
     },
-    [name, reload, setParams],
+    [name, setParams],
   );
 
   return (
@@ -167,7 +175,7 @@ export function DatasetsPage() {
       />
       <h2>All datasets</h2>
       <ErrorMessage error={datasets.error} onRetry={reload} />
-      {!datasets.data && datasets.loading && <Loading label="Loading datasets…" />}
+      {datasets.isPending && <Loading label="Loading datasets…" />}
       {datasets.data && <DatasetList datasets={datasets.data} selected={name} />}
       {name && datasets.data && (
         <DatasetDetail
@@ -176,10 +184,7 @@ export function DatasetsPage() {
           versionParam={versionParam}
           datasets={datasets.data}
           onMade={onMade}
-          onDeleted={() => {
-            reload();
-            setParams(new URLSearchParams());
-          }}
+          onDeleted={() => setParams(new URLSearchParams())}
         />
       )}
     </section>

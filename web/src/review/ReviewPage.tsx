@@ -5,19 +5,22 @@
  */
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { useSearchParams } from "react-router-dom";
-import { getJob, getPipeline, listJobs, listPipelines, listRecords, updateRecord, type RecordFilter } from "../api/endpoints";
-import { REVIEW_STATUSES, type FieldOrder, type RecordRow, type ReviewStatus } from "../api/types";
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { api, data } from "../api/client";
+import { jobQuery, jobsQuery, pipelineQuery, pipelinesQuery, recordPageQuery } from "../api/queries";
+import { queryKeys, type RecordFilter } from "../api/queryKeys";
+import type { FieldOrder, RecordRow, RecordUpdate } from "../api/schema";
 import { PipelineSelect } from "../components/PipelineSelect";
 import { ErrorMessage, Loading } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
-import { ExportLinks } from "../review/ExportLinks";
-import { FieldOrderEditor } from "../review/FieldOrderEditor";
-import { configuredOrder, groupFields } from "../review/fieldGroups";
-import { KeyHelp } from "../review/KeyHelp";
-import { moveTo, step, type ReviewCommand } from "../review/keyboard";
-import { RecordView, StatusBadge } from "../review/RecordView";
-import { useReviewKeyboard } from "../review/useReviewKeyboard";
-import { statusCounts } from "../review/useStatusCounts";
+import { ExportLinks } from "./ExportLinks";
+import { FieldOrderEditor } from "./FieldOrderEditor";
+import { configuredOrder, groupFields } from "./fieldGroups";
+import { KeyHelp } from "./KeyHelp";
+import { moveTo, step, type ReviewCommand } from "./keyboard";
+import { RecordView, StatusBadge } from "./RecordView";
+import { useReviewKeyboard } from "./useReviewKeyboard";
+import { REVIEW_STATUSES, type ReviewStatus } from "./statuses";
+import { statusCountsQuery } from "./useStatusCounts";
 
 const PAGE_SIZES = [10, 25, 50, 100, 250];
 
@@ -55,26 +58,22 @@ export function ReviewPage() {
   const [index, setIndex] = useState(0);
   const [editing, setEditing] = useState(false);
   const [helpOpen, setHelpOpen] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [actionError, setActionError] = useState<unknown>(null);
-  const [countsTick, setCountsTick] = useState(0);
 
-  const filter: RecordFilter = useMemo(() => ({ pipeline_id: pipelineId, job_id: jobId, status }), [pipelineId, jobId, status]);
+  const filter: RecordFilter = useMemo(
+    () => ({ pipeline_id: pipelineId, job_id: jobId, status: status || undefined }),
+    [pipelineId, jobId, status],
+  );
   const filterKey = JSON.stringify(filter);
 
-  const pipelines = useRequest((signal) => listPipelines(signal), []);
-  const jobs = useRequest((signal) => listJobs(pipelineId, signal), [pipelineId]);
+  const client = useQueryClient();
+  const pipelines = useQuery(pipelinesQuery());
+  const jobs = useQuery(jobsQuery(pipelineId));
   // A job or pipeline named in the URL that does not exist says so (its filter matches nothing).
-  const jobCheck = useRequest((signal) => (jobId === undefined ? Promise.resolve(null) : getJob(jobId, signal)), [jobId]);
-  const pipelineCheck = useRequest(
-    (signal) => (pipelineId === undefined ? Promise.resolve(null) : getPipeline(pipelineId, signal)),
-    [pipelineId],
-  );
-  const counts = useRequest((signal) => statusCounts({ pipeline_id: pipelineId, job_id: jobId }, signal), [pipelineId, jobId, countsTick]);
-  const page = useRequest(
-    (signal) => listRecords({ ...filter, limit: pageSize, offset }, signal).then((p) => ({ ...p, offset, pageSize })),
-    [filterKey, offset, pageSize],
-  );
+  const jobCheck = useQuery({ ...jobQuery(jobId ?? 0), enabled: jobId !== undefined });
+  const pipelineCheck = useQuery({ ...pipelineQuery(pipelineId ?? 0), enabled: pipelineId !== undefined });
+  const counts = useQuery(statusCountsQuery({ pipeline_id: pipelineId, job_id: jobId }));
+  const pageQuery = recordPageQuery({ ...filter, limit: pageSize, offset });
+  const page = useQuery(pageQuery);
 
   // A new filter starts at the first record.
   useEffect(() => {
@@ -83,8 +82,10 @@ export function ReviewPage() {
     setEditing(false);
   }, [filterKey, pageSize]);
 
-  const total = page.data?.total ?? 0;
-  const current = page.data && page.data.offset === offset && page.data.pageSize === pageSize ? page.data : undefined;
+  // Records are shown from a read that succeeded: after a failed one (offline), the cached
+  // page is not offered for review.
+  const current = page.error ? undefined : page.data;
+  const total = current?.total ?? 0;
   const records = current?.items ?? [];
   const selected: RecordRow | undefined = records[Math.min(index, records.length - 1)];
   const position = offset + Math.min(index, Math.max(records.length - 1, 0));
@@ -106,29 +107,28 @@ export function ReviewPage() {
     [],
   );
 
-  const replaceRecord = useCallback(
-    (record: RecordRow) => {
-      if (!page.data) return;
-      page.setData({ ...page.data, items: page.data.items.map((r) => (r.id === record.id ? record : r)) });
-      setCountsTick((t) => t + 1);
+  // A review or an edit: the record stays in the page shown (even when it leaves the status
+  // filter: press N to go on); every records query goes stale, the counts and the jobs are
+  // read again at once.
+  const reviewing = useMutation({
+    mutationFn: ({ id, update }: { id: number; update: RecordUpdate }) =>
+      data(api.PUT("/api/records/{id}", { params: { path: { id } }, body: update })),
+    onSuccess: (record) => {
+      client.setQueryData(pageQuery.queryKey, (old) =>
+        old ? { ...old, items: old.items.map((r) => (r.id === record.id ? record : r)) } : old,
+      );
+      void client.invalidateQueries({ queryKey: queryKeys.records, refetchType: "none" });
+      void client.refetchQueries({ queryKey: queryKeys.statusCounts({ pipeline_id: pipelineId, job_id: jobId }) });
+      void client.invalidateQueries({ queryKey: queryKeys.jobs });
     },
-    [page],
-  );
-
+  });
+  const busy = reviewing.isPending;
+  const { mutateAsync } = reviewing;
   const review = useCallback(
-    (record: RecordRow | undefined, update: Parameters<typeof updateRecord>[1]) => {
-      if (!record) return Promise.resolve();
-      setBusy(true);
-      setActionError(null);
-      return updateRecord(record.id, update)
-        .then(replaceRecord)
-        .catch((e: unknown) => {
-          setActionError(e);
-          throw e;
-        })
-        .finally(() => setBusy(false));
+    async (record: RecordRow | undefined, update: RecordUpdate) => {
+      if (record) await mutateAsync({ id: record.id, update });
     },
-    [replaceRecord],
+    [mutateAsync],
   );
 
   const cursor = { offset, pageSize, total, index };
@@ -220,14 +220,14 @@ export function ReviewPage() {
             </button>
           ))}
         </div>
-        <ErrorMessage error={pipelineCheck.error} onRetry={pipelineCheck.reload} />
-        <ErrorMessage error={jobCheck.error} onRetry={jobCheck.reload} />
+        <ErrorMessage error={pipelineCheck.error} onRetry={() => void pipelineCheck.refetch()} />
+        <ErrorMessage error={jobCheck.error} onRetry={() => void jobCheck.refetch()} />
         <ErrorMessage
           error={pipelines.error ?? jobs.error ?? counts.error}
           onRetry={() => {
-            pipelines.reload();
-            jobs.reload();
-            counts.reload();
+            void pipelines.refetch();
+            void jobs.refetch();
+            void counts.refetch();
           }}
         />
         <ExportLinks filter={filter} />
@@ -252,9 +252,9 @@ export function ReviewPage() {
         </button>
       </div>
 
-      <ErrorMessage error={page.error} onRetry={page.reload} />
-      <ErrorMessage error={actionError} />
-      {!current && page.loading && <Loading label="Loading records…" />}
+      <ErrorMessage error={page.error} onRetry={() => void page.refetch()} />
+      <ErrorMessage error={reviewing.error} />
+      {!current && page.isFetching && <Loading label="Loading records…" />}
       {current && records.length === 0 && <p className="muted">No records match.</p>}
 
       {current && selected && view === "record" && (
@@ -280,14 +280,6 @@ export function ReviewPage() {
               fields={fieldNames}
               seedFields={Object.keys(selected.metadata ?? {})}
               order={fieldOrder}
-              onSaved={(order) => {
-                if (!pipelines.data) return;
-                pipelines.setData(
-                  pipelines.data.map((p) =>
-                    p.id === selected.pipeline_id ? { ...p, validation_config: { ...(p.validation_config ?? {}), field_order: order } } : p,
-                  ),
-                );
-              }}
             />
           )}
         </>

@@ -1,17 +1,18 @@
 /** Dashboard (home): running and recent jobs, records by status, tokens and cost over time. */
 import { Link } from "react-router-dom";
-import { listJobs, listPipelines } from "../api/endpoints";
-import { REVIEW_STATUSES, type Job } from "../api/types";
+import { useQuery } from "@tanstack/react-query";
+import { jobsQuery, pipelinesQuery } from "../api/queries";
+import type { Job } from "../api/schema";
 import { costLabel } from "../api/usage";
-import { ErrorMessage, Loading, RequestState } from "../components/RequestState";
-import { useRequest } from "../components/useRequest";
-import { UsageChart } from "../dashboard/UsageChart";
+import { ErrorMessage, Loading, QueryState } from "../components/RequestState";
+import { UsageChart } from "./UsageChart";
 import { JobProgressBar } from "../generator/JobCard";
 import { RecentQuality } from "../quality/RecentQuality";
-import { statusCounts } from "../review/useStatusCounts";
+import { REVIEW_STATUSES } from "../review/statuses";
+import { statusCountsQuery } from "../review/useStatusCounts";
 
-/** How often the dashboard rereads. */
-const POLL_MS = 3000;
+/** How often the dashboard rereads (the jobs and the counts). */
+export const DASHBOARD_POLL_MS = 3000;
 /** Finished jobs listed. */
 const RECENT = 8;
 
@@ -66,9 +67,9 @@ function JobsUnavailable({ loading, failed }: { loading: boolean; failed: boolea
 
 /** The dashboard. */
 export function DashboardPage() {
-  const jobs = useRequest((signal) => listJobs(undefined, signal), [], POLL_MS);
-  const pipelines = useRequest((signal) => listPipelines(signal), []);
-  const counts = useRequest((signal) => statusCounts({}, signal), [], POLL_MS);
+  const jobs = useQuery({ ...jobsQuery(), refetchInterval: DASHBOARD_POLL_MS });
+  const pipelines = useQuery(pipelinesQuery());
+  const counts = useQuery({ ...statusCountsQuery({}), refetchInterval: DASHBOARD_POLL_MS });
   const names = new Map((pipelines.data ?? []).map((p) => [p.id, p.name]));
   const running = (jobs.data ?? []).filter((j) => j.status === "running");
   const recent = (jobs.data ?? []).filter((j) => j.status !== "running").slice(0, RECENT);
@@ -79,7 +80,7 @@ export function DashboardPage() {
       <div className="grid">
         <div className="card">
           <h2 style={{ marginTop: 0 }}>Records by status</h2>
-          <RequestState loading={counts.loading} error={counts.data ? null : counts.error} data={counts.data} onRetry={counts.reload}>
+          <QueryState query={counts} keepData>
             {(c) => (
               <ul className="status-counts" data-testid="status-counts">
                 <li>
@@ -92,12 +93,12 @@ export function DashboardPage() {
                 ))}
               </ul>
             )}
-          </RequestState>
+          </QueryState>
         </div>
         <div className="card">
           <h2 style={{ marginTop: 0 }}>Pipelines</h2>
-          {pipelines.loading && !pipelines.data && <Loading />}
-          <ErrorMessage error={pipelines.error} onRetry={pipelines.reload} />
+          {pipelines.isPending && <Loading />}
+          <ErrorMessage error={pipelines.error} onRetry={() => void pipelines.refetch()} />
           {pipelines.data && (
             <p>
               {pipelines.data.length} pipeline{pipelines.data.length === 1 ? "" : "s"}. <Link to="/pipelines">Manage</Link> ·{" "}
@@ -107,8 +108,8 @@ export function DashboardPage() {
         </div>
       </div>
       <h2>Running jobs</h2>
-      {jobs.loading && !jobs.data && <Loading />}
-      <ErrorMessage error={jobs.error} onRetry={jobs.reload} />
+      {jobs.isPending && <Loading />}
+      <ErrorMessage error={jobs.error} onRetry={() => void jobs.refetch()} />
       {jobs.data && (running.length === 0 ? <p className="muted">No job is running.</p> : <JobRows jobs={running} names={names} />)}
       <h2>Recent jobs</h2>
       {jobs.data ? (
@@ -118,15 +119,15 @@ export function DashboardPage() {
           <JobRows jobs={recent} names={names} />
         )
       ) : (
-        <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />
+        <JobsUnavailable loading={jobs.isPending} failed={jobs.error !== null} />
       )}
       <h2>Quality of recent jobs</h2>
       <div className="card">
-        {jobs.data ? <RecentQuality jobs={recent} /> : <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />}
+        {jobs.data ? <RecentQuality jobs={recent} /> : <JobsUnavailable loading={jobs.isPending} failed={jobs.error !== null} />}
       </div>
       <h2>Tokens over time</h2>
       <div className="card">
-        {jobs.data ? <UsageChart jobs={jobs.data} /> : <JobsUnavailable loading={jobs.loading} failed={jobs.error !== null} />}
+        {jobs.data ? <UsageChart jobs={jobs.data} /> : <JobsUnavailable loading={jobs.isPending} failed={jobs.error !== null} />}
       </div>
     </section>
   );
