@@ -22,6 +22,7 @@ mod key_ring;
 mod langfuse;
 mod metrics;
 mod models;
+mod operation_ids;
 mod pipeline_fields;
 mod pipeline_view;
 mod pipelines;
@@ -221,6 +222,7 @@ fn documented_routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (routes, mut description) = (routes.0, routes.1);
     description.info.version = env!("CARGO_PKG_VERSION").to_owned();
     documented_rejections::add(&mut description);
+    operation_ids::assign(&mut description);
     (routes, description)
 }
 

@@ -13,3 +13,12 @@ pub(crate) fn json_type(value: &Value) -> &'static str {
         Value::Null => "null",
     }
 }
+
+/// The OpenAPI schema of text that is one of `values`: the documented enumeration of a field
+/// the code keeps as a string (a review status, a provider name).
+pub(crate) fn text_choices(values: &[&str]) -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values.iter().copied()))
+        .build()
+}

@@ -239,6 +239,25 @@ async fn every_json_success_answer_is_a_named_type() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_has_its_own_id() {
+    let ws = Workspace::new();
+    let (_server, served) = serve_and_describe(&ws).await;
+    let mut seen = std::collections::HashMap::new();
+    let paths = served["paths"].as_object().expect("paths");
+    for (path, item) in paths {
+        for (method, operation) in item.as_object().expect("a path item") {
+            let Some(id) = operation["operationId"].as_str() else {
+                panic!("{method} {path} has no operationId");
+            };
+            if let Some(other) = seen.insert(id.to_owned(), format!("{method} {path}")) {
+                panic!("{method} {path} and {other} share the operationId {id}");
+            }
+        }
+    }
+    assert!(seen.len() > 70, "{} operations", seen.len());
+}
+
 /// The OpenAPI description committed beside the web UI, from which its API types are made.
 const COMMITTED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../web/src/api/openapi.json");
 

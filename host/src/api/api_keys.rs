@@ -29,9 +29,15 @@ pub struct ApiKeyView {
     /// The key's first characters.
     pub prefix: String,
     /// `read-only` or `read-write`.
+    #[schema(schema_with = access_schema)]
     pub access: String,
     /// When it was made (ms since the epoch).
     pub created_at: i64,
+}
+
+/// [`ApiKeyView::access`]'s schema.
+fn access_schema() -> utoipa::openapi::Object {
+    crate::json::text_choices(&[Access::ReadOnly.as_str(), Access::ReadWrite.as_str()])
 }
 
 impl From<ApiKeyRow> for ApiKeyView {

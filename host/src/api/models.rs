@@ -90,12 +90,18 @@ pub fn mask_key(key: &str) -> String {
     format!("****{tail}")
 }
 
+/// [`ModelView::provider`]'s schema.
+fn provider_schema() -> utoipa::openapi::Object {
+    crate::json::text_choices(&PROVIDERS)
+}
+
 /// A registered model as the API shows it: key masked.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ModelView {
     /// Unique name.
     pub name: String,
     /// `openai`, `anthropic`, `gemini` or `ollama`.
+    #[schema(schema_with = provider_schema)]
     pub provider: String,
     /// Base URL (empty: the provider's usual one).
     pub endpoint: String,

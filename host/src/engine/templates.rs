@@ -127,6 +127,7 @@ pub struct PipelineTemplate {
     /// Stable id used in `/api/pipelines/from_template/{id}`: the file name (a file may say
     /// it again).
     #[serde(default)]
+    #[schema(required = true)]
     pub id: String,
     /// Display name; also the name of pipelines created from it.
     pub name: String,

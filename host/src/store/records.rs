@@ -24,8 +24,10 @@ pub struct RecordRow<J = Value> {
     /// The run's trace id.
     pub trace_id: String,
     /// `completed` or `failed`.
+    #[schema(schema_with = run_status_schema)]
     pub run_status: String,
     /// Review status: `pending`, `accepted`, `rejected` or `edited`.
+    #[schema(schema_with = review_status_schema)]
     pub status: String,
     /// The seed's metadata.
     #[schema(value_type = std::collections::HashMap<String, serde_json::Value>)]
@@ -47,6 +49,16 @@ pub struct RecordRow<J = Value> {
     pub created_at: i64,
     /// Last change, Unix ms.
     pub updated_at: i64,
+}
+
+/// [`RecordRow::run_status`]'s schema: the names a run's status is stored under.
+fn run_status_schema() -> utoipa::openapi::Object {
+    crate::json::text_choices(&["completed", "failed"])
+}
+
+/// [`RecordRow::status`]'s schema: the review statuses.
+fn review_status_schema() -> utoipa::openapi::Object {
+    crate::json::text_choices(&ReviewStatus::ALL.map(ReviewStatus::as_str))
 }
 
 /// A record's review status.

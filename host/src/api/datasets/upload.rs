@@ -163,10 +163,16 @@ pub struct DatasetPreview {
     pub detected: Detected,
 }
 
+/// [`Detected::family`]'s schema.
+fn family_schema() -> utoipa::openapi::Object {
+    crate::json::text_choices(&["chat", "instruction", "other"])
+}
+
 /// The chat or instruction format detected in a row.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Detected {
     /// `chat`, `instruction` or `other`.
+    #[schema(schema_with = family_schema)]
     pub family: &'static str,
     /// The format (`openai`, `sharegpt`, `alpaca`, ...), when one was recognised.
     pub format: Option<&'static str>,
