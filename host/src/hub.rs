@@ -31,6 +31,38 @@ pub const REVISION: &str = "main";
 /// How long one API call (not an upload) may take.
 const CALL_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(120);
 
+/// The slowest upload to the Hub's storage that is not taken for a stalled one (bytes/s).
+const SLOWEST_UPLOAD_BYTES_PER_SEC: u64 = 256 * 1024;
+
+/// How long the upload of a file of `size` bytes may take: [`CALL_TIMEOUT`], plus its size at
+/// [`SLOWEST_UPLOAD_BYTES_PER_SEC`]. A stalled upload fails instead of holding the push (and
+/// its temporary files) forever.
+fn upload_timeout(size: u64) -> std::time::Duration {
+    CALL_TIMEOUT + std::time::Duration::from_secs(size / SLOWEST_UPLOAD_BYTES_PER_SEC)
+}
+
+/// `endpoint` with any `user:password@` part left out, fit for an error message.
+fn without_credentials(endpoint: &str) -> String {
+    match reqwest::Url::parse(endpoint.trim()) {
+        Ok(mut url) => {
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url.to_string()
+        }
+        // Not a URL: cut everything up to an `@` after the scheme.
+        Err(_) => match endpoint.split_once("://") {
+            Some((scheme, rest)) => match rest.rsplit_once('@') {
+                Some((_, host)) => format!("{scheme}://{host}"),
+                None => endpoint.to_owned(),
+            },
+            None => endpoint
+                .rsplit_once('@')
+                .map_or(endpoint, |(_, host)| host)
+                .to_owned(),
+        },
+    }
+}
+
 /// A Hub access token. Its `Debug` shows no part of it.
 #[derive(Clone)]
 pub struct Token(Arc<str>);
@@ -119,7 +151,7 @@ impl HubClient {
     /// A client of the Hub at `endpoint` (an `http` or `https` URL) using `token`.
     pub fn new(endpoint: &str, token: Token) -> Result<HubClient, HubError> {
         let bad = |why: &str| HubError::BadEndpoint {
-            endpoint: endpoint.to_owned(),
+            endpoint: without_credentials(endpoint),
             why: why.to_owned(),
         };
         let mut parsed = reqwest::Url::parse(endpoint.trim()).map_err(|e| bad(&e.to_string()))?;
@@ -138,6 +170,8 @@ impl HubClient {
         let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(std::time::Duration::from_secs(30))
+            // No answer byte for this long: the connection is taken for dead.
+            .read_timeout(CALL_TIMEOUT)
             .user_agent(concat!("blockforge/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| HubError::Client(e.to_string()))?;
@@ -195,7 +229,10 @@ impl HubClient {
         }
     }
 
-    /// Creates the dataset repository `repo`; false when it existed already.
+    /// Creates the dataset repository `repo`; false when it existed already. A token that may
+    /// write to `repo` but not create repositories under its owner is refused the creation
+    /// (403) even when `repo` exists: then the repository is looked up, and the refusal stands
+    /// only when it is not there.
     pub async fn create_repo(&self, repo: &RepoId, private: bool) -> Result<bool, HubError> {
         let body = serde_json::json!({
             "name": repo.name(),
@@ -205,8 +242,27 @@ impl HubClient {
         });
         let step = format!("creating the dataset repository {repo}");
         let request = self.http.post(self.url("api/repos/create")?).json(&body);
-        let response = self.call(&step, request, &[409]).await?;
-        Ok(response.status() != reqwest::StatusCode::CONFLICT)
+        let response = self.call(&step, request, &[409, 403]).await?;
+        match response.status() {
+            reqwest::StatusCode::CONFLICT => Ok(false),
+            reqwest::StatusCode::FORBIDDEN => {
+                let refusal = HubError::refused(&step, response).await;
+                if self.repo_exists(repo).await? {
+                    Ok(false)
+                } else {
+                    Err(refusal)
+                }
+            }
+            _ => Ok(true),
+        }
+    }
+
+    /// Whether the dataset repository `repo` exists and the token can see it.
+    async fn repo_exists(&self, repo: &RepoId) -> Result<bool, HubError> {
+        let step = format!("looking up the dataset repository {repo}");
+        let request = self.http.get(self.url(&format!("api/datasets/{repo}"))?);
+        let response = self.call(&step, request, &[401, 403, 404]).await?;
+        Ok(response.status().is_success())
     }
 
     /// Pushes `files` to the dataset repository `repo` (created when missing) in one commit
@@ -254,5 +310,37 @@ impl HubClient {
                 })
                 .collect(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_endpoint_with_credentials_is_refused_without_repeating_them() {
+        let Err(refused) = HubClient::new(
+            "https://user:hf_secret@mirror.example/hub",
+            Token::new("t").expect("a token"),
+        ) else {
+            panic!("credentials in the endpoint were accepted");
+        };
+        let text = format!("{refused} {refused:?}");
+        assert!(!text.contains("hf_secret"), "{text}");
+        assert!(!text.contains("user"), "{text}");
+        assert!(text.contains("mirror.example"), "{text}");
+        assert_eq!(
+            without_credentials("not a url://u:p@host"),
+            "not a url://host"
+        );
+    }
+
+    #[test]
+    fn an_upload_may_take_longer_the_larger_its_file() {
+        assert_eq!(upload_timeout(0), CALL_TIMEOUT);
+        assert_eq!(
+            upload_timeout(1024 * 1024 * 1024),
+            CALL_TIMEOUT + std::time::Duration::from_secs(4096)
+        );
     }
 }

@@ -125,7 +125,7 @@ async fn exports_read_back_as_the_rows_and_the_card_describes_them() {
         );
         assert_eq!(
             matter["configs"][0]["data_files"][0],
-            json!({"split": "train", "path": "data/train-*"})
+            json!({"split": "train", "path": "data/train-00000-of-00001.parquet"})
         );
         assert!(
             card.contains("imported from `chats.jsonl` (jsonl"),

@@ -317,6 +317,15 @@ async fn only_the_newest_split_of_a_dataset_is_its_splits() {
                 ("test".to_owned(), "chats.test".to_owned(), 10),
             ]
         );
+
+        // A new dataset under the name: the old one's splits are not its splits.
+        store.delete_dataset("chats").await.unwrap();
+        ready(&store, "chats", 8).await;
+        let splits = store.export_splits("chats", None).await.unwrap();
+        assert_eq!(
+            names(&splits),
+            [("train".to_owned(), "chats".to_owned(), 8)]
+        );
     }
     cleanup(stores, &schema).await;
 }

@@ -289,3 +289,39 @@ async fn the_hubs_refusals_become_clear_errors_and_commit_nothing() {
     }
     cleanup(stores, &schema).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_that_may_not_create_repositories_pushes_to_one_that_exists() {
+    let mut ws = Workspace::new();
+    let (urls, stores, schema) = databases(&ws).await;
+    for url in urls {
+        let hub = FakeHub::start().await;
+        ws.set_env("HF_ENDPOINT", &hub.endpoint());
+        let server = ws.serve(&url).await;
+        split_chats(&server).await;
+        hub.forbid_creates();
+        // No such repository: the Hub's 403 is the answer.
+        refused_by_hub(
+            &server,
+            json!({"repo": "org/new", "token": TOKEN}),
+            403,
+            "creating the dataset repository org/new",
+            "You don't have the rights",
+        )
+        .await;
+        assert!(hub.commits().is_empty());
+        // It exists: the push goes on into it.
+        hub.add_repo("org/chats");
+        let (status, pushed) = push(
+            &server,
+            "chats",
+            json!({"repo": "org/chats", "token": TOKEN}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{pushed}");
+        assert_eq!(pushed["created"], false, "{pushed}");
+        assert_eq!(hub.commits().len(), 1);
+        drop(server);
+    }
+    cleanup(stores, &schema).await;
+}

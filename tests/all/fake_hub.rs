@@ -60,6 +60,8 @@ struct Hub {
     commits: Vec<Commit>,
     /// A status the commit call answers with instead of committing.
     fail_commit: Option<u16>,
+    /// Whether `create` answers 403 (a token that may write but not create).
+    forbid_creates: bool,
     requests: Vec<HubRequest>,
 }
 
@@ -98,6 +100,21 @@ impl FakeHub {
             .expect("hub lock")
             .hidden
             .insert(repo.to_owned());
+    }
+
+    /// `repo` exists (made by someone else) and the token can see it.
+    pub fn add_repo(&self, repo: &str) {
+        self.hub
+            .lock()
+            .expect("hub lock")
+            .repos
+            .insert(repo.to_owned(), Value::Null);
+    }
+
+    /// `create` answers 403 from now on, whether the repository exists or not, as the Hub does
+    /// for a token that may not create repositories under the owner.
+    pub fn forbid_creates(&self) {
+        self.hub.lock().expect("hub lock").forbid_creates = true;
     }
 
     /// The commit call answers `status` from now on.
@@ -188,6 +205,12 @@ async fn answer(State(hub): State<Arc<Mutex<Hub>>>, request: Request) -> Respons
             return error(400, "this fake Hub only makes dataset repositories");
         }
         let repo = format!("{owner}/{name}");
+        if hub.forbid_creates {
+            return error(
+                403,
+                "You don't have the rights to create a dataset under this namespace",
+            );
+        }
         if hub.repos.contains_key(&repo) || hub.hidden.contains(&repo) {
             return error(409, "You already created this dataset repo");
         }
@@ -195,6 +218,15 @@ async fn answer(State(hub): State<Arc<Mutex<Hub>>>, request: Request) -> Respons
         return json_answer(200, json!({"url": format!("{}/datasets/{repo}", hub.base)}));
     }
     let known = |repo: &str, hub: &Hub| hub.repos.contains_key(repo) && !hub.hidden.contains(repo);
+    if seen.method == "GET"
+        && let Some(repo) = path.strip_prefix("/api/datasets/")
+    {
+        return if known(repo, &hub) {
+            json_answer(200, json!({"id": repo}))
+        } else {
+            error(404, "Repository not found")
+        };
+    }
     if let Some(repo) = repo_in(path, "/api/datasets/", "/preupload/main") {
         if !known(repo, &hub) {
             return error(404, "Repository not found");

@@ -90,9 +90,17 @@ pub fn front_matter(meta: &CardMeta, features: &Features, splits: &[SplitFacts])
     });
     matter["configs"] = json!([{
         "config_name": "default",
-        "data_files": splits.iter().map(|s| json!({"split": s.name, "path": format!("data/{}-*", s.name)})).collect::<Vec<_>>(),
+        // Each split's own file, not a `data/<split>-*` pattern: a split named `train-hard`
+        // would fall under `train`'s.
+        "data_files": splits.iter().map(|s| json!({"split": s.name, "path": split_file(&s.name)})).collect::<Vec<_>>(),
     }]);
     matter
+}
+
+/// The path of `split`'s one Parquet file in a Hub dataset repository's layout:
+/// `data/<split>-00000-of-00001.parquet`.
+pub fn split_file(split: &str) -> String {
+    format!("data/{split}-00000-of-00001.parquet")
 }
 
 fn describe(lineage: &Lineage) -> String {

@@ -134,6 +134,7 @@ impl HubClient {
             .http
             .put(url)
             .header(reqwest::header::CONTENT_LENGTH, file.size)
+            .timeout(super::upload_timeout(file.size))
             .body(reqwest::Body::from(opened));
         for (name, value) in &upload.header {
             request = request.header(name.as_str(), value.as_str());
@@ -156,6 +157,7 @@ impl HubClient {
             .post(url)
             .header(reqwest::header::ACCEPT, LFS_JSON)
             .header(reqwest::header::CONTENT_TYPE, LFS_JSON)
+            .timeout(super::CALL_TIMEOUT)
             .body(json!({"oid": file.sha256, "size": file.size}).to_string());
         for (name, value) in &verify.header {
             request = request.header(name.as_str(), value.as_str());

@@ -232,7 +232,8 @@ fn split_run(lineage: &Lineage, name: &str, split: &str) -> Option<Lineage> {
     else {
         return None;
     };
-    let of_name = inputs.len() == 1 && inputs[0].dataset == name;
+    // A split of a version deleted since is a split of an earlier dataset of that name.
+    let of_name = inputs.len() == 1 && inputs[0].dataset == name && !inputs[0].deleted;
     if operation != "split" || !of_name || params.get("split")?.as_str()? != split {
         return None;
     }

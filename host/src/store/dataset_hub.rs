@@ -44,10 +44,7 @@ impl From<ParquetExportError> for HubExportError {
     }
 }
 
-/// The path of `split`'s one Parquet file in the layout: `data/<split>-00000-of-00001.parquet`.
-pub fn split_file(split: &str) -> String {
-    format!("data/{split}-00000-of-00001.parquet")
-}
+pub use crate::datasets::card::split_file;
 
 fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> HubExportError + '_ {
     move |source| HubExportError::Io {

@@ -2,10 +2,11 @@
 //! middle of an import or operation: their rows take space and no one will finish them.
 //!
 //! A version is swept only when no live process can be writing it: its writer (named by
-//! [`crate::process_owner::this_process`]) is a process of this machine that is gone, or
-//! nothing was written to it for [`STALE_AFTER_MS`] (a writer on another machine sharing a
-//! PostgreSQL database, whose process this one cannot see). A live writer touches its version
-//! with every batch, far more often than that.
+//! [`crate::process_owner::this_process`]) is a process of this machine's current boot that is
+//! gone, or nothing was written to it for [`STALE_AFTER_MS`] (a writer on another machine
+//! sharing a PostgreSQL database, whose process this one cannot see). A live writer touches its
+//! version with every batch, far more often than that; a version swept for its age is checked
+//! for it again as it is deleted, so a batch written since it was listed keeps it.
 
 use sqlx::Row as _;
 
@@ -35,7 +36,12 @@ impl Store {
             let touched_at: i64 = row.try_get("touched_at")?;
             let gone = writer.as_deref().is_some_and(owner_is_local_and_gone);
             if gone || touched_at < stale_before {
-                swept += self.remove_unfinished_version(id).await?;
+                let untouched_since = (!gone).then_some(stale_before);
+                let removed = self.remove_unfinished_version(id, untouched_since).await?;
+                if removed == 0 {
+                    continue;
+                }
+                swept += removed;
                 tracing::info!(
                     version = id,
                     writer = writer.as_deref().unwrap_or("unknown"),
@@ -46,13 +52,22 @@ impl Store {
         Ok(swept)
     }
 
-    /// Removes the version `id` with its rows if it is still unfinished; 1 if it was removed.
-    async fn remove_unfinished_version(&self, id: i64) -> Result<u64, StoreError> {
+    /// Removes the version `id` with its rows if it is still unfinished (and, given
+    /// `untouched_since`, written to before that time); 1 if it was removed.
+    async fn remove_unfinished_version(
+        &self,
+        id: i64,
+        untouched_since: Option<i64>,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let done = sqlx::query("DELETE FROM dataset_versions WHERE id = $1 AND ready = 0")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+        let done = sqlx::query(
+            "DELETE FROM dataset_versions WHERE id = $1 AND ready = 0
+             AND ($2 < 0 OR COALESCE(touched_at, created_at) < $2)",
+        )
+        .bind(id)
+        .bind(untouched_since.unwrap_or(-1))
+        .execute(&mut *tx)
+        .await?;
         if done.rows_affected() == 0 {
             // Finished (or removed) since it was listed.
             return Ok(0);
