@@ -12,7 +12,7 @@ use crate::api::{client, databases, get_json};
 use crate::datasets::{chat_jsonl, post_raw};
 use crate::store::cleanup;
 
-async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
     let response = client()
         .post(server.url(path))
         .json(&body)
@@ -24,7 +24,7 @@ async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
 }
 
 /// Every row of a dataset's version (newest when `None`).
-async fn all_rows(server: &Server, name: &str, version: Option<i64>) -> Vec<Value> {
+pub(crate) async fn all_rows(server: &Server, name: &str, version: Option<i64>) -> Vec<Value> {
     let version = version.map_or(String::new(), |v| format!("&version={v}"));
     let mut rows = Vec::new();
     let mut after = -1;
@@ -174,9 +174,13 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
         let (status, merged) = post(&server, "/api/datasets/merge", json!({"inputs": [{"dataset": "a"}, {"dataset": "b", "version": 1}], "into": "ab", "dedup": "exact"})).await;
         assert_eq!(status, StatusCode::CREATED, "{merged}");
         assert_eq!(merged["row_count"], 120, "{merged}");
+        let mut lineage = merged["lineage"].clone();
+        for input in lineage["inputs"].as_array_mut().unwrap() {
+            input.as_object_mut().unwrap().remove("id");
+        }
         assert_eq!(
-            merged["lineage"],
-            json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1}, {"dataset": "b", "version": 1}], "params": {"dedup": "exact"}})
+            lineage,
+            json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1}, {"dataset": "b", "version": 1}], "params": {"dedup": "exact", "dropped": {"exact": 30}}})
         );
         let ids: Vec<i64> = all_rows(&server, "ab", None)
             .await
@@ -194,6 +198,7 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
             (&kept["row_count"], &kept["number"], &kept["parent"]),
             (&json!(150), &json!(2), &json!(1))
         );
+        assert_eq!(kept["lineage"]["params"], json!({"dedup": "none"}));
         let (status, _) = post(
             &server,
             "/api/datasets/merge",

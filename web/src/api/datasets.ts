@@ -160,8 +160,17 @@ export const convertDataset = (name: string, version: number, from: ChatFormat |
   sendJson<DatasetVersion>("POST", `${base(name)}/convert`, { version, from: from ?? "auto", to });
 
 /** Merges versions, in order, into a new version of `into`. */
-export const mergeDatasets = (inputs: VersionRef[], into: string, dedup: "none" | "exact") =>
-  sendJson<DatasetVersion>("POST", "/api/datasets/merge", { inputs, into, dedup });
+/** How a merge compares rows for near-duplicates (every option has a server default). */
+export interface NearOptions {
+  /** Jaccard similarity of the word-shingle sets at or above which a row is left out. */
+  threshold?: number;
+  /** The fields whose text is compared (default: every string value). */
+  fields?: string[];
+}
+
+/** Merges versions into a new version of `into`; `near` only with `dedup: "near"`. */
+export const mergeDatasets = (inputs: VersionRef[], into: string, dedup: "none" | "exact" | "near", near?: NearOptions) =>
+  sendJson<DatasetVersion>("POST", "/api/datasets/merge", near ? { inputs, into, dedup, near } : { inputs, into, dedup });
 
 /** A sample's parameters. */
 export interface SampleParams {
