@@ -223,6 +223,15 @@ async fn client_get(server: &blockforge_tests::harness::Server, path: &str) -> (
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
+/// `blockforge dataset merge a b --into <into> --near` and `extra`.
+fn merge_near<'a>(into: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    [
+        &["dataset", "merge", "a", "b", "--into", into, "--near"],
+        extra,
+    ]
+    .concat()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_merge_command_leaves_out_near_duplicates() {
     let mut ws = Workspace::new();
@@ -236,9 +245,7 @@ async fn the_merge_command_leaves_out_near_duplicates() {
                 .await
                 .assert_success();
         }
-        let merged = ws
-            .run(&["dataset", "merge", "a", "b", "--into", "ab", "--near"])
-            .await;
+        let merged = ws.run(&merge_near("ab", &[])).await;
         merged.assert_success();
         let merged = merged.json();
         assert_eq!(merged["row_count"], 14, "{merged}");
@@ -247,38 +254,17 @@ async fn the_merge_command_leaves_out_near_duplicates() {
             json!({"exact": 2, "near": 7})
         );
         let strict = ws
-            .run(&[
-                "dataset",
-                "merge",
-                "a",
-                "b",
-                "--into",
+            .run(&merge_near(
                 "strict",
-                "--near",
-                "--threshold",
-                "1",
-                "--field",
-                "text",
-            ])
+                &["--threshold", "1", "--field", "text"],
+            ))
             .await;
         strict.assert_success();
         assert_eq!(
             strict.json()["lineage"]["params"]["dropped"],
             json!({"exact": 2, "near": 1})
         );
-        let refused = ws
-            .run(&[
-                "dataset",
-                "merge",
-                "a",
-                "b",
-                "--into",
-                "bad",
-                "--near",
-                "--threshold",
-                "0.5",
-            ])
-            .await;
+        let refused = ws.run(&merge_near("bad", &["--threshold", "0.5"])).await;
         refused.assert_failure();
         assert!(refused.stderr.contains("more bands"), "{}", refused.stderr);
         // The options need --near.
