@@ -46,7 +46,7 @@ async fn a_source_deleted_while_it_is_read_makes_no_version_and_no_export() {
         store.delete_dataset("source").await.unwrap();
 
         let merged = store
-            .merge_versions(&[source.clone()], "merged", &Dedup::None)
+            .merge_versions(std::slice::from_ref(&source), "merged", &Dedup::None)
             .await;
         assert!(
             matches!(&merged, Err(OperationError::Store(e)) if short(e, 1500)),
@@ -253,7 +253,7 @@ async fn lineage_follows_its_inputs_by_id_when_their_name_is_taken_again() {
     for store in stores.clone() {
         let first = ready(&store, "a", 3).await;
         let merged = store
-            .merge_versions(&[first.clone()], "m", &Dedup::None)
+            .merge_versions(std::slice::from_ref(&first), "m", &Dedup::None)
             .await
             .unwrap();
         let Lineage::Operation { inputs, .. } = &merged.lineage else {

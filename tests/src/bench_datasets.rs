@@ -157,7 +157,7 @@ fn write_jsonl(path: &Path, target: u64) -> anyhow::Result<(u64, u64)> {
                 {"role": "user", "content": words(20 + n % 20, rows)},
                 {"role": "assistant", "content": words(80 + n % 80, !rows)},
             ],
-            "lang": if n % 3 == 0 { "fr" } else { "en" },
+            "lang": if n.is_multiple_of(3) { "fr" } else { "en" },
             "score": (n % 100) as f64 / 100.0,
         });
         let line = format!("{row}\n");
