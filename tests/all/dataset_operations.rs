@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{client, databases, get_json};
-use crate::datasets::{chat_jsonl, post_raw};
+use crate::datasets::{chat_jsonl, post_raw, without_ids};
 use crate::store::cleanup;
 
 pub(crate) async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
@@ -174,12 +174,8 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
         let (status, merged) = post(&server, "/api/datasets/merge", json!({"inputs": [{"dataset": "a"}, {"dataset": "b", "version": 1}], "into": "ab", "dedup": "exact"})).await;
         assert_eq!(status, StatusCode::CREATED, "{merged}");
         assert_eq!(merged["row_count"], 120, "{merged}");
-        let mut lineage = merged["lineage"].clone();
-        for input in lineage["inputs"].as_array_mut().unwrap() {
-            input.as_object_mut().unwrap().remove("id");
-        }
         assert_eq!(
-            lineage,
+            without_ids(&merged["lineage"]),
             json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1}, {"dataset": "b", "version": 1}], "params": {"dedup": "exact", "dropped": {"exact": 30}}})
         );
         let ids: Vec<i64> = all_rows(&server, "ab", None)
