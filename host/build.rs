@@ -33,6 +33,8 @@ fn main() {
         "../plugins/shared",
         // The chat formats crate, shared by blocks and the host.
         "../crates/chat_formats",
+        // Shingles and MinHash, shared by the MinHashDedup block and the host.
+        "../crates/near_dup",
     ] {
         println!("cargo:rerun-if-changed={watched}");
     }

@@ -10,6 +10,7 @@ pub mod features;
 pub mod import;
 pub mod lineage;
 pub mod markdown;
+pub mod near_duplicates;
 pub mod parquet;
 pub mod sampling;
 pub mod schema;

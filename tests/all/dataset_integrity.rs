@@ -3,6 +3,7 @@
 //! once get distinct numbers; versions a killed import left unfinished are swept at the next
 //! start.
 
+use blockforge::datasets::dedup::Dedup;
 use blockforge::datasets::lineage::{Lineage, VersionRef};
 use blockforge::datasets::schema::SchemaSummary;
 use blockforge::store::dataset_export::ParquetExportError;
@@ -29,7 +30,7 @@ async fn ready(store: &Store, name: &str, n: usize) -> VersionRow {
         .add_dataset_rows(&mut pending, &written)
         .await
         .unwrap();
-    store.finish_version(pending, &schema).await.unwrap()
+    store.finish_version(pending, &schema, None).await.unwrap()
 }
 
 fn short(error: &StoreError, expected: i64) -> bool {
@@ -45,7 +46,7 @@ async fn a_source_deleted_while_it_is_read_makes_no_version_and_no_export() {
         store.delete_dataset("source").await.unwrap();
 
         let merged = store
-            .merge_versions(&[source.clone()], "merged", false)
+            .merge_versions(std::slice::from_ref(&source), "merged", &Dedup::None)
             .await;
         assert!(
             matches!(&merged, Err(OperationError::Store(e)) if short(e, 1500)),
@@ -102,7 +103,9 @@ async fn merges_into_one_dataset_at_once_get_distinct_numbers() {
         let merges: Vec<_> = (0..8)
             .map(|_| {
                 let (store, source) = (store.clone(), source.clone());
-                tokio::spawn(async move { store.merge_versions(&[source], "many", false).await })
+                tokio::spawn(
+                    async move { store.merge_versions(&[source], "many", &Dedup::None).await },
+                )
             })
             .collect();
         let mut numbers = Vec::new();
@@ -250,7 +253,7 @@ async fn lineage_follows_its_inputs_by_id_when_their_name_is_taken_again() {
     for store in stores.clone() {
         let first = ready(&store, "a", 3).await;
         let merged = store
-            .merge_versions(&[first.clone()], "m", false)
+            .merge_versions(std::slice::from_ref(&first), "m", &Dedup::None)
             .await
             .unwrap();
         let Lineage::Operation { inputs, .. } = &merged.lineage else {

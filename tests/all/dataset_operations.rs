@@ -12,7 +12,7 @@ use crate::api::{client, databases, get_json};
 use crate::datasets::{chat_jsonl, post_raw, version_id};
 use crate::store::cleanup;
 
-async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
     let response = client()
         .post(server.url(path))
         .json(&body)
@@ -24,7 +24,7 @@ async fn post(server: &Server, path: &str, body: Value) -> (StatusCode, Value) {
 }
 
 /// Every row of a dataset's version (newest when `None`).
-async fn all_rows(server: &Server, name: &str, version: Option<i64>) -> Vec<Value> {
+pub(crate) async fn all_rows(server: &Server, name: &str, version: Option<i64>) -> Vec<Value> {
     let version = version.map_or(String::new(), |v| format!("&version={v}"));
     let mut rows = Vec::new();
     let mut after = -1;
@@ -176,7 +176,7 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
         assert_eq!(merged["row_count"], 120, "{merged}");
         assert_eq!(
             merged["lineage"],
-            json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1, "id": version_id(&server, "a", 1).await}, {"dataset": "b", "version": 1, "id": version_id(&server, "b", 1).await}], "params": {"dedup": "exact"}})
+            json!({"source": "operation", "operation": "merge", "inputs": [{"dataset": "a", "version": 1, "id": version_id(&server, "a", 1).await}, {"dataset": "b", "version": 1, "id": version_id(&server, "b", 1).await}], "params": {"dedup": "exact", "dropped": {"exact": 30}}})
         );
         let ids: Vec<i64> = all_rows(&server, "ab", None)
             .await
@@ -194,6 +194,7 @@ async fn merge_sample_and_split_make_versions_with_their_lineage() {
             (&kept["row_count"], &kept["number"], &kept["parent"]),
             (&json!(150), &json!(2), &json!(1))
         );
+        assert_eq!(kept["lineage"]["params"], json!({"dedup": "none"}));
         let (status, _) = post(
             &server,
             "/api/datasets/merge",

@@ -42,7 +42,7 @@ async fn versions_appear_only_when_finished_and_keep_their_rows_in_order() {
             store.dataset_version("chats", None).await,
             Err(StoreError::Missing { .. })
         ));
-        let version = store.finish_version(pending, &summary).await.unwrap();
+        let version = store.finish_version(pending, &summary, None).await.unwrap();
         assert_eq!((version.number, version.row_count), (1, 701));
         assert_eq!(version.lineage, upload());
         assert_eq!(
@@ -92,7 +92,7 @@ async fn versions_appear_only_when_finished_and_keep_their_rows_in_order() {
             .replace_dataset_row(&pending, 5, &changed)
             .await
             .unwrap();
-        let second = store.finish_version(pending, &summary).await.unwrap();
+        let second = store.finish_version(pending, &summary, None).await.unwrap();
         assert_eq!(
             (second.number, second.parent, second.row_count),
             (2, Some(1), 701)

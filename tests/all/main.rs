@@ -15,6 +15,7 @@ mod dataset_cli;
 mod dataset_export;
 mod dataset_hub;
 mod dataset_integrity;
+mod dataset_near_duplicates;
 mod dataset_operations;
 mod dataset_push;
 mod dataset_store;

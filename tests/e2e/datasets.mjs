@@ -2,7 +2,7 @@
 // real `blockforge serve` started by tests/all/web_ui.rs (BASE_URL, ARTIFACTS_DIR, CHROMIUM).
 // A bad file's error names its line; a chat file is previewed (detected as OpenAI chat) and
 // saved; rows are filtered and one edited; the dataset is converted to ShareGPT, sampled
-// (stratified), merged with its sample (exact duplicates dropped) and split; exports are
+// (stratified), merged with its sample (exact duplicates dropped, then near-duplicates too) and split; exports are
 // downloaded in every format and the card is shown; the Parquet export uploads again; a job's
 // records are saved as a dataset from its card. What the page shows is checked against the API.
 // Exits non-zero on the first failure.
@@ -178,6 +178,22 @@ try {
       { dataset: "chats", version: 3, id: await idOf("chats", 3) },
       { dataset: "chats.sample", version: 1, id: await idOf("chats.sample", 1) },
     ]);
+    assert.deepEqual(versions[0].lineage.params, { dedup: "exact", dropped: { exact: 4 } });
+  });
+
+  await step("merge again, dropping near-duplicates at a threshold of 0.9", async () => {
+    const form = byTestId("merge-form");
+    await form.getByLabel("chats.sample v1").check();
+    await form.getByLabel("Into").fill("chats.all");
+    await form.getByLabel("Duplicates").selectOption("near");
+    await form.getByLabel("Similarity threshold").fill("0.9");
+    await form.getByRole("button", { name: "Merge", exact: true }).click();
+    // The result of the merge before stays until this one answers: wait for the new version.
+    // The chats differ in their numbers, so only the sample's exact copies go.
+    await form.getByTestId("made-version").filter({ hasText: "chats.all v2 · 12 rows" }).waitFor();
+    const { versions } = await api("/api/datasets/chats.all");
+    assert.equal(versions[1].lineage.params.near.threshold, 0.9);
+    assert.deepEqual(versions[1].lineage.params.dropped, { exact: 4, near: 0 });
   });
 
   await step("split into train, validation and test with a seed", async () => {

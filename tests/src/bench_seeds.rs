@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use serde_json::{Value, json};
 
-use crate::bench_server;
+use crate::bench_server::{self, peak_rss_mib};
 use crate::fake_llm::{FakeLlm, FakeLlmConfig};
 
 /// One job's numbers.
@@ -23,14 +23,6 @@ struct SeedJob {
     job_secs: f64,
     peak_after_post_mib: f64,
     peak_mib: f64,
-}
-
-/// The process's peak RSS so far (`VmHWM`), in MiB.
-fn peak_rss_mib(pid: u32) -> Option<f64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib / 1024.0)
 }
 
 /// Prints the scenario for each count of `seeds`, `concurrency` runs in flight.

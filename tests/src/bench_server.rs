@@ -1,5 +1,6 @@
 //! `blockforge serve` on a SQLite file for the bench's REST scenarios: started against an LLM
-//! endpoint (the fake, in this process) and waited for until `/health` answers.
+//! endpoint (the fake, in this process) and waited for until `/health` answers; and the
+//! memory of a process as `/proc` tells it (resident set now, its peak, resetting the peak).
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -84,4 +85,30 @@ pub async fn wait_job_end(
         }
         tokio::time::sleep(every).await;
     }
+}
+
+/// A line `<key> <kib> kB` of `/proc/<pid>/status`, in MiB.
+fn status_mib(pid: u32, key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+/// The process's peak RSS so far (`VmHWM`: since it started or since [`reset_peak_rss`]), in
+/// MiB.
+pub fn peak_rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmHWM:")
+}
+
+/// The process's RSS now (`VmRSS`), in MiB.
+pub fn rss_mib(pid: u32) -> Option<f64> {
+    status_mib(pid, "VmRSS:")
+}
+
+/// Resets the process's peak RSS to its RSS now (writes `5` to `/proc/<pid>/clear_refs`, which
+/// a process may do for its own children), so [`peak_rss_mib`] then gives the peak of what
+/// follows. False when the kernel refused.
+pub fn reset_peak_rss(pid: u32) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }

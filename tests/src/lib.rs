@@ -2,6 +2,7 @@
 //! blocks and helpers to run the real `blockforge` binary.
 
 pub mod bench_blocks;
+pub mod bench_datasets;
 pub mod bench_languages;
 pub mod bench_seeds;
 pub mod bench_server;

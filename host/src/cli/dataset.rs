@@ -6,9 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context as _, anyhow};
 use blockforge::datasets::card::CardMeta;
+use blockforge::datasets::dedup::Dedup;
 use blockforge::datasets::export::ExportFormat;
 use blockforge::datasets::import::{FileFormat, ReadOptions};
 use blockforge::datasets::lineage::Lineage;
+use blockforge::datasets::near_duplicates::NearOptions;
 use blockforge::hub::{HubClient, HubSettings, PushOptions, RepoId, Token};
 use blockforge::settings::Settings;
 use blockforge::store::Store;
@@ -20,6 +22,48 @@ use clap::{Args, Subcommand};
 pub struct DatasetArgs {
     #[command(subcommand)]
     command: DatasetCommand,
+}
+
+/// The near-duplicate options of `dataset merge`.
+#[derive(Debug, Args)]
+struct NearArgs {
+    /// Leave out rows equal to one already taken and rows whose text is a near-duplicate of one
+    /// already taken (MinHash + LSH over word shingles, as the MinHashDedup block).
+    #[arg(long)]
+    near: bool,
+    /// --near: the Jaccard similarity of the word-shingle sets at or above which a row is left
+    /// out (above 0, at most 1).
+    #[arg(long, requires = "near", default_value_t = NearOptions::default().threshold)]
+    threshold: f64,
+    /// --near: a field whose text is compared (repeat for several, in order; default: every
+    /// string value of the row).
+    #[arg(long = "field", requires = "near")]
+    fields: Vec<String>,
+    /// --near: words per shingle (1 to 16).
+    #[arg(long, requires = "near", default_value_t = NearOptions::default().shingle_size)]
+    shingle_size: usize,
+    /// --near: LSH bands (1 to 512).
+    #[arg(long, requires = "near", default_value_t = NearOptions::default().bands)]
+    bands: usize,
+    /// --near: MinHash functions per band (1 to 64).
+    #[arg(long, requires = "near", default_value_t = NearOptions::default().rows)]
+    rows: usize,
+}
+
+impl NearArgs {
+    /// The dedup these flags and `--dedup` ask for.
+    fn dedup(self, exact: bool) -> Dedup {
+        if !self.near {
+            return if exact { Dedup::Exact } else { Dedup::None };
+        }
+        Dedup::Near(NearOptions {
+            threshold: self.threshold,
+            fields: (!self.fields.is_empty()).then_some(self.fields),
+            shingle_size: self.shingle_size,
+            bands: self.bands,
+            rows: self.rows,
+        })
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,6 +144,8 @@ enum DatasetCommand {
         /// Leave out rows equal to one already taken.
         #[arg(long)]
         dedup: bool,
+        #[command(flatten)]
+        near: NearArgs,
     },
     /// Sample rows, randomly with a seed or stratified by a field.
     Sample {
@@ -335,14 +381,16 @@ async fn run(command: DatasetCommand, store: &Store, hub: &HubSettings) -> anyho
             inputs,
             into,
             dedup,
+            near,
         } => {
+            let dedup = near.dedup(dedup);
             checked(&into)?;
             let mut versions: Vec<VersionRow> = Vec::with_capacity(inputs.len());
             for input in &inputs {
                 let (name, number) = version_choice(input)?;
                 versions.push(store.dataset_version(&name, number).await?);
             }
-            print_json(&store.merge_versions(&versions, &into, dedup).await?)
+            print_json(&store.merge_versions(&versions, &into, &dedup).await?)
         }
         DatasetCommand::Sample {
             name,

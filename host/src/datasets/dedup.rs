@@ -1,6 +1,7 @@
-//! Exact duplicate rows: a row's key is a hash of its canonical JSON (keys sorted at every
-//! depth), so `{"a":1,"b":2}` and `{"b":2,"a":1}` are the same row. Keys are 128 bits of
-//! SHA-256: a million rows take about 40 MB to remember, and a false match is out of reach.
+//! Which rows a merge leaves out ([`Dedup`]), and exact duplicate rows: a row's key is a hash
+//! of its canonical JSON (keys sorted at every depth), so `{"a":1,"b":2}` and `{"b":2,"a":1}`
+//! are the same row. Keys are 128 bits of SHA-256: a million rows take about 40 MB to
+//! remember, and a false match is out of reach.
 
 use std::collections::HashSet;
 
@@ -8,6 +9,30 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::Row;
+use super::near_duplicates::NearOptions;
+
+/// The duplicates a merge leaves out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dedup {
+    /// None: every row is taken.
+    None,
+    /// Rows equal to one already taken.
+    Exact,
+    /// Rows equal to one already taken, then rows whose text is a near-duplicate of one
+    /// already taken (see [`super::near_duplicates`]).
+    Near(NearOptions),
+}
+
+impl Dedup {
+    /// The name lineages and the API use: `none`, `exact`, `near`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Dedup::None => "none",
+            Dedup::Exact => "exact",
+            Dedup::Near(_) => "near",
+        }
+    }
+}
 
 /// The rows seen so far, by key.
 #[derive(Debug, Default)]

@@ -1,5 +1,5 @@
 //! Operations that read ready versions and write new ones: convert between chat formats,
-//! merge (optionally without exact duplicates), sample (random or stratified) and split.
+//! merge (optionally without exact or near duplicates), sample (random or stratified) and split.
 //! Each reads its inputs a page at a time and writes through a [`VersionWriter`], so nothing
 //! of a version that fails is ever visible; each records its inputs and parameters as the
 //! new version's lineage.
@@ -12,8 +12,9 @@ use serde_json::{Value, json};
 use super::dataset_writer::VersionWriter;
 use super::datasets::{RowPages, VersionRow};
 use super::{Store, StoreError};
-use crate::datasets::dedup::SeenRows;
+use crate::datasets::dedup::{Dedup, SeenRows};
 use crate::datasets::lineage::{Lineage, VersionRef};
+use crate::datasets::near_duplicates::NearDuplicates;
 use crate::datasets::sampling::{
     MAX_SPLITS, sample_positions, split_assignment, stratified_positions,
 };
@@ -37,6 +38,15 @@ pub enum OperationError {
     /// The parameters are not usable.
     #[error("{0}")]
     Invalid(String),
+}
+
+/// Rows a merge left out, by the check that left them out.
+#[derive(Debug, Default, serde::Serialize)]
+struct Dropped {
+    /// Equal to a row already taken.
+    exact: u64,
+    /// A near-duplicate of a row already taken.
+    near: u64,
 }
 
 fn reference(version: &VersionRow) -> VersionRef {
@@ -111,41 +121,67 @@ impl Store {
         writer.conclude(written).await
     }
 
-    /// Appends the rows of `inputs` in order into a new version of `into`, leaving out rows
-    /// equal to one already taken when `drop_duplicates`.
+    /// Appends the rows of `inputs` in order into a new version of `into`, leaving out the
+    /// duplicates `dedup` names (the first of equal or near-equal rows is kept). The lineage's
+    /// `params` record `dedup` (and the near-duplicate options) and how many rows each check
+    /// left out: `dropped: {exact, near}`.
     pub async fn merge_versions(
         &self,
         inputs: &[VersionRow],
         into: &str,
-        drop_duplicates: bool,
+        dedup: &Dedup,
     ) -> Result<VersionRow, OperationError> {
         if inputs.is_empty() {
             return Err(OperationError::Invalid(
                 "a merge needs at least one input".to_owned(),
             ));
         }
-        let lineage = Lineage::Operation {
+        let mut near = match dedup {
+            Dedup::Near(options) => {
+                options.check().map_err(OperationError::Invalid)?;
+                Some(NearDuplicates::new(options.clone()))
+            }
+            Dedup::None | Dedup::Exact => None,
+        };
+        let mut params = json!({"dedup": dedup.name()});
+        if let Dedup::Near(options) = dedup {
+            params["near"] = json!(options);
+        }
+        let lineage = |params: Value| Lineage::Operation {
             operation: "merge".to_owned(),
             inputs: inputs.iter().map(reference).collect(),
-            params: json!({"dedup": if drop_duplicates { "exact" } else { "none" }}),
+            params,
         };
         let parent = newest(self, into).await?;
-        let mut writer = VersionWriter::start(self, into, parent, &lineage).await?;
+        let mut writer = VersionWriter::start(self, into, parent, &lineage(params.clone())).await?;
+        let mut dropped = Dropped::default();
         let written = async {
             let mut seen = SeenRows::default();
             for input in inputs {
                 let mut pages = RowPages::new(self, input);
                 while let Some(page) = pages.next().await? {
                     for stored in page {
-                        if !drop_duplicates || seen.first_time(&stored.row) {
+                        if *dedup != Dedup::None && !seen.first_time(&stored.row) {
+                            dropped.exact += 1;
+                        } else if let Some(near) = near.as_mut()
+                            && !near.first_time(&stored.row)
+                        {
+                            dropped.near += 1;
+                        } else {
                             writer.push(stored.row).await?;
                         }
                     }
                 }
             }
-            Ok(())
+            Ok::<_, OperationError>(())
         }
         .await;
+        match dedup {
+            Dedup::None => {}
+            Dedup::Exact => params["dropped"] = json!({"exact": dropped.exact}),
+            Dedup::Near(_) => params["dropped"] = json!(dropped),
+        }
+        writer.replace_lineage(lineage(params));
         writer.conclude(written).await
     }
 

@@ -40,6 +40,8 @@ pub struct VersionWriter {
     batch_bytes: usize,
     /// Rows the version must have when it is finished, when known beforehand.
     expected: Option<i64>,
+    /// The lineage written when the version is finished, in place of the one it began with.
+    lineage: Option<Lineage>,
 }
 
 impl VersionWriter {
@@ -57,6 +59,7 @@ impl VersionWriter {
             batch: Vec::new(),
             batch_bytes: 0,
             expected: None,
+            lineage: None,
         })
     }
 
@@ -64,6 +67,12 @@ impl VersionWriter {
     /// abandons it) with any other count.
     pub fn expect_rows(&mut self, rows: i64) {
         self.expected = Some(rows);
+    }
+
+    /// Replaces the lineage the version began with when it is finished (for what is known
+    /// only once its rows are written, such as how many rows a merge left out).
+    pub fn replace_lineage(&mut self, lineage: Lineage) {
+        self.lineage = Some(lineage);
     }
 
     /// Adds one row (written with the next batch).
@@ -114,7 +123,9 @@ impl VersionWriter {
             self.abandon().await;
             return Err(e);
         }
-        self.store.finish_version(self.pending, &self.schema).await
+        self.store
+            .finish_version(self.pending, &self.schema, self.lineage.as_ref())
+            .await
     }
 
     /// Removes what was written (a failure to remove is logged: the version stays invisible).

@@ -324,19 +324,34 @@ impl Store {
         super::found(&done, "dataset row", position)
     }
 
-    /// Makes a version visible with its row count and `schema`, and returns it. A version
-    /// swept meanwhile (its writer looked dead) is not made again:
-    /// [`StoreError::NotFound`].
+    /// Makes a version visible with its row count and `schema` (and `lineage` in place of the
+    /// one it began with, when given), and returns it. A version swept meanwhile (its writer
+    /// looked dead) is not made again: [`StoreError::NotFound`].
     pub async fn finish_version(
         &self,
         version: PendingVersion,
         schema: &SchemaSummary,
+        lineage: Option<&Lineage>,
     ) -> Result<VersionRow, StoreError> {
         let schema = serde_json::to_string(schema).map_err(|source| StoreError::Corrupt {
             what: "dataset schema",
             source,
         })?;
+        let lineage = lineage
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|source| StoreError::Corrupt {
+                what: "dataset lineage",
+                source,
+            })?;
         let mut tx = self.pool().begin().await?;
+        if let Some(lineage) = lineage {
+            sqlx::query("UPDATE dataset_versions SET lineage = $1 WHERE id = $2 AND ready = 0")
+                .bind(lineage)
+                .bind(version.id)
+                .execute(&mut *tx)
+                .await?;
+        }
         let done = sqlx::query(
             "UPDATE dataset_versions SET ready = 1, row_count = $1, schema_summary = $2, writer = NULL WHERE id = $3 AND ready = 0",
         )

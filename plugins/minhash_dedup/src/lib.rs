@@ -1,17 +1,17 @@
 //! `MinHashDedup`: flags a text that is a near-duplicate of a text of an earlier record of the
 //! same job — MinHash signatures over word shingles, LSH bands to find candidates, and the
 //! exact Jaccard similarity of the candidates' shingle sets to decide. The records of every
-//! run and worker of the job are compared through the job's `kv` (see `dedup`); shingling is
-//! in `shingles`, signatures and bands in `minhash`; this file is the block's glue.
+//! run and worker of the job are compared through the job's `kv` (see `dedup`); shingling,
+//! signatures, bands and sketches come from the `near_dup` crate, which the host's
+//! near-duplicate merge of datasets shares; this file is the block's glue.
 
 pub mod buckets;
 pub mod dedup;
 pub mod entry;
-pub mod minhash;
 pub mod order;
-pub mod shingles;
-pub mod sketch;
 pub mod store;
+
+pub use near_dup::{minhash, shingles, sketch};
 
 use blockforge_sdk::prelude::*;
 

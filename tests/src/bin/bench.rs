@@ -15,7 +15,9 @@
 //! - 1 and 3 `blockforge worker` processes on one PostgreSQL: records/s and the time from a
 //!   job's submission to its first model request (see `bench_workers`);
 //! - seed files of 10,000 and 1,000,000 seeds through the REST path: the server's peak RSS,
-//!   upload included, and records/s (see `bench_seeds`).
+//!   upload included, and records/s (see `bench_seeds`);
+//! - a 1 GiB JSONL dataset imported through `/api/datasets` and exported as Parquet: MiB/s and
+//!   the server's peak RSS growth during each (see `bench_datasets`).
 //!
 //! `--only cli,rest,...` runs some of them. Numbers are printed, never asserted. The fake LLM
 //! runs inside this process, on loopback.
@@ -70,8 +72,11 @@ struct Args {
     /// Seeds of each job of the seed-file scenario (`seeds`).
     #[arg(long, value_delimiter = ',', default_value = "10000,1000000")]
     seed_files: Vec<usize>,
+    /// Size of the datasets scenario's JSONL file, in MiB (a few MiB for a quick run).
+    #[arg(long, default_value_t = 1024)]
+    dataset_mib: u64,
     /// Run only these scenarios (`cli`, `gateway`, `storm`, `rest`, `readers`, `blocks`,
-    /// `languages`, `workers`, `seeds`); all when empty.
+    /// `languages`, `workers`, `seeds`, `datasets`); all when empty.
     #[arg(long, value_delimiter = ',')]
     only: Vec<String>,
 }
@@ -315,6 +320,15 @@ async fn main() -> anyhow::Result<()> {
             &args.blockforge,
             &args.seed_files,
             args.concurrency,
+            dir.path(),
+        )
+        .await?;
+    }
+    if args.runs("datasets") {
+        println!();
+        blockforge_tests::bench_datasets::print_datasets(
+            &args.blockforge,
+            args.dataset_mib,
             dir.path(),
         )
         .await?;

@@ -2,9 +2,13 @@
 import { useState } from "react";
 import type { DatasetSummary, DatasetVersion, VersionRef } from "../api/schema";
 import { mergeDatasets } from "./calls";
+import { Options } from "./fields";
 import { nameProblem } from "./naming";
 import { OperationCard } from "./OperationCard";
 import { useOperation } from "./useOperation";
+
+/** Which duplicates a merge leaves out. */
+type Dedup = "none" | "exact" | "near";
 
 /**
  * The merge form: `version` is always the first input; other datasets are added at their
@@ -22,7 +26,11 @@ export function MergeForm({
   const state = useOperation(onMade);
   const [others, setOthers] = useState<string[]>([]);
   const [into, setInto] = useState(`${version.dataset}.merged`);
-  const [dedup, setDedup] = useState<"none" | "exact">("exact");
+  const [dedup, setDedup] = useState<Dedup>("exact");
+  const [threshold, setThreshold] = useState("0.8");
+  const [field, setField] = useState("");
+  const thresholdNumber = Number(threshold);
+  const badThreshold = dedup === "near" && (threshold.trim() === "" || !(thresholdNumber > 0 && thresholdNumber <= 1));
   const candidates = datasets.filter((d) => d.name !== version.dataset);
   const inputs: VersionRef[] = [
     { dataset: version.dataset, version: version.number },
@@ -37,8 +45,17 @@ export function MergeForm({
       operation="merge"
       state={state}
       action="Merge"
-      disabled={inputs.length < 2 || problem !== null}
-      onSubmit={() => state.run(() => mergeDatasets(inputs, into, dedup))}
+      disabled={inputs.length < 2 || problem !== null || badThreshold}
+      onSubmit={() =>
+        state.run(() =>
+          mergeDatasets(
+            inputs,
+            into,
+            dedup,
+            dedup === "near" ? { threshold: thresholdNumber, ...(field ? { fields: [field] } : {}) } : undefined,
+          ),
+        )
+      }
     >
       <fieldset>
         <legend>
@@ -58,11 +75,40 @@ export function MergeForm({
       </label>
       <label>
         Duplicates
-        <select value={dedup} onChange={(e) => setDedup(e.target.value as "none" | "exact")}>
+        <select value={dedup} onChange={(e) => setDedup(e.target.value as Dedup)}>
           <option value="exact">drop exact duplicates</option>
+          <option value="near">drop exact and near-duplicates</option>
           <option value="none">keep every row</option>
         </select>
       </label>
+      {dedup === "near" && (
+        <>
+          <label>
+            Similarity threshold
+            <input
+              type="number"
+              min={0.05}
+              max={1}
+              step={0.05}
+              value={threshold}
+              onChange={(e) => setThreshold(e.target.value)}
+              aria-invalid={badThreshold}
+            />
+          </label>
+          <label>
+            Compare
+            <select value={field} onChange={(e) => setField(e.target.value)}>
+              <option value="">every text field</option>
+              <Options values={version.schema.fields.map((f) => f.name)} />
+            </select>
+          </label>
+          <p className="muted">
+            A row whose words overlap a row already taken at least this much (Jaccard similarity of 3-word shingles) is left
+            out; the first one in merge order is kept.
+          </p>
+          {badThreshold && <p className="bad">The threshold is a number above 0 and at most 1.</p>}
+        </>
+      )}
       {problem && <p className="bad">{problem}</p>}
     </OperationCard>
   );

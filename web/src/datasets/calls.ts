@@ -73,9 +73,17 @@ export const editRow = (name: string, version: number, position: number, row: Da
 export const convertDataset = (name: string, version: number, from: ChatFormat | null, to: ChatFormat) =>
   data(api.POST("/api/datasets/{name}/convert", { params: { path: { name } }, body: { version, from: from ?? "auto", to } }));
 
-/** Merges versions, in order, into a new version of `into`. */
-export const mergeDatasets = (inputs: VersionRef[], into: string, dedup: "none" | "exact") =>
-  data(api.POST("/api/datasets/merge", { body: { inputs, into, dedup } }));
+/** How a merge compares rows for near-duplicates (every option has a server default). */
+export interface NearOptions {
+  /** Jaccard similarity of the word-shingle sets at or above which a row is left out. */
+  threshold?: number;
+  /** The fields whose text is compared (default: every string value). */
+  fields?: string[];
+}
+
+/** Merges versions, in order, into a new version of `into`; `near` only with `dedup: "near"`. */
+export const mergeDatasets = (inputs: VersionRef[], into: string, dedup: "none" | "exact" | "near", near?: NearOptions) =>
+  data(api.POST("/api/datasets/merge", { body: near ? { inputs, into, dedup, near } : { inputs, into, dedup } }));
 
 /** Samples rows of a version into a new version of `into`. */
 export const sampleDataset = (name: string, params: SampleParams) =>

@@ -87,6 +87,35 @@ describe("operation forms", () => {
     });
   });
 
+  it("merges without near-duplicates at the threshold and field chosen", async () => {
+    const user = userEvent.setup();
+    const seen = routeFetch([
+      ["POST /api/datasets/merge", () => json(datasetVersion({ dataset: "chats.merged", number: 1, row_count: 5 }), 201)],
+    ]);
+    show(<MergeForm version={datasetVersion({ number: 2 })} datasets={[summary("chats", 2), summary("more", 4)]} onMade={vi.fn()} />);
+    await user.click(screen.getByLabelText("more v4"));
+    expect(screen.queryByLabelText("Similarity threshold")).toBeNull();
+    await user.selectOptions(screen.getByLabelText("Duplicates"), "near");
+    const merge = screen.getByRole("button", { name: "Merge" });
+    await user.clear(screen.getByLabelText("Similarity threshold"));
+    await user.type(screen.getByLabelText("Similarity threshold"), "1.5");
+    expect(merge).toBeDisabled();
+    await user.clear(screen.getByLabelText("Similarity threshold"));
+    await user.type(screen.getByLabelText("Similarity threshold"), "0.9");
+    await user.selectOptions(screen.getByLabelText("Compare"), "topic");
+    await user.click(merge);
+    expect(await screen.findByTestId("operation-result")).toHaveTextContent("chats.merged v1 · 5 rows");
+    expect(seen[0].body).toEqual({
+      inputs: [
+        { dataset: "chats", version: 2 },
+        { dataset: "more", version: 4 },
+      ],
+      into: "chats.merged",
+      dedup: "near",
+      near: { threshold: 0.9, fields: ["topic"] },
+    });
+  });
+
   it("samples with a seed, stratified by a field of the schema", async () => {
     const user = userEvent.setup();
     const seen = routeFetch([["POST /api/datasets/chats/sample", () => json(datasetVersion({ dataset: "chats.sample", row_count: 2 }), 201)]]);

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 use super::super::error::ErrorBody;
 use super::super::{ApiError, AppState};
 use super::checked_name;
+use crate::datasets::dedup::Dedup;
+use crate::datasets::near_duplicates::NearOptions;
 use crate::store::dataset_operations::{Conversion, OperationError};
 use crate::store::datasets::VersionRow;
 
@@ -89,28 +91,81 @@ pub struct MergeBody {
     inputs: Vec<VersionChoice>,
     /// The dataset the merge is a new version of (made when new).
     into: String,
-    /// `none` (the default) or `exact`: leave out rows equal to one already taken (the same
-    /// fields and values, in any key order).
+    /// `none` (the default); `exact`: leave out rows equal to one already taken (the same
+    /// fields and values, in any key order); `near`: those, and rows whose text is a
+    /// near-duplicate of a row already taken (MinHash + LSH over word shingles, decided by the
+    /// Jaccard similarity, as the MinHashDedup block does).
     dedup: Option<String>,
+    /// With `dedup: near`: how rows are compared (every option has a default).
+    near: Option<NearBody>,
+}
+
+/// The near-duplicate options of a merge.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NearBody {
+    /// Jaccard similarity of the word-shingle sets (above 0, at most 1) at or above which a row
+    /// is left out (default 0.8).
+    threshold: Option<f64>,
+    /// The fields whose text is compared, in order (default: every string value of the row,
+    /// fields in key order, inside lists and objects too).
+    fields: Option<Vec<String>>,
+    /// Words per shingle, 1 to 16 (default 3).
+    shingle_size: Option<usize>,
+    /// LSH bands, 1 to 512 (default 20).
+    bands: Option<usize>,
+    /// MinHash functions per band, 1 to 64 (default 5).
+    rows: Option<usize>,
+}
+
+impl NearBody {
+    fn options(self) -> NearOptions {
+        let defaults = NearOptions::default();
+        NearOptions {
+            threshold: self.threshold.unwrap_or(defaults.threshold),
+            fields: self.fields.or(defaults.fields),
+            shingle_size: self.shingle_size.unwrap_or(defaults.shingle_size),
+            bands: self.bands.unwrap_or(defaults.bands),
+            rows: self.rows.unwrap_or(defaults.rows),
+        }
+    }
+}
+
+/// The dedup a merge body asks for.
+fn dedup_of(dedup: Option<&str>, near: Option<NearBody>) -> Result<Dedup, ApiError> {
+    let dedup = match (dedup.unwrap_or("none"), near) {
+        ("none", None) => Dedup::None,
+        ("exact", None) => Dedup::Exact,
+        ("near", near) => Dedup::Near(near.map_or_else(NearOptions::default, NearBody::options)),
+        (other @ ("none" | "exact"), Some(_)) => {
+            return Err(ApiError::bad_request(
+                "near-duplicate options are given with dedup: near only",
+                json!({"dedup": other}),
+            ));
+        }
+        (other, _) => {
+            return Err(ApiError::bad_request(
+                "dedup must be none, exact or near",
+                json!({"dedup": other, "supported": ["none", "exact", "near"]}),
+            ));
+        }
+    };
+    if let Dedup::Near(options) = &dedup {
+        options
+            .check()
+            .map_err(|message| ApiError::bad_request(message, json!({"near": options})))?;
+    }
+    Ok(dedup)
 }
 
 /// Merges versions into a new version of `into`.
-#[utoipa::path(post, path = "/api/datasets/merge", tag = "datasets", request_body(content = MergeBody, description = "`{inputs: [{dataset, version}], into, dedup: none | exact}`"), responses((status = 201, description = "The new version", body = VersionRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/datasets/merge", tag = "datasets", request_body(content = MergeBody, description = "`{inputs: [{dataset, version}], into, dedup: none | exact | near, near: {threshold, fields, shingle_size, bands, rows}}`"), responses((status = 201, description = "The new version", body = VersionRow), (status = 400, description = "Bad request", body = ErrorBody), (status = 401, description = "Missing or wrong API key", body = ErrorBody), (status = 404, description = "No such dataset or version", body = ErrorBody)))]
 pub async fn merge(
     State(state): State<AppState>,
     Json(body): Json<MergeBody>,
 ) -> Result<(StatusCode, Json<VersionRow>), ApiError> {
     checked_name(&body.into)?;
-    let drop_duplicates = match body.dedup.as_deref().unwrap_or("none") {
-        "none" => false,
-        "exact" => true,
-        other => {
-            return Err(ApiError::bad_request(
-                "dedup must be none or exact",
-                json!({"dedup": other, "supported": ["none", "exact"]}),
-            ));
-        }
-    };
+    let dedup = dedup_of(body.dedup.as_deref(), body.near)?;
     let mut inputs = Vec::with_capacity(body.inputs.len());
     for input in &body.inputs {
         inputs.push(
@@ -122,7 +177,7 @@ pub async fn merge(
     }
     let version = state
         .store
-        .merge_versions(&inputs, &body.into, drop_duplicates)
+        .merge_versions(&inputs, &body.into, &dedup)
         .await?;
     Ok((StatusCode::CREATED, Json(version)))
 }

@@ -191,7 +191,7 @@ pub async fn edit(
     }
     .await;
     let version = match written {
-        Ok(()) => state.store.finish_version(pending, &schema).await?,
+        Ok(()) => state.store.finish_version(pending, &schema, None).await?,
         Err(e) => {
             if let Err(removal) = state.store.abandon_version(pending).await {
                 tracing::warn!(error = %removal, "could not remove an unfinished dataset version");
