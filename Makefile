@@ -9,7 +9,7 @@ RELEASE_BIN := $(CARGO_TARGET_DIR)/release/blockforge
 # Tests run in parallel, bounded to the machine's cores.
 TEST_THREADS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: run build test bench setup lint fmt web e2e-setup language-blocks openapi
+.PHONY: run build test bench setup lint fmt web e2e-setup language-blocks openapi python-test-deps
 
 # A recipe that fails removes its target: no half-written .wasm (or web build) passes for
 # up to date on the next run.
@@ -101,7 +101,11 @@ openapi: setup
 run: build
 	$(BIN) $(or $(ARGS),serve)
 
-test: setup web e2e-setup language-blocks
+# pyarrow (PyPI, pinned) reads the Parquet exports back in tests/all/dataset_export.rs.
+python-test-deps:
+	@python3 -c "import pyarrow" 2>/dev/null || python3 -m pip install --quiet --disable-pip-version-check "pyarrow==26.0.1"
+
+test: setup web e2e-setup language-blocks python-test-deps
 	$(CARGO) build -p blockforge --bins
 	@if [ -f web/package.json ]; then cd web && npm test; fi
 	$(CARGO) test --workspace -- --test-threads=$(TEST_THREADS)
