@@ -139,3 +139,19 @@ describe("page", () => {
     expect(records.items).toEqual([{ id: 1 }]);
   });
 });
+
+describe("success answers the client cannot read", () => {
+  it("an HTML page where JSON was expected is an ApiError that says so", async () => {
+    stubFetch(() => new Response("<html>proxy login</html>", { status: 200, headers: { "Content-Type": "application/json" } }));
+    const failure = await data(api.GET("/api/blocks")).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).message).toBe("the server answered something that is not JSON");
+  });
+
+  it("an empty success answer is an ApiError, not undefined read as the body", async () => {
+    stubFetch(() => new Response(null, { status: 200, headers: { "Content-Length": "0" } }));
+    const failure = await page(api.GET("/api/pipelines")).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect((failure as ApiError).status).toBe(200);
+  });
+});

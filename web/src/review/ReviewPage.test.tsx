@@ -69,4 +69,38 @@ describe("ReviewPage", () => {
     const pages = client.getQueryCache().findAll({ queryKey: queryKeys.records });
     expect(pages.filter((q) => q.queryKey[1] === "page").every((q) => q.state.isInvalidated)).toBe(true);
   });
+
+  it("pages on while the next page loads, from the last total read", async () => {
+    const user = userEvent.setup();
+    const records = Array.from({ length: 75 }, (_, i) => recordRow({ id: i + 1 }));
+    let release: () => void = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    routeFetch([
+      ["GET /api/pipelines", () => json([])],
+      ["GET /api/jobs", () => json([finishedJob()])],
+      [
+        "GET /api/records",
+        async ({ url }) => {
+          const query = new URL(url, "http://x").searchParams;
+          const limit = Number(query.get("limit") ?? 25);
+          const offset = Number(query.get("offset") ?? 0);
+          // The second page answers only when the test says so.
+          if (offset === 25) await held;
+          return new Response(JSON.stringify(records.slice(offset, offset + limit)), {
+            headers: { "Content-Type": "application/json", "X-Total-Count": String(records.length) },
+          });
+        },
+      ],
+    ]);
+    renderWithQuery(<ReviewPage />, {
+      wrapper: ({ children }) => <MemoryRouter initialEntries={["/review"]}>{children}</MemoryRouter>,
+    });
+    await waitFor(() => expect(screen.getByTestId("review-page-info")).toHaveTextContent("1–25 of 75"), { timeout: 30_000 });
+    await user.click(screen.getByRole("button", { name: "Next page" }));
+    await waitFor(() => expect(screen.getByTestId("review-page-info")).toHaveTextContent("Loading"), { timeout: 30_000 });
+    // Page 2 is still loading: Next page goes on to page 3.
+    await user.click(screen.getByRole("button", { name: "Next page" }));
+    release();
+    await waitFor(() => expect(screen.getByTestId("review-page-info")).toHaveTextContent("51–75 of 75"), { timeout: 30_000 });
+  }, 60_000);
 });

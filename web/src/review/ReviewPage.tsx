@@ -3,7 +3,7 @@
  * table or one at a time; review with buttons or keys (A, R, U, E, N, P, ?); edit fields;
  * the trace; the field layout; export.
  */
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { useSearchParams } from "react-router-dom";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { api, data } from "../api/client";
@@ -85,7 +85,11 @@ export function ReviewPage() {
   // Records are shown from a read that succeeded: after a failed one (offline), the cached
   // page is not offered for review.
   const current = page.error ? undefined : page.data;
-  const total = current?.total ?? 0;
+  // While the next page loads, the last total read keeps paging (N, Next page) where it was:
+  // with none, every move would go back to the first record.
+  const lastTotal = useRef(0);
+  if (current) lastTotal.current = current.total;
+  const total = current?.total ?? lastTotal.current;
   const records = current?.items ?? [];
   const selected: RecordRow | undefined = records[Math.min(index, records.length - 1)];
   const position = offset + Math.min(index, Math.max(records.length - 1, 0));
