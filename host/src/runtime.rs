@@ -959,9 +959,9 @@ impl Runtime {
             .as_ref()
             .map_or(&block.info, |block| &block.info);
         let mut store = self.new_store(self.host_state(scope, granted.wall_clock));
-        let outcome = match permit {
+        let outcome = match &permit {
             Err(_) => Err(self.evidence(&store).shutting_down()),
-            Ok(_permit) => {
+            Ok(_) => {
                 let wall_clock = granted.wall_clock;
                 let queue = store.data().models.queue.clone();
                 let call = async move {
@@ -1014,6 +1014,11 @@ impl Runtime {
             }
         };
         let state = store.into_data();
+        // The permit goes only now that the store (and with it the instance's pool slot) is
+        // gone: released before, it let a waiting call on another thread instantiate while
+        // this slot was still taken, and fail at the pool's limit ("maximum concurrent limit
+        // ... for component instances reached") with more runs in flight than instances.
+        drop(permit);
         CallReport {
             outcome,
             usage: state.models.usage,
