@@ -176,15 +176,25 @@ pub async fn generate(
         (None, Some(seeds)) => crate::engine::total_runs(seeds),
         (None, None) => 0,
     };
-    // The job and its runs are one transaction: a file that fails half-way leaves nothing.
+    // The job is planned batch by batch, invisible until committed: a file that fails
+    // half-way leaves nothing (the plan is deleted; dropped, it is deleted in the background).
     let mut plan = state
         .store
         .begin_job(pipeline_id, total, &options, cache)
         .await?;
-    match (&file, seedless) {
-        (Some(upload), _) => upload.plan_runs(&mut plan, &limits).await?,
-        (None, Some(seeds)) => plan.add_runs(&seed_runs(seeds)).await?,
-        (None, None) => {}
+    let planned = match (&file, seedless) {
+        (Some(upload), _) => upload.plan_runs(&mut plan, &limits).await,
+        (None, Some(seeds)) => plan
+            .add_runs(&seed_runs(seeds))
+            .await
+            .map_err(ApiError::from),
+        (None, None) => Ok(()),
+    };
+    if let Err(e) = planned {
+        if let Err(cleanup) = plan.abandon().await {
+            tracing::warn!(error = %cleanup, "cannot delete a job plan given up");
+        }
+        return Err(e);
     }
     let job = plan.commit().await?;
     state.jobs.start(job.id);
