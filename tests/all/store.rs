@@ -773,7 +773,7 @@ async fn plan_of(
     pipeline_id: i64,
     total: u64,
     planned: usize,
-) -> blockforge::store::jobs::JobPlan {
+) -> blockforge::store::job_plan::JobPlan {
     let mut plan = store
         .begin_job(
             pipeline_id,

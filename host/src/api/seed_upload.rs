@@ -21,7 +21,8 @@ use crate::engine::seed_tally::SeedTally;
 use crate::engine::work_limits::{JobStateCheck, state_bytes};
 use crate::engine::{Seed, SeedError, seed_format};
 use crate::runtime::Limits;
-use crate::store::jobs::{JobPlan, NewRun};
+use crate::store::job_plan::JobPlan;
+use crate::store::jobs::NewRun;
 
 /// Runs handed to the job's plan at a time (one transaction each).
 const RUNS_PER_BATCH: usize = 1000;

@@ -313,12 +313,14 @@ async fn drive(
                 );
                 queue.retain(|run| renewed.contains(&run.id));
                 for id in &lost {
+                    // Aborted first: woken by the lost lease, its task must not go on to
+                    // finish the run (as failed, its request refused).
+                    if let Some(task) = running.remove(id) {
+                        task.abort();
+                    }
                     // Its model requests not yet sent are refused from now on.
                     if let Some(lease) = held.remove(id) {
                         lease.lose();
-                    }
-                    if let Some(task) = running.remove(id) {
-                        task.abort();
                     }
                 }
             }

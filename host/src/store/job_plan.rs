@@ -135,6 +135,33 @@ async fn remove_plan(store: &Store, id: i64) -> Result<bool, StoreError> {
 }
 
 impl Store {
+    /// Creates a running job of `pipeline_id` with its runs (planned in batches, seen once
+    /// all are there), with the default cache mode.
+    pub async fn create_job(
+        &self,
+        pipeline_id: i64,
+        runs: &[NewRun],
+        options: &serde_json::Value,
+    ) -> Result<JobRow, StoreError> {
+        self.create_job_with_cache(pipeline_id, runs, options, CacheMode::Auto)
+            .await
+    }
+
+    /// As [`Store::create_job`], with the job's response cache mode.
+    pub async fn create_job_with_cache(
+        &self,
+        pipeline_id: i64,
+        runs: &[NewRun],
+        options: &serde_json::Value,
+        cache: CacheMode,
+    ) -> Result<JobRow, StoreError> {
+        let mut plan = self
+            .begin_job(pipeline_id, runs.len() as u64, options, cache)
+            .await?;
+        plan.add_runs(runs).await?;
+        plan.commit().await
+    }
+
     /// Starts creating a job of `pipeline_id` that will have `total_runs` runs: it is stored
     /// as `planning` at once, its runs are then added batch by batch
     /// ([`JobPlan::add_runs`]), and it becomes running at [`JobPlan::commit`].

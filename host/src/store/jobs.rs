@@ -264,36 +264,7 @@ pub(super) async fn insert_runs<R: PlannedRun>(
     Ok(())
 }
 
-pub use super::job_plan::JobPlan;
-
 impl Store {
-    /// Creates a running job of `pipeline_id` with its runs, in one transaction, with the
-    /// default cache mode.
-    pub async fn create_job(
-        &self,
-        pipeline_id: i64,
-        runs: &[NewRun],
-        options: &Value,
-    ) -> Result<JobRow, StoreError> {
-        self.create_job_with_cache(pipeline_id, runs, options, CacheMode::Auto)
-            .await
-    }
-
-    /// As [`Store::create_job`], with the job's response cache mode.
-    pub async fn create_job_with_cache(
-        &self,
-        pipeline_id: i64,
-        runs: &[NewRun],
-        options: &Value,
-        cache: CacheMode,
-    ) -> Result<JobRow, StoreError> {
-        let mut plan = self
-            .begin_job(pipeline_id, runs.len() as u64, options, cache)
-            .await?;
-        plan.add_runs(runs).await?;
-        plan.commit().await
-    }
-
     /// The job `id`.
     pub async fn job(&self, id: i64) -> Result<JobRow, StoreError> {
         let mut job = self.job_row(self.reader(), id).await?;
