@@ -29,6 +29,7 @@ pub mod queue_time;
 pub mod rate;
 pub mod retry;
 pub mod routing;
+pub mod run_lease;
 pub mod structured;
 pub mod transport;
 mod types;

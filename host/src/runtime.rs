@@ -852,6 +852,7 @@ impl Runtime {
             cache: crate::llm::CacheMode::Off,
             budget: None,
             run_deadline: None,
+            lease: None,
             // describe() declares nothing yet: it may only log (the template slice's
             // `describe_only` refuses renders).
             grant: Arc::new(self.describe_grant(plugin, origin)),
@@ -1221,6 +1222,7 @@ mod tests {
             cache: crate::llm::CacheMode::Off,
             budget: None,
             run_deadline: None,
+            lease: None,
             grant: runtime.effective_grant(block, &GrantSet::default()),
             http_requests: Arc::default(),
         };

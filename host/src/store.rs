@@ -21,6 +21,7 @@ pub mod datasets;
 mod finish_runs;
 pub mod gauges;
 pub mod grants;
+pub mod job_plan;
 pub mod job_wakeups;
 pub mod jobs;
 pub mod kv;

@@ -7,7 +7,7 @@ use blockforge_tests::harness::{Server, Workspace};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::api::{create_pipeline, databases, generate, get_json};
+use crate::api::{create_pipeline, databases, generate, get_json, post_generate};
 use crate::store::cleanup;
 
 /// `(runs, distinct seeds, sum of repetition indexes)` of job `job_id`, and the metadata of the
@@ -250,5 +250,57 @@ async fn a_seed_too_long_to_read_is_refused_naming_the_limit() {
         assert_eq!(body["detail"]["file"], name, "{body}");
     }
     assert_eq!(get_json(&server, "/api/jobs").await, json!([]));
+    server.kill9().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_two_files_or_too_many_other_bytes_is_refused_naming_the_limit() {
+    let mut ws = Workspace::new();
+    ws.set_env("RUN_JOBS", "false");
+    let (server, pipeline, _url) = serve_sqlite(&ws).await;
+    let file = |name: &str| reqwest::multipart::Part::text(seed_of(10)).file_name(name.to_owned());
+    // Two seed files: the second would be spooled to disk as well.
+    let form = reqwest::multipart::Form::new()
+        .text("pipeline_id", pipeline.to_string())
+        .part("file", file("a.jsonl"))
+        .part("file", file("b.jsonl"));
+    let response = post_generate(&server, form).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["detail"]["field"], "file", "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("more than one"),
+        "{body}"
+    );
+    // Parts the form does not use are read past, but not without end: their bytes and the
+    // small fields' count together against one bound.
+    let mut form = reqwest::multipart::Form::new()
+        .text("pipeline_id", pipeline.to_string())
+        .part("file", file("a.jsonl"));
+    for i in 0..8 {
+        form = form.text(format!("extra{i}"), "x".repeat(40 * 1024));
+    }
+    let response = post_generate(&server, form).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["detail"]["limit"], 256 * 1024, "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("262144 bytes"),
+        "{body}"
+    );
+    // Within the bound, an unknown part is ignored as before.
+    let form = reqwest::multipart::Form::new()
+        .text("pipeline_id", pipeline.to_string())
+        .text("note", "x".repeat(1024))
+        .part("file", file("a.jsonl"));
+    assert_eq!(post_generate(&server, form).await.status(), StatusCode::OK);
+    assert_eq!(
+        get_json(&server, "/api/jobs")
+            .await
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
     server.kill9().await;
 }

@@ -752,3 +752,209 @@ async fn an_expansion_is_planned_in_batches_and_refused_whole_past_the_job_limit
     }
     cleanup(stores, &schema).await;
 }
+
+/// A connection of the test's own to `store`'s database (`dir`, `schema` from [`stores`]).
+async fn own_pool(store: &Store, dir: &std::path::Path, schema: &str) -> sqlx::AnyPool {
+    sqlx::any::install_default_drivers();
+    let url = match store.backend() {
+        Backend::Sqlite => format!("sqlite://{}", dir.join("db/blockforge.db").display()),
+        Backend::Postgres => format!("{POSTGRES}?options=-c%20search_path%3D{schema}"),
+    };
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap()
+}
+
+/// A plan of a job of `total` runs of `pipeline_id`, with its first `planned` runs added.
+async fn plan_of(
+    store: &Store,
+    pipeline_id: i64,
+    total: u64,
+    planned: usize,
+) -> blockforge::store::job_plan::JobPlan {
+    let mut plan = store
+        .begin_job(
+            pipeline_id,
+            total,
+            &json!({}),
+            blockforge::llm::CacheMode::Auto,
+        )
+        .await
+        .unwrap();
+    plan.add_runs(&runs(planned)).await.unwrap();
+    plan
+}
+
+/// The one number `sql` reads through `pool`.
+async fn count_rows(pool: &sqlx::AnyPool, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql.to_owned()))
+        .fetch_one(pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_plan_commits_batch_by_batch_and_stays_invisible_until_committed() {
+    let (dir, stores, schema) = stores().await;
+    for store in &stores {
+        let own = own_pool(store, dir.path(), &schema).await;
+        let pipeline = store
+            .create_pipeline("p", &json!({"blocks": []}))
+            .await
+            .unwrap();
+        let mut plan = plan_of(store, pipeline.id, 900, 450).await;
+        let job_id = plan.job_id();
+        // The batch is committed: no transaction stays open while the seed file is read, so
+        // another write does not wait for the plan (on SQLite it would wait for the one
+        // writer until the pool gives up).
+        let other = tokio::time::timeout(
+            Duration::from_secs(120),
+            store.create_pipeline("other", &json!({"blocks": []})),
+        )
+        .await
+        .expect("a write waited for the open job plan")
+        .unwrap();
+        assert!(other.id > pipeline.id);
+        assert_eq!(
+            count_rows(
+                &own,
+                &format!("SELECT COUNT(*) FROM runs WHERE job_id = {job_id}")
+            )
+            .await,
+            450,
+            "{:?}: the batch is visible to another connection",
+            store.backend()
+        );
+        // Nobody sees the job, nor claims its runs, before it is committed.
+        assert!(store.jobs(None, None).await.unwrap().is_empty());
+        assert!(store.job(job_id).await.is_err());
+        assert!(store.active_job().await.unwrap().is_none());
+        let claimed = store
+            .claim_runs("w", 10, Duration::from_secs(60), None)
+            .await
+            .unwrap();
+        assert!(
+            claimed.is_empty(),
+            "a run of a job being planned was claimed"
+        );
+        plan.add_runs(&runs(900)[450..]).await.unwrap();
+        let job = plan.commit().await.unwrap();
+        assert_eq!((job.id, job.status), (job_id, JobStatus::Running));
+        assert_eq!(store.jobs(None, None).await.unwrap().len(), 1);
+        assert_eq!(
+            count_rows(
+                &own,
+                &format!("SELECT COUNT(*) FROM runs WHERE job_id = {job_id}")
+            )
+            .await,
+            900
+        );
+
+        // A plan given up (a batch failed) leaves nothing; one dropped half-way (the client
+        // went away) is deleted in the background.
+        let plan = plan_of(store, pipeline.id, 900, 300).await;
+        plan.abandon().await.unwrap();
+        let plan = plan_of(store, pipeline.id, 900, 300).await;
+        drop(plan);
+        for _ in 0..600 {
+            if count_rows(&own, "SELECT COUNT(*) FROM jobs").await == 1 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(count_rows(&own, "SELECT COUNT(*) FROM jobs").await, 1);
+        assert_eq!(count_rows(&own, "SELECT COUNT(*) FROM runs").await, 900);
+
+        // A plan its process left behind (it died) is swept; a live one is kept.
+        let live = plan_of(store, pipeline.id, 10, 10).await;
+        let left = plan_of(store, pipeline.id, 10, 10).await;
+        let left_id = left.job_id();
+        // As a planner dead for over an hour would have left it (the plan is forgotten, not
+        // dropped: nothing deletes it but the sweep).
+        std::mem::forget(left);
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET planned_at = 0 WHERE id = {left_id}"
+        )))
+        .execute(&own)
+        .await
+        .unwrap();
+        assert_eq!(store.sweep_abandoned_plans().await.unwrap(), 1);
+        assert_eq!(
+            count_rows(
+                &own,
+                &format!("SELECT COUNT(*) FROM runs WHERE job_id = {left_id}")
+            )
+            .await,
+            0
+        );
+        assert_eq!(live.commit().await.unwrap().total_runs, 10);
+        own.close().await;
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_listed_twice_in_a_batch_counts_once() {
+    let (_dir, stores, schema) = stores().await;
+    for store in &stores {
+        let (pipeline, job, claimed) = claimed_runs(store, 2, "w").await;
+        let batch = vec![
+            finished(&claimed[0], pipeline.id, RunStatus::Completed, 10),
+            finished(&claimed[0], pipeline.id, RunStatus::Failed, 3),
+            finished(&claimed[1], pipeline.id, RunStatus::Failed, 3),
+            finished(&claimed[1], pipeline.id, RunStatus::Failed, 3),
+        ];
+        assert_eq!(store.finish_runs(&batch).await.unwrap(), 2);
+        let job = store.job(job.id).await.unwrap();
+        assert_eq!(
+            (job.completed_runs, job.failed_runs),
+            (1, 1),
+            "{:?}: each run once, with its first entry's result",
+            store.backend()
+        );
+        assert_eq!(job.usage, Usage::tokens(13, 2, 0));
+    }
+    cleanup(stores, &schema).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_finishing_the_same_runs_with_opposite_results_do_not_deadlock() {
+    const ROUNDS: usize = 30;
+    const RUNS: usize = 40;
+    let (_dir, stores, schema) = stores().await;
+    for store in &stores {
+        for _ in 0..ROUNDS {
+            let (pipeline, job, claimed) = claimed_runs(store, RUNS, "w").await;
+            // One worker completed the even runs and failed the odd ones; the other (which
+            // stalled past its leases and ran them again) the reverse.
+            let batch = |even: RunStatus, odd: RunStatus| -> Vec<FinishedRun> {
+                claimed
+                    .iter()
+                    .enumerate()
+                    .map(|(i, run)| {
+                        let status = if i % 2 == 0 { even } else { odd };
+                        finished(run, pipeline.id, status, 1)
+                    })
+                    .collect()
+            };
+            let one = batch(RunStatus::Completed, RunStatus::Failed);
+            let other = batch(RunStatus::Failed, RunStatus::Completed);
+            let (a, b) = tokio::join!(store.finish_runs(&one), store.finish_runs(&other));
+            let (a, b) = (
+                a.expect("the first worker's batch failed"),
+                b.expect("the second worker's batch failed (deadlock?)"),
+            );
+            assert_eq!(
+                a + b,
+                RUNS as u64,
+                "{:?}: every run stored once",
+                store.backend()
+            );
+            let job = store.job(job.id).await.unwrap();
+            assert_eq!(job.completed_runs + job.failed_runs, RUNS as i64);
+        }
+    }
+    cleanup(stores, &schema).await;
+}

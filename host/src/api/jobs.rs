@@ -62,9 +62,20 @@ pub async fn generate(
             json!({"message": e.body_text()}),
         )
     };
+    // Bytes of the parts other than the seed file so far (bounded: see MAX_OTHER_PARTS_BYTES).
+    let mut other_bytes = 0usize;
+    let mut file_parts = 0u32;
     while let Some(field) = form.next_field().await.map_err(bad_form)? {
         match field.name().unwrap_or_default() {
             "file" => {
+                // One seed file per job: a second part would be spooled to disk too.
+                file_parts += 1;
+                if file_parts > 1 {
+                    return Err(ApiError::bad_request(
+                        "the form has more than one `file` part: send one seed file per job",
+                        json!({"field": "file", "limit": 1}),
+                    ));
+                }
                 if let Some(upload) =
                     SeedUpload::spool(field, state.max_seed_upload_bytes, bad_form).await?
                 {
@@ -72,7 +83,7 @@ pub async fn generate(
                 }
             }
             "pipeline_id" => {
-                let text = small_text(field, bad_form).await?;
+                let text = small_text(field, &mut other_bytes, bad_form).await?;
                 pipeline_id = Some(text.trim().parse().map_err(|_| {
                     ApiError::bad_request(
                         "pipeline_id must be an integer",
@@ -81,7 +92,7 @@ pub async fn generate(
                 })?);
             }
             "concurrency" => {
-                let text = small_text(field, bad_form).await?;
+                let text = small_text(field, &mut other_bytes, bad_form).await?;
                 concurrency = Some(
                     text.trim()
                         .parse()
@@ -96,12 +107,13 @@ pub async fn generate(
                 );
             }
             "cache" => {
-                let text = small_text(field, bad_form).await?;
+                let text = small_text(field, &mut other_bytes, bad_form).await?;
                 cache = text.parse().map_err(|e: UnknownCacheMode| {
                     ApiError::bad_request(e.to_string(), json!({"cache": text}))
                 })?;
             }
-            _ => {}
+            // Read past (and counted), so that a form full of other parts is refused.
+            _ => drain_part(field, &mut other_bytes, bad_form).await?,
         }
     }
     let pipeline_id =
@@ -176,15 +188,25 @@ pub async fn generate(
         (None, Some(seeds)) => crate::engine::total_runs(seeds),
         (None, None) => 0,
     };
-    // The job and its runs are one transaction: a file that fails half-way leaves nothing.
+    // The job is planned batch by batch, invisible until committed: a file that fails
+    // half-way leaves nothing (the plan is deleted; dropped, it is deleted in the background).
     let mut plan = state
         .store
         .begin_job(pipeline_id, total, &options, cache)
         .await?;
-    match (&file, seedless) {
-        (Some(upload), _) => upload.plan_runs(&mut plan, &limits).await?,
-        (None, Some(seeds)) => plan.add_runs(&seed_runs(seeds)).await?,
-        (None, None) => {}
+    let planned = match (&file, seedless) {
+        (Some(upload), _) => upload.plan_runs(&mut plan, &limits).await,
+        (None, Some(seeds)) => plan
+            .add_runs(&seed_runs(seeds))
+            .await
+            .map_err(ApiError::from),
+        (None, None) => Ok(()),
+    };
+    if let Err(e) = planned {
+        if let Err(cleanup) = plan.abandon().await {
+            tracing::warn!(error = %cleanup, "cannot delete a job plan given up");
+        }
+        return Err(e);
     }
     let job = plan.commit().await?;
     state.jobs.start(job.id);
@@ -211,15 +233,53 @@ fn seed_runs(seeds: Vec<Seed>) -> Vec<NewRun> {
 /// The most bytes a form field other than the file may hold.
 const MAX_FIELD_BYTES: usize = 64 * 1024;
 
+/// The most bytes all the parts other than the seed file may hold together (the known fields
+/// and any other part, which is read past): the request has no overall size limit, the file
+/// part has its own (`MAX_SEED_UPLOAD_BYTES`).
+pub const MAX_OTHER_PARTS_BYTES: usize = 256 * 1024;
+
+/// Counts `more` bytes of the part `name` into `used`; 413 once the parts other than the seed
+/// file pass [`MAX_OTHER_PARTS_BYTES`].
+fn count_other_bytes(used: &mut usize, more: usize, name: &str) -> Result<(), ApiError> {
+    *used += more;
+    if *used > MAX_OTHER_PARTS_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the form's parts other than the seed file `file` are larger than \
+                 {MAX_OTHER_PARTS_BYTES} bytes together"
+            ),
+            json!({"field": name, "limit": MAX_OTHER_PARTS_BYTES}),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads past a part the form does not use, counting its bytes into `used`.
+async fn drain_part(
+    mut field: axum::extract::multipart::Field<'_>,
+    used: &mut usize,
+    bad_form: impl Fn(axum::extract::multipart::MultipartError) -> ApiError,
+) -> Result<(), ApiError> {
+    let name = field.name().unwrap_or_default().to_owned();
+    while let Some(chunk) = field.chunk().await.map_err(&bad_form)? {
+        count_other_bytes(used, chunk.len(), &name)?;
+    }
+    Ok(())
+}
+
 /// A small form field's text (`pipeline_id`, `concurrency`, `cache`); 413 past
-/// [`MAX_FIELD_BYTES`] (the request has no overall size limit: the file part has its own).
+/// [`MAX_FIELD_BYTES`], or when the parts other than the file pass [`MAX_OTHER_PARTS_BYTES`]
+/// with it (its bytes are counted into `used`).
 async fn small_text(
     mut field: axum::extract::multipart::Field<'_>,
+    used: &mut usize,
     bad_form: impl Fn(axum::extract::multipart::MultipartError) -> ApiError,
 ) -> Result<String, ApiError> {
     let name = field.name().unwrap_or_default().to_owned();
     let mut bytes = Vec::new();
     while let Some(chunk) = field.chunk().await.map_err(&bad_form)? {
+        count_other_bytes(used, chunk.len(), &name)?;
         if bytes.len() + chunk.len() > MAX_FIELD_BYTES {
             return Err(ApiError::new(
                 StatusCode::PAYLOAD_TOO_LARGE,

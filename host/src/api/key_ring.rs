@@ -6,6 +6,8 @@
 //! a slow one protects guessable passwords, and nobody guesses 244 bits. The stored keys are
 //! read again at most every [`KEYS_TTL`] (at once after a change made through this server), so
 //! a key made or deleted through another server on the same database counts here soon after.
+//! A read that was under way when this server changed the keys is not kept: it may hold the
+//! old set (a deleted key would work again until the next read).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 
+use crate::store::api_keys::ApiKeyRow;
 use crate::store::{Store, StoreError};
 
 /// How long the stored keys are trusted before they are read again.
@@ -72,10 +75,20 @@ pub enum Identity {
 /// The stored keys by the SHA-256 of the key (hex), as last read.
 type Stored = Arc<HashMap<String, Caller>>;
 
+/// The stored keys as last read, and how many changes this server has made to them.
+#[derive(Default)]
+struct Cache {
+    /// Bumped by every change ([`KeyRing::forget`]): a read started before a change does not
+    /// replace what was read after it.
+    generation: u64,
+    /// When the keys were read, and the keys.
+    keys: Option<(Instant, Stored)>,
+}
+
 /// The environment's key and the stored ones.
 pub struct KeyRing {
     env_key: Option<Arc<str>>,
-    stored: Mutex<Option<(Instant, Stored)>>,
+    stored: Mutex<Cache>,
 }
 
 /// The SHA-256 of `key`, hex: what is stored of a named key.
@@ -107,27 +120,45 @@ impl KeyRing {
     pub fn new(env_key: Option<Arc<str>>) -> Self {
         KeyRing {
             env_key,
-            stored: Mutex::new(None),
+            stored: Mutex::new(Cache::default()),
         }
     }
 
-    /// Makes the next request read the stored keys again (after a change).
+    fn cache(&self) -> std::sync::MutexGuard<'_, Cache> {
+        self.stored.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Makes the next request read the stored keys again (after a change), and keeps a read
+    /// under way from caching what it read before the change.
     pub fn forget(&self) {
-        *self.stored.lock().unwrap_or_else(|p| p.into_inner()) = None;
+        let mut cache = self.cache();
+        cache.generation += 1;
+        cache.keys = None;
     }
 
     /// The stored keys, read again when older than [`KEYS_TTL`].
     async fn stored(&self, store: &Store) -> Result<Stored, StoreError> {
-        if let Some((read_at, keys)) = &*self.stored.lock().unwrap_or_else(|p| p.into_inner())
-            && read_at.elapsed() < KEYS_TTL
-        {
-            return Ok(keys.clone());
-        }
+        self.stored_from(store.api_keys()).await
+    }
+
+    /// The stored keys, from the cache or from `read` (awaited only when the cache is stale);
+    /// what `read` returns is cached unless the keys changed while it ran.
+    async fn stored_from(
+        &self,
+        read: impl std::future::Future<Output = Result<Vec<ApiKeyRow>, StoreError>>,
+    ) -> Result<Stored, StoreError> {
+        let generation = {
+            let cache = self.cache();
+            if let Some((read_at, keys)) = &cache.keys
+                && read_at.elapsed() < KEYS_TTL
+            {
+                return Ok(keys.clone());
+            }
+            cache.generation
+        };
         let read_at = Instant::now();
         let keys: Stored = Arc::new(
-            store
-                .api_keys()
-                .await?
+            read.await?
                 .into_iter()
                 .filter_map(|row| {
                     let access = Access::parse(&row.access)?;
@@ -141,7 +172,10 @@ impl KeyRing {
                 })
                 .collect(),
         );
-        *self.stored.lock().unwrap_or_else(|p| p.into_inner()) = Some((read_at, keys.clone()));
+        let mut cache = self.cache();
+        if cache.generation == generation {
+            cache.keys = Some((read_at, keys.clone()));
+        }
         Ok(keys)
     }
 
@@ -185,6 +219,41 @@ mod tests {
             hash("abc"),
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
+    }
+
+    fn row(name: &str, key: &str) -> ApiKeyRow {
+        ApiKeyRow {
+            id: 1,
+            name: name.to_owned(),
+            key_hash: hash(key),
+            prefix: key[..6].to_owned(),
+            access: "read-write".to_owned(),
+            created_at: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_read_under_way_when_a_key_is_deleted_does_not_bring_it_back() {
+        let ring = KeyRing::new(None);
+        // A request reads the keys; the read returns the set as it was before a deletion.
+        let (release, before) = tokio::sync::oneshot::channel::<Vec<ApiKeyRow>>();
+        let reading = ring.stored_from(async { Ok(before.await.unwrap()) });
+        let deleting = async {
+            // The key is deleted through this server while the read is under way.
+            ring.forget();
+            release.send(vec![row("old", "bf_deleted")]).unwrap();
+        };
+        let (read, ()) = tokio::join!(reading, deleting);
+        assert_eq!(read.unwrap().len(), 1, "that request saw the old set");
+        // The next request reads again and does not find the deleted key.
+        let after = ring.stored_from(async { Ok(Vec::new()) }).await.unwrap();
+        assert!(after.is_empty(), "the old set was cached over the deletion");
+        // A read with no change meanwhile is cached as before.
+        let cached = ring
+            .stored_from(async { Ok(vec![row("new", "bf_created_elsewhere")]) })
+            .await
+            .unwrap();
+        assert!(cached.is_empty(), "read again within the TTL");
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Rate limits of `/api` and `/metrics` requests, per client address and per API key
 //! (`RATE_LIMIT_PER_ADDRESS`, `RATE_LIMIT_PER_KEY`): governor's keyed GCRA limiters, so a
 //! client may send a burst of the limit's size at once and then one request per period ÷
-//! size. A request over a limit gets 429 with `Retry-After` (whole seconds) and the usual
+//! size. An IPv4 client is limited by its address, an IPv6 client by its /64 network (one
+//! host usually gets a whole /64, so each of its addresses is not a fresh budget; an
+//! IPv4-mapped IPv6 address counts as the IPv4 address). A request over a limit gets 429 with `Retry-After` (whole seconds) and the usual
 //! `{"error", "detail"}` body naming the limit.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -103,6 +105,26 @@ impl<K: std::hash::Hash + Eq + Clone> Limiter<K> {
     }
 }
 
+/// The key an address is limited by: an IPv4 address itself, an IPv6 address's /64 network
+/// (an IPv4-mapped one as its IPv4 address).
+pub fn address_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(Ipv6Addr::from_bits(v6.to_bits() & !((1u128 << 64) - 1))),
+        },
+    }
+}
+
+/// How a limited address is named in the 429: the address, or its /64 network.
+fn address_name(key: IpAddr) -> String {
+    match key {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("{v6}/64"),
+    }
+}
+
 /// The limiters of a server.
 pub struct Limiters {
     per_key: Option<Limiter<String>>,
@@ -118,16 +140,17 @@ impl Limiters {
         }
     }
 
-    /// Counts a request from `address`.
+    /// Counts a request from `address` (under its [`address_key`]).
     pub fn check_address(&self, address: IpAddr) -> Result<(), Exceeded> {
         let Some(limiter) = &self.per_address else {
             return Ok(());
         };
-        limiter.check(&address).map_err(|wait| Exceeded {
+        let key = address_key(address);
+        limiter.check(&key).map_err(|wait| Exceeded {
             limit: "per_address",
             setting: "RATE_LIMIT_PER_ADDRESS",
             rate: limiter.rate,
-            who: address.to_string(),
+            who: address_name(key),
             wait,
         })
     }
@@ -231,6 +254,30 @@ mod tests {
         for bad in ["0", "-1", "x", "5/day", "", "1.5/min"] {
             assert!(Rate::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn ipv6_clients_share_a_limit_per_64_and_ipv4_per_address() {
+        let limiters = Limiters::new(RateLimits {
+            per_key: None,
+            per_address: Some(Rate::parse("2/h").unwrap()),
+        });
+        let ip = |text: &str| text.parse::<IpAddr>().unwrap();
+        // Two addresses of one /64: one budget between them.
+        limiters.check_address(ip("2001:db8:1:2::1")).unwrap();
+        limiters.check_address(ip("2001:db8:1:2:ffff::9")).unwrap();
+        let over = limiters
+            .check_address(ip("2001:db8:1:2:abcd:1:2:3"))
+            .expect_err("a third address of the same /64 is over the budget");
+        assert_eq!(over.who, "2001:db8:1:2::/64");
+        // The next /64 has its own.
+        limiters.check_address(ip("2001:db8:1:3::1")).unwrap();
+        // IPv4 addresses are limited one by one, mapped or not.
+        limiters.check_address(ip("192.0.2.1")).unwrap();
+        limiters.check_address(ip("::ffff:192.0.2.1")).unwrap();
+        let over = limiters.check_address(ip("192.0.2.1")).unwrap_err();
+        assert_eq!(over.who, "192.0.2.1");
+        limiters.check_address(ip("192.0.2.2")).unwrap();
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! The seed file of `POST /api/generate`, never held in memory: the multipart part is spooled
 //! to an unnamed temporary file up to `MAX_SEED_UPLOAD_BYTES`, then read seed by seed on a
 //! blocking thread — once to count and check it ([`SeedUpload::tally`]), once more to hand
-//! its runs in batches to the job being created ([`SeedUpload::plan_runs`]). Memory is one
+//! its runs in batches to the job being planned ([`SeedUpload::plan_runs`], each batch its own
+//! transaction: see [`crate::store::job_plan`]). Memory is one
 //! seed and a few batches of runs, whatever the file's size.
 
 use std::fs::File;
@@ -20,9 +21,10 @@ use crate::engine::seed_tally::SeedTally;
 use crate::engine::work_limits::{JobStateCheck, state_bytes};
 use crate::engine::{Seed, SeedError, seed_format};
 use crate::runtime::Limits;
-use crate::store::jobs::{JobPlan, NewRun};
+use crate::store::job_plan::JobPlan;
+use crate::store::jobs::NewRun;
 
-/// Runs handed to the job's transaction at a time.
+/// Runs handed to the job's plan at a time (one transaction each).
 const RUNS_PER_BATCH: usize = 1000;
 
 /// Bytes of run state past which a batch is handed on before it has [`RUNS_PER_BATCH`] runs.
@@ -254,7 +256,7 @@ pub(super) fn seed_error(file: &str, e: SeedError) -> ApiError {
 }
 
 /// Reads the seeds of `input` and sends their runs in batches; stops quietly when the
-/// receiver is gone (the job's transaction failed and is rolled back).
+/// receiver is gone (a batch failed to be stored and the plan is given up).
 fn send_runs(
     format: SeedFormat,
     input: impl Read,

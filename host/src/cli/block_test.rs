@@ -80,6 +80,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         run_deadline: Some(
             std::time::Instant::now() + registry.runtime().limits().llm_run_deadline,
         ),
+        lease: None,
         // What the grants file gives the block's plugin, else its default.
         grant: registry.runtime().effective_grant(&block, &grants),
         http_requests: Default::default(),

@@ -29,6 +29,11 @@ pub async fn serve(settings: &Settings) -> anyhow::Result<ExitCode> {
     if swept > 0 {
         eprintln!("removed {swept} unfinished dataset version(s) left by a process that is gone");
     }
+    // Jobs a killed process left half-planned from a seed file: they and their runs go.
+    let plans = store.sweep_abandoned_plans().await?;
+    if plans > 0 {
+        eprintln!("removed {plans} job(s) left half-planned by a process that is gone");
+    }
     // Jobs resume only once the server can serve: a failed bind claims nothing.
     let resumed = jobs.resume_all().await?;
     if !resumed.is_empty() {

@@ -189,6 +189,8 @@ impl Expansion {
                     first_step: step + 1,
                     // Each child is a run of its own.
                     trace_id: super::trace_id::fresh(),
+                    // Run now (a test run), not stored: no lease covers them.
+                    lease: None,
                 }
             })
     }

@@ -17,6 +17,7 @@ pub use super::run_start::RunStart;
 use super::validate::ValidPipeline;
 use crate::kv::KvNamespace;
 use crate::llm::CacheMode;
+use crate::llm::run_lease::RunLease;
 use crate::runtime::{CallOutput, CallReport, CallScope, Runtime};
 
 /// What every run of one run set shares.
@@ -88,13 +89,14 @@ impl CurrentStep {
 
 impl RunContext {
     /// The scope of step `step` of the run `trace_id`, whose `http` requests are counted in
-    /// `http_requests`.
+    /// `http_requests` and whose model requests wait for `lease`.
     fn scope(
         &self,
         trace_id: &str,
         step: usize,
         run_deadline: Instant,
         http_requests: &Arc<AtomicU64>,
+        lease: &Option<RunLease>,
     ) -> CallScope {
         CallScope {
             trace_id: trace_id.to_owned(),
@@ -105,6 +107,7 @@ impl RunContext {
             cache: self.cache,
             budget: self.budget.clone(),
             run_deadline: Some(run_deadline),
+            lease: lease.clone(),
             grant: self.grants.get(step),
             http_requests: Arc::clone(http_requests),
         }
@@ -142,6 +145,7 @@ impl RunContext {
             mut usage_by_model,
             first_step,
             trace_id,
+            lease,
         } = start;
         let mut trace = Trace {
             inherited,
@@ -166,7 +170,7 @@ impl RunContext {
                     &step.block,
                     &state,
                     &step.spec.config,
-                    self.scope(&trace_id, index, run_deadline, &http_requests),
+                    self.scope(&trace_id, index, run_deadline, &http_requests, &lease),
                 )
                 .await;
             crate::telemetry::telemetry().block_call(

@@ -32,6 +32,9 @@ pub struct RunStart {
     /// The run's trace id (a multiplier's seed run: also its expansion's). Fresh by default;
     /// a stored job's runner sets the run's stable one ([`super::trace_id::stored_run`]).
     pub trace_id: String,
+    /// The lease a stored job's runner holds the run by: its model requests are sent only
+    /// while it is held. `None` for a run no lease covers (the CLI, a pipeline's test run).
+    pub lease: Option<crate::llm::run_lease::RunLease>,
 }
 
 impl RunStart {
@@ -48,6 +51,7 @@ impl RunStart {
             usage_by_model: ModelUsage::default(),
             first_step: 0,
             trace_id: super::trace_id::fresh(),
+            lease: None,
         }
     }
 

@@ -22,6 +22,7 @@ use record_writer::{Batching, RecordWriter};
 use crate::engine::Pipeline;
 use crate::engine::run::{RunContext, StepGrants};
 use crate::engine::validate::validate;
+use crate::llm::run_lease::RunLease;
 use crate::registry::Registry;
 use crate::store::jobs::JobStatus;
 use crate::store::runs::{ClaimedRun, FinishedRun};
@@ -245,7 +246,11 @@ async fn drive(
     let mut tasks: HashMap<tokio::task::Id, ClaimedRun> = HashMap::new();
     // The task executing each run, to abort a run whose lease was lost.
     let mut running: HashMap<i64, tokio::task::AbortHandle> = HashMap::new();
-    let mut held: HashSet<i64> = HashSet::new();
+    // The leases this worker holds (runs queued or in flight), each with when it expires by
+    // this process's clock; a run's model requests wait for its lease to be held.
+    let mut held: HashMap<i64, RunLease> = HashMap::new();
+    // When the last renewal was sent (not when it returned: the process may have stalled
+    // while it was under way).
     let mut last_renewal = Instant::now();
     // Set when a claim returns that was made before the last renewal: its leases may have
     // expired meanwhile (the process stalled), so they are renewed before any starts.
@@ -280,14 +285,26 @@ async fn drive(
             renew_now = false;
             // Before any queued run starts: after a stall (SIGSTOP, a frozen host) longer than
             // the lease, other workers own these runs and may have stored them already.
-            let ids: Vec<i64> = held.iter().copied().collect();
+            let ids: Vec<i64> = held.keys().copied().collect();
+            let sent = Instant::now();
             let renewed: HashSet<i64> = store
                 .renew_leases(&config.owner, &ids, config.lease)
                 .await?
                 .into_iter()
                 .collect();
-            last_renewal = Instant::now();
-            let lost: Vec<i64> = held.difference(&renewed).copied().collect();
+            // Counted from when the renewal was sent: a stall while it was under way leaves
+            // the leases expired by this clock, and renewed again at once.
+            last_renewal = sent;
+            for (id, lease) in &held {
+                if renewed.contains(id) {
+                    lease.renew(sent + config.lease);
+                }
+            }
+            let lost: Vec<i64> = ids
+                .iter()
+                .copied()
+                .filter(|id| !renewed.contains(id))
+                .collect();
             if !lost.is_empty() {
                 tracing::warn!(
                     job_id,
@@ -296,9 +313,14 @@ async fn drive(
                 );
                 queue.retain(|run| renewed.contains(&run.id));
                 for id in &lost {
-                    held.remove(id);
+                    // Aborted first: woken by the lost lease, its task must not go on to
+                    // finish the run (as failed, its request refused).
                     if let Some(task) = running.remove(id) {
                         task.abort();
+                    }
+                    // Its model requests not yet sent are refused from now on.
+                    if let Some(lease) = held.remove(id) {
+                        lease.lose();
                     }
                 }
             }
@@ -340,13 +362,25 @@ async fn drive(
             }));
         }
         while in_flight.len() < concurrency {
+            let Some(next) = queue.front() else { break };
+            let Some(lease) = held.get(&next.id).cloned() else {
+                // Not held any more (lost at a renewal): not this worker's to run.
+                queue.pop_front();
+                continue;
+            };
+            if lease.until() <= Instant::now() {
+                // Expired by this clock (a stall): only a renewal tells whether it is ours.
+                renew_now = true;
+                break;
+            }
             let Some(run) = queue.pop_front() else { break };
             let ctx = ctx.clone();
             let store = store.clone();
             let parents = parents.clone();
             let task_run = run.clone();
-            let handle = in_flight
-                .spawn(async move { execute(&ctx, &store, &parents, task_run, pipeline_id).await });
+            let handle = in_flight.spawn(async move {
+                execute(&ctx, &store, &parents, task_run, pipeline_id, lease).await
+            });
             running.insert(run.id, handle.clone());
             tasks.insert(handle.id(), run);
         }
@@ -425,11 +459,15 @@ async fn drive(
                         }
                         continue;
                     }
-                    held.insert(run.id);
+                    // The claim set the lease from the database's clock after it was sent.
+                    held.insert(run.id, RunLease::new(claim_started + config.lease));
                     queue.push_back(run);
                 }
             }
             _ = writer.changed() => {}
+            // Renewals are due even while nothing else happens (every run waiting on a model).
+            _ = tokio::time::sleep_until((last_renewal + config.lease / 3).into()), if !held.is_empty() => {}
+            _ = std::future::ready(()), if renew_now && !held.is_empty() => {}
             _ = tokio::time::sleep_until(next_claim.into()), if stopping.is_none() && claiming.is_none() && queue.len() <= concurrency / 2 => {}
             _ = stop.wait(), if stopping.is_none() => {}
             _ = tokio::time::sleep_until(stopping.unwrap_or_else(Instant::now).into()), if stopping.is_some() => {}

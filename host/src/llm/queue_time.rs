@@ -7,11 +7,14 @@
 //! block's), and the gateway stops waiting when the run's provider deadline passes
 //! (`LLM_RUN_DEADLINE_SECS`), so a run cannot wait forever. The `llm` and `embeddings` imports
 //! scope a [`QueueTime`] around their gateway call ([`QueueTime::scope`]), like the journal,
-//! so the layers in between need not pass it on.
+//! so the layers in between need not pass it on. A run of a stored job also has its
+//! [`RunLease`] here: the gateway sends an attempt only while it is held.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use super::run_lease::RunLease;
 
 /// The provider deadline of a call made outside any run (no [`QueueTime`] in scope): counted
 /// from the call's start.
@@ -33,6 +36,7 @@ struct Queued {
 pub struct QueueTime {
     queued: Arc<Mutex<Queued>>,
     deadline: Option<Instant>,
+    lease: Option<RunLease>,
 }
 
 tokio::task_local! {
@@ -46,7 +50,19 @@ impl QueueTime {
         QueueTime {
             queued: Arc::default(),
             deadline,
+            lease: None,
         }
+    }
+
+    /// The same clock for a run executed under `lease` (`None`: not a stored job's run).
+    pub fn with_lease(mut self, lease: Option<RunLease>) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// The lease of the run whose call this is, if it has one.
+    pub fn lease(&self) -> Option<&RunLease> {
+        self.lease.as_ref()
     }
 
     /// The run's provider deadline, if any.

@@ -11,6 +11,10 @@
 //!   `max_retries` of them in a request.
 //! - other 4xx: failed at once with the provider's message.
 //!
+//! A run of a stored job sends each attempt only while its lease is held
+//! ([`super::run_lease`]): after a stall longer than the lease, the attempt waits for the
+//! runner's renewal and is refused unsent if the lease went to another worker.
+//!
 //! `max_retries` 0 means no retry at all (what the connection test sends). Every wait before
 //! an attempt — rate limits, slot, backoff — is time queued for the provider: it is counted
 //! into the block call's [`QueueTime`], which the runtime leaves out of the block's wall
@@ -137,6 +141,7 @@ pub async fn send(
         .unwrap_or(started + DEFAULT_RUN_DEADLINE);
     let mut bounded_retries = 0u32;
     let mut later_retries = 0u32;
+    let lease = queue.as_ref().and_then(QueueTime::lease);
     let mut last_error = None;
     loop {
         let waiting = Instant::now();
@@ -153,15 +158,34 @@ pub async fn send(
             }
             // The slot covers one attempt, not the backoff after it.
             let slot = state.limiter.acquire().await;
-            (rate_waited, tokens_taken, slot)
+            // Last, right before sending: the waits above may outlast the lease.
+            let held = match lease {
+                Some(lease) => lease.held().await,
+                None => Ok(()),
+            };
+            held.map(|()| (rate_waited, tokens_taken, slot))
         })
         .await;
         let waited = waiting.elapsed();
         sent.waited += waited;
         state.count_wait(waited);
-        let Ok((rate_waited, tokens_taken, slot)) = queued else {
-            record(entry, &sent);
-            return (Err(deadline_passed(deadline, started, last_error)), sent);
+        let (rate_waited, tokens_taken, slot) = match queued {
+            Ok(Ok(queued)) => queued,
+            Ok(Err(lost)) => {
+                record(entry, &sent);
+                // What this attempt took from the tokens-per-minute bucket goes back too.
+                if rates.tokens.is_some() {
+                    sent.tokens_taken += token_estimate;
+                }
+                return (
+                    Err(LlmError::new(LlmErrorKind::Unavailable, lost.to_string())),
+                    sent,
+                );
+            }
+            Err(_) => {
+                record(entry, &sent);
+                return (Err(deadline_passed(deadline, started, last_error)), sent);
+            }
         };
         sent.rate_waited += rate_waited;
         sent.tokens_taken += tokens_taken;
@@ -307,7 +331,164 @@ pub fn provider_message(body: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::sync::mpsc;
+
     use super::*;
+    use crate::llm::journal::{self, CallStatus, LlmCall};
+    use crate::llm::metrics::ModelLimits;
+    use crate::llm::run_lease::RunLease;
+
+    /// The test's side of a connection: answer it (`true`) or drop it (`false`).
+    type Decide = mpsc::Sender<bool>;
+
+    /// A provider that counts the connections it accepts and hands each to the test, which
+    /// decides what becomes of it.
+    async fn counting_provider() -> (String, Arc<AtomicUsize>, mpsc::Receiver<Decide>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!(
+            "http://{}/v1/chat/completions",
+            listener.local_addr().unwrap()
+        );
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let (connections, arrived) = mpsc::channel(8);
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let (decide, mut decision) = mpsc::channel(1);
+                if connections.send(decide).await.is_err() {
+                    return;
+                }
+                tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 64 * 1024];
+                    let _ = socket.read(&mut buffer).await;
+                    if decision.recv().await == Some(true) {
+                        let _ = socket
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                            .await;
+                    }
+                });
+            }
+        });
+        (url, accepted, arrived)
+    }
+
+    /// Sends a request to `url` from a task, under `lease`, with up to `max_retries` retries.
+    fn send_under(
+        url: &str,
+        lease: &RunLease,
+        max_retries: u32,
+    ) -> tokio::task::JoinHandle<(Result<Value, LlmError>, Sent)> {
+        let request = HttpRequest {
+            url: url.to_owned(),
+            headers: Vec::new(),
+            body: serde_json::json!({"messages": []}),
+        };
+        let queue = QueueTime::new(None).with_lease(Some(lease.clone()));
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            let limits = ModelLimits {
+                max_concurrency: 4,
+                rpm: None,
+                tpm: None,
+            };
+            let state = ModelState::new("chat", "test", "openai", limits);
+            let policy = RetryPolicy {
+                timeout: Duration::from_secs(600),
+                max_retries,
+            };
+            let entry = journal::open(LlmCall {
+                model: "m".to_owned(),
+                provider: "openai".to_owned(),
+                attempts: 0,
+                wait_ms: 0,
+                rate_wait_ms: 0,
+                duration_ms: 0.0,
+                status: CallStatus::Failed,
+                error: None,
+            });
+            queue
+                .scope(send(&http, &state, policy, &request, 10, &entry))
+                .await
+        })
+    }
+
+    /// Waits until a request waits for `lease` to be renewed.
+    async fn waited_for(lease: &RunLease) {
+        while !lease.is_waited_for() {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Marks `lease` lost once a request waits for it; `true` when a request went out
+    /// instead (it is answered, so the send ends and the test can fail cleanly).
+    async fn lose_when_waited_for(lease: &RunLease, arrived: &mut mpsc::Receiver<Decide>) -> bool {
+        tokio::select! {
+            decide = arrived.recv() => {
+                if let Some(decide) = decide {
+                    let _ = decide.send(true).await;
+                }
+                true
+            }
+            () = waited_for(lease) => {
+                lease.lose();
+                false
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_lease_lost_while_expired_sends_nothing() {
+        let (url, accepted, mut arrived) = counting_provider().await;
+        // The clock says the lease expired (a stall), and the renewal then finds it lost.
+        let lease = RunLease::new(Instant::now() - Duration::from_millis(1));
+        let sending = send_under(&url, &lease, 3);
+        let went_out = lose_when_waited_for(&lease, &mut arrived).await;
+        let (answer, sent) = sending.await.unwrap();
+        assert!(!went_out, "a request went out with the lease expired");
+        let error = answer.unwrap_err();
+        assert!(error.message.contains("lost the run's lease"), "{error:?}");
+        assert_eq!(sent.attempts, 0);
+        assert_eq!(accepted.load(Ordering::SeqCst), 0, "a request went out");
+    }
+
+    #[tokio::test]
+    async fn a_retry_after_the_lease_expired_waits_for_the_renewal() {
+        let (url, accepted, mut arrived) = counting_provider().await;
+        let lease = RunLease::new(Instant::now() + Duration::from_secs(600));
+        let sending = send_under(&url, &lease, 3);
+        let first = arrived.recv().await.unwrap();
+        // The process stalls past the lease with the first attempt in flight; on wake-up
+        // the attempt fails (here: the connection drops) and is worth a retry.
+        lease.renew(Instant::now() - Duration::from_millis(1));
+        first.send(false).await.unwrap();
+        // The renewal finds the lease lost: the retry never goes out.
+        let went_out = lose_when_waited_for(&lease, &mut arrived).await;
+        let (answer, sent) = sending.await.unwrap();
+        assert!(!went_out, "the retry went out with the lease expired");
+        assert!(answer.is_err());
+        assert_eq!(sent.attempts, 1);
+        assert_eq!(accepted.load(Ordering::SeqCst), 1, "the retry went out");
+
+        // A renewal that keeps the lease lets the retry go.
+        let lease = RunLease::new(Instant::now() + Duration::from_secs(600));
+        let sending = send_under(&url, &lease, 3);
+        let first = arrived.recv().await.unwrap();
+        lease.renew(Instant::now() - Duration::from_millis(1));
+        first.send(false).await.unwrap();
+        waited_for(&lease).await;
+        lease.renew(Instant::now() + Duration::from_secs(600));
+        let second = arrived.recv().await.unwrap();
+        second.send(true).await.unwrap();
+        let (answer, sent) = sending.await.unwrap();
+        assert_eq!(answer.unwrap(), serde_json::json!({}));
+        assert_eq!(sent.attempts, 2);
+    }
 
     #[test]
     fn provider_messages_are_extracted() {

@@ -30,6 +30,9 @@ pub struct CallScope {
     /// When the run stops waiting for a provider (`LLM_RUN_DEADLINE_SECS` after it started);
     /// `None`: each model call's start plus the default.
     pub run_deadline: Option<std::time::Instant>,
+    /// The lease the run is executed under, for a stored job's run: its model requests are
+    /// sent only while it is held. `None`: a run no lease covers.
+    pub lease: Option<crate::llm::run_lease::RunLease>,
     /// What the block may do in this call (declared ∩ granted) and its limits.
     pub grant: Arc<EffectiveGrant>,
     /// The `http` requests the run has sent so far, over all its block calls (held to the

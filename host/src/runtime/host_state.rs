@@ -155,6 +155,7 @@ impl HostState {
                 services.llm,
                 services.structured_output_repairs,
                 scope.run_deadline,
+                scope.lease.clone(),
             ),
             kv: KvState::new(services.kv, kv_quota),
             log: LogState::new(limits.log_lines),

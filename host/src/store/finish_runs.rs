@@ -2,15 +2,18 @@
 //! record, and its job's counters, usage and quality counts move in the same transaction.
 //!
 //! A batch costs a handful of statements, whatever its size: the runs are marked with one
-//! `UPDATE … WHERE id IN (…) RETURNING id` per status, the records go in with one multi-row
-//! `INSERT … RETURNING run_id`. On PostgreSQL the finishers of one job take turns on the job's
+//! `UPDATE … SET status = CASE id … END WHERE id IN (…) RETURNING id` per 64 runs, in id
+//! order (so two workers finishing the same runs — one of them stalled past its leases —
+//! lock them in the same order and cannot deadlock, which marking completed runs and failed
+//! runs in two statements could on PostgreSQL), the records go in with one multi-row
+//! `INSERT … RETURNING run_id`. A run listed twice in a batch counts once (its first entry). On PostgreSQL the finishers of one job take turns on the job's
 //! row, so record ids follow commit order (the job stream reads records by id); the row is
 //! locked only after the runs are marked, so the part of the transaction the other workers
 //! wait for is the records' insert and the counters, not one statement per run. (With two
 //! statements per run under the lock, three workers spent most of their time waiting for the
 //! job row: see docs/design.md, *Workers that add up*.)
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::Value;
 use sqlx::Row;
@@ -56,12 +59,13 @@ impl Store {
     /// many records were new.
     pub async fn finish_runs(&self, finished: &[FinishedRun]) -> Result<u64, StoreError> {
         let now = now_ms();
+        let finished = once_each(finished);
         let mut tx = self.pool().begin().await?;
         // The run rows decide: only a run still leased can finish, once. (First, before the
         // job's row is locked: each worker's runs are its own, so nobody waits here.)
-        let won = mark_finished(&mut tx, finished).await?;
+        let won = mark_finished(&mut tx, &finished).await?;
         let winners: Vec<&FinishedRun> = finished
-            .iter()
+            .into_iter()
             .filter(|run| won.contains(&run.run_id))
             .collect();
         if self.backend() == Backend::Postgres {
@@ -98,31 +102,46 @@ impl Store {
     }
 }
 
-/// Marks the runs of `finished` that are still leased as finished; returns their ids.
+/// The runs of a batch, each once (its first entry), in id order: the order every worker
+/// locks them in.
+fn once_each(finished: &[FinishedRun]) -> Vec<&FinishedRun> {
+    let mut first: HashMap<i64, &FinishedRun> = HashMap::with_capacity(finished.len());
+    for run in finished {
+        first.entry(run.run_id).or_insert(run);
+    }
+    let mut runs: Vec<&FinishedRun> = first.into_values().collect();
+    runs.sort_by_key(|run| run.run_id);
+    runs
+}
+
+/// Marks the runs of `finished` (each once, in id order) that are still leased as finished,
+/// each with its own status, in one statement per [`ROWS_PER_STATEMENT`] runs; returns their
+/// ids.
 async fn mark_finished(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
-    finished: &[FinishedRun],
+    finished: &[&FinishedRun],
 ) -> Result<HashSet<i64>, StoreError> {
     let mut won = HashSet::with_capacity(finished.len());
-    for status in [RunStatus::Completed, RunStatus::Failed] {
-        let ids: Vec<i64> = finished
-            .iter()
-            .filter(|run| run.record.status == status)
-            .map(|run| run.run_id)
+    for chunk in finished.chunks(ROWS_PER_STATEMENT) {
+        // `$2i+1` is a run's id, `$2i+2` its status; the ids are bound once and used twice.
+        let cases: String = (0..chunk.len())
+            .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
             .collect();
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            let mut query = dynamic(format!(
-                "UPDATE runs SET status = $1, lease_owner = NULL, lease_expires_at = NULL \
-                 WHERE status = 'leased' AND id IN ({}) RETURNING id",
-                placeholders(2, chunk.len())
-            ))
-            .bind(stored_status(status));
-            for id in chunk {
-                query = query.bind(*id);
-            }
-            for row in query.fetch_all(&mut **tx).await? {
-                won.insert(row.try_get::<i64, _>("id")?);
-            }
+        let ids: Vec<String> = (0..chunk.len())
+            .map(|i| format!("${}", 2 * i + 1))
+            .collect();
+        let mut query = dynamic(format!(
+            "UPDATE runs SET status = CASE id{cases} END, lease_owner = NULL, lease_expires_at = NULL \
+             WHERE status = 'leased' AND id IN ({}) RETURNING id",
+            ids.join(", ")
+        ));
+        for run in chunk {
+            query = query
+                .bind(run.run_id)
+                .bind(stored_status(run.record.status));
+        }
+        for row in query.fetch_all(&mut **tx).await? {
+            won.insert(row.try_get::<i64, _>("id")?);
         }
     }
     Ok(won)

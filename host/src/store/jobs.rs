@@ -117,9 +117,9 @@ pub struct NewRun {
     pub metadata: std::sync::Arc<str>,
 }
 
-const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, llm_requests, llm_attempts, llm_retries, llm_failed, llm_wait_ms, options, cache, error, created_at, completed_at, current_block, current_step";
+pub(super) const COLUMNS: &str = "id, pipeline_id, status, total_runs, completed_runs, failed_runs, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, cache_hits, llm_requests, llm_attempts, llm_retries, llm_failed, llm_wait_ms, options, cache, error, created_at, completed_at, current_block, current_step";
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
+pub(super) fn from_row(row: &sqlx::any::AnyRow) -> Result<JobRow, StoreError> {
     Ok(JobRow {
         id: row.try_get("id")?,
         pipeline_id: row.try_get("pipeline_id")?,
@@ -264,100 +264,7 @@ pub(super) async fn insert_runs<R: PlannedRun>(
     Ok(())
 }
 
-/// A job being created: its row and the runs added so far, in one open transaction
-/// ([`Store::begin_job`]). Dropped without [`JobPlan::commit`], it leaves nothing.
-pub struct JobPlan {
-    tx: sqlx::Transaction<'static, sqlx::Any>,
-    job: JobRow,
-    /// The store, to announce the job once it is committed.
-    store: Store,
-}
-
-impl JobPlan {
-    /// The job's id (seen by others only once committed).
-    pub fn job_id(&self) -> i64 {
-        self.job.id
-    }
-
-    /// Adds `runs` to the job, in multi-row statements.
-    pub async fn add_runs(&mut self, runs: &[NewRun]) -> Result<(), StoreError> {
-        insert_runs(&mut self.tx, self.job.id, runs.iter(), None).await
-    }
-
-    /// Makes the job and its runs visible at once and announces it to the workers (the
-    /// PostgreSQL notice is sent by the commit itself); returns the job as it was created.
-    pub async fn commit(mut self) -> Result<JobRow, StoreError> {
-        self.store.announce_running_job(&mut self.tx).await?;
-        self.tx.commit().await?;
-        self.store.announced();
-        Ok(self.job)
-    }
-}
-
 impl Store {
-    /// Creates a running job of `pipeline_id` with its runs, in one transaction, with the
-    /// default cache mode.
-    pub async fn create_job(
-        &self,
-        pipeline_id: i64,
-        runs: &[NewRun],
-        options: &Value,
-    ) -> Result<JobRow, StoreError> {
-        self.create_job_with_cache(pipeline_id, runs, options, CacheMode::Auto)
-            .await
-    }
-
-    /// As [`Store::create_job`], with the job's response cache mode.
-    pub async fn create_job_with_cache(
-        &self,
-        pipeline_id: i64,
-        runs: &[NewRun],
-        options: &Value,
-        cache: CacheMode,
-    ) -> Result<JobRow, StoreError> {
-        let mut plan = self
-            .begin_job(pipeline_id, runs.len() as u64, options, cache)
-            .await?;
-        plan.add_runs(runs).await?;
-        plan.commit().await
-    }
-
-    /// Starts creating a running job of `pipeline_id` that will have `total_runs` runs: its
-    /// runs are then added batch by batch ([`JobPlan::add_runs`]), all in one transaction, so
-    /// that nothing of the job is seen before [`JobPlan::commit`] and a plan dropped
-    /// uncommitted (a seed file found wrong half-way, a client gone) leaves nothing behind.
-    pub async fn begin_job(
-        &self,
-        pipeline_id: i64,
-        total_runs: u64,
-        options: &Value,
-        cache: CacheMode,
-    ) -> Result<JobPlan, StoreError> {
-        let now = now_ms();
-        let mut tx = self.pool().begin().await?;
-        // The first statement writes: on SQLite a transaction that reads first can fail to
-        // upgrade to a writer when another connection committed meanwhile.
-        let job = dynamic(format!(
-            "INSERT INTO jobs (pipeline_id, status, total_runs, options, created_at, started_at, cache) \
-             SELECT $1, 'running', $2, $3, $4, $4, $5 WHERE EXISTS (SELECT 1 FROM pipelines WHERE id = $1) \
-             RETURNING {COLUMNS}"
-        ))
-        .bind(pipeline_id)
-        .bind(i64::try_from(total_runs).unwrap_or(i64::MAX))
-        .bind(options.to_string())
-        .bind(now)
-        .bind(cache.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(StoreError::NotFound { what: "pipeline", id: pipeline_id })?;
-        let job = from_row(&job)?;
-        Ok(JobPlan {
-            tx,
-            job,
-            store: self.clone(),
-        })
-    }
-
     /// The job `id`.
     pub async fn job(&self, id: i64) -> Result<JobRow, StoreError> {
         let mut job = self.job_row(self.reader(), id).await?;
@@ -374,11 +281,14 @@ impl Store {
     }
 
     async fn job_row(&self, pool: &sqlx::AnyPool, id: i64) -> Result<JobRow, StoreError> {
-        let row = dynamic(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(pool)
-            .await?
-            .ok_or(StoreError::NotFound { what: "job", id })?;
+        // A job still being planned is not there yet ([`JobPlan`]).
+        let row = dynamic(format!(
+            "SELECT {COLUMNS} FROM jobs WHERE id = $1 AND status <> 'planning'"
+        ))
+        .bind(id)
+        .fetch_optional(pool)
+        .await?
+        .ok_or(StoreError::NotFound { what: "job", id })?;
         from_row(&row)
     }
 
@@ -429,9 +339,10 @@ impl Store {
             Some(_) => "pipeline_id = $1",
             None => "$1 < 0",
         };
+        // Jobs still being planned are never listed ([`JobPlan`]).
         let in_status = match status {
             Some(_) => "status = $2",
-            None => "$2 = ''",
+            None => "status <> 'planning' AND $2 = ''",
         };
         let matching = format!(
             "SELECT id FROM jobs WHERE {jobs_of} AND {in_status} ORDER BY id DESC LIMIT $3"
@@ -542,7 +453,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_job_plan_dropped_before_commit_leaves_no_job_and_no_run() {
+    async fn a_job_plan_given_up_leaves_no_job_and_no_run() {
         let path = std::env::temp_dir().join(format!("blockforge-plan-{}.db", std::process::id()));
         let store = Store::connect(&path.display().to_string()).await.unwrap();
         let pipeline = store
@@ -573,10 +484,10 @@ mod tests {
             .unwrap();
         plan.add_runs(&runs).await.unwrap();
         plan.add_runs(&runs[..10]).await.unwrap();
-        drop(plan);
+        plan.abandon().await.unwrap();
         assert_eq!(count("SELECT COUNT(*) FROM jobs").await, 0);
         assert_eq!(count("SELECT COUNT(*) FROM runs").await, 0);
-        // Committed, the job and all its runs appear together.
+        // Committed, the job runs with all its runs.
         let mut plan = store
             .begin_job(pipeline.id, 450, &serde_json::json!({}), CacheMode::Auto)
             .await

@@ -379,9 +379,9 @@ pub enum DeletionOutcome {
     RunsFinishing(Vec<i64>),
 }
 
-/// Jobs whose records may go: not running. A job is deleted only once it has no records, so a
+/// Jobs whose records may go: not running, nor being planned. A job is deleted only once it has no records, so a
 /// job that finished while the statements ran keeps its records and stays.
-const FINISHED: &str = "status <> 'running'";
+const FINISHED: &str = "status NOT IN ('running', 'planning')";
 
 impl Store {
     /// Final states of the records matching `filter` with ids in `(after_id, up_to]`, in id
@@ -484,7 +484,7 @@ impl Store {
         .collect::<Result<_, _>>()?;
         let missing = match which {
             RecordDeletion::Job(id) if jobs == 0 && running.is_empty() => {
-                sqlx::query("SELECT id FROM jobs WHERE id = $1")
+                sqlx::query("SELECT id FROM jobs WHERE id = $1 AND status <> 'planning'")
                     .bind(id)
                     .fetch_optional(&mut *tx)
                     .await?

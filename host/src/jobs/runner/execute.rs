@@ -12,6 +12,7 @@ use crate::engine::quality::QualityCounts;
 use crate::engine::record::{RunRecord, RunStatus, Trace};
 use crate::engine::run::{Advanced, RunContext, RunStart};
 use crate::engine::trace_id;
+use crate::llm::run_lease::RunLease;
 use crate::runtime::BlockFailure;
 use crate::store::runs::{ClaimedRun, Expanded, FinishedRun, Split};
 use crate::store::{Store, StoreError};
@@ -19,13 +20,14 @@ use crate::usage::Usage;
 
 /// Executes one claimed run: a run that reaches the pipeline's multiplier is expanded into
 /// split runs; a split run goes on after the multiplier with the trace it inherits; any other
-/// run goes through the blocks.
+/// run goes through the blocks. Its model requests go out only while `lease` is held.
 pub(super) async fn execute(
     ctx: &RunContext,
     store: &Store,
     parents: &ParentTraces,
     run: ClaimedRun,
     pipeline_id: i64,
+    lease: RunLease,
 ) -> Result<Outcome, StoreError> {
     let finished = |record: RunRecord| {
         Ok(Outcome::Finished(Box::new(FinishedRun {
@@ -40,6 +42,7 @@ pub(super) async fn execute(
     let mut start = RunStart::from_seed(seed_index, repetition, run.metadata.clone());
     // Every attempt at this run (after a lost lease, a crash, a stop) carries the same id.
     start.trace_id = trace_id::stored_run(run.job_id, run.id);
+    start.lease = Some(lease);
     if run.split_index >= 0 {
         // A split run starts after the multiplier, with the state it planned: it cannot
         // expand again (a pipeline has one multiplier).

@@ -12,6 +12,7 @@ use wasmtime::component::{HasData, Linker};
 
 use crate::grants::Capability;
 use crate::llm::queue_time::QueueTime;
+use crate::llm::run_lease::RunLease;
 use crate::llm::{LlmError, LlmGateway};
 use crate::runtime::call_scope::CallScope;
 use crate::runtime::failure::{FailureKind, Refused};
@@ -51,12 +52,13 @@ pub struct ModelState {
 }
 
 impl ModelState {
-    /// Nothing used yet; calls go to `gateway`, and stop waiting for a provider at
-    /// `run_deadline`.
+    /// Nothing used yet; calls go to `gateway`, stop waiting for a provider at
+    /// `run_deadline`, and send nothing once `lease` (the run's, for a stored job) is lost.
     pub fn new(
         gateway: Arc<dyn LlmGateway>,
         structured_output_repairs: u32,
         run_deadline: Option<Instant>,
+        lease: Option<RunLease>,
     ) -> Self {
         ModelState {
             gateway,
@@ -65,7 +67,7 @@ impl ModelState {
             usage_by_model: crate::usage::ModelUsage::default(),
             llm_calls: 0,
             journal: crate::llm::journal::CallJournal::default(),
-            queue: QueueTime::new(run_deadline),
+            queue: QueueTime::new(run_deadline).with_lease(lease),
         }
     }
 }
