@@ -2,36 +2,35 @@
 //! text is split as the encoding's pattern splits it (see [`crate::split`]), a piece that is a token counts one, and any other
 //! piece is merged byte pair by byte pair, always the adjacent pair whose joined bytes have the
 //! lowest rank (leftmost on ties), until no joined pair is a token; its parts are its tokens.
-//! Ranks are found by binary search in the sorted table, so nothing is built per call.
+//! Ranks are found in a hash table compiled into the block, so nothing is built per call.
 
 use crate::split::{Pattern, pieces};
 
-/// One encoding's table: every token's bytes, sorted, with its rank.
+/// One encoding's table: every token's bytes by rank, and a hash table of the ranks.
 pub struct Table {
     bytes: &'static [u8],
     offsets: &'static [u8],
-    ranks: &'static [u8],
+    slots: &'static [u8],
 }
 
-fn u32_at(data: &[u8], index: usize) -> u32 {
-    let mut word = [0u8; 4];
-    word.copy_from_slice(&data[4 * index..4 * index + 4]);
-    u32::from_le_bytes(word)
+fn u32_at(data: &[u8], index: usize) -> Option<u32> {
+    let word = data.get(4 * index..4 * index + 4)?;
+    Some(u32::from_le_bytes([word[0], word[1], word[2], word[3]]))
 }
 
 impl Table {
     /// A table from the three files `build.rs` wrote.
-    pub const fn new(bytes: &'static [u8], offsets: &'static [u8], ranks: &'static [u8]) -> Self {
+    pub const fn new(bytes: &'static [u8], offsets: &'static [u8], slots: &'static [u8]) -> Self {
         Table {
             bytes,
             offsets,
-            ranks,
+            slots,
         }
     }
 
     /// Number of tokens.
     pub fn len(&self) -> usize {
-        self.ranks.len() / 4
+        (self.offsets.len() / 4).saturating_sub(1)
     }
 
     /// Whether the table has no token.
@@ -39,24 +38,31 @@ impl Table {
         self.len() == 0
     }
 
-    fn token(&self, index: usize) -> &'static [u8] {
-        let start = u32_at(self.offsets, index) as usize;
-        let end = u32_at(self.offsets, index + 1) as usize;
-        &self.bytes[start..end]
+    fn token(&self, rank: u32) -> Option<&'static [u8]> {
+        let start = u32_at(self.offsets, rank as usize)? as usize;
+        let end = u32_at(self.offsets, rank as usize + 1)? as usize;
+        self.bytes.get(start..end)
     }
 
-    /// The rank of the token made of `piece`, if it is one.
+    /// The rank of the token made of `piece`, if it is one: the slots from the piece's hash
+    /// up to the first free one hold every token of that hash.
     pub fn rank(&self, piece: &[u8]) -> Option<u32> {
-        let (mut low, mut high) = (0, self.len());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            match self.token(middle).cmp(piece) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return Some(u32_at(self.ranks, middle)),
-            }
+        let slots = self.slots.len() / 4;
+        if slots == 0 {
+            return None;
         }
-        None
+        let mask = slots - 1;
+        let mut slot = crate::token_hash::token_hash(piece) as usize & mask;
+        loop {
+            let rank = u32_at(self.slots, slot)?;
+            if rank == u32::MAX {
+                return None;
+            }
+            if self.token(rank)? == piece {
+                return Some(rank);
+            }
+            slot = (slot + 1) & mask;
+        }
     }
 }
 
