@@ -375,74 +375,21 @@ mod work {
 }
 
 /// The chunking's guest-side cost, for tuning: `cargo test --release -p token_chunker
-/// time_chunks -- --ignored --nocapture` on the bench's 100 KB document (the bench's prose).
+/// time_chunks -- --ignored --nocapture` on 100 KB of this repository's README and design
+/// notes (under `valgrind --tool=cachegrind` it counts instructions per call).
 #[cfg(test)]
 mod timing {
     use super::*;
     use crate::tokens::{Encoding, Tokenizer};
 
-    /// The bench's `prose` (tests/src/bench_blocks.rs): `words` words, the same for a `salt`.
-    fn prose(words: usize, salt: usize) -> String {
-        const VOCABULARY: &[&str] = &[
-            "the",
-            "model",
-            "writes",
-            "a",
-            "short",
-            "answer",
-            "about",
-            "data",
-            "quality",
-            "and",
-            "every",
-            "record",
-            "keeps",
-            "its",
-            "trace",
-            "while",
-            "reviewers",
-            "accept",
-            "or",
-            "reject",
-            "examples",
-            "from",
-            "pipelines",
-            "that",
-            "run",
-            "in",
-            "parallel",
-            "on",
-            "small",
-            "machines",
-            "with",
-            "fast",
-            "blocks",
-        ];
-        let mut text = String::new();
-        for i in 0..words {
-            let word = VOCABULARY[(i * 7 + salt * 13 + i / 5) % VOCABULARY.len()];
-            if !text.is_empty() {
-                text.push(if i % 12 == 0 { '.' } else { ' ' });
-                if i % 12 == 0 {
-                    text.push(' ');
-                }
-            }
-            text.push_str(word);
-        }
-        text.push('.');
-        text
-    }
-
     #[test]
     #[ignore]
     fn time_chunks() {
-        let mut text = String::new();
-        let mut salt = 0;
-        while text.len() < 100_000 {
-            text.push_str(&prose(80, salt));
-            text.push_str("\n\n");
-            salt += 1;
-        }
+        let docs = [
+            include_str!("../../../README.md"),
+            include_str!("../../../docs/design.md"),
+        ];
+        let text: String = docs.concat().chars().cycle().take(100_000).collect();
         let tokenizer = Tokenizer::load(Encoding::Cl100kBase);
         let calls = 30;
         let started = std::time::Instant::now();
