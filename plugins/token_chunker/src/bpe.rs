@@ -66,6 +66,64 @@ impl Table {
     }
 }
 
+/// Longest piece merged by [`small_piece_tokens`].
+const SMALL_PIECE: usize = 32;
+
+/// [`piece_tokens`] of a piece of at most [`SMALL_PIECE`] bytes, in arrays on the stack: the
+/// parts' starts and the rank of joining each part with the next, the lowest (leftmost on
+/// ties) joined until none is a token. Quadratic, but without the allocations and the heap
+/// that most pieces, a word or two long, do not repay.
+fn small_piece_tokens(table: &Table, piece: &[u8]) -> usize {
+    let n = piece.len().min(SMALL_PIECE);
+    // starts[k]: where part k starts; starts[parts] is the end.
+    let mut starts = [0usize; SMALL_PIECE + 1];
+    for (k, start) in starts.iter_mut().enumerate().take(n + 1) {
+        *start = k;
+    }
+    let mut parts = n;
+    let joined = |starts: &[usize], k: usize, parts: usize| -> u32 {
+        if k + 1 >= parts {
+            return u32::MAX;
+        }
+        table
+            .rank(&piece[starts[k]..starts[k + 2]])
+            .unwrap_or(u32::MAX)
+    };
+    // ranks[k]: the rank of part k joined with part k + 1.
+    let mut ranks = [u32::MAX; SMALL_PIECE];
+    for (k, rank) in ranks.iter_mut().enumerate().take(parts - 1) {
+        *rank = joined(&starts, k, parts);
+    }
+    while parts > 1 {
+        let (at, lowest) =
+            ranks[..parts - 1]
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, u32::MAX),
+                    |best, (k, &rank)| {
+                        if rank < best.1 { (k, rank) } else { best }
+                    },
+                );
+        if lowest == u32::MAX {
+            break;
+        }
+        // Part at + 1 joins part at: the starts and ranks after it move down one.
+        for k in at + 1..parts {
+            starts[k] = starts[k + 1];
+        }
+        for k in at + 1..parts - 2 {
+            ranks[k] = ranks[k + 1];
+        }
+        parts -= 1;
+        ranks[at] = joined(&starts, at, parts);
+        if at > 0 {
+            ranks[at - 1] = joined(&starts, at - 1, parts);
+        }
+    }
+    parts
+}
+
 /// Tokens of one piece of the split text. The parts form a linked list over the piece's bytes
 /// (part `i` starts at byte `i` until merged away); a heap holds each part's merge with its
 /// right neighbour by rank, so a long piece (a run of one letter, a blob) costs n·log n.
@@ -75,6 +133,9 @@ fn piece_tokens(table: &Table, piece: &[u8]) -> usize {
 
     if piece.len() <= 1 || table.rank(piece).is_some() {
         return usize::from(!piece.is_empty());
+    }
+    if piece.len() <= SMALL_PIECE {
+        return small_piece_tokens(table, piece);
     }
     let n = piece.len();
     // next[i]: start of the part after the part starting at i (n for the last one).
