@@ -1,19 +1,21 @@
 //! Writes each encoding's table for `src/bpe.rs`: every token's bytes, taken from tiktoken-rs
-//! (rank by rank until the first rank without a token), sorted by bytes, as three
-//! little-endian files in `OUT_DIR`: `<name>.bytes` (the tokens one after another),
-//! `<name>.offsets` (u32 start of each token, and the end) and `<name>.ranks` (u32 rank of each).
+//! (rank by rank until the first rank without a token), as three little-endian files in
+//! `OUT_DIR`: `<name>.bytes` (the tokens one after another, in rank order), `<name>.offsets`
+//! (u32 start of each rank's token, and the end) and `<name>.slots` (an open-addressing hash
+//! table of u32 ranks, `u32::MAX` for a free slot, placed by `src/token_hash.rs`).
 //! It also writes `classes.rs` for `src/classes.rs`: the Unicode classes the encodings' split
 //! patterns name, taken from `regex-syntax` (the Unicode tables of the regex engine tiktoken
 //! splits with), so the block's scanner and tiktoken agree on every character.
 
 use std::path::{Path, PathBuf};
 
+#[path = "src/token_hash.rs"]
+mod token_hash;
+
 fn write_table(name: &str, bpe: &tiktoken_rs::CoreBPE, expected: usize, out: &Path) {
-    let mut tokens: Vec<(Vec<u8>, u32)> = Vec::new();
-    let mut rank = 0u32;
-    while let Ok(bytes) = bpe.decode_bytes(&[rank]) {
-        tokens.push((bytes, rank));
-        rank += 1;
+    let mut tokens: Vec<Vec<u8>> = Vec::new();
+    while let Ok(bytes) = bpe.decode_bytes(&[tokens.len() as u32]) {
+        tokens.push(bytes);
     }
     // The encoding's ordinary tokens, exactly (a gap or a changed table would shift ranks).
     assert_eq!(
@@ -22,19 +24,27 @@ fn write_table(name: &str, bpe: &tiktoken_rs::CoreBPE, expected: usize, out: &Pa
         "{name}: {} tokens, expected {expected}",
         tokens.len()
     );
-    tokens.sort();
     let mut bytes = Vec::new();
     let mut offsets = Vec::new();
-    let mut ranks = Vec::new();
-    for (token, rank) in &tokens {
+    for token in &tokens {
         offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        ranks.extend_from_slice(&rank.to_le_bytes());
         bytes.extend_from_slice(token);
     }
     offsets.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+    // Open addressing with linear probing: each token at the first free slot from its hash.
+    let mask = token_hash::slot_count(tokens.len()) - 1;
+    let mut slots = vec![u32::MAX; mask + 1];
+    for (rank, token) in tokens.iter().enumerate() {
+        let mut slot = token_hash::token_hash(token) as usize & mask;
+        while slots[slot] != u32::MAX {
+            slot = (slot + 1) & mask;
+        }
+        slots[slot] = rank as u32;
+    }
+    let slots: Vec<u8> = slots.iter().flat_map(|rank| rank.to_le_bytes()).collect();
     std::fs::write(out.join(format!("{name}.bytes")), bytes).expect("write bytes");
     std::fs::write(out.join(format!("{name}.offsets")), offsets).expect("write offsets");
-    std::fs::write(out.join(format!("{name}.ranks")), ranks).expect("write ranks");
+    std::fs::write(out.join(format!("{name}.slots")), slots).expect("write slots");
 }
 
 /// The characters of the regex class `pattern` as inclusive code point ranges.
@@ -131,6 +141,7 @@ fn write_classes(out: &Path) {
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
+    println!("cargo:rerun-if-changed=src/token_hash.rs");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
     write_classes(&out);
     write_table(

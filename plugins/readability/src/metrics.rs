@@ -29,25 +29,25 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 /// Computes the five figures of `text`.
 pub fn figures(text: &str) -> Figures {
-    let mut syllables = text::Syllables::default();
-    let words = text::word_count(text);
+    let mut seen = text::Seen::with_room_for(text.len());
+    let counts = text::token_counts(text, &mut seen);
+    let words = counts.words;
     let sentences = text::sentence_count(text);
     let words_per_sentence = ratio(words, sentences);
-    let syllables_per_word = ratio(syllables.of_text(text), words);
+    let syllables_per_word = ratio(counts.syllables, words);
 
     let gunning_fog = if words == 0 {
         0.0
     } else {
-        let difficult = text::difficult_word_count(text, 3, &mut syllables);
+        let difficult = text::difficult_word_count(text, 3, &seen);
         0.4 * (words_per_sentence + 100.0 * difficult as f64 / words as f64)
     };
     let smog_index = if sentences >= 3 {
-        let polysyllables = text::polysyllable_count(text, &mut syllables);
-        1.043 * (30.0 * polysyllables as f64 / sentences as f64).sqrt() + 3.1291
+        1.043 * (30.0 * counts.polysyllables as f64 / sentences as f64).sqrt() + 3.1291
     } else {
         0.0
     };
-    let letters = ratio(text::letter_count(text), words) * 100.0;
+    let letters = ratio(counts.letters, words) * 100.0;
     let sentences_per_100 = ratio(sentences, words) * 100.0;
     Figures {
         flesch_reading_ease: 206.835 - 1.015 * words_per_sentence - 84.6 * syllables_per_word,
@@ -108,5 +108,27 @@ mod tests {
         assert_eq!(empty.flesch_reading_ease, 206.835);
         assert_eq!(empty.smog_index, 0.0);
         assert_eq!(empty.gunning_fog, 0.0);
+    }
+}
+
+/// The figures' guest-side cost, for tuning: `cargo test --release -p readability
+/// time_figures -- --ignored --nocapture` (`TIMING_N` calls, 20,000 by default) on the bench's
+/// 60-word answer; under `valgrind --tool=cachegrind` it counts instructions per call.
+#[cfg(test)]
+mod timing {
+    #[test]
+    #[ignore]
+    fn time_figures() {
+        let text = "Its examples on model quality reviewers that with short record reject parallel. the data trace pipelines machines a every accept in blocks about its. examples small writes and reviewers that fast answer keeps reject parallel model. quality while pipelines machines short record or in blocks data trace from. small writes every accept run fast answer its examples on model quality.";
+        let n: usize = std::env::var("TIMING_N")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
+        let started = std::time::Instant::now();
+        for _ in 0..n {
+            std::hint::black_box(super::figures(std::hint::black_box(text)));
+        }
+        let per_call = started.elapsed().as_secs_f64() * 1e6 / n.max(1) as f64;
+        eprintln!("figures: {per_call:.2} µs per call");
     }
 }

@@ -19,83 +19,149 @@ pub fn word_count(text: &str) -> usize {
         .count()
 }
 
-/// Letters: word characters, white space and punctuation left out (`letter_count`).
-pub fn letter_count(text: &str) -> usize {
-    text.chars().filter(|&c| is_word_char(c)).count()
+/// The counts of a text that go token by token.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TokenCounts {
+    /// Words (`lexicon_count`): as [`word_count`].
+    pub words: usize,
+    /// Letters (`letter_count`): word characters, white space and punctuation left out.
+    pub letters: usize,
+    /// Syllables of the text (`syllable_count`).
+    pub syllables: usize,
+    /// White-space separated tokens, punctuation included, of three or more syllables
+    /// (`polysyllabcount`).
+    pub polysyllables: usize,
 }
 
-/// Syllable counts (`syllable_count`), remembering each word's so the three figures that
-/// count syllables hyphenate a word once per call.
-#[derive(Debug, Default)]
-pub struct Syllables {
-    words: std::collections::HashMap<String, usize>,
-    /// The word being looked up, reused from token to token.
-    word: String,
-}
+/// FNV-1a: the hash of the token maps, cheap on short words (std's default hasher is
+/// SipHash, seeded by a WASI call in each fresh instance).
+struct Fnv(u64);
 
-impl Syllables {
-    /// Syllables of `text`: its lower-cased words without punctuation, each counted by its
-    /// hyphenation points. White space separates the same words before and after removing
-    /// punctuation and lower-casing (which never makes or takes white space, nor looks across
-    /// it), so each token is done alone, without copying the text.
-    pub fn of_text(&mut self, text: &str) -> usize {
-        let mut word = std::mem::take(&mut self.word);
-        let mut sum = 0;
-        for token in text.split_whitespace() {
-            word.clear();
-            if token.is_ascii() {
-                word.extend(
-                    token
-                        .chars()
-                        .map(|c| c.to_ascii_lowercase())
-                        .filter(|&c| is_word_char(c)),
-                );
-            } else {
-                word.extend(token.to_lowercase().chars().filter(|&c| is_word_char(c)));
-            }
-            if word.is_empty() {
-                continue;
-            }
-            sum += match self.words.get(word.as_str()) {
-                Some(&count) => count,
-                None => {
-                    let count = word_syllables(&word);
-                    self.words.insert(word.clone(), count);
-                    count
-                }
-            };
-        }
-        self.word = word;
-        sum
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
     }
+}
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0 ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+type FnvBuild = std::hash::BuildHasherDefault<Fnv>;
+
+/// What one white-space token adds to the counts.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    /// Its word characters.
+    letters: usize,
+    /// Syllables of its word: lower-cased, without punctuation (0 when that is empty).
+    syllables: usize,
+}
+
+/// The [`Facts`] of `token`, its word built in `word`. Removing punctuation and
+/// lower-casing never make or take white space, nor look across it, so a token is
+/// stripped alone, as textstat strips the whole text.
+fn facts_of(token: &str, word: &mut String) -> Facts {
+    word.clear();
+    let letters = if token.is_ascii() {
+        // Lower-casing keeps each ASCII character one character: one loop does both.
+        for c in token.chars() {
+            if is_word_char(c) {
+                word.push(c.to_ascii_lowercase());
+            }
+        }
+        word.len()
+    } else {
+        word.extend(token.to_lowercase().chars().filter(|&c| is_word_char(c)));
+        token.chars().filter(|&c| is_word_char(c)).count()
+    };
+    let syllables = if word.is_empty() {
+        0
+    } else {
+        word_syllables(word)
+    };
+    Facts { letters, syllables }
+}
+
+/// The white-space tokens of one text already counted, so a token met again (a text repeats
+/// most of its words), or a difficult word that is one, is not stripped and hyphenated
+/// again.
+pub struct Seen<'t> {
+    facts: std::collections::HashMap<&'t str, Facts, FnvBuild>,
+}
+
+impl<'t> Seen<'t> {
+    /// Room for the distinct tokens of about `text_len` bytes of text.
+    pub fn with_room_for(text_len: usize) -> Self {
+        let tokens = (text_len / 6).min(4096) + 8;
+        Seen {
+            facts: std::collections::HashMap::with_capacity_and_hasher(tokens, FnvBuild::default()),
+        }
+    }
+
+    /// Syllables of the word of `token` (one token without white space).
+    fn syllables(&self, token: &str) -> usize {
+        match self.facts.get(token) {
+            Some(facts) => facts.syllables,
+            None => facts_of(token, &mut String::new()).syllables,
+        }
+    }
+}
+
+/// Words, letters, syllables and polysyllables of `text`, in one pass over its white-space
+/// tokens, each distinct token stripped and hyphenated once (remembered in `seen`). White
+/// space is no word character, so the letters are the tokens'.
+pub fn token_counts<'t>(text: &'t str, seen: &mut Seen<'t>) -> TokenCounts {
+    let mut word = String::new();
+    let mut counts = TokenCounts::default();
+    for token in text.split_whitespace() {
+        let facts = *seen
+            .facts
+            .entry(token)
+            .or_insert_with(|| facts_of(token, &mut word));
+        counts.letters += facts.letters;
+        counts.words += usize::from(facts.letters > 0);
+        counts.syllables += facts.syllables;
+        counts.polysyllables += usize::from(facts.syllables >= 3);
+    }
+    counts
 }
 
 /// The pieces `re.findall(r"\b[^.!?]+[.!?]*", text)` finds: from a word boundary, a run of
 /// characters other than `.`, `!`, `?`, then the run of those that ends it.
 pub fn sentence_pieces(text: &str) -> Vec<&str> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
     let is_end = |c: char| matches!(c, '.' | '!' | '?');
-    let word_at = |i: usize| chars.get(i).is_some_and(|&(_, c)| is_word_char(c));
-    let boundary = |i: usize| {
-        let before = i > 0 && word_at(i - 1);
-        before != word_at(i)
-    };
-    let byte = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
     let mut pieces = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if is_end(chars[i].1) || !boundary(i) {
-            i += 1;
+    // Whether the character before the current one is a word character (none at the start).
+    let mut after_word = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        let word = is_word_char(c);
+        // A piece starts at a word boundary: a word character on one side only.
+        if is_end(c) || word == after_word {
+            after_word = word;
             continue;
         }
-        let start = i;
-        while i < chars.len() && !is_end(chars[i].1) {
-            i += 1;
+        let mut last = c;
+        while let Some(&(_, next)) = chars.peek().filter(|&&(_, next)| !is_end(next)) {
+            last = next;
+            chars.next();
         }
-        while i < chars.len() && is_end(chars[i].1) {
-            i += 1;
+        while let Some(&(_, next)) = chars.peek().filter(|&&(_, next)| is_end(next)) {
+            last = next;
+            chars.next();
         }
-        pieces.push(&text[byte(start)..byte(i)]);
+        let end = chars.peek().map_or(text.len(), |&(at, _)| at);
+        pieces.push(&text[start..end]);
+        after_word = is_word_char(last);
     }
     pieces
 }
@@ -108,26 +174,21 @@ pub fn sentence_count(text: &str) -> usize {
     (pieces.len() - short).max(1)
 }
 
-/// Words of three or more syllables among the white-space separated tokens, punctuation
-/// included (`polysyllabcount`).
-pub fn polysyllable_count(text: &str, syllables: &mut Syllables) -> usize {
-    text.split_whitespace()
-        .filter(|word| syllables.of_text(word) >= 3)
-        .count()
-}
-
 /// Distinct lower-case tokens of word characters, `=` and apostrophes that are not easy words
 /// and have at least `min_syllables` syllables (`difficult_words`).
-pub fn difficult_word_count(text: &str, min_syllables: usize, syllables: &mut Syllables) -> usize {
+pub fn difficult_word_count(text: &str, min_syllables: usize, seen: &Seen) -> usize {
     let lower = text.to_lowercase();
     let is_token_char = |c: char| is_word_char(c) || matches!(c, '=' | '\'' | '‘' | '’');
-    let tokens: std::collections::BTreeSet<&str> = lower
+    let mut distinct: std::collections::HashSet<&str, FnvBuild> =
+        std::collections::HashSet::with_capacity_and_hasher(
+            seen.facts.len() + 8,
+            FnvBuild::default(),
+        );
+    lower
         .split(|c: char| !is_token_char(c))
-        .filter(|t| !t.is_empty())
-        .collect();
-    tokens
-        .into_iter()
-        .filter(|t| !EASY_WORDS.contains(t) && syllables.of_text(t) >= min_syllables)
+        .filter(|t| !t.is_empty() && distinct.insert(t))
+        .filter(|t| !EASY_WORDS.contains(t))
+        .filter(|t| seen.syllables(t) >= min_syllables)
         .count()
 }
 
@@ -141,6 +202,11 @@ mod tests {
         text.chars()
             .filter(|&c| is_word_char(c) || c.is_whitespace())
             .collect()
+    }
+
+    /// Letters: word characters, white space and punctuation left out (`letter_count`).
+    fn letter_count(text: &str) -> usize {
+        text.chars().filter(|&c| is_word_char(c)).count()
     }
 
     /// Counting token by token gives what textstat's order (lower-case the text, remove its
@@ -165,7 +231,21 @@ mod tests {
                 .split_whitespace()
                 .map(word_syllables)
                 .sum();
-            assert_eq!(Syllables::default().of_text(text), whole, "{text}");
+            let counts = token_counts(text, &mut Seen::with_room_for(text.len()));
+            assert_eq!(counts.syllables, whole, "{text}");
+            assert_eq!(counts.words, word_count(text), "{text}");
+            assert_eq!(counts.letters, letter_count(text), "{text}");
+            let polysyllables = text
+                .split_whitespace()
+                .filter(|token| {
+                    remove_punctuation(&token.to_lowercase())
+                        .split_whitespace()
+                        .map(word_syllables)
+                        .sum::<usize>()
+                        >= 3
+                })
+                .count();
+            assert_eq!(counts.polysyllables, polysyllables, "{text}");
         }
     }
 
@@ -196,10 +276,14 @@ mod tests {
         assert_eq!(word_count("Don't stop -- it's 3.5% off!"), 5);
         assert_eq!(letter_count("Don't stop!"), 8);
         assert_eq!(
+            token_counts("Don't stop!", &mut Seen::with_room_for(0)).letters,
+            8
+        );
+        assert_eq!(
             difficult_word_count(
                 "Magnificent magnificent MAGNIFICENT, beautiful day",
                 3,
-                &mut Syllables::default()
+                &Seen::with_room_for(0)
             ),
             1
         );

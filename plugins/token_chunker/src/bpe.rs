@@ -2,36 +2,35 @@
 //! text is split as the encoding's pattern splits it (see [`crate::split`]), a piece that is a token counts one, and any other
 //! piece is merged byte pair by byte pair, always the adjacent pair whose joined bytes have the
 //! lowest rank (leftmost on ties), until no joined pair is a token; its parts are its tokens.
-//! Ranks are found by binary search in the sorted table, so nothing is built per call.
+//! Ranks are found in a hash table compiled into the block, so nothing is built per call.
 
 use crate::split::{Pattern, pieces};
 
-/// One encoding's table: every token's bytes, sorted, with its rank.
+/// One encoding's table: every token's bytes by rank, and a hash table of the ranks.
 pub struct Table {
     bytes: &'static [u8],
     offsets: &'static [u8],
-    ranks: &'static [u8],
+    slots: &'static [u8],
 }
 
-fn u32_at(data: &[u8], index: usize) -> u32 {
-    let mut word = [0u8; 4];
-    word.copy_from_slice(&data[4 * index..4 * index + 4]);
-    u32::from_le_bytes(word)
+fn u32_at(data: &[u8], index: usize) -> Option<u32> {
+    let word = data.get(4 * index..4 * index + 4)?;
+    Some(u32::from_le_bytes([word[0], word[1], word[2], word[3]]))
 }
 
 impl Table {
     /// A table from the three files `build.rs` wrote.
-    pub const fn new(bytes: &'static [u8], offsets: &'static [u8], ranks: &'static [u8]) -> Self {
+    pub const fn new(bytes: &'static [u8], offsets: &'static [u8], slots: &'static [u8]) -> Self {
         Table {
             bytes,
             offsets,
-            ranks,
+            slots,
         }
     }
 
     /// Number of tokens.
     pub fn len(&self) -> usize {
-        self.ranks.len() / 4
+        (self.offsets.len() / 4).saturating_sub(1)
     }
 
     /// Whether the table has no token.
@@ -39,25 +38,90 @@ impl Table {
         self.len() == 0
     }
 
-    fn token(&self, index: usize) -> &'static [u8] {
-        let start = u32_at(self.offsets, index) as usize;
-        let end = u32_at(self.offsets, index + 1) as usize;
-        &self.bytes[start..end]
+    fn token(&self, rank: u32) -> Option<&'static [u8]> {
+        let start = u32_at(self.offsets, rank as usize)? as usize;
+        let end = u32_at(self.offsets, rank as usize + 1)? as usize;
+        self.bytes.get(start..end)
     }
 
-    /// The rank of the token made of `piece`, if it is one.
+    /// The rank of the token made of `piece`, if it is one: the slots from the piece's hash
+    /// up to the first free one hold every token of that hash.
     pub fn rank(&self, piece: &[u8]) -> Option<u32> {
-        let (mut low, mut high) = (0, self.len());
-        while low < high {
-            let middle = low + (high - low) / 2;
-            match self.token(middle).cmp(piece) {
-                std::cmp::Ordering::Less => low = middle + 1,
-                std::cmp::Ordering::Greater => high = middle,
-                std::cmp::Ordering::Equal => return Some(u32_at(self.ranks, middle)),
-            }
+        let slots = self.slots.len() / 4;
+        if slots == 0 {
+            return None;
         }
-        None
+        let mask = slots - 1;
+        let mut slot = crate::token_hash::token_hash(piece) as usize & mask;
+        loop {
+            let rank = u32_at(self.slots, slot)?;
+            if rank == u32::MAX {
+                return None;
+            }
+            if self.token(rank)? == piece {
+                return Some(rank);
+            }
+            slot = (slot + 1) & mask;
+        }
     }
+}
+
+/// Longest piece merged by [`small_piece_tokens`].
+const SMALL_PIECE: usize = 32;
+
+/// [`piece_tokens`] of a piece of at most [`SMALL_PIECE`] bytes, in arrays on the stack: the
+/// parts' starts and the rank of joining each part with the next, the lowest (leftmost on
+/// ties) joined until none is a token. Quadratic, but without the allocations and the heap
+/// that most pieces, a word or two long, do not repay.
+fn small_piece_tokens(table: &Table, piece: &[u8]) -> usize {
+    let n = piece.len().min(SMALL_PIECE);
+    // starts[k]: where part k starts; starts[parts] is the end.
+    let mut starts = [0usize; SMALL_PIECE + 1];
+    for (k, start) in starts.iter_mut().enumerate().take(n + 1) {
+        *start = k;
+    }
+    let mut parts = n;
+    let joined = |starts: &[usize], k: usize, parts: usize| -> u32 {
+        if k + 1 >= parts {
+            return u32::MAX;
+        }
+        table
+            .rank(&piece[starts[k]..starts[k + 2]])
+            .unwrap_or(u32::MAX)
+    };
+    // ranks[k]: the rank of part k joined with part k + 1.
+    let mut ranks = [u32::MAX; SMALL_PIECE];
+    for (k, rank) in ranks.iter_mut().enumerate().take(parts - 1) {
+        *rank = joined(&starts, k, parts);
+    }
+    while parts > 1 {
+        let (at, lowest) =
+            ranks[..parts - 1]
+                .iter()
+                .enumerate()
+                .fold(
+                    (0, u32::MAX),
+                    |best, (k, &rank)| {
+                        if rank < best.1 { (k, rank) } else { best }
+                    },
+                );
+        if lowest == u32::MAX {
+            break;
+        }
+        // Part at + 1 joins part at: the starts and ranks after it move down one.
+        for k in at + 1..parts {
+            starts[k] = starts[k + 1];
+        }
+        for k in at + 1..parts - 2 {
+            ranks[k] = ranks[k + 1];
+        }
+        parts -= 1;
+        ranks[at] = joined(&starts, at, parts);
+        if at > 0 {
+            ranks[at - 1] = joined(&starts, at - 1, parts);
+        }
+    }
+    parts
 }
 
 /// Tokens of one piece of the split text. The parts form a linked list over the piece's bytes
@@ -69,6 +133,9 @@ fn piece_tokens(table: &Table, piece: &[u8]) -> usize {
 
     if piece.len() <= 1 || table.rank(piece).is_some() {
         return usize::from(!piece.is_empty());
+    }
+    if piece.len() <= SMALL_PIECE {
+        return small_piece_tokens(table, piece);
     }
     let n = piece.len();
     // next[i]: start of the part after the part starting at i (n for the last one).

@@ -8,6 +8,7 @@ pub mod bpe;
 pub mod chunking;
 pub mod classes;
 pub mod split;
+pub mod token_hash;
 pub mod tokens;
 
 use blockforge_sdk::prelude::*;

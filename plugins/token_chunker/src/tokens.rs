@@ -24,7 +24,7 @@ macro_rules! table {
         Table::new(
             include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".bytes")),
             include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".offsets")),
-            include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".ranks")),
+            include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".slots")),
         )
     };
 }
