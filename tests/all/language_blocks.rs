@@ -416,7 +416,7 @@ async fn new_block_writes_a_project_that_builds_and_passes_its_test_in_each_lang
         );
         assert!(
             made.stdout
-                .contains("test passed: word_count.wasm wrote HELLO BLOCKS"),
+                .contains("test passed: word_count.wasm wrote \"result\": \"HELLO BLOCKS\""),
             "{language}: {}\n{}",
             made.stdout,
             made.stderr
