@@ -688,3 +688,41 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
         out.stderr
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_syntax_error_fails_the_build_naming_the_file_and_line() {
+    let checkout = blockforge_tests::harness::checkout();
+    let dir = tempfile::tempdir().unwrap();
+    let sdk = dir.path().join("blockforge_sdk");
+    blockforge_tests::language_blocks::copy_js_sdk(&sdk);
+    let js = dir.path().join("typo.js");
+    // componentize-js alone says "failed to parse JS source, encountered [1] errors".
+    std::fs::write(
+        &js,
+        "import { defineBlock } from './blockforge_sdk/blockforge.js';\nexport const guest = defineBlock({\n  typeName: 'Typo',\n  execute(ctx) {\n    const x = ;\n    return {};\n  },\n});\n",
+    )
+    .unwrap();
+    let wit = checkout.join("wit/since_v0.1.0").display().to_string();
+    let out = run_tool(
+        "node",
+        &[
+            &sdk.join("build_block.mjs").display().to_string(),
+            "typo.js",
+            "--wit",
+            &wit,
+            "-o",
+            "typo.wasm",
+        ],
+        Some(dir.path()),
+        &[],
+    )
+    .await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("typo.js:5\n")
+            && out.stderr.contains("SyntaxError: Unexpected token ';'"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("typo.wasm").exists());
+}
