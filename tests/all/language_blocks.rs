@@ -631,30 +631,13 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
     );
     assert!(!out.stderr.contains("Stack backtrace"), "{}", out.stderr);
 
-    // The JavaScript block beside a copy of the SDK, as `new-block` lays it out.
-    let sdk = dir.path().join("blockforge_sdk");
-    blockforge_tests::language_blocks::copy_js_sdk(&sdk);
     let js = dir.path().join("forgot.js");
     std::fs::write(
         &js,
         "import { defineBlock } from './blockforge_sdk/blockforge.js';\nexport const block = defineBlock({ typeName: 'Forgot', execute() { return {}; } });\n",
     )
     .unwrap();
-    let wit = checkout.join("wit/since_v0.1.0").display().to_string();
-    let out = run_tool(
-        "node",
-        &[
-            &sdk.join("build_block.mjs").display().to_string(),
-            &js.display().to_string(),
-            "--wit",
-            &wit,
-            "-o",
-            &dir.path().join("forgot-js.wasm").display().to_string(),
-        ],
-        None,
-        &backtrace,
-    )
-    .await;
+    let out = build_js_beside_sdk(dir.path(), "forgot.js", "forgot-js.wasm", &backtrace).await;
     out.assert_failure();
     assert!(
         out.stderr
@@ -691,32 +674,14 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_javascript_syntax_error_fails_the_build_naming_the_file_and_line() {
-    let checkout = blockforge_tests::harness::checkout();
     let dir = tempfile::tempdir().unwrap();
-    let sdk = dir.path().join("blockforge_sdk");
-    blockforge_tests::language_blocks::copy_js_sdk(&sdk);
-    let js = dir.path().join("typo.js");
     // componentize-js alone says "failed to parse JS source, encountered [1] errors".
     std::fs::write(
-        &js,
+        dir.path().join("typo.js"),
         "import { defineBlock } from './blockforge_sdk/blockforge.js';\nexport const guest = defineBlock({\n  typeName: 'Typo',\n  execute(ctx) {\n    const x = ;\n    return {};\n  },\n});\n",
     )
     .unwrap();
-    let wit = checkout.join("wit/since_v0.1.0").display().to_string();
-    let out = run_tool(
-        "node",
-        &[
-            &sdk.join("build_block.mjs").display().to_string(),
-            "typo.js",
-            "--wit",
-            &wit,
-            "-o",
-            "typo.wasm",
-        ],
-        Some(dir.path()),
-        &[],
-    )
-    .await;
+    let out = build_js_beside_sdk(dir.path(), "typo.js", "typo.wasm", &[]).await;
     out.assert_failure();
     assert!(
         out.stderr.contains("typo.js:5\n")
@@ -725,4 +690,31 @@ async fn a_javascript_syntax_error_fails_the_build_naming_the_file_and_line() {
         out.stderr
     );
     assert!(!dir.path().join("typo.wasm").exists());
+}
+
+/// `node build_block.mjs SOURCE -o OUT` in `dir` (both named relative to it) against the
+/// checkout's 0.1.0 WIT, with a copy of the JavaScript SDK in `dir/blockforge_sdk`, as
+/// `new-block` lays a project out.
+async fn build_js_beside_sdk(
+    dir: &std::path::Path,
+    source: &str,
+    out: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> CmdOutput {
+    let sdk = dir.join("blockforge_sdk");
+    if !sdk.exists() {
+        blockforge_tests::language_blocks::copy_js_sdk(&sdk);
+    }
+    let wit = blockforge_tests::harness::checkout()
+        .join("wit/since_v0.1.0")
+        .display()
+        .to_string();
+    let script = sdk.join("build_block.mjs").display().to_string();
+    run_tool(
+        "node",
+        &[&script, source, "--wit", &wit, "-o", out],
+        Some(dir),
+        env,
+    )
+    .await
 }
