@@ -718,3 +718,22 @@ async fn build_js_beside_sdk(
     )
     .await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_test_says_when_it_compiles_a_component_and_not_after() {
+    let mut ws = Workspace::new();
+    // A compile cache of its own, in which the component is not yet.
+    let cache = ws.path().join("compile-cache").display().to_string();
+    ws.set_env("BLOCKFORGE_CACHE_DIR", &cache);
+    let component = path("rust_shout").display().to_string();
+    for first in [true, false] {
+        let out = ws
+            .run(&["block", "test", &component, "--state", r#"{"text": "hi"}"#])
+            .await;
+        out.assert_success();
+        let said = out.stderr.contains("compiling ")
+            && out.stderr.contains("rust_shout.wasm (")
+            && out.stderr.contains("the first time only");
+        assert_eq!(said, first, "{}", out.stderr);
+    }
+}
