@@ -13,7 +13,7 @@ cp __SNAKE__.wasm /path/to/plugins/                                # the server 
 ```
 
 The first `block test` of a component compiles it (a Python or JavaScript one can take up to a
-minute, silently); later runs reuse the compiled code. The plugins folder is the server's
+minute; it says "compiling …" first); later runs reuse the compiled code. The plugins folder is the server's
 `PLUGINS_DIR`: by default `plugins/` in the folder `blockforge serve` was started in (with
 `make run`, the blockforge checkout's); `blockforge run --plugins-dir .` uses this folder's.
 

@@ -253,7 +253,7 @@ impl BlockProject {
         let wasm = format!("{}.wasm", self.snake);
         let dir = dir.display();
         format!(
-            "Wrote block {} ({}) into {dir}.\n\nNext:\n  cd {dir}\n  make                                   # build {wasm}\n  blockforge block test {wasm} --state '{{\"text\": \"hello blocks\"}}'\n  cp {wasm} /path/to/plugins/   # the server's plugins folder: listed at once\n\nThe first `block test` of a component compiles it (a Python or JavaScript one: up to a\nminute, silently; then it is cached). The plugins folder is the server's PLUGINS_DIR: by\ndefault `plugins/` in the folder it was started in (with `make run`, the blockforge\ncheckout's). `make test` builds the block and checks its output; README.md says more.",
+            "Wrote block {} ({}) into {dir}.\n\nNext:\n  cd {dir}\n  make                                   # build {wasm}\n  blockforge block test {wasm} --state '{{\"text\": \"hello blocks\"}}'\n  cp {wasm} /path/to/plugins/   # the server's plugins folder: listed at once\n\nThe first `block test` of a component compiles it (a Python or JavaScript one: up to a\nminute; it says so; then it is cached). The plugins folder is the server's PLUGINS_DIR: by\ndefault `plugins/` in the folder it was started in (with `make run`, the blockforge\ncheckout's). `make test` builds the block and checks its output; README.md says more.",
             self.type_name,
             self.language.name(),
         )
