@@ -794,6 +794,12 @@ impl Runtime {
         &self.bounds
     }
 
+    /// Whether loading the component `bytes` reads its compiled form from the compile cache
+    /// instead of compiling it.
+    pub fn is_compiled(&self, bytes: &[u8]) -> bool {
+        self.cache.is_compiled(&CompileCache::content_hash(bytes))
+    }
+
     /// What a user plugin without a stored grant may do.
     pub fn user_grant(&self) -> UserDefault {
         self.user_grant

@@ -63,6 +63,18 @@ pub enum Language {
     Js,
 }
 
+impl Language {
+    /// The language's name as people write it (`JavaScript`), for messages and the project's
+    /// README.
+    pub fn name(self) -> &'static str {
+        match self {
+            Language::Rust => "Rust",
+            Language::Python => "Python",
+            Language::Js => "JavaScript",
+        }
+    }
+}
+
 /// What to write.
 #[derive(Debug, Clone)]
 pub struct BlockProject {
@@ -132,9 +144,9 @@ impl BlockProject {
 
     /// Every file of the project: its path in the project and its contents.
     pub fn files(&self) -> Vec<(PathBuf, String)> {
-        let (language, source, sources, build, needs, block) = match self.language {
+        let language = self.language.name();
+        let (source, sources, build, needs, block) = match self.language {
             Language::Rust => (
-                "Rust",
                 "src/lib.rs".to_owned(),
                 "Cargo.toml Cargo.lock $(wildcard blockforge-sdk/src/*.rs) $(wildcard wit/since_v0.2.0/*.wit)",
                 "cargo build --locked --release --target wasm32-wasip2 --target-dir $(TARGET_DIR)\n\tcp $(TARGET_DIR)/wasm32-wasip2/release/$(WASM) $@",
@@ -142,7 +154,6 @@ impl BlockProject {
                 templates::RUST_BLOCK,
             ),
             Language::Python => (
-                "Python",
                 format!("{}.py", self.snake),
                 "$(wildcard *.py) $(wildcard blockforge_sdk/blockforge/*.py) $(wildcard wit/since_v0.1.0/*.wit)",
                 "python3 blockforge_sdk/build_block.py $< -o $@",
@@ -150,7 +161,6 @@ impl BlockProject {
                 templates::PYTHON_BLOCK,
             ),
             Language::Js => (
-                "JavaScript",
                 format!("{}.js", self.snake),
                 "$(wildcard *.js) blockforge_sdk/blockforge.js $(wildcard wit/since_v0.1.0/*.wit)",
                 "node blockforge_sdk/build_block.mjs $< -o $@",
@@ -235,6 +245,18 @@ impl BlockProject {
             text.push_str(kept.unwrap_or_default());
         }
         text
+    }
+
+    /// What `new-block` prints once the project is written into `dir`: the commands that build
+    /// it, run it and hand it to a server, and where that server's plugins folder is.
+    pub fn next_steps(&self, dir: &Path) -> String {
+        let wasm = format!("{}.wasm", self.snake);
+        let dir = dir.display();
+        format!(
+            "Wrote block {} ({}) into {dir}.\n\nNext:\n  cd {dir}\n  make                                   # build {wasm}\n  blockforge block test {wasm} --state '{{\"text\": \"hello blocks\"}}'\n  cp {wasm} /path/to/plugins/   # the server's plugins folder: listed at once\n\nThe first `block test` of a component compiles it (a Python or JavaScript one: up to a\nminute; it says so; then it is cached). The plugins folder is the server's PLUGINS_DIR: by\ndefault `plugins/` in the folder it was started in (with `make run`, the blockforge\ncheckout's). `make test` builds the block and checks its output; README.md says more.",
+            self.type_name,
+            self.language.name(),
+        )
     }
 
     /// Writes the project into `dir`, which must be missing or empty; returns the files
@@ -460,6 +482,55 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A user who changes the block changes what `make test` expects in one place the
+    /// failure names, not in a recipe.
+    #[test]
+    fn make_test_checks_one_expectation_set_at_the_top_of_the_makefile() {
+        for language in [Language::Rust, Language::Python, Language::Js] {
+            let project = BlockProject::new("word-count", language, false).unwrap();
+            let file = |name: &str| {
+                project
+                    .files()
+                    .into_iter()
+                    .find(|(path, _)| path == Path::new(name))
+                    .map(|(_, text)| text)
+                    .unwrap()
+            };
+            let makefile = file("Makefile");
+            let (top, recipes) = makefile.split_once(".PHONY").unwrap();
+            assert!(
+                top.contains("\nEXPECT := \"result\": \"HELLO BLOCKS\"\n"),
+                "{language:?}: {makefile}"
+            );
+            assert!(
+                !recipes.contains("HELLO BLOCKS"),
+                "{language:?}: {makefile}"
+            );
+            assert!(
+                recipes.contains("grep -qF '$(EXPECT)'")
+                    && recipes.contains("STATE and EXPECT are at the top of the Makefile"),
+                "{language:?}: {makefile}"
+            );
+            assert!(file("README.md").contains("`EXPECT`"), "{language:?}");
+        }
+    }
+
+    #[test]
+    fn next_steps_name_the_language_and_where_the_plugins_folder_is() {
+        let project = BlockProject::new("tag-lines", Language::Js, false).unwrap();
+        let steps = project.next_steps(Path::new("tag-lines"));
+        assert!(
+            steps.starts_with("Wrote block TagLines (JavaScript) into tag-lines."),
+            "{steps}"
+        );
+        assert!(
+            steps.contains("cp tag_lines.wasm /path/to/plugins/")
+                && steps.contains("PLUGINS_DIR")
+                && steps.contains("The first `block test` of a component compiles it"),
+            "{steps}"
+        );
     }
 
     /// The project ships the example block's lock file, which holds only what the example

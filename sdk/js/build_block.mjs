@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { nodeVersionProblem } from './node_version.mjs';
@@ -28,6 +28,8 @@ const SDK_DIR = dirname(fileURLToPath(import.meta.url));
 const TOOLCHAIN = join(SDK_DIR, 'toolchain');
 const COMPONENTIZE_JS = '0.23.0';
 const WORLD = 'block';
+// Where the build was started: file names in messages are relative to it.
+const STARTED_IN = process.cwd();
 
 function fail(message) {
   console.error(`error: ${message}`);
@@ -227,6 +229,22 @@ function commonAncestor(a, b) {
   return left.slice(0, shared).join(sep) || sep;
 }
 
+/**
+ * componentize-js says only how many parse errors it met: Node's own parser names the file,
+ * the line and the token. Each JavaScript source is checked as a module (Node 20 does not
+ * check a `.js` file with `import` as one unless told so).
+ */
+function syntaxErrors(files) {
+  for (const file of files.filter((f) => /\.m?js$/.test(f))) {
+    const checked = spawnSync(process.execPath, ['--input-type=module', '--check'], { input: readFileSync(file), encoding: 'utf8' });
+    if (checked.status !== 0) {
+      const report = checked.stderr.split('\n    at ')[0].replaceAll('[stdin]', relative(STARTED_IN, file)).trimEnd();
+      return `\n${report}`;
+    }
+  }
+  return '';
+}
+
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
@@ -291,9 +309,12 @@ try {
   }));
 } catch (error) {
   const message = String(error.message ?? error);
-  const hint = message.includes('does not export a "guest"')
-    ? '\nhint: export the block as `export const guest = defineBlock({...})`'
-    : '';
+  let hint = '';
+  if (message.includes('does not export a "guest"')) {
+    hint = '\nhint: export the block as `export const guest = defineBlock({...})`';
+  } else if (message.includes('failed to parse JS source')) {
+    hint = syntaxErrors(files.map(([file]) => file));
+  }
   fail(`componentize-js failed building ${positionals[0]}: ${message}${hint}`);
 }
 mkdirSync(dirname(out), { recursive: true });

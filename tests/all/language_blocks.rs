@@ -416,7 +416,7 @@ async fn new_block_writes_a_project_that_builds_and_passes_its_test_in_each_lang
         );
         assert!(
             made.stdout
-                .contains("test passed: word_count.wasm wrote HELLO BLOCKS"),
+                .contains("test passed: word_count.wasm wrote \"result\": \"HELLO BLOCKS\""),
             "{language}: {}\n{}",
             made.stdout,
             made.stderr
@@ -631,30 +631,13 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
     );
     assert!(!out.stderr.contains("Stack backtrace"), "{}", out.stderr);
 
-    // The JavaScript block beside a copy of the SDK, as `new-block` lays it out.
-    let sdk = dir.path().join("blockforge_sdk");
-    blockforge_tests::language_blocks::copy_js_sdk(&sdk);
     let js = dir.path().join("forgot.js");
     std::fs::write(
         &js,
         "import { defineBlock } from './blockforge_sdk/blockforge.js';\nexport const block = defineBlock({ typeName: 'Forgot', execute() { return {}; } });\n",
     )
     .unwrap();
-    let wit = checkout.join("wit/since_v0.1.0").display().to_string();
-    let out = run_tool(
-        "node",
-        &[
-            &sdk.join("build_block.mjs").display().to_string(),
-            &js.display().to_string(),
-            "--wit",
-            &wit,
-            "-o",
-            &dir.path().join("forgot-js.wasm").display().to_string(),
-        ],
-        None,
-        &backtrace,
-    )
-    .await;
+    let out = build_js_beside_sdk(dir.path(), "forgot.js", "forgot-js.wasm", &backtrace).await;
     out.assert_failure();
     assert!(
         out.stderr
@@ -687,4 +670,70 @@ async fn a_block_without_its_export_fails_the_build_with_the_line_to_write() {
         "{}",
         out.stderr
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_javascript_syntax_error_fails_the_build_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    // componentize-js alone says "failed to parse JS source, encountered [1] errors".
+    std::fs::write(
+        dir.path().join("typo.js"),
+        "import { defineBlock } from './blockforge_sdk/blockforge.js';\nexport const guest = defineBlock({\n  typeName: 'Typo',\n  execute(ctx) {\n    const x = ;\n    return {};\n  },\n});\n",
+    )
+    .unwrap();
+    let out = build_js_beside_sdk(dir.path(), "typo.js", "typo.wasm", &[]).await;
+    out.assert_failure();
+    assert!(
+        out.stderr.contains("typo.js:5\n")
+            && out.stderr.contains("SyntaxError: Unexpected token ';'"),
+        "{}",
+        out.stderr
+    );
+    assert!(!dir.path().join("typo.wasm").exists());
+}
+
+/// `node build_block.mjs SOURCE -o OUT` in `dir` (both named relative to it) against the
+/// checkout's 0.1.0 WIT, with a copy of the JavaScript SDK in `dir/blockforge_sdk`, as
+/// `new-block` lays a project out.
+async fn build_js_beside_sdk(
+    dir: &std::path::Path,
+    source: &str,
+    out: &str,
+    env: &[(&str, &std::ffi::OsStr)],
+) -> CmdOutput {
+    let sdk = dir.join("blockforge_sdk");
+    if !sdk.exists() {
+        blockforge_tests::language_blocks::copy_js_sdk(&sdk);
+    }
+    let wit = blockforge_tests::harness::checkout()
+        .join("wit/since_v0.1.0")
+        .display()
+        .to_string();
+    let script = sdk.join("build_block.mjs").display().to_string();
+    run_tool(
+        "node",
+        &[&script, source, "--wit", &wit, "-o", out],
+        Some(dir),
+        env,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn block_test_says_when_it_compiles_a_component_and_not_after() {
+    let mut ws = Workspace::new();
+    // A compile cache of its own, in which the component is not yet.
+    let cache = ws.path().join("compile-cache").display().to_string();
+    ws.set_env("BLOCKFORGE_CACHE_DIR", &cache);
+    let component = path("rust_shout").display().to_string();
+    for first in [true, false] {
+        let out = ws
+            .run(&["block", "test", &component, "--state", r#"{"text": "hi"}"#])
+            .await;
+        out.assert_success();
+        let said = out.stderr.contains("compiling ")
+            && out.stderr.contains("rust_shout.wasm (")
+            && out.stderr.contains("the first time only");
+        assert_eq!(said, first, "{}", out.stderr);
+    }
 }

@@ -45,6 +45,7 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
         if !path.exists() {
             bail!("{} does not exist", path.display());
         }
+        say_when_compiling(path, registry.runtime());
         registry.load_file(path).await?
     } else {
         registry.get(&args.block).with_context(|| {
@@ -125,4 +126,20 @@ pub async fn block_test(args: BlockTestArgs, settings: &Settings) -> anyhow::Res
     };
     println!("{}", serde_json::to_string_pretty(&result)?);
     Ok(code)
+}
+
+/// A component not in the compile cache is compiled before it runs: up to a minute for a
+/// Python or JavaScript one on a debug build, which without a word looks like a hang.
+fn say_when_compiling(path: &Path, runtime: &blockforge::runtime::Runtime) {
+    // Unreadable: `load_file` says why.
+    let Ok(bytes) = std::fs::read(path) else {
+        return;
+    };
+    if !runtime.is_compiled(&bytes) {
+        eprintln!(
+            "compiling {} ({:.1} MB) for this machine, the first time only: a Python or JavaScript block can take a minute",
+            path.display(),
+            bytes.len() as f64 / 1e6
+        );
+    }
 }

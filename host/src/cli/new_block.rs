@@ -25,13 +25,6 @@ pub fn new_block(args: NewBlockArgs) -> anyhow::Result<ExitCode> {
     let project = BlockProject::new(&args.name, args.lang, args.llm)?;
     let dir = args.dir.unwrap_or_else(|| PathBuf::from(&args.name));
     project.write(&dir)?;
-    let wasm = format!("{}.wasm", project.snake);
-    println!(
-        "Wrote block {} ({:?}) into {}.\n\nNext:\n  cd {}\n  make                                   # build {wasm}\n  blockforge block test {wasm} --state '{{\"text\": \"hello blocks\"}}'\n  cp {wasm} /path/to/blockforge/plugins/  # the server loads it at once\n\n`make test` builds it and checks its output; README.md says more.",
-        project.type_name,
-        args.lang,
-        dir.display(),
-        dir.display(),
-    );
+    println!("{}", project.next_steps(&dir));
     Ok(ExitCode::SUCCESS)
 }

@@ -328,7 +328,8 @@ impl EffectiveGrant {
             )),
             Access::NotGranted => Err(format!(
                 "denied: the `{name}` capability is not granted to {} (block {}); an operator \
-                 grants it with PUT /api/plugins/{}/grants",
+                 grants it with PUT /api/plugins/{}/grants, or, for `blockforge block test` and \
+                 `blockforge run`, with `--grants FILE`",
                 self.plugin, self.block_type, self.plugin.name
             )),
         }
@@ -343,7 +344,8 @@ impl EffectiveGrant {
         }
         Err(format!(
             "denied: model {model:?} is not among the models granted to {} (block {}); an \
-             operator allows it with PUT /api/plugins/{}/grants",
+             operator allows it with PUT /api/plugins/{}/grants, or, for `blockforge block test` \
+             and `blockforge run`, with `--grants FILE`",
             self.plugin, self.block_type, self.plugin.name
         ))
     }
@@ -662,6 +664,13 @@ mod tests {
             message.contains("`llm`") && message.contains("plugin greedy"),
             "{message}"
         );
+        // A block author trying the block on the command line is told the way there too.
+        assert!(
+            message.contains("PUT /api/plugins/greedy/grants")
+                && message.contains("`blockforge block test`")
+                && message.contains("`--grants FILE`"),
+            "{message}"
+        );
         let message = found.check(Kv).expect_err("not declared");
         assert!(
             message.contains("`kv`") && message.contains("Greedy"),
@@ -672,6 +681,7 @@ mod tests {
             message.contains("\"big\"") && message.contains("plugin greedy"),
             "{message}"
         );
+        assert!(message.contains("`--grants FILE`"), "{message}");
     }
 
     #[test]
