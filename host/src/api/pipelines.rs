@@ -224,7 +224,9 @@ pub async fn execute(
         let expansion = match ctx.advance(start).await {
             Advanced::Finished(record) => {
                 return match record.status {
-                    RunStatus::Completed => Ok(Json(ExecuteAnswer::Run((*record).into()))),
+                    RunStatus::Completed => {
+                        Ok(Json(ExecuteAnswer::Run(Box::new((*record).into()))))
+                    }
                     RunStatus::Failed => Err(failed(&record)),
                 };
             }

@@ -43,7 +43,7 @@ impl From<RunRecord> for RunAnswer {
 #[serde(untagged)]
 pub enum ExecuteAnswer {
     /// The run.
-    Run(RunAnswer),
+    Run(Box<RunAnswer>),
     /// The children of the multiplier, each run to its end.
     Children {
         /// One per child, in order.

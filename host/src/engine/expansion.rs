@@ -199,7 +199,7 @@ impl Expansion {
     /// state so far with its fields merged in) above `max_state_bytes`, or all the children's
     /// states together above `max_job_state_bytes` — each child keeps its own copy of the
     /// state so far, so a large state times many children is what the job would hold.
-    pub fn check_state_limits(&self, limits: &Limits) -> Result<(), BlockFailure> {
+    pub fn check_state_limits(&self, limits: &Limits) -> Result<(), Box<BlockFailure>> {
         let max_state = limits.max_state_bytes as u64;
         let parent = state_bytes(&self.parent.state);
         let mut total: u64 = 0;
@@ -212,7 +212,7 @@ impl Expansion {
                 state.extend(child.clone());
                 bytes = state_bytes(&state);
                 if bytes > max_state {
-                    return Err(self.state_failure(
+                    return Err(Box::new(self.state_failure(
                         format!(
                             "returned a child (index {index}) that would start from a state \
                              of {bytes} bytes, above the limit of {max_state} bytes per state \
@@ -222,13 +222,13 @@ impl Expansion {
                             "child": index, "bytes": bytes,
                             "limit": max_state, "setting": "MAX_STATE_BYTES",
                         }),
-                    ));
+                    )));
                 }
             }
             total = total.saturating_add(bytes);
         }
         if total > limits.max_job_state_bytes {
-            return Err(self.state_failure(
+            return Err(Box::new(self.state_failure(
                 format!(
                     "returned {} children that would start from {total} bytes of state in \
                      all (each keeps its own copy of the state so far), above the limit of \
@@ -241,7 +241,7 @@ impl Expansion {
                     "children": self.children.len(), "bytes": total,
                     "limit": limits.max_job_state_bytes, "setting": "MAX_JOB_STATE_BYTES",
                 }),
-            ));
+            )));
         }
         Ok(())
     }

@@ -144,7 +144,7 @@ pub async fn run_all(
                 // One planned run becomes `children` runs.
                 let total = (planned + children).saturating_sub(1);
                 if let Err(failure) = expansion.check_state_limits(ctx.runtime.limits()) {
-                    Box::new(expansion.into_failed(failure))
+                    Box::new(expansion.into_failed(*failure))
                 } else if total > max_runs {
                     let failure = BlockFailure::runs_per_job(
                         expansion.block_type(),

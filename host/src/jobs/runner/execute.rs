@@ -73,7 +73,7 @@ pub(super) async fn execute(
     };
     let max_runs = ctx.runtime.limits().max_runs_per_job;
     if let Err(failure) = expansion.check_state_limits(ctx.runtime.limits()) {
-        return finished(expansion.into_failed(failure));
+        return finished(expansion.into_failed(*failure));
     }
     let inherited_trace = expansion.stored_prefix();
     let mut quality = QualityCounts::default();
