@@ -34,7 +34,7 @@ use crate::store::{Generation, Store};
 /// Nice value of the threads that serve record pages, and of their SQLite connections: far
 /// enough below the job's threads (0) that a busy job keeps its cores, not so far that a
 /// page waits long behind it (19 would give pages 1.5% of a busy core).
-pub const PAGE_THREADS_NICE: i32 = 10;
+pub const PAGE_THREADS_NICE: i32 = 8;
 
 /// Which page: the normalized filter, the page size and the offset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
