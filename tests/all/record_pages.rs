@@ -186,7 +186,7 @@ async fn record_pages_are_read_by_threads_that_give_way_to_the_job() {
     let pid = server.pid().unwrap();
     // The server's own priority (0 unless the tests run niced).
     let base = proc_threads::by_thread(pid)[&pid].nice;
-    let lower = base.max(10);
+    let lower = base.max(blockforge::api::PAGE_THREADS_NICE);
     let before = connection_nice_values(pid);
     assert!(
         before.iter().all(|nice| *nice == base),
