@@ -43,6 +43,16 @@ async fn split_chats(server: &Server) {
     assert_eq!(split.status(), StatusCode::CREATED);
 }
 
+/// A fake Hub, and a server on `url` pointed at it (`HF_ENDPOINT`) holding `chats` split
+/// 80/10/10.
+async fn hub_and_split_chats(ws: &mut Workspace, url: &str) -> (FakeHub, Server) {
+    let hub = FakeHub::start().await;
+    ws.set_env("HF_ENDPOINT", &hub.endpoint());
+    let server = ws.serve(url).await;
+    split_chats(&server).await;
+    (hub, server)
+}
+
 /// The committed files as `check_layout` reads them.
 fn files(commit: &crate::fake_hub::Commit) -> Vec<(String, Vec<u8>)> {
     commit
@@ -57,10 +67,7 @@ async fn a_dataset_is_pushed_to_the_hub_in_one_commit_over_http_and_the_cli() {
     let mut ws = Workspace::new();
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
-        let hub = FakeHub::start().await;
-        ws.set_env("HF_ENDPOINT", &hub.endpoint());
-        let server = ws.serve(&url).await;
-        split_chats(&server).await;
+        let (hub, server) = hub_and_split_chats(&mut ws, &url).await;
 
         let (status, pushed) = push(
             &server,
@@ -186,10 +193,7 @@ async fn the_hubs_refusals_become_clear_errors_and_commit_nothing() {
     let mut ws = Workspace::new();
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
-        let hub = FakeHub::start().await;
-        ws.set_env("HF_ENDPOINT", &hub.endpoint());
-        let server = ws.serve(&url).await;
-        split_chats(&server).await;
+        let (hub, server) = hub_and_split_chats(&mut ws, &url).await;
         // A wrong token: the Hub says 401 at the first call.
         refused_by_hub(
             &server,
@@ -295,10 +299,7 @@ async fn a_token_that_may_not_create_repositories_pushes_to_one_that_exists() {
     let mut ws = Workspace::new();
     let (urls, stores, schema) = databases(&ws).await;
     for url in urls {
-        let hub = FakeHub::start().await;
-        ws.set_env("HF_ENDPOINT", &hub.endpoint());
-        let server = ws.serve(&url).await;
-        split_chats(&server).await;
+        let (hub, server) = hub_and_split_chats(&mut ws, &url).await;
         hub.forbid_creates();
         // No such repository: the Hub's 403 is the answer.
         refused_by_hub(

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use sqlx::Row as _;
 
-use super::datasets::{VERSION_COLUMNS, VERSION_FROM, VersionRow, version_from_row};
+use super::datasets::{VersionRead, VersionRow, version_from_row};
 use super::{Store, StoreError, dynamic};
 use crate::datasets::lineage::Lineage;
 
@@ -71,17 +71,7 @@ impl Store {
 
     /// The ready version `id`, with its lineage resolved.
     pub async fn dataset_version_by_id(&self, id: i64) -> Result<VersionRow, StoreError> {
-        let row = dynamic(format!(
-            "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.id = $1 AND v.ready = 1"
-        ))
-        .bind(id)
-        .fetch_optional(self.reader())
-        .await?
-        .ok_or(StoreError::NotFound {
-            what: "dataset version",
-            id,
-        })?;
-        self.resolved_version(&row).await
+        self.version_row_by_id(id, VersionRead::Ready).await
     }
 
     /// The version in `row` (of [`VERSION_COLUMNS`]), with its lineage resolved.

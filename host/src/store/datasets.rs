@@ -180,6 +180,15 @@ fn missing(name: &str) -> StoreError {
     }
 }
 
+/// How [`Store::version_row_by_id`] reads a version.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum VersionRead {
+    /// A finished (ready) version, through the readers.
+    Ready,
+    /// Any version, through the writer: one it made visible a moment ago.
+    JustWritten,
+}
+
 impl Store {
     /// Starts a new version of the dataset `name` (made when there is none by that name),
     /// made from the version `parent` (its id) with `lineage`. Invisible until finished.
@@ -367,7 +376,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        self.version_by_id(version.id).await
+        self.version_row_by_id(version.id, VersionRead::JustWritten)
+            .await
     }
 
     /// Removes a version that could not be finished, with its rows, and its dataset when the
@@ -462,13 +472,21 @@ impl Store {
         }
     }
 
-    async fn version_by_id(&self, id: i64) -> Result<VersionRow, StoreError> {
-        // The writer: the version was made visible by it a moment ago.
+    /// The version `id` as `read` says, with its lineage resolved.
+    pub(super) async fn version_row_by_id(
+        &self,
+        id: i64,
+        read: VersionRead,
+    ) -> Result<VersionRow, StoreError> {
+        let (ready, pool) = match read {
+            VersionRead::Ready => (" AND v.ready = 1", self.reader()),
+            VersionRead::JustWritten => ("", self.pool()),
+        };
         let row = dynamic(format!(
-            "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.id = $1"
+            "SELECT {VERSION_COLUMNS} FROM {VERSION_FROM} WHERE v.id = $1{ready}"
         ))
         .bind(id)
-        .fetch_optional(self.pool())
+        .fetch_optional(pool)
         .await?
         .ok_or(StoreError::NotFound {
             what: "dataset version",
