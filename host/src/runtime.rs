@@ -35,7 +35,7 @@ use wasmtime::{
 pub use call_scope::CallScope;
 pub use compile_cache::{CacheOutcome, CompileCache};
 pub use failure::{BlockFailure, FailureKind, Refused};
-pub use guest_threads::GuestThreads;
+pub use guest_threads::{GuestThreads, run_block_calls_in_place};
 pub use hashed_component::HashedComponent;
 pub use host_state::HostServices;
 pub use imports::log::LogLine;
@@ -46,6 +46,7 @@ use crate::grants::EffectiveGrant;
 
 use bindings::blockforge::block::types as wit;
 use bindings::{BlockPre, Version};
+pub use call_clock::process_cpu_time;
 use call_clock::{TickDecision, thread_cpu_time, within_wall_clock};
 use describe_cache::{DescribeCache, Kept};
 use failure::{FailureEvidence, LimitExceeded};

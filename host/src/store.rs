@@ -35,6 +35,7 @@ mod record_writes;
 pub mod records;
 pub mod runs;
 pub mod settings;
+mod slots;
 
 use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -190,15 +191,6 @@ pub(crate) fn dynamic(
     text: String,
 ) -> sqlx::query::Query<'static, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments> {
     sqlx::query(sqlx::AssertSqlSafe(text))
-}
-
-/// `$first, $first+1, …` for `count` values: the numbered placeholders of a list bound one
-/// value each (`IN (…)`, a row of a multi-row `VALUES`).
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|n| format!("${n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 fn count_column(row: &sqlx::any::AnyRow, name: &str) -> Result<u64, StoreError> {

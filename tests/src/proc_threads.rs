@@ -41,6 +41,13 @@ pub fn by_thread(pid: u32) -> BTreeMap<u32, ThreadStat> {
     threads
 }
 
+/// The CPU seconds process `pid` has used so far, every thread's (those that have ended
+/// included), or `None` where `/proc` cannot be read.
+pub fn process_cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_stat(&stat).map(|process| process.secs)
+}
+
 /// One `stat` line: `pid (comm) state …`, where `comm` may hold spaces and parentheses, so
 /// the fields are counted after the last `)`.
 fn parse_stat(stat: &str) -> Option<ThreadStat> {

@@ -16,6 +16,7 @@ use blockforge::engine::{Cost, Pipeline, read_seed_file, validate::validate};
 use blockforge::grants::GrantSet;
 use blockforge::kv::MemoryKv;
 use blockforge::llm::CacheMode;
+use blockforge::runtime::process_cpu_time;
 use blockforge::settings::Settings;
 use blockforge::store::Store;
 use clap::Args;
@@ -218,7 +219,11 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     let options = RunSetOptions {
         concurrency: args.concurrency as usize,
     };
+    let cpu_before = process_cpu_time();
     let summary = run_all(ctx, seeds, &options, &mut writer).await;
+    let cpu_used = process_cpu_time()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     bar.finish_and_clear();
     if let Some(e) = writer.error {
         bail!("writing records failed: {e}");
@@ -243,6 +248,13 @@ pub async fn run(args: RunArgs, settings: &Settings) -> anyhow::Result<ExitCode>
     print_quality(&writer.quality);
     if let Some(peak) = peak_rss_kib() {
         eprintln!("peak RSS: {:.1} MiB", peak as f64 / 1024.0);
+    }
+    if let Some(cpu) = cpu_used {
+        eprintln!(
+            "CPU during the runs: {:.3} s ({:.1} µs per run)",
+            cpu.as_secs_f64(),
+            cpu.as_secs_f64() * 1e6 / (finished.max(1) as f64)
+        );
     }
     if let Some(hit) = &summary.stopped {
         eprintln!("stopped: {hit}");

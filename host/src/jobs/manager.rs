@@ -32,11 +32,13 @@ pub struct JobManager {
     threads: Option<tokio::runtime::Runtime>,
 }
 
-/// The runners' own runtime (see [`JobManager`]'s `threads`).
+/// The runners' own runtime (see [`JobManager`]'s `threads`). Their block calls run on it
+/// too, not on the block threads: it serves no API request a block could hold up.
 fn runner_threads() -> Option<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(std::thread::available_parallelism().map_or(2, |n| n.get()))
         .thread_name("blockforge-jobs")
+        .on_thread_start(crate::runtime::run_block_calls_in_place)
         .enable_all()
         .build()
         .inspect_err(|e| tracing::warn!(error = %e, "job runners share the API's threads"))

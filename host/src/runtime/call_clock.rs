@@ -296,9 +296,30 @@ impl ResumeHandle {
 
 /// The CPU time the current thread has used, where the platform says.
 pub fn thread_cpu_time() -> Option<Duration> {
+    cpu_clock(CpuClock::Thread)
+}
+
+/// The CPU time the whole process (every thread, user and system) has used, where the
+/// platform says.
+pub fn process_cpu_time() -> Option<Duration> {
+    cpu_clock(CpuClock::Process)
+}
+
+/// Whose CPU time [`cpu_clock`] reads.
+enum CpuClock {
+    Thread,
+    Process,
+}
+
+fn cpu_clock(whose: CpuClock) -> Option<Duration> {
     #[cfg(unix)]
     {
-        let now = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
+        use rustix::time::ClockId;
+        let id = match whose {
+            CpuClock::Thread => ClockId::ThreadCPUTime,
+            CpuClock::Process => ClockId::ProcessCPUTime,
+        };
+        let now = rustix::time::clock_gettime(id);
         Some(Duration::new(
             u64::try_from(now.tv_sec).ok()?,
             u32::try_from(now.tv_nsec).ok()?,
@@ -306,6 +327,7 @@ pub fn thread_cpu_time() -> Option<Duration> {
     }
     #[cfg(not(unix))]
     {
+        let _ = whose;
         None
     }
 }

@@ -8,6 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use sqlx::Row as _;
 
 use super::datasets::{VersionRead, VersionRow, version_from_row};
+use super::slots::Slots;
 use super::{Store, StoreError, dynamic};
 use crate::datasets::lineage::Lineage;
 
@@ -35,11 +36,10 @@ impl Store {
         let ids: Vec<i64> = ids.into_iter().collect();
         let mut found: BTreeMap<i64, (String, i64)> = BTreeMap::new();
         for chunk in ids.chunks(IDS_PER_STATEMENT) {
-            let slots: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let mut query = dynamic(format!(
                 "SELECT v.id, d.name, v.number FROM dataset_versions v JOIN datasets d ON d.id = v.dataset_id
                  WHERE v.ready = 1 AND v.id IN ({})",
-                slots.join(", ")
+                Slots::new(self.backend()).list(chunk.len())
             ));
             for id in chunk {
                 query = query.bind(*id);

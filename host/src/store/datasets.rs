@@ -13,6 +13,7 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row as _;
 
+use super::slots::Slots;
 use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::datasets::Row;
 use crate::datasets::lineage::Lineage;
@@ -267,13 +268,11 @@ impl Store {
         }
         let mut tx = self.pool().begin().await?;
         for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-            let values: Vec<String> = (0..chunk.len())
-                .map(|i| format!("(${}, ${}, ${})", 3 * i + 1, 3 * i + 2, 3 * i + 3))
-                .collect();
-            let mut query = dynamic(format!(
-                "INSERT INTO dataset_rows (version_id, position, data) VALUES {}",
-                values.join(", ")
-            ));
+            let mut slots = Slots::new(self.backend());
+            let mut sql =
+                String::from("INSERT INTO dataset_rows (version_id, position, data) VALUES ");
+            slots.push_rows(&mut sql, chunk.len(), |slots, sql| slots.push_list(sql, 3));
+            let mut query = dynamic(sql);
             for (i, row) in chunk.iter().enumerate() {
                 query = query
                     .bind(version.id)

@@ -19,17 +19,15 @@ use serde_json::Value;
 use sqlx::Row;
 
 use super::runs::{BindUsage, FinishedRun, add_model_usage, capped};
-use super::{Backend, Store, StoreError, dynamic, now_ms, placeholders};
+use super::slots::Slots;
+use super::{Backend, Store, StoreError, dynamic, now_ms};
 use crate::engine::call_stats::CallStats;
 use crate::engine::quality::QualityCounts;
 use crate::engine::record::RunStatus;
 use crate::usage::{ModelUsage, Usage};
 
-/// Rows per statement: 64 records bind 1,025 values, far below either backend's limit.
+/// Rows per statement: 64 records bind 1,152 values, far below either backend's limit.
 const ROWS_PER_STATEMENT: usize = 64;
-
-/// Values bound per record row (the creation time is bound once per statement).
-const RECORD_BINDS: usize = 16;
 
 /// The name a run's status is stored under.
 fn stored_status(status: RunStatus) -> &'static str {
@@ -63,7 +61,7 @@ impl Store {
         let mut tx = self.pool().begin().await?;
         // The run rows decide: only a run still leased can finish, once. (First, before the
         // job's row is locked: each worker's runs are its own, so nobody waits here.)
-        let won = mark_finished(&mut tx, &finished).await?;
+        let won = mark_finished(&mut tx, self.backend(), &finished).await?;
         let winners: Vec<&FinishedRun> = finished
             .into_iter()
             .filter(|run| won.contains(&run.run_id))
@@ -77,7 +75,7 @@ impl Store {
                     .await?;
             }
         }
-        let inserted = insert_records(&mut tx, &winners, now).await?;
+        let inserted = insert_records(&mut tx, self.backend(), &winners, now).await?;
         let mut per_job: BTreeMap<i64, JobSums> = BTreeMap::new();
         for run in winners.iter().filter(|run| inserted.contains(&run.run_id)) {
             let record = &run.record;
@@ -92,7 +90,7 @@ impl Store {
             sums.quality.add_record(record);
         }
         for (job_id, sums) in &per_job {
-            add_job_sums(&mut tx, *job_id, sums).await?;
+            add_job_sums(&mut tx, self.backend(), *job_id, sums).await?;
         }
         let written = inserted.len() as u64;
         let _committing = (written > 0).then(|| self.records_written.committing());
@@ -119,26 +117,34 @@ fn once_each(finished: &[FinishedRun]) -> Vec<&FinishedRun> {
 /// ids.
 async fn mark_finished(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     finished: &[&FinishedRun],
 ) -> Result<HashSet<i64>, StoreError> {
     let mut won = HashSet::with_capacity(finished.len());
     for chunk in finished.chunks(ROWS_PER_STATEMENT) {
-        // `$2i+1` is a run's id, `$2i+2` its status; the ids are bound once and used twice.
-        let cases: String = (0..chunk.len())
-            .map(|i| format!(" WHEN ${} THEN ${}", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let ids: Vec<String> = (0..chunk.len())
-            .map(|i| format!("${}", 2 * i + 1))
-            .collect();
-        let mut query = dynamic(format!(
-            "UPDATE runs SET status = CASE id{cases} END, lease_owner = NULL, lease_expires_at = NULL \
-             WHERE status = 'leased' AND id IN ({}) RETURNING id",
-            ids.join(", ")
-        ));
+        // Each run's id and status in the CASE, then the ids again in the IN list: every
+        // placeholder is bound in the order written ([`Slots`]).
+        let mut slots = Slots::new(backend);
+        let mut sql = String::from("UPDATE runs SET status = CASE id");
+        for _ in chunk {
+            sql.push_str(" WHEN ");
+            slots.push(&mut sql);
+            sql.push_str(" THEN ");
+            slots.push(&mut sql);
+        }
+        sql.push_str(
+            " END, lease_owner = NULL, lease_expires_at = NULL WHERE status = 'leased' AND id IN (",
+        );
+        slots.push_list(&mut sql, chunk.len());
+        sql.push_str(") RETURNING id");
+        let mut query = dynamic(sql);
         for run in chunk {
             query = query
                 .bind(run.run_id)
                 .bind(stored_status(run.record.status));
+        }
+        for run in chunk {
+            query = query.bind(run.run_id);
         }
         for row in query.fetch_all(&mut **tx).await? {
             won.insert(row.try_get::<i64, _>("id")?);
@@ -151,30 +157,26 @@ async fn mark_finished(
 /// the run ids whose record this wrote.
 async fn insert_records(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     runs: &[&FinishedRun],
     now: i64,
 ) -> Result<HashSet<i64>, StoreError> {
     let mut inserted = HashSet::with_capacity(runs.len());
     for chunk in runs.chunks(ROWS_PER_STATEMENT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let first = 2 + i * RECORD_BINDS;
-                // `$1` is the creation time, shared by every row (and its `updated_at`).
-                format!(
-                    "({}, 'pending', {}, $1, $1)",
-                    placeholders(first, 5),
-                    placeholders(first + 5, RECORD_BINDS - 5)
-                )
-            })
-            .collect();
-        let mut query = dynamic(format!(
+        let mut slots = Slots::new(backend);
+        let mut sql = String::from(
             "INSERT INTO records (job_id, pipeline_id, run_id, trace_id, run_status, status, metadata, output, \
              pipeline_output, trace, input_tokens, output_tokens, cached_tokens, cost_picodollars, unpriced_calls, \
-             cache_hits, error, created_at, updated_at) VALUES {} \
-             ON CONFLICT (run_id) DO NOTHING RETURNING run_id",
-            rows.join(", ")
-        ))
-        .bind(now);
+             cache_hits, error, created_at, updated_at) VALUES ",
+        );
+        slots.push_rows(&mut sql, chunk.len(), |slots, sql| {
+            slots.push_list(sql, 5);
+            sql.push_str(", 'pending', ");
+            // The values after the status, and the creation time twice (`updated_at`).
+            slots.push_list(sql, 13);
+        });
+        sql.push_str(" ON CONFLICT (run_id) DO NOTHING RETURNING run_id");
+        let mut query = dynamic(sql);
         for run in chunk {
             let record = &run.record;
             query = query
@@ -188,7 +190,9 @@ async fn insert_records(
                 .bind(record.pipeline_output.to_string())
                 .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
                 .bind_usage(&capped(&record.usage))
-                .bind(record.error.clone());
+                .bind(record.error.clone())
+                .bind(now)
+                .bind(now);
         }
         for row in query.fetch_all(&mut **tx).await? {
             inserted.insert(row.try_get::<i64, _>("run_id")?);
@@ -200,10 +204,11 @@ async fn insert_records(
 /// Adds what a batch wrote to job `job_id`'s counters, usage, usage per model and quality.
 async fn add_job_sums(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     job_id: i64,
     sums: &JobSums,
 ) -> Result<(), StoreError> {
-    super::quality::add_quality(tx, job_id, &sums.quality).await?;
+    super::quality::add_quality(tx, backend, job_id, &sums.quality).await?;
     add_model_usage(tx, job_id, &sums.by_model).await?;
     sqlx::query(
         "UPDATE jobs SET completed_runs = completed_runs + $1, failed_runs = failed_runs + $2, \

@@ -59,7 +59,7 @@ impl JobPlan {
         if touched == 0 {
             return Err(StoreError::NotFound { what: "job", id });
         }
-        insert_runs(&mut tx, id, runs.iter(), None).await?;
+        insert_runs(&mut tx, self.store.backend(), id, runs.iter(), None).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -4,7 +4,8 @@ use serde::Serialize;
 use serde_json::Value;
 use sqlx::Row;
 
-use super::{Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
+use super::slots::Slots;
+use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json, usage_columns};
 use crate::engine::call_stats::CallStats;
 use crate::llm::CacheMode;
 use crate::usage::{ModelUsage, Usage};
@@ -219,6 +220,7 @@ impl PlannedRun for SplitRun {
 /// repetition and split) is left as it is. A multiplier's children name their `lineage`.
 pub(super) async fn insert_runs<R: PlannedRun>(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     job_id: i64,
     runs: impl Iterator<Item = R>,
     lineage: Option<Lineage>,
@@ -238,13 +240,10 @@ pub(super) async fn insert_runs<R: PlannedRun>(
             "INSERT INTO runs (job_id, seed_index, repetition, split_index, metadata, first_step, \
              parent_run_id, split_output, status) VALUES ",
         );
-        for i in 0..batch.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let places: Vec<String> = (1..=BINDS).map(|n| format!("${}", i * BINDS + n)).collect();
-            sql.push_str(&format!("({}, 'pending')", places.join(", ")));
-        }
+        Slots::new(backend).push_rows(&mut sql, batch.len(), |slots, sql| {
+            slots.push_list(sql, BINDS);
+            sql.push_str(", 'pending'");
+        });
         sql.push_str(" ON CONFLICT (job_id, seed_index, repetition, split_index) DO NOTHING");
         let mut query = dynamic(sql);
         for planned in &batch {

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use sqlx::Row;
 
-use super::{Store, StoreError, dynamic};
+use super::slots::Slots;
+use super::{Backend, Store, StoreError, dynamic};
 use crate::engine::quality::{BINS, QualityCounts, Scale, slot};
 
 const RECORDS: &str = "records";
@@ -63,28 +64,19 @@ const ROWS_PER_STATEMENT: usize = 200;
 /// of records usually needs one), each counter once per statement, as PostgreSQL requires.
 pub(crate) async fn add_quality(
     tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    backend: Backend,
     job_id: i64,
     counts: &QualityCounts,
 ) -> Result<(), StoreError> {
     let rows: Vec<_> = counters(counts).into_iter().collect();
     for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5
-                )
-            })
-            .collect();
+        let mut values = String::new();
+        Slots::new(backend).push_rows(&mut values, chunk.len(), |slots, sql| {
+            slots.push_list(sql, 5)
+        });
         let mut query = dynamic(format!(
-            "INSERT INTO job_quality (job_id, section, name, bucket, count) VALUES {} \
-             ON CONFLICT (job_id, section, name, bucket) DO UPDATE SET count = job_quality.count + excluded.count",
-            values.join(", ")
+            "INSERT INTO job_quality (job_id, section, name, bucket, count) VALUES {values} \
+             ON CONFLICT (job_id, section, name, bucket) DO UPDATE SET count = job_quality.count + excluded.count"
         ));
         for ((section, name, bucket), n) in chunk {
             query = query

@@ -6,7 +6,8 @@ use std::time::Duration;
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json, placeholders};
+use super::slots::Slots;
+use super::{Backend, Store, StoreError, dynamic, now_ms, parse_json};
 use crate::engine::call_stats::CallStats;
 use crate::engine::quality::QualityCounts;
 use crate::engine::record::RunRecord;
@@ -233,10 +234,13 @@ impl Store {
         let mut renewed = Vec::with_capacity(run_ids.len());
         let expires = now_ms().saturating_add(lease_ms(lease));
         for chunk in run_ids.chunks(IDS_PER_STATEMENT) {
+            let mut slots = Slots::new(self.backend());
             let mut query = dynamic(format!(
-                "UPDATE runs SET lease_expires_at = $1 WHERE lease_owner = $2 AND status = 'leased' \
+                "UPDATE runs SET lease_expires_at = {} WHERE lease_owner = {} AND status = 'leased' \
                  AND id IN ({}) RETURNING id",
-                placeholders(3, chunk.len())
+                slots.list(1),
+                slots.list(1),
+                slots.list(chunk.len())
             ))
             .bind(expires)
             .bind(owner);
@@ -344,7 +348,8 @@ impl Store {
             parent_run_id: parent.id,
             first_step: split.first_step,
         };
-        super::jobs::insert_runs(&mut tx, parent.job_id, rows, Some(lineage)).await?;
+        super::jobs::insert_runs(&mut tx, self.backend(), parent.job_id, rows, Some(lineage))
+            .await?;
         // The run's own model usage (the multiplier's and its steps' before) counts toward the
         // job (and its budgets) here, and so do their checks.
         sqlx::query(
@@ -362,7 +367,8 @@ impl Store {
         .await?;
         add_model_usage(&mut tx, parent.job_id, split.usage_by_model).await?;
         if !split.quality.is_empty() {
-            super::quality::add_quality(&mut tx, parent.job_id, split.quality).await?;
+            super::quality::add_quality(&mut tx, self.backend(), parent.job_id, split.quality)
+                .await?;
         }
         tx.commit().await?;
         Ok(Expanded::Planned)
