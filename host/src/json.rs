@@ -2,6 +2,13 @@
 
 use serde_json::Value;
 
+/// The JSON text of an object, written from the borrowed map (no copy of it is made, as
+/// `Value::Object(map.clone())` would).
+pub(crate) fn object_text(object: &serde_json::Map<String, Value>) -> String {
+    // A map of JSON values with string keys always serializes; "{}" is never reached.
+    serde_json::to_string(object).unwrap_or_else(|_| "{}".to_owned())
+}
+
 /// The JSON type name of a value, for messages.
 pub(crate) fn json_type(value: &Value) -> &'static str {
     match value {

@@ -10,7 +10,6 @@
 //! left unfinished by a process that was killed is swept (`store/dataset_sweep.rs`).
 
 use serde::Serialize;
-use serde_json::Value;
 use sqlx::Row as _;
 
 use super::slots::Slots;
@@ -277,7 +276,7 @@ impl Store {
                 query = query
                     .bind(version.id)
                     .bind(version.written + i as i64)
-                    .bind(Value::Object(row.clone()).to_string());
+                    .bind(crate::json::object_text(row));
             }
             query.execute(&mut *tx).await?;
             version.written += chunk.len() as i64;
@@ -324,7 +323,7 @@ impl Store {
         let done = sqlx::query(
             "UPDATE dataset_rows SET data = $1 WHERE version_id = $2 AND position = $3",
         )
-        .bind(Value::Object(row.clone()).to_string())
+        .bind(crate::json::object_text(row))
         .bind(version.id)
         .bind(position)
         .execute(self.pool())

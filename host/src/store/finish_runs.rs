@@ -15,7 +15,6 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use serde_json::Value;
 use sqlx::Row;
 
 use super::runs::{BindUsage, FinishedRun, add_model_usage, capped};
@@ -24,6 +23,7 @@ use super::{Backend, Store, StoreError, dynamic, now_ms};
 use crate::engine::call_stats::CallStats;
 use crate::engine::quality::QualityCounts;
 use crate::engine::record::RunStatus;
+use crate::json::object_text;
 use crate::usage::{ModelUsage, Usage};
 
 /// Rows per statement: 64 records bind 1,152 values, far below either backend's limit.
@@ -185,8 +185,8 @@ async fn insert_records(
                 .bind(run.run_id)
                 .bind(record.trace_id.clone())
                 .bind(stored_status(record.status))
-                .bind(Value::Object(record.metadata.clone()).to_string())
-                .bind(Value::Object(record.accumulated_state.clone()).to_string())
+                .bind(object_text(&record.metadata))
+                .bind(object_text(&record.accumulated_state))
                 .bind(record.pipeline_output.to_string())
                 .bind(serde_json::to_string(&record.trace).unwrap_or_else(|_| "[]".to_owned()))
                 .bind_usage(&capped(&record.usage))
