@@ -98,3 +98,41 @@ impl Drop for GuestExecutor {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    /// The name of the thread a call through `executor` ran on, made from a thread of a
+    /// runtime named `caller` whose threads run block calls in place when `in_place`.
+    fn thread_of_a_call(executor: &Arc<GuestExecutor>, caller: &str, in_place: bool) -> String {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder.worker_threads(1).thread_name(caller).enable_all();
+        if in_place {
+            builder.on_thread_start(run_block_calls_in_place);
+        }
+        let runtime = builder.build().expect("a runtime");
+        let executor = executor.clone();
+        // Spawned, so that the call is made on one of the runtime's own threads.
+        let task = runtime.spawn(async move {
+            let call = async { std::thread::current().name().unwrap_or("").to_owned() };
+            executor.run(call).await
+        });
+        let ran_on = runtime.block_on(task).expect("the task ended");
+        runtime.shutdown_background();
+        ran_on.expect("the call answered")
+    }
+
+    #[test]
+    fn a_call_goes_to_the_block_threads_unless_its_thread_runs_calls_in_place() {
+        let executor =
+            Arc::new(GuestExecutor::start(GuestThreads::Dedicated(1)).expect("block threads"));
+        assert_eq!(
+            thread_of_a_call(&executor, "api-like", false),
+            "blockforge-guest"
+        );
+        assert_eq!(thread_of_a_call(&executor, "jobs-like", true), "jobs-like");
+    }
+}
