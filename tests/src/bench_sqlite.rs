@@ -68,15 +68,11 @@ pub async fn print_readers_during_a_job(
     let rate = |run: &JobRun| run.records as f64 / run.secs.max(1e-9);
     let (mut ratios, mut all_reads, mut last) = (Vec::new(), Vec::new(), None);
     for round in 1..=rounds.max(1) {
-        let alone = measure(blockforge, seeds, concurrency, 0, &dir.join("alone.db")).await?;
-        let read = measure(
-            blockforge,
-            seeds,
-            concurrency,
-            READERS,
-            &dir.join("read.db"),
-        )
-        .await?;
+        // A database of its own for each job: none starts with another's records.
+        let alone_db = dir.join(format!("alone-{round}.db"));
+        let alone = measure(blockforge, seeds, concurrency, 0, &alone_db).await?;
+        let read_db = dir.join(format!("read-{round}.db"));
+        let read = measure(blockforge, seeds, concurrency, READERS, &read_db).await?;
         for (readers, run) in [(0, &alone), (READERS, &read)] {
             println!(
                 "{:>6} {:>10} {:>9} {:>7} {:>12.0} {:>9} {:>8.1} ms {:>8.1} ms {:>12}",
