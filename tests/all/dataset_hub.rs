@@ -8,7 +8,7 @@ use std::io::Read as _;
 use std::path::Path;
 
 use arrow_array::Int64Array;
-use blockforge_tests::harness::Workspace;
+use blockforge_tests::harness::{Server, Workspace};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -51,6 +51,17 @@ fn unzip(bytes: Vec<u8>) -> Vec<(String, Vec<u8>)> {
             (file.name().expect("a file name").into_owned(), content)
         })
         .collect()
+}
+
+/// Splits dataset `chats` on `server` 80/10/10 with seed 7 (`POST …/split`).
+pub(crate) async fn split_chats(server: &Server) {
+    let split = client()
+        .post(server.url("/api/datasets/chats/split"))
+        .json(&json!({"seed": 7}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(split.status(), StatusCode::CREATED);
 }
 
 /// Checks a Hub layout of 300 rows split 80/10/10: the files, the card's splits and every
@@ -132,13 +143,7 @@ async fn a_split_dataset_exports_in_the_hub_layout_over_http_and_the_cli() {
         );
         assert_eq!(column_i(files[1].1.clone()), (0..300).collect::<Vec<i64>>());
 
-        let split = client()
-            .post(server.url("/api/datasets/chats/split"))
-            .json(&json!({"seed": 7}))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(split.status(), StatusCode::CREATED);
+        split_chats(&server).await;
         let response = client()
             .get(server.url("/api/datasets/chats/export?format=hub"))
             .send()

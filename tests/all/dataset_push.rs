@@ -9,7 +9,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{client, databases};
-use crate::dataset_hub::{check_layout, front_matter};
+use crate::dataset_hub::{check_layout, front_matter, split_chats};
 use crate::datasets::{chat_jsonl, post_raw};
 use crate::fake_hub::{FakeHub, TOKEN};
 use crate::store::cleanup;
@@ -26,7 +26,7 @@ async fn push(server: &Server, name: &str, body: Value) -> (StatusCode, Value) {
 }
 
 /// Imports 300 chat rows as `chats` and splits them 80/10/10.
-async fn split_chats(server: &Server) {
+async fn import_and_split_chats(server: &Server) {
     let (status, _) = post_raw(
         server,
         "/api/datasets/chats/import?format=jsonl",
@@ -34,13 +34,7 @@ async fn split_chats(server: &Server) {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED);
-    let split = client()
-        .post(server.url("/api/datasets/chats/split"))
-        .json(&json!({"seed": 7}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(split.status(), StatusCode::CREATED);
+    split_chats(server).await;
 }
 
 /// A fake Hub, and a server on `url` pointed at it (`HF_ENDPOINT`) holding `chats` split
@@ -49,7 +43,7 @@ async fn hub_and_split_chats(ws: &mut Workspace, url: &str) -> (FakeHub, Server)
     let hub = FakeHub::start().await;
     ws.set_env("HF_ENDPOINT", &hub.endpoint());
     let server = ws.serve(url).await;
-    split_chats(&server).await;
+    import_and_split_chats(&server).await;
     (hub, server)
 }
 
