@@ -702,9 +702,7 @@ async fn build_js_beside_sdk(
     env: &[(&str, &std::ffi::OsStr)],
 ) -> CmdOutput {
     let sdk = dir.join("blockforge_sdk");
-    if !sdk.exists() {
-        blockforge_tests::language_blocks::copy_js_sdk(&sdk);
-    }
+    blockforge_tests::language_blocks::copy_js_sdk(&sdk);
     let wit = blockforge_tests::harness::checkout()
         .join("wit/since_v0.1.0")
         .display()

@@ -18,19 +18,27 @@ use serde_json::json;
 /// The PostgreSQL every test machine runs.
 const POSTGRES: &str = "postgres://postgres@127.0.0.1:5432/test";
 
+/// The SQLite file of [`stores`] in `dir`.
+fn sqlite_file(dir: &std::path::Path) -> std::path::PathBuf {
+    dir.join("db/blockforge.db")
+}
+
+/// The PostgreSQL URL of [`stores`] for `schema`.
+fn postgres_url(schema: &str) -> String {
+    format!("{POSTGRES}?options=-c%20search_path%3D{schema}")
+}
+
 /// A store on each backend (the PostgreSQL one in a fresh schema), and the schema's name.
 pub async fn stores() -> (tempfile::TempDir, Vec<Store>, String) {
     let dir = tempfile::tempdir().unwrap();
-    let sqlite = Store::connect(&dir.path().join("db/blockforge.db").display().to_string())
+    let sqlite = Store::connect(&sqlite_file(dir.path()).display().to_string())
         .await
         .unwrap();
     assert_eq!(sqlite.backend(), Backend::Sqlite);
-    assert!(dir.path().join("db/blockforge.db").exists(), "a real file");
+    assert!(sqlite_file(dir.path()).exists(), "a real file");
     let schema = format!("bf_{}", uuid::Uuid::new_v4().simple());
     admin(&format!("CREATE SCHEMA {schema}")).await;
-    let postgres = Store::connect(&format!("{POSTGRES}?options=-c%20search_path%3D{schema}"))
-        .await
-        .unwrap();
+    let postgres = Store::connect(&postgres_url(&schema)).await.unwrap();
     assert_eq!(postgres.backend(), Backend::Postgres);
     (dir, vec![sqlite, postgres], schema)
 }
@@ -757,8 +765,8 @@ async fn an_expansion_is_planned_in_batches_and_refused_whole_past_the_job_limit
 async fn own_pool(store: &Store, dir: &std::path::Path, schema: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let url = match store.backend() {
-        Backend::Sqlite => format!("sqlite://{}", dir.join("db/blockforge.db").display()),
-        Backend::Postgres => format!("{POSTGRES}?options=-c%20search_path%3D{schema}"),
+        Backend::Sqlite => format!("sqlite://{}", sqlite_file(dir).display()),
+        Backend::Postgres => postgres_url(schema),
     };
     sqlx::any::AnyPoolOptions::new()
         .max_connections(1)

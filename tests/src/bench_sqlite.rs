@@ -66,8 +66,9 @@ pub async fn print_readers_during_a_job(
         "read errors"
     );
     let rate = |run: &JobRun| run.records as f64 / run.secs.max(1e-9);
-    let (mut ratios, mut all_reads, mut last) = (Vec::new(), Vec::new(), None);
-    for round in 1..=rounds.max(1) {
+    let rounds = rounds.max(1);
+    let (mut ratios, mut all_reads, mut last_round) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 1..=rounds {
         // A database of its own for each job: none starts with another's records.
         let alone_db = dir.join(format!("alone-{round}.db"));
         let alone = measure(blockforge, seeds, concurrency, 0, &alone_db).await?;
@@ -89,7 +90,9 @@ pub async fn print_readers_during_a_job(
         }
         ratios.push(100.0 * rate(&read) / rate(&alone).max(1e-9));
         all_reads.extend_from_slice(&read.read_ms);
-        last = Some((alone, read));
+        if round == rounds {
+            last_round = vec![(0, alone), (READERS, read)];
+        }
     }
     ratios.sort_by(f64::total_cmp);
     all_reads.sort_by(f64::total_cmp);
@@ -102,10 +105,7 @@ pub async fn print_readers_during_a_job(
         percentile(&all_reads, 0.99)
     );
     println!("targets: within 20% (>= 80%), read p99 <= 50 ms");
-    let Some((alone, read)) = last else {
-        return Ok(());
-    };
-    for (readers, run) in [(0, &alone), (READERS, &read)] {
+    for (readers, run) in &last_round {
         println!(
             "CPU during the last round's job with {readers} readers ({} record pages asked for, {} queries):",
             run.pages.0, run.pages.1

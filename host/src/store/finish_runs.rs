@@ -13,7 +13,7 @@
 //! statements per run under the lock, three workers spent most of their time waiting for the
 //! job row: see docs/design.md, *Workers that add up*.)
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use sqlx::Row;
 
@@ -103,12 +103,10 @@ impl Store {
 /// The runs of a batch, each once (its first entry), in id order: the order every worker
 /// locks them in.
 fn once_each(finished: &[FinishedRun]) -> Vec<&FinishedRun> {
-    let mut first: HashMap<i64, &FinishedRun> = HashMap::with_capacity(finished.len());
-    for run in finished {
-        first.entry(run.run_id).or_insert(run);
-    }
-    let mut runs: Vec<&FinishedRun> = first.into_values().collect();
+    let mut runs: Vec<&FinishedRun> = finished.iter().collect();
+    // A stable sort keeps a run's entries in batch order, so the dedup keeps its first.
     runs.sort_by_key(|run| run.run_id);
+    runs.dedup_by_key(|run| run.run_id);
     runs
 }
 

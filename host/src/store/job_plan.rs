@@ -17,9 +17,6 @@ use super::{Store, StoreError, dynamic, now_ms};
 use crate::llm::CacheMode;
 use crate::process_owner::{owner_is_local_and_gone, this_process};
 
-/// The stored status of a job whose runs are being planned.
-pub const PLANNING: &str = "planning";
-
 /// A plan untouched this long is swept whoever plans it (one hour: a live planner writes a
 /// batch of runs far more often).
 pub const STALE_PLAN_AFTER_MS: i64 = 60 * 60 * 1000;
