@@ -71,9 +71,7 @@ pub async fn serve(
         .max_header_size(MAX_HEAD_BYTES)
         // The read buffer's cap (a soft one: a single read may pass it), hyper's ~400 KiB
         // default times thousands of slow connections would be gigabytes.
-        .max_buf_size(2 * MAX_HEAD_BYTES)
-        // The JSON rewrite of hyper's own error answers needs each answer's head in one write.
-        .writev(false);
+        .max_buf_size(2 * MAX_HEAD_BYTES);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
         let permit = tokio::select! {

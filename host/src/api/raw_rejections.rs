@@ -9,10 +9,15 @@
 //! sends itself (every error of the router carries `{"error", "detail"}`) — and gives them
 //! the API's error body.
 //!
+//! Writes of any other kind pass through untouched and uncopied: a write is only looked at
+//! when it is short and starts as an HTTP/1.1 head does, and vectored writes reach the
+//! socket as they are, so hyper sends a large body (a page of records, an export) straight
+//! from its buffer rather than copying it behind the head first.
+//!
 //! What stays outside: a connection closed at its header read deadline gets no answer at all
 //! (hyper closes it without writing), and an HTTP/2 preface is refused by closing.
 
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
@@ -38,6 +43,10 @@ impl<S> JsonRejections<S> {
     }
 }
 
+/// The longest write taken for one of hyper's automatic answers: a status line,
+/// `content-length: 0` and a date are well under it.
+const LONGEST_AUTOMATIC_HEAD: usize = 512;
+
 /// The error body for the automatic answer with `status`, or `None` for any other status.
 fn body_for(status: u16) -> Option<serde_json::Value> {
     let (error, detail) = match status {
@@ -58,6 +67,13 @@ fn body_for(status: u16) -> Option<serde_json::Value> {
 /// `head` with a JSON body, when it is one of hyper's automatic error answers (a complete
 /// head, nothing after it, `content-length: 0`, status 400, 414 or 431).
 fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
+    // Every other write (bodies, the router's own answers) is told apart without reading it.
+    if head.len() > LONGEST_AUTOMATIC_HEAD
+        || !head.starts_with(b"HTTP/1.1 ")
+        || !head.ends_with(b"\r\n\r\n")
+    {
+        return None;
+    }
     let text = std::str::from_utf8(head).ok()?;
     let rest = text.strip_prefix("HTTP/1.1 ")?;
     let status: u16 = rest.get(..3)?.parse().ok()?;
@@ -125,6 +141,29 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for JsonRejections<S> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
 
+    /// A vectored write whose first non-empty slice is one of hyper's automatic answers
+    /// (hyper writes a head as one slice, and those answers have no body) is taken as that
+    /// slice alone, rewritten; any other goes to the socket as it is.
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(self.poll_pending(cx))?;
+        if let Some(head) = bufs.iter().find(|buf| !buf.is_empty())
+            && let Some(rewritten) = rewrite(head)
+        {
+            self.pending = Some((rewritten, 0));
+            let _ = self.poll_pending(cx)?;
+            return Poll::Ready(Ok(head.len()));
+        }
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         ready!(self.poll_pending(cx))?;
         Pin::new(&mut self.inner).poll_flush(cx)
@@ -155,6 +194,44 @@ mod tests {
         assert_eq!(body["detail"]["max_headers"], MAX_HEADERS);
     }
 
+    #[tokio::test]
+    async fn vectored_writes_are_passed_on_and_an_automatic_head_among_them_is_rewritten() {
+        use tokio::io::AsyncWriteExt;
+        let connection = JsonRejections::new(Vec::new());
+        // Without it hyper would copy every body behind its head before writing.
+        assert!(connection.is_write_vectored());
+
+        let mut ok = JsonRejections::new(Vec::new());
+        let (head, body) = (
+            &b"HTTP/1.1 200 OK\r\ncontent-length: 4096\r\n\r\n"[..],
+            vec![b'x'; 4096],
+        );
+        let mut written = 0;
+        while written < head.len() + body.len() {
+            let slices = if written < head.len() {
+                vec![IoSlice::new(&head[written..]), IoSlice::new(&body)]
+            } else {
+                vec![IoSlice::new(&body[written - head.len()..])]
+            };
+            written += ok.write_vectored(&slices).await.unwrap();
+        }
+        assert_eq!(ok.inner, [head, &body[..]].concat());
+
+        let mut refused = JsonRejections::new(Vec::new());
+        let automatic =
+            b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-length: 0\r\n\r\n";
+        let taken = refused
+            .write_vectored(&[IoSlice::new(&[]), IoSlice::new(automatic)])
+            .await
+            .unwrap();
+        assert_eq!(taken, automatic.len());
+        refused.flush().await.unwrap();
+        let out = String::from_utf8(refused.inner).unwrap();
+        let (_, body) = out.split_once("\r\n\r\n").unwrap();
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["error"], "request header fields too large");
+    }
+
     #[test]
     fn every_other_write_passes_unchanged() {
         for bytes in [
@@ -167,6 +244,8 @@ mod tests {
             &b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\nxyz"[..],
             &b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n"[..],
             &b"{\"a\": 1}"[..],
+            // A head longer than any of hyper's automatic answers.
+            &[&b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\nx: "[..], &[b'y'; 600], b"\r\n\r\n"].concat()[..],
         ] {
             assert!(
                 rewrite(bytes).is_none(),
