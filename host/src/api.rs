@@ -50,8 +50,8 @@ pub use connections::{ConnectionLimits, serve};
 pub use error::ApiError;
 pub use head_limits::{MAX_HEAD_BYTES, MAX_HEADERS};
 pub use rate_limits::{NotARate, Rate, RateLimits};
-pub use record_pages::PAGE_THREADS_NICE;
 pub use record_pages::RecordPages;
+pub use record_pages::{PAGE_QUERY_INTERVAL, PAGE_THREADS_NICE};
 
 use crate::jobs::manager::JobManager;
 use crate::llm::routing::ModelRouter;

@@ -170,6 +170,40 @@ async fn a_page_read_during_a_job_holds_every_run_its_progress_counted() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readers_polling_one_page_get_at_most_one_query_per_interval() {
+    let (_fake, ws) = Workspace::with_fake_llm(FakeLlmConfig::default()).await;
+    let (server, _, job_id) = serve_with_a_job(&ws, 1000).await;
+    let server = Arc::new(server);
+    let (requests_before, queries_before) = page_counts(&server).await;
+    let started = Instant::now();
+    let stop = Arc::new(AtomicBool::new(false));
+    let tasks = readers(
+        &server,
+        format!("/api/records?job_id={job_id}&limit=10"),
+        &stop,
+    );
+    // Enough requests that, one query each or one per pair, they would pass the bound.
+    let requests = loop {
+        let (requests, _) = page_counts(&server).await;
+        if requests - requests_before >= 1000 {
+            break requests - requests_before;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    stop_readers(&stop, tasks).await;
+    let elapsed = started.elapsed();
+    let (_, queries) = page_counts(&server).await;
+    let queries = queries - queries_before;
+    // Each query starts at least an interval after the one before it.
+    let bound =
+        (elapsed.as_secs_f64() / blockforge::api::PAGE_QUERY_INTERVAL.as_secs_f64()) as u64 + 1;
+    assert!(
+        queries <= bound,
+        "{queries} queries for {requests}+ requests in {elapsed:?} (at most {bound})"
+    );
+}
+
 /// The nice values of the SQLite connections' threads of process `pid`.
 fn connection_nice_values(pid: u32) -> Vec<i32> {
     proc_threads::by_thread(pid)

@@ -14,6 +14,14 @@
 //! never served again: a write by another process (a worker on the same database) is missed
 //! at most by requests that arrive while one query runs.
 //!
+//! A page is queried at most once every [`PAGE_QUERY_INTERVAL`]: the next flight waits until
+//! that long after the previous query of its page started. Clients polling one page as fast
+//! as they can (twenty browsers' review pages, a script) then share one query per interval
+//! and get at most one answer each per interval, instead of taking the cores of the job
+//! writing those records; a request still sees every write committed before it arrived,
+//! since the flight it joins starts after it. A page not asked for within the interval is
+//! answered at once.
+//!
 //! Queries run on [`PageThreads`]: threads of a lower scheduling priority
 //! ([`crate::thread_priority`]) with SQLite connections of their own, started from those
 //! threads so that they inherit it.
@@ -21,6 +29,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use bytes::Bytes;
@@ -35,6 +44,10 @@ use crate::store::{Generation, Store};
 /// enough below the job's threads (0) that a busy job keeps its cores, not so far that a
 /// page waits long behind it (19 would give pages 1.5% of a busy core).
 pub const PAGE_THREADS_NICE: i32 = 8;
+
+/// The shortest time between the starts of two queries of one page (see the module's
+/// documentation): short beside a person's reading, long beside a query of a page.
+pub const PAGE_QUERY_INTERVAL: Duration = Duration::from_millis(20);
 
 /// Which page: the normalized filter, the page size and the offset.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -87,6 +100,28 @@ struct Lane {
     next: Option<Flight>,
     /// Held by the query of this page that runs: one at a time.
     turn: Arc<tokio::sync::Mutex<()>>,
+    /// When the last query of this page started.
+    last_query: Option<Instant>,
+}
+
+impl Lane {
+    /// Whether a flight of this page runs or waits.
+    fn busy(&self) -> bool {
+        self.running.is_some() || self.next.is_some()
+    }
+
+    /// Whether this page's last query started less than [`PAGE_QUERY_INTERVAL`] ago.
+    fn queried_recently(&self) -> bool {
+        self.last_query
+            .is_some_and(|started| started.elapsed() < PAGE_QUERY_INTERVAL)
+    }
+
+    /// How long the next query of this page must wait for its start.
+    fn wait_for_next_query(&self) -> Duration {
+        self.last_query.map_or(Duration::ZERO, |started| {
+            PAGE_QUERY_INTERVAL.saturating_sub(started.elapsed())
+        })
+    }
 }
 
 type Lanes = Arc<Mutex<HashMap<PageKey, Lane>>>;
@@ -142,6 +177,12 @@ impl RecordPages {
             match running.or_else(next) {
                 Some(query) => query,
                 None => {
+                    // Pages idle for longer than the interval are forgotten here (this one
+                    // is kept: it is busy or about to be).
+                    lanes.retain(|page, lane| {
+                        *page == key || lane.busy() || lane.queried_recently()
+                    });
+                    let lane = lanes.entry(key.clone()).or_default();
                     let id = self.queries.fetch_add(1, Ordering::Relaxed);
                     let query = self.start(store.clone(), key, id, lane.turn.clone());
                     if let Some(weak) = query.downgrade() {
@@ -185,15 +226,25 @@ impl RecordPages {
         let query = async move {
             let _landed = landed;
             let _turn = turn.lock_owned().await;
+            let wait = {
+                let lanes = lanes.lock().unwrap_or_else(PoisonError::into_inner);
+                lanes
+                    .get(&key)
+                    .map_or(Duration::ZERO, Lane::wait_for_next_query)
+            };
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
             // Read before the query starts, as a request reads it before joining.
             let generation = store.records_generation();
             {
                 let mut lanes = lanes.lock().unwrap_or_else(PoisonError::into_inner);
-                if let Some(lane) = lanes.get_mut(&key)
-                    && let Some(mut flight) = lane.next.take_if(|flight| flight.id == id)
-                {
-                    flight.started_at = Some(generation);
-                    lane.running = Some(flight);
+                if let Some(lane) = lanes.get_mut(&key) {
+                    lane.last_query = Some(Instant::now());
+                    if let Some(mut flight) = lane.next.take_if(|flight| flight.id == id) {
+                        flight.started_at = Some(generation);
+                        lane.running = Some(flight);
+                    }
                 }
             }
             let (rows, total) = store
@@ -230,7 +281,8 @@ impl RecordPages {
 }
 
 /// Removes its flight from its lane when the query ends or is dropped (unless a later flight
-/// has taken its place), and the lane once it has no flight.
+/// has taken its place), and the lane once it has no flight and its last query is older than
+/// the interval.
 struct Landed {
     lanes: Lanes,
     key: PageKey,
@@ -244,7 +296,8 @@ impl Drop for Landed {
             let this = |flight: &mut Flight| flight.id == self.id;
             lane.running.take_if(this);
             lane.next.take_if(this);
-            if lane.running.is_none() && lane.next.is_none() {
+            // A page queried recently stays, so its next query keeps the interval.
+            if !lane.busy() && !lane.queried_recently() {
                 lanes.remove(&self.key);
             }
         }
