@@ -183,7 +183,8 @@ async fn readers_polling_one_page_get_at_most_one_query_per_interval() {
         format!("/api/records?job_id={job_id}&limit=10"),
         &stop,
     );
-    // Enough requests that, one query each or one per pair, they would pass the bound.
+    // Enough requests that queries without the interval (one for each handful of requests
+    // sharing a flight) would pass the bound.
     let requests = loop {
         let (requests, _) = page_counts(&server).await;
         if requests - requests_before >= 1000 {
