@@ -173,8 +173,13 @@ async fn an_uncaught_python_exception_is_the_runs_error_with_its_traceback() {
         "{error}"
     );
     assert!(
-        error.contains("parse_count.py") && error.contains("in execute"),
-        "the traceback names the block's own line: {error}"
+        error.contains("File \"parse_count.py\", line") && error.contains("in execute"),
+        "the traceback names the block's own line, in the file as its author knows it: {error}"
+    );
+    let full = report["failure"]["detail"]["traceback"].as_str().unwrap();
+    assert!(
+        full.contains("File \"parse_count.py\", line") && !full.contains("\"/0/"),
+        "{full}"
     );
     assert!(!error.contains("panicked"), "{error}");
     assert_eq!(report["failure"]["detail"]["exception"], "ValueError");

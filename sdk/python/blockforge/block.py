@@ -4,6 +4,7 @@ interface, so block authors never touch the generated bindings."""
 from __future__ import annotations
 
 import json
+import re
 import traceback
 from typing import Any, Dict, List, Sequence, Union
 
@@ -144,19 +145,51 @@ def _execute(cls: type, ctx: types.Context) -> types.BlockOutput:
         raise Err(_internal(error))
 
 
+# Inside a component, componentize-py serves each folder the block was built from at /0, /1,
+# ...; a traceback names the block's files as its author knows them, without that prefix.
+_BUILD_FOLDER = re.compile(r"^/[0-9]+/")
+
+
+def _rename(frame: traceback.FrameSummary) -> None:
+    """Names `frame`'s file relative to the folder it was built from."""
+    # Its source line is read (by the file's real name) before the name changes.
+    _ = frame.line
+    frame.filename = _BUILD_FOLDER.sub("", frame.filename)
+
+
+def _source_names(exception: traceback.TracebackException) -> None:
+    """Names each frame's file relative to the folder it was built from, in `exception` and
+    the exceptions chained to it."""
+    seen = set()
+    pending = [exception]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for frame in current.stack:
+            _rename(frame)
+        pending += [current.__cause__, current.__context__]
+
+
 def _internal(error: Exception) -> types.BlockError:
     """An uncaught exception as an ``internal`` error: its type and message, then the
-    traceback of the block's own frames (the SDK's are left out)."""
+    traceback of the block's own frames (the SDK's are left out), each file named as in the
+    block's folder."""
     frames = [
         frame
         for frame in traceback.extract_tb(error.__traceback__)
         if "/blockforge/" not in frame.filename.replace("\\", "/")
     ]
+    for frame in frames:
+        _rename(frame)
     headline = "".join(traceback.format_exception_only(type(error), error)).strip()
     lines = ["Traceback (most recent call last):"] + [
         line.rstrip("\n") for line in traceback.format_list(frames)
     ]
-    full = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+    whole = traceback.TracebackException.from_exception(error)
+    _source_names(whole)
+    full = "".join(whole.format())
     detail = {"exception": type(error).__name__, "traceback": full}
     return types.BlockError(
         types.ErrorCode.INTERNAL, headline + "\n" + "\n".join(lines), json.dumps(detail)
