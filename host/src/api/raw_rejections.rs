@@ -98,6 +98,17 @@ fn rewrite(head: &[u8]) -> Option<Vec<u8>> {
 }
 
 impl<S: AsyncWrite + Unpin> JsonRejections<S> {
+    /// When `head` is one of hyper's automatic answers: takes it whole (its length, or the
+    /// error of the first write), the longer answer to be written from `pending`.
+    fn take_automatic(&mut self, cx: &mut Context<'_>, head: &[u8]) -> Option<io::Result<usize>> {
+        let rewritten = rewrite(head)?;
+        self.pending = Some((rewritten, 0));
+        Some(match self.poll_pending(cx) {
+            Poll::Ready(Err(e)) => Err(e),
+            _ => Ok(head.len()),
+        })
+    }
+
     /// Writes what is left of a rewritten answer.
     fn poll_pending(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         while let Some((bytes, written)) = &mut self.pending {
@@ -132,11 +143,8 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for JsonRejections<S> {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
-        if let Some(rewritten) = rewrite(buf) {
-            // The whole head is taken now; the longer answer is written from `pending`.
-            self.pending = Some((rewritten, 0));
-            let _ = self.poll_pending(cx)?;
-            return Poll::Ready(Ok(buf.len()));
+        if let Some(taken) = self.take_automatic(cx, buf) {
+            return Poll::Ready(taken);
         }
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
@@ -151,11 +159,9 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for JsonRejections<S> {
     ) -> Poll<io::Result<usize>> {
         ready!(self.poll_pending(cx))?;
         if let Some(head) = bufs.iter().find(|buf| !buf.is_empty())
-            && let Some(rewritten) = rewrite(head)
+            && let Some(taken) = self.take_automatic(cx, head)
         {
-            self.pending = Some((rewritten, 0));
-            let _ = self.poll_pending(cx)?;
-            return Poll::Ready(Ok(head.len()));
+            return Poll::Ready(taken);
         }
         Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
     }

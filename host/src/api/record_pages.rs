@@ -112,8 +112,7 @@ impl Lane {
 
     /// Whether this page's last query started less than [`PAGE_QUERY_INTERVAL`] ago.
     fn queried_recently(&self) -> bool {
-        self.last_query
-            .is_some_and(|started| started.elapsed() < PAGE_QUERY_INTERVAL)
+        !self.wait_for_next_query().is_zero()
     }
 
     /// How long the next query of this page must wait for its start.

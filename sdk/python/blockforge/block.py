@@ -176,19 +176,18 @@ def _internal(error: Exception) -> types.BlockError:
     """An uncaught exception as an ``internal`` error: its type and message, then the
     traceback of the block's own frames (the SDK's are left out), each file named as in the
     block's folder."""
+    whole = traceback.TracebackException.from_exception(error)
+    # Told apart by their real names, before the renaming.
     frames = [
         frame
-        for frame in traceback.extract_tb(error.__traceback__)
+        for frame in whole.stack
         if "/blockforge/" not in frame.filename.replace("\\", "/")
     ]
-    for frame in frames:
-        _rename(frame)
-    headline = "".join(traceback.format_exception_only(type(error), error)).strip()
+    _source_names(whole)
+    headline = "".join(whole.format_exception_only()).strip()
     lines = ["Traceback (most recent call last):"] + [
         line.rstrip("\n") for line in traceback.format_list(frames)
     ]
-    whole = traceback.TracebackException.from_exception(error)
-    _source_names(whole)
     full = "".join(whole.format())
     detail = {"exception": type(error).__name__, "traceback": full}
     return types.BlockError(
